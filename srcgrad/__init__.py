@@ -1,0 +1,18 @@
+"""srcgrad: source-transformation automatic differentiation for Python and NumPy.
+
+``srcgrad.grad(f)`` reads ``f``'s source and generates a new, readable Python
+function that computes the gradient: a forward sweep that recomputes the
+primal and records only what the adjoint needs, then the reversed adjoint
+sweep.  ``srcgrad.source(df)`` shows the generated code.
+"""
+
+from .api import clear_cache, grad, source, value_and_grad
+from .check import check_grad
+from .errors import (GradientCheckError, NonScalarOutputError, RuleError, SrcgradError,
+                     UnsupportedError)
+from .rules import defvjp, nondifferentiable, stop_gradient
+
+__all__ = ["grad", "value_and_grad", "source", "check_grad", "clear_cache", "defvjp",
+           "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",
+           "RuleError", "GradientCheckError", "NonScalarOutputError"]
+__version__ = "0.1.0"

@@ -1,0 +1,448 @@
+"""Stage 4 — analyses on the SSA form.
+
+* **Resolution**: every operation is tied to the primitive it calls
+  (``a * b`` to ``operator.mul``, ``np.sin(x)`` to ``numpy.sin``, ``x.sum()``
+  to ``numpy.sum``) and to that primitive's rule; names are resolved as Python
+  would resolve them in the function: closure, module globals, builtins.
+* **Activity**: a value is *varied* if it depends differentiably on an
+  argument we differentiate with respect to, *useful* if the result depends
+  differentiably on it, and *active* if both.  Only active values get
+  adjoints; inactive operations are kept in the forward sweep only.
+* **Shapes**: which values are certainly scalars, and which certainly have
+  the same shape as others, so that adjoints are reduced (``unbroadcast``)
+  only where broadcasting may really have happened.
+"""
+
+import builtins
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from .rules import lookup
+from .rules.registry import _Default
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
+    gast.FloorDiv: operator.floordiv, gast.MatMult: operator.matmul,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+
+#: ndarray methods that mean the NumPy function of the same name, with the
+#: array as first argument
+ARRAY_METHODS = {name: getattr(np, name) for name in (
+    "sum", "mean", "prod", "max", "min", "dot", "reshape", "transpose", "ravel", "clip",
+    "cumsum", "cumprod", "var", "std", "squeeze", "swapaxes", "repeat", "trace", "diagonal",
+    "round", "argmax", "argmin", "argsort", "all", "any", "nonzero", "conj")}
+ARRAY_METHODS["copy"] = np.copy
+ARRAY_METHODS["flatten"] = np.ravel
+#: attributes of arrays that carry no derivative
+INACTIVE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+#: attributes of arrays that are functions of the array
+ARRAY_ATTRIBUTES = {"T": np.transpose, "real": np.real}
+
+_MISSING = object()
+
+
+@dataclass
+class Op:
+    """What one assignment computes, as far as differentiation is concerned."""
+    kind: str                 # call | copy | const | subscript | inactive | unknown
+    rule: object = None       # the primitive's Rule, for kind == "call"
+    fun: object = None        # the primitive
+    args: dict = field(default_factory=dict)   # parameter -> atom node or _Default
+    display: str = ""         # how the user wrote the callee, for messages
+
+    def __deepcopy__(self, memo):
+        import copy
+        return Op(self.kind, self.rule, self.fun, copy.deepcopy(self.args, memo), self.display)
+
+    def diff_operands(self):
+        """Names flowing differentiably into the result."""
+        if self.kind == "copy" or self.kind == "subscript":
+            return [self.args["x"].id] if isinstance(self.args["x"], gast.Name) else []
+        if self.kind == "call" and self.rule is not None:
+            return [a.id for p, a in self.args.items()
+                    if p in self.rule.adjoints and isinstance(a, gast.Name)]
+        if self.kind == "unknown":
+            return [a.id for a in self.args.values() if isinstance(a, gast.Name)]
+        return []
+
+
+def iter_assigns(stmts):
+    """Every assignment in ``stmts``, at any depth, in program order."""
+    for s in stmts:
+        if isinstance(s, gast.Assign):
+            yield s
+        for field_ in ("body", "orelse"):
+            sub = getattr(s, field_, None)
+            if isinstance(sub, list):
+                yield from iter_assigns(sub)
+
+
+class Analysis:
+    def __init__(self, parsed, fn, wrt, locals_):
+        self.parsed = parsed
+        self.fn = fn
+        self.wrt = list(wrt)
+        self.locals = set(locals_)
+        self.ops = {}
+        self.varied = set()
+        self.useful = set()
+        self.active = set()
+        self.scalar = set()
+        self.shape_of = {}        # name -> representative name of its shape class
+        self.result = fn.body[-1].value.id
+
+    # -- resolution ----------------------------------------------------------
+    def resolve_name(self, name):
+        if name in self.locals:
+            return _MISSING
+        cell = self.parsed.closure.get(name)
+        if cell is not None:
+            try:
+                return cell.cell_contents
+            except ValueError:
+                return _MISSING
+        g = self.parsed.globals
+        if name in g:
+            return g[name]
+        return getattr(builtins, name, _MISSING)
+
+    def resolve(self, node):
+        """The object an expression (a name or attribute chain) refers to at
+        transformation time, or ``_MISSING``."""
+        if isinstance(node, gast.Name):
+            return self.resolve_name(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value)
+            if base is _MISSING:
+                return _MISSING
+            return getattr(base, node.attr, _MISSING)
+        return _MISSING
+
+    def op_of(self, s):
+        v = s.value
+        if isinstance(s.targets[0], gast.Subscript):
+            return Op("inactive")
+        if isinstance(v, gast.Name):
+            return Op("copy", args={"x": v})
+        if isinstance(v, gast.Constant):
+            return Op("const")
+        if isinstance(v, gast.BinOp):
+            fun = BINOPS[type(v.op)]
+            return self.call_op(fun, [v.left, v.right], {}, s, _op_symbol(v.op))
+        if isinstance(v, gast.UnaryOp):
+            fun = UNARYOPS[type(v.op)]
+            return self.call_op(fun, [v.operand], {}, s, _op_symbol(v.op))
+        if isinstance(v, gast.Call):
+            return self.call(v, s)
+        if isinstance(v, gast.Subscript):
+            return Op("subscript", args={"x": v.value, "index": v.slice})
+        if isinstance(v, gast.Attribute):
+            return self.attribute(v, s)
+        if isinstance(v, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
+            return Op("inactive")
+        if isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.Set)):
+            return Op("unknown", args={str(i): e for i, e in enumerate(_children(v))},
+                      display=f"a {type(v).__name__.lower()} literal")
+        return Op("unknown", args={}, display=type(v).__name__)
+
+    def call(self, v, s):
+        f = v.func
+        kwargs = {k.arg: k.value for k in v.keywords}
+        display = _dotted(f)
+        if isinstance(f, gast.Attribute) and _root_is_local(f, self.locals):
+            # a method call on a local value: x.sum(axis=0)
+            if isinstance(f.value, gast.Name) and f.attr in ARRAY_METHODS:
+                fun = ARRAY_METHODS[f.attr]
+                return self.call_op(fun, [f.value] + list(v.args), kwargs, s, display)
+            return Op("unknown", args=_positional(v), display=display)
+        fun = self.resolve(f)
+        if fun is _MISSING:
+            return Op("unknown", args=_positional(v), display=display)
+        return self.call_op(fun, list(v.args), kwargs, s, display)
+
+    def call_op(self, fun, args, kwargs, s, display):
+        rule = lookup(fun)
+        if rule is None:
+            return Op("unknown", fun=fun, args={str(i): a for i, a in enumerate(args)},
+                      display=display)
+        try:
+            bound = rule.bind(args, kwargs)
+        except TypeError as e:
+            raise self.parsed.error(s, f"the call of {display} does not match the signature "
+                                       f"srcgrad knows for it ({rule.signature}): {e}",
+                                    hint="pass the arguments as the function documents them")
+        return Op("call", rule=rule, fun=fun, args=bound, display=display)
+
+    def attribute(self, v, s):
+        if _root_is_local(v, self.locals):
+            if v.attr in INACTIVE_ATTRIBUTES:
+                return Op("inactive")
+            if v.attr in ARRAY_ATTRIBUTES and isinstance(v.value, gast.Name):
+                return self.call_op(ARRAY_ATTRIBUTES[v.attr], [v.value], {}, s, "." + v.attr)
+            return Op("unknown", args={"0": v.value}, display=f".{v.attr}")
+        return Op("const")      # a module or global attribute: np.pi
+
+    # -- dataflow ---------------------------------------------------------------
+    def run(self):
+        assigns = list(iter_assigns(self.fn.body))
+        for s in assigns:
+            self.ops[id(s)] = s.srcgrad_op = self.op_of(s)
+        self._varied(assigns)
+        self._useful(assigns)
+        self.active = self.varied & self.useful
+        self._check(assigns)
+        self._shapes(assigns)
+        return self
+
+    def _varied(self, assigns):
+        varied = set(self.wrt)
+        changed = True
+        while changed:
+            changed = False
+            for s in assigns:
+                t = s.targets[0]
+                if not isinstance(t, gast.Name) or t.id in varied:
+                    continue
+                op = s.srcgrad_op
+                if op.kind == "call" and op.rule is not None and not op.rule.differentiable:
+                    continue
+                if any(n in varied for n in op.diff_operands()):
+                    varied.add(t.id)
+                    changed = True
+        self.varied = varied
+
+    def _useful(self, assigns):
+        useful = {self.result}
+        changed = True
+        while changed:
+            changed = False
+            for s in reversed(assigns):
+                t = s.targets[0]
+                if not isinstance(t, gast.Name) or t.id not in useful:
+                    continue
+                for n in s.srcgrad_op.diff_operands():
+                    if n not in useful:
+                        useful.add(n)
+                        changed = True
+        self.useful = useful
+
+    def _check(self, assigns):
+        for s in assigns:
+            t = s.targets[0]
+            if not isinstance(t, gast.Name) or t.id not in self.active:
+                continue
+            op = s.srcgrad_op
+            if op.kind == "unknown":
+                raise self._no_rule(s, op)
+
+    def _no_rule(self, s, op):
+        fun = op.fun
+        if fun is not None and callable(fun):
+            name = getattr(fun, "__qualname__", None) or op.display
+            if hasattr(fun, "__code__"):
+                return self.parsed.error(
+                    s, f"calls to Python functions ({name}) are not differentiated yet",
+                    construct="call", hint=f"register a rule with srcgrad.defvjp({op.display}, ...) "
+                    f"or mark it with srcgrad.nondifferentiable({op.display})")
+            return self.parsed.error(
+                s, f"no derivative rule for {op.display} ({name})", construct="call",
+                hint=f"register one: srcgrad.defvjp({op.display}, \"x\", \"g * <derivative of "
+                     f"{op.display} at x>\"), or wrap the argument in srcgrad.stop_gradient(...)")
+        return self.parsed.error(
+            s, f"cannot differentiate {op.display}: srcgrad cannot tell at transformation time "
+               f"what it is", construct=op.display,
+            hint="call functions by a global or module name (np.sin, math.exp, my_function), "
+                 "or wrap the value in srcgrad.stop_gradient(...) if it needs no derivative")
+
+    def assuming_scalar(self, params):
+        """A copy of this analysis whose shape facts assume ``params`` are
+        scalars (for the specialised version of the gradient)."""
+        import copy
+        other = copy.copy(self)
+        other._shapes(list(iter_assigns(self.fn.body)), set(params))
+        return other
+
+    def scalar_candidates(self):
+        """Parameters that flow into active operations and are used only as
+        operands of elementwise or scalar operations (so they may well be
+        Python floats); the gradient is specialised for them being floats."""
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        used, excluded = set(), set()
+        for s in iter_assigns(self.fn.body):
+            op = s.srcgrad_op
+            elementwise = op.kind == "copy" or op.kind == "call" and \
+                op.rule.kind in ("elementwise", "scalar")
+            t = s.targets[0]
+            for n in gast.walk(s.value):
+                if isinstance(n, gast.Name) and n.id in params:
+                    if not elementwise:
+                        excluded.add(n.id)
+                    elif isinstance(t, gast.Name) and t.id in self.active:
+                        used.add(n.id)
+        for loop in _loops(self.fn.body):
+            for n in gast.walk(loop.iter if isinstance(loop, gast.For) else loop.test):
+                if isinstance(n, gast.Name):
+                    excluded.add(n.id)
+        return (used - excluded - self.forward_scalar) & params
+
+    def _shapes(self, assigns, assumed=()):
+        """Shape facts.  ``scalar``: names that are certainly scalars (every
+        definition makes a scalar: a greatest fixpoint, so loop-carried
+        scalars stay scalars).  Same-shape classes are only formed from names
+        with a single definition."""
+        params = self.fn.args.args + self.fn.args.kwonlyargs + self.fn.args.posonlyargs
+        assumed = set(assumed)
+        for a in params:
+            ann = a.annotation
+            if isinstance(ann, gast.Name) and ann.id in ("float", "int", "bool"):
+                assumed.add(a.id)
+        defs = {}
+        for s in assigns:
+            t = s.targets[0]
+            if isinstance(t, gast.Name):
+                defs.setdefault(t.id, []).append(s)
+        loop_targets = {loop.target.id for loop in _loops(self.fn.body)
+                        if isinstance(loop, gast.For)}
+        parent = {}
+
+        def find(n):
+            while parent.get(n, n) != n:
+                n = parent[n]
+            return n
+
+        def union(a, b):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[rb] = ra
+
+        scalar = assumed | loop_targets | set(defs)
+
+        def is_scalar(node):
+            if isinstance(node, gast.Constant):
+                return isinstance(node.value, (int, float, bool)) or node.value is None
+            if isinstance(node, _Default):
+                return True
+            return isinstance(node, gast.Name) and node.id in scalar
+
+        def makes_scalar(s):
+            op, v = s.srcgrad_op, s.value
+            if op.kind == "const":
+                value = v.value if isinstance(v, gast.Constant) else self.resolve(v)
+                return isinstance(value, (int, float, bool))
+            if op.kind == "inactive":
+                return isinstance(v, (gast.Compare, gast.BoolOp)) or \
+                    isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not)
+            if op.kind == "copy":
+                return is_scalar(op.args["x"])
+            if op.kind == "call":
+                kind = op.rule.kind
+                if kind == "scalar" or op.fun in (len, int, float, bool, round):
+                    return True
+                if kind == "elementwise":
+                    return all(is_scalar(a) for a in op.args.values())
+                if kind == "reduction":
+                    return all(isinstance(op.args.get(p), _Default) or
+                               isinstance(op.args.get(p), gast.Constant) and
+                               op.args[p].value in (None, False)
+                               for p in ("axis", "keepdims") if p in op.args)
+            return False
+
+        changed = True
+        while changed:
+            changed = False
+            for name, ss in defs.items():
+                if name in scalar and name not in assumed and \
+                        not all(makes_scalar(s) for s in ss):
+                    scalar.discard(name)
+                    changed = True
+        for name, ss in defs.items():
+            if len(ss) != 1:
+                continue
+            op = ss[0].srcgrad_op
+            if op.kind == "copy" and isinstance(op.args["x"], gast.Name):
+                union(op.args["x"].id, name)
+            elif op.kind == "call" and op.rule.kind == "elementwise":
+                arrays = [a for a in op.args.values() if not is_scalar(a)]
+                if arrays and all(isinstance(a, gast.Name) for a in arrays) and \
+                        len({find(a.id) for a in arrays}) == 1:
+                    union(arrays[0].id, name)
+        self.forward_scalar = set(scalar)
+        # Backward: grad checks at run time that the result is a scalar, and
+        # an elementwise operation with a scalar result has scalar operands.
+        scalar.add(self.result)
+        changed = True
+        while changed:
+            changed = False
+            for s in reversed(assigns):
+                t = s.targets[0]
+                if not isinstance(t, gast.Name) or t.id not in scalar:
+                    continue
+                op = s.srcgrad_op
+                if op.kind == "copy" or op.kind == "call" and op.rule.kind == "elementwise":
+                    for a in op.args.values():
+                        if isinstance(a, gast.Name) and a.id not in scalar:
+                            scalar.add(a.id)
+                            changed = True
+        self.scalar = scalar
+        self._find = find
+
+    def same_shape(self, a, b):
+        """Whether names ``a`` and ``b`` certainly have the same shape."""
+        if a == b:
+            return True
+        if a in self.scalar and b in self.scalar:
+            return True
+        return self._find(a) == self._find(b)
+
+
+def _loops(stmts):
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While)):
+            yield s
+        for f in ("body", "orelse"):
+            sub = getattr(s, f, None)
+            if isinstance(sub, list):
+                yield from _loops(sub)
+
+
+def _children(v):
+    if isinstance(v, gast.Dict):
+        return list(v.values)
+    return list(v.elts)
+
+
+def _positional(call):
+    return {str(i): a for i, a in enumerate(list(call.args) + [k.value for k in call.keywords])}
+
+
+def _root_is_local(node, locals_):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return not isinstance(node, gast.Name) or node.id in locals_
+
+
+def _dotted(node):
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return _dotted(node.value) + "." + node.attr
+    return "<expression>"
+
+
+def _op_symbol(op):
+    return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.Mod: "%", gast.FloorDiv: "//", gast.MatMult: "@", gast.USub: "unary -",
+            gast.UAdd: "unary +", gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)
+
+
+def analyse(parsed, fn, wrt, locals_):
+    return Analysis(parsed, fn, wrt, locals_).run()

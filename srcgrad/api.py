@@ -1,0 +1,179 @@
+"""The public entry points and the pipeline that connects the stages.
+
+parse → normalise → SSA → analyse → reverse transform → optimise → emit,
+each stage in its own module; the result is cached per function and options.
+"""
+
+import copy
+import functools
+import inspect
+import weakref
+
+import gast
+
+from . import emit as emit_stage
+from .analyse import analyse
+from .errors import SrcgradError, UnsupportedError
+from .names import Injector, Namer, load, names_in
+from .normalise import Normaliser
+from .optimise import eliminate_dead_code
+from .parse import parse
+from .reverse import Comment, Reverse
+from .ssa import to_ssa
+
+_CACHE = weakref.WeakKeyDictionary()
+
+
+def clear_cache():
+    """Forget every generated function (the next request re-runs the pipeline)."""
+    _CACHE.clear()
+
+
+def _normalise_wrt(fun, wrt):
+    params = list(inspect.signature(fun).parameters)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    if not items:
+        raise SrcgradError("wrt must name at least one argument")
+    names = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise SrcgradError(f"wrt must be an argument position or name, not {w!r}")
+        if isinstance(w, int):
+            if not -len(params) <= w < len(params):
+                raise SrcgradError(f"wrt={w} but {fun.__qualname__} has {len(params)} "
+                                   f"parameters {params}")
+            names.append(params[w])
+        else:
+            if w not in params:
+                raise SrcgradError(f"wrt={w!r} is not a parameter of {fun.__qualname__} "
+                                   f"(parameters: {params})")
+            names.append(w)
+    return tuple(names), single
+
+
+def transform(fun, wrt_names, *, with_value):
+    """Run the whole pipeline; returns the generated function.
+
+    Two versions may be generated from one analysis: a generic one, correct
+    for any mix of scalars and arrays, and, when it differs, one specialised
+    for Python-float arguments (no shape bookkeeping at all, as a person
+    would write it) that starts with a type check falling back to the
+    generic version."""
+    parsed = parse(fun)
+    tree = copy.deepcopy(parsed.tree)
+    parsed.tree = tree
+    namer = Namer(names_in(tree) | set(parsed.closure))
+    fn = Normaliser(parsed, namer).run()
+    user_of = to_ssa(fn, namer)
+    locals_ = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
+    locals_ |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store)}
+    an = analyse(parsed, fn, wrt_names, locals_)
+    injector = Injector(namer, an.resolve_name)
+    prefix = "value_and_d_" if with_value else "d_"
+    name = namer.fresh(prefix + parsed.name)
+
+    def generate(analysis, fname):
+        rev = Reverse(parsed, copy.deepcopy(fn), analysis, copy.deepcopy(namer), injector,
+                      wrt_names, user_of, with_value=with_value)
+        out = rev.run()
+        _comments_to_nodes(out.body)
+        out.name = fname
+        eliminate_dead_code(out)
+        return out
+
+    generic = generate(an, name)
+    generic_source = emit_stage.to_source(generic)
+    functions = [(name, generic_source)]
+    guarded = sorted(an.scalar_candidates())
+    if guarded:
+        special = generate(an.assuming_scalar(guarded), name)
+        special_source = emit_stage.to_source(special)
+        if special_source != generic_source:
+            generic_name = namer.fresh(name + "_generic")
+            generic_source = generic_source.replace(f"def {name}(", f"def {generic_name}(", 1)
+            special = _with_guard(special, guarded, generic_name)
+            special_source = emit_stage.to_source(special)
+            functions = [(generic_name, generic_source), (name, special_source)]
+    df = emit_stage.build(functions, parsed, injector.objects)
+    df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
+    df.srcgrad_injected = dict(injector.objects)
+    return df
+
+
+def _with_guard(fn, params, fallback):
+    """Prefix ``fn`` with: unless every one of ``params`` is a Python float,
+    return ``fallback(...)``."""
+    def not_float(p):
+        call = gast.Call(func=load("type"), args=[load(p)], keywords=[])
+        return gast.Compare(left=call, ops=[gast.IsNot()], comparators=[load("float")])
+    tests = [not_float(p) for p in params]
+    test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+    a = fn.args
+    args = [load(x.id) for x in a.posonlyargs + a.args]
+    kwargs = [gast.keyword(arg=x.id, value=load(x.id)) for x in a.kwonlyargs]
+    call = gast.Call(func=load(fallback), args=args, keywords=kwargs)
+    guard = gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+    guard.srcgrad_guard = True
+    fn.body.insert(0, guard)
+    return fn
+
+
+def _comments_to_nodes(stmts):
+    for i, s in enumerate(stmts):
+        if isinstance(s, Comment):
+            stmts[i] = emit_stage.comment_node(s.text)
+        for f in ("body", "orelse"):
+            sub = getattr(s, f, None)
+            if isinstance(sub, list):
+                _comments_to_nodes(sub)
+
+
+def _cached(fun, wrt, with_value):
+    key = (wrt, with_value)
+    try:
+        per_fun = _CACHE.get(fun)
+    except TypeError:
+        per_fun = None
+    if per_fun is not None and key in per_fun:
+        return per_fun[key]
+    names, single = _normalise_wrt(fun, wrt)
+    df = transform(fun, names, with_value=with_value)
+    try:
+        _CACHE.setdefault(fun, {})[key] = df
+    except TypeError:
+        pass
+    return df
+
+
+def grad(fun=None, wrt=0):
+    """The gradient of ``fun``'s scalar result with respect to argument ``wrt``.
+
+    ``wrt`` is a parameter position or name, or a tuple of them (the gradient
+    is then a tuple in that order).  Returns a generated Python function with
+    ``fun``'s signature; ``srcgrad.source(df)`` shows its code.  Works as a
+    decorator, bare (``@grad``) or with options (``@grad(wrt=(0, 1))``).
+    """
+    if fun is None:
+        return functools.partial(grad, wrt=wrt)
+    _key_wrt = tuple(wrt) if isinstance(wrt, list) else wrt
+    return _cached(fun, _key_wrt, False)
+
+
+def value_and_grad(fun=None, wrt=0):
+    """Like :func:`grad`, but the generated function returns
+    ``(value, gradient)`` from one forward and one reverse sweep (usable as
+    ``scipy.optimize.minimize(fun, x0, jac=True)``)."""
+    if fun is None:
+        return functools.partial(value_and_grad, wrt=wrt)
+    _key_wrt = tuple(wrt) if isinstance(wrt, list) else wrt
+    return _cached(fun, _key_wrt, True)
+
+
+def source(df):
+    """The generated Python source of a function srcgrad made."""
+    try:
+        return df.srcgrad_source
+    except AttributeError:
+        raise SrcgradError(f"{df!r} was not generated by srcgrad") from None

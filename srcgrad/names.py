@@ -1,0 +1,96 @@
+"""Fresh, readable, hygienic names for generated code.
+
+Generated names are derived from the user's names (``x_1``, ``d_x``) and never
+clash with any name the user's function mentions (its locals, parameters, and
+the globals or builtins it reads), nor with one another.
+"""
+
+import re
+
+import gast
+
+
+def names_in(tree):
+    """Every identifier that occurs in ``tree`` (names, parameters, attributes
+    are excluded: ``np.sin`` contributes ``np`` only)."""
+    out = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name):
+            out.add(node.id)
+        elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):
+            out.add(node.name)
+    return out
+
+
+class Namer:
+    """Hands out fresh names.  ``fresh("x")`` gives ``x`` if unused, else
+    ``x_1``, ``x_2`` ...; names are never handed out twice."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self._counters = {}
+
+    def reserve(self, name):
+        self.taken.add(name)
+        return name
+
+    def fresh(self, base, plain=True):
+        base = re.sub(r"\W", "_", base) or "t"
+        if plain and base not in self.taken:
+            return self.reserve(base)
+        stem = re.sub(r"_\d+$", "", base) or base
+        n = self._counters.get(stem, 0)
+        while True:
+            n += 1
+            cand = f"{stem}_{n}"
+            if cand not in self.taken:
+                self._counters[stem] = n
+                return self.reserve(cand)
+
+
+def load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value, like=None):
+    node = gast.Assign(targets=[store(target) if isinstance(target, str) else target],
+                       value=value, type_comment=None)
+    if like is not None:
+        gast.copy_location(node, like)
+    return node
+
+
+class Injector:
+    """Objects that generated code refers to (``numpy``, runtime helpers,
+    functions named in rule templates), each under one hygienic name.
+
+    The generated function receives them as closure variables, so they never
+    touch the user's module and never shadow a name the user's code uses for
+    something else."""
+
+    def __init__(self, namer, resolve):
+        self.namer = namer
+        self.resolve = resolve      # user's view of a global name, or a sentinel
+        self.by_id = {}
+        self.objects = {}           # name -> object
+
+    def name_for(self, obj, preferred):
+        key = id(obj)
+        if key in self.by_id:
+            return self.by_id[key]
+        if preferred in self.namer.taken and self.resolve(preferred) is obj \
+                and preferred not in self.objects:
+            name = preferred        # the user's own global name for the same object
+        else:
+            name = self.namer.fresh(preferred)
+        self.by_id[key] = name
+        self.objects[name] = obj
+        return name

@@ -1,0 +1,143 @@
+"""Stage 6 — optimise the generated function.
+
+* **Dead code**: forward statements whose values neither the reverse sweep,
+  nor control flow, nor the returned value read are removed (only pure
+  operations: a call without a rule may have side effects and stays).
+* **Empty structure**: ``if`` and ``for`` statements left without a body go.
+* **Constant folding** of rule templates after substitution
+  (``x ** (2 - 1)`` becomes ``x``), done before adjoint ownership is decided.
+"""
+
+import operator
+
+import gast
+
+_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+         gast.Div: operator.truediv, gast.Pow: operator.pow}
+
+
+class Fold(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
+                type(node.op) in _FOLD and _number(left.value) and _number(right.value):
+            try:
+                value = _FOLD[type(node.op)](left.value, right.value)
+            except (ArithmeticError, ValueError):
+                return node
+            if _number(value) and abs(value) < 1e15:
+                return gast.Constant(value=value, kind=None)
+        if isinstance(node.op, gast.Pow) and isinstance(right, gast.Constant) and right.value == 1:
+            return left
+        return node
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def fold(expr):
+    return Fold().visit(expr)
+
+
+def _pure(s):
+    op = getattr(s, "srcgrad_op", None)
+    if op is None:
+        return True
+    return op.kind != "unknown"
+
+
+def _loads_of(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _stmt_loads(s):
+    if isinstance(s, gast.Assign):
+        out = _loads_of(s.value)
+        for t in s.targets:
+            if not isinstance(t, gast.Name):
+                out |= _loads_of(t)
+        return out
+    if isinstance(s, (gast.If, gast.While)):
+        return _loads_of(s.test)
+    if isinstance(s, gast.For):
+        return _loads_of(s.iter)
+    return _loads_of(s)
+
+
+def _walk(stmts):
+    for s in stmts:
+        yield s
+        for f in ("body", "orelse"):
+            sub = getattr(s, f, None)
+            if isinstance(sub, list):
+                yield from _walk(sub)
+
+
+def _is_removable(s, live):
+    return (isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
+            and not any(t.id in live for t in s.targets) and _pure(s))
+
+
+def eliminate_dead_code(fn):
+    """Remove dead assignments and empty control structures (in place)."""
+    for _ in range(10):
+        live = set()
+        roots = [s for s in _walk(fn.body) if not isinstance(s, gast.Assign)
+                 or not all(isinstance(t, gast.Name) for t in s.targets) or not _pure(s)]
+        for s in roots:
+            live |= _stmt_loads(s)
+        assigns = [s for s in _walk(fn.body) if isinstance(s, gast.Assign)]
+        changed = True
+        while changed:
+            changed = False
+            for s in assigns:
+                if any(isinstance(t, gast.Name) and t.id in live for t in s.targets):
+                    new = _stmt_loads(s) - live
+                    if new:
+                        live |= new
+                        changed = True
+        before = _count(fn.body)
+        fn.body = _sweep(fn.body, live)
+        if _count(fn.body) == before:
+            break
+    return fn
+
+
+def _count(stmts):
+    return sum(1 for _ in _walk(stmts))
+
+
+def _sweep(stmts, live):
+    out = []
+    for s in stmts:
+        if _is_removable(s, live):
+            continue
+        if isinstance(s, gast.If):
+            s.body = _sweep(s.body, live)
+            s.orelse = _sweep(s.orelse, live)
+            if not _has_statements(s.body) and not _has_statements(s.orelse):
+                out.extend(c for c in s.body + s.orelse)   # comments only
+                continue
+            if not _has_statements(s.body):
+                s.test = _negate(s.test)
+                s.body, s.orelse = s.orelse, []
+        elif isinstance(s, gast.For):
+            s.body = _sweep(s.body, live)
+            if not _has_statements(s.body):
+                continue
+        elif isinstance(s, gast.While):
+            s.body = _sweep(s.body, live)
+        out.append(s)
+    return out
+
+
+def _has_statements(stmts):
+    return any(not getattr(s, "srcgrad_comment", None) for s in stmts)
+
+
+def _negate(test):
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return gast.UnaryOp(op=gast.Not(), operand=test)

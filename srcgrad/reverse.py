@@ -1,0 +1,610 @@
+"""Stage 5 — the reverse-mode transform.
+
+Builds the gradient function from the analysed SSA form:
+
+1. **sweeps**: the forward sweep is the primal code (plus an iteration counter
+   for ``while`` loops and loops with ``break``); the reverse sweep mirrors
+   it: statements in reverse order, ``if`` on the recorded condition,
+   ``for`` loops reversed.  Each active assignment contributes an
+   :class:`Adjoint` made from its primitive's rule templates.
+2. **materialise** adjoints: a dataflow pass over the reverse sweep decides,
+   for every contribution, whether it is the first (``d_x = ...``) or adds to
+   earlier ones (``d_x = d_x + ...``); contributions from a zero adjoint are
+   dropped; zeros are created only where control flow merges a path with and a
+   path without a contribution.
+3. **tape**: the reverse sweep now says exactly which primal values it reads.
+   In loops, a loop-carried value the reverse sweep reads is pushed before it
+   is overwritten and popped back after that statement's adjoint; values
+   defined once per iteration are pushed together at the end of their block
+   and popped at the start of its reverse.  Nothing else is recorded.
+"""
+
+import copy
+
+import gast
+
+from .analyse import iter_assigns
+from .names import assign, const, load, store
+from .rules.registry import _Default
+from . import runtime
+from .optimise import fold
+
+# ---------------------------------------------------------------------------
+# pseudo statements of the reverse sweep (replaced by real code in materialise)
+
+
+class Adjoint:
+    """The adjoint of one assignment ``target = op(...)``.
+
+    ``contribs`` are ``(var, expr)`` pairs: add ``expr`` (which reads the
+    adjoint of ``target``) to the adjoint of ``var``; ``indexed`` are
+    ``(var, index, expr)``: add ``expr`` to ``adjoint(var)[index]``.
+    """
+
+    def __init__(self, stmt, target, contribs, indexed=()):
+        self.stmt = stmt
+        self.target = target
+        self.contribs = contribs
+        self.indexed = list(indexed)
+
+    def __deepcopy__(self, memo):
+        return Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
+                       copy.deepcopy(self.indexed, memo))
+
+
+_keys = iter(range(1, 1 << 62))
+
+
+class Restore:
+    """Reverse of a loop-carried overwrite: pop the old value back."""
+
+    def __init__(self, name):
+        self.name = name
+        self.key = next(_keys)
+
+
+class Snapshot:
+    """End of a block inside a loop: push (forward) / pop (reverse) the values
+    the block defines once per iteration that the reverse sweep reads."""
+
+    def __init__(self, names):
+        self.names = names      # candidate names assigned directly in the block
+        self.key = next(_keys)
+
+
+class Push:
+    """Forward placeholder before a loop-carried overwrite."""
+
+    def __init__(self, name, key):
+        self.name = name
+        self.key = key
+
+
+class Comment:
+    def __init__(self, text):
+        self.text = text
+
+
+DEF_OWNED, DEF_SHARED = "owned", "shared"
+
+
+def _is_block_holder(s):
+    return isinstance(s, (gast.If, gast.For, gast.While))
+
+
+class Reverse:
+    def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of, *, with_value=False):
+        self.parsed = parsed
+        self.fn = fn
+        self.an = analysis
+        self.namer = namer
+        self.inj = injector
+        self.wrt = wrt
+        self.user_of = user_of
+        self.with_value = with_value
+        self.adj_names = {}
+        self.carried = set()
+        for loop in _all_loops(fn.body):
+            self.carried |= getattr(loop, "srcgrad_carried", set())
+        self.primal_names = {n for s in iter_assigns(fn.body) for n in _stores(s)}
+        self.primal_names |= {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
+        for loop in _all_loops(fn.body):
+            if isinstance(loop, gast.For):
+                self.primal_names.add(loop.target.id)
+
+    # -- names --------------------------------------------------------------
+    def d(self, name):
+        if name not in self.adj_names:
+            self.adj_names[name] = self.namer.fresh("d_" + name)
+        return self.adj_names[name]
+
+    def rt(self, helper):
+        return load(self.inj.name_for(getattr(runtime, helper), helper))
+
+    # -- 1. sweeps ----------------------------------------------------------
+    def sweeps(self, stmts, in_loop):
+        fwd, rev = [], []
+        for s in stmts:
+            f, r = self.stmt(s, in_loop)
+            fwd.extend(f)
+            rev[:0] = r
+        return fwd, rev
+
+    def stmt(self, s, in_loop):
+        if isinstance(s, gast.Assign):
+            fwd, rev = [s], []
+            t = s.targets[0]
+            if isinstance(t, gast.Name) and t.id in self.an.active:
+                rev.append(self.adjoint(s))
+            if in_loop and isinstance(t, gast.Name) and t.id in self.carried:
+                restore = Restore(t.id)
+                fwd.insert(0, Push(t.id, restore.key))
+                rev.append(restore)
+            if rev:
+                rev.insert(0, Comment(self.comment(s)))
+            return fwd, rev
+        if _is_final_break(s):
+            return [s], []
+        if isinstance(s, gast.If):
+            fb, rb = self.block(s.body, in_loop)
+            fo, ro = self.block(s.orelse, in_loop)
+            fwd = gast.copy_location(gast.If(test=s.test, body=fb, orelse=fo), s)
+            if not _has_code(rb) and not _has_code(ro):
+                return [fwd], []
+            rtest = copy.deepcopy(s.test)
+            return [fwd], [gast.copy_location(gast.If(test=rtest, body=rb, orelse=ro), s)]
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s)
+        return [s], []
+
+    def block(self, stmts, in_loop):
+        fwd, rev = self.sweeps(stmts, in_loop)
+        if in_loop:
+            names = [n for st in stmts if isinstance(st, gast.Assign) for n in _stores(st)
+                     if n not in self.carried]
+            snap = Snapshot(names)
+            if fwd and isinstance(fwd[-1], gast.If) and _is_final_break(fwd[-1]):
+                fwd.insert(len(fwd) - 1, snap)
+            else:
+                fwd.append(snap)
+            rev.insert(0, snap)
+        return fwd, rev
+
+    def loop(self, s):
+        has_break = any(_is_final_break(x) for x in s.body[-1:])
+        fb, rb = self.block(s.body, True)
+        pre = []
+        if isinstance(s, gast.For) and not has_break:
+            fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb, orelse=[],
+                                              type_comment=None), s)
+            riter = gast.Call(func=load("reversed"), args=[copy.deepcopy(s.iter)], keywords=[])
+            rtarget = store(s.target.id)
+        else:
+            count = self.namer.fresh("n_iter")
+            pre.append(gast.copy_location(assign(count, const(0)), s))
+            incr = gast.copy_location(assign(count, gast.BinOp(left=load(count), op=gast.Add(),
+                                                              right=const(1))), s)
+            fb.insert(0, incr)
+            if isinstance(s, gast.For):
+                fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb,
+                                                  orelse=[], type_comment=None), s)
+                sliced = gast.Subscript(value=copy.deepcopy(s.iter),
+                                        slice=gast.Slice(lower=None, upper=load(count), step=None),
+                                        ctx=gast.Load())
+                riter = gast.Call(func=load("reversed"), args=[sliced], keywords=[])
+                rtarget = store(s.target.id)
+            else:
+                fwd = gast.copy_location(gast.While(test=s.test, body=fb, orelse=[]), s)
+                riter = gast.Call(func=load("range"), args=[load(count)], keywords=[])
+                rtarget = store(self.namer.fresh("_"))
+        if not _has_code(rb):
+            return pre + [fwd], []
+        rev = gast.copy_location(gast.For(target=rtarget, iter=riter, body=rb, orelse=[],
+                                          type_comment=None), s)
+        return pre + [fwd], [rev]
+
+    def comment(self, s):
+        lineno = getattr(s, "lineno", None)
+        line = self.parsed.line(lineno).strip()
+        return f"line {lineno}: {line}" if line else ""
+
+    # -- adjoint of one assignment -------------------------------------------
+    def adjoint(self, s):
+        y = s.targets[0].id
+        op = s.srcgrad_op
+        g = load(self.d(y))
+        contribs, indexed = [], []
+        if op.kind == "copy":
+            contribs.append((op.args["x"].id, g))
+        elif op.kind == "subscript":
+            indexed.append((op.args["x"].id, copy.deepcopy(op.args["index"]), g))
+        elif op.kind == "call":
+            for pname, tmpl in op.rule.adjoints.items():
+                arg = op.args.get(pname)
+                if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
+                    continue
+                expr = self.instantiate(tmpl, op, y)
+                if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y):
+                    expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, load(arg.id)],
+                                     keywords=[])
+                contribs.append((arg.id, expr))
+        return Adjoint(s, y, contribs, indexed)
+
+    def instantiate(self, tmpl, op, y):
+        expr = copy.deepcopy(tmpl.expr)
+        values = {}
+        for pname, arg in op.args.items():
+            if isinstance(arg, _Default):
+                values[pname] = const(arg.value)
+            else:
+                values[pname] = arg
+        for pname, p in op.rule.signature.parameters.items():
+            if pname not in values and p.default is not p.empty:
+                values[pname] = const(p.default)
+        globals_ = {n: self.inj.name_for(obj, n) for n, obj in tmpl.globals.items()}
+        return fold(_Subst(values, load(self.d(y)), load(y), globals_).visit(expr))
+
+    # -- 2. materialise adjoints ----------------------------------------------
+    def materialise(self, stmts, state):
+        """Replace pseudo statements in ``stmts`` by code; ``state`` maps each
+        adjoint name that holds a value to DEF_OWNED or DEF_SHARED."""
+        out = []
+        for s in stmts:
+            if isinstance(s, Adjoint):
+                out.extend(self.emit_adjoint(s, state))
+            elif isinstance(s, gast.If):
+                sb, so = dict(state), dict(state)
+                body = self.materialise(s.body, sb)
+                orelse = self.materialise(s.orelse, so)
+                for v in sorted(set(sb) | set(so)):
+                    if v in sb and v not in so:
+                        orelse.append(self.zeros(v))
+                        so[v] = DEF_OWNED
+                    elif v in so and v not in sb:
+                        body.append(self.zeros(v))
+                        sb[v] = DEF_OWNED
+                state.clear()
+                for v in sb:
+                    state[v] = DEF_OWNED if sb[v] == so[v] == DEF_OWNED else DEF_SHARED
+                s.body, s.orelse = body, orelse
+                out.append(s)
+            elif isinstance(s, gast.For):
+                out.extend(self.materialise_loop(s, state))
+            else:
+                out.append(s)
+        return out
+
+    def materialise_loop(self, s, state):
+        pre = []
+        original = s.body
+        head = dict(state)
+        for _ in range(10):
+            trial = dict(head)
+            body = self.materialise(copy.deepcopy(original), trial)
+            grow = [v for v in trial if v not in head]
+            shared = [v for v in trial if v in head and head[v] == DEF_OWNED
+                      and trial[v] == DEF_SHARED]
+            if not grow and not shared:
+                break
+            for v in grow:
+                head[v] = DEF_OWNED
+            for v in shared:
+                head[v] = DEF_SHARED
+        for v in head:
+            if v not in state:
+                pre.append(self.zeros(v))
+        for v in sorted(head):
+            if v not in trial:
+                body.append(self.zeros(v))
+        state.clear()
+        state.update(head)
+        s.body = body
+        return pre + [s]
+
+    def zeros(self, dname):
+        primal = self.primal_of(dname)
+        if primal in self.an.scalar:
+            value = const(0.0)
+        else:
+            value = gast.Call(func=self.rt("zeros_like"), args=[load(primal)], keywords=[])
+        return assign(dname, value)
+
+    def primal_of(self, dname):
+        for p, dn in self.adj_names.items():
+            if dn == dname:
+                return p
+        raise KeyError(dname)
+
+    def emit_adjoint(self, a, state):
+        dy = self.d(a.target)
+        if dy not in state:
+            return []                # the adjoint of the target is zero
+        out = []
+        later = []
+        for var, expr in a.contribs:
+            (later if var == a.target else out).extend([(var, expr)])
+        code = []
+        for var, expr in _group(out):
+            code.append(self.accumulate(var, expr, state))
+        for var, index, expr in a.indexed:
+            code.extend(self.accumulate_index(var, index, expr, state, a.target))
+        before = state.pop(dy)       # consumed: earlier uses see a fresh adjoint
+        for var, expr in _group(later):
+            if isinstance(expr, gast.Name) and expr.id == dy:
+                state[dy] = before   # d_x = d_x: the old value gets the same adjoint
+                continue
+            code.append(self.accumulate(var, expr, state))
+        return code
+
+    def accumulate(self, var, expr, state):
+        dv = self.d(var)
+        if dv in state:
+            value = gast.BinOp(left=load(dv), op=gast.Add(), right=expr)
+            state[dv] = DEF_OWNED
+        else:
+            value = expr
+            state[dv] = DEF_OWNED if _fresh(expr) else DEF_SHARED
+        return assign(dv, value)
+
+    def accumulate_index(self, var, index, expr, state, target):
+        dv = self.d(var)
+        code = []
+        if dv not in state:
+            code.append(assign(dv, gast.Call(func=self.rt("zeros_like"), args=[load(var)],
+                                             keywords=[])))
+        elif state[dv] == DEF_SHARED:
+            code.append(assign(dv, gast.Call(func=gast.Attribute(value=load(dv), attr="copy",
+                                                                 ctx=gast.Load()),
+                                             args=[], keywords=[])))
+        state[dv] = DEF_OWNED
+        code.append(assign(dv, gast.Call(func=self.rt("add_at"),
+                                         args=[load(dv), load(var), index, expr], keywords=[])))
+        return code
+
+    # -- 3. tape ------------------------------------------------------------
+    def place_tape(self, fwd, rev):
+        """Fill the tape placeholders: a value is saved only if the reverse
+        sweep reads it after the point where it would be restored."""
+        keep = {}
+        _live_block(rev, set(), keep)
+        tape = self.namer.fresh("tape")
+        used = [False]
+
+        def fill_fwd(stmts):
+            out = []
+            for s in stmts:
+                if isinstance(s, Push):
+                    if keep.get(s.key):
+                        used[0] = True
+                        out.append(_call_stmt(tape, "append", [load(s.name)]))
+                elif isinstance(s, Snapshot):
+                    names = keep.get(s.key, [])
+                    if names:
+                        used[0] = True
+                        out.append(_call_stmt(tape, "append", [_pack(names)]))
+                else:
+                    for f in ("body", "orelse"):
+                        if isinstance(getattr(s, f, None), list):
+                            setattr(s, f, fill_fwd(getattr(s, f)))
+                    out.append(s)
+            return out
+
+        def fill_rev(stmts):
+            out = []
+            for s in stmts:
+                if isinstance(s, Restore):
+                    if keep.get(s.key):
+                        out.append(assign(s.name, _pop(tape)))
+                elif isinstance(s, Snapshot):
+                    names = keep.get(s.key, [])
+                    if names:
+                        target = store(names[0]) if len(names) == 1 else gast.Tuple(
+                            elts=[store(n) for n in names], ctx=gast.Store())
+                        out.append(gast.Assign(targets=[target], value=_pop(tape),
+                                               type_comment=None))
+                else:
+                    for f in ("body", "orelse"):
+                        if isinstance(getattr(s, f, None), list):
+                            setattr(s, f, fill_rev(getattr(s, f)))
+                    out.append(s)
+            return out
+
+        fwd = fill_fwd(fwd)
+        rev = fill_rev(rev)
+        if used[0]:
+            fwd.insert(0, assign(tape, gast.List(elts=[], ctx=gast.Load())))
+        return fwd, rev
+
+    # -- driver ---------------------------------------------------------------
+    def run(self):
+        body = self.fn.body
+        result = body[-1].value.id
+        fwd, rev = self.sweeps(body[:-1], in_loop=False)
+        state = {}
+        seed = []
+        dres = self.d(result)
+        if result in self.an.active:
+            if result not in self.an.forward_scalar:
+                seed.append(_call_expr(self.rt("check_scalar"), [load(result)]))
+            seed.append(assign(dres, const(1.0)))
+            state[dres] = DEF_SHARED
+        rev = self.materialise(rev, state)
+        finals, returns = [], []
+        for p in self.wrt:
+            dp = self.d(p)
+            if dp not in state:
+                value = const(0.0) if p in self.an.scalar else gast.Call(
+                    func=self.rt("zeros_like"), args=[load(p)], keywords=[])
+                finals.append(assign(dp, value))
+            elif state[dp] == DEF_SHARED and p not in self.an.scalar:
+                finals.append(assign(dp, gast.Call(func=self.rt("fit"), args=[load(dp), load(p)],
+                                                   keywords=[])))
+            returns.append(load(dp))
+        rev = rev + finals
+        fwd, rev = self.place_tape(fwd, rev)
+        grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
+        if self.with_value:
+            value = gast.Tuple(elts=[load(result), grads], ctx=gast.Load())
+        else:
+            value = grads
+        ret = gast.Return(value=value)
+        new_body = fwd + seed + rev + [ret]
+        fn = gast.FunctionDef(name=self.fn.name, args=self.fn.args, body=new_body,
+                              decorator_list=[], returns=None, type_comment=None)
+        fn.srcgrad_result = result
+        return fn
+
+
+class _Subst(gast.NodeTransformer):
+    def __init__(self, values, g, ans, globals_):
+        self.values, self.g, self.ans, self.globals = values, g, ans, globals_
+
+    def visit_Name(self, node):
+        if node.id == "g":
+            return copy.deepcopy(self.g)
+        if node.id == "ans":
+            return copy.deepcopy(self.ans)
+        if node.id in self.values:
+            return copy.deepcopy(self.values[node.id])
+        if node.id in self.globals:
+            return load(self.globals[node.id])
+        return node
+
+
+def _live_block(stmts, live, keep):
+    """Backward liveness of primal names over the reverse sweep; records in
+    ``keep`` which restores and snapshot names are read later."""
+    for s in reversed(stmts):
+        live = _live_stmt(s, live, keep)
+    return live
+
+
+def _live_stmt(s, live, keep):
+    if isinstance(s, Restore):
+        if s.name in live:
+            keep[s.key] = True
+            return live - {s.name}
+        return live
+    if isinstance(s, Snapshot):
+        names = [n for n in s.names if n in live]
+        keep[s.key] = sorted(set(keep.get(s.key, [])) | set(names),
+                             key=s.names.index)
+        return live - set(names)
+    if isinstance(s, gast.If):
+        return (_live_block(s.body, set(live), keep) | _live_block(s.orelse, set(live), keep)
+                | _expr_loads(s.test))
+    if isinstance(s, gast.For):
+        head = set(live)
+        while True:
+            new = set(live) | _live_block(s.body, set(head), keep)
+            if new <= head:
+                break
+            head |= new
+        return (head - {s.target.id} if isinstance(s.target, gast.Name) else head) \
+            | _expr_loads(s.iter)
+    if isinstance(s, gast.Assign):
+        writes = {n.id for t in s.targets for n in gast.walk(t)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        reads = set()
+        for e in _exprs_of(s):
+            reads |= _expr_loads(e)
+        return (live - writes) | reads
+    reads = set()
+    for e in _exprs_of(s):
+        reads |= _expr_loads(e)
+    return live | reads
+
+
+def _expr_loads(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _group(pairs):
+    """Sum the contributions to the same variable into one expression."""
+    order, sums = [], {}
+    for var, expr in pairs:
+        if var in sums:
+            sums[var] = gast.BinOp(left=sums[var], op=gast.Add(), right=expr)
+        else:
+            order.append(var)
+            sums[var] = expr
+    return [(v, sums[v]) for v in order]
+
+
+def _fresh(expr):
+    """Whether ``expr`` certainly makes a new object (so the adjoint owns it)."""
+    return isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant))
+
+
+def _stores(s):
+    return [n.id for t in s.targets for n in gast.walk(t)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+
+
+def _loads(stmts):
+    out = set()
+    for s in _walk_stmts(stmts):
+        for node in _exprs_of(s):
+            for n in gast.walk(node):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                    out.add(n.id)
+    return out
+
+
+def _walk_stmts(stmts):
+    for s in stmts:
+        yield s
+        for f in ("body", "orelse"):
+            sub = getattr(s, f, None)
+            if isinstance(sub, list):
+                yield from _walk_stmts(sub)
+
+
+def _exprs_of(s):
+    if isinstance(s, gast.Assign):
+        return [s.value] + [t for t in s.targets if not isinstance(t, gast.Name)]
+    if isinstance(s, (gast.If, gast.While)):
+        return [s.test]
+    if isinstance(s, gast.For):
+        return [s.iter]
+    if isinstance(s, (gast.Expr, gast.Return)):
+        return [s.value] if s.value is not None else []
+    if isinstance(s, gast.AST):
+        return [s]
+    return []
+
+
+def _all_loops(stmts):
+    for s in _walk_stmts(stmts):
+        if isinstance(s, (gast.For, gast.While)):
+            yield s
+
+
+def _has_code(stmts):
+    return any(not isinstance(s, (Comment, Snapshot)) for s in stmts)
+
+
+def _is_final_break(s):
+    return isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Break)
+
+
+def _call_stmt(obj, method, args):
+    return gast.Expr(value=gast.Call(func=gast.Attribute(value=load(obj), attr=method,
+                                                         ctx=gast.Load()),
+                                     args=args, keywords=[]))
+
+
+def _call_expr(func, args):
+    return gast.Expr(value=gast.Call(func=func, args=args, keywords=[]))
+
+
+def _pop(tape):
+    return gast.Call(func=gast.Attribute(value=load(tape), attr="pop", ctx=gast.Load()),
+                     args=[], keywords=[])
+
+
+def _pack(names):
+    if len(names) == 1:
+        return load(names[0])
+    return gast.Tuple(elts=[load(n) for n in names], ctx=gast.Load())

@@ -1,0 +1,236 @@
+"""The rule registry: how a primitive's derivative is declared.
+
+A rule is data: the primitive (any callable), its parameter list written as a
+Python signature, and for each differentiable parameter an adjoint template,
+a Python expression in which
+
+* ``g``   is the adjoint of the primitive's result,
+* ``ans`` is the primitive's result,
+* the parameter names are the call's arguments,
+* any other name is looked up where the rule was declared (``np``, ``math``,
+  a helper function ...).
+
+For example::
+
+    defvjp(np.sin, "x", "g * np.cos(x)")
+    defvjp(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)",
+           kind="elementwise")
+
+srcgrad's own library is declared with these same functions, and users declare
+rules for their own or third-party functions the same way.  The transformer
+inlines a template at every call site, so generated code contains
+``d_x = d_b * np.cos(x)``, not a call into srcgrad.
+"""
+
+import ast
+import inspect
+import sys
+
+import gast
+
+from ..errors import RuleError
+
+#: kinds of primitive, as far as shape reasoning is concerned
+KINDS = (None, "elementwise", "reduction", "scalar")
+
+_RULES = {}
+_SPECIAL = ("g", "ans")
+
+
+def _key(fun):
+    try:
+        hash(fun)
+        return fun
+    except TypeError:
+        return ("id", id(fun))
+
+
+def _parse_signature(signature, fun):
+    try:
+        tree = ast.parse(f"def _({signature}): pass")
+    except SyntaxError as e:
+        raise RuleError(f"bad signature {signature!r} for {_name(fun)}: {e.msg}") from None
+    args = tree.body[0].args
+    params = []
+    P = inspect.Parameter
+
+    def default(node):
+        try:
+            return ast.literal_eval(node)
+        except ValueError:
+            raise RuleError(f"default of a rule parameter must be a literal: {signature!r}") from None
+
+    positional = args.posonlyargs + args.args
+    defaults = [P.empty] * (len(positional) - len(args.defaults)) + [default(d) for d in args.defaults]
+    for a, d in zip(args.posonlyargs, defaults):
+        params.append(P(a.arg, P.POSITIONAL_ONLY, default=d))
+    for a, d in zip(args.args, defaults[len(args.posonlyargs):]):
+        params.append(P(a.arg, P.POSITIONAL_OR_KEYWORD, default=d))
+    if args.vararg:
+        params.append(P(args.vararg.arg, P.VAR_POSITIONAL))
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(P(a.arg, P.KEYWORD_ONLY, default=P.empty if d is None else default(d)))
+    if args.kwarg:
+        params.append(P(args.kwarg.arg, P.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def _name(fun):
+    mod = getattr(fun, "__module__", None) or ""
+    qual = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+    if isinstance(fun, __import__("numpy").ufunc):
+        return f"numpy.{fun.__name__}"
+    return f"{mod}.{qual}" if mod and mod != "builtins" else qual
+
+
+class Template:
+    """One parsed template expression and the free names it uses."""
+
+    def __init__(self, text, params, namespace, owner):
+        self.text = text
+        try:
+            self.expr = gast.parse(text, mode="eval").body
+        except SyntaxError as e:
+            raise RuleError(f"bad template {text!r} in the rule for {owner}: {e.msg}") from None
+        names = {n.id for n in gast.walk(self.expr) if isinstance(n, gast.Name)}
+        self.params = names & set(params)
+        self.uses_g = "g" in names
+        self.uses_ans = "ans" in names
+        self.globals = {}
+        builtins = vars(__import__("builtins"))
+        for n in sorted(names - set(params) - set(_SPECIAL)):
+            if n in namespace:
+                self.globals[n] = namespace[n]
+            elif n in builtins:
+                self.globals[n] = builtins[n]
+            else:
+                raise RuleError(f"template {text!r} in the rule for {owner} uses {n!r}, "
+                                f"which is neither a parameter, 'g', 'ans' nor defined where "
+                                f"the rule was declared")
+
+    def __repr__(self):
+        return f"Template({self.text!r})"
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class Rule:
+    """The derivative of one primitive."""
+
+    def __init__(self, fun, signature, adjoints, *, kind=None, namespace, name=None):
+        if kind not in KINDS:
+            raise RuleError(f"kind must be one of {KINDS}, not {kind!r}")
+        self.fun = fun
+        self.name = name or _name(fun)
+        self.signature = _parse_signature(signature, fun) if isinstance(signature, str) else signature
+        self.kind = kind
+        self.namespace = namespace
+        names = list(self.signature.parameters)
+        if len(adjoints) > len(names):
+            raise RuleError(f"the rule for {self.name} gives {len(adjoints)} adjoints "
+                            f"for {len(names)} parameters")
+        self.adjoints = {}
+        for pname, text in zip(names, adjoints):
+            if text is not None:
+                self.adjoints[pname] = Template(text, names, namespace, self.name)
+        self.tangents = {}
+
+    @property
+    def differentiable(self):
+        return bool(self.adjoints)
+
+    def bind(self, args, kwargs):
+        """Bind call-site arguments (any objects) to the rule's parameters;
+        parameters not given get their defaults.  Raises TypeError when the
+        call does not fit the signature."""
+        bound = self.signature.bind(*args, **kwargs)
+        out = {}
+        for pname, p in self.signature.parameters.items():
+            if pname in bound.arguments:
+                out[pname] = bound.arguments[pname]
+            elif p.default is not p.empty:
+                out[pname] = _Default(p.default)
+        return out
+
+    def __repr__(self):
+        return f"<rule {self.name}>"
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _Default:
+    """A parameter the call site left at its default value."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _caller_namespace(depth=2):
+    frame = sys._getframe(depth)
+    return frame.f_globals
+
+
+def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None):
+    """Declare the reverse-mode (adjoint) rule of ``fun``.
+
+    ``signature`` is ``fun``'s parameter list as Python source (``"x, y"``,
+    ``"a, axis=None, keepdims=False"``); call sites are bound to it, so
+    keyword arguments and defaults work.  ``adjoints`` gives, in parameter
+    order, the adjoint template of each parameter, or ``None`` for a
+    parameter that is not differentiable; parameters after the last template
+    are not differentiable.
+
+    ``kind`` tells the compiler about shapes: ``"elementwise"`` (the result
+    broadcasts the array arguments; adjoints are reduced to each argument's
+    shape where broadcasting may have happened), ``"reduction"`` (a scalar
+    when no ``axis`` is given), ``"scalar"`` (always a scalar), or ``None``
+    (the templates themselves produce exactly the argument's shape).
+
+    Names in templates are resolved in ``namespace`` (default: the globals
+    of the module that calls ``defvjp``).  Returns ``fun``, so it can be used
+    on a function definition with ``functools.partial``.
+    """
+    if namespace is None:
+        namespace = _caller_namespace()
+    rule = Rule(fun, signature, adjoints, kind=kind, namespace=namespace, name=name)
+    old = _RULES.get(_key(fun))
+    if old is not None and old.tangents:
+        rule.tangents = old.tangents
+    _RULES[_key(fun)] = rule
+    return fun
+
+
+def nondifferentiable(*funs, signature="*args, **kwargs"):
+    """Declare functions whose results carry no derivative (``np.floor``,
+    ``np.argmax``, random number generators ...).  Calls to them are kept in
+    the forward sweep and never differentiated."""
+    for fun in funs:
+        _RULES[_key(fun)] = Rule(fun, signature, (), namespace={})
+    return funs[0] if len(funs) == 1 else funs
+
+
+def stop_gradient(x):
+    """Return ``x`` unchanged; srcgrad treats the result as a constant, so
+    no gradient flows through it."""
+    return x
+
+
+nondifferentiable(stop_gradient, signature="x")
+
+
+def lookup(fun):
+    """The rule for ``fun``, or ``None``."""
+    try:
+        return _RULES.get(_key(fun))
+    except TypeError:
+        return None
+
+
+def all_rules():
+    """Every registered rule (for the documentation's list)."""
+    return list(_RULES.values())

@@ -1,0 +1,348 @@
+"""Stage 3 — three-address code in static single assignment form.
+
+Three-address (ANF) form: every assignment performs one operation on names and
+constants (``x_1 = a * b``).  Comparisons, ``not`` and the tests of ``if`` and
+``while`` stay whole: they produce booleans, through which no derivative
+flows.  ``a if c else b`` and ``a and b`` become ``if`` statements.
+
+SSA naming: outside loops every assignment defines a new name, derived from
+the user's (``x``, ``x_1``, ``x_2`` ...), so no value the adjoint needs is
+ever overwritten and straight-line code needs no tape.  A branch merge gives
+the variable one name in both branches (a copy is added only in a branch that
+does not assign it).
+
+Loops: a variable that is defined before a loop and assigned in it is *loop
+carried*: it keeps one name across the loop (the user's own), written once
+per iteration.  Every other name assigned in a loop is defined once per
+iteration.  The reverse transform relies on exactly these two cases: loop
+carried values are restored before each overwrite, iteration values are
+saved at the end of their block.
+"""
+
+import gast
+
+from .names import assign, load, store
+
+LOOPS = (gast.For, gast.While)
+
+
+def _atom(node):
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _module_chain(node):
+    """``np.linalg.norm``: an attribute chain rooted at a name."""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name)
+
+
+class ANF:
+    """Flatten expressions so that each statement does one operation."""
+
+    def __init__(self, namer):
+        self.namer = namer
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            self.stmt(s, out)
+        return out
+
+    def stmt(self, s, out):
+        self.where = s
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                value = self.expr(s.value, out, target.id, top=True)
+                if isinstance(value, _Lowered):
+                    value.emit(target.id, out, s)
+                else:
+                    out.append(assign(target.id, value, s))
+            else:                                          # x[i] = v
+                value = self.expr(s.value, out, "value")
+                container = self.expr(target.value, out, "array")
+                index = self.index(target.slice, out)
+                t = gast.Subscript(value=container, slice=index, ctx=gast.Store())
+                out.append(gast.copy_location(gast.Assign(targets=[t], value=value,
+                                                          type_comment=None), s))
+        elif isinstance(s, gast.Expr):
+            value = self.expr(s.value, out, "value", top=True)
+            if isinstance(value, _Lowered):
+                value.emit(self.namer.fresh("value"), out, s)
+            else:
+                out.append(gast.copy_location(gast.Expr(value=value), s))
+        elif isinstance(s, gast.If):
+            test = s.test
+            if not (_atom(test) or isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not)
+                    and _atom(test.operand)):
+                name = self.namer.fresh("cond")
+                out.append(assign(name, test, s))
+                test = load(name)
+            s.test = test
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+            out.append(s)
+        elif isinstance(s, gast.For):
+            call = s.iter
+            call.args = [self.expr(a, out, "n") for a in call.args]
+            s.body = self.block(s.body)
+            out.append(s)
+        elif isinstance(s, gast.While):
+            s.body = self.block(s.body)
+            out.append(s)
+        else:
+            out.append(s)
+
+    def expr(self, e, out, hint, top=False):
+        """Return an atom (or, with ``top``, a single operation) computing
+        ``e``; statements for its parts are appended to ``out``."""
+        if _atom(e):
+            return e
+        if isinstance(e, gast.BinOp):
+            e.left = self.expr(e.left, out, hint)
+            e.right = self.expr(e.right, out, hint)
+        elif isinstance(e, gast.UnaryOp):
+            if not isinstance(e.op, gast.Not):
+                e.operand = self.expr(e.operand, out, hint)
+        elif isinstance(e, gast.Call):
+            e.func = self.callee(e.func, out, hint)
+            e.args = [self.expr(a, out, hint) for a in e.args]
+            for k in e.keywords:
+                k.value = self.expr(k.value, out, hint)
+        elif isinstance(e, gast.Attribute):
+            if not _module_chain(e):
+                e.value = self.expr(e.value, out, hint)
+        elif isinstance(e, gast.Subscript):
+            e.value = self.expr(e.value, out, hint)
+            e.slice = self.index(e.slice, out)
+        elif isinstance(e, (gast.Tuple, gast.List)):
+            e.elts = [self.expr(x, out, hint) for x in e.elts]
+        elif isinstance(e, gast.IfExp):
+            return self.lower(_Lowered.ifexp(self, e, hint), out, hint, top)
+        elif isinstance(e, gast.BoolOp):
+            return self.lower(_Lowered.boolop(self, e, hint), out, hint, top)
+        # Compare, Dict, JoinedStr ...: booleans or inactive values, kept whole
+        if top:
+            return e
+        name = self.namer.fresh(hint)
+        out.append(assign(name, e, self.where))
+        return load(name)
+
+    def lower(self, lowered, out, hint, top):
+        if top:
+            return lowered
+        name = self.namer.fresh(hint)
+        lowered.emit(name, out, self.where)
+        return load(name)
+
+    def callee(self, f, out, hint):
+        if isinstance(f, gast.Name) or _module_chain(f):
+            return f
+        if isinstance(f, gast.Attribute):
+            f.value = self.expr(f.value, out, hint)
+            return f
+        return self.expr(f, out, hint)
+
+    def index(self, sl, out):
+        if isinstance(sl, gast.Slice):
+            for field in ("lower", "upper", "step"):
+                v = getattr(sl, field)
+                if v is not None:
+                    setattr(sl, field, self.expr(v, out, "index"))
+            return sl
+        if isinstance(sl, gast.Tuple):
+            sl.elts = [self.index(x, out) for x in sl.elts]
+            return sl
+        return self.expr(sl, out, "index")
+
+
+class _Lowered:
+    """An expression that becomes statements (``a if c else b``, ``a or b``)."""
+
+    def __init__(self, build):
+        self.build = build
+
+    def emit(self, name, out, where):
+        self.build(name, out, where)
+
+    @classmethod
+    def ifexp(cls, anf, e, hint):
+        def build(name, out, where):
+            test = e.test
+            if not _atom(test):
+                t = anf.namer.fresh("cond")
+                out.append(assign(t, test, where))
+                test = load(t)
+            body = anf.block([assign(name, e.body, where)])
+            orelse = anf.block([assign(name, e.orelse, where)])
+            node = gast.If(test=test, body=body, orelse=orelse)
+            out.append(gast.copy_location(node, where))
+        return cls(build)
+
+    @classmethod
+    def boolop(cls, anf, e, hint):
+        def build(name, out, where):
+            first, rest = e.values[0], e.values[1:]
+            out.extend(anf.block([assign(name, first, where)]))
+            if not rest:
+                return
+            more = gast.BoolOp(op=e.op, values=rest) if len(rest) > 1 else rest[0]
+            inner = anf.block([assign(name, more, where)])
+            test = load(name) if isinstance(e.op, gast.And) else \
+                gast.UnaryOp(op=gast.Not(), operand=load(name))
+            out.append(gast.copy_location(gast.If(test=test, body=inner, orelse=[]), where))
+        return cls(build)
+
+
+# ---------------------------------------------------------------------------
+# SSA renaming
+
+def assigned_names(stmts):
+    """User-level names assigned anywhere in ``stmts``."""
+    out = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+def rename_loads(node, mapping):
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in mapping:
+            n.id = mapping[n.id]
+
+
+def rename_all(stmts, old, new):
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and n.id == old:
+                n.id = new
+
+
+class SSA:
+    def __init__(self, namer, params):
+        self.namer = namer
+        self.params = set(params)
+        self.plain_given = set(params)
+        self.user_of = {p: p for p in params}     # version name -> user name
+
+    def version(self, user):
+        if user not in self.plain_given:
+            self.plain_given.add(user)
+            name = user
+        else:
+            name = self.namer.fresh(user, plain=False)
+        self.user_of[name] = user
+        return name
+
+    def run(self, body):
+        env = {p: p for p in self.params}
+        return self.block(body, env)
+
+    def block(self, stmts, env):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s, env))
+        return out
+
+    def stmt(self, s, env):
+        if isinstance(s, gast.Assign):
+            rename_loads(s.value, env)
+            t = s.targets[0]
+            if isinstance(t, gast.Name):
+                user = self.user_of.get(t.id, t.id)
+                t.id = env[user] = self.version(user)
+            else:
+                rename_loads(t, env)
+                if isinstance(t.value, gast.Name):
+                    t.value.ctx = gast.Load()
+            return [s]
+        if isinstance(s, gast.If):
+            rename_loads(s.test, env)
+            env_b, env_o = dict(env), dict(env)
+            s.body = self.block(s.body, env_b)
+            s.orelse = self.block(s.orelse, env_o)
+            self.join(s, env, env_b, env_o)
+            return [s]
+        if isinstance(s, LOOPS):
+            return self.loop(s, env)
+        rename_loads(s, env)
+        return [s]
+
+    def join(self, s, env, env_b, env_o):
+        for user in sorted(set(env_b) | set(env_o)):
+            vb, vo = env_b.get(user), env_o.get(user)
+            if vb == vo:
+                if vb is not None:
+                    env[user] = vb
+                continue
+            if vb is None or vo is None:       # defined on one path only
+                env[user] = vb or vo
+                continue
+            before = env.get(user)
+            if vb != before and vo != before:
+                rename_all(s.orelse, vo, vb)
+                env[user] = vb
+            elif vb != before:                 # only the body assigns
+                s.orelse.append(gast.copy_location(assign(vb, load(vo)), s))
+                env[user] = vb
+            else:                              # only the else branch assigns
+                s.body.append(gast.copy_location(assign(vo, load(vb)), s))
+                env[user] = vo
+
+    def loop(self, s, env):
+        pre = []
+        if isinstance(s, gast.For):
+            rename_loads(s.iter, env)
+        body_assigned = {self.user_of.get(n, n) for n in assigned_names(s.body)}
+        carried = {}
+        for user in sorted(body_assigned & set(env)):
+            entry = env[user]
+            if entry in self.params:      # keep arguments intact: carry a copy
+                name = self.version(user)
+                pre.append(gast.copy_location(assign(name, load(entry)), s))
+            else:
+                name = entry
+            carried[user] = name
+        inner = dict(env)
+        inner.update(carried)
+        if isinstance(s, gast.For):
+            t = s.target
+            user = self.user_of.get(t.id, t.id)
+            t.id = inner[user] = self.version(user)
+        else:
+            rename_loads(s.test, inner)
+        s.body = self.block(s.body, inner)
+        for user, name in carried.items():
+            if inner[user] != name:        # the version reaching the back edge
+                rename_all(s.body, inner[user], name)
+        s.body = _drop_self_copies(s.body)
+        for user, version in inner.items():
+            env[user] = carried.get(user, version)
+        s.srcgrad_carried = set(carried.values())
+        return pre + [s]
+
+
+def _drop_self_copies(stmts):
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and isinstance(s.value, gast.Name) and s.value.id == s.targets[0].id:
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _drop_self_copies(getattr(s, field)))
+        out.append(s)
+    return out
+
+
+def to_ssa(fn, namer):
+    """Run ANF then SSA renaming on the normalised ``fn`` (in place).
+    Returns the map from generated names to the user's names."""
+    params = [a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs]
+    fn.body = ANF(namer).block(fn.body)
+    ssa = SSA(namer, params)
+    fn.body = ssa.run(fn.body)
+    return ssa.user_of
