@@ -103,9 +103,6 @@ class Reverse:
         self.user_of = user_of
         self.with_value = with_value
         self.adj_names = {}
-        self.carried = set()
-        for loop in _all_loops(fn.body):
-            self.carried |= getattr(loop, "srcgrad_carried", set())
         self.primal_names = {n for s in iter_assigns(fn.body) for n in _stores(s)}
         self.primal_names |= {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
         for loop in _all_loops(fn.body):
@@ -122,32 +119,43 @@ class Reverse:
         return load(self.inj.name_for(getattr(runtime, helper), helper))
 
     # -- 1. sweeps ----------------------------------------------------------
-    def sweeps(self, stmts, in_loop):
+    def sweeps(self, stmts, carried):
+        """Forward and reverse sweeps of ``stmts``; ``carried`` is the set of
+        names carried by the innermost enclosing loop (None outside loops)."""
         fwd, rev = [], []
         for s in stmts:
-            f, r = self.stmt(s, in_loop)
+            f, r = self.stmt(s, carried)
             fwd.extend(f)
             rev[:0] = r
         return fwd, rev
 
-    def stmt(self, s, in_loop):
+    def stmt(self, s, carried):
         if isinstance(s, gast.Assign):
             fwd, rev = [s], []
             t = s.targets[0]
-            if isinstance(t, gast.Name) and t.id in self.an.active:
-                rev.append(self.adjoint(s))
-            if in_loop and isinstance(t, gast.Name) and t.id in self.carried:
+            active = isinstance(t, gast.Name) and t.id in self.an.active
+            if carried and isinstance(t, gast.Name) and t.id in carried:
+                # a loop-carried overwrite: its adjoint reads the old value
+                # (restored first) and maybe the new one (kept in a temporary)
                 restore = Restore(t.id)
                 fwd.insert(0, Push(t.id, restore.key))
+                ans = None
+                if active and self.uses_ans(s):
+                    ans = self.namer.fresh(t.id + "_new")
+                    rev.append(assign(ans, load(t.id)))
                 rev.append(restore)
+                if active:
+                    rev.append(self.adjoint(s, ans))
+            elif active:
+                rev.append(self.adjoint(s))
             if rev:
                 rev.insert(0, Comment(self.comment(s)))
             return fwd, rev
         if _is_final_break(s):
             return [s], []
         if isinstance(s, gast.If):
-            fb, rb = self.block(s.body, in_loop)
-            fo, ro = self.block(s.orelse, in_loop)
+            fb, rb = self.block(s.body, carried)
+            fo, ro = self.block(s.orelse, carried)
             fwd = gast.copy_location(gast.If(test=s.test, body=fb, orelse=fo), s)
             if not _has_code(rb) and not _has_code(ro):
                 return [fwd], []
@@ -157,11 +165,11 @@ class Reverse:
             return self.loop(s)
         return [s], []
 
-    def block(self, stmts, in_loop):
-        fwd, rev = self.sweeps(stmts, in_loop)
-        if in_loop:
-            names = [n for st in stmts if isinstance(st, gast.Assign) for n in _stores(st)
-                     if n not in self.carried]
+    def block(self, stmts, carried):
+        fwd, rev = self.sweeps(stmts, carried)
+        if carried is not None:
+            names = [n for st in fwd if isinstance(st, gast.Assign) for n in _stores(st)
+                     if n not in carried]
             snap = Snapshot(names)
             if fwd and isinstance(fwd[-1], gast.If) and _is_final_break(fwd[-1]):
                 fwd.insert(len(fwd) - 1, snap)
@@ -172,7 +180,7 @@ class Reverse:
 
     def loop(self, s):
         has_break = any(_is_final_break(x) for x in s.body[-1:])
-        fb, rb = self.block(s.body, True)
+        fb, rb = self.block(s.body, getattr(s, "srcgrad_carried", set()))
         pre = []
         if isinstance(s, gast.For) and not has_break:
             fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb, orelse=[],
@@ -209,7 +217,11 @@ class Reverse:
         return f"line {lineno}: {line}" if line else ""
 
     # -- adjoint of one assignment -------------------------------------------
-    def adjoint(self, s):
+    def uses_ans(self, s):
+        op = s.srcgrad_op
+        return op.kind == "call" and any(t.uses_ans for t in op.rule.adjoints.values())
+
+    def adjoint(self, s, ans=None):
         y = s.targets[0].id
         op = s.srcgrad_op
         g = load(self.d(y))
@@ -223,14 +235,14 @@ class Reverse:
                 arg = op.args.get(pname)
                 if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
                     continue
-                expr = self.instantiate(tmpl, op, y)
+                expr = self.instantiate(tmpl, op, y, ans or y)
                 if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y):
                     expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, load(arg.id)],
                                      keywords=[])
                 contribs.append((arg.id, expr))
         return Adjoint(s, y, contribs, indexed)
 
-    def instantiate(self, tmpl, op, y):
+    def instantiate(self, tmpl, op, y, ans):
         expr = copy.deepcopy(tmpl.expr)
         values = {}
         for pname, arg in op.args.items():
@@ -242,7 +254,7 @@ class Reverse:
             if pname not in values and p.default is not p.empty:
                 values[pname] = const(p.default)
         globals_ = {n: self.inj.name_for(obj, n) for n, obj in tmpl.globals.items()}
-        return fold(_Subst(values, load(self.d(y)), load(y), globals_).visit(expr))
+        return fold(_Subst(values, load(self.d(y)), load(ans), globals_).visit(expr))
 
     # -- 2. materialise adjoints ----------------------------------------------
     def materialise(self, stmts, state):
@@ -419,7 +431,7 @@ class Reverse:
     def run(self):
         body = self.fn.body
         result = body[-1].value.id
-        fwd, rev = self.sweeps(body[:-1], in_loop=False)
+        fwd, rev = self.sweeps(body[:-1], None)
         state = {}
         seed = []
         dres = self.d(result)
@@ -491,8 +503,10 @@ def _live_stmt(s, live, keep):
                              key=s.names.index)
         return live - set(names)
     if isinstance(s, gast.If):
-        return (_live_block(s.body, set(live), keep) | _live_block(s.orelse, set(live), keep)
-                | _expr_loads(s.test))
+        out = _live_block(s.body, set(live), keep) | _live_block(s.orelse, set(live), keep)
+        if _effective(s.body, keep) or _effective(s.orelse, keep):
+            out |= _expr_loads(s.test)
+        return out
     if isinstance(s, gast.For):
         head = set(live)
         while True:
@@ -500,6 +514,8 @@ def _live_stmt(s, live, keep):
             if new <= head:
                 break
             head |= new
+        if not _effective(s.body, keep):
+            return set(live)
         return (head - {s.target.id} if isinstance(s.target, gast.Name) else head) \
             | _expr_loads(s.iter)
     if isinstance(s, gast.Assign):
@@ -513,6 +529,21 @@ def _live_stmt(s, live, keep):
     for e in _exprs_of(s):
         reads |= _expr_loads(e)
     return live | reads
+
+
+def _effective(stmts, keep):
+    """Whether reverse-sweep code ``stmts`` does anything once the tape
+    decisions in ``keep`` are applied."""
+    for s in stmts:
+        if isinstance(s, (Restore, Snapshot)):
+            if keep.get(s.key):
+                return True
+        elif isinstance(s, (gast.If, gast.For)):
+            if _effective(s.body, keep) or _effective(getattr(s, "orelse", []), keep):
+                return True
+        elif not isinstance(s, Comment):
+            return True
+    return False
 
 
 def _expr_loads(node):

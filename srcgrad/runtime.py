@@ -109,6 +109,28 @@ def matmul_dy(g, x, y):
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
 
 
+def dot_dx(g, x, y):
+    """Adjoint of ``x`` in ``np.dot(x, y)``: like ``x @ y`` unless an operand
+    is a scalar (a product) or ``y`` has more than two dimensions (``dot``
+    then pairs every batch of ``x`` with every batch of ``y``)."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) <= 2:
+        return matmul_dx(g, x, y)
+    nx, ny = np.ndim(x), np.ndim(y)
+    return np.tensordot(g, y, axes=(list(range(nx - 1, np.ndim(g))), list(range(ny - 2)) + [ny - 1]))
+
+
+def dot_dy(g, x, y):
+    """Adjoint of ``y`` in ``np.dot(x, y)`` (see :func:`dot_dx`)."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    if np.ndim(y) <= 2:
+        return matmul_dy(g, x, y)
+    nx = np.ndim(x)
+    return np.moveaxis(np.tensordot(x, g, axes=(list(range(nx - 1)), list(range(nx - 1)))), 0, -2)
+
+
 def check_scalar(value):
     """Raise unless ``value`` is a scalar (the result ``grad`` differentiates)."""
     if type(value) is float or np.ndim(value) == 0:

@@ -7,7 +7,7 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 
 import numpy as np
 
-from ..runtime import matmul_dx, matmul_dy, unreduce  # noqa: F401  (used in templates)
+from ..runtime import dot_dx, dot_dy, matmul_dx, matmul_dy, unreduce  # noqa: F401  (used in templates)
 from .registry import defvjp, nondifferentiable
 
 E = "elementwise"
@@ -61,7 +61,7 @@ defvjp(np.arctanh, "x", "g / (1.0 - x * x)", kind=E)
 
 # selection
 defvjp(np.where, "condition, x, y", None, "np.where(condition, g, 0.0)", "np.where(condition, 0.0, g)", kind=E)
-defvjp(np.clip, "a, a_min, a_max", "g * ((a >= a_min) & (a <= a_max))", kind=E)
+defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", kind=E)
 
 # reductions
 defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g, a, axis, keepdims)", kind=R)
@@ -69,7 +69,7 @@ defvjp(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
        "unreduce(g, a, axis, keepdims) * (np.size(ans) / np.size(a))", kind=R)
 
 # products
-defvjp(np.dot, "a, b", "matmul_dx(g, a, b)", "matmul_dy(g, a, b)")
+defvjp(np.dot, "a, b", "dot_dx(g, a, b)", "dot_dy(g, a, b)")
 defvjp(np.matmul, "x, y", "matmul_dx(g, x, y)", "matmul_dy(g, x, y)")
 
 nondifferentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.floor_divide,
