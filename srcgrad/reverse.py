@@ -359,6 +359,9 @@ class Reverse:
         return assign(dv, value)
 
     def accumulate_index(self, var, index, expr, state, target):
+        """``adjoint(var)[index] += expr``, in place on an adjoint array the
+        generated code owns: plain indexing for basic indices (integers,
+        slices), ``add_at`` (which accumulates repeated indices) otherwise."""
         dv = self.d(var)
         code = []
         if dv not in state:
@@ -369,9 +372,27 @@ class Reverse:
                                                                  ctx=gast.Load()),
                                              args=[], keywords=[])))
         state[dv] = DEF_OWNED
-        code.append(assign(dv, gast.Call(func=self.rt("add_at"),
-                                         args=[load(dv), load(var), index, expr], keywords=[])))
+        if self.basic_index(index):
+            target = gast.Subscript(value=load(dv), slice=index, ctx=gast.Store())
+            code.append(gast.AugAssign(target=target, op=gast.Add(), value=expr))
+        else:
+            code.append(assign(dv, gast.Call(func=self.rt("add_at"),
+                                             args=[load(dv), load(var), _index_expr(index), expr],
+                                             keywords=[])))
         return code
+
+    def basic_index(self, index):
+        """Whether ``index`` certainly selects without repeats (integers,
+        slices, None, Ellipsis): then ``+=`` accumulates correctly."""
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, int) or index.value is None or index.value is Ellipsis
+        if isinstance(index, gast.Name):
+            return index.id in self.an.scalar
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Tuple):
+            return all(self.basic_index(e) for e in index.elts)
+        return False
 
     # -- 3. tape ------------------------------------------------------------
     def place_tape(self, fwd, rev):
@@ -481,6 +502,19 @@ class _Subst(gast.NodeTransformer):
         if node.id in self.globals:
             return load(self.globals[node.id])
         return node
+
+
+def _index_expr(index):
+    """An index as an ordinary expression (``1:`` becomes ``slice(1, None)``)."""
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        while len(parts) > 2 and parts[-1] is None:
+            parts.pop()
+        return gast.Call(func=load("slice"), args=[p if p is not None else const(None)
+                                                    for p in parts], keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_expr(e) for e in index.elts], ctx=gast.Load())
+    return index
 
 
 def _live_block(stmts, live, keep):
@@ -593,6 +627,8 @@ def _walk_stmts(stmts):
 
 
 def _exprs_of(s):
+    if isinstance(s, gast.AugAssign):
+        return [s.value, s.target]
     if isinstance(s, gast.Assign):
         return [s.value] + [t for t in s.targets if not isinstance(t, gast.Name)]
     if isinstance(s, (gast.If, gast.While)):

@@ -99,6 +99,11 @@ class ANF:
         ``e``; statements for its parts are appended to ``out``."""
         if _atom(e):
             return e
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)) and \
+                isinstance(e.operand, gast.Constant) and isinstance(e.operand.value, (int, float)) \
+                and not isinstance(e.operand.value, bool):
+            value = e.operand.value
+            return gast.Constant(value=-value if isinstance(e.op, gast.USub) else value, kind=None)
         if isinstance(e, gast.BinOp):
             e.left = self.expr(e.left, out, hint)
             e.right = self.expr(e.right, out, hint)
