@@ -256,9 +256,10 @@ class Analysis:
                 s, f"no derivative rule for {op.display} ({name})", construct="call",
                 hint=f"register one: srcgrad.defvjp({op.display}, \"x\", \"g * <derivative of "
                      f"{op.display} at x>\"), or wrap the argument in srcgrad.stop_gradient(...)")
+        what = op.display if not _is_generated(op.display) else "this call"
         return self.parsed.error(
-            s, f"cannot differentiate {op.display}: srcgrad cannot tell at transformation time "
-               f"what it is", construct=op.display,
+            s, f"cannot differentiate {what}: srcgrad cannot tell at transformation time "
+               f"which function it calls", construct=what,
             hint="call functions by a global or module name (np.sin, math.exp, my_function), "
                  "or wrap the value in srcgrad.stop_gradient(...) if it needs no derivative")
 
@@ -280,7 +281,8 @@ class Analysis:
         for s in iter_assigns(self.fn.body):
             op = s.srcgrad_op
             elementwise = op.kind == "copy" or op.kind == "call" and \
-                op.rule.kind in ("elementwise", "scalar")
+                op.rule.kind in ("elementwise", "scalar") or \
+                op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
             t = s.targets[0]
             for n in gast.walk(s.value):
                 if isinstance(n, gast.Name) and n.id in params:
@@ -402,6 +404,11 @@ class Analysis:
         if a in self.scalar and b in self.scalar:
             return True
         return self._find(a) == self._find(b)
+
+
+def _is_generated(display):
+    import re
+    return bool(re.fullmatch(r"[A-Za-z_]+_\d+(\..*)?", display))
 
 
 def _loops(stmts):

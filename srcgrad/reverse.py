@@ -148,7 +148,7 @@ class Reverse:
                     rev.append(self.adjoint(s, ans))
             elif active:
                 rev.append(self.adjoint(s))
-            if rev:
+            if any(isinstance(r, Adjoint) and (r.contribs or r.indexed) for r in rev):
                 rev.insert(0, Comment(self.comment(s)))
             return fwd, rev
         if _is_final_break(s):

@@ -22,8 +22,8 @@ def unbroadcast(g, x):
     """
     if type(g) is float:
         return g
-    xs = np.shape(x)
-    gs = np.shape(g)
+    gs = g.shape if type(g) is np.ndarray else np.shape(g)
+    xs = x.shape if type(x) is np.ndarray else np.shape(x)
     if gs == xs:
         if type(x) in _SCALARS:
             return float(g)
@@ -50,7 +50,7 @@ def unreduce(g, x, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
-    return np.broadcast_to(g, shape)
+    return np.broadcast_to(g, shape).copy()
 
 
 def zeros_like(x):
@@ -139,3 +139,12 @@ def check_scalar(value):
     raise NonScalarOutputError(
         f"grad needs a function with a scalar result, but this call returned an array of "
         f"shape {np.shape(value)}; use srcgrad.vjp or srcgrad.jacobian for non-scalar results")
+
+
+def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of ``x`` in ``max``/``min`` of ``x`` over ``axis``: the adjoint
+    goes to the elements equal to the extreme, shared equally among ties."""
+    ans = unreduce(ans, x, axis, keepdims)
+    hit = x == ans
+    count = unreduce(np.sum(hit, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    return unreduce(g, x, axis, keepdims) * hit / count

@@ -1,0 +1,38 @@
+# srcgrad — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PIP     = $(VENV)/bin/python -m pip install --disable-pip-version-check -q
+
+.PHONY: demo test test-one bench bench-quick clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[test]'
+	touch $@
+
+## demo: set up, differentiate a real example, print the generated gradient and check it
+demo: $(VENV)/.installed
+	$(VENV)/bin/python examples/fit_oscillator.py
+
+## test: the whole suite under python3, then under every other CPython 3.10-3.13 found here
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest
+	@for py in $$(.ci/pythons.sh $(VENV)/bin/python); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		echo "== tests under Python $$v ($$py)"; \
+		$(MAKE) --no-print-directory test-one PYTHON=$$py VENV=.venv-$$v || exit 1; \
+	done
+
+test-one: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest
+
+## bench: the benchmark suite (install jax, torch==2.13.0 into the venv to compare with them)
+bench: $(VENV)/.installed
+	$(PIP) -e '.[bench]'
+	$(VENV)/bin/python -m benchmarks
+
+bench-quick: $(VENV)/.installed
+	$(VENV)/bin/python -m benchmarks --quick
+
+clean:
+	rm -rf .venv .venv-* *.egg-info .pytest_cache .hypothesis

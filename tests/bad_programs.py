@@ -1,0 +1,52 @@
+"""Functions srcgrad must refuse, with a clear message."""
+
+import numpy as np
+
+COUNTER = 0
+
+
+def uses_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("f") as fh:
+        y = x * 2
+    return y
+
+
+def uses_yield(x):
+    yield x * 2
+
+
+def assigns_global(x):
+    global COUNTER
+    COUNTER = x
+    return x * 2
+
+
+def calls_without_rule(x):
+    m, e = np.frexp(x)
+    return m * x
+
+
+class Thing:
+    def apply(self, x):
+        return x * 3
+
+
+def calls_runtime_chosen(x, fns):
+    return fns[0](x) * x
+
+
+def vector_valued(x):
+    return x * 2.0
+
+
+def unsupported_lambda(x):
+    f = lambda t: t * 2
+    return f(x)

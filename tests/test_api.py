@@ -1,0 +1,121 @@
+"""The public API: signatures, decorators, wrt, caching, source and tracebacks."""
+
+import inspect
+import linecache
+import time
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+from . import programs as p
+
+
+@srcgrad.grad
+def decorated(x):
+    return x * x * 3.0
+
+
+@srcgrad.grad(wrt=(0, 1))
+def decorated_with_options(x, y):
+    return x * y + y
+
+
+@srcgrad.value_and_grad(wrt="y")
+def decorated_value(x, y):
+    return x * y * y
+
+
+def test_decorators():
+    assert decorated(2.0) == 12.0
+    assert decorated_with_options(2.0, 3.0) == (3.0, 3.0)
+    assert decorated_value(2.0, 3.0) == (18.0, 12.0)
+
+
+def test_wrt_by_name_position_and_tuple():
+    f = p.arithmetic
+    by_pos = srcgrad.grad(f, wrt=1)(1.3, 2.1)
+    by_name = srcgrad.grad(f, wrt="y")(1.3, 2.1)
+    both = srcgrad.grad(f, wrt=("y", 0))(1.3, 2.1)
+    assert by_pos == by_name == both[0]
+    assert both[1] == srcgrad.grad(f)(1.3, 2.1)
+    assert srcgrad.grad(f, wrt=-1)(1.3, 2.1) == by_pos
+
+
+def test_same_signature_keywords_and_defaults():
+    df = srcgrad.grad(p.keyword_defaults)
+    assert str(inspect.signature(df)) == str(inspect.signature(p.keyword_defaults))
+    x = np.array([0.5, -1.0])
+    assert np.allclose(df(x), df(x, 2.0, shift=1.0))
+    assert np.allclose(df(x, scale=3.0), 2 * (x * 3.0 + 1.0) * 3.0)
+
+
+def test_cached():
+    a = srcgrad.grad(p.long_function, wrt=(0, 1, 2))
+    start = time.perf_counter()
+    b = srcgrad.grad(p.long_function, wrt=(0, 1, 2))
+    assert a is b
+    assert time.perf_counter() - start < 0.01
+    assert srcgrad.grad(p.long_function, wrt=0) is not a
+    srcgrad.clear_cache()
+    assert srcgrad.grad(p.long_function, wrt=(0, 1, 2)) is not a
+
+
+def test_value_and_grad_for_scipy():
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+
+    def target(w):
+        return p.keyword_defaults(w)
+    vg = srcgrad.value_and_grad(p.keyword_defaults)
+    res = scipy_optimize.minimize(vg, np.array([3.0, -2.0]), jac=True, method="BFGS")
+    assert res.success and np.allclose(res.x, -0.5, atol=1e-5)
+
+
+def test_source_is_registered_for_tracebacks_and_inspect():
+    df = srcgrad.grad(p.golden, wrt=(0, 1))
+    text = inspect.getsource(df)
+    assert text.lstrip().startswith("def d_golden(")
+    assert linecache.getlines(df.__code__.co_filename)
+    assert df.__name__ == "d_golden"
+
+
+def test_traceback_shows_generated_line():
+    df = srcgrad.grad(p.numpy_elementwise)
+    with pytest.raises(TypeError) as info:
+        df("not a number")
+    frames = [f for f in info.traceback if str(f.path).startswith("<srcgrad")]
+    assert frames, "the generated function should appear in the traceback"
+    assert frames[-1].statement is not None
+
+
+def test_standalone_source_runs_with_numpy_only(tmp_path):
+    df = srcgrad.grad(p.broadcast_rows, wrt=(0, 1))
+    text = srcgrad.source(df, standalone=True)
+    assert "import srcgrad" not in text and "from srcgrad" not in text
+    ns = {}
+    exec(compile(text.replace("from tests.programs import", "# ").replace(
+        "from programs import", "# "), "standalone", "exec"), ns)
+    row, m = np.array([0.1, 0.2, 0.3]), np.arange(12.0).reshape(4, 3) / 10
+    got = ns["d_broadcast_rows"](row, m)
+    want = df(row, m)
+    assert np.allclose(got[0], want[0]) and np.allclose(got[1], want[1])
+
+
+def test_transformation_time_of_a_30_line_function():
+    srcgrad.clear_cache()
+    start = time.perf_counter()
+    srcgrad.grad(p.long_function, wrt=(0, 1, 2))
+    cold = time.perf_counter() - start
+    assert cold < 2.0          # generous: speed is measured by the benchmarks, not here
+
+
+def test_cli(tmp_path, capsys):
+    from srcgrad.cli import main
+    out = tmp_path / "d.py"
+    assert main(["tests/programs.py:golden", "--wrt", "0,1", "-o", str(out)]) == 0
+    assert "def d_golden(" in out.read_text()
+    assert main(["tests/programs.py:golden", "--wrt", "x", "--check", "0.3,1.2"]) == 0
+    assert "d_x" in capsys.readouterr().out
+    assert main(["tests/bad_programs.py:uses_try"]) == 1
+    assert "try/except" in capsys.readouterr().err

@@ -1,0 +1,100 @@
+"""The shape of generated code: what a careful person would write by hand."""
+
+import re
+import textwrap
+
+import srcgrad
+
+from . import programs as p
+
+
+def primary(df):
+    """The first generated function (the one srcgrad returns)."""
+    return srcgrad.source(df).split("\n\n\n")[0].strip() + "\n"
+
+
+def test_straight_line():
+    assert primary(srcgrad.grad(p.golden, wrt=(0, 1))) == textwrap.dedent('''\
+        def d_golden(x, y):
+            if type(x) is not float or type(y) is not float:
+                return d_golden_generic(x, y)
+            d_out = 1.0
+            # line 24: return a + b
+            d_a = d_out
+            d_b = d_out
+            # line 23: b = np.sin(x)
+            d_x = d_b * np.cos(x)
+            # line 22: a = x * y
+            d_x = d_x + d_a * y
+            d_y = d_a * x
+            return (d_x, d_y)
+        ''')
+
+
+def test_generic_version_has_no_shape_helpers_when_the_result_proves_scalar():
+    generic = srcgrad.source(srcgrad.grad(p.golden, wrt=(0, 1))).split("\n\n\n")[1]
+    assert "unbroadcast" not in generic and "check_scalar(out)" in generic
+
+
+def test_loop():
+    assert primary(srcgrad.grad(p.for_range, wrt=0)) == textwrap.dedent('''\
+        def d_for_range(x, n):
+            if type(x) is not float:
+                return d_for_range_generic(x, n)
+            tape = []
+            for i in range(n):
+                s_2 = i + 1
+                tape.append(s_2)
+            d_out = 1.0
+            # line 149: return s
+            d_s = d_out
+            d_x = 0.0
+            for i in reversed(range(n)):
+                s_2 = tape.pop()
+                # line 148: s = s + x ** i / (i + 1)
+                d_s_3 = d_s
+                d_s_1 = d_s_3 / s_2
+                d_x = d_x + d_s_1 * i * x ** (i - 1)
+            return d_x
+        ''')
+
+
+def test_branch():
+    assert primary(srcgrad.grad(p.branch)) == textwrap.dedent('''\
+        def d_branch(x):
+            if type(x) is not float:
+                return d_branch_generic(x)
+            cond = x > 1.0
+            if cond:
+                y = x * x
+            else:
+                cond_1 = x > 0.0
+                if cond_1:
+                    y = np.sin(x)
+                else:
+                    y_1 = -x
+                    y = y_1 * 3.0
+            d_out = 1.0
+            # line 112: return y * x
+            d_y = d_out * x
+            d_x = d_out * y
+            if cond:
+                # line 107: y = x * x
+                d_x = d_x + (d_y * x + d_y * x)
+            elif cond_1:
+                # line 109: y = np.sin(x)
+                d_x = d_x + d_y * np.cos(x)
+            else:
+                # line 111: y = -x * 3.0
+                d_y_1 = d_y * 3.0
+                d_x = d_x + -d_y_1
+            return d_x
+        ''')
+
+
+def test_no_tape_without_loops_and_no_dead_forward_code():
+    text = srcgrad.source(srcgrad.grad(p.long_function, wrt=(0, 1, 2)))
+    first = text.split("\n\n\n")[0]
+    assert "tape" in first        # the one loop in it needs its branch decisions
+    # the result itself is not needed for the gradient
+    assert not re.search(r"^\s+out = ", first, re.M)
