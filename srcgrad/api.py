@@ -30,6 +30,11 @@ def clear_cache():
 
 
 def _normalise_wrt(fun, wrt):
+    if not inspect.isfunction(inspect.unwrap(fun)):
+        raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
+                               f"not {type(fun).__name__} objects ({fun!r})",
+                               hint="to give a built-in or C function a derivative, register a "
+                                    "rule with srcgrad.defvjp")
     params = list(inspect.signature(fun).parameters)
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
@@ -52,7 +57,7 @@ def _normalise_wrt(fun, wrt):
     return tuple(names), single
 
 
-def transform(fun, wrt_names, *, with_value):
+def transform(fun, wrt_names, *, with_value, as_tuple=None):
     """Run the whole pipeline; returns the generated function.
 
     Two versions may be generated from one analysis: a generic one, correct
@@ -76,7 +81,8 @@ def transform(fun, wrt_names, *, with_value):
 
     def generate(analysis, fname):
         rev = Reverse(parsed, copy.deepcopy(fn), analysis, copy.deepcopy(namer), injector,
-                      wrt_names, user_of, with_value=with_value)
+                      wrt_names, user_of, with_value=with_value,
+                      as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple)
         out = rev.run()
         _comments_to_nodes(out.body)
         out.name = fname
@@ -139,7 +145,7 @@ def _cached(fun, wrt, with_value):
     if per_fun is not None and key in per_fun:
         return per_fun[key]
     names, single = _normalise_wrt(fun, wrt)
-    df = transform(fun, names, with_value=with_value)
+    df = transform(fun, names, with_value=with_value, as_tuple=not single)
     try:
         _CACHE.setdefault(fun, {})[key] = df
     except TypeError:

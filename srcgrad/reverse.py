@@ -93,7 +93,9 @@ def _is_block_holder(s):
 
 
 class Reverse:
-    def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of, *, with_value=False):
+    def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of, *, with_value=False,
+                 as_tuple=False):
+        self.as_tuple = as_tuple
         self.parsed = parsed
         self.fn = fn
         self.an = analysis
@@ -168,8 +170,11 @@ class Reverse:
     def block(self, stmts, carried):
         fwd, rev = self.sweeps(stmts, carried)
         if carried is not None:
-            names = [n for st in fwd if isinstance(st, gast.Assign) for n in _stores(st)
-                     if n not in carried]
+            # every per-iteration name assigned in this block's subtree: a
+            # name merged from branches (or left by an inner loop) may be read
+            # by the reverse of this block before the inner block is reversed
+            names = list(dict.fromkeys(n for st in _walk_stmts(fwd) if isinstance(st, gast.Assign)
+                                       for n in _stores(st) if n not in carried))
             snap = Snapshot(names)
             if fwd and isinstance(fwd[-1], gast.If) and _is_final_break(fwd[-1]):
                 fwd.insert(len(fwd) - 1, snap)
@@ -475,7 +480,7 @@ class Reverse:
             returns.append(load(dp))
         rev = rev + finals
         fwd, rev = self.place_tape(fwd, rev)
-        grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
+        grads = gast.Tuple(elts=returns, ctx=gast.Load()) if self.as_tuple else returns[0]
         if self.with_value:
             value = gast.Tuple(elts=[load(result), grads], ctx=gast.Load())
         else:

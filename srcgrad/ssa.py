@@ -21,6 +21,7 @@ saved at the end of their block.
 
 import gast
 
+from .dataflow import live_before
 from .names import assign, load, store
 
 LOOPS = (gast.For, gast.While)
@@ -224,6 +225,9 @@ def rename_all(stmts, old, new):
         for n in gast.walk(s):
             if isinstance(n, gast.Name) and n.id == old:
                 n.id = new
+            carried = getattr(n, "srcgrad_carried", None)
+            if carried and old in carried:
+                n.srcgrad_carried = (carried - {old}) | {new}
 
 
 class SSA:
@@ -291,10 +295,10 @@ class SSA:
                 rename_all(s.orelse, vo, vb)
                 env[user] = vb
             elif vb != before:                 # only the body assigns
-                s.orelse.append(gast.copy_location(assign(vb, load(vo)), s))
+                s.orelse.append(_phi(assign(vb, load(vo)), s))
                 env[user] = vb
             else:                              # only the else branch assigns
-                s.body.append(gast.copy_location(assign(vo, load(vb)), s))
+                s.body.append(_phi(assign(vo, load(vb)), s))
                 env[user] = vo
 
     def loop(self, s, env):
@@ -330,6 +334,41 @@ class SSA:
         return pre + [s]
 
 
+def _phi(node, where):
+    gast.copy_location(node, where)
+    node.srcgrad_phi = True
+    return node
+
+
+def drop_dead_phis(body):
+    """Remove branch-merge copies whose value nobody reads afterwards (the
+    copied version may not even be bound on that path)."""
+    while True:
+        dead = []
+
+        def visit(s, live):
+            if getattr(s, "srcgrad_phi", False) and s.targets[0].id not in live:
+                dead.append(s)
+
+        live_before(body, set(), visit)
+        if not dead:
+            return body
+        ids = {id(s) for s in dead}
+        body = _remove(body, ids)
+
+
+def _remove(stmts, ids):
+    out = []
+    for s in stmts:
+        if id(s) in ids:
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _remove(getattr(s, field), ids))
+        out.append(s)
+    return out
+
+
 def _drop_self_copies(stmts):
     out = []
     for s in stmts:
@@ -349,5 +388,5 @@ def to_ssa(fn, namer):
     params = [a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs]
     fn.body = ANF(namer).block(fn.body)
     ssa = SSA(namer, params)
-    fn.body = ssa.run(fn.body)
+    fn.body = drop_dead_phis(ssa.run(fn.body))
     return ssa.user_of

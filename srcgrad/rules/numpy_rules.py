@@ -7,7 +7,8 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 
 import numpy as np
 
-from ..runtime import dot_dx, dot_dy, matmul_dx, matmul_dy, unreduce  # noqa: F401  (used in templates)
+from ..runtime import (dot_dx, dot_dy, matmul_dx, matmul_dy, unreduce,  # noqa: F401
+                       unreduce_extreme)  # (used in templates)
 from .registry import defvjp, nondifferentiable
 
 E = "elementwise"
@@ -67,6 +68,9 @@ defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", kind=E)
 defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g, a, axis, keepdims)", kind=R)
 defvjp(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
        "unreduce(g, a, axis, keepdims) * (np.size(ans) / np.size(a))", kind=R)
+for _extreme in (np.max, np.min, np.amax, np.amin):
+    defvjp(_extreme, "a, axis=None, out=None, keepdims=False",
+           "unreduce_extreme(g, a, ans, axis, keepdims)", kind=R)
 
 # products
 defvjp(np.dot, "a, b", "dot_dx(g, a, b)", "dot_dy(g, a, b)")

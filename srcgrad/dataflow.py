@@ -1,0 +1,68 @@
+"""Flow-sensitive liveness on the structured statement trees srcgrad uses.
+
+Structured code (``if``, ``for``, ``while``; a loop's only ``break`` is its
+final ``if flag: break``) needs no control-flow graph: a backward walk with a
+fixpoint at each loop head is exact enough.
+"""
+
+import gast
+
+
+def loads(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def stores(s):
+    targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+    return {n.id for t in targets for n in gast.walk(t)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def reads(s):
+    """Names a simple statement reads (a subscript store reads its array)."""
+    if isinstance(s, gast.Assign):
+        out = loads(s.value)
+        for t in s.targets:
+            if not isinstance(t, gast.Name):
+                out |= loads(t) | {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
+        return out
+    if isinstance(s, gast.AugAssign):
+        return loads(s.value) | {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+    return loads(s)
+
+
+def live_before(stmts, live_after, visit=None):
+    """Names live before ``stmts`` given those live after; ``visit(s, live)``
+    is called with each simple statement and the names live after it."""
+    live = set(live_after)
+    for s in reversed(stmts):
+        live = _stmt(s, live, visit)
+    return live
+
+
+def _stmt(s, live, visit):
+    if isinstance(s, gast.If):
+        return (live_before(s.body, live, visit) | live_before(s.orelse, live, visit)
+                | loads(s.test))
+    if isinstance(s, (gast.For, gast.While)):
+        head = set(live)
+        target = stores(s) if isinstance(s, gast.For) else set()
+        extra = loads(s.test) if isinstance(s, gast.While) else set()
+        while True:
+            body_in = live_before(s.body, head | extra, None)
+            new = live | extra | (body_in - target)
+            if new <= head:
+                break
+            head |= new
+        live_before(s.body, head | extra, visit)
+        return head | extra | (loads(s.iter) if isinstance(s, gast.For) else set())
+    if visit is not None:
+        visit(s, live)
+    if isinstance(s, (gast.Assign, gast.AugAssign)):
+        written = stores(s) if isinstance(s, gast.Assign) and \
+            all(isinstance(t, gast.Name) for t in s.targets) else set()
+        return (live - written) | reads(s)
+    if isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
+        return live
+    return live | loads(s)
