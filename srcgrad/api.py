@@ -99,8 +99,7 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
         if special_source != generic_source:
             generic_name = namer.fresh(name + "_generic")
             generic_source = generic_source.replace(f"def {name}(", f"def {generic_name}(", 1)
-            special = _with_guard(special, guarded, generic_name)
-            special_source = emit_stage.to_source(special)
+            special_source = _with_guard(special_source, special, guarded, generic_name)
             functions = [(generic_name, generic_source), (name, special_source)]
     df = emit_stage.build(functions, parsed, injector.objects)
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
@@ -108,22 +107,15 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
     return df
 
 
-def _with_guard(fn, params, fallback):
-    """Prefix ``fn`` with: unless every one of ``params`` is a Python float,
-    return ``fallback(...)``."""
-    def not_float(p):
-        call = gast.Call(func=load("type"), args=[load(p)], keywords=[])
-        return gast.Compare(left=call, ops=[gast.IsNot()], comparators=[load("float")])
-    tests = [not_float(p) for p in params]
-    test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+def _with_guard(source, fn, params, fallback):
+    """Insert at the top of ``fn``'s source: unless every one of ``params``
+    is a Python float, return ``fallback(...)``."""
     a = fn.args
-    args = [load(x.id) for x in a.posonlyargs + a.args]
-    kwargs = [gast.keyword(arg=x.id, value=load(x.id)) for x in a.kwonlyargs]
-    call = gast.Call(func=load(fallback), args=args, keywords=kwargs)
-    guard = gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
-    guard.srcgrad_guard = True
-    fn.body.insert(0, guard)
-    return fn
+    args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
+    test = " or ".join(f"type({p}) is not float" for p in params)
+    guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"
+    head, _, body = source.partition("\n")
+    return head + "\n" + guard + body
 
 
 def _comments_to_nodes(stmts):

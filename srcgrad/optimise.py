@@ -82,19 +82,29 @@ def _is_removable(s, live):
 
 def eliminate_dead_code(fn):
     """Remove dead assignments and empty control structures (in place)."""
+    loads_cache = {}
+
+    def loads(s):
+        key = id(s)
+        if key not in loads_cache:
+            loads_cache[key] = _stmt_loads(s)
+        return loads_cache[key]
+
     for _ in range(10):
         live = set()
-        roots = [s for s in _walk(fn.body) if not isinstance(s, gast.Assign)
-                 or not all(isinstance(t, gast.Name) for t in s.targets) or not _pure(s)]
-        for s in roots:
-            live |= _stmt_loads(s)
-        assigns = [s for s in _walk(fn.body) if isinstance(s, gast.Assign)]
+        assigns = []
+        for s in _walk(fn.body):
+            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets) \
+                    and _pure(s):
+                assigns.append(s)
+            else:
+                live |= loads(s)
         changed = True
         while changed:
             changed = False
             for s in assigns:
-                if any(isinstance(t, gast.Name) and t.id in live for t in s.targets):
-                    new = _stmt_loads(s) - live
+                if any(t.id in live for t in s.targets):
+                    new = loads(s) - live
                     if new:
                         live |= new
                         changed = True

@@ -148,3 +148,437 @@ def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
     hit = x == ans
     count = unreduce(np.sum(hit, axis=axis, keepdims=keepdims), x, axis, keepdims)
     return unreduce(g, x, axis, keepdims) * hit / count
+
+
+# --------------------------------------------------------------------------
+# adjoints of NumPy functions whose formula needs more than one line
+# (called from the templates in srcgrad/rules/numpy_rules.py).  Each returns
+# an array of exactly the shape of the argument it is the adjoint of.
+
+
+def _axes(axis, ndim):
+    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
+
+
+def _keep(v, x, axis, keepdims):
+    """The result ``v`` of a reduction of ``x`` over ``axis``, with the reduced
+    axes kept (size 1), so that it broadcasts against ``x``."""
+    v = np.asarray(v)
+    if keepdims or np.ndim(x) == 0:
+        return v
+    return np.reshape(v, [1 if i in _axes(axis, np.ndim(x)) else n
+                          for i, n in enumerate(np.shape(x))])
+
+
+def prod_dx(g, a, axis=None, keepdims=False):
+    """Adjoint of ``a`` in ``np.prod(a, axis)``: ``g`` times the product of
+    the *other* reduced elements (exclusive products from both sides, so
+    zeros in ``a`` are handled exactly, without dividing by ``a``)."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if a.ndim == 0:
+        return unreduce(g, a, axis, keepdims)
+    axes = _axes(axis, a.ndim)
+    k = len(axes)
+    moved = np.moveaxis(a, axes, tuple(range(a.ndim - k, a.ndim)))
+    flat = moved.reshape(moved.shape[:a.ndim - k] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = np.moveaxis((left * right).reshape(moved.shape),
+                         tuple(range(a.ndim - k, a.ndim)), axes)
+    return unreduce(g, a, axis, keepdims) * others
+
+
+def var_dx(g, a, axis=None, ddof=0, keepdims=False, correction=None):
+    """Adjoint of ``a`` in ``np.var(a, axis, ddof=ddof)``:
+    ``2 (a - mean) / (N - ddof)`` times the expanded ``g``."""
+    ddof = ddof if correction is None else correction
+    n = np.size(a) / max(np.size(np.mean(a, axis=axis)), 1)
+    mean = np.mean(a, axis=axis, keepdims=True)
+    return unreduce(g, a, axis, keepdims) * (2.0 / (n - ddof)) * (a - mean)
+
+
+def cumsum_dx(g, a, axis=None):
+    """Adjoint of ``a`` in ``np.cumsum(a, axis)``: the reversed cumulative
+    sum of ``g`` (over the flattened array when ``axis`` is None)."""
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def cumprod_dx(g, a, ans, axis=None):
+    """Adjoint of ``a`` in ``np.cumprod(a, axis)``, for ``a`` without zeros:
+    ``cumsum_dx(g * ans) / a``."""
+    if axis is None:
+        return np.reshape(cumsum_dx(g * ans, np.ravel(a), 0) / np.ravel(a), np.shape(a))
+    return cumsum_dx(g * ans, a, axis) / a
+
+
+def _average_weights(a, weights, axis):
+    """The weights of ``np.average`` broadcast to the shape of ``a``."""
+    if weights is None:
+        return np.ones(np.shape(a))
+    w = np.asarray(weights, dtype=float)
+    if w.shape != np.shape(a):        # 1-d weights along one axis
+        shape = [1] * np.ndim(a)
+        shape[int(axis) % np.ndim(a)] = w.shape[0]
+        w = w.reshape(shape)
+    return np.broadcast_to(w, np.shape(a))
+
+
+def average_da(g, a, axis=None, weights=None, keepdims=False):
+    """Adjoint of ``a`` in ``np.average(a, axis, weights)``."""
+    w = _average_weights(a, weights, axis)
+    total = np.sum(w, axis=_axes(axis, np.ndim(a)), keepdims=True)
+    return unreduce(g, a, axis, keepdims) * w / total
+
+
+def average_dw(g, a, ans, axis=None, weights=None, keepdims=False):
+    """Adjoint of ``weights`` in ``np.average(a, axis, weights)``:
+    ``g (a - average) / sum(weights)``, summed back to the weights' shape."""
+    w = _average_weights(a, weights, axis)
+    total = np.sum(w, axis=_axes(axis, np.ndim(a)), keepdims=True)
+    full = unreduce(g, a, axis, keepdims) * (a - _keep(ans, a, axis, keepdims)) / total
+    if np.shape(weights) == np.shape(a):
+        return full
+    other = tuple(i for i in range(np.ndim(a)) if i != int(axis) % np.ndim(a))
+    return np.sum(full, axis=other)
+
+
+def nanmean_dx(g, a, axis=None, keepdims=False):
+    """Adjoint of ``a`` in ``np.nanmean(a, axis)``: ``g / count`` on the
+    non-NaN elements, zero on the NaNs."""
+    ok = ~np.isnan(a)
+    count = np.sum(ok, axis=_axes(axis, np.ndim(a)), keepdims=True)
+    return np.where(ok, unreduce(g, a, axis, keepdims) / count, 0.0)
+
+
+def _share_extreme(y, axis):
+    """Indicator of the extreme elements of ``y`` along ``axis`` (kept
+    dims), ties sharing equally (``y`` is already the quantity maximised)."""
+    hit = y == np.max(y, axis=axis, keepdims=True)
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Adjoint of ``x`` in ``np.linalg.norm(x, ord, axis, keepdims)``.
+
+    Vector norms (1-d ``x`` or an integer ``axis``): ``ord`` None, 2, 1,
+    ``inf``, ``-inf`` and any other nonzero number ``p``.  Matrix norms (2-d
+    ``x`` with ``ord`` given, or a pair of axes): None/'fro', 'nuc', 2, 1,
+    ``inf``.  Other orders raise ``NotImplementedError``.  At a kink (a zero
+    element for ``ord=1``, a tie for ``inf``) one subgradient is used."""
+    x = np.asarray(x, dtype=np.result_type(x, float))
+    nd = x.ndim
+    if axis is None and (ord is None or nd == 1):
+        if ord is None or ord == 2 or nd == 1 and ord == "fro":
+            axis = tuple(range(nd))
+            return _keep(g, x, axis, keepdims) * x / _keep(np.where(ans == 0, 1.0, ans), x, axis, keepdims) \
+                if nd else g * np.sign(x)
+        axis = 0
+    if axis is None:
+        axis = (0, 1)
+    axes = _axes(axis, nd)
+    gk = _keep(g, x, axes, keepdims)
+    nk = _keep(ans, x, axes, keepdims)
+    if len(axes) == 1:
+        ax = axes[0]
+        if ord is None or ord == 2:
+            return gk * x / np.where(nk == 0, 1.0, nk)
+        if ord == 1:
+            return gk * np.sign(x)
+        if ord == np.inf:
+            return gk * np.sign(x) * _share_extreme(np.abs(x), ax)
+        if ord == -np.inf:
+            return gk * np.sign(x) * _share_extreme(-np.abs(x), ax)
+        if ord == 0:
+            return np.zeros_like(x)
+        if isinstance(ord, (int, float, np.number)):
+            return gk * np.sign(x) * np.abs(x) ** (ord - 1) / nk ** (ord - 1)
+        raise NotImplementedError(f"srcgrad: no derivative of a vector norm with ord={ord!r}")
+    if len(axes) != 2:
+        raise NotImplementedError("srcgrad: np.linalg.norm over more than two axes")
+    m = np.moveaxis(x, axes, (-2, -1))
+    gm = np.moveaxis(gk, axes, (-2, -1))
+    nm = np.moveaxis(nk, axes, (-2, -1))
+    if ord is None or ord == "fro":
+        d = gm * m / np.where(nm == 0, 1.0, nm)
+    elif ord == "nuc" or ord == 2:
+        u, s, vt = np.linalg.svd(m, full_matrices=False)
+        if ord == "nuc":
+            d = gm * (u @ vt)
+        else:
+            d = gm * (u[..., :, :1] @ vt[..., :1, :])
+    elif ord in (1, np.inf):
+        col = -1 if ord == np.inf else -2      # inf: rows summed over columns
+        sums = np.sum(np.abs(m), axis=col, keepdims=True)
+        d = gm * np.sign(m) * _share_extreme(sums, -2 if col == -1 else -1)
+    else:
+        raise NotImplementedError(f"srcgrad: no derivative of a matrix norm with ord={ord!r}")
+    return np.moveaxis(d, (-2, -1), axes)
+
+
+# -- shape and construction -------------------------------------------------
+
+
+def transpose_dx(g, axes=None):
+    """Adjoint of ``a`` in ``np.transpose(a, axes)``: the inverse permutation."""
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort([int(i) % np.ndim(g) for i in axes]))
+
+
+def tile_dx(g, A, reps):
+    """Adjoint of ``A`` in ``np.tile(A, reps)``: the sum over the copies."""
+    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
+    shape = np.shape(A)
+    d = max(len(reps), len(shape))
+    shape_d = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    inter = [n for pair in zip(reps, shape_d) for n in pair]
+    summed = np.sum(np.reshape(g, inter), axis=tuple(range(0, 2 * d, 2)))
+    return np.reshape(summed, shape)
+
+
+def repeat_dx(g, a, repeats, axis=None):
+    """Adjoint of ``a`` in ``np.repeat(a, repeats, axis)``: each element gets
+    the sum of the adjoints of its copies."""
+    shape = np.shape(a)
+    if axis is None:
+        n = int(np.prod(shape))
+        ax, target = 0, (n,)
+    else:
+        ax = int(axis) % len(shape)
+        n, target = shape[ax], shape
+    owner = np.repeat(np.arange(n), repeats)
+    gm = np.moveaxis(np.asarray(g, dtype=float), ax, 0)
+    out = np.zeros((n,) + gm.shape[1:])
+    np.add.at(out, owner, gm)
+    return np.reshape(np.moveaxis(out, 0, ax), shape) if axis is not None else np.reshape(out, shape)
+
+
+def diag_dx(g, v, k=0):
+    """Adjoint of ``v`` in ``np.diag(v, k)``: the k-th diagonal of ``g`` for a
+    1-d ``v``; ``g`` placed on the k-th diagonal of zeros for a 2-d ``v``."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return diagonal_dx(g, v, k, 0, 1)
+
+
+def diagonal_dx(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``a`` in ``np.diagonal(a, offset, axis1, axis2)``: ``g``
+    (whose last axis runs along the diagonal) written onto the diagonal of
+    zeros of ``a``'s shape."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n = np.shape(g)[-1]
+    i = np.arange(n)
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def trace_dx(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``a`` in ``np.trace(a, offset, axis1, axis2)``."""
+    n = np.diagonal(a, offset, axis1, axis2).shape[-1]
+    g = np.asarray(g)
+    return diagonal_dx(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
+
+
+def pad_dx(g, array, pad_width, mode="constant"):
+    """Adjoint of ``array`` in ``np.pad(array, pad_width, mode='constant')``:
+    the middle of ``g``.  Other modes raise ``NotImplementedError``."""
+    if mode != "constant":
+        raise NotImplementedError(f"srcgrad: no derivative of np.pad with mode={mode!r}")
+    nd = np.ndim(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2) if np.ndim(pad_width) else
+                             np.asarray(pad_width, dtype=int), (nd, 2))
+    index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(array)))
+    return np.asarray(g)[index].copy()
+
+
+def astype_dx(g, a, dtype):
+    """Adjoint of ``a`` in ``a.astype(dtype)``: ``g`` for a floating dtype,
+    zeros for an integer or boolean one (no derivative flows)."""
+    if np.issubdtype(np.dtype(dtype), np.inexact):
+        return np.reshape(np.asarray(g, dtype=np.result_type(a, float)), np.shape(a))
+    return zeros_like(a)
+
+
+# -- products and linear algebra ---------------------------------------------
+
+
+def inner_dx(g, x, y):
+    """Adjoint of ``x`` in ``np.inner(x, y)`` (a product when one is a scalar)."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    nx, ny = np.ndim(x), np.ndim(y)
+    d = np.tensordot(g, y, axes=(list(range(nx - 1, nx - 1 + ny - 1)), list(range(ny - 1))))
+    return np.reshape(d, np.shape(x))
+
+
+def inner_dy(g, x, y):
+    """Adjoint of ``y`` in ``np.inner(x, y)``."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    nx = np.ndim(x)
+    d = np.tensordot(g, x, axes=(list(range(nx - 1)), list(range(nx - 1))))
+    return np.reshape(d, np.shape(y))
+
+
+def _tensordot_axes(axes, nx, ny):
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(nx - n, nx)), list(range(n))
+    ax, ay = axes
+    ax = [int(ax) % nx] if np.ndim(ax) == 0 else [int(i) % nx for i in ax]
+    ay = [int(ay) % ny] if np.ndim(ay) == 0 else [int(i) % ny for i in ay]
+    return ax, ay
+
+
+def tensordot_dx(g, x, y, axes=2):
+    """Adjoint of ``x`` in ``np.tensordot(x, y, axes)``."""
+    nx, ny = np.ndim(x), np.ndim(y)
+    ax, ay = _tensordot_axes(axes, nx, ny)
+    fx = [i for i in range(nx) if i not in ax]
+    fy = [i for i in range(ny) if i not in ay]
+    d = np.tensordot(g, y, axes=(list(range(len(fx), len(fx) + len(fy))), fy))
+    # d's axes: x's free axes, then y's contracted axes in increasing order
+    src = fx + [ax[ay.index(j)] for j in sorted(ay)]
+    return np.transpose(d, np.argsort(src)) if nx else d
+
+
+def tensordot_dy(g, x, y, axes=2):
+    """Adjoint of ``y`` in ``np.tensordot(x, y, axes)``."""
+    nx, ny = np.ndim(x), np.ndim(y)
+    ax, ay = _tensordot_axes(axes, nx, ny)
+    fx = [i for i in range(nx) if i not in ax]
+    fy = [i for i in range(ny) if i not in ay]
+    d = np.tensordot(x, g, axes=(fx, list(range(len(fx)))))
+    # d's axes: y's contracted axes (in the order of x's), then y's free axes
+    src = [ay[ax.index(i)] for i in sorted(ax)] + fy
+    return np.transpose(d, np.argsort(src)) if ny else d
+
+
+def einsum_dx(g, subscripts, i, *operands):
+    """Adjoint of operand ``i`` of ``np.einsum(subscripts, *operands)``
+    (trailing ``None`` operands are ignored: the rule has optional slots).
+
+    Explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``) subscripts without
+    ellipsis; an operand's repeated index (``'ii->'``) is a diagonal."""
+    operands = [op for op in operands if op is not None]
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise NotImplementedError("srcgrad: no derivative of einsum with '...' yet")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins = spec
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = ins.split(",")
+    mine = ins[i]
+    x = operands[i]
+    sizes = dict(zip(mine, np.shape(x)))
+    unique = "".join(dict.fromkeys(mine))
+    others = [s for j, s in enumerate(ins) if j != i]
+    present = "".join(c for c in unique if c in out or any(c in s for s in others))
+    d = np.einsum(",".join([out] + others) + "->" + present,
+                  g, *[op for j, op in enumerate(operands) if j != i])
+    if present != unique:                 # indices summed only in this operand
+        d = np.einsum(present + "->" + unique, d) if present else d
+        full = [sizes[c] for c in unique]
+        d = np.reshape(d, [sizes[c] if c in present else 1 for c in unique])
+        d = np.broadcast_to(d, full)
+    if unique == mine:
+        return np.array(d, dtype=np.result_type(d, float))
+    out_ = np.zeros(np.shape(x), dtype=np.result_type(d, float))
+    np.einsum(mine + "->" + unique, out_)[...] = d
+    return out_
+
+
+def kron_dx(g, a, b):
+    """Adjoint of ``a`` in ``np.kron(a, b)``."""
+    return _kron_d(g, a, b, 0)
+
+
+def kron_dy(g, a, b):
+    """Adjoint of ``b`` in ``np.kron(a, b)``."""
+    return _kron_d(g, a, b, 1)
+
+
+def _kron_d(g, a, b, which):
+    d = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (d - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (d - np.ndim(b)) + np.shape(b)
+    gi = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
+    if which == 0:
+        other = np.reshape(b, [n for m in sb for n in (1, m)])
+        r = np.sum(gi * other, axis=tuple(range(1, 2 * d, 2)))
+        return np.reshape(r, np.shape(a))
+    other = np.reshape(a, [n for m in sa for n in (m, 1)])
+    r = np.sum(gi * other, axis=tuple(range(0, 2 * d, 2)))
+    return np.reshape(r, np.shape(b))
+
+
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _solve_adjoint(g, a, b):
+    """``solve(a^T, g)``: the adjoint of ``b`` before any batch reduction."""
+    if np.ndim(b) == 1:          # NumPy 2: a 1-d b is one vector for every matrix
+        return np.linalg.solve(_mT(a), np.asarray(g)[..., None])[..., 0]
+    return np.linalg.solve(_mT(a), g)
+
+
+def solve_db(g, a, b):
+    """Adjoint of ``b`` in ``x = np.linalg.solve(a, b)``: ``solve(a^T, g)``."""
+    return unbroadcast(_solve_adjoint(g, a, b), b)
+
+
+def solve_da(g, a, b, ans):
+    """Adjoint of ``a`` in ``x = np.linalg.solve(a, b)``: ``-solve(a^T, g) x^T``."""
+    gb = _solve_adjoint(g, a, b)
+    if np.ndim(b) == 1:
+        return unbroadcast(-gb[..., :, None] * ans[..., None, :], a)
+    return unbroadcast(-gb @ _mT(ans), a)
+
+
+def det_da(g, a, ans):
+    """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T``."""
+    scale = np.asarray(g * ans)[..., None, None]
+    return scale * _mT(np.linalg.inv(a))
+
+
+def cholesky_da(g, a, ans, upper=False):
+    """Adjoint of ``a`` in ``np.linalg.cholesky(a, upper=upper)``.
+
+    NumPy reads only the lower triangle of ``a`` (the upper one for
+    ``upper=True``), so the adjoint is the derivative with respect to those
+    entries (zero in the other triangle): with ``L`` the factor and
+    ``S = sym(L^-T Phi(L^T gL) L^-1)``, the off-diagonal entries are ``2 S``
+    and the diagonal ``S``."""
+    if upper:
+        return _mT(cholesky_da(_mT(g), _mT(a), _mT(ans)))
+    L = ans
+    P = _mT(L) @ g
+    P = np.tril(P) - 0.5 * np.eye(P.shape[-1]) * P
+    Linv = np.linalg.inv(L)
+    S = _mT(Linv) @ P @ Linv
+    S = 0.5 * (S + _mT(S))
+    return np.tril(2.0 * S) - np.eye(S.shape[-1]) * S
+
+
+def pinv_da(g, a, ans):
+    """Adjoint of ``a`` in ``np.linalg.pinv(a)`` (valid where the rank is
+    locally constant, e.g. full rank): Golub and Pereyra's formula."""
+    p, pt = ans, _mT(ans)
+    gt = _mT(g)
+    m, n = np.shape(a)[-2:]
+    return (-pt @ g @ pt
+            + (np.eye(m) - a @ p) @ gt @ p @ pt
+            + pt @ p @ gt @ (np.eye(n) - p @ a))
