@@ -401,9 +401,10 @@ def pad_dx(g, array, pad_width, mode="constant"):
 
 
 def astype_dx(g, a, dtype):
-    """Adjoint of ``a`` in ``a.astype(dtype)``: ``g`` for a floating dtype,
-    zeros for an integer or boolean one (no derivative flows)."""
-    if np.issubdtype(np.dtype(dtype), np.inexact):
+    """Adjoint of ``a`` in ``a.astype(dtype)`` (and ``np.asarray(a, dtype)``):
+    ``g`` in the shape of ``a`` for a floating dtype or ``None``, zeros for an
+    integer or boolean one (no derivative flows)."""
+    if dtype is None or np.issubdtype(np.dtype(dtype), np.inexact):
         return np.reshape(np.asarray(g, dtype=np.result_type(a, float)), np.shape(a))
     return zeros_like(a)
 
@@ -571,6 +572,11 @@ def cholesky_da(g, a, ans, upper=False):
     S = _mT(Linv) @ P @ Linv
     S = 0.5 * (S + _mT(S))
     return np.tril(2.0 * S) - np.eye(S.shape[-1]) * S
+
+
+def inv_da(g, ans):
+    """Adjoint of ``a`` in ``ans = np.linalg.inv(a)``: ``-ans^T g ans^T``."""
+    return -(_mT(ans) @ g @ _mT(ans))
 
 
 def pinv_da(g, a, ans):

@@ -7,8 +7,12 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 
 import numpy as np
 
-from ..runtime import (dot_dx, dot_dy, matmul_dx, matmul_dy, unreduce,  # noqa: F401
-                       unreduce_extreme)  # (used in templates)
+from ..runtime import (  # noqa: F401  (used in templates)
+    astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
+    diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
+    matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
+    solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
+    unreduce, unreduce_extreme, var_dx)
 from .registry import defvjp, nondifferentiable
 
 E = "elementwise"
@@ -82,3 +86,85 @@ nondifferentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fl
                   np.zeros_like, np.ones_like, np.empty_like, np.greater, np.less, np.equal,
                   np.greater_equal, np.less_equal, np.not_equal, np.logical_and, np.logical_or,
                   np.logical_not, np.all, np.any, np.count_nonzero)
+
+# more elementwise functions
+defvjp(np.logaddexp2, "x, y", "g * np.exp2(x - ans)", "g * np.exp2(y - ans)", kind=E)
+defvjp(np.float_power, "x, y", "g * y * np.float_power(x, y - 1)", "g * ans * np.log(x)", kind=E)
+defvjp(np.fmod, "x, y", "g", "-g * np.trunc(x / y)", kind=E)
+defvjp(np.remainder, "x, y", "g", "-g * np.floor_divide(x, y)", kind=E)       # also np.mod
+defvjp(np.copysign, "x, y", "g * np.sign(x) * np.sign(y)", kind=E)
+defvjp(np.sinc, "x", "g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))", kind=E)
+defvjp(np.deg2rad, "x", "g * (np.pi / 180.0)", kind=E)
+defvjp(np.radians, "x", "g * (np.pi / 180.0)", kind=E)
+defvjp(np.rad2deg, "x", "g * (180.0 / np.pi)", kind=E)
+defvjp(np.degrees, "x", "g * (180.0 / np.pi)", kind=E)
+defvjp(np.real, "val", "g", kind=E)            # real arrays: the identity
+defvjp(np.conjugate, "x", "g", kind=E)         # also np.conj
+
+# more reductions and scans
+defvjp(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False", "prod_dx(g, a, axis, keepdims)", kind=R)
+defvjp(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None",
+       "var_dx(g, a, axis, ddof, keepdims, correction)", kind=R)
+defvjp(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None",
+       "var_dx(g / (2.0 * ans), a, axis, ddof, keepdims, correction)", kind=R)
+defvjp(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
+       "average_da(g, a, axis, weights, keepdims)", None, "average_dw(g, a, ans, axis, weights, keepdims)", kind=R)
+defvjp(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
+       "np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims))", kind=R)
+defvjp(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False", "nanmean_dx(g, a, axis, keepdims)", kind=R)
+defvjp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "norm_dx(g, x, ans, ord, axis, keepdims)", kind=R)
+defvjp(np.cumsum, "a, axis=None, dtype=None, out=None", "cumsum_dx(g, a, axis)")
+defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, axis)")   # a without zeros
+
+# shape and construction (kind None: each template has exactly the argument's shape)
+defvjp(np.reshape, "a, *dims, shape=None, order='C', newshape=None, copy=None", "np.reshape(g, np.shape(a))")
+defvjp(np.ravel, "a, order='C'", "np.reshape(g, np.shape(a))")
+defvjp(np.transpose, "a, axes=None", "transpose_dx(g, axes)")
+defvjp(np.swapaxes, "a, axis1, axis2", "np.swapaxes(g, axis1, axis2)")
+defvjp(np.moveaxis, "a, source, destination", "np.moveaxis(g, destination, source)")
+defvjp(np.expand_dims, "a, axis", "np.reshape(g, np.shape(a))")
+defvjp(np.squeeze, "a, axis=None", "np.reshape(g, np.shape(a))")
+defvjp(np.atleast_1d, "a", "np.reshape(g, np.shape(a))")      # one array (several give a list)
+defvjp(np.atleast_2d, "a", "np.reshape(g, np.shape(a))")
+defvjp(np.atleast_3d, "a", "np.reshape(g, np.shape(a))")
+defvjp(np.broadcast_to, "array, shape, subok=False", "unbroadcast(g, array)")
+defvjp(np.tile, "A, reps", "tile_dx(g, A, reps)")
+defvjp(np.repeat, "a, repeats, axis=None", "repeat_dx(g, a, repeats, axis)")
+defvjp(np.flip, "m, axis=None", "np.flip(g, axis)")
+defvjp(np.roll, "a, shift, axis=None", "np.roll(g, np.negative(shift), axis)")
+defvjp(np.diag, "v, k=0", "diag_dx(g, v, k)")
+defvjp(np.diagonal, "a, offset=0, axis1=0, axis2=1", "diagonal_dx(g, a, offset, axis1, axis2)")
+defvjp(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", "trace_dx(g, a, offset, axis1, axis2)")
+defvjp(np.triu, "m, k=0", "np.triu(g, k)")
+defvjp(np.tril, "m, k=0", "np.tril(g, k)")
+defvjp(np.pad, "array, pad_width, mode='constant', **kwargs", "pad_dx(g, array, pad_width, mode)")
+defvjp(np.copy, "a, order='K', subok=False", "g")
+defvjp(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, ndmax=0, like=None",
+       "astype_dx(g, object, dtype)")          # of one array (a list of active values is not supported)
+defvjp(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "astype_dx(g, a, dtype)")
+defvjp(np.asanyarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "astype_dx(g, a, dtype)")
+defvjp(np.ascontiguousarray, "a, dtype=None, *, like=None", "astype_dx(g, a, dtype)")
+defvjp(np.ndarray.astype, "a, dtype, order='K', casting='unsafe', subok=True, copy=True", "astype_dx(g, a, dtype)")
+
+# products and linear algebra
+defvjp(np.vdot, "a, b", "np.reshape(g * np.ravel(b), np.shape(a))", "np.reshape(g * np.ravel(a), np.shape(b))")
+defvjp(np.inner, "a, b", "inner_dx(g, a, b)", "inner_dy(g, a, b)")
+defvjp(np.outer, "a, b, out=None", "np.reshape(np.dot(g, np.ravel(b)), np.shape(a))",
+       "np.reshape(np.dot(np.ravel(a), g), np.shape(b))")
+defvjp(np.tensordot, "a, b, axes=2", "tensordot_dx(g, a, b, axes)", "tensordot_dy(g, a, b, axes)")
+# up to three operands, each its own parameter (srcgrad differentiates named parameters only)
+defvjp(np.einsum, "subscripts, a, b=None, c=None, *, out=None, optimize=False, dtype=None, order='K', casting='safe'",
+       None, "einsum_dx(g, subscripts, 0, a, b, c)", "einsum_dx(g, subscripts, 1, a, b, c)",
+       "einsum_dx(g, subscripts, 2, a, b, c)")
+defvjp(np.kron, "a, b", "kron_dx(g, a, b)", "kron_dy(g, a, b)")
+defvjp(np.linalg.solve, "a, b", "solve_da(g, a, b, ans)", "solve_db(g, a, b)")
+defvjp(np.linalg.inv, "a", "inv_da(g, ans)")
+defvjp(np.linalg.det, "a", "det_da(g, a, ans)")
+defvjp(np.linalg.cholesky, "a, *, upper=False", "cholesky_da(g, a, ans, upper)")
+defvjp(np.linalg.pinv, "a, rcond=None, hermitian=False, *, rtol=None", "pinv_da(g, a, ans)")   # full rank
+
+nondifferentiable(np.heaviside, np.nonzero, np.signbit, np.isclose, np.allclose, np.array_equal,
+                  np.full, np.full_like, np.eye, np.identity, np.tri, np.searchsorted, np.argwhere,
+                  np.flatnonzero, np.around, np.fix, np.nanargmax, np.nanargmin, np.logical_xor,
+                  np.isreal, np.iscomplex, np.digitize, np.bincount, np.diag_indices, np.tril_indices,
+                  np.triu_indices, np.indices)
