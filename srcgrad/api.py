@@ -16,7 +16,8 @@ from .analyse import analyse
 from .errors import SrcgradError, UnsupportedError
 from .names import Injector, Namer, load, names_in
 from .normalise import Normaliser
-from .optimise import eliminate_dead_code
+from . import analyse as analyse_module
+from .optimise import eliminate_dead_code, hoist_invariants
 from .parse import parse
 from .reverse import Comment, Reverse
 from .ssa import to_ssa
@@ -74,6 +75,8 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
     locals_ = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
     locals_ |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store)}
+    resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
+    fn.body = hoist_invariants(fn.body, resolver)
     an = analyse(parsed, fn, wrt_names, locals_)
     injector = Injector(namer, an.resolve_name)
     prefix = "value_and_d_" if with_value else "d_"

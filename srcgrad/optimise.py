@@ -11,6 +11,9 @@
 import operator
 
 import gast
+import numpy as np
+
+from .dataflow import loads as _expr_loads
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -151,3 +154,60 @@ def _negate(test):
     if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
         return test.operand
     return gast.UnaryOp(op=gast.Not(), operand=test)
+
+
+# -- loop-invariant code motion (on the SSA form, before analysis) -------------
+
+_SAFE_BINOPS = (gast.Add, gast.Sub, gast.Mult)
+_SAFE_UNARY = (gast.USub, gast.UAdd)
+
+
+def _cannot_raise(value, resolve):
+    """Operations that are safe to run even when the loop would not have run
+    them (no exceptions on numbers): +, -, * and NumPy ufuncs."""
+    if isinstance(value, gast.BinOp):
+        return isinstance(value.op, _SAFE_BINOPS)
+    if isinstance(value, gast.UnaryOp):
+        return isinstance(value.op, _SAFE_UNARY)
+    if isinstance(value, gast.Call) and not value.keywords:
+        return isinstance(resolve(value.func), np.ufunc)
+    return False
+
+
+def hoist_invariants(body, resolve):
+    """Move statements of a loop body whose operands the loop never changes in
+    front of the loop, so they are computed once and never taped."""
+    out = []
+    for s in body:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, hoist_invariants(getattr(s, field), resolve))
+        if isinstance(s, (gast.For, gast.While)):
+            out.extend(_hoist_from(s, resolve))
+        out.append(s)
+    return out
+
+
+def _hoist_from(loop, resolve):
+    from .ssa import assigned_names
+    carried = getattr(loop, "srcgrad_carried", set())
+    hoisted = []
+    while True:
+        changed = False
+        assigned = assigned_names(loop.body)
+        if isinstance(loop, gast.For):
+            assigned.add(loop.target.id)
+        for s in list(loop.body):
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            name = s.targets[0].id
+            if name in carried or not _cannot_raise(s.value, resolve):
+                continue
+            if _expr_loads(s.value) & assigned:
+                continue
+            loop.body.remove(s)
+            hoisted.append(s)
+            changed = True
+            break
+        if not changed:
+            return hoisted

@@ -346,9 +346,13 @@ class Reverse:
         for var, index, expr in a.indexed:
             code.extend(self.accumulate_index(var, index, expr, state, a.target))
         before = state.pop(dy)       # consumed: earlier uses see a fresh adjoint
+        # a contribution that is (or may return) the adjoint itself aliases it
+        aliased = any(not _fresh(expr) for _, expr in out)
         for var, expr in _group(later):
             if isinstance(expr, gast.Name) and expr.id == dy:
-                state[dy] = before   # d_x = d_x: the old value gets the same adjoint
+                # d_x = d_x: the old value gets the same adjoint, which other
+                # adjoints may now share
+                state[dy] = DEF_SHARED if aliased else before
                 continue
             code.append(self.accumulate(var, expr, state))
         return code
@@ -356,6 +360,8 @@ class Reverse:
     def accumulate(self, var, expr, state):
         dv = self.d(var)
         if dv in state:
+            if state[dv] == DEF_OWNED and var not in self.an.scalar:   # our own array
+                return gast.AugAssign(target=store(dv), op=gast.Add(), value=expr)
             value = gast.BinOp(left=load(dv), op=gast.Add(), right=expr)
             state[dv] = DEF_OWNED
         else:

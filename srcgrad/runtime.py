@@ -87,25 +87,31 @@ def fit(g, x):
 
 def matmul_dx(g, x, y):
     """Adjoint of ``x`` in ``x @ y``."""
-    if np.ndim(y) == 1:
-        if np.ndim(x) == 1:
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 2 and yd == 2:
+        return g @ y.T
+    if yd == 1:
+        if xd == 1:
             return g * y
-        return np.multiply.outer(g, y) if np.ndim(x) == 2 else g[..., None] * y
-    if np.ndim(x) == 1:
-        return unbroadcast(g[..., None, :] @ np.swapaxes(y, -1, -2), x[None, :])[0] \
-            if np.ndim(g) > 1 else y @ g
+        return np.multiply.outer(g, y) if xd == 2 else g[..., None] * y
+    if xd == 1:
+        return y @ g if np.ndim(g) == 1 else \
+            unbroadcast(g[..., None, :] @ np.swapaxes(y, -1, -2), x[None, :])[0]
     return unbroadcast(g @ np.swapaxes(y, -1, -2), x)
 
 
 def matmul_dy(g, x, y):
     """Adjoint of ``y`` in ``x @ y``."""
-    if np.ndim(x) == 1:
-        if np.ndim(y) == 1:
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 2 and yd == 2:
+        return x.T @ g
+    if xd == 1:
+        if yd == 1:
             return g * x
-        return np.multiply.outer(x, g) if np.ndim(y) == 2 else x[:, None] * g[..., None, :]
-    if np.ndim(y) == 1:
-        return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[:, None])[..., 0] \
-            if np.ndim(x) > 2 else g @ x
+        return np.multiply.outer(x, g) if yd == 2 else x[:, None] * g[..., None, :]
+    if yd == 1:
+        return g @ x if xd == 2 else \
+            unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[:, None])[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
 
 
@@ -283,6 +289,8 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
     if axis is None:
         axis = (0, 1)
     axes = _axes(axis, nd)
+    if np.ndim(axis) == 1 and len(axes) == 2:
+        axes = tuple(int(a) % nd for a in axis)     # (row axis, column axis): order matters
     gk = _keep(g, x, axes, keepdims)
     nk = _keep(ans, x, axes, keepdims)
     if len(axes) == 1:
@@ -323,6 +331,16 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
 
 
 # -- shape and construction -------------------------------------------------
+
+
+def reshape_dx(g, a, order="C"):
+    """Adjoint of ``a`` in ``np.reshape(a, shape, order)``: ``g`` reshaped
+    back in the same order (``order`` that is not a string is the second
+    dimension of a method call ``a.reshape(2, 3)``, so the default 'C')."""
+    order = order if isinstance(order, str) else "C"
+    if order in ("A", "K"):
+        order = "F" if np.isfortran(np.asarray(a)) else "C"
+    return np.reshape(g, np.shape(a), order=order)
 
 
 def transpose_dx(g, axes=None):
@@ -490,7 +508,6 @@ def einsum_dx(g, subscripts, i, *operands):
     d = np.einsum(",".join([out] + others) + "->" + present,
                   g, *[op for j, op in enumerate(operands) if j != i])
     if present != unique:                 # indices summed only in this operand
-        d = np.einsum(present + "->" + unique, d) if present else d
         full = [sizes[c] for c in unique]
         d = np.reshape(d, [sizes[c] if c in present else 1 for c in unique])
         d = np.broadcast_to(d, full)

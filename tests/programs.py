@@ -362,3 +362,12 @@ def carried_uses_result(x, n):
         y = np.exp(y * 0.1)
         y = np.sqrt(y + y * y)
     return y
+
+
+def alias_then_inplace(x, n):
+    v = x * 1.0
+    for i in range(n):
+        w = np.tanh(v)
+        z = np.sum(v * v)
+        v = v + w
+    return np.sum(v) + z
