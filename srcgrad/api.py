@@ -17,7 +17,7 @@ from .errors import SrcgradError, UnsupportedError
 from .names import Injector, Namer, load, names_in
 from .normalise import Normaliser
 from . import analyse as analyse_module
-from .optimise import eliminate_dead_code, hoist_invariants
+from .optimise import eliminate_dead_code, hoist_invariants, propagate_copies
 from .parse import parse
 from .reverse import Comment, Reverse
 from .ssa import to_ssa
@@ -89,6 +89,8 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
         out = rev.run()
         _comments_to_nodes(out.body)
         out.name = fname
+        temps = getattr(fn, "srcgrad_temps", set())
+        propagate_copies(out, {rev.adj_names[t] for t in temps if t in rev.adj_names})
         eliminate_dead_code(out)
         return out
 

@@ -43,6 +43,7 @@ class ANF:
 
     def __init__(self, namer):
         self.namer = namer
+        self.temps = set()      # names this pass invents for sub-expressions
 
     def block(self, stmts):
         out = []
@@ -132,6 +133,7 @@ class ANF:
         if top:
             return e
         name = self.namer.fresh(hint)
+        self.temps.add(name)
         out.append(assign(name, e, self.where))
         return load(name)
 
@@ -386,7 +388,9 @@ def to_ssa(fn, namer):
     """Run ANF then SSA renaming on the normalised ``fn`` (in place).
     Returns the map from generated names to the user's names."""
     params = [a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs]
-    fn.body = ANF(namer).block(fn.body)
+    anf = ANF(namer)
+    fn.body = anf.block(fn.body)
     ssa = SSA(namer, params)
     fn.body = drop_dead_phis(ssa.run(fn.body))
+    fn.srcgrad_temps = anf.temps
     return ssa.user_of

@@ -52,8 +52,7 @@ def test_loop():
             for i in reversed(range(n)):
                 s_2 = tape.pop()
                 # line 148: s = s + x ** i / (i + 1)
-                d_s_3 = d_s
-                d_s_1 = d_s_3 / s_2
+                d_s_1 = d_s / s_2
                 d_x = d_x + d_s_1 * i * x ** (i - 1)
             return d_x
         ''')
