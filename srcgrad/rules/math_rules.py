@@ -33,5 +33,12 @@ defvjp(math.erf, "x", "g * 1.1283791670955126 * math.exp(-x * x)", kind=S)
 defvjp(math.erfc, "x", "-g * 1.1283791670955126 * math.exp(-x * x)", kind=S)
 defvjp(math.degrees, "x", "g * (180.0 / math.pi)", kind=S)
 defvjp(math.radians, "x", "g * (math.pi / 180.0)", kind=S)
+defvjp(math.fmod, "x, y", "g", "-g * math.trunc(x / y)", kind=S)
+defvjp(math.remainder, "x, y", "g", "-g * round(x / y)", kind=S)
+defvjp(math.copysign, "x, y", "g * math.copysign(1.0, x) * math.copysign(1.0, y)", kind=S)
+if hasattr(math, "exp2"):       # Python 3.11+
+    defvjp(math.exp2, "x", "g * ans * math.log(2.0)", kind=S)
+if hasattr(math, "cbrt"):       # Python 3.11+
+    defvjp(math.cbrt, "x", "g / (3.0 * ans * ans)", kind=S)
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-                  math.copysign, math.factorial, math.gcd)
+                  math.isclose, math.factorial, math.gcd)

@@ -11,7 +11,7 @@ from ..runtime import (  # noqa: F401  (used in templates)
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
-    solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
+    reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
     unreduce, unreduce_extreme, var_dx)
 from .registry import defvjp, nondifferentiable
 
@@ -117,8 +117,10 @@ defvjp(np.cumsum, "a, axis=None, dtype=None, out=None", "cumsum_dx(g, a, axis)")
 defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, axis)")   # a without zeros
 
 # shape and construction (kind None: each template has exactly the argument's shape)
-defvjp(np.reshape, "a, *dims, shape=None, order='C', newshape=None, copy=None", "np.reshape(g, np.shape(a))")
-defvjp(np.ravel, "a, order='C'", "np.reshape(g, np.shape(a))")
+# a.reshape(2, 3) binds shape=2, order=3 (reshape_dx ignores an order that is no string);
+# the rest of the dimensions go to *dims
+defvjp(np.reshape, "a, shape=None, order='C', *dims, newshape=None, copy=None", "reshape_dx(g, a, order)")
+defvjp(np.ravel, "a, order='C'", "reshape_dx(g, a, order)")
 defvjp(np.transpose, "a, axes=None", "transpose_dx(g, axes)")
 defvjp(np.swapaxes, "a, axis1, axis2", "np.swapaxes(g, axis1, axis2)")
 defvjp(np.moveaxis, "a, source, destination", "np.moveaxis(g, destination, source)")
