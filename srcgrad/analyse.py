@@ -159,6 +159,10 @@ class Analysis:
         display = _dotted(f)
         if isinstance(f, gast.Attribute) and _root_is_local(f, self.locals):
             # a method call on a local value: x.sum(axis=0)
+            method = getattr(np.ndarray, f.attr, None)
+            if isinstance(f.value, gast.Name) and method is not None and lookup(method):
+                # a rule for the ndarray method itself (its own signature)
+                return self.call_op(method, [f.value] + list(v.args), kwargs, s, display)
             if isinstance(f.value, gast.Name) and f.attr in ARRAY_METHODS:
                 fun = ARRAY_METHODS[f.attr]
                 return self.call_op(fun, [f.value] + list(v.args), kwargs, s, display)

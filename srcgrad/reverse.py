@@ -253,6 +253,10 @@ class Reverse:
         for pname, arg in op.args.items():
             if isinstance(arg, _Default):
                 values[pname] = const(arg.value)
+            elif isinstance(arg, tuple):      # a *args parameter
+                values[pname] = gast.Tuple(elts=list(arg), ctx=gast.Load())
+            elif isinstance(arg, dict):       # a **kwargs parameter
+                values[pname] = gast.Dict(keys=[const(k) for k in arg], values=list(arg.values()))
             else:
                 values[pname] = arg
         for pname, p in op.rule.signature.parameters.items():

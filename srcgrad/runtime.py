@@ -605,3 +605,12 @@ def pinv_da(g, a, ans):
     return (-pt @ g @ pt
             + (np.eye(m) - a @ p) @ gt @ p @ pt
             + pt @ p @ gt @ (np.eye(n) - p @ a))
+
+
+def method_axes(axes):
+    """The axes of ``x.transpose(*axes)``: ``()``, ``(1, 0)`` or ``((1, 0),)``."""
+    if not axes:
+        return None
+    if len(axes) == 1 and not np.isscalar(axes[0]):
+        return tuple(axes[0])
+    return tuple(axes)

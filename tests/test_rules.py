@@ -1216,21 +1216,14 @@ def m_reshape_ints_order(x):
     return np.sum(x.reshape(2, 3, order="F") * M23)
 
 
-@pytest.mark.xfail(strict=True, reason="core: 'astype' is not in analyse.ARRAY_METHODS "
-                   "(the rule is registered for np.ndarray.astype)")
 def test_astype_method():
     check(m_astype, np.linspace(0.3, 1.2, 6))
 
 
-@pytest.mark.xfail(strict=True, reason="core: a *args parameter cannot be used in a template "
-                   "(its bound value is a Python tuple of nodes), so np.transpose's rule is "
-                   "'a, axes=None' and x.transpose(1, 0) does not bind")
 def test_transpose_method_separate_ints():
     check(m_transpose_ints, np.linspace(0.3, 1.2, 6))
 
 
-@pytest.mark.xfail(strict=True, reason="same as above: x.reshape(2, 3, order='F') binds "
-                   "order twice under the rule's signature 'a, shape=None, order='C', *dims'")
 def test_reshape_method_ints_and_order():
     check(m_reshape_ints_order, np.linspace(0.3, 1.2, 6))
 

@@ -8,6 +8,7 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 import numpy as np
 
 from ..runtime import (  # noqa: F401  (used in templates)
+    method_axes,
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
@@ -122,6 +123,8 @@ defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, 
 defvjp(np.reshape, "a, shape=None, order='C', *dims, newshape=None, copy=None", "reshape_dx(g, a, order)")
 defvjp(np.ravel, "a, order='C'", "reshape_dx(g, a, order)")
 defvjp(np.transpose, "a, axes=None", "transpose_dx(g, axes)")
+defvjp(np.ndarray.transpose, "self, *axes", "transpose_dx(g, method_axes(axes))")
+defvjp(np.ndarray.reshape, "self, *shape, order='C'", "reshape_dx(g, self, order)")
 defvjp(np.swapaxes, "a, axis1, axis2", "np.swapaxes(g, axis1, axis2)")
 defvjp(np.moveaxis, "a, source, destination", "np.moveaxis(g, destination, source)")
 defvjp(np.expand_dims, "a, axis", "np.reshape(g, np.shape(a))")
