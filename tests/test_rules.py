@@ -1118,6 +1118,7 @@ def test_case_table_covers_the_library():
 
 
 SPECIAL.update({c.prim: "test_case" for c in CASES})
+SPECIAL.update({np.ndarray.transpose: "test_array_methods", np.ndarray.reshape: "test_array_methods"})
 
 
 # --------------------------------------------------------------------------

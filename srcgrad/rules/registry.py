@@ -149,6 +149,10 @@ class Rule:
         for pname, p in self.signature.parameters.items():
             if pname in bound.arguments:
                 out[pname] = bound.arguments[pname]
+            elif p.kind is p.VAR_POSITIONAL:
+                out[pname] = ()
+            elif p.kind is p.VAR_KEYWORD:
+                out[pname] = {}
             elif p.default is not p.empty:
                 out[pname] = _Default(p.default)
         return out
@@ -234,3 +238,73 @@ def lookup(fun):
 def all_rules():
     """Every registered rule (for the documentation's list)."""
     return list(_RULES.values())
+
+
+# ---------------------------------------------------------------------------
+# forward mode: tangent rules
+
+#: the name of the argument's tangent in a tangent template
+TANGENT = "t"
+
+
+def defjvp(fun, *tangents, namespace=None, **by_name):
+    """Declare the forward-mode (tangent) rule of ``fun``, whose adjoint rule
+    is already declared with :func:`defvjp` (its signature is reused).
+
+    ``tangents`` gives, in parameter order, a template for each parameter
+    (``None`` to skip one); ``by_name`` gives them by parameter name.  A
+    template is a Python expression in the parameter names, ``ans`` (the
+    result) and ``t``, the tangent of that parameter; the tangent of the
+    result is the sum of the templates of the parameters that carry a
+    tangent, so each template must have the shape of ``ans``.  For example::
+
+        defjvp(np.sin, "t * np.cos(x)")
+        defjvp(np.linalg.inv, "-(ans @ t @ ans)")
+
+    Elementwise and scalar rules need none: their tangents are derived from
+    the adjoints (which are linear in ``g``).  Returns ``fun``."""
+    if namespace is None:
+        namespace = _caller_namespace()
+    rule = _RULES.get(_key(fun))
+    if rule is None or not rule.differentiable:
+        raise RuleError(f"declare the adjoint rule of {_name(fun)} with defvjp before its "
+                        f"tangent rule (defjvp reuses the signature)")
+    names = list(rule.signature.parameters)
+    if TANGENT in names:
+        raise RuleError(f"{rule.name} has a parameter named {TANGENT!r}, which tangent "
+                        f"templates use for the tangent")
+    if len(tangents) > len(names):
+        raise RuleError(f"the tangent rule for {rule.name} gives {len(tangents)} templates "
+                        f"for {len(names)} parameters")
+    given = {p: text for p, text in zip(names, tangents) if text is not None}
+    for p, text in by_name.items():
+        if p not in names:
+            raise RuleError(f"{p!r} is not a parameter of {rule.name} ({rule.signature})")
+        given[p] = text
+    for p, text in given.items():
+        rule.tangents[p] = Template(text, names + [TANGENT], namespace, rule.name)
+    return fun
+
+
+def tangent_template(rule, pname):
+    """The tangent template of parameter ``pname`` of ``rule``: declared with
+    :func:`defjvp`, or derived from the adjoint of an elementwise or scalar
+    rule (linear in ``g``: the tangent is the adjoint with ``g`` replaced by
+    ``t``).  ``None`` when there is neither."""
+    if pname in rule.tangents:
+        return rule.tangents[pname]
+    adjoint = rule.adjoints.get(pname)
+    if adjoint is None or rule.kind not in ("elementwise", "scalar"):
+        return None
+    derived = rule.__dict__.setdefault("_derived_tangents", {})
+    if derived.get(pname, (None,))[0] is not adjoint:
+        names = list(rule.signature.parameters)
+        tree = ast.parse(adjoint.text, mode="eval")
+        if TANGENT in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}:
+            return None
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and n.id == "g":
+                n.id = TANGENT
+        template = Template(ast.unparse(tree), names + [TANGENT], rule.namespace, rule.name)
+        derived[pname] = (adjoint, template)
+    return derived[pname][1]
