@@ -331,6 +331,7 @@ class Analysis:
                 parent[rb] = ra
 
         scalar = assumed | loop_targets | set(defs)
+        shape_parent = {}
 
         def is_scalar(node):
             if isinstance(node, gast.Constant):
@@ -376,11 +377,15 @@ class Analysis:
             op = ss[0].srcgrad_op
             if op.kind == "copy" and isinstance(op.args["x"], gast.Name):
                 union(op.args["x"].id, name)
+                if len(defs.get(op.args["x"].id, ())) <= 1:
+                    shape_parent[name] = op.args["x"].id
             elif op.kind == "call" and op.rule.kind == "elementwise":
                 arrays = [a for a in op.args.values() if not is_scalar(a)]
                 if arrays and all(isinstance(a, gast.Name) for a in arrays) and \
                         len({find(a.id) for a in arrays}) == 1:
                     union(arrays[0].id, name)
+                    if len(defs.get(arrays[0].id, ())) <= 1:   # one value: one shape
+                        shape_parent[name] = arrays[0].id
         self.forward_scalar = set(scalar)
         # Backward: grad checks at run time that the result is a scalar, and
         # an elementwise operation with a scalar result has scalar operands.
@@ -400,6 +405,15 @@ class Analysis:
                             changed = True
         self.scalar = scalar
         self._find = find
+        self.shape_parent = shape_parent
+
+    def shape_chain(self, name):
+        """``name`` and the values it was computed from elementwise, which
+        certainly have its shape (earliest last)."""
+        chain = [name]
+        while chain[-1] in self.shape_parent and len(chain) < 50:
+            chain.append(self.shape_parent[chain[-1]])
+        return chain
 
     def same_shape(self, a, b):
         """Whether names ``a`` and ``b`` certainly have the same shape."""

@@ -242,7 +242,7 @@ class Reverse:
                     continue
                 expr = self.instantiate(tmpl, op, y, ans or y)
                 if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y):
-                    expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, load(arg.id)],
+                    expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(arg.id)],
                                      keywords=[])
                 contribs.append((arg.id, expr))
         return Adjoint(s, y, contribs, indexed)
@@ -262,6 +262,9 @@ class Reverse:
         for pname, p in op.rule.signature.parameters.items():
             if pname not in values and p.default is not p.empty:
                 values[pname] = const(p.default)
+        for pname in op.rule.shapes:
+            if isinstance(values.get(pname), gast.Name):
+                values[pname] = self.shape_of(values[pname].id)
         globals_ = {n: self.inj.name_for(obj, n) for n, obj in tmpl.globals.items()}
         return fold(_Subst(values, load(self.d(y)), load(ans), globals_).visit(expr))
 
@@ -327,8 +330,35 @@ class Reverse:
         if primal in self.an.scalar:
             value = const(0.0)
         else:
-            value = gast.Call(func=self.rt("zeros_like"), args=[load(primal)], keywords=[])
+            value = gast.Call(func=self.rt("zeros_like"), args=[self.shape_of(primal)], keywords=[])
         return assign(dname, value)
+
+    def shape_of(self, name):
+        """A reference to ``name`` read only for its shape: resolved later to
+        the first value of the same shape that the reverse sweep reads anyway."""
+        node = load(name)
+        node.srcgrad_shape_chain = self.an.shape_chain(name)
+        return node
+
+    def resolve_shapes(self, rev):
+        """Point shape-only references at values the reverse sweep needs anyway
+        (or parameters), so the forward sweep need not keep the others."""
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        shape_refs, read = [], set()
+        for s in _walk_stmts(rev):
+            for e in _exprs_of(s):
+                for n in gast.walk(e):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                        if getattr(n, "srcgrad_shape_chain", None):
+                            shape_refs.append(n)
+                        else:
+                            read.add(n.id)
+        for n in shape_refs:
+            for cand in n.srcgrad_shape_chain:
+                if cand in read or cand in params:
+                    n.id = cand
+                    break
 
     def primal_of(self, dname):
         for p, dn in self.adj_names.items():
@@ -489,6 +519,7 @@ class Reverse:
                                                    keywords=[])))
             returns.append(load(dp))
         rev = rev + finals
+        self.resolve_shapes(rev)
         fwd, rev = self.place_tape(fwd, rev)
         grads = gast.Tuple(elts=returns, ctx=gast.Load()) if self.as_tuple else returns[0]
         if self.with_value:

@@ -53,6 +53,18 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape).copy()
 
 
+def unreduce_mean(g, x, axis=None, keepdims=False):
+    """Expand the adjoint ``g`` of ``np.mean(x, axis)`` back to the shape of
+    ``x``: every element receives ``g`` divided by the number averaged."""
+    shape = np.shape(x)
+    if axis is None:
+        count = int(np.prod(shape))
+    else:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        count = int(np.prod([shape[a] for a in axes]))
+    return unreduce(g, x, axis, keepdims) / count
+
+
 def zeros_like(x):
     """Zeros with the shape of ``x`` and a floating dtype (0.0 for a scalar)."""
     if type(x) in _SCALARS:

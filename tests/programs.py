@@ -371,3 +371,12 @@ def alias_then_inplace(x, n):
         z = np.sum(v * v)
         v = v + w
     return np.sum(v) + z
+
+
+def shape_changes_in_loop(vs, w):
+    total = 0.0
+    for v in vs:
+        u = total * 2.0
+        total = total + v * w
+        total = total + np.sum(u) * 0.1
+    return np.sum(total * total)

@@ -52,6 +52,7 @@ CASES = [
     (p.value_used_after_loop, 0, [(1.5, 4)]),
     (p.carried_uses_result, 0, [(0.5, 4), (1.5, 1)]),
     (p.alias_then_inplace, 0, [(np.array([0.3, -0.2, 0.5]), 3)]),
+    (p.shape_changes_in_loop, 1, [(np.array([[0.3, -0.2], [0.5, 0.1], [0.2, 0.2]]), 0.7)]),
     (p.loop_carried_overwrites, 0, [(1.5, 5), (0.5, 0)]),
     (p.euler, (0, 1), [(0.5, 1.0, 100), (2.0, -1.0, 10)]),
     (p.rnn, (0, 1), [(RNG.normal(size=(4, 4)) * 0.5, RNG.normal(size=4), 6)]),

@@ -8,7 +8,7 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 import numpy as np
 
 from ..runtime import (  # noqa: F401  (used in templates)
-    method_axes,
+    method_axes, unreduce_mean,
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
@@ -70,9 +70,10 @@ defvjp(np.where, "condition, x, y", None, "np.where(condition, g, 0.0)", "np.whe
 defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", kind=E)
 
 # reductions
-defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g, a, axis, keepdims)", kind=R)
+defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g, a, axis, keepdims)",
+       kind=R, shapes=("a",))
 defvjp(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
-       "unreduce(g, a, axis, keepdims) * (np.size(ans) / np.size(a))", kind=R)
+       "unreduce_mean(g, a, axis, keepdims)", kind=R, shapes=("a",))
 for _extreme in (np.max, np.min, np.amax, np.amin):
     defvjp(_extreme, "a, axis=None, out=None, keepdims=False",
            "unreduce_extreme(g, a, ans, axis, keepdims)", kind=R)

@@ -118,13 +118,14 @@ class Template:
 class Rule:
     """The derivative of one primitive."""
 
-    def __init__(self, fun, signature, adjoints, *, kind=None, namespace, name=None):
+    def __init__(self, fun, signature, adjoints, *, kind=None, namespace, name=None, shapes=()):
         if kind not in KINDS:
             raise RuleError(f"kind must be one of {KINDS}, not {kind!r}")
         self.fun = fun
         self.name = name or _name(fun)
         self.signature = _parse_signature(signature, fun) if isinstance(signature, str) else signature
         self.kind = kind
+        self.shapes = frozenset(shapes)   # parameters read only for their shape
         self.namespace = namespace
         names = list(self.signature.parameters)
         if len(adjoints) > len(names):
@@ -179,7 +180,7 @@ def _caller_namespace(depth=2):
     return frame.f_globals
 
 
-def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None):
+def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None, shapes=()):
     """Declare the reverse-mode (adjoint) rule of ``fun``.
 
     ``signature`` is ``fun``'s parameter list as Python source (``"x, y"``,
@@ -195,13 +196,17 @@ def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None):
     when no ``axis`` is given), ``"scalar"`` (always a scalar), or ``None``
     (the templates themselves produce exactly the argument's shape).
 
+    ``shapes`` names parameters whose value the templates read only for its
+    shape (``np.sum``'s ``a``); the compiler may then pass another value of the
+    same shape and need not keep that one.
+
     Names in templates are resolved in ``namespace`` (default: the globals
     of the module that calls ``defvjp``).  Returns ``fun``, so it can be used
     on a function definition with ``functools.partial``.
     """
     if namespace is None:
         namespace = _caller_namespace()
-    rule = Rule(fun, signature, adjoints, kind=kind, namespace=namespace, name=name)
+    rule = Rule(fun, signature, adjoints, kind=kind, namespace=namespace, name=name, shapes=shapes)
     old = _RULES.get(_key(fun))
     if old is not None and old.tangents:
         rule.tangents = old.tangents

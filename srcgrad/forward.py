@@ -1,0 +1,274 @@
+"""Stage 5' — the forward-mode (tangent) transform.
+
+Builds the Jacobian-vector product function from the same analysed SSA form
+the reverse transform reads.  One pass, no tape: the primal code is kept as
+it is (control flow included: ``if``, ``for i in range``, ``while`` and the
+final ``if broke: break`` of a loop), and after each active assignment
+``y = op(args)`` comes its tangent statement ``d_y = <tangent>``, the sum of
+the tangent templates of the arguments that carry a tangent (``d_y = d_x *
+np.cos(x)``).
+
+* The tangents of the ``wrt`` parameters are the extra arguments ``d_<p>``.
+* A value that is not active has a zero tangent: nothing is emitted for it,
+  and a tangent template is instantiated only for active arguments.  An
+  active name assigned a value without tangent (a constant, a
+  non-differentiable call) gets an explicit zero, so that its tangent is
+  defined on every path that defines the value.
+* A loop-carried overwrite ``x = x * y`` puts the tangent statement first
+  (it reads the old ``x``); when it also reads the result, the new value is
+  computed into a temporary first.
+* Elementwise tangents may have the shape of the active argument only
+  (``k * v`` with only ``k`` varied); where the forward shape facts cannot
+  prove that one active argument has the result's shape, the tangent is
+  broadcast to it (``broadcast_like``).
+
+The shape facts used are the *forward* ones only (``Analysis.forward_scalar``
+and the same-shape classes): the result of a ``jvp`` need not be a scalar.
+"""
+
+import copy
+
+import gast
+
+from . import emit as emit_stage
+from . import runtime_forward
+from .names import assign, const, load
+from .optimise import fold
+from .rules.registry import _Default, tangent_template
+
+
+class Forward:
+    def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of):
+        self.parsed = parsed
+        self.fn = fn
+        self.an = analysis
+        self.namer = namer
+        self.inj = injector
+        self.wrt = list(wrt)
+        self.user_of = user_of
+        self.tan_names = {}
+        self.scalar = analysis.forward_scalar
+
+    # -- names --------------------------------------------------------------
+    def d(self, name):
+        """The tangent of ``name`` (``d_x``)."""
+        if name not in self.tan_names:
+            self.tan_names[name] = self.namer.fresh("d_" + name)
+        return self.tan_names[name]
+
+    def rt(self, helper):
+        return load(self.inj.name_for(getattr(runtime_forward, helper), helper))
+
+    def active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.an.active
+
+    def same_shape(self, a, b):
+        """Whether ``a`` and ``b`` certainly have the same shape, by the
+        forward facts only."""
+        if a == b:
+            return True
+        if a in self.scalar and b in self.scalar:
+            return True
+        return self.an._find(a) == self.an._find(b)
+
+    def is_scalar(self, node):
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float, bool)) or node.value is None
+        if isinstance(node, _Default):
+            return True
+        return isinstance(node, gast.Name) and node.id in self.scalar
+
+    def result_shaped(self, arg, op, y, tmpl):
+        """Whether the tangent contribution of ``arg`` to the elementwise
+        result ``y`` certainly has the shape of ``y``: its template reads
+        ``ans``, or every other argument is a scalar, of the shape of ``arg``,
+        or read by the (elementwise) template, which broadcasts with it."""
+        if tmpl.uses_ans or self.same_shape(arg.id, y):
+            return True
+        for pname, other in op.args.items():
+            if other is arg or pname in tmpl.params or self.is_scalar(other):
+                continue
+            if not (isinstance(other, gast.Name) and self.same_shape(arg.id, other.id)):
+                return False
+        return True
+
+    # -- statements -----------------------------------------------------------
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s):
+        if isinstance(s, gast.Assign):
+            t = s.targets[0]
+            if not (isinstance(t, gast.Name) and t.id in self.an.active):
+                return [s]
+            if getattr(s, "srcgrad_phi", False):
+                return self.assignment(s)
+            return [self.comment(s)] + self.assignment(s)
+        if isinstance(s, gast.If):
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+            return [s]
+        if isinstance(s, (gast.For, gast.While)):
+            s.body = self.block(s.body)
+            return [s]
+        return [s]
+
+    def comment(self, s):
+        lineno = getattr(s, "lineno", None)
+        line = self.parsed.line(lineno).strip()
+        if line.startswith(("def ", "for ", "while ")):
+            line = ""               # statements the normaliser made, not the user's line
+        return emit_stage.comment_node(f"line {lineno}: {line}" if line else "")
+
+    def assignment(self, s):
+        """The primal assignment ``s`` of an active name and its tangent."""
+        y = s.targets[0].id
+        dy = self.d(y)
+        op = s.srcgrad_op
+        operands = self.operand_names(s)
+        if y not in operands:
+            expr = self.tangent(s, ans=y)
+            return [s, assign(dy, expr if expr is not None else self.zeros(y, s.value))]
+        # a loop-carried overwrite: the tangent reads the old value
+        if self.uses_ans(op):
+            new = self.namer.fresh(y + "_new")
+            compute = gast.copy_location(assign(new, s.value), s)
+            compute.srcgrad_op = op
+            expr = self.tangent(s, ans=new)
+            return [compute, assign(dy, expr if expr is not None else self.zeros(new)),
+                    gast.copy_location(assign(y, load(new)), s)]
+        expr = self.tangent(s, ans=y)
+        if expr is None:
+            return [s, assign(dy, self.zeros(y))]
+        return [assign(dy, expr), s]
+
+    def operand_names(self, s):
+        return {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+
+    def uses_ans(self, op):
+        if op.kind != "call":
+            return False
+        for pname in op.rule.adjoints:
+            if self.active(op.args.get(pname)):
+                tmpl = tangent_template(op.rule, pname)
+                if tmpl is not None and tmpl.uses_ans:
+                    return True
+        return False
+
+    def zeros(self, y, value=None):
+        if isinstance(value, gast.Constant) and value.value is None:
+            return const(None)      # out = None: no number, no tangent
+        if y in self.scalar:
+            return const(0.0)
+        return gast.Call(func=self.rt("zeros_like"), args=[load(y)], keywords=[])
+
+    def tangent(self, s, ans):
+        """The tangent expression of the value ``s`` computes, or None when
+        it is certainly zero."""
+        op = s.srcgrad_op
+        y = s.targets[0].id
+        if op.kind == "copy":
+            x = op.args["x"]
+            return load(self.d(x.id)) if self.active(x) else None
+        if op.kind == "subscript":
+            x = op.args["x"]
+            if not self.active(x):
+                return None
+            return gast.Subscript(value=load(self.d(x.id)), slice=copy.deepcopy(op.args["index"]),
+                                  ctx=gast.Load())
+        if op.kind != "call":
+            return None
+        contribs, shaped = [], False
+        for pname in op.rule.adjoints:
+            arg = op.args.get(pname)
+            if not self.active(arg):
+                continue
+            tmpl = tangent_template(op.rule, pname)
+            if tmpl is None:
+                raise self.parsed.error(
+                    s, f"no forward-mode (tangent) rule for {op.display} ({op.rule.name}) with "
+                       f"respect to its argument {pname!r}", construct=op.display,
+                    hint=f"declare one: srcgrad.rules.registry.defjvp({op.display}, "
+                         f"{pname}=\"<tangent of the result, in t = the tangent of {pname}>\")")
+            contribs.append(self.instantiate(tmpl, op, load(self.d(arg.id)), load(ans)))
+            shaped = shaped or self.result_shaped(arg, op, y, tmpl)
+        if not contribs:
+            return None
+        expr = contribs[0]
+        for c in contribs[1:]:
+            expr = gast.BinOp(left=expr, op=gast.Add(), right=c)
+        if op.rule.kind == "elementwise" and not shaped:
+            expr = gast.Call(func=self.rt("broadcast_like"), args=[expr, load(ans)], keywords=[])
+        return expr
+
+    def instantiate(self, tmpl, op, t, ans):
+        values = {}
+        for pname, arg in op.args.items():
+            if isinstance(arg, _Default):
+                values[pname] = const(arg.value)
+            elif isinstance(arg, tuple):           # a *args parameter
+                values[pname] = gast.Tuple(elts=list(arg), ctx=gast.Load())
+            elif isinstance(arg, dict):            # a **kwargs parameter
+                values[pname] = gast.Dict(keys=[const(k) for k in arg], values=list(arg.values()))
+            else:
+                values[pname] = arg
+        for pname, p in op.rule.signature.parameters.items():
+            if pname not in values and p.default is not p.empty:
+                values[pname] = const(p.default)
+        globals_ = {n: self.inj.name_for(obj, n) for n, obj in tmpl.globals.items()}
+        expr = copy.deepcopy(tmpl.expr)
+        # keyword arguments the call site left at the rule's default are left out
+        defaulted = {p for p, a in op.args.items() if isinstance(a, _Default)}
+        for node in gast.walk(expr):
+            if isinstance(node, gast.Call):
+                node.keywords = [k for k in node.keywords
+                                 if not (isinstance(k.value, gast.Name) and k.value.id in defaulted)]
+        return fold(_TangentSubst(values, t, ans, globals_).visit(expr))
+
+    # -- driver ---------------------------------------------------------------
+    def run(self):
+        body = self.fn.body
+        result = body[-1].value.id
+        out = self.block(body[:-1])
+        if out and getattr(out[0], "srcgrad_comment", None) is not None:
+            out.pop(0)              # a leading string would print as a docstring
+        tangent_args = [gast.Name(id=self.d(p), ctx=gast.Param(), annotation=None,
+                                  type_comment=None) for p in self.wrt]
+        if result in self.an.active:
+            tangent_out = load(self.d(result))
+        else:
+            tangent_out = self.zeros(result)
+        ret = gast.Return(value=gast.Tuple(elts=[load(result), tangent_out], ctx=gast.Load()))
+        a = self.fn.args
+        args = gast.arguments(args=list(a.args) + tangent_args, posonlyargs=list(a.posonlyargs),
+                              vararg=None, kwonlyargs=list(a.kwonlyargs),
+                              kw_defaults=list(a.kw_defaults), kwarg=None, defaults=[])
+        for arg in args.args + args.posonlyargs + args.kwonlyargs:
+            arg.annotation = None
+        fn = gast.FunctionDef(name=self.fn.name, args=args, body=out + [ret], decorator_list=[],
+                              returns=None, type_comment=None)
+        fn.srcgrad_result = result
+        return fn
+
+
+class _TangentSubst(gast.NodeTransformer):
+    """Substitute a tangent template: ``t`` (the argument's tangent), ``ans``,
+    the parameters, and the globals the template names."""
+
+    def __init__(self, values, t, ans, globals_):
+        self.values, self.t, self.ans, self.globals = values, t, ans, globals_
+
+    def visit_Name(self, node):
+        if node.id == "t":
+            return copy.deepcopy(self.t)
+        if node.id == "ans":
+            return copy.deepcopy(self.ans)
+        if node.id in self.values:
+            return copy.deepcopy(self.values[node.id])
+        if node.id in self.globals:
+            return load(self.globals[node.id])
+        return node
+

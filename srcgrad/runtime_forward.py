@@ -1,0 +1,154 @@
+"""Helpers called by generated forward-mode (tangent) code; pure NumPy.
+
+Each ``*_tangent`` helper returns the tangent of a primitive's result (the
+shape of the result) given the tangent ``t`` of one argument.  Reductions
+whose result element depends only on its own slice of the input get their
+tangent from the adjoint helper of :mod:`srcgrad.runtime`: with ``g = 1`` the
+adjoint is the partial derivative of each result element with respect to
+the elements of its slice, so ``sum(partial * t)`` over the reduced axes is
+the tangent.
+"""
+
+import numpy as np
+
+from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unreduce_extreme,
+                      var_dx, zeros_like)
+
+__all__ = ["broadcast_like", "zeros_like"]
+
+
+def broadcast_like(t, ans):
+    """The tangent ``t`` of an elementwise result, broadcast to the shape of
+    the result ``ans`` (when the active arguments were broadcast)."""
+    if np.shape(t) == np.shape(ans):
+        return t
+    return np.broadcast_to(t, np.shape(ans)).copy()
+
+
+def _reduced(partial, t, a, axis, keepdims):
+    """``sum(partial * t)`` over the axes of ``a`` reduced by ``axis``."""
+    full = partial * t
+    if np.ndim(a) == 0:
+        return full
+    axes = _axes(axis, np.ndim(a))
+    return np.sum(full, axis=axes, keepdims=bool(keepdims))
+
+
+def _ones(ans):
+    return np.ones(np.shape(ans))
+
+
+def extreme_tangent(t, a, ans, axis=None, keepdims=False):
+    """Tangent of ``np.max``/``np.min``: the tangent at the extreme element
+    (the mean of the tangents of tied elements, matching the adjoint)."""
+    share = unreduce_extreme(_ones(ans), a, ans, axis, keepdims)
+    return _reduced(share, t, a, axis, keepdims)
+
+
+def prod_tangent(t, a, ans, axis=None, keepdims=False):
+    """Tangent of ``np.prod(a, axis)`` (exact with zeros in ``a``)."""
+    return _reduced(prod_dx(_ones(ans), a, axis, keepdims), t, a, axis, keepdims)
+
+
+def var_tangent(t, a, ans, axis=None, ddof=0, keepdims=False, correction=None):
+    """Tangent of ``np.var(a, axis, ddof=ddof)``."""
+    partial = var_dx(_ones(ans), a, axis, ddof, keepdims, correction)
+    return _reduced(partial, t, a, axis, keepdims)
+
+
+def norm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm(x, ord, axis, keepdims)`` (the orders the
+    adjoint supports)."""
+    partial = norm_dx(_ones(ans), x, ans, ord, axis, keepdims)
+    if axis is None and not (ord is None or np.ndim(x) == 1):
+        axis = (0, 1)
+    return _reduced(partial, t, x, axis, keepdims)
+
+
+def average_tangent_w(t, a, ans, axis=None, weights=None, keepdims=False):
+    """Tangent of ``np.average(a, axis, weights)`` with respect to the
+    weights: ``sum((a - average) t) / sum(weights)``."""
+    w = _average_weights(a, weights, axis)
+    tw = _average_weights(a, t, axis)
+    axes = _axes(axis, np.ndim(a))
+    total = np.sum(w, axis=axes, keepdims=True)
+    d = np.sum((a - _keep(ans, a, axis, keepdims)) * tw / total, axis=axes, keepdims=True)
+    return d if keepdims else np.reshape(d, np.shape(ans))
+
+
+def reshape_tangent(t, ans, order="C"):
+    """Tangent of a reshape: ``t`` in the result's shape, in the same order
+    (an ``order`` that is no string is a dimension of ``a.reshape(2, 3)``)."""
+    return np.reshape(t, np.shape(ans), order=order if isinstance(order, str) else "C")
+
+
+def astype_tangent(t, ans):
+    """Tangent of ``a.astype(dtype)``/``np.asarray(a, dtype)``: ``t`` for a
+    floating result, zeros for an integer or boolean one."""
+    dtype = np.result_type(ans)
+    if np.issubdtype(dtype, np.inexact):
+        return np.array(t, dtype=dtype).reshape(np.shape(ans))
+    return np.zeros(np.shape(ans))
+
+
+_LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "mean", "empty")
+
+
+def pad_tangent(t, pad_width, mode="constant"):
+    """Tangent of ``np.pad``: the padding of ``t`` (constant padding with
+    zeros; the other linear modes pad ``t`` the same way)."""
+    if mode == "constant":
+        return np.pad(t, pad_width)
+    if mode not in _LINEAR_PAD_MODES:
+        raise NotImplementedError(f"srcgrad: no tangent of np.pad with mode={mode!r}")
+    return np.pad(t, pad_width, mode)
+
+
+def einsum_tangent(subscripts, i, t, *operands):
+    """Tangent of ``np.einsum(subscripts, *operands)`` in operand ``i``: the
+    same contraction with that operand replaced by its tangent (trailing
+    ``None`` operands are the rule's unused slots)."""
+    operands = [op for op in operands if op is not None]
+    operands[i] = t
+    return np.einsum(subscripts, *operands)
+
+
+def solve_tangent_a(t, a, b, ans):
+    """Tangent of ``x = np.linalg.solve(a, b)`` with respect to ``a``:
+    ``-solve(a, t x)`` (a 1-d ``b`` is one vector for every matrix)."""
+    if np.ndim(b) == 1:
+        return -np.linalg.solve(a, (t @ np.asarray(ans)[..., None]))[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+
+
+def det_tangent(t, a, ans):
+    """Tangent of ``np.linalg.det(a)``: ``det(a) trace(solve(a, t))``."""
+    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+def cholesky_tangent(t, a, ans, upper=False):
+    """Tangent of ``np.linalg.cholesky(a, upper=upper)``.  NumPy reads only
+    one triangle of ``a``, so the tangent does too: with ``dA`` symmetric from
+    that triangle of ``t``, ``dL = L Phi(L^-1 dA L^-T)``, ``Phi`` the lower
+    triangle with the diagonal halved."""
+    if upper:
+        t, L = _mT(t), _mT(ans)
+    else:
+        L = ans
+    dA = np.tril(t) + _mT(np.tril(t, -1))
+    Linv = np.linalg.inv(L)
+    X = Linv @ dA @ _mT(Linv)
+    phi = np.tril(X, -1) + 0.5 * X * np.eye(X.shape[-1])
+    dL = L @ phi
+    return _mT(dL) if upper else dL
+
+
+def pinv_tangent(t, a, ans):
+    """Tangent of ``np.linalg.pinv(a)`` where the rank is locally constant
+    (Golub and Pereyra)."""
+    p = ans
+    m, n = np.shape(a)[-2:]
+    tt = _mT(t)
+    return (-p @ t @ p
+            + p @ _mT(p) @ tt @ (np.eye(m) - a @ p)
+            + (np.eye(n) - p @ a) @ tt @ _mT(p) @ p)
