@@ -99,7 +99,8 @@ def fit(g, x):
 
 def matmul_dx(g, x, y):
     """Adjoint of ``x`` in ``x @ y``."""
-    xd, yd = np.ndim(x), np.ndim(y)
+    xd = x.ndim if type(x) is np.ndarray else np.ndim(x)
+    yd = y.ndim if type(y) is np.ndarray else np.ndim(y)
     if xd == 2 and yd == 2:
         return g @ y.T
     if yd == 1:
@@ -114,7 +115,8 @@ def matmul_dx(g, x, y):
 
 def matmul_dy(g, x, y):
     """Adjoint of ``y`` in ``x @ y``."""
-    xd, yd = np.ndim(x), np.ndim(y)
+    xd = x.ndim if type(x) is np.ndarray else np.ndim(x)
+    yd = y.ndim if type(y) is np.ndarray else np.ndim(y)
     if xd == 2 and yd == 2:
         return x.T @ g
     if xd == 1:
