@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
+from .dataflow import walk_stmts
 from .rules import lookup
 from .rules.registry import _Default
 
@@ -76,13 +77,7 @@ class Op:
 
 def iter_assigns(stmts):
     """Every assignment in ``stmts``, at any depth, in program order."""
-    for s in stmts:
-        if isinstance(s, gast.Assign):
-            yield s
-        for field_ in ("body", "orelse"):
-            sub = getattr(s, field_, None)
-            if isinstance(sub, list):
-                yield from iter_assigns(sub)
+    return (s for s in walk_stmts(stmts) if isinstance(s, gast.Assign))
 
 
 class Analysis:
@@ -430,13 +425,7 @@ def _is_generated(display):
 
 
 def _loops(stmts):
-    for s in stmts:
-        if isinstance(s, (gast.For, gast.While)):
-            yield s
-        for f in ("body", "orelse"):
-            sub = getattr(s, f, None)
-            if isinstance(sub, list):
-                yield from _loops(sub)
+    return (s for s in walk_stmts(stmts) if isinstance(s, (gast.For, gast.While)))
 
 
 def _children(v):

@@ -66,3 +66,26 @@ def _stmt(s, live, visit):
     if isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
         return live
     return live | loads(s)
+
+
+def walk_stmts(stmts):
+    """Every statement in ``stmts``, nested blocks included, in program order."""
+    for s in stmts:
+        yield s
+        for field in ("body", "orelse"):
+            sub = getattr(s, field, None)
+            if isinstance(sub, list):
+                yield from walk_stmts(sub)
+
+
+def remove_stmts(stmts, drop):
+    """``stmts`` without the statements (at any depth) for which ``drop(s)``."""
+    out = []
+    for s in stmts:
+        if drop(s):
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, remove_stmts(getattr(s, field), drop))
+        out.append(s)
+    return out

@@ -13,7 +13,7 @@ import operator
 import gast
 import numpy as np
 
-from .dataflow import loads as _expr_loads
+from .dataflow import loads as _expr_loads, remove_stmts, walk_stmts
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -69,15 +69,6 @@ def _stmt_loads(s):
     return _loads_of(s)
 
 
-def _walk(stmts):
-    for s in stmts:
-        yield s
-        for f in ("body", "orelse"):
-            sub = getattr(s, f, None)
-            if isinstance(sub, list):
-                yield from _walk(sub)
-
-
 def _is_removable(s, live):
     return (isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
             and not any(t.id in live for t in s.targets) and _pure(s))
@@ -96,7 +87,7 @@ def eliminate_dead_code(fn):
     for _ in range(10):
         live = set()
         assigns = []
-        for s in _walk(fn.body):
+        for s in walk_stmts(fn.body):
             if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets) \
                     and _pure(s):
                 assigns.append(s)
@@ -119,7 +110,7 @@ def eliminate_dead_code(fn):
 
 
 def _count(stmts):
-    return sum(1 for _ in _walk(stmts))
+    return sum(1 for _ in walk_stmts(stmts))
 
 
 def _sweep(stmts, live):
@@ -220,7 +211,7 @@ def propagate_copies(fn, candidates):
     the copy, for adjoints of compiler temporaries (``candidates``); copies
     of adjoints of the user's own variables stay, they document the code."""
     fn.body = _propagate(fn.body, candidates)
-    remaining = {n.id for s in _walk(fn.body) for n in gast.walk(s)
+    remaining = {n.id for s in walk_stmts(fn.body) for n in gast.walk(s)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
@@ -260,13 +251,6 @@ def _substitute(s, old, new):
 
 
 def _drop_copies(stmts, dead):
-    out = []
-    for s in stmts:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and s.targets[0].id in dead and isinstance(s.value, gast.Name):
-            continue
-        for field in ("body", "orelse"):
-            if isinstance(getattr(s, field, None), list):
-                setattr(s, field, _drop_copies(getattr(s, field), dead))
-        out.append(s)
-    return out
+    return remove_stmts(stmts, lambda s: isinstance(s, gast.Assign) and
+                        isinstance(s.targets[0], gast.Name) and s.targets[0].id in dead
+                        and isinstance(s.value, gast.Name))

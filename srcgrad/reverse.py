@@ -24,6 +24,7 @@ import copy
 import gast
 
 from .analyse import iter_assigns
+from .dataflow import walk_stmts
 from .names import assign, const, load, store
 from .rules.registry import _Default
 from . import runtime
@@ -173,7 +174,7 @@ class Reverse:
             # every per-iteration name assigned in this block's subtree: a
             # name merged from branches (or left by an inner loop) may be read
             # by the reverse of this block before the inner block is reversed
-            names = list(dict.fromkeys(n for st in _walk_stmts(fwd) if isinstance(st, gast.Assign)
+            names = list(dict.fromkeys(n for st in walk_stmts(fwd) if isinstance(st, gast.Assign)
                                        for n in _stores(st) if n not in carried))
             snap = Snapshot(names)
             if fwd and isinstance(fwd[-1], gast.If) and _is_final_break(fwd[-1]):
@@ -346,7 +347,7 @@ class Reverse:
         params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
                   + self.fn.args.posonlyargs}
         shape_refs, read = [], set()
-        for s in _walk_stmts(rev):
+        for s in walk_stmts(rev):
             for e in _exprs_of(s):
                 for n in gast.walk(e):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -655,21 +656,12 @@ def _stores(s):
 
 def _loads(stmts):
     out = set()
-    for s in _walk_stmts(stmts):
+    for s in walk_stmts(stmts):
         for node in _exprs_of(s):
             for n in gast.walk(node):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                     out.add(n.id)
     return out
-
-
-def _walk_stmts(stmts):
-    for s in stmts:
-        yield s
-        for f in ("body", "orelse"):
-            sub = getattr(s, f, None)
-            if isinstance(sub, list):
-                yield from _walk_stmts(sub)
 
 
 def _exprs_of(s):
@@ -689,7 +681,7 @@ def _exprs_of(s):
 
 
 def _all_loops(stmts):
-    for s in _walk_stmts(stmts):
+    for s in walk_stmts(stmts):
         if isinstance(s, (gast.For, gast.While)):
             yield s
 

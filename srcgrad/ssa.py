@@ -21,7 +21,7 @@ saved at the end of their block.
 
 import gast
 
-from .dataflow import live_before
+from .dataflow import live_before, remove_stmts
 from .names import assign, load, store
 
 LOOPS = (gast.For, gast.While)
@@ -356,19 +356,7 @@ def drop_dead_phis(body):
         if not dead:
             return body
         ids = {id(s) for s in dead}
-        body = _remove(body, ids)
-
-
-def _remove(stmts, ids):
-    out = []
-    for s in stmts:
-        if id(s) in ids:
-            continue
-        for field in ("body", "orelse"):
-            if isinstance(getattr(s, field, None), list):
-                setattr(s, field, _remove(getattr(s, field), ids))
-        out.append(s)
-    return out
+        body = remove_stmts(body, lambda s: id(s) in ids)
 
 
 def _drop_self_copies(stmts):
