@@ -7,12 +7,14 @@ sweep.  ``srcgrad.source(df)`` shows the generated code.
 """
 
 from .api import clear_cache, grad, source, value_and_grad
+from .forward_api import jvp
 from .check import check_grad
 from .errors import (GradientCheckError, NonScalarOutputError, RuleError, SrcgradError,
                      UnsupportedError)
 from .rules import defvjp, nondifferentiable, stop_gradient
+from .rules.registry import defjvp
 
-__all__ = ["grad", "value_and_grad", "source", "check_grad", "clear_cache", "defvjp",
+__all__ = ["grad", "value_and_grad", "jvp", "source", "check_grad", "clear_cache", "defvjp", "defjvp",
            "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",
            "RuleError", "GradientCheckError", "NonScalarOutputError"]
 __version__ = "0.1.0"

@@ -49,6 +49,12 @@ ARRAY_ATTRIBUTES = {"T": np.transpose, "real": np.real}
 
 _MISSING = object()
 
+#: NumPy functions whose result may share memory with their first argument
+VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze,
+                  np.expand_dims, np.broadcast_to, np.diagonal, np.asarray, np.real, np.flip,
+                  np.atleast_1d, np.atleast_2d, np.atleast_3d, np.ndarray.reshape,
+                  np.ndarray.transpose}
+
 
 @dataclass
 class Op:
@@ -65,6 +71,8 @@ class Op:
 
     def diff_operands(self):
         """Names flowing differentiably into the result."""
+        if self.kind == "setitem":
+            return [self.args["v"].id] if isinstance(self.args["v"], gast.Name) else []
         if self.kind == "copy" or self.kind == "subscript":
             return [self.args["x"].id] if isinstance(self.args["x"], gast.Name) else []
         if self.kind == "call" and self.rule is not None:
@@ -73,6 +81,17 @@ class Op:
         if self.kind == "unknown":
             return [a.id for a in self.args.values() if isinstance(a, gast.Name)]
         return []
+
+
+def defined_name(s):
+    """The variable an assignment gives a new value: its target name, or the
+    array an element assignment writes into."""
+    t = s.targets[0]
+    if isinstance(t, gast.Name):
+        return t.id
+    if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+        return t.value.id
+    return None
 
 
 def iter_assigns(stmts):
@@ -123,8 +142,12 @@ class Analysis:
 
     def op_of(self, s):
         v = s.value
-        if isinstance(s.targets[0], gast.Subscript):
-            return Op("inactive")
+        t = s.targets[0]
+        if isinstance(t, gast.Subscript):
+            if isinstance(t.value, gast.Name):
+                return Op("setitem", args={"x": t.value, "index": t.slice, "v": v})
+            return Op("unknown", args={"0": v}, display="an assignment into an element of "
+                      "an expression (write to a local array instead)")
         if isinstance(v, gast.Name):
             return Op("copy", args={"x": v})
         if isinstance(v, gast.Constant):
@@ -207,14 +230,14 @@ class Analysis:
         while changed:
             changed = False
             for s in assigns:
-                t = s.targets[0]
-                if not isinstance(t, gast.Name) or t.id in varied:
+                name = defined_name(s)
+                if name is None or name in varied:
                     continue
                 op = s.srcgrad_op
                 if op.kind == "call" and op.rule is not None and not op.rule.differentiable:
                     continue
                 if any(n in varied for n in op.diff_operands()):
-                    varied.add(t.id)
+                    varied.add(name)
                     changed = True
         self.varied = varied
 
@@ -224,8 +247,8 @@ class Analysis:
         while changed:
             changed = False
             for s in reversed(assigns):
-                t = s.targets[0]
-                if not isinstance(t, gast.Name) or t.id not in useful:
+                name = defined_name(s)
+                if name is None or name not in useful:
                     continue
                 for n in s.srcgrad_op.diff_operands():
                     if n not in useful:
@@ -235,12 +258,59 @@ class Analysis:
 
     def _check(self, assigns):
         for s in assigns:
-            t = s.targets[0]
-            if not isinstance(t, gast.Name) or t.id not in self.active:
-                continue
+            name = defined_name(s)
             op = s.srcgrad_op
-            if op.kind == "unknown":
+            if op.kind == "unknown" and (name is None and any(
+                    isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values())
+                    or name in self.active):
                 raise self._no_rule(s, op)
+        self._check_aliasing(assigns)
+
+    def _check_aliasing(self, assigns):
+        """In-place writes are differentiated exactly when no other variable
+        shares the written array's memory; refuse the cases where one may."""
+        written = {s.srcgrad_op.args["x"].id for s in assigns if s.srcgrad_op.kind == "setitem"}
+        if not written:
+            return
+        user = getattr(self, "user_of", {})
+        views = {}
+        for s in assigns:
+            op, t = s.srcgrad_op, s.targets[0]
+            if not isinstance(t, gast.Name):
+                continue
+            if op.kind == "copy" and isinstance(op.args["x"], gast.Name) and \
+                    not getattr(s, "srcgrad_phi", False):
+                a, b = op.args["x"].id, t.id
+                if (a in written or b in written) and user.get(a, a) != user.get(b, b):
+                    raise self.parsed.error(
+                        s, f"'{user.get(b, b)}' and '{user.get(a, a)}' name the same array, "
+                           f"which is written in place", construct="aliased in-place write",
+                        hint=f"make an independent array: {user.get(b, b)} = "
+                             f"{user.get(a, a)}.copy()")
+            first = next((a for a in op.args.values() if isinstance(a, gast.Name)), None)
+            if first is not None and (
+                    op.kind == "subscript" or op.kind == "call" and op.fun in VIEW_FUNCTIONS):
+                if first.id in written:       # a view of a written array
+                    views.setdefault(first.id, {})[t.id] = s
+                if t.id in written:           # a written array that is a view
+                    views.setdefault(t.id, {})[first.id] = s
+
+        def visit(s, live):
+            op = getattr(s, "srcgrad_op", None)
+            if op is None or op.kind != "setitem":
+                return
+            x = op.args["x"].id
+            for v, where in views.get(x, {}).items():
+                if v in live:
+                    raise self.parsed.error(
+                        where, f"'{user.get(v, v)}' and '{user.get(x, x)}' may share memory (one "
+                               f"may be a view of the other); '{user.get(x, x)}' is written in "
+                               f"place (line {s.lineno}) while '{user.get(v, v)}' is still used",
+                        construct="view of an array written in place",
+                        hint="take a copy where the view is made, e.g. row = a[i].copy()")
+
+        from .dataflow import live_before
+        live_before(self.fn.body, set(), visit)
 
     def _no_rule(self, s, op):
         fun = op.fun
@@ -293,6 +363,11 @@ class Analysis:
             for n in gast.walk(loop.iter if isinstance(loop, gast.For) else loop.test):
                 if isinstance(n, gast.Name):
                     excluded.add(n.id)
+        # an array indexed or written anywhere was not computed from floats
+        for s in iter_assigns(self.fn.body):
+            op = s.srcgrad_op
+            if op.kind in ("subscript", "setitem") and isinstance(op.args["x"], gast.Name):
+                excluded.update(self.shape_chain(op.args["x"].id))
         return (used - excluded - self.forward_scalar) & params
 
     def _shapes(self, assigns, assumed=()):
@@ -351,10 +426,10 @@ class Analysis:
                     return True
                 if kind == "elementwise":
                     return all(is_scalar(a) for a in op.args.values())
-                if kind == "reduction":
+                if kind == "reduction":     # no axis (None) and no keepdims (False)
                     return all(isinstance(op.args.get(p), _Default) or
                                isinstance(op.args.get(p), gast.Constant) and
-                               op.args[p].value in (None, False)
+                               (op.args[p].value is None or op.args[p].value is False)
                                for p in ("axis", "keepdims") if p in op.args)
             return False
 
@@ -458,5 +533,7 @@ def _op_symbol(op):
             gast.UAdd: "unary +", gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)
 
 
-def analyse(parsed, fn, wrt, locals_):
-    return Analysis(parsed, fn, wrt, locals_).run()
+def analyse(parsed, fn, wrt, locals_, user_of=None):
+    a = Analysis(parsed, fn, wrt, locals_)
+    a.user_of = user_of or {}
+    return a.run()

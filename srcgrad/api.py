@@ -77,7 +77,7 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
                 and isinstance(n.ctx, gast.Store)}
     resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
     fn.body = hoist_invariants(fn.body, resolver)
-    an = analyse(parsed, fn, wrt_names, locals_)
+    an = analyse(parsed, fn, wrt_names, locals_, user_of)
     injector = Injector(namer, an.resolve_name)
     prefix = "value_and_d_" if with_value else "d_"
     name = namer.fresh(prefix + parsed.name)

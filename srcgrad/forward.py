@@ -100,6 +100,18 @@ class Forward:
         return out
 
     def stmt(self, s):
+        op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind == "setitem":
+            # x[index] = v: the tangent of x gets the tangent of v there (a view
+            # of another array's tangent is written through, as the primal is)
+            x, v = op.args["x"].id, op.args["v"]
+            if x not in self.an.active:
+                return [s]
+            value = load(self.d(v.id)) if self.active(v) else const(0.0)
+            target = gast.Subscript(value=load(self.d(x)), slice=copy.deepcopy(op.args["index"]),
+                                    ctx=gast.Store())
+            return [self.comment(s), s, gast.Assign(targets=[target], value=value,
+                                                    type_comment=None)]
         if isinstance(s, gast.Assign):
             t = s.targets[0]
             if not (isinstance(t, gast.Name) and t.id in self.an.active):
@@ -159,8 +171,11 @@ class Forward:
         return False
 
     def zeros(self, y, value=None):
-        if isinstance(value, gast.Constant) and value.value is None:
-            return const(None)      # out = None: no number, no tangent
+        if isinstance(value, gast.Constant):
+            if value.value is None:
+                return const(None)  # out = None: no number, no tangent
+            if isinstance(value.value, (int, float)):
+                return const(0.0)   # the value itself is a Python number here
         if y in self.scalar:
             return const(0.0)
         return gast.Call(func=self.rt("zeros_like"), args=[load(y)], keywords=[])
@@ -191,7 +206,7 @@ class Forward:
                 raise self.parsed.error(
                     s, f"no forward-mode (tangent) rule for {op.display} ({op.rule.name}) with "
                        f"respect to its argument {pname!r}", construct=op.display,
-                    hint=f"declare one: srcgrad.rules.registry.defjvp({op.display}, "
+                    hint=f"declare one: srcgrad.defjvp({op.display}, "
                          f"{pname}=\"<tangent of the result, in t = the tangent of {pname}>\")")
             contribs.append(self.instantiate(tmpl, op, load(self.d(arg.id)), load(ans)))
             shaped = shaped or self.result_shaped(arg, op, y, tmpl)
@@ -199,7 +214,10 @@ class Forward:
             return None
         expr = contribs[0]
         for c in contribs[1:]:
-            expr = gast.BinOp(left=expr, op=gast.Add(), right=c)
+            if isinstance(c, gast.UnaryOp) and isinstance(c.op, gast.USub):
+                expr = gast.BinOp(left=expr, op=gast.Sub(), right=c.operand)
+            else:
+                expr = gast.BinOp(left=expr, op=gast.Add(), right=c)
         if op.rule.kind == "elementwise" and not shaped:
             expr = gast.Call(func=self.rt("broadcast_like"), args=[expr, load(ans)], keywords=[])
         return expr

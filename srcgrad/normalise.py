@@ -92,7 +92,7 @@ class Normaliser:
         ret = gast.Return(value=load(self.ret))
         gast.copy_location(ret, fn.body[-1])
         body.append(ret)
-        fn.body = _tidy(_drop_unread_flags(body, self._flags()))
+        fn.body = _copy_written_arguments(fn, _tidy(_drop_unread_flags(body, self._flags())))
         return fn
 
     def _flags(self):
@@ -450,6 +450,24 @@ def _drop_unread_flags(body, flags):
         return out
 
     return clean(body)
+
+
+def _copy_written_arguments(fn, body):
+    """An argument the function writes into (``x[i] = v``) is copied first:
+    the caller's array is never modified by generated code."""
+    params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    written = []
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
+                isinstance(node.value, gast.Name) and node.value.id in params and \
+                node.value.id not in written:
+            written.append(node.value.id)
+    copies = []
+    for p in written:
+        call = gast.Call(func=gast.Attribute(value=load(p), attr="copy", ctx=gast.Load()),
+                         args=[], keywords=[])
+        copies.append(gast.copy_location(assign(p, call), fn))
+    return copies + body
 
 
 def _tidy(stmts):

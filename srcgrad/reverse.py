@@ -73,6 +73,37 @@ class Snapshot:
         self.key = next(_keys)
 
 
+class SaveItem:
+    """Forward placeholder before ``x[index] = v``: save what is overwritten."""
+
+    def __init__(self, name, index):
+        self.name = name
+        self.index = index
+        self.key = next(_keys)
+
+
+class RestoreItem:
+    """Reverse of ``x[index] = v``: put the overwritten values back."""
+
+    def __init__(self, name, index, key):
+        self.name = name
+        self.index = index
+        self.key = key
+
+
+class SetItemAdjoint:
+    """The adjoint of ``x[index] = v``: ``v`` receives the adjoint of the
+    written elements, whose adjoint then restarts from zero."""
+
+    def __init__(self, x, index, v):
+        self.x = x
+        self.index = index
+        self.v = v
+
+    def __deepcopy__(self, memo):
+        return SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
+
+
 class Push:
     """Forward placeholder before a loop-carried overwrite."""
 
@@ -133,6 +164,16 @@ class Reverse:
         return fwd, rev
 
     def stmt(self, s, carried):
+        op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind == "setitem":
+            x, index = op.args["x"].id, op.args["index"]
+            save = SaveItem(x, copy.deepcopy(index))
+            rev = []
+            if x in self.an.active:
+                rev = [Comment(self.comment(s)),
+                       SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))]
+            rev.append(RestoreItem(x, copy.deepcopy(index), save.key))
+            return [save, s], rev
         if isinstance(s, gast.Assign):
             fwd, rev = [s], []
             t = s.targets[0]
@@ -277,6 +318,8 @@ class Reverse:
         for s in stmts:
             if isinstance(s, Adjoint):
                 out.extend(self.emit_adjoint(s, state))
+            elif isinstance(s, SetItemAdjoint):
+                out.extend(self.emit_setitem(s, state))
             elif isinstance(s, gast.If):
                 sb, so = dict(state), dict(state)
                 body = self.materialise(s.body, sb)
@@ -337,6 +380,8 @@ class Reverse:
     def shape_of(self, name):
         """A reference to ``name`` read only for its shape: resolved later to
         the first value of the same shape that the reverse sweep reads anyway."""
+        if name in self.an.scalar:
+            return const(0.0)        # any scalar stands for a scalar's shape
         node = load(name)
         node.srcgrad_shape_chain = self.an.shape_chain(name)
         return node
@@ -390,6 +435,32 @@ class Reverse:
                 state[dy] = DEF_SHARED if aliased else before
                 continue
             code.append(self.accumulate(var, expr, state))
+        return code
+
+    def emit_setitem(self, a, state):
+        dx = self.d(a.x)
+        if dx not in state:
+            return []                # nothing downstream depends on the written values
+        code = []
+        if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
+            if self.basic_index(a.index):
+                part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
+                                      ctx=gast.Load())
+                expr = gast.Call(func=gast.Attribute(value=part, attr="copy", ctx=gast.Load()),
+                                 args=[], keywords=[])
+            else:                    # integer arrays may repeat: the last write wins
+                expr = gast.Call(func=self.rt("written_adjoint"),
+                                 args=[load(dx), _index_expr(copy.deepcopy(a.index))], keywords=[])
+            expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(a.v.id)],
+                             keywords=[])
+            code.append(self.accumulate(a.v.id, expr, state))
+        if state[dx] == DEF_SHARED:
+            code.append(assign(dx, gast.Call(func=gast.Attribute(value=load(dx), attr="copy",
+                                                                 ctx=gast.Load()),
+                                             args=[], keywords=[])))
+            state[dx] = DEF_OWNED
+        target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Store())
+        code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
         return code
 
     def accumulate(self, var, expr, state):
@@ -456,6 +527,14 @@ class Reverse:
                     if keep.get(s.key):
                         used[0] = True
                         out.append(_call_stmt(tape, "append", [load(s.name)]))
+                elif isinstance(s, SaveItem):
+                    if keep.get(s.key):
+                        used[0] = True
+                        part = gast.Subscript(value=load(s.name), slice=s.index, ctx=gast.Load())
+                        saved = gast.Call(func=gast.Attribute(value=part, attr="copy",
+                                                              ctx=gast.Load()),
+                                          args=[], keywords=[])
+                        out.append(_call_stmt(tape, "append", [saved]))
                 elif isinstance(s, Snapshot):
                     names = keep.get(s.key, [])
                     if names:
@@ -474,6 +553,12 @@ class Reverse:
                 if isinstance(s, Restore):
                     if keep.get(s.key):
                         out.append(assign(s.name, _pop(tape)))
+                elif isinstance(s, RestoreItem):
+                    if keep.get(s.key):
+                        target = gast.Subscript(value=load(s.name), slice=s.index,
+                                                ctx=gast.Store())
+                        out.append(gast.Assign(targets=[target], value=_pop(tape),
+                                               type_comment=None))
                 elif isinstance(s, Snapshot):
                     names = keep.get(s.key, [])
                     if names:
@@ -573,6 +658,11 @@ def _live_block(stmts, live, keep):
 
 
 def _live_stmt(s, live, keep):
+    if isinstance(s, RestoreItem):
+        if s.name in live:
+            keep[s.key] = True
+            return live | _expr_loads(s.index)
+        return live
     if isinstance(s, Restore):
         if s.name in live:
             keep[s.key] = True
@@ -616,7 +706,7 @@ def _effective(stmts, keep):
     """Whether reverse-sweep code ``stmts`` does anything once the tape
     decisions in ``keep`` are applied."""
     for s in stmts:
-        if isinstance(s, (Restore, Snapshot)):
+        if isinstance(s, (Restore, Snapshot, RestoreItem)):
             if keep.get(s.key):
                 return True
         elif isinstance(s, (gast.If, gast.For)):

@@ -50,3 +50,24 @@ def vector_valued(x):
 def unsupported_lambda(x):
     f = lambda t: t * 2
     return f(x)
+
+
+def writes_through_alias(x):
+    a = np.zeros(3)
+    b = a
+    b[0] = x
+    return np.sum(a * x)
+
+
+def writes_while_view_alive(x):
+    a = np.ones((2, 2)) * x
+    row = a[0]
+    a[0, 0] = 5.0
+    return np.sum(row * a)
+
+
+def writes_into_view_of_live_array(x):
+    a = np.ones((2, 2)) * x
+    row = a[0]
+    row[1] = x * 3.0
+    return np.sum(a)

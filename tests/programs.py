@@ -380,3 +380,56 @@ def shape_changes_in_loop(vs, w):
         total = total + v * w
         total = total + np.sum(u) * 0.1
     return np.sum(total * total)
+
+
+# -- writing into arrays ----------------------------------------------------------
+
+def fill_in_loop(x, n):
+    ys = np.zeros(n)
+    for t in range(n):
+        ys[t] = x * t
+    return np.sum(ys * ys)
+
+
+def write_slices(x, v):
+    a = np.zeros(6)
+    a[1:4] = v * x
+    a[::2] = a[::2] + x ** 2
+    a[-1] = np.sum(a)
+    return np.sum(np.sin(a))
+
+
+def write_reads_old_values(x, n):
+    a = x * 1.0
+    for t in range(n):
+        a[t % 3] = a[t % 3] * a[(t + 1) % 3] + 0.1
+    return np.sum(a * a)
+
+
+def augmented_repeated_indices(x, w):
+    a = np.zeros(4)
+    idx = np.array([0, 2, 2, 3])
+    a[idx] += w * x
+    m = np.zeros((3, 3))
+    m[[0, 2, 0], [1, 1, 1]] = x[:3] * w
+    return np.sum(a * a) + np.sum(m * x[:3])
+
+
+def write_mask(x):
+    a = x * 2.0
+    a[x > 0.5] = x[x > 0.5] ** 2
+    return np.sum(a * np.cos(a))
+
+
+def write_into_argument(x, v):
+    x[0] = v * v
+    x[2] = x[1] * v
+    return np.sum(x * x)
+
+
+def write_2d_rows(W, s):
+    out = np.zeros((3, 2))
+    for i in range(3):
+        out[i] = W[i] * s + i
+    out[:, 1] = out[:, 0] * s
+    return np.sum(out ** 2)

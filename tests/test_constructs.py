@@ -57,6 +57,13 @@ CASES = [
     (p.euler, (0, 1), [(0.5, 1.0, 100), (2.0, -1.0, 10)]),
     (p.rnn, (0, 1), [(RNG.normal(size=(4, 4)) * 0.5, RNG.normal(size=4), 6)]),
     (p.keyword_defaults, 0, [(np.array([0.5, -1.0]),)]),
+    (p.fill_in_loop, 0, [(0.7, 5), (1.2, 0)]),
+    (p.write_slices, (0, 1), [(0.7, 0.3), (1.3, np.array([0.1, 0.2, 0.3]))]),
+    (p.write_reads_old_values, 0, [(np.array([0.5, 1.1, -0.3]), 7)]),
+    (p.augmented_repeated_indices, (0, 1), [(np.array([0.5, 1.1, -0.3, 0.2]), 0.7)]),
+    (p.write_mask, 0, [(np.array([0.2, 0.9, -0.3, 0.7]),)]),
+    (p.write_into_argument, (0, 1), [(np.array([0.5, 1.1, -0.3]), 0.7)]),
+    (p.write_2d_rows, (0, 1), [(np.array([[0.5, 1.1], [-0.3, 0.2], [0.4, 0.1]]), 0.7)]),
     (p.integer_argument, 1, [(3, 1.5)]),
     (p.long_function, (0, 1, 2), [(0.5, 1.2, -0.3), (1.1, 0.4, 0.9)]),
 ]

@@ -74,3 +74,25 @@ def test_rule_errors():
         srcgrad.defvjp(bad.Thing.apply, "self, x", None, "g * undefined_helper(x)")
     with pytest.raises(srcgrad.RuleError, match="signature"):
         srcgrad.defvjp(bad.Thing.apply, "self, x,,", None, "g")
+
+
+@pytest.mark.parametrize("fun,words,line", [
+    (bad.writes_through_alias, ["'b' and 'a' name the same array", "b = a.copy()"], 57),
+    (bad.writes_while_view_alive, ["'row' and 'a' may share memory", "line 65", ".copy()"], 64),
+    (bad.writes_into_view_of_live_array, ["'a' and 'row' may share memory", "line 72"], 71),
+])
+def test_in_place_writes_with_aliases_are_refused(fun, words, line):
+    with pytest.raises(UnsupportedError) as info:
+        srcgrad.grad(fun)
+    for w in words:
+        assert w in str(info.value)
+    assert info.value.lineno == line
+
+
+def test_writes_into_arguments_leave_the_callers_array_alone():
+    from . import programs as p
+    x = np.array([0.5, 1.1, -0.3])
+    keep = x.copy()
+    srcgrad.grad(p.write_into_argument, wrt=(0, 1))(x, 0.7)
+    srcgrad.value_and_grad(p.write_into_argument)(x, 0.7)
+    assert np.array_equal(x, keep)
