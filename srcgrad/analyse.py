@@ -459,7 +459,8 @@ class Analysis:
         self.forward_scalar = set(scalar)
         # Backward: grad checks at run time that the result is a scalar, and
         # an elementwise operation with a scalar result has scalar operands.
-        scalar.add(self.result)
+        if getattr(self, "scalar_result", True):
+            scalar.add(self.result)
         changed = True
         while changed:
             changed = False
@@ -533,7 +534,8 @@ def _op_symbol(op):
             gast.UAdd: "unary +", gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)
 
 
-def analyse(parsed, fn, wrt, locals_, user_of=None):
+def analyse(parsed, fn, wrt, locals_, user_of=None, scalar_result=True):
     a = Analysis(parsed, fn, wrt, locals_)
     a.user_of = user_of or {}
+    a.scalar_result = scalar_result
     return a.run()

@@ -5,6 +5,7 @@ each stage in its own module; the result is cached per function and options.
 """
 
 import copy
+import dataclasses
 import functools
 import inspect
 import weakref
@@ -58,18 +59,25 @@ def _normalise_wrt(fun, wrt):
     return tuple(names), single
 
 
-def transform(fun, wrt_names, *, with_value, as_tuple=None):
-    """Run the whole pipeline; returns the generated function.
+@dataclasses.dataclass
+class Front:
+    """What the front of the pipeline (parse → normalise → SSA → analyse)
+    produces, shared by every mode."""
+    parsed: object
+    fn: object
+    analysis: object
+    namer: object
+    injector: object
+    user_of: dict
 
-    Two versions may be generated from one analysis: a generic one, correct
-    for any mix of scalars and arrays, and, when it differs, one specialised
-    for Python-float arguments (no shape bookkeeping at all, as a person
-    would write it) that starts with a type check falling back to the
-    generic version."""
+
+def front_end(fun, wrt_names, *, scalar_result=True):
+    """parse → normalise → SSA (and loop-invariant code motion) → analyse.
+    ``scalar_result``: the result is known to be a scalar (``grad`` checks
+    it), which lets the shape analysis prove more."""
     parsed = parse(fun)
-    tree = copy.deepcopy(parsed.tree)
-    parsed.tree = tree
-    namer = Namer(names_in(tree) | set(parsed.closure))
+    parsed.tree = copy.deepcopy(parsed.tree)
+    namer = Namer(names_in(parsed.tree) | set(parsed.closure))
     fn = Normaliser(parsed, namer).run()
     user_of = to_ssa(fn, namer)
     locals_ = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
@@ -77,23 +85,15 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
                 and isinstance(n.ctx, gast.Store)}
     resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
     fn.body = hoist_invariants(fn.body, resolver)
-    an = analyse(parsed, fn, wrt_names, locals_, user_of)
-    injector = Injector(namer, an.resolve_name)
-    prefix = "value_and_d_" if with_value else "d_"
-    name = namer.fresh(prefix + parsed.name)
+    an = analyse(parsed, fn, wrt_names, locals_, user_of, scalar_result=scalar_result)
+    return Front(parsed, fn, an, namer, Injector(namer, an.resolve_name), user_of)
 
-    def generate(analysis, fname):
-        rev = Reverse(parsed, copy.deepcopy(fn), analysis, copy.deepcopy(namer), injector,
-                      wrt_names, user_of, with_value=with_value,
-                      as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple)
-        out = rev.run()
-        _comments_to_nodes(out.body)
-        out.name = fname
-        temps = getattr(fn, "srcgrad_temps", set())
-        propagate_copies(out, {rev.adj_names[t] for t in temps if t in rev.adj_names})
-        eliminate_dead_code(out)
-        return out
 
+def assemble(front, name, generate, *, extra_checks=(), signature=None):
+    """Generate the generic version and, when it differs, the one for
+    Python floats behind a type guard; compile them into one function.
+    ``generate(analysis, name)`` returns a gast FunctionDef."""
+    an, namer = front.analysis, front.namer
     generic = generate(an, name)
     generic_source = emit_stage.to_source(generic)
     functions = [(name, generic_source)]
@@ -104,12 +104,59 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None):
         if special_source != generic_source:
             generic_name = namer.fresh(name + "_generic")
             generic_source = generic_source.replace(f"def {name}(", f"def {generic_name}(", 1)
-            special_source = _with_guard(special_source, special, guarded, generic_name)
+            checks = guarded + [extra for p, extra in extra_checks if p in guarded]
+            special_source = _with_guard(special_source, special, checks, generic_name)
             functions = [(generic_name, generic_source), (name, special_source)]
-    df = emit_stage.build(functions, parsed, injector.objects)
+    df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
-    df.srcgrad_injected = dict(injector.objects)
+    df.srcgrad_injected = dict(front.injector.objects)
     return df
+
+
+class _Positional:
+    """What :func:`srcgrad.emit.build` reads of the user's function, for a
+    generated function with extra positional parameters after the user's:
+    positional defaults are dropped, keyword-only ones kept."""
+
+    def __init__(self, fun):
+        self.__defaults__ = None
+        self.__kwdefaults__ = fun.__kwdefaults__
+        self.__module__ = fun.__module__
+        self.__qualname__ = fun.__qualname__
+
+
+def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
+    """Run the reverse-mode pipeline; returns the generated function.
+
+    Two versions may be generated from one analysis: a generic one, correct
+    for any mix of scalars and arrays, and, when it differs, one specialised
+    for Python-float arguments (no shape bookkeeping at all, as a person
+    would write it) that starts with a type check falling back to the
+    generic version.  With ``cotangent`` (``vjp``), the generated function
+    takes the result's cotangent as a last argument instead of seeding 1."""
+    front = front_end(fun, wrt_names, scalar_result=not cotangent)
+    parsed, namer = front.parsed, front.namer
+    if cotangent:
+        prefix = "vjp_"
+    else:
+        prefix = "value_and_d_" if with_value else "d_"
+    name = namer.fresh(prefix + parsed.name)
+    seed = namer.fresh("cotangent") if cotangent else None
+
+    def generate(analysis, fname):
+        rev = Reverse(parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
+                      front.injector, wrt_names, front.user_of, with_value=with_value,
+                      as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple, seed=seed)
+        out = rev.run()
+        _comments_to_nodes(out.body)
+        out.name = fname
+        temps = getattr(front.fn, "srcgrad_temps", set())
+        propagate_copies(out, {rev.adj_names[t] for t in temps if t in rev.adj_names})
+        eliminate_dead_code(out)
+        return out
+
+    signature = dataclasses.replace(parsed, fun=_Positional(parsed.fun)) if cotangent else None
+    return assemble(front, name, generate, signature=signature)
 
 
 def _with_guard(source, fn, params, fallback):
@@ -172,6 +219,33 @@ def value_and_grad(fun=None, wrt=0):
         return functools.partial(value_and_grad, wrt=wrt)
     _key_wrt = tuple(wrt) if isinstance(wrt, list) else wrt
     return _cached(fun, _key_wrt, True)
+
+
+def vjp(fun=None, wrt=0):
+    """The vector-Jacobian product of ``fun`` by reverse mode, for results of
+    any shape.
+
+    Returns a generated function taking ``fun``'s positional arguments and
+    then the cotangent (an array of the result's shape), and returning
+    ``(value, cotangent_in)``: ``fun``'s result and the cotangent pulled back
+    to argument ``wrt`` (a tuple for a tuple ``wrt``).  Decorator forms work
+    as for :func:`grad`."""
+    if fun is None:
+        return functools.partial(vjp, wrt=wrt)
+    key = ("vjp", tuple(wrt) if isinstance(wrt, list) else wrt)
+    try:
+        per_fun = _CACHE.get(fun)
+    except TypeError:
+        per_fun = None
+    if per_fun is not None and key in per_fun:
+        return per_fun[key]
+    names, single = _normalise_wrt(fun, key[1])
+    df = transform(fun, names, with_value=True, as_tuple=not single, cotangent=True)
+    try:
+        _CACHE.setdefault(fun, {})[key] = df
+    except TypeError:
+        pass
+    return df
 
 
 def source(df, standalone=False):

@@ -11,84 +11,36 @@ import copy
 import dataclasses
 import functools
 
-import gast
-
 from . import api
-from . import emit as emit_stage
-from . import analyse as analyse_module
-from .analyse import analyse
 from .forward import Forward
-from .names import Injector, Namer, names_in
-from .normalise import Normaliser
-from .optimise import eliminate_dead_code, hoist_invariants, propagate_copies
-from .parse import parse
-from .ssa import to_ssa
-
-
-class _Signature:
-    """What :func:`srcgrad.emit.build` reads of the user's function, for a
-    generated function whose positional parameters have no defaults (the
-    tangents follow them) and whose keyword-only ones keep theirs."""
-
-    def __init__(self, fun):
-        self.__defaults__ = None
-        self.__kwdefaults__ = fun.__kwdefaults__
-        self.__module__ = fun.__module__
-        self.__qualname__ = fun.__qualname__
+from .optimise import eliminate_dead_code, propagate_copies
 
 
 def forward_transform(fun, wrt_names):
-    """Run the forward-mode pipeline; returns the generated function.
-
-    Like :func:`srcgrad.api.transform`: a generic version, right for any mix
-    of scalars and arrays, and, when it differs, one specialised for Python
-    floats that starts with a type check falling back to the generic one."""
-    parsed = parse(fun)
-    tree = copy.deepcopy(parsed.tree)
-    parsed.tree = tree
-    namer = Namer(names_in(tree) | set(parsed.closure))
-    fn = Normaliser(parsed, namer).run()
-    user_of = to_ssa(fn, namer)
-    locals_ = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
-    locals_ |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store)}
-    resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
-    fn.body = hoist_invariants(fn.body, resolver)
-    an = analyse(parsed, fn, wrt_names, locals_)
-    injector = Injector(namer, an.resolve_name)
-    name = namer.fresh("jvp_" + parsed.name)
+    """Run the forward-mode pipeline; returns the generated function (a
+    generic version and, when it differs, one for Python floats behind a
+    type guard, as :func:`srcgrad.api.transform` makes)."""
+    front = api.front_end(fun, wrt_names, scalar_result=False)
+    namer = front.namer
+    name = namer.fresh("jvp_" + front.parsed.name)
     # the tangent arguments are named before either version is generated,
     # so both versions (and the guard) agree on them
     tangent_names = {p: namer.fresh("d_" + p) for p in wrt_names}
 
     def generate(analysis, fname):
-        fwd = Forward(parsed, copy.deepcopy(fn), analysis, copy.deepcopy(namer), injector,
-                      wrt_names, user_of)
+        fwd = Forward(front.parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
+                      front.injector, wrt_names, front.user_of)
         fwd.tan_names.update(tangent_names)
         out = fwd.run()
         out.name = fname
-        temps = getattr(fn, "srcgrad_temps", set())
+        temps = getattr(front.fn, "srcgrad_temps", set())
         propagate_copies(out, {fwd.tan_names[t] for t in temps if t in fwd.tan_names})
         eliminate_dead_code(out)
         return out
 
-    generic = generate(an, name)
-    generic_source = emit_stage.to_source(generic)
-    functions = [(name, generic_source)]
-    guarded = sorted(an.scalar_candidates())
-    if guarded:
-        special = generate(an.assuming_scalar(guarded), name)
-        special_source = emit_stage.to_source(special)
-        if special_source != generic_source:
-            generic_name = namer.fresh(name + "_generic")
-            generic_source = generic_source.replace(f"def {name}(", f"def {generic_name}(", 1)
-            checks = guarded + [tangent_names[p] for p in guarded if p in tangent_names]
-            special_source = api._with_guard(special_source, special, checks, generic_name)
-            functions = [(generic_name, generic_source), (name, special_source)]
-    signature = dataclasses.replace(parsed, fun=_Signature(parsed.fun))
-    df = emit_stage.build(functions, signature, injector.objects)
-    df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
-    df.srcgrad_injected = dict(injector.objects)
+    signature = dataclasses.replace(front.parsed, fun=api._Positional(front.parsed.fun))
+    df = api.assemble(front, name, generate, extra_checks=list(tangent_names.items()),
+                      signature=signature)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)
     return df
 

@@ -126,8 +126,9 @@ def _is_block_holder(s):
 
 class Reverse:
     def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of, *, with_value=False,
-                 as_tuple=False):
+                 as_tuple=False, seed=None):
         self.as_tuple = as_tuple
+        self.seed = seed          # name of a cotangent parameter (vjp), or None (grad: 1.0)
         self.parsed = parsed
         self.fn = fn
         self.an = analysis
@@ -588,9 +589,12 @@ class Reverse:
         seed = []
         dres = self.d(result)
         if result in self.an.active:
-            if result not in self.an.forward_scalar:
-                seed.append(_call_expr(self.rt("check_scalar"), [load(result)]))
-            seed.append(assign(dres, const(1.0)))
+            if self.seed is not None:
+                seed.append(assign(dres, load(self.seed)))
+            else:
+                if result not in self.an.forward_scalar:
+                    seed.append(_call_expr(self.rt("check_scalar"), [load(result)]))
+                seed.append(assign(dres, const(1.0)))
             state[dres] = DEF_SHARED
         rev = self.materialise(rev, state)
         finals, returns = [], []
@@ -614,7 +618,13 @@ class Reverse:
             value = grads
         ret = gast.Return(value=value)
         new_body = fwd + seed + rev + [ret]
-        fn = gast.FunctionDef(name=self.fn.name, args=self.fn.args, body=new_body,
+        args = self.fn.args
+        if self.seed is not None:
+            args = copy.copy(args)
+            args.args = list(args.args) + [gast.Name(id=self.seed, ctx=gast.Param(),
+                                                     annotation=None, type_comment=None)]
+            args.defaults = []
+        fn = gast.FunctionDef(name=self.fn.name, args=args, body=new_body,
                               decorator_list=[], returns=None, type_comment=None)
         fn.srcgrad_result = result
         return fn
