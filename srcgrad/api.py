@@ -15,7 +15,7 @@ import gast
 from . import emit as emit_stage
 from .analyse import analyse
 from .errors import SrcgradError, UnsupportedError
-from .names import Injector, Namer, load, names_in
+from .names import Injector, Namer, names_in
 from .normalise import Normaliser
 from . import analyse as analyse_module
 from .optimise import eliminate_dead_code, hoist_invariants, propagate_copies

@@ -223,28 +223,7 @@ class Forward:
         return expr
 
     def instantiate(self, tmpl, op, t, ans):
-        values = {}
-        for pname, arg in op.args.items():
-            if isinstance(arg, _Default):
-                values[pname] = const(arg.value)
-            elif isinstance(arg, tuple):           # a *args parameter
-                values[pname] = gast.Tuple(elts=list(arg), ctx=gast.Load())
-            elif isinstance(arg, dict):            # a **kwargs parameter
-                values[pname] = gast.Dict(keys=[const(k) for k in arg], values=list(arg.values()))
-            else:
-                values[pname] = arg
-        for pname, p in op.rule.signature.parameters.items():
-            if pname not in values and p.default is not p.empty:
-                values[pname] = const(p.default)
-        globals_ = {n: self.inj.name_for(obj, n) for n, obj in tmpl.globals.items()}
-        expr = copy.deepcopy(tmpl.expr)
-        # keyword arguments the call site left at the rule's default are left out
-        defaulted = {p for p, a in op.args.items() if isinstance(a, _Default)}
-        for node in gast.walk(expr):
-            if isinstance(node, gast.Call):
-                node.keywords = [k for k in node.keywords
-                                 if not (isinstance(k.value, gast.Name) and k.value.id in defaulted)]
-        return fold(_TangentSubst(values, t, ans, globals_).visit(expr))
+        return fold(tmpl.instantiate(op.rule, op.args, {"t": t, "ans": ans}, self.inj.name_for))
 
     # -- driver ---------------------------------------------------------------
     def run(self):
@@ -271,22 +250,4 @@ class Forward:
         fn.srcgrad_result = result
         return fn
 
-
-class _TangentSubst(gast.NodeTransformer):
-    """Substitute a tangent template: ``t`` (the argument's tangent), ``ans``,
-    the parameters, and the globals the template names."""
-
-    def __init__(self, values, t, ans, globals_):
-        self.values, self.t, self.ans, self.globals = values, t, ans, globals_
-
-    def visit_Name(self, node):
-        if node.id == "t":
-            return copy.deepcopy(self.t)
-        if node.id == "ans":
-            return copy.deepcopy(self.ans)
-        if node.id in self.values:
-            return copy.deepcopy(self.values[node.id])
-        if node.id in self.globals:
-            return load(self.globals[node.id])
-        return node
 

@@ -26,7 +26,6 @@ import gast
 from .analyse import iter_assigns
 from .dataflow import walk_stmts
 from .names import assign, const, load, store
-from .rules.registry import _Default
 from . import runtime
 from .optimise import fold
 
@@ -291,25 +290,8 @@ class Reverse:
         return Adjoint(s, y, contribs, indexed)
 
     def instantiate(self, tmpl, op, y, ans):
-        expr = copy.deepcopy(tmpl.expr)
-        values = {}
-        for pname, arg in op.args.items():
-            if isinstance(arg, _Default):
-                values[pname] = const(arg.value)
-            elif isinstance(arg, tuple):      # a *args parameter
-                values[pname] = gast.Tuple(elts=list(arg), ctx=gast.Load())
-            elif isinstance(arg, dict):       # a **kwargs parameter
-                values[pname] = gast.Dict(keys=[const(k) for k in arg], values=list(arg.values()))
-            else:
-                values[pname] = arg
-        for pname, p in op.rule.signature.parameters.items():
-            if pname not in values and p.default is not p.empty:
-                values[pname] = const(p.default)
-        for pname in op.rule.shapes:
-            if isinstance(values.get(pname), gast.Name):
-                values[pname] = self.shape_of(values[pname].id)
-        globals_ = {n: self.inj.name_for(obj, n) for n, obj in tmpl.globals.items()}
-        return fold(_Subst(values, load(self.d(y)), load(ans), globals_).visit(expr))
+        return fold(tmpl.instantiate(op.rule, op.args, {"g": load(self.d(y)), "ans": load(ans)},
+                                     self.inj.name_for, lambda n: self.shape_of(n.id)))
 
     # -- 2. materialise adjoints ----------------------------------------------
     def materialise(self, stmts, state):
@@ -628,22 +610,6 @@ class Reverse:
                               decorator_list=[], returns=None, type_comment=None)
         fn.srcgrad_result = result
         return fn
-
-
-class _Subst(gast.NodeTransformer):
-    def __init__(self, values, g, ans, globals_):
-        self.values, self.g, self.ans, self.globals = values, g, ans, globals_
-
-    def visit_Name(self, node):
-        if node.id == "g":
-            return copy.deepcopy(self.g)
-        if node.id == "ans":
-            return copy.deepcopy(self.ans)
-        if node.id in self.values:
-            return copy.deepcopy(self.values[node.id])
-        if node.id in self.globals:
-            return load(self.globals[node.id])
-        return node
 
 
 def _index_expr(index):

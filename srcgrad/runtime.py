@@ -382,10 +382,10 @@ def repeat_dx(g, a, repeats, axis=None):
     shape = np.shape(a)
     if axis is None:
         n = int(np.prod(shape))
-        ax, target = 0, (n,)
+        ax = 0
     else:
         ax = int(axis) % len(shape)
-        n, target = shape[ax], shape
+        n = shape[ax]
     owner = np.repeat(np.arange(n), repeats)
     gm = np.moveaxis(np.asarray(g, dtype=float), ax, 0)
     out = np.zeros((n,) + gm.shape[1:])

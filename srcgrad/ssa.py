@@ -22,7 +22,7 @@ saved at the end of their block.
 import gast
 
 from .dataflow import live_before, remove_stmts
-from .names import assign, load, store
+from .names import assign, load
 
 LOOPS = (gast.For, gast.While)
 

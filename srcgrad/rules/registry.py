@@ -114,6 +114,57 @@ class Template:
     def __deepcopy__(self, memo):
         return self
 
+    def instantiate(self, rule, args, specials, name_for, shape_of=None):
+        """This template at a call site: parameters replaced by the call's
+        bound ``args`` (atoms, defaults, ``*args`` tuples), names in
+        ``specials`` (``g``, ``t``, ``ans``) by the given nodes, other names
+        by ``name_for(obj, name)``; parameters the rule reads only for their
+        shape go through ``shape_of(node)``.  Keyword arguments left at the
+        rule's default are dropped from calls in the template."""
+        import copy
+        from ..names import const
+        values = {}
+        for pname, arg in args.items():
+            if isinstance(arg, _Default):
+                values[pname] = const(arg.value)
+            elif isinstance(arg, tuple):           # a *args parameter
+                values[pname] = gast.Tuple(elts=list(arg), ctx=gast.Load())
+            elif isinstance(arg, dict):            # a **kwargs parameter
+                values[pname] = gast.Dict(keys=[const(k) for k in arg], values=list(arg.values()))
+            else:
+                values[pname] = arg
+        for pname, p in rule.signature.parameters.items():
+            if pname not in values and p.default is not p.empty:
+                values[pname] = const(p.default)
+        if shape_of is not None:
+            for pname in rule.shapes:
+                if isinstance(values.get(pname), gast.Name):
+                    values[pname] = shape_of(values[pname])
+        names = {n: name_for(obj, n) for n, obj in self.globals.items()}
+        expr = copy.deepcopy(self.expr)
+        defaulted = {p for p, a in args.items() if isinstance(a, _Default)}
+        for node in gast.walk(expr):
+            if isinstance(node, gast.Call):
+                node.keywords = [k for k in node.keywords
+                                 if not (isinstance(k.value, gast.Name) and k.value.id in defaulted)]
+        return _Substitute(values, specials, names).visit(expr)
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, values, specials, names):
+        self.values, self.specials, self.names = values, specials, names
+
+    def visit_Name(self, node):
+        import copy
+        if node.id in self.specials:
+            return copy.deepcopy(self.specials[node.id])
+        if node.id in self.values:
+            return copy.deepcopy(self.values[node.id])
+        if node.id in self.names:
+            return gast.Name(id=self.names[node.id], ctx=gast.Load(), annotation=None,
+                             type_comment=None)
+        return node
+
 
 class Rule:
     """The derivative of one primitive."""
