@@ -66,9 +66,13 @@ def unreduce_mean(g, x, axis=None, keepdims=False):
 
 
 def zeros_like(x):
-    """Zeros with the shape of ``x`` and a floating dtype (0.0 for a scalar)."""
+    """Zeros with the shape of ``x`` and a floating dtype (0.0 for a scalar);
+    for a tuple (a function's several results), a list of zeros, one per
+    element, so that each element's adjoint can be accumulated."""
     if type(x) in _SCALARS:
         return 0.0
+    if isinstance(x, tuple):
+        return [zeros_like(e) for e in x]
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
     return np.zeros(x.shape, dtype=dtype)
@@ -663,3 +667,81 @@ def _flat_keys(index, shape):
         return np.ravel_multi_index(tuple(a % n for a, n in zip(b, shape)), shape[:len(b)])
     raise NotImplementedError("srcgrad: writing through a mix of slices and integer arrays "
                               "is not supported; index with arrays only or with slices only")
+
+
+# -- linear algebra with several results ------------------------------------------
+# ``g`` is then a list with one adjoint per result (zeros where unused).
+
+def slogdet_da(g, a):
+    """Adjoint of ``a`` in ``sign, logabsdet = np.linalg.slogdet(a)`` (the sign
+    carries no derivative)."""
+    return np.asarray(g[1])[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+def _lower_read(sym, uplo="L"):
+    """A gradient with respect to a symmetric matrix, as a gradient with respect
+    to the triangle that ``eigh`` reads (``uplo``): off-diagonal entries of that
+    triangle count twice, the other triangle not at all."""
+    sym = (sym + np.swapaxes(sym, -1, -2)) / 2
+    out = np.tril(2 * sym, -1) + sym * np.eye(sym.shape[-1])
+    return out if uplo == "L" else np.swapaxes(out, -1, -2)
+
+
+def eigh_da(g, a, ans, uplo="L"):
+    """Adjoint of ``a`` in ``w, v = np.linalg.eigh(a)`` (distinct eigenvalues)."""
+    w, v = ans
+    gw, gv = g
+    vt = np.swapaxes(v, -1, -2)
+    diff = w[..., None, :] - w[..., :, None]
+    off = ~np.eye(w.shape[-1], dtype=bool)
+    f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0)
+    inner = f * (vt @ np.asarray(gv)) if np.ndim(gv) else 0.0
+    core = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1]) if np.ndim(gw) else inner
+    return _lower_read(v @ core @ vt, uplo)
+
+
+def eigvalsh_da(g, a, uplo="L"):
+    """Adjoint of ``a`` in ``w = np.linalg.eigvalsh(a)`` (distinct eigenvalues)."""
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    return _lower_read((v * g[..., None, :]) @ np.swapaxes(v, -1, -2), uplo)
+
+
+def svdvals_da(g, a):
+    """Adjoint of ``a`` in its singular values: ``U diag(g) V^T``."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (u * g[..., None, :]) @ vh
+
+
+def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
+    if compute_uv:
+        raise NotImplementedError("srcgrad differentiates np.linalg.svd for the singular "
+                                  "values only: call it with compute_uv=False")
+    return svdvals_da(g, a)
+
+
+def qr_da(g, a, ans):
+    """Adjoint of ``a`` in ``q, r = np.linalg.qr(a)`` (reduced, a with at least
+    as many rows as columns and full rank)."""
+    q, r = ans
+    gq, gr = (np.zeros_like(q) if np.ndim(g[0]) == 0 else g[0],
+              np.zeros_like(r) if np.ndim(g[1]) == 0 else g[1])
+    m = r @ np.swapaxes(gr, -1, -2) - np.swapaxes(gq, -1, -2) @ q
+    copyltu = np.tril(m, -1) + np.swapaxes(np.tril(m, -1), -1, -2) + m * np.eye(m.shape[-1])
+    b = gq + q @ copyltu
+    return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def lstsq_da(g, a, b, ans):
+    """Adjoint of ``a`` in ``x, *rest = np.linalg.lstsq(a, b)`` (full column
+    rank; only the solution ``x`` carries a derivative)."""
+    x = ans[0]
+    z = np.linalg.solve(a.T @ a, g[0])
+    r = b - a @ x
+    return np.multiply.outer(r, z) - np.multiply.outer(a @ z, x) if r.ndim == 1 \
+        else r @ z.T - (a @ z) @ x.T
+
+
+def lstsq_db(g, a, b, ans):
+    """Adjoint of ``b`` in ``np.linalg.lstsq(a, b)`` (full column rank)."""
+    return a @ np.linalg.solve(a.T @ a, g[0])

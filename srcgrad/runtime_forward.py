@@ -152,3 +152,79 @@ def pinv_tangent(t, a, ans):
     return (-p @ t @ p
             + p @ _mT(p) @ tt @ (np.eye(m) - a @ p)
             + (np.eye(n) - p @ a) @ tt @ _mT(p) @ p)
+
+
+# -- linear algebra with several results ------------------------------------------
+
+class Several(tuple):
+    """The tangents of a function's several results; adding two (the
+    contributions of two arguments) adds them element by element."""
+
+    def __add__(self, other):
+        return Several(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return Several(a - b for a, b in zip(self, other))
+
+    def __neg__(self):
+        return Several(-a for a in self)
+
+
+def _read_sym(t, uplo="L"):
+    """The symmetric matrix ``eigh`` sees when its input moves by ``t``."""
+    low = np.tril(t) if uplo == "L" else np.swapaxes(np.triu(t), -1, -2)
+    return low + np.swapaxes(np.tril(low, -1), -1, -2)
+
+
+def slogdet_tangent(t, a):
+    return Several((0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+
+
+def eigh_tangent(t, a, ans, uplo="L"):
+    w, v = ans
+    vt = np.swapaxes(v, -1, -2)
+    m = vt @ _read_sym(t, uplo) @ v
+    diff = w[..., None, :] - w[..., :, None]
+    off = ~np.eye(w.shape[-1], dtype=bool)
+    f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0)
+    return Several((np.diagonal(m, axis1=-2, axis2=-1).copy(), v @ (f * m)))
+
+
+def eigvalsh_tangent(t, a, uplo="L"):
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    m = np.swapaxes(v, -1, -2) @ _read_sym(t, uplo) @ v
+    return np.diagonal(m, axis1=-2, axis2=-1).copy()
+
+
+def svdvals_tangent(t, a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.diagonal(np.swapaxes(u, -1, -2) @ t @ np.swapaxes(vh, -1, -2),
+                       axis1=-2, axis2=-1).copy()
+
+
+def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if compute_uv:
+        raise NotImplementedError("srcgrad differentiates np.linalg.svd for the singular "
+                                  "values only: call it with compute_uv=False")
+    return svdvals_tangent(t, a)
+
+
+def qr_tangent(t, a, ans):
+    q, r = ans
+    x = np.swapaxes(q, -1, -2) @ t @ np.linalg.inv(r)
+    low = np.tril(x, -1)
+    dr = (x - (low - np.swapaxes(low, -1, -2))) @ r
+    dq = (t - q @ dr) @ np.linalg.inv(r)
+    return Several((dq, dr))
+
+
+def lstsq_tangent_a(t, a, b, ans):
+    x = ans[0]
+    dx = np.linalg.solve(a.T @ a, t.T @ (b - a @ x) - a.T @ (t @ x))
+    return Several((dx, 0.0, 0, 0.0))
+
+
+def lstsq_tangent_b(t, a, b, ans):
+    return Several((np.linalg.solve(a.T @ a, a.T @ t), 0.0, 0, 0.0))

@@ -1119,6 +1119,9 @@ def test_case_table_covers_the_library():
 
 SPECIAL.update({c.prim: "test_case" for c in CASES})
 SPECIAL.update({np.ndarray.transpose: "test_array_methods", np.ndarray.reshape: "test_array_methods"})
+SPECIAL.update({f: "test_linalg_tuples.py" for f in (
+    np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
+    np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
 
 
 # --------------------------------------------------------------------------

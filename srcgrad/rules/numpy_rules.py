@@ -8,7 +8,8 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 import numpy as np
 
 from ..runtime import (  # noqa: F401  (used in templates)
-    method_axes, unreduce_mean,
+    method_axes, unreduce_mean, slogdet_da, eigh_da, eigvalsh_da, svd_da, svdvals_da, qr_da,
+    lstsq_da, lstsq_db,
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
@@ -167,6 +168,16 @@ defvjp(np.linalg.solve, "a, b", "solve_da(g, a, b, ans)", "solve_db(g, a, b)")
 defvjp(np.linalg.inv, "a", "inv_da(g, ans)")
 defvjp(np.linalg.det, "a", "det_da(g, a, ans)")
 defvjp(np.linalg.cholesky, "a, *, upper=False", "cholesky_da(g, a, ans, upper)")
+# several results: g is a list of their adjoints
+defvjp(np.linalg.slogdet, "a", "slogdet_da(g, a)")
+defvjp(np.linalg.eigh, "a, UPLO='L'", "eigh_da(g, a, ans, UPLO)")           # distinct eigenvalues
+defvjp(np.linalg.eigvalsh, "a, UPLO='L'", "eigvalsh_da(g, a, UPLO)")
+defvjp(np.linalg.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
+       "svd_da(g, a, full_matrices, compute_uv, hermitian)")              # values only
+if hasattr(np.linalg, "svdvals"):                                       # NumPy 2
+    defvjp(np.linalg.svdvals, "x", "svdvals_da(g, x)")
+defvjp(np.linalg.qr, "a, mode='reduced'", "qr_da(g, a, ans)")             # tall, full rank
+defvjp(np.linalg.lstsq, "a, b, rcond=None", "lstsq_da(g, a, b, ans)", "lstsq_db(g, a, b, ans)")
 defvjp(np.linalg.pinv, "a, rcond=None, hermitian=False, *, rtol=None", "pinv_da(g, a, ans)")   # full rank
 
 nondifferentiable(np.heaviside, np.nonzero, np.signbit, np.isclose, np.allclose, np.array_equal,

@@ -14,6 +14,8 @@ import operator
 import numpy as np
 
 from ..runtime_forward import (  # noqa: F401  (used in templates)
+    slogdet_tangent, eigh_tangent, eigvalsh_tangent, svd_tangent, svdvals_tangent, qr_tangent,
+    lstsq_tangent_a, lstsq_tangent_b,
     astype_tangent, average_tangent_w, broadcast_like, cholesky_tangent, det_tangent,
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
@@ -92,6 +94,14 @@ _jvp(np.ndarray.astype, "astype_tangent(t, ans)")
 # linear algebra
 _jvp(np.linalg.solve, "solve_tangent_a(t, a, b, ans)", "np.linalg.solve(a, t)")
 _jvp(np.linalg.inv, "-(ans @ t @ ans)")
+_jvp(np.linalg.slogdet, "slogdet_tangent(t, a)")
+_jvp(np.linalg.eigh, "eigh_tangent(t, a, ans, UPLO)")
+_jvp(np.linalg.eigvalsh, "eigvalsh_tangent(t, a, UPLO)")
+_jvp(np.linalg.svd, "svd_tangent(t, a, full_matrices, compute_uv, hermitian)")
+if hasattr(np.linalg, "svdvals"):
+    _jvp(np.linalg.svdvals, "svdvals_tangent(t, x)")
+_jvp(np.linalg.qr, "qr_tangent(t, a, ans)")
+_jvp(np.linalg.lstsq, "lstsq_tangent_a(t, a, b, ans)", "lstsq_tangent_b(t, a, b, ans)")
 _jvp(np.linalg.det, "det_tangent(t, a, ans)")
 _jvp(np.linalg.cholesky, "cholesky_tangent(t, a, ans, upper)")
 _jvp(np.linalg.pinv, "pinv_tangent(t, a, ans)")
