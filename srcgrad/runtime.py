@@ -745,3 +745,15 @@ def lstsq_da(g, a, b, ans):
 def lstsq_db(g, a, b, ans):
     """Adjoint of ``b`` in ``np.linalg.lstsq(a, b)`` (full column rank)."""
     return a @ np.linalg.solve(a.T @ a, g[0])
+
+
+def take_dx(g, a, indices, axis=None):
+    """Adjoint of ``a`` in ``np.take(a, indices, axis)``: repeated indices add up."""
+    out = np.zeros(np.shape(a), dtype=float)
+    if axis is None:
+        np.add.at(out.reshape(-1), np.asarray(indices).ravel(), np.ravel(g))
+        return out
+    moved = np.moveaxis(out, axis, 0)
+    np.add.at(moved, np.asarray(indices), np.moveaxis(np.asarray(g, dtype=float), axis, 0)
+              if np.ndim(indices) <= 1 else g)
+    return out

@@ -433,3 +433,22 @@ def write_2d_rows(W, s):
         out[i] = W[i] * s + i
     out[:, 1] = out[:, 0] * s
     return np.sum(out ** 2)
+
+
+# -- reading array elements --------------------------------------------------------
+
+def read_indexing(x):
+    a = x[::-1] * x
+    b = x[None, :] * 2.0
+    c = x[..., 1]
+    d = x[[0, 0, 2, 2, 2]]
+    e = x[x > 0.3]
+    f = np.take(x, [1, 1, 3])
+    return np.sum(a * a) + np.sum(b ** 3) + c * 0.5 + np.sum(d * d) + np.sum(np.sin(e)) + np.sum(f ** 2)
+
+
+def integer_results_are_constant(x):
+    k = x.astype(int)
+    n = np.round(x * 3.0)
+    i = np.argmax(x)
+    return np.sum(k * x) + np.sum(n * x) + x[i] * i + len(x) * np.sum(x)

@@ -1122,6 +1122,7 @@ SPECIAL.update({np.ndarray.transpose: "test_array_methods", np.ndarray.reshape: 
 SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
+SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..runtime import (  # noqa: F401  (used in templates)
     method_axes, unreduce_mean, slogdet_da, eigh_da, eigvalsh_da, svd_da, svdvals_da, qr_da,
-    lstsq_da, lstsq_db,
+    lstsq_da, lstsq_db, take_dx,
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
@@ -168,6 +168,9 @@ defvjp(np.linalg.solve, "a, b", "solve_da(g, a, b, ans)", "solve_db(g, a, b)")
 defvjp(np.linalg.inv, "a", "inv_da(g, ans)")
 defvjp(np.linalg.det, "a", "det_da(g, a, ans)")
 defvjp(np.linalg.cholesky, "a, *, upper=False", "cholesky_da(g, a, ans, upper)")
+defvjp(np.take, "a, indices, axis=None, out=None, mode='raise'", "take_dx(g, a, indices, axis)",
+       shapes=("a",))
+
 # several results: g is a list of their adjoints
 defvjp(np.linalg.slogdet, "a", "slogdet_da(g, a)")
 defvjp(np.linalg.eigh, "a, UPLO='L'", "eigh_da(g, a, ans, UPLO)")           # distinct eigenvalues

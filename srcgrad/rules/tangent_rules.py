@@ -94,6 +94,7 @@ _jvp(np.ndarray.astype, "astype_tangent(t, ans)")
 # linear algebra
 _jvp(np.linalg.solve, "solve_tangent_a(t, a, b, ans)", "np.linalg.solve(a, t)")
 _jvp(np.linalg.inv, "-(ans @ t @ ans)")
+_jvp(np.take, "np.take(t, indices, axis=axis)")
 _jvp(np.linalg.slogdet, "slogdet_tangent(t, a)")
 _jvp(np.linalg.eigh, "eigh_tangent(t, a, ans, UPLO)")
 _jvp(np.linalg.eigvalsh, "eigvalsh_tangent(t, a, UPLO)")
