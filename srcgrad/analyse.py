@@ -78,7 +78,7 @@ class Op:
         if self.kind == "call" and self.rule is not None:
             return [a.id for p, a in self.args.items()
                     if p in self.rule.adjoints and isinstance(a, gast.Name)]
-        if self.kind == "unknown":
+        if self.kind in ("unknown", "pack"):
             return [a.id for a in self.args.values() if isinstance(a, gast.Name)]
         return []
 
@@ -166,6 +166,9 @@ class Analysis:
             return self.attribute(v, s)
         if isinstance(v, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
             return Op("inactive")
+        if isinstance(v, (gast.Tuple, gast.List)) and not any(
+                isinstance(e, gast.Starred) for e in v.elts):
+            return Op("pack", args={str(i): e for i, e in enumerate(v.elts)})
         if isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.Set)):
             return Op("unknown", args={str(i): e for i, e in enumerate(_children(v))},
                       display=f"a {type(v).__name__.lower()} literal")

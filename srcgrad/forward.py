@@ -194,6 +194,16 @@ class Forward:
                 return None
             return gast.Subscript(value=load(self.d(x.id)), slice=copy.deepcopy(op.args["index"]),
                                   ctx=gast.Load())
+        if op.kind == "pack":             # (a, b): the tuple of their tangents
+            if not any(self.active(e) for e in op.args.values()):
+                return None
+            elts = [load(self.d(e.id)) if self.active(e) else
+                    gast.Call(func=self.rt("zeros_like"), args=[e], keywords=[])
+                    for e in op.args.values()]
+            from . import runtime_forward
+            several = load(self.inj.name_for(runtime_forward.Several, "Several"))
+            return gast.Call(func=several, args=[gast.Tuple(elts=elts, ctx=gast.Load())],
+                             keywords=[])
         if op.kind != "call":
             return None
         contribs, shaped = [], False

@@ -277,6 +277,12 @@ class Reverse:
             contribs.append((op.args["x"].id, g))
         elif op.kind == "subscript":
             indexed.append((op.args["x"].id, copy.deepcopy(op.args["index"]), g))
+        elif op.kind == "pack":           # (a, b): each element gets its part
+            for i, e in op.args.items():
+                if isinstance(e, gast.Name) and e.id in self.an.active:
+                    part = gast.Subscript(value=load(self.d(y)), slice=const(int(i)),
+                                          ctx=gast.Load())
+                    contribs.append((e.id, part))
         elif op.kind == "call":
             for pname, tmpl in op.rule.adjoints.items():
                 arg = op.args.get(pname)

@@ -71,8 +71,8 @@ def zeros_like(x):
     element, so that each element's adjoint can be accumulated."""
     if type(x) in _SCALARS:
         return 0.0
-    if isinstance(x, tuple):
-        return [zeros_like(e) for e in x]
+    if isinstance(x, (tuple, list)):
+        return Adjoints(zeros_like(e) for e in x)
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
     return np.zeros(x.shape, dtype=dtype)
@@ -757,3 +757,68 @@ def take_dx(g, a, indices, axis=None):
     np.add.at(moved, np.asarray(indices), np.moveaxis(np.asarray(g, dtype=float), axis, 0)
               if np.ndim(indices) <= 1 else g)
     return out
+
+
+class Adjoints(list):
+    """The adjoint of a tuple or list of values: one adjoint per element.
+    Adding two adds them element by element (not concatenation)."""
+
+    def __add__(self, other):
+        return Adjoints(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        for i, b in enumerate(other):
+            self[i] = self[i] + b
+        return self
+
+
+def unstack(g, like):
+    """Adjoint of the elements of ``like`` (a list/tuple, possibly nested)
+    from the adjoint ``g`` of ``np.array(like)``."""
+    if isinstance(like, (list, tuple)):
+        return Adjoints(unstack(g[i], e) for i, e in enumerate(like))
+    return unbroadcast(g, like)
+
+
+def concatenate_dx(g, arrays, axis=0):
+    """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces."""
+    if axis is None:
+        sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
+        return Adjoints(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes), arrays))
+    sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
+    return Adjoints(np.split(g, sizes, axis=axis))
+
+
+def stack_dx(g, arrays, axis=0):
+    """Adjoint of the arrays in ``np.stack(arrays, axis)``."""
+    return Adjoints(np.moveaxis(g, axis, 0)[i] for i in range(len(arrays)))
+
+
+def hstack_dx(g, tup):
+    """Adjoint of the arrays in ``np.hstack(tup)``."""
+    axis = 0 if np.ndim(tup[0]) <= 1 else 1
+    pieces = concatenate_dx(g, [np.atleast_1d(a) for a in tup], axis)
+    return Adjoints(unbroadcast(p.reshape(np.shape(a)) if np.size(p) == np.size(a) else p, a)
+                    for p, a in zip(pieces, tup))
+
+
+def vstack_dx(g, tup):
+    """Adjoint of the arrays in ``np.vstack(tup)``."""
+    pieces = concatenate_dx(g, [np.atleast_2d(a) for a in tup], 0)
+    return Adjoints(p.reshape(np.shape(a)) for p, a in zip(pieces, tup))
+
+
+def split_dx(g, ary, axis=0):
+    """Adjoint of ``ary`` in ``np.split(ary, ..., axis)``: the pieces' adjoints
+    put back together (zeros for pieces nobody used)."""
+    return np.concatenate([np.asarray(p, dtype=float) for p in g], axis=axis)
+
+
+def array_dx(g, obj, dtype=None):
+    """Adjoint of ``obj`` in ``np.array(obj, dtype)``: for a list of values,
+    one adjoint per element."""
+    if isinstance(obj, (list, tuple)):
+        return unstack(g, obj)
+    return astype_dx(g, obj, dtype)

@@ -452,3 +452,21 @@ def integer_results_are_constant(x):
     n = np.round(x * 3.0)
     i = np.argmax(x)
     return np.sum(k * x) + np.sum(n * x) + x[i] * i + len(x) * np.sum(x)
+
+
+# -- lists of arrays in and out ---------------------------------------------------
+
+def lists_of_arrays(a, b):
+    c = np.concatenate([a, b * 2.0])
+    s = np.stack([a, np.sin(b)], axis=1)
+    h = np.hstack((a, b))
+    v = np.vstack([a, b])
+    m = np.array([a, b * b])
+    parts = np.split(c, 2)
+    return (np.sum(c * c) + np.sum(s[:, 1] * s[:, 0]) + np.sum(h ** 3) + np.sum(v * m)
+            + np.sum(parts[1] * 3.0))
+
+
+def array_of_scalars(x, y):
+    v = np.array([x, x * y, [y, 1.0][0]])
+    return np.sum(v * v * np.array([1.0, 2.0, 3.0]))

@@ -1123,6 +1123,8 @@ SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
+SPECIAL.update({f: "test_constructs.py::lists_of_arrays" for f in (
+    np.concatenate, np.stack, np.hstack, np.vstack, np.split)})
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..runtime import (  # noqa: F401  (used in templates)
     method_axes, unreduce_mean, slogdet_da, eigh_da, eigvalsh_da, svd_da, svdvals_da, qr_da,
-    lstsq_da, lstsq_db, take_dx,
+    lstsq_da, lstsq_db, take_dx, array_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx,
+    split_dx,
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
@@ -147,7 +148,7 @@ defvjp(np.tril, "m, k=0", "np.tril(g, k)")
 defvjp(np.pad, "array, pad_width, mode='constant', **kwargs", "pad_dx(g, array, pad_width, mode)")
 defvjp(np.copy, "a, order='K', subok=False", "g")
 defvjp(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, ndmax=0, like=None",
-       "astype_dx(g, object, dtype)")          # of one array (a list of active values is not supported)
+       "array_dx(g, object, dtype)")                # of an array, or of a (nested) list of values
 defvjp(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "astype_dx(g, a, dtype)")
 defvjp(np.asanyarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "astype_dx(g, a, dtype)")
 defvjp(np.ascontiguousarray, "a, dtype=None, *, like=None", "astype_dx(g, a, dtype)")
@@ -170,6 +171,15 @@ defvjp(np.linalg.det, "a", "det_da(g, a, ans)")
 defvjp(np.linalg.cholesky, "a, *, upper=False", "cholesky_da(g, a, ans, upper)")
 defvjp(np.take, "a, indices, axis=None, out=None, mode='raise'", "take_dx(g, a, indices, axis)",
        shapes=("a",))
+
+# lists of arrays in, or out (g is then a list of adjoints)
+defvjp(np.concatenate, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
+       "concatenate_dx(g, arrays, axis)")
+defvjp(np.stack, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
+       "stack_dx(g, arrays, axis)")
+defvjp(np.hstack, "tup, *, dtype=None, casting='same_kind'", "hstack_dx(g, tup)")
+defvjp(np.vstack, "tup, *, dtype=None, casting='same_kind'", "vstack_dx(g, tup)")
+defvjp(np.split, "ary, indices_or_sections, axis=0", "split_dx(g, ary, axis)")
 
 # several results: g is a list of their adjoints
 defvjp(np.linalg.slogdet, "a", "slogdet_da(g, a)")
