@@ -304,7 +304,11 @@ class Analysis:
                 return
             x = op.args["x"].id
             for v, where in views.get(x, {}).items():
-                if v in live:
+                if v in live and where.srcgrad_op.kind == "subscript":
+                    # a[i] is a copy or a view depending on a's rank: check when it runs
+                    t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
+                    where.srcgrad_view_check = (t, a, user.get(t, t), user.get(a, a), s.lineno)
+                elif v in live:
                     raise self.parsed.error(
                         where, f"'{user.get(v, v)}' and '{user.get(x, x)}' may share memory (one "
                                f"may be a view of the other); '{user.get(x, x)}' is written in "

@@ -100,6 +100,16 @@ class Forward:
         return out
 
     def stmt(self, s):
+        check = getattr(s, "srcgrad_view_check", None)
+        if check is not None:
+            from . import runtime
+            del s.srcgrad_view_check
+            t, a, tname, aname, line = check
+            helper = load(self.inj.name_for(runtime.not_a_view, "not_a_view"))
+            call = gast.Expr(value=gast.Call(func=helper, args=[load(t), load(a), const(tname),
+                                                               const(aname), const(line)],
+                                             keywords=[]))
+            return self.stmt(s) + [call]
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "setitem":
             # x[index] = v: the tangent of x gets the tangent of v there (a view

@@ -179,20 +179,35 @@ def hoist_invariants(body, resolve):
     return out
 
 
+def _mutated_names(body):
+    """Arrays the loop may change in place: written into (``a[i] = v``), or
+    handed to a call made for its side effects."""
+    out = set()
+    for s in walk_stmts(body):
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                if isinstance(t, gast.Subscript):
+                    out |= {n.id for n in gast.walk(t.value) if isinstance(n, gast.Name)}
+        elif isinstance(s, gast.Expr):
+            out |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    return out
+
+
 def _hoist_from(loop, resolve):
     from .ssa import assigned_names
     carried = getattr(loop, "srcgrad_carried", set())
     hoisted = []
     while True:
         changed = False
-        assigned = assigned_names(loop.body)
+        mutated = _mutated_names(loop.body)
+        assigned = assigned_names(loop.body) | mutated
         if isinstance(loop, gast.For):
             assigned.add(loop.target.id)
         for s in list(loop.body):
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
                 continue
             name = s.targets[0].id
-            if name in carried or not _cannot_raise(s.value, resolve):
+            if name in carried or name in mutated or not _cannot_raise(s.value, resolve):
                 continue
             if _expr_loads(s.value) & assigned:
                 continue

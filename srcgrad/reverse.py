@@ -164,6 +164,14 @@ class Reverse:
         return fwd, rev
 
     def stmt(self, s, carried):
+        check = getattr(s, "srcgrad_view_check", None)
+        if check is not None:
+            del s.srcgrad_view_check
+            fwd, rev = self.stmt(s, carried)
+            t, a, tname, aname, line = check
+            call = _call_expr(self.rt("not_a_view"), [load(t), load(a), const(tname),
+                                                      const(aname), const(line)])
+            return fwd + [call], rev
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "setitem":
             x, index = op.args["x"].id, op.args["index"]

@@ -822,3 +822,15 @@ def array_dx(g, obj, dtype=None):
     if isinstance(obj, (list, tuple)):
         return unstack(g, obj)
     return astype_dx(g, obj, dtype)
+
+
+def not_a_view(value, array, name, array_name, line):
+    """Raise if ``value`` (read from ``array``) shares its memory, while a
+    later in-place write to one of them would change the other."""
+    if type(value) is np.ndarray and np.shares_memory(value, array):
+        from srcgrad.errors import UnsupportedError
+        raise UnsupportedError(
+            f"'{name}' is a view of '{array_name}' (or the other way round), and one of them is "
+            f"written in place at line {line} while the other is still used; srcgrad cannot "
+            f"differentiate through that sharing",
+            hint=f"take a copy where the view is made: {name} = ....copy()")

@@ -470,3 +470,12 @@ def lists_of_arrays(a, b):
 def array_of_scalars(x, y):
     v = np.array([x, x * y, [y, 1.0][0]])
     return np.sum(v * v * np.array([1.0, 2.0, 3.0]))
+
+
+def fresh_array_each_iteration(x, n):
+    total = 0.0
+    for i in range(n):
+        a = x * 0.5
+        a[1:3] = a[3] * x[1:3] + a[1:3]
+        total = total + np.sum(a * a)
+    return total

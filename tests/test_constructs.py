@@ -61,6 +61,7 @@ CASES = [
     (p.read_indexing, 0, [(np.array([0.5, 1.1, -0.3, 0.9]),)]),
     (p.lists_of_arrays, (0, 1), [(np.array([0.5, 1.1, -0.3]), np.array([0.2, -0.7, 0.4]))]),
     (p.array_of_scalars, (0, 1), [(0.7, 1.3)]),
+    (p.fresh_array_each_iteration, 0, [(np.array([0.3, -0.5, 0.8, 0.6]), 3)]),
     (p.integer_results_are_constant, 0, [(np.array([0.55, 1.12, -0.3, 0.9]),)]),
     (p.write_slices, (0, 1), [(0.7, 0.3), (1.3, np.array([0.1, 0.2, 0.3]))]),
     (p.write_reads_old_values, 0, [(np.array([0.5, 1.1, -0.3]), 7)]),

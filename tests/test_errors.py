@@ -76,17 +76,23 @@ def test_rule_errors():
         srcgrad.defvjp(bad.Thing.apply, "self, x,,", None, "g")
 
 
-@pytest.mark.parametrize("fun,words,line", [
-    (bad.writes_through_alias, ["'b' and 'a' name the same array", "b = a.copy()"], 57),
-    (bad.writes_while_view_alive, ["'row' and 'a' may share memory", "line 65", ".copy()"], 64),
-    (bad.writes_into_view_of_live_array, ["'a' and 'row' may share memory", "line 72"], 71),
-])
-def test_in_place_writes_with_aliases_are_refused(fun, words, line):
+def test_in_place_writes_into_an_aliased_array_are_refused():
     with pytest.raises(UnsupportedError) as info:
-        srcgrad.grad(fun)
+        srcgrad.grad(bad.writes_through_alias)
+    assert "'b' and 'a' name the same array" in str(info.value)
+    assert "b = a.copy()" in str(info.value) and info.value.lineno == 57
+
+
+@pytest.mark.parametrize("fun,words", [
+    (bad.writes_while_view_alive, ["'row' is a view of 'a'", "line 65", ".copy()"]),
+    (bad.writes_into_view_of_live_array, ["'row' is a view of 'a'", "line 72"]),
+])
+def test_views_alive_across_in_place_writes_are_refused_when_they_are_views(fun, words):
+    # a[0] is a view for a 2-d array (refused when it runs), a copy for 1-d
+    with pytest.raises(UnsupportedError) as info:
+        srcgrad.grad(fun)(0.7)
     for w in words:
         assert w in str(info.value)
-    assert info.value.lineno == line
 
 
 def test_writes_into_arguments_leave_the_callers_array_alone():
