@@ -225,44 +225,47 @@ def propagate_copies(fn, candidates):
     """``d_t = d_y`` followed by uses of ``d_t``: use ``d_y`` directly and drop
     the copy, for adjoints of compiler temporaries (``candidates``); copies
     of adjoints of the user's own variables stay, they document the code."""
-    fn.body = _propagate(fn.body, candidates)
+    names = {}      # id(statement) -> (names it stores, names it loads), at any depth
+
+    def names_of(s):
+        key = id(s)
+        if key not in names:
+            stored, loaded = set(), set()
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name):
+                    (stored if isinstance(n.ctx, gast.Store) else loaded).add(n.id)
+            names[key] = (stored, loaded)
+        return names[key]
+
+    fn.body = _propagate(fn.body, candidates, names_of)
     remaining = {n.id for s in walk_stmts(fn.body) for n in gast.walk(s)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
 
 
-def _assigned(s):
-    return {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
-
-
-def _propagate(stmts, candidates):
+def _propagate(stmts, candidates, names_of):
     stmts = list(stmts)
     for i, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
-                setattr(s, field, _propagate(getattr(s, field), candidates))
+                setattr(s, field, _propagate(getattr(s, field), candidates, names_of))
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
             continue
         a, b = s.targets[0].id, s.value.id
         for later in stmts[i + 1:]:
-            _substitute(later, a, b)
-            if {a, b} & _assigned(later):
+            stored, loaded = names_of(later)
+            if a in loaded and not (isinstance(later, (gast.If, gast.For, gast.While))
+                                    and {a, b} & stored):
+                for n in gast.walk(later):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
+                        n.id = b
+                loaded.discard(a)
+                loaded.add(b)
+            if {a, b} & stored:
                 break
     return stmts
-
-
-def _substitute(s, old, new):
-    """Replace loads of ``old`` by ``new`` in ``s`` (not past a reassignment
-    of either inside a compound statement)."""
-    if isinstance(s, (gast.If, gast.For, gast.While)):
-        if {old, new} & _assigned(s):
-            return
-    for n in gast.walk(s):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
-            n.id = new
 
 
 def _drop_copies(stmts, dead):
