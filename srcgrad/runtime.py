@@ -162,7 +162,7 @@ def check_scalar(value):
     from srcgrad.errors import NonScalarOutputError
     raise NonScalarOutputError(
         f"grad needs a function with a scalar result, but this call returned an array of "
-        f"shape {np.shape(value)}; use srcgrad.vjp or srcgrad.jacobian for non-scalar results")
+        f"shape {np.shape(value)}; use srcgrad.vjp (reverse) or srcgrad.jvp (forward) for non-scalar results")
 
 
 def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
