@@ -23,14 +23,17 @@ def lower(a):
     return a + np.triu(RNG.normal(size=a.shape), 1)
 
 
-@pytest.mark.parametrize("fun,args,wrt", [
+CASES = [
     (lp.uses_slogdet, (RNG.normal(size=(3, 3)) + 3 * np.eye(3),), 0),
     (lp.uses_eigh, (lower(spd(3)),), 0),
     (lp.uses_eigvalsh, (lower(spd(3)),), 0),
     (lp.uses_svd_values, (RNG.normal(size=(4, 3)),), 0),
     (lp.uses_qr, (RNG.normal(size=(3, 2)),), 0),
     (lp.uses_lstsq, (RNG.normal(size=(5, 2)), RNG.normal(size=5)), (0, 1)),
-], ids=lambda v: getattr(v, "__name__", ""))
+]
+
+
+@pytest.mark.parametrize("fun,args,wrt", CASES, ids=lambda v: getattr(v, "__name__", ""))
 def test_against_finite_differences(fun, args, wrt):
     check_grad(fun, *args, wrt=wrt, rtol=1e-4, atol=1e-6)
 
@@ -44,14 +47,7 @@ def test_full_svd_is_refused_clearly():
         srcgrad.grad(full)(RNG.normal(size=(3, 3)))
 
 
-@pytest.mark.parametrize("fun,args,wrt", [
-    (lp.uses_slogdet, (RNG.normal(size=(3, 3)) + 3 * np.eye(3),), 0),
-    (lp.uses_eigh, (lower(spd(3)),), 0),
-    (lp.uses_eigvalsh, (lower(spd(3)),), 0),
-    (lp.uses_svd_values, (RNG.normal(size=(4, 3)),), 0),
-    (lp.uses_qr, (RNG.normal(size=(3, 2)),), 0),
-    (lp.uses_lstsq, (RNG.normal(size=(5, 2)), RNG.normal(size=5)), (0, 1)),
-], ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("fun,args,wrt", CASES, ids=lambda v: getattr(v, "__name__", ""))
 def test_forward_mode_agrees_with_reverse_mode(fun, args, wrt):
     wrt_t = wrt if isinstance(wrt, tuple) else (wrt,)
     tangents = [RNG.normal(size=np.shape(args[i])) for i in wrt_t]
