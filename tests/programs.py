@@ -469,7 +469,8 @@ def lists_of_arrays(a, b):
 
 def array_of_scalars(x, y):
     v = np.array([x, x * y, [y, 1.0][0]])
-    return np.sum(v * v * np.array([1.0, 2.0, 3.0]))
+    w = np.asarray([y, x * x])
+    return np.sum(v * v * np.array([1.0, 2.0, 3.0])) + np.sum(w * w)
 
 
 def fresh_array_each_iteration(x, n):

@@ -149,8 +149,8 @@ defvjp(np.pad, "array, pad_width, mode='constant', **kwargs", "pad_dx(g, array, 
 defvjp(np.copy, "a, order='K', subok=False", "g")
 defvjp(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, ndmax=0, like=None",
        "array_dx(g, object, dtype)")                # of an array, or of a (nested) list of values
-defvjp(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "astype_dx(g, a, dtype)")
-defvjp(np.asanyarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "astype_dx(g, a, dtype)")
+defvjp(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "array_dx(g, a, dtype)")
+defvjp(np.asanyarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "array_dx(g, a, dtype)")
 defvjp(np.ascontiguousarray, "a, dtype=None, *, like=None", "astype_dx(g, a, dtype)")
 defvjp(np.ndarray.astype, "a, dtype, order='K', casting='unsafe', subok=True, copy=True", "astype_dx(g, a, dtype)")
 
