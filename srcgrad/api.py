@@ -18,7 +18,8 @@ from .errors import SrcgradError, UnsupportedError
 from .names import Injector, Namer, names_in
 from .normalise import Normaliser
 from . import analyse as analyse_module
-from .optimise import eliminate_dead_code, hoist_invariants, propagate_copies
+from .optimise import (eliminate_dead_code, hoist_invariants, propagate_constants,
+                       propagate_copies)
 from .parse import parse
 from .reverse import Comment, Reverse
 from .ssa import to_ssa
@@ -151,7 +152,9 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
         _comments_to_nodes(out.body)
         out.name = fname
         temps = getattr(front.fn, "srcgrad_temps", set())
-        propagate_copies(out, {rev.adj_names[t] for t in temps if t in rev.adj_names})
+        adjoints_of_temps = {rev.adj_names[t] for t in temps if t in rev.adj_names}
+        propagate_copies(out, adjoints_of_temps)
+        propagate_constants(out, set(rev.adj_names.values()) - adjoints_of_temps)
         eliminate_dead_code(out)
         return out
 

@@ -24,7 +24,8 @@ import gast
 
 _counter = itertools.count(1)
 _MARK = "__srcgrad_comment_{}__"
-_MARK_RE = re.compile(r"^(\s*)'__srcgrad_comment_(\d+)__'$", re.M)
+# ast.unparse prints a marker as '...', or as """...""" when it comes first in a body
+_MARK_RE = re.compile(r"^(\s*)(?:'|\"\"\")__srcgrad_comment_(\d+)__(?:'|\"\"\")$", re.M)
 
 
 def comment_node(text):

@@ -8,6 +8,7 @@
   (``x ** (2 - 1)`` becomes ``x``), done before adjoint ownership is decided.
 """
 
+import copy
 import operator
 
 import gast
@@ -272,3 +273,132 @@ def _drop_copies(stmts, dead):
     return remove_stmts(stmts, lambda s: isinstance(s, gast.Assign) and
                         isinstance(s.targets[0], gast.Name) and s.targets[0].id in dead
                         and isinstance(s.value, gast.Name))
+
+
+# -- constants in the reverse sweep (the seed 1.0 and what follows from it) -----
+
+def propagate_constants(fn, keep):
+    """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
+    that number where they are used in arithmetic, and the arithmetic is
+    folded: ``d_out * x`` becomes ``x``, ``-d_out * e`` becomes ``-e``.
+    Plain copies into the adjoints in ``keep`` (``d_a = d_out``: the user's
+    own variables) stay as they are; an expression is never folded into a
+    bare name whose array is later updated in place."""
+    inplace = set()
+    for s in walk_stmts(fn.body):
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+            inplace.add(s.target.id)
+        for t in getattr(s, "targets", []):
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                inplace.add(t.value.id)
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Subscript) and \
+                isinstance(s.target.value, gast.Name):
+            inplace.add(s.target.value.id)
+    for _ in range(20):
+        counts, values = {}, {}
+        for s in walk_stmts(fn.body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                n = s.targets[0].id
+                counts[n] = counts.get(n, 0) + 1
+                if isinstance(s.value, gast.Constant) and _number(s.value.value):
+                    values[n] = s.value.value
+            elif isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                counts[s.target.id] = counts.get(s.target.id, 0) + 2
+        constants = {n: v for n, v in values.items() if counts.get(n) == 1 and n.startswith("d_")}
+        changed = False
+        for s in walk_stmts(fn.body):
+            if not isinstance(s, (gast.Assign, gast.AugAssign)):
+                continue
+            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+            if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
+                    target.id in keep:
+                continue                      # d_a = d_out documents the code
+            new = Simplify().visit(_Substitute(constants).visit(copy.deepcopy(s.value)))
+            if _has_unit_factor(new):
+                continue                      # 1.0 * x reads worse than d_out * x
+            if isinstance(new, gast.Name) and isinstance(target, gast.Name) and \
+                    target.id in inplace and not isinstance(s.value, gast.Name):
+                continue                      # would alias an array updated in place
+            if gast.dump(new) != gast.dump(s.value):
+                s.value = new
+                changed = True
+        if not changed:
+            break
+    return fn
+
+
+def _has_unit_factor(e):
+    return any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div)) and any(
+        isinstance(c, gast.Constant) and _number(c.value) and abs(c.value) == 1
+        for c in (n.left, n.right)) for n in gast.walk(e))
+
+
+def _surely_float(e):
+    """Whether ``e`` certainly evaluates to a float (or float array)."""
+    if isinstance(e, gast.Constant):
+        return isinstance(e.value, float)
+    if isinstance(e, gast.BinOp):
+        if isinstance(e.op, gast.Div):
+            return True
+        return isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)) and (
+            _surely_float(e.left) or _surely_float(e.right))
+    if isinstance(e, gast.UnaryOp):
+        return _surely_float(e.operand)
+    if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
+            isinstance(e.func.value, gast.Name) and e.func.value.id == "math":
+        return True
+    return False
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, constants):
+        self.constants = constants
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.constants:
+            return gast.Constant(value=self.constants[node.id], kind=None)
+        return node
+
+
+class Simplify(Fold):
+    """Constant folding plus ``1 * e``, ``e * 1``, ``e / 1``, ``-1 * e``,
+    ``-(-e)``, ``e + -f`` and ``A + A``."""
+
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        if not isinstance(node, gast.BinOp):
+            return node
+        left, right, op = node.left, node.right, node.op
+
+        def const(n, v):
+            return isinstance(n, gast.Constant) and _number(n.value) and n.value == v
+
+        # multiplying by 1.0 also makes an integer a float: fold only floats
+        if isinstance(op, gast.Mult):
+            if const(left, 1) and _surely_float(right):
+                return right
+            if const(right, 1) and _surely_float(left):
+                return left
+            if const(left, -1) and _surely_float(right):
+                return self.visit(gast.UnaryOp(op=gast.USub(), operand=right))
+            if const(right, -1) and _surely_float(left):
+                return self.visit(gast.UnaryOp(op=gast.USub(), operand=left))
+        if isinstance(op, gast.Div) and const(right, 1) and _surely_float(left):
+            return left
+        if isinstance(op, gast.Add):
+            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
+                return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+            if gast.dump(left) == gast.dump(right):
+                return gast.BinOp(left=gast.Constant(value=2.0, kind=None), op=gast.Mult(),
+                                  right=left)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub):
+            inner = node.operand
+            if isinstance(inner, gast.Constant) and _number(inner.value):
+                return gast.Constant(value=-inner.value, kind=None)
+            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+                return inner.operand
+        return node

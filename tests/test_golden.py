@@ -79,14 +79,14 @@ def test_branch():
             d_x = d_out * y
             if cond:
                 # line 107: y = x * x
-                d_x = d_x + (d_y * x + d_y * x)
+                d_x = d_x + 2.0 * (d_y * x)
             elif cond_1:
                 # line 109: y = np.sin(x)
                 d_x = d_x + d_y * np.cos(x)
             else:
                 # line 111: y = -x * 3.0
                 d_y_1 = d_y * 3.0
-                d_x = d_x + -d_y_1
+                d_x = d_x - d_y_1
             return d_x
         ''')
 
