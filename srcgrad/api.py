@@ -154,7 +154,8 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
         temps = getattr(front.fn, "srcgrad_temps", set())
         adjoints_of_temps = {rev.adj_names[t] for t in temps if t in rev.adj_names}
         propagate_copies(out, adjoints_of_temps)
-        propagate_constants(out, set(rev.adj_names.values()) - adjoints_of_temps)
+        propagate_constants(out, set(rev.adj_names.values()) - adjoints_of_temps,
+                            set(rev.adj_names.values()))
         eliminate_dead_code(out)
         return out
 

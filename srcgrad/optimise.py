@@ -277,7 +277,7 @@ def _drop_copies(stmts, dead):
 
 # -- constants in the reverse sweep (the seed 1.0 and what follows from it) -----
 
-def propagate_constants(fn, keep):
+def propagate_constants(fn, keep, adjoints=()):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
     that number where they are used in arithmetic, and the arithmetic is
     folded: ``d_out * x`` becomes ``x``, ``-d_out * e`` becomes ``-e``.
@@ -307,7 +307,8 @@ def propagate_constants(fn, keep):
         constants = {n: v for n, v in values.items() if counts.get(n) == 1 and n.startswith("d_")}
         changed = False
         for s in walk_stmts(fn.body):
-            if not isinstance(s, (gast.Assign, gast.AugAssign)):
+            if not isinstance(s, (gast.Assign, gast.AugAssign)) or not any(
+                    isinstance(n, gast.Name) and n.id in constants for n in gast.walk(s.value)):
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
@@ -324,6 +325,11 @@ def propagate_constants(fn, keep):
                 changed = True
         if not changed:
             break
+    for s_ in walk_stmts(fn.body):    # A + A, e + -f in every adjoint statement
+        target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
+        if isinstance(target, gast.Name) and target.id in adjoints and \
+                not _has_unit_factor(s_.value):
+            s_.value = Simplify().visit(s_.value)
     return fn
 
 
