@@ -77,6 +77,7 @@ class Normaliser:
         self.namer = namer
         self.ret = None          # name holding the return value
         self.returned = None     # flag: a return has happened
+        self.flags = set()       # every jump flag made (unread ones are dropped)
 
     # -- entry -------------------------------------------------------------
     def run(self):
@@ -92,16 +93,10 @@ class Normaliser:
         ret = gast.Return(value=load(self.ret))
         gast.copy_location(ret, fn.body[-1])
         body.append(ret)
-        fn.body = _copy_written_arguments(fn, _tidy(_drop_unread_flags(body, self._flags())))
+        fn.body = _copy_written_arguments(fn, _tidy(_drop_unread_flags(body, self.flags)))
         return fn
 
-    def _flags(self):
-        return self._all_flags
-
-    _all_flags = None
-
     def _check_arguments(self, fn):
-        self._all_flags = set()
         a = fn.args
         if a.vararg is not None or a.kwarg is not None:
             raise self.parsed.error(fn, f"{fn.name} takes *args or **kwargs",
@@ -415,11 +410,11 @@ class Normaliser:
     def _returned_flag(self):
         if self.returned is None:
             self.returned = self.namer.fresh("returned")
-            self._all_flags.add(self.returned)
+            self.flags.add(self.returned)
         return self.returned
 
     def _set(self, flag, value, like):
-        self._all_flags.add(flag)
+        self.flags.add(flag)
         return assign(flag, const(value), like)
 
 

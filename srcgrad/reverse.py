@@ -23,7 +23,6 @@ import copy
 
 import gast
 
-from .analyse import iter_assigns
 from .dataflow import walk_stmts
 from .names import assign, const, load, store
 from . import runtime
@@ -137,11 +136,6 @@ class Reverse:
         self.user_of = user_of
         self.with_value = with_value
         self.adj_names = {}
-        self.primal_names = {n for s in iter_assigns(fn.body) for n in _stores(s)}
-        self.primal_names |= {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
-        for loop in _all_loops(fn.body):
-            if isinstance(loop, gast.For):
-                self.primal_names.add(loop.target.id)
 
     # -- names --------------------------------------------------------------
     def d(self, name):
@@ -734,16 +728,6 @@ def _stores(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
 
 
-def _loads(stmts):
-    out = set()
-    for s in walk_stmts(stmts):
-        for node in _exprs_of(s):
-            for n in gast.walk(node):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                    out.add(n.id)
-    return out
-
-
 def _exprs_of(s):
     if isinstance(s, gast.AugAssign):
         return [s.value, s.target]
@@ -758,12 +742,6 @@ def _exprs_of(s):
     if isinstance(s, gast.AST):
         return [s]
     return []
-
-
-def _all_loops(stmts):
-    for s in walk_stmts(stmts):
-        if isinstance(s, (gast.For, gast.While)):
-            yield s
 
 
 def _has_code(stmts):
