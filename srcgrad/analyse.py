@@ -14,6 +14,7 @@
 """
 
 import builtins
+import inspect
 import operator
 from dataclasses import dataclass, field
 
@@ -21,8 +22,11 @@ import gast
 import numpy as np
 
 from .dataflow import walk_stmts
+from .inline import primitive_library, recursive_rule
+from . import runtime
+from .names import const
 from .rules import lookup
-from .rules.registry import _Default
+from .rules.registry import TANGENT, Rule, Template, _Default
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -64,28 +68,33 @@ class Op:
     fun: object = None        # the primitive
     args: dict = field(default_factory=dict)   # parameter -> atom node or _Default
     display: str = ""         # how the user wrote the callee, for messages
+    extra: object = None      # attribute name (attr), keys (pack_dict)
 
     def __deepcopy__(self, memo):
         import copy
-        return Op(self.kind, self.rule, self.fun, copy.deepcopy(self.args, memo), self.display)
+        return Op(self.kind, self.rule, self.fun, copy.deepcopy(self.args, memo), self.display,
+                  copy.deepcopy(self.extra, memo))
 
     def diff_operands(self):
         """Names flowing differentiably into the result."""
-        if self.kind == "setitem":
+        if self.kind in ("setitem", "append", "insert"):
             return [self.args["v"].id] if isinstance(self.args["v"], gast.Name) else []
-        if self.kind == "copy" or self.kind == "subscript":
+        if self.kind in ("copy", "subscript", "attr"):
             return [self.args["x"].id] if isinstance(self.args["x"], gast.Name) else []
         if self.kind == "call" and self.rule is not None:
             return [a.id for p, a in self.args.items()
                     if p in self.rule.adjoints and isinstance(a, gast.Name)]
-        if self.kind in ("unknown", "pack"):
+        if self.kind in ("unknown", "pack", "pack_dict"):
             return [a.id for a in self.args.values() if isinstance(a, gast.Name)]
         return []
 
 
 def defined_name(s):
     """The variable an assignment gives a new value: its target name, or the
-    array an element assignment writes into."""
+    array an element assignment writes into (the list a mutating method
+    call ``ys.append(v)`` changes)."""
+    if isinstance(s, gast.Expr):
+        return s.value.func.value.id
     t = s.targets[0]
     if isinstance(t, gast.Name):
         return t.id
@@ -97,6 +106,20 @@ def defined_name(s):
 def iter_assigns(stmts):
     """Every assignment in ``stmts``, at any depth, in program order."""
     return (s for s in walk_stmts(stmts) if isinstance(s, gast.Assign))
+
+
+def is_method_stmt(s):
+    """``name.method(...)`` as a statement (``ys.append(v)``): it may change
+    ``name`` in place."""
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+        isinstance(s.value.func, gast.Attribute) and isinstance(s.value.func.value, gast.Name)
+
+
+def iter_ops(stmts, locals_=None):
+    """Every assignment and every method call statement on a local value,
+    at any depth, in program order."""
+    return (s for s in walk_stmts(stmts) if isinstance(s, gast.Assign) or
+            is_method_stmt(s) and (locals_ is None or s.value.func.value.id in locals_))
 
 
 class Analysis:
@@ -117,6 +140,8 @@ class Analysis:
     def resolve_name(self, name):
         if name in self.locals:
             return _MISSING
+        if name in self.parsed.extras:       # named by inlined code (inline.py)
+            return self.parsed.extras[name]
         cell = self.parsed.closure.get(name)
         if cell is not None:
             try:
@@ -141,6 +166,8 @@ class Analysis:
         return _MISSING
 
     def op_of(self, s):
+        if isinstance(s, gast.Expr):
+            return self.method_stmt(s)
         v = s.value
         t = s.targets[0]
         if isinstance(t, gast.Subscript):
@@ -169,6 +196,9 @@ class Analysis:
         if isinstance(v, (gast.Tuple, gast.List)) and not any(
                 isinstance(e, gast.Starred) for e in v.elts):
             return Op("pack", args={str(i): e for i, e in enumerate(v.elts)})
+        if isinstance(v, gast.Dict) and all(k is not None for k in v.keys):
+            return Op("pack_dict", args={str(i): e for i, e in enumerate(v.values)},
+                      extra=list(v.keys))
         if isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.Set)):
             return Op("unknown", args={str(i): e for i, e in enumerate(_children(v))},
                       display=f"a {type(v).__name__.lower()} literal")
@@ -180,6 +210,14 @@ class Analysis:
         display = _dotted(f)
         if isinstance(f, gast.Attribute) and _root_is_local(f, self.locals):
             # a method call on a local value: x.sum(axis=0)
+            if isinstance(f.value, gast.Name) and f.value.id in self.kind and \
+                    f.attr == "copy" and not v.args and not kwargs:
+                return Op("call", rule=_container_rule("copy"), fun=runtime.shallow_copy,
+                          args={"x": f.value}, display=display)
+            if isinstance(f.value, gast.Name) and f.attr in CONTAINER_METHODS:
+                return Op("unknown", args={"x": f.value, **_positional(v)},
+                          display=f"{display}(...) inside an expression (call it as a "
+                                  f"statement of its own)")
             method = getattr(np.ndarray, f.attr, None)
             if isinstance(f.value, gast.Name) and method is not None and lookup(method):
                 # a rule for the ndarray method itself (its own signature)
@@ -191,10 +229,26 @@ class Analysis:
         fun = self.resolve(f)
         if fun is _MISSING:
             return Op("unknown", args=_positional(v), display=display)
+        if isinstance(fun, type) and issubclass(fun, tuple) and hasattr(fun, "_fields") and \
+                lookup(fun) is None:
+            # a named tuple made here: its fields, in order, like a tuple literal
+            fields = list(fun._fields)
+            values = dict(zip(fields, v.args))
+            values.update(kwargs)
+            if set(values) <= set(fields) and len(v.args) <= len(fields):
+                defaults = getattr(fun, "_field_defaults", {})
+                if all(f in values or f in defaults for f in fields):
+                    return Op("pack", args={str(i): values.get(f, const(defaults.get(f)))
+                                            for i, f in enumerate(fields)}, display=display)
         return self.call_op(fun, list(v.args), kwargs, s, display)
 
     def call_op(self, fun, args, kwargs, s, display):
+        special = self.container_call(fun, args, kwargs)
+        if special is not None:
+            return special
         rule = lookup(fun)
+        if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
+            rule = recursive_rule(fun)       # a recursive call of the user's (inline.py)
         if rule is None:
             return Op("unknown", fun=fun, args={str(i): a for i, a in enumerate(args)},
                       display=display)
@@ -212,20 +266,74 @@ class Analysis:
                 return Op("inactive")
             if v.attr in ARRAY_ATTRIBUTES and isinstance(v.value, gast.Name):
                 return self.call_op(ARRAY_ATTRIBUTES[v.attr], [v.value], {}, s, "." + v.attr)
+            if isinstance(v.value, gast.Name):     # params.w, self.w: a field of a record
+                return Op("attr", args={"x": v.value}, extra=v.attr, display=f".{v.attr}")
             return Op("unknown", args={"0": v.value}, display=f".{v.attr}")
         return Op("const")      # a module or global attribute: np.pi
 
     # -- dataflow ---------------------------------------------------------------
     def run(self):
-        assigns = list(iter_assigns(self.fn.body))
-        for s in assigns:
+        self.kind = container_kinds(self.fn, self.locals)
+        ops = list(iter_ops(self.fn.body, self.locals))
+        for s in ops:
             self.ops[id(s)] = s.srcgrad_op = self.op_of(s)
-        self._varied(assigns)
-        self._useful(assigns)
+        # lists and dicts changed in place (their adjoints are changed in step)
+        self.mutated = {s.srcgrad_op.args["x"].id for s in ops
+                        if s.srcgrad_op.kind in ("append", "insert", "pop") or
+                        s.srcgrad_op.kind == "setitem" and s.srcgrad_op.args["x"].id in self.kind}
+        self._varied(ops)
+        self._useful(ops)
         self.active = self.varied & self.useful
-        self._check(assigns)
-        self._shapes(assigns)
+        self._check(ops)
+        self._shapes([s for s in ops if isinstance(s, gast.Assign)])
         return self
+
+    # -- containers -------------------------------------------------------------
+    def method_stmt(self, s):
+        """``ys.append(v)``, ``ys.insert(i, v)``, ``ys.pop(i)`` as statements
+        change ``ys`` in place; any other method call statement on a local
+        value may too (an error if a derivative would flow through it)."""
+        call = s.value
+        x, method = call.func.value, call.func.attr
+        args = list(call.args)
+        if not call.keywords:
+            if method == "append" and len(args) == 1:
+                return Op("append", args={"x": x, "v": args[0]}, display=".append")
+            if method == "insert" and len(args) == 2:
+                return Op("insert", args={"x": x, "index": args[0], "v": args[1]},
+                          display=".insert")
+            if method == "pop" and len(args) <= 1:
+                return Op("pop", args={"x": x, "index": args[0] if args else const(None)},
+                          display=".pop")
+        return Op("unknown", args={"x": x, **_positional(call)},
+                  display=f"{_dotted(call.func)}(...) (which may change {x.id} in place)")
+
+    def container_call(self, fun, args, kwargs):
+        """Calls whose rule depends on their arguments being containers."""
+        if kwargs:
+            return None
+        try:
+            hashable = fun in _SEQ_FUNCTIONS or fun is operator.add
+        except TypeError:
+            return None
+        if not hashable:
+            return None
+        if fun in (builtins.max, builtins.min) and len(args) == 1:
+            return Op("call", rule=_container_rule("extreme"), fun=fun,
+                      args={"iterable": args[0]}, display=fun.__name__)
+        if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
+                isinstance(args[0], gast.Name) and self.kind.get(args[0].id) == "dict":
+            return Op("inactive")           # a dict's keys carry no derivative
+        if fun in (builtins.list, builtins.tuple) and len(args) == 1:
+            return Op("call", rule=_container_rule("list"), fun=fun,
+                      args={"iterable": args[0]}, display=fun.__name__)
+        if fun is operator.add and len(args) == 2 and any(
+                isinstance(a, gast.Name) and self.kind.get(a.id) in ("list", "tuple")
+                for a in args) or fun is operator.add and len(args) == 2 and any(
+                isinstance(a, (gast.List, gast.Tuple)) for a in args):
+            return Op("call", rule=_container_rule("concat"), fun=fun,
+                      args={"x": args[0], "y": args[1]}, display="+")
+        return None
 
     def _varied(self, assigns):
         varied = set(self.wrt)
@@ -272,12 +380,28 @@ class Analysis:
     def _check_aliasing(self, assigns):
         """In-place writes are differentiated exactly when no other variable
         shares the written array's memory; refuse the cases where one may."""
-        written = {s.srcgrad_op.args["x"].id for s in assigns if s.srcgrad_op.kind == "setitem"}
+        written = {s.srcgrad_op.args["x"].id for s in assigns
+                   if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop")}
         if not written:
             return
+        self._check_containers(assigns, written)
+        # writing into a list or dict changes no element: only arrays have views
+        arrays = {x for x in written if x not in self.kind}
         user = getattr(self, "user_of", {})
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
         views = {}
+        copies = {}
+
+        def aliased(s, a, b):
+            return self.parsed.error(
+                s, f"'{user.get(b, b)}' and '{user.get(a, a)}' name the same array, "
+                   f"which is written in place", construct="aliased in-place write",
+                hint=f"make an independent array: {user.get(b, b)} = {user.get(a, a)}.copy()")
+
         for s in assigns:
+            if isinstance(s, gast.Expr):
+                continue
             op, t = s.srcgrad_op, s.targets[0]
             if not isinstance(t, gast.Name):
                 continue
@@ -285,20 +409,20 @@ class Analysis:
                     not getattr(s, "srcgrad_phi", False):
                 a, b = op.args["x"].id, t.id
                 if (a in written or b in written) and user.get(a, a) != user.get(b, b):
-                    raise self.parsed.error(
-                        s, f"'{user.get(b, b)}' and '{user.get(a, a)}' name the same array, "
-                           f"which is written in place", construct="aliased in-place write",
-                        hint=f"make an independent array: {user.get(b, b)} = "
-                             f"{user.get(a, a)}.copy()")
+                    if a in params:
+                        raise aliased(s, a, b)
+                    copies[id(s)] = (a, b)   # an error only if both stay in use
             first = next((a for a in op.args.values() if isinstance(a, gast.Name)), None)
             if first is not None and (
                     op.kind == "subscript" or op.kind == "call" and op.fun in VIEW_FUNCTIONS):
-                if first.id in written:       # a view of a written array
+                if first.id in arrays:        # a view of a written array
                     views.setdefault(first.id, {})[t.id] = s
-                if t.id in written:           # a written array that is a view
+                if t.id in arrays:            # a written array that is a view
                     views.setdefault(t.id, {})[first.id] = s
 
         def visit(s, live):
+            if id(s) in copies and copies[id(s)][0] in live:
+                raise aliased(s, *copies[id(s)])
             op = getattr(s, "srcgrad_op", None)
             if op is None or op.kind != "setitem":
                 return
@@ -318,6 +442,62 @@ class Analysis:
 
         from .dataflow import live_before
         live_before(self.fn.body, set(), visit)
+
+    def _check_containers(self, assigns, mutated):
+        """A list or dict changed in place must not be an element of another
+        container or of an argument (the change would reach it unseen)."""
+        user = getattr(self, "user_of", {})
+        changed_by_method = {s.srcgrad_op.args["x"].id for s in assigns
+                             if isinstance(s, gast.Expr) and s.srcgrad_op.kind != "unknown"}
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                    s.targets[0].id in mutated and s.srcgrad_op.kind in ("subscript", "attr") \
+                    and (s.targets[0].id in self.kind or s.targets[0].id in changed_by_method):
+                ux = user.get(s.targets[0].id, s.targets[0].id)
+                raise self.parsed.error(
+                    s, f"'{ux}' is read out of another container and then changed in "
+                       f"place; the change would reach that container unseen",
+                    construct="in-place change of a nested container",
+                    hint=f"change a copy: {ux} = list({ux}) or {ux} = dict({ux})")
+
+        def stores(op):
+            if op.kind in ("append", "insert") or op.kind == "setitem" and \
+                    op.args["x"].id in self.kind:
+                return [op.args["v"]]
+            if op.kind in ("pack", "pack_dict"):
+                return list(op.args.values())
+            return []
+
+        def walk(stmts, stored):
+            for s in stmts:
+                if isinstance(s, (gast.For, gast.While)):
+                    for _ in range(2):
+                        walk(s.body, stored)
+                    continue
+                if isinstance(s, gast.If):
+                    a, b = set(stored), set(stored)
+                    walk(s.body, a)
+                    walk(s.orelse, b)
+                    stored |= a | b
+                    continue
+                op = getattr(s, "srcgrad_op", None)
+                if op is None:
+                    continue
+                if op.kind in ("setitem", "append", "insert", "pop") and \
+                        op.args["x"].id in stored:
+                    ux = user.get(op.args["x"].id, op.args["x"].id)
+                    raise self.parsed.error(
+                        s, f"'{ux}' is changed in place after it was put into another "
+                           f"container, which the change would reach unseen",
+                        construct="in-place change of a stored container",
+                        hint=f"put a copy into the other container: list({ux}), dict({ux})")
+                for v in stores(op):
+                    if isinstance(v, gast.Name) and v.id in mutated:
+                        stored.add(v.id)
+                if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                    stored.discard(s.targets[0].id)
+
+        walk(self.fn.body, set())
 
     def _no_rule(self, s, op):
         fun = op.fun
@@ -546,3 +726,158 @@ def analyse(parsed, fn, wrt, locals_, user_of=None, scalar_result=True):
     a.user_of = user_of or {}
     a.scalar_result = scalar_result
     return a.run()
+
+
+# ---------------------------------------------------------------------------
+# containers: lists, tuples, dicts, records (named tuples, dataclasses, objects)
+
+#: methods that change a list or dict in place; statements calling them on a
+#: local value are analysed (``append``, ``insert``, ``pop`` are differentiated)
+CONTAINER_METHODS = {"append", "insert", "pop", "extend", "remove", "clear", "sort", "reverse",
+                     "update", "setdefault", "popitem", "add", "discard"}
+_SEQ_FUNCTIONS = {builtins.max, builtins.min, builtins.list, builtins.tuple}
+_CONTAINER_RULES = {}
+
+
+def _container_rule(which):
+    """Rules of operations whose derivative depends on their arguments being
+    containers (made here, not registered: ``max(a, b)`` keeps its own)."""
+    if which not in _CONTAINER_RULES:
+        ns = vars(runtime)
+        spec = {
+            "copy": ("x", ["g"], {"x": "shallow_copy(t)"}),
+            "extreme": ("iterable", ["seq_extreme_dx(g, iterable, ans)"],
+                        {"iterable": "seq_extreme_tangent(t, iterable, ans)"}),
+            "list": ("iterable", ["list_dx(g, iterable)"],
+                     {"iterable": "list_tangent(t, iterable)"}),
+            "concat": ("x, y", ["concat_dx(g, x, y, 0)", "concat_dx(g, x, y, 1)"],
+                       {"x": "concat_tangent(t, x, y, 0)", "y": "concat_tangent(t, x, y, 1)"}),
+        }[which]
+        signature, adjoints, tangents = spec
+        rule = Rule(runtime.shallow_copy, signature, adjoints, namespace=ns,
+                    name=f"container {which}")
+        names = list(rule.signature.parameters)
+        for pname, text in tangents.items():
+            rule.tangents[pname] = Template(text, names + [TANGENT], ns, rule.name)
+        _CONTAINER_RULES[which] = rule
+    return _CONTAINER_RULES[which]
+
+
+_KIND_CALLS = {"list": "list", "sorted": "list", "tuple": "tuple", "dict": "dict"}
+
+
+def container_kinds(fn, locals_):
+    """Names whose values are (or, for parameters, are used as) containers:
+    name -> "list", "tuple", "dict", "record" or "container".
+
+    Local values get the kind of what made them (a list literal, ``list(...)``,
+    ``a + b`` of lists, a copy); parameters (and values read out of other
+    containers) get one from how they are used: a string key, an attribute
+    that is not an array's, a list method, tuple unpacking.  Arithmetic on a
+    value or an array attribute says it is an array after all."""
+    from .dataflow import walk_stmts as _walk
+    evidence, arrays = {}, set()
+    defs = {}
+    for s in _walk(fn.body):
+        if is_method_stmt(s) and s.value.func.attr in CONTAINER_METHODS:
+            x = s.value.func.value.id
+            evidence.setdefault(x, "dict" if s.value.func.attr in ("update", "setdefault",
+                                                                   "popitem") else "list")
+            continue
+        if not isinstance(s, gast.Assign):
+            continue
+        t, v = s.targets[0], s.value
+        if isinstance(t, gast.Name):
+            defs.setdefault(t.id, []).append(s)
+        for node in [v, t]:
+            for n in gast.walk(node):
+                if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name):
+                    sl = n.slice
+                    if isinstance(sl, gast.Constant) and isinstance(sl.value, str):
+                        evidence.setdefault(n.value.id, "dict")
+                    elif getattr(n, "srcgrad_dict", False):
+                        evidence.setdefault(n.value.id, "dict")
+                    elif getattr(n, "srcgrad_unpack", False) or getattr(n, "srcgrad_iter", False):
+                        evidence.setdefault(n.value.id, "container")
+                    elif isinstance(sl, gast.Tuple):
+                        arrays.add(n.value.id)
+                elif isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and \
+                        n.value.id in locals_:
+                    if n.attr in INACTIVE_ATTRIBUTES or n.attr in ARRAY_ATTRIBUTES or n.attr != "copy" and \
+                            n.attr in ARRAY_METHODS:
+                        arrays.add(n.value.id)
+                    elif n.attr not in ("copy", "get", "keys", "values", "items", "_replace"):
+                        evidence.setdefault(n.value.id, "record")
+                elif isinstance(n, (gast.BinOp, gast.UnaryOp)):
+                    for a in (n.left, n.right) if isinstance(n, gast.BinOp) else (n.operand,):
+                        if isinstance(a, gast.Name) and not (
+                                isinstance(n, gast.BinOp) and isinstance(n.op, gast.Add)):
+                            arrays.add(a.id)
+    changed = True          # evidence about a copy is evidence about its source
+    while changed:
+        changed = False
+        for name, ss in defs.items():
+            for s in ss:
+                v = s.value
+                if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
+                        v.func.attr == "copy" and not v.args:
+                    v = v.func.value
+                if isinstance(v, gast.Name) and name in evidence and v.id not in evidence:
+                    evidence[v.id] = evidence[name]
+                    changed = True
+
+    def read_out(s):            # a value read out of a container (or a copy of one)
+        v = s.value
+        return isinstance(v, (gast.Subscript, gast.Attribute, gast.Name)) or \
+            isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
+            v.func.attr == "copy"
+
+    kind = {}
+    for name, k in evidence.items():
+        # evidence counts for parameters and values read out of containers,
+        # not for what a function returned (a tuple of results, an array)
+        if name not in arrays and all(read_out(s) for s in defs.get(name, ())):
+            kind[name] = k
+
+    def of(node):
+        if isinstance(node, gast.List):
+            return "list"
+        if isinstance(node, gast.Tuple):
+            return "tuple"
+        if isinstance(node, gast.Dict):
+            return "dict"
+        if isinstance(node, gast.Name):
+            return kind.get(node.id)
+        return None
+
+    changed = True
+    while changed:
+        changed = False
+        for name, ss in defs.items():
+            if name in kind:
+                continue
+            found = None
+            for s in ss:
+                v = s.value
+                k = None
+                if isinstance(v, (gast.List, gast.Tuple, gast.Dict, gast.Name)):
+                    k = of(v)
+                elif isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add):
+                    k = of(v.left) if of(v.left) in ("list", "tuple") else of(v.right)
+                    k = k if k in ("list", "tuple") else None
+                elif isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
+                        v.func.id in _KIND_CALLS and v.func.id not in locals_:
+                    k = _KIND_CALLS[v.func.id]
+                elif isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
+                        v.func.attr == "copy" and isinstance(v.func.value, gast.Name):
+                    k = kind.get(v.func.value.id)
+                elif isinstance(v, gast.Subscript) and isinstance(v.slice, gast.Slice) and \
+                        isinstance(v.value, gast.Name):
+                    k = kind.get(v.value.id) if kind.get(v.value.id) in ("list", "tuple") else None
+                if k is not None:
+                    found = k
+                    break
+            if found is not None:
+                kind[name] = found
+                changed = True
+    return kind

@@ -13,6 +13,7 @@ import weakref
 import gast
 
 from . import emit as emit_stage
+from . import generated
 from .analyse import analyse
 from .errors import SrcgradError, UnsupportedError
 from .names import Injector, Namer, names_in
@@ -33,7 +34,8 @@ def clear_cache():
 
 
 def _normalise_wrt(fun, wrt):
-    if not inspect.isfunction(inspect.unwrap(fun)):
+    if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
+            or isinstance(fun, functools.partial)):
         raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
                                f"not {type(fun).__name__} objects ({fun!r})",
                                hint="to give a built-in or C function a derivative, register a "
@@ -49,12 +51,12 @@ def _normalise_wrt(fun, wrt):
             raise SrcgradError(f"wrt must be an argument position or name, not {w!r}")
         if isinstance(w, int):
             if not -len(params) <= w < len(params):
-                raise SrcgradError(f"wrt={w} but {fun.__qualname__} has {len(params)} "
+                raise SrcgradError(f"wrt={w} but {getattr(fun, '__qualname__', fun)} has {len(params)} "
                                    f"parameters {params}")
             names.append(params[w])
         else:
             if w not in params:
-                raise SrcgradError(f"wrt={w!r} is not a parameter of {fun.__qualname__} "
+                raise SrcgradError(f"wrt={w!r} is not a parameter of {getattr(fun, '__qualname__', fun)} "
                                    f"(parameters: {params})")
             names.append(w)
     return tuple(names), single
@@ -76,8 +78,10 @@ def front_end(fun, wrt_names, *, scalar_result=True):
     """parse → normalise → SSA (and loop-invariant code motion) → analyse.
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more."""
-    parsed = parse(fun)
+    # srcgrad's own generated code (higher derivatives): see srcgrad/generated.py
+    parsed = parse(generated.generic_version(fun))
     parsed.tree = copy.deepcopy(parsed.tree)
+    generated.prepare(parsed)
     namer = Namer(names_in(parsed.tree) | set(parsed.closure))
     fn = Normaliser(parsed, namer).run()
     user_of = to_ssa(fn, namer)
@@ -87,7 +91,11 @@ def front_end(fun, wrt_names, *, scalar_result=True):
     resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
     fn.body = hoist_invariants(fn.body, resolver)
     an = analyse(parsed, fn, wrt_names, locals_, user_of, scalar_result=scalar_result)
-    return Front(parsed, fn, an, namer, Injector(namer, an.resolve_name), user_of)
+    injector = Injector(namer, an.resolve_name)
+    for name, obj in parsed.extras.items():      # objects inlined code refers to
+        injector.objects[name] = obj
+        injector.by_id.setdefault(id(obj), name)
+    return Front(parsed, fn, an, namer, injector, user_of)
 
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None):
@@ -136,6 +144,7 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
     generic version.  With ``cotangent`` (``vjp``), the generated function
     takes the result's cotangent as a last argument instead of seeding 1."""
     front = front_end(fun, wrt_names, scalar_result=not cotangent)
+    generated.check_reverse(front.parsed)     # grad of a generated gradient: no tape
     parsed, namer = front.parsed, front.namer
     if cotangent:
         prefix = "vjp_"

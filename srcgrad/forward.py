@@ -37,7 +37,16 @@ from .optimise import fold
 from .rules.registry import _Default, tangent_template
 
 
+#: the tape operations of generated gradients, which :meth:`Forward.tape_op` handles
+_TAPE_OPS = (runtime_forward.tape_push, runtime_forward.tape_pop)
+
+
 class Forward:
+    #: tangent names: ``d_x``; ``t_d_x`` in forward mode over a generated gradient
+    prefix = "d_"
+    #: return ``(value, tangent)``, or the tangent alone (``hvp``)
+    with_value = True
+
     def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of):
         self.parsed = parsed
         self.fn = fn
@@ -53,7 +62,7 @@ class Forward:
     def d(self, name):
         """The tangent of ``name`` (``d_x``)."""
         if name not in self.tan_names:
-            self.tan_names[name] = self.namer.fresh("d_" + name)
+            self.tan_names[name] = self.namer.fresh(self.prefix + name)
         return self.tan_names[name]
 
     def rt(self, helper):
@@ -111,6 +120,10 @@ class Forward:
                                              keywords=[]))
             return self.stmt(s) + [call]
         op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind == "call" and op.fun in _TAPE_OPS:
+            return self.tape_op(s, op)
+        if op is not None and op.kind in ("append", "insert", "pop"):
+            return self.list_change(s, op)     # containers (srcgrad/comprehensions.py)
         if op is not None and op.kind == "setitem":
             # x[index] = v: the tangent of x gets the tangent of v there (a view
             # of another array's tangent is written through, as the primal is)
@@ -138,12 +151,69 @@ class Forward:
             return [s]
         return [s]
 
+    def tape_op(self, s, op):
+        """The tape of a generated gradient (see :mod:`srcgrad.generated`):
+        ``tape = tape_push(tape, v)`` prints as ``tape.append(v)`` and
+        ``x = tape_pop(tape)`` as ``x = tape.pop()``; an active tape has a
+        tangent tape beside it, pushed and popped in step with it (a zero for
+        a value without tangent, a pop for a value nobody differentiates)."""
+        from .analyse import Op
+        y = s.targets[0].id
+        tape = op.args["tape"].id
+        active = tape in self.an.active
+        out = []
+
+        def method(obj, name, args):
+            return gast.Call(func=gast.Attribute(value=load(obj), attr=name, ctx=gast.Load()),
+                             args=args, keywords=[])
+
+        def kept(stmt):                   # never removed as dead code: it moves the tape
+            stmt.srcgrad_op = Op("unknown")
+            return gast.copy_location(stmt, s)
+
+        if op.fun is runtime_forward.tape_push:
+            value = op.args["value"]
+            out.append(gast.copy_location(gast.Expr(value=method(tape, "append", [value])), s))
+            if y != tape:
+                out.append(assign(y, load(tape)))
+            if active:
+                dv = load(self.d(value.id)) if self.active(value) else const(0.0)
+                out.append(gast.Expr(value=method(self.d(tape), "append", [dv])))
+                if y != tape:
+                    out.append(assign(self.d(y), load(self.d(tape))))
+            return out
+        out.append(kept(assign(y, method(tape, "pop", []))))
+        if active:
+            if y in self.an.active:
+                out.append(kept(assign(self.d(y), method(self.d(tape), "pop", []))))
+            else:
+                out.append(gast.Expr(value=method(self.d(tape), "pop", [])))
+        return out
+
+    def list_change(self, s, op):
+        """``ys.append(v)``, ``ys.insert(i, v)``, ``ys.pop(i)``: the same change
+        to the tangent of ``ys`` (a list of tangents)."""
+        x, v = op.args["x"].id, op.args.get("v")
+        if x not in self.an.active:
+            return [s]
+        if op.kind == "pop":
+            index = op.args["index"]
+            args = [] if isinstance(index, gast.Constant) and index.value is None else [index]
+        else:
+            dv = load(self.d(v.id)) if self.active(v) else const(0.0) \
+                if isinstance(v, gast.Constant) else gast.Call(
+                    func=self.rt("zeros_like"), args=[copy.deepcopy(v)], keywords=[])
+            args = [dv] if op.kind == "append" else [copy.deepcopy(op.args["index"]), dv]
+        call = gast.Call(func=gast.Attribute(value=load(self.d(x)), attr=op.kind, ctx=gast.Load()),
+                         args=args, keywords=[])
+        return [self.comment(s), s, gast.Expr(value=call)]
+
     def comment(self, s):
         lineno = getattr(s, "lineno", None)
         line = self.parsed.line(lineno).strip()
         if line.startswith(("def ", "for ", "while ")):
-            line = ""               # statements the normaliser made, not the user's line
-        return emit_stage.comment_node(f"line {lineno}: {line}" if line else "")
+            return emit_stage.comment_node("")   # made by the normaliser, not the user's line
+        return emit_stage.comment_node(self.parsed.describe(lineno))
 
     def assignment(self, s):
         """The primal assignment ``s`` of an active name and its tangent."""
@@ -181,6 +251,8 @@ class Forward:
         return False
 
     def zeros(self, y, value=None):
+        if isinstance(value, gast.List) and not value.elts:
+            return gast.List(elts=[], ctx=gast.Load())   # a tape: its tangent tape
         if isinstance(value, gast.Constant):
             if value.value is None:
                 return const(None)  # out = None: no number, no tangent
@@ -204,6 +276,36 @@ class Forward:
                 return None
             return gast.Subscript(value=load(self.d(x.id)), slice=copy.deepcopy(op.args["index"]),
                                   ctx=gast.Load())
+        if op.kind == "attr":             # p.w: that field of p's tangent
+            x = op.args["x"]
+            if not self.active(x):
+                return None
+            from . import runtime
+            helper = load(self.inj.name_for(runtime.attr_tangent, "attr_tangent"))
+            return gast.Call(func=helper, args=[load(self.d(x.id)), const(op.extra)], keywords=[])
+        if op.kind == "pack" and isinstance(s.value, gast.Call):   # Pair(a, b): a Pair
+            if not any(self.active(e) for e in op.args.values()):
+                return None
+            elts = [load(self.d(e.id)) if self.active(e) else
+                    gast.Call(func=self.rt("zeros_like"), args=[e], keywords=[])
+                    for e in op.args.values()]
+            return gast.Call(func=copy.deepcopy(s.value.func), args=elts, keywords=[])
+        if op.kind in ("pack", "pack_dict") and (op.kind == "pack_dict" or isinstance(
+                s.value, gast.List) and y in getattr(self.an, "mutated", ())):
+            # [a, b] changed in place later, {k: a}: a list (dict) of tangents
+            if not any(self.active(e) for e in op.args.values()):
+                return None
+            from . import runtime
+            elts = [load(self.d(e.id)) if self.active(e) else
+                    gast.Call(func=self.rt("zeros_like"), args=[e], keywords=[])
+                    for e in op.args.values()]
+            if op.kind == "pack_dict":
+                kind = load(self.inj.name_for(runtime.AdjointDict, "AdjointDict"))
+                value = gast.Dict(keys=[copy.deepcopy(k) for k in op.extra], values=elts)
+            else:
+                kind = load(self.inj.name_for(runtime.Adjoints, "Adjoints"))
+                value = gast.List(elts=elts, ctx=gast.Load())
+            return gast.Call(func=kind, args=[value], keywords=[])
         if op.kind == "pack":             # (a, b): the tuple of their tangents
             if not any(self.active(e) for e in op.args.values()):
                 return None
@@ -258,7 +360,10 @@ class Forward:
             tangent_out = load(self.d(result))
         else:
             tangent_out = self.zeros(result)
-        ret = gast.Return(value=gast.Tuple(elts=[load(result), tangent_out], ctx=gast.Load()))
+        if self.with_value:
+            ret = gast.Return(value=gast.Tuple(elts=[load(result), tangent_out], ctx=gast.Load()))
+        else:
+            ret = gast.Return(value=tangent_out)
         a = self.fn.args
         args = gast.arguments(args=list(a.args) + tangent_args, posonlyargs=list(a.posonlyargs),
                               vararg=None, kwonlyargs=list(a.kwonlyargs),

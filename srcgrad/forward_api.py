@@ -10,26 +10,33 @@ argument (``d_<name>``), and returns ``(value, tangent_out)``: the value of
 import copy
 import dataclasses
 import functools
+import re
 
-from . import api
+from . import api, generated
 from .forward import Forward
 from .optimise import eliminate_dead_code, propagate_copies
 
 
-def forward_transform(fun, wrt_names):
+def forward_transform(fun, wrt_names, *, with_value=True, name=None):
     """Run the forward-mode pipeline; returns the generated function (a
     generic version and, when it differs, one for Python floats behind a
-    type guard, as :func:`srcgrad.api.transform` makes)."""
+    type guard, as :func:`srcgrad.api.transform` makes).  Without
+    ``with_value`` it returns the tangent alone; ``name`` names it (default
+    ``jvp_<function>``)."""
     front = api.front_end(fun, wrt_names, scalar_result=False)
     namer = front.namer
-    name = namer.fresh("jvp_" + front.parsed.name)
+    name = namer.fresh(name or "jvp_" + front.parsed.name)
+    # over a generated gradient, whose names are d_x already, tangents are t_d_x
+    prefix = "t_" if generated.is_generated(front.parsed.fun) else "d_"
     # the tangent arguments are named before either version is generated,
     # so both versions (and the guard) agree on them
-    tangent_names = {p: namer.fresh("d_" + p) for p in wrt_names}
+    tangent_names = {p: namer.fresh(prefix + p) for p in wrt_names}
 
     def generate(analysis, fname):
         fwd = Forward(front.parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
                       front.injector, wrt_names, front.user_of)
+        fwd.prefix = prefix
+        fwd.with_value = with_value
         fwd.tan_names.update(tangent_names)
         out = fwd.run()
         out.name = fname
@@ -42,6 +49,10 @@ def forward_transform(fun, wrt_names):
     df = api.assemble(front, name, generate, extra_checks=list(tangent_names.items()),
                       signature=signature)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)
+    # over generated code: the helpers it calls are closure variables of that code
+    used = set(re.findall(r"\w+", df.srcgrad_source))
+    df.srcgrad_injected.update({n: obj for n, obj in generated.closure_objects(front.parsed).items()
+                                if n in used})
     return df
 
 

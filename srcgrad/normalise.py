@@ -35,20 +35,17 @@ _UNSUPPORTED = {
     gast.Import: ("import", "import at module level"),
     gast.ImportFrom: ("import", "import at module level"),
     gast.ClassDef: ("class definition", "define the class at module level"),
-    gast.FunctionDef: ("nested function definition", "define the helper at module level"),
     gast.AsyncFunctionDef: ("async function", "differentiate a plain synchronous function"),
 }
 _UNSUPPORTED_EXPR = {
-    gast.Lambda: ("lambda", "define the function with 'def' at module level"),
+    gast.Lambda: ("lambda used as a value", "assign the lambda to a name and call it, or "
+                                            "pass it to a function of your own"),
     gast.Yield: ("yield", "generators cannot be differentiated; return a value instead"),
     gast.YieldFrom: ("yield from", "generators cannot be differentiated; return a value instead"),
     gast.Await: ("await", "differentiate a plain synchronous function"),
     gast.NamedExpr: ("assignment expression (:=)", "assign with '=' on its own line"),
     gast.Starred: ("starred expression", "pass the arguments one by one"),
-    gast.ListComp: ("list comprehension", "write the loop out explicitly"),
     gast.SetComp: ("set comprehension", "write the loop out explicitly"),
-    gast.DictComp: ("dict comprehension", "write the loop out explicitly"),
-    gast.GeneratorExp: ("generator expression", "write the loop out explicitly"),
 }
 
 
@@ -72,9 +69,13 @@ class _Loop:
 
 
 class Normaliser:
-    def __init__(self, parsed, namer):
+    def __init__(self, parsed, namer, inliner=None):
         self.parsed = parsed
         self.namer = namer
+        if inliner is None:
+            from .inline import Inliner
+            inliner = Inliner(parsed, namer)
+        self.inliner = inliner   # expands calls to the user's functions (inline.py)
         self.ret = None          # name holding the return value
         self.returned = None     # flag: a return has happened
         self.flags = set()       # every jump flag made (unread ones are dropped)
@@ -94,7 +95,21 @@ class Normaliser:
         gast.copy_location(ret, fn.body[-1])
         body.append(ret)
         fn.body = _copy_written_arguments(fn, _tidy(_drop_unread_flags(body, self.flags)))
+        self.inliner.check_unused(fn)
         return fn
+
+    def run_inlined(self, fn, name):
+        """Normalise the body of function ``fn`` being inlined (its names
+        already renamed): returns the statements and the name of the result
+        (derived from the function's ``name``)."""
+        body = self.desugar_block(fn.body)
+        self.ret = self.namer.fresh(name)
+        body, mode = self.structure(body, None)
+        if mode != ALWAYS:
+            body = [assign(self.ret, const(None), fn)] + body
+        if self.returned is not None:
+            body = [assign(self.returned, const(False), fn)] + body
+        return _drop_unread_flags(body, self.flags), self.ret
 
     def _check_arguments(self, fn):
         a = fn.args
@@ -124,6 +139,17 @@ class Normaliser:
         return out
 
     def desugar(self, s):
+        if isinstance(s, gast.FunctionDef):
+            return self.inliner.define(s)
+        if not hasattr(self, "containers"):
+            from .comprehensions import ContainerDesugar
+            self.containers = ContainerDesugar(self)
+        done = self.containers.run(s)    # comprehensions, dict views, extend, pop
+        if done is not None:
+            return done
+        expanded = self.expand_calls(s)
+        if expanded is not None:
+            return expanded
         kind = _UNSUPPORTED.get(type(s))
         if kind:
             raise self.unsupported(s, *kind)
@@ -166,6 +192,42 @@ class Normaliser:
             return [s]
         raise self.unsupported(s, type(s).__name__, "rewrite this statement")
 
+    def expand_calls(self, s):
+        """Inline the calls to the user's functions in ``s`` (inline.py):
+        returns the normalised statements, or ``None`` when ``s`` has none."""
+        inl = self.inliner
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            if isinstance(s.value, gast.Lambda):
+                return inl.define(s.value, name)
+            if inl.is_partial(s.value):
+                pre = inl.define_partial(name, s.value, s)
+                if pre is not None:
+                    return [d for p in pre for d in self.desugar(p)]
+        if isinstance(s, gast.While) and inl.has_calls(s.test):
+            if s.orelse:
+                raise self.unsupported(s, "while/else whose condition calls a function",
+                                       "compute the condition in the loop body")
+            # the condition is evaluated before every iteration
+            stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=s.test),
+                           body=[gast.copy_location(gast.Break(), s)], orelse=[])
+            s.test = const(True)
+            s.body = [gast.copy_location(stop, s)] + s.body
+            return None
+        field = {gast.Assign: "value", gast.AugAssign: "value", gast.AnnAssign: "value",
+                 gast.Expr: "value", gast.Return: "value", gast.If: "test",
+                 gast.For: "iter"}.get(type(s))
+        value = getattr(s, field, None) if field else None
+        if value is None or getattr(s, "srcgrad_expanded", False) or not inl.has_calls(value):
+            return None
+        pre, new = inl.expand(value, s, self.desugar)
+        setattr(s, field, new)
+        s.srcgrad_expanded = True      # what is left are calls that recurse
+        if isinstance(s, gast.Expr) and isinstance(new, gast.Name):
+            return pre                 # a call made for its effect
+        return pre + self.desugar(s)
+
     def desugar_augassign(self, s):
         target = s.target
         if isinstance(target, gast.Name):
@@ -175,7 +237,7 @@ class Normaliser:
         if isinstance(target, gast.Subscript):
             pre = []
             index = target.slice
-            if not _simple(index):
+            if not _simple(index) and not _constant_slice(index):
                 tmp = self.namer.fresh("index")
                 pre.append(assign(tmp, index, s))
                 index = load(tmp)
@@ -232,6 +294,8 @@ class Normaliser:
                 value = load(tmp)
             values = [gast.Subscript(value=load(value.id), slice=const(i), ctx=gast.Load())
                       for i in range(len(elts))]
+            for v in values:
+                v.srcgrad_unpack = True      # evidence that value is a tuple (analyse)
         for e, v in zip(elts, values):
             out.extend(self.desugar_assign(gast.copy_location(
                 gast.Assign(targets=[e], value=v, type_comment=None), where)))
@@ -293,6 +357,7 @@ class Normaliser:
                                                                   args=[_len(seq)], keywords=[]),
                               body=[], orelse=[], type_comment=None)
             item = gast.Subscript(value=load(seq), slice=load(index), ctx=gast.Load())
+            item.srcgrad_iter = True        # evidence that seq may be a list (analyse)
             binds.extend(self.desugar_assign(gast.copy_location(
                 gast.Assign(targets=[s.target], value=item, type_comment=None), s)))
         gast.copy_location(header, s)
@@ -337,6 +402,9 @@ class Normaliser:
             if isinstance(s, gast.Raise):
                 out.append(s)
                 return out, ALWAYS
+            if getattr(s, "srcgrad_final_break", False):
+                out.append(s)          # the final 'if broke: break' of inlined code
+                continue
             if isinstance(s, gast.If):
                 body, mb = self.structure(s.body, loop)
                 orelse, mo = self.structure(s.orelse, loop)
@@ -401,8 +469,10 @@ class Normaliser:
             body = [self._set(loop.skip, False, s)] + body
         if loop.brk is not None:
             pre.append(self._set(loop.brk, False, s))
-            body.append(gast.copy_location(gast.If(test=load(loop.brk), body=[gast.Break()],
-                                                   orelse=[]), s))
+            final = gast.copy_location(gast.If(test=load(loop.brk), body=[gast.Break()],
+                                               orelse=[]), s)
+            final.srcgrad_final_break = True
+            body.append(final)
         s.body = body
         orelse, s.orelse = s.orelse, []
         return pre, loop.brk, orelse
@@ -457,6 +527,12 @@ def _copy_written_arguments(fn, body):
                 isinstance(node.value, gast.Name) and node.value.id in params and \
                 node.value.id not in written:
             written.append(node.value.id)
+        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
+                isinstance(node.value.func, gast.Attribute) and \
+                node.value.func.attr in ("append", "insert", "pop") and \
+                isinstance(node.value.func.value, gast.Name) and \
+                node.value.func.value.id in params and node.value.func.value.id not in written:
+            written.append(node.value.func.value.id)     # a list changed in place
     copies = []
     for p in written:
         call = gast.Call(func=gast.Attribute(value=load(p), attr="copy", ctx=gast.Load()),
@@ -489,6 +565,15 @@ def _tidy(stmts):
 
 def _simple(node):
     return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _constant_slice(node):
+    """``a:b:c`` with constant or absent bounds (``x[:-1] += v``: read and
+    written with the same slice, nothing to evaluate once)."""
+    def bound(b):
+        return b is None or isinstance(b, gast.Constant) or isinstance(b, gast.UnaryOp) and \
+            isinstance(b.op, gast.USub) and isinstance(b.operand, gast.Constant)
+    return isinstance(node, gast.Slice) and all(bound(b) for b in (node.lower, node.upper, node.step))
 
 
 def _as_load(node):

@@ -5,14 +5,28 @@ function's globals, its closure cells, its defaults, and the original file
 and line numbers (every node keeps the line number it has in the user's file).
 """
 
+import functools
 import inspect
 import linecache
 import textwrap
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import gast
 
 from .errors import UnsupportedError
+
+
+#: line numbers of code inlined from another function are ``index * LINES +
+#: line``, where ``index`` picks the function's entry in ``Parsed.files``; the
+#: numbers survive every copy_location of later stages unchanged
+LINES = 10_000_000
+
+
+class SourceFile(NamedTuple):
+    filename: str
+    lines: list               # the file's lines
+    function: str             # the function's qualified name
 
 
 @dataclass
@@ -24,27 +38,72 @@ class Parsed:
     source_lines: list        # the user's file lines (for messages and comments)
     globals: dict
     closure: dict = field(default_factory=dict)   # free variable name -> cell
+    #: the source of the function and of every function inlined into it
+    files: list = field(default_factory=list)
+    #: objects that inlined code refers to by a generated name
+    extras: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.files:
+            self.files.append(SourceFile(self.filename, self.source_lines,
+                                         self.fun.__qualname__))
 
     @property
     def name(self):
         return self.tree.name
 
+    def locate(self, lineno):
+        """``(source file, line in it)`` of an encoded line number."""
+        if lineno is None:
+            return self.files[0], None
+        index, line = divmod(lineno, LINES)
+        return self.files[index if index < len(self.files) else 0], line
+
+    def add_file(self, other):
+        """Register the source of an inlined function (a :class:`Parsed`);
+        returns the offset to add to its line numbers."""
+        entry = SourceFile(other.filename, other.source_lines, other.fun.__qualname__)
+        self.files.append(entry)
+        return (len(self.files) - 1) * LINES
+
     def line(self, lineno):
         """The user's source line ``lineno`` (1-based, in the user's file)."""
-        if lineno is None:
+        source, line = self.locate(lineno)
+        if line is None:
             return ""
-        i = lineno - 1
-        return self.source_lines[i] if 0 <= i < len(self.source_lines) else ""
+        i = line - 1
+        return source.lines[i] if 0 <= i < len(source.lines) else ""
+
+    def describe(self, lineno):
+        """How a comment in generated code points to line ``lineno``:
+        ``line 12: y = ...``, and for inlined code also the function."""
+        source, line = self.locate(lineno)
+        text = self.line(lineno).strip()
+        if not text:
+            return ""
+        if source is self.files[0]:
+            return f"line {line}: {text}"
+        where = source.filename.rsplit("/", 1)[-1]
+        return f"{source.function}, {where} line {line}: {text}"
 
     def error(self, node, message, hint=None, construct=None):
-        lineno = getattr(node, "lineno", None)
-        return UnsupportedError(message, filename=self.filename, lineno=lineno,
-                                construct=construct, hint=hint, source_line=self.line(lineno))
+        source, line = self.locate(getattr(node, "lineno", None))
+        return UnsupportedError(message, filename=source.filename, lineno=line,
+                                construct=construct, hint=hint, source_line=self.line(
+                                    getattr(node, "lineno", None)))
 
 
 def parse(fun):
-    """Parse ``fun`` (a plain Python function) into a :class:`Parsed`."""
+    """Parse ``fun`` (a plain Python function, a lambda, a bound method or a
+    ``functools.partial`` of one) into a :class:`Parsed`."""
     fun = inspect.unwrap(fun)
+    if isinstance(fun, functools.partial):
+        return _parse_partial(fun)
+    if inspect.isfunction(fun) and fun.__name__ == "<lambda>":
+        return _parse_lambda(fun)
+    method = fun if inspect.ismethod(fun) else None
+    if method is not None:       # a bound method: 'self' is the object it is bound to
+        fun = method.__func__
     if not inspect.isfunction(fun):
         raise UnsupportedError(f"srcgrad differentiates Python functions, not {type(fun).__name__} "
                                f"objects ({fun!r})",
@@ -83,5 +142,98 @@ def parse(fun):
     closure = {}
     if fun.__closure__:
         closure = dict(zip(code.co_freevars, fun.__closure__))
-    return Parsed(fun=fun, tree=tree, filename=filename, firstlineno=firstlineno,
-                  source_lines=all_lines, globals=fun.__globals__, closure=closure)
+    parsed = Parsed(fun=fun, tree=tree, filename=filename, firstlineno=firstlineno,
+                    source_lines=all_lines, globals=fun.__globals__, closure=closure)
+    if method is not None:
+        a = tree.args
+        first = (a.posonlyargs or a.args).pop(0)
+        parsed.extras[first.id] = method.__self__
+        parsed.fun = method
+    return parsed
+
+
+def _parse_lambda(fun):
+    """A lambda: found in its file by line and parameter names, and made a
+    ``def`` named ``lambda``."""
+    code = fun.__code__
+    filename = code.co_filename
+    lines = [ln.rstrip("\n") for ln in linecache.getlines(filename, fun.__globals__)]
+    where = dict(filename=filename, lineno=code.co_firstlineno)
+    if not lines:
+        raise UnsupportedError("the source of this lambda is not available", **where,
+                               hint="define the function in a file so srcgrad can read it")
+    try:
+        module = gast.parse("\n".join(lines))
+    except SyntaxError as e:
+        raise UnsupportedError(f"cannot parse {filename}: {e.msg}", **where) from None
+    names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)
+             and n.lineno == code.co_firstlineno
+             and [a.id for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs] == names]
+    if len(found) != 1:
+        raise UnsupportedError("cannot tell which lambda on this line to differentiate",
+                               **where, hint="define the function with 'def'")
+    node = found[0]
+    tree = gast.FunctionDef(name="lambda", args=node.args, body=[gast.Return(value=node.body)],
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
+    gast.copy_location(tree, node)
+    gast.copy_location(tree.body[0], node)
+    closure = dict(zip(code.co_freevars, fun.__closure__ or ()))
+    return Parsed(fun=fun, tree=tree, filename=filename, firstlineno=code.co_firstlineno,
+                  source_lines=lines, globals=fun.__globals__, closure=closure)
+
+
+class _PartialSignature:
+    """What later stages read of the function being differentiated, for a
+    ``functools.partial``: the signature left after the bound arguments."""
+
+    def __init__(self, partial, signature):
+        inner = inspect.unwrap(partial.func)
+        inner = getattr(inner, "__func__", inner)
+        positional = [p.default for p in signature.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                      and p.default is not p.empty]
+        self.__defaults__ = tuple(positional) or None
+        self.__kwdefaults__ = {p.name: p.default for p in signature.parameters.values()
+                               if p.kind is p.KEYWORD_ONLY and p.default is not p.empty} or None
+        self.__module__ = getattr(inner, "__module__", None)
+        self.__qualname__ = getattr(inner, "__qualname__", "partial")
+        self.__name__ = getattr(inner, "__name__", "partial")
+
+
+def _parse_partial(partial):
+    """``functools.partial(f, ...)``: a function of the remaining parameters
+    that calls the partial, which the inliner expands (bound arguments are
+    constants of the generated code)."""
+    inner = parse(partial.func)
+    signature = inspect.signature(partial)
+    P = inspect.Parameter
+    target = "partial_" + inner.name
+    args = gast.arguments(args=[], posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                          kwarg=None, defaults=[])
+    call = gast.Call(func=gast.Name(id=target, ctx=gast.Load(), annotation=None,
+                                    type_comment=None), args=[], keywords=[])
+    for p in signature.parameters.values():
+        node = gast.Name(id=p.name, ctx=gast.Param(), annotation=None, type_comment=None)
+        ref = gast.Name(id=p.name, ctx=gast.Load(), annotation=None, type_comment=None)
+        if p.kind in (P.VAR_POSITIONAL, P.VAR_KEYWORD):
+            raise UnsupportedError(f"the partial of {inner.fun.__qualname__} leaves *args or "
+                                   f"**kwargs", filename=inner.filename,
+                                   lineno=inner.firstlineno, hint="give the function named "
+                                   "parameters")
+        if p.kind is P.KEYWORD_ONLY:
+            args.kwonlyargs.append(node)
+            args.kw_defaults.append(None)
+            call.keywords.append(gast.keyword(arg=p.name, value=ref))
+        else:
+            (args.posonlyargs if p.kind is P.POSITIONAL_ONLY else args.args).append(node)
+            call.args.append(ref)
+    tree = gast.FunctionDef(name=inner.name, args=args, body=[gast.Return(value=call)],
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
+    for n in gast.walk(tree):      # made here: no line of the user's to point to
+        n.lineno, n.col_offset = 0, 0
+    parsed = Parsed(fun=_PartialSignature(partial, signature), tree=tree,
+                    filename=inner.filename, firstlineno=inner.firstlineno,
+                    source_lines=inner.source_lines, globals=inner.globals)
+    parsed.extras[target] = partial
+    return parsed

@@ -102,6 +102,47 @@ class SetItemAdjoint:
         return SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
 
 
+class ListAdjoint:
+    """The adjoint of ``ys.append(v)``, ``ys.insert(i, v)`` or ``ys.pop(i)``
+    (a change of ``ys`` in place): the adjoint of ``ys`` loses (gains back)
+    the element's entry, which goes to ``v``."""
+
+    def __init__(self, kind, x, index, v):
+        self.kind = kind
+        self.x = x
+        self.index = index
+        self.v = v
+
+    def __deepcopy__(self, memo):
+        return ListAdjoint(self.kind, self.x, copy.deepcopy(self.index, memo),
+                           copy.deepcopy(self.v, memo))
+
+
+class SaveValue:
+    """Forward placeholder: push ``expr`` (what a change in place of ``name``
+    loses) if the reverse sweep undoes that change."""
+
+    def __init__(self, name, expr):
+        self.name = name
+        self.expr = expr
+        self.key = next(_keys)
+
+
+class Undo:
+    """Reverse placeholder: undo a change in place of ``name`` (``stmt``,
+    which reads ``tape.pop()`` through ``TAPE_VALUE`` when ``save`` is the
+    key of a SaveValue) if the reverse sweep reads ``name`` afterwards."""
+
+    def __init__(self, name, stmt, save=None):
+        self.name = name
+        self.stmt = stmt
+        self.save = save
+        self.key = save if save is not None else next(_keys)
+
+
+TAPE_VALUE = "__srcgrad_tape_value__"
+
+
 class Push:
     """Forward placeholder before a loop-carried overwrite."""
 
@@ -167,6 +208,10 @@ class Reverse:
                                                       const(aname), const(line)])
             return fwd + [call], rev
         op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind in ("append", "insert", "pop"):
+            return self.list_change(s, op)
+        if op is not None and op.kind == "setitem" and op.args["x"].id in self.an.kind:
+            return self.container_setitem(s, op)
         if op is not None and op.kind == "setitem":
             x, index = op.args["x"].id, op.args["index"]
             save = SaveItem(x, copy.deepcopy(index))
@@ -261,9 +306,68 @@ class Reverse:
         return pre + [fwd], [rev]
 
     def comment(self, s):
-        lineno = getattr(s, "lineno", None)
-        line = self.parsed.line(lineno).strip()
-        return f"line {lineno}: {line}" if line else ""
+        return self.parsed.describe(getattr(s, "lineno", None))
+
+    # -- lists and dicts changed in place -------------------------------------
+    def list_change(self, s, op):
+        """``ys.append(v)``, ``ys.insert(i, v)``, ``ys.pop(i)``: the forward
+        sweep runs it; the reverse sweep moves the adjoint of the element
+        (O(1) at the end of the list) and, when something before reads
+        ``ys``, undoes the change."""
+        x = op.args["x"].id
+        index = copy.deepcopy(op.args.get("index"))
+        rev = []
+        if x in self.an.active:
+            rev = [Comment(self.comment(s)),
+                   ListAdjoint(op.kind, x, index, copy.deepcopy(op.args.get("v")))]
+        fwd = [s]
+        if op.kind == "append":
+            undo = Undo(x, gast.Expr(value=_method(load(x), "pop", [])))
+        elif op.kind == "insert":
+            undo = Undo(x, gast.Expr(value=_method(load(x), "pop", [copy.deepcopy(index)])))
+        else:
+            at = const(-1) if _is_none(index) else copy.deepcopy(index)
+            save = SaveValue(x, gast.Subscript(value=load(x), slice=at, ctx=gast.Load()))
+            undo = Undo(x, _call_expr(self.rt("unpop"), [load(x), copy.deepcopy(index),
+                                                           load(TAPE_VALUE)]), save.key)
+            fwd = [save, s]
+        rev.append(undo)
+        return fwd, rev
+
+    def container_setitem(self, s, op):
+        """``d[k] = v`` on a list or dict: saves the element it replaces (a
+        reference: elements are never changed in place) if needed."""
+        x, index = op.args["x"].id, op.args["index"]
+        save = SaveValue(x, gast.Call(func=self.rt("save_item"),
+                                      args=[load(x), copy.deepcopy(index)], keywords=[]))
+        rev = []
+        if x in self.an.active:
+            adj = SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))
+            adj.container = True
+            rev = [Comment(self.comment(s)), adj]
+        rev.append(Undo(x, _call_expr(self.rt("restore_item"), [
+            load(x), copy.deepcopy(index), load(TAPE_VALUE)]), save.key))
+        return [save, s], rev
+
+    def emit_list_change(self, a, state):
+        dx = self.d(a.x)
+        if dx not in state:
+            return []
+        code = []
+        if state[dx] == DEF_SHARED:
+            code.append(assign(dx, _method(load(dx), "copy", [])))
+            state[dx] = DEF_OWNED
+        if a.kind == "pop":
+            index = const(None) if a.index is None else a.index
+            code.append(_call_expr(self.rt("unpop_adjoint"), [load(dx), index]))
+            return code
+        args = [] if a.kind == "append" else [a.index]
+        taken = _method(load(dx), "pop", args)
+        if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
+            code.append(self.accumulate(a.v.id, taken, state))
+        else:
+            code.append(gast.Expr(value=taken))
+        return code
 
     # -- adjoint of one assignment -------------------------------------------
     def uses_ans(self, s):
@@ -277,8 +381,19 @@ class Reverse:
         contribs, indexed = [], []
         if op.kind == "copy":
             contribs.append((op.args["x"].id, g))
+        elif op.kind == "subscript" and (self.an.kind.get(op.args["x"].id) in ("dict", "record")
+                                         or op.args["x"].id in self.an.mutated):
+            indexed.append((op.args["x"].id, ("item", copy.deepcopy(op.args["index"])), g))
         elif op.kind == "subscript":
             indexed.append((op.args["x"].id, copy.deepcopy(op.args["index"]), g))
+        elif op.kind == "attr":
+            indexed.append((op.args["x"].id, ("attr", const(op.extra)), g))
+        elif op.kind == "pack_dict":
+            for (i, e), key in zip(op.args.items(), op.extra):
+                if isinstance(e, gast.Name) and e.id in self.an.active:
+                    part = gast.Subscript(value=load(self.d(y)), slice=copy.deepcopy(key),
+                                          ctx=gast.Load())
+                    contribs.append((e.id, part))
         elif op.kind == "pack":           # (a, b): each element gets its part
             for i, e in op.args.items():
                 if isinstance(e, gast.Name) and e.id in self.an.active:
@@ -311,6 +426,8 @@ class Reverse:
                 out.extend(self.emit_adjoint(s, state))
             elif isinstance(s, SetItemAdjoint):
                 out.extend(self.emit_setitem(s, state))
+            elif isinstance(s, ListAdjoint):
+                out.extend(self.emit_list_change(s, state))
             elif isinstance(s, gast.If):
                 sb, so = dict(state), dict(state)
                 body = self.materialise(s.body, sb)
@@ -337,6 +454,19 @@ class Reverse:
         pre = []
         original = s.body
         head = dict(state)
+        # adjoints of lists and dicts changed in place in the loop: owned
+        # from before it (one copy, not one per iteration)
+        for st in walk_stmts(original):
+            x = None
+            if isinstance(st, ListAdjoint) or isinstance(st, SetItemAdjoint) and \
+                    getattr(st, "container", False):
+                x = st.x
+            elif isinstance(st, Adjoint):
+                x = next((v for v, index, _ in st.indexed if isinstance(index, tuple)), None)
+            dx = self.adj_names.get(x) if x is not None else None
+            if dx is not None and head.get(dx) == DEF_SHARED:
+                pre.append(assign(dx, _method(load(dx), "copy", [])))
+                head[dx] = state[dx] = DEF_OWNED
         for _ in range(10):
             trial = dict(head)
             body = self.materialise(copy.deepcopy(original), trial)
@@ -397,6 +527,12 @@ class Reverse:
                     n.id = cand
                     break
 
+    def fresh_call(self, expr):
+        """A call of a runtime helper that makes a new adjoint container."""
+        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)):
+            return False
+        return self.inj.objects.get(expr.func.id) in _FRESH_HELPERS
+
     def primal_of(self, dname):
         for p, dn in self.adj_names.items():
             if dn == dname:
@@ -433,6 +569,17 @@ class Reverse:
         if dx not in state:
             return []                # nothing downstream depends on the written values
         code = []
+        if getattr(a, "container", False):
+            if state[dx] == DEF_SHARED:
+                code.append(assign(dx, _method(load(dx), "copy", [])))
+                state[dx] = DEF_OWNED
+            part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Load())
+            if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
+                code.append(self.accumulate(a.v.id, part, state))
+            target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
+                                    ctx=gast.Store())
+            code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
+            return code
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
             if self.basic_index(a.index):
                 part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
@@ -463,7 +610,7 @@ class Reverse:
             state[dv] = DEF_OWNED
         else:
             value = expr
-            state[dv] = DEF_OWNED if _fresh(expr) else DEF_SHARED
+            state[dv] = DEF_OWNED if _fresh(expr) or self.fresh_call(expr) else DEF_SHARED
         return assign(dv, value)
 
     def accumulate_index(self, var, index, expr, state, target):
@@ -480,6 +627,12 @@ class Reverse:
                                                                  ctx=gast.Load()),
                                              args=[], keywords=[])))
         state[dv] = DEF_OWNED
+        if isinstance(index, tuple):          # ("item", key) of a container, ("attr", name)
+            helper = "add_item" if index[0] == "item" else "add_attr"
+            key = _index_expr(index[1])
+            code.append(assign(dv, gast.Call(func=self.rt(helper),
+                                             args=[load(dv), load(var), key, expr], keywords=[])))
+            return code
         if self.basic_index(index):
             target = gast.Subscript(value=load(dv), slice=index, ctx=gast.Store())
             code.append(gast.AugAssign(target=target, op=gast.Add(), value=expr))
@@ -526,6 +679,10 @@ class Reverse:
                                                               ctx=gast.Load()),
                                           args=[], keywords=[])
                         out.append(_call_stmt(tape, "append", [saved]))
+                elif isinstance(s, SaveValue):
+                    if keep.get(s.key):
+                        used[0] = True
+                        out.append(_call_stmt(tape, "append", [s.expr]))
                 elif isinstance(s, Snapshot):
                     names = keep.get(s.key, [])
                     if names:
@@ -550,6 +707,16 @@ class Reverse:
                                                 ctx=gast.Store())
                         out.append(gast.Assign(targets=[target], value=_pop(tape),
                                                type_comment=None))
+                elif isinstance(s, Undo):
+                    if keep.get(s.key):
+                        stmt = s.stmt
+                        for n in gast.walk(stmt):
+                            if isinstance(n, gast.Call) and any(
+                                    isinstance(a, gast.Name) and a.id == TAPE_VALUE
+                                    for a in n.args):
+                                n.args = [_pop(tape) if isinstance(a, gast.Name) and
+                                          a.id == TAPE_VALUE else a for a in n.args]
+                        out.append(stmt)
                 elif isinstance(s, Snapshot):
                     names = keep.get(s.key, [])
                     if names:
@@ -579,7 +746,11 @@ class Reverse:
         seed = []
         dres = self.d(result)
         if result in self.an.active:
-            if self.seed is not None:
+            if self.seed is not None and result in self.an.kind:
+                # a container cotangent: adjoints the code can add and update
+                seed.append(assign(dres, gast.Call(func=self.rt("as_adjoint"),
+                                                   args=[load(self.seed)], keywords=[])))
+            elif self.seed is not None:
                 seed.append(assign(dres, load(self.seed)))
             else:
                 if result not in self.an.forward_scalar:
@@ -590,7 +761,12 @@ class Reverse:
         finals, returns = [], []
         for p in self.wrt:
             dp = self.d(p)
-            if dp not in state:
+            if p in self.an.kind:
+                # a container: the gradient has its structure (runtime.restructure)
+                value = load(dp) if dp in state else const(0.0)
+                finals.append(assign(dp, gast.Call(func=self.rt("restructure"),
+                                                   args=[value, load(p)], keywords=[])))
+            elif dp not in state:
                 value = const(0.0) if p in self.an.scalar else gast.Call(
                     func=self.rt("zeros_like"), args=[load(p)], keywords=[])
                 finals.append(assign(dp, value))
@@ -642,6 +818,11 @@ def _live_block(stmts, live, keep):
 
 
 def _live_stmt(s, live, keep):
+    if isinstance(s, Undo):
+        if s.name in live:
+            keep[s.key] = True
+            return live | (_expr_loads(s.stmt) - {TAPE_VALUE})
+        return live
     if isinstance(s, RestoreItem):
         if s.name in live:
             keep[s.key] = True
@@ -690,7 +871,7 @@ def _effective(stmts, keep):
     """Whether reverse-sweep code ``stmts`` does anything once the tape
     decisions in ``keep`` are applied."""
     for s in stmts:
-        if isinstance(s, (Restore, Snapshot, RestoreItem)):
+        if isinstance(s, (Restore, Snapshot, RestoreItem, Undo)):
             if keep.get(s.key):
                 return True
         elif isinstance(s, (gast.If, gast.For)):
@@ -716,6 +897,10 @@ def _group(pairs):
             order.append(var)
             sums[var] = expr
     return [(v, sums[v]) for v in order]
+
+
+_FRESH_HELPERS = {runtime.sum_dx, runtime.seq_extreme_dx, runtime.concat_dx, runtime.list_dx,
+                  runtime.as_adjoint}
 
 
 def _fresh(expr):
@@ -746,6 +931,15 @@ def _exprs_of(s):
 
 def _has_code(stmts):
     return any(not isinstance(s, (Comment, Snapshot)) for s in stmts)
+
+
+def _method(obj, name, args):
+    return gast.Call(func=gast.Attribute(value=obj, attr=name, ctx=gast.Load()), args=args,
+                     keywords=[])
+
+
+def _is_none(node):
+    return node is None or isinstance(node, gast.Constant) and node.value is None
 
 
 def _is_final_break(s):

@@ -73,6 +73,8 @@ def zeros_like(x):
         return 0.0
     if isinstance(x, (tuple, list)):
         return Adjoints(zeros_like(e) for e in x)
+    if isinstance(x, dict) or _is_record(x):
+        return AdjointDict()          # missing keys (attributes) read as 0.0
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
     return np.zeros(x.shape, dtype=dtype)
@@ -98,6 +100,8 @@ def fit(g, x):
     a float for a scalar, a float array of ``x``'s shape for an array."""
     if type(g) is float and type(x) is float:
         return g
+    if type(g) is float and type(x) is np.ndarray:    # a zero standing for an array
+        return np.full(x.shape, g, dtype=np.result_type(x, float))
     return unbroadcast(g, x)
 
 
@@ -759,19 +763,6 @@ def take_dx(g, a, indices, axis=None):
     return out
 
 
-class Adjoints(list):
-    """The adjoint of a tuple or list of values: one adjoint per element.
-    Adding two adds them element by element (not concatenation)."""
-
-    def __add__(self, other):
-        return Adjoints(a + b for a, b in zip(self, other))
-
-    __radd__ = __add__
-
-    def __iadd__(self, other):
-        for i, b in enumerate(other):
-            self[i] = self[i] + b
-        return self
 
 
 def unstack(g, like):
@@ -834,3 +825,327 @@ def not_a_view(value, array, name, array_name, line):
             f"written in place at line {line} while the other is still used; srcgrad cannot "
             f"differentiate through that sharing",
             hint=f"take a copy where the view is made: {name} = ....copy()")
+
+
+# -- containers: lists, tuples, dicts, named tuples, dataclasses, objects ------
+#
+# The adjoint (or tangent) of a list or tuple is an ``Adjoints`` (one entry per
+# element), of a dict or of an object's attributes an ``AdjointDict`` (a
+# missing key is a zero).  Both add element by element.  ``restructure`` turns
+# them into the caller's structure at the end.
+
+
+class Adjoints(list):
+    """The adjoint of a tuple or list of values: one adjoint per element.
+    Adding two adds them element by element (not concatenation); a number
+    (the symbolic zero ``0.0``) adds nothing."""
+
+    def __add__(self, other):
+        if not isinstance(other, (list, tuple)):
+            return Adjoints(self)
+        if len(other) != len(self):
+            raise ValueError(f"srcgrad: adding adjoints of sequences of lengths {len(self)} "
+                             f"and {len(other)}")
+        return Adjoints(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        if isinstance(other, (list, tuple)):
+            if len(other) != len(self):
+                raise ValueError(f"srcgrad: adding adjoints of sequences of lengths "
+                                 f"{len(self)} and {len(other)}")
+            for i, b in enumerate(other):
+                self[i] = self[i] + b
+        return self
+
+    def __neg__(self):
+        return Adjoints(-a for a in self)
+
+    def __sub__(self, other):
+        return self + (-Adjoints(other) if isinstance(other, (list, tuple)) else other)
+
+    def __mul__(self, c):
+        return Adjoints(a * c for a in self)
+
+    __rmul__ = __mul__
+
+    def copy(self):
+        return Adjoints(self)
+
+
+class AdjointDict(dict):
+    """The adjoint of a dict (by key) or of an object (by attribute name);
+    a key that is not there is a zero."""
+
+    def __missing__(self, key):
+        return 0.0
+
+    def __add__(self, other):
+        out = AdjointDict(self)
+        if isinstance(other, dict):
+            for k, v in other.items():
+                out[k] = out[k] + v
+        return out
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        if isinstance(other, dict):
+            for k, v in other.items():
+                self[k] = self[k] + v
+        return self
+
+    def __neg__(self):
+        return AdjointDict((k, -v) for k, v in self.items())
+
+    def __sub__(self, other):
+        return self + (-AdjointDict(other) if isinstance(other, dict) else other)
+
+    def __mul__(self, c):
+        return AdjointDict((k, v * c) for k, v in self.items())
+
+    __rmul__ = __mul__
+
+    def copy(self):
+        return AdjointDict(self)
+
+
+def _is_record(x):
+    """A dataclass instance or a plain object with attributes (not a number,
+    string or array)."""
+    return hasattr(x, "__dict__") and not isinstance(x, (np.ndarray, np.generic, type)) \
+        and not callable(x)
+
+
+def add_item(d, x, key, v):
+    """``d[key] += v`` for the adjoint ``d`` of the container ``x`` (made
+    if ``d`` is the symbolic zero); the element is rebound, never updated in
+    place, since element adjoints may be shared.  Arrays go to ``add_at``."""
+    if type(d) is float:
+        d = zeros_like(x)
+    if isinstance(d, (list, dict)):
+        d[key] = d[key] + v
+        return d
+    return add_at(d, x, key, v)
+
+
+def add_attr(d, x, name, v):
+    """Accumulate ``v`` into the adjoint ``d`` of attribute ``name`` of
+    ``x`` (a named tuple's adjoint is positional)."""
+    if type(d) is float:
+        d = zeros_like(x)
+    if isinstance(d, list):
+        i = type(x)._fields.index(name)
+        d[i] = d[i] + v
+    else:
+        d[name] = d[name] + v
+    return d
+
+
+def attr_tangent(t, name):
+    """The tangent of ``x.name`` from the tangent ``t`` of ``x`` (an object of
+    ``x``'s type, or a dict of attribute tangents)."""
+    if isinstance(t, dict):
+        return t[name] if name in t or isinstance(t, AdjointDict) else 0.0
+    if type(t) is float:
+        return 0.0
+    return getattr(t, name)
+
+
+_MISSING = object()
+
+
+def save_item(x, key):
+    """What ``x[key] = ...`` overwrites in a list or dict (a marker when
+    the key is new)."""
+    if isinstance(x, dict) and key not in x:
+        return _MISSING
+    return x[key]
+
+
+def restore_item(x, key, saved):
+    """Undo ``x[key] = ...`` on a list or dict."""
+    if saved is _MISSING:
+        del x[key]
+    else:
+        x[key] = saved
+
+
+def _position(n, index):
+    """Where ``pop(index)`` took an element from, given the length ``n``
+    left after it."""
+    if index is None:
+        return n
+    return index if index >= 0 else n + 1 + index
+
+
+def unpop(x, index, value):
+    """Undo ``x.pop(index)`` (``index`` None: ``x.pop()``)."""
+    if isinstance(x, dict):
+        x[index] = value
+    else:
+        x.insert(_position(len(x), index), value)
+
+
+def unpop_adjoint(d, index):
+    """Reverse of ``x.pop(index)`` on the adjoint ``d`` of ``x``: the removed
+    element is back, with a zero adjoint (its value's adjoint flowed through
+    the read ``x[index]`` that the pop was split into)."""
+    if isinstance(d, dict):
+        d.pop(index, None)
+    else:
+        d.insert(_position(len(d), index), 0.0)
+    return d
+
+
+def sum_dx(g, iterable):
+    """Adjoint of the iterable in ``sum(iterable)``: ``g`` for each element
+    of a list or tuple (reduced to its shape), ``g`` for each row of an
+    array, nothing for the keys of a dict."""
+    if isinstance(iterable, (list, tuple)):     # one new adjoint each: never shared
+        return Adjoints(_own(unbroadcast(g, e)) for e in iterable)
+    if isinstance(iterable, dict):
+        return AdjointDict()
+    return np.array(np.broadcast_to(g, np.shape(iterable)), dtype=np.result_type(g, float))
+
+
+def _own(g):
+    return g.copy() if type(g) is np.ndarray else g
+
+
+def _extreme_index(iterable, ans):
+    for i, e in enumerate(iterable):
+        if e is ans or e == ans:
+            return i
+    return 0
+
+
+def seq_extreme_dx(g, iterable, ans):
+    """Adjoint of the sequence in ``max(seq)`` / ``min(seq)``: ``g`` for the
+    element returned (the first extreme one, as Python returns it)."""
+    out = Adjoints([0.0] * len(iterable))
+    if len(out):
+        out[_extreme_index(iterable, ans)] = g
+    return out
+
+
+def seq_extreme_tangent(t, iterable, ans):
+    """Tangent of ``max(seq)`` / ``min(seq)``: the tangent of the element
+    returned."""
+    return t[_extreme_index(iterable, ans)]
+
+
+def concat_dx(g, x, y, which):
+    """Adjoint of ``x`` (``which`` 0) or ``y`` (1) in ``x + y`` of two lists or
+    tuples: its part of ``g``."""
+    n = len(x)
+    return Adjoints(g[:n] if which == 0 else g[n:])
+
+
+def concat_tangent(t, x, y, which):
+    """Tangent of ``x + y`` (lists or tuples) from the tangent ``t`` of ``x``
+    (``which`` 0) or ``y`` (1); the other part is zero."""
+    if which == 0:
+        return Adjoints(list(t) + [zeros_like(e) for e in y])
+    return Adjoints([zeros_like(e) for e in x] + list(t))
+
+
+def list_dx(g, iterable):
+    """Adjoint of the argument of ``list(iterable)`` / ``tuple(iterable)``."""
+    if isinstance(iterable, (list, tuple)):
+        return Adjoints(g)
+    if isinstance(iterable, dict):
+        return AdjointDict()        # the keys carry no derivative
+    shape = np.shape(iterable)
+    return np.array([np.broadcast_to(e, shape[1:]) for e in g], dtype=float).reshape(shape)
+
+
+def list_tangent(t, iterable):
+    """Tangent of ``list(iterable)`` / ``tuple(iterable)``."""
+    if isinstance(iterable, dict):
+        return Adjoints([0.0] * len(iterable))
+    return Adjoints(t)
+
+
+def shallow_copy(x):
+    """``x.copy()`` of a list or dict (and what its adjoint and tangent are)."""
+    return x.copy()
+
+
+def restructure(g, like):
+    """The gradient ``g`` (``Adjoints``, ``AdjointDict``, arrays, numbers, or
+    the symbolic zero ``0.0``) in the structure of the argument ``like``.
+
+    Tuples, lists, dicts and named tuples come back as the same type with the
+    same keys; dataclasses and other objects as a new instance of the same
+    class whose attributes are the gradients, made without calling
+    ``__init__`` or ``__post_init__``.  Leaves: a float or int gives a float,
+    an array a float array of its shape (zeros where unused); leaves that
+    carry no derivative (bool, str, None, other objects) give None."""
+    t = type(like)
+    if t is float or t is int:
+        if type(g) is float:
+            return g
+        return float(np.sum(g)) if np.ndim(g) else float(g)
+    if t is np.ndarray:
+        if not (np.issubdtype(like.dtype, np.number) and not np.issubdtype(like.dtype, np.bool_)):
+            return None
+        return fit(g, like) if not isinstance(g, (list, dict)) else fit(np.array(g, dtype=float), like)
+    if isinstance(like, tuple):
+        parts = [restructure(_part(g, i), e) for i, e in enumerate(like)]
+        if hasattr(like, "_fields"):
+            return t._make(parts)
+        return tuple(parts) if t is tuple else t(parts)
+    if isinstance(like, list):
+        parts = [restructure(_part(g, i), e) for i, e in enumerate(like)]
+        return parts if t is list else t(parts)
+    if isinstance(like, dict):
+        out = {k: restructure(_key(g, k), v) for k, v in like.items()}
+        if t is dict:
+            return out
+        new = like.copy()
+        new.update(out)
+        return new
+    if isinstance(like, (bool, np.bool_, str, bytes)) or like is None:
+        return None
+    if isinstance(like, (float, int, np.floating, np.integer)):
+        return restructure(g, float(like))
+    if _is_record(like):
+        import dataclasses
+        new = object.__new__(t)
+        if dataclasses.is_dataclass(like):
+            names = [f.name for f in dataclasses.fields(like)]
+        else:
+            names = list(vars(like))
+        for name in names:
+            object.__setattr__(new, name, restructure(_key(g, name), getattr(like, name)))
+        return new
+    return None
+
+
+def _part(g, i):
+    if isinstance(g, (list, tuple, np.ndarray)):
+        return g[i]
+    if isinstance(g, dict):
+        return g.get(i, 0.0)
+    return 0.0
+
+
+def _key(g, k):
+    if isinstance(g, dict):
+        return g.get(k, 0.0)
+    return 0.0
+
+
+def as_adjoint(c):
+    """A cotangent given by the caller (tuples, lists, dicts, named tuples,
+    dataclasses of arrays and numbers) as adjoints the generated code can
+    add and update (the caller's objects are never changed)."""
+    if isinstance(c, (list, tuple)):
+        return Adjoints(as_adjoint(e) for e in c)
+    if isinstance(c, dict):
+        return AdjointDict((k, as_adjoint(v)) for k, v in c.items())
+    if _is_record(c):
+        return AdjointDict((k, as_adjoint(v)) for k, v in vars(c).items())
+    return c

@@ -228,3 +228,51 @@ def lstsq_tangent_a(t, a, b, ans):
 
 def lstsq_tangent_b(t, a, b, ans):
     return Several((np.linalg.solve(a.T @ a, a.T @ t), 0.0, 0, 0.0))
+
+
+# -- the tape of generated gradients (forward mode over srcgrad's own code) ----------
+
+def tape_push(tape, value):
+    """``tape.append(value)``, as a function of the tape (what
+    :mod:`srcgrad.generated` rewrites the push of a generated gradient into,
+    so that the analyses see values flow through the tape)."""
+    tape.append(value)
+    return tape
+
+
+def tape_pop(tape):
+    """``tape.pop()``, as a function of the tape (see :func:`tape_push`)."""
+    return tape.pop()
+
+
+def tape_not_differentiable(*args):
+    """What the tape rules' templates call: the forward transform handles the
+    tape itself, and reverse mode over a generated gradient's tape (grad of
+    a gradient with a loop) is not supported."""
+    raise NotImplementedError(
+        "srcgrad: reverse mode through the tape of a generated gradient (grad of a gradient "
+        "whose function has a loop) is not supported; use forward over reverse: "
+        "srcgrad.hvp / srcgrad.hessian, or srcgrad.jvp of the gradient")
+
+
+# -- adjoints of the runtime helpers (second-order reverse mode) --------------------
+
+def rebroadcast(g, a):
+    """The adjoint of ``a`` in ``unbroadcast(a, x)`` from the adjoint ``g``
+    of the result (the shape of ``x``): ``g`` broadcast back to ``a``'s shape."""
+    if np.shape(g) == np.shape(a):
+        return float(g) if type(a) is float else g
+    if type(a) is float:
+        return float(g)
+    return np.broadcast_to(g, np.shape(a)).copy()
+
+
+def written_adjoint_t(g, a, index):
+    """The transpose of :func:`srcgrad.runtime.written_adjoint` (``a``'s
+    elements at ``index``, zero where a later duplicate index overwrote):
+    ``g`` put back at ``index`` into zeros of ``a``'s shape."""
+    from .runtime import written_adjoint
+    keep = written_adjoint(np.ones(np.shape(a)), index)
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    out[index] = g * keep       # a dropped duplicate writes 0 before the kept one
+    return out

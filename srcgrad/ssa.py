@@ -76,8 +76,11 @@ class ANF:
                 out.append(gast.copy_location(gast.Expr(value=value), s))
         elif isinstance(s, gast.If):
             test = s.test
+            read = {n.id for n in gast.walk(test) if isinstance(n, gast.Name)}
             if not (_atom(test) or isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not)
-                    and _atom(test.operand)):
+                    and _atom(test.operand)) or read & _stored_in(s.body + s.orelse):
+                # (a test on a variable the branch itself overwrites -- a loop
+                # in it may keep the name -- is kept: the reverse sweep reads it)
                 name = self.namer.fresh("cond")
                 out.append(assign(name, test, s))
                 test = load(name)
@@ -125,6 +128,9 @@ class ANF:
             e.slice = self.index(e.slice, out)
         elif isinstance(e, (gast.Tuple, gast.List)):
             e.elts = [self.expr(x, out, hint) for x in e.elts]
+        elif isinstance(e, gast.Dict) and all(k is not None for k in e.keys):
+            e.keys = [self.expr(k, out, "key") for k in e.keys]
+            e.values = [self.expr(v, out, hint) for v in e.values]
         elif isinstance(e, gast.IfExp):
             return self.lower(_Lowered.ifexp(self, e, hint), out, hint, top)
         elif isinstance(e, gast.BoolOp):
@@ -382,3 +388,8 @@ def to_ssa(fn, namer):
     fn.body = drop_dead_phis(ssa.run(fn.body))
     fn.srcgrad_temps = anf.temps
     return ssa.user_of
+
+
+def _stored_in(stmts):
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}

@@ -68,3 +68,25 @@ def separated(rng, sample_x, sample_y, gap=0.1, tries=1000):
         if np.min(np.abs(np.subtract(x, y))) > gap:
             return x, y
     raise AssertionError("could not sample separated inputs")
+
+
+def fd_jacobian(fun, args, i, eps=1e-6):
+    """Central finite differences of ``fun(*args)`` with respect to argument
+    ``i``, one column per element of it, stacked into an array of shape
+    ``result.shape + args[i].shape`` (like ``srcgrad.jacobian``)."""
+    x = args[i]
+    shape = np.shape(x)
+    flat = np.array(x, dtype=float).reshape(-1)
+    h = eps * max(1.0, float(np.max(np.abs(flat)))) if flat.size else eps
+    columns = []
+    for k in range(flat.size):
+        pair = []
+        for sign in (1.0, -1.0):
+            moved = flat.copy()
+            moved[k] += sign * h
+            value = moved.reshape(shape) if isinstance(x, np.ndarray) else float(moved[0])
+            pair.append(np.asarray(fun(*args[:i], value, *args[i + 1:]), dtype=float))
+        columns.append((pair[0] - pair[1]) / (2 * h))
+    out_shape = np.shape(fun(*args))
+    J = np.asarray(columns, dtype=float).reshape((flat.size,) + out_shape)
+    return np.moveaxis(J, 0, -1).reshape(out_shape + shape) if J.ndim > 1 else J.reshape(shape)

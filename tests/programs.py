@@ -480,3 +480,22 @@ def fresh_array_each_iteration(x, n):
         a[1:3] = a[3] * x[1:3] + a[1:3]
         total = total + np.sum(a * a)
     return total
+
+
+def return_in_second_loop(u, y):
+    # the test 'not returned' guarding the second loop reads a flag that loop
+    # sets: the reverse sweep must see the value before the loop (fuzzer find)
+    a = u * 1.0
+    if u > 0.3:
+        c = 0
+        while c < 1:
+            c = c + 1
+            if y > 5.0:
+                return y
+        c = 0
+        while c < 1:
+            c = c + 1
+            if u > 0.56:
+                return np.tanh(y * u)
+            a = y * a
+    return u + y + a

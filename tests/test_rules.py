@@ -1125,6 +1125,9 @@ SPECIAL.update({f: "test_linalg_tuples.py" for f in (
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
 SPECIAL.update({f: "test_constructs.py::lists_of_arrays" for f in (
     np.concatenate, np.stack, np.hstack, np.vstack, np.split)})
+# srcgrad's runtime helpers (derivatives of generated code)
+from srcgrad.rules.runtime_rules import RUNTIME_RULES  # noqa: E402
+SPECIAL.update({f: "test_higher.py::test_runtime_rule" for f in RUNTIME_RULES})
 
 
 # --------------------------------------------------------------------------

@@ -61,6 +61,53 @@ def display(rule):
     return rule.name
 
 
+CONTAINERS = """## Containers and comprehensions
+
+Hand-written (in `tools/gen_supported.py`); tested in `tests/test_containers.py`, in
+reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
+
+| construct | example |
+| --- | --- |
+| list comprehension, `if`, nested `for` | `ys = [x * a + b for a in range(3) for b in range(2) if a != b]` |
+| generator expression into `sum`, `max`, `min`, `np.array`, `np.stack` | `sum(v * v for v in vals)`, `np.stack([np.sin(v) * k for k in range(3)])` |
+| dict comprehension | `e = {k: d[k] ** 2 for k in d}` |
+| list indexing, slicing, `len`, iteration, `list + list` | `ys[-1] * len(ys)`, `for z in zs[1:]:`, `zs = ys + [v]` |
+| `append`, `extend`, `insert`, `pop()`, `pop(i)`, `ys[i] = v` | `ys.append(h)` in a loop: O(1) time and tape per element |
+| `sum(list)`, `max(list)`, `min(list)`, `np.array(list)`, `np.stack(list)` | `np.sum(np.stack(hs) ** 2)` |
+| dict literal, `d[k]`, `d[k] = v`, `.items()`, `.values()`, `.keys()`, `for k in d`, `len(d)` | `for k, v in d.items(): s = s + v * v` |
+| tuples, unpacking | `w, b = params["layer1"]` |
+| attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x` |
+| a named tuple made in the function | `p = Pair(x, 2.0)` |
+
+**Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
+returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
+named tuple the same named-tuple type, nested containers nested ones (a dict of tuples of
+arrays gives a dict of tuples of arrays).  A dataclass or other object gives a **new
+instance of its class**, made with `object.__new__` without calling `__init__` or
+`__post_init__` (frozen dataclasses too), whose attributes are the gradients.  Leaves:
+floats and ints give Python floats (an int is a number, as for a plain argument), arrays
+float arrays of their shape (integer arrays too, like a plain argument); leaves that carry
+no derivative (`bool`, `str`, `None`, other objects) give `None`; unused leaves give zeros.
+`vjp` takes a cotangent of the result's structure, `jvp` a tangent of each argument's
+structure (a dict for a dict ...).  The generated code never changes its arguments: a list
+or dict that the function changes in place is copied first.
+
+A parameter counts as a container when the function uses it as one (unpacks it, iterates
+over it, indexes it with a string, reads an attribute, calls `append` ...); only then does
+its gradient get restructured (`runtime.restructure`), so functions on arrays and floats
+generate the same code as before.
+
+**Refused** with an `UnsupportedError` naming the line: other methods that change a
+container in place (`sort`, `reverse`, `remove`, `clear`, `update`, ...) when a derivative
+flows through it; two names for one list changed in place (`zs = ys; ys.append(v)` while
+`zs` is used); changing a list after putting it into another container, or changing a
+list read out of another container or argument; `ys.pop()` inside an expression that also
+reads `ys`; comprehensions in `while` conditions or inside `x if c else y` / `and` / `or`;
+set comprehensions; `namedtuple._replace`; building a dataclass or object in the function;
+`for k in d` over a dict parameter nothing else shows to be a dict (iterate `d.keys()`).
+"""
+
+
 def md(text):
     return str(text).replace("|", "\\|")
 
@@ -104,11 +151,8 @@ def main():
         names = sorted(display(r) for r in nondiff if group(r) == g)
         if names:
             lines.append(f"- **{g}**: " + ", ".join(f"`{n}`" for n in names))
+    lines += ["", CONTAINERS]
     lines += ["", "## Not yet supported", "",
-              "- Functions taking or returning several arrays in a list or tuple "
-              "(`np.concatenate`, `np.stack`, `np.hstack`, `np.vstack`, `np.split`, "
-              "`np.linalg.slogdet`, `np.linalg.eigh`, `np.linalg.svd`, `np.linalg.qr`, "
-              "`np.linalg.lstsq`): the compiler has no container adjoints yet.",
               "- `np.einsum` with more than three operands or with `...`; `np.pad` modes other "
               "than `'constant'`; `np.linalg.norm` orders other than those listed in "
               "`srcgrad.runtime.norm_dx`.", ""]

@@ -8,3 +8,4 @@ users call for their own functions.
 from .registry import defvjp, lookup, nondifferentiable, stop_gradient, all_rules  # noqa: F401
 from . import builtin_rules, math_rules, numpy_rules  # noqa: F401  (they register rules)
 from . import tangent_rules  # noqa: F401  (tangent rules for forward mode; defjvp is in .registry)
+from . import runtime_rules  # noqa: F401  (srcgrad's runtime helpers: derivatives of generated code)

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import matmul_dx, matmul_dy, unbroadcast  # noqa: F401  (used in templates)
+from ..runtime import matmul_dx, matmul_dy, sum_dx, unbroadcast  # noqa: F401  (used in templates)
 from .registry import defvjp, nondifferentiable
 
 E = "elementwise"
@@ -34,8 +34,8 @@ defvjp(builtins.max, "a, b", "g * (a >= b)", "g * (a < b)", kind=E)
 defvjp(builtins.min, "a, b", "g * (a <= b)", "g * (a > b)", kind=E)
 defvjp(builtins.pow, "x, y", "g * y * x ** (y - 1)", "g * ans * np.log(x)", kind=E)
 defvjp(builtins.float, "x", "g", kind="scalar")
-# sum(x) of an array adds up its rows (the first axis)
-defvjp(builtins.sum, "iterable, /, start=0", "np.broadcast_to(g, np.shape(iterable))", "unbroadcast(g, start)")
+# sum(x) of an array adds up its rows (the first axis); of a list, its elements
+defvjp(builtins.sum, "iterable, /, start=0", "sum_dx(g, iterable)", "unbroadcast(g, start)")
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
                   builtins.isinstance, builtins.print, builtins.type, builtins.enumerate,
                   builtins.zip, builtins.str, builtins.repr, builtins.id, builtins.hash)

@@ -1,0 +1,284 @@
+"""Part of stage 2 (normalise): comprehensions and container methods.
+
+Called by :meth:`srcgrad.normalise.Normaliser.desugar` for every statement
+before anything else:
+
+* list and dict comprehensions and generator expressions become a fresh list
+  (dict) built by plain ``for``/``if`` statements, put before the statement
+  that uses it; the comprehension's variables get fresh names, so they never
+  leak into or clobber the function's own variables::
+
+      s = sum(x * w for x in xs if x > 0)
+      # becomes
+      comp = []
+      for x_1 in xs:
+          if x_1 > 0:
+              comp.append(x_1 * w)
+      s = sum(comp)
+
+* ``d.keys()``, ``d.values()``, ``d.items()`` become lists built the same way
+  (``for k in list(d): comp.append((k, d[k]))``), and ``for k in d`` over a
+  name that is certainly a dict iterates ``list(d)``;
+* ``ys.extend(zs)`` becomes ``for z in zs: ys.append(z)``; ``v = ys.pop(i)``
+  becomes ``v = ys[i]`` then ``ys.pop(i)`` (so the read and the change in
+  place are separate operations for the analysis).
+"""
+
+import gast
+
+from .names import assign, const, load, store
+
+_COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
+_VIEWS = ("items", "keys", "values")
+
+
+def _is_view_call(node):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        node.func.attr in _VIEWS and not node.args and not node.keywords
+
+
+def _is_pop(node):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        node.func.attr == "pop" and isinstance(node.func.value, gast.Name)
+
+
+def _method_call(x, method, args):
+    return gast.Call(func=gast.Attribute(value=x, attr=method, ctx=gast.Load()), args=args,
+                     keywords=[])
+
+
+def _rename(node, mapping):
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
+
+
+class _Hoist(gast.NodeTransformer):
+    """Replace comprehensions and dict views in an expression by names,
+    collecting the statements that build them."""
+
+    def __init__(self, cd, where, top=None):
+        self.cd = cd
+        self.where = where
+        self.pre = []
+        self.top = top               # a whole right-hand side (split by ``methods``)
+
+    def visit_Lambda(self, node):
+        return node                  # its own scope (the inliner's business)
+
+    def visit_IfExp(self, node):
+        node.test = self.visit(node.test)
+        for part in (node.body, node.orelse):
+            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(part)):
+                raise self.cd.unsupported(self.where, "comprehension inside 'x if c else y'",
+                                          "compute the comprehension on its own line first")
+        return node
+
+    def visit_BoolOp(self, node):
+        node.values[0] = self.visit(node.values[0])
+        for part in node.values[1:]:
+            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(part)):
+                raise self.cd.unsupported(self.where, "comprehension inside 'and'/'or'",
+                                          "compute the comprehension on its own line first")
+        return node
+
+    def visit_ListComp(self, node):
+        return self.cd.build(node, self.pre, self.where)
+
+    visit_GeneratorExp = visit_ListComp
+    visit_DictComp = visit_ListComp
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if _is_view_call(node):
+            return self.cd.view(node, self.pre, self.where)
+        if isinstance(node.func, gast.Attribute) and node.func.attr == "pop" and \
+                isinstance(node.func.value, gast.Name) and node is not self.top:
+            ys = node.func.value.id
+            if sum(isinstance(n, gast.Name) and n.id == ys for n in gast.walk(self.where)) > 1:
+                raise self.cd.unsupported(
+                    self.where, f"{ys}.pop() in an expression that also reads {ys}",
+                    f"pop into a variable on a line of its own: v = {ys}.pop()")
+            tmp = self.cd.namer.fresh("popped")      # ys.pop() inside an expression
+            self.pre.append(gast.copy_location(assign(tmp, node), self.where))
+            return load(tmp)
+        return node
+
+
+class ContainerDesugar:
+    def __init__(self, norm):
+        self.norm = norm
+        self.namer = norm.namer
+        self.temps = set()        # names of lists built for comprehensions
+        self._dicts = None
+
+    def unsupported(self, node, what, hint):
+        return self.norm.unsupported(node, what, hint)
+
+    # -- names certainly bound to dicts (for ``for k in d``) -----------------------
+    def dict_names(self):
+        if self._dicts is None:
+            names = set()
+            for n in gast.walk(self.norm.parsed.tree):
+                if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
+                        isinstance(n.targets[0], gast.Name):
+                    v = n.value
+                    if isinstance(v, (gast.Dict, gast.DictComp)) or isinstance(v, gast.Call) \
+                            and isinstance(v.func, gast.Name) and v.func.id == "dict":
+                        names.add(n.targets[0].id)
+                elif _is_view_call(n) and isinstance(n.func.value, gast.Name):
+                    names.add(n.func.value.id)
+                elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                        isinstance(n.slice, gast.Constant) and isinstance(n.slice.value, str):
+                    names.add(n.value.id)
+            self._dicts = names
+        return self._dicts
+
+    # -- entry -----------------------------------------------------------------------
+    def run(self, s):
+        """The desugared statements replacing ``s``, or None to leave it to
+        the normaliser."""
+        if isinstance(s, gast.While) and any(
+                isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(s.test)):
+            raise self.unsupported(s, "comprehension in a 'while' condition",
+                                   "compute it in the loop body and test a name")
+        if isinstance(s, gast.For) and isinstance(s.iter, gast.Name) and \
+                s.iter.id in self.dict_names() and not getattr(s, "srcgrad_keys", False):
+            s.iter = gast.Call(func=load("list"), args=[s.iter], keywords=[])
+            s.srcgrad_keys = True
+        special = self.methods(s)
+        if special is not None:
+            return special
+        fields = {gast.Assign: ("value",), gast.AugAssign: ("value",),
+                  gast.AnnAssign: ("value",), gast.Expr: ("value",), gast.Return: ("value",),
+                  gast.If: ("test",), gast.For: ("iter",), gast.Assert: ("test", "msg")}
+        names = fields.get(type(s), ())
+        top = s.value if isinstance(s, (gast.Assign, gast.Expr)) else None
+        if not any(getattr(s, f, None) is not None and any(
+                isinstance(n, _COMPS) or _is_view_call(n) or _is_pop(n) and n is not top
+                for n in gast.walk(getattr(s, f))) for f in names):
+            return None
+        direct = None
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], gast.Name) and isinstance(s.value, _COMPS) and \
+                s.targets[0].id not in {n.id for n in gast.walk(s.value)
+                                        if isinstance(n, gast.Name)}:
+            direct = s.targets[0].id           # ys = [...]: build ys itself
+        hoist = _Hoist(self, s, top)
+        if direct is not None:
+            self.build(s.value, hoist.pre, s, result=direct)
+            return self.norm.desugar_block(hoist.pre)
+        for f in names:
+            if getattr(s, f, None) is not None:
+                setattr(s, f, hoist.visit(getattr(s, f)))
+        out = []
+        for p in hoist.pre:
+            out.extend(self.norm.desugar(p))
+        return out + self.norm.desugar(s)
+
+    # -- comprehensions ------------------------------------------------------------------
+    def build(self, comp, pre, where, result=None):
+        """Statements building ``comp`` into a list (dict) named ``result``
+        (a fresh name by default), appended to ``pre``; returns its name."""
+        if result is None:
+            result = self.namer.fresh("comp")
+            self.temps.add(result)
+        gens = comp.generators
+        if any(getattr(g, "is_async", 0) for g in gens):
+            raise self.unsupported(where, "async comprehension", "use a plain loop")
+        for k, g in enumerate(gens):
+            bound = {n.id for n in gast.walk(g.target) if isinstance(n, gast.Name)}
+            mapping = {b: self.namer.fresh(b) for b in sorted(bound)}
+            scope = [g.target] + list(g.ifs)
+            for later in gens[k + 1:]:
+                scope += [later.target, later.iter] + list(later.ifs)
+            scope += [comp.key, comp.value] if isinstance(comp, gast.DictComp) else [comp.elt]
+            for node in scope:
+                _rename(node, mapping)
+        if isinstance(comp, gast.DictComp):
+            target = gast.Subscript(value=load(result), slice=comp.key, ctx=gast.Store())
+            inner = [gast.Assign(targets=[target], value=comp.value, type_comment=None)]
+            empty = gast.Dict(keys=[], values=[])
+        else:
+            inner = [gast.Expr(value=_method_call(load(result), "append", [comp.elt]))]
+            empty = gast.List(elts=[], ctx=gast.Load())
+        for g in reversed(gens):
+            for cond in reversed(g.ifs):
+                inner = [gast.If(test=cond, body=inner, orelse=[])]
+            _store(g.target)
+            inner = [gast.For(target=g.target, iter=g.iter, body=inner, orelse=[],
+                              type_comment=None)]
+        stmts = [assign(result, empty)] + inner
+        for st in stmts:
+            for n in gast.walk(st):
+                if isinstance(n, gast.stmt):
+                    gast.copy_location(n, where)
+        pre.extend(stmts)
+        return load(result)
+
+    def view(self, call, pre, where):
+        """``d.keys()``, ``d.values()``, ``d.items()`` as a list."""
+        d = call.func.value
+        if not isinstance(d, gast.Name):
+            tmp = self.namer.fresh("mapping")
+            pre.append(gast.copy_location(assign(tmp, d), where))
+            d = load(tmp)
+        if call.func.attr == "keys":
+            return gast.Call(func=load("list"), args=[load(d.id)], keywords=[])
+        key = self.namer.fresh("key")
+        item = gast.Subscript(value=load(d.id), slice=load(key), ctx=gast.Load())
+        item.srcgrad_dict = True
+        elt = item if call.func.attr == "values" else gast.Tuple(elts=[load(key), item],
+                                                                 ctx=gast.Load())
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(
+            target=store(key), iter=gast.Call(func=load("list"), args=[load(d.id)],
+                                              keywords=[]),
+            ifs=[], is_async=0)])
+        return self.build(comp, pre, where)
+
+    # -- list methods ----------------------------------------------------------------------
+    def methods(self, s):
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "extend" \
+                and isinstance(s.value.func.value, gast.Name) and len(s.value.args) == 1 \
+                and not s.value.keywords:
+            ys = s.value.func.value.id
+            item = self.namer.fresh("item")
+            loop = gast.For(target=store(item), iter=s.value.args[0],
+                            body=[gast.Expr(value=_method_call(load(ys), "append",
+                                                               [load(item)]))],
+                            orelse=[], type_comment=None)
+            for n in gast.walk(loop):
+                if isinstance(n, gast.stmt):
+                    gast.copy_location(n, s)
+            return self.norm.desugar(loop)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute) \
+                and s.value.func.attr == "pop" and isinstance(s.value.func.value, gast.Name) \
+                and len(s.value.args) <= 1 and not s.value.keywords:
+            ys = s.value.func.value.id
+            out = []
+            index = s.value.args[0] if s.value.args else const(-1)
+            if not isinstance(index, (gast.Name, gast.Constant)):
+                tmp = self.namer.fresh("index")
+                out.append(gast.copy_location(assign(tmp, index), s))
+                index = load(tmp)
+            read = gast.Subscript(value=load(ys), slice=index, ctx=gast.Load())
+            out.append(gast.copy_location(gast.Assign(targets=s.targets, value=read,
+                                                      type_comment=None), s))
+            args = [] if not s.value.args else [gast.Name(id=index.id, ctx=gast.Load(),
+                                                          annotation=None, type_comment=None)
+                                                if isinstance(index, gast.Name) else index]
+            out.append(gast.copy_location(gast.Expr(value=_method_call(load(ys), "pop", args)),
+                                          s))
+            result = []
+            for p in out:
+                result.extend(self.norm.desugar(p))
+            return result
+        return None
+
+
+def _store(target):
+    for n in gast.walk(target):
+        if isinstance(n, gast.Name):
+            n.ctx = gast.Store()

@@ -1,0 +1,260 @@
+"""srcgrad's own generated code as input to srcgrad (higher-order derivatives).
+
+A function srcgrad generated (``srcgrad.grad(f)``, ``srcgrad.jvp(f)``) is
+ordinary Python whose source is registered with :mod:`linecache`, so the
+pipeline can read it like any user function; ``hvp`` is forward mode applied
+to the generated gradient.  Three things in that code need help, and this
+module gives it right after parsing, before the normaliser:
+
+* **The float fast path.**  A gradient specialised for Python floats starts
+  with ``if type(x) is not float ...: return d_f_generic(...)``, calling its
+  generic twin.  The generic version is right for every input, so it is the
+  one differentiated (:func:`generic_version`); the derivative then gets its
+  own float specialisation where the analysis finds one.
+* **The tape.**  ``tape.append(v)`` and ``x = tape.pop()`` are rewritten into
+  ``tape = tape_push(tape, v)`` and ``x = tape_pop(tape)``, calls of two
+  primitives with rules (:mod:`srcgrad.rules.runtime_rules`), so that the
+  activity analysis sees values flow through the tape.  The forward transform
+  prints them back as method calls and keeps a tangent tape beside the tape,
+  pushed and popped in step with it.
+* **Reversed loops.**  ``for i in reversed(range(a, b))`` becomes
+  ``for i in range(b - 1, a - 1, -1)``.
+
+The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
+``matmul_dx`` ...) are primitives with rules declared with the public
+``defvjp``/``defjvp`` in :mod:`srcgrad.rules.runtime_rules`.
+"""
+
+import gast
+
+from .names import const, load, store
+
+#: the marker of code srcgrad compiled (see :func:`srcgrad.emit.build`)
+_FILE_PREFIX = "<srcgrad "
+
+
+def is_generated(fun):
+    """Whether ``fun`` is a function srcgrad generated."""
+    code = getattr(fun, "__code__", None)
+    return code is not None and code.co_filename.startswith(_FILE_PREFIX)
+
+
+def generic_version(fun):
+    """For a generated function that starts with the float guard
+    ``if type(x) is not float ...: return NAME(...)``, the generic function
+    ``NAME`` it falls back to (which is right for every input); otherwise
+    ``fun`` itself."""
+    if not is_generated(fun):
+        return fun
+    import inspect
+    import textwrap
+    try:
+        tree = gast.parse(textwrap.dedent(inspect.getsource(fun)))
+    except (OSError, TypeError, SyntaxError):
+        return fun
+    body = tree.body[0].body
+    if not body or not isinstance(body[0], gast.If):
+        return fun
+    first = body[0]
+    if len(first.body) != 1 or not isinstance(first.body[0], gast.Return) or first.orelse:
+        return fun
+    call = first.body[0].value
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)
+            and _is_type_guard(first.test)):
+        return fun
+    free = fun.__code__.co_freevars
+    if call.func.id not in free or not fun.__closure__:
+        return fun
+    target = fun.__closure__[free.index(call.func.id)].cell_contents
+    return generic_version(target) if is_generated(target) else fun
+
+
+def _is_type_guard(test):
+    """``type(x) is not float or type(y) is not float ...``"""
+    tests = test.values if isinstance(test, gast.BoolOp) and isinstance(test.op, gast.Or) \
+        else [test]
+    for t in tests:
+        if not (isinstance(t, gast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], gast.IsNot)
+                and isinstance(t.left, gast.Call) and isinstance(t.left.func, gast.Name)
+                and t.left.func.id == "type"):
+            return False
+    return True
+
+
+def prepare(parsed):
+    """Rewrite the tape operations and reversed loops of generated code
+    (``parsed.tree``, in place) into forms the pipeline differentiates.
+    Does nothing to a function srcgrad did not generate."""
+    if not is_generated(parsed.fun):
+        return parsed
+    if parsed.tree.name.endswith("_generic"):      # named after the function it stands for
+        parsed.tree.name = parsed.tree.name[:-len("_generic")]
+    tapes = _tape_names(parsed.tree)
+    parsed.srcgrad_tapes = tapes
+    if tapes:
+        from . import runtime_forward
+        from .rules import runtime_rules  # noqa: F401  (registers the tape rules)
+        parsed.closure = dict(parsed.closure)
+        push = _inject(parsed, "tape_push", runtime_forward.tape_push)
+        pop = _inject(parsed, "tape_pop", runtime_forward.tape_pop)
+    else:
+        push = pop = None
+    taken = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+    _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
+    return parsed
+
+
+def _flags(tree):
+    """Names every other assignment of which is a comparison or a boolean
+    operation (the recorded conditions of branches): pushed and popped as
+    they are, they keep no tangent on the tangent tape."""
+    boolean, other = set(), set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name):
+            v, name = node.value, node.targets[0].id
+            if isinstance(v, (gast.Compare, gast.BoolOp)) or \
+                    isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not):
+                boolean.add(name)
+            elif not (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
+                      and v.func.attr == "pop"):
+                other.add(name)
+    return boolean - other
+
+
+def closure_objects(parsed):
+    """The objects a generated function reads through its closure (``np``,
+    the runtime helpers, what emit injected): for ``srcgrad.source(...,
+    standalone=True)`` of code derived from it.  Empty for a user's function."""
+    if not is_generated(parsed.fun):
+        return {}
+    out = {}
+    for name, cell in parsed.closure.items():
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:
+            pass
+    return out
+
+
+def check_reverse(parsed):
+    """Refuse reverse mode over a generated gradient that keeps a tape (its
+    function has a loop): the adjoint of the tape's pushes and pops is not
+    implemented.  Forward mode over it (``hvp``) is."""
+    if getattr(parsed, "srcgrad_tapes", None):
+        from .errors import UnsupportedError
+        raise UnsupportedError(
+            f"reverse mode over the generated gradient {parsed.tree.name} is not supported: it "
+            f"keeps a tape (the function has a loop)", filename=parsed.filename,
+            lineno=parsed.firstlineno, construct="grad of a gradient with a tape",
+            hint="use forward over reverse: srcgrad.hvp(f), srcgrad.hessian(f), or "
+                 "srcgrad.jvp(srcgrad.grad(f))")
+
+
+def _inject(parsed, name, obj):
+    """Make ``obj`` visible to the parsed function as the free name
+    ``name`` (a closure cell, like the helpers emit injects)."""
+    import types
+    base, n = name, 0
+    taken = {x.id for x in gast.walk(parsed.tree) if isinstance(x, gast.Name)}
+    while name in taken or (name in parsed.closure and
+                            parsed.closure[name].cell_contents is not obj):
+        n += 1
+        name = f"{base}_{n}"
+    parsed.closure[name] = types.CellType(obj)
+    return name
+
+
+def _tape_names(tree):
+    """Names that are assigned an empty list and used only through
+    ``.append(v)`` and ``.pop()``: the tapes of generated gradients."""
+    empty, other = set(), set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name):
+            if isinstance(node.value, gast.List) and not node.value.elts:
+                empty.add(node.targets[0].id)
+    tapes = set(empty)
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and \
+                node.value.id in tapes and node.attr not in ("append", "pop"):
+            other.add(node.value.id)
+    return tapes - other
+
+
+class _Rewrite(gast.NodeTransformer):
+    """Pushes and pops of values onto the tapes become ``tape_push`` and
+    ``tape_pop`` calls; the recorded branch conditions (``flags``) move to
+    a stack of their own (``conds``), which needs no tangent: they are pushed
+    and popped in mirrored order, like everything on the tape."""
+
+    def __init__(self, tapes, push, pop, flags, taken=()):
+        self.tapes, self.push, self.pop, self.flags = tapes, push, pop, flags
+        self.conds = {}
+        taken = set(taken)
+        for tape in sorted(tapes):
+            name, n = "conds", 0
+            while name in taken:
+                n += 1
+                name = f"conds_{n}"
+            taken.add(name)
+            self.conds[tape] = name
+
+    def _method(self, obj, name, args):
+        return gast.Call(func=gast.Attribute(value=load(obj), attr=name, ctx=gast.Load()),
+                         args=args, keywords=[])
+
+    def _tape_call(self, node, method, nargs):
+        return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                and isinstance(node.func.value, gast.Name) and node.func.value.id in self.tapes
+                and node.func.attr == method and len(node.args) == nargs and not node.keywords)
+
+    def visit_Expr(self, node):
+        if self._tape_call(node.value, "append", 1):
+            tape = node.value.func.value.id
+            pushed = node.value.args[0]
+            if isinstance(pushed, gast.Name) and pushed.id in self.flags:
+                return gast.copy_location(gast.Expr(
+                    value=self._method(self.conds[tape], "append", [pushed])), node)
+            new = gast.Assign(targets=[store(tape)],
+                              value=gast.Call(func=load(self.push),
+                                              args=[load(tape), node.value.args[0]], keywords=[]),
+                              type_comment=None)
+            return gast.copy_location(new, node)
+        return self.generic_visit(node)
+
+    def visit_Assign(self, node):
+        t = node.targets[0]
+        if len(node.targets) == 1 and isinstance(t, gast.Name) and t.id in self.flags and \
+                self._tape_call(node.value, "pop", 0):
+            node.value = self._method(self.conds[node.value.func.value.id], "pop", [])
+            return node
+        if len(node.targets) == 1 and isinstance(t, gast.Name) and t.id in self.tapes and \
+                isinstance(node.value, gast.List) and not node.value.elts and self.flags:
+            conds = gast.Assign(targets=[store(self.conds[t.id])],
+                                value=gast.List(elts=[], ctx=gast.Load()), type_comment=None)
+            return [node, gast.copy_location(conds, node)]
+        return self.generic_visit(node)
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if self._tape_call(node, "pop", 0):
+            return gast.copy_location(gast.Call(func=load(self.pop), args=[load(node.func.value.id)],
+                                                keywords=[]), node)
+        return node
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        it = node.iter
+        if (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "reversed"
+                and len(it.args) == 1 and not it.keywords):
+            inner = it.args[0]
+            if isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name) and \
+                    inner.func.id == "range" and 1 <= len(inner.args) <= 2 and not inner.keywords:
+                lo, hi = (const(0), inner.args[0]) if len(inner.args) == 1 else inner.args
+                start = gast.BinOp(left=hi, op=gast.Sub(), right=const(1))
+                stop = const(-1) if isinstance(lo, gast.Constant) and lo.value == 0 else \
+                    gast.BinOp(left=lo, op=gast.Sub(), right=const(1))
+                node.iter = gast.copy_location(
+                    gast.Call(func=load("range"), args=[start, stop, const(-1)], keywords=[]), it)
+        return node

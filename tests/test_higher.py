@@ -1,0 +1,479 @@
+"""Jacobians (forward, reverse, auto), Hessian-vector products and Hessians
+(forward mode over the generated gradient), checked against finite
+differences; and the rules of srcgrad's runtime helpers, which make the
+generated gradient differentiable."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import srcgrad
+from srcgrad.rules.runtime_rules import RUNTIME_RULES
+from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy,
+                             fit, inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx,
+                             matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
+                             tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
+                             unreduce_extreme, unreduce_mean, written_adjoint)
+
+from .fd import fd_jacobian
+
+MODES = ("forward", "reverse", "auto")
+
+
+def rng_for(*key):
+    import zlib
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
+
+
+# --------------------------------------------------------------------------
+# functions
+
+def vec_to_vec(x):
+    return np.tanh(x) * np.sum(x ** 2) + x[::-1] * x[0]
+
+
+def matrix_in(a, b):
+    return np.sin(a) @ b + np.sum(a ** 2, axis=1, keepdims=True)
+
+
+def scalar_to_vec(s):
+    return np.array([np.sin(s), s ** 2, np.exp(s) * s])
+
+
+def two_args(x, y):
+    return x * np.sum(y ** 2) + np.cos(x) * y[0]
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def mlp_loss(w1, b1, w2, x, y):
+    h = np.tanh(x @ w1 + b1)
+    z = h @ w2
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def loop_branch(x, n):
+    s = 0.0
+    for i in range(n):
+        if s > 1.0:
+            s = s + np.sum(np.tanh(x * i)) * s
+        else:
+            s = s + np.sum(x ** 2) + 0.1
+    return s
+
+
+def while_loop(x):
+    s = x
+    while np.sum(s * s) < 50.0:
+        s = s * 1.5 + np.sin(s)
+    return np.sum(s ** 2)
+
+
+def writes(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * x[(i + 1) % 3]
+    a = np.sum(y ** 2)
+    y[0] = a
+    return np.sum(y * x)
+
+
+def swaps(x, n):
+    a = x
+    b = x * 2.0
+    for i in range(n):
+        a, b = np.sin(b) * a, a * b
+    return np.sum(a + b)
+
+
+def scalar_fun(x):
+    return np.sin(x) * x ** 3
+
+
+def two_scalars(x, y):
+    return x * x * y + np.exp(x * y)
+
+
+# --------------------------------------------------------------------------
+# jacobian
+
+JACOBIAN_CASES = [
+    ("vector to vector", vec_to_vec, lambda r: (r.uniform(-1, 1, 4),), 0),
+    ("matrix input", matrix_in, lambda r: (r.uniform(-1, 1, (2, 3)), r.uniform(-1, 1, (3, 2))), 0),
+    ("matrix input, second", matrix_in, lambda r: (r.uniform(-1, 1, (2, 3)), r.uniform(-1, 1, (3, 2))), 1),
+    ("scalar to vector", scalar_to_vec, lambda r: (0.7,), 0),
+    ("tuple wrt", two_args, lambda r: (r.uniform(-1, 1, 3), r.uniform(-1, 1, 2)), (0, 1)),
+    ("vector to scalar", rosenbrock, lambda r: (r.uniform(-1, 1, 5),), 0),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, fun, sample, wrt", JACOBIAN_CASES,
+                         ids=[c[0] for c in JACOBIAN_CASES])
+def test_jacobian(name, fun, sample, wrt, mode):
+    args = sample(rng_for(name))
+    J = srcgrad.jacobian(fun, wrt=wrt, mode=mode)(*args)
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    blocks = J if isinstance(wrt, tuple) else (J,)
+    assert len(blocks) == len(positions)
+    for i, block in zip(positions, blocks):
+        expected = fd_jacobian(fun, args, i)
+        assert np.shape(block) == np.shape(fun(*args)) + np.shape(args[i])
+        np.testing.assert_allclose(block, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_jacobian_scalar_of_scalar_is_a_float():
+    assert isinstance(srcgrad.jacobian(scalar_fun)(0.5), float)
+    for mode in MODES:
+        np.testing.assert_allclose(srcgrad.jacobian(scalar_fun, mode=mode)(0.5),
+                                   fd_jacobian(scalar_fun, (0.5,), 0), rtol=1e-7)
+
+
+def test_jacobian_auto_mode_picks_by_size(monkeypatch):
+    calls = []
+    jac = srcgrad.jacobian(scalar_to_vec)
+    jvp_fn, vjp_fn = srcgrad.jvp(scalar_to_vec), srcgrad.vjp(scalar_to_vec)
+    import srcgrad.higher as higher
+    real_fwd, real_rev = higher._forward_columns, higher._reverse_rows
+    monkeypatch.setattr(higher, "_forward_columns", lambda *a: calls.append("f") or real_fwd(*a))
+    monkeypatch.setattr(higher, "_reverse_rows", lambda *a: calls.append("r") or real_rev(*a))
+    jac(0.3)                                          # 1 input, 3 outputs: forward
+    srcgrad.jacobian(rosenbrock)(np.ones(4))          # 4 inputs, 1 output: reverse
+    assert calls == ["f", "r"]
+    assert jvp_fn is srcgrad.jvp(scalar_to_vec) and vjp_fn is srcgrad.vjp(scalar_to_vec)
+
+
+def test_jacobian_errors_and_cache():
+    with pytest.raises(srcgrad.SrcgradError, match="mode"):
+        srcgrad.jacobian(vec_to_vec, mode="sideways")
+    assert srcgrad.jacobian(vec_to_vec) is srcgrad.jacobian(vec_to_vec)
+    assert srcgrad.jacobian(vec_to_vec, mode="forward") is not srcgrad.jacobian(vec_to_vec)
+    text = srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="forward"))
+    assert "def jvp_vec_to_vec(x, d_x):" in text and "jacobian" in text.splitlines()[0]
+    assert "def vjp_vec_to_vec(" in srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="reverse"))
+
+
+# --------------------------------------------------------------------------
+# hessian and hvp, against finite differences of the gradient
+
+def mlp_args(r):
+    w1, b1, w2 = r.normal(size=(3, 4)), r.normal(size=4), r.normal(size=(4, 2))
+    x, y = r.normal(size=(5, 3)), np.eye(2)[r.integers(0, 2, 5)]
+    return w1, b1, w2, x, y
+
+
+HESSIAN_CASES = [
+    ("rosenbrock", rosenbrock, lambda r: (r.uniform(-1.5, 1.5, 6),), 0),
+    ("mlp loss, w1", mlp_loss, mlp_args, 0),
+    ("mlp loss, w2", mlp_loss, mlp_args, 2),
+    ("mlp loss, tuple", mlp_loss, mlp_args, (0, 1, 2)),
+    ("loop with a branch", loop_branch, lambda r: (r.uniform(0.2, 0.6, 3), 5), 0),
+    ("while loop", while_loop, lambda r: (r.uniform(0.5, 1.0, 3),), 0),
+    ("writes into an array", writes, lambda r: (r.uniform(-1, 1, 3),), 0),
+    ("tuple assignment in a loop", swaps, lambda r: (r.uniform(-1, 1, 3), 3), 0),
+    ("scalar", scalar_fun, lambda r: (0.7,), 0),
+    ("two scalars", two_scalars, lambda r: (0.3, -0.6), (0, 1)),
+]
+
+
+def fd_hessian_blocks(fun, args, positions):
+    """``H[i][j]``: finite differences of the gradient with respect to ``x_i``
+    along ``x_j`` (the reverse-mode gradient, itself tested elsewhere)."""
+    blocks = []
+    for i in positions:
+        g = srcgrad.grad(fun, wrt=i)
+        blocks.append([fd_jacobian(g, args, j) for j in positions])
+    return blocks
+
+
+@pytest.mark.parametrize("name, fun, sample, wrt", HESSIAN_CASES,
+                         ids=[c[0] for c in HESSIAN_CASES])
+def test_hessian(name, fun, sample, wrt):
+    args = sample(rng_for(name))
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    H = srcgrad.hessian(fun, wrt=wrt)(*args)
+    expected = fd_hessian_blocks(fun, args, positions)
+    if not isinstance(wrt, tuple):
+        H = ((H,),)
+    for i in range(len(positions)):
+        for j in range(len(positions)):
+            xi, xj = args[positions[i]], args[positions[j]]
+            assert np.shape(H[i][j]) == np.shape(xi) + np.shape(xj)
+            np.testing.assert_allclose(H[i][j], expected[i][j], rtol=1e-5, atol=1e-6)
+    if len(positions) == 1:         # a Hessian is symmetric
+        n = int(np.prod(np.shape(args[positions[0]]), dtype=int))
+        flat = np.reshape(H[0][0], (n, n))
+        np.testing.assert_allclose(flat, flat.T, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name, fun, sample, wrt", HESSIAN_CASES,
+                         ids=[c[0] for c in HESSIAN_CASES])
+def test_hvp_is_hessian_times_v(name, fun, sample, wrt):
+    r = rng_for(name, "v")
+    args = sample(r)
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    vs = [r.uniform(-1, 1, np.shape(args[i])) if np.ndim(args[i]) else float(r.uniform(-1, 1))
+          for i in positions]
+    hv = srcgrad.hvp(fun, wrt=wrt)(*args, *vs)
+    H = srcgrad.hessian(fun, wrt=wrt)(*args)
+    if not isinstance(wrt, tuple):
+        hv, H = (hv,), ((H,),)
+    for i, xi in enumerate(positions):
+        expected = sum(np.tensordot(H[i][j], vs[j], axes=np.ndim(vs[j]))
+                       for j in range(len(positions)))
+        assert np.shape(hv[i]) == np.shape(args[xi])
+        np.testing.assert_allclose(hv[i], expected, rtol=1e-9, atol=1e-10)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 2 ** 32 - 1), case=st.sampled_from(["rosenbrock", "mlp", "loop"]))
+def test_hvp_symmetric(seed, case):
+    """``u . H v == v . H u`` for random points and directions."""
+    r = np.random.default_rng(seed)
+    if case == "rosenbrock":
+        fun, args, wrt = rosenbrock, (r.uniform(-2, 2, 5),), 0
+    elif case == "mlp":
+        fun, args, wrt = mlp_loss, mlp_args(r), 0
+    else:
+        fun, args, wrt = loop_branch, (r.uniform(-0.7, 0.7, 3), int(r.integers(0, 6))), 0
+    x = args[wrt]
+    u, v = r.normal(size=np.shape(x)), r.normal(size=np.shape(x))
+    h = srcgrad.hvp(fun, wrt=wrt)
+    hv, hu = h(*args, v), h(*args, u)
+    scale = 1.0 + np.abs(u).sum() * np.abs(hv).sum()
+    assert abs(np.vdot(u, hv) - np.vdot(v, hu)) <= 1e-9 * scale
+
+
+def test_hvp_source_cache_and_names():
+    h = srcgrad.hvp(rosenbrock)
+    assert h is srcgrad.hvp(rosenbrock)
+    text = srcgrad.source(h)
+    assert text.startswith("def hvp_rosenbrock(x, t_x):")
+    assert "t_d_x" in text and "unbroadcast(t_" in text
+    module = srcgrad.source(h, standalone=True)
+    assert "tests" not in module and "def unreduce(" in module
+    ns = {}
+    exec(compile(module, "<standalone hvp>", "exec"), ns)
+    x, v = np.linspace(-1, 1, 5), np.linspace(0.5, 1.5, 5)
+    np.testing.assert_allclose(ns["hvp_rosenbrock"](x, v), h(x, v), rtol=1e-12)
+    assert "one call of the hvp below" in srcgrad.source(srcgrad.hessian(rosenbrock))
+
+
+def test_hvp_of_a_loop_keeps_a_tangent_tape():
+    text = srcgrad.source(srcgrad.hvp(loop_branch))
+    assert "t_tape = []" in text and "t_tape.append(" in text and "= t_tape.pop()" in text
+    # the recorded branch conditions have no tangent
+    assert "conds.append(cond)" in text and "t_cond" not in text and "t_conds" not in text
+
+
+def test_grad_of_grad_of_a_scalar_function():
+    dd = srcgrad.grad(srcgrad.grad(scalar_fun))
+    x = 0.7
+    exact = -np.sin(x) * x ** 3 + 6 * np.cos(x) * x ** 2 + 6 * np.sin(x) * x
+    assert dd(x) == pytest.approx(exact, rel=1e-12)
+    assert srcgrad.source(dd).startswith("def d_d_scalar_fun(x):")
+    # a second derivative in both modes
+    value, t = srcgrad.jvp(srcgrad.grad(scalar_fun))(x, 1.0)
+    assert t == pytest.approx(exact, rel=1e-12)
+
+
+def test_reverse_over_a_taped_gradient_is_refused():
+    with pytest.raises(srcgrad.UnsupportedError, match="tape") as e:
+        srcgrad.grad(srcgrad.grad(loop_branch))
+    assert "forward over reverse" in str(e.value)
+
+
+# --------------------------------------------------------------------------
+# the rules of the runtime helpers: their tangents (forward) and adjoints
+# (reverse) against finite differences, through srcgrad.jacobian
+
+X23 = np.random.default_rng(1).uniform(-1, 1, (2, 3))
+Y34 = np.random.default_rng(2).uniform(-1, 1, (3, 4))
+P33 = np.linalg.inv(np.eye(3) + 0.3 * np.random.default_rng(3).uniform(-1, 1, (3, 3)))
+IDX = np.array([0, 2, 2])
+
+
+def r_unbroadcast(a):
+    return unbroadcast(a, np.ones(3))
+
+
+def r_fit(a):
+    return fit(a, np.ones((1, 3)))
+
+
+def r_unreduce(a):
+    return unreduce(a, X23, 1, False)
+
+
+def r_unreduce_mean(a):
+    return unreduce_mean(a, X23, 1, False)
+
+
+def r_unreduce_extreme(a):
+    return unreduce_extreme(a, X23, np.max(X23, axis=1), 1, False)
+
+
+def r_add_at(d, v):
+    return add_at(d * 1.0, np.ones(5), IDX, v)
+
+
+def r_written_adjoint(a):
+    return written_adjoint(a, IDX)
+
+
+def r_matmul_dx(a, y):
+    return matmul_dx(a, X23, y)
+
+
+def r_matmul_dx_vector(a, y):
+    return matmul_dx(a, np.ones(3), y)
+
+
+def r_matmul_dy(a, x):
+    return matmul_dy(a, x, Y34)
+
+
+def r_dot_dx(a, y):
+    return dot_dx(a, X23, y)
+
+
+def r_dot_dy(a, x):
+    return dot_dy(a, x, Y34)
+
+
+def r_inner_dx(a, y):
+    return inner_dx(a, X23, y)
+
+
+def r_inner_dy(a, x):
+    return inner_dy(a, x, Y34.T)
+
+
+def r_tensordot_dx(a, y):
+    return tensordot_dx(a, X23, y, 1)
+
+
+def r_tensordot_dy(a, x):
+    return tensordot_dy(a, x, Y34, 1)
+
+
+def r_kron_dx(a, y):
+    return kron_dx(a, np.ones(2), y)
+
+
+def r_kron_dy(a, x):
+    return kron_dy(a, x, np.ones(3))
+
+
+def r_inv_da(a, p):
+    return inv_da(a, p)
+
+
+def r_reshape_dx(a):
+    return reshape_dx(a, X23, "C")
+
+
+def r_transpose_dx(a):
+    return transpose_dx(a, (2, 0, 1))
+
+
+def r_cumsum_dx(a):
+    return cumsum_dx(a, X23, 1)
+
+
+def r_cumsum_dx_flat(a):
+    return cumsum_dx(a, X23, None)
+
+
+def r_diag_dx(a):
+    return diag_dx(a, np.ones(3), 1)
+
+
+def r_diagonal_dx(a):
+    return diagonal_dx(a, np.ones((3, 4)), 1, 0, 1)
+
+
+def r_trace_dx(a):
+    return trace_dx(a, np.ones((3, 3)), 0, 0, 1)
+
+
+def r_take_dx(a):
+    return take_dx(a, np.ones(5), IDX, None)
+
+
+def r_tile_dx(a):
+    return tile_dx(a, np.ones(2), 3)
+
+
+def r_repeat_dx(a):
+    return repeat_dx(a, np.ones(3), 2, None)
+
+
+def r_pad_dx(a):
+    return pad_dx(a, np.ones(3), (1, 2), "constant")
+
+
+def r_astype_dx(a):
+    return astype_dx(a, X23, float)
+
+
+def u(*shape):
+    return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
+
+
+RUNTIME_CASES = [
+    (unbroadcast, r_unbroadcast, [u(2, 3)]),
+    (fit, r_fit, [u(2, 3)]),
+    (unreduce, r_unreduce, [u(2)]),
+    (unreduce_mean, r_unreduce_mean, [u(2)]),
+    (unreduce_extreme, r_unreduce_extreme, [u(2)]),
+    (add_at, r_add_at, [u(5), u(3)]),
+    (written_adjoint, r_written_adjoint, [u(5)]),
+    (matmul_dx, r_matmul_dx, [u(2, 4), u(3, 4)]),
+    (matmul_dx, r_matmul_dx_vector, [u(4), u(3, 4)]),
+    (matmul_dy, r_matmul_dy, [u(2, 4), u(2, 3)]),
+    (dot_dx, r_dot_dx, [u(2, 4), u(3, 4)]),
+    (dot_dy, r_dot_dy, [u(2, 4), u(2, 3)]),
+    (inner_dx, r_inner_dx, [u(2, 4), u(4, 3)]),
+    (inner_dy, r_inner_dy, [u(2, 4), u(2, 3)]),
+    (tensordot_dx, r_tensordot_dx, [u(2, 4), u(3, 4)]),
+    (tensordot_dy, r_tensordot_dy, [u(2, 4), u(2, 3)]),
+    (kron_dx, r_kron_dx, [u(6), u(3)]),
+    (kron_dy, r_kron_dy, [u(6), u(2)]),
+    (inv_da, r_inv_da, [u(3, 3), lambda r: P33 + 0.1 * r.uniform(-1, 1, (3, 3))]),
+    (reshape_dx, r_reshape_dx, [u(6)]),
+    (transpose_dx, r_transpose_dx, [u(3, 4, 2)]),
+    (cumsum_dx, r_cumsum_dx, [u(2, 3)]),
+    (cumsum_dx, r_cumsum_dx_flat, [u(6)]),
+    (diag_dx, r_diag_dx, [u(4, 4)]),
+    (diagonal_dx, r_diagonal_dx, [u(3)]),
+    (trace_dx, r_trace_dx, [u()]),
+    (take_dx, r_take_dx, [u(3)]),
+    (tile_dx, r_tile_dx, [u(6)]),
+    (repeat_dx, r_repeat_dx, [u(6)]),
+    (pad_dx, r_pad_dx, [u(6)]),
+    (astype_dx, r_astype_dx, [u(2, 3)]),
+]
+
+
+def test_every_runtime_rule_is_tested():
+    tested = {c[0] for c in RUNTIME_CASES}
+    from srcgrad.runtime_forward import tape_pop, tape_push
+    assert set(RUNTIME_RULES) - tested == {tape_push, tape_pop}   # tested through hvp of loops
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("helper, case, samplers", RUNTIME_CASES,
+                         ids=[c[1].__name__ for c in RUNTIME_CASES])
+def test_runtime_rule(helper, case, samplers, mode):
+    r = rng_for(case.__name__)
+    args = tuple(s(r) for s in samplers)
+    wrt = tuple(range(len(args)))
+    J = srcgrad.jacobian(case, wrt=wrt, mode=mode)(*args)
+    for i in wrt:
+        np.testing.assert_allclose(J[i], fd_jacobian(case, args, i), rtol=1e-6, atol=1e-8)
