@@ -117,9 +117,21 @@ class ContainerDesugar:
 
     # -- names certainly bound to dicts (for ``for k in d``) -----------------------
     def dict_names(self):
+        """Names visibly bound to dicts in the function being normalised and,
+        for inlined code, in the function it is inlined into: assigned a
+        dict, read with a string key or a dict method, or iterated as
+        ``for k in d`` with ``d[k]`` read in the loop."""
         if self._dicts is None:
             names = set()
-            for n in gast.walk(self.norm.parsed.tree):
+            trees = [self.norm.tree] + ([self.norm.parsed.tree]
+                                        if self.norm.parsed.tree is not self.norm.tree else [])
+            for n in (n for tree in trees for n in gast.walk(tree)):
+                if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
+                        isinstance(n.target, gast.Name) and any(
+                            isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
+                            and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
+                            and m.slice.id == n.target.id for b in n.body for m in gast.walk(b)):
+                    names.add(n.iter.id)
                 if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
                         isinstance(n.targets[0], gast.Name):
                     v = n.value
@@ -144,6 +156,10 @@ class ContainerDesugar:
                                    "compute it in the loop body and test a name")
         if isinstance(s, gast.For) and isinstance(s.iter, gast.Name) and \
                 s.iter.id in self.dict_names() and not getattr(s, "srcgrad_keys", False):
+            for n in (n for b in s.body for n in gast.walk(b)):
+                if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                        n.value.id == s.iter.id:
+                    n.srcgrad_dict = True      # evidence for the analysis: d is a dict
             s.iter = gast.Call(func=load("list"), args=[s.iter], keywords=[])
             s.srcgrad_keys = True
         special = self.methods(s)
@@ -236,8 +252,39 @@ class ContainerDesugar:
             ifs=[], is_async=0)])
         return self.build(comp, pre, where)
 
+    def list_names(self):
+        """Names visibly bound to lists: assigned a list literal, a list
+        comprehension or ``list(...)``, or changed with ``append``."""
+        if getattr(self, "_lists", None) is None:
+            names = set()
+            trees = [self.norm.tree] + ([self.norm.parsed.tree]
+                                        if self.norm.parsed.tree is not self.norm.tree else [])
+            for n in (n for tree in trees for n in gast.walk(tree)):
+                if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
+                        isinstance(n.targets[0], gast.Name):
+                    v = n.value
+                    if isinstance(v, (gast.List, gast.ListComp)) or isinstance(v, gast.Call) \
+                            and isinstance(v.func, gast.Name) and v.func.id == "list":
+                        names.add(n.targets[0].id)
+                elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                        n.func.attr in ("append", "extend") and isinstance(n.func.value, gast.Name):
+                    names.add(n.func.value.id)
+            self._lists = names
+        return self._lists
+
     # -- list methods ----------------------------------------------------------------------
     def methods(self, s):
+        if isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add) and \
+                isinstance(s.target, gast.Name) and isinstance(s.value, gast.List) and \
+                s.target.id in self.list_names():
+            # ys += [a, b] on a list extends it in place: appends (O(1) each,
+            # where ys = ys + [...] would copy the list every time)
+            ys = s.target.id
+            out = []
+            for e in s.value.elts:
+                out.extend(self.norm.desugar(gast.copy_location(
+                    gast.Expr(value=_method_call(load(ys), "append", [e])), s)))
+            return out
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
                 isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "extend" \
                 and isinstance(s.value.func.value, gast.Name) and len(s.value.args) == 1 \

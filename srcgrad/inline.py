@@ -82,6 +82,48 @@ class PythonFunction:
         return self.fun.__name__
 
 
+class SelfMethod:
+    """``self.method`` where ``self`` is a run-time value whose class is known
+    from the method being differentiated: ``target`` is the class's method."""
+
+    def __init__(self, target, self_name, cls, attr):
+        self.target, self.self_name, self.cls, self.attr = target, self_name, cls, attr
+
+    @property
+    def key(self):
+        return self.target.key
+
+    @property
+    def name(self):
+        return self.target.name
+
+
+def defining_class(fun):
+    """The class whose body defines ``fun`` as a plain method, or ``None``."""
+    if not inspect.isfunction(fun):
+        return None
+    parts = fun.__qualname__.split(".")
+    if len(parts) < 2 or "<locals>" in parts:
+        return None
+    obj = fun.__globals__.get(parts[0])
+    for part in parts[1:-1]:
+        obj = getattr(obj, part, None)
+    if not inspect.isclass(obj) or inspect.getattr_static(obj, parts[-1], None) is not fun:
+        return None
+    return obj
+
+
+def check_method(obj, cls, name):
+    """Generated code calls ``cls.name`` for ``obj.name``: make sure ``obj``
+    does not override it (a subclass's method was not what was inlined)."""
+    if getattr(type(obj), name, None) is not getattr(cls, name):
+        from .errors import SrcgradError
+        raise SrcgradError(
+            f"the gradient was generated for {cls.__qualname__}.{name}, but this "
+            f"{type(obj).__qualname__} overrides {name}: differentiate the subclass's "
+            f"method (srcgrad.grad({type(obj).__qualname__}.<method>))")
+
+
 class Partial:
     """``functools.partial(f, *args, **kwargs)`` made in the differentiated
     code: ``args`` and ``kwargs`` are names holding the values given."""
@@ -126,6 +168,11 @@ class Inliner:
         self.locals = _scope_locals(fn)
         self.used = set()        # local functions referred to by a call
         self.statics = set()     # parameters bound to objects known now
+        self.classes = {}        # 'self' of a method (a run-time value) -> its class
+        cls = defining_class(parsed.fun)
+        args = fn.args.posonlyargs + fn.args.args
+        if cls is not None and args and not inspect.ismethod(parsed.fun):
+            self.classes[args[0].id] = cls
 
     # -- what a name or call means ----------------------------------------------
     def resolve_global(self, name):
@@ -170,6 +217,15 @@ class Inliner:
     def callee(self, func):
         """The function a call's ``func`` expression calls, if it is to be
         inlined, else ``None``."""
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+                func.value.id in self.classes and func.value.id in self.locals:
+            # self.method(...) in a method: the method of the class that
+            # defines it (checked when the code runs: a subclass may override)
+            cls = self.classes[func.value.id]
+            method = inspect.getattr_static(cls, func.attr, None)
+            if inspect.isfunction(method) and self.as_function(method) is not None:
+                return SelfMethod(PythonFunction(method), func.value.id, cls, func.attr)
+            return None
         target = self.static(func)
         return self.as_function(target)
 
@@ -289,6 +345,14 @@ class Inliner:
         if fun.key in self.stack:
             return None
         args, kwargs = self.call_arguments(call, where)
+        guard = []
+        if isinstance(fun, SelfMethod):
+            check = gast.Call(func=load(self.extra(check_method, "check_method")),
+                              args=[load(fun.self_name), load(self.extra(fun.cls, fun.cls.__name__)),
+                                    const(fun.attr)], keywords=[])
+            guard = [gast.copy_location(gast.Expr(value=check), where)]
+            args = [load(fun.self_name)] + args
+            fun = fun.target
         if isinstance(fun, PythonFunction):
             args = [_Value(v) for v in fun.args] + args
             kwargs = {**{k: _Value(v) for k, v in fun.kwargs.items()}, **kwargs}
@@ -314,7 +378,12 @@ class Inliner:
         mapping = {n: self.namer.fresh(n) for n in sorted(local)}
         for n in mapping.values():
             self.locals.add(n)
-        binding = self.bind(tree, fun, args, kwargs, defaults, mapping, call, where)
+        binding = guard + self.bind(tree, fun, args, kwargs, defaults, mapping, call, where)
+        cls = defining_class(fun.fun) if isinstance(fun, PythonFunction) else None
+        first = (tree.args.posonlyargs + tree.args.args)[:1]
+        if cls is not None and first and isinstance(mapping.get(first[0].id), str) and \
+                mapping[first[0].id] in self.locals:
+            self.classes[mapping[first[0].id]] = cls
         rename = _Rename(mapping, free)
         tree.body = [rename.visit(s) for s in tree.body]
         from .normalise import Normaliser

@@ -82,7 +82,7 @@ class Normaliser:
 
     # -- entry -------------------------------------------------------------
     def run(self):
-        fn = self.parsed.tree
+        fn = self.tree = self.parsed.tree
         self._check_arguments(fn)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
@@ -102,6 +102,7 @@ class Normaliser:
         """Normalise the body of function ``fn`` being inlined (its names
         already renamed): returns the statements and the name of the result
         (derived from the function's ``name``)."""
+        self.tree = fn
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
         body, mode = self.structure(body, None)

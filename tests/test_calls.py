@@ -257,3 +257,38 @@ def test_gradient_of_a_closure_made_by_a_factory():
     f = p.make_scaled_loss(1.7)
     df = srcgrad.grad(f, wrt=(0, 1))
     _check(f, (_W, _W[::-1].copy()), df(_W, _W[::-1].copy()), (0, 1))
+
+
+def calls_method_through_its_class(model, x):
+    return h.Model.predict(model, x) * x + h.Model.loss(model, x, 0.3)
+
+
+def test_method_called_through_its_class_on_an_argument():
+    model = h.Model(0.8, -0.3)
+    df = srcgrad.grad(calls_method_through_its_class, wrt=(0, 1))
+    d_model, d_x = df(model, 0.6)
+    assert type(d_model) is h.Model
+    for name in ("w", "b"):
+        def along(v, name=name):
+            m = h.Model(0.8, -0.3)
+            setattr(m, name, v)
+            return calls_method_through_its_class(m, 0.6)
+        assert getattr(d_model, name) == pytest.approx(
+            numerical_grad(along, (getattr(model, name),), 0), rel=1e-6)
+    assert d_x == pytest.approx(numerical_grad(
+        lambda x: calls_method_through_its_class(model, x), (0.6,), 0), rel=1e-6)
+
+
+class Sub(h.Model):
+    def predict(self, x):
+        return 2.0 * x
+
+
+def test_self_method_is_the_defining_class_s_and_checked_when_run():
+    model = h.Model(0.8, -0.3)
+    df = srcgrad.grad(h.Model.loss, wrt=(0, 1))
+    d_model, d_x = df(model, 0.6, 0.2)
+    assert d_x == pytest.approx(numerical_grad(lambda x: model.loss(x, 0.2), (0.6,), 0), rel=1e-6)
+    assert "check_method(self, Model, 'predict')" in srcgrad.source(df)
+    with pytest.raises(srcgrad.errors.SrcgradError, match="overrides predict"):
+        df(Sub(0.8, -0.3), 0.6, 0.2)

@@ -303,3 +303,33 @@ def test_unsupported_constructs_are_refused(fun, args, text):
         srcgrad.grad(fun, wrt=len(args) - 1)(*args)
     message = str(info.value)
     assert text in message and "container_programs.py" in message
+
+
+def iterates_dict_argument(d, x):
+    s = 0.0
+    for k in d:
+        s = s + d[k] * x
+    return s
+
+
+def extends_with_plus_equals(x, n):
+    ys = []
+    h = x
+    for i in range(n):
+        h = np.cos(h)
+        ys += [h, h * h]
+    return sum(ys)
+
+
+def test_iterating_a_dict_argument_reading_its_items():
+    d = {"a": 1.0, "b": 2.0}
+    g_d, g_x = srcgrad.grad(iterates_dict_argument, wrt=(0, 1))(d, 0.5)
+    assert g_d == {"a": 0.5, "b": 0.5} and g_x == pytest.approx(3.0)
+
+
+def test_plus_equals_on_a_list_appends_in_place():
+    text = srcgrad.source(srcgrad.grad(extends_with_plus_equals))
+    assert "ys.append(h)" in text and "ys + " not in text
+    got = srcgrad.grad(extends_with_plus_equals)(0.4, 7)
+    want = (extends_with_plus_equals(0.4 + 1e-6, 7) - extends_with_plus_equals(0.4 - 1e-6, 7)) / 2e-6
+    assert got == pytest.approx(want, rel=1e-6)

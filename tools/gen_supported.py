@@ -104,7 +104,8 @@ flows through it; two names for one list changed in place (`zs = ys; ys.append(v
 list read out of another container or argument; `ys.pop()` inside an expression that also
 reads `ys`; comprehensions in `while` conditions or inside `x if c else y` / `and` / `or`;
 set comprehensions; `namedtuple._replace`; building a dataclass or object in the function;
-`for k in d` over a dict parameter nothing else shows to be a dict (iterate `d.keys()`).
+`for k in d` over a dict parameter that nothing else shows to be a dict (no `d[k]` in
+the loop, no string key anywhere: iterate `d.keys()`).
 """
 
 
