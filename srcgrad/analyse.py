@@ -227,6 +227,9 @@ class Analysis:
                 return self.call_op(fun, [f.value] + list(v.args), kwargs, s, display)
             return Op("unknown", args=_positional(v), display=display)
         fun = self.resolve(f)
+        if isinstance(getattr(fun, "__self__", None), (dict, list)) and \
+                getattr(fun, "__name__", None) == "copy" and not v.args:
+            return Op("inactive")        # a copy of a global container: a constant
         if fun is _MISSING:
             return Op("unknown", args=_positional(v), display=display)
         if isinstance(fun, type) and issubclass(fun, tuple) and hasattr(fun, "_fields") and \

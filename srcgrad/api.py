@@ -4,6 +4,7 @@ parse → normalise → SSA → analyse → reverse transform → optimise → e
 each stage in its own module; the result is cached per function and options.
 """
 
+import builtins
 import copy
 import dataclasses
 import functools
@@ -81,6 +82,7 @@ def front_end(fun, wrt_names, *, scalar_result=True):
     # srcgrad's own generated code (higher derivatives): see srcgrad/generated.py
     parsed = parse(generated.generic_version(fun))
     parsed.tree = copy.deepcopy(parsed.tree)
+    _portable_defaults(parsed)
     generated.prepare(parsed)
     namer = Namer(names_in(parsed.tree) | set(parsed.closure))
     fn = Normaliser(parsed, namer).run()
@@ -96,6 +98,21 @@ def front_end(fun, wrt_names, *, scalar_result=True):
         injector.objects[name] = obj
         injector.by_id.setdefault(id(obj), name)
     return Front(parsed, fn, an, namer, injector, user_of)
+
+
+def _portable_defaults(parsed):
+    """Default values in the generated ``def`` line are shown as written when
+    they only name globals (``act=np.tanh``); one that reads a variable of an
+    enclosing function (``lambda a, key=key: ...``) is shown as ``...``.  The
+    generated function gets the real values from the user's function."""
+    a = parsed.tree.args
+    known = set(parsed.globals) | set(dir(builtins))
+    for i, d in enumerate(a.defaults):
+        if {n.id for n in gast.walk(d) if isinstance(n, gast.Name)} - known:
+            a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
+    for i, d in enumerate(a.kw_defaults):
+        if d is not None and {n.id for n in gast.walk(d) if isinstance(n, gast.Name)} - known:
+            a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None):

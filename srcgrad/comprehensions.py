@@ -37,6 +37,10 @@ def _is_view_call(node):
         node.func.attr in _VIEWS and not node.args and not node.keywords
 
 
+def _is_dict_unpack(node):
+    return isinstance(node, gast.Dict) and any(k is None for k in node.keys)
+
+
 def _is_pop(node):
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
         node.func.attr == "pop" and isinstance(node.func.value, gast.Name)
@@ -84,6 +88,24 @@ class _Hoist(gast.NodeTransformer):
 
     def visit_ListComp(self, node):
         return self.cd.build(node, self.pre, self.where)
+
+    def visit_Dict(self, node):
+        self.generic_visit(node)
+        if not _is_dict_unpack(node):
+            return node
+        # {**d, k: v}: a copy of d, then the items in order
+        if node.keys[0] is not None or any(k is None for k in node.keys[1:]):
+            raise self.cd.unsupported(self.where, "'**' unpacking other than first in a dict "
+                                      "literal", "start from a copy: e = d.copy(); e[k] = v")
+        tmp = self.cd.namer.fresh("merged")
+        self.pre.append(gast.copy_location(assign(tmp, _method_call(node.values[0], "copy", [])),
+                                           self.where))
+        for k, v in zip(node.keys[1:], node.values[1:]):
+            target = gast.Subscript(value=load(tmp), slice=k, ctx=gast.Store())
+            target.srcgrad_dict = True         # evidence for the analysis: a dict
+            self.pre.append(gast.copy_location(gast.Assign(targets=[target], value=v,
+                                                           type_comment=None), self.where))
+        return load(tmp)
 
     visit_GeneratorExp = visit_ListComp
     visit_DictComp = visit_ListComp
@@ -171,7 +193,8 @@ class ContainerDesugar:
         names = fields.get(type(s), ())
         top = s.value if isinstance(s, (gast.Assign, gast.Expr)) else None
         if not any(getattr(s, f, None) is not None and any(
-                isinstance(n, _COMPS) or _is_view_call(n) or _is_pop(n) and n is not top
+                isinstance(n, _COMPS) or _is_view_call(n) or _is_dict_unpack(n) or
+                _is_pop(n) and n is not top
                 for n in gast.walk(getattr(s, f))) for f in names):
             return None
         direct = None
