@@ -243,6 +243,19 @@ class Analysis:
                 if all(f in values or f in defaults for f in fields):
                     return Op("pack", args={str(i): values.get(f, const(defaults.get(f)))
                                             for i, f in enumerate(fields)}, display=display)
+        if _plain_dataclass(fun) and lookup(fun) is None:
+            # a dataclass made here, whose fields are its __init__ arguments:
+            # like a dict literal of its fields (adjoint and tangent by name)
+            import dataclasses
+            fields = [f for f in dataclasses.fields(fun) if f.init]
+            try:
+                bound = inspect.signature(fun).bind(*v.args, **kwargs).arguments
+            except TypeError as e:
+                raise self.parsed.error(s, f"the call of {display} does not match its fields: "
+                                           f"{e}", hint="pass each field once") from None
+            given = [f.name for f in fields if f.name in bound]
+            return Op("pack_dict", args={str(i): bound[n] for i, n in enumerate(given)},
+                      extra=[const(n) for n in given], display=display)
         return self.call_op(fun, list(v.args), kwargs, s, display)
 
     def call_op(self, fun, args, kwargs, s, display):
@@ -504,6 +517,14 @@ class Analysis:
 
     def _no_rule(self, s, op):
         fun = op.fun
+        if inspect.isclass(fun):
+            return self.parsed.error(
+                s, f"making a {fun.__qualname__} object from differentiated values is not "
+                   f"supported: srcgrad knows how the fields of named tuples and of dataclasses "
+                   f"without __post_init__ relate to their arguments, not those of other classes",
+                construct="object construction",
+                hint="pass the values in a dict, a tuple or a plain dataclass, or register a "
+                     f"rule: srcgrad.defvjp({op.display}, ...)")
         if fun is not None and callable(fun):
             name = getattr(fun, "__qualname__", None) or op.display
             if hasattr(fun, "__code__"):
@@ -683,6 +704,51 @@ class Analysis:
         if a in self.scalar and b in self.scalar:
             return True
         return self._find(a) == self._find(b)
+
+
+def _stored(target):
+    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)]
+
+
+def _index_shape_key(index, ints):
+    """A key such that two reads ``x[i]``, ``x[j]`` of one array with equal
+    keys certainly have the same shape, or None.  ``a:b`` with ``a >= 0``
+    and ``b <= 0`` (or omitted) selects ``max(0, n - (a - b))`` of ``n``
+    items, so ``x[1:]`` and ``x[:-1]`` agree; any integer (a constant or a
+    ``range`` loop variable, ``ints``) removes its axis."""
+    def const_int(node):
+        return isinstance(node, gast.Constant) and type(node.value) is int
+
+    if isinstance(index, gast.Tuple):
+        keys = tuple(_index_shape_key(e, ints) for e in index.elts)
+        return None if any(k is None for k in keys) else ("tuple",) + keys
+    if const_int(index) or isinstance(index, gast.Name) and index.id in ints:
+        return "int"
+    if isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis):
+        return repr(index.value)
+    if isinstance(index, gast.Slice):
+        parts = (index.lower, index.upper, index.step)
+        if not all(p is None or const_int(p) or isinstance(p, gast.UnaryOp) and
+                   isinstance(p.op, gast.USub) and const_int(p.operand) for p in parts):
+            return None
+        lo, up, st = (None if p is None else p.value if const_int(p) else -p.operand.value
+                      for p in parts)
+        if st is None and (lo is None or lo >= 0) and (up is None or up <= 0):
+            return ("shift", (lo or 0) - (up or 0))
+        return ("slice", lo, up, st)
+    return None
+
+
+def _plain_dataclass(cls):
+    """A dataclass whose instances hold exactly their ``__init__`` arguments
+    (no ``__post_init__``, no field computed outside ``__init__``)."""
+    import dataclasses
+    return isinstance(cls, type) and dataclasses.is_dataclass(cls) and \
+        not hasattr(cls, "__post_init__") and \
+        all(f.init for f in dataclasses.fields(cls)) and \
+        "__init__" not in {k for c in cls.__mro__[:-1] if not dataclasses.is_dataclass(c)
+                           for k in vars(c)}
 
 
 def _is_generated(display):

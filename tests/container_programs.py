@@ -277,3 +277,40 @@ def comprehension_in_while(x):
 def replace_namedtuple(p, x):
     q = p._replace(w=x)
     return q.w * q.b
+
+
+@dataclasses.dataclass
+class State:
+    pos: float
+    vel: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Coefficients:
+    k: float
+    c: float = 0.1
+
+
+def _step(s, p, dt):
+    a = -p.k * s.pos - p.c * s.vel
+    return State(s.pos + dt * s.vel, s.vel + dt * a)
+
+
+def dataclasses_made_in_the_function(k, x0):
+    p = Coefficients(k=k)
+    s = State(x0, 0.0)
+    for i in range(20):
+        s = _step(s, p, 0.05)
+    return 0.5 * s.vel ** 2 + 0.5 * p.k * s.pos ** 2
+
+
+@dataclasses.dataclass
+class Normalised:
+    v: float
+
+    def __post_init__(self):
+        self.v = self.v / 2.0
+
+
+def dataclass_with_post_init(x):
+    return Normalised(x).v * x

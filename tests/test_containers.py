@@ -333,3 +333,18 @@ def test_plus_equals_on_a_list_appends_in_place():
     got = srcgrad.grad(extends_with_plus_equals)(0.4, 7)
     want = (extends_with_plus_equals(0.4 + 1e-6, 7) - extends_with_plus_equals(0.4 - 1e-6, 7)) / 2e-6
     assert got == pytest.approx(want, rel=1e-6)
+
+
+def test_dataclasses_made_in_the_function():
+    fun = cp.dataclasses_made_in_the_function
+    got = srcgrad.grad(fun, wrt=(0, 1))(1.3, 0.7)
+    for i in range(2):
+        assert got[i] == pytest.approx(srcgrad.check.numerical_grad(fun, (1.3, 0.7), i), rel=1e-6)
+    _, tangent = srcgrad.jvp(fun, wrt=(0, 1))(1.3, 0.7, 1.0, -2.0)
+    assert tangent == pytest.approx(got[0] - 2.0 * got[1], rel=1e-9)
+
+
+def test_dataclass_with_post_init_is_refused_clearly():
+    with pytest.raises(srcgrad.errors.UnsupportedError) as info:
+        srcgrad.grad(cp.dataclass_with_post_init)(0.5)
+    assert "Normalised" in str(info.value) and info.value.lineno is not None

@@ -78,6 +78,8 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | tuples, unpacking | `w, b = params["layer1"]` |
 | attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x` |
 | a named tuple made in the function | `p = Pair(x, 2.0)` |
+| a dataclass made in the function (no `__post_init__`) | `s = State(s.pos + dt * s.vel, s.vel + dt * a)` |
+| `{**d, k: v}` | `loss({**params, "w": w}, x)` |
 
 **Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
 returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
@@ -103,7 +105,8 @@ flows through it; two names for one list changed in place (`zs = ys; ys.append(v
 `zs` is used); changing a list after putting it into another container, or changing a
 list read out of another container or argument; `ys.pop()` inside an expression that also
 reads `ys`; comprehensions in `while` conditions or inside `x if c else y` / `and` / `or`;
-set comprehensions; `namedtuple._replace`; building a dataclass or object in the function;
+set comprehensions; `namedtuple._replace`; making an object of a class other than a named
+tuple or a dataclass without `__post_init__` in the function;
 `for k in d` over a dict parameter that nothing else shows to be a dict (no `d[k]` in
 the loop, no string key anywhere: iterate `d.keys()`).
 """
