@@ -2,15 +2,14 @@
 inside loops and branches, checked against finite differences in reverse
 mode and against forward mode.  Deterministic: one seed per program."""
 
-import importlib.util
 import random
-import sys
 
 import numpy as np
 import pytest
 
 import srcgrad
 from srcgrad.check import numerical_grad
+from tests.test_random_programs import load_module
 
 N = 4
 ELEMENTWISE = ["np.sin({})", "np.tanh({})", "({} * 0.5)", "np.cos({})", "({} * {} * 0.2)"]
@@ -88,14 +87,8 @@ COUNT = 150
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    src = ["import numpy as np", ""] + [ArrayGen(s).program(f"q{s}") for s in range(COUNT)]
-    path = tmp_path_factory.mktemp("random_arrays") / "random_array_programs.py"
-    path.write_text("\n".join(src))
-    spec = importlib.util.spec_from_file_location("random_array_programs", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["random_array_programs"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(tmp_path_factory, "random_array_programs",
+                       (ArrayGen(s).program(f"q{s}") for s in range(COUNT)))
 
 
 @pytest.mark.parametrize("seed", range(COUNT))

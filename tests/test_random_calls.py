@@ -4,15 +4,13 @@ nested functions closing over the caller's variables.  Inlining splices the
 callee's normalised body (its returns, breaks and loops) into the caller;
 every gradient is checked against finite differences."""
 
-import importlib.util
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 
 import srcgrad
-from tests.test_random_programs import Gen, finite_points, smooth_reference
+from tests.test_random_programs import Gen, check_point, finite_points, load_module
 
 COUNT = 100
 
@@ -39,14 +37,7 @@ def r{seed}(x, y):
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    src = ["import math", "import numpy as np", ""] + [_callers(s) for s in range(COUNT)]
-    path = tmp_path_factory.mktemp("random_calls") / "random_calls.py"
-    path.write_text("\n".join(src))
-    spec = importlib.util.spec_from_file_location("random_calls", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["random_calls"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(tmp_path_factory, "random_calls", (_callers(s) for s in range(COUNT)))
 
 
 @pytest.mark.parametrize("seed", range(COUNT))
@@ -56,11 +47,4 @@ def test_random_program_called_as_a_helper(programs, seed):
         f = getattr(programs, name)
         df = srcgrad.grad(f, wrt=(0, 1))
         for args, value in finite_points(f, rng, 2):
-            got = df(*args)
-            for i in range(2):
-                ref = smooth_reference(f, args, i)
-                if ref is None:
-                    continue
-                assert np.isclose(got[i], ref, rtol=1e-4, atol=1e-5), (
-                    f"{name} at {args}: d/d{'xy'[i]} srcgrad {got[i]} vs FD {ref}\n"
-                    + srcgrad.source(df))
+            check_point(f, df, args)

@@ -4,16 +4,14 @@ loops and branches, a pop now and then, comprehensions over the list at the
 return): gradients with respect to the dict against finite differences, and
 forward mode against reverse mode."""
 
-import importlib.util
 import random
 import re
-import sys
 
 import numpy as np
 import pytest
 
 import srcgrad
-from tests.test_random_programs import Gen, smooth_reference
+from tests.test_random_programs import Gen, load_module, smooth_reference
 
 COUNT = 80
 _ASSIGN = re.compile(r"^(\s+)([a-z]\w*) = (?!0$)(.+)$")
@@ -44,14 +42,8 @@ def containerised(seed):
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    src = ["import math", "import numpy as np", ""] + [containerised(s) for s in range(COUNT)]
-    path = tmp_path_factory.mktemp("random_containers") / "random_containers.py"
-    path.write_text("\n".join(src))
-    spec = importlib.util.spec_from_file_location("random_containers", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["random_containers"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(tmp_path_factory, "random_containers",
+                       (containerised(s) for s in range(COUNT)))
 
 
 @pytest.mark.parametrize("seed", range(COUNT))

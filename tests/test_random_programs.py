@@ -89,17 +89,22 @@ class Gen:
         return "\n".join(self.lines) + "\n"
 
 
-def make_module(tmp_path_factory, count):
-    src = ["import math", "import numpy as np", ""]
-    for seed in range(count):
-        src.append(Gen(seed).program(f"p{seed}"))
-    path = tmp_path_factory.mktemp("random") / "random_programs.py"
+def load_module(tmp_path_factory, name, sources):
+    """Write generated ``sources`` (each a function's text) to a file and
+    import it as module ``name`` (srcgrad reads source from files)."""
+    src = ["import math", "import numpy as np", ""] + list(sources)
+    path = tmp_path_factory.mktemp(name) / f"{name}.py"
     path.write_text("\n".join(src))
-    spec = importlib.util.spec_from_file_location("random_programs", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["random_programs"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def make_module(tmp_path_factory, count):
+    return load_module(tmp_path_factory, "random_programs",
+                       (Gen(seed).program(f"p{seed}") for seed in range(count)))
 
 
 COUNT = 300
@@ -132,20 +137,27 @@ def finite_points(f, rng, count):
             yield args, value
 
 
+def check_point(f, df, args):
+    """``df(*args)`` (a gradient for both of ``f``'s arguments) agrees with
+    finite differences wherever ``f`` is smooth around ``args``."""
+    got = df(*args)
+    for i in range(2):
+        ref = smooth_reference(f, args, i)
+        if ref is None:
+            continue
+        assert np.isclose(got[i], ref, rtol=1e-4, atol=1e-5), (
+            f"{f.__name__} at {args}: d/d{'xy'[i]} srcgrad {got[i]} vs FD {ref}\n"
+            + srcgrad.source(df))
+    return got
+
+
 @pytest.mark.parametrize("seed", range(COUNT))
 def test_random_program(programs, seed):
     f = getattr(programs, f"p{seed}")
     df = srcgrad.grad(f, wrt=(0, 1))
     rng = np.random.default_rng(seed)
     for args, value in finite_points(f, rng, 3):
-        got = df(*args)
-        for i in range(2):
-            ref = smooth_reference(f, args, i)
-            if ref is None:
-                continue
-            assert np.isclose(got[i], ref, rtol=1e-4, atol=1e-5), (
-                f"program p{seed} at {args}: d/d{'xy'[i]} srcgrad {got[i]} vs FD {ref}\n"
-                + srcgrad.source(df))
+        got = check_point(f, df, args)
         # the generic (array-capable) version agrees with the float fast path
         generic = df(np.float64(args[0]), np.float64(args[1]))
         assert np.allclose(generic, got, rtol=1e-10, atol=1e-12)
