@@ -23,6 +23,7 @@ import numpy as np
 
 from .dataflow import walk_stmts
 from .inline import primitive_library, recursive_rule
+from .parse import MISSING
 from . import runtime
 from .names import const
 from .rules import lookup
@@ -51,7 +52,7 @@ INACTIVE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "
 #: attributes of arrays that are functions of the array
 ARRAY_ATTRIBUTES = {"T": np.transpose, "real": np.real}
 
-_MISSING = object()
+_MISSING = MISSING
 
 #: NumPy functions whose result may share memory with their first argument
 VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze,
@@ -140,18 +141,7 @@ class Analysis:
     def resolve_name(self, name):
         if name in self.locals:
             return _MISSING
-        if name in self.parsed.extras:       # named by inlined code (inline.py)
-            return self.parsed.extras[name]
-        cell = self.parsed.closure.get(name)
-        if cell is not None:
-            try:
-                return cell.cell_contents
-            except ValueError:
-                return _MISSING
-        g = self.parsed.globals
-        if name in g:
-            return g[name]
-        return getattr(builtins, name, _MISSING)
+        return self.parsed.resolve_global(name)
 
     def resolve(self, node):
         """The object an expression (a name or attribute chain) refers to at

@@ -38,6 +38,7 @@ import types
 import gast
 
 from .names import assign, const, load, names_in, store
+from .parse import MISSING
 
 #: top-level packages whose functions are primitives, never inlined
 _LIBRARIES = {"numpy", "scipy", "srcgrad", "math", "cmath", "builtins", "functools",
@@ -82,12 +83,8 @@ class PythonFunction:
         return self.fun.__name__
 
 
-class SelfMethod:
-    """``self.method`` where ``self`` is a run-time value whose class is known
-    from the method being differentiated: ``target`` is the class's method."""
-
-    def __init__(self, target, self_name, cls, attr):
-        self.target, self.self_name, self.cls, self.attr = target, self_name, cls, attr
+class _Bound:
+    """A function (``target``) with some arguments given already."""
 
     @property
     def key(self):
@@ -96,6 +93,14 @@ class SelfMethod:
     @property
     def name(self):
         return self.target.name
+
+
+class SelfMethod(_Bound):
+    """``self.method`` where ``self`` is a run-time value whose class is known
+    from the method being differentiated: ``target`` is the class's method."""
+
+    def __init__(self, target, self_name, cls, attr):
+        self.target, self.self_name, self.cls, self.attr = target, self_name, cls, attr
 
 
 def defining_class(fun):
@@ -124,20 +129,12 @@ def check_method(obj, cls, name):
             f"method (srcgrad.grad({type(obj).__qualname__}.<method>))")
 
 
-class Partial:
+class Partial(_Bound):
     """``functools.partial(f, *args, **kwargs)`` made in the differentiated
     code: ``args`` and ``kwargs`` are names holding the values given."""
 
     def __init__(self, target, args, kwargs):
         self.target, self.args, self.kwargs = target, args, kwargs
-
-    @property
-    def key(self):
-        return self.target.key
-
-    @property
-    def name(self):
-        return self.target.name
 
 
 def primitive_library(fun):
@@ -177,31 +174,18 @@ class Inliner:
     # -- what a name or call means ----------------------------------------------
     def resolve_global(self, name):
         """What a name that is not local means in the top-level function."""
-        from .analyse import _MISSING
-        if name in self.parsed.extras:
-            return self.parsed.extras[name]
-        cell = self.parsed.closure.get(name)
-        if cell is not None:
-            try:
-                return cell.cell_contents
-            except ValueError:
-                return _MISSING
-        if name in self.parsed.globals:
-            return self.parsed.globals[name]
-        import builtins
-        return getattr(builtins, name, _MISSING)
+        return self.parsed.resolve_global(name)
 
     def static(self, node):
         """The object ``node`` (a name or attribute chain) refers to when the
         gradient is generated, or ``None`` when it is a run-time value."""
-        from .analyse import _MISSING
         if isinstance(node, gast.Name):
             if node.id in self.functions:
                 return self.functions[node.id]
             if node.id in self.locals:
                 return None
             value = self.resolve_global(node.id)
-            return None if value is _MISSING else value
+            return None if value is MISSING else value
         if isinstance(node, gast.Attribute):
             base = self.static(node.value)
             if base is None or isinstance(base, (LocalFunction, PythonFunction, Partial)):
@@ -418,7 +402,6 @@ class Inliner:
         the caller: unchanged when it means the same object there, else a
         reference through the callee's module (so later rebinding of a module
         global is seen, as in Python) or a fresh name for the object."""
-        from .analyse import _MISSING
         local = _scope_locals(tree)
         free = {}
         module = sys.modules.get(source.fun.__module__)

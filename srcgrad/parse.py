@@ -5,6 +5,7 @@ function's globals, its closure cells, its defaults, and the original file
 and line numbers (every node keeps the line number it has in the user's file).
 """
 
+import builtins
 import functools
 import inspect
 import linecache
@@ -29,6 +30,10 @@ class SourceFile(NamedTuple):
     function: str             # the function's qualified name
 
 
+#: what a name that refers to nothing resolves to
+MISSING = object()
+
+
 @dataclass
 class Parsed:
     fun: object               # the user's function
@@ -51,6 +56,22 @@ class Parsed:
     @property
     def name(self):
         return self.tree.name
+
+    def resolve_global(self, name):
+        """What ``name``, not a local variable, means in the function: a name
+        inlined code uses (``extras``), a closure variable, a module global or
+        a builtin -- as Python resolves it; ``MISSING`` if nothing."""
+        if name in self.extras:
+            return self.extras[name]
+        cell = self.closure.get(name)
+        if cell is not None:
+            try:
+                return cell.cell_contents
+            except ValueError:         # a closure variable not assigned yet
+                return MISSING
+        if name in self.globals:
+            return self.globals[name]
+        return getattr(builtins, name, MISSING)
 
     def locate(self, lineno):
         """``(source file, line in it)`` of an encoded line number."""
