@@ -2,8 +2,11 @@
 
 * hvp / grad on Rosenbrock (n=1000): the Hessian-vector product (forward mode
   over the generated gradient) against the gradient itself;
-* a 100 -> 100 Jacobian in forward mode (100 jvp calls) and reverse mode (100
-  vjp calls).
+* 100 -> 100 Jacobians in forward mode, batched (one pass of the batched jvp,
+  the 100 directions on a last axis) and looped (``batch=None``: 100 jvp
+  calls), and reverse mode (100 vjp calls);
+* the Hessian of Rosenbrock (n=100 and n=1000), batched (forward over reverse,
+  256 directions per pass) and looped (one hvp call per direction).
 
 Each figure is the median over many repeats of a timed block of calls, one
 thread, after warm-up.  ``--repeat N`` sets the number of repeats.
@@ -32,6 +35,10 @@ W = np.random.default_rng(0).normal(size=(100, 100)) / 10.0
 
 def layer(x):
     return np.tanh(W @ x) + 0.5 * x * np.sum(x ** 2)
+
+
+def tanh_layer(x):
+    return np.tanh(W @ x) * x
 
 
 def median_time(fn, repeats, number):
@@ -70,22 +77,34 @@ def main(argv=None):
     print(f"  hvp    {t_h * 1e6:8.1f} us   hvp/grad = {t_h / t_g:.2f}   hvp/f = {t_h / t_f:.2f}")
 
     y = rng.uniform(-1.0, 1.0, 100)
-    jf = srcgrad.jacobian(layer, mode="forward")
-    jr = srcgrad.jacobian(layer, mode="reverse")
-    np.testing.assert_allclose(jf(y), jr(y), rtol=1e-10, atol=1e-12)
-    t_l = median_time(lambda: layer(y), r, 200)
-    t_jf = median_time(lambda: jf(y), r, 5)
-    t_jr = median_time(lambda: jr(y), r, 5)
-    print(f"Jacobian of a 100 -> 100 function (median of {r} x 5 calls)")
-    print(f"  f                  {t_l * 1e6:8.1f} us")
-    print(f"  jacobian forward   {t_jf * 1e3:8.2f} ms   ({t_jf / t_l:.0f} x f)")
-    print(f"  jacobian reverse   {t_jr * 1e3:8.2f} ms   ({t_jr / t_l:.0f} x f)")
+    for fun in (tanh_layer, layer):
+        jb = srcgrad.jacobian(fun, mode="forward")
+        jl = srcgrad.jacobian(fun, mode="forward", batch=None)
+        jr = srcgrad.jacobian(fun, mode="reverse")
+        np.testing.assert_allclose(jb(y), jr(y), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(jl(y), jr(y), rtol=1e-10, atol=1e-12)
+        t_l = median_time(lambda: fun(y), r, 200)
+        t_jb = median_time(lambda: jb(y), r, 20)
+        t_jl = median_time(lambda: jl(y), r, 5)
+        t_jr = median_time(lambda: jr(y), r, 5)
+        print(f"Jacobian of {fun.__name__}, 100 -> 100 (median of {r} blocks)")
+        print(f"  f                          {t_l * 1e6:8.1f} us")
+        print(f"  jacobian forward, batched  {t_jb * 1e3:8.3f} ms   ({t_jb / t_l:.0f} x f)")
+        print(f"  jacobian forward, looped   {t_jl * 1e3:8.3f} ms   ({t_jl / t_l:.0f} x f)")
+        print(f"  jacobian reverse (looped)  {t_jr * 1e3:8.3f} ms   ({t_jr / t_l:.0f} x f)")
 
-    xs = rng.uniform(-1.0, 1.0, 100)
-    hess = srcgrad.hessian(rosenbrock)
-    t_hs = median_time(lambda: hess(xs), max(5, r // 5), 3)
-    print(f"Hessian of Rosenbrock n=100 (100 hvp calls): {t_hs * 1e3:.2f} ms")
-
+    for n, reps in ((100, max(5, r // 3)), (1000, 5)):
+        xs = rng.uniform(-1.0, 1.0, n)
+        hb = srcgrad.hessian(rosenbrock)
+        hl = srcgrad.hessian(rosenbrock, batch=None)
+        np.testing.assert_allclose(hb(xs), hl(xs), rtol=1e-12, atol=1e-12)
+        t_hb = median_time(lambda: hb(xs), reps, 3)
+        t_hl = median_time(lambda: hl(xs), reps, 1 if n > 100 else 3)
+        print(f"Hessian of Rosenbrock n={n}")
+        step = srcgrad.higher._pass_size(srcgrad.higher.BATCH, n)
+        print(f"  batched (forward over reverse, {step:3d} directions per pass) {t_hb * 1e3:8.2f} ms")
+        print(f"  looped ({n} hvp calls)                                  {t_hl * 1e3:8.2f} ms"
+              f"   ({t_hl / t_hb:.1f} x batched)")
 
 if __name__ == "__main__":
     main()

@@ -539,7 +539,48 @@ class Analysis:
         import copy
         other = copy.copy(self)
         other._shapes(list(iter_assigns(self.fn.body)), set(params))
+        other.floats = other._floats(set(params))
         return other
+
+    def _floats(self, params):
+        """Names that certainly hold floats (or float arrays: never ints) when
+        ``params`` are floats: constants, arithmetic with a float operand,
+        divisions, differentiable elementwise functions of floats (a least
+        fixpoint over every definition)."""
+        defs = {}
+        for s in iter_assigns(self.fn.body):
+            if isinstance(s.targets[0], gast.Name):
+                defs.setdefault(s.targets[0].id, []).append(s)
+        floats = set(params)
+
+        def is_float(node):
+            return isinstance(node, gast.Constant) and isinstance(node.value, float) or \
+                isinstance(node, gast.Name) and node.id in floats
+
+        def makes_float(s):
+            v, op = s.value, s.srcgrad_op
+            if isinstance(v, (gast.Constant, gast.Name)):
+                return is_float(v)
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Div):
+                return True
+            if isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Sub, gast.Mult)):
+                return is_float(v.left) or is_float(v.right)
+            if isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
+                return is_float(v.operand)
+            if op.kind == "call" and op.rule is not None and op.rule.differentiable and \
+                    op.rule.kind in ("elementwise", "scalar") and isinstance(v, gast.Call):
+                return any(is_float(a) for a in op.args.values()) and all(
+                    is_float(a) or isinstance(a, _Default) for a in op.args.values())
+            return False
+
+        changed = True
+        while changed:
+            changed = False
+            for name, ss in defs.items():
+                if name not in floats and all(makes_float(s) for s in ss):
+                    floats.add(name)
+                    changed = True
+        return floats
 
     def scalar_candidates(self):
         """Parameters that flow into active operations and are used only as
@@ -642,6 +683,25 @@ class Analysis:
                         not all(makes_scalar(s) for s in ss):
                     scalar.discard(name)
                     changed = True
+        # Reads of one array value with indices that select the same shape
+        # (``x[1:]`` and ``x[:-1]``, ``x[i]`` and ``x[0]``) have one shape.
+        in_loops = {n for loop in _loops(self.fn.body) for st in walk_stmts(loop.body)
+                    if isinstance(st, gast.Assign) for t in st.targets
+                    for n in _stored(t)}
+        first_of = {}
+        for name, ss in defs.items():
+            op = ss[0].srcgrad_op
+            if len(ss) != 1 or op.kind != "subscript" or not isinstance(op.args["x"], gast.Name):
+                continue
+            base = op.args["x"].id
+            if len(defs.get(base, ())) > 1 or base in in_loops or base in self.kind:
+                continue
+            key = _index_shape_key(op.args["index"], loop_targets)
+            if key is None:
+                continue
+            rep = first_of.setdefault((base, key), name)
+            if rep != name:     # (not a shape parent: ``rep`` may not have run)
+                union(rep, name)
         for name, ss in defs.items():
             if len(ss) != 1:
                 continue

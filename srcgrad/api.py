@@ -15,13 +15,14 @@ import gast
 
 from . import emit as emit_stage
 from . import generated
+from . import runtime
 from .analyse import analyse
 from .errors import SrcgradError, UnsupportedError
 from .names import Injector, Namer, names_in
 from .normalise import Normaliser
 from . import analyse as analyse_module
-from .optimise import (eliminate_dead_code, hoist_invariants, propagate_constants,
-                       propagate_copies)
+from .optimise import (batch_outer_products, eliminate_dead_code, forward_temporaries,
+                       hoist_invariants, propagate_constants, propagate_copies)
 from .parse import parse
 from .reverse import Comment, Reverse
 from .ssa import to_ssa
@@ -181,8 +182,13 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
         adjoints_of_temps = {rev.adj_names[t] for t in temps if t in rev.adj_names}
         propagate_copies(out, adjoints_of_temps)
         propagate_constants(out, set(rev.adj_names.values()) - adjoints_of_temps,
-                            set(rev.adj_names.values()))
+                            set(rev.adj_names.values()), getattr(analysis, "floats", ()))
+        propagate_copies(out, adjoints_of_temps)      # copies the constants left
         eliminate_dead_code(out)
+        forward_temporaries(out, temps | adjoints_of_temps, front.injector.objects)
+        batch_outer_products(out, front.injector.objects, rev.namer.fresh,
+                             lambda: front.injector.name_for(runtime.matmul_dx_sum,
+                                                             "matmul_dx_sum"))
         return out
 
     signature = dataclasses.replace(parsed, fun=_Positional(parsed.fun)) if cotangent else None

@@ -24,6 +24,10 @@ np.cos(x)``).
 
 The shape facts used are the *forward* ones only (``Analysis.forward_scalar``
 and the same-shape classes): the result of a ``jvp`` need not be a scalar.
+
+:class:`BatchedForward` (``srcgrad.jacobian``, ``srcgrad.hessian``) is the same
+transform for a batch of directions: every tangent has a last axis of them
+(see its docstring and docs/modes.md, "Batched directions").
 """
 
 import copy
@@ -131,7 +135,7 @@ class Forward:
             if x not in self.an.active:
                 return [s]
             value = load(self.d(v.id)) if self.active(v) else const(0.0)
-            target = gast.Subscript(value=load(self.d(x)), slice=copy.deepcopy(op.args["index"]),
+            target = gast.Subscript(value=load(self.d(x)), slice=self.tangent_index(op.args["index"]),
                                     ctx=gast.Store())
             return [self.comment(s), s, gast.Assign(targets=[target], value=value,
                                                     type_comment=None)]
@@ -177,7 +181,7 @@ class Forward:
             if y != tape:
                 out.append(assign(y, load(tape)))
             if active:
-                dv = load(self.d(value.id)) if self.active(value) else const(0.0)
+                dv = load(self.d(value.id)) if self.active(value) else self.tape_zero(value)
                 out.append(gast.Expr(value=method(self.d(tape), "append", [dv])))
                 if y != tape:
                     out.append(assign(self.d(y), load(self.d(tape))))
@@ -201,8 +205,7 @@ class Forward:
             args = [] if isinstance(index, gast.Constant) and index.value is None else [index]
         else:
             dv = load(self.d(v.id)) if self.active(v) else const(0.0) \
-                if isinstance(v, gast.Constant) else gast.Call(
-                    func=self.rt("zeros_like"), args=[copy.deepcopy(v)], keywords=[])
+                if isinstance(v, gast.Constant) and not self.batched else self.zero_of(v)
             args = [dv] if op.kind == "append" else [copy.deepcopy(op.args["index"]), dv]
         call = gast.Call(func=gast.Attribute(value=load(self.d(x)), attr=op.kind, ctx=gast.Load()),
                          args=args, keywords=[])
@@ -274,20 +277,17 @@ class Forward:
             x = op.args["x"]
             if not self.active(x):
                 return None
-            return gast.Subscript(value=load(self.d(x.id)), slice=copy.deepcopy(op.args["index"]),
+            return gast.Subscript(value=load(self.d(x.id)), slice=self.tangent_index(op.args["index"]),
                                   ctx=gast.Load())
         if op.kind == "attr":             # p.w: that field of p's tangent
             x = op.args["x"]
             if not self.active(x):
                 return None
-            from . import runtime
-            helper = load(self.inj.name_for(runtime.attr_tangent, "attr_tangent"))
-            return gast.Call(func=helper, args=[load(self.d(x.id)), const(op.extra)], keywords=[])
+            return self.attr_tangent(x, op, ans)
         if op.kind == "pack" and isinstance(s.value, gast.Call):   # Pair(a, b): a Pair
             if not any(self.active(e) for e in op.args.values()):
                 return None
-            elts = [load(self.d(e.id)) if self.active(e) else
-                    gast.Call(func=self.rt("zeros_like"), args=[e], keywords=[])
+            elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
             return gast.Call(func=copy.deepcopy(s.value.func), args=elts, keywords=[])
         if op.kind in ("pack", "pack_dict") and (op.kind == "pack_dict" or isinstance(
@@ -296,8 +296,7 @@ class Forward:
             if not any(self.active(e) for e in op.args.values()):
                 return None
             from . import runtime
-            elts = [load(self.d(e.id)) if self.active(e) else
-                    gast.Call(func=self.rt("zeros_like"), args=[e], keywords=[])
+            elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
             if op.kind == "pack_dict":
                 kind = load(self.inj.name_for(runtime.AdjointDict, "AdjointDict"))
@@ -309,8 +308,7 @@ class Forward:
         if op.kind == "pack":             # (a, b): the tuple of their tangents
             if not any(self.active(e) for e in op.args.values()):
                 return None
-            elts = [load(self.d(e.id)) if self.active(e) else
-                    gast.Call(func=self.rt("zeros_like"), args=[e], keywords=[])
+            elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
             from . import runtime_forward
             several = load(self.inj.name_for(runtime_forward.Several, "Several"))
@@ -330,7 +328,7 @@ class Forward:
                        f"respect to its argument {pname!r}", construct=op.display,
                     hint=f"declare one: srcgrad.defjvp({op.display}, "
                          f"{pname}=\"<tangent of the result, in t = the tangent of {pname}>\")")
-            contribs.append(self.instantiate(tmpl, op, load(self.d(arg.id)), load(ans)))
+            contribs.append(self.contribution(tmpl, op, pname, arg, ans))
             shaped = shaped or self.result_shaped(arg, op, y, tmpl)
         if not contribs:
             return None
@@ -341,11 +339,38 @@ class Forward:
             else:
                 expr = gast.BinOp(left=expr, op=gast.Add(), right=c)
         if op.rule.kind == "elementwise" and not shaped:
-            expr = gast.Call(func=self.rt("broadcast_like"), args=[expr, load(ans)], keywords=[])
+            expr = self.broadcast_like(expr, ans)
         return expr
 
     def instantiate(self, tmpl, op, t, ans):
         return fold(tmpl.instantiate(op.rule, op.args, {"t": t, "ans": ans}, self.inj.name_for))
+
+    # -- the hooks batched mode (BatchedForward) changes ------------------------
+    batched = False
+
+    def contribution(self, tmpl, op, pname, arg, ans):
+        """The tangent contribution of the active argument ``arg`` (parameter
+        ``pname``, tangent template ``tmpl``) to the result ``ans``."""
+        return self.instantiate(tmpl, op, load(self.d(arg.id)), load(ans))
+
+    def broadcast_like(self, expr, ans):
+        return gast.Call(func=self.rt("broadcast_like"), args=[expr, load(ans)], keywords=[])
+
+    def tangent_index(self, index):
+        """The index of a tangent, from the primal's ``index``."""
+        return copy.deepcopy(index)
+
+    def zero_of(self, node):
+        """The zero tangent of the value ``node``."""
+        return gast.Call(func=self.rt("zeros_like"), args=[copy.deepcopy(node)], keywords=[])
+
+    def tape_zero(self, value):
+        return const(0.0)
+
+    def attr_tangent(self, x, op, ans):
+        from . import runtime
+        helper = load(self.inj.name_for(runtime.attr_tangent, "attr_tangent"))
+        return gast.Call(func=helper, args=[load(self.d(x.id)), const(op.extra)], keywords=[])
 
     # -- driver ---------------------------------------------------------------
     def run(self):
@@ -376,3 +401,180 @@ class Forward:
         return fn
 
 
+
+
+# -- batched forward mode ---------------------------------------------------------------
+
+#: functions an elementwise tangent template may call and stay elementwise
+#: when its primal operands get a trailing axis (besides ufuncs and math)
+_ELEMENTWISE_CALLS = ("where", "abs", "float", "round", "max", "min", "bool", "int")
+
+
+def _elementwise_template(tmpl):
+    """Whether the tangent template ``tmpl`` is built of elementwise
+    operations only (arithmetic, comparisons, ufuncs, ``np.where``, ``math``),
+    so that it is right for batched tangents once its primal operands are
+    given a trailing axis."""
+    import math
+    import numpy as np
+
+    def resolve(node):
+        if isinstance(node, gast.Name):
+            return tmpl.globals.get(node.id, _MISSING)
+        if isinstance(node, gast.Attribute):
+            base = resolve(node.value)
+            return _MISSING if base is _MISSING else getattr(base, node.attr, _MISSING)
+        return _MISSING
+
+    ok_nodes = (gast.Expression, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp, gast.IfExp,
+                gast.Name, gast.Constant, gast.Load, gast.operator, gast.unaryop, gast.cmpop,
+                gast.boolop, gast.Call, gast.Attribute)
+    for node in gast.walk(tmpl.expr):
+        if not isinstance(node, ok_nodes):
+            return False
+        if isinstance(node, gast.Call):
+            if node.keywords:
+                return False
+            fun = resolve(node.func)
+            if not (isinstance(fun, np.ufunc) or fun is np.where
+                    or getattr(fun, "__module__", None) == math.__name__
+                    or getattr(fun, "__name__", None) in _ELEMENTWISE_CALLS
+                    and getattr(fun, "__module__", None) == "builtins"):
+                return False
+        elif isinstance(node, gast.Attribute):
+            obj = resolve(node)
+            if obj is _MISSING:
+                return False
+    return True
+
+
+_MISSING = object()
+
+
+class BatchedForward(Forward):
+    """Forward mode for a batch of ``K`` directions in one pass: every
+    tangent has its primal's shape plus a last axis of size ``K``
+    (``n_dir``, read from the first tangent argument).
+
+    * Elementwise and scalar rules use their ordinary tangent template with
+      each primal operand given a trailing axis (``bx(x)``: ``x[..., None]``
+      for an array; scalars broadcast as they are).
+    * Rules with a batched template (``rules/tangent_rules.py``: reductions,
+      products, reshapes, ...) use it.
+    * Every other rule falls back to ``per_direction(lambda t_k: <ordinary
+      tangent in t_k>, d_x, n_dir)``: one direction at a time, stacked.
+    * Indexing reads and writes the tangent with the primal's index (it
+      addresses the leading axes), with an explicit trailing ``:`` after
+      ``...``; zeros are ``bzeros(x, n_dir)``.
+    """
+
+    batched = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.K = self.namer.fresh("n_dir")
+        self.tk = self.namer.fresh("t_k")
+        # the shape facts take comparisons (values without derivative) for
+        # scalars; an operand that may be an array is always given its axis
+        from .dataflow import walk_stmts
+        guessed = {s.targets[0].id for s in walk_stmts(self.fn.body)
+                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                   and getattr(getattr(s, "srcgrad_op", None), "kind", None) == "inactive"}
+        self.certainly_scalar = set(self.scalar) - guessed
+
+    def k(self):
+        return load(self.K)
+
+    def is_scalar(self, node):
+        if isinstance(node, gast.Name):
+            return node.id in self.certainly_scalar
+        return super().is_scalar(node)
+
+    def expand(self, node):
+        if isinstance(node, gast.Name) and node.id not in self.certainly_scalar:
+            return gast.Call(func=self.rt("bx"), args=[node], keywords=[])
+        return node
+
+    def batched_template(self, op, pname):
+        from .rules.tangent_rules import batched_template
+        return batched_template(op.rule, pname)
+
+    def contribution(self, tmpl, op, pname, arg, ans):
+        t = load(self.d(arg.id))
+        b = self.batched_template(op, pname)
+        name_for = self.inj.name_for
+        if b is not None:
+            return fold(b.instantiate(op.rule, op.args, {"t": t, "ans": load(ans), "K": self.k()},
+                                      name_for))
+        if op.rule.kind in ("elementwise", "scalar") and _elementwise_template(tmpl):
+            args = {p: a if isinstance(a, (tuple, dict)) else self.expand(a)
+                    for p, a in op.args.items()}
+            return fold(tmpl.instantiate(op.rule, args, {"t": t, "ans": self.expand(load(ans))},
+                                         name_for))
+        body = fold(tmpl.instantiate(op.rule, op.args, {"t": load(self.tk), "ans": load(ans)},
+                                     name_for))
+        params = gast.arguments(args=[gast.Name(id=self.tk, ctx=gast.Param(), annotation=None,
+                                                type_comment=None)],
+                                posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                                kwarg=None, defaults=[])
+        return gast.Call(func=self.rt("per_direction"),
+                         args=[gast.Lambda(args=params, body=body), t, self.k()], keywords=[])
+
+    def uses_ans(self, op):
+        if op.kind != "call":
+            return False
+        for pname in op.rule.adjoints:
+            if self.active(op.args.get(pname)):
+                tmpl = self.batched_template(op, pname) or tangent_template(op.rule, pname)
+                if tmpl is not None and tmpl.uses_ans:
+                    return True
+        return False
+
+    def broadcast_like(self, expr, ans):
+        return gast.Call(func=self.rt("b_broadcast_like"), args=[expr, load(ans), self.k()],
+                         keywords=[])
+
+    def tangent_index(self, index):
+        index = copy.deepcopy(index)
+        elts = index.elts if isinstance(index, gast.Tuple) else [index]
+        if any(isinstance(e, gast.Constant) and e.value is Ellipsis for e in elts):
+            full = gast.Slice(lower=None, upper=None, step=None)
+            return gast.Tuple(elts=list(elts) + [full], ctx=gast.Load())
+        if isinstance(index, gast.Name) and index.id not in self.certainly_scalar:
+            return gast.Call(func=self.rt("bindex"), args=[index], keywords=[])
+        return index
+
+    def zero_of(self, node):
+        return gast.Call(func=self.rt("bzeros"), args=[copy.deepcopy(node), self.k()],
+                         keywords=[])
+
+    def tape_zero(self, value):
+        return self.zero_of(value)
+
+    def zeros(self, y, value=None):
+        if isinstance(value, gast.List) and not value.elts:
+            return gast.List(elts=[], ctx=gast.Load())   # a tape: its tangent tape
+        if isinstance(value, gast.Constant) and value.value is None:
+            return const(None)
+        return self.zero_of(load(y))
+
+    def attr_tangent(self, x, op, ans):
+        return gast.Call(func=self.rt("b_attr"), args=[load(self.d(x.id)), const(op.extra),
+                                                       load(ans), self.k()], keywords=[])
+
+    def run(self):
+        fn = super().run()
+        first = self.d(self.wrt[0])
+        count = assign(self.K, gast.Call(func=self.rt("n_directions"), args=[load(first)],
+                                         keywords=[]))
+        ret = fn.body[-1]
+        result = fn.srcgrad_result
+        if self.with_value:
+            ret.value.elts[1] = gast.Call(func=self.rt("b_out"),
+                                          args=[ret.value.elts[1], load(result), self.k()],
+                                          keywords=[])
+        else:
+            ret.value = gast.Call(func=self.rt("b_out"), args=[ret.value, load(result), self.k()],
+                                  keywords=[])
+        fn.body.insert(0, count)
+        return fn

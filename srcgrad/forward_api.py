@@ -4,7 +4,8 @@ parse → normalise → SSA → analyse (the same stages as ``grad``) → the
 forward transform (:mod:`srcgrad.forward`) → optimise → emit.  The generated
 function takes ``f``'s positional arguments, then one tangent per ``wrt``
 argument (``d_<name>``), and returns ``(value, tangent_out)``: the value of
-``f`` and its directional derivative along the given tangents.
+``f`` and its directional derivative along the given tangents.  ``jvp_batched`` is the same for a batch of
+directions on a last axis of every tangent (used by ``srcgrad.jacobian``).
 """
 
 import copy
@@ -13,19 +14,22 @@ import functools
 import re
 
 from . import api, generated
-from .forward import Forward
+from . import emit as emit_stage
+from .forward import BatchedForward, Forward
 from .optimise import eliminate_dead_code, propagate_copies
 
 
-def forward_transform(fun, wrt_names, *, with_value=True, name=None):
+def forward_transform(fun, wrt_names, *, with_value=True, name=None, batched=False):
     """Run the forward-mode pipeline; returns the generated function (a
     generic version and, when it differs, one for Python floats behind a
     type guard, as :func:`srcgrad.api.transform` makes).  Without
     ``with_value`` it returns the tangent alone; ``name`` names it (default
-    ``jvp_<function>``)."""
+    ``jvp_<function>``).  ``batched``: every tangent has a last axis of
+    directions (:class:`srcgrad.forward.BatchedForward`); only the generic
+    version is generated (the tangents are arrays)."""
     front = api.front_end(fun, wrt_names, scalar_result=False)
     namer = front.namer
-    name = namer.fresh(name or "jvp_" + front.parsed.name)
+    name = namer.fresh(name or ("jvp_batched_" if batched else "jvp_") + front.parsed.name)
     # over a generated gradient, whose names are d_x already, tangents are t_d_x
     prefix = "t_" if generated.is_generated(front.parsed.fun) else "d_"
     # the tangent arguments are named before either version is generated,
@@ -33,7 +37,7 @@ def forward_transform(fun, wrt_names, *, with_value=True, name=None):
     tangent_names = {p: namer.fresh(prefix + p) for p in wrt_names}
 
     def generate(analysis, fname):
-        fwd = Forward(front.parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
+        fwd = (BatchedForward if batched else Forward)(front.parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
                       front.injector, wrt_names, front.user_of)
         fwd.prefix = prefix
         fwd.with_value = with_value
@@ -46,8 +50,15 @@ def forward_transform(fun, wrt_names, *, with_value=True, name=None):
         return out
 
     signature = dataclasses.replace(front.parsed, fun=api._Positional(front.parsed.fun))
-    df = api.assemble(front, name, generate, extra_checks=list(tangent_names.items()),
-                      signature=signature)
+    if batched:
+        out = generate(front.analysis, name)
+        text = emit_stage.to_source(out)
+        df = emit_stage.build([(name, text)], signature, front.injector.objects)
+        df.srcgrad_source = text
+        df.srcgrad_injected = dict(front.injector.objects)
+    else:
+        df = api.assemble(front, name, generate, extra_checks=list(tangent_names.items()),
+                          signature=signature)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)
     # over generated code: the helpers it calls are closure variables of that code
     used = set(re.findall(r"\w+", df.srcgrad_source))
@@ -56,10 +67,10 @@ def forward_transform(fun, wrt_names, *, with_value=True, name=None):
     return df
 
 
-def _cached(fun, wrt):
+def _cached(fun, wrt, batched=False):
     # kept in api's cache (under a key of its own), so srcgrad.clear_cache()
     # forgets generated jvps too
-    key = ("jvp", wrt)
+    key = ("jvp_batched" if batched else "jvp", wrt)
     try:
         per_fun = api._CACHE.get(fun)
     except TypeError:
@@ -69,7 +80,7 @@ def _cached(fun, wrt):
     names, _ = api._normalise_wrt(fun, wrt)
     if len(set(names)) != len(names):
         raise api.SrcgradError(f"wrt names an argument twice: {wrt!r}")
-    df = forward_transform(fun, names)
+    df = forward_transform(fun, names, batched=batched)
     try:
         api._CACHE.setdefault(fun, {})[key] = df
     except TypeError:
@@ -91,3 +102,13 @@ def jvp(fun=None, wrt=0):
         return functools.partial(jvp, wrt=wrt)
     key = tuple(wrt) if isinstance(wrt, list) else wrt
     return _cached(fun, key)
+
+
+def jvp_batched(fun, wrt=0):
+    """Forward mode for a batch of directions in one pass: like :func:`jvp`,
+    but each tangent argument has its argument's shape plus a last axis of
+    ``K`` directions, and the tangent returned has the result's shape plus
+    that axis (``J V`` for the ``K`` columns of ``V``).  Used by
+    ``srcgrad.jacobian``; ``srcgrad.source`` shows the code."""
+    key = tuple(wrt) if isinstance(wrt, list) else wrt
+    return _cached(fun, key, batched=True)

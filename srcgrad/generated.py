@@ -89,6 +89,7 @@ def prepare(parsed):
         return parsed
     if parsed.tree.name.endswith("_generic"):      # named after the function it stands for
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
+    _unbatch_outer_products(parsed)
     tapes = _tape_names(parsed.tree)
     parsed.srcgrad_tapes = tapes
     if tapes:
@@ -163,6 +164,72 @@ def _inject(parsed, name, obj):
         name = f"{base}_{n}"
     parsed.closure[name] = types.CellType(obj)
     return name
+
+
+def _unbatch_outer_products(parsed):
+    """Undo :func:`srcgrad.optimise.batch_outer_products`: the loop's
+    ``gs.append(g); xs.append(x)`` and ``d_W += matmul_dx_sum(gs, W, xs)``
+    after it become ``d_W += matmul_dx(g, W, x)`` in the loop again, which
+    the pipeline differentiates like any product."""
+    from . import runtime
+    helpers = {name for name, cell in parsed.closure.items()
+               if _cell_value(cell) is runtime.matmul_dx_sum}
+    if not helpers:
+        return
+    sums = {}       # (gs, xs) -> the statement d_W += matmul_dx_sum(gs, W, xs)
+    for node in gast.walk(parsed.tree):
+        if isinstance(node, gast.AugAssign) and isinstance(node.value, gast.Call) and \
+                isinstance(node.value.func, gast.Name) and node.value.func.id in helpers:
+            gs, w, xs = node.value.args
+            sums[(gs.id, xs.id)] = node
+    if not sums:
+        return
+    matmul_dx = _inject(parsed, "matmul_dx", runtime.matmul_dx)
+    lists = {n for pair in sums for n in pair}
+
+    def appended(st, names):
+        v = getattr(st, "value", None)
+        return isinstance(st, gast.Expr) and isinstance(v, gast.Call) and \
+            isinstance(v.func, gast.Attribute) and v.func.attr == "append" and \
+            isinstance(v.func.value, gast.Name) and v.func.value.id in names
+
+    def rewrite(stmts):
+        out, i = [], 0
+        while i < len(stmts):
+            st = stmts[i]
+            for field in ("body", "orelse"):
+                if isinstance(getattr(st, field, None), list):
+                    setattr(st, field, rewrite(getattr(st, field)))
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
+                    st.targets[0].id in lists:
+                i += 1                                   # gs = []
+                continue
+            if any(st is total for total in sums.values()):
+                i += 1                                   # d_W += matmul_dx_sum(...)
+                continue
+            if appended(st, {g for g, _ in sums}) and i + 1 < len(stmts):
+                key = (st.value.func.value.id, stmts[i + 1].value.func.value.id)
+                total = sums[key]
+                w = total.value.args[1]
+                call = gast.Call(func=load(matmul_dx), args=[st.value.args[0], w,
+                                                             stmts[i + 1].value.args[0]],
+                                 keywords=[])
+                out.append(gast.AugAssign(target=store(total.target.id), op=gast.Add(),
+                                          value=call))
+                i += 2
+                continue
+            out.append(st)
+            i += 1
+        return out
+
+    parsed.tree.body = rewrite(parsed.tree.body)
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return None
 
 
 def _tape_names(tree):

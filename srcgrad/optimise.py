@@ -45,10 +45,20 @@ def fold(expr):
     return Fold().visit(expr)
 
 
+#: methods that change the object they are called on (the tapes, adjoint lists)
+_MUTATING_METHODS = {"pop", "append", "insert", "extend", "update", "clear"}
+
+
 def _pure(s):
+    """Whether removing assignment ``s`` when its target is dead changes
+    nothing else: not an unknown operation, and (for generated statements)
+    not a ``d_ys.pop()`` or ``tape.pop()`` that moves a stack."""
     op = getattr(s, "srcgrad_op", None)
     if op is None:
-        return True
+        value = getattr(s, "value", None)
+        return value is None or not any(
+            isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+            and n.func.attr in _MUTATING_METHODS for n in gast.walk(value))
     return op.kind != "unknown"
 
 
@@ -110,14 +120,26 @@ def eliminate_dead_code(fn):
     return fn
 
 
+def _overwritten(s, rest):
+    """``x = e`` followed (comments aside) by ``x = e2`` that does not read ``x``."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
+            isinstance(s.targets[0], gast.Name) and _pure(s)) or any(
+            isinstance(n, gast.Call) for n in gast.walk(s.value)):
+        return False
+    nxt = next((r for r in rest if getattr(r, "srcgrad_comment", None) is None), None)
+    return isinstance(nxt, gast.Assign) and len(nxt.targets) == 1 and \
+        isinstance(nxt.targets[0], gast.Name) and nxt.targets[0].id == s.targets[0].id and \
+        s.targets[0].id not in _stmt_loads(nxt)
+
+
 def _count(stmts):
     return sum(1 for _ in walk_stmts(stmts))
 
 
 def _sweep(stmts, live):
     out = []
-    for s in stmts:
-        if _is_removable(s, live):
+    for i, s in enumerate(stmts):
+        if _is_removable(s, live) or _overwritten(s, stmts[i + 1:]):
             continue
         if isinstance(s, gast.If):
             s.body = _sweep(s.body, live)
@@ -277,7 +299,7 @@ def _drop_copies(stmts, dead):
 
 # -- constants in the reverse sweep (the seed 1.0 and what follows from it) -----
 
-def propagate_constants(fn, keep, adjoints=()):
+def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
     that number where they are used in arithmetic, and the arithmetic is
     folded: ``d_out * x`` becomes ``x``, ``-d_out * e`` becomes ``-e``.
@@ -314,7 +336,7 @@ def propagate_constants(fn, keep, adjoints=()):
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
                     target.id in keep:
                 continue                      # d_a = d_out documents the code
-            new = Simplify().visit(_Substitute(constants).visit(copy.deepcopy(s.value)))
+            new = Simplify(floats).visit(_Substitute(constants).visit(copy.deepcopy(s.value)))
             if _has_unit_factor(new):
                 continue                      # 1.0 * x reads worse than d_out * x
             if isinstance(new, gast.Name) and isinstance(target, gast.Name) and \
@@ -329,31 +351,41 @@ def propagate_constants(fn, keep, adjoints=()):
         target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
         if isinstance(target, gast.Name) and target.id in adjoints and \
                 not _has_unit_factor(s_.value):
-            s_.value = Simplify().visit(s_.value)
+            s_.value = Simplify(floats).visit(s_.value)
     return fn
 
 
 def _has_unit_factor(e):
-    return any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div)) and any(
-        isinstance(c, gast.Constant) and _number(c.value) and abs(c.value) == 1
-        for c in (n.left, n.right)) for n in gast.walk(e))
+    """``1.0 * x``, ``x * 1.0`` or ``x / 1.0`` (``1.0 / x`` reads well)."""
+    def unit(c):
+        return isinstance(c, gast.Constant) and _number(c.value) and abs(c.value) == 1
+
+    return any(isinstance(n, gast.BinOp) and (
+        isinstance(n.op, gast.Mult) and (unit(n.left) or unit(n.right)) or
+        isinstance(n.op, gast.Div) and unit(n.right)) for n in gast.walk(e))
 
 
-def _surely_float(e):
-    """Whether ``e`` certainly evaluates to a float (or float array)."""
+def _surely_float(e, floats=frozenset()):
+    """Whether ``e`` certainly evaluates to a float (or float array);
+    ``floats``: names known to hold floats."""
+    if isinstance(e, gast.Name):
+        return e.id in floats
     if isinstance(e, gast.Constant):
         return isinstance(e.value, float)
     if isinstance(e, gast.BinOp):
         if isinstance(e.op, gast.Div):
             return True
         return isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)) and (
-            _surely_float(e.left) or _surely_float(e.right))
+            _surely_float(e.left, floats) or _surely_float(e.right, floats))
     if isinstance(e, gast.UnaryOp):
-        return _surely_float(e.operand)
+        return _surely_float(e.operand, floats)
     if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
             isinstance(e.func.value, gast.Name) and e.func.value.id == "math":
         return True
     return False
+
+
+_surely_float_in = _surely_float
 
 
 class _Substitute(gast.NodeTransformer):
@@ -370,11 +402,17 @@ class Simplify(Fold):
     """Constant folding plus ``1 * e``, ``e * 1``, ``e / 1``, ``-1 * e``,
     ``-(-e)``, ``e + -f`` and ``A + A``."""
 
+    def __init__(self, floats=frozenset()):
+        self.floats = floats
+
     def visit_BinOp(self, node):
         node = super().visit_BinOp(node)
         if not isinstance(node, gast.BinOp):
             return node
         left, right, op = node.left, node.right, node.op
+
+        def _surely_float(e):
+            return _surely_float_in(e, self.floats)
 
         def const(n, v):
             return isinstance(n, gast.Constant) and _number(n.value) and n.value == v
@@ -391,6 +429,18 @@ class Simplify(Fold):
                 return self.visit(gast.UnaryOp(op=gast.USub(), operand=left))
         if isinstance(op, gast.Div) and const(right, 1) and _surely_float(left):
             return left
+        if isinstance(op, gast.Mult) and isinstance(left, gast.BinOp) and \
+                isinstance(left.op, gast.Div) and const(left.left, 1) and \
+                isinstance(left.left.value, float):       # 1.0 / a * b -> b / a
+            return gast.BinOp(left=right, op=gast.Div(), right=left.right)
+        neg = isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub)
+        if isinstance(op, gast.Mult) and neg and isinstance(right, gast.Constant) and \
+                _number(right.value):              # -a * 2 -> a * -2 (one operation less)
+            return gast.BinOp(left=left.operand, op=op,
+                              right=gast.Constant(value=-right.value, kind=None))
+        if isinstance(op, (gast.Mult, gast.Div)) and neg:     # -a / b -> -(a / b)
+            return gast.UnaryOp(op=gast.USub(), operand=gast.BinOp(left=left.operand, op=op,
+                                                                  right=right))
         if isinstance(op, gast.Add):
             if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
                 return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
@@ -408,3 +458,221 @@ class Simplify(Fold):
             if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
                 return inner.operand
         return node
+
+
+# -- forwarding single-use temporaries (array code) ----------------------------
+
+#: runtime helpers that change an argument in place
+_MUTATING_HELPERS = {"add_at", "add_item", "add_attr", "unpop", "unpop_adjoint", "restore_item",
+                     "not_a_view", "check_scalar", "matmul_dx_sum"}
+_MUTATING_METHODS = {"pop", "append", "insert", "extend", "remove", "clear", "update",
+                     "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put"}
+
+
+def _pure_expr(e, objects):
+    """Whether evaluating ``e`` later gives the same value and changes nothing:
+    no call that may change its arguments (``tape.pop()``, ``add_at``) or
+    anything else (a function without a rule)."""
+    from . import runtime
+    for n in gast.walk(e):
+        if isinstance(n, gast.Call):
+            f = n.func
+            if isinstance(f, gast.Attribute):
+                if f.attr in _MUTATING_METHODS:
+                    return False
+                root = f
+                while isinstance(root, gast.Attribute):
+                    root = root.value
+                if not (isinstance(root, gast.Name) and root.id in objects) and f.attr != "copy":
+                    return False
+            elif isinstance(f, gast.Name):
+                obj = objects.get(f.id)
+                if obj is None or getattr(obj, "__module__", None) == runtime.__name__ and \
+                        obj.__name__ in _MUTATING_HELPERS:
+                    return False
+            else:
+                return False
+        elif isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.Await)):
+            return False
+    return True
+
+
+def _pure_op(op):
+    """A primal operation that may be evaluated later: arithmetic, indexing, a
+    function with a derivative rule (not one without: it may draw random
+    numbers or print)."""
+    if op is None:
+        return False
+    if op.kind == "call":
+        return op.rule is not None and op.rule.differentiable
+    return op.kind in ("copy", "subscript", "const", "attr")
+
+
+def _changed_names(s):
+    """Names whose value (or array contents) statement ``s`` may change."""
+    out = set()
+    if isinstance(s, gast.Assign):
+        for t in s.targets:
+            for n in gast.walk(t):
+                if isinstance(n, gast.Name):
+                    out.add(n.id)          # x = ..., x[i] = ... (x changes in place)
+    elif isinstance(s, gast.AugAssign):
+        out |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+    elif isinstance(s, gast.Expr):
+        out |= _loads_of(s.value)          # a call may change what it is given
+    return out
+
+
+def forward_temporaries(fn, candidates, objects):
+    """``t = e`` whose only use is a later simple statement of the same block:
+    put ``e`` there (``out_4 = x[1:] - x[:-1] ** 2``), when no statement in
+    between may change what ``e`` reads.  NumPy then reuses the buffer of
+    each intermediate array of ``e`` (it updates temporaries in place) and
+    frees it at once, where a named temporary lives until the function
+    returns.  Only compiler temporaries (``candidates``) are forwarded."""
+    counts, defs = {}, {}
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+            else:
+                defs[n.id] = defs.get(n.id, 0) + 1
+    single = {n for n in candidates if counts.get(n) == 1 and defs.get(n) == 1}
+    if single:
+        _forward_block(fn.body, single, objects)
+    return fn
+
+
+def _forward_block(stmts, single, objects):
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                _forward_block(getattr(s, field), single, objects)
+        op = getattr(s, "srcgrad_op", None)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], gast.Name) and s.targets[0].id in single and \
+                (_pure_op(op) or _pure_expr(s.value, objects)):
+            name, reads = s.targets[0].id, _loads_of(s.value)
+            for j in range(i + 1, len(stmts)):
+                later = stmts[j]
+                if getattr(later, "srcgrad_comment", None) is not None:
+                    continue
+                if isinstance(later, (gast.If, gast.For, gast.While)):
+                    break
+                if name in _loads_of(later):
+                    if isinstance(later, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
+                        _replace_load(later, name, s.value)
+                        del stmts[i]
+                        i -= 1
+                    break
+                if _changed_names(later) & (reads | {name}):
+                    break
+        i += 1
+
+
+def _replace_load(stmt, name, value):
+    class Put(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if isinstance(node.ctx, gast.Load) and node.id == name:
+                return value
+            return node
+    Put().visit(stmt)
+    if isinstance(stmt, gast.AugAssign):
+        stmt.value = Simplify().visit(stmt.value)
+        if isinstance(stmt.op, gast.Add) and isinstance(stmt.value, gast.UnaryOp) and \
+                isinstance(stmt.value.op, gast.USub):
+            stmt.op, stmt.value = gast.Sub(), stmt.value.operand
+    elif isinstance(stmt, gast.Assign):
+        stmt.value = Simplify().visit(stmt.value)
+
+
+# -- one matrix product for a loop's outer products ----------------------------
+
+def batch_outer_products(fn, objects, fresh, helper_name):
+    """``d_W += matmul_dx(g, W, x)`` in a loop that reads and writes ``d_W``
+    nowhere else and never changes ``W``: the loop collects the pairs
+    ``(g, x)`` and ``d_W += matmul_dx_sum(pairs, W)`` after it adds them up,
+    for vectors ``g`` and ``x`` as one matrix product (``G.T @ X``) instead of
+    one outer product per iteration.  ``fresh(base)`` names the list;
+    ``helper_name()`` gives the name of :func:`runtime.matmul_dx_sum`."""
+    from . import runtime
+    fn.body = _batch_block(fn.body, objects, fresh, helper_name, runtime)
+    return fn
+
+
+def _batch_block(stmts, objects, fresh, helper_name, runtime):
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _batch_block(getattr(s, field), objects, fresh, helper_name,
+                                               runtime))
+        if not isinstance(s, gast.For):
+            out.append(s)
+            continue
+        before, after = [], []
+        stored = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                  and not isinstance(n.ctx, gast.Load)}
+        for st in list(s.body):
+            i = s.body.index(st)
+            if not (isinstance(st, gast.AugAssign) and isinstance(st.op, gast.Add)
+                    and isinstance(st.target, gast.Name) and isinstance(st.value, gast.Call)
+                    and isinstance(st.value.func, gast.Name)
+                    and objects.get(st.value.func.id) is runtime.matmul_dx
+                    and len(st.value.args) == 3 and not st.value.keywords):
+                continue
+            d, (g, w, x) = st.target.id, st.value.args
+            if not isinstance(w, gast.Name) or w.id in stored:
+                continue
+            uses = sum(1 for n in gast.walk(s) if isinstance(n, gast.Name) and n.id == d)
+            if uses != 1 or any(isinstance(n, gast.Name) and n.id == d for n in gast.walk(g)) \
+                    or any(isinstance(n, gast.Name) and n.id == d for n in gast.walk(x)):
+                continue
+            kept = _loads_of(g) | _loads_of(x)
+            if _mutated_in_place(s, objects, runtime) & kept:
+                continue      # the pairs keep references: their arrays must not change
+            gs, xs = fresh(d + "_g"), fresh(d + "_x")
+            s.body[i:i + 1] = [_call_stmt(gs, "append", g), _call_stmt(xs, "append", x)]
+            before += [_assign_name(gs, gast.List(elts=[], ctx=gast.Load())),
+                       _assign_name(xs, gast.List(elts=[], ctx=gast.Load()))]
+            after.append(gast.AugAssign(
+                target=gast.Name(id=d, ctx=gast.Store(), annotation=None, type_comment=None),
+                op=gast.Add(),
+                value=gast.Call(func=_name(helper_name()), args=[_name(gs), w, _name(xs)],
+                                keywords=[])))
+        out.extend(before + [s] + after)
+    return out
+
+
+def _mutated_in_place(loop, objects, runtime):
+    """Names whose arrays a statement of ``loop`` may change in place."""
+    out = set()
+    for st in walk_stmts(loop.body):
+        if isinstance(st, gast.AugAssign):
+            out |= {n.id for n in gast.walk(st.target) if isinstance(n, gast.Name)}
+        elif isinstance(st, gast.Assign):
+            for t in st.targets:
+                if not isinstance(t, gast.Name):
+                    out |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
+            if not _pure_expr(st.value, objects):
+                out |= _loads_of(st.value)
+        elif isinstance(st, gast.Expr):
+            out |= _loads_of(st.value)
+    return out
+
+
+def _name(n):
+    return gast.Name(id=n, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _assign_name(n, value):
+    return gast.Assign(targets=[gast.Name(id=n, ctx=gast.Store(), annotation=None,
+                                          type_comment=None)], value=value, type_comment=None)
+
+
+def _call_stmt(obj, method, arg):
+    return gast.Expr(value=gast.Call(func=gast.Attribute(value=_name(obj), attr=method,
+                                                         ctx=gast.Load()),
+                                     args=[arg], keywords=[]))

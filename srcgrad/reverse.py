@@ -22,11 +22,13 @@ Builds the gradient function from the analysed SSA form:
 import copy
 
 import gast
+import numpy as np
 
 from .dataflow import walk_stmts
 from .names import assign, const, load, store
 from . import runtime
 from .optimise import fold
+from .rules.registry import _Default
 
 # ---------------------------------------------------------------------------
 # pseudo statements of the reverse sweep (replaced by real code in materialise)
@@ -177,6 +179,9 @@ class Reverse:
         self.user_of = user_of
         self.with_value = with_value
         self.adj_names = {}
+        # adjoints that may hold a value which only broadcasts to their
+        # primal's shape (the adjoint of a sum: its scalar); see ``expand``
+        self.lazy = set()
 
     # -- names --------------------------------------------------------------
     def d(self, name):
@@ -364,7 +369,7 @@ class Reverse:
         args = [] if a.kind == "append" else [a.index]
         taken = _method(load(dx), "pop", args)
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
-            code.append(self.accumulate(a.v.id, taken, state))
+            code.extend(self.accumulate(a.v.id, taken, state))
         else:
             code.append(gast.Expr(value=taken))
         return code
@@ -379,6 +384,7 @@ class Reverse:
         op = s.srcgrad_op
         g = load(self.d(y))
         contribs, indexed = [], []
+        passes, made_lazy = op.kind in ("copy", "subscript", "call"), set()
         if op.kind == "copy":
             contribs.append((op.args["x"].id, g))
         elif op.kind == "subscript" and (self.an.kind.get(op.args["x"].id) in ("dict", "record")
@@ -401,16 +407,61 @@ class Reverse:
                                           ctx=gast.Load())
                     contribs.append((e.id, part))
         elif op.kind == "call":
+            lazy = self.lazy_reduction(op, y)
             for pname, tmpl in op.rule.adjoints.items():
                 arg = op.args.get(pname)
                 if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
+                    continue
+                if lazy is not None and pname == "a":
+                    contribs.append((arg.id, lazy))
                     continue
                 expr = self.instantiate(tmpl, op, y, ans or y)
                 if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y):
                     expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(arg.id)],
                                      keywords=[])
+                    passes = False
                 contribs.append((arg.id, expr))
-        return Adjoint(s, y, contribs, indexed)
+            if lazy is not None:
+                made_lazy = {op.args["a"].id}
+            elif op.rule.kind != "elementwise":
+                passes = False
+        adj = Adjoint(s, y, contribs, indexed)
+        # whether the contributions are right (and broadcast to their
+        # variables' shapes) when the adjoint of ``y`` only broadcasts to it
+        adj.passes_lazy = passes and not any(isinstance(i, tuple) for _, i, _ in indexed)
+        adj.made_lazy = made_lazy
+        return adj
+
+    def lazy_reduction(self, op, y):
+        """The adjoint of ``a`` in ``np.sum(a)`` / ``np.mean(a)`` as a value that
+        only broadcasts to ``a``'s shape: the sum's adjoint ``g`` itself (no
+        axis, ``axis=0`` or ``keepdims=True``), ``g / np.size(a)`` for a mean
+        over everything; None for other operations."""
+        if op.fun not in (np.sum, np.mean) or not isinstance(op.args.get("a"), gast.Name):
+            return None
+        a = op.args["a"].id
+        if a in self.an.kind or a in self.an.scalar:
+            return None
+
+        def given(p):
+            v = op.args.get(p)
+            return None if isinstance(v, _Default) or v is None else \
+                (v.value if isinstance(v, gast.Constant) else v)
+
+        if given("dtype") is not None or given("out") is not None:
+            return None
+        axis, keepdims = given("axis"), given("keepdims")
+        if keepdims not in (None, False, True) or isinstance(axis, gast.AST) and not keepdims:
+            return None
+        g = load(self.d(y))
+        if op.fun is np.sum and (axis is None or axis == 0 or keepdims is True):
+            return g
+        if op.fun is np.mean and axis is None and not keepdims:
+            size = gast.Call(func=gast.Attribute(value=load(self.inj.name_for(np, "np")),
+                                                 attr="size", ctx=gast.Load()),
+                             args=[self.shape_of(a)], keywords=[])
+            return gast.BinOp(left=g, op=gast.Div(), right=size)
+        return None
 
     def instantiate(self, tmpl, op, y, ans):
         return fold(tmpl.instantiate(op.rule, op.args, {"g": load(self.d(y)), "ans": load(ans)},
@@ -422,6 +473,9 @@ class Reverse:
         adjoint name that holds a value to DEF_OWNED or DEF_SHARED."""
         out = []
         for s in stmts:
+            if isinstance(s, (SetItemAdjoint, ListAdjoint, gast.If, gast.For)):
+                # lazy adjoints stay within straight-line code
+                out.extend(self.expand_all(state))
             if isinstance(s, Adjoint):
                 out.extend(self.emit_adjoint(s, state))
             elif isinstance(s, SetItemAdjoint):
@@ -448,6 +502,7 @@ class Reverse:
                 out.extend(self.materialise_loop(s, state))
             else:
                 out.append(s)
+        out.extend(self.expand_all(state))
         return out
 
     def materialise_loop(self, s, state):
@@ -548,11 +603,22 @@ class Reverse:
         for var, expr in a.contribs:
             (later if var == a.target else out).extend([(var, expr)])
         code = []
+        lazy_in = dy in self.lazy
+        if lazy_in and not getattr(a, "passes_lazy", False):
+            code.extend(self.expand(dy))
+            lazy_in = False
+
+        def lazy(var, expr):
+            if var in getattr(a, "made_lazy", ()):
+                return not self.covers(expr, var)
+            return lazy_in and not self.covers(expr, var)
+
         for var, expr in _group(out):
-            code.append(self.accumulate(var, expr, state))
+            code.extend(self.accumulate(var, expr, state, lazy(var, expr)))
         for var, index, expr in a.indexed:
             code.extend(self.accumulate_index(var, index, expr, state, a.target))
         before = state.pop(dy)       # consumed: earlier uses see a fresh adjoint
+        self.lazy.discard(dy)
         # a contribution that is (or may return) the adjoint itself aliases it
         aliased = any(not _fresh(expr) for _, expr in out)
         for var, expr in _group(later):
@@ -560,9 +626,53 @@ class Reverse:
                 # d_x = d_x: the old value gets the same adjoint, which other
                 # adjoints may now share
                 state[dy] = DEF_SHARED if aliased else before
+                if lazy_in:
+                    self.lazy.add(dy)
                 continue
-            code.append(self.accumulate(var, expr, state))
+            code.extend(self.accumulate(var, expr, state, lazy(var, expr)))
         return code
+
+    def expand(self, dname):
+        """Code giving the adjoint ``dname``, which may only broadcast to its
+        primal's shape, exactly that shape (its ownership is unchanged:
+        ``expand`` returns a new array or the adjoint itself)."""
+        if dname not in self.lazy:
+            return []
+        self.lazy.discard(dname)
+        call = gast.Call(func=self.rt("expand"),
+                         args=[load(dname), self.shape_of(self.primal_of(dname))], keywords=[])
+        return [assign(dname, call)]
+
+    def expand_all(self, state):
+        code = []
+        for dname in sorted(self.lazy):
+            if dname in state:
+                code.extend(self.expand(dname))
+        self.lazy.clear()
+        return code
+
+    def covers(self, expr, var):
+        """Whether elementwise ``expr`` certainly has the full shape of
+        ``var``: it reads, through elementwise operations only, an array of
+        that shape."""
+        if isinstance(expr, gast.Name):
+            return expr.id not in self.an.scalar and expr.id not in self.adj_names.values() \
+                and self.an.same_shape(expr.id, var)
+        if isinstance(expr, gast.BinOp) and not isinstance(expr.op, gast.MatMult):
+            return self.covers(expr.left, var) or self.covers(expr.right, var)
+        if isinstance(expr, gast.UnaryOp):
+            return self.covers(expr.operand, var)
+        if isinstance(expr, gast.Call) and not expr.keywords and \
+                isinstance(self.injected(expr.func), np.ufunc):
+            return any(self.covers(e, var) for e in expr.args)
+        return False
+
+    def injected(self, node):
+        if isinstance(node, gast.Name):
+            return self.inj.objects.get(node.id)
+        if isinstance(node, gast.Attribute):
+            return getattr(self.injected(node.value), node.attr, None)
+        return None
 
     def emit_setitem(self, a, state):
         dx = self.d(a.x)
@@ -575,7 +685,7 @@ class Reverse:
                 state[dx] = DEF_OWNED
             part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Load())
             if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
-                code.append(self.accumulate(a.v.id, part, state))
+                code.extend(self.accumulate(a.v.id, part, state))
             target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
                                     ctx=gast.Store())
             code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
@@ -591,7 +701,7 @@ class Reverse:
                                  args=[load(dx), _index_expr(copy.deepcopy(a.index))], keywords=[])
             expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(a.v.id)],
                              keywords=[])
-            code.append(self.accumulate(a.v.id, expr, state))
+            code.extend(self.accumulate(a.v.id, expr, state))
         if state[dx] == DEF_SHARED:
             code.append(assign(dx, gast.Call(func=gast.Attribute(value=load(dx), attr="copy",
                                                                  ctx=gast.Load()),
@@ -601,24 +711,31 @@ class Reverse:
         code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
         return code
 
-    def accumulate(self, var, expr, state):
+    def accumulate(self, var, expr, state, lazy=False):
+        """Add ``expr`` to the adjoint of ``var``; ``lazy``: ``expr`` may only
+        broadcast to ``var``'s shape (the sum is then lazy if both are)."""
         dv = self.d(var)
+        lazy = lazy and var not in self.an.scalar
         if dv in state:
-            if state[dv] == DEF_OWNED and var not in self.an.scalar:   # our own array
-                return gast.AugAssign(target=store(dv), op=gast.Add(), value=expr)
+            if state[dv] == DEF_OWNED and var not in self.an.scalar and dv not in self.lazy:
+                return [gast.AugAssign(target=store(dv), op=gast.Add(), value=expr)]
             value = gast.BinOp(left=load(dv), op=gast.Add(), right=expr)
             state[dv] = DEF_OWNED
+            if not lazy:
+                self.lazy.discard(dv)
         else:
             value = expr
             state[dv] = DEF_OWNED if _fresh(expr) or self.fresh_call(expr) else DEF_SHARED
-        return assign(dv, value)
+            if lazy:
+                self.lazy.add(dv)
+        return [assign(dv, value)]
 
     def accumulate_index(self, var, index, expr, state, target):
         """``adjoint(var)[index] += expr``, in place on an adjoint array the
         generated code owns: plain indexing for basic indices (integers,
         slices), ``add_at`` (which accumulates repeated indices) otherwise."""
         dv = self.d(var)
-        code = []
+        code = self.expand(dv)
         if dv not in state:
             code.append(assign(dv, gast.Call(func=self.rt("zeros_like"), args=[load(var)],
                                              keywords=[])))

@@ -43,6 +43,20 @@ def unbroadcast(g, x):
     return g
 
 
+def expand(g, x):
+    """The adjoint ``g``, which broadcasts to the shape of ``x`` (the adjoint
+    of a sum is its scalar ``g``, standing for ``g`` in every element), as
+    an array of exactly that shape; ``g`` itself when it already has it."""
+    if type(g) is np.ndarray and type(x) is np.ndarray:
+        if g.shape == x.shape:
+            return g
+        return np.broadcast_to(g, x.shape).astype(np.result_type(g, float))
+    xs = np.shape(x)
+    if np.shape(g) == xs:
+        return float(g) if type(x) is float else g
+    return np.broadcast_to(g, xs).astype(np.result_type(g, float))
+
+
 def unreduce(g, x, axis=None, keepdims=False):
     """Expand the adjoint ``g`` of a reduction of ``x`` (over ``axis``) back
     to the shape of ``x``: every reduced element receives ``g``."""
@@ -69,6 +83,8 @@ def zeros_like(x):
     """Zeros with the shape of ``x`` and a floating dtype (0.0 for a scalar);
     for a tuple (a function's several results), a list of zeros, one per
     element, so that each element's adjoint can be accumulated."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":      # the common case, fast
+        return np.zeros(x.shape, x.dtype)
     if type(x) in _SCALARS:
         return 0.0
     if isinstance(x, (tuple, list)):
@@ -135,6 +151,28 @@ def matmul_dy(g, x, y):
         return g @ x if xd == 2 else \
             unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[:, None])[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+
+
+def matmul_dx_sum(gs, x, ys):
+    """The sum of ``matmul_dx(g, x, y)`` over the ``g`` in ``gs`` and the ``y``
+    in ``ys`` (what the ``x @ y`` of a loop contribute to the adjoint of
+    ``x``): for a matrix ``x`` and vectors ``g``, ``y``, the outer products
+    added up as one matrix product.  Empties both lists as it goes (so their
+    arrays are freed early): they are the generated code's own."""
+    if type(x) is np.ndarray and x.ndim == 2 and gs and all(
+            type(g) is np.ndarray and g.ndim == 1 for g in gs) and all(
+            type(y) is np.ndarray and y.ndim == 1 for y in ys):
+        G = np.array(gs)
+        gs.clear()
+        Y = np.array(ys)
+        ys.clear()
+        return G.T @ Y
+    total = 0.0
+    for g, y in zip(gs, ys):
+        total = total + matmul_dx(g, x, y)
+    gs.clear()
+    ys.clear()
+    return total
 
 
 def dot_dx(g, x, y):

@@ -276,3 +276,454 @@ def written_adjoint_t(g, a, index):
     out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
     out[index] = g * keep       # a dropped duplicate writes 0 before the kept one
     return out
+
+
+# -- batched forward mode (srcgrad.jacobian, srcgrad.hessian) -------------------------
+# A batched tangent carries one more, *last*, axis than its primal: the K
+# directions pushed through one pass (tangent shape = primal shape + (K,)).
+# Elementwise tangents broadcast once every primal operand is given a trailing
+# axis of 1 (``bx``); the helpers below are the batched versions of the other
+# rules, and ``per_direction`` is the fallback for every rule without one: it
+# applies the rule's ordinary tangent to each direction and stacks the results.
+
+def n_directions(t):
+    """The number of directions ``K`` of a batched tangent argument (the
+    last axis of its first array, for a container)."""
+    if isinstance(t, np.ndarray):
+        return t.shape[-1]
+    from .runtime import _is_record
+    parts = list(t.values()) if isinstance(t, dict) else list(t) if isinstance(t, (list, tuple)) \
+        else list(vars(t).values()) if _is_record(t) else []
+    for part in parts:
+        if isinstance(part, (np.ndarray, list, tuple, dict)) or _is_record(part):
+            try:
+                return n_directions(part)
+            except ValueError:
+                pass
+    raise ValueError("srcgrad: a batched tangent needs an array with a last axis of "
+                     "directions")
+
+
+def bx(x):
+    """A primal operand of an elementwise tangent template, given a trailing
+    axis of size 1 so that it broadcasts against batched tangents (a Python
+    or NumPy scalar broadcasts as it is)."""
+    if isinstance(x, np.ndarray):
+        return x[..., None]
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x)[..., None]
+    return x
+
+
+def bindex(index):
+    """An index of a primal array, made to select the same elements of its
+    batched tangent: only ``...`` needs help (the direction axis is kept last
+    by an explicit trailing ``:``)."""
+    if index is Ellipsis:
+        return (Ellipsis, slice(None))
+    if isinstance(index, tuple) and any(i is Ellipsis for i in index):
+        return index + (slice(None),)
+    return index
+
+
+def bzeros(x, K):
+    """The zero batched tangent of ``x``: zeros of shape ``x.shape + (K,)``
+    (a list of them for a tuple or list, an empty dict of tangents for a
+    dict or record)."""
+    from .runtime import AdjointDict, Adjoints, _is_record
+    if isinstance(x, (tuple, list)):
+        return Adjoints(bzeros(e, K) for e in x)
+    if isinstance(x, dict) or _is_record(x):
+        return AdjointDict()
+    x = np.asarray(x)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
+    return np.zeros(x.shape + (K,), dtype=dtype)
+
+
+def _is_number(t):
+    return isinstance(t, (int, float)) and not isinstance(t, bool) or \
+        isinstance(t, np.ndarray) and t.ndim == 0
+
+
+def b_broadcast_like(t, ans, K):
+    """:func:`broadcast_like` for a batched tangent."""
+    shape = np.shape(ans) + (K,)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape).copy()
+
+
+def b_out(t, value, K):
+    """The batched tangent of the result ``value``: exactly of shape
+    ``value.shape + (K,)`` (a zero without the direction axis is expanded)."""
+    if isinstance(value, (int, float, complex, np.ndarray, np.generic)) and \
+            np.shape(t) != np.shape(value) + (K,):
+        return np.broadcast_to(t, np.shape(value) + (K,)).copy()
+    return t
+
+
+def b_attr(t, name, value, K):
+    """The batched tangent of ``x.name`` (``value``) from the tangent of ``x``."""
+    from .runtime import attr_tangent
+    out = attr_tangent(t, name)
+    return bzeros(value, K) if _is_number(out) else out
+
+
+def _direction(t, k):
+    """Direction ``k`` of a batched tangent (of any structure)."""
+    from .runtime import _is_record
+    if isinstance(t, np.ndarray):
+        return t[..., k] if t.ndim else t
+    if isinstance(t, (list, tuple)):
+        parts = [_direction(e, k) for e in t]
+        return type(t)._make(parts) if hasattr(type(t), "_make") else type(t)(parts)
+    if isinstance(t, dict):
+        return type(t)((key, _direction(v, k)) for key, v in t.items())
+    if _is_record(t):
+        import copy
+        out = copy.copy(t)
+        for key, v in vars(t).items():
+            object.__setattr__(out, key, _direction(v, k))
+        return out
+    return t                           # a number: a zero without the direction axis
+
+
+def _stack(cols):
+    """The batched tangent made of one unbatched tangent per direction."""
+    from .runtime import _is_record
+    first = cols[0]
+    if isinstance(first, (list, tuple)):
+        parts = [_stack([c[i] for c in cols]) for i in range(len(first))]
+        return type(first)._make(parts) if hasattr(type(first), "_make") else type(first)(parts)
+    if isinstance(first, dict):
+        keys = set().union(*(c.keys() for c in cols))
+        return type(first)((key, _stack([c[key] if key in c else 0.0 for c in cols]))
+                           for key in keys)
+    if _is_record(first):
+        import copy
+        out = copy.copy(first)
+        for key in vars(first):
+            object.__setattr__(out, key, _stack([getattr(c, key) for c in cols]))
+        return out
+    arrays = [np.asarray(c) for c in cols]
+    if len({a.shape for a in arrays}) > 1:
+        arrays = np.broadcast_arrays(*arrays)
+    return np.stack(arrays, axis=-1)
+
+
+def per_direction(tangent, t, K):
+    """The generic batched tangent: ``tangent`` (a rule's ordinary tangent, as
+    a function of one direction's tangent) applied to each of the ``K``
+    directions of ``t``, the results stacked on a last axis."""
+    return _stack([tangent(_direction(t, k)) for k in range(K)])
+
+
+# batched tangents of the common non-elementwise rules
+
+def _primal_axes(axis, nd):
+    """``axis`` of a primal of ``nd`` dimensions as non-negative axes (all
+    of them for None), which address the same axes of the batched tangent."""
+    if axis is None:
+        return tuple(range(nd))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return tuple(int(a) % nd for a in axes) if nd else ()
+
+
+def _bshift(axis):
+    """A primal axis for a batched array of one more dimension."""
+    return axis if axis is None or axis >= 0 else axis - 1
+
+
+def b_sum(t, axis=None, keepdims=False):
+    if _is_number(t):
+        return t
+    t = np.asarray(t)
+    return np.sum(t, axis=_primal_axes(axis, t.ndim - 1), keepdims=bool(keepdims))
+
+
+def b_mean(t, axis=None, keepdims=False):
+    if _is_number(t):
+        return t
+    t = np.asarray(t)
+    return np.mean(t, axis=_primal_axes(axis, t.ndim - 1), keepdims=bool(keepdims))
+
+
+def _b_reduced(partial, t, a, axis, keepdims):
+    """Batched :func:`_reduced`: ``sum(partial * t)`` over the reduced axes."""
+    full = bx(partial) * t
+    if np.ndim(a) == 0:
+        return full
+    return np.sum(full, axis=_primal_axes(axis, np.ndim(a)), keepdims=bool(keepdims))
+
+
+def b_extreme(t, a, ans, axis=None, keepdims=False):
+    share = unreduce_extreme(_ones(ans), a, ans, axis, keepdims)
+    return _b_reduced(share, t, a, axis, keepdims)
+
+
+def b_prod(t, a, ans, axis=None, keepdims=False):
+    return _b_reduced(prod_dx(_ones(ans), a, axis, keepdims), t, a, axis, keepdims)
+
+
+def b_var(t, a, ans, axis=None, ddof=0, keepdims=False, correction=None):
+    return _b_reduced(var_dx(_ones(ans), a, axis, ddof, keepdims, correction), t, a, axis,
+                      keepdims)
+
+
+def _pad_batch(tk, extra):
+    """``tk`` (directions first) with ``extra`` axes of 1 after the first, so
+    that the direction axis does not broadcast against another operand's
+    batch axes."""
+    return tk.reshape(tk.shape[:1] + (1,) * extra + tk.shape[1:]) if extra > 0 else tk
+
+
+def b_matmul_x(t, y):
+    """Batched tangent of ``x @ y`` along ``x`` (``t``: ``x.shape + (K,)``)."""
+    t = np.asarray(t)
+    xd, yd = t.ndim - 1, np.ndim(y)
+    if xd == 1:
+        if yd == 1:
+            return y @ t
+        return np.swapaxes(t.T @ y, -1, -2)
+    if yd == 1:
+        return np.swapaxes(t, -1, -2) @ y
+    return np.moveaxis(_pad_batch(np.moveaxis(t, -1, 0), yd - xd) @ y, 0, -1)
+
+
+def b_matmul_y(x, t):
+    """Batched tangent of ``x @ y`` along ``y`` (``t``: ``y.shape + (K,)``)."""
+    t = np.asarray(t)
+    xd, yd = np.ndim(x), t.ndim - 1
+    if yd == 1:
+        return x @ t
+    if xd == 1:
+        return np.moveaxis(x @ np.moveaxis(t, -1, 0), 0, -1)
+    return np.moveaxis(x @ _pad_batch(np.moveaxis(t, -1, 0), xd - yd), 0, -1)
+
+
+def b_dot_a(t, b, K):
+    """Batched tangent of ``np.dot(a, b)`` along ``a``."""
+    nd = np.ndim(t) - 1
+    if nd == 0:
+        return t * bx(b)
+    if np.ndim(b) == 0:
+        return t * b
+    if nd <= 2 and np.ndim(b) <= 2:
+        return b_matmul_x(t, b)
+    return per_direction(lambda tk: np.dot(tk, b), t, K)
+
+
+def b_dot_b(a, t, K):
+    """Batched tangent of ``np.dot(a, b)`` along ``b``."""
+    nd = np.ndim(t) - 1
+    if np.ndim(a) == 0:
+        return a * t
+    if nd == 0:
+        return bx(a) * t
+    if nd <= 2 and np.ndim(a) <= 2:
+        return b_matmul_y(a, t)
+    return per_direction(lambda tk: np.dot(a, tk), t, K)
+
+
+def b_reshape(t, ans, order="C"):
+    """Batched tangent of a reshape (C order; any other order direction by
+    direction)."""
+    t = np.asarray(t)
+    if order == "C" or not isinstance(order, str):
+        return np.reshape(t, np.shape(ans) + t.shape[-1:])
+    return per_direction(lambda tk: reshape_tangent(tk, ans, order), t, t.shape[-1])
+
+
+def b_ravel(t, ans, order="C"):
+    t = np.asarray(t)
+    if order == "C":
+        return np.reshape(t, (-1,) + t.shape[-1:])
+    return per_direction(lambda tk: np.ravel(tk, order=order), t, t.shape[-1])
+
+
+def b_transpose(t, axes=None):
+    """Batched tangent of ``np.transpose(a, axes)``: the direction axis stays last."""
+    t = np.asarray(t)
+    nd = t.ndim - 1
+    perm = tuple(range(nd - 1, -1, -1)) if axes is None else tuple(int(a) % nd for a in axes)
+    return np.transpose(t, perm + (nd,))
+
+
+def b_transpose_dx(t, axes=None):
+    """Batched tangent of :func:`srcgrad.runtime.transpose_dx` (the inverse
+    permutation)."""
+    nd = np.ndim(t) - 1
+    if axes is None:
+        return b_transpose(t)
+    return b_transpose(t, tuple(np.argsort([int(i) % nd for i in axes])))
+
+
+def b_swapaxes(t, axis1, axis2):
+    return np.swapaxes(t, _bshift(axis1), _bshift(axis2))
+
+
+def b_concatenate(t, axis, K):
+    """Batched tangent of ``np.concatenate(arrays, axis)`` (``t``: the
+    batched tangents of the arrays)."""
+    if axis is None:
+        return np.concatenate([np.reshape(b_broadcast_like(e, e, K) if _is_number(e) else e,
+                                          (-1, K)) for e in t], axis=0)
+    return np.concatenate(list(t), axis=_bshift(axis))
+
+
+def b_stack(t, axis=0):
+    return np.stack(list(t), axis=_bshift(axis))
+
+
+def b_take(t, indices, axis=None):
+    t = np.asarray(t)
+    if axis is None:
+        return np.take(np.reshape(t, (-1,) + t.shape[-1:]), indices, axis=0)
+    return np.take(t, indices, axis=int(axis) % (t.ndim - 1))
+
+
+def b_cumsum(t, axis=None):
+    t = np.asarray(t)
+    if axis is None:
+        return np.cumsum(np.reshape(t, (-1,) + t.shape[-1:]), axis=0)
+    return np.cumsum(t, axis=int(axis) % (t.ndim - 1))
+
+
+def _norm_axes(axis, nd):
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return tuple(int(a) % nd for a in axes)
+
+
+def b_expand_dims(t, ans, axis):
+    return np.expand_dims(t, _norm_axes(axis, np.ndim(ans)))
+
+
+def b_squeeze(t, a, axis=None):
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(np.shape(a)) if n == 1)
+    else:
+        axes = _norm_axes(axis, np.ndim(a))
+    return np.squeeze(t, axis=axes)
+
+
+def b_moveaxis(t, source, destination):
+    nd = np.ndim(t) - 1
+    src, dst = _norm_axes(source, nd), _norm_axes(destination, nd)
+    return np.moveaxis(t, src, dst)
+
+
+def b_solve_b(a, t):
+    """Batched tangent of ``np.linalg.solve(a, b)`` along ``b``."""
+    t = np.asarray(t)
+    if np.ndim(a) == 2:
+        return np.linalg.solve(a, t.reshape(t.shape[0], -1)).reshape(t.shape)
+    return per_direction(lambda tk: np.linalg.solve(a, tk), t, t.shape[-1])
+
+
+def b_inv(t, ans):
+    """Batched tangent of ``np.linalg.inv(a)``: ``-(ans @ t @ ans)``."""
+    return -np.moveaxis(ans @ np.moveaxis(t, -1, 0) @ ans, 0, -1)
+
+
+def b_dot_dx_a(t, x, y, K):
+    """Batched tangent of ``dot_dx(a, x, y)`` along ``a``."""
+    from .runtime import dot_dx
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return b_matmul_dx_a(t, x, y, K)
+    return per_direction(lambda tk: dot_dx(tk, x, y), t, K)
+
+
+def b_dot_dy_a(t, x, y, K):
+    """Batched tangent of ``dot_dy(a, x, y)`` along ``a``."""
+    from .runtime import dot_dy
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return b_matmul_dy_a(t, x, y, K)
+    return per_direction(lambda tk: dot_dy(tk, x, y), t, K)
+
+
+# batched tangents of srcgrad's runtime helpers (forward over reverse: hessian)
+
+def b_unbroadcast(t, like, K):
+    """Batched tangent of ``unbroadcast(a, like)`` and ``fit(a, like)``:
+    ``t`` summed (or broadcast) to ``like.shape + (K,)``."""
+    xs = np.shape(like)
+    if _is_number(t):
+        return np.full(xs + (K,), t, dtype=float)
+    t = np.asarray(t)
+    gs = t.shape[:-1]
+    if gs == xs:
+        return t
+    lead = len(gs) - len(xs)
+    if lead > 0:
+        t = np.sum(t, axis=tuple(range(lead)))
+    axes = tuple(i for i, (n, m) in enumerate(zip(xs, t.shape[:-1])) if n == 1 and m != 1)
+    if axes:
+        t = np.sum(t, axis=axes, keepdims=True)
+    if t.shape[:-1] != xs:
+        t = np.broadcast_to(t, xs + t.shape[-1:]).copy()
+    return t
+
+
+def b_unreduce(t, like, axis=None, keepdims=False):
+    """Batched tangent of ``unreduce(a, like, axis, keepdims)``."""
+    shape = np.shape(like)
+    t = np.asarray(t)
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        t = np.expand_dims(t, tuple(int(a) % len(shape) for a in axes))
+    return np.broadcast_to(t, shape + t.shape[-1:]).copy()
+
+
+def b_unreduce_mean(t, like, axis=None, keepdims=False):
+    shape = np.shape(like)
+    if axis is None:
+        count = int(np.prod(shape))
+    else:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        count = int(np.prod([shape[a] for a in axes]))
+    return b_unreduce(t, like, axis, keepdims) / count
+
+
+def b_unreduce_extreme(t, like, result, axis=None, keepdims=False):
+    share = unreduce_extreme(np.ones(np.shape(result)), like, result, axis, keepdims)
+    return b_unreduce(t, like, axis, keepdims) * bx(share)
+
+
+def b_matmul_dx_a(t, x, y, K):
+    """Batched tangent of ``matmul_dx(a, x, y)`` along the adjoint ``a``."""
+    from .runtime import matmul_dx
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return np.moveaxis(np.moveaxis(t, -1, 0) @ y.T, 0, -1)
+    return per_direction(lambda tk: matmul_dx(tk, x, y), t, K)
+
+
+def b_matmul_dy_a(t, x, y, K):
+    """Batched tangent of ``matmul_dy(a, x, y)`` along the adjoint ``a``."""
+    from .runtime import matmul_dy
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return b_matmul_y(x.T, t)
+    return per_direction(lambda tk: matmul_dy(tk, x, y), t, K)
+
+
+def b_matmul_dx_y(a, x, t, K):
+    """Batched tangent of ``matmul_dx(a, x, y)`` along the factor ``y``."""
+    from .runtime import matmul_dx
+    if np.ndim(x) == 2 and np.ndim(a) == 2 and np.ndim(t) == 3:
+        return np.moveaxis(a @ np.swapaxes(np.moveaxis(t, -1, 0), -1, -2), 0, -1)
+    return per_direction(lambda tk: matmul_dx(a, x, tk), t, K)
+
+
+def b_matmul_dy_x(a, t, y, K):
+    """Batched tangent of ``matmul_dy(a, x, y)`` along the factor ``x``."""
+    from .runtime import matmul_dy
+    if np.ndim(y) == 2 and np.ndim(a) == 2 and np.ndim(t) == 3:
+        return np.moveaxis(np.swapaxes(np.moveaxis(t, -1, 0), -1, -2) @ a, 0, -1)
+    return per_direction(lambda tk: matmul_dy(a, tk, y), t, K)
+
+
+def b_reshape_dx(t, like, order="C", K=None):
+    t = np.asarray(t)
+    if order == "C" or not isinstance(order, str):
+        return np.reshape(t, np.shape(like) + t.shape[-1:])
+    from .runtime import reshape_dx
+    return per_direction(lambda tk: reshape_dx(tk, like, order), t, t.shape[-1])

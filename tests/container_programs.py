@@ -314,3 +314,21 @@ class Normalised:
 
 def dataclass_with_post_init(x):
     return Normalised(x).v * x
+
+
+def append_then_overwrite(x):
+    # reverse sweep: the adjoint of acc.append(y * 0.5) pops d_acc into a
+    # value that is dead (d_y = 0.0 follows); the pop must stay (regression:
+    # the optimiser once removed it, shifting every later adjoint)
+    acc = [x * 0.1]
+    acc.append(x * 3.0)
+    y = x
+    c = 0
+    while c < 1:
+        c = c + 1
+        y = 0.22
+        acc.append(y * 0.5)
+        if len(acc) > 2:
+            last = acc.pop()
+            acc.append(last * 0.9 + acc[0])
+    return sum(acc) + y

@@ -299,6 +299,30 @@ def rnn(W, x0, T):
     return np.sum(x * x)
 
 
+def rnn_batch(W, X0, T):
+    # W @ X with a matrix X: the outer products of the gradient are matrix products
+    X = X0
+    for t in range(T):
+        X = X + 0.1 * np.tanh(W @ X)
+    return np.sum(X * X)
+
+
+def rnn_written(W, x0, T):
+    # x is written into after W @ x: its values must be read before the write
+    x = x0 * 1.0
+    for t in range(T):
+        h = np.tanh(W @ x)
+        x[0] = x[0] * 0.5 + h[1]
+        x = x + 0.1 * h
+    return np.sum(x * x)
+
+
+def sum_axis0_and_mean(x, y):
+    # lazy adjoints: the sum over axis 0 and the mean broadcast back
+    a = np.sum(x * y, axis=0)
+    return np.mean(np.sin(a) * x[0]) + np.sum(x[1:] * x[:-1])
+
+
 # -- misc -----------------------------------------------------------------------
 
 def constant_result(x):

@@ -348,3 +348,9 @@ def test_dataclass_with_post_init_is_refused_clearly():
     with pytest.raises(srcgrad.errors.UnsupportedError) as info:
         srcgrad.grad(cp.dataclass_with_post_init)(0.5)
     assert "Normalised" in str(info.value) and info.value.lineno is not None
+
+
+def test_a_dead_adjoint_pop_still_moves_the_adjoint_list():
+    fun = cp.append_then_overwrite
+    got = srcgrad.grad(fun)(0.7)
+    assert got == pytest.approx(srcgrad.check.numerical_grad(fun, (0.7,), 0), rel=1e-6)

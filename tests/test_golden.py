@@ -52,8 +52,7 @@ def test_loop():
             for i in reversed(range(n)):
                 s_2 = tape.pop()
                 # line 148: s = s + x ** i / (i + 1)
-                d_s_1 = d_s / s_2
-                d_x = d_x + d_s_1 * i * x ** (i - 1)
+                d_x = d_x + d_s / s_2 * i * x ** (i - 1)
             return d_x
         ''')
 
@@ -71,12 +70,10 @@ def test_branch():
                 if cond_1:
                     y = np.sin(x)
                 else:
-                    y_1 = -x
-                    y = y_1 * 3.0
-            d_out = 1.0
+                    y = x * -3.0
             # line 112: return y * x
-            d_y = d_out * x
-            d_x = d_out * y
+            d_y = x
+            d_x = y
             if cond:
                 # line 107: y = x * x
                 d_x = d_x + 2.0 * (d_y * x)
@@ -85,8 +82,7 @@ def test_branch():
                 d_x = d_x + d_y * np.cos(x)
             else:
                 # line 111: y = -x * 3.0
-                d_y_1 = d_y * 3.0
-                d_x = d_x - d_y_1
+                d_x = d_x - d_y * 3.0
             return d_x
         ''')
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import srcgrad
 from srcgrad.rules.runtime_rules import RUNTIME_RULES
 from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy,
-                             fit, inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx,
+                             expand, fit, inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
@@ -54,6 +54,13 @@ def mlp_loss(w1, b1, w2, x, y):
     z = z - np.max(z, axis=1, keepdims=True)
     logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     return -np.mean(np.sum(y * logp, axis=1))
+
+
+def rnn(w, x0, n):
+    x = x0
+    for t in range(n):
+        x = x + 0.1 * np.tanh(w @ x)
+    return np.sum(x * x)
 
 
 def loop_branch(x, n):
@@ -138,8 +145,8 @@ def test_jacobian_auto_mode_picks_by_size(monkeypatch):
     jac = srcgrad.jacobian(scalar_to_vec)
     jvp_fn, vjp_fn = srcgrad.jvp(scalar_to_vec), srcgrad.vjp(scalar_to_vec)
     import srcgrad.higher as higher
-    real_fwd, real_rev = higher._forward_columns, higher._reverse_rows
-    monkeypatch.setattr(higher, "_forward_columns", lambda *a: calls.append("f") or real_fwd(*a))
+    real_fwd, real_rev = higher._forward_batched, higher._reverse_rows
+    monkeypatch.setattr(higher, "_forward_batched", lambda *a: calls.append("f") or real_fwd(*a))
     monkeypatch.setattr(higher, "_reverse_rows", lambda *a: calls.append("r") or real_rev(*a))
     jac(0.3)                                          # 1 input, 3 outputs: forward
     srcgrad.jacobian(rosenbrock)(np.ones(4))          # 4 inputs, 1 output: reverse
@@ -153,7 +160,11 @@ def test_jacobian_errors_and_cache():
     assert srcgrad.jacobian(vec_to_vec) is srcgrad.jacobian(vec_to_vec)
     assert srcgrad.jacobian(vec_to_vec, mode="forward") is not srcgrad.jacobian(vec_to_vec)
     text = srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="forward"))
-    assert "def jvp_vec_to_vec(x, d_x):" in text and "jacobian" in text.splitlines()[0]
+    assert "def jvp_batched_vec_to_vec(x, d_x):" in text and "jacobian" in text.splitlines()[0]
+    text = srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="forward", batch=None))
+    assert "def jvp_vec_to_vec(x, d_x):" in text
+    with pytest.raises(srcgrad.SrcgradError, match="batch"):
+        srcgrad.jacobian(vec_to_vec, batch=-1)
     assert "def vjp_vec_to_vec(" in srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="reverse"))
 
 
@@ -172,6 +183,8 @@ HESSIAN_CASES = [
     ("mlp loss, w2", mlp_loss, mlp_args, 2),
     ("mlp loss, tuple", mlp_loss, mlp_args, (0, 1, 2)),
     ("loop with a branch", loop_branch, lambda r: (r.uniform(0.2, 0.6, 3), 5), 0),
+    ("rnn (outer products batched)", rnn, lambda r: (r.uniform(-0.5, 0.5, (3, 3)),
+                                                     r.uniform(-1, 1, 3), 4), 0),
     ("while loop", while_loop, lambda r: (r.uniform(0.5, 1.0, 3),), 0),
     ("writes into an array", writes, lambda r: (r.uniform(-1, 1, 3),), 0),
     ("tuple assignment in a loop", swaps, lambda r: (r.uniform(-1, 1, 3), 3), 0),
@@ -254,14 +267,15 @@ def test_hvp_source_cache_and_names():
     assert h is srcgrad.hvp(rosenbrock)
     text = srcgrad.source(h)
     assert text.startswith("def hvp_rosenbrock(x, t_x):")
-    assert "t_d_x" in text and "unbroadcast(t_" in text
+    assert "t_d_x" in text and "zeros_like(" in text
     module = srcgrad.source(h, standalone=True)
-    assert "tests" not in module and "def unreduce(" in module
+    assert "tests" not in module and "def zeros_like(" in module
     ns = {}
     exec(compile(module, "<standalone hvp>", "exec"), ns)
     x, v = np.linspace(-1, 1, 5), np.linspace(0.5, 1.5, 5)
     np.testing.assert_allclose(ns["hvp_rosenbrock"](x, v), h(x, v), rtol=1e-12)
-    assert "one call of the hvp below" in srcgrad.source(srcgrad.hessian(rosenbrock))
+    assert "batched hvp below" in srcgrad.source(srcgrad.hessian(rosenbrock))
+    assert "one call of the hvp below" in srcgrad.source(srcgrad.hessian(rosenbrock, batch=None))
 
 
 def test_hvp_of_a_loop_keeps_a_tangent_tape():
@@ -304,6 +318,14 @@ def r_unbroadcast(a):
 
 def r_fit(a):
     return fit(a, np.ones((1, 3)))
+
+
+def r_expand(a):
+    return expand(a, np.ones((2, 3)))
+
+
+def r_expand_scalar(a):
+    return expand(a, np.ones((2, 3)))
 
 
 def r_unreduce(a):
@@ -429,6 +451,8 @@ def u(*shape):
 RUNTIME_CASES = [
     (unbroadcast, r_unbroadcast, [u(2, 3)]),
     (fit, r_fit, [u(2, 3)]),
+    (expand, r_expand, [u(3)]),
+    (expand, r_expand_scalar, [u()]),
     (unreduce, r_unreduce, [u(2)]),
     (unreduce_mean, r_unreduce_mean, [u(2)]),
     (unreduce_extreme, r_unreduce_extreme, [u(2)]),

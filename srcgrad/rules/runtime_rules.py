@@ -19,7 +19,8 @@ Parameter names avoid ``g``, ``t`` and ``ans``, which templates reserve.
 import numpy as np  # noqa: F401  (used in templates)
 
 from ..runtime import (  # noqa: F401  (used in templates)
-    _mT, add_at, astype_dx, check_scalar, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy, fit,
+    _mT, add_at, astype_dx, check_scalar, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy, expand,
+    fit,
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like)
@@ -44,6 +45,8 @@ defvjp(unbroadcast, "a, like", "rebroadcast(g, a)")
 defjvp(unbroadcast, "unbroadcast(t, like)")
 defvjp(fit, "a, like", "rebroadcast(g, a)")
 defjvp(fit, "fit(t, like)")
+defvjp(expand, "a, like", "unbroadcast(g, a)")
+defjvp(expand, "expand(t, like)")
 defvjp(unreduce, "a, like, axis=None, keepdims=False",
        "unbroadcast(np.sum(g, axis=axis, keepdims=keepdims), a)")
 defjvp(unreduce, "unreduce(t, like, axis, keepdims)")
@@ -116,7 +119,7 @@ defvjp(astype_dx, "a, like, dtype", "astype_dx(g, a, dtype)")
 defjvp(astype_dx, "astype_dx(t, like, dtype)")
 
 #: every helper given a rule here (tests/test_higher.py checks each one)
-RUNTIME_RULES = (unbroadcast, fit, unreduce, unreduce_mean, unreduce_extreme, add_at,
+RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_extreme, add_at,
                  written_adjoint, matmul_dx, matmul_dy, dot_dx, dot_dy, inner_dx, inner_dy,
                  tensordot_dx, tensordot_dy, kron_dx, kron_dy, inv_da, reshape_dx, transpose_dx,
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,

@@ -19,7 +19,14 @@ from ..runtime_forward import (  # noqa: F401  (used in templates)
     astype_tangent, average_tangent_w, broadcast_like, cholesky_tangent, det_tangent,
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
-from .registry import defjvp, lookup
+from ..runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
+from ..runtime_forward import (  # noqa: F401  (used in batched templates)
+    b_broadcast_like, b_concatenate, b_dot_dx_a, b_dot_dy_a, b_expand_dims, b_inv,
+    b_moveaxis, b_solve_b, b_squeeze, b_cumsum, b_dot_a, b_dot_b, b_extreme, b_matmul_dx_a,
+    b_matmul_dx_y, b_matmul_dy_a, b_matmul_dy_x, b_matmul_x, b_matmul_y, b_mean, b_prod, b_ravel, b_reshape, b_reshape_dx,
+    b_stack, b_sum, b_swapaxes, b_take, b_transpose, b_transpose_dx, b_unbroadcast, b_unreduce,
+    b_unreduce_extreme, b_unreduce_mean, b_var, bindex, bx, bzeros)
+from .registry import TANGENT, Template, _key, defjvp, lookup, tangent_template
 
 
 def _jvp(fun, *tangents, **by_name):
@@ -111,3 +118,102 @@ _jvp(np.linalg.lstsq, "lstsq_tangent_a(t, a, b, ans)", "lstsq_tangent_b(t, a, b,
 _jvp(np.linalg.det, "det_tangent(t, a, ans)")
 _jvp(np.linalg.cholesky, "cholesky_tangent(t, a, ans, upper)")
 _jvp(np.linalg.pinv, "pinv_tangent(t, a, ans)")
+
+
+# -- batched tangents (srcgrad.jacobian and srcgrad.hessian) -------------------------
+# A batched tangent has the primal's shape plus a last axis of K directions.
+# Elementwise and scalar rules need no batched template (their tangent is
+# used with every primal operand given a trailing axis, ``bx``), and a rule
+# without one falls back to ``per_direction`` (its ordinary tangent, once per
+# direction); the templates here make the common rules one NumPy call.
+# Templates read ``t`` (the batched tangent), ``ans``, the parameters and
+# ``K`` (the number of directions).
+
+#: rule key -> {parameter: batched Template}
+BATCHED = {}
+
+
+def defjvp_batched(fun, *tangents, namespace=None, **by_name):
+    """Declare batched tangent templates of ``fun`` (whose adjoint rule
+    exists), in parameter order or by name, like :func:`defjvp`."""
+    rule = lookup(fun)
+    if rule is None or not rule.differentiable:
+        return fun
+    names = list(rule.signature.parameters)
+    given = {p: text for p, text in zip(names, tangents) if text is not None}
+    given.update(by_name)
+    ns = globals() if namespace is None else namespace
+    per_rule = BATCHED.setdefault(_key(fun), {})
+    for p, text in given.items():
+        # kept with the ordinary tangent it batches: a later defjvp of the
+        # same parameter makes it stale (the per-direction fallback is used)
+        per_rule[p] = (tangent_template(rule, p),
+                       Template(text, names + [TANGENT, "K"], ns, rule.name))
+    return fun
+
+
+_RUNTIME_DONE = []
+
+
+def batched_template(rule, pname):
+    """The batched tangent template of ``rule``'s parameter ``pname``, or
+    None (elementwise expansion or the per-direction fallback then)."""
+    if not _RUNTIME_DONE:
+        _RUNTIME_DONE.append(True)
+        _batched_runtime_rules()
+    entry = BATCHED.get(_key(rule.fun), {}).get(pname)
+    if entry is None or entry[0] is not tangent_template(rule, pname):
+        return None
+    return entry[1]
+
+
+_B = defjvp_batched
+_B(operator.matmul, "b_matmul_x(t, y)", "b_matmul_y(x, t)")
+_B(np.matmul, "b_matmul_x(t, y)", "b_matmul_y(x, t)")
+_B(np.dot, "b_dot_a(t, b, K)", "b_dot_b(a, t, K)")
+_B(np.sum, "b_sum(t, axis, keepdims)")
+_B(np.mean, "b_mean(t, axis, keepdims)")
+for _extreme in (np.max, np.min, np.amax, np.amin):
+    _B(_extreme, "b_extreme(t, a, ans, axis, keepdims)")
+_B(np.prod, "b_prod(t, a, ans, axis, keepdims)")
+_B(np.var, "b_var(t, a, ans, axis, ddof, keepdims, correction)")
+_B(np.std, "b_var(t, a, ans, axis, ddof, keepdims, correction) / (2.0 * bx(ans))")
+_B(np.cumsum, "b_cumsum(t, axis)")
+_B(builtins.sum, "sum(t)", "b_broadcast_like(t, ans, K)")
+_B(np.reshape, "b_reshape(t, ans, order)")
+_B(np.ndarray.reshape, "b_reshape(t, ans, order)")
+_B(np.ravel, "b_ravel(t, ans, order)")
+_B(np.transpose, "b_transpose(t, axes)")
+_B(np.ndarray.transpose, "b_transpose(t, method_axes(axes))")
+_B(np.swapaxes, "b_swapaxes(t, axis1, axis2)")
+_B(np.copy, "np.copy(t)")
+_B(np.take, "b_take(t, indices, axis)")
+_B(np.concatenate, "b_concatenate(t, axis, K)")
+_B(np.expand_dims, "b_expand_dims(t, ans, axis)")
+_B(np.squeeze, "b_squeeze(t, a, axis)")
+_B(np.moveaxis, "b_moveaxis(t, source, destination)")
+_B(np.linalg.solve, b="b_solve_b(a, t)")
+_B(np.linalg.inv, "b_inv(t, ans)")
+_B(np.stack, "b_stack(t, axis)")
+
+
+def _batched_runtime_rules():
+    """Batched tangents of srcgrad's own runtime helpers (forward mode over a
+    generated gradient)."""
+    from .. import runtime
+    _B(runtime.unbroadcast, "b_unbroadcast(t, like, K)")
+    _B(runtime.fit, "b_unbroadcast(t, like, K)")
+    if hasattr(runtime, "expand"):
+        _B(runtime.expand, "b_broadcast_like(t, like, K)")
+    _B(runtime.unreduce, "b_unreduce(t, like, axis, keepdims)")
+    _B(runtime.unreduce_mean, "b_unreduce_mean(t, like, axis, keepdims)")
+    _B(runtime.unreduce_extreme, "b_unreduce_extreme(t, like, result, axis, keepdims)")
+    _B(runtime.add_at, d="b_broadcast_like(t, ans, K)",
+       value="add_at(bzeros(like, K), like, bindex(index), t)")
+    _B(runtime.written_adjoint, "written_adjoint(t, bindex(index))")
+    _B(runtime.matmul_dx, a="b_matmul_dx_a(t, x, y, K)", y="b_matmul_dx_y(a, x, t, K)")
+    _B(runtime.matmul_dy, a="b_matmul_dy_a(t, x, y, K)", x="b_matmul_dy_x(a, t, y, K)")
+    _B(runtime.dot_dx, a="b_dot_dx_a(t, x, y, K)")
+    _B(runtime.dot_dy, a="b_dot_dy_a(t, x, y, K)")
+    _B(runtime.reshape_dx, "b_reshape_dx(t, like, order)")
+    _B(runtime.transpose_dx, "b_transpose_dx(t, axes)")
