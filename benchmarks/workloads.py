@@ -96,6 +96,27 @@ def scalar_expr_inputs(params, rng):
 
 
 # ---------------------------------------------------------------------------
+# 1b. a one-line scalar function: the call overhead of a generated gradient
+# ---------------------------------------------------------------------------
+
+def one_line(x):
+    return math.sin(x) * x
+
+
+def one_line_hand(x):
+    return math.cos(x) * x + math.sin(x)
+
+
+def one_line_torch(x):
+    import torch
+    return torch.sin(x) * x
+
+
+def one_line_inputs(params, rng):
+    return (0.7,)
+
+
+# ---------------------------------------------------------------------------
 # 2. Rosenbrock, vectorised
 # ---------------------------------------------------------------------------
 
@@ -294,6 +315,13 @@ WORKLOADS = (
         title="scalar expression on Python floats: sin(x*y) + exp(x)/y - sqrt(x*x + y*y), d/d(x, y)",
         f=scalar_expr, hand=scalar_expr_hand, torch_f=scalar_expr_torch,
         make_inputs=scalar_expr_inputs, wrt=(0, 1),
+        sizes=(Size("scalar", {}, quick=True),),
+    ),
+    Workload(
+        name="one_line",
+        title="call overhead: one-line scalar function sin(x) * x on a Python float, d/dx",
+        f=one_line, hand=one_line_hand, torch_f=one_line_torch,
+        make_inputs=one_line_inputs, wrt=0,
         sizes=(Size("scalar", {}, quick=True),),
     ),
     Workload(
