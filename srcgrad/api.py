@@ -76,15 +76,17 @@ class Front:
     user_of: dict
 
 
-def front_end(fun, wrt_names, *, scalar_result=True):
+def front_end(fun, wrt_names, *, scalar_result=True, reverse=False):
     """parse → normalise → SSA (and loop-invariant code motion) → analyse.
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
-    it), which lets the shape analysis prove more."""
+    it), which lets the shape analysis prove more.  ``reverse``: for the
+    reverse transform (generated code's tapes stay lists)."""
     # srcgrad's own generated code (higher derivatives): see srcgrad/generated.py
     parsed = parse(generated.generic_version(fun))
     parsed.tree = copy.deepcopy(parsed.tree)
     _portable_defaults(parsed)
-    generated.prepare(parsed)
+    generated.prepare(parsed, reverse=reverse)
+    parsed.srcgrad_reverse = reverse      # for generated code the inliner meets
     namer = Namer(names_in(parsed.tree) | set(parsed.closure))
     fn = Normaliser(parsed, namer).run()
     user_of = to_ssa(fn, namer)
@@ -161,8 +163,7 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
     would write it) that starts with a type check falling back to the
     generic version.  With ``cotangent`` (``vjp``), the generated function
     takes the result's cotangent as a last argument instead of seeding 1."""
-    front = front_end(fun, wrt_names, scalar_result=not cotangent)
-    generated.check_reverse(front.parsed)     # grad of a generated gradient: no tape
+    front = front_end(fun, wrt_names, scalar_result=not cotangent, reverse=True)
     parsed, namer = front.parsed, front.namer
     if cotangent:
         prefix = "vjp_"

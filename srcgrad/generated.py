@@ -81,7 +81,7 @@ def _is_type_guard(test):
     return True
 
 
-def prepare(parsed):
+def prepare(parsed, reverse=False):
     """Rewrite the tape operations and reversed loops of generated code
     (``parsed.tree``, in place) into forms the pipeline differentiates.
     Does nothing to a function srcgrad did not generate."""
@@ -90,7 +90,10 @@ def prepare(parsed):
     if parsed.tree.name.endswith("_generic"):      # named after the function it stands for
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
     _unbatch_outer_products(parsed)
-    tapes = _tape_names(parsed.tree)
+    # reverse mode over the gradient differentiates its tapes as the lists they
+    # are (appends and pops have O(1) adjoints); forward mode pairs each tape
+    # with a tangent tape (Forward.tape_op)
+    tapes = set() if reverse else _tape_names(parsed.tree)
     parsed.srcgrad_tapes = tapes
     if tapes:
         from . import runtime_forward
@@ -136,20 +139,6 @@ def closure_objects(parsed):
         except ValueError:
             pass
     return out
-
-
-def check_reverse(parsed):
-    """Refuse reverse mode over a generated gradient that keeps a tape (its
-    function has a loop): the adjoint of the tape's pushes and pops is not
-    implemented.  Forward mode over it (``hvp``) is."""
-    if getattr(parsed, "srcgrad_tapes", None):
-        from .errors import UnsupportedError
-        raise UnsupportedError(
-            f"reverse mode over the generated gradient {parsed.tree.name} is not supported: it "
-            f"keeps a tape (the function has a loop)", filename=parsed.filename,
-            lineno=parsed.firstlineno, construct="grad of a gradient with a tape",
-            hint="use forward over reverse: srcgrad.hvp(f), srcgrad.hessian(f), or "
-                 "srcgrad.jvp(srcgrad.grad(f))")
 
 
 def _inject(parsed, name, obj):

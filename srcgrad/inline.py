@@ -196,7 +196,33 @@ class Inliner:
                 return getattr(base, node.attr)
             except AttributeError:
                 return None
+        if isinstance(node, gast.Call):
+            return self.static_transform(node)
         return None
+
+    def static_transform(self, call):
+        """``srcgrad.grad(f, wrt=0)`` (or jvp, vjp, ...) of a function known
+        now, written inside the differentiated code: generated now, so the
+        generated function can be inlined like any other (nested derivatives)."""
+        from . import api, forward_api, higher
+        transforms = {api.grad, api.value_and_grad, api.vjp, forward_api.jvp, higher.hvp}
+        fun = self.static(call.func)
+        if not any(fun is t for t in transforms):
+            return None
+        args = [self.static(a) if not isinstance(a, gast.Constant) else a.value
+                for a in call.args]
+        kwargs = {k.arg: self.static(k.value) if not isinstance(k.value, gast.Constant)
+                  else k.value.value for k in call.keywords}
+        if any(a is None or isinstance(a, (LocalFunction, Partial)) for a in args) or \
+                any(k is None for k in kwargs) or any(isinstance(v, (LocalFunction, Partial))
+                                                      for v in kwargs.values()):
+            return None
+        args = [a.fun if isinstance(a, PythonFunction) and not a.args and not a.kwargs else a
+                for a in args]
+        if isinstance(kwargs.get("wrt"), tuple) is False and "wrt" in kwargs and \
+                kwargs["wrt"] is None:
+            return None
+        return fun(*args, **kwargs)
 
     def callee(self, func):
         """The function a call's ``func`` expression calls, if it is to be
@@ -382,10 +408,14 @@ class Inliner:
     def source_of(self, fun, call):
         from .parse import parse
         from .errors import UnsupportedError
+        from . import generated
         parsed = self.sources.get(fun)
         if parsed is None:
             try:
-                parsed = parse(fun)
+                # a gradient srcgrad generated: its generic version, prepared
+                # for the mode being generated (higher derivatives)
+                parsed = parse(generated.generic_version(fun))
+                generated.prepare(parsed, reverse=getattr(self.parsed, "srcgrad_reverse", False))
             except UnsupportedError as e:
                 raise self.parsed.error(
                     call, f"cannot inline the call of {fun.__qualname__}: {e.args[0].splitlines()[0]}",

@@ -3,17 +3,22 @@
 differences; and the rules of srcgrad's runtime helpers, which make the
 generated gradient differentiable."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import srcgrad
 from srcgrad.rules.runtime_rules import RUNTIME_RULES
+from srcgrad.runtime_forward import broadcast_like
 from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy,
                              expand, fit, inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
+
+from srcgrad.check import numerical_grad
 
 from .fd import fd_jacobian
 
@@ -296,10 +301,45 @@ def test_grad_of_grad_of_a_scalar_function():
     assert t == pytest.approx(exact, rel=1e-12)
 
 
-def test_reverse_over_a_taped_gradient_is_refused():
-    with pytest.raises(srcgrad.UnsupportedError, match="tape") as e:
-        srcgrad.grad(srcgrad.grad(loop_branch))
-    assert "forward over reverse" in str(e.value)
+def test_grad_of_a_gradient_with_a_tape():
+    # reverse over reverse: the inner gradient's tape is a list whose appends
+    # and pops have adjoints of their own
+    x = np.array([0.3, -0.7, 0.5])
+    v = np.array([1.0, 2.0, -1.0])
+    inner = srcgrad.grad(loop_branch)
+
+    def along(x):
+        return np.sum(inner(x, 4) * v)
+
+    got = srcgrad.grad(along)(x)
+    np.testing.assert_allclose(got, srcgrad.hessian(loop_branch)(x, 4) @ v, rtol=1e-10)
+    np.testing.assert_allclose(got, numerical_grad(along, (x,), 0), rtol=1e-6)
+
+
+def scalar_loop(x):
+    s = 0.0
+    for i in range(4):
+        s = s + math.sin(x * (i + 1)) * x
+        if s > 1.0:
+            s = s * 0.5
+    return s
+
+
+def calls_jvp_inside(x):
+    return srcgrad.jvp(scalar_loop)(x, 1.0)[1] * x
+
+
+def test_nestings_of_grad_jvp_vjp():
+    x = 0.7
+    d1 = srcgrad.grad(scalar_loop)
+    d2 = srcgrad.grad(d1)
+    assert d2(x) == pytest.approx(numerical_grad(d1, (x,), 0), rel=1e-7)
+    assert srcgrad.jvp(d1)(x, 1.0)[1] == pytest.approx(d2(x), rel=1e-12)
+    assert srcgrad.vjp(d1)(x, 2.0)[1] == pytest.approx(2.0 * d2(x), rel=1e-12)
+    # srcgrad.jvp(f) written inside the differentiated function: generated
+    # when the outer gradient is, and inlined
+    got = srcgrad.grad(calls_jvp_inside)(x)
+    assert got == pytest.approx(numerical_grad(calls_jvp_inside, (x,), 0), rel=1e-7)
 
 
 # --------------------------------------------------------------------------
@@ -444,11 +484,16 @@ def r_astype_dx(a):
     return astype_dx(a, X23, float)
 
 
+def r_broadcast_like(a):
+    return broadcast_like(a, X23)
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
 
 RUNTIME_CASES = [
+    (broadcast_like, r_broadcast_like, [u(3)]),
     (unbroadcast, r_unbroadcast, [u(2, 3)]),
     (fit, r_fit, [u(2, 3)]),
     (expand, r_expand, [u(3)]),

@@ -59,6 +59,10 @@ defvjp(unreduce_extreme, "a, like, result, axis=None, keepdims=False",
        "keepdims=keepdims), a)")
 defjvp(unreduce_extreme, "unreduce_extreme(t, like, result, axis, keepdims)")
 
+# forward mode's own helpers (reverse mode over generated jvp code)
+defvjp(broadcast_like, "t_in, like", "unbroadcast(g, t_in)")
+defjvp(broadcast_like, "broadcast_like(t, like)")
+
 # indexed accumulation and writes
 defvjp(add_at, "d, like, index, value", "unbroadcast(g, d)", None, None,
        "unbroadcast(np.asarray(g)[index], value)")
@@ -123,4 +127,4 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
                  written_adjoint, matmul_dx, matmul_dy, dot_dx, dot_dy, inner_dx, inner_dy,
                  tensordot_dx, tensordot_dy, kron_dx, kron_dy, inv_da, reshape_dx, transpose_dx,
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
-                 astype_dx, tape_push, tape_pop)
+                 astype_dx, broadcast_like, tape_push, tape_pop)
