@@ -138,6 +138,14 @@ class ContainerDesugar:
         return self.norm.unsupported(node, what, hint)
 
     # -- names certainly bound to dicts (for ``for k in d``) -----------------------
+    def _nodes(self):
+        """Every node of the function being normalised and, for inlined code,
+        of the function it is inlined into (whose names it may use)."""
+        trees = [self.norm.tree]
+        if self.norm.parsed.tree is not self.norm.tree:
+            trees.append(self.norm.parsed.tree)
+        return (n for tree in trees for n in gast.walk(tree))
+
     def dict_names(self):
         """Names visibly bound to dicts in the function being normalised and,
         for inlined code, in the function it is inlined into: assigned a
@@ -145,9 +153,7 @@ class ContainerDesugar:
         ``for k in d`` with ``d[k]`` read in the loop."""
         if self._dicts is None:
             names = set()
-            trees = [self.norm.tree] + ([self.norm.parsed.tree]
-                                        if self.norm.parsed.tree is not self.norm.tree else [])
-            for n in (n for tree in trees for n in gast.walk(tree)):
+            for n in self._nodes():
                 if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
                         isinstance(n.target, gast.Name) and any(
                             isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
@@ -280,9 +286,7 @@ class ContainerDesugar:
         comprehension or ``list(...)``, or changed with ``append``."""
         if getattr(self, "_lists", None) is None:
             names = set()
-            trees = [self.norm.tree] + ([self.norm.parsed.tree]
-                                        if self.norm.parsed.tree is not self.norm.tree else [])
-            for n in (n for tree in trees for n in gast.walk(tree)):
+            for n in self._nodes():
                 if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
                         isinstance(n.targets[0], gast.Name):
                     v = n.value
