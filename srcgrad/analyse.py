@@ -531,7 +531,9 @@ class Analysis:
             s, f"cannot differentiate {what}: srcgrad cannot tell at transformation time "
                f"which function it calls", construct=what,
             hint="call functions by a global or module name (np.sin, math.exp, my_function), "
-                 "or wrap the value in srcgrad.stop_gradient(...) if it needs no derivative")
+                 "so srcgrad can inline them or use their rule (srcgrad.defvjp registers one, "
+                 "srcgrad.nondifferentiable marks a function without derivative); or wrap the "
+                 "value in srcgrad.stop_gradient(...) if it needs no derivative")
 
     def assuming_scalar(self, params):
         """A copy of this analysis whose shape facts assume ``params`` are

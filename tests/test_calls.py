@@ -179,6 +179,8 @@ def test_calls_that_cannot_be_resolved_are_clear_errors(fun, args, wrt, words):
     text = str(info.value)
     assert words in text
     assert "test_calls.py:" in text and "hint:" in text
+    if "cannot tell" in words:
+        assert "srcgrad.defvjp" in text and "srcgrad.nondifferentiable" in text
 
 
 def test_errors_inside_a_helper_name_the_helpers_file_and_line():
