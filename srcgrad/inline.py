@@ -560,6 +560,9 @@ class Inliner:
                     names[key] = self.namer.fresh(f"{new}_{key}")
                     out.extend(self.bind_one(names[key], v, where))
                 self.keywords[new] = names
+                out.append(assign(new, gast.Dict(keys=[const(k) for k in names],
+                                                 values=[load(n) for n in names.values()]),
+                                  where))
                 continue
             if value is _NOT_LITERAL:
                 raise self.parsed.error(where, f"the call of {fun.name} gives no value for its "

@@ -102,3 +102,14 @@ def activation(x, kind, shape=None, clip=True):
     if clip and kind == "relu":
         return xp.maximum(x, 0.0)
     return x
+
+
+def power_with_options(x, *, power=2, **opts):
+    s = x ** power
+    if opts.get("shift", False):
+        s = s + opts["shift"]
+    return s
+
+
+def add_to(acc, v, scale=1.0):
+    acc.append(v * scale)     # changes the caller's list, as Python does

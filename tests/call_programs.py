@@ -182,3 +182,10 @@ def make_scaled_loss(scale):
     def scaled_loss(w, x):
         return scale * np.sum(np.sin(w * x)) + cube(scale) * np.sum(w)
     return scaled_loss
+
+
+def kwargs_read_in_the_callee(x):
+    acc = []
+    for i in range(3):
+        h.add_to(acc, x * i, scale=x)
+    return h.power_with_options(x, power=3, shift=0.5) + h.power_with_options(x) + sum(acc)

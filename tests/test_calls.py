@@ -42,6 +42,7 @@ SCALAR_CASES = [
     (p.nested_helpers_three_deep, (0.5,)),
     (p.shadowing_names, (0.4,)),
     (p.calls_for_effect, (0.9,)),
+    (p.kwargs_read_in_the_callee, (0.8,)),
 ]
 
 
