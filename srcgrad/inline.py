@@ -163,8 +163,6 @@ class Inliner:
         self.sources = {}        # Python function -> its Parsed (parsed once)
         fn = parsed.tree
         self.locals = _scope_locals(fn)
-        self.used = set()        # local functions referred to by a call
-        self.statics = set()     # parameters bound to objects known now
         self.classes = {}        # 'self' of a method (a run-time value) -> its class
         cls = defining_class(parsed.fun)
         args = fn.args.posonlyargs + fn.args.args
@@ -205,22 +203,27 @@ class Inliner:
         now, written inside the differentiated code: generated now, so the
         generated function can be inlined like any other (nested derivatives)."""
         from . import api, forward_api, higher
-        transforms = {api.grad, api.value_and_grad, api.vjp, forward_api.jvp, higher.hvp}
+        transforms = (api.grad, api.value_and_grad, api.vjp, forward_api.jvp, higher.hvp)
         fun = self.static(call.func)
         if not any(fun is t for t in transforms):
             return None
-        args = [self.static(a) if not isinstance(a, gast.Constant) else a.value
-                for a in call.args]
-        kwargs = {k.arg: self.static(k.value) if not isinstance(k.value, gast.Constant)
-                  else k.value.value for k in call.keywords}
-        if any(a is None or isinstance(a, (LocalFunction, Partial)) for a in args) or \
-                any(k is None for k in kwargs) or any(isinstance(v, (LocalFunction, Partial))
-                                                      for v in kwargs.values()):
-            return None
-        args = [a.fun if isinstance(a, PythonFunction) and not a.args and not a.kwargs else a
-                for a in args]
-        if isinstance(kwargs.get("wrt"), tuple) is False and "wrt" in kwargs and \
-                kwargs["wrt"] is None:
+
+        def value(node):           # an argument known now, else _UNKNOWN
+            if isinstance(node, gast.Constant):
+                return node.value
+            if isinstance(node, gast.Tuple):
+                parts = [value(e) for e in node.elts]
+                return _UNKNOWN if _UNKNOWN in parts else tuple(parts)
+            known = self.static(node)
+            if isinstance(known, PythonFunction) and not known.args and not known.kwargs:
+                return known.fun
+            if known is None or isinstance(known, (LocalFunction, Partial, PythonFunction)):
+                return _UNKNOWN
+            return known
+
+        args = [value(a) for a in call.args]
+        kwargs = {k.arg: value(k.value) for k in call.keywords}
+        if any(a is _UNKNOWN for a in args + list(kwargs.values())) or None in kwargs:
             return None
         return fun(*args, **kwargs)
 
@@ -363,13 +366,13 @@ class Inliner:
             guard = [gast.copy_location(gast.Expr(value=check), where)]
             args = [load(fun.self_name)] + args
             fun = fun.target
-        if isinstance(fun, PythonFunction):
-            args = [_Value(v) for v in fun.args] + args
-            kwargs = {**{k: _Value(v) for k, v in fun.kwargs.items()}, **kwargs}
         if isinstance(fun, Partial):
             args = [load(a) for a in fun.args] + args
             kwargs = {**{k: load(v) for k, v in fun.kwargs.items()}, **kwargs}
             fun = fun.target
+        if isinstance(fun, PythonFunction):
+            args = [_Value(v) for v in fun.args] + args
+            kwargs = {**{k: _Value(v) for k, v in fun.kwargs.items()}, **kwargs}
         if isinstance(fun, LocalFunction):
             tree = copy.deepcopy(fun.node)
             defaults = fun.defaults
@@ -381,7 +384,6 @@ class Inliner:
             defaults = {}
             sub_parsed = self.parsed
             free = self.free_names(tree, source)
-        self.used.add(fun.key)
         local = _scope_locals(tree)
         for n in names_in(tree) - local:
             self.namer.reserve(n)
@@ -596,7 +598,6 @@ class Inliner:
         method's ``self``): the name refers to the object itself."""
         self.parsed.extras[name] = obj
         self.locals.discard(name)
-        self.statics.add(name)
         fun = self.as_function(obj)
         if fun is not None:
             self.functions[name] = fun
@@ -616,6 +617,7 @@ class Inliner:
 
 
 _NOT_LITERAL = object()
+_UNKNOWN = object()
 
 
 def _literal(obj):

@@ -189,3 +189,8 @@ def kwargs_read_in_the_callee(x):
     for i in range(3):
         h.add_to(acc, x * i, scale=x)
     return h.power_with_options(x, power=3, shift=0.5) + h.power_with_options(x) + sum(acc)
+
+
+def partial_of_a_bound_method(x):
+    p = functools.partial(MODEL.loss, y=0.25)
+    return p(x) + p(2.0 * x)

@@ -43,6 +43,7 @@ SCALAR_CASES = [
     (p.shadowing_names, (0.4,)),
     (p.calls_for_effect, (0.9,)),
     (p.kwargs_read_in_the_callee, (0.8,)),
+    (p.partial_of_a_bound_method, (0.4,)),
 ]
 
 
