@@ -261,7 +261,7 @@ def propagate_copies(fn, candidates):
         return names[key]
 
     fn.body = _propagate(fn.body, candidates, names_of)
-    remaining = {n.id for s in walk_stmts(fn.body) for n in gast.walk(s)
+    remaining = {n.id for s in fn.body for n in gast.walk(s)      # one walk: linear
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
