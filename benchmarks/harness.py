@@ -145,34 +145,52 @@ def _check(run, wl, reference):
     return None if err <= RTOL else f"WRONG gradient: max rel. error {err:.1e}"
 
 
-def _measure_time(wl, size, args, methods, libs, settings, log):
+def _measure(wl, size, args, methods, libs, settings, cell, extra=None):
+    """One row per method: ``cell(run)`` (a time or a peak) after checking
+    the gradient against the hand-written one, with the primal's and the
+    hand adjoint's cells of the same run for the ratios; ``extra(m, run,
+    row)`` may add rows after a method's."""
     rows = []
     reference = M.as_arrays(wl.hand(*args), len(wl.wrt_tuple))
-    t_primal = t_hand = None
+    primal = hand = None
     for m in methods:
         row = Row(size.label, m.name)
         rows.append(row)
-        first = None
         try:
             run = m.build(libs, wl, args)
-            if m.first_call:
-                first, _ = wall(run)
+            more = extra(m, run, row) if extra is not None else None
             if m is not M.PRIMAL:
                 row.note = _check(run, wl, reference) or ""
-            row.value = median_time(run, settings)
+            row.value = cell(run)
         except Exception as e:  # noqa: BLE001 -- report it in the table
             row.note = "error: " + M.short_error(e)
             continue
         if m is M.PRIMAL:
-            t_primal = row.value
+            primal = row.value
         if m is M.HAND:
-            t_hand = row.value
-        row.primal, row.hand = t_primal, t_hand
-        if first is not None:
-            rows.append(Row(size.label, f"{m.name} first call", first, note="trace + compile + run"))
-        if m is M.SRCGRAD:
-            rows.extend(_srcgrad_codegen(wl, size, args, libs, settings, row.value))
+            hand = row.value
+        row.primal, row.hand = primal, hand
+        if more is not None:
+            rows.extend(more())
     return rows
+
+
+def _measure_time(wl, size, args, methods, libs, settings, log):
+    def extra(m, run, row):
+        first = wall(run)[0] if m.first_call else None
+
+        def rows():
+            out = []
+            if first is not None:
+                out.append(Row(size.label, f"{m.name} first call", first,
+                               note="trace + compile + run"))
+            if m is M.SRCGRAD:
+                out.extend(_srcgrad_codegen(wl, size, args, libs, settings, row.value))
+            return out
+        return rows
+
+    return _measure(wl, size, args, methods, libs, settings,
+                    lambda run: median_time(run, settings), extra)
 
 
 def _srcgrad_codegen(wl, size, args, libs, settings, t_call):
@@ -213,26 +231,7 @@ def _print_source(wl, libs, log):
 
 
 def _measure_memory(wl, size, args, methods, libs, settings, log):
-    rows = []
-    reference = M.as_arrays(wl.hand(*args), len(wl.wrt_tuple))
-    b_primal = b_hand = None
-    for m in methods:
-        row = Row(size.label, m.name)
-        rows.append(row)
-        try:
-            run = m.build(libs, wl, args)
-            if m is not M.PRIMAL:
-                row.note = _check(run, wl, reference) or ""
-            row.value = peak_memory(run)
-        except Exception as e:  # noqa: BLE001
-            row.note = "error: " + M.short_error(e)
-            continue
-        if m is M.PRIMAL:
-            b_primal = row.value
-        if m is M.HAND:
-            b_hand = row.value
-        row.primal, row.hand = b_primal, b_hand
-    return rows
+    return _measure(wl, size, args, methods, libs, settings, peak_memory)
 
 
 # ---------------------------------------------------------------------------

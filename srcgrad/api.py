@@ -35,6 +35,29 @@ def clear_cache():
     _CACHE.clear()
 
 
+def cache_get(fun, key):
+    """The function generated from ``fun`` under ``key``, or ``None``.  One
+    cache for every mode (keys of their own), so ``clear_cache`` forgets all."""
+    try:
+        per_fun = _CACHE.get(fun)
+    except TypeError:          # not weak-referenceable: never cached
+        return None
+    return None if per_fun is None else per_fun.get(key)
+
+
+def cache_put(fun, key, made):
+    try:
+        _CACHE.setdefault(fun, {})[key] = made
+    except TypeError:
+        pass
+    return made
+
+
+def wrt_key(wrt):
+    """``wrt`` as a hashable cache key (a list becomes a tuple)."""
+    return tuple(wrt) if isinstance(wrt, list) else wrt
+
+
 def _normalise_wrt(fun, wrt):
     if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
             or isinstance(fun, functools.partial)):
@@ -219,19 +242,12 @@ def _comments_to_nodes(stmts):
 
 def _cached(fun, wrt, with_value):
     key = (wrt, with_value)
-    try:
-        per_fun = _CACHE.get(fun)
-    except TypeError:
-        per_fun = None
-    if per_fun is not None and key in per_fun:
-        return per_fun[key]
+    made = cache_get(fun, key)
+    if made is not None:
+        return made
     names, single = _normalise_wrt(fun, wrt)
-    df = transform(fun, names, with_value=with_value, as_tuple=not single)
-    try:
-        _CACHE.setdefault(fun, {})[key] = df
-    except TypeError:
-        pass
-    return df
+    return cache_put(fun, key, transform(fun, names, with_value=with_value,
+                                         as_tuple=not single))
 
 
 def grad(fun=None, wrt=0):
@@ -244,8 +260,7 @@ def grad(fun=None, wrt=0):
     """
     if fun is None:
         return functools.partial(grad, wrt=wrt)
-    _key_wrt = tuple(wrt) if isinstance(wrt, list) else wrt
-    return _cached(fun, _key_wrt, False)
+    return _cached(fun, wrt_key(wrt), False)
 
 
 def value_and_grad(fun=None, wrt=0):
@@ -254,8 +269,7 @@ def value_and_grad(fun=None, wrt=0):
     ``scipy.optimize.minimize(fun, x0, jac=True)``)."""
     if fun is None:
         return functools.partial(value_and_grad, wrt=wrt)
-    _key_wrt = tuple(wrt) if isinstance(wrt, list) else wrt
-    return _cached(fun, _key_wrt, True)
+    return _cached(fun, wrt_key(wrt), True)
 
 
 def vjp(fun=None, wrt=0):
@@ -269,20 +283,13 @@ def vjp(fun=None, wrt=0):
     as for :func:`grad`."""
     if fun is None:
         return functools.partial(vjp, wrt=wrt)
-    key = ("vjp", tuple(wrt) if isinstance(wrt, list) else wrt)
-    try:
-        per_fun = _CACHE.get(fun)
-    except TypeError:
-        per_fun = None
-    if per_fun is not None and key in per_fun:
-        return per_fun[key]
+    key = ("vjp", wrt_key(wrt))
+    made = cache_get(fun, key)
+    if made is not None:
+        return made
     names, single = _normalise_wrt(fun, key[1])
-    df = transform(fun, names, with_value=True, as_tuple=not single, cotangent=True)
-    try:
-        _CACHE.setdefault(fun, {})[key] = df
-    except TypeError:
-        pass
-    return df
+    return cache_put(fun, key, transform(fun, names, with_value=True, as_tuple=not single,
+                                         cotangent=True))
 
 
 def source(df, standalone=False):

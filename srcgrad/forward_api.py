@@ -71,21 +71,13 @@ def _cached(fun, wrt, batched=False):
     # kept in api's cache (under a key of its own), so srcgrad.clear_cache()
     # forgets generated jvps too
     key = ("jvp_batched" if batched else "jvp", wrt)
-    try:
-        per_fun = api._CACHE.get(fun)
-    except TypeError:
-        per_fun = None
-    if per_fun is not None and key in per_fun:
-        return per_fun[key]
+    made = api.cache_get(fun, key)
+    if made is not None:
+        return made
     names, _ = api._normalise_wrt(fun, wrt)
     if len(set(names)) != len(names):
         raise api.SrcgradError(f"wrt names an argument twice: {wrt!r}")
-    df = forward_transform(fun, names, batched=batched)
-    try:
-        api._CACHE.setdefault(fun, {})[key] = df
-    except TypeError:
-        pass
-    return df
+    return api.cache_put(fun, key, forward_transform(fun, names, batched=batched))
 
 
 def jvp(fun=None, wrt=0):
@@ -100,7 +92,7 @@ def jvp(fun=None, wrt=0):
     (``@jvp``) or with options (``@jvp(wrt=(0, 1))``)."""
     if fun is None:
         return functools.partial(jvp, wrt=wrt)
-    key = tuple(wrt) if isinstance(wrt, list) else wrt
+    key = api.wrt_key(wrt)
     return _cached(fun, key)
 
 
@@ -110,5 +102,5 @@ def jvp_batched(fun, wrt=0):
     ``K`` directions, and the tangent returned has the result's shape plus
     that axis (``J V`` for the ``K`` columns of ``V``).  Used by
     ``srcgrad.jacobian``; ``srcgrad.source`` shows the code."""
-    key = tuple(wrt) if isinstance(wrt, list) else wrt
+    key = api.wrt_key(wrt)
     return _cached(fun, key, batched=True)

@@ -53,24 +53,7 @@ def _pass_size(batch, total):
 
 # -- caching ------------------------------------------------------------------
 
-def _cache_get(fun, key):
-    try:
-        per_fun = api._CACHE.get(fun)
-    except TypeError:
-        return None
-    return None if per_fun is None else per_fun.get(key)
-
-
-def _cache_put(fun, key, value):
-    try:
-        api._CACHE.setdefault(fun, {})[key] = value
-    except TypeError:
-        pass
-    return value
-
-
-def _key(wrt):
-    return tuple(wrt) if isinstance(wrt, list) else wrt
+_cache_get, _cache_put, _key = api.cache_get, api.cache_put, api.wrt_key
 
 
 # -- arguments ----------------------------------------------------------------
