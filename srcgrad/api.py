@@ -58,7 +58,7 @@ def wrt_key(wrt):
     return tuple(wrt) if isinstance(wrt, list) else wrt
 
 
-def _normalise_wrt(fun, wrt):
+def _normalise_wrt(fun, wrt, distinct=False):
     if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
             or isinstance(fun, functools.partial)):
         raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
@@ -84,6 +84,8 @@ def _normalise_wrt(fun, wrt):
                 raise SrcgradError(f"wrt={w!r} is not a parameter of {getattr(fun, '__qualname__', fun)} "
                                    f"(parameters: {params})")
             names.append(w)
+    if distinct and len(set(names)) != len(names):
+        raise SrcgradError(f"wrt names an argument twice: {wrt!r}")
     return tuple(names), single
 
 

@@ -37,6 +37,20 @@ def _is_view_call(node):
         node.func.attr in _VIEWS and not node.args and not node.keywords
 
 
+def _made_as(node, literals, constructor):
+    """The name ``node`` assigns, if it assigns one of the ``literals`` node
+    types or a call of the builtin ``constructor`` (``ys = [...]``,
+    ``d = dict(...)``); else ``None``."""
+    if not (isinstance(node, gast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], gast.Name)):
+        return None
+    v = node.value
+    if isinstance(v, literals) or isinstance(v, gast.Call) and \
+            isinstance(v.func, gast.Name) and v.func.id == constructor:
+        return node.targets[0].id
+    return None
+
+
 def _is_dict_unpack(node):
     return isinstance(node, gast.Dict) and any(k is None for k in node.keys)
 
@@ -133,6 +147,7 @@ class ContainerDesugar:
         self.namer = norm.namer
         self.temps = set()        # names of lists built for comprehensions
         self._dicts = None
+        self._lists = None
 
     def unsupported(self, node, what, hint):
         return self.norm.unsupported(node, what, hint)
@@ -160,12 +175,9 @@ class ContainerDesugar:
                             and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
                             and m.slice.id == n.target.id for b in n.body for m in gast.walk(b)):
                     names.add(n.iter.id)
-                if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
-                        isinstance(n.targets[0], gast.Name):
-                    v = n.value
-                    if isinstance(v, (gast.Dict, gast.DictComp)) or isinstance(v, gast.Call) \
-                            and isinstance(v.func, gast.Name) and v.func.id == "dict":
-                        names.add(n.targets[0].id)
+                made = _made_as(n, (gast.Dict, gast.DictComp), "dict")
+                if made is not None:
+                    names.add(made)
                 elif _is_view_call(n) and isinstance(n.func.value, gast.Name):
                     names.add(n.func.value.id)
                 elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
@@ -284,15 +296,12 @@ class ContainerDesugar:
     def list_names(self):
         """Names visibly bound to lists: assigned a list literal, a list
         comprehension or ``list(...)``, or changed with ``append``."""
-        if getattr(self, "_lists", None) is None:
+        if self._lists is None:
             names = set()
             for n in self._nodes():
-                if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
-                        isinstance(n.targets[0], gast.Name):
-                    v = n.value
-                    if isinstance(v, (gast.List, gast.ListComp)) or isinstance(v, gast.Call) \
-                            and isinstance(v.func, gast.Name) and v.func.id == "list":
-                        names.add(n.targets[0].id)
+                made = _made_as(n, (gast.List, gast.ListComp), "list")
+                if made is not None:
+                    names.add(made)
                 elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
                         n.func.attr in ("append", "extend") and isinstance(n.func.value, gast.Name):
                     names.add(n.func.value.id)

@@ -74,9 +74,7 @@ def _cached(fun, wrt, batched=False):
     made = api.cache_get(fun, key)
     if made is not None:
         return made
-    names, _ = api._normalise_wrt(fun, wrt)
-    if len(set(names)) != len(names):
-        raise api.SrcgradError(f"wrt names an argument twice: {wrt!r}")
+    names, _ = api._normalise_wrt(fun, wrt, distinct=True)
     return api.cache_put(fun, key, forward_transform(fun, names, batched=batched))
 
 

@@ -281,9 +281,7 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     made = _cache_get(fun, key)
     if made is not None:
         return made
-    names, single = api._normalise_wrt(fun, _key(wrt))
-    if len(set(names)) != len(names):
-        raise SrcgradError(f"wrt names an argument twice: {wrt!r}")
+    names, single = api._normalise_wrt(fun, _key(wrt), distinct=True)
     wrt_key = _key(wrt)
     jvp_fn = _jvp_cached(fun, wrt_key) if mode in ("auto", "forward") else None
     vjp_fn = api.vjp(fun, wrt=wrt_key) if mode in ("auto", "reverse") else None
@@ -356,9 +354,7 @@ def _hvp(fun, wrt, batched):
     made = _cache_get(fun, key)
     if made is not None:
         return made
-    names, single = api._normalise_wrt(fun, _key(wrt))
-    if len(set(names)) != len(names):
-        raise SrcgradError(f"wrt names an argument twice: {wrt!r}")
+    names, single = api._normalise_wrt(fun, _key(wrt), distinct=True)
     g = api.grad(fun, wrt=_key(wrt))
     made = forward_transform(g, names, with_value=False, name=f"{kind}_{fun.__name__}",
                              batched=batched)
