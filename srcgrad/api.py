@@ -4,6 +4,7 @@ parse → normalise → SSA → analyse → reverse transform → optimise → e
 each stage in its own module; the result is cached per function and options.
 """
 
+import ast
 import builtins
 import copy
 import dataclasses
@@ -143,22 +144,26 @@ def _portable_defaults(parsed):
             a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
-def assemble(front, name, generate, *, extra_checks=(), signature=None):
+def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None):
     """Generate the generic version and, when it differs, the one for
     Python floats behind a type guard; compile them into one function.
-    ``generate(analysis, name)`` returns a gast FunctionDef."""
+    ``generate(analysis, name)`` returns a gast FunctionDef.  ``boundary``
+    (a :class:`Boundary`) says what the function returns, for the type
+    checks at its entry and exit."""
     an, namer = front.analysis, front.namer
     generic = generate(an, name)
     generic_source = emit_stage.to_source(generic)
-    functions = [(name, generic_source)]
+    functions = [(name, _with_boundary(generic_source, generic, boundary, (), front))]
     guarded = sorted(an.scalar_candidates())
     if guarded:
         special = generate(an.assuming_scalar(guarded), name)
         special_source = emit_stage.to_source(special)
         if special_source != generic_source:
             generic_name = namer.fresh(name + "_generic")
-            generic_source = generic_source.replace(f"def {name}(", f"def {generic_name}(", 1)
+            generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
             checks = guarded + [extra for p, extra in extra_checks if p in guarded]
+            special_source = _with_boundary(special_source, special, boundary, set(guarded),
+                                            front)
             special_source = _with_guard(special_source, special, checks, generic_name)
             functions = [(generic_name, generic_source), (name, special_source)]
     df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
@@ -218,7 +223,94 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
         return out
 
     signature = dataclasses.replace(parsed, fun=_Positional(parsed.fun)) if cotangent else None
-    return assemble(front, name, generate, signature=signature)
+    boundary = Boundary(tuple(wrt_names),
+                        "value_and_derivatives" if with_value else "derivatives",
+                        len(wrt_names) > 1 if as_tuple is None else as_tuple)
+    return assemble(front, name, generate, signature=signature, boundary=boundary)
+
+
+@dataclasses.dataclass
+class Boundary:
+    """What a generated function returns, for the type checks at its entry
+    and exit (``runtime.check_argument``, ``like_argument``, ``like_value``).
+
+    ``wrt``: the arguments differentiated, checked at entry (unless the float
+    guard already proved them Python floats).  ``kind``: ``"derivatives"``
+    (one derivative per ``wrt`` argument, a tuple when ``as_tuple``:
+    ``grad``, ``hvp``), ``"value_and_derivatives"`` (``(value,
+    derivatives)``: ``value_and_grad``, ``vjp``) or ``"tangent"`` (``(value,
+    tangent)``: ``jvp``)."""
+    wrt: tuple
+    kind: str
+    as_tuple: bool = False
+
+
+def _with_boundary(source, fn, boundary, floats, front):
+    """``source`` of ``fn`` with the type checks of ``boundary``: each
+    ``wrt`` argument checked at entry (``check_argument(x, 'x')``), each
+    derivative given its argument's type at the return (``like_argument``).
+    ``floats``: arguments the float guard proved Python floats: no entry
+    check, and at the return only an inline test (a float derivative of a
+    float passes; anything else, a complex one say, goes to the helper)."""
+    if boundary is None:
+        return source
+    ret = fn.body[-1] if fn.body else None
+    if not isinstance(ret, gast.Return) or ret.value is None:
+        return source
+    name_for = front.injector.name_for
+    lines = source.rstrip("\n").split("\n")
+    if not lines[-1].startswith("    return "):
+        return source
+    pre = []
+
+    def text(node):
+        return ast.unparse(gast.gast_to_ast(node))
+
+    def like(node, call, other, extra=()):
+        """``node`` (a derivative) passed through the helper ``call``."""
+        args = [text(node), other] + list(extra)
+        if isinstance(node, gast.Name) and other in floats:
+            pre.extend([f"    if type({node.id}) is not float:",
+                        f"        {node.id} = {call}({', '.join(args)})"])
+            return node.id
+        return f"{call}({', '.join(args)})"
+
+    def derivatives(node):
+        wrt = boundary.wrt
+        if not boundary.as_tuple:
+            return like(node, name_for(runtime.like_argument, "like_argument"), wrt[0],
+                        [repr(wrt[0])])
+        if isinstance(node, gast.Tuple) and len(node.elts) == len(wrt):
+            helper = name_for(runtime.like_argument, "like_argument")
+            return "(" + ", ".join(like(e, helper, p, [repr(p)])
+                                   for e, p in zip(node.elts, wrt)) + ("," if len(wrt) == 1 else "") + ")"
+        helper = name_for(runtime.like_arguments, "like_arguments")
+        return f"{helper}({text(node)}, ({', '.join(wrt)}{',' if len(wrt) == 1 else ''}), " \
+               f"{tuple(wrt)!r})"
+
+    value = ret.value
+    if boundary.kind == "derivatives":
+        out = derivatives(value)
+    elif not (isinstance(value, gast.Tuple) and len(value.elts) == 2):
+        return source
+    elif boundary.kind == "value_and_derivatives":
+        out = f"({text(value.elts[0])}, {derivatives(value.elts[1])})"
+    else:
+        v, t = value.elts
+        if not isinstance(v, gast.Name):
+            return source
+        helper = name_for(runtime.like_value, "like_value")
+        if isinstance(t, gast.Name) and floats:
+            pre.extend([f"    if type({t.id}) is not float:",
+                        f"        {t.id} = {helper}({t.id}, {v.id})"])
+            out = f"({v.id}, {t.id})"
+        else:
+            out = f"({v.id}, {helper}({text(t)}, {v.id}))"
+    lines[-1:] = pre + [f"    return {out}"]
+    check = name_for(runtime.check_argument, "check_argument")
+    entry = [f"    {check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
+    lines[1:1] = entry
+    return "\n".join(lines) + "\n"
 
 
 def _with_guard(source, fn, params, fallback):

@@ -357,7 +357,8 @@ def _hvp(fun, wrt, batched):
     names, single = api._normalise_wrt(fun, _key(wrt), distinct=True)
     g = api.grad(fun, wrt=_key(wrt))
     made = forward_transform(g, names, with_value=False, name=f"{kind}_{fun.__name__}",
-                             batched=batched)
+                             batched=batched,
+                             boundary=api.Boundary(names, "derivatives", not single))
     made.srcgrad_gradient = g
     how = ", batched: forward mode over its generated gradient, directions on a last axis" \
         if batched else ": forward mode over its generated gradient"
