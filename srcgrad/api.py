@@ -122,11 +122,80 @@ def front_end(fun, wrt_names, *, scalar_result=True, reverse=False):
     resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
     fn.body = hoist_invariants(fn.body, resolver)
     an = analyse(parsed, fn, wrt_names, locals_, user_of, scalar_result=scalar_result)
+    _refuse_complex(parsed, fn, an)
     injector = Injector(namer, an.resolve_name)
     for name, obj in parsed.extras.items():      # objects inlined code refers to
         injector.objects[name] = obj
         injector.by_id.setdefault(id(obj), name)
     return Front(parsed, fn, an, namer, injector, user_of)
+
+
+_COMPLEX_DTYPE_NAMES = {"complex", "complex64", "complex128", "complex256", "complex_", "cfloat",
+                        "cdouble", "csingle", "clongdouble", "clongfloat", "c8", "c16", "c32",
+                        "F", "D", "G"}          # as a dtype= or astype() argument
+
+
+def _is_complex_object(obj):
+    """A complex number, a complex array, or a complex type or dtype."""
+    import numpy as np
+    if isinstance(obj, (complex, np.complexfloating)):
+        return True
+    if isinstance(obj, np.ndarray):
+        return obj.dtype.kind == "c"
+    if isinstance(obj, type):
+        return obj is complex or issubclass(obj, np.complexfloating)
+    return isinstance(obj, np.dtype) and obj.kind == "c"
+
+
+def _refuse_complex(parsed, fn, an):
+    """Refuse, at transformation time, a complex constant (``1j``, a global
+    complex number or array, ``complex``, ``np.complex128``, ``dtype='c16'``)
+    that reaches an active operation: complex numbers are not supported
+    yet.  Names computed from one carry it on (a fixpoint over the SSA
+    assignments); inactive uses (a printed value, an FFT of data) stay."""
+    from .analyse import defined_name, iter_ops
+
+    def dtype_string(node):
+        return isinstance(node, gast.Constant) and isinstance(node.value, str) and \
+            node.value in _COMPLEX_DTYPE_NAMES
+
+    def marked(node, complex_names):
+        for n in gast.walk(node):
+            if isinstance(n, gast.Constant):
+                if isinstance(n.value, complex):
+                    return True
+            elif isinstance(n, gast.Call):
+                if any(k.arg == "dtype" and dtype_string(k.value) for k in n.keywords) or \
+                        isinstance(n.func, gast.Attribute) and n.func.attr == "astype" and \
+                        n.args and dtype_string(n.args[0]):
+                    return True
+            elif isinstance(n, gast.Name):
+                if n.id in complex_names:
+                    return True
+                if n.id not in an.locals and _is_complex_object(an.resolve(n)):
+                    return True
+            elif isinstance(n, gast.Attribute) and _is_complex_object(an.resolve(n)):
+                return True
+        return False
+
+    ops = [s for s in iter_ops(fn.body, an.locals) if isinstance(s, gast.Assign)]
+    complex_names = set()
+    changed = True
+    while changed:
+        changed = False
+        for s in ops:
+            name = defined_name(s)
+            if name is not None and name not in complex_names and marked(s.value, complex_names):
+                complex_names.add(name)
+                changed = True
+    for s in ops:
+        name = defined_name(s)
+        if name in an.active and marked(s.value, complex_names):
+            raise parsed.error(s, "complex numbers are not supported yet: this value is "
+                                  "complex and the derivative depends on it",
+                               construct="complex number",
+                               hint="keep the computation real (a complex constant, global or "
+                                    "dtype on a differentiated path is not supported yet)")
 
 
 def _portable_defaults(parsed):
@@ -309,8 +378,26 @@ def _with_boundary(source, fn, boundary, floats, front):
     lines[-1:] = pre + [f"    return {out}"]
     check = name_for(runtime.check_argument, "check_argument")
     entry = [f"    {check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
+    real = [p for p in _active_parameters(front.analysis) if p not in boundary.wrt
+            and p not in floats]
+    if real:
+        check = name_for(runtime.check_real, "check_real")
+        entry += [f"    {check}({p}, {p!r})" for p in real]
     lines[1:1] = entry
     return "\n".join(lines) + "\n"
+
+
+def _active_parameters(an):
+    """The parameters read by an active operation (a complex one would make
+    the derivative complex), in order."""
+    from .analyse import defined_name, iter_ops
+    a = an.fn.args
+    params = [x.id for x in a.posonlyargs + a.args + a.kwonlyargs]
+    read = set()
+    for s in iter_ops(an.fn.body, an.locals):
+        if isinstance(s, gast.Assign) and defined_name(s) in an.active:
+            read |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    return [p for p in params if p in read]
 
 
 def _with_guard(source, fn, params, fallback):

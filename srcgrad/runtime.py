@@ -1220,6 +1220,12 @@ def _type_name(x):
     return "None" if x is None else f"a {type(x).__name__}"
 
 
+def _complex_argument(name, where, x):
+    what = f"'{name}'" if where == name else f"'{name}' ({where} is {_type_name(x)})"
+    return (f"cannot differentiate with respect to {what}: complex numbers are not supported "
+            f"yet\n  hint: pass the real and imaginary parts as separate float arguments")
+
+
 def _check_argument(x, name, where, top=True):
     from srcgrad.errors import ArgumentTypeError
     if isinstance(x, (float, np.floating)):
@@ -1229,9 +1235,7 @@ def _check_argument(x, name, where, top=True):
         if kind == "f":
             return
         if kind == "c":
-            raise ArgumentTypeError(
-                f"{where} is {_type_name(x)}: complex numbers are not supported yet",
-                ) from None
+            raise ArgumentTypeError(_complex_argument(name, where, x))
         if top:
             raise ArgumentTypeError(
                 f"cannot differentiate with respect to '{name}': it is {_type_name(x)}, not "
@@ -1239,8 +1243,7 @@ def _check_argument(x, name, where, top=True):
                 f"to it, or differentiate with respect to another argument (wrt=...)")
         return                     # an integer array in a container: a number (see docs/modes.md)
     if isinstance(x, (complex, np.complexfloating)):
-        raise ArgumentTypeError(f"{where} is {_type_name(x)} ({x!r}): complex numbers are not "
-                                f"supported yet")
+        raise ArgumentTypeError(_complex_argument(name, where, x))
     if isinstance(x, (list, tuple)):
         for i, e in enumerate(x):
             _check_argument(e, name, f"{where}[{i}]", False)
@@ -1400,3 +1403,18 @@ def _like_value(t, value):
             getattr(t, "dtype", None) != dtype:
         return np.asarray(t, dtype=dtype) if isinstance(value, np.ndarray) else dtype.type(t)
     return t
+
+
+def check_real(x, name):
+    """Refuse a complex argument ``name`` that is not differentiated but
+    reaches a differentiated operation (complex numbers are not supported
+    yet); any other value passes."""
+    t = type(x)
+    if t is float or t is int or t is np.ndarray and x.dtype.kind != "c":
+        return
+    if isinstance(x, (complex, np.complexfloating)) or \
+            isinstance(x, np.ndarray) and x.dtype.kind == "c":
+        from srcgrad.errors import ArgumentTypeError
+        raise ArgumentTypeError(
+            f"argument '{name}' is {_type_name(x)} and the derivative depends on it: complex "
+            f"numbers are not supported yet\n  hint: keep the computation real")
