@@ -333,3 +333,133 @@ def test_float32_in_every_mode_with_modes_check():
     v = np.array([1.0, -0.5, 0.25], dtype=np.float32)
     value, t = srcgrad.jvp(elementwise)(x, v)
     assert t.dtype == np.float32 and np.isclose(t, np.dot(srcgrad.grad(elementwise)(x), v))
+
+
+# --- 4. generated code never changes the caller's arguments ----------------------
+
+def write_element(x, y):
+    x[0] = y * x[1]
+    return np.sum(x ** 2)
+
+
+def add_in_place(x, y):
+    x += y
+    x *= 2.0
+    return np.sum(np.sin(x))
+
+
+def write_slice(x, y):
+    x[1:] = x[:-1] * y
+    return np.sum(x * x)
+
+
+def append_to_list(xs, y):
+    xs.append(y * 2.0)
+    return xs[0] * xs[-1] + xs[1]
+
+
+def set_list_item(xs, y):
+    xs[0] = xs[1] * y
+    return xs[0] + xs[1] * y
+
+
+def extend_list(xs, y):
+    xs += [y, y * y]
+    return sum(xs)
+
+
+def set_dict_key(d, y):
+    d["k"] = d["w"] * y
+    d["w"] = y
+    return d["k"] + d["w"] * 2.0
+
+
+def write_array_in_dict(d, y):
+    w = d["w"]
+    w[0] = y
+    return np.sum(w * w) + y
+
+
+def pop_from_list(xs, y):
+    last = xs.pop()
+    return last * y + xs[0]
+
+
+MUTATING = [
+    (write_element, lambda: (np.array([0.5, -0.3, 0.8]), 0.7), (0, 1)),
+    (add_in_place, lambda: (np.array([0.5, -0.3, 0.8]), 0.7), (0, 1)),
+    (write_slice, lambda: (np.array([0.5, -0.3, 0.8]), 0.7), (0, 1)),
+    (append_to_list, lambda: ([0.5, -0.3], 0.7), (0, 1)),
+    pytest.param(set_list_item, lambda: ([0.5, -0.3], 0.7), (0, 1), marks=pytest.mark.xfail(
+        strict=False, reason="(jvp works) "
+                             "a list parameter only indexed and written (xs[0] = ...) is taken "
+                            "for an array: the reverse sweep calls .copy() on a float element "
+                            "(reverse.emit_setitem; not fixed here)")),
+    (extend_list, lambda: ([0.5, -0.3], 0.7), (0, 1)),
+    (set_dict_key, lambda: ({"w": 0.5, "tag": "a"}, 0.7), (0, 1)),
+    pytest.param(write_array_in_dict, lambda: ({"w": np.array([0.5, -0.3])}, 0.7), 1,
+                 marks=pytest.mark.xfail(strict=True, reason="an array read out of a container "
+                                         "argument and written in place is not copied first "
+                                         "(normalise._copy_written_arguments copies only "
+                                         "arguments themselves; not fixed here)")),
+    (pop_from_list, lambda: ([0.5, -0.3, 0.9], 0.7), (0, 1)),
+]
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return type(b) is dict and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _copy(args):
+    import copy
+    return copy.deepcopy(args)
+
+
+def _ones_like(x):
+    if isinstance(x, np.ndarray):
+        return np.ones_like(x)
+    if isinstance(x, list):
+        return [_ones_like(e) for e in x]
+    if isinstance(x, dict):
+        return {k: _ones_like(v) for k, v in x.items()}
+    return 1.0 if isinstance(x, float) else None
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, make, wrt", MUTATING)
+def test_the_callers_arguments_are_never_changed(f, make, wrt, mode):
+    args = make()
+    before = _copy(args)
+    kept = [a for a in args]                  # the caller's very objects
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    try:
+        if mode == "grad":
+            srcgrad.grad(f, wrt=wrt)(*args)
+        elif mode == "value_and_grad":
+            srcgrad.value_and_grad(f, wrt=wrt)(*args)
+        elif mode == "vjp":
+            srcgrad.vjp(f, wrt=wrt)(*args, 1.0)
+        elif mode == "jvp":
+            srcgrad.jvp(f, wrt=wrt)(*args, *[_ones_like(args[i]) for i in positions])
+        else:
+            srcgrad.hvp(f, wrt=wrt)(*args, *[_ones_like(args[i]) for i in positions])
+    except srcgrad.SrcgradError:
+        pass                                   # a refusal is allowed; a change is not
+    assert all(a is b for a, b in zip(args, kept))
+    assert all(_same(b, a) for a, b in zip(args, before)), (args, before)
+
+
+def test_writes_into_array_arguments_are_differentiated():
+    # f changes its own argument, so finite differences run on copies
+    x, y = np.array([0.5, -0.3, 0.8]), 0.7
+    g = srcgrad.grad(add_in_place, wrt=(0, 1))(x, y)
+    expected = (2 * np.cos(2 * (x + y)), float(np.sum(2 * np.cos(2 * (x + y)))))
+    assert np.allclose(g[0], expected[0]) and np.isclose(g[1], expected[1])
+    g = srcgrad.grad(write_element, wrt=(0, 1))(x, y)
+    assert np.allclose(g[0], [0.0, 2 * y * y * -0.3 + 2 * -0.3, 1.6]) and np.isclose(g[1], 2 * y * 0.09)
