@@ -327,6 +327,13 @@ def _with_boundary(source, fn, boundary, floats, front):
     if not isinstance(ret, gast.Return) or ret.value is None:
         return source
     name_for = front.injector.name_for
+    # with Python floats only, only ``**`` (a negative number to a fractional
+    # power) can make a value complex: complex constants are refused when
+    # generating, complex arguments at entry
+    may_be_complex = any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
+        isinstance(n.right, gast.Constant) and type(n.right.value) is int)
+        or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
+        for n in gast.walk(fn))
     lines = source.rstrip("\n").split("\n")
     if not lines[-1].startswith("    return "):
         return source
@@ -339,6 +346,8 @@ def _with_boundary(source, fn, boundary, floats, front):
         """``node`` (a derivative) passed through the helper ``call``."""
         args = [text(node), other] + list(extra)
         if isinstance(node, gast.Name) and other in floats:
+            if not may_be_complex:
+                return node.id
             pre.extend([f"    if type({node.id}) is not float:",
                         f"        {node.id} = {call}({', '.join(args)})"])
             return node.id
@@ -369,7 +378,10 @@ def _with_boundary(source, fn, boundary, floats, front):
         if not isinstance(v, gast.Name):
             return source
         helper = name_for(runtime.like_value, "like_value")
-        if isinstance(t, gast.Name) and floats:
+        if isinstance(t, gast.Name) and floats and not may_be_complex and \
+                set(boundary.wrt) <= floats:
+            out = f"({v.id}, {t.id})"
+        elif isinstance(t, gast.Name) and floats:
             pre.extend([f"    if type({t.id}) is not float:",
                         f"        {t.id} = {helper}({t.id}, {v.id})"])
             out = f"({v.id}, {t.id})"
