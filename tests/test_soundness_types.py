@@ -522,6 +522,7 @@ def test_check_grad_takes_containers():
 
 def test_check_grad_reports_a_wrong_leaf():
     srcgrad.defvjp(fake_square, "x", "g * 3.0 * x")        # a wrong rule: 3x instead of 2x
+    srcgrad.defjvp(fake_square, "t * 3.0 * x")
 
     with pytest.raises(srcgrad.GradientCheckError, match=r"params\['a'\]"):
         srcgrad.check_grad(uses_fake_square, {"a": 0.7, "b": "text"})
