@@ -148,6 +148,10 @@ def standalone(text, injected, df):
         for other in re.findall(r"\b([a-z_]+)\(", src):
             if other != name and inspect.isfunction(getattr(runtime, other, None)):
                 wanted.append(other)
+        for other in re.findall(r"\b([A-Z]\w*)\b", src):      # classes (Adjoints ...)
+            obj = getattr(runtime, other, None)
+            if other != name and inspect.isclass(obj) and obj.__module__ == runtime.__name__:
+                wanted.append(other)
     for name in reversed(done):
         src = inspect.getsource(getattr(runtime, name))
         # srcgrad's errors become the built-in ones they derive from

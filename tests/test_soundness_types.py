@@ -215,11 +215,24 @@ def complex_but_inactive(x):
     return x * float(np.abs(z[0]))
 
 
+def complex_exponential(x):
+    return np.sum(np.real(np.exp(1j * x)))
+
+
+def complex_array_dtype(x):
+    return np.sum(np.abs(np.array([x, 2.0], dtype="complex128")))
+
+
+def complex_sqrt(x):
+    return np.abs(np.sqrt(x + 0j))
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("f", [complex_constant, complex_global, complex_dtype,
-                               complex_through_a_name])
+                               complex_through_a_name, complex_exponential,
+                               complex_array_dtype, complex_sqrt])
 def test_a_complex_constant_on_a_differentiated_path_is_refused_when_generating(f, mode):
-    x = 0.7 if f is not complex_dtype else np.array([0.7, -0.3])
+    x = np.array([0.7, -0.3]) if f in (complex_dtype, complex_exponential) else 0.7
     with pytest.raises(srcgrad.UnsupportedError, match="complex numbers are not supported yet") as e:
         run(mode, f, (x,))
     assert "test_soundness_types.py" in str(e.value)      # names the file and line
@@ -546,3 +559,15 @@ def test_check_grad_with_random_directions():
                        directions=4)
     with pytest.raises(ValueError):
         srcgrad.check_grad(big_loss, x, directions=0)
+
+
+def test_standalone_source_checks_types_without_srcgrad():
+    text = srcgrad.source(srcgrad.grad(dict_loss), standalone=True)
+    assert "import srcgrad" not in text and "from srcgrad" not in text
+    ns = {}
+    exec(compile(text, "<standalone>", "exec"), ns)
+    d = {"w": np.array([1.0, 2.0], dtype=np.float32), "b": 0.5, "tag": "abc"}
+    g = ns["d_dict_loss"](d)
+    assert g["w"].dtype == np.float32 and np.allclose(g["w"], [1.0, 2.0])
+    with pytest.raises(TypeError, match="complex numbers are not supported yet"):
+        ns["d_dict_loss"]({"w": np.array([1j, 2.0]), "b": 0.5, "tag": "abc"})
