@@ -1217,7 +1217,10 @@ def _type_name(x):
         return f"an array of dtype {x.dtype}"
     if isinstance(x, np.generic):
         return f"a NumPy {type(x).__name__}"
-    return "None" if x is None else f"a {type(x).__name__}"
+    if x is None:
+        return "None"
+    name = type(x).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _complex_argument(name, where, x):

@@ -571,3 +571,14 @@ def test_standalone_source_checks_types_without_srcgrad():
     assert g["w"].dtype == np.float32 and np.allclose(g["w"], [1.0, 2.0])
     with pytest.raises(TypeError, match="complex numbers are not supported yet"):
         ns["d_dict_loss"]({"w": np.array([1j, 2.0]), "b": 0.5, "tag": "abc"})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_jacobian_and_hessian_keep_the_dtype(dtype):
+    x = np.array([0.3, -0.7, 0.2], dtype=dtype)
+    for mode in ("forward", "reverse"):
+        J = srcgrad.jacobian(sin_twice, mode=mode)(x)
+        assert J.dtype == dtype and np.allclose(J, np.diag(2 * np.cos(x.astype(float))), rtol=1e-5)
+    H = srcgrad.hessian(elementwise)(x)
+    assert H.dtype == dtype and H.shape == (3, 3)
+    assert np.allclose(H, srcgrad.hessian(elementwise)(x.astype(float)), rtol=1e-5, atol=1e-6)
