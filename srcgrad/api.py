@@ -159,7 +159,8 @@ def _refuse_complex(parsed, fn, an):
         return isinstance(node, gast.Constant) and isinstance(node.value, str) and \
             node.value in _COMPLEX_DTYPE_NAMES
 
-    def marked(node, complex_names):
+    def marked(node):
+        """``node`` holds a complex constant, global, type or dtype."""
         for n in gast.walk(node):
             if isinstance(n, gast.Constant):
                 if isinstance(n.value, complex):
@@ -170,8 +171,6 @@ def _refuse_complex(parsed, fn, an):
                         n.args and dtype_string(n.args[0]):
                     return True
             elif isinstance(n, gast.Name):
-                if n.id in complex_names:
-                    return True
                 if n.id not in an.locals and _is_complex_object(an.resolve(n)):
                     return True
             elif isinstance(n, gast.Attribute) and _is_complex_object(an.resolve(n)):
@@ -179,18 +178,22 @@ def _refuse_complex(parsed, fn, an):
         return False
 
     ops = [s for s in iter_ops(fn.body, an.locals) if isinstance(s, gast.Assign)]
+    direct = {id(s) for s in ops if marked(s.value)}
+    if not direct:
+        return
+    reads = {id(s): {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)} for s in ops}
     complex_names = set()
     changed = True
-    while changed:
+    while changed:                      # names computed from a complex value are complex
         changed = False
         for s in ops:
             name = defined_name(s)
-            if name is not None and name not in complex_names and marked(s.value, complex_names):
+            if name is not None and name not in complex_names and \
+                    (id(s) in direct or reads[id(s)] & complex_names):
                 complex_names.add(name)
                 changed = True
     for s in ops:
-        name = defined_name(s)
-        if name in an.active and marked(s.value, complex_names):
+        if defined_name(s) in an.active and (id(s) in direct or reads[id(s)] & complex_names):
             raise parsed.error(s, "complex numbers are not supported yet: this value is "
                                   "complex and the derivative depends on it",
                                construct="complex number",
@@ -325,7 +328,7 @@ def _with_boundary(source, fn, boundary, floats, front):
         return source
     ret = fn.body[-1] if fn.body else None
     if not isinstance(ret, gast.Return) or ret.value is None:
-        return source
+        ret = gast.Return(value=None)
     name_for = front.injector.name_for
     # with Python floats only, only ``**`` (a negative number to a fractional
     # power) can make a value complex: complex constants are refused when
@@ -335,8 +338,6 @@ def _with_boundary(source, fn, boundary, floats, front):
         or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
         for n in gast.walk(fn))
     lines = source.rstrip("\n").split("\n")
-    if not lines[-1].startswith("    return "):
-        return source
     pre = []
 
     def text(node):
@@ -360,23 +361,24 @@ def _with_boundary(source, fn, boundary, floats, front):
                         [repr(wrt[0])])
         if isinstance(node, gast.Tuple) and len(node.elts) == len(wrt):
             helper = name_for(runtime.like_argument, "like_argument")
+            comma = "," if len(wrt) == 1 else ""
             return "(" + ", ".join(like(e, helper, p, [repr(p)])
-                                   for e, p in zip(node.elts, wrt)) + ("," if len(wrt) == 1 else "") + ")"
+                                   for e, p in zip(node.elts, wrt)) + comma + ")"
         helper = name_for(runtime.like_arguments, "like_arguments")
-        return f"{helper}({text(node)}, ({', '.join(wrt)}{',' if len(wrt) == 1 else ''}), " \
-               f"{tuple(wrt)!r})"
+        comma = "," if len(wrt) == 1 else ""
+        return f"{helper}({text(node)}, ({', '.join(wrt)}{comma}), {tuple(wrt)!r})"
 
     value = ret.value
-    if boundary.kind == "derivatives":
+    pair = isinstance(value, gast.Tuple) and len(value.elts) == 2
+    out = None
+    if value is None:
+        pass                            # no return value to check
+    elif boundary.kind == "derivatives":
         out = derivatives(value)
-    elif not (isinstance(value, gast.Tuple) and len(value.elts) == 2):
-        return source
-    elif boundary.kind == "value_and_derivatives":
+    elif boundary.kind == "value_and_derivatives" and pair:
         out = f"({text(value.elts[0])}, {derivatives(value.elts[1])})"
-    else:
+    elif boundary.kind == "tangent" and pair and isinstance(value.elts[0], gast.Name):
         v, t = value.elts
-        if not isinstance(v, gast.Name):
-            return source
         helper = name_for(runtime.like_value, "like_value")
         if isinstance(t, gast.Name) and floats and not may_be_complex and \
                 set(boundary.wrt) <= floats:
@@ -387,7 +389,8 @@ def _with_boundary(source, fn, boundary, floats, front):
             out = f"({v.id}, {t.id})"
         else:
             out = f"({v.id}, {helper}({text(t)}, {v.id}))"
-    lines[-1:] = pre + [f"    return {out}"]
+    if out is not None and lines[-1].startswith("    return "):
+        lines[-1:] = pre + [f"    return {out}"]
     check = name_for(runtime.check_argument, "check_argument")
     entry = [f"    {check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
     real = [p for p in _active_parameters(front.analysis) if p not in boundary.wrt
