@@ -1255,23 +1255,20 @@ def _check_argument(x, name, where, top=True):
         for k, e in x.items():
             _check_argument(e, name, f"{where}[{k!r}]", False)
         return
-    if not top:
-        if _is_record(x):
-            for k, e in vars(x).items():
-                _check_argument(e, name, f"{where}.{k}", False)
-        return                     # other leaves (str, None, bool, int) carry no derivative
-    if _is_record(x):
+    if _is_record(x) and not isinstance(x, type(np)):          # (a module is no record)
         for k, e in vars(x).items():
             _check_argument(e, name, f"{where}.{k}", False)
         return
+    if not top:
+        return                     # other leaves (str, None, bool, int) carry no derivative
     if isinstance(x, (bool, np.bool_)):
-        hint = f"differentiate with respect to another argument (wrt=...)"
+        hint = "differentiate with respect to another argument (wrt=...)"
     elif isinstance(x, (int, np.integer)):
         hint = (f"pass a float ({float(x)!r} instead of {x!r}) to differentiate with respect to "
                 f"'{name}', or differentiate with respect to another argument (wrt=...)")
     else:
-        hint = (f"pass a float (f(3.0)) or a float array, or differentiate with respect to "
-                f"another argument (wrt=...)")
+        hint = ("pass a float (f(3.0)) or a float array, or differentiate with respect to "
+                "another argument (wrt=...)")
     raise ArgumentTypeError(f"cannot differentiate with respect to '{name}': it is "
                             f"{_type_name(x)} ({x!r:.60}), not a float, a float array or a "
                             f"container of them\n  hint: {hint}")
