@@ -10,12 +10,12 @@ from .api import clear_cache, grad, source, value_and_grad, vjp
 from .forward_api import jvp
 from .higher import hessian, hvp, jacobian
 from .check import check_grad
-from .errors import (GradientCheckError, NonScalarOutputError, RuleError, SrcgradError,
-                     UnsupportedError)
+from .errors import (ArgumentTypeError, GradientCheckError, NonScalarOutputError, RuleError,
+                     SrcgradError, UnsupportedError)
 from .rules import defvjp, nondifferentiable, stop_gradient
 from .rules.registry import defjvp
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "source", "check_grad", "clear_cache", "defvjp", "defjvp",
            "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",
-           "RuleError", "GradientCheckError", "NonScalarOutputError"]
+           "RuleError", "GradientCheckError", "NonScalarOutputError", "ArgumentTypeError"]
 __version__ = "0.1.0"

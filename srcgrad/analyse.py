@@ -279,7 +279,7 @@ class Analysis:
 
     # -- dataflow ---------------------------------------------------------------
     def run(self):
-        self.kind = container_kinds(self.fn, self.locals)
+        self.kind = container_kinds(self.fn, self.locals, self.resolve)
         ops = list(iter_ops(self.fn.body, self.locals))
         for s in ops:
             self.ops[id(s)] = s.srcgrad_op = self.op_of(s)
@@ -887,7 +887,16 @@ def _container_rule(which):
 _KIND_CALLS = {"list": "list", "sorted": "list", "tuple": "tuple", "dict": "dict"}
 
 
-def container_kinds(fn, locals_):
+def _is_zeros_like(v, resolve):
+    """``zeros_like(x)``, srcgrad's runtime helper (in generated code)."""
+    if resolve is None or not (isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                               and len(v.args) == 1 and not v.keywords):
+        return False
+    from . import runtime
+    return resolve(v.func) is runtime.zeros_like
+
+
+def container_kinds(fn, locals_, resolve=None):
     """Names whose values are (or, for parameters, are used as) containers:
     name -> "list", "tuple", "dict", "record" or "container".
 
@@ -992,6 +1001,11 @@ def container_kinds(fn, locals_):
                 elif isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
                         v.func.attr == "copy" and isinstance(v.func.value, gast.Name):
                     k = kind.get(v.func.value.id)
+                elif _is_zeros_like(v, resolve):
+                    # generated code: the adjoint of a list or tuple is a list
+                    # (runtime.Adjoints), of a dict or record a dict
+                    k = {"list": "list", "tuple": "list", "dict": "dict",
+                         "record": "dict"}.get(of(v.args[0]))
                 elif isinstance(v, gast.Subscript) and isinstance(v.slice, gast.Slice) and \
                         isinstance(v.value, gast.Name):
                     k = kind.get(v.value.id) if kind.get(v.value.id) in ("list", "tuple") else None

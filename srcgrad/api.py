@@ -4,6 +4,7 @@ parse → normalise → SSA → analyse → reverse transform → optimise → e
 each stage in its own module; the result is cached per function and options.
 """
 
+import ast
 import builtins
 import copy
 import dataclasses
@@ -121,11 +122,83 @@ def front_end(fun, wrt_names, *, scalar_result=True, reverse=False):
     resolver = analyse_module.Analysis(parsed, fn, wrt_names, locals_).resolve
     fn.body = hoist_invariants(fn.body, resolver)
     an = analyse(parsed, fn, wrt_names, locals_, user_of, scalar_result=scalar_result)
+    _refuse_complex(parsed, fn, an)
     injector = Injector(namer, an.resolve_name)
     for name, obj in parsed.extras.items():      # objects inlined code refers to
         injector.objects[name] = obj
         injector.by_id.setdefault(id(obj), name)
     return Front(parsed, fn, an, namer, injector, user_of)
+
+
+_COMPLEX_DTYPE_NAMES = {"complex", "complex64", "complex128", "complex256", "complex_", "cfloat",
+                        "cdouble", "csingle", "clongdouble", "clongfloat", "c8", "c16", "c32",
+                        "F", "D", "G"}          # as a dtype= or astype() argument
+
+
+def _is_complex_object(obj):
+    """A complex number, a complex array, or a complex type or dtype."""
+    import numpy as np
+    if isinstance(obj, (complex, np.complexfloating)):
+        return True
+    if isinstance(obj, np.ndarray):
+        return obj.dtype.kind == "c"
+    if isinstance(obj, type):
+        return obj is complex or issubclass(obj, np.complexfloating)
+    return isinstance(obj, np.dtype) and obj.kind == "c"
+
+
+def _refuse_complex(parsed, fn, an):
+    """Refuse, at transformation time, a complex constant (``1j``, a global
+    complex number or array, ``complex``, ``np.complex128``, ``dtype='c16'``)
+    that reaches an active operation: complex numbers are not supported
+    yet.  Names computed from one carry it on (a fixpoint over the SSA
+    assignments); inactive uses (a printed value, an FFT of data) stay."""
+    from .analyse import defined_name, iter_ops
+
+    def dtype_string(node):
+        return isinstance(node, gast.Constant) and isinstance(node.value, str) and \
+            node.value in _COMPLEX_DTYPE_NAMES
+
+    def marked(node):
+        """``node`` holds a complex constant, global, type or dtype."""
+        for n in gast.walk(node):
+            if isinstance(n, gast.Constant):
+                if isinstance(n.value, complex):
+                    return True
+            elif isinstance(n, gast.Call):
+                if any(k.arg == "dtype" and dtype_string(k.value) for k in n.keywords) or \
+                        isinstance(n.func, gast.Attribute) and n.func.attr == "astype" and \
+                        n.args and dtype_string(n.args[0]):
+                    return True
+            elif isinstance(n, gast.Name):
+                if n.id not in an.locals and _is_complex_object(an.resolve(n)):
+                    return True
+            elif isinstance(n, gast.Attribute) and _is_complex_object(an.resolve(n)):
+                return True
+        return False
+
+    ops = [s for s in iter_ops(fn.body, an.locals) if isinstance(s, gast.Assign)]
+    direct = {id(s) for s in ops if marked(s.value)}
+    if not direct:
+        return
+    reads = {id(s): {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)} for s in ops}
+    complex_names = set()
+    changed = True
+    while changed:                      # names computed from a complex value are complex
+        changed = False
+        for s in ops:
+            name = defined_name(s)
+            if name is not None and name not in complex_names and \
+                    (id(s) in direct or reads[id(s)] & complex_names):
+                complex_names.add(name)
+                changed = True
+    for s in ops:
+        if defined_name(s) in an.active and (id(s) in direct or reads[id(s)] & complex_names):
+            raise parsed.error(s, "complex numbers are not supported yet: this value is "
+                                  "complex and the derivative depends on it",
+                               construct="complex number",
+                               hint="keep the computation real (a complex constant, global or "
+                                    "dtype on a differentiated path is not supported yet)")
 
 
 def _portable_defaults(parsed):
@@ -143,22 +216,26 @@ def _portable_defaults(parsed):
             a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
-def assemble(front, name, generate, *, extra_checks=(), signature=None):
+def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None):
     """Generate the generic version and, when it differs, the one for
     Python floats behind a type guard; compile them into one function.
-    ``generate(analysis, name)`` returns a gast FunctionDef."""
+    ``generate(analysis, name)`` returns a gast FunctionDef.  ``boundary``
+    (a :class:`Boundary`) says what the function returns, for the type
+    checks at its entry and exit."""
     an, namer = front.analysis, front.namer
     generic = generate(an, name)
     generic_source = emit_stage.to_source(generic)
-    functions = [(name, generic_source)]
+    functions = [(name, _with_boundary(generic_source, generic, boundary, (), front))]
     guarded = sorted(an.scalar_candidates())
     if guarded:
         special = generate(an.assuming_scalar(guarded), name)
         special_source = emit_stage.to_source(special)
         if special_source != generic_source:
             generic_name = namer.fresh(name + "_generic")
-            generic_source = generic_source.replace(f"def {name}(", f"def {generic_name}(", 1)
+            generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
             checks = guarded + [extra for p, extra in extra_checks if p in guarded]
+            special_source = _with_boundary(special_source, special, boundary, set(guarded),
+                                            front)
             special_source = _with_guard(special_source, special, checks, generic_name)
             functions = [(generic_name, generic_source), (name, special_source)]
     df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
@@ -218,7 +295,124 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
         return out
 
     signature = dataclasses.replace(parsed, fun=_Positional(parsed.fun)) if cotangent else None
-    return assemble(front, name, generate, signature=signature)
+    boundary = Boundary(tuple(wrt_names),
+                        "value_and_derivatives" if with_value else "derivatives",
+                        len(wrt_names) > 1 if as_tuple is None else as_tuple)
+    return assemble(front, name, generate, signature=signature, boundary=boundary)
+
+
+@dataclasses.dataclass
+class Boundary:
+    """What a generated function returns, for the type checks at its entry
+    and exit (``runtime.check_argument``, ``like_argument``, ``like_value``).
+
+    ``wrt``: the arguments differentiated, checked at entry (unless the float
+    guard already proved them Python floats).  ``kind``: ``"derivatives"``
+    (one derivative per ``wrt`` argument, a tuple when ``as_tuple``:
+    ``grad``, ``hvp``), ``"value_and_derivatives"`` (``(value,
+    derivatives)``: ``value_and_grad``, ``vjp``) or ``"tangent"`` (``(value,
+    tangent)``: ``jvp``)."""
+    wrt: tuple
+    kind: str
+    as_tuple: bool = False
+
+
+def _with_boundary(source, fn, boundary, floats, front):
+    """``source`` of ``fn`` with the type checks of ``boundary``: each
+    ``wrt`` argument checked at entry (``check_argument(x, 'x')``), each
+    derivative given its argument's type at the return (``like_argument``).
+    ``floats``: arguments the float guard proved Python floats: no entry
+    check, and at the return only an inline test (a float derivative of a
+    float passes; anything else, a complex one say, goes to the helper)."""
+    if boundary is None:
+        return source
+    ret = fn.body[-1] if fn.body else None
+    if not isinstance(ret, gast.Return) or ret.value is None:
+        ret = gast.Return(value=None)
+    name_for = front.injector.name_for
+    # with Python floats only, only ``**`` (a negative number to a fractional
+    # power) can make a value complex: complex constants are refused when
+    # generating, complex arguments at entry
+    may_be_complex = any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
+        isinstance(n.right, gast.Constant) and type(n.right.value) is int)
+        or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
+        for n in gast.walk(fn))
+    lines = source.rstrip("\n").split("\n")
+    pre = []
+
+    def text(node):
+        return ast.unparse(gast.gast_to_ast(node))
+
+    def like(node, call, other, extra=()):
+        """``node`` (a derivative) passed through the helper ``call``."""
+        args = [text(node), other] + list(extra)
+        if isinstance(node, gast.Name) and other in floats:
+            if not may_be_complex:
+                return node.id
+            pre.extend([f"    if type({node.id}) is not float:",
+                        f"        {node.id} = {call}({', '.join(args)})"])
+            return node.id
+        return f"{call}({', '.join(args)})"
+
+    def derivatives(node):
+        wrt = boundary.wrt
+        if not boundary.as_tuple:
+            return like(node, name_for(runtime.like_argument, "like_argument"), wrt[0],
+                        [repr(wrt[0])])
+        if isinstance(node, gast.Tuple) and len(node.elts) == len(wrt):
+            helper = name_for(runtime.like_argument, "like_argument")
+            comma = "," if len(wrt) == 1 else ""
+            return "(" + ", ".join(like(e, helper, p, [repr(p)])
+                                   for e, p in zip(node.elts, wrt)) + comma + ")"
+        helper = name_for(runtime.like_arguments, "like_arguments")
+        comma = "," if len(wrt) == 1 else ""
+        return f"{helper}({text(node)}, ({', '.join(wrt)}{comma}), {tuple(wrt)!r})"
+
+    value = ret.value
+    pair = isinstance(value, gast.Tuple) and len(value.elts) == 2
+    out = None
+    if value is None:
+        pass                            # no return value to check
+    elif boundary.kind == "derivatives":
+        out = derivatives(value)
+    elif boundary.kind == "value_and_derivatives" and pair:
+        out = f"({text(value.elts[0])}, {derivatives(value.elts[1])})"
+    elif boundary.kind == "tangent" and pair and isinstance(value.elts[0], gast.Name):
+        v, t = value.elts
+        helper = name_for(runtime.like_value, "like_value")
+        if isinstance(t, gast.Name) and floats and not may_be_complex and \
+                set(boundary.wrt) <= floats:
+            out = f"({v.id}, {t.id})"
+        elif isinstance(t, gast.Name) and floats:
+            pre.extend([f"    if type({t.id}) is not float:",
+                        f"        {t.id} = {helper}({t.id}, {v.id})"])
+            out = f"({v.id}, {t.id})"
+        else:
+            out = f"({v.id}, {helper}({text(t)}, {v.id}))"
+    if out is not None and lines[-1].startswith("    return "):
+        lines[-1:] = pre + [f"    return {out}"]
+    check = name_for(runtime.check_argument, "check_argument")
+    entry = [f"    {check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
+    real = [p for p in _active_parameters(front.analysis) if p not in boundary.wrt
+            and p not in floats]
+    if real:
+        check = name_for(runtime.check_real, "check_real")
+        entry += [f"    {check}({p}, {p!r})" for p in real]
+    lines[1:1] = entry
+    return "\n".join(lines) + "\n"
+
+
+def _active_parameters(an):
+    """The parameters read by an active operation (a complex one would make
+    the derivative complex), in order."""
+    from .analyse import defined_name, iter_ops
+    a = an.fn.args
+    params = [x.id for x in a.posonlyargs + a.args + a.kwonlyargs]
+    read = set()
+    for s in iter_ops(an.fn.body, an.locals):
+        if isinstance(s, gast.Assign) and defined_name(s) in an.active:
+            read |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    return [p for p in params if p in read]
 
 
 def _with_guard(source, fn, params, fallback):

@@ -114,6 +114,10 @@ def build(functions, parsed, injected):
     return made[names[-1]]
 
 
+_STANDALONE_ERRORS = {"NonScalarOutputError": "ValueError", "ArgumentTypeError": "TypeError",
+                      "UnsupportedError": "TypeError"}
+
+
 def standalone(text, injected, df):
     """A self-contained module for generated ``text`` (see ``srcgrad.source``)."""
     from . import runtime
@@ -144,10 +148,16 @@ def standalone(text, injected, df):
         for other in re.findall(r"\b([a-z_]+)\(", src):
             if other != name and inspect.isfunction(getattr(runtime, other, None)):
                 wanted.append(other)
+        for other in re.findall(r"\b([A-Z]\w*)\b", src):      # classes (Adjoints ...)
+            obj = getattr(runtime, other, None)
+            if other != name and inspect.isclass(obj) and obj.__module__ == runtime.__name__:
+                wanted.append(other)
     for name in reversed(done):
         src = inspect.getsource(getattr(runtime, name))
-        src = src.replace("    from srcgrad.errors import NonScalarOutputError\n", "") \
-                 .replace("raise NonScalarOutputError(", "raise ValueError(")
+        # srcgrad's errors become the built-in ones they derive from
+        src = re.sub(r"\n *from srcgrad\.errors import \w+\n", "\n", src)
+        for error, builtin in _STANDALONE_ERRORS.items():
+            src = re.sub(rf"\b{error}\(", f"{builtin}(", src)
         helpers.append(src)
     if done and "import numpy as np" not in imports:
         imports.insert(0, "import numpy as np")

@@ -44,3 +44,9 @@ class GradientCheckError(SrcgradError, AssertionError):
 class NonScalarOutputError(SrcgradError, ValueError):
     """``grad`` was asked for the gradient of a function whose result is not a
     scalar."""
+
+
+class ArgumentTypeError(SrcgradError, TypeError):
+    """An argument a derivative is taken with respect to (named in ``wrt``)
+    is not a float, a floating-point array or a container of them (a string,
+    an int, a bool, an integer array, None, a complex number)."""

@@ -19,14 +19,20 @@ from .forward import BatchedForward, Forward
 from .optimise import eliminate_dead_code, propagate_copies
 
 
-def forward_transform(fun, wrt_names, *, with_value=True, name=None, batched=False):
+def forward_transform(fun, wrt_names, *, with_value=True, name=None, batched=False,
+                      boundary=None):
     """Run the forward-mode pipeline; returns the generated function (a
     generic version and, when it differs, one for Python floats behind a
     type guard, as :func:`srcgrad.api.transform` makes).  Without
     ``with_value`` it returns the tangent alone; ``name`` names it (default
     ``jvp_<function>``).  ``batched``: every tangent has a last axis of
     directions (:class:`srcgrad.forward.BatchedForward`); only the generic
-    version is generated (the tangents are arrays)."""
+    version is generated (the tangents are arrays).  ``boundary``: what the
+    generated function returns, for its type checks (:class:`srcgrad.api.Boundary`;
+    by default ``(value, tangent)``)."""
+    if boundary is None:
+        boundary = api.Boundary(tuple(wrt_names), "tangent" if with_value else "derivatives",
+                                len(wrt_names) > 1)
     front = api.front_end(fun, wrt_names, scalar_result=False)
     namer = front.namer
     name = namer.fresh(name or ("jvp_batched_" if batched else "jvp_") + front.parsed.name)
@@ -52,13 +58,13 @@ def forward_transform(fun, wrt_names, *, with_value=True, name=None, batched=Fal
     signature = dataclasses.replace(front.parsed, fun=api._Positional(front.parsed.fun))
     if batched:
         out = generate(front.analysis, name)
-        text = emit_stage.to_source(out)
+        text = api._with_boundary(emit_stage.to_source(out), out, boundary, (), front)
         df = emit_stage.build([(name, text)], signature, front.injector.objects)
         df.srcgrad_source = text
         df.srcgrad_injected = dict(front.injector.objects)
     else:
         df = api.assemble(front, name, generate, extra_checks=list(tangent_names.items()),
-                          signature=signature)
+                          signature=signature, boundary=boundary)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)
     # over generated code: the helpers it calls are closure variables of that code
     used = set(re.findall(r"\w+", df.srcgrad_source))

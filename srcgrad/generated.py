@@ -89,6 +89,7 @@ def prepare(parsed, reverse=False):
         return parsed
     if parsed.tree.name.endswith("_generic"):      # named after the function it stands for
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
+    _strip_boundary(parsed)
     _unbatch_outer_products(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
     # are (appends and pops have O(1) adjoints); forward mode pairs each tape
@@ -106,6 +107,39 @@ def prepare(parsed, reverse=False):
     taken = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
     _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
     return parsed
+
+
+def _strip_boundary(parsed):
+    """Drop the type checks at the entry and exit of generated code
+    (``check_argument(x, 'x')``, ``return like_argument(d_x, x, 'x')``;
+    :func:`srcgrad.api._with_boundary`): the derivative generated from it
+    gets checks of its own."""
+    from . import runtime
+    helpers = {name for name, cell in parsed.closure.items()
+               if _cell_value(cell) in (runtime.check_argument, runtime.like_argument,
+                                        runtime.like_value, runtime.like_arguments)}
+    if not helpers:
+        return
+
+    def is_helper(node):
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in helpers
+
+    body = parsed.tree.body
+    body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))]
+
+    class Unwrap(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if not is_helper(node):
+                return node
+            if node.func.id in helpers and _cell_value(parsed.closure[node.func.id]) is \
+                    runtime.like_arguments:
+                return node.args[0]
+            return node.args[0]
+
+    if body and isinstance(body[-1], gast.Return):
+        body[-1] = Unwrap().visit(body[-1])
 
 
 def _flags(tree):

@@ -131,6 +131,19 @@ def _as_result(rows, out_shape, in_shape):
     return J.reshape(tuple(out_shape) + tuple(in_shape))
 
 
+def _like(block, *values):
+    """``block`` (float64) in the floating dtype of ``values`` (the result
+    and the argument of a Jacobian block): float32 ones give float32."""
+    dtypes = [v.dtype for v in values if isinstance(v, (np.ndarray, np.floating))
+              and v.dtype.kind == "f"]
+    if not dtypes:
+        return block
+    dtype = np.result_type(*dtypes)
+    if dtype == np.float64:
+        return block
+    return block.astype(dtype) if isinstance(block, np.ndarray) else dtype.type(block)
+
+
 def _describe(made, what, pieces, fun):
     """Give a wrapper ``made`` what ``srcgrad.source`` reads: the source of the
     generated functions it calls, headed by a comment saying how."""
@@ -227,6 +240,8 @@ def _batched_or_loop(batched, looped, what):
     (one generated pass per direction, always right)."""
     try:
         return batched()
+    except SrcgradError:            # a refusal (an argument's type ...): the loop refuses too
+        raise
     except Exception as e:          # noqa: BLE001  (any failure: the loop is exact)
         warnings.warn(f"srcgrad.{what}: the batched forward pass failed ({type(e).__name__}: "
                       f"{e}); computing it one direction at a time", RuntimeWarning,
@@ -301,14 +316,15 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
             def looped():
                 return _forward_columns(jvp_fn, call, single)
             if jvpb_fn is None or not sum(_size(x) for x in call.values):
-                _, blocks = looped()
+                value, blocks = looped()
             else:
-                _, blocks = _batched_or_loop(lambda: _forward_batched(jvpb_fn, call, batch),
-                                             looped, "jacobian")
+                value, blocks = _batched_or_loop(lambda: _forward_batched(jvpb_fn, call, batch),
+                                                 looped, "jacobian")
         else:
             if value is None:
                 value = fun(*args, **kwargs)
             blocks = _reverse_rows(vjp_fn, call, single, value)
+        blocks = [_like(b, value, x) for b, x in zip(blocks, call.values)]
         return blocks[0] if single else tuple(blocks)
 
     jac.__name__ = jac.__qualname__ = f"jacobian_{fun.__name__}"
@@ -357,7 +373,8 @@ def _hvp(fun, wrt, batched):
     names, single = api._normalise_wrt(fun, _key(wrt), distinct=True)
     g = api.grad(fun, wrt=_key(wrt))
     made = forward_transform(g, names, with_value=False, name=f"{kind}_{fun.__name__}",
-                             batched=batched)
+                             batched=batched,
+                             boundary=api.Boundary(names, "derivatives", not single))
     made.srcgrad_gradient = g
     how = ", batched: forward mode over its generated gradient, directions on a last axis" \
         if batched else ": forward mode over its generated gradient"
@@ -420,6 +437,8 @@ def hessian(fun=None, wrt=0, batch=BATCH):
         else:
             blocks = looped(call)
         # blocks[j][i] = d grad_i / d x_j
+        v = call.values
+        blocks = [[_like(b, v[i], v[j]) for i, b in enumerate(row)] for j, row in enumerate(blocks)]
         if single:
             return blocks[0][0]
         return tuple(tuple(blocks[j][i] for j in range(len(names))) for i in range(len(names)))

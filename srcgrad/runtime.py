@@ -1187,3 +1187,234 @@ def as_adjoint(c):
     if _is_record(c):
         return AdjointDict((k, as_adjoint(v)) for k, v in vars(c).items())
     return c
+
+
+# -- types at the boundary ---------------------------------------------------
+#
+# A derivative is taken with respect to floats, floating-point arrays and
+# containers of them; anything else named in ``wrt`` is refused when the
+# generated function is called (``check_argument``, first thing in the
+# function), never coerced.  On the way out, each derivative gets the type of
+# what it is the derivative of (``like_argument``, ``like_value``): the
+# argument's floating dtype (a float32 array gets a float32 gradient), its
+# container type; a complex derivative of a real argument is refused
+# (complex numbers are not supported yet).  Both return at once for the
+# common case (a float, a float64 array).
+
+
+def check_argument(x, name):
+    """Refuse argument ``name`` (named in ``wrt``) unless it is a float, a
+    floating-point array or scalar, or a container whose leaves are not
+    complex."""
+    t = type(x)
+    if t is float or t is np.ndarray and x.dtype.kind == "f":
+        return
+    _check_argument(x, name, name)
+
+
+def _type_name(x):
+    if isinstance(x, np.ndarray):
+        return f"an array of dtype {x.dtype}"
+    if isinstance(x, np.generic):
+        return f"a NumPy {type(x).__name__}"
+    if x is None:
+        return "None"
+    name = type(x).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _complex_argument(name, where, x):
+    what = f"'{name}'" if where == name else f"'{name}' ({where} is {_type_name(x)})"
+    return (f"cannot differentiate with respect to {what}: complex numbers are not supported "
+            f"yet\n  hint: pass the real and imaginary parts as separate float arguments")
+
+
+def _check_argument(x, name, where, top=True):
+    from srcgrad.errors import ArgumentTypeError
+    if isinstance(x, (float, np.floating)):
+        return
+    if isinstance(x, np.ndarray):
+        kind = x.dtype.kind
+        if kind == "f":
+            return
+        if kind == "c":
+            raise ArgumentTypeError(_complex_argument(name, where, x))
+        if top:
+            raise ArgumentTypeError(
+                f"cannot differentiate with respect to '{name}': it is {_type_name(x)}, not "
+                f"floating point\n  hint: pass {name}.astype(float) to differentiate with respect "
+                f"to it, or differentiate with respect to another argument (wrt=...)")
+        return                     # an integer array in a container: a number (see docs/modes.md)
+    if isinstance(x, (complex, np.complexfloating)):
+        raise ArgumentTypeError(_complex_argument(name, where, x))
+    if isinstance(x, (list, tuple)):
+        for i, e in enumerate(x):
+            _check_argument(e, name, f"{where}[{i}]", False)
+        return
+    if isinstance(x, dict):
+        for k, e in x.items():
+            _check_argument(e, name, f"{where}[{k!r}]", False)
+        return
+    if _is_record(x) and not isinstance(x, type(np)):          # (a module is no record)
+        for k, e in vars(x).items():
+            _check_argument(e, name, f"{where}.{k}", False)
+        return
+    if not top:
+        return                     # other leaves (str, None, bool, int) carry no derivative
+    if isinstance(x, (bool, np.bool_)):
+        hint = "differentiate with respect to another argument (wrt=...)"
+    elif isinstance(x, (int, np.integer)):
+        hint = (f"pass a float ({float(x)!r} instead of {x!r}) to differentiate with respect to "
+                f"'{name}', or differentiate with respect to another argument (wrt=...)")
+    else:
+        hint = ("pass a float (f(3.0)) or a float array, or differentiate with respect to "
+                "another argument (wrt=...)")
+    raise ArgumentTypeError(f"cannot differentiate with respect to '{name}': it is "
+                            f"{_type_name(x)} ({x!r:.60}), not a float, a float array or a "
+                            f"container of them\n  hint: {hint}")
+
+
+def like_argument(d, x, name):
+    """The derivative ``d`` with respect to argument ``x`` (a gradient, a
+    ``H v``), with ``x``'s type: its floating dtype (a float32 array or
+    scalar gets a float32 one), its container type.  A complex ``d`` is
+    refused (complex numbers are not supported yet)."""
+    t = type(x)
+    if t is float:
+        if type(d) is float or type(d) is np.float64:
+            return d
+    elif t is np.ndarray:
+        if type(d) is np.ndarray and (d.dtype is x.dtype or d.dtype == x.dtype):
+            return d
+    return _like_argument(d, x, name)
+
+
+def _complex_result(what):
+    from srcgrad.errors import UnsupportedError
+    return UnsupportedError(
+        f"{what} is complex: complex numbers are not supported yet (a complex constant, "
+        f"argument or global, or a negative number raised to a fractional power with Python "
+        f"floats, made a value complex on the way)\n  hint: keep the computation real, or "
+        f"use float arrays (NumPy gives nan for a negative number to a fractional power)")
+
+
+def _like_argument(d, x, name):
+    if d is None:
+        return d
+    if isinstance(d, (complex, np.complexfloating)) or \
+            isinstance(d, np.ndarray) and d.dtype.kind == "c":
+        raise _complex_result(f"the derivative with respect to '{name}'")
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        if isinstance(d, np.ndarray) and d.dtype != x.dtype and d.shape == x.shape:
+            return d.astype(x.dtype)
+        if not isinstance(d, np.ndarray) and np.shape(d) == x.shape:
+            return np.asarray(d, dtype=x.dtype)
+        return d
+    if isinstance(x, np.floating):
+        if type(d) is not type(x) and np.ndim(d) == 0 and \
+                isinstance(d, (float, int, np.floating, np.integer, np.ndarray)):
+            return type(x)(d)
+        return d
+    if isinstance(x, float):
+        if isinstance(d, float):
+            return d
+        if isinstance(d, (int, np.floating, np.integer)) or \
+                isinstance(d, np.ndarray) and d.ndim == 0:
+            return float(d)
+        return d
+    if isinstance(x, (list, tuple, dict)) or _is_record(x):
+        if type(d) is not type(x):         # Adjoints, AdjointDict
+            d = restructure(d, x)          # the container type of the argument
+        return _like_container(d, x, name)
+    return d
+
+
+def _like_container(d, x, name):
+    """``d`` (a derivative in the structure of container ``x``) with each
+    leaf like ``x``'s; a new container only where a leaf changed."""
+    if isinstance(x, (list, tuple)) and isinstance(d, (list, tuple)) and len(d) == len(x):
+        parts = [_like_argument(a, b, f"{name}[{i}]") for i, (a, b) in enumerate(zip(d, x))]
+        if all(p is a for p, a in zip(parts, d)):
+            return d
+        if hasattr(d, "_fields"):
+            return type(d)._make(parts)
+        return type(d)(parts) if type(d) in (list, tuple) else restructure(parts, x)
+    if isinstance(x, dict) and isinstance(d, dict):
+        out = None
+        for k, a in d.items():
+            if k in x:
+                p = _like_argument(a, x[k], f"{name}[{k!r}]")
+                if p is not a:
+                    if out is None:
+                        out = d.copy()
+                    out[k] = p
+        return d if out is None else out
+    if _is_record(x) and _is_record(d):
+        out = None
+        for k, a in vars(d).items():
+            if hasattr(x, k):
+                p = _like_argument(a, getattr(x, k), f"{name}.{k}")
+                if p is not a:
+                    if out is None:
+                        import copy
+                        out = copy.copy(d)
+                    object.__setattr__(out, k, p)
+        return d if out is None else out
+    return d
+
+
+def like_value(t, value):
+    """The tangent ``t`` of the result ``value`` (``jvp``), with the
+    floating dtype of ``value``; a complex tangent is refused (complex
+    numbers are not supported yet)."""
+    tt = type(t)
+    if tt is float or tt is np.float64 and (type(value) is np.float64 or type(value) is float):
+        return t
+    if tt is np.ndarray and type(value) is np.ndarray and \
+            (t.dtype is value.dtype or t.dtype == value.dtype):
+        return t
+    return _like_value(t, value)
+
+
+def like_arguments(ds, xs, names):
+    """:func:`like_argument` for a tuple of derivatives."""
+    return tuple(like_argument(d, x, n) for d, x, n in zip(ds, xs, names))
+
+
+def _like_value(t, value):
+    if isinstance(t, (complex, np.complexfloating)) or \
+            isinstance(t, np.ndarray) and t.dtype.kind == "c":
+        raise _complex_result("the tangent of the result")
+    if isinstance(t, (list, tuple)) and isinstance(value, (list, tuple)) and len(t) == len(value):
+        parts = [_like_value(a, b) for a, b in zip(t, value)]
+        if all(p is a for p, a in zip(parts, t)):
+            return t
+        return type(t)._make(parts) if hasattr(t, "_fields") else \
+            type(t)(parts) if type(t) in (list, tuple) else parts
+    if isinstance(t, dict) and isinstance(value, dict):
+        for a in t.values():
+            if isinstance(a, (complex, np.complexfloating)) or \
+                    isinstance(a, np.ndarray) and a.dtype.kind == "c":
+                raise _complex_result("the tangent of the result")
+        return t
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and np.shape(t) == np.shape(value) and \
+            isinstance(t, (np.ndarray, np.generic, float, int)) and \
+            getattr(t, "dtype", None) != dtype:
+        return np.asarray(t, dtype=dtype) if isinstance(value, np.ndarray) else dtype.type(t)
+    return t
+
+
+def check_real(x, name):
+    """Refuse a complex argument ``name`` that is not differentiated but
+    reaches a differentiated operation (complex numbers are not supported
+    yet); any other value passes."""
+    t = type(x)
+    if t is float or t is int or t is np.ndarray and x.dtype.kind != "c":
+        return
+    if isinstance(x, (complex, np.complexfloating)) or \
+            isinstance(x, np.ndarray) and x.dtype.kind == "c":
+        from srcgrad.errors import ArgumentTypeError
+        raise ArgumentTypeError(
+            f"argument '{name}' is {_type_name(x)} and the derivative depends on it: complex "
+            f"numbers are not supported yet\n  hint: keep the computation real")

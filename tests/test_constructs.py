@@ -150,7 +150,10 @@ def test_gradient_types_and_shapes():
     assert all(isinstance(v, float) for v in d)
     g = srcgrad.grad(p.broadcast_scalar_array, wrt=(0, 1))(1.5, np.array([1.0, -2.0, 3.0]))
     assert isinstance(g[0], float) and g[1].shape == (3,) and g[1].dtype == float
-    g = srcgrad.grad(p.integer_argument, wrt=(0, 1))(3, 2.0)
+    # an int named in wrt is refused (docs/modes.md, "Argument types"); 3.0 works
+    with pytest.raises(srcgrad.ArgumentTypeError, match="3.0 instead of 3"):
+        srcgrad.grad(p.integer_argument, wrt=(0, 1))(3, 2.0)
+    g = srcgrad.grad(p.integer_argument, wrt=(0, 1))(3.0, 2.0)
     assert g == (12.0, 9.0)
 
 

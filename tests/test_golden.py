@@ -53,6 +53,8 @@ def test_loop():
                 s_2 = tape.pop()
                 # line 148: s = s + x ** i / (i + 1)
                 d_x = d_x + d_s / s_2 * i * x ** (i - 1)
+            if type(d_x) is not float:
+                d_x = like_argument(d_x, x, 'x')
             return d_x
         ''')
 
