@@ -86,8 +86,28 @@ class Op:
             return [a.id for p, a in self.args.items()
                     if p in self.rule.adjoints and isinstance(a, gast.Name)]
         if self.kind in ("unknown", "pack", "pack_dict"):
-            return [a.id for a in self.args.values() if isinstance(a, gast.Name)]
+            # every argument of an operation srcgrad does not understand
+            # (positional, keyword, starred, the object of a method) may
+            # flow into its result
+            return [n for a in self.args.values() for n in operand_names(a)]
         return []
+
+
+def operand_names(node):
+    """The variables an argument (an atom, a starred or keyword argument, a
+    tuple of ``*args``, a dict of ``**kwargs``, any expression) reads."""
+    if isinstance(node, gast.Name):
+        return [node.id]
+    if isinstance(node, _Default) or node is None:
+        return []
+    if isinstance(node, (tuple, list)):
+        return [n for e in node for n in operand_names(e)]
+    if isinstance(node, dict):
+        return [n for e in node.values() for n in operand_names(e)]
+    if isinstance(node, gast.AST):
+        return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load)]
+    return []
 
 
 def defined_name(s):
@@ -215,13 +235,24 @@ class Analysis:
             if isinstance(f.value, gast.Name) and f.attr in ARRAY_METHODS:
                 fun = ARRAY_METHODS[f.attr]
                 return self.call_op(fun, [f.value] + list(v.args), kwargs, s, display)
-            return Op("unknown", args=_positional(v), display=display)
+            if isinstance(f.value, gast.Name) and f.attr in DICT_METHODS and \
+                    self.kind.get(f.value.id) not in ("list", "tuple"):
+                special = self.dict_method(f.value, f.attr, v, kwargs, s, display)
+                if special is not None:
+                    return special
+            # the object whose method it is flows into the result too
+            return Op("unknown", args={"self": f.value, **_positional(v)}, display=display)
         fun = self.resolve(f)
         if isinstance(getattr(fun, "__self__", None), (dict, list)) and \
                 getattr(fun, "__name__", None) == "copy" and not v.args:
             return Op("inactive")        # a copy of a global container: a constant
         if fun is _MISSING:
-            return Op("unknown", args=_positional(v), display=display)
+            # a local callable (a closure, a partial) may hold differentiated values
+            return Op("unknown", args={"callee": f, **_positional(v)}, display=display)
+        if fun is builtins.dict and not v.args and all(k.arg is not None for k in v.keywords):
+            # dict(a=x, b=y): a dict literal
+            return Op("pack_dict", args={str(i): k.value for i, k in enumerate(v.keywords)},
+                      extra=[const(k.arg) for k in v.keywords], display=display)
         if isinstance(fun, type) and issubclass(fun, tuple) and hasattr(fun, "_fields") and \
                 lookup(fun) is None:
             # a named tuple made here: its fields, in order, like a tuple literal
@@ -248,6 +279,29 @@ class Analysis:
                       extra=[const(n) for n in given], display=display)
         return self.call_op(fun, list(v.args), kwargs, s, display)
 
+    def rule_op(self, rule, fun, args, kwargs, display):
+        try:
+            bound = rule.bind(args, kwargs)
+        except TypeError:
+            return None
+        return Op("call", rule=rule, fun=fun, args=bound, display=display)
+
+    def dict_method(self, x, attr, v, kwargs, s, display):
+        """``d.get(k, default)``, ``d.values()``, ``d.items()``, ``d.keys()``
+        of a local dict."""
+        if kwargs or any(isinstance(a, gast.Starred) for a in v.args):
+            return None
+        if attr == "keys" and not v.args:
+            return Op("inactive")
+        if attr == "get" and 1 <= len(v.args) <= 2:
+            default = v.args[1] if len(v.args) == 2 else const(None)
+            return Op("call", rule=_container_rule("get"), fun=dict.get,
+                      args={"x": x, "key": v.args[0], "default": default}, display=display)
+        if attr in ("values", "items") and not v.args:
+            return Op("call", rule=_container_rule(attr), fun=getattr(dict, attr),
+                      args={"x": x}, display=display)
+        return None
+
     def call_op(self, fun, args, kwargs, s, display):
         special = self.container_call(fun, args, kwargs)
         if special is not None:
@@ -256,8 +310,17 @@ class Analysis:
         if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
             rule = recursive_rule(fun)       # a recursive call of the user's (inline.py)
         if rule is None:
-            return Op("unknown", fun=fun, args={str(i): a for i, a in enumerate(args)},
+            # every argument, positional or keyword, may flow into the result
+            return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                                **{f"{k}=": a for k, a in kwargs.items()}},
                       display=display)
+        if None in kwargs or any(isinstance(a, gast.Starred) for a in args):
+            # f(*xs) / f(**kw): which parameter gets which value is known only at run time
+            return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                                **{f"{k}=": a for k, a in kwargs.items()}},
+                      display=display, extra=(
+                f"{display} is called with *args or **kwargs, so srcgrad cannot tell which "
+                f"parameter gets which value", "pass the arguments one by one"))
         try:
             bound = rule.bind(args, kwargs)
         except TypeError as e:
@@ -281,8 +344,19 @@ class Analysis:
     def run(self):
         self.kind = container_kinds(self.fn, self.locals)
         ops = list(iter_ops(self.fn.body, self.locals))
+        self.iterators = {}       # name -> "iterator" (enumerate, zip, reversed) or "view"
         for s in ops:
-            self.ops[id(s)] = s.srcgrad_op = self.op_of(s)
+            self.ops[id(s)] = s.srcgrad_op = op = self.op_of(s)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                made = _ITERATOR_RULES.get(getattr(op.rule, "name", None)) \
+                    if op.kind == "call" else None
+                if made is None and op.kind == "copy" and isinstance(op.args["x"], gast.Name):
+                    made = self.iterators.get(op.args["x"].id)
+                if made is not None:
+                    self.iterators[s.targets[0].id] = made
+        # call statements of functions (not methods of local values): f(x, out=y)
+        self.call_stmts = [s for s in walk_stmts(self.fn.body) if isinstance(s, gast.Expr) and
+                           isinstance(s.value, gast.Call) and id(s) not in self.ops]
         # lists and dicts changed in place (their adjoints are changed in step)
         self.mutated = {s.srcgrad_op.args["x"].id for s in ops
                         if s.srcgrad_op.kind in ("append", "insert", "pop") or
@@ -316,13 +390,43 @@ class Analysis:
 
     def container_call(self, fun, args, kwargs):
         """Calls whose rule depends on their arguments being containers."""
-        if kwargs:
-            return None
         try:
             hashable = fun in _SEQ_FUNCTIONS or fun is operator.add
         except TypeError:
             return None
         if not hashable:
+            return None
+        if any(isinstance(a, gast.Starred) for a in args) or None in kwargs:
+            return None
+        iterators = getattr(self, "iterators", {})
+
+        def named(a, kinds):
+            return isinstance(a, gast.Name) and iterators.get(a.id) in kinds
+
+        if fun is builtins.enumerate and 1 <= len(args) + len(kwargs) <= 2 and \
+                set(kwargs) <= {"iterable", "start"}:
+            return self.rule_op(_container_rule("enumerate"), fun, args, kwargs, "enumerate")
+        if fun is builtins.zip and args and set(kwargs) <= {"strict"}:
+            return Op("call", rule=_container_rule(f"zip{len(args)}"), fun=fun,
+                      args={f"x{i}": a for i, a in enumerate(args)}, display="zip")
+        if fun is builtins.reversed and len(args) == 1 and not kwargs:
+            if isinstance(args[0], gast.Name) and self.kind.get(args[0].id) == "dict":
+                return Op("inactive")           # a dict's keys carry no derivative
+            return Op("call", rule=_container_rule("reversed"), fun=fun,
+                      args={"seq": args[0]}, display="reversed")
+        if fun is builtins.sorted and len(args) == 1 and isinstance(args[0], gast.Name) and \
+                (self.kind.get(args[0].id) == "dict" or iterators.get(args[0].id) == "keys"):
+            return Op("inactive")               # a dict's keys carry no derivative
+        if fun is builtins.sorted:
+            return Op("unknown", args={**{str(i): a for i, a in enumerate(args)},
+                                       **{f"{k}=": a for k, a in kwargs.items()}},
+                      display="sorted", extra=(
+                "sorting differentiated values is not supported",
+                "sort indices instead: order = np.argsort(x), then use x[order]"))
+        if fun is builtins.sum and len(args) == 1 and not kwargs and named(args[0], ("view",)):
+            return Op("call", rule=_container_rule("sum_view"), fun=fun,
+                      args={"iterable": args[0]}, display="sum")
+        if kwargs:
             return None
         if fun in (builtins.max, builtins.min) and len(args) == 1:
             return Op("call", rule=_container_rule("extreme"), fun=fun,
@@ -330,6 +434,13 @@ class Analysis:
         if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
                 isinstance(args[0], gast.Name) and self.kind.get(args[0].id) == "dict":
             return Op("inactive")           # a dict's keys carry no derivative
+        if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
+                named(args[0], ("keys",)):
+            return Op("inactive")               # a dict's keys carry no derivative
+        if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
+                named(args[0], ("iterator", "view")):
+            return Op("call", rule=_container_rule("iter_list"), fun=fun,
+                      args={"iterable": args[0]}, display=fun.__name__)
         if fun in (builtins.list, builtins.tuple) and len(args) == 1:
             return Op("call", rule=_container_rule("list"), fun=fun,
                       args={"iterable": args[0]}, display=fun.__name__)
@@ -378,10 +489,97 @@ class Analysis:
             name = defined_name(s)
             op = s.srcgrad_op
             if op.kind == "unknown" and (name is None and any(
-                    isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values())
-                    or name in self.active):
+                    n in self.varied for n in op.diff_operands()) or name in self.active):
                 raise self._no_rule(s, op)
+            if op.kind == "unknown" and isinstance(s, gast.Expr) and any(
+                    n in self.varied for k, a in op.args.items() if k != "x"
+                    for n in operand_names(a)):
+                # obj.method(x): the method may change x in place (rng.shuffle(x))
+                raise self.parsed.error(
+                    s, f"{_dotted(s.value.func)}(...) is called with a differentiated argument "
+                       f"as a statement of its own; srcgrad cannot tell whether it changes that "
+                       f"argument in place", construct="call statement",
+                    hint="assign its result instead (y = f(x)), or pass "
+                         "srcgrad.stop_gradient(x) if no derivative flows through it")
+            self._check_out(s, op)
+            self._check_iterator_use(s, op)
+        for s in self.call_stmts:
+            self._check_call_stmt(s)
         self._check_aliasing(assigns)
+
+    def _check_out(self, s, op):
+        """``f(x, out=y)`` writes into ``y``: refused when a differentiated
+        value is involved (srcgrad does not follow writes through ``out=``)."""
+        call = s.value
+        if not isinstance(call, gast.Call):
+            return
+        out = [k.value for k in call.keywords if k.arg == "out"]
+        if op is not None and op.kind == "call" and "out" in op.args:
+            out.append(op.args["out"])
+        out = [o for o in out if not isinstance(o, _Default) and
+               not (isinstance(o, gast.Constant) and o.value is None)]
+        if not out:
+            return
+        involved = set(operand_names(call)) - {n.id for n in gast.walk(call.func)
+                                               if isinstance(n, gast.Name)}
+        if isinstance(call.func, gast.Attribute) and _root_is_local(call.func, self.locals):
+            involved |= set(operand_names(call.func))
+        if involved & self.varied:
+            fn = _dotted(call.func)
+            args = ", ".join([_source(a) for a in call.args] +
+                             [f"{k.arg}={_source(k.value)}" for k in call.keywords
+                              if k.arg != "out"])
+            target = _source(out[0])
+            raise self.parsed.error(
+                s, f"{fn}(..., out={target}) writes its result into {target}; srcgrad does not "
+                   f"differentiate writes through out=", construct="out= argument",
+                hint=f"write {target} = {fn}({args})")
+
+    def _check_iterator_use(self, s, op):
+        """An iterator (``enumerate``, ``zip``, ``reversed``) is consumed by the
+        primal: its derivative is known only to ``list``/``tuple``, the other
+        iterators, and ``for`` loops."""
+        if not self.iterators or op.kind in ("copy",) or not isinstance(s, gast.Assign):
+            return
+        if op.kind == "call" and op.rule is not None and \
+                op.rule.name.split(" ")[-1].rstrip("0123456789") in _ITERATOR_CONSUMERS:
+            return
+        for n in op.diff_operands():
+            if self.iterators.get(n) == "iterator" and n in self.active:
+                raise self.parsed.error(
+                    s, f"the iterator '{getattr(self, 'user_of', {}).get(n, n)}' (made by "
+                       f"enumerate, zip or reversed) is used by {op.display or op.kind}; srcgrad "
+                       f"differentiates iterators only through list(...), tuple(...) and for "
+                       f"loops", construct="iterator",
+                    hint="make a list first: items = list(zip(x, y))")
+
+    def _check_call_stmt(self, s):
+        """``f(x)`` as a statement of its own: a function without a rule may
+        change its arguments in place (``np.copyto``, ``np.add.at``,
+        ``random.shuffle``)."""
+        call = s.value
+        self._check_out(s, None)
+        local = _root_is_local(call.func, self.locals)
+        involved = set(operand_names(call)) if local else \
+            set(operand_names(call)) - {n.id for n in gast.walk(call.func)
+                                        if isinstance(n, gast.Name)}
+        if not involved & self.varied:
+            return
+        fun = _MISSING if local else self.resolve(call.func)
+        if fun is not _MISSING and (lookup(fun) is not None or inspect.isfunction(fun) and
+                                    not primitive_library(fun)):
+            return      # a primitive with a rule (pure apart from out=) or a recursive call
+        fn = _dotted(call.func)
+        names = sorted(involved & self.varied)
+        user = getattr(self, "user_of", {})
+        raise self.parsed.error(
+            s, f"{fn}(...) is called as a statement of its own with differentiated "
+               f"argument{'s' if len(names) > 1 else ''} "
+               f"{', '.join(repr(user.get(n, n)) for n in names)}; srcgrad cannot tell whether "
+               f"it changes them in place", construct="call statement",
+            hint=f"assign its result instead (y = {fn}(...)), register a rule with "
+                 f"srcgrad.defvjp({fn}, ...), or pass srcgrad.stop_gradient(x) if no "
+                 f"derivative flows through it")
 
     def _check_aliasing(self, assigns):
         """In-place writes are differentiated exactly when no other variable
@@ -507,6 +705,8 @@ class Analysis:
 
     def _no_rule(self, s, op):
         fun = op.fun
+        if isinstance(op.extra, tuple) and len(op.extra) == 2:       # (message, hint)
+            return self.parsed.error(s, op.extra[0], construct=op.display, hint=op.extra[1])
         if inspect.isclass(fun):
             return self.parsed.error(
                 s, f"making a {fun.__qualname__} object from differentiated values is not "
@@ -828,6 +1028,14 @@ def _root_is_local(node, locals_):
     return not isinstance(node, gast.Name) or node.id in locals_
 
 
+def _source(node):
+    try:
+        return gast.unparse(node) if hasattr(gast, "unparse") else \
+            __import__("ast").unparse(gast.gast_to_ast(node))
+    except Exception:       # noqa: BLE001 -- only for a message
+        return "..."
+
+
 def _dotted(node):
     if isinstance(node, gast.Name):
         return node.id
@@ -856,7 +1064,16 @@ def analyse(parsed, fn, wrt, locals_, user_of=None, scalar_result=True):
 #: local value are analysed (``append``, ``insert``, ``pop`` are differentiated)
 CONTAINER_METHODS = {"append", "insert", "pop", "extend", "remove", "clear", "sort", "reverse",
                      "update", "setdefault", "popitem", "add", "discard"}
-_SEQ_FUNCTIONS = {builtins.max, builtins.min, builtins.list, builtins.tuple}
+_SEQ_FUNCTIONS = {builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.enumerate,
+                  builtins.zip, builtins.reversed, builtins.sorted, builtins.sum}
+#: rule name of the container rules whose result is an iterator or a dict view
+_ITERATOR_RULES = {"container enumerate": "iterator", "container reversed": "iterator",
+                   "container values": "view", "container items": "view"}
+_ITERATOR_RULES.update({f"container zip{n}": "iterator" for n in range(1, 33)})
+#: container rules that may consume an iterator
+_ITERATOR_CONSUMERS = {"iter_list", "enumerate", "reversed", "zip"}
+#: methods of dicts differentiated (or known to carry no derivative) on a local value
+DICT_METHODS = {"get", "keys", "values", "items"}
 _CONTAINER_RULES = {}
 
 
@@ -873,7 +1090,26 @@ def _container_rule(which):
                      {"iterable": "list_tangent(t, iterable)"}),
             "concat": ("x, y", ["concat_dx(g, x, y, 0)", "concat_dx(g, x, y, 1)"],
                        {"x": "concat_tangent(t, x, y, 0)", "y": "concat_tangent(t, x, y, 1)"}),
-        }[which]
+            # list(it) of an iterator or a dict view (enumerate, zip, reversed, d.items())
+            "iter_list": ("iterable", ["iter_list_dx(g, iterable)"],
+                          {"iterable": "iter_list_tangent(t, iterable, ans)"}),
+            "enumerate": ("iterable, start=0", ["enumerate_dx(g, iterable)"],
+                          {"iterable": "enumerate_tangent(t, iterable)"}),
+            "reversed": ("seq", ["reversed_dx(g, seq)"], {"seq": "reversed_tangent(t, seq)"}),
+            "get": ("x, key, default=None", ["get_dx(g, x, key)", None,
+                                             "get_default_dx(g, x, key, default)"],
+                    {"x": "get_tangent(t, x, key, ans)",
+                     "default": "get_default_tangent(t, x, key, ans)"}),
+            "values": ("x", ["values_dx(g, x)"], {"x": "values_tangent(t, x)"}),
+            "items": ("x", ["items_dx(g, x)"], {"x": "items_tangent(t, x)"}),
+            "sum_view": ("iterable", ["view_sum_dx(g, iterable)"], {"iterable": "sum(t)"}),
+        }.get(which)
+        if spec is None and which.startswith("zip"):
+            # zip of n iterables: one parameter each
+            n = int(which[3:])
+            names = [f"x{i}" for i in range(n)]
+            spec = (", ".join(names), [f"zip_dx(g, {i}, {', '.join(names)})" for i in range(n)],
+                    {p: f"zip_tangent(t, {i}, {', '.join(names)})" for i, p in enumerate(names)})
         signature, adjoints, tangents = spec
         rule = Rule(runtime.shallow_copy, signature, adjoints, namespace=ns,
                     name=f"container {which}")

@@ -1187,3 +1187,169 @@ def as_adjoint(c):
     if _is_record(c):
         return AdjointDict((k, as_adjoint(v)) for k, v in vars(c).items())
     return c
+
+
+# ---------------------------------------------------------------------------
+# Iterators and dict views as containers: ``enumerate``, ``zip``, ``reversed``,
+# ``dict.get``, ``dict.values``, ``dict.items``.  The adjoint (tangent) of an
+# iterator is the list of the adjoints (tangents) of the items it yields; the
+# helpers never iterate an iterator argument (it is consumed by the primal),
+# they read the argument only for its type, length and shape.
+
+from collections.abc import Iterator as _Iterator, Mapping as _Mapping  # noqa: E402
+
+
+def _sized(x):
+    return hasattr(x, "__len__") and not isinstance(x, _Iterator)
+
+
+def seq_adjoint(parts, like):
+    """The adjoint of the sequence ``like`` whose items have the adjoints
+    ``parts`` (a list, possibly shorter than ``like``: missing items are
+    zeros): an array for an array, one adjoint per item for a list or tuple,
+    nothing for the keys of a dict, the list itself for an iterator."""
+    parts = list(parts)
+    if isinstance(like, _Mapping):
+        return AdjointDict()                # the keys carry no derivative
+    if isinstance(like, np.ndarray):
+        out = zeros_like(like)
+        if out.ndim == 0:
+            raise TypeError("srcgrad: iteration over a 0-d array")
+        for i, p in enumerate(parts[:len(out)]):
+            if not (type(p) is float and p == 0.0):
+                out[i] += p
+        return out
+    if _sized(like):
+        parts = parts[:len(like)] + [0.0] * (len(like) - len(parts))
+    return Adjoints(parts)
+
+
+def seq_items(t, like):
+    """The tangents of the items of the sequence ``like`` from its tangent
+    ``t`` (an array, a list of tangents, or the zero 0.0)."""
+    if isinstance(like, _Mapping):
+        return [0.0] * len(like)
+    if type(t) is float and t == 0.0:
+        return [0.0] * len(like) if _sized(like) else []
+    return list(t)
+
+
+def iter_list_dx(g, iterable):
+    """Adjoint of the argument of ``list(iterable)`` / ``tuple(iterable)``."""
+    return seq_adjoint(_parts(g), iterable)
+
+
+def iter_list_tangent(t, iterable, ans):
+    """Tangent of ``list(iterable)`` / ``tuple(iterable)``: one per item of
+    the result ``ans``."""
+    return Adjoints(seq_items(t, iterable)[:len(ans)])
+
+
+def _parts(g):
+    if isinstance(g, (list, tuple)):
+        return list(g)
+    if type(g) is float and g == 0.0:
+        return []
+    return list(g)
+
+
+def enumerate_dx(g, iterable):
+    """Adjoint of the iterable in ``enumerate(iterable)``: the second part of
+    each pair's adjoint."""
+    return seq_adjoint([_part(p, 1) for p in _parts(g)], iterable)
+
+
+def enumerate_tangent(t, iterable):
+    """Tangent of ``enumerate(iterable)``: pairs (0.0, tangent of the item)."""
+    return Adjoints(Adjoints([0.0, e]) for e in seq_items(t, iterable))
+
+
+def zip_dx(g, which, *iterables):
+    """Adjoint of iterable number ``which`` in ``zip(*iterables)``: that part
+    of each tuple's adjoint."""
+    return seq_adjoint([_part(p, which) for p in _parts(g)], iterables[which])
+
+
+def zip_tangent(t, which, *iterables):
+    """Tangent of ``zip(*iterables)`` from the tangent ``t`` of iterable
+    ``which``: tuples of zeros with that item's tangent in place ``which``."""
+    items = seq_items(t, iterables[which])
+    n = min([len(items)] + [len(x) for x in iterables if _sized(x)])
+    return Adjoints(Adjoints([0.0] * which + [e] + [0.0] * (len(iterables) - which - 1))
+                    for e in items[:n])
+
+
+def reversed_dx(g, seq):
+    """Adjoint of the sequence in ``reversed(seq)``."""
+    return seq_adjoint(_parts(g)[::-1], seq)
+
+
+def reversed_tangent(t, seq):
+    """Tangent of ``reversed(seq)``."""
+    return Adjoints(seq_items(t, seq)[::-1])
+
+
+def _mapping(x, what):
+    if not isinstance(x, _Mapping):
+        raise TypeError(f"srcgrad differentiated {what} as the method of a dict, but it was "
+                        f"called on a {type(x).__name__}")
+
+
+def get_dx(g, x, key):
+    """Adjoint of the dict ``x`` in ``x.get(key, default)``."""
+    _mapping(x, ".get")
+    out = AdjointDict()
+    if key in x:
+        out[key] = g
+    return out
+
+
+def get_default_dx(g, x, key, default):
+    """Adjoint of ``default`` in ``x.get(key, default)``."""
+    _mapping(x, ".get")
+    return zeros_like(default) if key in x else g
+
+
+def get_tangent(t, x, key, ans):
+    """Tangent of ``x.get(key, default)`` from the tangent ``t`` of ``x``."""
+    _mapping(x, ".get")
+    if key not in x or type(t) is float:
+        return zeros_like(ans)
+    if isinstance(t, AdjointDict) or key in t:
+        return t[key]
+    return zeros_like(ans)
+
+
+def get_default_tangent(t, x, key, ans):
+    """Tangent of ``x.get(key, default)`` from the tangent ``t`` of ``default``."""
+    _mapping(x, ".get")
+    return zeros_like(ans) if key in x else t
+
+
+def values_dx(g, x):
+    """Adjoint of the dict ``x`` in ``x.values()``."""
+    _mapping(x, ".values")
+    return AdjointDict(zip(x, _parts(g)))
+
+
+def values_tangent(t, x):
+    """Tangent of ``x.values()`` from the tangent ``t`` of the dict ``x``."""
+    _mapping(x, ".values")
+    return Adjoints(_key(t, k) if type(t) is not float else 0.0 for k in x)
+
+
+def items_dx(g, x):
+    """Adjoint of the dict ``x`` in ``x.items()``."""
+    _mapping(x, ".items")
+    return AdjointDict(zip(x, (_part(p, 1) for p in _parts(g))))
+
+
+def items_tangent(t, x):
+    """Tangent of ``x.items()`` from the tangent ``t`` of the dict ``x``."""
+    _mapping(x, ".items")
+    return Adjoints(Adjoints([0.0, _key(t, k) if type(t) is not float else 0.0]) for k in x)
+
+
+def view_sum_dx(g, view):
+    """Adjoint of the dict view in ``sum(d.values())``: ``g`` for each item."""
+    return Adjoints(_own(unbroadcast(g, e)) for e in view)

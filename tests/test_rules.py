@@ -1128,6 +1128,9 @@ SPECIAL.update({f: "test_constructs.py::lists_of_arrays" for f in (
 # srcgrad's runtime helpers (derivatives of generated code)
 from srcgrad.rules.runtime_rules import RUNTIME_RULES  # noqa: E402
 SPECIAL.update({f: "test_higher.py::test_runtime_rule" for f in RUNTIME_RULES})
+from srcgrad.rules.runtime_rules import CONTAINER_RUNTIME_RULES  # noqa: E402
+SPECIAL.update({f: "test_soundness_activity.py (hvp through containers)"
+                for f in CONTAINER_RUNTIME_RULES})
 
 
 # --------------------------------------------------------------------------

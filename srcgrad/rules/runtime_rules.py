@@ -128,3 +128,37 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
                  tensordot_dx, tensordot_dy, kron_dx, kron_dy, inv_da, reshape_dx, transpose_dx,
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
                  astype_dx, broadcast_like, tape_push, tape_pop)
+
+# containers: iterators, dict views and dict methods (srcgrad/analyse.py's container
+# rules).  Each helper is linear in the adjoint ``a`` and reads the others only for
+# their structure (keys, length, shape): the tangent is the helper applied to the
+# tangent, the adjoint the matching tangent helper (which maps the other way).
+from ..runtime import (  # noqa: E402,F401  (used in templates)
+    enumerate_dx, enumerate_tangent, get_default_dx, get_default_tangent, get_dx, get_tangent,
+    items_dx, items_tangent, iter_list_dx, iter_list_tangent, list_dx, list_tangent,
+    reversed_dx, reversed_tangent, values_dx, values_tangent, view_sum_dx, zip_dx, zip_tangent)
+
+defvjp(iter_list_dx, "a, iterable", "iter_list_tangent(g, iterable, a)")
+defjvp(iter_list_dx, "iter_list_dx(t, iterable)")
+defvjp(list_dx, "a, iterable", "list_tangent(g, iterable)")
+defjvp(list_dx, "list_dx(t, iterable)")
+defvjp(enumerate_dx, "a, iterable", "enumerate_tangent(g, iterable)")
+defjvp(enumerate_dx, "enumerate_dx(t, iterable)")
+defvjp(zip_dx, "a, which, *iterables", "zip_tangent(g, which, *iterables)")
+defjvp(zip_dx, "zip_dx(t, which, *iterables)")
+defvjp(reversed_dx, "a, seq", "reversed_tangent(g, seq)")
+defjvp(reversed_dx, "reversed_dx(t, seq)")
+defvjp(get_dx, "a, x, key", "get_tangent(g, x, key, a)")
+defjvp(get_dx, "get_dx(t, x, key)")
+defvjp(get_default_dx, "a, x, key, default", "get_default_tangent(g, x, key, a)")
+defjvp(get_default_dx, "get_default_dx(t, x, key, default)")
+defvjp(values_dx, "a, x", "values_tangent(g, x)")
+defjvp(values_dx, "values_dx(t, x)")
+defvjp(items_dx, "a, x", "items_tangent(g, x)")
+defjvp(items_dx, "items_dx(t, x)")
+defvjp(view_sum_dx, "a, view", "sum(g)")
+defjvp(view_sum_dx, "view_sum_dx(t, view)")
+
+#: the container helpers given a rule here (tests/test_soundness_activity.py)
+CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed_dx, get_dx,
+                           get_default_dx, values_dx, items_dx, view_sum_dx)
