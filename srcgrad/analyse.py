@@ -503,9 +503,47 @@ class Analysis:
                          "srcgrad.stop_gradient(x) if no derivative flows through it")
             self._check_out(s, op)
             self._check_iterator_use(s, op)
+            self._check_params(s, op, name)
         for s in self.call_stmts:
             self._check_call_stmt(s)
         self._check_aliasing(assigns)
+
+    def _check_params(self, s, op, name):
+        """Arguments a rule has no derivative for although the result depends
+        on them (``np.var``'s ``ddof``), and options it does not cover
+        (``np.linspace(..., retstep=True)``)."""
+        if op.kind != "call" or op.rule is None:
+            return
+        try:
+            limits = _PARAM_LIMITS.get(op.fun)
+        except TypeError:
+            return
+        if not limits:
+            return
+        fn = op.display or op.rule.name
+        for pname, allowed in limits.items():
+            arg = op.args.get(pname)
+            if arg is None or isinstance(arg, _Default):
+                continue
+            if allowed is None:       # no derivative with respect to it: refuse a varied one
+                bad = [n for n in operand_names(arg) if n in self.varied]
+                what = "/".join(k for k, v in arg.items() if set(operand_names(v)) & set(bad)) \
+                    if isinstance(arg, dict) else pname
+                if bad and name in self.useful:
+                    raise self.parsed.error(
+                        s, f"srcgrad has no derivative of {fn} with respect to its argument "
+                           f"{what!r}, which depends on a differentiated value",
+                        construct=fn, hint=f"pass a constant {pname}, or wrap it in "
+                                           f"srcgrad.stop_gradient(...) if no derivative flows "
+                                           f"through it")
+            elif name in self.active and not (isinstance(arg, gast.Constant) and
+                                              any(arg.value is a or arg.value == a and
+                                                  type(arg.value) is type(a) for a in allowed)):
+                raise self.parsed.error(
+                    s, f"srcgrad differentiates {fn} only with {pname}="
+                       f"{' or '.join(map(repr, allowed))}", construct=f"{fn}({pname}=...)",
+                    hint=f"leave {pname} at its default, or register your own rule with "
+                         f"srcgrad.defvjp")
 
     def _check_out(self, s, op):
         """``f(x, out=y)`` writes into ``y``: refused when a differentiated
@@ -1066,6 +1104,16 @@ CONTAINER_METHODS = {"append", "insert", "pop", "extend", "remove", "clear", "so
                      "update", "setdefault", "popitem", "add", "discard"}
 _SEQ_FUNCTIONS = {builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.enumerate,
                   builtins.zip, builtins.reversed, builtins.sorted, builtins.sum}
+#: arguments of rules checked by the analysis: None -- the rule has no derivative
+#: with respect to it (refused when it is varied); a tuple -- the values the rule
+#: covers (refused otherwise when the result is active)
+_PARAM_LIMITS = {
+    np.var: {"ddof": None, "correction": None},
+    np.std: {"ddof": None, "correction": None},
+    np.linalg.norm: {"ord": None},
+    np.pad: {"kwargs": None},                  # constant_values, end_values
+    np.linspace: {"retstep": (False,)},
+}
 #: rule name of the container rules whose result is an iterator or a dict view
 _ITERATOR_RULES = {"container enumerate": "iterator", "container reversed": "iterator",
                    "container values": "view", "container items": "view"}

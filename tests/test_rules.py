@@ -1131,6 +1131,9 @@ SPECIAL.update({f: "test_higher.py::test_runtime_rule" for f in RUNTIME_RULES})
 from srcgrad.rules.runtime_rules import CONTAINER_RUNTIME_RULES  # noqa: E402
 SPECIAL.update({f: "test_soundness_activity.py (hvp through containers)"
                 for f in CONTAINER_RUNTIME_RULES})
+from srcgrad.rules.runtime_rules import CONSTRUCTION_RUNTIME_RULES  # noqa: E402
+SPECIAL.update({f: "test_soundness_activity.py (constructions)" for f in (
+    *CONSTRUCTION_RUNTIME_RULES, np.linspace, np.arange, np.full, np.full_like, np.bincount)})
 
 
 # --------------------------------------------------------------------------

@@ -162,3 +162,24 @@ defjvp(view_sum_dx, "view_sum_dx(t, view)")
 #: the container helpers given a rule here (tests/test_soundness_activity.py)
 CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed_dx, get_dx,
                            get_default_dx, values_dx, items_dx, view_sum_dx)
+
+# array constructions differentiable in their values (numpy_rules.py): linear in ``a``
+from ..runtime import (  # noqa: E402,F401  (used in templates)
+    arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, linspace_dx, linspace_tangent)
+from ..runtime_forward import rebroadcast  # noqa: E402,F401
+
+nondifferentiable(dtype_of)
+defvjp(linspace_dx, "a, start, stop, num=50, endpoint=True, dtype=None, axis=0, which=0",
+       "linspace_tangent(g, start, stop, num, endpoint, dtype, axis, which, "
+       "np.linspace(start, stop, num, endpoint, dtype=dtype, axis=axis))")
+defjvp(linspace_dx, "linspace_dx(t, start, stop, num, endpoint, dtype, axis, which)")
+defvjp(arange_dx, "a, start, stop=None, step=1, dtype=None, which=0",
+       "arange_tangent(g, start, stop, step, which, np.arange(start, stop, step, dtype=dtype))")
+defjvp(arange_dx, "arange_dx(t, start, stop, step, dtype, which)")
+defvjp(full_dx, "a, fill_value, like_dtype=None, dtype=None", "rebroadcast(g, a)")
+defjvp(full_dx, "full_dx(t, fill_value, like_dtype, dtype)")
+defvjp(bincount_dw, "a, x, weights", "np.bincount(x, g, len(a))")
+defjvp(bincount_dw, "bincount_dw(t, x, weights)")
+
+#: the construction helpers given a rule here (tests/test_soundness_activity.py)
+CONSTRUCTION_RUNTIME_RULES = (linspace_dx, arange_dx, full_dx, bincount_dw)
