@@ -198,6 +198,10 @@ class Analysis:
         if isinstance(v, gast.Call):
             return self.call(v, s)
         if isinstance(v, gast.Subscript):
+            glob = isinstance(v.value, gast.Name) and v.value.id in self.global_values or \
+                not _root_is_local(v.value, self.locals)
+            if glob and any(isinstance(n, gast.Name) for n in gast.walk(v.slice)):
+                return self.global_subscript(v, s)
             return Op("subscript", args={"x": v.value, "index": v.slice})
         if isinstance(v, gast.Attribute):
             return self.attribute(v, s)
@@ -279,6 +283,31 @@ class Analysis:
                       extra=[const(n) for n in given], display=display)
         return self.call_op(fun, list(v.args), kwargs, s, display)
 
+    def global_subscript(self, v, s):
+        """``G[index]`` of a global object with variables in the index:
+        ``np.r_[a, b]`` and ``np.c_[a, b]`` are concatenations; any other
+        carries its index's values (an error if they are differentiated)."""
+        obj = self.global_values[v.value.id] if isinstance(v.value, gast.Name) and \
+            v.value.id in self.global_values else self.resolve(v.value)
+        items = v.slice.elts if isinstance(v.slice, gast.Tuple) else [v.slice]
+        display = f"{_dotted(v.value)}[...]"
+        kind = "r" if obj is getattr(np, "r_", None) else "c" if obj is getattr(np, "c_", None) \
+            else None
+        if kind is not None and all(
+                isinstance(e, gast.Name) or isinstance(e, gast.Constant) and
+                type(e.value) in (int, float) for e in items):
+            n = len(items)
+            return Op("call", rule=_container_rule(f"index_concat{n}"), fun=obj,
+                      args={"kind": const(kind), **{f"x{i}": e for i, e in enumerate(items)}},
+                      display=display)
+        if kind is not None:
+            return Op("unknown", args={"index": v.slice}, display=display, extra=(
+                f"{display} with slices or directives is not differentiated",
+                "use np.concatenate([a, b]) or np.column_stack([a, b])"))
+        return Op("unknown", args={"index": v.slice}, display=display, extra=(
+            f"indexing the global object {_dotted(v.value)} with a differentiated value is not "
+            f"supported", "index a local array, or register a rule for a function doing it"))
+
     def rule_op(self, rule, fun, args, kwargs, display):
         try:
             bound = rule.bind(args, kwargs)
@@ -345,8 +374,18 @@ class Analysis:
         self.kind = container_kinds(self.fn, self.locals)
         ops = list(iter_ops(self.fn.body, self.locals))
         self.iterators = {}       # name -> "iterator" (enumerate, zip, reversed) or "view"
+        self.global_values = {}   # name -> the global object it was assigned (t = np.r_)
+        defs = {}
+        for s in ops:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                defs[s.targets[0].id] = defs.get(s.targets[0].id, 0) + 1
         for s in ops:
             self.ops[id(s)] = s.srcgrad_op = op = self.op_of(s)
+            if op.kind == "const" and isinstance(s.value, (gast.Name, gast.Attribute)) and \
+                    defs.get(s.targets[0].id) == 1:
+                obj = self.resolve(s.value)
+                if obj is not _MISSING:
+                    self.global_values[s.targets[0].id] = obj
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 made = _ITERATOR_RULES.get(getattr(op.rule, "name", None)) \
                     if op.kind == "call" else None
@@ -524,6 +563,11 @@ class Analysis:
         for pname, allowed in limits.items():
             arg = op.args.get(pname)
             if arg is None or isinstance(arg, _Default):
+                continue
+            if isinstance(allowed, tuple) and len(allowed) == 2 and \
+                    all(isinstance(a, str) for a in allowed):       # (message, hint)
+                if any(n in self.varied for n in operand_names(arg)) and name in self.useful:
+                    raise self.parsed.error(s, allowed[0], construct=fn, hint=allowed[1])
                 continue
             if allowed is None:       # no derivative with respect to it: refuse a varied one
                 bad = [n for n in operand_names(arg) if n in self.varied]
@@ -1113,6 +1157,10 @@ _PARAM_LIMITS = {
     np.linalg.norm: {"ord": None},
     np.pad: {"kwargs": None},                  # constant_values, end_values
     np.linspace: {"retstep": (False,)},
+    # np.einsum(A, [0, 1], [1, 0]): the sublist form binds an operand to "subscripts"
+    np.einsum: {"subscripts": ("np.einsum's sublist form (operands interleaved with lists of "
+                               "axis numbers) is not differentiated",
+                               "write the subscripts as a string: np.einsum('ij->ji', A)")},
 }
 #: rule name of the container rules whose result is an iterator or a dict view
 _ITERATOR_RULES = {"container enumerate": "iterator", "container reversed": "iterator",
@@ -1152,6 +1200,15 @@ def _container_rule(which):
             "items": ("x", ["items_dx(g, x)"], {"x": "items_tangent(t, x)"}),
             "sum_view": ("iterable", ["view_sum_dx(g, iterable)"], {"iterable": "sum(t)"}),
         }.get(which)
+        if spec is None and which.startswith("index_concat"):
+            # np.r_[x0, x1, ...] / np.c_[...] of n items ("kind" is "r" or "c")
+            n = int(which[len("index_concat"):])
+            names = [f"x{i}" for i in range(n)]
+            items = ", ".join(names)
+            spec = ("kind, " + items,
+                    [None] + [f"index_concat_dx(g, kind, {i}, {items})" for i in range(n)],
+                    {p: f"index_concat_tangent(t, kind, {i}, {items})"
+                     for i, p in enumerate(names)})
         if spec is None and which.startswith("zip"):
             # zip of n iterables: one parameter each
             n = int(which[3:])

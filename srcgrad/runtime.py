@@ -1457,3 +1457,38 @@ def bincount_dw(g, x, weights):
     if type(g) is float:
         return zeros_like(weights)
     return unbroadcast(np.asarray(g)[np.asarray(x)], weights)
+
+
+# ---------------------------------------------------------------------------
+# np.r_[a, b, ...] (concatenation along the first axis, scalars as 1-element
+# arrays) and np.c_[a, b, ...] (along the last axis, 1-d arrays as columns)
+
+def _index_concat_item(e, kind):
+    a = np.asarray(e)
+    if kind == "r":
+        return np.atleast_1d(a)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    return a[:, None] if a.ndim == 1 else a
+
+
+def index_concat_dx(g, kind, which, *items):
+    """Adjoint of item ``which`` of ``np.r_[items]`` (``kind`` "r") or
+    ``np.c_[items]`` ("c")."""
+    x = items[which]
+    if type(g) is float:
+        return zeros_like(x)
+    axis = 0 if kind == "r" else -1
+    widths = [_index_concat_item(e, kind).shape[axis] for e in items]
+    start = sum(widths[:which])
+    part = np.take(np.asarray(g), np.arange(start, start + widths[which]), axis=axis)
+    part = part.reshape(np.shape(x))
+    return float(part) if type(x) in _SCALARS else part
+
+
+def index_concat_tangent(t, kind, which, *items):
+    """Tangent of ``np.r_[items]`` / ``np.c_[items]`` from the tangent ``t``
+    of item ``which`` (the others are constants)."""
+    parts = [np.zeros(np.shape(e)) for e in items]
+    parts[which] = np.broadcast_to(t, np.shape(items[which]))
+    return np.r_[tuple(parts)] if kind == "r" else np.c_[tuple(parts)]

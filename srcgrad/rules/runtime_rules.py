@@ -183,3 +183,10 @@ defjvp(bincount_dw, "bincount_dw(t, x, weights)")
 
 #: the construction helpers given a rule here (tests/test_soundness_activity.py)
 CONSTRUCTION_RUNTIME_RULES = (linspace_dx, arange_dx, full_dx, bincount_dw)
+
+# np.r_[...] / np.c_[...] (srcgrad/analyse.py): linear in ``a``
+from ..runtime import index_concat_dx, index_concat_tangent  # noqa: E402,F401
+
+defvjp(index_concat_dx, "a, kind, which, *items", "index_concat_tangent(g, kind, which, *items)")
+defjvp(index_concat_dx, "index_concat_dx(t, kind, which, *items)")
+CONSTRUCTION_RUNTIME_RULES += (index_concat_dx,)
