@@ -253,6 +253,10 @@ class Analysis:
         if fun is _MISSING:
             # a local callable (a closure, a partial) may hold differentiated values
             return Op("unknown", args={"callee": f, **_positional(v)}, display=display)
+        if fun is builtins.dict and len(v.args) == 1 and not v.keywords and \
+                isinstance(v.args[0], gast.Name) and self.kind.get(v.args[0].id) == "dict":
+            return Op("call", rule=_container_rule("copy"), fun=runtime.shallow_copy,
+                      args={"x": v.args[0]}, display=display)     # dict(d): a copy
         if fun is builtins.dict and not v.args and all(k.arg is not None for k in v.keywords):
             # dict(a=x, b=y): a dict literal
             return Op("pack_dict", args={str(i): k.value for i, k in enumerate(v.keywords)},
@@ -364,6 +368,10 @@ class Analysis:
                 return Op("inactive")
             if v.attr in ARRAY_ATTRIBUTES and isinstance(v.value, gast.Name):
                 return self.call_op(ARRAY_ATTRIBUTES[v.attr], [v.value], {}, s, "." + v.attr)
+            if v.attr in ("imag", "flat"):
+                return Op("unknown", args={"0": v.value}, display=f".{v.attr}", extra=(
+                    f"the array attribute .{v.attr} is not differentiated",
+                    "use np.ravel(x) for x.flat; differentiated values are real"))
             if isinstance(v.value, gast.Name):     # params.w, self.w: a field of a record
                 return Op("attr", args={"x": v.value}, extra=v.attr, display=f".{v.attr}")
             return Op("unknown", args={"0": v.value}, display=f".{v.attr}")
@@ -467,6 +475,11 @@ class Analysis:
                       args={"iterable": args[0]}, display="sum")
         if kwargs:
             return None
+        if fun in (builtins.max, builtins.min) and len(args) > 2:
+            return Op("unknown", args={str(i): a for i, a in enumerate(args)},
+                      display=fun.__name__, extra=(
+                f"{fun.__name__} of more than two values is not differentiated",
+                f"pass them in a list: {fun.__name__}([a, b, c])"))
         if fun in (builtins.max, builtins.min) and len(args) == 1:
             return Op("call", rule=_container_rule("extreme"), fun=fun,
                       args={"iterable": args[0]}, display=fun.__name__)
@@ -789,7 +802,7 @@ class Analysis:
         fun = op.fun
         if isinstance(op.extra, tuple) and len(op.extra) == 2:       # (message, hint)
             return self.parsed.error(s, op.extra[0], construct=op.display, hint=op.extra[1])
-        if inspect.isclass(fun):
+        if inspect.isclass(fun) and getattr(fun, "__module__", None) != "builtins":
             return self.parsed.error(
                 s, f"making a {fun.__qualname__} object from differentiated values is not "
                    f"supported: srcgrad knows how the fields of named tuples and of dataclasses "

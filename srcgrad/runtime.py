@@ -1492,3 +1492,18 @@ def index_concat_tangent(t, kind, which, *items):
     parts = [np.zeros(np.shape(e)) for e in items]
     parts[which] = np.broadcast_to(t, np.shape(items[which]))
     return np.r_[tuple(parts)] if kind == "r" else np.c_[tuple(parts)]
+
+
+def item_dx(g, x, args=()):
+    """Adjoint of ``x`` in ``x.item(*args)``: ``g`` at that element."""
+    x = np.asarray(x)
+    out = np.zeros(x.shape, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if type(g) is float and g == 0.0:
+        return out
+    if not args:
+        out.flat[0] = g
+    elif len(args) == 1 and not isinstance(args[0], tuple):
+        out.flat[args[0]] = g
+    else:
+        out[tuple(args[0]) if len(args) == 1 else tuple(args)] = g
+    return out

@@ -1133,7 +1133,8 @@ SPECIAL.update({f: "test_soundness_activity.py (hvp through containers)"
                 for f in CONTAINER_RUNTIME_RULES})
 from srcgrad.rules.runtime_rules import CONSTRUCTION_RUNTIME_RULES  # noqa: E402
 SPECIAL.update({f: "test_soundness_activity.py (constructions)" for f in (
-    *CONSTRUCTION_RUNTIME_RULES, np.linspace, np.arange, np.full, np.full_like, np.bincount)})
+    *CONSTRUCTION_RUNTIME_RULES, np.linspace, np.arange, np.full, np.full_like, np.bincount,
+    np.ndarray.item)})
 
 
 # --------------------------------------------------------------------------

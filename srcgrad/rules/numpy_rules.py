@@ -17,7 +17,7 @@ from ..runtime import (  # noqa: F401  (used in templates)
     reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
     unreduce, unreduce_extreme, var_dx)
 from ..runtime import (  # noqa: F401  (used in templates)
-    arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, linspace_dx,
+    arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, item_dx, linspace_dx,
     linspace_tangent)
 from .registry import defjvp, defvjp, nondifferentiable
 
@@ -226,3 +226,7 @@ defvjp(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=No
 defjvp(np.full_like, fill_value="full_tangent(t, ans)")
 defvjp(np.bincount, "x, /, weights=None, minlength=0", None, "bincount_dw(g, x, weights)")
 defjvp(np.bincount, weights="np.bincount(x, t, minlength)")
+
+# x.item(), x.item(i), x.item(i, j): one element as a Python number
+defvjp(np.ndarray.item, "self, *args", "item_dx(g, self, args)")
+defjvp(np.ndarray.item, "np.asarray(t).item(*args)")

@@ -190,3 +190,9 @@ from ..runtime import index_concat_dx, index_concat_tangent  # noqa: E402,F401
 defvjp(index_concat_dx, "a, kind, which, *items", "index_concat_tangent(g, kind, which, *items)")
 defjvp(index_concat_dx, "index_concat_dx(t, kind, which, *items)")
 CONSTRUCTION_RUNTIME_RULES += (index_concat_dx,)
+
+from ..runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
+
+defvjp(item_dx, "a, x, args=()", "np.asarray(g).item(*args)")
+defjvp(item_dx, "item_dx(t, x, args)")
+CONSTRUCTION_RUNTIME_RULES += (item_dx,)
