@@ -1507,3 +1507,15 @@ def item_dx(g, x, args=()):
     else:
         out[tuple(args[0]) if len(args) == 1 else tuple(args)] = g
     return out
+
+
+def add_item_dv(g, key, v):
+    """Adjoint of ``v`` in ``add_item(d, x, key, v)`` from the adjoint ``g``
+    of its result: the part of ``g`` at ``key``."""
+    if isinstance(g, dict):
+        return g.get(key, 0.0)
+    if isinstance(g, list):
+        return g[key]
+    if type(g) is float:
+        return 0.0
+    return unbroadcast(np.asarray(g)[key], v)

@@ -196,3 +196,10 @@ from ..runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
 defvjp(item_dx, "a, x, args=()", "np.asarray(g).item(*args)")
 defjvp(item_dx, "item_dx(t, x, args)")
 CONSTRUCTION_RUNTIME_RULES += (item_dx,)
+
+# d = add_item(d, x, key, v): the adjoint ``d`` of a container with ``v`` added at ``key``
+from ..runtime import add_item, add_item_dv  # noqa: E402,F401
+
+defvjp(add_item, "d, x, key, v", "g", None, None, "add_item_dv(g, key, v)")
+defjvp(add_item, d="t", v="add_item(zeros_like(x), x, key, t)")
+CONTAINER_RUNTIME_RULES += (add_item,)
