@@ -216,7 +216,8 @@ class Analysis:
         if isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.Set)):
             return Op("unknown", args={str(i): e for i, e in enumerate(_children(v))},
                       display=f"a {type(v).__name__.lower()} literal")
-        return Op("unknown", args={}, display=type(v).__name__)
+        # any other expression: whatever it reads may flow into it
+        return Op("unknown", args={"expr": v}, display=type(v).__name__)
 
     def call(self, v, s):
         f = v.func
@@ -810,6 +811,14 @@ class Analysis:
                 construct="object construction",
                 hint="pass the values in a dict, a tuple or a plain dataclass, or register a "
                      f"rule: srcgrad.defvjp({op.display}, ...)")
+        if inspect.ismethod(fun) and not inspect.isclass(fun.__self__):
+            # a method of a library object: scipy.stats.t.logpdf
+            return self.parsed.error(
+                s, f"no derivative rule for {op.display}, the method {fun.__name__} of a "
+                   f"{type(fun.__self__).__name__} object (srcgrad does not differentiate "
+                   f"library code)", construct="call",
+                hint=f"register one: srcgrad.defvjp({op.display}, \"<its parameters>\", "
+                     f"\"<adjoint of each>\"), or wrap the argument in srcgrad.stop_gradient(...)")
         if fun is not None and callable(fun):
             name = getattr(fun, "__qualname__", None) or op.display
             if hasattr(fun, "__code__"):

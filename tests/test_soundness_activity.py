@@ -77,6 +77,7 @@ import random
 
 import numpy as np
 import pytest
+import scipy.stats
 
 import srcgrad
 from srcgrad.errors import UnsupportedError
@@ -807,3 +808,21 @@ def test_formerly_nondifferentiable_have_rules():
         assert lookup(fun).differentiable, fun
     for fun in (builtins.enumerate, builtins.zip):
         assert lookup(fun) is None or lookup(fun).differentiable, fun
+
+
+def logistic_logpdf(mu):
+    return np.sum(scipy.stats.logistic.logpdf(np.array([0.5, 0.1, -0.4]), loc=mu) * X3)
+
+
+def test_library_method_with_a_registered_rule():
+    # the refusal's hint works: a rule registered for the bound method is found
+    assert_sound(logistic_logpdf, (0.3,), 0, expect="refused")
+    srcgrad.defvjp(scipy.stats.logistic.logpdf, "x, loc=0.0, scale=1.0",
+                   "-g * np.tanh((x - loc) / (2.0 * scale)) / scale",
+                   "g * np.tanh((x - loc) / (2.0 * scale)) / scale", kind="elementwise")
+    try:
+        assert_sound(logistic_logpdf, (0.3,), 0, modes=("grad", "jvp"))
+    finally:
+        from srcgrad.rules.registry import _RULES, _key
+        del _RULES[_key(scipy.stats.logistic.logpdf)]
+        srcgrad.clear_cache()
