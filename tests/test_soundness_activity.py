@@ -71,6 +71,7 @@ never assumed constant.
 import builtins
 import functools
 import inspect
+import itertools
 import math
 import operator
 import random
@@ -307,7 +308,53 @@ def bincount_weights(w):
     return np.sum(np.bincount(np.array([0, 2, 2, 1]), w) ** 2 * np.array([1., 2., 3.]))
 
 
+def zip_with_range(x):
+    s = 0.0
+    for a, i in list(zip(x, range(10))):
+        s = s + a * a * (i + 1)
+    return s
+
+
+def zip_shorter_first(x):
+    s = 0.0
+    for i, a in list(zip(range(2), x)):
+        s = s + a * a * (i + 1)
+    return s
+
+
+def zip_with_count(x):
+    s = 0.0
+    for a, i in list(zip(x, itertools.count())):
+        s = s + a * a * (i + 1)
+    return s
+
+
+def enumerate_rows(m):
+    s = 0.0
+    for i, row in list(enumerate(m)):
+        s = s + (i + 1) * np.sum(row ** 2)
+    return s
+
+
+def reversed_rows(m):
+    rows = list(reversed(m))
+    return np.sum(rows[0] * rows[1])
+
+
+def tuple_zip_lists(x):
+    a = [x[0], x[1]]
+    b = [x[2] * 2.0, x[3]]
+    t = tuple(zip(a, b))
+    return t[0][0] * t[1][1] + t[1][0]
+
+
 MORE_OK = [
+    (zip_with_range, (X,), 0),
+    (zip_shorter_first, (X,), 0),
+    (zip_with_count, (X,), 0),
+    (enumerate_rows, (M,), 0),
+    (reversed_rows, (M,), 0),
+    (tuple_zip_lists, (X,), 0),
     (enumerate_list_zip, (X, 2 * X), (0, 1)),
     (enumerate_start, (X,), 0),
     (zip_three, (X,), 0),
