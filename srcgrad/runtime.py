@@ -1519,3 +1519,30 @@ def add_item_dv(g, key, v):
     if type(g) is float:
         return 0.0
     return unbroadcast(np.asarray(g)[key], v)
+
+
+def sum_dx_t(g, a, iterable):
+    """Adjoint of ``a`` in ``sum_dx(a, iterable)`` (a gradient differentiated
+    again): each element's part broadcast back to the shape of ``a``."""
+    if isinstance(iterable, (list, tuple)):
+        total = zeros_like(a)
+        for part in _parts(g):
+            total = total + (np.broadcast_to(part, np.shape(a)) if np.ndim(a) else np.sum(part))
+        return float(total) if type(a) in _SCALARS else total
+    if isinstance(iterable, _Mapping):
+        return zeros_like(a)
+    return unbroadcast(g, a)
+
+
+def _dense(g, like):
+    if isinstance(like, (list, tuple)):
+        return [_dense(_part(g, i), e) for i, e in enumerate(like)]
+    return np.broadcast_to(np.asarray(g, dtype=float), np.shape(like))
+
+
+def array_dx_t(g, a, obj, dtype=None):
+    """Adjoint of ``a`` in ``array_dx(a, obj, dtype)``: the parts of ``g``
+    stacked back into an array of the shape of ``a``."""
+    if isinstance(obj, (list, tuple)):
+        return np.reshape(np.array(_dense(g, obj), dtype=float), np.shape(a))
+    return astype_dx(g, a, None)

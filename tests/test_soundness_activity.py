@@ -394,10 +394,32 @@ def test_containers_and_constructions(f, args, wrt):
     assert_sound(f, args, wrt)
 
 
-def test_sum_of_dict_values():
-    # hvp of sum(d.values()) needs a rule for runtime.sum_dx (not there yet): refused
-    assert_sound(dict_values_sum, (0.7,), 0, modes=("grad", "jvp"))
-    assert_sound(dict_values_sum, (0.7,), 0, modes=("hvp",), expect="ok-or-refused")
+def comprehension_zip(x):
+    return sum([a * b for a, b in zip(x, x[::-1])])
+
+
+def generator_zip(x):
+    return sum(a * b for a, b in zip(x, x[::-1]))
+
+
+def comprehension_enumerate(x):
+    return sum([i * e for i, e in enumerate(x)])
+
+
+def comprehension_reversed(x):
+    return np.sum(np.array([e * 2.0 for e in reversed(x)]) * np.arange(4.0))
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (dict_values_sum, (0.7,), 0),
+    (comprehension_zip, (X,), 0),
+    (generator_zip, (X,), 0),
+    (comprehension_enumerate, (X,), 0),
+    (comprehension_reversed, (X,), 0),
+], ids=lambda v: v.__name__ if callable(v) else None)
+def test_sums_and_arrays_of_lists(f, args, wrt):
+    # hvp goes through the rules of runtime.sum_dx and runtime.array_dx
+    assert_sound(f, args, wrt)
 
 
 # --------------------------------------------------------------------------

@@ -203,3 +203,12 @@ from ..runtime import add_item, add_item_dv  # noqa: E402,F401
 defvjp(add_item, "d, x, key, v", "g", None, None, "add_item_dv(g, key, v)")
 defjvp(add_item, d="t", v="add_item(zeros_like(x), x, key, t)")
 CONTAINER_RUNTIME_RULES += (add_item,)
+
+# sum(list) and np.array(list) in a gradient differentiated again (hvp): linear in ``a``
+from ..runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402,F401
+
+defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
+defjvp(sum_dx, "sum_dx(t, iterable)")
+defvjp(array_dx, "a, obj, dtype=None", "array_dx_t(g, a, obj, dtype)")
+defjvp(array_dx, "array_dx(t, obj, dtype)")
+CONTAINER_RUNTIME_RULES += (sum_dx, array_dx)
