@@ -369,7 +369,7 @@ class Analysis:
                 return Op("inactive")
             if v.attr in ARRAY_ATTRIBUTES and isinstance(v.value, gast.Name):
                 return self.call_op(ARRAY_ATTRIBUTES[v.attr], [v.value], {}, s, "." + v.attr)
-            if v.attr in ("imag", "flat"):
+            if v.attr in ("imag", "flat", "mT", "base"):
                 return Op("unknown", args={"0": v.value}, display=f".{v.attr}", extra=(
                     f"the array attribute .{v.attr} is not differentiated",
                     "use np.ravel(x) for x.flat; differentiated values are real"))
@@ -559,6 +559,14 @@ class Analysis:
             self._check_params(s, op, name)
         for s in self.call_stmts:
             self._check_call_stmt(s)
+        # `_ = f(a)`: a call whose result nobody reads runs for what it does to its arguments
+        read = {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load)}
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) and \
+                    s.srcgrad_op.kind == "unknown" and isinstance(s.targets[0], gast.Name) and \
+                    s.targets[0].id not in read:
+                self._check_call_stmt(s)
         self._check_aliasing(assigns)
 
     def _check_params(self, s, op, name):
@@ -666,13 +674,16 @@ class Analysis:
                                     not primitive_library(fun)):
             return      # a primitive with a rule (pure apart from out=) or a recursive call
         fn = _dotted(call.func)
-        names = sorted(involved & self.varied)
         user = getattr(self, "user_of", {})
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        names = sorted({user.get(n, n) for n in involved & self.varied if n in params})
+        what = f" ({', '.join(map(repr, names))})" if names else ""
+        how = "is called as a statement of its own" if isinstance(s, gast.Expr) else \
+            "is called and its result is never used"
         raise self.parsed.error(
-            s, f"{fn}(...) is called as a statement of its own with differentiated "
-               f"argument{'s' if len(names) > 1 else ''} "
-               f"{', '.join(repr(user.get(n, n)) for n in names)}; srcgrad cannot tell whether "
-               f"it changes them in place", construct="call statement",
+            s, f"{fn}(...) {how} with differentiated arguments{what}; srcgrad has no rule for "
+               f"it and cannot tell whether it changes them in place", construct="call statement",
             hint=f"assign its result instead (y = {fn}(...)), register a rule with "
                  f"srcgrad.defvjp({fn}, ...), or pass srcgrad.stop_gradient(x) if no "
                  f"derivative flows through it")

@@ -535,6 +535,17 @@ def linspace_retstep(x, y):
     return np.sum(v) * step
 
 
+def fill_diagonal_result_unused(x):
+    a = np.zeros((2, 2))
+    r = np.fill_diagonal(a, x[0])
+    return np.sum(a * x[1])
+
+
+def matrix_transpose_attribute(x):
+    m = x.reshape(2, 2)
+    return np.sum(m.mT * np.arange(4.0).reshape(2, 2))
+
+
 def r_with_slice(x):
     return np.sum(np.r_[x, 0:3] ** 2)
 
@@ -563,6 +574,8 @@ REFUSED_MORE = [
     (norm_order, (X, 3.0), (0, 1)),
     (linspace_retstep, (0.3, 0.9), (0, 1)),
     (r_with_slice, (X,), 0),
+    (fill_diagonal_result_unused, (X,), 0),
+    (matrix_transpose_attribute, (X,), 0),
 ]
 
 
