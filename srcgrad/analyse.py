@@ -358,9 +358,14 @@ class Analysis:
         try:
             bound = rule.bind(args, kwargs)
         except TypeError as e:
-            raise self.parsed.error(s, f"the call of {display} does not match the signature "
-                                       f"srcgrad knows for it ({rule.signature}): {e}",
-                                    hint="pass the arguments as the function documents them")
+            # not understood: an error as soon as a differentiated value takes part
+            op = Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                              **{f"{k}=": a for k, a in kwargs.items()}},
+                    display=display, extra=(
+                f"the call of {display} does not match the signature srcgrad knows for it "
+                f"({rule.signature}): {e}", "pass the arguments as the function documents them"))
+            op.strict = True
+            return op
         return Op("call", rule=rule, fun=fun, args=bound, display=display)
 
     def attribute(self, v, s):
@@ -543,6 +548,8 @@ class Analysis:
             op = s.srcgrad_op
             if op.kind == "unknown" and (name is None and any(
                     n in self.varied for n in op.diff_operands()) or name in self.active):
+                raise self._no_rule(s, op)
+            if getattr(op, "strict", False) and any(n in self.varied for n in op.diff_operands()):
                 raise self._no_rule(s, op)
             if op.kind == "unknown" and isinstance(s, gast.Expr) and any(
                     n in self.varied for k, a in op.args.items() if k != "x"

@@ -592,8 +592,26 @@ def untouched_print_and_constants(x):
     return np.sum(a * x[:3])
 
 
+def unusual_constant_calls(x):
+    buf = np.zeros(3)
+    np.heaviside(np.array([-1.0, 0.0, 1.0]), 0.5, out=buf)   # outside the rule's signature
+    k = np.arange(0, 3, 1, float)
+    return np.sum(x[:3] * buf * k)
+
+
+def positional_out(x3, k):
+    out = np.zeros(3)
+    z = np.add(x3, k, out)
+    return np.sum(out) + np.sum(z)
+
+
 def test_calls_without_differentiated_values_are_kept():
     assert_sound(untouched_print_and_constants, (X,), 0)
+    assert_sound(unusual_constant_calls, (X,), 0)
+
+
+def test_calls_outside_the_signature_are_refused_when_differentiated():
+    assert_sound(positional_out, (X3, 0.7), (0, 1), expect="refused")
 
 
 # the refusal names the file and the line of the construct (and a hint)

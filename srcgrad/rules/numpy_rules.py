@@ -214,7 +214,7 @@ defvjp(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=No
 defjvp(np.linspace, "linspace_tangent(t, start, stop, num, endpoint, dtype, axis, 0, ans)",
        "linspace_tangent(t, start, stop, num, endpoint, dtype, axis, 1, ans)")
 # np.arange(stop) binds the stop to ``start`` (arange_dx knows: stop is None)
-defvjp(np.arange, "start, /, stop=None, step=1, *, dtype=None, device=None, like=None",
+defvjp(np.arange, "start, /, stop=None, step=1, dtype=None, *, device=None, like=None",
        "arange_dx(g, start, stop, step, dtype, 0)", None, "arange_dx(g, start, stop, step, dtype, 2)")
 defjvp(np.arange, start="arange_tangent(t, start, stop, step, 0, ans)",
        step="arange_tangent(t, start, stop, step, 2, ans)")
