@@ -1197,6 +1197,8 @@ _PARAM_LIMITS = {
     np.linalg.norm: {"ord": None},
     np.pad: {"kwargs": None},                  # constant_values, end_values
     np.linspace: {"retstep": (False,)},
+    # obj.get(key) is differentiated as dict.get: a differentiated key means obj is no dict
+    dict.get: {"key": None},
     # np.einsum(A, [0, 1], [1, 0]): the sublist form binds an operand to "subscripts"
     np.einsum: {"subscripts": ("np.einsum's sublist form (operands interleaved with lists of "
                                "axis numbers) is not differentiated",

@@ -926,3 +926,20 @@ def test_library_method_with_a_registered_rule():
         from srcgrad.rules.registry import _RULES, _key
         del _RULES[_key(scipy.stats.logistic.logpdf)]
         srcgrad.clear_cache()
+
+
+class Table:
+    def __init__(self):
+        self.scale = 3.0
+
+    def get(self, x):
+        return self.scale * x
+
+
+def get_of_an_object(table, y):
+    return table.get(y * 2.0) + y
+
+
+def test_get_of_an_object_with_a_differentiated_key_is_refused():
+    # a local object's .get is differentiated as dict.get: a differentiated key is refused
+    assert_sound(get_of_an_object, (Table(), 0.7), 1, expect="refused")
