@@ -470,11 +470,15 @@ class Analysis:
         if fun is builtins.sorted and len(args) == 1 and isinstance(args[0], gast.Name) and \
                 (self.kind.get(args[0].id) == "dict" or iterators.get(args[0].id) == "keys"):
             return Op("inactive")               # a dict's keys carry no derivative
+        if fun is builtins.sorted and set(kwargs) <= {"key", "reverse"}:
+            op = self.rule_op(_container_rule("sorted"), fun, args, kwargs, "sorted")
+            if op is not None:
+                return op
         if fun is builtins.sorted:
             return Op("unknown", args={**{str(i): a for i, a in enumerate(args)},
                                        **{f"{k}=": a for k, a in kwargs.items()}},
                       display="sorted", extra=(
-                "sorting differentiated values is not supported",
+                "this call of sorted is not differentiated",
                 "sort indices instead: order = np.argsort(x), then use x[order]"))
         if fun is builtins.sum and len(args) == 1 and not kwargs and named(args[0], ("view",)):
             return Op("call", rule=_container_rule("sum_view"), fun=fun,
@@ -1234,6 +1238,9 @@ def _container_rule(which):
             "enumerate": ("iterable, start=0", ["enumerate_dx(g, iterable)"],
                           {"iterable": "enumerate_tangent(t, iterable)"}),
             "reversed": ("seq", ["reversed_dx(g, seq)"], {"seq": "reversed_tangent(t, seq)"}),
+            "sorted": ("iterable, /, *, key=None, reverse=False",
+                       ["sorted_dx(g, iterable, key, reverse)"],
+                       {"iterable": "sorted_tangent(t, iterable, key, reverse)"}),
             "get": ("x, key, default=None", ["get_dx(g, x, key)", None,
                                              "get_default_dx(g, x, key, default)"],
                     {"x": "get_tangent(t, x, key, ans)",

@@ -1546,3 +1546,32 @@ def array_dx_t(g, a, obj, dtype=None):
     if isinstance(obj, (list, tuple)):
         return np.reshape(np.array(_dense(g, obj), dtype=float), np.shape(a))
     return astype_dx(g, a, None)
+
+
+def _sorted_order(iterable, key=None, reverse=False):
+    """The positions of the items of ``iterable`` in ``sorted(iterable, key=key,
+    reverse=reverse)`` order (Python's sort is stable, and so is this)."""
+    if isinstance(iterable, _Iterator) or not _sized(iterable):
+        raise TypeError("srcgrad: sorted(...) of an iterator is not differentiated")
+    items = list(iterable)
+    k = (lambda i: items[i]) if key is None else (lambda i: key(items[i]))
+    return sorted(range(len(items)), key=k, reverse=reverse)
+
+
+def sorted_dx(g, iterable, key=None, reverse=False):
+    """Adjoint of the iterable in ``sorted(iterable, key=..., reverse=...)``:
+    each item's adjoint goes back to where the item came from."""
+    order = _sorted_order(iterable, key, reverse)
+    parts = _parts(g)
+    back = [0.0] * len(order)
+    for j, i in enumerate(order):
+        if j < len(parts):
+            back[i] = parts[j]
+    return seq_adjoint(back, iterable)
+
+
+def sorted_tangent(t, iterable, key=None, reverse=False):
+    """Tangent of ``sorted(iterable, ...)``: the items' tangents in sorted order."""
+    order = _sorted_order(iterable, key, reverse)
+    items = seq_items(t, iterable)
+    return Adjoints(items[i] for i in order)

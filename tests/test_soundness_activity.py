@@ -7,10 +7,10 @@ never assumed constant.
 * ``out=`` arguments and call statements of functions without a rule (which
   may write into their arguments) are refused when a differentiated value is
   involved.
-* Iterators (``enumerate``, ``zip``, ``reversed``), ``dict(k=v)``,
-  ``d.get``/``d.values()``/``d.items()``, ``np.r_``/``np.c_`` are
-  differentiated; ``sorted`` of differentiated values, ``np.einsum``'s sublist
-  form and methods of library objects (``scipy.stats.t.logpdf``) are refused.
+* Iterators (``enumerate``, ``zip``, ``reversed``), ``sorted`` (of a list or
+  an array), ``dict(k=v)``, ``d.get``/``d.values()``/``d.items()``,
+  ``np.r_``/``np.c_`` are differentiated; ``np.einsum``'s sublist form and
+  methods of library objects (``scipy.stats.t.logpdf``) are refused.
 * The audit of every rule declared ``nondifferentiable`` (and of the
   parameters differentiable rules have no adjoint for): central finite
   differences of the result with respect to each float argument are zero at
@@ -20,6 +20,7 @@ never assumed constant.
   function                             verdict
   ===================================  ==========================================
   builtins.enumerate, builtins.zip     WRONG (carry their items): container rules
+  (and reversed, sorted: no rule)      (also list/tuple/sorted of them, d.values())
   np.linspace (start, stop)            WRONG: rule (retstep=True refused)
   np.arange (start, step)              WRONG: rule (stop: zero a.e., correct)
   np.full, np.full_like (fill_value)   WRONG: rules
@@ -348,7 +349,33 @@ def tuple_zip_lists(x):
     return t[0][0] * t[1][1] + t[1][0]
 
 
+def sorted_list(x):
+    s = sorted([x[0], x[1] * 2.0, x[2], x[3]])
+    return s[0] * 1.0 + s[3] * s[1] ** 2
+
+
+def sorted_array(x):
+    s = sorted(x)
+    return s[0] * 3.0 + s[-1] * s[1]
+
+
+def sorted_reverse_key(x):
+    s = sorted([x[0], x[1], x[2]], key=abs, reverse=True)
+    return s[0] * 3.0 + s[1] ** 2
+
+
+def enumerate_sorted(x):
+    t = 0.0
+    for i, e in enumerate(sorted(x)):
+        t = t + (i + 1) * e
+    return t
+
+
 MORE_OK = [
+    (sorted_list, (X,), 0),
+    (sorted_array, (X,), 0),
+    (sorted_reverse_key, (X,), 0),
+    (enumerate_sorted, (X,), 0),
     (zip_with_range, (X,), 0),
     (zip_shorter_first, (X,), 0),
     (zip_with_count, (X,), 0),
@@ -454,8 +481,9 @@ def map_call(x):
     return sum(list(map(np.sin, x)))
 
 
-def sorted_values(x):
-    return sorted([x[0], x[1]])[0] * 1.0
+def sorted_of_zip(x):
+    pairs = sorted(zip(x, x * 2.0))
+    return pairs[0][1] * pairs[1][0]
 
 
 def sum_of_iterator(x):
@@ -557,7 +585,7 @@ REFUSED_MORE = [
     (local_callee, (X,), 0),
     (reduce_call, (X,), 0),
     (map_call, (X,), 0),
-    (sorted_values, (X,), 0),
+    (sorted_of_zip, (X,), 0),
     (sum_of_iterator, (X,), 0),
     (max_of_iterator, (X,), 0),
     (dict_of_zip, (X,), 0),
@@ -634,7 +662,7 @@ def _line_of(f, text):
     (copyto_statement, (X,), 0, "np.copyto"),
     (local_rng_shuffle, (X,), 0, "shuffle"),
     (kwargs_of_unknown, (0.3, 0.7), (0, 1), "fsum"),
-    (sorted_values, (X,), 0, "sorted"),
+    (sorted_of_zip, (X,), 0, "sorted"),
     (var_ddof, (X, 0.5), (0, 1), "ddof"),
     (r_with_slice, (X,), 0, "np.r_"),
 ], ids=lambda v: v.__name__ if callable(v) else None)

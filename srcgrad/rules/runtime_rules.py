@@ -212,3 +212,10 @@ defjvp(sum_dx, "sum_dx(t, iterable)")
 defvjp(array_dx, "a, obj, dtype=None", "array_dx_t(g, a, obj, dtype)")
 defjvp(array_dx, "array_dx(t, obj, dtype)")
 CONTAINER_RUNTIME_RULES += (sum_dx, array_dx)
+
+from ..runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorted(list))
+
+defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
+       "sorted_tangent(g, iterable, key, reverse)")
+defjvp(sorted_dx, "sorted_dx(t, iterable, key, reverse)")
+CONTAINER_RUNTIME_RULES += (sorted_dx,)
