@@ -681,9 +681,17 @@ class Analysis:
         if not involved & self.varied:
             return
         fun = _MISSING if local else self.resolve(call.func)
-        if fun is not _MISSING and (lookup(fun) is not None or inspect.isfunction(fun) and
-                                    not primitive_library(fun)):
-            return      # a primitive with a rule (pure apart from out=) or a recursive call
+        rule = lookup(fun) if fun is not _MISSING else None
+        if rule is not None and not any(isinstance(a, gast.Starred) for a in call.args) and \
+                all(k.arg is not None for k in call.keywords):
+            try:
+                rule.bind(list(call.args), {k.arg: k.value for k in call.keywords})
+                return  # a primitive with a rule: pure apart from out= (checked above)
+            except TypeError:
+                pass    # outside its signature (np.multiply(x, k, out)): not understood
+        elif fun is not _MISSING and rule is None and inspect.isfunction(fun) and \
+                not primitive_library(fun):
+            return      # a recursive call of the user's
         fn = _dotted(call.func)
         user = getattr(self, "user_of", {})
         params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs

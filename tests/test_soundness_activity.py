@@ -971,3 +971,13 @@ def get_of_an_object(table, y):
 def test_get_of_an_object_with_a_differentiated_key_is_refused():
     # a local object's .get is differentiated as dict.get: a differentiated key is refused
     assert_sound(get_of_an_object, (Table(), 0.7), 1, expect="refused")
+
+
+def positional_out_statement(x3, k):
+    out = np.zeros(3)
+    np.multiply(x3, k, out)
+    return np.sum(out)
+
+
+def test_positional_out_in_a_call_statement_is_refused():
+    assert_sound(positional_out_statement, (X3, 0.7), (0, 1), expect="refused")
