@@ -86,8 +86,28 @@ class Op:
             return [a.id for p, a in self.args.items()
                     if p in self.rule.adjoints and isinstance(a, gast.Name)]
         if self.kind in ("unknown", "pack", "pack_dict"):
-            return [a.id for a in self.args.values() if isinstance(a, gast.Name)]
+            # every argument of an operation srcgrad does not understand
+            # (positional, keyword, starred, the object of a method) may
+            # flow into its result
+            return [n for a in self.args.values() for n in operand_names(a)]
         return []
+
+
+def operand_names(node):
+    """The variables an argument (an atom, a starred or keyword argument, a
+    tuple of ``*args``, a dict of ``**kwargs``, any expression) reads."""
+    if isinstance(node, gast.Name):
+        return [node.id]
+    if isinstance(node, _Default) or node is None:
+        return []
+    if isinstance(node, (tuple, list)):
+        return [n for e in node for n in operand_names(e)]
+    if isinstance(node, dict):
+        return [n for e in node.values() for n in operand_names(e)]
+    if isinstance(node, gast.AST):
+        return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load)]
+    return []
 
 
 def defined_name(s):
@@ -178,6 +198,10 @@ class Analysis:
         if isinstance(v, gast.Call):
             return self.call(v, s)
         if isinstance(v, gast.Subscript):
+            glob = isinstance(v.value, gast.Name) and v.value.id in self.global_values or \
+                not _root_is_local(v.value, self.locals)
+            if glob and any(isinstance(n, gast.Name) for n in gast.walk(v.slice)):
+                return self.global_subscript(v, s)
             return Op("subscript", args={"x": v.value, "index": v.slice})
         if isinstance(v, gast.Attribute):
             return self.attribute(v, s)
@@ -192,7 +216,8 @@ class Analysis:
         if isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.Set)):
             return Op("unknown", args={str(i): e for i, e in enumerate(_children(v))},
                       display=f"a {type(v).__name__.lower()} literal")
-        return Op("unknown", args={}, display=type(v).__name__)
+        # any other expression: whatever it reads may flow into it
+        return Op("unknown", args={"expr": v}, display=type(v).__name__)
 
     def call(self, v, s):
         f = v.func
@@ -215,13 +240,28 @@ class Analysis:
             if isinstance(f.value, gast.Name) and f.attr in ARRAY_METHODS:
                 fun = ARRAY_METHODS[f.attr]
                 return self.call_op(fun, [f.value] + list(v.args), kwargs, s, display)
-            return Op("unknown", args=_positional(v), display=display)
+            if isinstance(f.value, gast.Name) and f.attr in DICT_METHODS and \
+                    self.kind.get(f.value.id) not in ("list", "tuple"):
+                special = self.dict_method(f.value, f.attr, v, kwargs, s, display)
+                if special is not None:
+                    return special
+            # the object whose method it is flows into the result too
+            return Op("unknown", args={"self": f.value, **_positional(v)}, display=display)
         fun = self.resolve(f)
         if isinstance(getattr(fun, "__self__", None), (dict, list)) and \
                 getattr(fun, "__name__", None) == "copy" and not v.args:
             return Op("inactive")        # a copy of a global container: a constant
         if fun is _MISSING:
-            return Op("unknown", args=_positional(v), display=display)
+            # a local callable (a closure, a partial) may hold differentiated values
+            return Op("unknown", args={"callee": f, **_positional(v)}, display=display)
+        if fun is builtins.dict and len(v.args) == 1 and not v.keywords and \
+                isinstance(v.args[0], gast.Name) and self.kind.get(v.args[0].id) == "dict":
+            return Op("call", rule=_container_rule("copy"), fun=runtime.shallow_copy,
+                      args={"x": v.args[0]}, display=display)     # dict(d): a copy
+        if fun is builtins.dict and not v.args and all(k.arg is not None for k in v.keywords):
+            # dict(a=x, b=y): a dict literal
+            return Op("pack_dict", args={str(i): k.value for i, k in enumerate(v.keywords)},
+                      extra=[const(k.arg) for k in v.keywords], display=display)
         if isinstance(fun, type) and issubclass(fun, tuple) and hasattr(fun, "_fields") and \
                 lookup(fun) is None:
             # a named tuple made here: its fields, in order, like a tuple literal
@@ -248,6 +288,54 @@ class Analysis:
                       extra=[const(n) for n in given], display=display)
         return self.call_op(fun, list(v.args), kwargs, s, display)
 
+    def global_subscript(self, v, s):
+        """``G[index]`` of a global object with variables in the index:
+        ``np.r_[a, b]`` and ``np.c_[a, b]`` are concatenations; any other
+        carries its index's values (an error if they are differentiated)."""
+        obj = self.global_values[v.value.id] if isinstance(v.value, gast.Name) and \
+            v.value.id in self.global_values else self.resolve(v.value)
+        items = v.slice.elts if isinstance(v.slice, gast.Tuple) else [v.slice]
+        display = f"{_dotted(v.value)}[...]"
+        kind = "r" if obj is getattr(np, "r_", None) else "c" if obj is getattr(np, "c_", None) \
+            else None
+        if kind is not None and all(
+                isinstance(e, gast.Name) or isinstance(e, gast.Constant) and
+                type(e.value) in (int, float) for e in items):
+            n = len(items)
+            return Op("call", rule=_container_rule(f"index_concat{n}"), fun=obj,
+                      args={"kind": const(kind), **{f"x{i}": e for i, e in enumerate(items)}},
+                      display=display)
+        if kind is not None:
+            return Op("unknown", args={"index": v.slice}, display=display, extra=(
+                f"{display} with slices or directives is not differentiated",
+                "use np.concatenate([a, b]) or np.column_stack([a, b])"))
+        return Op("unknown", args={"index": v.slice}, display=display, extra=(
+            f"indexing the global object {_dotted(v.value)} with a differentiated value is not "
+            f"supported", "index a local array, or register a rule for a function doing it"))
+
+    def rule_op(self, rule, fun, args, kwargs, display):
+        try:
+            bound = rule.bind(args, kwargs)
+        except TypeError:
+            return None
+        return Op("call", rule=rule, fun=fun, args=bound, display=display)
+
+    def dict_method(self, x, attr, v, kwargs, s, display):
+        """``d.get(k, default)``, ``d.values()``, ``d.items()``, ``d.keys()``
+        of a local dict."""
+        if kwargs or any(isinstance(a, gast.Starred) for a in v.args):
+            return None
+        if attr == "keys" and not v.args:
+            return Op("inactive")
+        if attr == "get" and 1 <= len(v.args) <= 2:
+            default = v.args[1] if len(v.args) == 2 else const(None)
+            return Op("call", rule=_container_rule("get"), fun=dict.get,
+                      args={"x": x, "key": v.args[0], "default": default}, display=display)
+        if attr in ("values", "items") and not v.args:
+            return Op("call", rule=_container_rule(attr), fun=getattr(dict, attr),
+                      args={"x": x}, display=display)
+        return None
+
     def call_op(self, fun, args, kwargs, s, display):
         special = self.container_call(fun, args, kwargs)
         if special is not None:
@@ -256,14 +344,28 @@ class Analysis:
         if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
             rule = recursive_rule(fun)       # a recursive call of the user's (inline.py)
         if rule is None:
-            return Op("unknown", fun=fun, args={str(i): a for i, a in enumerate(args)},
+            # every argument, positional or keyword, may flow into the result
+            return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                                **{f"{k}=": a for k, a in kwargs.items()}},
                       display=display)
+        if None in kwargs or any(isinstance(a, gast.Starred) for a in args):
+            # f(*xs) / f(**kw): which parameter gets which value is known only at run time
+            return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                                **{f"{k}=": a for k, a in kwargs.items()}},
+                      display=display, extra=(
+                f"{display} is called with *args or **kwargs, so srcgrad cannot tell which "
+                f"parameter gets which value", "pass the arguments one by one"))
         try:
             bound = rule.bind(args, kwargs)
         except TypeError as e:
-            raise self.parsed.error(s, f"the call of {display} does not match the signature "
-                                       f"srcgrad knows for it ({rule.signature}): {e}",
-                                    hint="pass the arguments as the function documents them")
+            # not understood: an error as soon as a differentiated value takes part
+            op = Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                              **{f"{k}=": a for k, a in kwargs.items()}},
+                    display=display, extra=(
+                f"the call of {display} does not match the signature srcgrad knows for it "
+                f"({rule.signature}): {e}", "pass the arguments as the function documents them"))
+            op.strict = True
+            return op
         return Op("call", rule=rule, fun=fun, args=bound, display=display)
 
     def attribute(self, v, s):
@@ -272,6 +374,10 @@ class Analysis:
                 return Op("inactive")
             if v.attr in ARRAY_ATTRIBUTES and isinstance(v.value, gast.Name):
                 return self.call_op(ARRAY_ATTRIBUTES[v.attr], [v.value], {}, s, "." + v.attr)
+            if v.attr in ("imag", "flat", "mT", "base"):
+                return Op("unknown", args={"0": v.value}, display=f".{v.attr}", extra=(
+                    f"the array attribute .{v.attr} is not differentiated",
+                    "use np.ravel(x) for x.flat; differentiated values are real"))
             if isinstance(v.value, gast.Name):     # params.w, self.w: a field of a record
                 return Op("attr", args={"x": v.value}, extra=v.attr, display=f".{v.attr}")
             return Op("unknown", args={"0": v.value}, display=f".{v.attr}")
@@ -281,8 +387,29 @@ class Analysis:
     def run(self):
         self.kind = container_kinds(self.fn, self.locals, self.resolve)
         ops = list(iter_ops(self.fn.body, self.locals))
+        self.iterators = {}       # name -> "iterator" (enumerate, zip, reversed) or "view"
+        self.global_values = {}   # name -> the global object it was assigned (t = np.r_)
+        defs = {}
         for s in ops:
-            self.ops[id(s)] = s.srcgrad_op = self.op_of(s)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                defs[s.targets[0].id] = defs.get(s.targets[0].id, 0) + 1
+        for s in ops:
+            self.ops[id(s)] = s.srcgrad_op = op = self.op_of(s)
+            if op.kind == "const" and isinstance(s.value, (gast.Name, gast.Attribute)) and \
+                    defs.get(s.targets[0].id) == 1:
+                obj = self.resolve(s.value)
+                if obj is not _MISSING:
+                    self.global_values[s.targets[0].id] = obj
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                made = _ITERATOR_RULES.get(getattr(op.rule, "name", None)) \
+                    if op.kind == "call" else None
+                if made is None and op.kind == "copy" and isinstance(op.args["x"], gast.Name):
+                    made = self.iterators.get(op.args["x"].id)
+                if made is not None:
+                    self.iterators[s.targets[0].id] = made
+        # call statements of functions (not methods of local values): f(x, out=y)
+        self.call_stmts = [s for s in walk_stmts(self.fn.body) if isinstance(s, gast.Expr) and
+                           isinstance(s.value, gast.Call) and id(s) not in self.ops]
         # lists and dicts changed in place (their adjoints are changed in step)
         self.mutated = {s.srcgrad_op.args["x"].id for s in ops
                         if s.srcgrad_op.kind in ("append", "insert", "pop") or
@@ -316,20 +443,66 @@ class Analysis:
 
     def container_call(self, fun, args, kwargs):
         """Calls whose rule depends on their arguments being containers."""
-        if kwargs:
-            return None
         try:
             hashable = fun in _SEQ_FUNCTIONS or fun is operator.add
         except TypeError:
             return None
         if not hashable:
             return None
+        if any(isinstance(a, gast.Starred) for a in args) or None in kwargs:
+            return None
+        iterators = getattr(self, "iterators", {})
+
+        def named(a, kinds):
+            return isinstance(a, gast.Name) and iterators.get(a.id) in kinds
+
+        if fun is builtins.enumerate and 1 <= len(args) + len(kwargs) <= 2 and \
+                set(kwargs) <= {"iterable", "start"}:
+            return self.rule_op(_container_rule("enumerate"), fun, args, kwargs, "enumerate")
+        if fun is builtins.zip and args and set(kwargs) <= {"strict"}:
+            return Op("call", rule=_container_rule(f"zip{len(args)}"), fun=fun,
+                      args={f"x{i}": a for i, a in enumerate(args)}, display="zip")
+        if fun is builtins.reversed and len(args) == 1 and not kwargs:
+            if isinstance(args[0], gast.Name) and self.kind.get(args[0].id) == "dict":
+                return Op("inactive")           # a dict's keys carry no derivative
+            return Op("call", rule=_container_rule("reversed"), fun=fun,
+                      args={"seq": args[0]}, display="reversed")
+        if fun is builtins.sorted and len(args) == 1 and isinstance(args[0], gast.Name) and \
+                (self.kind.get(args[0].id) == "dict" or iterators.get(args[0].id) == "keys"):
+            return Op("inactive")               # a dict's keys carry no derivative
+        if fun is builtins.sorted and set(kwargs) <= {"key", "reverse"}:
+            op = self.rule_op(_container_rule("sorted"), fun, args, kwargs, "sorted")
+            if op is not None:
+                return op
+        if fun is builtins.sorted:
+            return Op("unknown", args={**{str(i): a for i, a in enumerate(args)},
+                                       **{f"{k}=": a for k, a in kwargs.items()}},
+                      display="sorted", extra=(
+                "this call of sorted is not differentiated",
+                "sort indices instead: order = np.argsort(x), then use x[order]"))
+        if fun is builtins.sum and len(args) == 1 and not kwargs and named(args[0], ("view",)):
+            return Op("call", rule=_container_rule("sum_view"), fun=fun,
+                      args={"iterable": args[0]}, display="sum")
+        if kwargs:
+            return None
+        if fun in (builtins.max, builtins.min) and len(args) > 2:
+            return Op("unknown", args={str(i): a for i, a in enumerate(args)},
+                      display=fun.__name__, extra=(
+                f"{fun.__name__} of more than two values is not differentiated",
+                f"pass them in a list: {fun.__name__}([a, b, c])"))
         if fun in (builtins.max, builtins.min) and len(args) == 1:
             return Op("call", rule=_container_rule("extreme"), fun=fun,
                       args={"iterable": args[0]}, display=fun.__name__)
         if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
                 isinstance(args[0], gast.Name) and self.kind.get(args[0].id) == "dict":
             return Op("inactive")           # a dict's keys carry no derivative
+        if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
+                named(args[0], ("keys",)):
+            return Op("inactive")               # a dict's keys carry no derivative
+        if fun in (builtins.list, builtins.tuple) and len(args) == 1 and \
+                named(args[0], ("iterator", "view")):
+            return Op("call", rule=_container_rule("iter_list"), fun=fun,
+                      args={"iterable": args[0]}, display=fun.__name__)
         if fun in (builtins.list, builtins.tuple) and len(args) == 1:
             return Op("call", rule=_container_rule("list"), fun=fun,
                       args={"iterable": args[0]}, display=fun.__name__)
@@ -378,10 +551,161 @@ class Analysis:
             name = defined_name(s)
             op = s.srcgrad_op
             if op.kind == "unknown" and (name is None and any(
-                    isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values())
-                    or name in self.active):
+                    n in self.varied for n in op.diff_operands()) or name in self.active):
                 raise self._no_rule(s, op)
+            if getattr(op, "strict", False) and any(n in self.varied for n in op.diff_operands()):
+                raise self._no_rule(s, op)
+            if op.kind == "unknown" and isinstance(s, gast.Expr) and any(
+                    n in self.varied for k, a in op.args.items() if k != "x"
+                    for n in operand_names(a)):
+                # obj.method(x): the method may change x in place (rng.shuffle(x))
+                raise self.parsed.error(
+                    s, f"{_dotted(s.value.func)}(...) is called with a differentiated argument "
+                       f"as a statement of its own; srcgrad cannot tell whether it changes that "
+                       f"argument in place", construct="call statement",
+                    hint="assign its result instead (y = f(x)), or pass "
+                         "srcgrad.stop_gradient(x) if no derivative flows through it")
+            self._check_out(s, op)
+            self._check_iterator_use(s, op)
+            self._check_params(s, op, name)
+        for s in self.call_stmts:
+            self._check_call_stmt(s)
+        # `_ = f(a)`: a call whose result nobody reads runs for what it does to its arguments
+        read = {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load)}
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) and \
+                    s.srcgrad_op.kind == "unknown" and isinstance(s.targets[0], gast.Name) and \
+                    s.targets[0].id not in read:
+                self._check_call_stmt(s)
         self._check_aliasing(assigns)
+
+    def _check_params(self, s, op, name):
+        """Arguments a rule has no derivative for although the result depends
+        on them (``np.var``'s ``ddof``), and options it does not cover
+        (``np.linspace(..., retstep=True)``)."""
+        if op.kind != "call" or op.rule is None:
+            return
+        try:
+            limits = _PARAM_LIMITS.get(op.fun)
+        except TypeError:
+            return
+        if not limits:
+            return
+        fn = op.display or op.rule.name
+        for pname, allowed in limits.items():
+            arg = op.args.get(pname)
+            if arg is None or isinstance(arg, _Default):
+                continue
+            if isinstance(allowed, tuple) and len(allowed) == 2 and \
+                    all(isinstance(a, str) for a in allowed):       # (message, hint)
+                if any(n in self.varied for n in operand_names(arg)) and name in self.useful:
+                    raise self.parsed.error(s, allowed[0], construct=fn, hint=allowed[1])
+                continue
+            if allowed is None:       # no derivative with respect to it: refuse a varied one
+                bad = [n for n in operand_names(arg) if n in self.varied]
+                what = "/".join(k for k, v in arg.items() if set(operand_names(v)) & set(bad)) \
+                    if isinstance(arg, dict) else pname
+                if bad and name in self.useful:
+                    raise self.parsed.error(
+                        s, f"srcgrad has no derivative of {fn} with respect to its argument "
+                           f"{what!r}, which depends on a differentiated value",
+                        construct=fn, hint=f"pass a constant {pname}, or wrap it in "
+                                           f"srcgrad.stop_gradient(...) if no derivative flows "
+                                           f"through it")
+            elif name in self.active and not (isinstance(arg, gast.Constant) and
+                                              any(arg.value is a or arg.value == a and
+                                                  type(arg.value) is type(a) for a in allowed)):
+                raise self.parsed.error(
+                    s, f"srcgrad differentiates {fn} only with {pname}="
+                       f"{' or '.join(map(repr, allowed))}", construct=f"{fn}({pname}=...)",
+                    hint=f"leave {pname} at its default, or register your own rule with "
+                         f"srcgrad.defvjp")
+
+    def _check_out(self, s, op):
+        """``f(x, out=y)`` writes into ``y``: refused when a differentiated
+        value is involved (srcgrad does not follow writes through ``out=``)."""
+        call = s.value
+        if not isinstance(call, gast.Call):
+            return
+        out = [k.value for k in call.keywords if k.arg == "out"]
+        if op is not None and op.kind == "call" and "out" in op.args:
+            out.append(op.args["out"])
+        out = [o for o in out if not isinstance(o, _Default) and
+               not (isinstance(o, gast.Constant) and o.value is None)]
+        if not out:
+            return
+        involved = set(operand_names(call)) - {n.id for n in gast.walk(call.func)
+                                               if isinstance(n, gast.Name)}
+        if isinstance(call.func, gast.Attribute) and _root_is_local(call.func, self.locals):
+            involved |= set(operand_names(call.func))
+        if involved & self.varied:
+            fn = _dotted(call.func)
+            args = ", ".join([_source(a) for a in call.args] +
+                             [f"{k.arg}={_source(k.value)}" for k in call.keywords
+                              if k.arg != "out"])
+            target = _source(out[0])
+            raise self.parsed.error(
+                s, f"{fn}(..., out={target}) writes its result into {target}; srcgrad does not "
+                   f"differentiate writes through out=", construct="out= argument",
+                hint=f"write {target} = {fn}({args})")
+
+    def _check_iterator_use(self, s, op):
+        """An iterator (``enumerate``, ``zip``, ``reversed``) is consumed by the
+        primal: its derivative is known only to ``list``/``tuple``, the other
+        iterators, and ``for`` loops."""
+        if not self.iterators or op.kind in ("copy",) or not isinstance(s, gast.Assign):
+            return
+        if op.kind == "call" and op.rule is not None and \
+                op.rule.name.split(" ")[-1].rstrip("0123456789") in _ITERATOR_CONSUMERS:
+            return
+        for n in op.diff_operands():
+            if self.iterators.get(n) == "iterator" and n in self.active:
+                raise self.parsed.error(
+                    s, f"the iterator '{getattr(self, 'user_of', {}).get(n, n)}' (made by "
+                       f"enumerate, zip or reversed) is used by {op.display or op.kind}; srcgrad "
+                       f"differentiates iterators only through list(...), tuple(...) and for "
+                       f"loops", construct="iterator",
+                    hint="make a list first: items = list(zip(x, y))")
+
+    def _check_call_stmt(self, s):
+        """``f(x)`` as a statement of its own: a function without a rule may
+        change its arguments in place (``np.copyto``, ``np.add.at``,
+        ``random.shuffle``)."""
+        call = s.value
+        self._check_out(s, None)
+        local = _root_is_local(call.func, self.locals)
+        involved = set(operand_names(call)) if local else \
+            set(operand_names(call)) - {n.id for n in gast.walk(call.func)
+                                        if isinstance(n, gast.Name)}
+        if not involved & self.varied:
+            return
+        fun = _MISSING if local else self.resolve(call.func)
+        rule = lookup(fun) if fun is not _MISSING else None
+        if rule is not None and not any(isinstance(a, gast.Starred) for a in call.args) and \
+                all(k.arg is not None for k in call.keywords):
+            try:
+                rule.bind(list(call.args), {k.arg: k.value for k in call.keywords})
+                return  # a primitive with a rule: pure apart from out= (checked above)
+            except TypeError:
+                pass    # outside its signature (np.multiply(x, k, out)): not understood
+        elif fun is not _MISSING and rule is None and inspect.isfunction(fun) and \
+                not primitive_library(fun):
+            return      # a recursive call of the user's
+        fn = _dotted(call.func)
+        user = getattr(self, "user_of", {})
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        names = sorted({user.get(n, n) for n in involved & self.varied if n in params})
+        what = f" ({', '.join(map(repr, names))})" if names else ""
+        how = "is called as a statement of its own" if isinstance(s, gast.Expr) else \
+            "is called and its result is never used"
+        raise self.parsed.error(
+            s, f"{fn}(...) {how} with differentiated arguments{what}; srcgrad has no rule for "
+               f"it and cannot tell whether it changes them in place", construct="call statement",
+            hint=f"assign its result instead (y = {fn}(...)), register a rule with "
+                 f"srcgrad.defvjp({fn}, ...), or pass srcgrad.stop_gradient(x) if no "
+                 f"derivative flows through it")
 
     def _check_aliasing(self, assigns):
         """In-place writes are differentiated exactly when no other variable
@@ -507,7 +831,9 @@ class Analysis:
 
     def _no_rule(self, s, op):
         fun = op.fun
-        if inspect.isclass(fun):
+        if isinstance(op.extra, tuple) and len(op.extra) == 2:       # (message, hint)
+            return self.parsed.error(s, op.extra[0], construct=op.display, hint=op.extra[1])
+        if inspect.isclass(fun) and getattr(fun, "__module__", None) != "builtins":
             return self.parsed.error(
                 s, f"making a {fun.__qualname__} object from differentiated values is not "
                    f"supported: srcgrad knows how the fields of named tuples and of dataclasses "
@@ -515,6 +841,14 @@ class Analysis:
                 construct="object construction",
                 hint="pass the values in a dict, a tuple or a plain dataclass, or register a "
                      f"rule: srcgrad.defvjp({op.display}, ...)")
+        if inspect.ismethod(fun) and not inspect.isclass(fun.__self__):
+            # a method of a library object: scipy.stats.t.logpdf
+            return self.parsed.error(
+                s, f"no derivative rule for {op.display}, the method {fun.__name__} of a "
+                   f"{type(fun.__self__).__name__} object (srcgrad does not differentiate "
+                   f"library code)", construct="call",
+                hint=f"register one: srcgrad.defvjp({op.display}, \"<its parameters>\", "
+                     f"\"<adjoint of each>\"), or wrap the argument in srcgrad.stop_gradient(...)")
         if fun is not None and callable(fun):
             name = getattr(fun, "__qualname__", None) or op.display
             if hasattr(fun, "__code__"):
@@ -828,6 +1162,14 @@ def _root_is_local(node, locals_):
     return not isinstance(node, gast.Name) or node.id in locals_
 
 
+def _source(node):
+    try:
+        return gast.unparse(node) if hasattr(gast, "unparse") else \
+            __import__("ast").unparse(gast.gast_to_ast(node))
+    except Exception:       # noqa: BLE001 -- only for a message
+        return "..."
+
+
 def _dotted(node):
     if isinstance(node, gast.Name):
         return node.id
@@ -856,7 +1198,32 @@ def analyse(parsed, fn, wrt, locals_, user_of=None, scalar_result=True):
 #: local value are analysed (``append``, ``insert``, ``pop`` are differentiated)
 CONTAINER_METHODS = {"append", "insert", "pop", "extend", "remove", "clear", "sort", "reverse",
                      "update", "setdefault", "popitem", "add", "discard"}
-_SEQ_FUNCTIONS = {builtins.max, builtins.min, builtins.list, builtins.tuple}
+_SEQ_FUNCTIONS = {builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.enumerate,
+                  builtins.zip, builtins.reversed, builtins.sorted, builtins.sum}
+#: arguments of rules checked by the analysis: None -- the rule has no derivative
+#: with respect to it (refused when it is varied); a tuple -- the values the rule
+#: covers (refused otherwise when the result is active)
+_PARAM_LIMITS = {
+    np.var: {"ddof": None, "correction": None},
+    np.std: {"ddof": None, "correction": None},
+    np.linalg.norm: {"ord": None},
+    np.pad: {"kwargs": None},                  # constant_values, end_values
+    np.linspace: {"retstep": (False,)},
+    # obj.get(key) is differentiated as dict.get: a differentiated key means obj is no dict
+    dict.get: {"key": None},
+    # np.einsum(A, [0, 1], [1, 0]): the sublist form binds an operand to "subscripts"
+    np.einsum: {"subscripts": ("np.einsum's sublist form (operands interleaved with lists of "
+                               "axis numbers) is not differentiated",
+                               "write the subscripts as a string: np.einsum('ij->ji', A)")},
+}
+#: rule name of the container rules whose result is an iterator or a dict view
+_ITERATOR_RULES = {"container enumerate": "iterator", "container reversed": "iterator",
+                   "container values": "view", "container items": "view"}
+_ITERATOR_RULES.update({f"container zip{n}": "iterator" for n in range(1, 33)})
+#: container rules that may consume an iterator
+_ITERATOR_CONSUMERS = {"iter_list", "enumerate", "reversed", "zip"}
+#: methods of dicts differentiated (or known to carry no derivative) on a local value
+DICT_METHODS = {"get", "keys", "values", "items"}
 _CONTAINER_RULES = {}
 
 
@@ -873,7 +1240,38 @@ def _container_rule(which):
                      {"iterable": "list_tangent(t, iterable)"}),
             "concat": ("x, y", ["concat_dx(g, x, y, 0)", "concat_dx(g, x, y, 1)"],
                        {"x": "concat_tangent(t, x, y, 0)", "y": "concat_tangent(t, x, y, 1)"}),
-        }[which]
+            # list(it) of an iterator or a dict view (enumerate, zip, reversed, d.items())
+            "iter_list": ("iterable", ["iter_list_dx(g, iterable)"],
+                          {"iterable": "iter_list_tangent(t, iterable, ans)"}),
+            "enumerate": ("iterable, start=0", ["enumerate_dx(g, iterable)"],
+                          {"iterable": "enumerate_tangent(t, iterable)"}),
+            "reversed": ("seq", ["reversed_dx(g, seq)"], {"seq": "reversed_tangent(t, seq)"}),
+            "sorted": ("iterable, /, *, key=None, reverse=False",
+                       ["sorted_dx(g, iterable, key, reverse)"],
+                       {"iterable": "sorted_tangent(t, iterable, key, reverse)"}),
+            "get": ("x, key, default=None", ["get_dx(g, x, key)", None,
+                                             "get_default_dx(g, x, key, default)"],
+                    {"x": "get_tangent(t, x, key, ans)",
+                     "default": "get_default_tangent(t, x, key, ans)"}),
+            "values": ("x", ["values_dx(g, x)"], {"x": "values_tangent(t, x)"}),
+            "items": ("x", ["items_dx(g, x)"], {"x": "items_tangent(t, x)"}),
+            "sum_view": ("iterable", ["view_sum_dx(g, iterable)"], {"iterable": "sum(t)"}),
+        }.get(which)
+        if spec is None and which.startswith("index_concat"):
+            # np.r_[x0, x1, ...] / np.c_[...] of n items ("kind" is "r" or "c")
+            n = int(which[len("index_concat"):])
+            names = [f"x{i}" for i in range(n)]
+            items = ", ".join(names)
+            spec = ("kind, " + items,
+                    [None] + [f"index_concat_dx(g, kind, {i}, {items})" for i in range(n)],
+                    {p: f"index_concat_tangent(t, kind, {i}, {items})"
+                     for i, p in enumerate(names)})
+        if spec is None and which.startswith("zip"):
+            # zip of n iterables: one parameter each
+            n = int(which[3:])
+            names = [f"x{i}" for i in range(n)]
+            spec = (", ".join(names), [f"zip_dx(g, {i}, {', '.join(names)})" for i in range(n)],
+                    {p: f"zip_tangent(t, {i}, {', '.join(names)})" for i, p in enumerate(names)})
         signature, adjoints, tangents = spec
         rule = Rule(runtime.shallow_copy, signature, adjoints, namespace=ns,
                     name=f"container {which}")

@@ -1418,3 +1418,390 @@ def check_real(x, name):
         raise ArgumentTypeError(
             f"argument '{name}' is {_type_name(x)} and the derivative depends on it: complex "
             f"numbers are not supported yet\n  hint: keep the computation real")
+
+# ---------------------------------------------------------------------------
+# Iterators and dict views as containers: ``enumerate``, ``zip``, ``reversed``,
+# ``dict.get``, ``dict.values``, ``dict.items``.  The adjoint (tangent) of an
+# iterator is the list of the adjoints (tangents) of the items it yields; the
+# helpers never iterate an iterator argument (it is consumed by the primal),
+# they read the argument only for its type, length and shape.
+
+from collections.abc import Iterator as _Iterator, Mapping as _Mapping  # noqa: E402
+
+
+def _sized(x):
+    return hasattr(x, "__len__") and not isinstance(x, _Iterator)
+
+
+def seq_adjoint(parts, like):
+    """The adjoint of the sequence ``like`` whose items have the adjoints
+    ``parts`` (a list, possibly shorter than ``like``: missing items are
+    zeros): an array for an array, one adjoint per item for a list or tuple,
+    nothing for the keys of a dict, the list itself for an iterator."""
+    parts = list(parts)
+    if isinstance(like, _Mapping):
+        return AdjointDict()                # the keys carry no derivative
+    if isinstance(like, np.ndarray):
+        out = zeros_like(like)
+        if out.ndim == 0:
+            raise TypeError("srcgrad: iteration over a 0-d array")
+        for i, p in enumerate(parts[:len(out)]):
+            if not (type(p) is float and p == 0.0):
+                out[i] += p
+        return out
+    if _sized(like):
+        parts = parts[:len(like)] + [0.0] * (len(like) - len(parts))
+    return Adjoints(parts)
+
+
+def seq_items(t, like):
+    """The tangents of the items of the sequence ``like`` from its tangent
+    ``t`` (an array, a list of tangents, or the zero 0.0)."""
+    if isinstance(like, _Mapping):
+        return [0.0] * len(like)
+    if type(t) is float and t == 0.0:
+        return [0.0] * len(like) if _sized(like) else []
+    return list(t)
+
+
+def iter_list_dx(g, iterable):
+    """Adjoint of the argument of ``list(iterable)`` / ``tuple(iterable)``."""
+    return seq_adjoint(_parts(g), iterable)
+
+
+def iter_list_tangent(t, iterable, ans):
+    """Tangent of ``list(iterable)`` / ``tuple(iterable)``: one per item of
+    the result ``ans``."""
+    return Adjoints(seq_items(t, iterable)[:len(ans)])
+
+
+def _parts(g):
+    if isinstance(g, (list, tuple)):
+        return list(g)
+    if type(g) is float and g == 0.0:
+        return []
+    return list(g)
+
+
+def enumerate_dx(g, iterable):
+    """Adjoint of the iterable in ``enumerate(iterable)``: the second part of
+    each pair's adjoint."""
+    return seq_adjoint([_part(p, 1) for p in _parts(g)], iterable)
+
+
+def enumerate_tangent(t, iterable):
+    """Tangent of ``enumerate(iterable)``: pairs (0.0, tangent of the item)."""
+    return Adjoints(Adjoints([0.0, e]) for e in seq_items(t, iterable))
+
+
+def zip_dx(g, which, *iterables):
+    """Adjoint of iterable number ``which`` in ``zip(*iterables)``: that part
+    of each tuple's adjoint."""
+    return seq_adjoint([_part(p, which) for p in _parts(g)], iterables[which])
+
+
+def zip_tangent(t, which, *iterables):
+    """Tangent of ``zip(*iterables)`` from the tangent ``t`` of iterable
+    ``which``: tuples of zeros with that item's tangent in place ``which``."""
+    items = seq_items(t, iterables[which])
+    n = min([len(items)] + [len(x) for x in iterables if _sized(x)])
+    return Adjoints(Adjoints([0.0] * which + [e] + [0.0] * (len(iterables) - which - 1))
+                    for e in items[:n])
+
+
+def reversed_dx(g, seq):
+    """Adjoint of the sequence in ``reversed(seq)``."""
+    return seq_adjoint(_parts(g)[::-1], seq)
+
+
+def reversed_tangent(t, seq):
+    """Tangent of ``reversed(seq)``."""
+    return Adjoints(seq_items(t, seq)[::-1])
+
+
+def _mapping(x, what):
+    if not isinstance(x, _Mapping):
+        raise TypeError(f"srcgrad differentiated {what} as the method of a dict, but it was "
+                        f"called on a {type(x).__name__}")
+
+
+def get_dx(g, x, key):
+    """Adjoint of the dict ``x`` in ``x.get(key, default)``."""
+    _mapping(x, ".get")
+    out = AdjointDict()
+    if key in x:
+        out[key] = g
+    return out
+
+
+def get_default_dx(g, x, key, default):
+    """Adjoint of ``default`` in ``x.get(key, default)``."""
+    _mapping(x, ".get")
+    return zeros_like(default) if key in x else g
+
+
+def get_tangent(t, x, key, ans):
+    """Tangent of ``x.get(key, default)`` from the tangent ``t`` of ``x``."""
+    _mapping(x, ".get")
+    if key not in x or type(t) is float:
+        return zeros_like(ans)
+    if isinstance(t, AdjointDict) or key in t:
+        return t[key]
+    return zeros_like(ans)
+
+
+def get_default_tangent(t, x, key, ans):
+    """Tangent of ``x.get(key, default)`` from the tangent ``t`` of ``default``."""
+    _mapping(x, ".get")
+    return zeros_like(ans) if key in x else t
+
+
+def values_dx(g, x):
+    """Adjoint of the dict ``x`` in ``x.values()``."""
+    _mapping(x, ".values")
+    return AdjointDict(zip(x, _parts(g)))
+
+
+def values_tangent(t, x):
+    """Tangent of ``x.values()`` from the tangent ``t`` of the dict ``x``."""
+    _mapping(x, ".values")
+    return Adjoints(_key(t, k) if type(t) is not float else 0.0 for k in x)
+
+
+def items_dx(g, x):
+    """Adjoint of the dict ``x`` in ``x.items()``."""
+    _mapping(x, ".items")
+    return AdjointDict(zip(x, (_part(p, 1) for p in _parts(g))))
+
+
+def items_tangent(t, x):
+    """Tangent of ``x.items()`` from the tangent ``t`` of the dict ``x``."""
+    _mapping(x, ".items")
+    return Adjoints(Adjoints([0.0, _key(t, k) if type(t) is not float else 0.0]) for k in x)
+
+
+def view_sum_dx(g, view):
+    """Adjoint of the dict view in ``sum(d.values())``: ``g`` for each item."""
+    return Adjoints(_own(unbroadcast(g, e)) for e in view)
+
+
+# ---------------------------------------------------------------------------
+# Array constructions differentiable in their values: linspace, arange, full,
+# full_like, bincount.  A result of an integer dtype is piecewise constant: its
+# derivative is zero.
+
+def _float_result(dtype, default=float):
+    dt = np.dtype(default if dtype is None else dtype)
+    return np.issubdtype(dt, np.inexact)
+
+
+def _linspace_weights(num, endpoint):
+    """``linspace(a, b, num)`` is ``a + (b - a) * w``: the weights ``w``."""
+    num = operator_index(num)
+    if num <= 1:
+        return np.zeros(max(num, 0))
+    return np.arange(num) / (num - 1 if endpoint else num)
+
+
+def operator_index(n):
+    import operator
+    return operator.index(n)
+
+
+def linspace_dx(g, start, stop, num=50, endpoint=True, dtype=None, axis=0, which=0):
+    """Adjoint of ``start`` (``which`` 0) or ``stop`` (1) in
+    ``np.linspace(start, stop, num, endpoint, axis=axis)``."""
+    x = start if which == 0 else stop
+    if not _float_result(dtype, np.result_type(start, stop, float)) or type(g) is float:
+        return zeros_like(x) if type(g) is not float else 0.0
+    w = _linspace_weights(num, endpoint)
+    if which == 0:
+        w = 1.0 - w
+    gm = np.moveaxis(np.asarray(g), axis, 0)
+    return unbroadcast(np.tensordot(w, gm, axes=(0, 0)), x)
+
+
+def linspace_tangent(t, start, stop, num=50, endpoint=True, dtype=None, axis=0, which=0,
+                     ans=None):
+    """Tangent of ``np.linspace(start, stop, ...)`` from the tangent ``t`` of
+    ``start`` (``which`` 0) or ``stop`` (1)."""
+    if not np.issubdtype(np.asarray(ans).dtype, np.inexact):
+        return zeros_like(ans)
+    w = _linspace_weights(num, endpoint)
+    if which == 0:
+        w = 1.0 - w
+    rest = np.moveaxis(ans, axis, 0).shape[1:]
+    out = w.reshape((-1,) + (1,) * len(rest)) * np.broadcast_to(t, rest)
+    return np.moveaxis(out, 0, axis).astype(ans.dtype, copy=False)
+
+
+def arange_dx(g, start, stop=None, step=1, dtype=None, which=0):
+    """Adjoint of ``start`` (``which`` 0) or ``step`` (2) in
+    ``np.arange(start, stop, step)``: the number of values is piecewise
+    constant, value ``k`` is ``start + k * step``."""
+    x = start if which == 0 else step
+    if type(g) is float or which == 0 and stop is None or \
+            not _float_result(dtype, np.result_type(start, stop if stop is not None else 0,
+                                                    step)):
+        return zeros_like(x)
+    g = np.asarray(g)
+    d = np.sum(g) if which == 0 else np.sum(g * np.arange(g.shape[0]))
+    return unbroadcast(d, x)
+
+
+def arange_tangent(t, start, stop=None, step=1, which=0, ans=None):
+    """Tangent of ``np.arange(start, stop, step)`` from the tangent ``t`` of
+    ``start`` (``which`` 0) or ``step`` (2)."""
+    if which == 0 and stop is None or not np.issubdtype(ans.dtype, np.inexact):
+        return zeros_like(ans)
+    k = np.ones(ans.shape) if which == 0 else np.arange(ans.shape[0], dtype=float)
+    return (k * t).astype(ans.dtype, copy=False)
+
+
+def full_dx(g, fill_value, like_dtype=None, dtype=None):
+    """Adjoint of ``fill_value`` in ``np.full(shape, fill_value)`` /
+    ``np.full_like(a, fill_value)`` (``like_dtype``: the dtype of ``a``)."""
+    default = like_dtype if like_dtype is not None else np.result_type(fill_value)
+    if type(g) is float:
+        return 0.0 if np.ndim(fill_value) == 0 else zeros_like(fill_value)
+    if not _float_result(dtype, default):
+        return zeros_like(fill_value)
+    return unbroadcast(g, fill_value)
+
+
+def full_tangent(t, ans):
+    """Tangent of ``np.full(shape, fill_value)`` / ``np.full_like(a, fill_value)``
+    from the tangent ``t`` of ``fill_value``."""
+    if not np.issubdtype(ans.dtype, np.inexact):
+        return zeros_like(ans)
+    return np.array(np.broadcast_to(t, ans.shape), dtype=ans.dtype)
+
+
+def dtype_of(a):
+    """The dtype of ``a`` (an array or a number)."""
+    return np.asarray(a).dtype
+
+
+def bincount_dw(g, x, weights):
+    """Adjoint of ``weights`` in ``np.bincount(x, weights)``."""
+    if type(g) is float:
+        return zeros_like(weights)
+    return unbroadcast(np.asarray(g)[np.asarray(x)], weights)
+
+
+# ---------------------------------------------------------------------------
+# np.r_[a, b, ...] (concatenation along the first axis, scalars as 1-element
+# arrays) and np.c_[a, b, ...] (along the last axis, 1-d arrays as columns)
+
+def _index_concat_item(e, kind):
+    a = np.asarray(e)
+    if kind == "r":
+        return np.atleast_1d(a)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    return a[:, None] if a.ndim == 1 else a
+
+
+def index_concat_dx(g, kind, which, *items):
+    """Adjoint of item ``which`` of ``np.r_[items]`` (``kind`` "r") or
+    ``np.c_[items]`` ("c")."""
+    x = items[which]
+    if type(g) is float:
+        return zeros_like(x)
+    axis = 0 if kind == "r" else -1
+    widths = [_index_concat_item(e, kind).shape[axis] for e in items]
+    start = sum(widths[:which])
+    part = np.take(np.asarray(g), np.arange(start, start + widths[which]), axis=axis)
+    part = part.reshape(np.shape(x))
+    return float(part) if type(x) in _SCALARS else part
+
+
+def index_concat_tangent(t, kind, which, *items):
+    """Tangent of ``np.r_[items]`` / ``np.c_[items]`` from the tangent ``t``
+    of item ``which`` (the others are constants)."""
+    parts = [np.zeros(np.shape(e)) for e in items]
+    parts[which] = np.broadcast_to(t, np.shape(items[which]))
+    return np.r_[tuple(parts)] if kind == "r" else np.c_[tuple(parts)]
+
+
+def item_dx(g, x, args=()):
+    """Adjoint of ``x`` in ``x.item(*args)``: ``g`` at that element."""
+    x = np.asarray(x)
+    out = np.zeros(x.shape, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if type(g) is float and g == 0.0:
+        return out
+    if not args:
+        out.flat[0] = g
+    elif len(args) == 1 and not isinstance(args[0], tuple):
+        out.flat[args[0]] = g
+    else:
+        out[tuple(args[0]) if len(args) == 1 else tuple(args)] = g
+    return out
+
+
+def add_item_dv(g, key, v):
+    """Adjoint of ``v`` in ``add_item(d, x, key, v)`` from the adjoint ``g``
+    of its result: the part of ``g`` at ``key``."""
+    if isinstance(g, dict):
+        return g.get(key, 0.0)
+    if isinstance(g, list):
+        return g[key]
+    if type(g) is float:
+        return 0.0
+    return unbroadcast(np.asarray(g)[key], v)
+
+
+def sum_dx_t(g, a, iterable):
+    """Adjoint of ``a`` in ``sum_dx(a, iterable)`` (a gradient differentiated
+    again): each element's part broadcast back to the shape of ``a``."""
+    if isinstance(iterable, (list, tuple)):
+        total = zeros_like(a)
+        for part in _parts(g):
+            total = total + (np.broadcast_to(part, np.shape(a)) if np.ndim(a) else np.sum(part))
+        return float(total) if type(a) in _SCALARS else total
+    if isinstance(iterable, _Mapping):
+        return zeros_like(a)
+    return unbroadcast(g, a)
+
+
+def _dense(g, like):
+    if isinstance(like, (list, tuple)):
+        return [_dense(_part(g, i), e) for i, e in enumerate(like)]
+    return np.broadcast_to(np.asarray(g, dtype=float), np.shape(like))
+
+
+def array_dx_t(g, a, obj, dtype=None):
+    """Adjoint of ``a`` in ``array_dx(a, obj, dtype)``: the parts of ``g``
+    stacked back into an array of the shape of ``a``."""
+    if isinstance(obj, (list, tuple)):
+        return np.reshape(np.array(_dense(g, obj), dtype=float), np.shape(a))
+    return astype_dx(g, a, None)
+
+
+def _sorted_order(iterable, key=None, reverse=False):
+    """The positions of the items of ``iterable`` in ``sorted(iterable, key=key,
+    reverse=reverse)`` order (Python's sort is stable, and so is this)."""
+    if isinstance(iterable, _Iterator) or not _sized(iterable):
+        raise TypeError("srcgrad: sorted(...) of an iterator is not differentiated")
+    items = list(iterable)
+    k = (lambda i: items[i]) if key is None else (lambda i: key(items[i]))
+    return sorted(range(len(items)), key=k, reverse=reverse)
+
+
+def sorted_dx(g, iterable, key=None, reverse=False):
+    """Adjoint of the iterable in ``sorted(iterable, key=..., reverse=...)``:
+    each item's adjoint goes back to where the item came from."""
+    order = _sorted_order(iterable, key, reverse)
+    parts = _parts(g)
+    back = [0.0] * len(order)
+    for j, i in enumerate(order):
+        if j < len(parts):
+            back[i] = parts[j]
+    return seq_adjoint(back, iterable)
+
+
+def sorted_tangent(t, iterable, key=None, reverse=False):
+    """Tangent of ``sorted(iterable, ...)``: the items' tangents in sorted order."""
+    order = _sorted_order(iterable, key, reverse)
+    items = seq_items(t, iterable)
+    return Adjoints(items[i] for i in order)

@@ -20,6 +20,8 @@ __all__ = ["broadcast_like", "zeros_like"]
 def broadcast_like(t, ans):
     """The tangent ``t`` of an elementwise result, broadcast to the shape of
     the result ``ans`` (when the active arguments were broadcast)."""
+    if isinstance(t, (list, dict)):       # the tangent of a container: one per element
+        return t
     if np.shape(t) == np.shape(ans):
         return t
     return np.broadcast_to(t, np.shape(ans)).copy()

@@ -36,6 +36,8 @@ defvjp(builtins.pow, "x, y", "g * y * x ** (y - 1)", "g * ans * np.log(x)", kind
 defvjp(builtins.float, "x", "g", kind="scalar")
 # sum(x) of an array adds up its rows (the first axis); of a list, its elements
 defvjp(builtins.sum, "iterable, /, start=0", "sum_dx(g, iterable)", "unbroadcast(g, start)")
+# enumerate, zip, reversed, list, tuple and sorted carry their items' derivatives: the
+# analysis gives them container rules (srcgrad/analyse.py, container_call)
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.round, builtins.bool,
-                  builtins.isinstance, builtins.print, builtins.type, builtins.enumerate,
-                  builtins.zip, builtins.str, builtins.repr, builtins.id, builtins.hash)
+                  builtins.isinstance, builtins.print, builtins.type, builtins.str, builtins.repr,
+                  builtins.id, builtins.hash)

@@ -16,7 +16,10 @@ from ..runtime import (  # noqa: F401  (used in templates)
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
     reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
     unreduce, unreduce_extreme, var_dx)
-from .registry import defvjp, nondifferentiable
+from ..runtime import (  # noqa: F401  (used in templates)
+    arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, item_dx, linspace_dx,
+    linspace_tangent)
+from .registry import defjvp, defvjp, nondifferentiable
 
 E = "elementwise"
 R = "reduction"
@@ -69,7 +72,10 @@ defvjp(np.arctanh, "x", "g / (1.0 - x * x)", kind=E)
 
 # selection
 defvjp(np.where, "condition, x, y", None, "np.where(condition, g, 0.0)", "np.where(condition, 0.0, g)", kind=E)
-defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", kind=E)
+# the bound that ``ans`` equals gets the adjoint where ``a`` is outside (a_max where a_min
+# and a_max are both exceeded, as np.clip returns a_max when a_min > a_max)
+defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", "g * ((ans != a) & (ans == a_min) & (ans != a_max))",
+       "g * ((ans != a) & (ans == a_max))", kind=E)
 
 # reductions
 defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g, a, axis, keepdims)",
@@ -86,7 +92,7 @@ defvjp(np.matmul, "x, y", "matmul_dx(g, x, y)", "matmul_dy(g, x, y)")
 
 nondifferentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.floor_divide,
                   np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
-                  np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.arange, np.linspace,
+                  np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty,
                   np.zeros_like, np.ones_like, np.empty_like, np.greater, np.less, np.equal,
                   np.greater_equal, np.less_equal, np.not_equal, np.logical_and, np.logical_or,
                   np.logical_not, np.all, np.any, np.count_nonzero)
@@ -193,8 +199,34 @@ defvjp(np.linalg.qr, "a, mode='reduced'", "qr_da(g, a, ans)")             # tall
 defvjp(np.linalg.lstsq, "a, b, rcond=None", "lstsq_da(g, a, b, ans)", "lstsq_db(g, a, b, ans)")
 defvjp(np.linalg.pinv, "a, rcond=None, hermitian=False, *, rtol=None", "pinv_da(g, a, ans)")   # full rank
 
-nondifferentiable(np.heaviside, np.nonzero, np.signbit, np.isclose, np.allclose, np.array_equal,
-                  np.full, np.full_like, np.eye, np.identity, np.tri, np.searchsorted, np.argwhere,
+nondifferentiable(np.nonzero, np.signbit, np.isclose, np.allclose, np.array_equal,
+                  np.eye, np.identity, np.tri, np.searchsorted, np.argwhere,
                   np.flatnonzero, np.around, np.fix, np.nanargmax, np.nanargmin, np.logical_xor,
-                  np.isreal, np.iscomplex, np.digitize, np.bincount, np.diag_indices, np.tril_indices,
+                  np.isreal, np.iscomplex, np.digitize, np.diag_indices, np.tril_indices,
                   np.triu_indices, np.indices)
+
+# constructions differentiable in their values (audited: tests/test_soundness_activity.py);
+# a result of an integer dtype has the derivative zero
+defvjp(np.heaviside, "x1, x2", None, "g * (x1 == 0)", kind=E)      # x2 is the value at 0
+defvjp(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, "
+       "device=None", "linspace_dx(g, start, stop, num, endpoint, dtype, axis, 0)",
+       "linspace_dx(g, start, stop, num, endpoint, dtype, axis, 1)")
+defjvp(np.linspace, "linspace_tangent(t, start, stop, num, endpoint, dtype, axis, 0, ans)",
+       "linspace_tangent(t, start, stop, num, endpoint, dtype, axis, 1, ans)")
+# np.arange(stop) binds the stop to ``start`` (arange_dx knows: stop is None)
+defvjp(np.arange, "start, /, stop=None, step=1, dtype=None, *, device=None, like=None",
+       "arange_dx(g, start, stop, step, dtype, 0)", None, "arange_dx(g, start, stop, step, dtype, 2)")
+defjvp(np.arange, start="arange_tangent(t, start, stop, step, 0, ans)",
+       step="arange_tangent(t, start, stop, step, 2, ans)")
+defvjp(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=None", None,
+       "full_dx(g, fill_value, None, dtype)")
+defjvp(np.full, fill_value="full_tangent(t, ans)")
+defvjp(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None, *, device=None",
+       None, "full_dx(g, fill_value, dtype_of(a), dtype)")
+defjvp(np.full_like, fill_value="full_tangent(t, ans)")
+defvjp(np.bincount, "x, /, weights=None, minlength=0", None, "bincount_dw(g, x, weights)")
+defjvp(np.bincount, weights="np.bincount(x, t, minlength)")
+
+# x.item(), x.item(i), x.item(i, j): one element as a Python number
+defvjp(np.ndarray.item, "self, *args", "item_dx(g, self, args)")
+defjvp(np.ndarray.item, "np.asarray(t).item(*args)")

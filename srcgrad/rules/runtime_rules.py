@@ -128,3 +128,94 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
                  tensordot_dx, tensordot_dy, kron_dx, kron_dy, inv_da, reshape_dx, transpose_dx,
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
                  astype_dx, broadcast_like, tape_push, tape_pop)
+
+# containers: iterators, dict views and dict methods (srcgrad/analyse.py's container
+# rules).  Each helper is linear in the adjoint ``a`` and reads the others only for
+# their structure (keys, length, shape): the tangent is the helper applied to the
+# tangent, the adjoint the matching tangent helper (which maps the other way).
+from ..runtime import (  # noqa: E402,F401  (used in templates)
+    enumerate_dx, enumerate_tangent, get_default_dx, get_default_tangent, get_dx, get_tangent,
+    items_dx, items_tangent, iter_list_dx, iter_list_tangent, list_dx, list_tangent,
+    reversed_dx, reversed_tangent, values_dx, values_tangent, view_sum_dx, zip_dx, zip_tangent)
+
+defvjp(iter_list_dx, "a, iterable", "iter_list_tangent(g, iterable, a)")
+defjvp(iter_list_dx, "iter_list_dx(t, iterable)")
+defvjp(list_dx, "a, iterable", "list_tangent(g, iterable)")
+defjvp(list_dx, "list_dx(t, iterable)")
+defvjp(enumerate_dx, "a, iterable", "enumerate_tangent(g, iterable)")
+defjvp(enumerate_dx, "enumerate_dx(t, iterable)")
+defvjp(zip_dx, "a, which, *iterables", "zip_tangent(g, which, *iterables)")
+defjvp(zip_dx, "zip_dx(t, which, *iterables)")
+defvjp(reversed_dx, "a, seq", "reversed_tangent(g, seq)")
+defjvp(reversed_dx, "reversed_dx(t, seq)")
+defvjp(get_dx, "a, x, key", "get_tangent(g, x, key, a)")
+defjvp(get_dx, "get_dx(t, x, key)")
+defvjp(get_default_dx, "a, x, key, default", "get_default_tangent(g, x, key, a)")
+defjvp(get_default_dx, "get_default_dx(t, x, key, default)")
+defvjp(values_dx, "a, x", "values_tangent(g, x)")
+defjvp(values_dx, "values_dx(t, x)")
+defvjp(items_dx, "a, x", "items_tangent(g, x)")
+defjvp(items_dx, "items_dx(t, x)")
+defvjp(view_sum_dx, "a, view", "sum(g)")
+defjvp(view_sum_dx, "view_sum_dx(t, view)")
+
+#: the container helpers given a rule here (tests/test_soundness_activity.py)
+CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed_dx, get_dx,
+                           get_default_dx, values_dx, items_dx, view_sum_dx)
+
+# array constructions differentiable in their values (numpy_rules.py): linear in ``a``
+from ..runtime import (  # noqa: E402,F401  (used in templates)
+    arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, linspace_dx, linspace_tangent)
+from ..runtime_forward import rebroadcast  # noqa: E402,F401
+
+nondifferentiable(dtype_of)
+defvjp(linspace_dx, "a, start, stop, num=50, endpoint=True, dtype=None, axis=0, which=0",
+       "linspace_tangent(g, start, stop, num, endpoint, dtype, axis, which, "
+       "np.linspace(start, stop, num, endpoint, dtype=dtype, axis=axis))")
+defjvp(linspace_dx, "linspace_dx(t, start, stop, num, endpoint, dtype, axis, which)")
+defvjp(arange_dx, "a, start, stop=None, step=1, dtype=None, which=0",
+       "arange_tangent(g, start, stop, step, which, np.arange(start, stop, step, dtype=dtype))")
+defjvp(arange_dx, "arange_dx(t, start, stop, step, dtype, which)")
+defvjp(full_dx, "a, fill_value, like_dtype=None, dtype=None", "rebroadcast(g, a)")
+defjvp(full_dx, "full_dx(t, fill_value, like_dtype, dtype)")
+defvjp(bincount_dw, "a, x, weights", "np.bincount(x, g, len(a))")
+defjvp(bincount_dw, "bincount_dw(t, x, weights)")
+
+#: the construction helpers given a rule here (tests/test_soundness_activity.py)
+CONSTRUCTION_RUNTIME_RULES = (linspace_dx, arange_dx, full_dx, bincount_dw)
+
+# np.r_[...] / np.c_[...] (srcgrad/analyse.py): linear in ``a``
+from ..runtime import index_concat_dx, index_concat_tangent  # noqa: E402,F401
+
+defvjp(index_concat_dx, "a, kind, which, *items", "index_concat_tangent(g, kind, which, *items)")
+defjvp(index_concat_dx, "index_concat_dx(t, kind, which, *items)")
+CONSTRUCTION_RUNTIME_RULES += (index_concat_dx,)
+
+from ..runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
+
+defvjp(item_dx, "a, x, args=()", "np.asarray(g).item(*args)")
+defjvp(item_dx, "item_dx(t, x, args)")
+CONSTRUCTION_RUNTIME_RULES += (item_dx,)
+
+# d = add_item(d, x, key, v): the adjoint ``d`` of a container with ``v`` added at ``key``
+from ..runtime import add_item, add_item_dv  # noqa: E402,F401
+
+defvjp(add_item, "d, x, key, v", "g", None, None, "add_item_dv(g, key, v)")
+defjvp(add_item, d="t", v="add_item(zeros_like(x), x, key, t)")
+CONTAINER_RUNTIME_RULES += (add_item,)
+
+# sum(list) and np.array(list) in a gradient differentiated again (hvp): linear in ``a``
+from ..runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402,F401
+
+defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
+defjvp(sum_dx, "sum_dx(t, iterable)")
+defvjp(array_dx, "a, obj, dtype=None", "array_dx_t(g, a, obj, dtype)")
+defjvp(array_dx, "array_dx(t, obj, dtype)")
+CONTAINER_RUNTIME_RULES += (sum_dx, array_dx)
+
+from ..runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorted(list))
+
+defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
+       "sorted_tangent(g, iterable, key, reverse)")
+defjvp(sorted_dx, "sorted_dx(t, iterable, key, reverse)")
+CONTAINER_RUNTIME_RULES += (sorted_dx,)
