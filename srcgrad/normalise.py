@@ -17,6 +17,8 @@ Jumps become flags only where needed: ``if c: return a`` followed by more code
 puts that code into the ``else`` branch instead.
 """
 
+import copy
+
 import gast
 
 from .names import assign, const, load, store
@@ -233,23 +235,41 @@ class Normaliser:
         target = s.target
         if isinstance(target, gast.Name):
             value = gast.BinOp(left=load(target.id), op=s.op, right=s.value)
+            value.srcgrad_inplace = True    # changes an array in place (analyse checks sharing)
             return self.desugar(gast.copy_location(gast.Assign(targets=[target], value=value,
                                                                type_comment=None), s))
         if isinstance(target, gast.Subscript):
             pre = []
-            index = target.slice
-            if not _simple(index) and not _constant_slice(index):
-                tmp = self.namer.fresh("index")
-                pre.append(assign(tmp, index, s))
-                index = load(tmp)
+            index = self.index_once(target.slice, pre, s)
             container = target.value
             read = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Load())
-            write = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Store())
+            write = gast.Subscript(value=_as_load(container), slice=copy.deepcopy(index),
+                                   ctx=gast.Store())
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
                 gast.Assign(targets=[write], value=value, type_comment=None), s))
         raise self.unsupported(s, "augmented assignment to an attribute",
                                "assign the new value to a local variable")
+
+    def index_once(self, index, pre, s):
+        """``index`` read and written by ``x[index] op= v``, with each part
+        that is not a constant or a name evaluated once, into a temporary
+        (slices stay slices: ``m[:, i + 1]`` -> ``index = i + 1; m[:, index]``)."""
+        if _simple(index) or _constant_slice(index):
+            return index
+        if isinstance(index, gast.Slice):
+            for f in ("lower", "upper", "step"):
+                b = getattr(index, f)
+                if b is not None and not _constant_slice(gast.Slice(lower=b, upper=None, step=None)):
+                    setattr(index, f, self.index_once(b, pre, s))
+            return index
+        if isinstance(index, gast.Tuple) and not any(isinstance(e, gast.Starred)
+                                                     for e in index.elts):
+            index.elts = [self.index_once(e, pre, s) for e in index.elts]
+            return index
+        tmp = self.namer.fresh("index")
+        pre.append(assign(tmp, index, s))
+        return load(tmp)
 
     def desugar_assign(self, s):
         if len(s.targets) > 1:
