@@ -59,6 +59,10 @@ VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, 
                   np.expand_dims, np.broadcast_to, np.diagonal, np.asarray, np.real, np.flip,
                   np.atleast_1d, np.atleast_2d, np.atleast_3d, np.ndarray.reshape,
                   np.ndarray.transpose}
+VIEW_FUNCTIONS |= {f for f in (getattr(np, n, None) for n in (
+    "asanyarray", "ascontiguousarray", "asfortranarray", "fliplr", "flipud", "rot90", "imag",
+    "matrix_transpose", "permute_dims")) if f is not None}
+VIEW_FUNCTIONS |= {getattr(np.ndarray, n) for n in ("ravel", "squeeze", "swapaxes", "view")}
 
 
 @dataclass
@@ -386,10 +390,17 @@ class Analysis:
     def _check_aliasing(self, assigns):
         """In-place writes are differentiated exactly when no other variable
         shares the written array's memory; refuse the cases where one may."""
+        self.share = _sharing(assigns)
+        self.written_arrays = set()     # arrays written in place, and what may share them
+        self._check_out_arguments()
+        self._check_augmented()
         written = {s.srcgrad_op.args["x"].id for s in assigns
                    if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop")}
         if not written:
             return
+        for x in written:
+            if x not in self.kind:
+                self.written_arrays |= self.share.get(x, {x})
         self._check_containers(assigns, written)
         # writing into a list or dict changes no element: only arrays have views
         arrays = {x for x in written if x not in self.kind}
@@ -447,6 +458,54 @@ class Analysis:
                         hint="take a copy where the view is made, e.g. row = a[i].copy()")
 
         from .dataflow import live_before
+        live_before(self.fn.body, set(), visit)
+
+    def _check_out_arguments(self):
+        """``f(..., out=o)`` writes into ``o`` in place, which the analyses do
+        not follow: refused when a derivative could flow through it."""
+        user = getattr(self, "user_of", {})
+        for s in walk_stmts(self.fn.body):
+            if not isinstance(s, (gast.Assign, gast.Expr)):
+                continue
+            for call in gast.walk(s.value):
+                if not isinstance(call, gast.Call):
+                    continue
+                out = next((k.value for k in call.keywords if k.arg == "out"), None)
+                if out is None or isinstance(out, gast.Constant) and out.value is None:
+                    continue
+                names = {n.id for n in gast.walk(call) if isinstance(n, gast.Name)}
+                if names & (self.varied | self.useful):
+                    shown = user.get(out.id, out.id) if isinstance(out, gast.Name) else "out"
+                    raise self.parsed.error(
+                        s, f"'{_dotted(call.func)}(..., out={shown})' writes its result into "
+                           f"'{shown}' in place, which srcgrad does not follow",
+                        construct="out= argument",
+                        hint=f"assign the result instead: {shown} = {_dotted(call.func)}(...)")
+
+    def _check_augmented(self):
+        """``v += e`` on a name is ``v = v + e`` after normalising, which is
+        what Python does unless ``v``'s array is shared with another variable
+        still in use (a view ``v = u[1:]``, ``u`` itself, a second name): then
+        Python changes both.  Such sharing is checked when the code runs
+        (``not_a_view``): an error, not a silently different derivative."""
+        user = getattr(self, "user_of", {})
+        from .dataflow import live_before
+
+        def visit(s, live):
+            v = getattr(s, "value", None)
+            if not (isinstance(s, gast.Assign) and getattr(v, "srcgrad_inplace", False)
+                    and isinstance(v, gast.BinOp) and isinstance(v.left, gast.Name)):
+                return
+            x, t = v.left.id, s.targets[0].id
+            if x in self.kind:
+                return
+            checks = []
+            for y in sorted(self.share.get(x, set()) - {x, t}):
+                if y in live:
+                    checks.append((x, y, user.get(x, x), user.get(y, y), s.lineno))
+            if checks:
+                s.srcgrad_alias_checks = checks
+
         live_before(self.fn.body, set(), visit)
 
     def _check_containers(self, assigns, mutated):
@@ -756,6 +815,41 @@ class Analysis:
         if a in self.scalar and b in self.scalar:
             return True
         return self._find(a) == self._find(b)
+
+
+#: srcgrad's own helpers that may return their first argument itself
+#: (in generated code, which hvp differentiates)
+IDENTITY_HELPERS = {runtime.unbroadcast, runtime.fit, runtime.expand}
+
+
+def _sharing(assigns):
+    """For each name, the names whose values may share its memory (itself
+    included): connected by copies, subscripts (a basic index makes a view),
+    and functions that may return a view of their first argument."""
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for s in assigns:
+        if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
+            continue
+        op, t = s.srcgrad_op, s.targets[0].id
+        src = None
+        if op.kind in ("copy", "subscript") and isinstance(op.args.get("x"), gast.Name):
+            src = op.args["x"].id
+        elif op.kind == "call" and (op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS):
+            src = next((a.id for a in op.args.values() if isinstance(a, gast.Name)), None)
+        if src is not None and find(src) != find(t):
+            parent[find(t)] = find(src)
+    groups = {}
+    for n in list(parent):
+        groups.setdefault(find(n), set()).add(n)
+    for root, members in groups.items():
+        members.add(root)
+    return {n: groups[find(n)] for n in parent.keys() | set(groups)}
 
 
 def _stored(target):

@@ -85,6 +85,8 @@ class SaveItem:
 class RestoreItem:
     """Reverse of ``x[index] = v``: put the overwritten values back."""
 
+    aliases = frozenset()       # names that may share x's memory (views of it)
+
     def __init__(self, name, index, key):
         self.name = name
         self.index = index
@@ -101,7 +103,9 @@ class SetItemAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
+        new = SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in new.__dict__})
+        return new
 
 
 class ListAdjoint:
@@ -204,6 +208,13 @@ class Reverse:
         return fwd, rev
 
     def stmt(self, s, carried):
+        checks = getattr(s, "srcgrad_alias_checks", None)
+        if checks:
+            del s.srcgrad_alias_checks
+            fwd, rev = self.stmt(s, carried)
+            return fwd + [_call_expr(self.rt("not_a_view"), [load(x), load(y), const(ux),
+                                                            const(uy), const(line)])
+                          for x, y, ux, uy, line in checks], rev
         check = getattr(s, "srcgrad_view_check", None)
         if check is not None:
             del s.srcgrad_view_check
@@ -224,7 +235,10 @@ class Reverse:
             if x in self.an.active:
                 rev = [Comment(self.comment(s)),
                        SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))]
-            rev.append(RestoreItem(x, copy.deepcopy(index), save.key))
+            restore = RestoreItem(x, copy.deepcopy(index), save.key)
+            # a view of x read later by the reverse sweep needs the old values back too
+            restore.aliases = frozenset(self.an.share.get(x, ()))
+            rev.append(restore)
             return [save, s], rev
         if isinstance(s, gast.Assign):
             fwd, rev = [s], []
@@ -941,9 +955,9 @@ def _live_stmt(s, live, keep):
             return live | (_expr_loads(s.stmt) - {TAPE_VALUE})
         return live
     if isinstance(s, RestoreItem):
-        if s.name in live:
+        if s.name in live or live & s.aliases:
             keep[s.key] = True
-            return live | _expr_loads(s.index)
+            return live | {s.name} | _expr_loads(s.index)
         return live
     if isinstance(s, Restore):
         if s.name in live:
