@@ -473,8 +473,12 @@ class Analysis:
                 out = next((k.value for k in call.keywords if k.arg == "out"), None)
                 if out is None or isinstance(out, gast.Constant) and out.value is None:
                     continue
-                names = {n.id for n in gast.walk(call) if isinstance(n, gast.Name)}
-                if names & (self.varied | self.useful):
+                names = {n.id for a in list(call.args) + [k.value for k in call.keywords
+                                                          if k.arg != "out"]
+                         for n in gast.walk(a) if isinstance(n, gast.Name)}
+                target = {n.id for n in gast.walk(out) if isinstance(n, gast.Name)}
+                # a derivative flows into the written array, or one it had is lost
+                if names & self.varied or target & self.varied & self.useful:
                     shown = user.get(out.id, out.id) if isinstance(out, gast.Name) else "out"
                     raise self.parsed.error(
                         s, f"'{_dotted(call.func)}(..., out={shown})' writes its result into "

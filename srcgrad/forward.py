@@ -596,6 +596,16 @@ class BatchedForward(Forward):
         return gast.Call(func=self.rt("bzeros"), args=[copy.deepcopy(node), self.k()],
                          keywords=[])
 
+    def tangent(self, s, ans):
+        expr = super().tangent(s, ans)
+        op = s.srcgrad_op
+        if op.kind == "subscript" and expr is not None and \
+                op.args["x"].id in getattr(self.an, "written_arrays", ()) and \
+                op.args["x"].id not in self.an.kind:
+            # x[i] of a 1-d x is a copy, but the tangent's x_t[i] a view
+            return gast.Call(func=self.rt("b_item"), args=[expr, load(ans)], keywords=[])
+        return expr
+
     def tape_zero(self, value):
         return self.zero_of(value)
 

@@ -357,15 +357,30 @@ class Reverse:
         """``d[k] = v`` on a list or dict: saves the element it replaces (a
         reference: elements are never changed in place) if needed."""
         x, index = op.args["x"].id, op.args["index"]
-        save = SaveValue(x, gast.Call(func=self.rt("save_item"),
-                                      args=[load(x), copy.deepcopy(index)], keywords=[]))
+        kind = self.an.kind.get(x)
+        if kind == "dict":          # the key may be new: the helpers delete it again
+            save = SaveValue(x, gast.Call(func=self.rt("save_item"),
+                                          args=[load(x), _index_expr(copy.deepcopy(index))],
+                                          keywords=[]))
+            undo = Undo(x, _call_expr(self.rt("restore_item"), [
+                load(x), _index_expr(copy.deepcopy(index)), load(TAPE_VALUE)]), save.key)
+        else:
+            # a list's element (a reference), or, for a value that may be a
+            # list or an array (only iterated), a copy of an array's part
+            part = gast.Subscript(value=load(x), slice=copy.deepcopy(index), ctx=gast.Load())
+            if kind not in ("list", "tuple"):
+                part = gast.Call(func=self.rt("own"), args=[part], keywords=[])
+            save = SaveValue(x, part)
+            target = gast.Subscript(value=load(x), slice=copy.deepcopy(index), ctx=gast.Store())
+            undo = Undo(x, gast.Assign(targets=[target], value=load(TAPE_VALUE),
+                                       type_comment=None), save.key)
         rev = []
         if x in self.an.active:
             adj = SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))
             adj.container = True
+            adj.kind = kind
             rev = [Comment(self.comment(s)), adj]
-        rev.append(Undo(x, _call_expr(self.rt("restore_item"), [
-            load(x), copy.deepcopy(index), load(TAPE_VALUE)]), save.key))
+        rev.append(undo)
         return [save, s], rev
 
     def emit_list_change(self, a, state):
@@ -698,6 +713,12 @@ class Reverse:
                 code.append(assign(dx, _method(load(dx), "copy", [])))
                 state[dx] = DEF_OWNED
             part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Load())
+            if getattr(a, "kind", None) not in ("list", "tuple", "dict"):
+                # a list or an array: an array's part is copied before it is zeroed
+                part = gast.Call(func=self.rt("item_adjoint"),
+                                 args=[load(dx), _index_expr(copy.deepcopy(a.index)),
+                                       self.shape_of(a.v.id) if isinstance(a.v, gast.Name)
+                                       else copy.deepcopy(a.v)], keywords=[])
             if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
                 code.extend(self.accumulate(a.v.id, part, state))
             target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
@@ -841,6 +862,9 @@ class Reverse:
                 elif isinstance(s, Undo):
                     if keep.get(s.key):
                         stmt = s.stmt
+                        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+                                and stmt.value.id == TAPE_VALUE:
+                            stmt.value = _pop(tape)
                         for n in gast.walk(stmt):
                             if isinstance(n, gast.Call) and any(
                                     isinstance(a, gast.Name) and a.id == TAPE_VALUE

@@ -1187,3 +1187,64 @@ def as_adjoint(c):
     if _is_record(c):
         return AdjointDict((k, as_adjoint(v)) for k, v in vars(c).items())
     return c
+
+
+# -- element writes into a value that may be a list or an array ---------------------
+
+
+def own(v):
+    """``v`` itself, or a copy if it is an array (what ``x[key] = ...``
+    overwrites, saved before the write: a slice of an array is a view)."""
+    return v.copy() if type(v) is np.ndarray else v
+
+
+def item_adjoint(d, key, v):
+    """Adjoint of ``v`` in ``x[key] = v`` from the adjoint ``d`` of ``x``
+    after the write, ``x`` a list or an array: the list element's adjoint,
+    or the written elements' adjoints (a copy, summed down to ``v``'s
+    shape where ``v`` was broadcast)."""
+    if isinstance(d, np.ndarray):
+        return unbroadcast(written_adjoint(d, key), v)
+    return d[key]
+
+
+def item_adjoint_t(g, d, key, v):
+    """The transpose of :func:`item_adjoint` in ``d``."""
+    if isinstance(d, np.ndarray):
+        from .runtime_forward import rebroadcast, written_adjoint_t
+        return written_adjoint_t(rebroadcast(g, written_adjoint(d, key)), d, key)
+    return add_item(0.0, d, key, g)
+
+
+def sum_dx_t(h, g, iterable):
+    """The transpose of :func:`sum_dx` in ``g``: the adjoints ``h`` of the
+    elements summed back (each reduced to ``g``'s shape)."""
+    from .runtime_forward import rebroadcast
+    if isinstance(iterable, (list, tuple)):
+        total = 0.0
+        for hk in h:
+            total = total + rebroadcast(hk, g)
+        return total
+    if isinstance(iterable, dict):
+        return zeros_like(g)
+    return unbroadcast(h, g)
+
+
+def item_of(g, key, v):
+    """The adjoint of ``v`` in ``add_item(d, x, key, v)``: ``g[key]``, summed
+    down to ``v``'s shape for an array."""
+    if isinstance(g, dict):
+        return g.get(key, 0.0)
+    if isinstance(g, list):
+        return g[key]
+    if type(g) is float:
+        return 0.0
+    return unbroadcast(np.asarray(g)[key], v)
+
+
+def restructure_t(h, a):
+    """The transpose of :func:`restructure` in the adjoint ``a``."""
+    if isinstance(h, (list, tuple, dict)) or _is_record(h):
+        return as_adjoint(h)
+    from .runtime_forward import rebroadcast
+    return rebroadcast(h, a)

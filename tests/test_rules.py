@@ -1128,6 +1128,8 @@ SPECIAL.update({f: "test_constructs.py::lists_of_arrays" for f in (
 # srcgrad's runtime helpers (derivatives of generated code)
 from srcgrad.rules.runtime_rules import RUNTIME_RULES  # noqa: E402
 SPECIAL.update({f: "test_higher.py::test_runtime_rule" for f in RUNTIME_RULES})
+from srcgrad.rules.runtime_rules import WRITE_RULES  # noqa: E402
+SPECIAL.update({f: "test_soundness_aliasing.py::test_write_rule" for f in WRITE_RULES})
 
 
 # --------------------------------------------------------------------------
