@@ -345,8 +345,8 @@ class Analysis:
                       args={"x": args[0], "y": args[1]}, display="+")
         return None
 
-    def _varied(self, assigns):
-        varied = set(self.wrt)
+    def _varied(self, assigns, seed=()):
+        varied = set(self.wrt) | set(seed)
         changed = True
         while changed:
             changed = False
@@ -362,8 +362,8 @@ class Analysis:
                     changed = True
         self.varied = varied
 
-    def _useful(self, assigns):
-        useful = {self.result}
+    def _useful(self, assigns, seed=()):
+        useful = {self.result} | set(seed)
         changed = True
         while changed:
             changed = False
@@ -401,6 +401,7 @@ class Analysis:
         for x in written:
             if x not in self.kind:
                 self.written_arrays |= self.share.get(x, {x})
+        self._share_activity(assigns, written - set(self.kind))
         self._check_containers(assigns, written)
         # writing into a list or dict changes no element: only arrays have views
         arrays = {x for x in written if x not in self.kind}
@@ -459,6 +460,32 @@ class Analysis:
 
         from .dataflow import live_before
         live_before(self.fn.body, set(), visit)
+
+    def _share_activity(self, assigns, written):
+        """A write into ``v = u[1:]`` changes ``u`` too: a derivative written
+        into an array reaches every name that may share its memory, and an
+        array written into is useful if one of them is."""
+        seed_v, seed_u = set(), set()
+        while True:
+            more_v, more_u = set(), set()
+            for x in written:
+                group = self.share.get(x, {x})
+                if x in self.varied and group - self.varied:
+                    more_v |= group - self.varied
+                if group & self.useful and x not in self.useful:
+                    more_u.add(x)
+            if not more_v and not more_u:
+                break
+            seed_v |= more_v
+            seed_u |= more_u
+            self._varied(assigns, seed_v)
+            self._useful(assigns, seed_u)
+        if not seed_v and not seed_u:
+            return
+        self.active = self.varied & self.useful
+        for s in assigns:
+            if s.srcgrad_op.kind == "unknown" and defined_name(s) in self.active:
+                raise self._no_rule(s, s.srcgrad_op)
 
     def _check_out_arguments(self):
         """``f(..., out=o)`` writes into ``o`` in place, which the analyses do

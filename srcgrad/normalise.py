@@ -543,11 +543,24 @@ def _copy_written_arguments(fn, body):
     the caller's array is never modified by generated code."""
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
     written = []
+    # names that may be views of an argument (y = x[1:], y = x.T, y = x.reshape(...))
+    roots = {p: {p} for p in params}
+    changed = True
+    while changed:
+        changed = False
+        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], gast.Name):
+                src = _view_source(node.value, roots)
+                if src is not None and not roots[src] <= roots.get(node.targets[0].id, set()):
+                    roots.setdefault(node.targets[0].id, set()).update(roots[src])
+                    changed = True
     for node in gast.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
-                isinstance(node.value, gast.Name) and node.value.id in params and \
-                node.value.id not in written:
-            written.append(node.value.id)
+                isinstance(node.value, gast.Name) and node.value.id in roots:
+            for p in sorted(roots[node.value.id]):
+                if p not in written:
+                    written.append(p)
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
                 isinstance(node.value.func, gast.Attribute) and \
                 node.value.func.attr in ("append", "insert", "pop") and \
@@ -560,6 +573,31 @@ def _copy_written_arguments(fn, body):
                          args=[], keywords=[])
         copies.append(gast.copy_location(assign(p, call), fn))
     return copies + body
+
+
+#: methods and attributes of arrays (and NumPy functions) that may return a view
+_VIEW_NAMES = {"T", "mT", "real", "imag", "reshape", "transpose", "ravel", "squeeze", "swapaxes",
+               "view", "diagonal", "moveaxis", "expand_dims", "broadcast_to", "asarray",
+               "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr", "flipud",
+               "rot90", "ascontiguousarray", "matrix_transpose", "permute_dims"}
+
+
+def _view_source(value, names):
+    """The name among ``names`` whose array ``value`` may be a view of (or
+    be), or None."""
+    while isinstance(value, gast.Subscript):
+        value = value.value
+    if isinstance(value, gast.Name):
+        return value.id if value.id in names else None
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
+        return _view_source(value.value, names)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            value.func.attr in _VIEW_NAMES:
+        own = _view_source(value.func.value, names)         # x.reshape(...)
+        if own is not None:
+            return own
+        return _view_source(value.args[0], names) if value.args else None   # np.transpose(x)
+    return None
 
 
 def _tidy(stmts):
