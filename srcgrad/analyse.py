@@ -390,7 +390,7 @@ class Analysis:
     def _check_aliasing(self, assigns):
         """In-place writes are differentiated exactly when no other variable
         shares the written array's memory; refuse the cases where one may."""
-        self.share = _sharing(assigns)
+        self.share, self.share_made_by_calls = _sharing(assigns)
         self.written_arrays = set()     # arrays written in place, and what may share them
         self._check_out_arguments()
         self._check_augmented()
@@ -457,8 +457,24 @@ class Analysis:
                                f"place (line {s.lineno}) while '{user.get(v, v)}' is still used",
                         construct="view of an array written in place",
                         hint="take a copy where the view is made, e.g. row = a[i].copy()")
+            # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
+            # changes c): checked when the code runs, where both certainly exist
+            group = self.share.get(x, {x})
+            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind)):
+                if v not in live:
+                    continue
+                if v not in defined.get(id(s), ()):
+                    raise self.parsed.error(
+                        s, f"'{user.get(v, v)}' may share memory with '{user.get(x, x)}', which "
+                           f"is written in place here while '{user.get(v, v)}' is still used",
+                        construct="view of an array written in place",
+                        hint=f"take a copy where the view is made: {user.get(v, v)} = ....copy()")
+                s.srcgrad_alias_checks = getattr(s, "srcgrad_alias_checks", []) + [
+                    (v, x, user.get(v, v), user.get(x, x), s.lineno,
+                     bool(group & self.share_made_by_calls))]
 
         from .dataflow import live_before
+        defined = _defined_before(self.fn.body, params)
         live_before(self.fn.body, set(), visit)
 
     def _share_activity(self, assigns, written):
@@ -535,7 +551,7 @@ class Analysis:
                 if y in live:
                     checks.append((x, y, user.get(x, x), user.get(y, y), s.lineno))
             if checks:
-                s.srcgrad_alias_checks = checks
+                s.srcgrad_alias_checks = [c + (True,) for c in checks]
 
         live_before(self.fn.body, set(), visit)
 
@@ -857,7 +873,7 @@ def _sharing(assigns):
     """For each name, the names whose values may share its memory (itself
     included): connected by copies, subscripts (a basic index makes a view),
     and functions that may return a view of their first argument."""
-    parent = {}
+    parent, by_calls = {}, set()
 
     def find(n):
         while parent.get(n, n) != n:
@@ -873,6 +889,8 @@ def _sharing(assigns):
             src = op.args["x"].id
         elif op.kind == "call" and (op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS):
             src = next((a.id for a in op.args.values() if isinstance(a, gast.Name)), None)
+            if src is not None:
+                by_calls.add(t)
         if src is not None and find(src) != find(t):
             parent[find(t)] = find(src)
     groups = {}
@@ -880,7 +898,34 @@ def _sharing(assigns):
         groups.setdefault(find(n), set()).add(n)
     for root, members in groups.items():
         members.add(root)
-    return {n: groups[find(n)] for n in parent.keys() | set(groups)}
+    return {n: groups[find(n)] for n in parent.keys() | set(groups)}, by_calls
+
+
+def _defined_before(body, params):
+    """For each statement (by id), the names certainly assigned before it
+    runs (on every path: both branches of an ``if``; a loop's body may not
+    run, but within it what the iteration assigned before counts)."""
+    out = {}
+
+    def walk(stmts, defined):
+        for s in stmts:
+            out[id(s)] = frozenset(defined)
+            if isinstance(s, gast.Assign):
+                defined |= {n.id for t in s.targets for n in gast.walk(t)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            elif isinstance(s, gast.If):
+                a = walk(s.body, set(defined))
+                b = walk(s.orelse, set(defined))
+                defined |= a & b
+            elif isinstance(s, (gast.For, gast.While)):
+                inner = set(defined)
+                if isinstance(s, gast.For):
+                    inner |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                walk(s.body, inner)
+        return defined
+
+    walk(body, set(params))
+    return out
 
 
 def _stored(target):

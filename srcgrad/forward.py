@@ -118,15 +118,18 @@ class Forward:
         # with the primal, so it changes exactly as the primal does.
         if hasattr(s, "srcgrad_view_check"):
             del s.srcgrad_view_check
-        checks = getattr(s, "srcgrad_alias_checks", None)
+        # names sharing memory through subscripts only need no check either;
+        # views made by functions (reshape ...) may not be mirrored exactly
+        checks = [c for c in getattr(s, "srcgrad_alias_checks", ()) if c[5]]
+        if hasattr(s, "srcgrad_alias_checks"):
+            del s.srcgrad_alias_checks
         if checks:
             from . import runtime
-            del s.srcgrad_alias_checks
             helper = load(self.inj.name_for(runtime.not_a_view, "not_a_view"))
             return self.stmt(s) + [
                 gast.Expr(value=gast.Call(func=helper, args=[load(x), load(y), const(ux),
                                                             const(uy), const(line)], keywords=[]))
-                for x, y, ux, uy, line in checks]
+                for x, y, ux, uy, line, _ in checks]
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "call" and op.fun in _TAPE_OPS:
             return self.tape_op(s, op)

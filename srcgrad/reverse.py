@@ -214,7 +214,7 @@ class Reverse:
             fwd, rev = self.stmt(s, carried)
             return fwd + [_call_expr(self.rt("not_a_view"), [load(x), load(y), const(ux),
                                                             const(uy), const(line)])
-                          for x, y, ux, uy, line in checks], rev
+                          for x, y, ux, uy, line, _ in checks], rev
         check = getattr(s, "srcgrad_view_check", None)
         if check is not None:
             del s.srcgrad_view_check

@@ -456,3 +456,51 @@ def test_write_through_a_view_of_a_local():
                                           modes=("grad", "jvp"))}
     assert out["jvp"].status == "ok", out
     assert out["grad"].status == "refused" and "'v' is a view of 'u'" in out["grad"].detail, out
+
+
+# -- two views of one array, one of them written ------------------------------------
+
+def overlapping_views(x):
+    a = x * 1.0
+    b = a[1:]
+    c = a[:3]
+    b[0] = 7.0 * x[0]          # changes c[1]
+    return np.sum(c ** 2)
+
+
+def overlapping_views_made_after(x):
+    a = x * 1.0
+    c = a[:3]
+    b = a[1:]
+    b[0] = 7.0 * c[0]
+    return np.sum(c ** 2)
+
+
+def disjoint_views(x):
+    a = x * 1.0
+    b = a[2:]
+    c = a[:2]
+    b[0] = 7.0 * c[1]          # c is not changed
+    return np.sum(c ** 2) + np.sum(b * a)
+
+
+def view_in_loop_read_before_write(x):
+    a = x * 1.0
+    for i in range(3):
+        v = a[i:i + 2]
+        a[i + 1] = v[0] * v[1]
+    return np.sum(a ** 2)
+
+
+@pytest.mark.parametrize("f", [overlapping_views, overlapping_views_made_after])
+def test_overlapping_views(f):
+    """Forward mode follows the write into the other view; reverse mode
+    refuses when the code runs."""
+    out = {o.mode: o for o in check_modes(f, (X,), 0, modes=("grad", "jvp"))}
+    assert out["jvp"].status == "ok", out
+    assert out["grad"].status == "refused" and "view" in out["grad"].detail, out
+
+
+@pytest.mark.parametrize("f", [disjoint_views, view_in_loop_read_before_write])
+def test_views_the_write_does_not_reach(f):
+    assert_sound(f, (X,))
