@@ -481,7 +481,7 @@ def disjoint_views(x):
     b = a[2:]
     c = a[:2]
     b[0] = 7.0 * c[1]          # c is not changed
-    return np.sum(c ** 2) + np.sum(b * a)
+    return np.sum(c ** 2) + np.sum(b ** 2)
 
 
 def view_in_loop_read_before_write(x):
