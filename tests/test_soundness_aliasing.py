@@ -504,3 +504,20 @@ def test_overlapping_views(f):
 @pytest.mark.parametrize("f", [disjoint_views, view_in_loop_read_before_write])
 def test_views_the_write_does_not_reach(f):
     assert_sound(f, (X,))
+
+
+def view_read_in_loop_that_writes(x, y):
+    a = x * 1.0
+    v = a[::2]
+    j = 0
+    while j < 2:
+        a[-2:] *= v * 0.5 + y      # v changes with a: v * 0.5 is not loop invariant
+        j += 1
+    return np.sum(np.sin(a) * a)
+
+
+def test_view_of_array_written_in_loop_is_not_hoisted():
+    out = {o.mode: o for o in check_modes(view_read_in_loop_that_writes, (X, Y), (0, 1),
+                                          modes=("grad", "jvp"))}
+    assert out["jvp"].status == "ok", out
+    assert out["grad"].status in ("ok", "refused"), out
