@@ -682,33 +682,28 @@ def written_adjoint(d, index):
     wrote, and 0 where a later duplicate index overwrote it (NumPy keeps the
     last of repeated writes)."""
     g = np.array(d[index], dtype=float)
-    keys = _flat_keys(index, np.shape(d))
-    if keys is not None and keys.size > 1:
-        order = keys.ravel()
-        last = np.zeros(order.size, dtype=bool)
+    if g.size > 1 and not _surely_distinct(index):
+        # which element of x each selected value lands on (any mix of
+        # slices, integer arrays, None and Ellipsis), in the order written
+        order = np.arange(np.size(d)).reshape(np.shape(d))[index].ravel()
         _, first_from_end = np.unique(order[::-1], return_index=True)
+        last = np.zeros(order.size, dtype=bool)
         last[order.size - 1 - first_from_end] = True
-        lead = g.reshape(order.size, -1) if g.ndim else g.reshape(1, 1)
-        lead[~last] = 0.0
+        g.reshape(-1)[~last] = 0.0
     return g
 
 
-def _flat_keys(index, shape):
-    """For integer-array indexing, one integer per selected element (or row)
-    identifying what it writes; None for indexing without repeats."""
+def _surely_distinct(index):
+    """Indexing that selects each element at most once: integers, slices,
+    None, Ellipsis, a boolean mask."""
     parts = index if isinstance(index, tuple) else (index,)
-    arrays = [np.asarray(p) for p in parts if not isinstance(p, slice) and p is not None
-              and p is not Ellipsis]
-    if not arrays or any(a.dtype == bool for a in arrays) or \
-            all(a.ndim == 0 for a in arrays):
-        return None
-    if len(parts) == 1:
-        return np.asarray(parts[0]).astype(np.int64) % shape[0]
-    if len(arrays) == len(parts):
-        b = np.broadcast_arrays(*arrays)
-        return np.ravel_multi_index(tuple(a % n for a, n in zip(b, shape)), shape[:len(b)])
-    raise NotImplementedError("srcgrad: writing through a mix of slices and integer arrays "
-                              "is not supported; index with arrays only or with slices only")
+    for p in parts:
+        if p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)):
+            continue
+        if isinstance(p, np.ndarray) and p.dtype == bool:
+            continue
+        return False
+    return True
 
 
 # -- linear algebra with several results ------------------------------------------
