@@ -14,6 +14,7 @@
 """
 
 import builtins
+import copy
 import inspect
 import operator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from .dataflow import walk_stmts
 from .inline import primitive_library, recursive_rule
 from .parse import MISSING
 from . import runtime
-from .names import const
+from .names import assign, const, load
 from .rules import lookup
 from .rules.registry import TANGENT, Rule, Template, _Default
 
@@ -284,6 +285,7 @@ class Analysis:
     # -- dataflow ---------------------------------------------------------------
     def run(self):
         self.kind = container_kinds(self.fn, self.locals)
+        _ViewReads(self).run()
         ops = list(iter_ops(self.fn.body, self.locals))
         for s in ops:
             self.ops[id(s)] = s.srcgrad_op = self.op_of(s)
@@ -548,11 +550,20 @@ class Analysis:
                 return
             checks = []
             for y in sorted(self.share.get(x, set()) - {x, t}):
+                if y in live and y not in defined.get(id(s), ()):
+                    raise self.parsed.error(
+                        s, f"'{user.get(x, x)}' may share memory with '{user.get(y, y)}', and "
+                           f"'{user.get(x, x)} {_op_symbol(v.op)}= ...' changes it in place",
+                        construct="augmented assignment to a shared array",
+                        hint=f"take a copy where '{user.get(x, x)}' is made: ....copy()")
                 if y in live:
                     checks.append((x, y, user.get(x, x), user.get(y, y), s.lineno))
             if checks:
                 s.srcgrad_alias_checks = [c + (True,) for c in checks]
 
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        defined = _defined_before(self.fn.body, params)
         live_before(self.fn.body, set(), visit)
 
     def _check_containers(self, assigns, mutated):
@@ -862,6 +873,251 @@ class Analysis:
         if a in self.scalar and b in self.scalar:
             return True
         return self._find(a) == self._find(b)
+
+
+class _ViewReads:
+    """A view ``v = a[index]`` read after a write into ``a``'s memory reads
+    the new values.  Where ``v``, ``a`` and the names in ``index`` are each
+    assigned once, in the function's top level (so they keep their values to
+    the end), every later read of ``v`` reads ``a[index]`` again at that
+    point -- when ``v`` really is a view (``flag = is_view(v, a)``, found
+    when the code runs; a list's slice is a copy) -- so the write is seen by
+    the derivative exactly as by the primal::
+
+        v = u[1:]                          v = u[1:]
+        ...                                v_is_view = is_view(v, u)
+        s = np.sum(v)            ->        if v_is_view: v_now = u[1:]
+                                           else: v_now = v
+                                           s = np.sum(v_now)
+
+    ``v += e`` (normalised to ``v_1 = v + e``) on such a view writes into
+    ``a`` as Python does: ``a[index] = v + e`` and ``v_1`` is the view again."""
+
+    def __init__(self, an):
+        self.an = an
+        self.fn = an.fn
+        self.taken = {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)}
+        self.cands = {}           # view name -> (array name, index node, flag name)
+
+    def fresh(self, base):
+        k, name = 0, base
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def run(self):
+        body = self.fn.body
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        count = {p: 1 for p in params}
+        written = set()
+        for s in walk_stmts(body):
+            if isinstance(s, gast.Assign):
+                for t in s.targets:
+                    if isinstance(t, gast.Name):
+                        count[t.id] = count.get(t.id, 0) + 1
+                    elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                        written.add(t.value.id)
+            elif isinstance(s, gast.For):
+                for n in gast.walk(s.target):
+                    if isinstance(n, gast.Name):
+                        count[n.id] = count.get(n.id, 0) + 2
+        inplace = {s.value.left.id for s in walk_stmts(body) if isinstance(s, gast.Assign)
+                   and getattr(s.value, "srcgrad_inplace", False)
+                   and isinstance(s.value.left, gast.Name)}
+        top = set(params) | {s.targets[0].id for s in body if isinstance(s, gast.Assign)
+                             and isinstance(s.targets[0], gast.Name)}
+        once = {n for n in top if count.get(n) == 1}
+        share = _sharing_syntactic(body)
+        for s in body:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and isinstance(s.value, gast.Subscript)
+                    and isinstance(s.value.value, gast.Name)):
+                continue
+            v, a, index = s.targets[0].id, s.value.value.id, s.value.slice
+            if v not in once or a not in once or a in self.an.kind or v in self.an.kind:
+                continue
+            if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
+                continue
+            # writes go into a itself: a write through another view of it (b[0] = ...)
+            # is checked as before, with a unread after it
+            if share.get(a, {a}) & written - {a} or not (a in written or v in inplace):
+                continue
+            if any(isinstance(w, gast.While) and v in _names(w.test) for w in walk_stmts(body)):
+                continue
+            self.cands[v] = (a, index, None, s)
+        if not self.cands:
+            return
+        self.family = {v: share.get(a, {a}) for v, (a, _, _, _) in self.cands.items()}
+        self.dirty = set()          # views whose array may have been written since
+        self.flags = {}
+        self.used = set()
+        self.fn.body = self.block(body, top_level=True)
+        unused = {id(self.flags[v]) for v in self.flags if v not in self.used}
+        if unused:
+            self.fn.body = [s for s in self.fn.body if id(s) not in unused]
+
+    def writes(self, node):
+        """The candidate views whose array ``node`` (a statement, at any
+        depth) may write into."""
+        out = set()
+        for s in walk_stmts([node]):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript) and \
+                    isinstance(s.targets[0].value, gast.Name):
+                x = s.targets[0].value.id
+                out |= {v for v, fam in self.family.items() if x in fam}
+            elif isinstance(s, gast.Assign) and getattr(s.value, "srcgrad_inplace", False) and \
+                    isinstance(s.value.left, gast.Name) and s.value.left.id in self.family:
+                out |= {v for v, fam in self.family.items()
+                        if fam & self.family[s.value.left.id]}
+        return out
+
+    def rederive(self, v, out, where):
+        """Statements reading ``a[index]`` again into a new name (if ``v`` is
+        a view), appended to ``out``; the new name."""
+        a, index, flag, _ = self.cands[v]
+        new = self.fresh(v + "_now")
+        self.an.locals.add(new)
+        self.an.user_of[new] = self.an.user_of.get(v, v)
+        fresh = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
+                                               type_comment=None)],
+                            value=gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                                 ctx=gast.Load()), type_comment=None)
+        same = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
+                                              type_comment=None)],
+                           value=load(v), type_comment=None)
+        same.srcgrad_phi = True
+        branch = gast.If(test=load(flag), body=[gast.copy_location(fresh, where)],
+                         orelse=[gast.copy_location(same, where)])
+        out.append(gast.copy_location(branch, where))
+        return new
+
+    def rename(self, node, v, new):
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == v:
+                n.id = new
+
+    def reads(self, node):
+        found = [v for v in dict.fromkeys(n.id for n in gast.walk(node)
+                                          if isinstance(n, gast.Name)
+                                          and isinstance(n.ctx, gast.Load))
+                 if v in self.cands and self.cands[v][2] is not None and v in self.dirty]
+        self.used |= set(found)
+        return found
+
+    def block(self, stmts, top_level=False):
+        out = []
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                # a loop reads in one iteration what an earlier one wrote
+                self.dirty |= self.writes(s)
+            if isinstance(s, gast.If):
+                for v in self.reads(s.test):
+                    self.rename(s.test, v, self.rederive(v, out, s))
+                s.body = self.block(s.body)
+                s.orelse = self.block(s.orelse)
+                out.append(s)
+                continue
+            if isinstance(s, (gast.For, gast.While)):
+                if isinstance(s, gast.For):
+                    for v in self.reads(s.iter):
+                        self.rename(s.iter, v, self.rederive(v, out, s))
+                s.body = self.block(s.body)
+                out.append(s)
+                continue
+            if not isinstance(s, (gast.Assign, gast.Expr)):
+                out.append(s)
+                continue
+            target = s.targets[0] if isinstance(s, gast.Assign) else None
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
+                    target.value.id in self.cands:
+                out.append(s)            # a write through the view: checked as before
+                continue
+            v_aug = None
+            if top_level and isinstance(target, gast.Name) and \
+                    getattr(s.value, "srcgrad_inplace", False) and \
+                    isinstance(s.value.left, gast.Name) and s.value.left.id in self.cands and \
+                    self.cands[s.value.left.id][2] is not None:
+                v_aug = s.value.left.id
+            for v in self.reads(s):
+                self.rename(s, v, self.rederive(v, out, s))
+            self.dirty |= self.writes(s)
+            if v_aug is not None:
+                self.used.add(v_aug)
+                out.extend(self.augmented(s, v_aug))
+                continue
+            out.append(s)
+            if isinstance(target, gast.Name) and target.id in self.cands and \
+                    self.cands[target.id][3] is s:
+                a, index, _, _ = self.cands[target.id]
+                flag = self.fresh(target.id + "_is_view")
+                self.an.locals.add(flag)
+                helper = "is_view"
+                if self.an.parsed.extras.get(helper) is not runtime.is_view:
+                    helper = self.fresh(helper)
+                    self.an.parsed.extras[helper] = runtime.is_view
+                test = gast.Assign(targets=[gast.Name(id=flag, ctx=gast.Store(), annotation=None,
+                                                      type_comment=None)],
+                                   value=gast.Call(func=load(helper),
+                                                   args=[load(target.id), load(a)], keywords=[]),
+                                   type_comment=None)
+                out.append(gast.copy_location(test, s))
+                self.flags[target.id] = test
+                self.cands[target.id] = (a, index, flag, s)
+        return out
+
+    def augmented(self, s, v):
+        """``t = v op e`` for ``v += e`` on a view ``v = a[index]``: Python
+        changes ``a``; ``t`` is the same view."""
+        a, index, flag, _ = self.cands[v]
+        t = s.targets[0].id
+        tmp = self.fresh(t + "_value")
+        self.an.locals.add(tmp)
+        del s.value.srcgrad_inplace
+        compute = gast.copy_location(assign(tmp, s.value), s)
+        write = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                                    ctx=gast.Store())],
+                            value=load(tmp), type_comment=None)
+        view = assign(t, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                        ctx=gast.Load()))
+        plain = assign(t, load(tmp))
+        plain.srcgrad_phi = True
+        branch = gast.If(test=load(flag), body=[gast.copy_location(write, s),
+                                                gast.copy_location(view, s)],
+                         orelse=[gast.copy_location(plain, s)])
+        self.cands[t] = (a, index, flag, s)
+        self.family[t] = self.family[v]
+        self.dirty.add(t)
+        return [compute, gast.copy_location(branch, s)]
+
+
+def _names(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def _sharing_syntactic(body):
+    """Names connected by copies and subscripts (before the operations are
+    resolved)."""
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for s in walk_stmts(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            v = s.value
+            while isinstance(v, gast.Subscript):
+                v = v.value
+            if isinstance(v, gast.Name) and find(v.id) != find(s.targets[0].id):
+                parent[find(s.targets[0].id)] = find(v.id)
+    groups = {}
+    for n in list(parent):
+        groups.setdefault(find(n), {find(n)}).add(n)
+    return {n: g for g in groups.values() for n in g}
 
 
 #: srcgrad's own helpers that may return their first argument itself

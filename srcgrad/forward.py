@@ -126,10 +126,10 @@ class Forward:
         if checks:
             from . import runtime
             helper = load(self.inj.name_for(runtime.not_a_view, "not_a_view"))
-            return self.stmt(s) + [
+            return [   # before the statement: v = v + e rebinds v
                 gast.Expr(value=gast.Call(func=helper, args=[load(x), load(y), const(ux),
                                                             const(uy), const(line)], keywords=[]))
-                for x, y, ux, uy, line, _ in checks]
+                for x, y, ux, uy, line, _ in checks] + self.stmt(s)
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "call" and op.fun in _TAPE_OPS:
             return self.tape_op(s, op)

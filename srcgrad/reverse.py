@@ -212,9 +212,10 @@ class Reverse:
         if checks:
             del s.srcgrad_alias_checks
             fwd, rev = self.stmt(s, carried)
-            return fwd + [_call_expr(self.rt("not_a_view"), [load(x), load(y), const(ux),
-                                                            const(uy), const(line)])
-                          for x, y, ux, uy, line, _ in checks], rev
+            # before the statement: v = v + e rebinds v
+            return [_call_expr(self.rt("not_a_view"), [load(x), load(y), const(ux),
+                                                      const(uy), const(line)])
+                    for x, y, ux, uy, line, _ in checks] + fwd, rev
         check = getattr(s, "srcgrad_view_check", None)
         if check is not None:
             del s.srcgrad_view_check

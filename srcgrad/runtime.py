@@ -1243,3 +1243,10 @@ def restructure_t(h, a):
         return as_adjoint(h)
     from .runtime_forward import rebroadcast
     return rebroadcast(h, a)
+
+
+def is_view(value, array):
+    """Whether ``value`` (made as ``array[index]``) is a view of ``array``'s
+    memory, so that it changes with ``array``."""
+    return type(value) is np.ndarray and isinstance(array, np.ndarray) and \
+        np.may_share_memory(value, array)

@@ -25,14 +25,14 @@ from ..runtime import (  # noqa: F401  (used in templates)
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, item_of, restructure,
-    restructure_t)
+    restructure_t, is_view)
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from .. import inline as _inline
 from .registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
-nondifferentiable(zeros_like, check_scalar, not_a_view)
+nondifferentiable(zeros_like, check_scalar, not_a_view, is_view)
 nondifferentiable(_inline.check_method)
 
 # the tape of a generated gradient: the forward transform pushes and pops a tangent
