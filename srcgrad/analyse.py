@@ -448,6 +448,8 @@ class Analysis:
                 return
             x = op.args["x"].id
             for v, where in views.get(x, {}).items():
+                if v in reread:
+                    continue
                 if v in live and where.srcgrad_op.kind == "subscript":
                     # a[i] is a copy or a view depending on a's rank: check when it runs
                     t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
@@ -462,7 +464,7 @@ class Analysis:
             # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
             # changes c): checked when the code runs, where both certainly exist
             group = self.share.get(x, {x})
-            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind)):
+            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind) - reread):
                 if v not in live:
                     continue
                 if v not in defined.get(id(s), ()):
@@ -477,6 +479,7 @@ class Analysis:
 
         from .dataflow import live_before
         defined = _defined_before(self.fn.body, params)
+        reread = getattr(self, "reread", set())
         live_before(self.fn.body, set(), visit)
 
     def _share_activity(self, assigns, written):
@@ -943,7 +946,8 @@ class _ViewReads:
                 continue
             # writes go into a itself: a write through another view of it (b[0] = ...)
             # is checked as before, with a unread after it
-            if share.get(a, {a}) & written - {a} or not (a in written or v in inplace):
+            if share.get(a, {a}) & written - {a} or not (a in written or
+                                                        share.get(a, {a}) & inplace):
                 continue
             if any(isinstance(w, gast.While) and v in _names(w.test) for w in walk_stmts(body)):
                 continue
@@ -955,6 +959,8 @@ class _ViewReads:
         self.flags = {}
         self.used = set()
         self.fn.body = self.block(body, top_level=True)
+        # reads after a write are guarded by the flag: no view check for these
+        self.an.reread = set(self.used)
         unused = {id(self.flags[v]) for v in self.flags if v not in self.used}
         if unused:
             self.fn.body = [s for s in self.fn.body if id(s) not in unused]

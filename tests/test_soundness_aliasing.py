@@ -325,18 +325,41 @@ def test_reshape_view_written_is_refused():
     assert_sound(reshape_view_written, (X,), modes=("grad", "jvp"), expect="refused")
 
 
-def test_view_read_after_write_in_the_primal():
-    """``r = m[1]`` read after ``m[1] = ...``: forward mode follows the view;
-    reverse mode refuses when the code runs."""
-    def f(M):
-        m = M * 1.0
+def row_read_after_write(M):
+    m = M * 1.0
+    r = m[1]
+    m[1] = m[0] * m[2]
+    return np.sum(m ** 2) * np.sum(r)
+
+
+def row_read_after_write_in_loop(M):
+    m = M * 1.0
+    r = m[1]
+    for i in range(2):
+        m[1] = m[0] * r          # r is m[1]: the value of the previous iteration
+    return np.sum(m ** 2) * np.sum(r)
+
+
+def row_read_after_write_in_loop_carried(M):
+    m = M * 1.0
+    for i in range(2):
         r = m[1]
         m[1] = m[0] * m[2]
-        return np.sum(m ** 2) * np.sum(r)
+        m[0] = r * 0.5           # r changed with m: checked when it runs
+    return np.sum(m ** 2)
 
-    outcomes = {o.mode: o for o in check_modes(f, (M,), 0, modes=("grad", "jvp"))}
-    assert outcomes["jvp"].status == "ok", outcomes
-    assert outcomes["grad"].status == "refused", outcomes
+
+@pytest.mark.parametrize("f", [row_read_after_write, row_read_after_write_in_loop])
+def test_view_read_after_write_in_the_primal(f):
+    """``r = m[1]`` read after ``m[1] = ...`` reads ``m[1]`` again there."""
+    assert_sound(f, (M,))
+
+
+def test_view_read_after_write_in_a_loop():
+    out = {o.mode: o for o in check_modes(row_read_after_write_in_loop_carried, (M,), 0,
+                                          modes=("grad", "jvp"))}
+    assert out["jvp"].status == "ok", out
+    assert out["grad"].status == "refused" and "'r' is a view of 'm'" in out["grad"].detail, out
 
 
 # -- rules of the runtime helpers of element writes (hvp of generated code) --------
@@ -559,3 +582,31 @@ def test_hessian_is_sound(f, args, w):
     steps = np.eye(n).reshape((n,) + x.shape)
     fd = np.array([(grad_at(x + 1e-5 * e) - grad_at(x - 1e-5 * e)) / 2e-5 for e in steps])
     np.testing.assert_allclose(H.reshape(n, n), fd.reshape(n, n).T, rtol=1e-5, atol=1e-5)
+
+
+def test_view_read_again_standalone_source():
+    """The re-read of a view is plain code: the standalone module runs."""
+    df = srcgrad.grad(sp.view_bound_to_name, wrt=(0, 1))
+    assert srcgrad.grad(sp.view_bound_to_name, wrt=(0, 1)) is df
+    text = srcgrad.source(df, standalone=True)
+    assert "v_is_view = is_view(v, u)" in text and "u[1:] = " in text
+    ns = {}
+    exec(compile(text, "<standalone>", "exec"), ns)
+    u0 = np.array([1., 2., 3.])
+    name = srcgrad.source(df).split("(")[0].split()[-1]
+    for a, b in zip(ns[name](u0, 0.5), df(u0, 0.5)):
+        np.testing.assert_allclose(a, b)
+
+
+def view_read_after_augmented(u0, k):
+    u = u0.copy()
+    v = u[1:]
+    w = u[:2]
+    v *= k
+    return np.sum(w * v) + np.sum(u)
+
+
+def test_views_read_again_after_augmented_assignment():
+    assert_sound(view_read_after_augmented, (np.array([1., 2., 3.]), 0.5), (0, 1))
+    text = srcgrad.source(srcgrad.grad(view_read_after_augmented, wrt=(0, 1)))
+    assert "w_now = u[:2]" in text
