@@ -14,6 +14,7 @@
 """
 
 import builtins
+import copy
 import inspect
 import operator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from .dataflow import walk_stmts
 from .inline import primitive_library, recursive_rule
 from .parse import MISSING
 from . import runtime
-from .names import const
+from .names import assign, const, load
 from .rules import lookup
 from .rules.registry import TANGENT, Rule, Template, _Default
 
@@ -59,6 +60,10 @@ VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, 
                   np.expand_dims, np.broadcast_to, np.diagonal, np.asarray, np.real, np.flip,
                   np.atleast_1d, np.atleast_2d, np.atleast_3d, np.ndarray.reshape,
                   np.ndarray.transpose}
+VIEW_FUNCTIONS |= {f for f in (getattr(np, n, None) for n in (
+    "asanyarray", "ascontiguousarray", "asfortranarray", "fliplr", "flipud", "rot90", "imag",
+    "matrix_transpose", "permute_dims")) if f is not None}
+VIEW_FUNCTIONS |= {getattr(np.ndarray, n) for n in ("ravel", "squeeze", "swapaxes", "view")}
 
 
 @dataclass
@@ -386,6 +391,7 @@ class Analysis:
     # -- dataflow ---------------------------------------------------------------
     def run(self):
         self.kind = container_kinds(self.fn, self.locals, self.resolve)
+        _ViewReads(self).run()
         ops = list(iter_ops(self.fn.body, self.locals))
         self.iterators = {}       # name -> "iterator" (enumerate, zip, reversed) or "view"
         self.global_values = {}   # name -> the global object it was assigned (t = np.r_)
@@ -514,8 +520,8 @@ class Analysis:
                       args={"x": args[0], "y": args[1]}, display="+")
         return None
 
-    def _varied(self, assigns):
-        varied = set(self.wrt)
+    def _varied(self, assigns, seed=()):
+        varied = set(self.wrt) | set(seed)
         changed = True
         while changed:
             changed = False
@@ -531,8 +537,8 @@ class Analysis:
                     changed = True
         self.varied = varied
 
-    def _useful(self, assigns):
-        useful = {self.result}
+    def _useful(self, assigns, seed=()):
+        useful = {self.result} | set(seed)
         changed = True
         while changed:
             changed = False
@@ -710,10 +716,18 @@ class Analysis:
     def _check_aliasing(self, assigns):
         """In-place writes are differentiated exactly when no other variable
         shares the written array's memory; refuse the cases where one may."""
+        self.share, self.share_made_by_calls = _sharing(assigns)
+        self.written_arrays = set()     # arrays written in place, and what may share them
+        self._check_out_arguments()
+        self._check_augmented()
         written = {s.srcgrad_op.args["x"].id for s in assigns
                    if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop")}
         if not written:
             return
+        for x in written:
+            if x not in self.kind:
+                self.written_arrays |= self.share.get(x, {x})
+        self._share_activity(assigns, written - set(self.kind))
         self._check_containers(assigns, written)
         # writing into a list or dict changes no element: only arrays have views
         arrays = {x for x in written if x not in self.kind}
@@ -758,6 +772,8 @@ class Analysis:
                 return
             x = op.args["x"].id
             for v, where in views.get(x, {}).items():
+                if v in reread:
+                    continue
                 if v in live and where.srcgrad_op.kind == "subscript":
                     # a[i] is a copy or a view depending on a's rank: check when it runs
                     t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
@@ -769,8 +785,112 @@ class Analysis:
                                f"place (line {s.lineno}) while '{user.get(v, v)}' is still used",
                         construct="view of an array written in place",
                         hint="take a copy where the view is made, e.g. row = a[i].copy()")
+            # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
+            # changes c): checked when the code runs, where both certainly exist
+            group = self.share.get(x, {x})
+            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind) - reread):
+                if v not in live:
+                    continue
+                if v not in defined.get(id(s), ()):
+                    raise self.parsed.error(
+                        s, f"'{user.get(v, v)}' may share memory with '{user.get(x, x)}', which "
+                           f"is written in place here while '{user.get(v, v)}' is still used",
+                        construct="view of an array written in place",
+                        hint=f"take a copy where the view is made: {user.get(v, v)} = ....copy()")
+                s.srcgrad_alias_checks = getattr(s, "srcgrad_alias_checks", []) + [
+                    (v, x, user.get(v, v), user.get(x, x), s.lineno,
+                     bool(group & self.share_made_by_calls))]
 
         from .dataflow import live_before
+        defined = _defined_before(self.fn.body, params)
+        reread = getattr(self, "reread", set())
+        live_before(self.fn.body, set(), visit)
+
+    def _share_activity(self, assigns, written):
+        """A write into ``v = u[1:]`` changes ``u`` too: a derivative written
+        into an array reaches every name that may share its memory, and an
+        array written into is useful if one of them is."""
+        seed_v, seed_u = set(), set()
+        while True:
+            more_v, more_u = set(), set()
+            for x in written:
+                group = self.share.get(x, {x})
+                if x in self.varied and group - self.varied:
+                    more_v |= group - self.varied
+                if group & self.useful and x not in self.useful:
+                    more_u.add(x)
+            if not more_v and not more_u:
+                break
+            seed_v |= more_v
+            seed_u |= more_u
+            self._varied(assigns, seed_v)
+            self._useful(assigns, seed_u)
+        if not seed_v and not seed_u:
+            return
+        self.active = self.varied & self.useful
+        for s in assigns:
+            if s.srcgrad_op.kind == "unknown" and defined_name(s) in self.active:
+                raise self._no_rule(s, s.srcgrad_op)
+
+    def _check_out_arguments(self):
+        """``f(..., out=o)`` writes into ``o`` in place, which the analyses do
+        not follow: refused when a derivative could flow through it."""
+        user = getattr(self, "user_of", {})
+        for s in walk_stmts(self.fn.body):
+            if not isinstance(s, (gast.Assign, gast.Expr)):
+                continue
+            for call in gast.walk(s.value):
+                if not isinstance(call, gast.Call):
+                    continue
+                out = next((k.value for k in call.keywords if k.arg == "out"), None)
+                if out is None or isinstance(out, gast.Constant) and out.value is None:
+                    continue
+                names = {n.id for a in list(call.args) + [k.value for k in call.keywords
+                                                          if k.arg != "out"]
+                         for n in gast.walk(a) if isinstance(n, gast.Name)}
+                target = {n.id for n in gast.walk(out) if isinstance(n, gast.Name)}
+                # a derivative flows into the written array, or one it had is lost
+                if names & self.varied or target & self.varied & self.useful:
+                    shown = user.get(out.id, out.id) if isinstance(out, gast.Name) else "out"
+                    raise self.parsed.error(
+                        s, f"'{_dotted(call.func)}(..., out={shown})' writes its result into "
+                           f"'{shown}' in place, which srcgrad does not follow",
+                        construct="out= argument",
+                        hint=f"assign the result instead: {shown} = {_dotted(call.func)}(...)")
+
+    def _check_augmented(self):
+        """``v += e`` on a name is ``v = v + e`` after normalising, which is
+        what Python does unless ``v``'s array is shared with another variable
+        still in use (a view ``v = u[1:]``, ``u`` itself, a second name): then
+        Python changes both.  Such sharing is checked when the code runs
+        (``not_a_view``): an error, not a silently different derivative."""
+        user = getattr(self, "user_of", {})
+        from .dataflow import live_before
+
+        def visit(s, live):
+            v = getattr(s, "value", None)
+            if not (isinstance(s, gast.Assign) and getattr(v, "srcgrad_inplace", False)
+                    and isinstance(v, gast.BinOp) and isinstance(v.left, gast.Name)):
+                return
+            x, t = v.left.id, s.targets[0].id
+            if x in self.kind:
+                return
+            checks = []
+            for y in sorted(self.share.get(x, set()) - {x, t}):
+                if y in live and y not in defined.get(id(s), ()):
+                    raise self.parsed.error(
+                        s, f"'{user.get(x, x)}' may share memory with '{user.get(y, y)}', and "
+                           f"'{user.get(x, x)} {_op_symbol(v.op)}= ...' changes it in place",
+                        construct="augmented assignment to a shared array",
+                        hint=f"take a copy where '{user.get(x, x)}' is made: ....copy()")
+                if y in live:
+                    checks.append((x, y, user.get(x, x), user.get(y, y), s.lineno))
+            if checks:
+                s.srcgrad_alias_checks = [c + (True,) for c in checks]
+
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        defined = _defined_before(self.fn.body, params)
         live_before(self.fn.body, set(), visit)
 
     def _check_containers(self, assigns, mutated):
@@ -1090,6 +1210,318 @@ class Analysis:
         if a in self.scalar and b in self.scalar:
             return True
         return self._find(a) == self._find(b)
+
+
+class _ViewReads:
+    """A view ``v = a[index]`` read after a write into ``a``'s memory reads
+    the new values.  Where ``v``, ``a`` and the names in ``index`` are each
+    assigned once, in the function's top level (so they keep their values to
+    the end), every later read of ``v`` reads ``a[index]`` again at that
+    point -- when ``v`` really is a view (``flag = is_view(v, a)``, found
+    when the code runs; a list's slice is a copy) -- so the write is seen by
+    the derivative exactly as by the primal::
+
+        v = u[1:]                          v = u[1:]
+        ...                                v_is_view = is_view(v, u)
+        s = np.sum(v)            ->        if v_is_view: v_now = u[1:]
+                                           else: v_now = v
+                                           s = np.sum(v_now)
+
+    ``v += e`` (normalised to ``v_1 = v + e``) on such a view writes into
+    ``a`` as Python does: ``a[index] = v + e`` and ``v_1`` is the view again."""
+
+    def __init__(self, an):
+        self.an = an
+        self.fn = an.fn
+        self.taken = {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)}
+        self.cands = {}           # view name -> (array name, index node, flag name)
+
+    def fresh(self, base):
+        k, name = 0, base
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def run(self):
+        body = self.fn.body
+        params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
+                  + self.fn.args.posonlyargs}
+        count = {p: 1 for p in params}
+        written = set()
+        for s in walk_stmts(body):
+            if isinstance(s, gast.Assign):
+                for t in s.targets:
+                    if isinstance(t, gast.Name):
+                        count[t.id] = count.get(t.id, 0) + 1
+                    elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                        written.add(t.value.id)
+            elif isinstance(s, gast.For):
+                for n in gast.walk(s.target):
+                    if isinstance(n, gast.Name):
+                        count[n.id] = count.get(n.id, 0) + 2
+        inplace = {s.value.left.id for s in walk_stmts(body) if isinstance(s, gast.Assign)
+                   and getattr(s.value, "srcgrad_inplace", False)
+                   and isinstance(s.value.left, gast.Name)}
+        top = set(params) | {s.targets[0].id for s in body if isinstance(s, gast.Assign)
+                             and isinstance(s.targets[0], gast.Name)}
+        once = {n for n in top if count.get(n) == 1}
+        share = _sharing_syntactic(body)
+        for s in body:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and isinstance(s.value, gast.Subscript)
+                    and isinstance(s.value.value, gast.Name)):
+                continue
+            v, a, index = s.targets[0].id, s.value.value.id, s.value.slice
+            if v not in once or a not in once or a in self.an.kind or v in self.an.kind:
+                continue
+            if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
+                continue
+            # writes go into a itself: a write through another view of it (b[0] = ...)
+            # is checked as before, with a unread after it
+            if share.get(a, {a}) & written - {a} or not (a in written or
+                                                        share.get(a, {a}) & inplace):
+                continue
+            if any(isinstance(w, gast.While) and v in _names(w.test) for w in walk_stmts(body)):
+                continue
+            self.cands[v] = (a, index, None, s)
+        if not self.cands:
+            return
+        self.family = {v: share.get(a, {a}) for v, (a, _, _, _) in self.cands.items()}
+        self.dirty = set()          # views whose array may have been written since
+        self.flags = {}
+        self.used = set()
+        self.fn.body = self.block(body, top_level=True)
+        # reads after a write are guarded by the flag: no view check for these
+        self.an.reread = set(self.used)
+        unused = {id(self.flags[v]) for v in self.flags if v not in self.used}
+        if unused:
+            self.fn.body = [s for s in self.fn.body if id(s) not in unused]
+
+    def writes(self, node):
+        """The candidate views whose array ``node`` (a statement, at any
+        depth) may write into."""
+        out = set()
+        for s in walk_stmts([node]):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript) and \
+                    isinstance(s.targets[0].value, gast.Name):
+                x = s.targets[0].value.id
+                out |= {v for v, fam in self.family.items() if x in fam}
+            elif isinstance(s, gast.Assign) and getattr(s.value, "srcgrad_inplace", False) and \
+                    isinstance(s.value.left, gast.Name) and s.value.left.id in self.family:
+                out |= {v for v, fam in self.family.items()
+                        if fam & self.family[s.value.left.id]}
+        return out
+
+    def rederive(self, v, out, where):
+        """Statements reading ``a[index]`` again into a new name (if ``v`` is
+        a view), appended to ``out``; the new name."""
+        a, index, flag, _ = self.cands[v]
+        new = self.fresh(v + "_now")
+        self.an.locals.add(new)
+        self.an.user_of[new] = self.an.user_of.get(v, v)
+        fresh = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
+                                               type_comment=None)],
+                            value=gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                                 ctx=gast.Load()), type_comment=None)
+        same = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
+                                              type_comment=None)],
+                           value=load(v), type_comment=None)
+        same.srcgrad_phi = True
+        branch = gast.If(test=load(flag), body=[gast.copy_location(fresh, where)],
+                         orelse=[gast.copy_location(same, where)])
+        out.append(gast.copy_location(branch, where))
+        return new
+
+    def rename(self, node, v, new):
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == v:
+                n.id = new
+
+    def reads(self, node):
+        found = [v for v in dict.fromkeys(n.id for n in gast.walk(node)
+                                          if isinstance(n, gast.Name)
+                                          and isinstance(n.ctx, gast.Load))
+                 if v in self.cands and self.cands[v][2] is not None and v in self.dirty]
+        self.used |= set(found)
+        return found
+
+    def block(self, stmts, top_level=False):
+        out = []
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                # a loop reads in one iteration what an earlier one wrote
+                self.dirty |= self.writes(s)
+            if isinstance(s, gast.If):
+                for v in self.reads(s.test):
+                    self.rename(s.test, v, self.rederive(v, out, s))
+                s.body = self.block(s.body)
+                s.orelse = self.block(s.orelse)
+                out.append(s)
+                continue
+            if isinstance(s, (gast.For, gast.While)):
+                if isinstance(s, gast.For):
+                    for v in self.reads(s.iter):
+                        self.rename(s.iter, v, self.rederive(v, out, s))
+                s.body = self.block(s.body)
+                out.append(s)
+                continue
+            if not isinstance(s, (gast.Assign, gast.Expr)):
+                out.append(s)
+                continue
+            target = s.targets[0] if isinstance(s, gast.Assign) else None
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
+                    target.value.id in self.cands:
+                out.append(s)            # a write through the view: checked as before
+                continue
+            v_aug = None
+            if top_level and isinstance(target, gast.Name) and \
+                    getattr(s.value, "srcgrad_inplace", False) and \
+                    isinstance(s.value.left, gast.Name) and s.value.left.id in self.cands and \
+                    self.cands[s.value.left.id][2] is not None:
+                v_aug = s.value.left.id
+            for v in self.reads(s):
+                self.rename(s, v, self.rederive(v, out, s))
+            self.dirty |= self.writes(s)
+            if v_aug is not None:
+                self.used.add(v_aug)
+                out.extend(self.augmented(s, v_aug))
+                continue
+            out.append(s)
+            if isinstance(target, gast.Name) and target.id in self.cands and \
+                    self.cands[target.id][3] is s:
+                a, index, _, _ = self.cands[target.id]
+                flag = self.fresh(target.id + "_is_view")
+                self.an.locals.add(flag)
+                helper = "is_view"
+                if self.an.parsed.extras.get(helper) is not runtime.is_view:
+                    helper = self.fresh(helper)
+                    self.an.parsed.extras[helper] = runtime.is_view
+                test = gast.Assign(targets=[gast.Name(id=flag, ctx=gast.Store(), annotation=None,
+                                                      type_comment=None)],
+                                   value=gast.Call(func=load(helper),
+                                                   args=[load(target.id), load(a)], keywords=[]),
+                                   type_comment=None)
+                out.append(gast.copy_location(test, s))
+                self.flags[target.id] = test
+                self.cands[target.id] = (a, index, flag, s)
+        return out
+
+    def augmented(self, s, v):
+        """``t = v op e`` for ``v += e`` on a view ``v = a[index]``: Python
+        changes ``a``; ``t`` is the same view."""
+        a, index, flag, _ = self.cands[v]
+        t = s.targets[0].id
+        tmp = self.fresh(t + "_value")
+        self.an.locals.add(tmp)
+        del s.value.srcgrad_inplace
+        compute = gast.copy_location(assign(tmp, s.value), s)
+        write = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                                    ctx=gast.Store())],
+                            value=load(tmp), type_comment=None)
+        view = assign(t, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                        ctx=gast.Load()))
+        plain = assign(t, load(tmp))
+        plain.srcgrad_phi = True
+        branch = gast.If(test=load(flag), body=[gast.copy_location(write, s),
+                                                gast.copy_location(view, s)],
+                         orelse=[gast.copy_location(plain, s)])
+        self.cands[t] = (a, index, flag, s)
+        self.family[t] = self.family[v]
+        self.dirty.add(t)
+        return [compute, gast.copy_location(branch, s)]
+
+
+def _names(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def _sharing_syntactic(body):
+    """Names connected by copies and subscripts (before the operations are
+    resolved)."""
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for s in walk_stmts(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            v = s.value
+            while isinstance(v, gast.Subscript):
+                v = v.value
+            if isinstance(v, gast.Name) and find(v.id) != find(s.targets[0].id):
+                parent[find(s.targets[0].id)] = find(v.id)
+    groups = {}
+    for n in list(parent):
+        groups.setdefault(find(n), {find(n)}).add(n)
+    return {n: g for g in groups.values() for n in g}
+
+
+#: srcgrad's own helpers that may return their first argument itself
+#: (in generated code, which hvp differentiates)
+IDENTITY_HELPERS = {runtime.unbroadcast, runtime.fit, runtime.expand}
+
+
+def _sharing(assigns):
+    """For each name, the names whose values may share its memory (itself
+    included): connected by copies, subscripts (a basic index makes a view),
+    and functions that may return a view of their first argument."""
+    parent, by_calls = {}, set()
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for s in assigns:
+        if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
+            continue
+        op, t = s.srcgrad_op, s.targets[0].id
+        src = None
+        if op.kind in ("copy", "subscript") and isinstance(op.args.get("x"), gast.Name):
+            src = op.args["x"].id
+        elif op.kind == "call" and (op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS):
+            src = next((a.id for a in op.args.values() if isinstance(a, gast.Name)), None)
+            if src is not None:
+                by_calls.add(t)
+        if src is not None and find(src) != find(t):
+            parent[find(t)] = find(src)
+    groups = {}
+    for n in list(parent):
+        groups.setdefault(find(n), set()).add(n)
+    for root, members in groups.items():
+        members.add(root)
+    return {n: groups[find(n)] for n in parent.keys() | set(groups)}, by_calls
+
+
+def _defined_before(body, params):
+    """For each statement (by id), the names certainly assigned before it
+    runs (on every path: both branches of an ``if``; a loop's body may not
+    run, but within it what the iteration assigned before counts)."""
+    out = {}
+
+    def walk(stmts, defined):
+        for s in stmts:
+            out[id(s)] = frozenset(defined)
+            if isinstance(s, gast.Assign):
+                defined |= {n.id for t in s.targets for n in gast.walk(t)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            elif isinstance(s, gast.If):
+                a = walk(s.body, set(defined))
+                b = walk(s.orelse, set(defined))
+                defined |= a & b
+            elif isinstance(s, (gast.For, gast.While)):
+                inner = set(defined)
+                if isinstance(s, gast.For):
+                    inner |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                walk(s.body, inner)
+        return defined
+
+    walk(body, set(params))
+    return out
 
 
 def _stored(target):

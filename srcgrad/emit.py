@@ -69,10 +69,43 @@ def to_source(fn):
     """The Python source text of a gast FunctionDef, with comments."""
     texts = _number_comments(fn)
     module = gast.Module(body=[fn], type_ignores=[])
-    tree = gast.gast_to_ast(module)
+    tree = _SliceObjects().visit(gast.gast_to_ast(module))
     ast.fix_missing_locations(tree)
     text = ast.unparse(tree)
     return _MARK_RE.sub(lambda m: f"{m.group(1)}# {texts[int(m.group(2))]}", text) + "\n"
+
+
+class _SliceObjects(ast.NodeTransformer):
+    """``a:b`` is syntax only inside a subscript (``x[1:, 0]``); anywhere
+    else (an index kept in a variable, passed to a helper) it is printed as
+    the object it stands for, ``slice(a, b)``."""
+
+    def visit_Subscript(self, node):
+        node.value = self.visit(node.value)
+        sl = node.slice
+        if isinstance(sl, ast.Slice):
+            node.slice = self._bounds(sl)
+        elif isinstance(sl, ast.Tuple):
+            sl.elts = [self._bounds(e) if isinstance(e, ast.Slice) else self.visit(e)
+                       for e in sl.elts]
+        else:
+            node.slice = self.visit(sl)
+        return node
+
+    def _bounds(self, sl):
+        for f in ("lower", "upper", "step"):
+            if getattr(sl, f) is not None:
+                setattr(sl, f, self.visit(getattr(sl, f)))
+        return sl
+
+    def visit_Slice(self, node):
+        self._bounds(node)
+        parts = [node.lower, node.upper, node.step]
+        while len(parts) > 1 and parts[-1] is None:
+            parts.pop()
+        return ast.Call(func=ast.Name(id="slice", ctx=ast.Load()),
+                        args=[p if p is not None else ast.Constant(value=None) for p in parts],
+                        keywords=[])
 
 
 def build(functions, parsed, injected):

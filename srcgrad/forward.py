@@ -113,16 +113,23 @@ class Forward:
         return out
 
     def stmt(self, s):
-        check = getattr(s, "srcgrad_view_check", None)
-        if check is not None:
-            from . import runtime
+        # A view read after a write into its array needs no check here: the
+        # tangent of a view is the same view of the tangent, written in step
+        # with the primal, so it changes exactly as the primal does.
+        if hasattr(s, "srcgrad_view_check"):
             del s.srcgrad_view_check
-            t, a, tname, aname, line = check
+        # names sharing memory through subscripts only need no check either;
+        # views made by functions (reshape ...) may not be mirrored exactly
+        checks = [c for c in getattr(s, "srcgrad_alias_checks", ()) if c[5]]
+        if hasattr(s, "srcgrad_alias_checks"):
+            del s.srcgrad_alias_checks
+        if checks:
+            from . import runtime
             helper = load(self.inj.name_for(runtime.not_a_view, "not_a_view"))
-            call = gast.Expr(value=gast.Call(func=helper, args=[load(t), load(a), const(tname),
-                                                               const(aname), const(line)],
-                                             keywords=[]))
-            return self.stmt(s) + [call]
+            return [   # before the statement: v = v + e rebinds v
+                gast.Expr(value=gast.Call(func=helper, args=[load(x), load(y), const(ux),
+                                                            const(uy), const(line)], keywords=[]))
+                for x, y, ux, uy, line, _ in checks] + self.stmt(s)
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "call" and op.fun in _TAPE_OPS:
             return self.tape_op(s, op)
@@ -225,20 +232,41 @@ class Forward:
         op = s.srcgrad_op
         operands = self.operand_names(s)
         if y not in operands:
-            expr = self.tangent(s, ans=y)
+            expr = self.owned(s, self.tangent(s, ans=y))
             return [s, assign(dy, expr if expr is not None else self.zeros(y, s.value))]
         # a loop-carried overwrite: the tangent reads the old value
         if self.uses_ans(op):
             new = self.namer.fresh(y + "_new")
             compute = gast.copy_location(assign(new, s.value), s)
             compute.srcgrad_op = op
-            expr = self.tangent(s, ans=new)
+            expr = self.owned(s, self.tangent(s, ans=new))
             return [compute, assign(dy, expr if expr is not None else self.zeros(new)),
                     gast.copy_location(assign(y, load(new)), s)]
-        expr = self.tangent(s, ans=y)
+        expr = self.owned(s, self.tangent(s, ans=y))
         if expr is None:
             return [s, assign(dy, self.zeros(y))]
         return [assign(dy, expr), s]
+
+    def owned(self, s, expr):
+        """The tangent ``expr`` of ``s``'s new array, copied if the array is
+        written in place (or shares memory with one that is) while ``expr``
+        is another value's tangent as it is (``a = x + 0.0``: ``d_a = d_x``):
+        a tangent shares memory exactly where its primal does, so that writes
+        reach exactly the tangents whose primals they reach."""
+        y = s.targets[0].id
+        op = s.srcgrad_op
+        if expr is None or y not in getattr(self.an, "written_arrays", ()) or \
+                y in self.scalar or op.kind != "call":
+            return expr
+        from .analyse import IDENTITY_HELPERS, VIEW_FUNCTIONS
+        if op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS:
+            return expr                   # may be a view: its tangent is the same view
+        if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)):
+            import numpy as np
+            copy_fn = gast.Attribute(value=load(self.inj.name_for(np, "np")), attr="copy",
+                                     ctx=gast.Load())
+            return gast.Call(func=copy_fn, args=[expr], keywords=[])
+        return expr
 
     def operand_names(self, s):
         return {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
@@ -373,9 +401,32 @@ class Forward:
         return gast.Call(func=helper, args=[load(self.d(x.id)), const(op.extra)], keywords=[])
 
     # -- driver ---------------------------------------------------------------
+    def activate_tapes(self):
+        """A tape of a generated gradient is one list under several SSA names
+        (``tape_3 = tape_push(tape, v)``): if any of them carries tangents,
+        all do, so that the tangent tape is made with the tape and pushed and
+        popped in step with it."""
+        from .dataflow import walk_stmts
+        links = []
+        for s in walk_stmts(self.fn.body):
+            op = getattr(s, "srcgrad_op", None)
+            if op is not None and op.kind == "call" and op.fun is runtime_forward.tape_push and \
+                    isinstance(s, gast.Assign) and isinstance(op.args.get("tape"), gast.Name):
+                links.append((op.args["tape"].id, s.targets[0].id))
+        group = {}
+        for a, b in links:
+            ga, gb = group.get(a, {a}), group.get(b, {b})
+            merged = ga | gb
+            for n in merged:
+                group[n] = merged
+        for a, _ in links:
+            if group[a] & self.an.active:
+                self.an.active |= group[a]
+
     def run(self):
         body = self.fn.body
         result = body[-1].value.id
+        self.activate_tapes()
         out = self.block(body[:-1])
         if out and getattr(out[0], "srcgrad_comment", None) is not None:
             out.pop(0)              # a leading string would print as a docstring
@@ -547,6 +598,16 @@ class BatchedForward(Forward):
     def zero_of(self, node):
         return gast.Call(func=self.rt("bzeros"), args=[copy.deepcopy(node), self.k()],
                          keywords=[])
+
+    def tangent(self, s, ans):
+        expr = super().tangent(s, ans)
+        op = s.srcgrad_op
+        if op.kind == "subscript" and expr is not None and \
+                op.args["x"].id in getattr(self.an, "written_arrays", ()) and \
+                op.args["x"].id not in self.an.kind:
+            # x[i] of a 1-d x is a copy, but the tangent's x_t[i] a view
+            return gast.Call(func=self.rt("b_item"), args=[expr, load(ans)], keywords=[])
+        return expr
 
     def tape_zero(self, value):
         return self.zero_of(value)

@@ -17,6 +17,8 @@ Jumps become flags only where needed: ``if c: return a`` followed by more code
 puts that code into the ``else`` branch instead.
 """
 
+import copy
+
 import gast
 
 from .names import assign, const, load, store
@@ -233,23 +235,41 @@ class Normaliser:
         target = s.target
         if isinstance(target, gast.Name):
             value = gast.BinOp(left=load(target.id), op=s.op, right=s.value)
+            value.srcgrad_inplace = True    # changes an array in place (analyse checks sharing)
             return self.desugar(gast.copy_location(gast.Assign(targets=[target], value=value,
                                                                type_comment=None), s))
         if isinstance(target, gast.Subscript):
             pre = []
-            index = target.slice
-            if not _simple(index) and not _constant_slice(index):
-                tmp = self.namer.fresh("index")
-                pre.append(assign(tmp, index, s))
-                index = load(tmp)
+            index = self.index_once(target.slice, pre, s)
             container = target.value
             read = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Load())
-            write = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Store())
+            write = gast.Subscript(value=_as_load(container), slice=copy.deepcopy(index),
+                                   ctx=gast.Store())
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
                 gast.Assign(targets=[write], value=value, type_comment=None), s))
         raise self.unsupported(s, "augmented assignment to an attribute",
                                "assign the new value to a local variable")
+
+    def index_once(self, index, pre, s):
+        """``index`` read and written by ``x[index] op= v``, with each part
+        that is not a constant or a name evaluated once, into a temporary
+        (slices stay slices: ``m[:, i + 1]`` -> ``index = i + 1; m[:, index]``)."""
+        if _simple(index) or _constant_slice(index):
+            return index
+        if isinstance(index, gast.Slice):
+            for f in ("lower", "upper", "step"):
+                b = getattr(index, f)
+                if b is not None and not _constant_slice(gast.Slice(lower=b, upper=None, step=None)):
+                    setattr(index, f, self.index_once(b, pre, s))
+            return index
+        if isinstance(index, gast.Tuple) and not any(isinstance(e, gast.Starred)
+                                                     for e in index.elts):
+            index.elts = [self.index_once(e, pre, s) for e in index.elts]
+            return index
+        tmp = self.namer.fresh("index")
+        pre.append(assign(tmp, index, s))
+        return load(tmp)
 
     def desugar_assign(self, s):
         if len(s.targets) > 1:
@@ -523,11 +543,24 @@ def _copy_written_arguments(fn, body):
     the caller's array is never modified by generated code."""
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
     written = []
+    # names that may be views of an argument (y = x[1:], y = x.T, y = x.reshape(...))
+    roots = {p: {p} for p in params}
+    changed = True
+    while changed:
+        changed = False
+        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], gast.Name):
+                src = _view_source(node.value, roots)
+                if src is not None and not roots[src] <= roots.get(node.targets[0].id, set()):
+                    roots.setdefault(node.targets[0].id, set()).update(roots[src])
+                    changed = True
     for node in gast.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
-                isinstance(node.value, gast.Name) and node.value.id in params and \
-                node.value.id not in written:
-            written.append(node.value.id)
+                isinstance(node.value, gast.Name) and node.value.id in roots:
+            for p in sorted(roots[node.value.id]):
+                if p not in written:
+                    written.append(p)
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
                 isinstance(node.value.func, gast.Attribute) and \
                 node.value.func.attr in ("append", "insert", "pop") and \
@@ -540,6 +573,31 @@ def _copy_written_arguments(fn, body):
                          args=[], keywords=[])
         copies.append(gast.copy_location(assign(p, call), fn))
     return copies + body
+
+
+#: methods and attributes of arrays (and NumPy functions) that may return a view
+_VIEW_NAMES = {"T", "mT", "real", "imag", "reshape", "transpose", "ravel", "squeeze", "swapaxes",
+               "view", "diagonal", "moveaxis", "expand_dims", "broadcast_to", "asarray",
+               "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr", "flipud",
+               "rot90", "ascontiguousarray", "matrix_transpose", "permute_dims"}
+
+
+def _view_source(value, names):
+    """The name among ``names`` whose array ``value`` may be a view of (or
+    be), or None."""
+    while isinstance(value, gast.Subscript):
+        value = value.value
+    if isinstance(value, gast.Name):
+        return value.id if value.id in names else None
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
+        return _view_source(value.value, names)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            value.func.attr in _VIEW_NAMES:
+        own = _view_source(value.func.value, names)         # x.reshape(...)
+        if own is not None:
+            return own
+        return _view_source(value.args[0], names) if value.args else None   # np.transpose(x)
+    return None
 
 
 def _tidy(stmts):

@@ -188,18 +188,67 @@ def _cannot_raise(value, resolve):
     return False
 
 
-def hoist_invariants(body, resolve):
+def hoist_invariants(body, resolve, views=None):
     """Move statements of a loop body whose operands the loop never changes in
     front of the loop, so they are computed once and never taped."""
+    if views is None:
+        views = _view_groups(body, resolve)
     out = []
     for s in body:
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
-                setattr(s, field, hoist_invariants(getattr(s, field), resolve))
+                setattr(s, field, hoist_invariants(getattr(s, field), resolve, views))
         if isinstance(s, (gast.For, gast.While)):
-            out.extend(_hoist_from(s, resolve))
+            out.extend(_hoist_from(s, resolve, views))
         out.append(s)
     return out
+
+
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal"}
+_VIEW_ATTRS = {"T", "mT", "real", "imag"}
+
+
+def _view_groups(body, resolve):
+    """name -> the names that may share its memory (copies, subscripts,
+    views), over the whole function: a loop that writes into an array also
+    changes every view of it."""
+    from .analyse import VIEW_FUNCTIONS
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for s in walk_stmts(body):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+            continue
+        v, src = s.value, None
+        if isinstance(v, gast.Name):
+            src = v.id
+        elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
+            src = v.value.id
+        elif isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name) and \
+                v.attr in _VIEW_ATTRS:
+            src = v.value.id
+        elif isinstance(v, gast.Call):
+            if isinstance(v.func, gast.Attribute) and isinstance(v.func.value, gast.Name) and \
+                    v.func.attr in _VIEW_METHODS:
+                src = v.func.value.id
+            else:
+                try:
+                    fun = resolve(v.func)
+                    is_view = fun in VIEW_FUNCTIONS
+                except TypeError:
+                    is_view = False
+                if is_view and v.args and isinstance(v.args[0], gast.Name):
+                    src = v.args[0].id
+        if src is not None and find(src) != find(s.targets[0].id):
+            parent[find(s.targets[0].id)] = find(src)
+    groups = {}
+    for n in list(parent):
+        groups.setdefault(find(n), {find(n)}).add(n)
+    return {n: group for group in groups.values() for n in group}
 
 
 def _mutated_names(body):
@@ -216,13 +265,15 @@ def _mutated_names(body):
     return out
 
 
-def _hoist_from(loop, resolve):
+def _hoist_from(loop, resolve, views=None):
     from .ssa import assigned_names
     carried = getattr(loop, "srcgrad_carried", set())
     hoisted = []
     while True:
         changed = False
         mutated = _mutated_names(loop.body)
+        for n in list(mutated):
+            mutated |= (views or {}).get(n, set())
         assigned = assigned_names(loop.body) | mutated
         if isinstance(loop, gast.For):
             assigned.add(loop.target.id)

@@ -85,6 +85,8 @@ class SaveItem:
 class RestoreItem:
     """Reverse of ``x[index] = v``: put the overwritten values back."""
 
+    aliases = frozenset()       # names that may share x's memory (views of it)
+
     def __init__(self, name, index, key):
         self.name = name
         self.index = index
@@ -101,7 +103,9 @@ class SetItemAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
+        new = SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in new.__dict__})
+        return new
 
 
 class ListAdjoint:
@@ -204,6 +208,14 @@ class Reverse:
         return fwd, rev
 
     def stmt(self, s, carried):
+        checks = getattr(s, "srcgrad_alias_checks", None)
+        if checks:
+            del s.srcgrad_alias_checks
+            fwd, rev = self.stmt(s, carried)
+            # before the statement: v = v + e rebinds v
+            return [_call_expr(self.rt("not_a_view"), [load(x), load(y), const(ux),
+                                                      const(uy), const(line)])
+                    for x, y, ux, uy, line, _ in checks] + fwd, rev
         check = getattr(s, "srcgrad_view_check", None)
         if check is not None:
             del s.srcgrad_view_check
@@ -224,7 +236,10 @@ class Reverse:
             if x in self.an.active:
                 rev = [Comment(self.comment(s)),
                        SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))]
-            rev.append(RestoreItem(x, copy.deepcopy(index), save.key))
+            restore = RestoreItem(x, copy.deepcopy(index), save.key)
+            # a view of x read later by the reverse sweep needs the old values back too
+            restore.aliases = frozenset(self.an.share.get(x, ()))
+            rev.append(restore)
             return [save, s], rev
         if isinstance(s, gast.Assign):
             fwd, rev = [s], []
@@ -343,15 +358,30 @@ class Reverse:
         """``d[k] = v`` on a list or dict: saves the element it replaces (a
         reference: elements are never changed in place) if needed."""
         x, index = op.args["x"].id, op.args["index"]
-        save = SaveValue(x, gast.Call(func=self.rt("save_item"),
-                                      args=[load(x), copy.deepcopy(index)], keywords=[]))
+        kind = self.an.kind.get(x)
+        if kind == "dict":          # the key may be new: the helpers delete it again
+            save = SaveValue(x, gast.Call(func=self.rt("save_item"),
+                                          args=[load(x), _index_expr(copy.deepcopy(index))],
+                                          keywords=[]))
+            undo = Undo(x, _call_expr(self.rt("restore_item"), [
+                load(x), _index_expr(copy.deepcopy(index)), load(TAPE_VALUE)]), save.key)
+        else:
+            # a list's element (a reference), or, for a value that may be a
+            # list or an array (only iterated), a copy of an array's part
+            part = gast.Subscript(value=load(x), slice=copy.deepcopy(index), ctx=gast.Load())
+            if kind not in ("list", "tuple"):
+                part = gast.Call(func=self.rt("own"), args=[part], keywords=[])
+            save = SaveValue(x, part)
+            target = gast.Subscript(value=load(x), slice=copy.deepcopy(index), ctx=gast.Store())
+            undo = Undo(x, gast.Assign(targets=[target], value=load(TAPE_VALUE),
+                                       type_comment=None), save.key)
         rev = []
         if x in self.an.active:
             adj = SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))
             adj.container = True
+            adj.kind = kind
             rev = [Comment(self.comment(s)), adj]
-        rev.append(Undo(x, _call_expr(self.rt("restore_item"), [
-            load(x), copy.deepcopy(index), load(TAPE_VALUE)]), save.key))
+        rev.append(undo)
         return [save, s], rev
 
     def emit_list_change(self, a, state):
@@ -684,6 +714,12 @@ class Reverse:
                 code.append(assign(dx, _method(load(dx), "copy", [])))
                 state[dx] = DEF_OWNED
             part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Load())
+            if getattr(a, "kind", None) not in ("list", "tuple", "dict"):
+                # a list or an array: an array's part is copied before it is zeroed
+                part = gast.Call(func=self.rt("item_adjoint"),
+                                 args=[load(dx), _index_expr(copy.deepcopy(a.index)),
+                                       self.shape_of(a.v.id) if isinstance(a.v, gast.Name)
+                                       else copy.deepcopy(a.v)], keywords=[])
             if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
                 code.extend(self.accumulate(a.v.id, part, state))
             target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
@@ -827,6 +863,9 @@ class Reverse:
                 elif isinstance(s, Undo):
                     if keep.get(s.key):
                         stmt = s.stmt
+                        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+                                and stmt.value.id == TAPE_VALUE:
+                            stmt.value = _pop(tape)
                         for n in gast.walk(stmt):
                             if isinstance(n, gast.Call) and any(
                                     isinstance(a, gast.Name) and a.id == TAPE_VALUE
@@ -941,9 +980,9 @@ def _live_stmt(s, live, keep):
             return live | (_expr_loads(s.stmt) - {TAPE_VALUE})
         return live
     if isinstance(s, RestoreItem):
-        if s.name in live:
+        if s.name in live or live & s.aliases:
             keep[s.key] = True
-            return live | _expr_loads(s.index)
+            return live | {s.name} | _expr_loads(s.index)
         return live
     if isinstance(s, Restore):
         if s.name in live:

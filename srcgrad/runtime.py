@@ -682,33 +682,28 @@ def written_adjoint(d, index):
     wrote, and 0 where a later duplicate index overwrote it (NumPy keeps the
     last of repeated writes)."""
     g = np.array(d[index], dtype=float)
-    keys = _flat_keys(index, np.shape(d))
-    if keys is not None and keys.size > 1:
-        order = keys.ravel()
-        last = np.zeros(order.size, dtype=bool)
+    if g.size > 1 and not _surely_distinct(index):
+        # which element of x each selected value lands on (any mix of
+        # slices, integer arrays, None and Ellipsis), in the order written
+        order = np.arange(np.size(d)).reshape(np.shape(d))[index].ravel()
         _, first_from_end = np.unique(order[::-1], return_index=True)
+        last = np.zeros(order.size, dtype=bool)
         last[order.size - 1 - first_from_end] = True
-        lead = g.reshape(order.size, -1) if g.ndim else g.reshape(1, 1)
-        lead[~last] = 0.0
+        g.reshape(-1)[~last] = 0.0
     return g
 
 
-def _flat_keys(index, shape):
-    """For integer-array indexing, one integer per selected element (or row)
-    identifying what it writes; None for indexing without repeats."""
+def _surely_distinct(index):
+    """Indexing that selects each element at most once: integers, slices,
+    None, Ellipsis, a boolean mask."""
     parts = index if isinstance(index, tuple) else (index,)
-    arrays = [np.asarray(p) for p in parts if not isinstance(p, slice) and p is not None
-              and p is not Ellipsis]
-    if not arrays or any(a.dtype == bool for a in arrays) or \
-            all(a.ndim == 0 for a in arrays):
-        return None
-    if len(parts) == 1:
-        return np.asarray(parts[0]).astype(np.int64) % shape[0]
-    if len(arrays) == len(parts):
-        b = np.broadcast_arrays(*arrays)
-        return np.ravel_multi_index(tuple(a % n for a, n in zip(b, shape)), shape[:len(b)])
-    raise NotImplementedError("srcgrad: writing through a mix of slices and integer arrays "
-                              "is not supported; index with arrays only or with slices only")
+    for p in parts:
+        if p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)):
+            continue
+        if isinstance(p, np.ndarray) and p.dtype == bool:
+            continue
+        return False
+    return True
 
 
 # -- linear algebra with several results ------------------------------------------
@@ -1742,6 +1737,51 @@ def item_dx(g, x, args=()):
 def add_item_dv(g, key, v):
     """Adjoint of ``v`` in ``add_item(d, x, key, v)`` from the adjoint ``g``
     of its result: the part of ``g`` at ``key``."""
+
+# -- element writes into a value that may be a list or an array ---------------------
+
+
+def own(v):
+    """``v`` itself, or a copy if it is an array (what ``x[key] = ...``
+    overwrites, saved before the write: a slice of an array is a view)."""
+    return v.copy() if type(v) is np.ndarray else v
+
+
+def item_adjoint(d, key, v):
+    """Adjoint of ``v`` in ``x[key] = v`` from the adjoint ``d`` of ``x``
+    after the write, ``x`` a list or an array: the list element's adjoint,
+    or the written elements' adjoints (a copy, summed down to ``v``'s
+    shape where ``v`` was broadcast)."""
+    if isinstance(d, np.ndarray):
+        return unbroadcast(written_adjoint(d, key), v)
+    return d[key]
+
+
+def item_adjoint_t(g, d, key, v):
+    """The transpose of :func:`item_adjoint` in ``d``."""
+    if isinstance(d, np.ndarray):
+        from .runtime_forward import rebroadcast, written_adjoint_t
+        return written_adjoint_t(rebroadcast(g, written_adjoint(d, key)), d, key)
+    return add_item(0.0, d, key, g)
+
+
+def sum_dx_t(h, g, iterable):
+    """The transpose of :func:`sum_dx` in ``g``: the adjoints ``h`` of the
+    elements summed back (each reduced to ``g``'s shape)."""
+    from .runtime_forward import rebroadcast
+    if isinstance(iterable, (list, tuple)):
+        total = 0.0
+        for hk in h:
+            total = total + rebroadcast(hk, g)
+        return total
+    if isinstance(iterable, dict):
+        return zeros_like(g)
+    return unbroadcast(h, g)
+
+
+def item_of(g, key, v):
+    """The adjoint of ``v`` in ``add_item(d, x, key, v)``: ``g[key]``, summed
+    down to ``v``'s shape for an array."""
     if isinstance(g, dict):
         return g.get(key, 0.0)
     if isinstance(g, list):
@@ -1805,3 +1845,17 @@ def sorted_tangent(t, iterable, key=None, reverse=False):
     order = _sorted_order(iterable, key, reverse)
     items = seq_items(t, iterable)
     return Adjoints(items[i] for i in order)
+
+def restructure_t(h, a):
+    """The transpose of :func:`restructure` in the adjoint ``a``."""
+    if isinstance(h, (list, tuple, dict)) or _is_record(h):
+        return as_adjoint(h)
+    from .runtime_forward import rebroadcast
+    return rebroadcast(h, a)
+
+
+def is_view(value, array):
+    """Whether ``value`` (made as ``array[index]``) is a view of ``array``'s
+    memory, so that it changes with ``array``."""
+    return type(value) is np.ndarray and isinstance(array, np.ndarray) and \
+        np.may_share_memory(value, array)

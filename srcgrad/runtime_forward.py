@@ -729,3 +729,12 @@ def b_reshape_dx(t, like, order="C", K=None):
         return np.reshape(t, np.shape(like) + t.shape[-1:])
     from .runtime import reshape_dx
     return per_direction(lambda tk: reshape_dx(tk, like, order), t, t.shape[-1])
+
+
+def b_item(t, value):
+    """The batched tangent ``t[index]`` of ``value = x[index]``: a copy when
+    ``value`` is not an array (one element: a copy in the primal, while the
+    tangent's index, which leaves the directions axis, makes a view), so
+    that a later write into ``x`` reaches the tangent only where it
+    reaches the primal."""
+    return t.copy() if type(value) is not np.ndarray and type(t) is np.ndarray else t

@@ -1136,6 +1136,9 @@ SPECIAL.update({f: "test_soundness_activity.py (constructions)" for f in (
     *CONSTRUCTION_RUNTIME_RULES, np.linspace, np.arange, np.full, np.full_like, np.bincount,
     np.ndarray.item)})
 
+from srcgrad.rules.runtime_rules import WRITE_RULES  # noqa: E402
+SPECIAL.update({f: "test_soundness_aliasing.py::test_write_rule" for f in WRITE_RULES})
+
 
 # --------------------------------------------------------------------------
 # array methods and attributes resolve to the same rules

@@ -23,14 +23,16 @@ from ..runtime import (  # noqa: F401  (used in templates)
     fit,
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
-    unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like)
+    unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
+    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, item_of, restructure,
+    restructure_t, is_view)
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from .. import inline as _inline
 from .registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
-nondifferentiable(zeros_like, check_scalar, not_a_view)
+nondifferentiable(zeros_like, check_scalar, not_a_view, is_view)
 nondifferentiable(_inline.check_method)
 
 # the tape of a generated gradient: the forward transform pushes and pops a tangent
@@ -121,6 +123,19 @@ defvjp(pad_dx, "a, like, pad_width, mode='constant'", "np.pad(g, pad_width)")
 defjvp(pad_dx, "pad_dx(t, like, pad_width, mode)")
 defvjp(astype_dx, "a, like, dtype", "astype_dx(g, a, dtype)")
 defjvp(astype_dx, "astype_dx(t, like, dtype)")
+
+# element writes into a list or an array (srcgrad.reverse, container_setitem)
+defvjp(own, "v", "g")
+defjvp(own, "own(t)")
+defvjp(item_adjoint, "d, key, v", "item_adjoint_t(g, d, key, v)")
+defjvp(item_adjoint, "item_adjoint(t, key, v)")
+defvjp(add_item, "d, like, key, value", "g", None, None, "item_of(g, key, value)")
+defjvp(add_item, d="t", value="add_item(0.0, like, key, t)")
+defvjp(restructure, "a, like", "restructure_t(g, a)")
+defjvp(restructure, "restructure(t, like)")
+# sum(list): the result's adjoint goes to each element
+defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
+defjvp(sum_dx, "sum_dx(t, iterable)")
 
 #: every helper given a rule here (tests/test_higher.py checks each one)
 RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_extreme, add_at,
@@ -219,3 +234,7 @@ defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
        "sorted_tangent(g, iterable, key, reverse)")
 defjvp(sorted_dx, "sorted_dx(t, iterable, key, reverse)")
 CONTAINER_RUNTIME_RULES += (sorted_dx,)
+
+#: the helpers of element writes and of ``sum`` of a list given a rule here
+#: (tests/test_soundness_aliasing.py checks each one)
+WRITE_RULES = (own, item_adjoint, sum_dx, add_item, restructure)
