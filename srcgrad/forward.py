@@ -152,6 +152,11 @@ class Forward:
             return [s]
         if isinstance(s, (gast.For, gast.While)):
             s.body = self.block(s.body)
+            if isinstance(s, gast.For) and s.target.id in self.an.active:
+                # the header binds a new integer each iteration (normalise
+                # leaves only 'for i in range(...)'): its tangent is zero there
+                # even when the body later makes the variable active
+                s.body.insert(0, assign(self.d(s.target.id), self.zeros(s.target.id, const(0))))
             return [s]
         return [s]
 

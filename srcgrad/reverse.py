@@ -509,6 +509,7 @@ class Reverse:
         pre = []
         original = s.body
         head = dict(state)
+        target = self.adj_names.get(s.target.id) if isinstance(s.target, gast.Name) else None
         # adjoints of lists and dicts changed in place in the loop: owned
         # from before it (one copy, not one per iteration)
         for st in walk_stmts(original):
@@ -525,6 +526,10 @@ class Reverse:
         for _ in range(10):
             trial = dict(head)
             body = self.materialise(copy.deepcopy(original), trial)
+            if target is not None and target in trial:
+                # the header binds the loop variable afresh each iteration: its
+                # adjoint is consumed there (an earlier iteration starts at zero)
+                del trial[target]
             grow = [v for v in trial if v not in head]
             shared = [v for v in trial if v in head and head[v] == DEF_OWNED
                       and trial[v] == DEF_SHARED]
