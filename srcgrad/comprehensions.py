@@ -190,6 +190,7 @@ class ContainerDesugar:
     def run(self, s):
         """The desugared statements replacing ``s``, or None to leave it to
         the normaliser."""
+        self.dict_names()      # from the function as written, before statements change
         if isinstance(s, gast.While) and any(
                 isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(s.test)):
             raise self.unsupported(s, "comprehension in a 'while' condition",

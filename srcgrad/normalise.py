@@ -365,6 +365,7 @@ class Normaliser:
                 type_comment=None)
             binds = []
             self.bind(target, item(load(counter)), s, binds)
+            _mark_keyed_reads(target, binds, s.body)
         gast.copy_location(header, s)
         for b in binds:
             gast.copy_location(b, s)
@@ -447,8 +448,9 @@ class Normaliser:
                                            args=[const("zip() arguments have different "
                                                        "lengths")], keywords=[]), cause=None)],
                                        orelse=[]))
-            length = lengths[0] if len(lengths) == 1 else gast.Call(
-                func=load("min"), args=lengths, keywords=[])
+            length = lengths[0]
+            for n in lengths[1:]:             # zip stops at the shortest
+                length = gast.Call(func=load("min"), args=[length, n], keywords=[])
             return length, lambda k: [item(k) for _, item in parts]
         if fname == "reversed" and len(it.args) == 1 and not it.keywords:
             arg = it.args[0]
@@ -464,8 +466,9 @@ class Normaliser:
             arg = it.args[0]
             if self._builtin_call(arg) is not None or isinstance(arg, gast.Name):
                 return self.sequence(arg, ctx, pre, where, copied=True)
+        source = None
         if isinstance(it, gast.Name):
-            name = it.id
+            name = source = it.id
             if name in ctx.resized:
                 raise self.unsupported(where, f"a loop that changes the length of '{name}', "
                                        "which it iterates over",
@@ -493,6 +496,10 @@ class Normaliser:
         else:
             seq = self.namer.fresh("seq")
             value = it
+            if self._builtin_call(it) in ("list", "tuple", "reversed") or \
+                    isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
+                    it.func.id == "sorted" and it.args and isinstance(it.args[0], gast.Name):
+                source = it.args[0].id if it.args and isinstance(it.args[0], gast.Name) else None
             if isinstance(it, gast.Call) and not _known_sequence(it) and \
                     self._builtin_call(it) != "range":
                 value = gast.Call(func=load("list"), args=[it], keywords=[])
@@ -501,6 +508,7 @@ class Normaliser:
         def item(k):
             node = gast.Subscript(value=load(seq), slice=k, ctx=gast.Load())
             node.srcgrad_iter = True        # evidence that seq may be a list (analyse)
+            node.srcgrad_source = source    # the container whose items (keys) seq holds
             return node
         return _len(seq), item
 
@@ -829,3 +837,22 @@ def _as_expr(item):
     if isinstance(item, list):
         return gast.Tuple(elts=[_as_expr(v) for v in item], ctx=gast.Load())
     return item
+
+
+def _mark_keyed_reads(target, binds, body):
+    """``for k in d: ... d[k]`` (also through ``sorted(d)``, ``enumerate``,
+    ...): ``d`` is indexed by its own items, so it is a mapping (or a list
+    indexed by its values), not an array -- evidence for the analysis, as
+    for ``for k in d`` in ``comprehensions.ContainerDesugar.dict_names``."""
+    keys = {}
+    for b in binds:
+        if isinstance(b, gast.Assign) and isinstance(b.targets[0], gast.Name) and \
+                getattr(b.value, "srcgrad_source", None) is not None:
+            keys[b.targets[0].id] = b.value.srcgrad_source
+    if not keys:
+        return
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                    isinstance(n.slice, gast.Name) and keys.get(n.slice.id) == n.value.id:
+                n.srcgrad_dict = True
