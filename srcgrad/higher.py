@@ -59,9 +59,12 @@ _cache_get, _cache_put, _key = api.cache_get, api.cache_put, api.wrt_key
 # -- arguments ----------------------------------------------------------------
 
 class _Call:
-    """One call's arguments, bound to ``fun``'s signature: the positional
-    values (defaults filled in, as the generated functions take them) and
-    the keyword-only ones."""
+    """One call's arguments, bound to ``fun``'s signature and split as the
+    generated jvp, vjp and hvp take them (``api.with_extra_parameters``):
+    ``positional``, the values of the positional parameters without a
+    default (the directions or the cotangent go after them), and
+    ``keywords``, those of the parameters with a default and of the
+    keyword-only ones (defaults filled in)."""
 
     def __init__(self, fun, names, args, kwargs):
         sig = _signature(fun)
@@ -69,21 +72,19 @@ class _Call:
         bound.apply_defaults()
         P = inspect.Parameter
         self.positional, self.keywords = [], {}
-        self.index = {}
         for p in sig.parameters.values():
-            if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD):
-                self.index[p.name] = len(self.positional)
+            if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD) and p.default is p.empty:
                 self.positional.append(bound.arguments[p.name])
-            elif p.kind is P.KEYWORD_ONLY:
+            elif p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY):
                 self.keywords[p.name] = bound.arguments[p.name]
             else:
                 raise SrcgradError(f"{fun.__qualname__} takes *args or **kwargs")
         self.names = names
         for n in names:
-            if n not in self.index:
+            if sig.parameters[n].kind is P.KEYWORD_ONLY:
                 raise SrcgradError(f"jacobian, hvp and hessian differentiate positional "
                                    f"parameters; {n!r} is keyword-only")
-        self.values = [self.positional[self.index[n]] for n in names]
+        self.values = [bound.arguments[n] for n in names]
 
 
 _SIGNATURES = weakref.WeakKeyDictionary()
@@ -337,10 +338,12 @@ def hvp(fun=None, wrt=0):
     """The Hessian-vector product of ``fun``'s scalar result, by forward mode
     over the generated reverse-mode gradient.
 
-    Returns a generated function taking ``fun``'s positional arguments and
-    then one direction per ``wrt`` argument (of that argument's shape), and
-    returning ``H v``: the directional derivative of the gradient (a tuple for
-    a tuple ``wrt``).  One forward pass over the gradient's code, about two
+    Returns a generated function taking ``fun``'s positional parameters
+    without a default, then one direction per ``wrt`` argument (``t_<name>``,
+    of that argument's shape); ``fun``'s parameters with a default are
+    keyword-only in it, with the same defaults (docs/modes.md).  It returns
+    ``H v``: the directional derivative of the gradient (a tuple for a tuple
+    ``wrt``).  One forward pass over the gradient's code, about two
     to four times the cost of the gradient; ``srcgrad.source(h)`` shows it."""
     if fun is None:
         return functools.partial(hvp, wrt=wrt)

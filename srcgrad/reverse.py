@@ -907,11 +907,9 @@ class Reverse:
         ret = gast.Return(value=value)
         new_body = fwd + seed + rev + [ret]
         args = self.fn.args
-        if self.seed is not None:
-            args = copy.copy(args)
-            args.args = list(args.args) + [gast.Name(id=self.seed, ctx=gast.Param(),
-                                                     annotation=None, type_comment=None)]
-            args.defaults = []
+        if self.seed is not None:         # vjp: the cotangent after the required arguments
+            from .api import with_extra_parameters
+            args = with_extra_parameters(args, [self.seed], self.parsed.fun)
         fn = gast.FunctionDef(name=self.fn.name, args=args, body=new_body,
                               decorator_list=[], returns=None, type_comment=None)
         fn.srcgrad_result = result
