@@ -21,6 +21,7 @@ import builtins
 
 import gast
 
+from .dataflow import live_before, loads as _loads
 from .names import assign, const, load, store
 
 NEVER, MAYBE, ALWAYS = 0, 1, 2
@@ -96,7 +97,9 @@ class Normaliser:
         ret = gast.Return(value=load(self.ret))
         gast.copy_location(ret, fn.body[-1])
         body.append(ret)
-        fn.body = _copy_written_arguments(fn, _tidy(_drop_unread_flags(body, self.flags)))
+        body = _tidy(_drop_unread_flags(body, self.flags))
+        self._counters_read_after(body, set())
+        fn.body = _copy_written_arguments(fn, body)
         self.inliner.check_unused(fn)
         return fn
 
@@ -374,6 +377,37 @@ class Normaliser:
         for p in pre:
             gast.copy_location(p, s)
         return self.desugar_block(pre) + [header]
+
+    def _counters_read_after(self, stmts, live):
+        """A loop variable read after its loop gets its value from a
+        separate counter (``for i_1 in range(n): i = i_1``): when the loop
+        does not run, Python leaves the variable as it was before the loop,
+        and an assignment in the body (unlike the header) makes it loop
+        carried in SSA.  ``live``: the names read after ``stmts``; returns
+        those read before them."""
+        for s in reversed(stmts):
+            if isinstance(s, gast.If):
+                live = self._counters_read_after(s.body, live) | \
+                    self._counters_read_after(s.orelse, live) | _loads(s.test)
+            elif isinstance(s, (gast.For, gast.While)):
+                extra = _loads(s.test) if isinstance(s, gast.While) else set()
+                target = {s.target.id} if isinstance(s, gast.For) else set()
+                head = set(live)
+                while True:
+                    body_in = live_before(s.body, head | extra)
+                    new = live | extra | (body_in - target)
+                    if new <= head:
+                        break
+                    head |= new
+                if isinstance(s, gast.For) and s.target.id in live:
+                    counter = self.namer.fresh(s.target.id)
+                    s.body.insert(0, gast.copy_location(assign(s.target.id, load(counter)), s))
+                    s.target = store(counter)
+                self._counters_read_after(s.body, head | extra)
+                live = head | extra | (_loads(s.iter) if isinstance(s, gast.For) else set())
+            else:
+                live = live_before([s], live)
+        return live
 
     def _builtin_call(self, node):
         """The name of the builtin ``node`` calls (``range``, ``enumerate``,

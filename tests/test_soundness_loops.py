@@ -547,6 +547,65 @@ def test_loop_variable_made_active(f, args, wrt, hvp):
     sound(f, args, wrt, hvp)
 
 
+# -- the loop variable after the loop ------------------------------------------------
+
+def empty_range_keeps_variable(x):
+    i = x
+    for i in range(0):
+        pass
+    return i * x
+
+
+def empty_sequence_keeps_variable(x):
+    e = 2.0 * x[0]
+    for e in x[:0]:
+        pass
+    return e * x[1]
+
+
+def last_index(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] * i
+    return s * x[i]
+
+
+def last_item(x):
+    s = 0.0
+    for e in x:
+        s = s + e
+    return s * e
+
+
+def enumerate_rebind(x):
+    s = 0.0
+    for i, e in enumerate(x):
+        x = x * 2.0
+        s = s + (i + 1) * e * x[0]
+    return s
+
+
+def comprehension_enumerate_zip(x, y):
+    return sum(i * a * b for i, (a, b) in enumerate(zip(x, y)))
+
+
+def comprehension_starred(x, y):
+    return sum([a * sum(rest) for a, *rest in zip(x, y, x)])
+
+
+@pytest.mark.parametrize("f,args,wrt,hvp", [
+    (empty_range_keeps_variable, (0.3,), 0, "ok"),
+    (empty_sequence_keeps_variable, (X,), 0, "ok"),
+    (last_index, (X,), 0, "ok"),
+    (last_item, (X,), 0, "ok-or-refused"),
+    (enumerate_rebind, (X,), 0, "ok-or-refused"),
+    (comprehension_enumerate_zip, (X, X * 2.0), (0, 1), "ok-or-refused"),
+    (comprehension_starred, (X, X * 2.0), (0, 1), "ok-or-refused"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_loop_variable_after_the_loop_and_comprehensions(f, args, wrt, hvp):
+    sound(f, args, wrt, hvp)
+
+
 # -- TASK B: the extra arguments of jvp, vjp and hvp ----------------------------------
 
 def with_options(x, y, num=5, *, scale=2.0):
