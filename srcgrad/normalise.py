@@ -409,6 +409,32 @@ class Normaliser:
                 live = live_before([s], live)
         return live
 
+    def _maybe_a_mapping(self, name):
+        """Whether ``name``, iterated by a loop, is a parameter of the function
+        that nothing in it shows to be a sequence: the loop reads it as
+        ``name[0], name[1], ...``, which for a dict would be values (or a
+        KeyError), not its keys -- so the generated code checks it
+        (:func:`check_sequence`).  Arithmetic on it, a slice of it or a
+        NumPy call on it show a sequence (or an array)."""
+        fn = self.tree
+        a = fn.args
+        if name not in {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}:
+            return False
+        for n in gast.walk(fn):
+            operands = []
+            if isinstance(n, gast.BinOp):
+                operands = [n.left, n.right]
+            elif isinstance(n, gast.UnaryOp):
+                operands = [n.operand]
+            elif isinstance(n, gast.Subscript) and isinstance(n.slice, (gast.Slice, gast.Tuple)):
+                operands = [n.value]
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                    isinstance(n.func.value, gast.Name) and n.func.value.id in ("np", "numpy"):
+                operands = n.args
+            if any(isinstance(o, gast.Name) and o.id == name for o in operands):
+                return False
+        return True
+
     def _builtin_call(self, node):
         """The name of the builtin ``node`` calls (``range``, ``enumerate``,
         ``zip``, ``reversed``, ``list``, ``tuple``), if it calls one the
@@ -522,11 +548,16 @@ class Normaliser:
                 seq = self.namer.fresh("keys")          # iterating a dict gives its keys
                 pre.append(assign(seq, gast.Call(func=load("list"), args=[load(name)],
                                                  keywords=[])))
-            elif name in ctx.written:
-                seq = self.namer.fresh("seq")           # the loop rebinds it: the original
-                pre.append(assign(seq, load(name)))
             else:
+                if self._maybe_a_mapping(name):
+                    check = gast.Call(func=load(self.inliner.extra(check_sequence,
+                                                                   "check_sequence")),
+                                      args=[load(name), const(name)], keywords=[])
+                    pre.append(gast.Expr(value=check))
                 seq = name
+                if name in ctx.written:                 # the loop rebinds it: the original
+                    seq = self.namer.fresh(name + "_iterated")
+                    pre.append(assign(seq, load(name)))
         else:
             seq = self.namer.fresh("seq")
             value = it
@@ -890,3 +921,17 @@ def _mark_keyed_reads(target, binds, body):
             if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
                     isinstance(n.slice, gast.Name) and keys.get(n.slice.id) == n.value.id:
                 n.srcgrad_dict = True
+
+
+def check_sequence(x, name):
+    """Generated code reads ``for e in x`` as ``x[0], x[1], ...``: right for
+    lists, tuples, arrays and ranges, not for what Python iterates otherwise
+    (a dict's keys, a set, an iterator)."""
+    if isinstance(x, (dict, set, frozenset)) or not hasattr(x, "__getitem__") or \
+            not hasattr(x, "__len__"):
+        from .errors import UnsupportedError
+        raise UnsupportedError(
+            f"the loop over {name!r} was differentiated for a sequence (list, tuple, array), "
+            f"but {name!r} is a {type(x).__name__}",
+            hint=f"iterate over {name}.keys() for a dict's keys" if isinstance(x, dict)
+            else "pass a list, tuple or array")

@@ -108,6 +108,34 @@ def test_loops_over_dict_views_wrt_the_dict():
             assert np.isclose(g[k][j], fd, rtol=1e-6, atol=1e-8)
 
 
+def dict_parameter_keys(A, d):
+    s = A
+    for k in d:
+        s = s * k
+    return s
+
+
+def dict_parameter_enumerate(A, d):
+    s = A
+    for i, k in enumerate(d):
+        s = s * (k + i)
+    return s
+
+
+@pytest.mark.parametrize("f", [dict_parameter_keys, dict_parameter_enumerate])
+def test_iterating_a_dict_parameter_without_evidence_is_refused(f):
+    # nothing shows d is a dict: the loop reads d[0], d[1] ..., which for this
+    # dict are values, not keys -- the generated code checks and refuses
+    d = {1: 2.0, 0: 3.0}
+    for make in (srcgrad.grad, srcgrad.value_and_grad):
+        with pytest.raises(UnsupportedError, match="'d' is a dict"):
+            make(f)(0.5, d)
+    with pytest.raises(UnsupportedError, match="'d' is a dict"):
+        srcgrad.jvp(f)(0.5, d, 1.0)
+    # a list is iterated as before
+    assert np.isclose(srcgrad.grad(f)(0.5, [2.0, 3.0]), f(1.0, [2.0, 3.0]))
+
+
 # -- the iterable is evaluated once, before the loop ------------------------------
 
 def range_rebind(x, y):
@@ -209,7 +237,41 @@ def write_later_row(M):
     return s
 
 
+def write_list_iterated(x):
+    xs = [x[0], x[1], x[2]]
+    s = 0.0
+    for e in xs:
+        xs[2] = xs[2] * e
+        s = s + e
+    return s
+
+
+def write_next_item(x):
+    xs = [x[0], x[1], x[2]]
+    s = 0.0
+    for i, e in enumerate(xs):
+        if i + 1 < len(xs):
+            xs[i + 1] = xs[i + 1] + e
+        s = s + e * e
+    return s
+
+
+def write_zipped(x, y):
+    x = x * 1.0
+    s = 0.0
+    for a, b in zip(x, y):
+        x[3] = x[3] + a * b
+        s = s + a
+    return s + x[3]
+
+
+def test_writes_into_zipped_array():
+    sound(write_zipped, (X, X * 2.0), (0, 1), "ok-or-refused")
+
+
 @pytest.mark.parametrize("f,args,hvp", [
+    (write_list_iterated, (X,), "ok-or-refused"),
+    (write_next_item, (X,), "ok-or-refused"),
     (write_iterated, (X,), "ok"),
     (write_iterated_reversed, (X,), "ok"),
     (write_later_row, (M,), "ok-or-refused"),
@@ -469,6 +531,16 @@ def writes_later_row_while_iterating(M):
     return s
 
 
+def write_and_rebind_iterated(x):
+    x = x * 1.0
+    s = 0.0
+    for e in x:
+        x[2] = x[2] + e          # the loop's array: later items see it ...
+        x = x * 2.0              # ... but x is another array from here on
+        s = s + e * e
+    return s
+
+
 def too_many_names(x):
     s = 0.0
     for a, b, c in zip(x, x):
@@ -491,6 +563,7 @@ def unpacks_index(x):
     (writes_while_iterating_copy, (X,), "list"),
     (writes_later_row_while_iterating, (M,), "view"),
     (too_many_names, (X,), "3 names for items of 2 values"),
+    (write_and_rebind_iterated, (X,), "'x_iterated' and 'x' name the same array"),
     (unpacks_index, (X,), "index of enumerate"),
 ], ids=lambda v: getattr(v, "__name__", None))
 def test_refused(f, args, match):
