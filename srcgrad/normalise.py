@@ -12,7 +12,10 @@ After this stage a function body contains only
 
 Desugared here: docstrings, annotations, augmented and multiple assignment,
 tuple unpacking and swaps, ``for x in seq``, ``enumerate``, ``zip``,
-``for``/``while`` ``else``, ``break``, ``continue`` and ``return`` anywhere.
+``reversed``, ``list(...)`` of them, nested and starred loop targets
+(:meth:`Normaliser.desugar_for`: the iterable is evaluated once, before the
+loop, as Python does), ``for``/``while`` ``else``, ``break``, ``continue`` and
+``return`` anywhere.
 Jumps become flags only where needed: ``if c: return a`` followed by more code
 puts that code into the ``else`` branch instead.
 """
