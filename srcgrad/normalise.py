@@ -414,16 +414,18 @@ class Normaliser:
 
     def _maybe_a_mapping(self, name):
         """Whether ``name``, iterated by a loop, is a parameter of the function
-        that nothing in it shows to be a sequence: the loop reads it as
+        (or of the function inlined) that nothing in it shows to be a
+        sequence: the loop reads it as
         ``name[0], name[1], ...``, which for a dict would be values (or a
         KeyError), not its keys -- so the generated code checks it
         (:func:`check_sequence`).  Arithmetic on it, a slice of it or a
         NumPy call on it show a sequence (or an array)."""
-        fn = self.tree
-        a = fn.args
-        if name not in {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}:
+        trees = [self.tree] if self.tree is self.parsed.tree else [self.tree, self.parsed.tree]
+        params = {p.id for fn in trees for p in fn.args.posonlyargs + fn.args.args +
+                  fn.args.kwonlyargs}     # inlined code: the callee's and the caller's
+        if name not in params:
             return False
-        for n in gast.walk(fn):
+        for n in (n for fn in trees for n in gast.walk(fn)):
             operands = []
             if isinstance(n, gast.BinOp):
                 operands = [n.left, n.right]

@@ -122,7 +122,18 @@ def dict_parameter_enumerate(A, d):
     return s
 
 
-@pytest.mark.parametrize("f", [dict_parameter_keys, dict_parameter_enumerate])
+def _times_keys(xs, s):
+    for k in xs:
+        s = s * k
+    return s
+
+
+def dict_parameter_to_helper(A, d):
+    return _times_keys(d, A)
+
+
+@pytest.mark.parametrize("f", [dict_parameter_keys, dict_parameter_enumerate,
+                               dict_parameter_to_helper])
 def test_iterating_a_dict_parameter_without_evidence_is_refused(f):
     # nothing shows d is a dict: the loop reads d[0], d[1] ..., which for this
     # dict are values, not keys -- the generated code checks and refuses
