@@ -784,3 +784,47 @@ def test_positional_only_and_wrt_with_default():
     J = srcgrad.jacobian(positional_only, wrt=1)(X, y)
     assert np.isclose(J, gy)
     assert_sound(positional_only, (X, y), (0, 1))
+
+
+def _scaled_by(k):
+    def scaled(x, scale=k):
+        return np.sum(x * x) * scale
+    return scaled
+
+
+def test_defaults_from_closures_and_partials():
+    import functools
+    tx = np.array([1.0, 0.5, -0.5, 2.0])
+    f = _scaled_by(3.0)                      # a default the def line cannot show
+    jf = srcgrad.jvp(f)
+    assert str(inspect.signature(jf)) == "(x, d_x, *, scale=3.0)"
+    assert np.isclose(jf(X, tx)[1], np.sum(2 * X * tx) * 3.0)
+    assert np.isclose(jf(X, tx, scale=2.0)[1], np.sum(2 * X * tx) * 2.0)
+    assert np.allclose(srcgrad.vjp(f)(X, 1.0, scale=2.0)[1], 4.0 * X)
+    assert np.allclose(srcgrad.hvp(f)(X, tx, scale=2.0), 4.0 * tx)
+    p = functools.partial(with_options, X)   # (y, num=5, *, scale=2.0)
+    assert str(inspect.signature(srcgrad.jvp(p))) == "(y, d_y, *, scale=2.0, num=5)"
+    dy = np.sum(np.sin(X)) * 3 * 2.0
+    assert np.isclose(srcgrad.jvp(p)(Y, 1.0, num=3)[1], dy)
+    assert np.isclose(srcgrad.vjp(p)(Y, 1.0, num=3)[1], dy)
+    assert np.isclose(srcgrad.hvp(p)(Y, 1.0, num=3), 0.0)
+    assert np.isclose(srcgrad.jacobian(p)(Y, 3), dy)
+    assert np.isclose(srcgrad.hessian(p)(Y, num=3), 0.0)
+    q = functools.partial(with_options, num=3)   # (x, y, *, num=3, scale=2.0)
+    v, t = srcgrad.jvp(q, wrt=(0, 1))(X, Y, tx, 1.0)
+    assert np.isclose(t, srcgrad.jvp(with_options, wrt=(0, 1))(X, Y, tx, 1.0, num=3)[1])
+
+
+def jvp_inside(x):
+    v, t = srcgrad.jvp(with_options, wrt=0)(x, 0.7, x * 0.5, num=3)
+    return t
+
+
+def vjp_inside(x):
+    v, (g, gy) = srcgrad.vjp(with_options, wrt=(0, 1))(x, 0.7, 1.0, scale=0.5)
+    return np.sum(g * g)
+
+
+def test_generated_functions_with_defaults_called_in_differentiated_code():
+    sound(jvp_inside, (X,))
+    sound(vjp_inside, (X,), hvp="ok-or-refused")
