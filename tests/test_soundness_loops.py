@@ -491,6 +491,100 @@ def test_zip_stops_at_the_shortest():
     assert np.allclose(g[1], [X[0], X[1], 0.0, 0.0])
 
 
+# more combinations of the iteration forms
+def enum_enum(x):
+    s = 0.0
+    for i, (j, e) in enumerate(enumerate(x, 1)):
+        s = s + i * j * e
+    return s
+def zip_enum(x, y):
+    s = 0.0
+    for (i, a), b in zip(enumerate(x), y):
+        s = s + i * a * b
+    return s
+def enum_rev(x):
+    s = 0.0
+    for i, e in enumerate(reversed(x)):
+        s = s * 0.5 + i * e
+    return s
+def rev_tuple_lit(x, y):
+    s = 1.0
+    for e in reversed((x, y)):
+        s = s * np.sum(e) + 1.0
+    return s
+def zip_rows_cols(M):
+    s = 0.0
+    for r, c in zip(M, M.T):
+        s = s + np.sum(r[:3] * c)
+    return s
+def nested_loops_same_seq(x):
+    s = 0.0
+    for a in x:
+        for b in x:
+            s = s + a * b
+    return s
+def nested_rebind_outer_seq(x):
+    s = 0.0
+    for a in x:
+        for b in x:
+            s = s + a * b
+        x = x[::-1] * 0.5
+    return s
+def enum_list_built_with_rebind(x):
+    ys = [x[0], x[1]]
+    s = 0.0
+    for i, y in enumerate(ys):
+        ys = [y * 2.0, y]
+        s = s + y * (i + 1)
+    return s
+def list_tuple_arg(x):
+    s = 0.0
+    for a, b in tuple(zip(x, x[1:])):
+        s = s + a * b
+    return s
+def zip_strict_false(x, y):
+    s = 0.0
+    for a, b in zip(x, y, strict=False):
+        s = s + a * b
+    return s
+def start_expr(x):
+    k = 2
+    s = 0.0
+    for i, e in enumerate(x, start=k + 1):
+        k = k * 2
+        s = s + i * e
+    return s
+def star_middle(x, y):
+    s = 0.0
+    for a, *mid, b in zip(x, y, x, y):
+        s = s + a * b * mid[0] * mid[1]
+    return s
+def star_empty(x):
+    s = 0.0
+    for a, *rest in zip(x):
+        s = s + a * len(rest)
+    return s
+
+
+@pytest.mark.parametrize("f,args,wrt,hvp", [
+    (enum_enum, (X,), 0, "ok-or-refused"),
+    (zip_enum, (X, X * 2.0), (0, 1), "ok-or-refused"),
+    (enum_rev, (X,), 0, "ok-or-refused"),
+    (rev_tuple_lit, (X, X[:2]), (0, 1), "ok"),
+    (zip_rows_cols, (M,), 0, "ok"),
+    (nested_loops_same_seq, (X,), 0, "ok-or-refused"),
+    (nested_rebind_outer_seq, (X,), 0, "ok-or-refused"),
+    (enum_list_built_with_rebind, (X,), 0, "ok"),
+    (list_tuple_arg, (X,), 0, "ok-or-refused"),
+    (zip_strict_false, (X, X * 2.0), (0, 1), "ok-or-refused"),
+    (start_expr, (X,), 0, "ok-or-refused"),
+    (star_middle, (X, X * 2.0), (0, 1), "ok-or-refused"),
+    (star_empty, (X,), 0, "ok-or-refused"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_more_iteration_forms(f, args, wrt, hvp):
+    sound(f, args, wrt, hvp)
+
+
 # -- refused: what the desugaring cannot read as Python does ------------------------
 
 def star_rows(M):
