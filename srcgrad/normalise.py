@@ -566,10 +566,11 @@ class Normaliser:
         else:
             seq = self.namer.fresh("seq")
             value = it
-            if self._builtin_call(it) in ("list", "tuple", "reversed") or \
-                    isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
-                    it.func.id == "sorted" and it.args and isinstance(it.args[0], gast.Name):
-                source = it.args[0].id if it.args and isinstance(it.args[0], gast.Name) else None
+            if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
+                    it.func.id == "sorted" and not _assigns(self.tree, "sorted") and \
+                    self.parsed.resolve_global("sorted") is sorted and it.args and \
+                    isinstance(it.args[0], gast.Name):
+                source = it.args[0].id                  # sorted(d): d's keys
             if isinstance(it, gast.Call) and not _known_sequence(it) and \
                     self._builtin_call(it) != "range":
                 value = gast.Call(func=load("list"), args=[it], keywords=[])
