@@ -4,8 +4,9 @@ parse → normalise → SSA → analyse (the same stages as ``grad``) → the
 forward transform (:mod:`srcgrad.forward`) → optimise → emit.  The generated
 function takes ``f``'s positional parameters without a default, then one
 tangent per ``wrt`` argument (``d_<name>``), then the parameters with a
-default as keyword-only ones (``api.with_extra_parameters``), and returns ``(value, tangent_out)``: the value of
-``f`` and its directional derivative along the given tangents.  ``jvp_batched`` is the same for a batch of
+default as keyword-only ones (``api.with_extra_parameters``), and returns
+``(value, tangent_out)``: the value of ``f`` and its directional derivative
+along the given tangents.  ``jvp_batched`` is the same for a batch of
 directions on a last axis of every tangent (used by ``srcgrad.jacobian``).
 """
 

@@ -342,7 +342,8 @@ class Normaliser:
             header = gast.For(target=s.target, iter=it, body=[], orelse=[], type_comment=None)
             binds = []
         elif inner is not None and self._builtin_call(inner) == "range" and \
-                isinstance(s.target, gast.Name) and not inner.keywords and len(inner.args) in (1, 2):
+                isinstance(s.target, gast.Name) and not inner.keywords and \
+                len(inner.args) in (1, 2):
             # reversed(range(a, b)) is range(b - 1, a - 1, -1)
             args = [self._once(a, ctx, pre, "stop", names_only=True) for a in inner.args]
             lower, upper = (const(0), args[0]) if len(args) == 1 else args
