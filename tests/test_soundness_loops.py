@@ -725,6 +725,92 @@ def test_loop_variable_made_active(f, args, wrt, hvp):
     sound(f, args, wrt, hvp)
 
 
+# -- a name first assigned in a loop and read by a later iteration: loop carried
+# (SSA treated it as one value per iteration: the tape saved the new value,
+# not the one the adjoint reads -- a silently wrong gradient)
+def first_iter_defines(x):
+    for i in range(3):
+        if i == 0:
+            t = x
+        else:
+            t = t * x
+    return t
+def while_first_defines(x):
+    k = 0
+    while k < 3:
+        if k == 0:
+            t = x * 1.0
+        else:
+            t = t * np.sin(x)
+        k += 1
+    return t
+def defined_in_loop_used_after(x):
+    for i in range(3):
+        u = x * i
+    return u * x
+def nested_first_defines(x):
+    s = 0.0
+    for j in range(2):
+        for i in range(3):
+            if i == 0:
+                t = x + j
+            else:
+                t = t * x
+        s = s + t
+    return s
+def first_defines_array(x):
+    for i in range(3):
+        if i == 0:
+            t = x * 1.0
+        else:
+            t = np.sin(t) * x
+    return np.sum(t)
+def first_defines_with_break(x):
+    for i in range(5):
+        if i == 0:
+            t = x
+        else:
+            t = t * x
+        if t > 2.0:
+            break
+    return t
+def first_defines_list(x):
+    for i in range(3):
+        if i == 0:
+            ys = [x]
+        else:
+            ys.append(ys[-1] * x)
+    return sum(ys)
+def first_defines_two(x):
+    for i in range(4):
+        if i == 0:
+            a = x
+            b = 1.0
+        else:
+            a, b = b * x, a + b
+    return a * b
+
+
+@pytest.mark.parametrize("f,args,hvp", [
+    (first_iter_defines, (0.7,), "ok"),
+    (while_first_defines, (0.7,), "ok"),
+    (defined_in_loop_used_after, (0.7,), "ok"),
+    (nested_first_defines, (0.7,), "ok"),
+    (first_defines_array, (X,), "ok"),
+    (first_defines_with_break, (1.3,), "ok"),
+    (first_defines_with_break, (0.7,), "ok"),
+    (first_defines_list, (0.7,), "ok-or-refused"),
+    (first_defines_two, (0.7,), "ok"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_first_assigned_in_the_loop(f, args, hvp):
+    sound(f, args, 0, hvp)
+
+
+def test_first_assigned_in_the_loop_keeps_the_float_version():
+    text = srcgrad.source(srcgrad.grad(first_iter_defines))
+    assert text.startswith("def d_first_iter_defines(x):\n    if type(x) is not float:")
+
+
 # -- the loop variable after the loop ------------------------------------------------
 
 def empty_range_keeps_variable(x):
