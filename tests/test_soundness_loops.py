@@ -806,6 +806,59 @@ def test_first_assigned_in_the_loop(f, args, hvp):
     sound(f, args, 0, hvp)
 
 
+def fd_continue(x):
+    for i in range(4):
+        if i == 0:
+            t = x
+            continue
+        t = t * np.cos(t) + x
+    return t
+def fd_nested_inner(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(3):
+            if j == 0:
+                u = x * i
+            else:
+                u = u * x
+        s = s + u
+    return s
+def fd_outer_carried_in_inner(x):
+    for i in range(3):
+        for j in range(2):
+            if i == 0 and j == 0:
+                v = x
+            else:
+                v = np.sin(v) + x
+    return v
+def fd_while_break(x):
+    k = 0
+    while True:
+        if k == 0:
+            w = x
+        else:
+            w = w * x + 0.1
+        k += 1
+        if k > 3:
+            break
+    return w
+def fd_elementwrite(x):
+    for i in range(3):
+        if i == 0:
+            a = x * 1.0
+        else:
+            a[i] = a[i - 1] * x[i]
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("f,args", [
+    (fd_continue, (0.7,)), (fd_nested_inner, (0.7,)), (fd_outer_carried_in_inner, (0.7,)),
+    (fd_while_break, (0.7,)), (fd_elementwrite, (X,)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_first_assigned_in_the_loop_with_jumps_and_nesting(f, args):
+    sound(f, args)
+
+
 def test_first_assigned_in_the_loop_keeps_the_float_version():
     text = srcgrad.source(srcgrad.grad(first_iter_defines))
     assert text.startswith("def d_first_iter_defines(x):\n    if type(x) is not float:")
