@@ -254,6 +254,7 @@ class ContainerDesugar:
             for node in scope:
                 _rename(node, mapping)
         if isinstance(comp, gast.DictComp):
+            self.dict_names().add(result)      # (iterating it gives its keys)
             target = gast.Subscript(value=load(result), slice=comp.key, ctx=gast.Store())
             inner = [gast.Assign(targets=[target], value=comp.value, type_comment=None)]
             empty = gast.Dict(keys=[], values=[])

@@ -572,8 +572,9 @@ class Normaliser:
                     self.parsed.resolve_global("sorted") is sorted and it.args and \
                     isinstance(it.args[0], gast.Name):
                 source = it.args[0].id                  # sorted(d): d's keys
-            if isinstance(it, gast.Call) and not _known_sequence(it) and \
-                    self._builtin_call(it) != "range":
+            if isinstance(it, (gast.Dict, gast.Set)) or isinstance(it, gast.Call) and \
+                    not _known_sequence(it) and self._builtin_call(it) != "range":
+                # (a dict or a set is iterated as list(...) gives it: keys, members)
                 value = gast.Call(func=load("list"), args=[it], keywords=[])
             pre.append(assign(seq, value))
 
@@ -842,13 +843,17 @@ def _len(name):
 _SEQUENCE_CALLS = {"list", "tuple", "sorted", "reversed"}
 
 
+#: NumPy functions that return iterators, not arrays
+_NUMPY_ITERATORS = {"ndindex", "ndenumerate", "nditer", "nested_iters"}
+
+
 def _known_sequence(call):
     f = call.func
     if isinstance(f, gast.Name) and f.id in _SEQUENCE_CALLS:
         return f.id != "reversed"
     if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and \
             f.value.id in ("np", "numpy"):
-        return True
+        return f.attr not in _NUMPY_ITERATORS
     return False
 
 

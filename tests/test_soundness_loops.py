@@ -585,6 +585,102 @@ def test_more_iteration_forms(f, args, wrt, hvp):
     sound(f, args, wrt, hvp)
 
 
+# dicts and sets are iterated as list(...) gives them (keys, members); NumPy's
+# iterators are not arrays
+def dictcomp_iter(x):
+    s = 0.0
+    for k in {i: x[i] for i in range(3)}:
+        s = s + k * x[k]
+    return s
+def dict_lit_iter(x):
+    s = 0.0
+    for k in {1: x[0], 0: x[1]}:
+        s = s + k * x[k]
+    return s
+def dict_call_iter(x):
+    s = 0.0
+    for k in dict(a=x[0], b=x[1]):
+        s = s + len(k) * x[0]
+    return s
+def enum_dict_lit(x):
+    s = 0.0
+    for i, k in enumerate({2: x[0], 0: x[1]}):
+        s = s + (i + k) * x[k]
+    return s
+def nd_index(M):
+    s = 0.0
+    for idx in np.ndindex(M.shape):
+        s = s + M[idx] ** 2
+    return s
+def nd_enum(M):
+    s = 0.0
+    for idx, v in np.ndenumerate(M):
+        s = s + v ** 2
+    return s
+def nd_iter(M):
+    s = 0.0
+    for v in np.nditer(M):
+        s = s + v ** 2
+    return s
+def flat_iter(M):
+    s = 0.0
+    for v in M.flat:
+        s = s + v ** 2
+    return s
+def ravel_iter(M):
+    s = 0.0
+    for v in M.ravel():
+        s = s + v ** 2
+    return s
+def set_iter(x):
+    s = 0.0
+    for k in {0, 2}:
+        s = s + x[k]
+    return s
+def str_iter(x):
+    s = 0.0
+    for c in "ab":
+        s = s + x[0] * len(c)
+    return s
+def map_iter(x):
+    s = 0.0
+    for v in map(np.sin, x):
+        s = s + v
+    return s
+def filter_iter(x):
+    s = 0.0
+    for v in filter(lambda e: e > 0, x):
+        s = s + v
+    return s
+def iter_iter(x):
+    s = 0.0
+    for v in iter(x):
+        s = s + v
+    return s
+
+
+@pytest.mark.parametrize("f,args,expect", [
+    (dictcomp_iter, (X,), "ok"),
+    (dict_lit_iter, (X,), "ok"),
+    (dict_call_iter, (X,), "ok"),
+    (enum_dict_lit, (X,), "ok"),
+    (nd_index, (M,), "ok"),
+    (set_iter, (X,), "ok"),
+    (str_iter, (X,), "ok"),
+    (ravel_iter, (M,), "ok-or-refused"),
+    (nd_enum, (M,), "refused"),
+    (nd_iter, (M,), "refused"),
+    (map_iter, (X,), "refused"),
+    (filter_iter, (X,), "refused"),
+    (iter_iter, (X,), "refused"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_iterating_dicts_sets_and_numpy_iterators(f, args, expect):
+    if expect == "ok-or-refused":
+        sound(f, args, 0, hvp="ok-or-refused")
+    else:
+        assert_sound(f, args, 0, expect=expect)
+
+
 # -- refused: what the desugaring cannot read as Python does ------------------------
 
 def star_rows(M):
