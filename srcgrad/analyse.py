@@ -1110,6 +1110,8 @@ class Analysis:
 
         def makes_scalar(s):
             op, v = s.srcgrad_op, s.value
+            if getattr(s, "srcgrad_unbound", False):
+                return True      # the placeholder of a name first assigned in a loop (ssa)
             if op.kind == "const":
                 value = v.value if isinstance(v, gast.Constant) else self.resolve(v)
                 return isinstance(value, (int, float, bool))

@@ -244,14 +244,47 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return df
 
 
+def with_extra_parameters(args, extras, fun):
+    """The parameters of a generated function that takes the ``extras``
+    (tangents, a cotangent: names) besides the user's parameters ``args``
+    (a gast ``arguments``) of ``fun``.
+
+    The user's positional parameters without a default come first, then
+    the ``extras``, positionally; parameters with a default become
+    keyword-only (after the user's own keyword-only ones), keeping their
+    defaults.  So ``def f(x, y, num=5)`` gives ``jvp_f(x, y, d_x, d_y, *,
+    num=5)``: a tangent is never taken for ``num``, ``num`` is still
+    optional, and a function without defaults is called exactly as before
+    (``jvp(f)(x, t)``).  :class:`_Positional` gives the generated function
+    the matching default values."""
+    n = len(fun.__defaults__ or ())
+    positional = list(args.posonlyargs) + list(args.args)
+    required = positional[:len(positional) - n]
+    defaulted = positional[len(positional) - n:]
+    shown = list(args.defaults) if len(args.defaults) == n else \
+        [gast.Constant(value=Ellipsis, kind=None)] * n
+    extra = [gast.Name(id=e, ctx=gast.Param(), annotation=None, type_comment=None)
+             for e in extras]
+    posonly = [a for a in required if a in args.posonlyargs]
+    return gast.arguments(
+        posonlyargs=posonly, args=[a for a in required if a not in posonly] + extra,
+        vararg=None, kwonlyargs=list(args.kwonlyargs) + defaulted,
+        kw_defaults=list(args.kw_defaults) + shown, kwarg=None, defaults=[])
+
+
 class _Positional:
     """What :func:`srcgrad.emit.build` reads of the user's function, for a
-    generated function with extra positional parameters after the user's:
-    positional defaults are dropped, keyword-only ones kept."""
+    generated function with extra positional parameters after the user's
+    (:func:`with_extra_parameters`): the defaults of positional parameters
+    become keyword-only defaults."""
 
-    def __init__(self, fun):
+    def __init__(self, fun, args):
+        defaults = fun.__defaults__ or ()
+        positional = [a.id for a in list(args.posonlyargs) + list(args.args)]
         self.__defaults__ = None
-        self.__kwdefaults__ = fun.__kwdefaults__
+        kw = dict(zip(positional[len(positional) - len(defaults):], defaults))
+        kw.update(fun.__kwdefaults__ or {})
+        self.__kwdefaults__ = kw or None
         self.__module__ = fun.__module__
         self.__qualname__ = fun.__qualname__
 
@@ -294,7 +327,7 @@ def transform(fun, wrt_names, *, with_value, as_tuple=None, cotangent=False):
                                                              "matmul_dx_sum"))
         return out
 
-    signature = dataclasses.replace(parsed, fun=_Positional(parsed.fun)) if cotangent else None
+    signature = dataclasses.replace(parsed, fun=_Positional(parsed.fun, parsed.tree.args)) if cotangent else None
     boundary = Boundary(tuple(wrt_names),
                         "value_and_derivatives" if with_value else "derivatives",
                         len(wrt_names) > 1 if as_tuple is None else as_tuple)
@@ -472,11 +505,13 @@ def vjp(fun=None, wrt=0):
     """The vector-Jacobian product of ``fun`` by reverse mode, for results of
     any shape.
 
-    Returns a generated function taking ``fun``'s positional arguments and
-    then the cotangent (an array of the result's shape), and returning
-    ``(value, cotangent_in)``: ``fun``'s result and the cotangent pulled back
-    to argument ``wrt`` (a tuple for a tuple ``wrt``).  Decorator forms work
-    as for :func:`grad`."""
+    Returns a generated function taking ``fun``'s positional parameters
+    without a default, then the cotangent (an array of the result's shape);
+    ``fun``'s parameters with a default are keyword-only in it, with the same
+    defaults (``def f(x, num=5)`` gives ``vjp_f(x, cotangent, *, num=5)``;
+    docs/modes.md).  It returns ``(value, cotangent_in)``: ``fun``'s result
+    and the cotangent pulled back to argument ``wrt`` (a tuple for a tuple
+    ``wrt``).  Decorator forms work as for :func:`grad`."""
     if fun is None:
         return functools.partial(vjp, wrt=wrt)
     key = ("vjp", wrt_key(wrt))

@@ -190,6 +190,7 @@ class ContainerDesugar:
     def run(self, s):
         """The desugared statements replacing ``s``, or None to leave it to
         the normaliser."""
+        self.dict_names()      # from the function as written, before statements change
         if isinstance(s, gast.While) and any(
                 isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(s.test)):
             raise self.unsupported(s, "comprehension in a 'while' condition",
@@ -253,6 +254,7 @@ class ContainerDesugar:
             for node in scope:
                 _rename(node, mapping)
         if isinstance(comp, gast.DictComp):
+            self.dict_names().add(result)      # (iterating it gives its keys)
             target = gast.Subscript(value=load(result), slice=comp.key, ctx=gast.Store())
             inner = [gast.Assign(targets=[target], value=comp.value, type_comment=None)]
             empty = gast.Dict(keys=[], values=[])

@@ -159,6 +159,11 @@ class Forward:
             return [s]
         if isinstance(s, (gast.For, gast.While)):
             s.body = self.block(s.body)
+            if isinstance(s, gast.For) and s.target.id in self.an.active:
+                # the header binds a new integer each iteration (normalise
+                # leaves only 'for i in range(...)'): its tangent is zero there
+                # even when the body later makes the variable active
+                s.body.insert(0, assign(self.d(s.target.id), self.zeros(s.target.id, const(0))))
             return [s]
         return [s]
 
@@ -430,8 +435,6 @@ class Forward:
         out = self.block(body[:-1])
         if out and getattr(out[0], "srcgrad_comment", None) is not None:
             out.pop(0)              # a leading string would print as a docstring
-        tangent_args = [gast.Name(id=self.d(p), ctx=gast.Param(), annotation=None,
-                                  type_comment=None) for p in self.wrt]
         if result in self.an.active:
             tangent_out = load(self.d(result))
         else:
@@ -440,10 +443,8 @@ class Forward:
             ret = gast.Return(value=gast.Tuple(elts=[load(result), tangent_out], ctx=gast.Load()))
         else:
             ret = gast.Return(value=tangent_out)
-        a = self.fn.args
-        args = gast.arguments(args=list(a.args) + tangent_args, posonlyargs=list(a.posonlyargs),
-                              vararg=None, kwonlyargs=list(a.kwonlyargs),
-                              kw_defaults=list(a.kw_defaults), kwarg=None, defaults=[])
+        from .api import with_extra_parameters     # the tangents after the required arguments
+        args = with_extra_parameters(self.fn.args, [self.d(p) for p in self.wrt], self.parsed.fun)
         for arg in args.args + args.posonlyargs + args.kwonlyargs:
             arg.annotation = None
         fn = gast.FunctionDef(name=self.fn.name, args=args, body=out + [ret], decorator_list=[],

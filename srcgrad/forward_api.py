@@ -2,9 +2,11 @@
 
 parse → normalise → SSA → analyse (the same stages as ``grad``) → the
 forward transform (:mod:`srcgrad.forward`) → optimise → emit.  The generated
-function takes ``f``'s positional arguments, then one tangent per ``wrt``
-argument (``d_<name>``), and returns ``(value, tangent_out)``: the value of
-``f`` and its directional derivative along the given tangents.  ``jvp_batched`` is the same for a batch of
+function takes ``f``'s positional parameters without a default, then one
+tangent per ``wrt`` argument (``d_<name>``), then the parameters with a
+default as keyword-only ones (``api.with_extra_parameters``), and returns
+``(value, tangent_out)``: the value of ``f`` and its directional derivative
+along the given tangents.  ``jvp_batched`` is the same for a batch of
 directions on a last axis of every tangent (used by ``srcgrad.jacobian``).
 """
 
@@ -55,7 +57,8 @@ def forward_transform(fun, wrt_names, *, with_value=True, name=None, batched=Fal
         eliminate_dead_code(out)
         return out
 
-    signature = dataclasses.replace(front.parsed, fun=api._Positional(front.parsed.fun))
+    signature = dataclasses.replace(front.parsed, fun=api._Positional(front.parsed.fun,
+                                                                      front.parsed.tree.args))
     if batched:
         out = generate(front.analysis, name)
         text = api._with_boundary(emit_stage.to_source(out), out, boundary, (), front)
@@ -88,10 +91,13 @@ def jvp(fun=None, wrt=0):
     """The Jacobian-vector product of ``fun`` by forward mode.
 
     ``wrt`` is a parameter position or name, or a tuple of them.  Returns a
-    generated function taking ``fun``'s positional arguments followed by one
-    tangent per ``wrt`` argument (``d_<name>``, of that argument's shape), and
-    returning ``(value, tangent_out)``: ``fun``'s result and its derivative
-    along the tangents (the shape of the result).  One pass, no tape;
+    generated function taking ``fun``'s positional parameters without a
+    default, then one tangent per ``wrt`` argument (``d_<name>``, of that
+    argument's shape); ``fun``'s parameters with a default are keyword-only
+    in it, with the same defaults (``def f(x, num=5)`` gives ``jvp_f(x, d_x,
+    *, num=5)``; docs/modes.md).  It returns ``(value, tangent_out)``:
+    ``fun``'s result and its derivative along the tangents (the shape of the
+    result).  One pass, no tape;
     ``srcgrad.source(df)`` shows the code.  Works as a decorator, bare
     (``@jvp``) or with options (``@jvp(wrt=(0, 1))``)."""
     if fun is None:

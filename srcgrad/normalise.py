@@ -12,15 +12,20 @@ After this stage a function body contains only
 
 Desugared here: docstrings, annotations, augmented and multiple assignment,
 tuple unpacking and swaps, ``for x in seq``, ``enumerate``, ``zip``,
-``for``/``while`` ``else``, ``break``, ``continue`` and ``return`` anywhere.
+``reversed``, ``list(...)`` of them, nested and starred loop targets
+(:meth:`Normaliser.desugar_for`: the iterable is evaluated once, before the
+loop, as Python does), ``for``/``while`` ``else``, ``break``, ``continue`` and
+``return`` anywhere.
 Jumps become flags only where needed: ``if c: return a`` followed by more code
 puts that code into the ``else`` branch instead.
 """
 
+import builtins
 import copy
 
 import gast
 
+from .dataflow import live_before, loads as _loads
 from .names import assign, const, load, store
 
 NEVER, MAYBE, ALWAYS = 0, 1, 2
@@ -96,7 +101,9 @@ class Normaliser:
         ret = gast.Return(value=load(self.ret))
         gast.copy_location(ret, fn.body[-1])
         body.append(ret)
-        fn.body = _copy_written_arguments(fn, _tidy(_drop_unread_flags(body, self.flags)))
+        body = _tidy(_drop_unread_flags(body, self.flags))
+        self._counters_read_after(body, set())
+        fn.body = _copy_written_arguments(fn, body)
         self.inliner.check_unused(fn)
         return fn
 
@@ -323,64 +330,68 @@ class Normaliser:
         return out
 
     def desugar_for(self, s):
+        """``for target in iterable`` becomes ``for i in range(n)`` binding
+        the target from indexed reads at the top of the body.
+
+        The iterable is evaluated once, before the loop, as Python does: a
+        name the loop (its target or body) rebinds is first bound to a fresh
+        name (``for e in x: x = 2 * x`` iterates the original ``x``), as is a
+        ``range`` bound or an ``enumerate`` start.  ``enumerate``, ``zip``
+        (which stops at the shortest), ``reversed`` and ``list``/``tuple`` of
+        them are read lazily, item by item, as Python's iterators read the
+        underlying sequences -- so an array written in place by the loop
+        (``x[k] = ...``) is seen at its later items, exactly as in Python --
+        and their tuples are unpacked into nested and starred targets
+        directly; any other iterable (``sorted(...)``, a tuple of values, an
+        expression) is evaluated into a fresh name and indexed.  What Python
+        would not do the same way is refused: a loop that changes the length
+        of the list it iterates over, that updates the iterated name in place
+        (``x += ...``), or that writes in place into what ``list(...)`` or
+        ``tuple(...)`` copied before the loop."""
         self.check_expr(s.iter)
+        ctx = _LoopEffects(s)
+        pre = []
         it = s.iter
-        pre, header, binds = [], None, []
-        call = it if isinstance(it, gast.Call) and not it.keywords else None
-        fname = call.func.id if call is not None and isinstance(call.func, gast.Name) else None
-        if fname == "range" and isinstance(s.target, gast.Name):
+        fname = self._builtin_call(it)
+        inner = it.args[0] if fname == "reversed" and len(it.args) == 1 and not it.keywords \
+            else None
+        if fname == "range" and isinstance(s.target, gast.Name) and not it.keywords:
+            # 'for i in range(...)' is the core form; a bound the loop rebinds is read once
+            it.args = [self._once(a, ctx, pre, "stop", names_only=True) for a in it.args]
             header = gast.For(target=s.target, iter=it, body=[], orelse=[], type_comment=None)
-        elif fname in ("enumerate", "zip") and isinstance(s.target, (gast.Tuple, gast.List)) \
-                and len(call.args) >= 1 and (fname == "enumerate" or len(s.target.elts) == len(call.args)):
-            seqs = []
-            for arg in (call.args[:1] if fname == "enumerate" else call.args):
-                if isinstance(arg, gast.Name):
-                    seqs.append(arg.id)
-                else:
-                    tmp = self.namer.fresh("seq")
-                    pre.append(assign(tmp, arg, s))
-                    seqs.append(tmp)
-            if fname == "enumerate":
-                if len(call.args) > 1 or len(s.target.elts) != 2:
-                    raise self.unsupported(s, "enumerate with a start value",
-                                           "use range(len(seq)) and add the offset")
-                idx_target, item_targets = s.target.elts[0], s.target.elts[1:]
-                if isinstance(idx_target, gast.Name):
-                    index = idx_target.id
-                else:
-                    index = self.namer.fresh("i")
-            else:
-                index, item_targets = self.namer.fresh("i"), s.target.elts
-            bound = _len(seqs[0]) if len(seqs) == 1 else gast.Call(
-                func=load("min"), args=[_len(q) for q in seqs], keywords=[])
-            header = gast.For(target=store(index), iter=gast.Call(func=load("range"), args=[bound],
-                                                                  keywords=[]),
-                              body=[], orelse=[], type_comment=None)
-            if fname == "enumerate" and not isinstance(idx_target, gast.Name):
-                binds.extend(self.desugar_assign(gast.copy_location(
-                    gast.Assign(targets=[idx_target], value=load(index), type_comment=None), s)))
-            for t, q in zip(item_targets, seqs):
-                item = gast.Subscript(value=load(q), slice=load(index), ctx=gast.Load())
-                binds.extend(self.desugar_assign(gast.copy_location(
-                    gast.Assign(targets=[t], value=item, type_comment=None), s)))
+            binds = []
+        elif inner is not None and self._builtin_call(inner) == "range" and \
+                isinstance(s.target, gast.Name) and not inner.keywords and \
+                len(inner.args) in (1, 2):
+            # reversed(range(a, b)) is range(b - 1, a - 1, -1)
+            args = [self._once(a, ctx, pre, "stop", names_only=True) for a in inner.args]
+            lower, upper = (const(0), args[0]) if len(args) == 1 else args
+            rng = gast.Call(func=load("range"), args=[
+                gast.BinOp(left=upper, op=gast.Sub(), right=const(1)),
+                gast.BinOp(left=lower, op=gast.Sub(), right=const(1))
+                if not isinstance(lower, gast.Constant) else const(lower.value - 1),
+                const(-1)], keywords=[])
+            header = gast.For(target=s.target, iter=rng, body=[], orelse=[], type_comment=None)
+            binds = []
         else:
-            if isinstance(it, gast.Name):
-                seq = it.id
-            else:
-                seq = self.namer.fresh("seq")
-                value = it
-                if isinstance(it, gast.Call) and not _known_sequence(it):
-                    value = gast.Call(func=load("list"), args=[it], keywords=[])
-                pre.append(assign(seq, value, s))
-            tname = s.target.id if isinstance(s.target, gast.Name) else "item"
-            index = self.namer.fresh("i" if tname != "i" else "k")
-            header = gast.For(target=store(index), iter=gast.Call(func=load("range"),
-                                                                  args=[_len(seq)], keywords=[]),
-                              body=[], orelse=[], type_comment=None)
-            item = gast.Subscript(value=load(seq), slice=load(index), ctx=gast.Load())
-            item.srcgrad_iter = True        # evidence that seq may be a list (analyse)
-            binds.extend(self.desugar_assign(gast.copy_location(
-                gast.Assign(targets=[s.target], value=item, type_comment=None), s)))
+            length, item = self.sequence(it, ctx, pre, s)
+            target = s.target
+            counter = None
+            if fname == "enumerate" and isinstance(target, (gast.Tuple, gast.List)) and \
+                    len(target.elts) == 2 and isinstance(target.elts[0], gast.Name) and \
+                    _enumerate_start(it) is None and not any(
+                        isinstance(n, gast.Name) and n.id == target.elts[0].id
+                        for n in gast.walk(target.elts[1])):
+                counter = target.elts[0].id       # for i, e in enumerate(x): i is the index
+            if counter is None:
+                tname = target.id if isinstance(target, gast.Name) else "item"
+                counter = self.namer.fresh("i" if tname != "i" else "k")
+            header = gast.For(target=store(counter), iter=gast.Call(
+                func=load("range"), args=[length], keywords=[]), body=[], orelse=[],
+                type_comment=None)
+            binds = []
+            self.bind(target, item(load(counter)), s, binds)
+            _mark_keyed_reads(target, binds, s.body)
         gast.copy_location(header, s)
         for b in binds:
             gast.copy_location(b, s)
@@ -388,7 +399,248 @@ class Normaliser:
         header.orelse = self.desugar_block(s.orelse)
         for p in pre:
             gast.copy_location(p, s)
-        return pre + [header]
+        return self.desugar_block(pre) + [header]
+
+    def _counters_read_after(self, stmts, live):
+        """A loop variable read after its loop gets its value from a
+        separate counter (``for i_1 in range(n): i = i_1``): when the loop
+        does not run, Python leaves the variable as it was before the loop,
+        and an assignment in the body (unlike the header) makes it loop
+        carried in SSA.  ``live``: the names read after ``stmts``; returns
+        those read before them."""
+        for s in reversed(stmts):
+            if isinstance(s, gast.If):
+                live = self._counters_read_after(s.body, live) | \
+                    self._counters_read_after(s.orelse, live) | _loads(s.test)
+            elif isinstance(s, (gast.For, gast.While)):
+                extra = _loads(s.test) if isinstance(s, gast.While) else set()
+                target = {s.target.id} if isinstance(s, gast.For) else set()
+                head = set(live)
+                while True:
+                    body_in = live_before(s.body, head | extra)
+                    new = live | extra | (body_in - target)
+                    if new <= head:
+                        break
+                    head |= new
+                if isinstance(s, gast.For) and s.target.id in live:
+                    counter = self.namer.fresh(s.target.id)
+                    s.body.insert(0, gast.copy_location(assign(s.target.id, load(counter)), s))
+                    s.target = store(counter)
+                self._counters_read_after(s.body, head | extra)
+                live = head | extra | (_loads(s.iter) if isinstance(s, gast.For) else set())
+            else:
+                live = live_before([s], live)
+        return live
+
+    def _maybe_a_mapping(self, name):
+        """Whether ``name``, iterated by a loop, is a parameter of the function
+        (or of the function inlined) that nothing in it shows to be a
+        sequence: the loop reads it as
+        ``name[0], name[1], ...``, which for a dict would be values (or a
+        KeyError), not its keys -- so the generated code checks it
+        (:func:`check_sequence`).  Arithmetic on it, a slice of it or a
+        NumPy call on it show a sequence (or an array)."""
+        trees = [self.tree] if self.tree is self.parsed.tree else [self.tree, self.parsed.tree]
+        params = {p.id for fn in trees for p in fn.args.posonlyargs + fn.args.args +
+                  fn.args.kwonlyargs}     # inlined code: the callee's and the caller's
+        if name not in params:
+            return False
+        for n in (n for fn in trees for n in gast.walk(fn)):
+            operands = []
+            if isinstance(n, gast.BinOp):
+                operands = [n.left, n.right]
+            elif isinstance(n, gast.UnaryOp):
+                operands = [n.operand]
+            elif isinstance(n, gast.Subscript) and isinstance(n.slice, (gast.Slice, gast.Tuple)):
+                operands = [n.value]
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                    isinstance(n.func.value, gast.Name) and n.func.value.id in ("np", "numpy"):
+                operands = n.args
+            if any(isinstance(o, gast.Name) and o.id == name for o in operands):
+                return False
+        return True
+
+    def _builtin_call(self, node):
+        """The name of the builtin ``node`` calls (``range``, ``enumerate``,
+        ``zip``, ``reversed``, ``list``, ``tuple``), if it calls one the
+        function does not rebind."""
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
+            return None
+        name = node.func.id
+        if name not in _ITERATION_BUILTINS or _assigns(self.tree, name) or \
+                self.parsed.resolve_global(name) is not getattr(builtins, name):
+            return None
+        return name
+
+    def _once(self, node, ctx, pre, base, names_only=False):
+        """``node`` as an expression with the value it has before the loop:
+        bound to a fresh name first unless it is a constant or a name the loop
+        does not rebind (with ``names_only``, any other expression is left to
+        the SSA stage, which computes it once before the loop)."""
+        if isinstance(node, gast.Constant) or \
+                isinstance(node, gast.Name) and node.id not in ctx.written:
+            return node
+        if names_only and not isinstance(node, gast.Name):
+            return node
+        tmp = self.namer.fresh(node.id if isinstance(node, gast.Name) else base)
+        pre.append(assign(tmp, node))
+        return load(tmp)
+
+    def sequence(self, it, ctx, pre, where, copied=False):
+        """How the loop reads the iterable ``it``: ``(length, item)``, the
+        number of items (an expression evaluated before the loop) and a
+        function from an index expression to the item -- an expression, or a
+        list of items for the tuples ``enumerate`` and ``zip`` make.
+        Statements evaluating the iterable are appended to ``pre``.
+        ``copied``: ``it`` is the argument of ``list(...)``/``tuple(...)``,
+        whose items Python copies out before the loop starts."""
+        fname = self._builtin_call(it)
+        if fname == "enumerate":
+            start = _enumerate_start(it)
+            if len(it.args) < 1 or len(it.args) + len(it.keywords) > 2 or start is False:
+                raise self.unsupported(where, "this call of enumerate",
+                                       "write enumerate(seq) or enumerate(seq, start)")
+            length, item = self.sequence(it.args[0], ctx, pre, where, copied)
+            if start is None:
+                return length, lambda k: [_int_index(k), item(k)]
+            first = self._once(start, ctx, pre, "start")
+            return length, lambda k: [_int_index(gast.BinOp(left=k, op=gast.Add(), right=first)),
+                                      item(k)]
+        if fname == "zip":
+            strict = False
+            for kw in it.keywords:
+                if kw.arg == "strict" and isinstance(kw.value, gast.Constant):
+                    strict = bool(kw.value.value)
+                else:
+                    raise self.unsupported(where, "this call of zip",
+                                           "pass the sequences, and at most strict=True/False")
+            parts = [self.sequence(a, ctx, pre, where, copied) for a in it.args]
+            if not parts:
+                return const(0), lambda k: []
+            lengths = []
+            for n, _ in parts:
+                if not isinstance(n, (gast.Name, gast.Constant)):
+                    tmp = self.namer.fresh("n")
+                    pre.append(assign(tmp, n))
+                    n = load(tmp)
+                lengths.append(n)
+            if strict:
+                for n in lengths[1:]:
+                    pre.append(gast.If(test=gast.Compare(left=lengths[0], ops=[gast.NotEq()],
+                                                         comparators=[n]),
+                                       body=[gast.Raise(exc=gast.Call(
+                                           func=load("ValueError"),
+                                           args=[const("zip() arguments have different "
+                                                       "lengths")], keywords=[]), cause=None)],
+                                       orelse=[]))
+            length = lengths[0]
+            for n in lengths[1:]:             # zip stops at the shortest
+                length = gast.Call(func=load("min"), args=[length, n], keywords=[])
+            return length, lambda k: [item(k) for _, item in parts]
+        if fname == "reversed" and len(it.args) == 1 and not it.keywords:
+            arg = it.args[0]
+            if self._builtin_call(arg) in ("enumerate", "zip"):
+                raise self.unsupported(where, f"reversed({arg.func.id}(...))",
+                                       f"Python cannot reverse a {arg.func.id} object: write "
+                                       f"reversed(list({arg.func.id}(...)))")
+            length, item = self.sequence(arg, ctx, pre, where, copied)
+            last = self.namer.fresh("last")
+            pre.append(assign(last, gast.BinOp(left=length, op=gast.Sub(), right=const(1))))
+            return length, lambda k: item(gast.BinOp(left=load(last), op=gast.Sub(), right=k))
+        if fname in ("list", "tuple") and len(it.args) == 1 and not it.keywords:
+            arg = it.args[0]
+            if self._builtin_call(arg) is not None or isinstance(arg, gast.Name):
+                return self.sequence(arg, ctx, pre, where, copied=True)
+        source = None
+        if isinstance(it, gast.Name):
+            name = source = it.id
+            if name in ctx.resized:
+                raise self.unsupported(where, f"a loop that changes the length of '{name}', "
+                                       "which it iterates over",
+                                       f"iterate over a copy made before the loop: "
+                                       f"for ... in list({name})")
+            if name in ctx.updated:
+                raise self.unsupported(where, f"'{name} op= ...' in a loop over '{name}' (an "
+                                       "array is changed in place, and the loop sees it)",
+                                       f"write {name} = {name} op ... (a new value), or iterate "
+                                       f"over a copy made before the loop")
+            if copied and ctx.writes_in_place and name not in self.containers.dict_names():
+                raise self.unsupported(where, f"a loop over list({name}) or tuple({name}) that "
+                                       "writes into arrays in place",
+                                       f"copy before the loop and iterate over the copy: "
+                                       f"items = list({name})")
+            if name in self.containers.dict_names():
+                seq = self.namer.fresh("keys")          # iterating a dict gives its keys
+                pre.append(assign(seq, gast.Call(func=load("list"), args=[load(name)],
+                                                 keywords=[])))
+            else:
+                if self._maybe_a_mapping(name):
+                    check = gast.Call(func=load(self.inliner.extra(check_sequence,
+                                                                   "check_sequence")),
+                                      args=[load(name), const(name)], keywords=[])
+                    pre.append(gast.Expr(value=check))
+                seq = name
+                if name in ctx.written:                 # the loop rebinds it: the original
+                    seq = self.namer.fresh(name + "_iterated")
+                    pre.append(assign(seq, load(name)))
+        else:
+            seq = self.namer.fresh("seq")
+            value = it
+            if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
+                    it.func.id == "sorted" and not _assigns(self.tree, "sorted") and \
+                    self.parsed.resolve_global("sorted") is sorted and it.args and \
+                    isinstance(it.args[0], gast.Name):
+                source = it.args[0].id                  # sorted(d): d's keys
+            if isinstance(it, (gast.Dict, gast.Set)) or isinstance(it, gast.Call) and \
+                    not _known_sequence(it) and self._builtin_call(it) != "range":
+                # (a dict or a set is iterated as list(...) gives it: keys, members)
+                value = gast.Call(func=load("list"), args=[it], keywords=[])
+            pre.append(assign(seq, value))
+
+        def item(k):
+            node = gast.Subscript(value=load(seq), slice=k, ctx=gast.Load())
+            node.srcgrad_iter = True        # evidence that seq may be a list (analyse)
+            node.srcgrad_source = source    # the container whose items (keys) seq holds
+            return node
+        return _len(seq), item
+
+    def bind(self, target, item, where, out):
+        """Assign ``item`` (from :meth:`sequence`) to the loop target."""
+        if isinstance(item, list):
+            if isinstance(target, (gast.Tuple, gast.List)):
+                elts = target.elts
+                stars = [k for k, e in enumerate(elts) if isinstance(e, gast.Starred)]
+                fixed = len(elts) - len(stars)
+                if len(stars) > 1 or (len(item) != fixed if not stars else len(item) < fixed):
+                    raise self.unsupported(where, f"a loop target of {len(elts)} names for "
+                                           f"items of {len(item)} values",
+                                           "match the target to the items (Python raises "
+                                           "ValueError here)")
+                if stars:
+                    k = stars[0]
+                    tail = len(elts) - k - 1
+                    for e, v in zip(elts[:k], item[:k]):
+                        self.bind(e, v, where, out)
+                    rest = item[k:len(item) - tail]
+                    self.bind(elts[k].value, gast.List(elts=[_as_expr(v) for v in rest],
+                                                       ctx=gast.Load()), where, out)
+                    for e, v in zip(elts[k + 1:], item[len(item) - tail:]):
+                        self.bind(e, v, where, out)
+                else:
+                    for e, v in zip(elts, item):
+                        self.bind(e, v, where, out)
+                return
+            item = _as_expr(item)
+        if isinstance(target, gast.Name) and isinstance(item, gast.Name) and \
+                item.id == target.id:
+            return                             # the loop counter itself
+        if isinstance(target, (gast.Tuple, gast.List)) and getattr(item, "srcgrad_int", False):
+            raise self.unsupported(where, "unpacking the index of enumerate",
+                                   "the index is an int: bind it to one name")
+        if isinstance(target, gast.Starred):
+            raise self.unsupported(where, "starred assignment", "unpack element by element")
+        out.extend(self.desugar_assign(gast.copy_location(
+            gast.Assign(targets=[target], value=item, type_comment=None), where)))
 
     # -- structuring jumps ---------------------------------------------------
     def structure(self, stmts, loop):
@@ -648,11 +900,107 @@ def _len(name):
 _SEQUENCE_CALLS = {"list", "tuple", "sorted", "reversed"}
 
 
+#: NumPy functions that return iterators, not arrays
+_NUMPY_ITERATORS = {"ndindex", "ndenumerate", "nditer", "nested_iters"}
+
+
 def _known_sequence(call):
     f = call.func
     if isinstance(f, gast.Name) and f.id in _SEQUENCE_CALLS:
         return f.id != "reversed"
     if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and \
             f.value.id in ("np", "numpy"):
-        return True
+        return f.attr not in _NUMPY_ITERATORS
     return False
+
+
+_ITERATION_BUILTINS = ("range", "enumerate", "zip", "reversed", "list", "tuple")
+_RESIZING = ("append", "extend", "insert", "pop", "remove", "clear")
+
+
+class _LoopEffects:
+    """What a ``for`` loop's target and body do to names: ``written``, the
+    names they bind; ``updated``, the names updated with ``op=``;
+    ``resized``, the names whose length a list method changes;
+    ``writes_in_place``, whether the loop changes items of any object in
+    place (``a[k] = v``, ``a[k] op= v``, a list method other than ``append``
+    and ``extend``, which leave the existing items alone)."""
+
+    def __init__(self, s):
+        self.written, self.updated, self.resized = set(), set(), set()
+        self.writes_in_place = False
+        for node in [s.target] + s.body:
+            for n in gast.walk(node):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    self.written.add(n.id)
+                elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                    self.updated.add(n.target.id)
+                elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                    self.writes_in_place = True
+                elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                        n.func.attr in _RESIZING + ("sort", "reverse", "update", "setdefault",
+                                                    "popitem"):
+                    if n.func.attr not in ("append", "extend"):
+                        self.writes_in_place = True
+                    if isinstance(n.func.value, gast.Name) and n.func.attr in _RESIZING:
+                        self.resized.add(n.func.value.id)
+
+
+def _enumerate_start(call):
+    """The ``start`` of ``enumerate(seq, start)``: ``None`` when it is 0 or
+    absent, ``False`` when the call is malformed."""
+    start = call.args[1] if len(call.args) > 1 else None
+    for kw in call.keywords:
+        if kw.arg != "start" or start is not None:
+            return False
+        start = kw.value
+    if start is None or isinstance(start, gast.Constant) and start.value == 0 and \
+            not isinstance(start.value, bool):
+        return None
+    return start
+
+
+def _int_index(node):
+    node.srcgrad_int = True
+    return node
+
+
+def _as_expr(item):
+    """An item of :meth:`Normaliser.sequence` as one expression (the tuples
+    of ``enumerate`` and ``zip`` as tuple displays)."""
+    if isinstance(item, list):
+        return gast.Tuple(elts=[_as_expr(v) for v in item], ctx=gast.Load())
+    return item
+
+
+def _mark_keyed_reads(target, binds, body):
+    """``for k in d: ... d[k]`` (also through ``sorted(d)``, ``enumerate``,
+    ...): ``d`` is indexed by its own items, so it is a mapping (or a list
+    indexed by its values), not an array -- evidence for the analysis, as
+    for ``for k in d`` in ``comprehensions.ContainerDesugar.dict_names``."""
+    keys = {}
+    for b in binds:
+        if isinstance(b, gast.Assign) and isinstance(b.targets[0], gast.Name) and \
+                getattr(b.value, "srcgrad_source", None) is not None:
+            keys[b.targets[0].id] = b.value.srcgrad_source
+    if not keys:
+        return
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                    isinstance(n.slice, gast.Name) and keys.get(n.slice.id) == n.value.id:
+                n.srcgrad_dict = True
+
+
+def check_sequence(x, name):
+    """Generated code reads ``for e in x`` as ``x[0], x[1], ...``: right for
+    lists, tuples, arrays and ranges, not for what Python iterates otherwise
+    (a dict's keys, a set, an iterator)."""
+    if isinstance(x, (dict, set, frozenset)) or not hasattr(x, "__getitem__") or \
+            not hasattr(x, "__len__"):
+        from .errors import UnsupportedError
+        raise UnsupportedError(
+            f"the loop over {name!r} was differentiated for a sequence (list, tuple, array), "
+            f"but {name!r} is a {type(x).__name__}",
+            hint=f"iterate over {name}.keys() for a dict's keys" if isinstance(x, dict)
+            else "pass a list, tuple or array")

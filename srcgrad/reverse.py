@@ -539,6 +539,7 @@ class Reverse:
         pre = []
         original = s.body
         head = dict(state)
+        target = self.adj_names.get(s.target.id) if isinstance(s.target, gast.Name) else None
         # adjoints of lists and dicts changed in place in the loop: owned
         # from before it (one copy, not one per iteration)
         for st in walk_stmts(original):
@@ -555,6 +556,10 @@ class Reverse:
         for _ in range(10):
             trial = dict(head)
             body = self.materialise(copy.deepcopy(original), trial)
+            if target is not None and target in trial:
+                # the header binds the loop variable afresh each iteration: its
+                # adjoint is consumed there (an earlier iteration starts at zero)
+                del trial[target]
             grow = [v for v in trial if v not in head]
             shared = [v for v in trial if v in head and head[v] == DEF_OWNED
                       and trial[v] == DEF_SHARED]
@@ -941,11 +946,9 @@ class Reverse:
         ret = gast.Return(value=value)
         new_body = fwd + seed + rev + [ret]
         args = self.fn.args
-        if self.seed is not None:
-            args = copy.copy(args)
-            args.args = list(args.args) + [gast.Name(id=self.seed, ctx=gast.Param(),
-                                                     annotation=None, type_comment=None)]
-            args.defaults = []
+        if self.seed is not None:         # vjp: the cotangent after the required arguments
+            from .api import with_extra_parameters
+            args = with_extra_parameters(args, [self.seed], self.parsed.fun)
         fn = gast.FunctionDef(name=self.fn.name, args=args, body=new_body,
                               decorator_list=[], returns=None, type_comment=None)
         fn.srcgrad_result = result

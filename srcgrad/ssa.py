@@ -22,7 +22,7 @@ saved at the end of their block.
 import gast
 
 from .dataflow import live_before, remove_stmts
-from .names import assign, load
+from .names import assign, const, load
 
 LOOPS = (gast.For, gast.While)
 
@@ -323,6 +323,21 @@ class SSA:
             else:
                 name = entry
             carried[user] = name
+        # a name first assigned in the loop and read by a later iteration
+        # before it is assigned again (``if i == 0: t = x`` / ``else: t = t * x``)
+        # is loop carried too; it has no value before the loop (None stands
+        # for that: the reverse sweep may save and restore it)
+        exposed = live_before(s.body, set())
+        if isinstance(s, gast.While):
+            exposed |= {n.id for n in gast.walk(s.test) if isinstance(n, gast.Name)}
+        else:
+            exposed.discard(s.target.id)
+        for user in sorted((body_assigned & {self.user_of.get(n, n) for n in exposed})
+                           - set(env)):
+            name = carried[user] = self.version(user)
+            unbound = gast.copy_location(assign(name, const(None)), s)
+            unbound.srcgrad_unbound = True     # not a value of the user's (analyse: shapes)
+            pre.append(unbound)
         inner = dict(env)
         inner.update(carried)
         if isinstance(s, gast.For):

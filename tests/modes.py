@@ -22,6 +22,7 @@ message), ``"wrong"`` or ``"crash"`` (with a description).
 """
 
 import copy
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +95,17 @@ def _directions(args, positions, seed):
     return out
 
 
+def _with_extras(generated, f, args, extras):
+    """Call a generated jvp or hvp of ``f``: the arguments of parameters
+    without a default, then the ``extras`` (tangents), then the arguments of
+    parameters with a default by keyword (keyword-only there, docs/modes.md)."""
+    params = [p for p in inspect.signature(f).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [a for p, a in zip(params, args) if p.default is p.empty]
+    keywords = {p.name: a for p, a in zip(params, args) if p.default is not p.empty}
+    return generated(*required, *extras, **keywords)
+
+
 def _grad_tuple(g, single):
     return (g,) if single else tuple(g)
 
@@ -163,7 +175,7 @@ def check_modes(f, args, wrt=0, modes=MODES, rtol=1e-5, atol=1e-6, seed=0):
     if "jvp" in modes:
         jfun = run("jvp", lambda: srcgrad.jvp(f, wrt=wrt))
         if jfun is not None:
-            res = run("jvp", lambda: jfun(*args, *v))
+            res = run("jvp", lambda: _with_extras(jfun, f, args, v))
             if res is not None and unchanged("jvp"):
                 value, t = res
                 fd = lambda h: (np.asarray(f(*_moved(args, positions, v, h)), float)
@@ -183,8 +195,9 @@ def check_modes(f, args, wrt=0, modes=MODES, rtol=1e-5, atol=1e-6, seed=0):
     if "hvp" in modes and g is not None:
         hfun = run("hvp", lambda: srcgrad.hvp(f, wrt=wrt))
         if hfun is not None:
-            hv = run("hvp", lambda: _grad_tuple(hfun(*args, *v), single))
-            hu = run("hvp", lambda: _grad_tuple(hfun(*args, *u), single)) if hv is not None else None
+            hv = run("hvp", lambda: _grad_tuple(_with_extras(hfun, f, args, v), single))
+            hu = run("hvp", lambda: _grad_tuple(_with_extras(hfun, f, args, u), single)) \
+                if hv is not None else None
             if hv is not None and hu is not None and unchanged("hvp"):
                 gfun = srcgrad.grad(f, wrt=wrt)
 

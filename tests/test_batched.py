@@ -76,9 +76,9 @@ def check_batched(fun, args, wrt, K=3, seed=0, clear=False):
     rng = np.random.default_rng(seed)
     dirs = [[random_tangent(rng, args[i]) for i in pos] for _ in range(K)]
     jf, jb = jvp(fun, wrt=wrt), jvp_batched(fun, wrt=wrt)
-    outs = [jf(*copy.deepcopy(args), *d) for d in dirs]
+    outs = [tf.call_with(jf, fun, copy.deepcopy(args), d) for d in dirs]
     batched = [_stack([dirs[k][j] for k in range(K)]) for j in range(len(pos))]
-    value, tb = jb(*copy.deepcopy(args), *batched)
+    value, tb = tf.call_with(jb, fun, copy.deepcopy(args), batched)
     _tree_close(value, outs[0][0], "value", rtol=1e-12, atol=1e-13)
     expected = _stack([o[1] for o in outs])
     if isinstance(value, (float, int, np.ndarray, np.generic)):

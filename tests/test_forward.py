@@ -32,11 +32,24 @@ def positions(wrt):
 
 def full_args(fun, args):
     """``args`` completed with the defaults of the remaining positional
-    parameters (a jvp takes every positional argument, then the tangents)."""
+    parameters."""
     P = inspect.Parameter
     params = [q for q in inspect.signature(fun).parameters.values()
               if q.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
     return tuple(args) + tuple(q.default for q in params[len(args):])
+
+
+def call_with(generated, fun, args, extras):
+    """Call a generated jvp, vjp or hvp of ``fun`` with ``fun``'s positional
+    ``args`` and the ``extras`` (tangents, a cotangent): the parameters
+    without a default positionally, then the extras, then the parameters
+    with a default by keyword (they are keyword-only there, docs/modes.md)."""
+    P = inspect.Parameter
+    params = [q for q in inspect.signature(fun).parameters.values()
+              if q.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
+    required = [a for q, a in zip(params, args) if q.default is q.empty]
+    keywords = {q.name: a for q, a in zip(params, args) if q.default is not q.empty}
+    return generated(*required, *extras, **keywords)
 
 
 def direction(rng, x):
@@ -69,7 +82,7 @@ def check_jvp(fun, args, wrt, rng, rtol=1e-5, atol=1e-6, clear=False):
         srcgrad.clear_cache()
     pos = positions(wrt)
     dirs = {i: direction(rng, args[i]) for i in pos}
-    value, tangent = jvp(fun, wrt=wrt)(*args, *[dirs[i] for i in pos])
+    value, tangent = call_with(jvp(fun, wrt=wrt), fun, args, [dirs[i] for i in pos])
     expected_value = fun(*args)
     np.testing.assert_allclose(value, expected_value, rtol=1e-12, atol=1e-12)
     assert np.shape(tangent) == np.shape(expected_value), (np.shape(tangent),

@@ -51,12 +51,13 @@ def test_dot_product_with_forward_mode(fun, wrt, make, seed):
 @pytest.mark.parametrize("fun,wrt,inputs", CASES, ids=[c[0].__name__ for c in CASES])
 def test_vjp_of_scalar_functions_is_grad(fun, wrt, inputs):
     for args in inputs:
-        # vjp's cotangent follows the positional parameters: pass defaults too
+        # vjp's cotangent follows the positional parameters without a default;
+        # those with one are keyword-only there
         bound = inspect.signature(fun).bind(*args)
-        bound.apply_defaults()
-        positional = [v for k, v in bound.arguments.items()
-                      if inspect.signature(fun).parameters[k].kind != inspect.Parameter.KEYWORD_ONLY]
-        value, pulled = srcgrad.vjp(fun, wrt=wrt)(*positional, 1.0)
+        params = inspect.signature(fun).parameters
+        positional = [v for k, v in bound.arguments.items() if params[k].default is params[k].empty]
+        keywords = {k: v for k, v in bound.arguments.items() if params[k].default is not params[k].empty}
+        value, pulled = srcgrad.vjp(fun, wrt=wrt)(*positional, 1.0, **keywords)
         expected = srcgrad.grad(fun, wrt=wrt)(*args)
         assert np.allclose(value, fun(*args))
         for a, b in zip(_tuple(pulled, wrt), _tuple(expected, wrt)):
