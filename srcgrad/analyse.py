@@ -654,14 +654,28 @@ class Analysis:
                 return True
             return isinstance(node, gast.Name) and node.id in scalar
 
+        def bool_scalar(v):
+            """Whether the (unflattened) test expression ``v`` is certainly a
+            scalar: ``not``, ``in`` and ``is`` give bools, an elementwise
+            comparison only of scalars, ``and``/``or`` one of their operands."""
+            if isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not):
+                return True
+            if isinstance(v, gast.Compare):
+                if all(isinstance(o, (gast.In, gast.NotIn, gast.Is, gast.IsNot)) for o in v.ops):
+                    return True
+                return all(bool_scalar(e) for e in [v.left] + list(v.comparators))
+            if isinstance(v, gast.BoolOp):
+                return all(bool_scalar(e) for e in v.values)
+            return is_scalar(v)
+
         def makes_scalar(s):
             op, v = s.srcgrad_op, s.value
             if op.kind == "const":
                 value = v.value if isinstance(v, gast.Constant) else self.resolve(v)
                 return isinstance(value, (int, float, bool))
             if op.kind == "inactive":
-                return isinstance(v, (gast.Compare, gast.BoolOp)) or \
-                    isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not)
+                # a comparison of arrays is an array (``np.array(...) > 0``)
+                return bool_scalar(v)
             if op.kind == "copy":
                 return is_scalar(op.args["x"])
             if op.kind == "call":

@@ -49,8 +49,14 @@ class Adjoint:
         self.indexed = list(indexed)
 
     def __deepcopy__(self, memo):
-        return Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
-                       copy.deepcopy(self.indexed, memo))
+        out = Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
+                      copy.deepcopy(self.indexed, memo))
+        # the shape facts of the contributions (``adjoint``) travel with them:
+        # a loop body is materialised from copies
+        for attr in ("passes_lazy", "made_lazy"):
+            if hasattr(self, attr):
+                setattr(out, attr, getattr(self, attr))
+        return out
 
 
 _keys = iter(range(1, 1 << 62))
