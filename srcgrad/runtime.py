@@ -61,7 +61,9 @@ def unreduce(g, x, axis=None, keepdims=False):
     """Expand the adjoint ``g`` of a reduction of ``x`` (over ``axis``) back
     to the shape of ``x``: every reduced element receives ``g``."""
     shape = np.shape(x)
-    if axis is not None and not keepdims:
+    if axis is not None and not keepdims and np.ndim(g) != 0:
+        # (a scalar ``g`` may stand for a constant array of the reduced shape:
+        # it broadcasts as it is)
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape).copy()
@@ -118,6 +120,10 @@ def fit(g, x):
         return g
     if type(g) is float and type(x) is np.ndarray:    # a zero standing for an array
         return np.full(x.shape, g, dtype=np.result_type(x, float))
+    if isinstance(x, (list, tuple, dict)) or _is_record(x):
+        return restructure(g, x)          # a tuple of arrays: a tuple of their gradients
+    if isinstance(g, list) and type(x) is np.ndarray:
+        g = _stack_parts(g, x)            # one adjoint per row of an array argument
     return unbroadcast(g, x)
 
 
@@ -234,7 +240,7 @@ def _keep(v, x, axis, keepdims):
     """The result ``v`` of a reduction of ``x`` over ``axis``, with the reduced
     axes kept (size 1), so that it broadcasts against ``x``."""
     v = np.asarray(v)
-    if keepdims or np.ndim(x) == 0:
+    if keepdims or np.ndim(x) == 0 or v.ndim == 0:
         return v
     return np.reshape(v, [1 if i in _axes(axis, np.ndim(x)) else n
                           for i, n in enumerate(np.shape(x))])
@@ -336,9 +342,12 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
     Vector norms (1-d ``x`` or an integer ``axis``): ``ord`` None, 2, 1,
     ``inf``, ``-inf`` and any other nonzero number ``p``.  Matrix norms (2-d
     ``x`` with ``ord`` given, or a pair of axes): None/'fro', 'nuc', 2, 1,
-    ``inf``.  Other orders raise ``NotImplementedError``.  At a kink (a zero
-    element for ``ord=1``, a tie for ``inf``) one subgradient is used."""
-    x = np.asarray(x, dtype=np.result_type(x, float))
+    ``inf``.  Other orders raise ``UnsupportedError``.  At a kink one
+    subgradient is used: a zero element for ``ord=1``, ties for ``inf`` share
+    equally, and at the zero vector (or matrix) the gradient of the 2-norm and
+    Frobenius norm is 0 (the subgradient of least norm)."""
+    x = np.asarray(x)         # (a list of values too)
+    x = x.astype(np.result_type(x.dtype, float), copy=False)
     nd = x.ndim
     if axis is None and (ord is None or nd == 1):
         if ord is None or ord == 2 or nd == 1 and ord == "fro":
@@ -366,10 +375,10 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
         if ord == 0:
             return np.zeros_like(x)
         if isinstance(ord, (int, float, np.number)):
-            return gk * np.sign(x) * np.abs(x) ** (ord - 1) / nk ** (ord - 1)
-        raise NotImplementedError(f"srcgrad: no derivative of a vector norm with ord={ord!r}")
+            return gk * np.sign(x) * np.abs(x) ** (ord - 1) / np.where(nk == 0, 1.0, nk) ** (ord - 1)
+        raise _unsupported(f"no derivative of a vector norm with ord={ord!r}")
     if len(axes) != 2:
-        raise NotImplementedError("srcgrad: np.linalg.norm over more than two axes")
+        raise _unsupported("no derivative of np.linalg.norm over more than two axes")
     m = np.moveaxis(x, axes, (-2, -1))
     gm = np.moveaxis(gk, axes, (-2, -1))
     nm = np.moveaxis(nk, axes, (-2, -1))
@@ -386,7 +395,8 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
         sums = np.sum(np.abs(m), axis=col, keepdims=True)
         d = gm * np.sign(m) * _share_extreme(sums, -2 if col == -1 else -1)
     else:
-        raise NotImplementedError(f"srcgrad: no derivative of a matrix norm with ord={ord!r}")
+        raise _unsupported(f"no derivative of a matrix norm with ord={ord!r}",
+                           hint="use ord None, 'fro', 'nuc', 1, 2 or inf")
     return np.moveaxis(d, (-2, -1), axes)
 
 
@@ -466,16 +476,35 @@ def trace_dx(g, a, offset=0, axis1=0, axis2=1):
     return diagonal_dx(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
 
 
-def pad_dx(g, array, pad_width, mode="constant"):
-    """Adjoint of ``array`` in ``np.pad(array, pad_width, mode='constant')``:
-    the middle of ``g``.  Other modes raise ``NotImplementedError``."""
-    if mode != "constant":
-        raise NotImplementedError(f"srcgrad: no derivative of np.pad with mode={mode!r}")
-    nd = np.ndim(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2) if np.ndim(pad_width) else
-                             np.asarray(pad_width, dtype=int), (nd, 2))
-    index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(array)))
-    return np.asarray(g)[index].copy()
+def pad_dx(g, array, pad_width, mode="constant", stat_length=None, reflect_type="even"):
+    """Adjoint of ``array`` in ``np.pad(array, pad_width, mode)``, for every
+    ``pad_width`` form NumPy accepts (an int, ``(n,)``, ``(before, after)``,
+    one pair per axis).  Modes that copy elements (constant, edge, reflect,
+    symmetric, wrap): each element gets the adjoints of its copies; the other
+    linear modes (mean, odd reflection): the transposed linear map.  Other
+    modes raise ``UnsupportedError``."""
+    problem = pad_unsupported(mode, reflect_type)
+    if problem:
+        raise _unsupported(problem, hint=PAD_HINT)
+    shape = np.shape(array)
+    n = int(np.prod(shape))
+    g = np.asarray(g)
+    dtype = np.result_type(g, float)
+    if mode in _PAD_COPYING and reflect_type == "even":
+        # where each element of the result comes from (-1: a constant)
+        source = np.pad(np.arange(n).reshape(shape), pad_width, mode=mode,
+                        **({"constant_values": -1} if mode == "constant" else {}))
+        g = np.broadcast_to(g, source.shape)
+        used = source >= 0
+        out = np.bincount(source[used], weights=g[used].astype(float), minlength=n)
+        return out.reshape(shape).astype(dtype, copy=False)
+    out = np.zeros(n, dtype=dtype)      # a linear map: one column of it per element
+    for k in range(n):
+        unit = np.zeros(n)
+        unit[k] = 1.0
+        out[k] = np.sum(g * pad_tangent(unit.reshape(shape), pad_width, mode, stat_length,
+                                        reflect_type))
+    return out.reshape(shape)
 
 
 def astype_dx(g, a, dtype):
@@ -551,7 +580,8 @@ def einsum_dx(g, subscripts, i, *operands):
     operands = [op for op in operands if op is not None]
     spec = subscripts.replace(" ", "")
     if "." in spec:
-        raise NotImplementedError("srcgrad: no derivative of einsum with '...' yet")
+        raise _unsupported("no derivative of einsum with '...' yet",
+                           hint="write the subscripts out with one letter per axis")
     if "->" in spec:
         ins, out = spec.split("->")
     else:
@@ -707,8 +737,8 @@ def _flat_keys(index, shape):
     if len(arrays) == len(parts):
         b = np.broadcast_arrays(*arrays)
         return np.ravel_multi_index(tuple(a % n for a, n in zip(b, shape)), shape[:len(b)])
-    raise NotImplementedError("srcgrad: writing through a mix of slices and integer arrays "
-                              "is not supported; index with arrays only or with slices only")
+    raise _unsupported("writing through a mix of slices and integer arrays is not supported",
+                       hint="index with arrays only or with slices only")
 
 
 # -- linear algebra with several results ------------------------------------------
@@ -757,8 +787,7 @@ def svdvals_da(g, a):
 def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
     """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
     if compute_uv:
-        raise NotImplementedError("srcgrad differentiates np.linalg.svd for the singular "
-                                  "values only: call it with compute_uv=False")
+        raise _unsupported(SVD_MESSAGE, hint=SVD_HINT)
     return svdvals_da(g, a)
 
 
@@ -812,31 +841,34 @@ def unstack(g, like):
 
 
 def concatenate_dx(g, arrays, axis=0):
-    """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces."""
+    """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces
+    (one array of the pieces when ``arrays`` is itself an array)."""
+    g = np.asarray(g)
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return Adjoints(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes), arrays))
+        return _parts(list(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes),
+                                                                   arrays)), arrays)
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
-    return Adjoints(np.split(g, sizes, axis=axis))
+    return _parts(np.split(g, sizes, axis=axis), arrays)
 
 
 def stack_dx(g, arrays, axis=0):
     """Adjoint of the arrays in ``np.stack(arrays, axis)``."""
-    return Adjoints(np.moveaxis(g, axis, 0)[i] for i in range(len(arrays)))
+    return _parts([np.moveaxis(g, axis, 0)[i] for i in range(len(arrays))], arrays)
 
 
 def hstack_dx(g, tup):
     """Adjoint of the arrays in ``np.hstack(tup)``."""
     axis = 0 if np.ndim(tup[0]) <= 1 else 1
     pieces = concatenate_dx(g, [np.atleast_1d(a) for a in tup], axis)
-    return Adjoints(unbroadcast(p.reshape(np.shape(a)) if np.size(p) == np.size(a) else p, a)
-                    for p, a in zip(pieces, tup))
+    return _parts([unbroadcast(p.reshape(np.shape(a)) if np.size(p) == np.size(a) else p, a)
+                   for p, a in zip(pieces, tup)], tup)
 
 
 def vstack_dx(g, tup):
     """Adjoint of the arrays in ``np.vstack(tup)``."""
     pieces = concatenate_dx(g, [np.atleast_2d(a) for a in tup], 0)
-    return Adjoints(p.reshape(np.shape(a)) for p, a in zip(pieces, tup))
+    return _parts([p.reshape(np.shape(a)) for p, a in zip(pieces, tup)], tup)
 
 
 def split_dx(g, ary, axis=0):
@@ -882,8 +914,7 @@ class Adjoints(list):
         if not isinstance(other, (list, tuple)):
             return Adjoints(self)
         if len(other) != len(self):
-            raise ValueError(f"srcgrad: adding adjoints of sequences of lengths {len(self)} "
-                             f"and {len(other)}")
+            raise _lengths_differ(len(self), len(other))
         return Adjoints(a + b for a, b in zip(self, other))
 
     __radd__ = __add__
@@ -891,8 +922,7 @@ class Adjoints(list):
     def __iadd__(self, other):
         if isinstance(other, (list, tuple)):
             if len(other) != len(self):
-                raise ValueError(f"srcgrad: adding adjoints of sequences of lengths "
-                                 f"{len(self)} and {len(other)}")
+                raise _lengths_differ(len(self), len(other))
             for i, b in enumerate(other):
                 self[i] = self[i] + b
         return self
@@ -1187,3 +1217,131 @@ def as_adjoint(c):
     if _is_record(c):
         return AdjointDict((k, as_adjoint(v)) for k, v in vars(c).items())
     return c
+
+
+# -- soundness (issue #10): run-time refusals, kinks, sequences ----------------
+
+
+def _unsupported(message, hint=None):
+    """The error for a derivative srcgrad does not know, found at run time
+    (the arguments that decide it were not constants in the source)."""
+    from srcgrad.errors import UnsupportedError
+    return UnsupportedError("srcgrad: " + message, hint=hint)
+
+
+def _lengths_differ(n, m):
+    from srcgrad.errors import UnsupportedError
+    return UnsupportedError(
+        f"srcgrad: adding the adjoints of sequences of lengths {n} and {m}: a list "
+        f"changed its length where srcgrad assumed it did not",
+        hint="build lists of one length on every path, or use arrays")
+
+
+SVD_MESSAGE = "np.linalg.svd is differentiated for the singular values only"
+SVD_HINT = "call np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)"
+PAD_HINT = ("pad with mode 'constant', 'edge', 'reflect', 'symmetric', 'wrap' or 'mean' "
+            "(reflect_type 'even' or 'odd')")
+_PAD_COPYING = ("constant", "edge", "reflect", "symmetric", "wrap")
+_PAD_LINEAR = _PAD_COPYING + ("mean",)
+
+
+def pad_unsupported(mode, reflect_type="even"):
+    """Why ``np.pad`` with ``mode`` is not differentiated, or None."""
+    if not isinstance(mode, str) or mode not in _PAD_LINEAR:
+        return f"no derivative of np.pad with mode={mode!r}"
+    if reflect_type not in ("even", "odd"):
+        return f"no derivative of np.pad with reflect_type={reflect_type!r}"
+    return None
+
+
+def pad_tangent(t, pad_width, mode="constant", stat_length=None, reflect_type="even"):
+    """Tangent of ``array`` in ``np.pad(array, pad_width, mode)`` (the
+    linear modes: constants pad with zeros, the others pad ``t`` alike)."""
+    problem = pad_unsupported(mode, reflect_type)
+    if problem:
+        raise _unsupported(problem, hint=PAD_HINT)
+    if mode == "constant":
+        return np.pad(t, pad_width)
+    if mode == "mean":
+        return np.pad(t, pad_width, mode, stat_length=stat_length)
+    if mode in ("reflect", "symmetric"):
+        return np.pad(t, pad_width, mode, reflect_type=reflect_type)
+    return np.pad(t, pad_width, mode)
+
+
+def pad_values_dx(g, array, pad_width, constant_values):
+    """Adjoint of ``constant_values`` in ``np.pad(array, pad_width,
+    constant_values=...)``: the padding is affine in them, so each gets the
+    sum of ``g`` where its value is written (a map with at most
+    ``2 * ndim`` inputs, taken one unit value at a time)."""
+    nd = np.ndim(array)
+    pairs = np.zeros((nd, 2))
+    out = np.zeros((nd, 2))
+    base = np.zeros(np.shape(array))
+    for i in range(nd):
+        for j in range(2):
+            pairs[i, j] = 1.0
+            out[i, j] = np.sum(g * np.pad(base, pad_width, constant_values=pairs))
+            pairs[i, j] = 0.0
+    return unbroadcast(_as_value_pairs(out, constant_values, nd), constant_values)
+
+
+def _as_value_pairs(d, values, nd):
+    """``d`` (one number per axis and side) summed back to the form in which
+    ``values`` was given (a number, ``(v,)``, ``(before, after)``, pairs)."""
+    shape = np.shape(values)
+    if len(shape) == 2 and shape == (2, 1) and nd != 2:
+        return d.sum(axis=0).reshape(2, 1)
+    if np.size(values) == 2 and shape != (2, 1):
+        return np.sum(d, axis=0).reshape(shape)
+    return d
+
+
+def pad_values_tangent(t, array, pad_width):
+    """Tangent of ``constant_values`` in ``np.pad``: the padding of zeros
+    with the values' tangents."""
+    return np.pad(np.zeros(np.shape(array)), pad_width, constant_values=t)
+
+
+def div_or_zero(num, den):
+    """``num / den``, 0 where ``den`` is 0.  The derivative of ``np.std`` is
+    ``g / (2 std)`` times that of ``np.var``: where all elements reduced are
+    equal (one element, or a constant slice) std has its minimum, a kink for
+    several elements (a constant for one), and srcgrad takes the subgradient
+    0 there (NumPy-based tracers give nan)."""
+    if type(den) is float or type(den) is int:
+        return num / den if den != 0 else 0.0 * num
+    zero = np.equal(den, 0)
+    return np.where(zero, 0.0, np.divide(num, np.where(zero, 1.0, den)))
+
+
+def _parts(pieces, seq):
+    """The adjoints ``pieces`` of the elements of ``seq`` (a list or tuple of
+    arrays, or an array: a sequence of its rows), as ``Adjoints``, or as one
+    array of ``seq``'s shape when ``seq`` is an array."""
+    if type(seq) is np.ndarray:
+        return _stack_parts(pieces, seq)
+    return Adjoints(pieces)
+
+
+def _stack_parts(pieces, x):
+    """One adjoint per row of the array ``x`` as an array of ``x``'s shape
+    (a number in ``pieces`` stands for a row of that constant)."""
+    if len(pieces) == 0:
+        return np.zeros(np.shape(x), dtype=np.result_type(x, float))
+    rows = [np.broadcast_to(np.asarray(p, dtype=np.result_type(p, float)), np.shape(x)[1:])
+            for p in pieces]
+    return np.stack(rows).reshape(np.shape(x))
+
+
+def sequence_dx_t(g, like):
+    """``g`` (the adjoint of the pieces of ``like``, ``Adjoints`` or an array
+    of rows) as the list of those pieces' arrays (vjp of the pieces helpers)."""
+    return [np.asarray(p, dtype=float) * np.ones(np.shape(e)) for p, e in zip(g, like)]
+
+
+def var_dx_da(gv, x, axis=None, ddof=0, keepdims=False, correction=None):
+    """``var_dx(a, x, ...)`` is linear in ``a``: the transposed map applied to
+    ``gv`` (a cotangent of ``x``'s shape), reduced to the shape of ``a``."""
+    return np.sum(gv * var_dx(1.0, x, axis, ddof, keepdims, correction),
+                  axis=None if axis is None else _axes(axis, np.ndim(x)), keepdims=bool(keepdims))
