@@ -240,8 +240,10 @@ def _keep(v, x, axis, keepdims):
     """The result ``v`` of a reduction of ``x`` over ``axis``, with the reduced
     axes kept (size 1), so that it broadcasts against ``x``."""
     v = np.asarray(v)
-    if keepdims or np.ndim(x) == 0 or v.ndim == 0:
+    if keepdims or np.ndim(x) == 0:
         return v
+    if v.ndim == 0:       # (a scalar standing for a constant reduced array)
+        return np.reshape(v, (1,) * np.ndim(x))
     return np.reshape(v, [1 if i in _axes(axis, np.ndim(x)) else n
                           for i, n in enumerate(np.shape(x))])
 

@@ -1264,11 +1264,12 @@ def test_nan_reductions_skip_nans():
 def test_helpers_raise_clear_errors():
     from srcgrad import runtime
     x = np.ones((2, 3))
-    with pytest.raises(NotImplementedError, match="mode='edge'"):
-        runtime.pad_dx(np.ones((4, 5)), x, 1, "edge")
-    with pytest.raises(NotImplementedError, match="ord=-2"):
+    # (refusals at run time are srcgrad errors, never a bare NotImplementedError)
+    with pytest.raises(srcgrad.UnsupportedError, match="mode='maximum'"):
+        runtime.pad_dx(np.ones((4, 5)), x, 1, "maximum")
+    with pytest.raises(srcgrad.UnsupportedError, match="ord=-2"):
         runtime.norm_dx(1.0, x, np.linalg.norm(x, -2), -2)
-    with pytest.raises(NotImplementedError, match=r"'\.\.\.'"):
+    with pytest.raises(srcgrad.UnsupportedError, match=r"'\.\.\.'"):
         runtime.einsum_dx(np.ones(2), "...i->...", 0, x)
 
 
