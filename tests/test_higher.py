@@ -17,6 +17,8 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
+from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_values_dx,
+                             stack_dx, var_dx, vstack_dx)
 
 from srcgrad.check import numerical_grad
 
@@ -488,6 +490,42 @@ def r_broadcast_like(a):
     return broadcast_like(a, X23)
 
 
+def r_div_or_zero(a, b):
+    return div_or_zero(a, b + 2.0)
+
+
+def r_var_dx(a, x):
+    return var_dx(a, x, 1, 0, False, None)
+
+
+def r_pad_values_dx(a):
+    return pad_values_dx(a, X23, ((1, 0), (2, 1)), (0.0, 1.0))
+
+
+def r_concatenate_dx(a):
+    return concatenate_dx(a, [np.ones(2), np.ones(3)], 0)[1] * 2.0
+
+
+def r_concatenate_dx_array(a):
+    return concatenate_dx(a, X23, 0)
+
+
+def r_stack_dx(a):
+    return stack_dx(a, X23, 1)
+
+
+def r_hstack_dx(a):
+    return hstack_dx(a, (np.ones(2), np.ones(3)))[0] * 3.0
+
+
+def r_vstack_dx(a):
+    return vstack_dx(a, X23)
+
+
+def r_array_dx(a):
+    return array_dx(a, X23, None)
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
@@ -527,6 +565,15 @@ RUNTIME_CASES = [
     (repeat_dx, r_repeat_dx, [u(6)]),
     (pad_dx, r_pad_dx, [u(6)]),
     (astype_dx, r_astype_dx, [u(2, 3)]),
+    (div_or_zero, r_div_or_zero, [u(3), u(3)]),
+    (var_dx, r_var_dx, [u(2), u(2, 3)]),
+    (pad_values_dx, r_pad_values_dx, [u(3, 6)]),
+    (concatenate_dx, r_concatenate_dx, [u(5)]),
+    (concatenate_dx, r_concatenate_dx_array, [u(6)]),
+    (stack_dx, r_stack_dx, [u(3, 2)]),
+    (hstack_dx, r_hstack_dx, [u(5)]),
+    (vstack_dx, r_vstack_dx, [u(2, 3)]),
+    (array_dx, r_array_dx, [u(2, 3)]),
 ]
 
 
