@@ -28,6 +28,7 @@ from . import runtime
 from .names import const
 from .rules import lookup
 from .rules.registry import TANGENT, Rule, Template, _Default
+from .rules.checks import refusal as rule_refusal
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -374,6 +375,11 @@ class Analysis:
         self.useful = useful
 
     def _check(self, assigns):
+        values = {}             # names assigned once, to their value (``w = (3,)``)
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                n = s.targets[0].id
+                values[n] = None if n in values else s.value
         for s in assigns:
             name = defined_name(s)
             op = s.srcgrad_op
@@ -381,6 +387,10 @@ class Analysis:
                     isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values())
                     or name in self.active):
                 raise self._no_rule(s, op)
+            if op.kind == "call" and name in self.active:
+                problem = rule_refusal(op.rule, op.args, values)   # constants without derivative
+                if problem is not None:
+                    raise self.parsed.error(s, problem[0], construct=op.display, hint=problem[1])
         self._check_aliasing(assigns)
 
     def _check_aliasing(self, assigns):

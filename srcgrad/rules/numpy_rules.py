@@ -72,7 +72,10 @@ defvjp(np.arctanh, "x", "g / (1.0 - x * x)", kind=E)
 
 # selection
 defvjp(np.where, "condition, x, y", None, "np.where(condition, g, 0.0)", "np.where(condition, 0.0, g)", kind=E)
-defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", kind=E)
+# each element's adjoint goes to the one argument it came from (a tie goes to ``a``;
+# with a_min > a_max, NumPy gives a_max)
+defvjp(np.clip, "a, a_min, a_max", "g * (ans == a)", "g * (ans != a) * (ans != a_max)",
+       "g * (ans != a) * (ans == a_max)", kind=E)
 
 # reductions
 defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g, a, axis, keepdims)",
