@@ -45,6 +45,10 @@ class Fold(gast.NodeTransformer):
                  isinstance(right.value, bool) and _number(left.value)):
             # a number plus or minus a folded comparison: a number
             return gast.Constant(value=_FOLD[type(node.op)](left.value, right.value), kind=None)
+        if isinstance(node.op, gast.Mult) and any(
+                isinstance(a, gast.Constant) and a.value is False and isinstance(b, gast.Compare)
+                for a, b in ((left, right), (right, left))):
+            return gast.Constant(value=0, kind=None)      # (a comparison is finite) * False
         if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
                 type(node.op) in _FOLD and _number(left.value) and _number(right.value):
             try:

@@ -28,9 +28,10 @@ defvjp(np.multiply, "x, y", "g * y", "g * x", kind=E)
 defvjp(np.divide, "x, y", "g / y", "-g * x / (y * y)", kind=E)
 defvjp(np.true_divide, "x, y", "g / y", "-g * x / (y * y)", kind=E)
 # x ** 0 is 1 (derivative 0, also at x = 0); d/dy 0 ** y is 0 (y > 0; the right-hand
-# derivative at y = 0): the exponent and the logarithm are guarded where they would
-# make 0 * inf
-defvjp(np.power, "x, y", "g * y * x ** (y - 1 + (y == 0))", "g * ans * np.log(x + (x == 0))", kind=E)
+# derivative at y = 0): the exponent (only at x == y == 0, so that the derivative of the
+# adjoint in y stays right elsewhere) and the logarithm are guarded where they would make
+# 0 * inf; for a constant exponent the guard folds away (x ** 2 -> g * 2 * x)
+defvjp(np.power, "x, y", "g * y * x ** (y - 1 + (y == 0) * (x == 0))", "g * ans * np.log(x + (x == 0))", kind=E)
 defvjp(np.negative, "x", "-g", kind=E)
 defvjp(np.positive, "x", "g", kind=E)
 defvjp(np.square, "x", "g * 2.0 * x", kind=E)
@@ -99,7 +100,7 @@ nondifferentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fl
 
 # more elementwise functions
 defvjp(np.logaddexp2, "x, y", "g * np.exp2(x - ans)", "g * np.exp2(y - ans)", kind=E)
-defvjp(np.float_power, "x, y", "g * y * np.float_power(x, y - 1 + (y == 0))", "g * ans * np.log(x + (x == 0))", kind=E)
+defvjp(np.float_power, "x, y", "g * y * np.float_power(x, y - 1 + (y == 0) * (x == 0))", "g * ans * np.log(x + (x == 0))", kind=E)
 defvjp(np.fmod, "x, y", "g", "-g * np.trunc(x / y)", kind=E)
 defvjp(np.remainder, "x, y", "g", "-g * np.floor_divide(x, y)", kind=E)       # also np.mod
 defvjp(np.copysign, "x, y", "g * np.sign(x) * np.sign(y)", kind=E)
