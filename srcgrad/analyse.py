@@ -695,6 +695,8 @@ class Analysis:
                 if kind == "elementwise":
                     return all(is_scalar(a) for a in op.args.values())
                 if kind == "reduction":     # no axis (None) and no keepdims (False)
+                    if not isinstance(op.args.get("returned", _Default(False)), _Default):
+                        return False        # np.average(..., returned=True): a pair
                     return all(isinstance(op.args.get(p), _Default) or
                                isinstance(op.args.get(p), gast.Constant) and
                                (op.args[p].value is None or op.args[p].value is False)

@@ -699,3 +699,25 @@ CLIP = [
 @pytest.mark.parametrize("f, args, wrt", CLIP, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CLIP)])
 def test_clip_bounds(f, args, wrt):
     assert_sound(f, args, wrt)
+
+
+# --- np.average(..., returned=True) is a pair -----------------------------------------
+
+
+def average_returned(x):
+    a, s = np.average(x, weights=np.array([1., 2., 3., 4.]), returned=True)
+    return a * 2.0
+
+
+def average_weights(x, w):
+    return np.average(x, weights=w) * 2.0 + np.sum(np.average(M * x[0], axis=1, weights=w))
+
+
+def test_average_returned_is_refused_when_transforming():
+    for transform in (srcgrad.grad, srcgrad.jvp):
+        with pytest.raises(srcgrad.UnsupportedError, match="returned=True"):
+            transform(average_returned)
+
+
+def test_average_with_weights():
+    assert_sound(average_weights, (X, np.array([1., 2., 3., 0.5])), (0, 1))

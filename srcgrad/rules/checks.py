@@ -98,7 +98,15 @@ def _norm(known):
     return None
 
 
+def _average(known):
+    if known.get("returned", True) is not False:       # (True, or not a constant)
+        return ("np.average(..., returned=True) is not differentiated (its result is a pair)",
+                "compute the sum of the weights separately: np.sum(weights)")
+    return None
+
+
 defcheck(np.pad, _pad)
+defcheck(np.average, _average)
 defcheck(np.einsum, _einsum)
 defcheck(np.linalg.svd, _svd)
 defcheck(np.linalg.norm, _norm)
