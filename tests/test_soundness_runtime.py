@@ -720,4 +720,6 @@ def test_average_returned_is_refused_when_transforming():
 
 
 def test_average_with_weights():
-    assert_sound(average_weights, (X, np.array([1., 2., 3., 0.5])), (0, 1))
+    args = (X, np.array([1., 2., 3., 0.5]))
+    assert_sound(average_weights, args, (0, 1), modes=("grad", "jvp"))
+    assert_sound(average_weights, args, (0, 1), modes=("hvp",), expect="ok-or-refused")
