@@ -1347,3 +1347,95 @@ def var_dx_da(gv, x, axis=None, ddof=0, keepdims=False, correction=None):
     ``gv`` (a cotangent of ``x``'s shape), reduced to the shape of ``a``."""
     return np.sum(gv * var_dx(1.0, x, axis, ddof, keepdims, correction),
                   axis=None if axis is None else _axes(axis, np.ndim(x)), keepdims=bool(keepdims))
+
+
+# -- derivatives of norm_dx (second derivatives of np.linalg.norm) -----------------
+# norm_dx(a, x, n, ...) with the norm ``n`` a parameter of its own: for vector norms
+# and the Frobenius norm it is elementwise in ``x`` (a diagonal Jacobian), linear in
+# the adjoint ``a``; 1, inf and 0 norms are piecewise constant in ``x`` and ``n``.
+
+
+def _norm_kind(x, ord, axis):
+    """``(x as a float array, reduced axes, kind)``: kind "2" (the 2-norm of
+    a vector, Frobenius), "p" (another vector p-norm), "flat" (piecewise
+    constant derivative: 1, inf, -inf, 0 and the matrix 1 and inf norms) or
+    "svd" (the nuclear and spectral matrix norms), as in :func:`norm_dx`."""
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x.dtype, float), copy=False)
+    nd = x.ndim
+    if axis is None and (ord is None or nd == 1):
+        if ord is None or ord == 2 or nd == 1 and ord == "fro":
+            return x, tuple(range(nd)), "2" if nd else "flat"
+        axis = 0
+    if axis is None:
+        axis = (0, 1)
+    axes = _axes(axis, nd)
+    if len(axes) == 1:
+        if ord is None or ord == 2:
+            return x, axes, "2"
+        if ord in (1, np.inf, -np.inf, 0):
+            return x, axes, "flat"
+        return x, axes, "p"
+    if ord is None or ord == "fro":
+        return x, axes, "2"
+    if ord in (1, np.inf):
+        return x, axes, "flat"
+    return x, axes, "svd"
+
+
+def _norm_svd_refused():
+    return _unsupported("no second derivative of the nuclear or spectral matrix norm",
+                        hint="use the Frobenius norm, or srcgrad.jacobian of the gradient")
+
+
+def norm_dx_x(a, x, n, t, ord=None, axis=None, keepdims=False):
+    """Derivative of ``norm_dx(a, x, n, ...)`` in ``x`` along ``t`` (also its
+    transpose: the Jacobian is diagonal)."""
+    x, axes, kind = _norm_kind(x, ord, axis)
+    if kind == "flat":
+        return np.zeros(np.shape(x))
+    if kind == "svd":
+        raise _norm_svd_refused()
+    ak, nk = _keep(a, x, axes, keepdims), _keep(n, x, axes, keepdims)
+    safe = np.where(nk == 0, 1.0, nk)
+    if kind == "2":
+        return np.where(nk == 0, 0.0, ak * t / safe)
+    return np.where(nk == 0, 0.0, ak * (ord - 1) * np.abs(x) ** (ord - 2) * t / safe ** (ord - 1))
+
+
+def _norm_dn(a, x, n, ord, axis, keepdims):
+    """The partial derivative of ``norm_dx(a, x, n, ...)`` in ``n``, per
+    element of ``x`` (to be multiplied by the expanded tangent of ``n``)."""
+    x, axes, kind = _norm_kind(x, ord, axis)
+    if kind == "flat":
+        return x, axes, np.zeros(np.shape(x))
+    if kind == "svd":
+        raise _norm_svd_refused()
+    ak, nk = _keep(a, x, axes, keepdims), _keep(n, x, axes, keepdims)
+    safe = np.where(nk == 0, 1.0, nk)
+    if kind == "2":
+        return x, axes, np.where(nk == 0, 0.0, -ak * x / (safe * safe))
+    return x, axes, np.where(nk == 0, 0.0, -(ord - 1) * ak * np.sign(x) * np.abs(x) ** (ord - 1)
+                             / safe ** ord)
+
+
+def norm_dx_n(a, x, n, t, ord=None, axis=None, keepdims=False):
+    """Derivative of ``norm_dx(a, x, n, ...)`` in ``n`` along ``t`` (the
+    shape of ``n``)."""
+    x, axes, d = _norm_dn(a, x, n, ord, axis, keepdims)
+    return d * _keep(t, x, axes, keepdims)
+
+
+def norm_dx_n_t(a, x, n, gx, ord=None, axis=None, keepdims=False):
+    """Transpose of :func:`norm_dx_n`: ``gx`` (the shape of ``x``) summed
+    over the reduced axes, in the shape of ``n``."""
+    x, axes, d = _norm_dn(a, x, n, ord, axis, keepdims)
+    return unbroadcast(np.sum(gx * d, axis=axes, keepdims=bool(keepdims)), n)
+
+
+def norm_dx_a_t(gx, x, n, ord=None, axis=None, keepdims=False):
+    """Transpose of ``a -> norm_dx(a, x, n, ...)``: ``gx`` (the shape of
+    ``x``) times the partial derivatives, summed over the reduced axes."""
+    x, axes, kind = _norm_kind(x, ord, axis)
+    partial = norm_dx(np.ones(np.shape(n)), x, n, ord, axis, keepdims)
+    return np.sum(gx * partial, axis=axes, keepdims=bool(keepdims))

@@ -17,8 +17,8 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
-from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_values_dx,
-                             stack_dx, var_dx, vstack_dx)
+from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, hstack_dx, norm_dx,
+                             pad_values_dx, stack_dx, var_dx, vstack_dx)
 
 from srcgrad.check import numerical_grad
 
@@ -526,6 +526,14 @@ def r_array_dx(a):
     return array_dx(a, X23, None)
 
 
+def r_norm_dx(a, x, n):
+    return norm_dx(a, x, n, None, 1, False)
+
+
+def r_norm_dx_p(a, x, n):
+    return norm_dx(a, x, n, 3, 0, True)
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
@@ -574,6 +582,8 @@ RUNTIME_CASES = [
     (hstack_dx, r_hstack_dx, [u(5)]),
     (vstack_dx, r_vstack_dx, [u(2, 3)]),
     (array_dx, r_array_dx, [u(2, 3)]),
+    (norm_dx, r_norm_dx, [u(3), u(3, 4), lambda r: r.uniform(0.5, 1.5, 3)]),
+    (norm_dx, r_norm_dx_p, [u(1, 4), u(3, 4), lambda r: r.uniform(0.5, 1.5, (1, 4))]),
 ]
 
 

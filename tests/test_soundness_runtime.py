@@ -723,3 +723,68 @@ def test_average_with_weights():
     args = (X, np.array([1., 2., 3., 0.5]))
     assert_sound(average_weights, args, (0, 1), modes=("grad", "jvp"))
     assert_sound(average_weights, args, (0, 1), modes=("hvp",), expect="ok-or-refused")
+
+
+# --- second derivatives of norms (rules for norm_dx) ---------------------------------
+
+M5 = np.arange(12.).reshape(3, 4) / 10 + 0.05
+
+
+def norm_2(x):
+    return np.linalg.norm(x) * 2.0
+
+
+def norm_3(x):
+    return np.linalg.norm(x, 3)
+
+
+def norm_flat(x):
+    return np.linalg.norm(x, 1) + np.linalg.norm(x, np.inf) + np.linalg.norm(x, -np.inf)
+
+
+def norm_rows(x):
+    return np.sum(np.linalg.norm(np.sin(M5 * x[0]) + x, axis=1))
+
+
+def norm_cols_keepdims(x):
+    return np.sum(np.linalg.norm(M5 * x, axis=0, keepdims=True) ** 2)
+
+
+def norm_fro(x):
+    return np.linalg.norm(M5 * x) + np.linalg.norm(M5 * x, "fro")
+
+
+def norm_p_rows(x):
+    return np.sum(np.linalg.norm(M5 * x, 3, axis=1))
+
+
+def norm_matrix_1(x):
+    return np.linalg.norm(M5 * x, 1) + np.linalg.norm(M5 * x, np.inf)
+
+
+def norm_in_loop(x):
+    s = 0.0
+    for i in range(2):
+        s = s + np.linalg.norm(x * (i + 1.0) + s)
+    return s
+
+
+def norm_of_scalar(y):
+    return np.linalg.norm(y) * y
+
+
+@pytest.mark.parametrize("f, args", [
+    (norm_2, (X,)), (norm_3, (X,)), (norm_flat, (X,)), (norm_rows, (X,)),
+    (norm_cols_keepdims, (X,)), (norm_fro, (X,)), (norm_p_rows, (X,)), (norm_matrix_1, (X,)),
+    (norm_in_loop, (X,)), (norm_of_scalar, (Y,)), (norm_of_scalar, (-Y,)),
+    (P.norm_of_list, (Y,))])
+def test_norm_second_derivatives(f, args):
+    assert_sound(f, args, 0)
+
+
+def test_nuclear_norm_second_derivative_is_refused():
+    def f(x):
+        return np.linalg.norm(M5 * x, "nuc")
+    assert_sound(f, (X,), 0, modes=("grad", "jvp"))
+    with pytest.raises(srcgrad.UnsupportedError, match="nuclear or spectral"):
+        srcgrad.hvp(f)(X, X)

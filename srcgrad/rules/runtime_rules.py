@@ -26,7 +26,8 @@ from ..runtime import (  # noqa: F401  (used in templates)
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like)
 from ..runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
-    pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx)
+    pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx,
+    norm_dx, norm_dx_a_t, norm_dx_n, norm_dx_n_t, norm_dx_x)
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from .. import inline as _inline
@@ -151,10 +152,19 @@ defjvp(vstack_dx, "vstack_dx(t, like)")
 defvjp(array_dx, "a, like, dtype=None", "np.reshape(np.array(g, dtype=float), np.shape(a))")
 defjvp(array_dx, "array_dx(t, like, dtype)")
 
+# np.linalg.norm's adjoint: linear in ``a``; in ``x`` and in the norm ``n`` see runtime
+defvjp(norm_dx, "a, x, n, ord=None, axis=None, keepdims=False",
+       "unbroadcast(norm_dx_a_t(g, x, n, ord, axis, keepdims), a)",
+       "norm_dx_x(a, x, n, g, ord, axis, keepdims)",
+       "norm_dx_n_t(a, x, n, g, ord, axis, keepdims)")
+defjvp(norm_dx, a="norm_dx(t, x, n, ord, axis, keepdims)",
+       x="norm_dx_x(a, x, n, t, ord, axis, keepdims)",
+       n="norm_dx_n(a, x, n, t, ord, axis, keepdims)")
+
 #: every helper given a rule here (tests/test_higher.py checks each one)
 RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_extreme, add_at,
                  written_adjoint, matmul_dx, matmul_dy, dot_dx, dot_dy, inner_dx, inner_dy,
                  tensordot_dx, tensordot_dy, kron_dx, kron_dy, inv_da, reshape_dx, transpose_dx,
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
                  astype_dx, broadcast_like, tape_push, tape_pop, div_or_zero, var_dx,
-                 pad_values_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx, array_dx)
+                 pad_values_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx, array_dx, norm_dx)
