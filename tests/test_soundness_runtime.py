@@ -788,3 +788,20 @@ def test_nuclear_norm_second_derivative_is_refused():
     assert_sound(f, (X,), 0, modes=("grad", "jvp"))
     with pytest.raises(srcgrad.UnsupportedError, match="nuclear or spectral"):
         srcgrad.hvp(f)(X, X)
+
+
+@pytest.mark.parametrize("f", [P.concat_tuple, P.hstack_tuple, vstack_parts, stack_parts])
+def test_tangents_and_hvp_wrt_a_tuple_of_arrays(f):
+    xs = (np.array([1., 2.]), np.array([3., 0.5]))
+    ts = (np.array([0.5, 1.]), np.array([2., -1.]))
+    h = 1e-6
+    moved = [tuple(x + s * h * t for x, t in zip(xs, ts)) for s in (1, -1)]
+    value, tangent = srcgrad.jvp(f)(xs, ts)
+    assert value == pytest.approx(f(xs))
+    assert tangent == pytest.approx((f(moved[0]) - f(moved[1])) / (2 * h), rel=1e-6)
+    hv = srcgrad.hvp(f)(xs, ts)
+    g = srcgrad.grad(f)
+    fd = [(a - b) / (2 * h) for a, b in zip(g(moved[0]), g(moved[1]))]
+    assert type(hv) is tuple and len(hv) == 2
+    for a, b in zip(hv, fd):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
