@@ -51,12 +51,7 @@ class Adjoint:
     def __deepcopy__(self, memo):
         out = Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
                       copy.deepcopy(self.indexed, memo))
-        # the shape facts of the contributions (``adjoint``) travel with them:
-        # a loop body is materialised from copies
-        for attr in ("passes_lazy", "made_lazy"):
-            if hasattr(self, attr):
-                setattr(out, attr, getattr(self, attr))
-        return out
+        return _keep_facts(out, self)
 
 
 _keys = iter(range(1, 1 << 62))
@@ -107,7 +102,8 @@ class SetItemAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
+        return _keep_facts(SetItemAdjoint(self.x, copy.deepcopy(self.index, memo),
+                                          copy.deepcopy(self.v, memo)), self)
 
 
 class ListAdjoint:
@@ -122,8 +118,18 @@ class ListAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return ListAdjoint(self.kind, self.x, copy.deepcopy(self.index, memo),
-                           copy.deepcopy(self.v, memo))
+        return _keep_facts(ListAdjoint(self.kind, self.x, copy.deepcopy(self.index, memo),
+                                       copy.deepcopy(self.v, memo)), self)
+
+
+def _keep_facts(new, old):
+    """``new`` (a copy of the pseudo statement ``old``) with the facts set on
+    ``old`` after it was made (``passes_lazy``, ``made_lazy``, ``container``):
+    a loop body is materialised from copies, which must mean the same."""
+    for attr, value in vars(old).items():
+        if attr not in vars(new):
+            setattr(new, attr, value)
+    return new
 
 
 class SaveValue:

@@ -805,3 +805,26 @@ def test_tangents_and_hvp_wrt_a_tuple_of_arrays(f):
     assert type(hv) is tuple and len(hv) == 2
     for a, b in zip(hv, fd):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# --- loop bodies are materialised from copies: the facts of each adjoint travel along
+
+
+def list_written_in_loop(x):
+    z = [x * x, 1.0, x]
+    for i in range(3):
+        z[i % 2] = z[0] * 0.5 + z[2] * z[1]
+    return z[0] + z[1]
+
+
+def dict_written_in_loop(x):
+    d = {"a": x, "b": 2.0}
+    for i in range(3):
+        d["a"] = d["a"] * d["b"] + x
+    return d["a"]
+
+
+@pytest.mark.parametrize("f", [list_written_in_loop, dict_written_in_loop])
+def test_containers_written_in_loops(f):
+    assert_sound(f, (Y,), 0, modes=("grad", "jvp"))
+    assert_sound(f, (Y,), 0, modes=("hvp",), expect="ok-or-refused")
