@@ -1439,3 +1439,37 @@ def norm_dx_a_t(gx, x, n, ord=None, axis=None, keepdims=False):
     x, axes, kind = _norm_kind(x, ord, axis)
     partial = norm_dx(np.ones(np.shape(n)), x, n, ord, axis, keepdims)
     return np.sum(gx * partial, axis=axes, keepdims=bool(keepdims))
+
+
+# -- derivatives of einsum_dx (second derivatives of np.einsum) ------------------------
+# einsum_dx(a, subscripts, i, x0, x1, x2) is linear in the adjoint ``a`` and in every
+# operand but the i-th (whose values it does not read): <a, einsum(x0, x1, x2)> is
+# multilinear, and each of these is einsum_dx or einsum with one slot replaced.
+
+
+def _einsum_slots(operands, j, value):
+    ops = [op for op in operands if op is not None]
+    ops[j] = value
+    return ops
+
+
+def einsum_dx_t(gx, subscripts, i, *operands):
+    """Transpose of ``a -> einsum_dx(a, subscripts, i, *operands)``: the
+    einsum with operand ``i`` replaced by ``gx``."""
+    return np.einsum(subscripts, *_einsum_slots(operands, i, gx))
+
+
+def einsum_dx_slot(a, subscripts, i, j, v, *operands):
+    """``einsum_dx(a, subscripts, i, ...)`` with operand ``j`` replaced by
+    ``v`` (the derivative in operand ``j`` along ``v``; zero for ``j == i``)."""
+    if j == i:
+        return np.zeros(np.shape([op for op in operands if op is not None][i]))
+    return einsum_dx(a, subscripts, i, *_einsum_slots(operands, j, v))
+
+
+def einsum_dx_swap(a, subscripts, i, j, gx, *operands):
+    """Transpose of :func:`einsum_dx_slot` in ``v``: the adjoint of operand
+    ``j`` with operand ``i`` replaced by ``gx`` (zero for ``j == i``)."""
+    if j == i:
+        return np.zeros(np.shape([op for op in operands if op is not None][j]))
+    return einsum_dx(a, subscripts, j, *_einsum_slots(operands, i, gx))

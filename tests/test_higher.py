@@ -17,7 +17,7 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
-from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, hstack_dx, norm_dx,
+from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, einsum_dx, hstack_dx, norm_dx,
                              pad_values_dx, stack_dx, var_dx, vstack_dx)
 
 from srcgrad.check import numerical_grad
@@ -534,6 +534,14 @@ def r_norm_dx_p(a, x, n):
     return norm_dx(a, x, n, 3, 0, True)
 
 
+def r_einsum_dx(a, x, y):
+    return einsum_dx(a, "ij,jk->ik", 1, x, y, None)
+
+
+def r_einsum_dx_3(a, x, y, z):
+    return einsum_dx(a, "i,ij,jj->ij", 0, x, y, z) + einsum_dx(a, "i,ij,jj->ij", 2, x, y, z)[0]
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
@@ -584,6 +592,8 @@ RUNTIME_CASES = [
     (array_dx, r_array_dx, [u(2, 3)]),
     (norm_dx, r_norm_dx, [u(3), u(3, 4), lambda r: r.uniform(0.5, 1.5, 3)]),
     (norm_dx, r_norm_dx_p, [u(1, 4), u(3, 4), lambda r: r.uniform(0.5, 1.5, (1, 4))]),
+    (einsum_dx, r_einsum_dx, [u(2, 4), u(2, 3), u(3, 4)]),
+    (einsum_dx, r_einsum_dx_3, [u(3, 3), u(3), u(3, 3), u(3, 3)]),
 ]
 
 

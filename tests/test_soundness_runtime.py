@@ -828,3 +828,25 @@ def dict_written_in_loop(x):
 def test_containers_written_in_loops(f):
     assert_sound(f, (Y,), 0, modes=("grad", "jvp"))
     assert_sound(f, (Y,), 0, modes=("hvp",), expect="ok-or-refused")
+
+
+# --- second derivatives of np.einsum (rules for einsum_dx) ---------------------------
+
+
+def einsum_quadratic(x):
+    A = M5[:, :3] + np.eye(3)
+    return np.einsum("i,ij,j->", x, A, x) + np.sum(np.einsum("i,i->i", x, x) ** 2)
+
+
+def einsum_matrix(B):
+    return np.sum(np.einsum("ij,kj->ik", B, B) ** 2) + np.einsum("ii", B) ** 2
+
+
+def einsum_two(x, B):
+    return np.sum(np.sin(np.einsum("j,ij->i", x, B))) * np.einsum("ij,ij", B, B)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (einsum_quadratic, (X[:3],), 0), (einsum_matrix, (M5[:, :3] + np.eye(3),), 0), (einsum_two, (X, M5), (0, 1))])
+def test_einsum_second_derivatives(f, args, wrt):
+    assert_sound(f, args, wrt)
