@@ -487,12 +487,12 @@ def pad_dx(g, array, pad_width, mode="constant", stat_length=None, reflect_type=
     modes raise ``UnsupportedError``."""
     problem = pad_unsupported(mode, reflect_type)
     if problem:
-        raise _unsupported(problem, hint=PAD_HINT)
+        raise _unsupported(*problem)
     shape = np.shape(array)
     n = int(np.prod(shape))
     g = np.asarray(g)
     dtype = np.result_type(g, float)
-    if mode in _PAD_COPYING and reflect_type == "even":
+    if mode in ("constant", "edge", "reflect", "symmetric", "wrap") and reflect_type == "even":
         # where each element of the result comes from (-1: a constant)
         source = np.pad(np.arange(n).reshape(shape), pad_width, mode=mode,
                         **({"constant_values": -1} if mode == "constant" else {}))
@@ -789,7 +789,7 @@ def svdvals_da(g, a):
 def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
     """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
     if compute_uv:
-        raise _unsupported(SVD_MESSAGE, hint=SVD_HINT)
+        raise _unsupported(*svd_unsupported())
     return svdvals_da(g, a)
 
 
@@ -1227,32 +1227,35 @@ def as_adjoint(c):
 def _unsupported(message, hint=None):
     """The error for a derivative srcgrad does not know, found at run time
     (the arguments that decide it were not constants in the source)."""
-    from srcgrad.errors import UnsupportedError
+    try:
+        from srcgrad.errors import UnsupportedError
+    except ImportError:          # exported code (srcgrad.source(df, standalone=True))
+        return ValueError("srcgrad: " + message + (f" ({hint})" if hint else ""))
     return UnsupportedError("srcgrad: " + message, hint=hint)
 
 
 def _lengths_differ(n, m):
-    from srcgrad.errors import UnsupportedError
-    return UnsupportedError(
-        f"srcgrad: adding the adjoints of sequences of lengths {n} and {m}: a list "
-        f"changed its length where srcgrad assumed it did not",
-        hint="build lists of one length on every path, or use arrays")
+    return _unsupported(f"adding the adjoints of sequences of lengths {n} and {m}: a list "
+                        f"changed its length where srcgrad assumed it did not",
+                        hint="build lists of one length on every path, or use arrays")
 
 
-SVD_MESSAGE = "np.linalg.svd is differentiated for the singular values only"
-SVD_HINT = "call np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)"
-PAD_HINT = ("pad with mode 'constant', 'edge', 'reflect', 'symmetric', 'wrap' or 'mean' "
-            "(reflect_type 'even' or 'odd')")
-_PAD_COPYING = ("constant", "edge", "reflect", "symmetric", "wrap")
-_PAD_LINEAR = _PAD_COPYING + ("mean",)
+def svd_unsupported():
+    """``(message, hint)``: np.linalg.svd with U and V is not differentiated."""
+    return ("np.linalg.svd is differentiated for the singular values only",
+            "call np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
 
 
 def pad_unsupported(mode, reflect_type="even"):
-    """Why ``np.pad`` with ``mode`` is not differentiated, or None."""
-    if not isinstance(mode, str) or mode not in _PAD_LINEAR:
-        return f"no derivative of np.pad with mode={mode!r}"
+    """``(message, hint)`` when ``np.pad`` with ``mode`` is not
+    differentiated, else None."""
+    hint = ("pad with mode 'constant', 'edge', 'reflect', 'symmetric', 'wrap' or 'mean' "
+            "(reflect_type 'even' or 'odd')")
+    if not isinstance(mode, str) or \
+            mode not in ("constant", "edge", "reflect", "symmetric", "wrap", "mean"):
+        return f"no derivative of np.pad with mode={mode!r}", hint
     if reflect_type not in ("even", "odd"):
-        return f"no derivative of np.pad with reflect_type={reflect_type!r}"
+        return f"no derivative of np.pad with reflect_type={reflect_type!r}", hint
     return None
 
 
@@ -1261,7 +1264,7 @@ def pad_tangent(t, pad_width, mode="constant", stat_length=None, reflect_type="e
     linear modes: constants pad with zeros, the others pad ``t`` alike)."""
     problem = pad_unsupported(mode, reflect_type)
     if problem:
-        raise _unsupported(problem, hint=PAD_HINT)
+        raise _unsupported(*problem)
     if mode == "constant":
         return np.pad(t, pad_width)
     if mode == "mean":

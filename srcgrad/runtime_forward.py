@@ -196,8 +196,8 @@ def svdvals_tangent(t, a):
 
 def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
     if compute_uv:
-        from .runtime import SVD_HINT, SVD_MESSAGE, _unsupported
-        raise _unsupported(SVD_MESSAGE, hint=SVD_HINT)
+        from .runtime import _unsupported, svd_unsupported
+        raise _unsupported(*svd_unsupported())
     return svdvals_tangent(t, a)
 
 

@@ -850,3 +850,19 @@ def einsum_two(x, B):
     (einsum_quadratic, (X[:3],), 0), (einsum_matrix, (M5[:, :3] + np.eye(3),), 0), (einsum_two, (X, M5), (0, 1))])
 def test_einsum_second_derivatives(f, args, wrt):
     assert_sound(f, args, wrt)
+
+
+# --- exported gradients carry the new helpers along -----------------------------------
+
+
+@pytest.mark.parametrize("f, args", [
+    (pad_reflect, (M,)), (pad_mean, (X,)), (P.std_of_scalar, (Y,)), (norm_rows, (X,)),
+    (P.hstack_one_array, (X,)), (P.concat_tuple, ((X, X[:2]),))])
+def test_standalone_export(f, args):
+    df = srcgrad.grad(f)
+    namespace = {}
+    exec(compile(srcgrad.source(df, standalone=True), "<exported>", "exec"), namespace)
+    exported = namespace[df.__name__]
+    got, want = exported(*args), df(*args)
+    for a, b in zip(got, want) if isinstance(want, tuple) else [(got, want)]:
+        np.testing.assert_allclose(a, b)

@@ -64,8 +64,7 @@ def refusal(rule, args, values=None):
 def _pad(known):
     if "mode" not in known:
         return None
-    problem = runtime.pad_unsupported(known["mode"], known.get("reflect_type", "even"))
-    return (problem, runtime.PAD_HINT) if problem else None
+    return runtime.pad_unsupported(known["mode"], known.get("reflect_type", "even"))
 
 
 def _einsum(known):
@@ -78,7 +77,7 @@ def _einsum(known):
 
 def _svd(known):
     if known.get("compute_uv", False):
-        return (runtime.SVD_MESSAGE, runtime.SVD_HINT)
+        return runtime.svd_unsupported()
     return None
 
 
