@@ -577,13 +577,14 @@ def einsum_dx(g, subscripts, i, *operands):
     """Adjoint of operand ``i`` of ``np.einsum(subscripts, *operands)``
     (trailing ``None`` operands are ignored: the rule has optional slots).
 
-    Explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``) subscripts without
-    ellipsis; an operand's repeated index (``'ii->'``) is a diagonal."""
+    Explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``) subscripts; an
+    ellipsis stands for letters of its own (``'...i->...'``); an operand's
+    repeated index (``'ii->'``) is a diagonal; a size-1 axis broadcast against
+    a longer one gets the sum."""
     operands = [op for op in operands if op is not None]
     spec = subscripts.replace(" ", "")
     if "." in spec:
-        raise _unsupported("no derivative of einsum with '...' yet",
-                           hint="write the subscripts out with one letter per axis")
+        spec = _einsum_letters(spec, operands)
     if "->" in spec:
         ins, out = spec.split("->")
     else:
@@ -599,6 +600,9 @@ def einsum_dx(g, subscripts, i, *operands):
     present = "".join(c for c in unique if c in out or any(c in s for s in others))
     d = np.einsum(",".join([out] + others) + "->" + present,
                   g, *[op for j, op in enumerate(operands) if j != i])
+    broadcast = tuple(k for k, c in enumerate(present) if sizes[c] == 1 and d.shape[k] != 1)
+    if broadcast:                         # (x's axis of size 1 met a longer one)
+        d = np.sum(d, axis=broadcast, keepdims=True)
     if present != unique:                 # indices summed only in this operand
         full = [sizes[c] for c in unique]
         d = np.reshape(d, [sizes[c] if c in present else 1 for c in unique])
@@ -1476,3 +1480,21 @@ def einsum_dx_swap(a, subscripts, i, j, gx, *operands):
     if j == i:
         return np.zeros(np.shape([op for op in operands if op is not None][j]))
     return einsum_dx(a, subscripts, j, *_einsum_slots(operands, i, gx))
+
+
+def _einsum_letters(spec, operands):
+    """Explicit einsum subscripts with each ellipsis replaced by letters of
+    its own (right-aligned, as NumPy broadcasts them)."""
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    used = {c for c in spec if c.isalpha()}
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    counts = [np.ndim(op) - (len(s) - 3) for s, op in zip(ins, operands) if "..." in s]
+    n = max(counts, default=0)
+    letters = "".join(free[:n])
+    new = [s.replace("...", letters[n - (np.ndim(op) - (len(s) - 3)):]) if "..." in s else s
+           for s, op in zip(ins, operands)]
+    if not arrow:                         # implicit: the ellipsis first, then single letters
+        joined = "".join(s for s in ins).replace(".", "")
+        out = "..." + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    return ",".join(new) + "->" + out.replace("...", letters)

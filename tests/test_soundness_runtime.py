@@ -441,10 +441,6 @@ def test_pad_of_a_constant_with_any_mode_is_no_refusal():
 # --- refusals at transformation time from constant arguments ------------------------
 
 
-def einsum_ellipsis(A):
-    return np.sum(np.einsum("...i->...", A))
-
-
 def svd_with_vectors(A):
     u, s, vt = np.linalg.svd(A)
     return np.sum(s)
@@ -464,7 +460,7 @@ def norm_order_named(A):
     return np.linalg.norm(A, ord=order)
 
 
-@pytest.mark.parametrize("f", [einsum_ellipsis, svd_with_vectors, svd_full, norm_order,
+@pytest.mark.parametrize("f", [svd_with_vectors, svd_full, norm_order,
                                norm_order_named])
 @pytest.mark.parametrize("transform", [srcgrad.grad, srcgrad.jvp])
 def test_refused_when_transforming(f, transform):
@@ -489,7 +485,7 @@ def test_runtime_helpers_raise_no_bare_errors():
     with pytest.raises(srcgrad.UnsupportedError):
         runtime.svd_da([0.0, np.ones(2), 0.0], np.eye(2))
     with pytest.raises(srcgrad.UnsupportedError):
-        runtime.einsum_dx(np.ones(2), "...i->...", 0, np.ones((2, 3)))
+        runtime.pad_dx(np.ones(5), np.ones(3), 1, "median")
     with pytest.raises(srcgrad.UnsupportedError):
         runtime.Adjoints([1.0, 2.0]) + [1.0]
 
@@ -866,3 +862,51 @@ def test_standalone_export(f, args):
     got, want = exported(*args), df(*args)
     for a, b in zip(got, want) if isinstance(want, tuple) else [(got, want)]:
         np.testing.assert_allclose(a, b)
+
+
+# --- np.einsum with an ellipsis, and broadcasting of size-1 axes ---------------------
+
+
+def einsum_sum_last(A):
+    return np.sum(np.einsum("...i->...", A) ** 2)
+
+
+def einsum_batched_matmul(A):
+    return np.sum(np.einsum("...ij,...jk->...ik", A, A.transpose(0, 2, 1)) ** 2)
+
+
+def einsum_implicit_ellipsis(x):
+    return np.sum(np.einsum("...,...", x, x))
+
+
+def einsum_leading_index(A):
+    return np.sum(np.einsum("i...,i...", A, A))
+
+
+def einsum_broadcast(A, b):
+    return np.sum(np.sin(np.einsum("...j,...j->...", A, b)))
+
+
+def einsum_diagonal_ellipsis(A):
+    return np.sum(np.einsum("ii...->i...", A) ** 2)
+
+
+def einsum_size_one_axis(A, b):
+    return np.sum(np.einsum("ij,ij->ij", A, b) ** 2)
+
+
+A234 = np.arange(24.).reshape(2, 3, 4) / 10 - 0.5
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (einsum_sum_last, (A234,), 0),
+    (einsum_batched_matmul, (A234,), 0),
+    (einsum_implicit_ellipsis, (np.array([0.5, -0.2]),), 0),
+    (einsum_leading_index, (A234,), 0),
+    (einsum_broadcast, (A234, np.array([[1., 2., 3., 4.]])), (0, 1)),
+    (einsum_broadcast, (A234[0], np.full((2, 1, 4), 0.3)), (0, 1)),
+    (einsum_diagonal_ellipsis, (np.arange(18.).reshape(3, 3, 2) / 20 + 0.2,), 0),
+    (einsum_size_one_axis, (np.full((1, 3), 0.5), np.arange(6.).reshape(2, 3)), (0, 1)),
+])
+def test_einsum_ellipsis_and_broadcasting(f, args, wrt):
+    assert_sound(f, args, wrt)

@@ -172,7 +172,7 @@ def main():
               "Refused with an `UnsupportedError` when srcgrad transforms the function if the "
               "argument that decides it is a constant in the source, else when the generated "
               "code runs:", "",
-              "- `np.einsum` with more than three operands or with `...`; `np.pad` modes other "
+              "- `np.einsum` with more than three operands; `np.pad` modes other "
               "than constant, edge, reflect, symmetric, wrap and mean; `np.linalg.svd` with "
               "`compute_uv=True` (only the singular values are differentiated); "
               "`np.average(..., returned=True)`; `np.linalg.norm` orders other than those "

@@ -1,8 +1,8 @@
 """Refusals decided at transformation time from a call's constant arguments.
 
 Some derivatives exist only for some values of a parameter that is not
-differentiated (``np.pad``'s ``mode``, ``np.einsum``'s subscripts,
-``np.linalg.svd``'s ``compute_uv``).  The runtime helpers refuse the others
+differentiated (``np.pad``'s ``mode``, ``np.linalg.svd``'s ``compute_uv``,
+``np.linalg.norm``'s ``ord``).  The runtime helpers refuse the others
 when the code runs; when the argument is a constant in the source, the check
 declared here refuses the call when srcgrad transforms the function, with
 the file, line and a hint.  A check receives the constant arguments by
@@ -67,14 +67,6 @@ def _pad(known):
     return runtime.pad_unsupported(known["mode"], known.get("reflect_type", "even"))
 
 
-def _einsum(known):
-    sub = known.get("subscripts")
-    if isinstance(sub, str) and "." in sub:
-        return ("no derivative of np.einsum with '...' in the subscripts",
-                "write the subscripts out with one letter per axis")
-    return None
-
-
 def _svd(known):
     if known.get("compute_uv", False):
         return runtime.svd_unsupported()
@@ -106,6 +98,5 @@ def _average(known):
 
 defcheck(np.pad, _pad)
 defcheck(np.average, _average)
-defcheck(np.einsum, _einsum)
 defcheck(np.linalg.svd, _svd)
 defcheck(np.linalg.norm, _norm)
