@@ -387,8 +387,9 @@ class Analysis:
                     isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values())
                     or name in self.active):
                 raise self._no_rule(s, op)
-            if op.kind == "call" and name in self.active:
-                problem = rule_refusal(op.rule, op.args, values)   # constants without derivative
+            if op.kind == "call" and name in self.useful and any(
+                    isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values()):
+                problem = rule_refusal(op.rule, op.args, values, self.varied)
                 if problem is not None:
                     raise self.parsed.error(s, problem[0], construct=op.display, hint=problem[1])
         self._check_aliasing(assigns)

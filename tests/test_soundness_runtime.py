@@ -910,3 +910,15 @@ A234 = np.arange(24.).reshape(2, 3, 4) / 10 - 0.5
 ])
 def test_einsum_ellipsis_and_broadcasting(f, args, wrt):
     assert_sound(f, args, wrt)
+
+
+def test_einsum_sublist_form_is_refused_when_transforming():
+    assert_sound(P.einsum_sublist, (M,), 0, modes=("grad", "jvp"), expect="refused")
+    with pytest.raises(srcgrad.UnsupportedError, match="sublist form"):
+        srcgrad.grad(P.einsum_sublist)
+
+
+def test_einsum_sublist_of_constants_is_no_refusal():
+    def f(x):
+        return np.sum(np.einsum(M, [0, 1], [1, 0]) * x)
+    np.testing.assert_allclose(srcgrad.grad(f)(np.ones((4, 3))), M.T)

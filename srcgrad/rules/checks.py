@@ -43,10 +43,12 @@ def _constant(node, values=None):
     return False, None
 
 
-def refusal(rule, args, values=None):
+def refusal(rule, args, values=None, varied=()):
     """``(message, hint)`` when the call with bound ``args`` (gast nodes,
     defaults) certainly has no derivative srcgrad knows; else None.
-    ``values``: the value node of each name assigned once in the function."""
+    ``values``: the value node of each name assigned once in the function;
+    ``varied``: the names that depend on the differentiated arguments (a
+    check sees them as the parameter names bound to them, in ``"varied"``)."""
     try:
         check = _CHECKS.get(_key(rule.fun))
     except TypeError:
@@ -58,6 +60,8 @@ def refusal(rule, args, values=None):
         ok, value = _constant(node, values)
         if ok:
             known[pname] = value
+    known["varied"] = {p for p, node in args.items()
+                       if isinstance(node, gast.Name) and node.id in varied}
     return check(known)
 
 
@@ -65,6 +69,15 @@ def _pad(known):
     if "mode" not in known:
         return None
     return runtime.pad_unsupported(known["mode"], known.get("reflect_type", "even"))
+
+
+def _einsum(known):
+    if "subscripts" in known["varied"]:
+        # np.einsum(A, [0, 1], [1, 0]): the operand sits where the rule expects the
+        # subscripts, which carry no derivative
+        return ("np.einsum with operands and lists of indices (the sublist form) is not "
+                "differentiated", "write the subscripts as a string: np.einsum('ij->ji', A)")
+    return None
 
 
 def _svd(known):
@@ -98,5 +111,6 @@ def _average(known):
 
 defcheck(np.pad, _pad)
 defcheck(np.average, _average)
+defcheck(np.einsum, _einsum)
 defcheck(np.linalg.svd, _svd)
 defcheck(np.linalg.norm, _norm)
