@@ -1498,3 +1498,35 @@ def _einsum_letters(spec, operands):
         joined = "".join(s for s in ins).replace(".", "")
         out = "..." + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
     return ",".join(new) + "->" + out.replace("...", letters)
+
+
+# -- np.linspace: affine in its ends ------------------------------------------------
+
+
+def _linspace_part(start, stop, num, endpoint, axis, which):
+    """The weight of ``stop`` (``which=1``) or of ``start`` (``which=0``) in
+    each element of ``np.linspace(start, stop, num, endpoint, axis=axis)``,
+    shaped to broadcast against it, and the result's shape."""
+    shape = np.shape(np.linspace(start, stop, num, endpoint=endpoint, axis=axis))
+    num = int(num)
+    w = np.arange(num) / max(num - 1 if endpoint else num, 1)
+    ax = int(axis) % len(shape)
+    w = np.reshape(w if which else 1.0 - w, [num if i == ax else 1 for i in range(len(shape))])
+    return w, ax, shape
+
+
+def linspace_dx(g, start, stop, num=50, endpoint=True, axis=0, which=1):
+    """Adjoint of ``stop`` (``which=1``) or ``start`` (``which=0``) in
+    ``np.linspace(start, stop, num, endpoint, axis=axis)``: ``g`` times each
+    element's weight, summed along ``axis`` to the end's shape."""
+    w, ax, shape = _linspace_part(start, stop, num, endpoint, axis, which)
+    d = np.sum(np.broadcast_to(g, shape) * w, axis=ax)
+    return unbroadcast(d, stop if which else start)
+
+
+def linspace_dx_t(gend, start, stop, num=50, endpoint=True, axis=0, which=1):
+    """Transpose of ``a -> linspace_dx(a, ...)``: ``gend`` (an end's shape)
+    times each element's weight, in the result's shape."""
+    w, ax, shape = _linspace_part(start, stop, num, endpoint, axis, which)
+    ends = shape[:ax] + shape[ax + 1:]       # the ends broadcast together
+    return np.expand_dims(np.broadcast_to(gend, ends), ax) * w

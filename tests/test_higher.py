@@ -17,8 +17,8 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
-from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, einsum_dx, hstack_dx, norm_dx,
-                             pad_values_dx, stack_dx, var_dx, vstack_dx)
+from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, einsum_dx, hstack_dx,
+                             linspace_dx, norm_dx, pad_values_dx, stack_dx, var_dx, vstack_dx)
 
 from srcgrad.check import numerical_grad
 
@@ -542,6 +542,14 @@ def r_einsum_dx_3(a, x, y, z):
     return einsum_dx(a, "i,ij,jj->ij", 0, x, y, z) + einsum_dx(a, "i,ij,jj->ij", 2, x, y, z)[0]
 
 
+def r_linspace_dx(a):
+    return linspace_dx(a, np.ones(3), 2.0, 4, True, 1, 1)
+
+
+def r_linspace_dx_start(a):
+    return linspace_dx(a, 0.5, np.ones(2), 5, False, 0, 0)
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
@@ -594,6 +602,8 @@ RUNTIME_CASES = [
     (norm_dx, r_norm_dx_p, [u(1, 4), u(3, 4), lambda r: r.uniform(0.5, 1.5, (1, 4))]),
     (einsum_dx, r_einsum_dx, [u(2, 4), u(2, 3), u(3, 4)]),
     (einsum_dx, r_einsum_dx_3, [u(3, 3), u(3), u(3, 3), u(3, 3)]),
+    (linspace_dx, r_linspace_dx, [u(3, 4)]),
+    (linspace_dx, r_linspace_dx_start, [u(5, 2)]),
 ]
 
 

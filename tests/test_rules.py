@@ -1123,6 +1123,8 @@ SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
+SPECIAL.update({f: "test_soundness_runtime.py::test_values_that_make_arrays" for f in (
+    np.full, np.full_like, np.linspace)})
 SPECIAL.update({f: "test_constructs.py::lists_of_arrays" for f in (
     np.concatenate, np.stack, np.hstack, np.vstack, np.split)})
 # srcgrad's runtime helpers (derivatives of generated code)
@@ -1284,7 +1286,7 @@ def test_new_rules_are_registered():
                 np.log10, np.sinc, np.logaddexp2, np.deg2rad, np.rad2deg, np.float_power,
                 np.fmod, np.remainder, np.mod, np.real, np.conj, np.ndarray.astype]:
         assert lookup(fun) is not None and lookup(fun).differentiable, fun
-    for fun in [np.heaviside, np.nonzero, np.isclose, np.full, np.eye]:
+    for fun in [np.heaviside, np.nonzero, np.isclose, np.searchsorted, np.eye]:
         assert lookup(fun) is not None and not lookup(fun).differentiable, fun
 
 

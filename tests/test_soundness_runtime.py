@@ -922,3 +922,56 @@ def test_einsum_sublist_of_constants_is_no_refusal():
     def f(x):
         return np.sum(np.einsum(M, [0, 1], [1, 0]) * x)
     np.testing.assert_allclose(srcgrad.grad(f)(np.ones((4, 3))), M.T)
+
+
+# --- values that make arrays: np.full, np.full_like, np.linspace -----------------------
+
+
+def full_of(x, y):
+    return np.sum(np.full((2, 3), x) * np.arange(6.).reshape(2, 3)) + np.sum(np.full(3, y) ** 2)
+
+
+def full_of_row(v):
+    return np.sum(np.sin(np.full((2, 4), v)))
+
+
+def full_like_of(x):
+    return np.sum(np.full_like(M, x) * M) + np.sum(np.full_like(np.arange(3), x))   # int: no derivative
+
+
+def linspace_arrays(a, b):
+    return np.sum(np.linspace(a, b, 4, axis=1) ** 2 * np.arange(12.).reshape(3, 4))
+
+
+def linspace_open(x, y):
+    return np.sum(np.sin(np.linspace(x, y, 5, endpoint=False))) + np.sum(np.linspace(x, y, 1))
+
+
+def linspace_in_loop(x):
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(np.linspace(s, x, 3) ** 2)
+    return s
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (P.linspace_ends, (0.3, 1.7), (0, 1)),
+    (full_of, (0.3, -1.2), (0, 1)),
+    (full_of_row, (X,), 0),
+    (full_like_of, (0.4,), 0),
+    (linspace_arrays, (np.array([0.1, 0.2, 0.3]), 1.5), (0, 1)),
+    (linspace_arrays, (0.5, np.array([1.0, 2.0, 3.0])), (0, 1)),
+    (linspace_arrays, (np.array([0.1, 0.2, 0.3]), np.array([1.0, -2.0, 3.0])), (0, 1)),
+    (linspace_open, (0.3, 1.1), (0, 1)),
+    (linspace_in_loop, (0.8,), 0),
+])
+def test_values_that_make_arrays(f, args, wrt):
+    assert_sound(f, args, wrt)
+
+
+def test_linspace_retstep_is_refused_when_transforming():
+    def f(x):
+        v, step = np.linspace(0.0, x, 5, retstep=True)
+        return np.sum(v) * step
+    with pytest.raises(srcgrad.UnsupportedError, match="retstep"):
+        srcgrad.grad(f)

@@ -80,6 +80,13 @@ def _einsum(known):
     return None
 
 
+def _linspace(known):
+    if known.get("retstep", True) is not False:        # (True, or not a constant)
+        return ("np.linspace(..., retstep=True) is not differentiated (its result is a pair)",
+                "compute the step separately: (stop - start) / (num - 1)")
+    return None
+
+
 def _svd(known):
     if known.get("compute_uv", False):
         return runtime.svd_unsupported()
@@ -112,5 +119,6 @@ def _average(known):
 defcheck(np.pad, _pad)
 defcheck(np.average, _average)
 defcheck(np.einsum, _einsum)
+defcheck(np.linspace, _linspace)
 defcheck(np.linalg.svd, _svd)
 defcheck(np.linalg.norm, _norm)

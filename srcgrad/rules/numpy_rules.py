@@ -15,7 +15,7 @@ from ..runtime import (  # noqa: F401  (used in templates)
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
     reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
-    unreduce, unreduce_extreme, var_dx, div_or_zero, pad_values_dx)
+    unreduce, unreduce_extreme, var_dx, div_or_zero, pad_values_dx, linspace_dx)
 from .registry import defvjp, nondifferentiable
 
 E = "elementwise"
@@ -208,3 +208,15 @@ nondifferentiable(np.heaviside, np.nonzero, np.signbit, np.isclose, np.allclose,
                   np.flatnonzero, np.around, np.fix, np.nanargmax, np.nanargmin, np.logical_xor,
                   np.isreal, np.iscomplex, np.digitize, np.bincount, np.diag_indices, np.tril_indices,
                   np.triu_indices, np.indices)
+
+# constructions from values (after the lists above, which they override): the
+# values are differentiable, the shapes are not; an integer result carries no
+# derivative (astype_dx gives zeros)
+defvjp(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=None", None,
+       "unbroadcast(astype_dx(g, g, np.result_type(ans)), fill_value)")
+defvjp(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None, *, device=None",
+       None, "unbroadcast(astype_dx(g, g, np.result_type(ans)), fill_value)")
+defvjp(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, "
+                    "device=None",
+       "linspace_dx(astype_dx(g, g, np.result_type(ans)), start, stop, num, endpoint, axis, 0)",
+       "linspace_dx(astype_dx(g, g, np.result_type(ans)), start, stop, num, endpoint, axis, 1)")

@@ -28,7 +28,7 @@ from ..runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
     pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx,
     norm_dx, norm_dx_a_t, norm_dx_n, norm_dx_n_t, norm_dx_x, einsum_dx, einsum_dx_slot,
-    einsum_dx_swap, einsum_dx_t)
+    einsum_dx_swap, einsum_dx_t, linspace_dx, linspace_dx_t)
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from .. import inline as _inline
@@ -173,6 +173,11 @@ defjvp(einsum_dx, a="einsum_dx(t, subscripts, i, x0, x1, x2)",
        x1="einsum_dx_slot(a, subscripts, i, 1, t, x0, x1, x2)",
        x2="einsum_dx_slot(a, subscripts, i, 2, t, x0, x1, x2)")
 
+# np.linspace's adjoint: linear in ``a``, the ends read for their shapes
+defvjp(linspace_dx, "a, start, stop, num=50, endpoint=True, axis=0, which=1",
+       "linspace_dx_t(g, start, stop, num, endpoint, axis, which)")
+defjvp(linspace_dx, "linspace_dx(t, start, stop, num, endpoint, axis, which)")
+
 #: every helper given a rule here (tests/test_higher.py checks each one)
 RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_extreme, add_at,
                  written_adjoint, matmul_dx, matmul_dy, dot_dx, dot_dy, inner_dx, inner_dy,
@@ -180,4 +185,4 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
                  astype_dx, broadcast_like, tape_push, tape_pop, div_or_zero, var_dx,
                  pad_values_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx, array_dx, norm_dx,
-                 einsum_dx)
+                 einsum_dx, linspace_dx)

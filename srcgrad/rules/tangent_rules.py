@@ -20,7 +20,7 @@ from ..runtime_forward import (  # noqa: F401  (used in templates)
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
 from ..runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
-from ..runtime import div_or_zero, pad_values_tangent  # noqa: F401  (used in templates)
+from ..runtime import div_or_zero, linspace_dx_t, pad_values_tangent  # noqa: F401  (templates)
 from ..runtime_forward import (  # noqa: F401  (used in batched templates)
     b_broadcast_like, b_concatenate, b_dot_dx_a, b_dot_dy_a, b_expand_dims, b_inv,
     b_moveaxis, b_solve_b, b_squeeze, b_cumsum, b_dot_a, b_dot_b, b_extreme, b_matmul_dx_a,
@@ -120,6 +120,10 @@ _jvp(np.linalg.lstsq, "lstsq_tangent_a(t, a, b, ans)", "lstsq_tangent_b(t, a, b,
 _jvp(np.linalg.det, "det_tangent(t, a, ans)")
 _jvp(np.linalg.cholesky, "cholesky_tangent(t, a, ans, upper)")
 _jvp(np.linalg.pinv, "pinv_tangent(t, a, ans)")
+_jvp(np.full, fill_value="astype_tangent(broadcast_like(t, ans), ans)")
+_jvp(np.full_like, fill_value="astype_tangent(broadcast_like(t, ans), ans)")
+_jvp(np.linspace, "astype_tangent(linspace_dx_t(t, start, stop, num, endpoint, axis, 0), ans)",
+     "astype_tangent(linspace_dx_t(t, start, stop, num, endpoint, axis, 1), ans)")
 
 
 # -- batched tangents (srcgrad.jacobian and srcgrad.hessian) -------------------------
