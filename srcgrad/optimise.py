@@ -34,6 +34,18 @@ class Fold(gast.NodeTransformer):
                 _number(node.comparators[0].value):
             return gast.Constant(value=_COMPARE[type(node.ops[0])](
                 node.left.value, node.comparators[0].value), kind=None)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) and \
+                isinstance(node.left, gast.Constant) and \
+                isinstance(node.comparators[0], gast.Constant) and \
+                (node.left.value is None or node.comparators[0].value is None):
+            same = node.left.value is node.comparators[0].value       # (``3.0 is not None``)
+            return gast.Constant(value=same == isinstance(node.ops[0], gast.Is), kind=None)
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
+            return node.body if node.test.value else node.orelse
         return node
 
     def visit_BinOp(self, node):

@@ -975,3 +975,25 @@ def test_linspace_retstep_is_refused_when_transforming():
         return np.sum(v) * step
     with pytest.raises(srcgrad.UnsupportedError, match="retstep"):
         srcgrad.grad(f)
+
+
+def arange_of(x, h):
+    return np.sum(np.arange(x, 3.0, h) ** 2) + np.sum(np.arange(4.0 * x) * x)
+
+
+def bincount_of(w):
+    return np.sum(np.bincount(np.array([0, 2, 2, 3]), weights=w, minlength=6) ** 2 * np.arange(6.))
+
+
+def heaviside_of(x, h):
+    return np.sum(np.heaviside(np.array([-1.0, 0.0, 2.0, 0.0]), h) * x) + np.sum(np.heaviside(x, 0.5))
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (arange_of, (0.35, 0.7), (0, 1)),
+    (bincount_of, (X,), 0),
+    (heaviside_of, (X, 0.3), (0, 1)),
+    (heaviside_of, (X, np.array([0.1, 0.2, 0.3, 0.4])), (0, 1)),
+])
+def test_functions_once_declared_without_derivative(f, args, wrt):
+    assert_sound(f, args, wrt)

@@ -220,3 +220,12 @@ defvjp(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=No
                     "device=None",
        "linspace_dx(astype_dx(g, g, np.result_type(ans)), start, stop, num, endpoint, axis, 0)",
        "linspace_dx(astype_dx(g, g, np.result_type(ans)), start, stop, num, endpoint, axis, 1)")
+# np.arange(start, stop, step): start + k * step (the length is piecewise constant); with
+# one argument that argument is the stop (no derivative)
+defvjp(np.arange, "start, stop=None, step=None, dtype=None, *, device=None, like=None",
+       "np.sum(astype_dx(g, g, np.result_type(ans))) if stop is not None else 0.0", None,
+       "np.sum(astype_dx(g, g, np.result_type(ans)) * np.arange(np.size(ans)))")
+# np.bincount(x, weights): the sum of the weights in each bin
+defvjp(np.bincount, "x, /, weights=None, minlength=0", None, "np.asarray(g)[x]")
+# np.heaviside(x1, x2) is x2 where x1 == 0
+defvjp(np.heaviside, "x1, x2", None, "g * (x1 == 0)", kind=E)

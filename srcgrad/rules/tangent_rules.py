@@ -120,6 +120,9 @@ _jvp(np.linalg.lstsq, "lstsq_tangent_a(t, a, b, ans)", "lstsq_tangent_b(t, a, b,
 _jvp(np.linalg.det, "det_tangent(t, a, ans)")
 _jvp(np.linalg.cholesky, "cholesky_tangent(t, a, ans, upper)")
 _jvp(np.linalg.pinv, "pinv_tangent(t, a, ans)")
+_jvp(np.arange, "astype_tangent(broadcast_like(t, ans), ans) if stop is not None else 0.0 * ans", None,
+     "astype_tangent(t * np.arange(np.size(ans)), ans)")
+_jvp(np.bincount, weights="np.bincount(x, weights=t, minlength=minlength)")
 _jvp(np.full, fill_value="astype_tangent(broadcast_like(t, ans), ans)")
 _jvp(np.full_like, fill_value="astype_tangent(broadcast_like(t, ans), ans)")
 _jvp(np.linspace, "astype_tangent(linspace_dx_t(t, start, stop, num, endpoint, axis, 0), ans)",
