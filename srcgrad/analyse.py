@@ -29,6 +29,7 @@ from . import runtime
 from .names import assign, const, load
 from .rules import lookup
 from .rules.registry import TANGENT, Rule, Template, _Default
+from .rules.checks import refusal as rule_refusal
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -553,6 +554,11 @@ class Analysis:
         self.useful = useful
 
     def _check(self, assigns):
+        values = {}             # names assigned once, to their value (``w = (3,)``)
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                n = s.targets[0].id
+                values[n] = None if n in values else s.value
         for s in assigns:
             name = defined_name(s)
             op = s.srcgrad_op
@@ -574,6 +580,11 @@ class Analysis:
             self._check_out(s, op)
             self._check_iterator_use(s, op)
             self._check_params(s, op, name)
+            if op.kind == "call" and name in self.useful and any(
+                    isinstance(a, gast.Name) and a.id in self.varied for a in op.args.values()):
+                problem = rule_refusal(op.rule, op.args, values, self.varied)
+                if problem is not None:
+                    raise self.parsed.error(s, problem[0], construct=op.display, hint=problem[1])
         for s in self.call_stmts:
             self._check_call_stmt(s)
         # `_ = f(a)`: a call whose result nobody reads runs for what it does to its arguments
@@ -1108,6 +1119,20 @@ class Analysis:
                 return True
             return isinstance(node, gast.Name) and node.id in scalar
 
+        def bool_scalar(v):
+            """Whether the (unflattened) test expression ``v`` is certainly a
+            scalar: ``not``, ``in`` and ``is`` give bools, an elementwise
+            comparison only of scalars, ``and``/``or`` one of their operands."""
+            if isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not):
+                return True
+            if isinstance(v, gast.Compare):
+                if all(isinstance(o, (gast.In, gast.NotIn, gast.Is, gast.IsNot)) for o in v.ops):
+                    return True
+                return all(bool_scalar(e) for e in [v.left] + list(v.comparators))
+            if isinstance(v, gast.BoolOp):
+                return all(bool_scalar(e) for e in v.values)
+            return is_scalar(v)
+
         def makes_scalar(s):
             op, v = s.srcgrad_op, s.value
             if getattr(s, "srcgrad_unbound", False):
@@ -1116,8 +1141,8 @@ class Analysis:
                 value = v.value if isinstance(v, gast.Constant) else self.resolve(v)
                 return isinstance(value, (int, float, bool))
             if op.kind == "inactive":
-                return isinstance(v, (gast.Compare, gast.BoolOp)) or \
-                    isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not)
+                # a comparison of arrays is an array (``np.array(...) > 0``)
+                return bool_scalar(v)
             if op.kind == "copy":
                 return is_scalar(op.args["x"])
             if op.kind == "call":
@@ -1127,6 +1152,8 @@ class Analysis:
                 if kind == "elementwise":
                     return all(is_scalar(a) for a in op.args.values())
                 if kind == "reduction":     # no axis (None) and no keepdims (False)
+                    if not isinstance(op.args.get("returned", _Default(False)), _Default):
+                        return False        # np.average(..., returned=True): a pair
                     return all(isinstance(op.args.get(p), _Default) or
                                isinstance(op.args.get(p), gast.Constant) and
                                (op.args[p].value is None or op.args[p].value is False)

@@ -178,8 +178,10 @@ def standalone(text, injected, df):
             continue
         done.append(name)
         src = inspect.getsource(getattr(runtime, name))
-        for other in re.findall(r"\b([a-z_]+)\(", src):
-            if other != name and inspect.isfunction(getattr(runtime, other, None)):
+        for other in re.findall(r"\b([A-Za-z_]+)\(", src):
+            obj = getattr(runtime, other, None)
+            if other != name and (inspect.isfunction(obj) or inspect.isclass(obj) and
+                                  obj.__module__ == runtime.__name__):   # (Adjoints)
                 wanted.append(other)
         for other in re.findall(r"\b([A-Z]\w*)\b", src):      # classes (Adjoints ...)
             obj = getattr(runtime, other, None)

@@ -49,8 +49,9 @@ class Adjoint:
         self.indexed = list(indexed)
 
     def __deepcopy__(self, memo):
-        return Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
-                       copy.deepcopy(self.indexed, memo))
+        out = Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
+                      copy.deepcopy(self.indexed, memo))
+        return _keep_facts(out, self)
 
 
 _keys = iter(range(1, 1 << 62))
@@ -103,9 +104,8 @@ class SetItemAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        new = SetItemAdjoint(self.x, copy.deepcopy(self.index, memo), copy.deepcopy(self.v, memo))
-        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in new.__dict__})
-        return new
+        return _keep_facts(SetItemAdjoint(self.x, copy.deepcopy(self.index, memo),
+                                          copy.deepcopy(self.v, memo)), self)
 
 
 class ListAdjoint:
@@ -120,8 +120,18 @@ class ListAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return ListAdjoint(self.kind, self.x, copy.deepcopy(self.index, memo),
-                           copy.deepcopy(self.v, memo))
+        return _keep_facts(ListAdjoint(self.kind, self.x, copy.deepcopy(self.index, memo),
+                                       copy.deepcopy(self.v, memo)), self)
+
+
+def _keep_facts(new, old):
+    """``new`` (a copy of the pseudo statement ``old``) with the facts set on
+    ``old`` after it was made (``passes_lazy``, ``made_lazy``, ``container``):
+    a loop body is materialised from copies, which must mean the same."""
+    for attr, value in vars(old).items():
+        if attr not in vars(new):
+            setattr(new, attr, value)
+    return new
 
 
 class SaveValue:

@@ -61,7 +61,9 @@ def unreduce(g, x, axis=None, keepdims=False):
     """Expand the adjoint ``g`` of a reduction of ``x`` (over ``axis``) back
     to the shape of ``x``: every reduced element receives ``g``."""
     shape = np.shape(x)
-    if axis is not None and not keepdims:
+    if axis is not None and not keepdims and np.ndim(g) != 0:
+        # (a scalar ``g`` may stand for a constant array of the reduced shape:
+        # it broadcasts as it is)
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape).copy()
@@ -118,6 +120,10 @@ def fit(g, x):
         return g
     if type(g) is float and type(x) is np.ndarray:    # a zero standing for an array
         return np.full(x.shape, g, dtype=np.result_type(x, float))
+    if isinstance(x, (list, tuple, dict)) or _is_record(x):
+        return restructure(g, x)          # a tuple of arrays: a tuple of their gradients
+    if isinstance(g, list) and type(x) is np.ndarray:
+        g = _stack_parts(g, x)            # one adjoint per row of an array argument
     return unbroadcast(g, x)
 
 
@@ -236,6 +242,8 @@ def _keep(v, x, axis, keepdims):
     v = np.asarray(v)
     if keepdims or np.ndim(x) == 0:
         return v
+    if v.ndim == 0:       # (a scalar standing for a constant reduced array)
+        return np.reshape(v, (1,) * np.ndim(x))
     return np.reshape(v, [1 if i in _axes(axis, np.ndim(x)) else n
                           for i, n in enumerate(np.shape(x))])
 
@@ -336,9 +344,12 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
     Vector norms (1-d ``x`` or an integer ``axis``): ``ord`` None, 2, 1,
     ``inf``, ``-inf`` and any other nonzero number ``p``.  Matrix norms (2-d
     ``x`` with ``ord`` given, or a pair of axes): None/'fro', 'nuc', 2, 1,
-    ``inf``.  Other orders raise ``NotImplementedError``.  At a kink (a zero
-    element for ``ord=1``, a tie for ``inf``) one subgradient is used."""
-    x = np.asarray(x, dtype=np.result_type(x, float))
+    ``inf``.  Other orders raise ``UnsupportedError``.  At a kink one
+    subgradient is used: a zero element for ``ord=1``, ties for ``inf`` share
+    equally, and at the zero vector (or matrix) the gradient of the 2-norm and
+    Frobenius norm is 0 (the subgradient of least norm)."""
+    x = np.asarray(x)         # (a list of values too)
+    x = x.astype(np.result_type(x.dtype, float), copy=False)
     nd = x.ndim
     if axis is None and (ord is None or nd == 1):
         if ord is None or ord == 2 or nd == 1 and ord == "fro":
@@ -366,10 +377,10 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
         if ord == 0:
             return np.zeros_like(x)
         if isinstance(ord, (int, float, np.number)):
-            return gk * np.sign(x) * np.abs(x) ** (ord - 1) / nk ** (ord - 1)
-        raise NotImplementedError(f"srcgrad: no derivative of a vector norm with ord={ord!r}")
+            return gk * np.sign(x) * np.abs(x) ** (ord - 1) / np.where(nk == 0, 1.0, nk) ** (ord - 1)
+        raise _unsupported(f"no derivative of a vector norm with ord={ord!r}")
     if len(axes) != 2:
-        raise NotImplementedError("srcgrad: np.linalg.norm over more than two axes")
+        raise _unsupported("no derivative of np.linalg.norm over more than two axes")
     m = np.moveaxis(x, axes, (-2, -1))
     gm = np.moveaxis(gk, axes, (-2, -1))
     nm = np.moveaxis(nk, axes, (-2, -1))
@@ -386,7 +397,8 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
         sums = np.sum(np.abs(m), axis=col, keepdims=True)
         d = gm * np.sign(m) * _share_extreme(sums, -2 if col == -1 else -1)
     else:
-        raise NotImplementedError(f"srcgrad: no derivative of a matrix norm with ord={ord!r}")
+        raise _unsupported(f"no derivative of a matrix norm with ord={ord!r}",
+                           hint="use ord None, 'fro', 'nuc', 1, 2 or inf")
     return np.moveaxis(d, (-2, -1), axes)
 
 
@@ -466,16 +478,35 @@ def trace_dx(g, a, offset=0, axis1=0, axis2=1):
     return diagonal_dx(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
 
 
-def pad_dx(g, array, pad_width, mode="constant"):
-    """Adjoint of ``array`` in ``np.pad(array, pad_width, mode='constant')``:
-    the middle of ``g``.  Other modes raise ``NotImplementedError``."""
-    if mode != "constant":
-        raise NotImplementedError(f"srcgrad: no derivative of np.pad with mode={mode!r}")
-    nd = np.ndim(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2) if np.ndim(pad_width) else
-                             np.asarray(pad_width, dtype=int), (nd, 2))
-    index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(array)))
-    return np.asarray(g)[index].copy()
+def pad_dx(g, array, pad_width, mode="constant", stat_length=None, reflect_type="even"):
+    """Adjoint of ``array`` in ``np.pad(array, pad_width, mode)``, for every
+    ``pad_width`` form NumPy accepts (an int, ``(n,)``, ``(before, after)``,
+    one pair per axis).  Modes that copy elements (constant, edge, reflect,
+    symmetric, wrap): each element gets the adjoints of its copies; the other
+    linear modes (mean, odd reflection): the transposed linear map.  Other
+    modes raise ``UnsupportedError``."""
+    problem = pad_unsupported(mode, reflect_type)
+    if problem:
+        raise _unsupported(*problem)
+    shape = np.shape(array)
+    n = int(np.prod(shape))
+    g = np.asarray(g)
+    dtype = np.result_type(g, float)
+    if mode in ("constant", "edge", "reflect", "symmetric", "wrap") and reflect_type == "even":
+        # where each element of the result comes from (-1: a constant)
+        source = np.pad(np.arange(n).reshape(shape), pad_width, mode=mode,
+                        **({"constant_values": -1} if mode == "constant" else {}))
+        g = np.broadcast_to(g, source.shape)
+        used = source >= 0
+        out = np.bincount(source[used], weights=g[used].astype(float), minlength=n)
+        return out.reshape(shape).astype(dtype, copy=False)
+    out = np.zeros(n, dtype=dtype)      # a linear map: one column of it per element
+    for k in range(n):
+        unit = np.zeros(n)
+        unit[k] = 1.0
+        out[k] = np.sum(g * pad_tangent(unit.reshape(shape), pad_width, mode, stat_length,
+                                        reflect_type))
+    return out.reshape(shape)
 
 
 def astype_dx(g, a, dtype):
@@ -546,12 +577,14 @@ def einsum_dx(g, subscripts, i, *operands):
     """Adjoint of operand ``i`` of ``np.einsum(subscripts, *operands)``
     (trailing ``None`` operands are ignored: the rule has optional slots).
 
-    Explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``) subscripts without
-    ellipsis; an operand's repeated index (``'ii->'``) is a diagonal."""
+    Explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``) subscripts; an
+    ellipsis stands for letters of its own (``'...i->...'``); an operand's
+    repeated index (``'ii->'``) is a diagonal; a size-1 axis broadcast against
+    a longer one gets the sum."""
     operands = [op for op in operands if op is not None]
     spec = subscripts.replace(" ", "")
     if "." in spec:
-        raise NotImplementedError("srcgrad: no derivative of einsum with '...' yet")
+        spec = _einsum_letters(spec, operands)
     if "->" in spec:
         ins, out = spec.split("->")
     else:
@@ -567,6 +600,9 @@ def einsum_dx(g, subscripts, i, *operands):
     present = "".join(c for c in unique if c in out or any(c in s for s in others))
     d = np.einsum(",".join([out] + others) + "->" + present,
                   g, *[op for j, op in enumerate(operands) if j != i])
+    broadcast = tuple(k for k, c in enumerate(present) if sizes[c] == 1 and d.shape[k] != 1)
+    if broadcast:                         # (x's axis of size 1 met a longer one)
+        d = np.sum(d, axis=broadcast, keepdims=True)
     if present != unique:                 # indices summed only in this operand
         full = [sizes[c] for c in unique]
         d = np.reshape(d, [sizes[c] if c in present else 1 for c in unique])
@@ -752,8 +788,7 @@ def svdvals_da(g, a):
 def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
     """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
     if compute_uv:
-        raise NotImplementedError("srcgrad differentiates np.linalg.svd for the singular "
-                                  "values only: call it with compute_uv=False")
+        raise _unsupported(*svd_unsupported())
     return svdvals_da(g, a)
 
 
@@ -807,31 +842,34 @@ def unstack(g, like):
 
 
 def concatenate_dx(g, arrays, axis=0):
-    """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces."""
+    """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces
+    (one array of the pieces when ``arrays`` is itself an array)."""
+    g = np.asarray(g)
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return Adjoints(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes), arrays))
+        return _seq_parts(list(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes),
+                                                                   arrays)), arrays)
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
-    return Adjoints(np.split(g, sizes, axis=axis))
+    return _seq_parts(np.split(g, sizes, axis=axis), arrays)
 
 
 def stack_dx(g, arrays, axis=0):
     """Adjoint of the arrays in ``np.stack(arrays, axis)``."""
-    return Adjoints(np.moveaxis(g, axis, 0)[i] for i in range(len(arrays)))
+    return _seq_parts([np.moveaxis(g, axis, 0)[i] for i in range(len(arrays))], arrays)
 
 
 def hstack_dx(g, tup):
     """Adjoint of the arrays in ``np.hstack(tup)``."""
     axis = 0 if np.ndim(tup[0]) <= 1 else 1
     pieces = concatenate_dx(g, [np.atleast_1d(a) for a in tup], axis)
-    return Adjoints(unbroadcast(p.reshape(np.shape(a)) if np.size(p) == np.size(a) else p, a)
-                    for p, a in zip(pieces, tup))
+    return _seq_parts([unbroadcast(p.reshape(np.shape(a)) if np.size(p) == np.size(a) else p, a)
+                   for p, a in zip(pieces, tup)], tup)
 
 
 def vstack_dx(g, tup):
     """Adjoint of the arrays in ``np.vstack(tup)``."""
     pieces = concatenate_dx(g, [np.atleast_2d(a) for a in tup], 0)
-    return Adjoints(p.reshape(np.shape(a)) for p, a in zip(pieces, tup))
+    return _seq_parts([p.reshape(np.shape(a)) for p, a in zip(pieces, tup)], tup)
 
 
 def split_dx(g, ary, axis=0):
@@ -877,8 +915,7 @@ class Adjoints(list):
         if not isinstance(other, (list, tuple)):
             return Adjoints(self)
         if len(other) != len(self):
-            raise ValueError(f"srcgrad: adding adjoints of sequences of lengths {len(self)} "
-                             f"and {len(other)}")
+            raise _lengths_differ(len(self), len(other))
         return Adjoints(a + b for a, b in zip(self, other))
 
     __radd__ = __add__
@@ -886,8 +923,7 @@ class Adjoints(list):
     def __iadd__(self, other):
         if isinstance(other, (list, tuple)):
             if len(other) != len(self):
-                raise ValueError(f"srcgrad: adding adjoints of sequences of lengths "
-                                 f"{len(self)} and {len(other)}")
+                raise _lengths_differ(len(self), len(other))
             for i, b in enumerate(other):
                 self[i] = self[i] + b
         return self
@@ -1791,19 +1827,6 @@ def item_of(g, key, v):
     return unbroadcast(np.asarray(g)[key], v)
 
 
-def sum_dx_t(g, a, iterable):
-    """Adjoint of ``a`` in ``sum_dx(a, iterable)`` (a gradient differentiated
-    again): each element's part broadcast back to the shape of ``a``."""
-    if isinstance(iterable, (list, tuple)):
-        total = zeros_like(a)
-        for part in _parts(g):
-            total = total + (np.broadcast_to(part, np.shape(a)) if np.ndim(a) else np.sum(part))
-        return float(total) if type(a) in _SCALARS else total
-    if isinstance(iterable, _Mapping):
-        return zeros_like(a)
-    return unbroadcast(g, a)
-
-
 def _dense(g, like):
     if isinstance(like, (list, tuple)):
         return [_dense(_part(g, i), e) for i, e in enumerate(like)]
@@ -1859,3 +1882,293 @@ def is_view(value, array):
     memory, so that it changes with ``array``."""
     return type(value) is np.ndarray and isinstance(array, np.ndarray) and \
         np.may_share_memory(value, array)
+
+# -- soundness (issue #10): run-time refusals, kinks, sequences ----------------
+
+
+def _unsupported(message, hint=None):
+    """The error for a derivative srcgrad does not know, found at run time
+    (the arguments that decide it were not constants in the source)."""
+    try:
+        from srcgrad.errors import UnsupportedError
+    except ImportError:          # exported code (srcgrad.source(df, standalone=True))
+        return ValueError("srcgrad: " + message + (f" ({hint})" if hint else ""))
+    return UnsupportedError("srcgrad: " + message, hint=hint)
+
+
+def _lengths_differ(n, m):
+    return _unsupported(f"adding the adjoints of sequences of lengths {n} and {m}: a list "
+                        f"changed its length where srcgrad assumed it did not",
+                        hint="build lists of one length on every path, or use arrays")
+
+
+def svd_unsupported():
+    """``(message, hint)``: np.linalg.svd with U and V is not differentiated."""
+    return ("np.linalg.svd is differentiated for the singular values only",
+            "call np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
+
+
+def pad_unsupported(mode, reflect_type="even"):
+    """``(message, hint)`` when ``np.pad`` with ``mode`` is not
+    differentiated, else None."""
+    hint = ("pad with mode 'constant', 'edge', 'reflect', 'symmetric', 'wrap' or 'mean' "
+            "(reflect_type 'even' or 'odd')")
+    if not isinstance(mode, str) or \
+            mode not in ("constant", "edge", "reflect", "symmetric", "wrap", "mean"):
+        return f"no derivative of np.pad with mode={mode!r}", hint
+    if reflect_type not in ("even", "odd"):
+        return f"no derivative of np.pad with reflect_type={reflect_type!r}", hint
+    return None
+
+
+def pad_tangent(t, pad_width, mode="constant", stat_length=None, reflect_type="even"):
+    """Tangent of ``array`` in ``np.pad(array, pad_width, mode)`` (the
+    linear modes: constants pad with zeros, the others pad ``t`` alike)."""
+    problem = pad_unsupported(mode, reflect_type)
+    if problem:
+        raise _unsupported(*problem)
+    if mode == "constant":
+        return np.pad(t, pad_width)
+    if mode == "mean":
+        return np.pad(t, pad_width, mode, stat_length=stat_length)
+    if mode in ("reflect", "symmetric"):
+        return np.pad(t, pad_width, mode, reflect_type=reflect_type)
+    return np.pad(t, pad_width, mode)
+
+
+def pad_values_dx(g, array, pad_width, constant_values):
+    """Adjoint of ``constant_values`` in ``np.pad(array, pad_width,
+    constant_values=...)``: the padding is affine in them, so each gets the
+    sum of ``g`` where its value is written (a map with at most
+    ``2 * ndim`` inputs, taken one unit value at a time)."""
+    nd = np.ndim(array)
+    pairs = np.zeros((nd, 2))
+    out = np.zeros((nd, 2))
+    base = np.zeros(np.shape(array))
+    for i in range(nd):
+        for j in range(2):
+            pairs[i, j] = 1.0
+            out[i, j] = np.sum(g * np.pad(base, pad_width, constant_values=pairs))
+            pairs[i, j] = 0.0
+    return unbroadcast(_as_value_pairs(out, constant_values, nd), constant_values)
+
+
+def _as_value_pairs(d, values, nd):
+    """``d`` (one number per axis and side) summed back to the form in which
+    ``values`` was given (a number, ``(v,)``, ``(before, after)``, pairs)."""
+    shape = np.shape(values)
+    if len(shape) == 2 and shape == (2, 1) and nd != 2:
+        return d.sum(axis=0).reshape(2, 1)
+    if np.size(values) == 2 and shape != (2, 1):
+        return np.sum(d, axis=0).reshape(shape)
+    return d
+
+
+def pad_values_tangent(t, array, pad_width):
+    """Tangent of ``constant_values`` in ``np.pad``: the padding of zeros
+    with the values' tangents."""
+    return np.pad(np.zeros(np.shape(array)), pad_width, constant_values=t)
+
+
+def div_or_zero(num, den):
+    """``num / den``, 0 where ``den`` is 0.  The derivative of ``np.std`` is
+    ``g / (2 std)`` times that of ``np.var``: where all elements reduced are
+    equal (one element, or a constant slice) std has its minimum, a kink for
+    several elements (a constant for one), and srcgrad takes the subgradient
+    0 there (NumPy-based tracers give nan)."""
+    if type(den) is float or type(den) is int:
+        return num / den if den != 0 else 0.0 * num
+    zero = np.equal(den, 0)
+    return np.where(zero, 0.0, np.divide(num, np.where(zero, 1.0, den)))
+
+
+def _seq_parts(pieces, seq):
+    """The adjoints ``pieces`` of the elements of ``seq`` (a list or tuple of
+    arrays, or an array: a sequence of its rows), as ``Adjoints``, or as one
+    array of ``seq``'s shape when ``seq`` is an array."""
+    if type(seq) is np.ndarray:
+        return _stack_parts(pieces, seq)
+    return Adjoints(pieces)
+
+
+def _stack_parts(pieces, x):
+    """One adjoint per row of the array ``x`` as an array of ``x``'s shape
+    (a number in ``pieces`` stands for a row of that constant)."""
+    if len(pieces) == 0:
+        return np.zeros(np.shape(x), dtype=np.result_type(x, float))
+    rows = [np.broadcast_to(np.asarray(p, dtype=np.result_type(p, float)), np.shape(x)[1:])
+            for p in pieces]
+    return np.stack(rows).reshape(np.shape(x))
+
+
+def sequence_dx_t(g, like):
+    """``g`` (the adjoint of the pieces of ``like``, ``Adjoints`` or an array
+    of rows) as the list of those pieces' arrays (vjp of the pieces helpers)."""
+    return [np.asarray(p, dtype=float) * np.ones(np.shape(e)) for p, e in zip(g, like)]
+
+
+def var_dx_da(gv, x, axis=None, ddof=0, keepdims=False, correction=None):
+    """``var_dx(a, x, ...)`` is linear in ``a``: the transposed map applied to
+    ``gv`` (a cotangent of ``x``'s shape), reduced to the shape of ``a``."""
+    return np.sum(gv * var_dx(1.0, x, axis, ddof, keepdims, correction),
+                  axis=None if axis is None else _axes(axis, np.ndim(x)), keepdims=bool(keepdims))
+
+
+# -- derivatives of norm_dx (second derivatives of np.linalg.norm) -----------------
+# norm_dx(a, x, n, ...) with the norm ``n`` a parameter of its own: for vector norms
+# and the Frobenius norm it is elementwise in ``x`` (a diagonal Jacobian), linear in
+# the adjoint ``a``; 1, inf and 0 norms are piecewise constant in ``x`` and ``n``.
+
+
+def _norm_kind(x, ord, axis):
+    """``(x as a float array, reduced axes, kind)``: kind "2" (the 2-norm of
+    a vector, Frobenius), "p" (another vector p-norm), "flat" (piecewise
+    constant derivative: 1, inf, -inf, 0 and the matrix 1 and inf norms) or
+    "svd" (the nuclear and spectral matrix norms), as in :func:`norm_dx`."""
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x.dtype, float), copy=False)
+    nd = x.ndim
+    if axis is None and (ord is None or nd == 1):
+        if ord is None or ord == 2 or nd == 1 and ord == "fro":
+            return x, tuple(range(nd)), "2" if nd else "flat"
+        axis = 0
+    if axis is None:
+        axis = (0, 1)
+    axes = _axes(axis, nd)
+    if len(axes) == 1:
+        if ord is None or ord == 2:
+            return x, axes, "2"
+        if ord in (1, np.inf, -np.inf, 0):
+            return x, axes, "flat"
+        return x, axes, "p"
+    if ord is None or ord == "fro":
+        return x, axes, "2"
+    if ord in (1, np.inf):
+        return x, axes, "flat"
+    return x, axes, "svd"
+
+
+def _norm_svd_refused():
+    return _unsupported("no second derivative of the nuclear or spectral matrix norm",
+                        hint="use the Frobenius norm, or srcgrad.jacobian of the gradient")
+
+
+def norm_dx_x(a, x, n, t, ord=None, axis=None, keepdims=False):
+    """Derivative of ``norm_dx(a, x, n, ...)`` in ``x`` along ``t`` (also its
+    transpose: the Jacobian is diagonal)."""
+    x, axes, kind = _norm_kind(x, ord, axis)
+    if kind == "flat":
+        return np.zeros(np.shape(x))
+    if kind == "svd":
+        raise _norm_svd_refused()
+    ak, nk = _keep(a, x, axes, keepdims), _keep(n, x, axes, keepdims)
+    safe = np.where(nk == 0, 1.0, nk)
+    if kind == "2":
+        return np.where(nk == 0, 0.0, ak * t / safe)
+    return np.where(nk == 0, 0.0, ak * (ord - 1) * np.abs(x) ** (ord - 2) * t / safe ** (ord - 1))
+
+
+def _norm_dn(a, x, n, ord, axis, keepdims):
+    """The partial derivative of ``norm_dx(a, x, n, ...)`` in ``n``, per
+    element of ``x`` (to be multiplied by the expanded tangent of ``n``)."""
+    x, axes, kind = _norm_kind(x, ord, axis)
+    if kind == "flat":
+        return x, axes, np.zeros(np.shape(x))
+    if kind == "svd":
+        raise _norm_svd_refused()
+    ak, nk = _keep(a, x, axes, keepdims), _keep(n, x, axes, keepdims)
+    safe = np.where(nk == 0, 1.0, nk)
+    if kind == "2":
+        return x, axes, np.where(nk == 0, 0.0, -ak * x / (safe * safe))
+    return x, axes, np.where(nk == 0, 0.0, -(ord - 1) * ak * np.sign(x) * np.abs(x) ** (ord - 1)
+                             / safe ** ord)
+
+
+def norm_dx_n(a, x, n, t, ord=None, axis=None, keepdims=False):
+    """Derivative of ``norm_dx(a, x, n, ...)`` in ``n`` along ``t`` (the
+    shape of ``n``)."""
+    x, axes, d = _norm_dn(a, x, n, ord, axis, keepdims)
+    return d * _keep(t, x, axes, keepdims)
+
+
+def norm_dx_n_t(a, x, n, gx, ord=None, axis=None, keepdims=False):
+    """Transpose of :func:`norm_dx_n`: ``gx`` (the shape of ``x``) summed
+    over the reduced axes, in the shape of ``n``."""
+    x, axes, d = _norm_dn(a, x, n, ord, axis, keepdims)
+    return unbroadcast(np.sum(gx * d, axis=axes, keepdims=bool(keepdims)), n)
+
+
+def norm_dx_a_t(gx, x, n, ord=None, axis=None, keepdims=False):
+    """Transpose of ``a -> norm_dx(a, x, n, ...)``: ``gx`` (the shape of
+    ``x``) times the partial derivatives, summed over the reduced axes."""
+    x, axes, kind = _norm_kind(x, ord, axis)
+    partial = norm_dx(np.ones(np.shape(n)), x, n, ord, axis, keepdims)
+    return np.sum(gx * partial, axis=axes, keepdims=bool(keepdims))
+
+
+# -- derivatives of einsum_dx (second derivatives of np.einsum) ------------------------
+# einsum_dx(a, subscripts, i, x0, x1, x2) is linear in the adjoint ``a`` and in every
+# operand but the i-th (whose values it does not read): <a, einsum(x0, x1, x2)> is
+# multilinear, and each of these is einsum_dx or einsum with one slot replaced.
+
+
+def _einsum_slots(operands, j, value):
+    ops = [op for op in operands if op is not None]
+    ops[j] = value
+    return ops
+
+
+def einsum_dx_t(gx, subscripts, i, *operands):
+    """Transpose of ``a -> einsum_dx(a, subscripts, i, *operands)``: the
+    einsum with operand ``i`` replaced by ``gx``."""
+    return np.einsum(subscripts, *_einsum_slots(operands, i, gx))
+
+
+def einsum_dx_slot(a, subscripts, i, j, v, *operands):
+    """``einsum_dx(a, subscripts, i, ...)`` with operand ``j`` replaced by
+    ``v`` (the derivative in operand ``j`` along ``v``; zero for ``j == i``)."""
+    if j == i:
+        return np.zeros(np.shape([op for op in operands if op is not None][i]))
+    return einsum_dx(a, subscripts, i, *_einsum_slots(operands, j, v))
+
+
+def einsum_dx_swap(a, subscripts, i, j, gx, *operands):
+    """Transpose of :func:`einsum_dx_slot` in ``v``: the adjoint of operand
+    ``j`` with operand ``i`` replaced by ``gx`` (zero for ``j == i``)."""
+    if j == i:
+        return np.zeros(np.shape([op for op in operands if op is not None][j]))
+    return einsum_dx(a, subscripts, j, *_einsum_slots(operands, i, gx))
+
+
+def _einsum_letters(spec, operands):
+    """Explicit einsum subscripts with each ellipsis replaced by letters of
+    its own (right-aligned, as NumPy broadcasts them)."""
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    used = {c for c in spec if c.isalpha()}
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    counts = [np.ndim(op) - (len(s) - 3) for s, op in zip(ins, operands) if "..." in s]
+    n = max(counts, default=0)
+    letters = "".join(free[:n])
+    new = [s.replace("...", letters[n - (np.ndim(op) - (len(s) - 3)):]) if "..." in s else s
+           for s, op in zip(ins, operands)]
+    if not arrow:                         # implicit: the ellipsis first, then single letters
+        joined = "".join(s for s in ins).replace(".", "")
+        out = "..." + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    return ",".join(new) + "->" + out.replace("...", letters)
+
+
+# -- np.linspace: affine in its ends ------------------------------------------------
+
+
+def _linspace_part(start, stop, num, endpoint, axis, which):
+    """The weight of ``stop`` (``which=1``) or of ``start`` (``which=0``) in
+    each element of ``np.linspace(start, stop, num, endpoint, axis=axis)``,
+    shaped to broadcast against it, and the result's shape."""
+    shape = np.shape(np.linspace(start, stop, num, endpoint=endpoint, axis=axis))
+    num = int(num)
+    w = np.arange(num) / max(num - 1 if endpoint else num, 1)
+    ax = int(axis) % len(shape)
+    w = np.reshape(w if which else 1.0 - w, [num if i == ax else 1 for i in range(len(shape))])
+    return w, ax, shape
+

@@ -93,17 +93,7 @@ def astype_tangent(t, ans):
     return np.zeros(np.shape(ans))
 
 
-_LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "mean", "empty")
-
-
-def pad_tangent(t, pad_width, mode="constant"):
-    """Tangent of ``np.pad``: the padding of ``t`` (constant padding with
-    zeros; the other linear modes pad ``t`` the same way)."""
-    if mode == "constant":
-        return np.pad(t, pad_width)
-    if mode not in _LINEAR_PAD_MODES:
-        raise NotImplementedError(f"srcgrad: no tangent of np.pad with mode={mode!r}")
-    return np.pad(t, pad_width, mode)
+from .runtime import pad_tangent  # noqa: E402,F401  (the tangent of np.pad lives with pad_dx)
 
 
 def einsum_tangent(subscripts, i, t, *operands):
@@ -208,8 +198,8 @@ def svdvals_tangent(t, a):
 
 def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
     if compute_uv:
-        raise NotImplementedError("srcgrad differentiates np.linalg.svd for the singular "
-                                  "values only: call it with compute_uv=False")
+        from .runtime import _unsupported, svd_unsupported
+        raise _unsupported(*svd_unsupported())
     return svdvals_tangent(t, a)
 
 
@@ -251,7 +241,8 @@ def tape_not_differentiable(*args):
     """What the tape rules' templates call: the forward transform handles the
     tape itself, and reverse mode over a generated gradient's tape (grad of
     a gradient with a loop) is not supported."""
-    raise NotImplementedError(
+    from .errors import UnsupportedError
+    raise UnsupportedError(
         "srcgrad: reverse mode through the tape of a generated gradient (grad of a gradient "
         "whose function has a loop) is not supported; use forward over reverse: "
         "srcgrad.hvp / srcgrad.hessian, or srcgrad.jvp of the gradient")
@@ -296,14 +287,15 @@ def n_directions(t):
     from .runtime import _is_record
     parts = list(t.values()) if isinstance(t, dict) else list(t) if isinstance(t, (list, tuple)) \
         else list(vars(t).values()) if _is_record(t) else []
+    from .errors import SrcgradError
     for part in parts:
         if isinstance(part, (np.ndarray, list, tuple, dict)) or _is_record(part):
             try:
                 return n_directions(part)
-            except ValueError:
+            except SrcgradError:
                 pass
-    raise ValueError("srcgrad: a batched tangent needs an array with a last axis of "
-                     "directions")
+    raise SrcgradError("srcgrad: a batched tangent needs an array with a last axis of "
+                       "directions")
 
 
 def bx(x):

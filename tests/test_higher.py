@@ -17,6 +17,8 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
                              tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast, unreduce,
                              unreduce_extreme, unreduce_mean, written_adjoint)
+from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, einsum_dx, hstack_dx,
+                             linspace_dx, norm_dx, pad_values_dx, stack_dx, var_dx, vstack_dx)
 
 from srcgrad.check import numerical_grad
 
@@ -488,6 +490,66 @@ def r_broadcast_like(a):
     return broadcast_like(a, X23)
 
 
+def r_div_or_zero(a, b):
+    return div_or_zero(a, b + 2.0)
+
+
+def r_var_dx(a, x):
+    return var_dx(a, x, 1, 0, False, None)
+
+
+def r_pad_values_dx(a):
+    return pad_values_dx(a, X23, ((1, 0), (2, 1)), (0.0, 1.0))
+
+
+def r_concatenate_dx(a):
+    return concatenate_dx(a, [np.ones(2), np.ones(3)], 0)[1] * 2.0
+
+
+def r_concatenate_dx_array(a):
+    return concatenate_dx(a, X23, 0)
+
+
+def r_stack_dx(a):
+    return stack_dx(a, X23, 1)
+
+
+def r_hstack_dx(a):
+    return hstack_dx(a, (np.ones(2), np.ones(3)))[0] * 3.0
+
+
+def r_vstack_dx(a):
+    return vstack_dx(a, X23)
+
+
+def r_array_dx(a):
+    return array_dx(a, X23, None)
+
+
+def r_norm_dx(a, x, n):
+    return norm_dx(a, x, n, None, 1, False)
+
+
+def r_norm_dx_p(a, x, n):
+    return norm_dx(a, x, n, 3, 0, True)
+
+
+def r_einsum_dx(a, x, y):
+    return einsum_dx(a, "ij,jk->ik", 1, x, y, None)
+
+
+def r_einsum_dx_3(a, x, y, z):
+    return einsum_dx(a, "i,ij,jj->ij", 0, x, y, z) + einsum_dx(a, "i,ij,jj->ij", 2, x, y, z)[0]
+
+
+def r_linspace_dx(a):
+    return linspace_dx(a, np.ones(3), 2.0, 4, True, 1, 1)
+
+
+def r_linspace_dx_start(a):
+    return linspace_dx(a, 0.5, np.ones(2), 5, False, 0, 0)
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
@@ -527,6 +589,21 @@ RUNTIME_CASES = [
     (repeat_dx, r_repeat_dx, [u(6)]),
     (pad_dx, r_pad_dx, [u(6)]),
     (astype_dx, r_astype_dx, [u(2, 3)]),
+    (div_or_zero, r_div_or_zero, [u(3), u(3)]),
+    (var_dx, r_var_dx, [u(2), u(2, 3)]),
+    (pad_values_dx, r_pad_values_dx, [u(3, 6)]),
+    (concatenate_dx, r_concatenate_dx, [u(5)]),
+    (concatenate_dx, r_concatenate_dx_array, [u(6)]),
+    (stack_dx, r_stack_dx, [u(3, 2)]),
+    (hstack_dx, r_hstack_dx, [u(5)]),
+    (vstack_dx, r_vstack_dx, [u(2, 3)]),
+    (array_dx, r_array_dx, [u(2, 3)]),
+    (norm_dx, r_norm_dx, [u(3), u(3, 4), lambda r: r.uniform(0.5, 1.5, 3)]),
+    (norm_dx, r_norm_dx_p, [u(1, 4), u(3, 4), lambda r: r.uniform(0.5, 1.5, (1, 4))]),
+    (einsum_dx, r_einsum_dx, [u(2, 4), u(2, 3), u(3, 4)]),
+    (einsum_dx, r_einsum_dx_3, [u(3, 3), u(3), u(3, 3), u(3, 3)]),
+    (linspace_dx, r_linspace_dx, [u(3, 4)]),
+    (linspace_dx, r_linspace_dx_start, [u(5, 2)]),
 ]
 
 

@@ -156,10 +156,28 @@ def main():
         if names:
             lines.append(f"- **{g}**: " + ", ".join(f"`{n}`" for n in names))
     lines += ["", CONTAINERS]
-    lines += ["", "## Not yet supported", "",
-              "- `np.einsum` with more than three operands or with `...`; `np.pad` modes other "
-              "than `'constant'`; `np.linalg.norm` orders other than those listed in "
-              "`srcgrad.runtime.norm_dx`.", ""]
+    lines += ["", "## Kinks and special points", "",
+              "Where a function has no derivative, srcgrad returns a documented one-sided "
+              "value or subgradient, never nan from `0 * inf`:", "",
+              "- `np.std` where the elements reduced are all equal (one element, or a constant "
+              "row): 0 (a subgradient at the minimum; for one element std is constant).",
+              "- `x ** y`, `np.power`, `np.float_power`, `math.pow`: the derivative of `x ** 0` "
+              "is 0 (also at `x = 0`); the derivative of `0 ** y` in `y` is 0 (for `y > 0`; "
+              "the right-hand derivative at `y = 0`).",
+              "- `np.linalg.norm` at the zero vector (2-norm, p-norms, Frobenius): 0; `ord=1` at "
+              "a zero element: `sign(0) = 0`; ties of `inf` norms share equally.",
+              "- `np.maximum`, `np.minimum`, `np.clip` at ties: the whole adjoint to one "
+              "argument (the first; `np.clip`: `a`).", "",
+              "## Not yet supported", "",
+              "Refused with an `UnsupportedError` when srcgrad transforms the function if the "
+              "argument that decides it is a constant in the source, else when the generated "
+              "code runs:", "",
+              "- `np.einsum` with more than three operands; `np.pad` modes other "
+              "than constant, edge, reflect, symmetric, wrap and mean; `np.linalg.svd` with "
+              "`compute_uv=True` (only the singular values are differentiated); "
+              "`np.average(..., returned=True)`; `np.linalg.norm` orders other than those "
+              "listed in `srcgrad.runtime.norm_dx`, and second derivatives of the nuclear and "
+              "spectral norms.", ""]
     with open(OUT, "w") as f:
         f.write("\n".join(lines))
     print(f"wrote {os.path.normpath(OUT)}: {len(diff)} differentiable, {len(nondiff)} non-differentiable")

@@ -15,7 +15,7 @@ from ..runtime import (  # noqa: F401  (used in templates)
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
     reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
-    unreduce, unreduce_extreme, var_dx)
+    unreduce, unreduce_extreme, var_dx, div_or_zero, pad_values_dx)
 from ..runtime import (  # noqa: F401  (used in templates)
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, item_dx, linspace_dx,
     linspace_tangent)
@@ -30,7 +30,11 @@ defvjp(np.subtract, "x, y", "g", "-g", kind=E)
 defvjp(np.multiply, "x, y", "g * y", "g * x", kind=E)
 defvjp(np.divide, "x, y", "g / y", "-g * x / (y * y)", kind=E)
 defvjp(np.true_divide, "x, y", "g / y", "-g * x / (y * y)", kind=E)
-defvjp(np.power, "x, y", "g * y * x ** (y - 1)", "g * ans * np.log(x)", kind=E)
+# x ** 0 is 1 (derivative 0, also at x = 0); d/dy 0 ** y is 0 (y > 0; the right-hand
+# derivative at y = 0): the exponent (only at x == y == 0, so that the derivative of the
+# adjoint in y stays right elsewhere) and the logarithm are guarded where they would make
+# 0 * inf; for a constant exponent the guard folds away (x ** 2 -> g * 2 * x)
+defvjp(np.power, "x, y", "g * y * x ** (y - 1 + (y == 0) * (x == 0))", "g * ans * np.log(x + (x == 0))", kind=E)
 defvjp(np.negative, "x", "-g", kind=E)
 defvjp(np.positive, "x", "g", kind=E)
 defvjp(np.square, "x", "g * 2.0 * x", kind=E)
@@ -99,7 +103,7 @@ nondifferentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fl
 
 # more elementwise functions
 defvjp(np.logaddexp2, "x, y", "g * np.exp2(x - ans)", "g * np.exp2(y - ans)", kind=E)
-defvjp(np.float_power, "x, y", "g * y * np.float_power(x, y - 1)", "g * ans * np.log(x)", kind=E)
+defvjp(np.float_power, "x, y", "g * y * np.float_power(x, y - 1 + (y == 0) * (x == 0))", "g * ans * np.log(x + (x == 0))", kind=E)
 defvjp(np.fmod, "x, y", "g", "-g * np.trunc(x / y)", kind=E)
 defvjp(np.remainder, "x, y", "g", "-g * np.floor_divide(x, y)", kind=E)       # also np.mod
 defvjp(np.copysign, "x, y", "g * np.sign(x) * np.sign(y)", kind=E)
@@ -116,7 +120,7 @@ defvjp(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False", "prod_dx(g
 defvjp(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None",
        "var_dx(g, a, axis, ddof, keepdims, correction)", kind=R)
 defvjp(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None",
-       "var_dx(g / (2.0 * ans), a, axis, ddof, keepdims, correction)", kind=R)
+       "var_dx(div_or_zero(g, 2.0 * ans), a, axis, ddof, keepdims, correction)", kind=R)   # 0 where std is 0
 defvjp(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
        "average_da(g, a, axis, weights, keepdims)", None, "average_dw(g, a, ans, axis, weights, keepdims)", kind=R)
 defvjp(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
@@ -151,7 +155,10 @@ defvjp(np.diagonal, "a, offset=0, axis1=0, axis2=1", "diagonal_dx(g, a, offset, 
 defvjp(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", "trace_dx(g, a, offset, axis1, axis2)")
 defvjp(np.triu, "m, k=0", "np.triu(g, k)")
 defvjp(np.tril, "m, k=0", "np.tril(g, k)")
-defvjp(np.pad, "array, pad_width, mode='constant', **kwargs", "pad_dx(g, array, pad_width, mode)")
+defvjp(np.pad, "array, pad_width, mode='constant', *, stat_length=None, constant_values=0, "
+              "end_values=0, reflect_type='even'",
+       "pad_dx(g, array, pad_width, mode, stat_length, reflect_type)", None, None, None,
+       "pad_values_dx(g, array, pad_width, constant_values)")
 defvjp(np.copy, "a, order='K', subok=False", "g")
 defvjp(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, ndmax=0, like=None",
        "array_dx(g, object, dtype)")                # of an array, or of a (nested) list of values

@@ -26,6 +26,11 @@ from ..runtime import (  # noqa: F401  (used in templates)
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, item_of, restructure,
     restructure_t, is_view)
+from ..runtime import (  # noqa: F401  (used in templates)
+    array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
+    pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx,
+    norm_dx, norm_dx_a_t, norm_dx_n, norm_dx_n_t, norm_dx_x, einsum_dx, einsum_dx_slot,
+    einsum_dx_swap, einsum_dx_t)
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from .. import inline as _inline
@@ -121,8 +126,9 @@ defvjp(tile_dx, "a, like, reps", "np.tile(g, reps)")
 defjvp(tile_dx, "tile_dx(t, like, reps)")
 defvjp(repeat_dx, "a, like, repeats, axis=None", "np.repeat(g, repeats, axis=axis)")
 defjvp(repeat_dx, "repeat_dx(t, like, repeats, axis)")
-defvjp(pad_dx, "a, like, pad_width, mode='constant'", "np.pad(g, pad_width)")
-defjvp(pad_dx, "pad_dx(t, like, pad_width, mode)")
+defvjp(pad_dx, "a, like, pad_width, mode='constant', stat_length=None, reflect_type='even'",
+       "pad_tangent(g, pad_width, mode, stat_length, reflect_type)")
+defjvp(pad_dx, "pad_dx(t, like, pad_width, mode, stat_length, reflect_type)")
 defvjp(astype_dx, "a, like, dtype", "astype_dx(g, a, dtype)")
 defjvp(astype_dx, "astype_dx(t, like, dtype)")
 
@@ -139,12 +145,58 @@ defjvp(restructure, "restructure(t, like)")
 defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
 defjvp(sum_dx, "sum_dx(t, iterable)")
 
+# np.std's adjoint (0 where std is 0) and np.var's: linear in the adjoint ``a``,
+# and var_dx in ``x`` too (its mean-free part)
+defvjp(div_or_zero, "num, den", "div_or_zero(g, den)", "-div_or_zero(g * num, den * den)",
+       kind="elementwise")
+defvjp(var_dx, "a, x, axis=None, ddof=0, keepdims=False, correction=None",
+       "unbroadcast(var_dx_da(g, x, axis, ddof, keepdims, correction), a)",
+       "var_dx(1.0, g * unreduce(a, x, axis, keepdims), axis, ddof, keepdims, correction)")
+defjvp(var_dx, a="var_dx(t, x, axis, ddof, keepdims, correction)",
+       x="var_dx(a, t, axis, ddof, keepdims, correction)")
+defvjp(pad_values_dx, "a, like, pad_width, values", "pad_values_tangent(g, like, pad_width)")
+defjvp(pad_values_dx, "pad_values_dx(t, like, pad_width, values)")
+
+# the pieces of a sequence (np.concatenate, np.stack, ...; np.array of a list):
+# linear in the adjoint ``a``, the sequence ``like`` read for its shapes
+defvjp(concatenate_dx, "a, like, axis=0", "np.concatenate(sequence_dx_t(g, like), axis=axis)")
+defjvp(concatenate_dx, "concatenate_dx(t, like, axis)")
+defvjp(stack_dx, "a, like, axis=0", "np.stack(sequence_dx_t(g, like), axis=axis)")
+defjvp(stack_dx, "stack_dx(t, like, axis)")
+defvjp(hstack_dx, "a, like", "np.hstack(sequence_dx_t(g, like))")
+defjvp(hstack_dx, "hstack_dx(t, like)")
+defvjp(vstack_dx, "a, like", "np.vstack(sequence_dx_t(g, like))")
+defjvp(vstack_dx, "vstack_dx(t, like)")
+
+# np.linalg.norm's adjoint: linear in ``a``; in ``x`` and in the norm ``n`` see runtime
+defvjp(norm_dx, "a, x, n, ord=None, axis=None, keepdims=False",
+       "unbroadcast(norm_dx_a_t(g, x, n, ord, axis, keepdims), a)",
+       "norm_dx_x(a, x, n, g, ord, axis, keepdims)",
+       "norm_dx_n_t(a, x, n, g, ord, axis, keepdims)")
+defjvp(norm_dx, a="norm_dx(t, x, n, ord, axis, keepdims)",
+       x="norm_dx_x(a, x, n, t, ord, axis, keepdims)",
+       n="norm_dx_n(a, x, n, t, ord, axis, keepdims)")
+
+# np.einsum's adjoint: multilinear (see runtime.einsum_dx_slot)
+defvjp(einsum_dx, "a, subscripts, i, x0=None, x1=None, x2=None",
+       "einsum_dx_t(g, subscripts, i, x0, x1, x2)", None, None,
+       "einsum_dx_swap(a, subscripts, i, 0, g, x0, x1, x2)",
+       "einsum_dx_swap(a, subscripts, i, 1, g, x0, x1, x2)",
+       "einsum_dx_swap(a, subscripts, i, 2, g, x0, x1, x2)")
+defjvp(einsum_dx, a="einsum_dx(t, subscripts, i, x0, x1, x2)",
+       x0="einsum_dx_slot(a, subscripts, i, 0, t, x0, x1, x2)",
+       x1="einsum_dx_slot(a, subscripts, i, 1, t, x0, x1, x2)",
+       x2="einsum_dx_slot(a, subscripts, i, 2, t, x0, x1, x2)")
+
+
 #: every helper given a rule here (tests/test_higher.py checks each one)
 RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_extreme, add_at,
                  written_adjoint, matmul_dx, matmul_dy, dot_dx, dot_dy, inner_dx, inner_dy,
                  tensordot_dx, tensordot_dy, kron_dx, kron_dy, inv_da, reshape_dx, transpose_dx,
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
-                 astype_dx, broadcast_like, tape_push, tape_pop)
+                 astype_dx, broadcast_like, tape_push, tape_pop, div_or_zero, var_dx,
+                 pad_values_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx, norm_dx,
+                 einsum_dx)
 
 # containers: iterators, dict views and dict methods (srcgrad/analyse.py's container
 # rules).  Each helper is linear in the adjoint ``a`` and reads the others only for

@@ -20,6 +20,7 @@ from ..runtime_forward import (  # noqa: F401  (used in templates)
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
 from ..runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
+from ..runtime import div_or_zero, pad_values_tangent  # noqa: F401  (templates)
 from ..runtime_forward import (  # noqa: F401  (used in batched templates)
     b_broadcast_like, b_concatenate, b_dot_dx_a, b_dot_dy_a, b_expand_dims, b_inv,
     b_moveaxis, b_solve_b, b_squeeze, b_cumsum, b_dot_a, b_dot_b, b_extreme, b_matmul_dx_a,
@@ -56,7 +57,7 @@ for _extreme in (np.max, np.min, np.amax, np.amin):
     _jvp(_extreme, "extreme_tangent(t, a, ans, axis, keepdims)")
 _jvp(np.prod, "prod_tangent(t, a, ans, axis, keepdims)")
 _jvp(np.var, "var_tangent(t, a, ans, axis, ddof, keepdims, correction)")
-_jvp(np.std, "var_tangent(t, a, ans, axis, ddof, keepdims, correction) / (2.0 * ans)")
+_jvp(np.std, "div_or_zero(var_tangent(t, a, ans, axis, ddof, keepdims, correction), 2.0 * ans)")
 _jvp(np.average, "np.average(t, axis=axis, weights=weights, keepdims=keepdims)", None,
      "average_tangent_w(t, a, ans, axis, weights, keepdims)")
 _jvp(np.nansum, "np.sum(np.where(np.isnan(a), 0.0, t), axis=axis, keepdims=keepdims)")
@@ -90,7 +91,8 @@ _jvp(np.diagonal, "np.diagonal(t, offset=offset, axis1=axis1, axis2=axis2)")
 _jvp(np.trace, "np.trace(t, offset=offset, axis1=axis1, axis2=axis2)")
 _jvp(np.triu, "np.triu(t, k=k)")
 _jvp(np.tril, "np.tril(t, k=k)")
-_jvp(np.pad, "pad_tangent(t, pad_width, mode)")
+_jvp(np.pad, "pad_tangent(t, pad_width, mode, stat_length, reflect_type)",
+     constant_values="pad_values_tangent(t, array, pad_width)")
 _jvp(np.copy, "np.copy(t)")
 _jvp(np.array, "astype_tangent(t, ans)")
 _jvp(np.asarray, "astype_tangent(t, ans)")
@@ -177,7 +179,7 @@ for _extreme in (np.max, np.min, np.amax, np.amin):
     _B(_extreme, "b_extreme(t, a, ans, axis, keepdims)")
 _B(np.prod, "b_prod(t, a, ans, axis, keepdims)")
 _B(np.var, "b_var(t, a, ans, axis, ddof, keepdims, correction)")
-_B(np.std, "b_var(t, a, ans, axis, ddof, keepdims, correction) / (2.0 * bx(ans))")
+_B(np.std, "div_or_zero(b_var(t, a, ans, axis, ddof, keepdims, correction), 2.0 * bx(ans))")
 _B(np.cumsum, "b_cumsum(t, axis)")
 _B(builtins.sum, "sum(t)", "b_broadcast_like(t, ans, K)")
 _B(np.reshape, "b_reshape(t, ans, order)")
