@@ -22,6 +22,7 @@ fail the same way.
 import ast
 import copy
 import time
+import warnings
 
 from tests.fuzz.runner import check_source, exc_type
 
@@ -72,7 +73,9 @@ class Shrinker:
         self.tries += 1
         try:
             source = ast.unparse(ast.fix_missing_locations(tree))
-            compile(source, "<shrink>", "exec")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(source, "<shrink>", "exec")
         except Exception:  # noqa: BLE001
             return False
         args = self.args if args is None else args
@@ -289,6 +292,9 @@ class Shrinker:
                 out.append(ast.Constant(0.5))
             return out
         if isinstance(node, ast.Name):
+            if node.id not in MODULE_NAMES and node.id not in self.params():
+                out += [ast.Constant(0.5), ast.Constant(1)]
+                out += [ast.Name(p, ast.Load()) for p in self.params()]
             return out
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr) and not isinstance(child, (ast.expr_context,)):
@@ -315,7 +321,7 @@ class Shrinker:
             out += node.values
         if isinstance(node, ast.IfExp):
             out += [node.body, node.orelse]
-        out.append(ast.Constant(0.5))
+        out += [ast.Constant(0.5), ast.Constant(1)]
         out += [ast.Name(p, ast.Load()) for p in self.params()]
         return out
 
