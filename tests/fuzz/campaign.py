@@ -176,7 +176,7 @@ def findings_markdown(stats, shrunk, title="srcgrad wide fuzzer: findings", note
         lines.append(f"{len(seeds)} outcomes; seeds {', '.join(map(str, seeds[:15]))}"
                      + (" ..." if len(seeds) > 15 else ""))
         lines.append("")
-        for rec in by_class.get(cls, []):
+        for rec in sorted(by_class.get(cls, []), key=lambda r: len(r["source"]))[:3]:
             lines += [f"Shrunk from seed {rec['seed']}:", "", "```python", rec["source"].rstrip(),
                       "```", "", f"args = {rec['args']}, wrt = {rec['wrt']!r}  ", "",
                       f"srcgrad: `{rec['outcome'][:400]}`", ""]

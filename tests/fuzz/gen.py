@@ -156,10 +156,11 @@ class Gen:
             return self.reduction(d)
         if k < 0.82:
             return f"({self.scalar(d + 1)} if {self.cond()} else {self.scalar(d + 1)})"
-        if k < 0.9:
+        if k < 0.94:
             call = self.call("f", d)
             if call:
                 return call
+            return self.reduction(d)
         return self.comprehension_scalar(d)
 
     def scalar_leaf(self):
