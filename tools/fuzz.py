@@ -92,7 +92,7 @@ def main(argv=None):
             print(f"\n== {rec['class']}  ({rec['count']} outcomes; from seed {rec['seed']})")
             print(rec["source"].rstrip())
             print(f"# args = {rec['args']}, wrt = {rec['wrt']!r}")
-            print(f"# {rec['outcome'][:300]}")
+            print(f"# {campaign._one_line(rec['outcome'])[:300]}")
     if args.shrink_each and stats.seed_failures:
         log(f"shrinking each of {len(stats.seed_failures)} failing programs")
         per_seed = campaign.shrink_each(stats, args.shrink_seconds, args.jobs, progress=log)

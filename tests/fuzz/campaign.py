@@ -179,9 +179,9 @@ def findings_markdown(stats, shrunk, title="srcgrad wide fuzzer: findings", note
         for rec in sorted(by_class.get(cls, []), key=lambda r: len(r["source"]))[:3]:
             lines += [f"Shrunk from seed {rec['seed']}:", "", "```python", rec["source"].rstrip(),
                       "```", "", f"args = {rec['args']}, wrt = {rec['wrt']!r}  ", "",
-                      f"srcgrad: `{rec['outcome'][:400]}`", ""]
+                      f"srcgrad: `{_one_line(rec['outcome'])[:400]}`", ""]
         if not by_class.get(cls):
-            lines += [f"(not shrunk) first outcome: `{stats.class_outcome[cls][3][:300]}`", ""]
+            lines += [f"(not shrunk) first outcome: `{_one_line(stats.class_outcome[cls][3])[:300]}`", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -241,14 +241,18 @@ def xfail_snippet(per_seed):
     its shrunk reproduction in a comment."""
     lines = ["XFAIL = {"]
     for rec in sorted(per_seed, key=lambda r: r["seed"]):
-        lines.append(f"    # seed {rec['seed']}: {'; '.join(rec['classes'])[:200]}")
+        lines.append(f"    # seed {rec['seed']}: {_one_line('; '.join(rec['classes']))[:200]}")
         if rec.get("source"):
             for line in rec["source"].splitlines():
                 if line.startswith(("import ", "from ")) or not line.strip():
                     continue
                 lines.append("    #     " + line)
             lines.append(f"    #     args = {rec['args']}, wrt = {rec['wrt']!r}")
-            lines.append(f"    #     -> {rec['outcome'][:200]}")
+            lines.append(f"    #     -> {_one_line(rec['outcome'])[:200]}")
         lines.append(f"    {rec['seed']}: {rec['class'][:120]!r},")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text):
+    return " ".join(str(text).split())

@@ -20,6 +20,7 @@ fail the same way.
 """
 
 import ast
+import builtins
 import copy
 import time
 import warnings
@@ -77,6 +78,8 @@ class Shrinker:
                 warnings.simplefilter("ignore")
                 compile(source, "<shrink>", "exec")
         except Exception:  # noqa: BLE001
+            return False
+        if undefined_names(tree):
             return False
         args = self.args if args is None else args
         wrt = self.wrt if wrt is None else wrt
@@ -285,7 +288,7 @@ class Shrinker:
     def _f(tree):
         return next(s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == "f")
 
-    def _replacements(self, node):
+    def _replacements(self, node, in_index=False):
         out = []
         if isinstance(node, ast.Constant):
             if isinstance(node.value, float) and node.value not in (0.5, 1.0):
@@ -312,7 +315,7 @@ class Shrinker:
                 c = copy.deepcopy(node)
                 del c.keywords[i]
                 out.append(c)
-        if isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) > 1:
+        if isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) > 1 and not in_index:
             for i in range(len(node.elts)):
                 c = copy.deepcopy(node)
                 del c.elts[i]
@@ -334,7 +337,8 @@ class Shrinker:
                 break
             node = self.get(self.tree, paths[k])
             before = ast.dump(node)
-            for repl in self._replacements(node):
+            in_index = paths[k][-1][0] == "slice"
+            for repl in self._replacements(node, in_index):
                 if ast.dump(repl) == before:
                     continue
                 cand = copy.deepcopy(self.tree)
@@ -389,3 +393,21 @@ def shrink(source, args, wrt, target, seconds=120.0):
     if out is None:
         return None
     return out, s.args, s.wrt, s.outcome, s.tries
+
+
+def undefined_names(tree):
+    """Names read somewhere that nothing in the module binds (a reduction
+    that leaves such a name in a branch the point never takes is not a
+    program anyone writes)."""
+    bound = set(dir(builtins))
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound.add(n.id)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+        elif isinstance(n, ast.alias):
+            bound.add((n.asname or n.name).split(".")[0])
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load) and n.id not in bound}
