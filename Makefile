@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PIP     = $(VENV)/bin/python -m pip install --disable-pip-version-check -q
 
-.PHONY: demo test test-one bench bench-quick clean
+.PHONY: demo test test-one bench bench-quick fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ bench: $(VENV)/.installed
 
 bench-quick: $(VENV)/.installed
 	$(VENV)/bin/python -m benchmarks --quick
+
+## fuzz: the wide random-program fuzzer (tests/fuzz/) for FUZZ_SECONDS seconds, every mode,
+## then the failures of each class shrunk to minimal programs (more options: FUZZ_ARGS,
+## e.g. FUZZ_ARGS="--jobs 2 --report fuzz-findings.md"; see python tools/fuzz.py --help)
+FUZZ_SECONDS ?= 1200
+FUZZ_ARGS ?=
+fuzz: $(VENV)/.installed
+	$(VENV)/bin/python tools/fuzz.py --seconds $(FUZZ_SECONDS) --shrink $(FUZZ_ARGS)
 
 clean:
 	rm -rf .venv .venv-* *.egg-info .pytest_cache .hypothesis
