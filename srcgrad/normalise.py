@@ -22,6 +22,7 @@ puts that code into the ``else`` branch instead.
 
 import builtins
 import copy
+import itertools
 
 import gast
 
@@ -514,16 +515,28 @@ class Normaliser:
                 else:
                     raise self.unsupported(where, "this call of zip",
                                            "pass the sequences, and at most strict=True/False")
-            parts = [self.sequence(a, ctx, pre, where, copied) for a in it.args]
-            if not parts:
+            if not it.args:
                 return const(0), lambda k: []
-            lengths = []
-            for n, _ in parts:
+            # an iterator of unknown length (itertools.count()) is read only as far as
+            # the sized sequences go: zip stops at the shortest, and the iterator may be
+            # endless
+            unsized = [isinstance(a, gast.Call) and not _known_sequence(a) and
+                       self._builtin_call(a) not in _ITERATION_BUILTINS for a in it.args]
+            parts, lengths = [None] * len(it.args), [None] * len(it.args)
+            for k in sorted(range(len(it.args)), key=lambda k: unsized[k]):
+                a = it.args[k]
+                if unsized[k] and not all(unsized):
+                    bound = [n for n in lengths if n is not None]
+                    for n in bound[1:]:
+                        bound[0] = gast.Call(func=load("min"), args=[bound[0], n], keywords=[])
+                    a = gast.Call(func=load(self.inliner.extra(itertools.islice, "islice")),
+                                  args=[a, bound[0]], keywords=[])
+                n, item = self.sequence(a, ctx, pre, where, copied)
                 if not isinstance(n, (gast.Name, gast.Constant)):
                     tmp = self.namer.fresh("n")
                     pre.append(assign(tmp, n))
                     n = load(tmp)
-                lengths.append(n)
+                parts[k], lengths[k] = (n, item), n
             if strict:
                 for n in lengths[1:]:
                     pre.append(gast.If(test=gast.Compare(left=lengths[0], ops=[gast.NotEq()],

@@ -1889,11 +1889,8 @@ def is_view(value, array):
 def _unsupported(message, hint=None):
     """The error for a derivative srcgrad does not know, found at run time
     (the arguments that decide it were not constants in the source)."""
-    try:
-        from srcgrad.errors import UnsupportedError
-    except ImportError:          # exported code (srcgrad.source(df, standalone=True))
-        return ValueError("srcgrad: " + message + (f" ({hint})" if hint else ""))
-    return UnsupportedError("srcgrad: " + message, hint=hint)
+    from srcgrad.errors import UnsupportedError      # a TypeError in exported code
+    return UnsupportedError("srcgrad: " + message + (f" ({hint})" if hint else ""))
 
 
 def _lengths_differ(n, m):
