@@ -26,6 +26,7 @@ import itertools
 
 import gast
 
+from . import runtime
 from .dataflow import live_before, loads as _loads
 from .names import assign, const, load, store
 
@@ -439,7 +440,7 @@ class Normaliser:
         sequence: the loop reads it as
         ``name[0], name[1], ...``, which for a dict would be values (or a
         KeyError), not its keys -- so the generated code checks it
-        (:func:`check_sequence`).  Arithmetic on it, a slice of it or a
+        (``runtime.check_sequence``).  Arithmetic on it, a slice of it or a
         NumPy call on it show a sequence (or an array)."""
         trees = [self.tree] if self.tree is self.parsed.tree else [self.tree, self.parsed.tree]
         params = {p.id for fn in trees for p in fn.args.posonlyargs + fn.args.args +
@@ -588,7 +589,7 @@ class Normaliser:
                                                  keywords=[])))
             else:
                 if self._maybe_a_mapping(name):
-                    check = gast.Call(func=load(self.inliner.extra(check_sequence,
+                    check = gast.Call(func=load(self.inliner.extra(runtime.check_sequence,
                                                                    "check_sequence")),
                                       args=[load(name), const(name)], keywords=[])
                     pre.append(gast.Expr(value=check))
@@ -1003,17 +1004,3 @@ def _mark_keyed_reads(target, binds, body):
             if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
                     isinstance(n.slice, gast.Name) and keys.get(n.slice.id) == n.value.id:
                 n.srcgrad_dict = True
-
-
-def check_sequence(x, name):
-    """Generated code reads ``for e in x`` as ``x[0], x[1], ...``: right for
-    lists, tuples, arrays and ranges, not for what Python iterates otherwise
-    (a dict's keys, a set, an iterator)."""
-    if isinstance(x, (dict, set, frozenset)) or not hasattr(x, "__getitem__") or \
-            not hasattr(x, "__len__"):
-        from .errors import UnsupportedError
-        raise UnsupportedError(
-            f"the loop over {name!r} was differentiated for a sequence (list, tuple, array), "
-            f"but {name!r} is a {type(x).__name__}",
-            hint=f"iterate over {name}.keys() for a dict's keys" if isinstance(x, dict)
-            else "pass a list, tuple or array")

@@ -898,6 +898,19 @@ def not_a_view(value, array, name, array_name, line):
             hint=f"take a copy where the view is made: {name} = ....copy()")
 
 
+def check_sequence(x, name):
+    """Generated code reads ``for e in x`` as ``x[0], x[1], ...``: right for
+    lists, tuples, arrays and ranges, not for what Python iterates otherwise
+    (a dict's keys, a set, an iterator); see ``normalise.desugar_for``."""
+    if isinstance(x, (dict, set, frozenset)) or not hasattr(x, "__getitem__") or \
+            not hasattr(x, "__len__"):
+        from srcgrad.errors import UnsupportedError
+        raise UnsupportedError(
+            f"the loop over {name!r} was differentiated for a sequence (list, tuple, array), "
+            f"but {name!r} is a {type(x).__name__}",
+            hint=f"iterate over {name}.keys() for a dict's keys" if isinstance(x, dict)
+            else "pass a list, tuple or array")
+
 # -- containers: lists, tuples, dicts, named tuples, dataclasses, objects ------
 #
 # The adjoint (or tangent) of a list or tuple is an ``Adjoints`` (one entry per

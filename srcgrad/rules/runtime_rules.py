@@ -34,13 +34,13 @@ from ..runtime import (  # noqa: F401  (used in templates)
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from .. import inline as _inline
-from .. import normalise as _normalise
+from .. import runtime as _runtime
 from .registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
 nondifferentiable(zeros_like, check_scalar, not_a_view, is_view)
 nondifferentiable(_inline.check_method)
-nondifferentiable(_normalise.check_sequence)
+nondifferentiable(_runtime.check_sequence)
 
 # the tape of a generated gradient: the forward transform pushes and pops a tangent
 # tape beside it (srcgrad.forward.Forward.tape_op); these templates are never used there
