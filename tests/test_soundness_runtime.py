@@ -997,3 +997,21 @@ def heaviside_of(x, h):
 ])
 def test_functions_once_declared_without_derivative(f, args, wrt):
     assert_sound(f, args, wrt)
+
+
+def hypot_np(x, y):
+    return np.sum(np.hypot(x, y)) + np.sum(x)
+
+
+def hypot_math(x, y):
+    return math.hypot(x, y) + x
+
+
+def test_hypot_at_the_origin_has_gradient_zero():
+    # a kink like the norm's: the subgradient 0, never nan or ZeroDivisionError
+    assert srcgrad.grad(hypot_math, wrt=(0, 1))(0.0, 0.0) == (1.0, 0.0)
+    gx, gy = srcgrad.grad(hypot_np, wrt=(0, 1))(np.zeros(3), np.array([0.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(gx, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.0, 1.0, 0.0])
+    assert_sound(hypot_np, (X, np.array([0.3, -0.1, 0.2, 0.7])), (0, 1))
+    assert_sound(hypot_math, (0.3, -0.4), (0, 1))
