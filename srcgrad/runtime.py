@@ -285,8 +285,10 @@ def cumsum_dx(g, a, axis=None):
 
 
 def cumprod_dx(g, a, ans, axis=None):
-    """Adjoint of ``a`` in ``np.cumprod(a, axis)``, for ``a`` without zeros:
-    ``cumsum_dx(g * ans) / a``."""
+    """Adjoint of ``a`` in ``np.cumprod(a, axis)``: ``cumsum_dx(g * ans) / a``
+    for ``a`` without zeros, the exact products otherwise."""
+    if not np.all(np.asarray(a) != 0):
+        return cumprod_exact_dx(g, a, axis)
     if axis is None:
         return np.reshape(cumsum_dx(g * ans, np.ravel(a), 0) / np.ravel(a), np.shape(a))
     return cumsum_dx(g * ans, a, axis) / a
@@ -1530,3 +1532,50 @@ def linspace_dx_t(gend, start, stop, num=50, endpoint=True, axis=0, which=1):
     w, ax, shape = _linspace_part(start, stop, num, endpoint, axis, which)
     ends = shape[:ax] + shape[ax + 1:]       # the ends broadcast together
     return np.expand_dims(np.broadcast_to(gend, ends), ax) * w
+
+
+# -- np.cumprod where the array has zeros -------------------------------------------
+
+
+def _cumprod_partials(a):
+    """For ``a`` of shape (..., n): ``C[..., k, i] = prod(a[..., j] for j <= i,
+    j != k)`` where ``k <= i`` (0 elsewhere): the derivative of the i-th
+    cumulative product in ``a[..., k]``, exact with zeros in ``a``."""
+    n = a.shape[-1]
+    rep = np.repeat(a[..., None, :], n, axis=-2)          # [..., k, j] = a[..., j]
+    idx = np.arange(n)
+    rep[..., idx, idx] = 1.0                               # ... with a[k] left out
+    C = np.cumprod(rep, axis=-1)
+    return np.where(idx[None, :] >= idx[:, None], C, 0.0)
+
+
+def cumprod_exact_dx(g, a, axis=None):
+    """Adjoint of ``a`` in ``np.cumprod(a, axis)``, exact also where ``a``
+    has zeros (O(n^2) per line: used only then)."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    shape = a.shape
+    if axis is None:
+        a, g, ax = a.reshape(-1), np.reshape(g, -1), 0
+    else:
+        ax = int(axis) % a.ndim
+    am = np.moveaxis(a, ax, -1)
+    gm = np.moveaxis(np.broadcast_to(g, a.shape), ax, -1)
+    d = np.einsum("...ki,...i->...k", _cumprod_partials(am), gm)
+    return np.moveaxis(d, -1, ax).reshape(shape)
+
+
+def cumprod_tangent(t, a, ans, axis=None):
+    """Tangent of ``np.cumprod(a, axis)``: ``ans * cumsum(t / a)`` where
+    ``a`` has no zeros, else the exact sum of the partial derivatives."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if np.all(a != 0):
+        if axis is None:
+            return ans * np.cumsum(np.ravel(t / a))
+        return ans * np.cumsum(t / a, axis=axis)
+    if axis is None:
+        a, t, ax = a.reshape(-1), np.reshape(np.broadcast_to(t, a.shape), -1), 0
+    else:
+        ax = int(axis) % a.ndim
+        t = np.broadcast_to(t, a.shape)
+    am, tm = np.moveaxis(a, ax, -1), np.moveaxis(t, ax, -1)
+    return np.moveaxis(np.einsum("...ki,...k->...i", _cumprod_partials(am), tm), -1, ax)

@@ -1015,3 +1015,29 @@ def test_hypot_at_the_origin_has_gradient_zero():
     np.testing.assert_array_equal(gy, [0.0, 1.0, 0.0])
     assert_sound(hypot_np, (X, np.array([0.3, -0.1, 0.2, 0.7])), (0, 1))
     assert_sound(hypot_math, (0.3, -0.4), (0, 1))
+
+
+# --- np.cumprod where the array has zeros (the quotient formula gives nan) -------------
+
+
+def cumprod_sum(x):
+    return np.sum(np.cumprod(x) * np.arange(1.0, 1.0 + np.size(x)))
+
+
+def cumprod_axis(A):
+    return np.sum(np.sin(np.cumprod(A, axis=1))) + np.sum(np.cumprod(A, axis=0) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (cumprod_sum, (np.array([0.5, 0.0, 0.8, 0.2]),)),
+    (cumprod_sum, (np.array([0.0, 0.0, 0.8, 1.2]),)),
+    (cumprod_sum, (np.array([[0.5, 0.0], [0.8, 0.2]]),)),
+    (cumprod_sum, (X,)),
+    (cumprod_axis, (np.array([[0.5, 0.0, 0.3], [0.0, 0.7, 0.2]]),)),
+    (cumprod_axis, (M + 0.1,)),
+])
+def test_cumprod_with_zeros(f, args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert_sound(f, args, 0, modes=("grad", "jvp"))
+    assert_sound(f, args, 0, modes=("hvp",), expect="ok-or-refused")

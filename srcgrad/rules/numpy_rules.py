@@ -125,7 +125,7 @@ defvjp(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
 defvjp(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False", "nanmean_dx(g, a, axis, keepdims)", kind=R)
 defvjp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "norm_dx(g, x, ans, ord, axis, keepdims)", kind=R)
 defvjp(np.cumsum, "a, axis=None, dtype=None, out=None", "cumsum_dx(g, a, axis)")
-defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, axis)")   # a without zeros
+defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, axis)")
 
 # shape and construction (kind None: each template has exactly the argument's shape)
 # a.reshape(2, 3) binds shape=2, order=3 (reshape_dx ignores an order that is no string);
