@@ -665,9 +665,14 @@ def solve_da(g, a, b, ans):
 
 
 def det_da(g, a, ans):
-    """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T``."""
-    scale = np.asarray(g * ans)[..., None, None]
-    return scale * _mT(np.linalg.inv(a))
+    """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T`` (the
+    cofactor matrix, exact also for a singular ``a``)."""
+    if not np.any(np.asarray(ans) == 0):
+        try:
+            return np.asarray(g * ans)[..., None, None] * _mT(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            pass
+    return np.asarray(g)[..., None, None] * cofactor(a)
 
 
 def cholesky_da(g, a, ans, upper=False):
@@ -1579,3 +1584,20 @@ def cumprod_tangent(t, a, ans, axis=None):
         t = np.broadcast_to(t, a.shape)
     am, tm = np.moveaxis(a, ax, -1), np.moveaxis(t, ax, -1)
     return np.moveaxis(np.einsum("...ki,...k->...i", _cumprod_partials(am), tm), -1, ax)
+
+
+# -- np.linalg.det of singular matrices -------------------------------------------------
+
+
+def cofactor(a):
+    """The cofactor matrix of ``a`` (..., n, n): the derivative of ``det(a)``,
+    ``det(a) inv(a)^T`` where ``a`` is invertible, and exact (through the SVD
+    ``a = U S Vh``: ``det(U) det(Vh) U diag(prod of the other s) Vh``) where it
+    is singular."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * (left * right)[..., None, :]) @ vh

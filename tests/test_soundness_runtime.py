@@ -1041,3 +1041,28 @@ def test_cumprod_with_zeros(f, args):
         warnings.simplefilter("error", RuntimeWarning)
         assert_sound(f, args, 0, modes=("grad", "jvp"))
     assert_sound(f, args, 0, modes=("hvp",), expect="ok-or-refused")
+
+
+# --- np.linalg.det of a singular matrix: the cofactors, not a LinAlgError --------------
+
+
+def det_of(A):
+    return np.linalg.det(A) + np.sum(A)
+
+
+def det_stack(A):
+    return np.sum(np.linalg.det(np.stack([A, A * 2.0, np.eye(3) + A])) ** 2)
+
+
+SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]])
+
+
+@pytest.mark.parametrize("f, A", [
+    (det_of, SINGULAR), (det_of, np.array([[1.0, 2.0], [2.0, 4.0]])), (det_of, np.zeros((3, 3))),
+    (det_of, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])),
+    (det_stack, SINGULAR), (det_of, M[:, :3] + np.eye(3))])
+def test_det_of_singular_matrices(f, A):
+    assert_sound(f, (A,), 0, modes=("grad", "jvp"))
+    assert_sound(f, (A,), 0, modes=("hvp",), expect="ok-or-refused")
+    g = srcgrad.grad(f)(A)
+    assert np.all(np.isfinite(g))
