@@ -760,7 +760,12 @@ def _flat_keys(index, shape):
 def slogdet_da(g, a):
     """Adjoint of ``a`` in ``sign, logabsdet = np.linalg.slogdet(a)`` (the sign
     carries no derivative)."""
-    return np.asarray(g[1])[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise _unsupported("the derivative of np.linalg.slogdet at a singular matrix is "
+                           "infinite (log 0)") from None
+    return np.asarray(g[1])[..., None, None] * np.swapaxes(inverse, -1, -2)
 
 
 def _lower_read(sym, uplo="L"):
@@ -779,8 +784,15 @@ def eigh_da(g, a, ans, uplo="L"):
     vt = np.swapaxes(v, -1, -2)
     diff = w[..., None, :] - w[..., :, None]
     off = ~np.eye(w.shape[-1], dtype=bool)
-    f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0)
-    inner = f * (vt @ np.asarray(gv)) if np.ndim(gv) else 0.0
+    repeated = off & (diff == 0)
+    f = np.where(off & ~repeated, 1.0 / np.where(off & ~repeated, diff, 1.0), 0.0)
+    m = vt @ np.asarray(gv) if np.ndim(gv) else 0.0
+    # (an eigenvector of a repeated eigenvalue is not even continuous in ``a``)
+    if np.ndim(gv) and np.any((np.asarray(gv) != 0) & np.any(repeated, axis=-2)[..., None, :]):
+        raise _unsupported("the eigenvectors of np.linalg.eigh have no derivative where "
+                           "eigenvalues are repeated",
+                           hint="use only the eigenvalues there (np.linalg.eigvalsh)")
+    inner = f * m
     core = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1]) if np.ndim(gw) else inner
     return _lower_read(v @ core @ vt, uplo)
 
@@ -813,6 +825,10 @@ def qr_da(g, a, ans):
     m = r @ np.swapaxes(gr, -1, -2) - np.swapaxes(gq, -1, -2) @ q
     copyltu = np.tril(m, -1) + np.swapaxes(np.tril(m, -1), -1, -2) + m * np.eye(m.shape[-1])
     b = gq + q @ copyltu
+    diag = np.abs(np.diagonal(r, axis1=-2, axis2=-1))
+    if np.any(diag <= np.finfo(float).eps * r.shape[-1] * np.max(np.abs(r), initial=0.0)):
+        raise _unsupported("np.linalg.qr is differentiated for matrices of full column rank "
+                           "only (R has a zero on its diagonal)")
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
 
 

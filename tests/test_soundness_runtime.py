@@ -1066,3 +1066,36 @@ def test_det_of_singular_matrices(f, A):
     assert_sound(f, (A,), 0, modes=("hvp",), expect="ok-or-refused")
     g = srcgrad.grad(f)(A)
     assert np.all(np.isfinite(g))
+
+
+# --- linear algebra at points without a derivative: a clear refusal when run ----------
+
+
+def eigh_vectors(A):
+    w, v = np.linalg.eigh(A)
+    return np.sum(v[:, 0] ** 3)
+
+
+def eigh_values(A):
+    w, v = np.linalg.eigh(A)
+    return np.sum(w ** 2)
+
+
+def slogdet_of(A):
+    sign, logdet = np.linalg.slogdet(A)
+    return logdet
+
+
+def qr_of(A):
+    q, r = np.linalg.qr(A)
+    return np.sum(r)
+
+
+def test_linalg_points_without_derivative_are_refused_when_run():
+    with pytest.raises(srcgrad.UnsupportedError, match="repeated"):
+        srcgrad.grad(eigh_vectors)(np.eye(3))
+    np.testing.assert_allclose(srcgrad.grad(eigh_values)(np.eye(3)), 2.0 * np.eye(3))
+    with pytest.raises(srcgrad.UnsupportedError, match="singular"):
+        srcgrad.grad(slogdet_of)(np.zeros((2, 2)))
+    with pytest.raises(srcgrad.UnsupportedError, match="full column rank"):
+        srcgrad.grad(qr_of)(np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]))
