@@ -285,8 +285,10 @@ def cumsum_dx(g, a, axis=None):
 
 
 def cumprod_dx(g, a, ans, axis=None):
-    """Adjoint of ``a`` in ``np.cumprod(a, axis)``, for ``a`` without zeros:
-    ``cumsum_dx(g * ans) / a``."""
+    """Adjoint of ``a`` in ``np.cumprod(a, axis)``: ``cumsum_dx(g * ans) / a``
+    for ``a`` without zeros, the exact products otherwise."""
+    if not np.all(np.asarray(a) != 0):
+        return cumprod_exact_dx(g, a, axis)
     if axis is None:
         return np.reshape(cumsum_dx(g * ans, np.ravel(a), 0) / np.ravel(a), np.shape(a))
     return cumsum_dx(g * ans, a, axis) / a
@@ -663,9 +665,14 @@ def solve_da(g, a, b, ans):
 
 
 def det_da(g, a, ans):
-    """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T``."""
-    scale = np.asarray(g * ans)[..., None, None]
-    return scale * _mT(np.linalg.inv(a))
+    """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T`` (the
+    cofactor matrix, exact also for a singular ``a``)."""
+    if not np.any(np.asarray(ans) == 0):
+        try:
+            return np.asarray(g * ans)[..., None, None] * _mT(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            pass
+    return np.asarray(g)[..., None, None] * cofactor(a)
 
 
 def cholesky_da(g, a, ans, upper=False):
@@ -748,7 +755,12 @@ def _surely_distinct(index):
 def slogdet_da(g, a):
     """Adjoint of ``a`` in ``sign, logabsdet = np.linalg.slogdet(a)`` (the sign
     carries no derivative)."""
-    return np.asarray(g[1])[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise _unsupported("the derivative of np.linalg.slogdet at a singular matrix is "
+                           "infinite (log 0)") from None
+    return np.asarray(g[1])[..., None, None] * np.swapaxes(inverse, -1, -2)
 
 
 def _lower_read(sym, uplo="L"):
@@ -767,8 +779,15 @@ def eigh_da(g, a, ans, uplo="L"):
     vt = np.swapaxes(v, -1, -2)
     diff = w[..., None, :] - w[..., :, None]
     off = ~np.eye(w.shape[-1], dtype=bool)
-    f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0)
-    inner = f * (vt @ np.asarray(gv)) if np.ndim(gv) else 0.0
+    repeated = off & (diff == 0)
+    f = np.where(off & ~repeated, 1.0 / np.where(off & ~repeated, diff, 1.0), 0.0)
+    m = vt @ np.asarray(gv) if np.ndim(gv) else 0.0
+    # (an eigenvector of a repeated eigenvalue is not even continuous in ``a``)
+    if np.ndim(gv) and np.any((np.asarray(gv) != 0) & np.any(repeated, axis=-2)[..., None, :]):
+        raise _unsupported("the eigenvectors of np.linalg.eigh have no derivative where "
+                           "eigenvalues are repeated",
+                           hint="use only the eigenvalues there (np.linalg.eigvalsh)")
+    inner = f * m
     core = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1]) if np.ndim(gw) else inner
     return _lower_read(v @ core @ vt, uplo)
 
@@ -801,6 +820,10 @@ def qr_da(g, a, ans):
     m = r @ np.swapaxes(gr, -1, -2) - np.swapaxes(gq, -1, -2) @ q
     copyltu = np.tril(m, -1) + np.swapaxes(np.tril(m, -1), -1, -2) + m * np.eye(m.shape[-1])
     b = gq + q @ copyltu
+    diag = np.abs(np.diagonal(r, axis1=-2, axis2=-1))
+    if np.any(diag <= np.finfo(float).eps * r.shape[-1] * np.max(np.abs(r), initial=0.0)):
+        raise _unsupported("np.linalg.qr is differentiated for matrices of full column rank "
+                           "only (R has a zero on its diagonal)")
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
 
 
@@ -2168,17 +2191,67 @@ def _einsum_letters(spec, operands):
     return ",".join(new) + "->" + out.replace("...", letters)
 
 
-# -- np.linspace: affine in its ends ------------------------------------------------
 
 
-def _linspace_part(start, stop, num, endpoint, axis, which):
-    """The weight of ``stop`` (``which=1``) or of ``start`` (``which=0``) in
-    each element of ``np.linspace(start, stop, num, endpoint, axis=axis)``,
-    shaped to broadcast against it, and the result's shape."""
-    shape = np.shape(np.linspace(start, stop, num, endpoint=endpoint, axis=axis))
-    num = int(num)
-    w = np.arange(num) / max(num - 1 if endpoint else num, 1)
-    ax = int(axis) % len(shape)
-    w = np.reshape(w if which else 1.0 - w, [num if i == ax else 1 for i in range(len(shape))])
-    return w, ax, shape
+# -- np.cumprod where the array has zeros -------------------------------------------
 
+
+def _cumprod_partials(a):
+    """For ``a`` of shape (..., n): ``C[..., k, i] = prod(a[..., j] for j <= i,
+    j != k)`` where ``k <= i`` (0 elsewhere): the derivative of the i-th
+    cumulative product in ``a[..., k]``, exact with zeros in ``a``."""
+    n = a.shape[-1]
+    rep = np.repeat(a[..., None, :], n, axis=-2)          # [..., k, j] = a[..., j]
+    idx = np.arange(n)
+    rep[..., idx, idx] = 1.0                               # ... with a[k] left out
+    C = np.cumprod(rep, axis=-1)
+    return np.where(idx[None, :] >= idx[:, None], C, 0.0)
+
+
+def cumprod_exact_dx(g, a, axis=None):
+    """Adjoint of ``a`` in ``np.cumprod(a, axis)``, exact also where ``a``
+    has zeros (O(n^2) per line: used only then)."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    shape = a.shape
+    if axis is None:
+        a, g, ax = a.reshape(-1), np.reshape(g, -1), 0
+    else:
+        ax = int(axis) % a.ndim
+    am = np.moveaxis(a, ax, -1)
+    gm = np.moveaxis(np.broadcast_to(g, a.shape), ax, -1)
+    d = np.einsum("...ki,...i->...k", _cumprod_partials(am), gm)
+    return np.moveaxis(d, -1, ax).reshape(shape)
+
+
+def cumprod_tangent(t, a, ans, axis=None):
+    """Tangent of ``np.cumprod(a, axis)``: ``ans * cumsum(t / a)`` where
+    ``a`` has no zeros, else the exact sum of the partial derivatives."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if np.all(a != 0):
+        if axis is None:
+            return ans * np.cumsum(np.ravel(t / a))
+        return ans * np.cumsum(t / a, axis=axis)
+    if axis is None:
+        a, t, ax = a.reshape(-1), np.reshape(np.broadcast_to(t, a.shape), -1), 0
+    else:
+        ax = int(axis) % a.ndim
+        t = np.broadcast_to(t, a.shape)
+    am, tm = np.moveaxis(a, ax, -1), np.moveaxis(t, ax, -1)
+    return np.moveaxis(np.einsum("...ki,...k->...i", _cumprod_partials(am), tm), -1, ax)
+
+
+# -- np.linalg.det of singular matrices -------------------------------------------------
+
+
+def cofactor(a):
+    """The cofactor matrix of ``a`` (..., n, n): the derivative of ``det(a)``,
+    ``det(a) inv(a)^T`` where ``a`` is invertible, and exact (through the SVD
+    ``a = U S Vh``: ``det(U) det(Vh) U diag(prod of the other s) Vh``) where it
+    is singular."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * (left * right)[..., None, :]) @ vh

@@ -114,8 +114,15 @@ def solve_tangent_a(t, a, b, ans):
 
 
 def det_tangent(t, a, ans):
-    """Tangent of ``np.linalg.det(a)``: ``det(a) trace(solve(a, t))``."""
-    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    """Tangent of ``np.linalg.det(a)``: ``det(a) trace(solve(a, t))`` (the
+    cofactors times ``t`` for a singular ``a``)."""
+    if not np.any(np.asarray(ans) == 0):
+        try:
+            return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+        except np.linalg.LinAlgError:
+            pass
+    from .runtime import cofactor
+    return np.sum(cofactor(a) * t, axis=(-2, -1))
 
 
 def cholesky_tangent(t, a, ans, upper=False):

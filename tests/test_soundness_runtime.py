@@ -997,3 +997,105 @@ def heaviside_of(x, h):
 ])
 def test_functions_once_declared_without_derivative(f, args, wrt):
     assert_sound(f, args, wrt)
+
+
+def hypot_np(x, y):
+    return np.sum(np.hypot(x, y)) + np.sum(x)
+
+
+def hypot_math(x, y):
+    return math.hypot(x, y) + x
+
+
+def test_hypot_at_the_origin_has_gradient_zero():
+    # a kink like the norm's: the subgradient 0, never nan or ZeroDivisionError
+    assert srcgrad.grad(hypot_math, wrt=(0, 1))(0.0, 0.0) == (1.0, 0.0)
+    gx, gy = srcgrad.grad(hypot_np, wrt=(0, 1))(np.zeros(3), np.array([0.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(gx, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.0, 1.0, 0.0])
+    assert_sound(hypot_np, (X, np.array([0.3, -0.1, 0.2, 0.7])), (0, 1))
+    assert_sound(hypot_math, (0.3, -0.4), (0, 1))
+
+
+# --- np.cumprod where the array has zeros (the quotient formula gives nan) -------------
+
+
+def cumprod_sum(x):
+    return np.sum(np.cumprod(x) * np.arange(1.0, 1.0 + np.size(x)))
+
+
+def cumprod_axis(A):
+    return np.sum(np.sin(np.cumprod(A, axis=1))) + np.sum(np.cumprod(A, axis=0) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (cumprod_sum, (np.array([0.5, 0.0, 0.8, 0.2]),)),
+    (cumprod_sum, (np.array([0.0, 0.0, 0.8, 1.2]),)),
+    (cumprod_sum, (np.array([[0.5, 0.0], [0.8, 0.2]]),)),
+    (cumprod_sum, (X,)),
+    (cumprod_axis, (np.array([[0.5, 0.0, 0.3], [0.0, 0.7, 0.2]]),)),
+    (cumprod_axis, (M + 0.1,)),
+])
+def test_cumprod_with_zeros(f, args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert_sound(f, args, 0, modes=("grad", "jvp"))
+    assert_sound(f, args, 0, modes=("hvp",), expect="ok-or-refused")
+
+
+# --- np.linalg.det of a singular matrix: the cofactors, not a LinAlgError --------------
+
+
+def det_of(A):
+    return np.linalg.det(A) + np.sum(A)
+
+
+def det_stack(A):
+    return np.sum(np.linalg.det(np.stack([A, A * 2.0, np.eye(3) + A])) ** 2)
+
+
+SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]])
+
+
+@pytest.mark.parametrize("f, A", [
+    (det_of, SINGULAR), (det_of, np.array([[1.0, 2.0], [2.0, 4.0]])), (det_of, np.zeros((3, 3))),
+    (det_of, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])),
+    (det_stack, SINGULAR), (det_of, M[:, :3] + np.eye(3))])
+def test_det_of_singular_matrices(f, A):
+    assert_sound(f, (A,), 0, modes=("grad", "jvp"))
+    assert_sound(f, (A,), 0, modes=("hvp",), expect="ok-or-refused")
+    g = srcgrad.grad(f)(A)
+    assert np.all(np.isfinite(g))
+
+
+# --- linear algebra at points without a derivative: a clear refusal when run ----------
+
+
+def eigh_vectors(A):
+    w, v = np.linalg.eigh(A)
+    return np.sum(v[:, 0] ** 3)
+
+
+def eigh_values(A):
+    w, v = np.linalg.eigh(A)
+    return np.sum(w ** 2)
+
+
+def slogdet_of(A):
+    sign, logdet = np.linalg.slogdet(A)
+    return logdet
+
+
+def qr_of(A):
+    q, r = np.linalg.qr(A)
+    return np.sum(r)
+
+
+def test_linalg_points_without_derivative_are_refused_when_run():
+    with pytest.raises(srcgrad.UnsupportedError, match="repeated"):
+        srcgrad.grad(eigh_vectors)(np.eye(3))
+    np.testing.assert_allclose(srcgrad.grad(eigh_values)(np.eye(3)), 2.0 * np.eye(3))
+    with pytest.raises(srcgrad.UnsupportedError, match="singular"):
+        srcgrad.grad(slogdet_of)(np.zeros((2, 2)))
+    with pytest.raises(srcgrad.UnsupportedError, match="full column rank"):
+        srcgrad.grad(qr_of)(np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]))

@@ -6,8 +6,11 @@ differentiated (``np.pad``'s ``mode``, ``np.linalg.svd``'s ``compute_uv``,
 when the code runs; when the argument is a constant in the source, the check
 declared here refuses the call when srcgrad transforms the function, with
 the file, line and a hint.  A check receives the constant arguments by
-parameter name (arguments that are not constants are absent) and returns
-``(message, hint)`` or None.
+parameter name (arguments that are not constants are absent; a name assigned
+once to a constant counts), under ``"varied"`` the parameters bound to values
+that depend on the differentiated arguments, and returns ``(message, hint)``
+or None.  Checks run for calls whose result is used and that get a varied
+argument (so a call of constants is never refused).
 """
 
 import gast

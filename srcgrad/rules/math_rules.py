@@ -2,6 +2,7 @@
 
 import math
 
+from ..runtime import div_or_zero  # noqa: F401  (used in templates)
 from .registry import defvjp, nondifferentiable
 
 S = "scalar"
@@ -28,7 +29,7 @@ defvjp(math.log10, "x", "g / (x * math.log(10.0))", kind=S)
 defvjp(math.sqrt, "x", "g / (2.0 * ans)", kind=S)
 defvjp(math.pow, "x, y", "g * y * x ** (y - 1.0 + (y == 0) * (x == 0))", "g * ans * math.log(x + (x == 0))", kind=S)
 defvjp(math.fabs, "x", "g if x >= 0.0 else -g", kind=S)
-defvjp(math.hypot, "x, y", "g * x / ans", "g * y / ans", kind=S)
+defvjp(math.hypot, "x, y", "div_or_zero(g * x, ans)", "div_or_zero(g * y, ans)", kind=S)  # 0 at (0, 0)
 defvjp(math.erf, "x", "g * 1.1283791670955126 * math.exp(-x * x)", kind=S)
 defvjp(math.erfc, "x", "-g * 1.1283791670955126 * math.exp(-x * x)", kind=S)
 defvjp(math.degrees, "x", "g * (180.0 / math.pi)", kind=S)

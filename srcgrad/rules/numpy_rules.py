@@ -66,7 +66,7 @@ defvjp(np.arcsin, "x", "g / np.sqrt(1.0 - x * x)", kind=E)
 defvjp(np.arccos, "x", "-g / np.sqrt(1.0 - x * x)", kind=E)
 defvjp(np.arctan, "x", "g / (1.0 + x * x)", kind=E)
 defvjp(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)", kind=E)
-defvjp(np.hypot, "x, y", "g * x / ans", "g * y / ans", kind=E)
+defvjp(np.hypot, "x, y", "div_or_zero(g * x, ans)", "div_or_zero(g * y, ans)", kind=E)  # 0 at (0, 0)
 defvjp(np.sinh, "x", "g * np.cosh(x)", kind=E)
 defvjp(np.cosh, "x", "g * np.sinh(x)", kind=E)
 defvjp(np.tanh, "x", "g * (1.0 - ans * ans)", kind=E)
@@ -128,7 +128,7 @@ defvjp(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
 defvjp(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False", "nanmean_dx(g, a, axis, keepdims)", kind=R)
 defvjp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "norm_dx(g, x, ans, ord, axis, keepdims)", kind=R)
 defvjp(np.cumsum, "a, axis=None, dtype=None, out=None", "cumsum_dx(g, a, axis)")
-defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, axis)")   # a without zeros
+defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", "cumprod_dx(g, a, ans, axis)")
 
 # shape and construction (kind None: each template has exactly the argument's shape)
 # a.reshape(2, 3) binds shape=2, order=3 (reshape_dx ignores an order that is no string);

@@ -20,7 +20,7 @@ from ..runtime_forward import (  # noqa: F401  (used in templates)
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
 from ..runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
-from ..runtime import div_or_zero, pad_values_tangent  # noqa: F401  (templates)
+from ..runtime import cumprod_tangent, div_or_zero, pad_values_tangent  # noqa: F401  (templates)
 from ..runtime_forward import (  # noqa: F401  (used in batched templates)
     b_broadcast_like, b_concatenate, b_dot_dx_a, b_dot_dy_a, b_expand_dims, b_inv,
     b_moveaxis, b_solve_b, b_squeeze, b_cumsum, b_dot_a, b_dot_b, b_extreme, b_matmul_dx_a,
@@ -64,7 +64,7 @@ _jvp(np.nansum, "np.sum(np.where(np.isnan(a), 0.0, t), axis=axis, keepdims=keepd
 _jvp(np.nanmean, "np.nanmean(np.where(np.isnan(a), np.nan, t), axis=axis, keepdims=keepdims)")
 _jvp(np.linalg.norm, "norm_tangent(t, x, ans, ord, axis, keepdims)")
 _jvp(np.cumsum, "np.cumsum(t, axis=axis)")
-_jvp(np.cumprod, "ans * np.cumsum(t / a, axis=axis)")          # a without zeros, like the adjoint
+_jvp(np.cumprod, "cumprod_tangent(t, a, ans, axis)")
 # sum(x) of an array adds up its rows
 _jvp(builtins.sum, "sum(t)", "broadcast_like(t, ans)")
 
