@@ -610,3 +610,10 @@ def test_views_read_again_after_augmented_assignment():
     assert_sound(view_read_after_augmented, (np.array([1., 2., 3.]), 0.5), (0, 1))
     text = srcgrad.source(srcgrad.grad(view_read_after_augmented, wrt=(0, 1)))
     assert "w_now = u[:2]" in text
+
+
+def test_row_alive_across_a_write():
+    """Refused before (tests/bad_programs.py): now ``row`` reads ``a[0]``
+    again after the write, in every mode."""
+    from . import bad_programs as bad
+    assert_sound(bad.writes_while_view_alive, (0.7,))
