@@ -1033,6 +1033,11 @@ class _ViewReads:
                 s.body = self.block(s.body)
                 out.append(s)
                 continue
+            if isinstance(s, gast.Return) and s.value is not None:
+                for v in self.reads(s.value):
+                    self.rename(s.value, v, self.rederive(v, out, s))
+                out.append(s)
+                continue
             if not isinstance(s, (gast.Assign, gast.Expr)):
                 out.append(s)
                 continue

@@ -617,3 +617,22 @@ def test_row_alive_across_a_write():
     again after the write, in every mode."""
     from . import bad_programs as bad
     assert_sound(bad.writes_while_view_alive, (0.7,))
+
+
+def returns_view_after_write(x):
+    a = x * 1.0
+    v = a[1:]
+    a[1] = 5.0 * x[0]
+    return v
+
+
+def test_returned_view_after_write():
+    """The result is the view itself, written through ``a``."""
+    v = np.random.default_rng(2).normal(size=4)
+    value, t = srcgrad.jvp(returns_view_after_write)(X, v)
+    np.testing.assert_allclose(value, returns_view_after_write(X))
+    np.testing.assert_allclose(t, [5.0 * v[0], v[2], v[3]])
+    vjp = srcgrad.vjp(returns_view_after_write)
+    c = np.array([1.0, 2.0, 3.0])
+    value, g = vjp(X, c)
+    np.testing.assert_allclose(g, [5.0, 0.0, 2.0, 3.0])
