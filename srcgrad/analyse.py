@@ -510,11 +510,32 @@ class Analysis:
 
     def _check_out_arguments(self):
         """``f(..., out=o)`` writes into ``o`` in place, which the analyses do
-        not follow: refused when a derivative could flow through it."""
+        not follow: refused when a derivative could flow through it; so are
+        NumPy functions called for their effect (``np.add.at(a, i, v)``,
+        ``np.copyto(a, b)``, ``np.put`` ...), which change an argument."""
         user = getattr(self, "user_of", {})
         for s in walk_stmts(self.fn.body):
             if not isinstance(s, (gast.Assign, gast.Expr)):
                 continue
+            if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                    _numpy_writer(self.resolve(s.value.func)):
+                call = s.value
+                names = {n.id for a in list(call.args[1:]) + [k.value for k in call.keywords]
+                         for n in gast.walk(a) if isinstance(n, gast.Name)}
+                target = {n.id for n in gast.walk(call.args[0]) if isinstance(n, gast.Name)} \
+                    if call.args else set()
+                # a derivative flows into the changed array, or one it had is lost
+                if names & self.varied or target & self.varied & self.useful:
+                    shown = _dotted(call.func)
+                    first = call.args[0] if call.args else None
+                    changed = user.get(first.id, first.id) if isinstance(first, gast.Name) \
+                        else "its argument"
+                    raise self.parsed.error(
+                        s, f"'{shown}(...)' is called for its effect: it changes '{changed}' in "
+                           f"place, which srcgrad does not follow",
+                        construct="NumPy function changing an array in place",
+                        hint=f"write the change as an assignment, e.g. {changed}[i] = "
+                             f"{changed}[i] + v, or {changed} = ... with the new value")
             for call in gast.walk(s.value):
                 if not isinstance(call, gast.Call):
                     continue
@@ -1102,6 +1123,24 @@ class _ViewReads:
         self.family[t] = self.family[v]
         self.dirty.add(t)
         return [compute, gast.copy_location(branch, s)]
+
+
+#: NumPy functions that change an argument in place
+_NUMPY_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis,
+                  np.random.shuffle, np.ndarray.sort, np.ndarray.fill, np.ndarray.put,
+                  np.ndarray.partition, np.ndarray.resize}
+
+
+def _numpy_writer(fun):
+    """A NumPy function that changes an argument in place (``np.copyto``,
+    ``np.put``, a ufunc's ``at``: ``np.add.at``)."""
+    if isinstance(getattr(fun, "__self__", None), np.ufunc) and \
+            getattr(fun, "__name__", None) == "at":
+        return True
+    try:
+        return fun in _NUMPY_WRITERS
+    except TypeError:
+        return False
 
 
 def _names(node):

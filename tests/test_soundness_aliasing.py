@@ -636,3 +636,39 @@ def test_returned_view_after_write():
     c = np.array([1.0, 2.0, 3.0])
     value, g = vjp(X, c)
     np.testing.assert_allclose(g, [5.0, 0.0, 2.0, 3.0])
+
+
+# -- NumPy functions that write into an argument ----------------------------------
+
+def add_at_statement(x):
+    a = x * 1.0
+    np.add.at(a, [0, 0], x[1])
+    return np.sum(a ** 2)
+
+
+def copyto_statement(x):
+    a = np.zeros(4)
+    np.copyto(a, x)
+    return np.sum(a * x)
+
+
+def put_statement(x):
+    a = x * 1.0
+    np.put(a, [0], x[1])
+    return np.sum(a ** 2)
+
+
+@pytest.mark.parametrize("f", [add_at_statement, copyto_statement, put_statement])
+def test_numpy_function_writing_an_argument_is_refused(f):
+    outcomes = assert_sound(f, (X,), modes=("grad", "jvp"), expect="refused")
+    assert all("in place" in o.detail for o in outcomes), outcomes
+
+
+def test_numpy_call_without_derivative_is_kept():
+    def f(x):
+        buf = np.zeros(4)
+        np.copyto(buf, np.arange(4.))
+        np.testing.assert_array_equal(buf, np.arange(4.))
+        return np.sum(x * buf)
+
+    assert_sound(f, (X,))
