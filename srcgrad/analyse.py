@@ -403,6 +403,7 @@ class Analysis:
         for x in written:
             if x not in self.kind:
                 self.written_arrays |= self.share.get(x, {x})
+        self._check_read_out_of_containers(assigns)
         self._share_activity(assigns, written - set(self.kind))
         self._check_containers(assigns, written)
         # writing into a list or dict changes no element: only arrays have views
@@ -481,6 +482,25 @@ class Analysis:
         defined = _defined_before(self.fn.body, params)
         reread = getattr(self, "reread", set())
         live_before(self.fn.body, set(), visit)
+
+    def _check_read_out_of_containers(self, assigns):
+        """An array read out of a list, tuple, dict or object (``r = lst[0]``,
+        ``w = p.w``) and then written into changes the container's element
+        too, unseen: refused."""
+        user = getattr(self, "user_of", {})
+        for s in assigns:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            op, t = s.srcgrad_op, s.targets[0].id
+            src = op.args.get("x") if op.kind in ("subscript", "attr") else None
+            if not (isinstance(src, gast.Name) and src.id in self.kind) or t in self.kind:
+                continue
+            if t in self.written_arrays:
+                ut, us = user.get(t, t), user.get(src.id, src.id)
+                raise self.parsed.error(
+                    s, f"'{ut}' is read out of '{us}' and then changed in place; the change "
+                       f"would reach '{us}' unseen", construct="in-place change of an element",
+                    hint=f"change a copy: {ut} = ....copy()")
 
     def _share_activity(self, assigns, written):
         """A write into ``v = u[1:]`` changes ``u`` too: a derivative written

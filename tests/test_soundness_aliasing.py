@@ -672,3 +672,17 @@ def test_numpy_call_without_derivative_is_kept():
         return np.sum(x * buf)
 
     assert_sound(f, (X,))
+
+
+def array_read_out_of_list_then_written(x):
+    a = x * 1.0
+    lst = [a, x * 2.0]
+    r = lst[0]
+    r[1] = 5.0 * x[0]           # changes a and lst[0] too
+    return np.sum(a ** 2) + np.sum(lst[0] * x)
+
+
+def test_array_read_out_of_a_list_then_written_is_refused():
+    outcomes = assert_sound(array_read_out_of_list_then_written, (X,), modes=("grad", "jvp"),
+                            expect="refused")
+    assert all("read out of 'lst'" in o.detail for o in outcomes), outcomes
