@@ -686,3 +686,41 @@ def test_array_read_out_of_a_list_then_written_is_refused():
     outcomes = assert_sound(array_read_out_of_list_then_written, (X,), modes=("grad", "jvp"),
                             expect="refused")
     assert all("read out of 'lst'" in o.detail for o in outcomes), outcomes
+
+
+# -- index forms: expressions, None/newaxis, Ellipsis, negative steps ----------------
+
+def index_expressions_in_loop(M):
+    m = M * 1.0
+    for i in range(2):
+        m[i + 1, :] += m[i, ::-1] * 0.5
+    return np.sum(m[..., None] * m[None, :, :, None] ** 2)
+
+
+def newaxis_and_tuple_of_slice(M):
+    m = M * 1.0
+    m[:, np.newaxis, 1] *= 2.0
+    m[(slice(0, 2),)] -= m[1:3][::-1]
+    return np.sum(np.sin(m))
+
+
+def negative_steps_2d(M):
+    m = M.copy()
+    k = 1
+    m[k:k + 2, -1:0:-1] /= 1.0 + m[0, :3]
+    return np.sum(m * m)
+
+
+INDEX_FORMS = [index_expressions_in_loop, newaxis_and_tuple_of_slice, negative_steps_2d]
+
+
+@pytest.mark.parametrize("f", INDEX_FORMS)
+def test_index_forms(f):
+    assert_sound(f, (M + 0.05,))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        H = srcgrad.hessian(f)(M + 0.05)
+    v = np.random.default_rng(4).normal(size=M.shape)
+    np.testing.assert_allclose(np.tensordot(H, v, 2), srcgrad.hvp(f)(M + 0.05, v),
+                               rtol=1e-9, atol=1e-9)
