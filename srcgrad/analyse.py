@@ -449,7 +449,7 @@ class Analysis:
                 return
             x = op.args["x"].id
             for v, where in views.get(x, {}).items():
-                if v in reread:
+                if v in reread or x in reread:    # guarded by whether it is a view
                     continue
                 if v in live and where.srcgrad_op.kind == "subscript":
                     # a[i] is a copy or a view depending on a's rank: check when it runs
@@ -465,7 +465,8 @@ class Analysis:
             # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
             # changes c): checked when the code runs, where both certainly exist
             group = self.share.get(x, {x})
-            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind) - reread):
+            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind) - reread
+                            if x not in reread else ()):
                 if v not in live:
                     continue
                 if v not in defined.get(id(s), ()):
@@ -985,14 +986,21 @@ class _ViewReads:
                 continue
             if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
                 continue
-            # writes go into a itself: a write through another view of it (b[0] = ...)
-            # is checked as before, with a unread after it
-            if share.get(a, {a}) & written - {a} or not (a in written or
-                                                        share.get(a, {a}) & inplace):
+            if not (share.get(a, {a}) & (written | inplace)):
                 continue
             if any(isinstance(w, gast.While) and v in _names(w.test) for w in walk_stmts(body)):
                 continue
             self.cands[v] = (a, index, None, s)
+        # writes must go into a itself, or through views of it that are candidates
+        # too (rewritten as writes into a); others are checked as before
+        while True:
+            drop = {v for v, (a, _, _, _) in self.cands.items()
+                    if share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
+                                                            if c[0] == a}}
+            if not drop:
+                break
+            for v in drop:
+                del self.cands[v]
         if not self.cands:
             return
         self.family = {v: share.get(a, {a}) for v, (a, _, _, _) in self.cands.items()}
@@ -1085,7 +1093,17 @@ class _ViewReads:
             target = s.targets[0] if isinstance(s, gast.Assign) else None
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
                     target.value.id in self.cands:
-                out.append(s)            # a write through the view: checked as before
+                v = target.value.id
+                if self.cands[v][2] is None:
+                    out.append(s)
+                    continue
+                for r in self.reads(s.value) + self.reads(target.slice):
+                    new = self.rederive(r, out, s)
+                    self.rename(s.value, r, new)
+                    self.rename(target.slice, r, new)
+                self.used.add(v)
+                out.append(self.write_through(s, v))
+                self.dirty |= self.writes(s)
                 continue
             v_aug = None
             if top_level and isinstance(target, gast.Name) and \
@@ -1106,10 +1124,7 @@ class _ViewReads:
                 a, index, _, _ = self.cands[target.id]
                 flag = self.fresh(target.id + "_is_view")
                 self.an.locals.add(flag)
-                helper = "is_view"
-                if self.an.parsed.extras.get(helper) is not runtime.is_view:
-                    helper = self.fresh(helper)
-                    self.an.parsed.extras[helper] = runtime.is_view
+                helper = self.helper("is_view", runtime.is_view)
                 test = gast.Assign(targets=[gast.Name(id=flag, ctx=gast.Store(), annotation=None,
                                                       type_comment=None)],
                                    value=gast.Call(func=load(helper),
@@ -1119,6 +1134,34 @@ class _ViewReads:
                 self.flags[target.id] = test
                 self.cands[target.id] = (a, index, flag, s)
         return out
+
+    def helper(self, name, fun):
+        """The name under which generated code calls runtime helper ``fun``."""
+        if self.an.parsed.extras.get(name) is not fun:
+            name = self.fresh(name)
+            self.an.parsed.extras[name] = fun
+        return name
+
+    def write_through(self, s, v):
+        """``v[i] = e`` on a view ``v = a[index]`` changes ``a``: written as a
+        change of a copy of ``a[index]`` put back into ``a``."""
+        a, index, flag, _ = self.cands[v]
+        view, part = self.fresh(v + "_now"), self.fresh(v + "_part")
+        self.an.locals |= {view, part}
+        read = assign(view, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                           ctx=gast.Load()))
+        take = assign(part, gast.Call(func=load(self.helper("own", runtime.own)),
+                                      args=[load(view)], keywords=[]))
+        change = gast.Assign(targets=[gast.Subscript(value=load(part),
+                                                     slice=copy.deepcopy(s.targets[0].slice),
+                                                     ctx=gast.Store())],
+                             value=copy.deepcopy(s.value), type_comment=None)
+        put = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                                  ctx=gast.Store())],
+                          value=load(part), type_comment=None)
+        branch = gast.If(test=load(flag), body=[gast.copy_location(x, s) for x in
+                                                (read, take, change, put)], orelse=[s])
+        return gast.copy_location(branch, s)
 
     def augmented(self, s, v):
         """``t = v op e`` for ``v += e`` on a view ``v = a[index]``: Python
