@@ -993,10 +993,12 @@ class _ViewReads:
             self.cands[v] = (a, index, None, s)
         # writes must go into a itself, or through views of it that are candidates
         # too (rewritten as writes into a); others are checked as before
+        # (and the array is not itself a view read again: v = w[::-1] with w = a[:2])
         while True:
             drop = {v for v, (a, _, _, _) in self.cands.items()
-                    if share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
-                                                            if c[0] == a}}
+                    if a in self.cands or
+                    share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
+                                                         if c[0] == a}}
             if not drop:
                 break
             for v in drop:

@@ -747,3 +747,44 @@ def test_views_on_the_tape_see_the_values_restored():
     """A view pushed on the tape is read back after later writes into its
     array: those writes are undone first (found by the fuzzer; wrong before)."""
     assert_sound(views_taped_in_loop_then_written, (X, Y), (0, 1))
+
+
+# -- views of views, several views written (found by a fuzzer of this file's kind) --
+
+def two_writes_through_a_view(x, y):
+    a = x * 1.0
+    v = a[2:]
+    w = a[:2]
+    w[:1] -= y * v[0]
+    w[::-1] += y * v[0]         # reads w[::-1], a view of the view w
+    return np.sum(a * a)
+
+
+def views_written_and_augmented(x, y):
+    a = x * 1.0
+    s = 0.0
+    v = a[...]
+    w = a[1:3]
+    s = s + np.sum(v ** 2)
+    v[...] = np.sin(w[-1])
+    v[::-1] += y * v[0]
+    return np.sum(a * a) + s + np.sum(np.sin(v)) + np.sum(w)
+
+
+def views_in_loop_and_augmented(x, y):
+    a = x * 1.0
+    s = 0.0
+    v = a[:2]
+    w = a[::2]
+    v[...] += y * v[0]
+    s = s + np.sum(a ** 2)
+    for i in range(2):
+        v[::-1] *= y * w[0]
+    v[...] *= y * v[0]
+    return np.sum(a * a) + s + np.sum(np.sin(v)) + np.sum(w)
+
+
+@pytest.mark.parametrize("f", [two_writes_through_a_view, views_written_and_augmented,
+                               views_in_loop_and_augmented])
+def test_views_of_views(f):
+    assert_sound(f, (X, Y), (0, 1))
