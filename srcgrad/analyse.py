@@ -738,6 +738,7 @@ class Analysis:
         for x in written:
             if x not in self.kind:
                 self.written_arrays |= self.share.get(x, {x})
+        self._check_read_out_of_containers(assigns)
         self._share_activity(assigns, written - set(self.kind))
         self._check_containers(assigns, written)
         # writing into a list or dict changes no element: only arrays have views
@@ -783,7 +784,7 @@ class Analysis:
                 return
             x = op.args["x"].id
             for v, where in views.get(x, {}).items():
-                if v in reread:
+                if v in reread or x in reread:    # guarded by whether it is a view
                     continue
                 if v in live and where.srcgrad_op.kind == "subscript":
                     # a[i] is a copy or a view depending on a's rank: check when it runs
@@ -799,7 +800,8 @@ class Analysis:
             # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
             # changes c): checked when the code runs, where both certainly exist
             group = self.share.get(x, {x})
-            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind) - reread):
+            for v in sorted(group - {x} - set(views.get(x, {})) - set(self.kind) - reread
+                            if x not in reread else ()):
                 if v not in live:
                     continue
                 if v not in defined.get(id(s), ()):
@@ -816,6 +818,25 @@ class Analysis:
         defined = _defined_before(self.fn.body, params)
         reread = getattr(self, "reread", set())
         live_before(self.fn.body, set(), visit)
+
+    def _check_read_out_of_containers(self, assigns):
+        """An array read out of a list, tuple, dict or object (``r = lst[0]``,
+        ``w = p.w``) and then written into changes the container's element
+        too, unseen: refused."""
+        user = getattr(self, "user_of", {})
+        for s in assigns:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            op, t = s.srcgrad_op, s.targets[0].id
+            src = op.args.get("x") if op.kind in ("subscript", "attr") else None
+            if not (isinstance(src, gast.Name) and src.id in self.kind) or t in self.kind:
+                continue
+            if t in self.written_arrays:
+                ut, us = user.get(t, t), user.get(src.id, src.id)
+                raise self.parsed.error(
+                    s, f"'{ut}' is read out of '{us}' and then changed in place; the change "
+                       f"would reach '{us}' unseen", construct="in-place change of an element",
+                    hint=f"change a copy: {ut} = ....copy()")
 
     def _share_activity(self, assigns, written):
         """A write into ``v = u[1:]`` changes ``u`` too: a derivative written
@@ -845,11 +866,32 @@ class Analysis:
 
     def _check_out_arguments(self):
         """``f(..., out=o)`` writes into ``o`` in place, which the analyses do
-        not follow: refused when a derivative could flow through it."""
+        not follow: refused when a derivative could flow through it; so are
+        NumPy functions called for their effect (``np.add.at(a, i, v)``,
+        ``np.copyto(a, b)``, ``np.put`` ...), which change an argument."""
         user = getattr(self, "user_of", {})
         for s in walk_stmts(self.fn.body):
             if not isinstance(s, (gast.Assign, gast.Expr)):
                 continue
+            if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                    _numpy_writer(self.resolve(s.value.func)):
+                call = s.value
+                names = {n.id for a in list(call.args[1:]) + [k.value for k in call.keywords]
+                         for n in gast.walk(a) if isinstance(n, gast.Name)}
+                target = {n.id for n in gast.walk(call.args[0]) if isinstance(n, gast.Name)} \
+                    if call.args else set()
+                # a derivative flows into the changed array, or one it had is lost
+                if names & self.varied or target & self.varied & self.useful:
+                    shown = _dotted(call.func)
+                    first = call.args[0] if call.args else None
+                    changed = user.get(first.id, first.id) if isinstance(first, gast.Name) \
+                        else "its argument"
+                    raise self.parsed.error(
+                        s, f"'{shown}(...)' is called for its effect: it changes '{changed}' in "
+                           f"place, which srcgrad does not follow",
+                        construct="NumPy function changing an array in place",
+                        hint=f"write the change as an assignment, e.g. {changed}[i] = "
+                             f"{changed}[i] + v, or {changed} = ... with the new value")
             for call in gast.walk(s.value):
                 if not isinstance(call, gast.Call):
                     continue
@@ -1307,14 +1349,23 @@ class _ViewReads:
                 continue
             if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
                 continue
-            # writes go into a itself: a write through another view of it (b[0] = ...)
-            # is checked as before, with a unread after it
-            if share.get(a, {a}) & written - {a} or not (a in written or
-                                                        share.get(a, {a}) & inplace):
+            if not (share.get(a, {a}) & (written | inplace)):
                 continue
             if any(isinstance(w, gast.While) and v in _names(w.test) for w in walk_stmts(body)):
                 continue
             self.cands[v] = (a, index, None, s)
+        # writes must go into a itself, or through views of it that are candidates
+        # too (rewritten as writes into a); others are checked as before
+        # (and the array is not itself a view read again: v = w[::-1] with w = a[:2])
+        while True:
+            drop = {v for v, (a, _, _, _) in self.cands.items()
+                    if a in self.cands or
+                    share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
+                                                         if c[0] == a}}
+            if not drop:
+                break
+            for v in drop:
+                del self.cands[v]
         if not self.cands:
             return
         self.family = {v: share.get(a, {a}) for v, (a, _, _, _) in self.cands.items()}
@@ -1396,13 +1447,28 @@ class _ViewReads:
                 s.body = self.block(s.body)
                 out.append(s)
                 continue
+            if isinstance(s, gast.Return) and s.value is not None:
+                for v in self.reads(s.value):
+                    self.rename(s.value, v, self.rederive(v, out, s))
+                out.append(s)
+                continue
             if not isinstance(s, (gast.Assign, gast.Expr)):
                 out.append(s)
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else None
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
                     target.value.id in self.cands:
-                out.append(s)            # a write through the view: checked as before
+                v = target.value.id
+                if self.cands[v][2] is None:
+                    out.append(s)
+                    continue
+                for r in self.reads(s.value) + self.reads(target.slice):
+                    new = self.rederive(r, out, s)
+                    self.rename(s.value, r, new)
+                    self.rename(target.slice, r, new)
+                self.used.add(v)
+                out.append(self.write_through(s, v))
+                self.dirty |= self.writes(s)
                 continue
             v_aug = None
             if top_level and isinstance(target, gast.Name) and \
@@ -1423,10 +1489,7 @@ class _ViewReads:
                 a, index, _, _ = self.cands[target.id]
                 flag = self.fresh(target.id + "_is_view")
                 self.an.locals.add(flag)
-                helper = "is_view"
-                if self.an.parsed.extras.get(helper) is not runtime.is_view:
-                    helper = self.fresh(helper)
-                    self.an.parsed.extras[helper] = runtime.is_view
+                helper = self.helper("is_view", runtime.is_view)
                 test = gast.Assign(targets=[gast.Name(id=flag, ctx=gast.Store(), annotation=None,
                                                       type_comment=None)],
                                    value=gast.Call(func=load(helper),
@@ -1436,6 +1499,34 @@ class _ViewReads:
                 self.flags[target.id] = test
                 self.cands[target.id] = (a, index, flag, s)
         return out
+
+    def helper(self, name, fun):
+        """The name under which generated code calls runtime helper ``fun``."""
+        if self.an.parsed.extras.get(name) is not fun:
+            name = self.fresh(name)
+            self.an.parsed.extras[name] = fun
+        return name
+
+    def write_through(self, s, v):
+        """``v[i] = e`` on a view ``v = a[index]`` changes ``a``: written as a
+        change of a copy of ``a[index]`` put back into ``a``."""
+        a, index, flag, _ = self.cands[v]
+        view, part = self.fresh(v + "_now"), self.fresh(v + "_part")
+        self.an.locals |= {view, part}
+        read = assign(view, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                           ctx=gast.Load()))
+        take = assign(part, gast.Call(func=load(self.helper("own", runtime.own)),
+                                      args=[load(view)], keywords=[]))
+        change = gast.Assign(targets=[gast.Subscript(value=load(part),
+                                                     slice=copy.deepcopy(s.targets[0].slice),
+                                                     ctx=gast.Store())],
+                             value=copy.deepcopy(s.value), type_comment=None)
+        put = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                                                  ctx=gast.Store())],
+                          value=load(part), type_comment=None)
+        branch = gast.If(test=load(flag), body=[gast.copy_location(x, s) for x in
+                                                (read, take, change, put)], orelse=[s])
+        return gast.copy_location(branch, s)
 
     def augmented(self, s, v):
         """``t = v op e`` for ``v += e`` on a view ``v = a[index]``: Python
@@ -1460,6 +1551,24 @@ class _ViewReads:
         self.family[t] = self.family[v]
         self.dirty.add(t)
         return [compute, gast.copy_location(branch, s)]
+
+
+#: NumPy functions that change an argument in place
+_NUMPY_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis,
+                  np.random.shuffle, np.ndarray.sort, np.ndarray.fill, np.ndarray.put,
+                  np.ndarray.partition, np.ndarray.resize}
+
+
+def _numpy_writer(fun):
+    """A NumPy function that changes an argument in place (``np.copyto``,
+    ``np.put``, a ufunc's ``at``: ``np.add.at``)."""
+    if isinstance(getattr(fun, "__self__", None), np.ufunc) and \
+            getattr(fun, "__name__", None) == "at":
+        return True
+    try:
+        return fun in _NUMPY_WRITERS
+    except TypeError:
+        return False
 
 
 def _names(node):

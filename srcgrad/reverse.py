@@ -993,20 +993,22 @@ def _live_stmt(s, live, keep):
             return live | (_expr_loads(s.stmt) - {TAPE_VALUE})
         return live
     if isinstance(s, RestoreItem):
-        if s.name in live or live & s.aliases:
+        shared = s.aliases | {s.name}
+        if s.name in live or live & s.aliases or live & {_MEMORY + n for n in shared}:
             keep[s.key] = True
             return live | {s.name} | _expr_loads(s.index)
         return live
     if isinstance(s, Restore):
         if s.name in live:
             keep[s.key] = True
-            return live - {s.name}
+            # the value popped back may be a view: its memory is still read
+            return (live - {s.name}) | {_MEMORY + s.name}
         return live
     if isinstance(s, Snapshot):
         names = [n for n in s.names if n in live]
         keep[s.key] = sorted(set(keep.get(s.key, [])) | set(names),
                              key=s.names.index)
-        return live - set(names)
+        return (live - set(names)) | {_MEMORY + n for n in names}
     if isinstance(s, gast.If):
         out = _live_block(s.body, set(live), keep) | _live_block(s.orelse, set(live), keep)
         if _effective(s.body, keep) or _effective(s.orelse, keep):
@@ -1034,6 +1036,11 @@ def _live_stmt(s, live, keep):
     for e in _exprs_of(s):
         reads |= _expr_loads(e)
     return live | reads
+
+
+#: marks, in the reverse sweep's liveness, a name whose binding comes from the
+#: tape but whose memory (a view of an array written in place) is read later
+_MEMORY = "\0memory:"
 
 
 def _effective(stmts, keep):
