@@ -401,7 +401,6 @@ class Gen:
         sub.env = {"p": Var(t, owned=False), "q": Var("f", owned=False),
                    "scale": Var("f", owned=False)}
         sub.helpers = self.helpers     # share the count (no nested helper creation)
-        sub.helpers_locked = True
         sub.budget = sub.r.randint(1, 3)
         sub.helpers.append(None)       # reserve the slot
         slot = len(self.helpers) - 1

@@ -338,7 +338,12 @@ class Shrinker:
             node = self.get(self.tree, paths[k])
             before = ast.dump(node)
             in_index = paths[k][-1][0] == "slice"
+            in_test = paths[k][-1][0] == "test"
             for repl in self._replacements(node, in_index):
+                if in_test and not _boolean(repl):
+                    # a test made constant (or a bare float) leaves dead code behind;
+                    # unwrap_compounds removes branches properly
+                    continue
                 if ast.dump(repl) == before:
                     continue
                 cand = copy.deepcopy(self.tree)
@@ -411,3 +416,8 @@ def undefined_names(tree):
             bound.add((n.asname or n.name).split(".")[0])
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Load) and n.id not in bound}
+
+
+def _boolean(node):
+    return isinstance(node, (ast.Compare, ast.BoolOp)) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not))
