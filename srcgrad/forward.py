@@ -435,6 +435,12 @@ class Forward:
         out = self.block(body[:-1])
         if out and getattr(out[0], "srcgrad_comment", None) is not None:
             out.pop(0)              # a leading string would print as a docstring
+        # a parameter not differentiated that becomes active (an element of it is
+        # written with a varied value) starts with a zero tangent
+        params = [a.id for a in self.fn.args.posonlyargs + self.fn.args.args
+                  + self.fn.args.kwonlyargs]
+        out = [assign(self.d(p), self.zeros(p)) for p in params
+               if p in self.an.active and p not in self.wrt] + out
         if result in self.an.active:
             tangent_out = load(self.d(result))
         else:

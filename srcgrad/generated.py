@@ -116,8 +116,9 @@ def _strip_boundary(parsed):
     gets checks of its own."""
     from . import runtime
     helpers = {name for name, cell in parsed.closure.items()
-               if _cell_value(cell) in (runtime.check_argument, runtime.like_argument,
-                                        runtime.like_value, runtime.like_arguments)}
+               if any(_cell_value(cell) is h for h in (runtime.check_argument,
+                                                       runtime.like_argument, runtime.like_value,
+                                                       runtime.like_arguments))}
     if not helpers:
         return
 

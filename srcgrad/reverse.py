@@ -516,6 +516,10 @@ class Reverse:
             if isinstance(s, (SetItemAdjoint, ListAdjoint, gast.If, gast.For)):
                 # lazy adjoints stay within straight-line code
                 out.extend(self.expand_all(state))
+            if isinstance(s, Restore) and self.d(s.name) in self.lazy and \
+                    self.d(s.name) in state:
+                # a lazy adjoint takes its shape from the value the restore overwrites
+                out.extend(self.expand(self.d(s.name)))
             if isinstance(s, Adjoint):
                 out.extend(self.emit_adjoint(s, state))
             elif isinstance(s, SetItemAdjoint):

@@ -1809,6 +1809,14 @@ def item_dx(g, x, args=()):
 def add_item_dv(g, key, v):
     """Adjoint of ``v`` in ``add_item(d, x, key, v)`` from the adjoint ``g``
     of its result: the part of ``g`` at ``key``."""
+    if isinstance(g, dict):
+        return g.get(key, 0.0)
+    if isinstance(g, list):
+        return g[key]
+    if type(g) is float:
+        return 0.0
+    return unbroadcast(np.asarray(g)[key], v)
+
 
 # -- element writes into a value that may be a list or an array ---------------------
 
@@ -1915,7 +1923,13 @@ def restructure_t(h, a):
 
 def is_view(value, array):
     """Whether ``value`` (made as ``array[index]``) is a view of ``array``'s
-    memory, so that it changes with ``array``."""
+    memory, so that it changes with ``array``.  An array held in a list, a
+    tuple or a dict is that container's element itself, shared with whoever
+    made the container (the caller): writing into it is refused."""
+    if type(value) is np.ndarray and isinstance(array, (list, tuple, dict)):
+        raise _unsupported("an array read out of a list, tuple or dict is written in place "
+                           "(the container, maybe the caller's, would change with it)",
+                           hint="write into a copy: a = xs[0].copy(); a[1] = y")
     return type(value) is np.ndarray and isinstance(array, np.ndarray) and \
         np.may_share_memory(value, array)
 
@@ -1925,7 +1939,7 @@ def is_view(value, array):
 def _unsupported(message, hint=None):
     """The error for a derivative srcgrad does not know, found at run time
     (the arguments that decide it were not constants in the source)."""
-    from srcgrad.errors import UnsupportedError      # a TypeError in exported code
+    from srcgrad.errors import UnsupportedError
     return UnsupportedError("srcgrad: " + message + (f" ({hint})" if hint else ""))
 
 

@@ -543,11 +543,11 @@ def r_einsum_dx_3(a, x, y, z):
 
 
 def r_linspace_dx(a):
-    return linspace_dx(a, np.ones(3), 2.0, 4, True, 1, 1)
+    return linspace_dx(a, np.ones(3), 2.0, 4, True, None, 1, 1)
 
 
 def r_linspace_dx_start(a):
-    return linspace_dx(a, 0.5, np.ones(2), 5, False, 0, 0)
+    return linspace_dx(a, 0.5, np.ones(2), 5, False, None, 0, 0)
 
 
 def u(*shape):

@@ -121,6 +121,11 @@ def test_known_cases_are_right(f, args, wrt):
     assert_sound(f, args, wrt)
 
 
+def test_pad_constant_values_are_differentiated():
+    # np.pad's constant_values got an adjoint (tests/test_soundness_runtime.py)
+    assert_sound(pad_constant_values, (X, 0.3), (0, 1))
+
+
 @pytest.mark.parametrize("f, args, wrt", REFUSED, ids=[c[0].__name__ for c in REFUSED])
 def test_known_cases_are_refused(f, args, wrt):
     assert_sound(f, args, wrt, expect="refused")
@@ -598,7 +603,6 @@ REFUSED_MORE = [
     (out_keyword_in_expression, (X3, 0.7), (0, 1)),
     (out_of_reduction, (X3,), 0),
     (var_ddof, (X, 0.5), (0, 1)),
-    (pad_constant_values, (X, 0.3), (0, 1)),
     (norm_order, (X, 3.0), (0, 1)),
     (linspace_retstep, (0.3, 0.9), (0, 1)),
     (r_with_slice, (X,), 0),
@@ -833,6 +837,8 @@ def _runtime_audit():
         runtime.not_a_view: "a check of generated code (no value)",
         runtime.dtype_of: ((_a(),), runtime.dtype_of),
         inline.check_method: "a check of generated code (no value)",
+        runtime.check_sequence: "a check of generated code (no value)",
+        runtime.is_view: "whether two arrays share memory (a boolean)",
     }
 
 
