@@ -1284,3 +1284,38 @@ def test_wide_random_programs(seeds):
     assert not problems, "\n\n".join(problems)
     # the generator writes valid programs: few are discarded
     assert checked >= 0.8 * len(seeds), f"only {checked} of {len(seeds)} programs were valid"
+
+
+def test_generator_is_deterministic():
+    from tests.fuzz.gen import generate
+    for seed in (0, 17, 999):
+        a, b = generate(seed), generate(seed)
+        assert a.source == b.source and a.wrt == b.wrt
+        assert all((x == y).all() if hasattr(x, "shape") else x == y for x, y in zip(a.args, b.args))
+    assert generate(1).source != generate(2).source
+
+
+def test_shrinker_reduces_while_the_property_holds():
+    """The reduction machinery, with a property that does not depend on
+    srcgrad: the program still calls np.tanh on something and compiles."""
+    import ast
+    from tests.fuzz.gen import generate
+    from tests.fuzz.shrink import Shrinker, Target
+
+    class KeepsTanh(Shrinker):
+        def fails(self, tree, args=None, wrt=None):
+            try:
+                src = ast.unparse(ast.fix_missing_locations(tree))
+                compile(src, "<shrink>", "exec")
+            except Exception:  # noqa: BLE001
+                return False
+            return "np.tanh(" in src
+
+    seed = next(s for s in range(100) if "np.tanh(" in generate(s).source.split("def f(")[1])
+    p = generate(seed)
+    s = KeepsTanh(p.source, p.args, p.wrt, Target("grad", "wrong"), seconds=60)
+    out = s.run()
+    assert "np.tanh(" in out
+    assert len(out) < len(p.source) / 3, out
+    f = next(n for n in ast.parse(out).body if isinstance(n, ast.FunctionDef) and n.name == "f")
+    assert len(list(ast.walk(f))) < 30, out
