@@ -9,7 +9,8 @@ by tests/modes.check_modes (grad / jvp / hvp against finite differences), and
 counted: ok, refused (by message), wrong, crash.  With --shrink, up to
 --per-class programs of each failure class are reduced to a minimal program
 that fails the same way (same mode, same status).  --report writes the
-findings as Markdown, --json the raw counts.
+findings as Markdown, --json the raw counts.  The exit status is 1 when some
+program gave a wrong result or crashed, 0 otherwise.
 """
 
 import argparse
