@@ -93,3 +93,116 @@ LAMBDAS = [lam_comp_unused, lam_comp_unused_active, lam_comp_called, lam_comp_ca
 @pytest.mark.parametrize("f", LAMBDAS, ids=lambda f: f.__name__)
 def test_comprehension_in_lambda(f):
     sound(f, [X], 0, hvp="ok-or-refused")
+
+
+# -- 2. a name rebound to a value that does not depend on wrt ----------------------------
+# (the accumulation into the other value's adjoint was kept while its zeros
+# were removed as dead: ``optimise.eliminate_dead_code`` did not see that
+# ``d_x += e`` reads ``d_x``)
+
+def rebind_in_for(x, M):
+    a5, a6, a7 = M
+    for q16 in x:
+        a6 = x
+    return np.sum(a6)
+
+
+def rebind_in_for_mixed(x, M):
+    a5, a6, a7 = M
+    for q in x:
+        a6 = x * a6
+    return np.sum(a6 * a5)
+
+
+def rebind_in_while(x, M):
+    a5, a6, a7 = M
+    k = 0
+    while k < 3:
+        a6 = x
+        k = k + 1
+    return np.sum(a6)
+
+
+def rebind_in_while_cond(x, M):
+    a5, a6, a7 = M
+    k = 0
+    while k < len(x):
+        if x[k] > 0:
+            a6 = x
+        k = k + 1
+    return np.sum(a6 * a7)
+
+
+def rebind_in_branch(x, M):
+    a5, a6, a7 = M
+    if x[0] > 0:
+        a6 = x
+    return np.sum(a6)
+
+
+def rebind_in_branch_else(x, M):
+    a5, a6, a7 = M
+    if x[0] < 0:
+        a6 = a5 * 2.0
+    else:
+        a6 = x
+    return np.sum(a6 * a6)
+
+
+def rebind_several(x, M):
+    a5, a6, a7 = M
+    for q in x:
+        a6 = x
+        a7 = x + 1.0
+        a5 = a5 * q
+    return np.sum(a5 + a6 + a7)
+
+
+def rebind_branch_in_loop(x, M):
+    a5, a6, a7 = M
+    for q in x:
+        if q > 0:
+            a6 = x
+        else:
+            a7 = x * q
+    return np.sum(a6 * a7)
+
+
+def rebind_nested_loops(x, M):
+    a5, a6, a7 = M
+    for i in range(2):
+        for q in x:
+            a6 = x
+        a7 = a7 * a6
+    return np.sum(a7)
+
+
+def rebind_from_row_loop(x, M):
+    rows = [r for r in M]
+    s = 0.0
+    for r in rows:
+        t = r
+        for q in x:
+            t = x
+        s = s + np.sum(t)
+    return s
+
+
+def rebind_scalar(x, M):
+    a5, a6, a7 = M
+    s = a6[0]
+    for q in x:
+        s = q
+    return s * 2.0
+
+
+REBINDS = [rebind_in_for, rebind_in_for_mixed, rebind_in_while, rebind_in_while_cond,
+           rebind_in_branch, rebind_in_branch_else, rebind_several, rebind_branch_in_loop,
+           rebind_nested_loops, rebind_from_row_loop, rebind_scalar]
+
+
+@pytest.mark.parametrize("f", REBINDS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+@pytest.mark.parametrize("x", [X, -X], ids=["x", "minus_x"])
+def test_rebind_to_inactive(f, wrt, x):
+    sound(f, [x, M], wrt, hvp="ok-or-refused")
