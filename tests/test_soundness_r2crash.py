@@ -206,3 +206,58 @@ REBINDS = [rebind_in_for, rebind_in_for_mixed, rebind_in_while, rebind_in_while_
 @pytest.mark.parametrize("x", [X, -X], ids=["x", "minus_x"])
 def test_rebind_to_inactive(f, wrt, x):
     sound(f, [x, M], wrt, hvp="ok-or-refused")
+
+
+# -- 2b. an inactive value read through an index or a copy on one path only -------------
+# (the reverse sweep gave it an adjoint, which nothing consumed: where paths
+# merged, its zeros were made from a primal unbound on the other path)
+
+def branch_view_of_constant(x):
+    if x[0] >= 0.7:
+        return 0.5
+    d = x if x[1] <= 0.5 else np.ones((2, 4))[1]
+    return np.sum(d * x)
+
+
+def branch_copy_of_constant(x):
+    c = np.ones(4)
+    if x[2] > 0:
+        w = np.linspace(0.0, 1.0, 4)
+        d = w
+    else:
+        d = x
+    return np.sum(d * x)
+
+
+def loop_view_of_constant(x):
+    s = 0.0
+    for k in range(3):
+        if x[k] > 0:
+            t = np.ones((3, 4))
+            r = t[k]
+        else:
+            r = x
+        s = s + np.sum(r * x)
+    return s
+
+
+def branch_row_of_unused_matrix(x, M):
+    if x[1] > 0:
+        r = M[0]
+    else:
+        r = x * 2.0
+    return np.sum(r * r)
+
+
+@pytest.mark.parametrize("f", [branch_view_of_constant, branch_copy_of_constant,
+                               loop_view_of_constant], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [X, -X, np.array([0.9, 0.6, -0.2, 0.1])],
+                         ids=["x", "minus_x", "big"])
+def test_inactive_source_on_one_path(f, x):
+    sound(f, [x], 0, hvp="ok-or-refused")
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+@pytest.mark.parametrize("x", [X, -X], ids=["x", "minus_x"])
+def test_row_of_matrix_on_one_path(wrt, x):
+    sound(branch_row_of_unused_matrix, [x, M], wrt, hvp="ok-or-refused")
