@@ -85,7 +85,29 @@ def lam_comp_in_comp_arg(x):
     return sum([a * b for a, b in zip(g(x), x)])
 
 
-LAMBDAS = [lam_comp_unused, lam_comp_unused_active, lam_comp_called, lam_comp_called_param,
+def lam_dict_view_and_unpack(x):
+    d = {"a": x[0], "b": x[1]}
+    g = lambda dd: sum([v * v for k, v in dd.items()])   # noqa: E731
+    h = lambda dd: {**dd, "c": 2.0}                       # noqa: E731
+    k = lambda t: [e for e in t] if t[0] > 0 else [0.0]   # noqa: E731  (never called)
+    e = h(d)
+    return g(d) + e["c"] * x[2]
+
+
+def def_nested_comp(x):
+    def g(t):
+        def h(u):
+            return [a * u for a in t]
+        return sum(h(2.0))
+    return g(x) + sum([g(x * e) for e in [1.0, 2.0]])
+
+
+def lam_comp_in_ifexp_called(x):
+    k = lambda t: [e for e in t] if t[0] > 0 else [0.0]   # noqa: E731
+    return sum(k(x))
+
+
+LAMBDAS = [lam_dict_view_and_unpack, def_nested_comp, lam_comp_unused, lam_comp_unused_active, lam_comp_called, lam_comp_called_param,
            lam_comp_in_loop, lam_genexp, lam_dictcomp, def_comp_unused, def_comp_called,
            lam_comp_in_comp_arg]
 
@@ -261,3 +283,13 @@ def test_inactive_source_on_one_path(f, x):
 @pytest.mark.parametrize("x", [X, -X], ids=["x", "minus_x"])
 def test_row_of_matrix_on_one_path(wrt, x):
     sound(branch_row_of_unused_matrix, [x, M], wrt, hvp="ok-or-refused")
+
+
+def test_comprehension_in_lambda_refused_where_called():
+    """A comprehension in a branch of ``x if c else y`` is refused where the
+    lambda is inlined, naming the lambda's line."""
+    for mode in ("grad", "jvp"):
+        outcomes = assert_sound(lam_comp_in_ifexp_called, [X], 0, modes=(mode,),
+                                expect="refused")
+        line = lam_comp_in_ifexp_called.__code__.co_firstlineno + 1
+        assert f"test_soundness_r2crash.py:{line}" in str(outcomes[0]), outcomes
