@@ -218,7 +218,24 @@ def rebind_scalar(x, M):
     return s * 2.0
 
 
-REBINDS = [rebind_in_for, rebind_in_for_mixed, rebind_in_while, rebind_in_while_cond,
+def rebind_in_empty_loop(x, M):
+    a5, a6, a7 = M
+    for q in x[x > 10]:            # no iteration
+        a6 = x * q
+    return np.sum(a6)
+
+
+def rows_in_empty_while(x, M):
+    a5, a6, a7 = M
+    k = 0
+    while k < len(x) and x[k] > 10:
+        r = M[1]
+        a6 = r * x
+        k = k + 1
+    return np.sum(a6 * a6)
+
+
+REBINDS = [rebind_in_empty_loop, rows_in_empty_while, rebind_in_for, rebind_in_for_mixed, rebind_in_while, rebind_in_while_cond,
            rebind_in_branch, rebind_in_branch_else, rebind_several, rebind_branch_in_loop,
            rebind_nested_loops, rebind_from_row_loop, rebind_scalar]
 
