@@ -65,6 +65,18 @@ def _method_call(x, method, args):
                      keywords=[])
 
 
+def _walk_own(node):
+    """``gast.walk`` without entering lambdas: a comprehension in a lambda's
+    body belongs to the lambda's scope and is desugared where the lambda is
+    inlined (or never, if it is never called)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, gast.Lambda):
+            todo.extend(gast.iter_child_nodes(n))
+
+
 def _rename(node, mapping):
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and n.id in mapping:
@@ -87,7 +99,7 @@ class _Hoist(gast.NodeTransformer):
     def visit_IfExp(self, node):
         node.test = self.visit(node.test)
         for part in (node.body, node.orelse):
-            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(part)):
+            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in _walk_own(part)):
                 raise self.cd.unsupported(self.where, "comprehension inside 'x if c else y'",
                                           "compute the comprehension on its own line first")
         return node
@@ -95,7 +107,7 @@ class _Hoist(gast.NodeTransformer):
     def visit_BoolOp(self, node):
         node.values[0] = self.visit(node.values[0])
         for part in node.values[1:]:
-            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(part)):
+            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in _walk_own(part)):
                 raise self.cd.unsupported(self.where, "comprehension inside 'and'/'or'",
                                           "compute the comprehension on its own line first")
         return node
@@ -192,7 +204,7 @@ class ContainerDesugar:
         the normaliser."""
         self.dict_names()      # from the function as written, before statements change
         if isinstance(s, gast.While) and any(
-                isinstance(n, _COMPS) or _is_view_call(n) for n in gast.walk(s.test)):
+                isinstance(n, _COMPS) or _is_view_call(n) for n in _walk_own(s.test)):
             raise self.unsupported(s, "comprehension in a 'while' condition",
                                    "compute it in the loop body and test a name")
         if isinstance(s, gast.For) and isinstance(s.iter, gast.Name) and \
@@ -214,7 +226,7 @@ class ContainerDesugar:
         if not any(getattr(s, f, None) is not None and any(
                 isinstance(n, _COMPS) or _is_view_call(n) or _is_dict_unpack(n) or
                 _is_pop(n) and n is not top
-                for n in gast.walk(getattr(s, f))) for f in names):
+                for n in _walk_own(getattr(s, f))) for f in names):
             return None
         direct = None
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \

@@ -110,6 +110,10 @@ def _stmt_loads(s):
             if not isinstance(t, gast.Name):
                 out |= _loads_of(t)
         return out
+    if isinstance(s, gast.AugAssign):
+        # ``d_x += e`` reads ``d_x`` (its target has a Store context)
+        return _loads_of(s.value) | _loads_of(s.target) | (
+            {s.target.id} if isinstance(s.target, gast.Name) else set())
     if isinstance(s, (gast.If, gast.While)):
         return _loads_of(s.test)
     if isinstance(s, gast.For):
@@ -118,8 +122,18 @@ def _stmt_loads(s):
 
 
 def _is_removable(s, live):
-    return (isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
-            and not any(t.id in live for t in s.targets) and _pure(s))
+    return _is_name_assign(s) and not any(t.id in live for t in _targets(s)) and _pure(s)
+
+
+def _targets(s):
+    return [s.target] if isinstance(s, gast.AugAssign) else s.targets
+
+
+def _is_name_assign(s):
+    """``x = e`` or (generated, on an array the code owns) ``d_x += e``: an
+    assignment whose only effect is binding names."""
+    return isinstance(s, (gast.Assign, gast.AugAssign)) and \
+        all(isinstance(t, gast.Name) for t in _targets(s))
 
 
 def eliminate_dead_code(fn):
@@ -136,8 +150,7 @@ def eliminate_dead_code(fn):
         live = set()
         assigns = []
         for s in walk_stmts(fn.body):
-            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets) \
-                    and _pure(s):
+            if _is_name_assign(s) and _pure(s):
                 assigns.append(s)
             else:
                 live |= loads(s)
@@ -145,7 +158,7 @@ def eliminate_dead_code(fn):
         while changed:
             changed = False
             for s in assigns:
-                if any(t.id in live for t in s.targets):
+                if any(t.id in live for t in _targets(s)):
                     new = loads(s) - live
                     if new:
                         live |= new

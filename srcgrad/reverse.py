@@ -425,7 +425,13 @@ class Reverse:
         g = load(self.d(y))
         contribs, indexed = [], []
         passes, made_lazy = op.kind in ("copy", "subscript", "call"), set()
-        if op.kind == "copy":
+        source = op.args.get("x") if op.kind in ("copy", "subscript", "attr") else None
+        if isinstance(source, gast.Name) and source.id not in self.an.active:
+            # no derivative flows into an inactive value: an adjoint made for
+            # it would outlive its definition (which has no adjoint to consume
+            # it) and be read, or zeroed from an unbound primal, where paths merge
+            pass
+        elif op.kind == "copy":
             contribs.append((op.args["x"].id, g))
         elif op.kind == "subscript" and (self.an.kind.get(op.args["x"].id) in ("dict", "record")
                                          or op.args["x"].id in self.an.mutated):
