@@ -284,3 +284,16 @@ def test_copy_kept_where_certainly_an_array():
     primary = src.split("\n\n\n")[0]
     assert "d_y[0].copy()" in primary and "d_z[2].copy()" in primary   # local arrays
     assert "own(a_1[1])" in primary                        # a parameter may be a list
+
+
+def test_hessian_vector_products_through_own():
+    # the generated gradient's own(...) has a rule: hvp differentiates through it
+    hxs, hy = srcgrad.hvp(set_list_item, wrt=(0, 1))([0.5, -0.3], 0.7, [1.0, 1.0], 1.0)
+    np.testing.assert_allclose(hxs, [0.0, 2.0])          # f = 2 xs[1] y
+    np.testing.assert_allclose(hy, 2.0)
+    a = np.array([1.0, 2.0])
+    hx, ha = srcgrad.hvp(local_and_parameter_writes, wrt=(0, 1))(0.3, a, 1.0, np.ones(2))
+    # f = 2 x^2 + 2 a0^2 x^2 + a0 + x
+    np.testing.assert_allclose(hx, 4 + 4 * a[0] ** 2 + 8 * a[0] * 0.3)
+    np.testing.assert_allclose(ha, [8 * a[0] * 0.3 + 4 * 0.3 ** 2, 0.0])
+    np.testing.assert_array_equal(a, [1.0, 2.0])
