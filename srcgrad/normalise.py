@@ -816,6 +816,11 @@ def _copy_written_arguments(fn, body):
     return copies + body
 
 
+#: methods of lists, dicts and arrays that change them in place (as statements)
+_IN_PLACE_METHODS = {"append", "insert", "pop", "extend", "remove", "clear", "sort", "reverse",
+                     "update", "setdefault", "popitem", "add", "discard", "fill"}
+
+
 def _written_parameters(body, params):
     """The parameters (in order of first write) whose value the normalised
     ``body`` may write into: through ``x[i] = v`` or ``x.append(...)`` where
@@ -876,9 +881,8 @@ def _written_parameters(body, params):
             elif isinstance(s, gast.Expr):
                 v = s.value
                 if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
-                        v.func.attr in ("append", "insert", "pop") and \
-                        isinstance(v.func.value, gast.Name):
-                    mark(v.func.value.id, state)     # a list changed in place
+                        v.func.attr in _IN_PLACE_METHODS and isinstance(v.func.value, gast.Name):
+                    mark(v.func.value.id, state)     # a list (dict, array) changed in place
             elif isinstance(s, gast.If):
                 state = join(block(s.body, dict(state)), block(s.orelse, dict(state)))
             elif isinstance(s, (gast.For, gast.While)):

@@ -14,6 +14,7 @@ another (issue #10, round 2: "'float' object has no attribute 'copy'").
 """
 
 import numpy as np
+import pytest
 
 import srcgrad
 from tests.modes import assert_sound
@@ -297,3 +298,41 @@ def test_hessian_vector_products_through_own():
     np.testing.assert_allclose(hx, 4 + 4 * a[0] ** 2 + 8 * a[0] * 0.3)
     np.testing.assert_allclose(ha, [8 * a[0] * 0.3 + 4 * 0.3 ** 2, 0.0])
     np.testing.assert_array_equal(a, [1.0, 2.0])
+
+
+# -- 4. other in-place methods on an argument: copied at entry too -----------------------
+
+def remove_from_list(xs, y):
+    xs.remove(0.5)
+    return xs[0] * y
+
+
+def reverse_list(xs, y):
+    xs.reverse()
+    return xs[0] * y
+
+
+def sort_array(x, y):
+    x.sort()
+    return x[0] * y
+
+
+def clear_list(xs, y):
+    xs.clear()
+    return y * y
+
+
+def test_in_place_methods_never_change_the_callers_argument():
+    # (xs.remove(...) on a list argument used to change the caller's list:
+    # a second call then failed)
+    for f, make, expected in ((remove_from_list, lambda: [0.5, 0.3], 0.3),
+                              (reverse_list, lambda: [0.5, 0.3], 0.3),
+                              (sort_array, lambda: np.array([0.5, 0.3]), 0.3),
+                              (clear_list, lambda: [0.5], 1.4)):
+        a = make()
+        for _ in range(2):
+            assert srcgrad.grad(f, wrt=1)(a, 0.7) == pytest.approx(expected)
+            _, t = srcgrad.jvp(f, wrt=1)(a, 0.7, 1.0)
+            assert t == pytest.approx(expected)
+            np.testing.assert_array_equal(a, make())
+            assert type(a) is type(make())
