@@ -808,37 +808,106 @@ def _copy_written_arguments(fn, body):
     """An argument the function writes into (``x[i] = v``) is copied first:
     the caller's array is never modified by generated code."""
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
-    written = []
-    # names that may be views of an argument (y = x[1:], y = x.T, y = x.reshape(...))
-    roots = {p: {p} for p in params}
-    changed = True
-    while changed:
-        changed = False
-        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
-                    isinstance(node.targets[0], gast.Name):
-                src = _view_source(node.value, roots)
-                if src is not None and not roots[src] <= roots.get(node.targets[0].id, set()):
-                    roots.setdefault(node.targets[0].id, set()).update(roots[src])
-                    changed = True
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
-                isinstance(node.value, gast.Name) and node.value.id in roots:
-            for p in sorted(roots[node.value.id]):
-                if p not in written:
-                    written.append(p)
-        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
-                isinstance(node.value.func, gast.Attribute) and \
-                node.value.func.attr in ("append", "insert", "pop") and \
-                isinstance(node.value.func.value, gast.Name) and \
-                node.value.func.value.id in params and node.value.func.value.id not in written:
-            written.append(node.value.func.value.id)     # a list changed in place
     copies = []
-    for p in written:
+    for p in _written_parameters(body, params):
         call = gast.Call(func=gast.Attribute(value=load(p), attr="copy", ctx=gast.Load()),
                          args=[], keywords=[])
         copies.append(gast.copy_location(assign(p, call), fn))
     return copies + body
+
+
+#: methods of lists, dicts and arrays that change them in place (as statements)
+_IN_PLACE_METHODS = {"append", "insert", "pop", "extend", "remove", "clear", "sort", "reverse",
+                     "update", "setdefault", "popitem", "add", "discard", "fill"}
+
+
+def _written_parameters(body, params):
+    """The parameters (in order of first write) whose value the normalised
+    ``body`` may write into: through ``x[i] = v`` or ``x.append(...)`` where
+    ``x`` may hold the parameter's value or a view of it at that point.
+
+    Flow-sensitive, by definition, not by name: after ``y = np.array([y])``
+    the name ``y`` no longer holds the argument (which may be a float with no
+    ``.copy()``), so a later ``y[:] = 0`` writes into a new array."""
+    written = []
+
+    def mark(name, state):
+        for p in sorted(state.get(name, ())):
+            if p not in written:
+                written.append(p)
+
+    def roots(value, state):
+        src = _view_source(value, state)
+        return state[src] if src is not None else frozenset()
+
+    def join(a, b):
+        return {n: a.get(n, frozenset()) | b.get(n, frozenset()) for n in set(a) | set(b)}
+
+    def bind(target, value, state):
+        if isinstance(target, gast.Name):
+            state[target.id] = roots(value, state)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                new = [roots(v, state) for v in value.elts]
+            else:           # unpacking: any element may be (a view of) what was read
+                every = frozenset().union(*(state.get(n.id, frozenset()) for n in gast.walk(value)
+                                            if isinstance(n, gast.Name)))
+                new = [every] * len(target.elts)
+            for t, r in zip(target.elts, new):
+                if isinstance(t, gast.Name):
+                    state[t.id] = r
+                else:
+                    bind(t, value, state)
+        elif isinstance(target, gast.Starred):
+            bind(target.value, value, state)
+
+    def stores(s, state):
+        # writes into a name's value anywhere in ``s`` (a fallback for
+        # statements not followed precisely)
+        for n in gast.walk(s):
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and \
+                    isinstance(n.value, gast.Name):
+                mark(n.value.id, state)
+
+    def block(stmts, state):
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                for t in s.targets:
+                    if isinstance(t, gast.Subscript) or not isinstance(t, gast.Name) and \
+                            any(isinstance(n, gast.Subscript) for n in gast.walk(t)):
+                        stores(t, state)
+                for t in s.targets:
+                    bind(t, s.value, state)
+            elif isinstance(s, gast.Expr):
+                v = s.value
+                if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
+                        v.func.attr in _IN_PLACE_METHODS and isinstance(v.func.value, gast.Name):
+                    mark(v.func.value.id, state)     # a list (dict, array) changed in place
+            elif isinstance(s, gast.If):
+                state = join(block(s.body, dict(state)), block(s.orelse, dict(state)))
+            elif isinstance(s, (gast.For, gast.While)):
+                entry = state
+                while True:
+                    inner = dict(state)
+                    if isinstance(s, gast.For):
+                        # an element of what is iterated may be (a view of) it
+                        bind(s.target, s.iter, inner)
+                        if isinstance(s.target, gast.Name):
+                            every = frozenset().union(*(
+                                inner.get(n.id, frozenset()) for n in gast.walk(s.iter)
+                                if isinstance(n, gast.Name)))
+                            inner[s.target.id] = every
+                    new = join(entry, block(s.body, inner))
+                    if new == state:
+                        break
+                    state = new
+                state = block(s.orelse, state)
+            else:
+                stores(s, state)
+        return state
+
+    block(body, {p: frozenset([p]) for p in params})
+    return written
 
 
 #: methods and attributes of arrays (and NumPy functions) that may return a view

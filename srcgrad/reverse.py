@@ -175,6 +175,13 @@ class Comment:
 DEF_OWNED, DEF_SHARED = "owned", "shared"
 
 
+#: NumPy functions that certainly return a new array
+_ARRAY_MAKERS = frozenset([np.array, np.zeros, np.ones, np.empty, np.full, np.zeros_like,
+                           np.ones_like, np.empty_like, np.full_like, np.arange, np.linspace,
+                           np.eye, np.identity, np.stack, np.concatenate, np.vstack, np.hstack,
+                           np.outer, np.tile, np.repeat])
+
+
 def _is_block_holder(s):
     return isinstance(s, (gast.If, gast.For, gast.While))
 
@@ -205,6 +212,55 @@ class Reverse:
 
     def rt(self, helper):
         return load(self.inj.name_for(getattr(runtime, helper), helper))
+
+    def certainly_array(self, name, assumed=frozenset()):
+        """Whether ``name`` certainly holds a NumPy array (so ``name[i]`` has
+        ``.copy()``): every definition makes one (a NumPy constructor, a ufunc
+        or arithmetic with an array operand, a copy of an array).  A
+        parameter never is (it may be a list); loop-carried definitions are
+        assumed to (a greatest fixpoint)."""
+        if name in assumed:
+            return True
+        if not hasattr(self, "_defs"):
+            self._defs = {}
+            for st in walk_stmts(self.fn.body):
+                if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+                    self._defs.setdefault(st.targets[0].id, []).append(st)
+        defs = self._defs.get(name)
+        if not defs:
+            return False
+        assumed = assumed | {name}
+
+        def array(node):
+            return isinstance(node, gast.Name) and self.certainly_array(node.id, assumed)
+
+        for st in defs:
+            op = getattr(st, "srcgrad_op", None)
+            if op is None:
+                return False
+            if op.kind == "copy" and array(op.args.get("x")):
+                continue
+            fun = op.fun if op.kind == "call" else None
+            try:
+                if fun in _ARRAY_MAKERS:
+                    continue
+            except TypeError:
+                pass
+            if (isinstance(fun, np.ufunc) or fun is np.copy or
+                    getattr(fun, "__module__", None) in ("_operator", "operator")) and \
+                    any(array(a) for a in op.args.values()):
+                continue
+            return False
+        return True
+
+    def own(self, expr, name):
+        """``expr`` (a part of ``name``) as a value of its own: ``.copy()``
+        where ``name`` is certainly an array, else ``own(...)`` (a part of a
+        list may be a float, which has no ``.copy()``)."""
+        if self.certainly_array(name):
+            return gast.Call(func=gast.Attribute(value=expr, attr="copy", ctx=gast.Load()),
+                             args=[], keywords=[])
+        return gast.Call(func=self.rt("own"), args=[expr], keywords=[])
 
     # -- 1. sweeps ----------------------------------------------------------
     def sweeps(self, stmts, carried):
@@ -755,8 +811,7 @@ class Reverse:
             if self.basic_index(a.index):
                 part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
                                       ctx=gast.Load())
-                expr = gast.Call(func=gast.Attribute(value=part, attr="copy", ctx=gast.Load()),
-                                 args=[], keywords=[])
+                expr = self.own(part, a.x)
             else:                    # integer arrays may repeat: the last write wins
                 expr = gast.Call(func=self.rt("written_adjoint"),
                                  args=[load(dx), _index_expr(copy.deepcopy(a.index))], keywords=[])
@@ -853,9 +908,7 @@ class Reverse:
                     if keep.get(s.key):
                         used[0] = True
                         part = gast.Subscript(value=load(s.name), slice=s.index, ctx=gast.Load())
-                        saved = gast.Call(func=gast.Attribute(value=part, attr="copy",
-                                                              ctx=gast.Load()),
-                                          args=[], keywords=[])
+                        saved = self.own(part, s.name)
                         out.append(_call_stmt(tape, "append", [saved]))
                 elif isinstance(s, SaveValue):
                     if keep.get(s.key):

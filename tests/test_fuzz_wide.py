@@ -92,15 +92,6 @@ XFAIL = {
     #     args = [np.array([0.131992, -0.963861, -0.099635, 0.329003]), np.array([[0.273412, -0.34364, -0.455425, 0.176121], [0.70396, 0.065379, 0.869335, 0.573622], [0.29842, 0.340574, 0.124314, 0.29987]])], wrt = 1
     #     -> grad: crash (UnboundLocalError: cannot access local variable 'd_x' where it is not associated with a value)
     48: "grad crash: UnboundLocalError: cannot access local variable '…' where it is not associated with a value",
-    # seed 58: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(y, x):
-    #         y = y * x
-    #         q5, s6 = list(enumerate(y))[0]
-    #         y[(q5 + 2) % 4] = 0.5
-    #         return 0.5
-    #     args = [-0.639861, np.array([-0.877278, 0.2472, -0.084143, 0.26905])], wrt = 1
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    58: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 59: grad wrong: gradient vs FD; jvp wrong: tangent vs FD
     #     def f(y):
     #         D6 = dict(zip('a', [y]))
@@ -250,17 +241,6 @@ XFAIL = {
     #     args = [np.array([-0.783265, 0.946788, -0.331352]), -0.385184], wrt = 1
     #     -> grad: crash (TypeError: object of type 'zip' has no len())
     198: "grad crash: TypeError: object of type '…' has no len()",
-    # seed 199: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(z, y):
-    #         y = 0.5 * 0.5
-    #         if y >= 0.5:
-    #             z[:] = z
-    #         else:
-    #             pass
-    #         return z
-    #     args = [1.090719, 1.086284], wrt = 1
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    199: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 201: grad wrong: gradient vs FD; jvp wrong: tangent vs FD
     #     def f(u):
     #         L2 = u.tolist()
@@ -298,15 +278,6 @@ XFAIL = {
     #     args = [np.array([[0.928313, 0.932444, 0.041786, -0.407969], [0.310035, -0.861653, -0.746897, 0.011947], [0.840409, -0.878846, 0.329085, -0.936741]]), np.array([0.357356, 0.256079, -0.729381, 0.169427])], wrt = 0
     #     -> grad: crash (TypeError: object of type 'zip' has no len())
     237: "grad crash: TypeError: object of type '…' has no len()",
-    # seed 242: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(x, y):
-    #         y = y * x
-    #         n1 = 0
-    #         y[n1 % 4] = 0.5
-    #         return 0.5
-    #     args = [np.array([-0.920361, 0.337748, 0.625586, 0.445512]), 1.107671], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    242: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 244: grad crash: UnboundLocalError: cannot access local variable '…' where it is not associated with a value
     #     def f(z, y):
     #         L8 = [y if z <= 0.5 else 0.5.reshape()[2]]
@@ -314,16 +285,6 @@ XFAIL = {
     #     args = [-0.662591, -0.50652], wrt = 1
     #     -> grad: crash (UnboundLocalError: cannot access local variable 'L8_2' where it is not associated with a value)
     244: "grad crash: UnboundLocalError: cannot access local variable '…' where it is not associated with a value",
-    # seed 247: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(y):
-    #         if 0.5 <= 0.5:
-    #             pass
-    #         else:
-    #             y[[0, 3]] = 0.5
-    #         return 0.5
-    #     args = [0.281006], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    247: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 257: grad crash: TypeError: object of type '…' has no len(); jvp crash: TypeError: object of type '…' has no len()
     #     def f(x, y):
     #         for q3, (s4, s5) in enumerate(zip(x, x)):
@@ -350,14 +311,6 @@ XFAIL = {
     #     args = [np.array([-0.050501, 0.338335, -0.722151, -0.42995])], wrt = 0
     #     -> grad: wrong (d/d arg 0: srcgrad [0. 0. 0. 0.] vs finite differences [1. 1. 1. 1.])
     262: 'grad wrong: gradient vs FD',
-    # seed 267: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(x, y):
-    #         if 0.5 <= 0.5:
-    #             return 0.5
-    #         y[y > 0.09] = x
-    #     args = [np.array([-0.760399, -0.851715, 0.835525, -0.96627]), -1.087145], wrt = 1
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    267: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 269: grad wrong: gradient vs FD; jvp wrong: tangent vs FD
     #     def f(y, x):
     #         D2 = {k_: y for k_, v_ in (('b', 4),)}
@@ -492,14 +445,6 @@ XFAIL = {
     #     args = [np.array([-0.566133, -0.941276, -0.64983, 0.272125])], wrt = 0
     #     -> grad: crash (RecursionError: maximum recursion depth exceeded)
     350: 'grad crash: RecursionError: maximum recursion depth exceeded',
-    # seed 383: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(x, M, y):
-    #         y = y * x
-    #         y[[0, 3]] = 0.5
-    #         return 0.5
-    #     args = [np.array([-0.613286, 0.867618, -0.79954, -0.548781]), np.array([[0.450484, -0.514747, 0.716434, -0.829298], [0.872666, 0.280926, -0.632573, -0.662231], [-0.683649, 0.301821, -0.769213, -0.081379]]), 0.89454], wrt = 1
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    383: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 397: grad crash: RecursionError: maximum recursion depth exceeded; jvp crash: RecursionError: maximum recursion depth exceeded
     #     def f(x):
     #         g2 = lambda t_, c=0.5: [0.5 for e in 0.5]
@@ -539,14 +484,6 @@ XFAIL = {
     #     args = [-0.795052, np.array([0.057745, 0.05421, -0.90758, -0.773008])], wrt = 0
     #     -> grad: wrong (d/d arg 0: srcgrad -4.0 vs finite differences -8.0)
     410: 'grad wrong: gradient vs FD',
-    # seed 413: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(y):
-    #         if 0 > y:
-    #             return y
-    #         y[2] = y
-    #     args = [-0.857958], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    413: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 415: hvp crash: SyntaxError: invalid syntax (<file>, line N)
     #     def f(x):
     #         a5 = x[:, None]
@@ -585,14 +522,6 @@ XFAIL = {
     #     args = [0.906681, np.array([-0.139463, -0.162539, 0.780488, -0.147125])], wrt = 1
     #     -> grad: crash (TypeError: object of type 'zip' has no len())
     429: "grad crash: TypeError: object of type '…' has no len()",
-    # seed 450: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(z, y, x):
-    #         y = y * x
-    #         y[[0, 3]] = 0
-    #         return z
-    #     args = [-0.189742, 0.01417, np.array([0.157575, -0.412233, 0.715632, -0.70298])], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    450: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 456: grad crash: TypeError: object of type '…' has no len(); jvp crash: TypeError: object of type '…' has no len()
     #     def f(u):
     #         for q5, (s6, s7) in enumerate(zip(u, u)):
@@ -675,14 +604,6 @@ XFAIL = {
     #     args = [np.array([-0.962313, -0.556617, 0.242292, 0.587106])], wrt = 0
     #     -> grad: crash (RecursionError: maximum recursion depth exceeded)
     520: 'grad crash: RecursionError: maximum recursion depth exceeded',
-    # seed 522: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(x, y):
-    #         y = np.minimum(x, y)
-    #         y[1:3] = 1
-    #         return 0.5
-    #     args = [np.array([0.10539, -0.416282, -0.265866, -0.83947]), 0.942597], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    522: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 524: grad wrong: gradient vs FD; jvp wrong: jvp != grad.v, tangent vs FD
     #     def f(x):
     #         b1 = np.tanh(x)
@@ -958,14 +879,6 @@ XFAIL = {
     #     args = [np.array([-0.607176, -0.830162, 0.396048, 0.330051])], wrt = 0
     #     -> grad: wrong (d/d arg 0: srcgrad [ 0. -0.563972 2. 2. ] vs finite differences [ 0. -6.641296 2. 2. ])
     753: 'grad wrong: gradient vs FD',
-    # seed 759: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(x, y):
-    #         y = y * x
-    #         y[-4] = 1
-    #         return 0.5
-    #     args = [np.array([0.639365, 0.354567, -0.730579, -0.600284]), 0.803335], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    759: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 771: grad wrong: gradient vs FD; jvp wrong: tangent vs FD, value differs from f
     #     def f(x):
     #         x = x * 0.5
@@ -999,14 +912,6 @@ XFAIL = {
     #     args = [-1.133102, np.array([-0.143884, 0.633026, 0.725551, -0.046707])], wrt = 0
     #     -> grad: crash (TypeError: object of type 'zip' has no len())
     790: "grad crash: TypeError: object of type '…' has no len()",
-    # seed 797: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(M, y):
-    #         y = y * M
-    #         y[-1] = 0.5
-    #         return 0.5
-    #     args = [np.array([[-0.835325, 0.751227, -0.908345, -0.249629], [-0.885766, -0.470803, -0.545813, -0.15367], [-0.594856, -0.165062, -0.106415, -0.402459]]), -0.738473], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    797: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 803: grad wrong: gradient vs FD; jvp wrong: tangent vs FD, value differs from f
     #     def f(x):
     #         b1 = x.copy()
@@ -1077,22 +982,6 @@ XFAIL = {
     #     args = [np.array([-0.215871, -0.260199, -0.892531, 0.033982])], wrt = 0
     #     -> hvp: crash (SyntaxError: invalid syntax (<srcgrad hvp_f #12102>, line 6))
     853: 'hvp crash: SyntaxError: invalid syntax (<file>, line N)',
-    # seed 857: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(z, u, y):
-    #         y = y * u
-    #         y[:] = u
-    #         return 0.5
-    #     args = [-0.096487, np.array([0.923529, -0.796057, -0.035061]), 0.940502], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    857: "grad crash: AttributeError: '…' object has no attribute '…'",
-    # seed 859: grad crash: AttributeError: '…' object has no attribute '…'; jvp crash: AttributeError: '…' object has no attribute '…'
-    #     def f(y, x):
-    #         y = y * x
-    #         y[2:4] = 2
-    #         return 0.5
-    #     args = [-1.019168, np.array([0.942386, 0.2433, 0.105369, -0.52187])], wrt = 0
-    #     -> grad: crash (AttributeError: 'float' object has no attribute 'copy')
-    859: "grad crash: AttributeError: '…' object has no attribute '…'",
     # seed 869: grad wrong: gradient vs FD; jvp wrong: tangent vs FD
     #     def f(x):
     #         L7 = x.tolist()

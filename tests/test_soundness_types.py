@@ -404,11 +404,7 @@ MUTATING = [
     (add_in_place, lambda: (np.array([0.5, -0.3, 0.8]), 0.7), (0, 1)),
     (write_slice, lambda: (np.array([0.5, -0.3, 0.8]), 0.7), (0, 1)),
     (append_to_list, lambda: ([0.5, -0.3], 0.7), (0, 1)),
-    pytest.param(set_list_item, lambda: ([0.5, -0.3], 0.7), (0, 1), marks=pytest.mark.xfail(
-        strict=False, reason="(jvp works) "
-                             "a list parameter only indexed and written (xs[0] = ...) is taken "
-                            "for an array: the reverse sweep calls .copy() on a float element "
-                            "(reverse.emit_setitem; not fixed here)")),
+    (set_list_item, lambda: ([0.5, -0.3], 0.7), (0, 1)),
     (extend_list, lambda: ([0.5, -0.3], 0.7), (0, 1)),
     (set_dict_key, lambda: ({"w": 0.5, "tag": "a"}, 0.7), (0, 1)),
     (write_array_in_dict, lambda: ({"w": np.array([0.5, -0.3])}, 0.7), 1),   # refused
