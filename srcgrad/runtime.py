@@ -1859,18 +1859,6 @@ def sum_dx_t(h, g, iterable):
     return unbroadcast(h, g)
 
 
-def item_of(g, key, v):
-    """The adjoint of ``v`` in ``add_item(d, x, key, v)``: ``g[key]``, summed
-    down to ``v``'s shape for an array."""
-    if isinstance(g, dict):
-        return g.get(key, 0.0)
-    if isinstance(g, list):
-        return g[key]
-    if type(g) is float:
-        return 0.0
-    return unbroadcast(np.asarray(g)[key], v)
-
-
 def _dense(g, like):
     if isinstance(like, (list, tuple)):
         return [_dense(_part(g, i), e) for i, e in enumerate(like)]

@@ -24,7 +24,7 @@ from ..runtime import (  # noqa: F401  (used in templates)
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
-    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, item_of, restructure,
+    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
     restructure_t, is_view)
 from ..runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
@@ -137,8 +137,6 @@ defvjp(own, "v", "g")
 defjvp(own, "own(t)")
 defvjp(item_adjoint, "d, key, v", "item_adjoint_t(g, d, key, v)")
 defjvp(item_adjoint, "item_adjoint(t, key, v)")
-defvjp(add_item, "d, like, key, value", "g", None, None, "item_of(g, key, value)")
-defjvp(add_item, d="t", value="add_item(0.0, like, key, t)")
 defvjp(restructure, "a, like", "restructure_t(g, a)")
 defjvp(restructure, "restructure(t, like)")
 # sum(list): the result's adjoint goes to each element
