@@ -59,3 +59,43 @@ def test_write_into_attribute_element_refused(f, args, wrt):
     assert_sound(f, args, wrt, expect="refused")
     with pytest.raises(srcgrad.UnsupportedError, match="element of an attribute"):
         srcgrad.grad(f, wrt=wrt)(*args)
+
+
+def dict_items_written_in_loop(x, y):
+    D1 = {'a': x, 'b': y}
+    for q4, s3 in D1.items():
+        D1['b'] = s3
+    return sum(D1.values())
+
+
+def dict_values_written_in_loop(x, y):
+    D1 = {'a': x, 'b': y}
+    for s3 in D1.values():
+        D1['b'] = s3 * D1['b']
+    return D1['b']
+
+
+def dict_items_other_written(x, y):
+    D1 = {'a': x, 'b': y}
+    out = {}
+    for q4, s3 in D1.items():
+        out[q4] = s3 * y
+    return sum(out.values())
+
+
+@pytest.mark.parametrize("f, expected", [
+    (dict_items_written_in_loop, (2.0, 0.0)),        # 2 x
+    # (x y)^2
+    (dict_values_written_in_loop, (2 * 0.659488 * 1.021239 ** 2, -2 * 0.659488 ** 2 * 1.021239)),
+])
+def test_loop_over_dict_view_written_by_loop(f, expected):
+    # Python's items()/values() view is live: the loop sees the value it wrote
+    # (seed 1011); iterating a copy made before the loop gave the wrong value
+    args = (0.659488, -1.021239)
+    np.testing.assert_allclose(srcgrad.grad(f, wrt=(0, 1))(*args), expected, rtol=1e-9)
+    # grad and jvp agree with finite differences; hvp may refuse the loop
+    assert_sound(f, args, (0, 1), expect="ok-or-refused")
+
+
+def test_loop_over_dict_view_writing_elsewhere():
+    assert_sound(dict_items_other_written, (0.659488, -1.021239), (0, 1))
