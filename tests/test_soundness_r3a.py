@@ -99,3 +99,25 @@ def test_loop_over_dict_view_written_by_loop(f, expected):
 
 def test_loop_over_dict_view_writing_elsewhere():
     assert_sound(dict_items_other_written, (0.659488, -1.021239), (0, 1))
+
+
+def _ones_like_row(p, q=0.9, *, scale=1.0):
+    return np.ones(4)
+
+
+def _overwrite_then_scale(p, q=0.24, *, scale=1.0):
+    a1 = p + _ones_like_row(0.5)
+    a1[-3] = 0.5
+    scale = a1
+    return p * scale
+
+
+def inlined_elementwise_then_written(x):
+    return _overwrite_then_scale(np.outer(x, x)).sum()
+
+
+def test_tangent_of_elementwise_result_written_in_place():
+    # jvp: d_a1 = broadcast_like(d_p, a1) is d_p itself when the shapes agree;
+    # d_a1[-3] = 0.0 then zeroed a row of d_p too (seed 3974: jvp and hvp wrong)
+    x = np.array([-0.622893, 0.856676, -0.840866, 0.535298])
+    assert_sound(inlined_elementwise_then_written, (x,), 0)
