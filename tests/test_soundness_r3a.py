@@ -121,3 +121,22 @@ def test_tangent_of_elementwise_result_written_in_place():
     # d_a1[-3] = 0.0 then zeroed a row of d_p too (seed 3974: jvp and hvp wrong)
     x = np.array([-0.622893, 0.856676, -0.840866, 0.535298])
     assert_sound(inlined_elementwise_then_written, (x,), 0)
+
+
+def list_slice_to_array(x):
+    L3 = list(x)
+    x = np.array(L3[:4])
+    return np.sum(np.sin(x))
+
+
+def list_slice_to_array_part(x):
+    L3 = list(x)
+    return np.sum(np.sin(np.array(L3[1:3])) * x[:2])
+
+
+@pytest.mark.parametrize("f", [list_slice_to_array, list_slice_to_array_part])
+def test_hvp_of_list_slice_adjoint(f):
+    # the gradient adds into d_L3[:4] (a list slice) an array: NumPy's
+    # addition, which the hvp took for list concatenation (seed 8481: crash)
+    x = np.array([-0.257877, 0.691405, -0.327009, -0.58722])
+    assert_sound(f, (x,), 0)
