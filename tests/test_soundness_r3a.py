@@ -140,3 +140,30 @@ def test_hvp_of_list_slice_adjoint(f):
     # addition, which the hvp took for list concatenation (seed 8481: crash)
     x = np.array([-0.257877, 0.691405, -0.327009, -0.58722])
     assert_sound(f, (x,), 0)
+
+
+def view_of_updated_view_written(u):
+    a2 = np.linspace(1.0, 4)
+    b4 = a2[:]
+    b4 -= 0.5
+    b5 = b4[:]
+    b5 *= u[1]
+    return np.sum(a2)
+
+
+def view_of_updated_view_written_active(u):
+    a2 = np.linspace(1.0, 4) * u[0]
+    b4 = a2[:]
+    b4 -= 0.5
+    b5 = b4[:]
+    b5 *= u[1]
+    return np.sum(a2)
+
+
+@pytest.mark.parametrize("f", [view_of_updated_view_written,
+                               view_of_updated_view_written_active])
+def test_view_of_updated_view_written(f):
+    # b4 -= 0.5 keeps b4 a view of a2, so b5 = b4[:] is a view of a view;
+    # the write b5 *= ... went into b4 only, a2's derivative was lost
+    # (seed 10844: grad and jvp wrong).  Refused, as b5 = a2[:][:] is.
+    assert_sound(f, (np.array([-0.430617, 0.775745, 0.130132]),), 0, expect="refused")
