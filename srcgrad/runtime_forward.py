@@ -17,6 +17,15 @@ from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unr
 __all__ = ["broadcast_like", "zeros_like"]
 
 
+def copy_tangent(t, a):
+    """Tangent of ``np.copy(a)`` / ``a.copy()``: a copy of ``t``; the tangent
+    (adjoint) of a dict or list that ``a.copy()`` copies is a dict or list of
+    tangents, copied as it is (``np.copy`` would make it a 0-d object array)."""
+    if isinstance(a, (dict, list)) and isinstance(t, (dict, list)):
+        return t.copy()
+    return np.copy(t)
+
+
 def broadcast_like(t, ans):
     """The tangent ``t`` of an elementwise result, broadcast to the shape of
     the result ``ans`` (when the active arguments were broadcast)."""

@@ -167,3 +167,24 @@ def test_view_of_updated_view_written(f):
     # the write b5 *= ... went into b4 only, a2's derivative was lost
     # (seed 10844: grad and jvp wrong).  Refused, as b5 = a2[:][:] is.
     assert_sound(f, (np.array([-0.430617, 0.775745, 0.130132]),), 0, expect="refused")
+
+
+def dict_comprehension_get_default(M, y):
+    D5 = {0.5: M for k_, v_ in (('b', 0.5),)}
+    y = np.tanh(D5.get('a', 0.5))
+    return y
+
+
+def dict_get_default(M, y):
+    D5 = {0.5: M, 'b': np.sin(M)}
+    return np.tanh(D5.get('a', 0.5)) + np.sum(D5.get('b', M))
+
+
+@pytest.mark.parametrize("f", [dict_comprehension_get_default, dict_get_default])
+def test_hvp_copies_dict_adjoint(f):
+    # the gradient copies the dict adjoint (d_D5.copy()); its tangent was
+    # np.copy(t_d_D5), a 0-d object array (seed 11226, 9805: hvp crash)
+    M = np.array([[-0.652223, -0.980116, -0.831201, -0.946119],
+                  [-0.301074, -0.216715, -0.08866, 0.139072],
+                  [-0.506084, 0.453179, -0.310885, -0.622299]])
+    assert_sound(f, (M, 0.870748), 0)
