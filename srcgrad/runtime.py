@@ -864,6 +864,21 @@ def unstack(g, like):
     return unbroadcast(g, like)
 
 
+def copy_dx(g, a):
+    """Adjoint of ``a`` in ``np.copy(a)`` (or ``a.copy()``): ``g``, one
+    adjoint per element where ``np.copy`` made an array of a list."""
+    if isinstance(a, (list, tuple)) and isinstance(g, np.ndarray):
+        return unstack(g, a)
+    return g
+
+
+def copy_dx_t(g, x, a):
+    """Adjoint of ``x`` in ``copy_dx(x, a)`` (linear in ``x``)."""
+    if isinstance(a, (list, tuple)) and isinstance(x, np.ndarray):
+        return array_dx_t(g, x, a)
+    return g
+
+
 def concatenate_dx(g, arrays, axis=0):
     """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces
     (one array of the pieces when ``arrays`` is itself an array)."""

@@ -17,11 +17,13 @@ from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unr
 __all__ = ["broadcast_like", "zeros_like"]
 
 
-def copy_tangent(t, a):
-    """Tangent of ``np.copy(a)`` / ``a.copy()``: a copy of ``t``; the tangent
-    (adjoint) of a dict or list that ``a.copy()`` copies is a dict or list of
-    tangents, copied as it is (``np.copy`` would make it a 0-d object array)."""
-    if isinstance(a, (dict, list)) and isinstance(t, (dict, list)):
+def copy_tangent(t, ans=None):
+    """A copy of the tangent ``t`` (of ``np.copy(a)`` / ``a.copy()`` with
+    result ``ans``, or of a value written in place later): the tangent of a
+    dict or list (an adjoint dict in an hvp) is a dict or list of tangents,
+    copied as it is -- ``np.copy`` would make it an array (or a 0-d object
+    array) -- unless the result is an array (``np.copy(a_list)``)."""
+    if isinstance(t, (dict, list)) and not isinstance(ans, np.ndarray):
         return t.copy()
     return np.copy(t)
 

@@ -188,3 +188,32 @@ def test_hvp_copies_dict_adjoint(f):
                   [-0.301074, -0.216715, -0.08866, 0.139072],
                   [-0.506084, 0.453179, -0.310885, -0.622299]])
     assert_sound(f, (M, 0.870748), 0)
+
+
+def list_comprehension_into_dict(x):
+    L4 = [e for e in x]
+    D5 = dict(a=L4[1], b=np.tanh(L4[1]))
+    return sum(D5.values())
+
+
+def list_comprehension_sorted(x, y):
+    L3 = [e for e in x]
+    y = np.tanh(sum(sorted(L3)))
+    return y
+
+
+def copy_of_list_to_array(x):
+    L = [np.sin(e) for e in x]
+    return np.sum(np.copy(L) * x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (list_comprehension_into_dict, (np.array([0.988448, -0.716726, 0.378147, 0.331067]),)),
+    (list_comprehension_sorted, (np.array([0.281967, -0.948793, 0.774217, -0.691521]),
+                                 -0.402217)),
+    (copy_of_list_to_array, (np.array([0.281967, -0.948793, 0.774217, -0.691521]),)),
+])
+def test_hvp_copies_list_adjoint(f, args):
+    # a list adjoint written in place later (d_L.pop()) had its tangent
+    # copied with np.copy: an array, which has no pop (seeds 13247, 4490)
+    assert_sound(f, args, 0)

@@ -94,7 +94,7 @@ _jvp(np.triu, "np.triu(t, k=k)")
 _jvp(np.tril, "np.tril(t, k=k)")
 _jvp(np.pad, "pad_tangent(t, pad_width, mode, stat_length, reflect_type)",
      constant_values="pad_values_tangent(t, array, pad_width)")
-_jvp(np.copy, "copy_tangent(t, a)")
+_jvp(np.copy, "copy_tangent(t, ans)")
 _jvp(np.array, "astype_tangent(t, ans)")
 _jvp(np.asarray, "astype_tangent(t, ans)")
 _jvp(np.asanyarray, "astype_tangent(t, ans)")
