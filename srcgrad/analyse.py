@@ -1357,9 +1357,21 @@ class _ViewReads:
         # writes must go into a itself, or through views of it that are candidates
         # too (rewritten as writes into a); others are checked as before
         # (and the array is not itself a view read again: v = w[::-1] with w = a[:2])
+        updates = [(s.targets[0].id, s.value.left.id) for s in walk_stmts(body)
+                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                   and getattr(s.value, "srcgrad_inplace", False)
+                   and isinstance(s.value.left, gast.Name)]
         while True:
+            # ``v += e`` on a candidate view makes the new ``v`` a view too
+            # (``augmented``): a view of that is a view of a view as well
+            views = set(self.cands)
+            while True:
+                more = {t for t, x in updates if x in views} - views
+                if not more:
+                    break
+                views |= more
             drop = {v for v, (a, _, _, _) in self.cands.items()
-                    if a in self.cands or
+                    if a in views or
                     share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
                                                          if c[0] == a}}
             if not drop:

@@ -32,6 +32,24 @@ _COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
 _VIEWS = ("items", "keys", "values")
 
 
+def _writes_into(stmts, name):
+    """Whether ``stmts`` write into ``name``'s value in place (``name[k] =
+    v``, ``name[k] op= v``, a method that changes it)."""
+    for node in stmts:
+        for n in gast.walk(node):
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                base = n.value
+                while isinstance(base, gast.Subscript):
+                    base = base.value
+                if isinstance(base, gast.Name) and base.id == name:
+                    return True
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                    isinstance(n.func.value, gast.Name) and n.func.value.id == name and \
+                    n.func.attr in ("update", "setdefault", "pop", "popitem", "clear"):
+                return True
+    return False
+
+
 def _is_view_call(node):
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
         node.func.attr in _VIEWS and not node.args and not node.keywords
@@ -215,6 +233,26 @@ class ContainerDesugar:
                     n.srcgrad_dict = True      # evidence for the analysis: d is a dict
             s.iter = gast.Call(func=load("list"), args=[s.iter], keywords=[])
             s.srcgrad_keys = True
+        if isinstance(s, gast.For) and _is_view_call(s.iter) and \
+                s.iter.func.attr in ("items", "values") and \
+                isinstance(s.iter.func.value, gast.Name) and \
+                _writes_into(s.body, s.iter.func.value.id):
+            # Python's view is live: a value the loop writes into d is seen
+            # at its later items, so d[key] is read at each item, not copied
+            # before the loop (for k, v in d.items() -> for key in list(d):
+            # k, v = key, d[key])
+            d = s.iter.func.value.id
+            key = self.namer.fresh("key")
+            item = gast.Subscript(value=load(d), slice=load(key), ctx=gast.Load())
+            item.srcgrad_dict = True
+            value = item if s.iter.func.attr == "values" else \
+                gast.Tuple(elts=[load(key), item], ctx=gast.Load())
+            bind = gast.copy_location(gast.Assign(targets=[s.target], value=value,
+                                                  type_comment=None), s)
+            s.target = store(key)
+            s.iter = gast.Call(func=load("list"), args=[load(d)], keywords=[])
+            s.srcgrad_keys = True
+            s.body = [bind] + s.body
         special = self.methods(s)
         if special is not None:
             return special

@@ -266,11 +266,12 @@ class Forward:
         from .analyse import IDENTITY_HELPERS, VIEW_FUNCTIONS
         if op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS:
             return expr                   # may be a view: its tangent is the same view
-        if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)):
-            import numpy as np
-            copy_fn = gast.Attribute(value=load(self.inj.name_for(np, "np")), attr="copy",
-                                     ctx=gast.Load())
-            return gast.Call(func=copy_fn, args=[expr], keywords=[])
+        if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)) or \
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
+                expr.func.id.endswith("broadcast_like"):
+            # (broadcast_like(d_x, a) is d_x itself when the shapes agree;
+            # a list or dict of tangents is copied as a list or dict)
+            return gast.Call(func=self.rt("copy_tangent"), args=[expr], keywords=[])
         return expr
 
     def operand_names(self, s):

@@ -300,6 +300,16 @@ class Normaliser:
                                    "assign to a local variable")
         if isinstance(target, gast.Starred):
             raise self.unsupported(s, "starred assignment", "unpack element by element")
+        if isinstance(target, gast.Subscript):
+            base = target.value
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if isinstance(base, gast.Attribute):
+                # ``obj.v[i] = y`` changes the array the object holds: the
+                # attribute read is not followed as an alias of ``obj``
+                raise self.unsupported(s, "assignment into an element of an attribute",
+                                       "build the array in a local variable, then store it "
+                                       "in the object")
         return [s]
 
     def unpack(self, target, value, where):

@@ -864,6 +864,21 @@ def unstack(g, like):
     return unbroadcast(g, like)
 
 
+def copy_dx(g, a):
+    """Adjoint of ``a`` in ``np.copy(a)`` (or ``a.copy()``): ``g``, one
+    adjoint per element where ``np.copy`` made an array of a list."""
+    if isinstance(a, (list, tuple)) and isinstance(g, np.ndarray):
+        return unstack(g, a)
+    return g
+
+
+def copy_dx_t(g, x, a):
+    """Adjoint of ``x`` in ``copy_dx(x, a)`` (linear in ``x``)."""
+    if isinstance(a, (list, tuple)) and isinstance(x, np.ndarray):
+        return array_dx_t(g, x, a)
+    return g
+
+
 def concatenate_dx(g, arrays, axis=0):
     """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces
     (one array of the pieces when ``arrays`` is itself an array)."""
@@ -1141,16 +1156,46 @@ def seq_extreme_tangent(t, iterable, ans):
     return t[_extreme_index(iterable, ans)]
 
 
+def _added(x, y):
+    """How ``x + y`` of a list (tuple) ``x`` or ``y`` adds: ``"concat"`` (two
+    lists or tuples), ``"items"`` (an ``Adjoints``, which adds element by
+    element) or ``"numpy"`` (a list and an array: NumPy's addition)."""
+    if isinstance(x, Adjoints) or isinstance(y, Adjoints):
+        return "items"
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return "concat"
+    return "numpy"
+
+
 def concat_dx(g, x, y, which):
     """Adjoint of ``x`` (``which`` 0) or ``y`` (1) in ``x + y`` of two lists or
-    tuples: its part of ``g``."""
+    tuples: its part of ``g``.  (A list plus an array, or an ``Adjoints``,
+    adds element by element: the adjoint is ``g`` itself, summed to the
+    operand's shape.)"""
+    kind = _added(x, y)
+    own = x if which == 0 else y
+    if kind == "numpy":
+        return unbroadcast(np.asarray(g, dtype=float), own)
+    if kind == "items":
+        return Adjoints(g) if isinstance(own, (list, tuple)) else 0.0
     n = len(x)
     return Adjoints(g[:n] if which == 0 else g[n:])
 
 
 def concat_tangent(t, x, y, which):
     """Tangent of ``x + y`` (lists or tuples) from the tangent ``t`` of ``x``
-    (``which`` 0) or ``y`` (1); the other part is zero."""
+    (``which`` 0) or ``y`` (1); the other part is zero.  (A list plus an
+    array, or an ``Adjoints``, adds element by element: the tangent is ``t``
+    itself, broadcast to the result.)"""
+    kind = _added(x, y)
+    if kind == "numpy":
+        shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+        return np.broadcast_to(np.asarray(t, dtype=float), shape).copy()
+    if kind == "items":
+        own, other = (x, y) if which == 0 else (y, x)
+        if isinstance(own, (list, tuple)):
+            return Adjoints(t)
+        return Adjoints(zeros_like(e) for e in other)
     if which == 0:
         return Adjoints(list(t) + [zeros_like(e) for e in y])
     return Adjoints([zeros_like(e) for e in x] + list(t))

@@ -17,6 +17,17 @@ from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unr
 __all__ = ["broadcast_like", "zeros_like"]
 
 
+def copy_tangent(t, ans=None):
+    """A copy of the tangent ``t`` (of ``np.copy(a)`` / ``a.copy()`` with
+    result ``ans``, or of a value written in place later): the tangent of a
+    dict or list (an adjoint dict in an hvp) is a dict or list of tangents,
+    copied as it is -- ``np.copy`` would make it an array (or a 0-d object
+    array) -- unless the result is an array (``np.copy(a_list)``)."""
+    if isinstance(t, (dict, list)) and not isinstance(ans, np.ndarray):
+        return t.copy()
+    return np.copy(t)
+
+
 def broadcast_like(t, ans):
     """The tangent ``t`` of an elementwise result, broadcast to the shape of
     the result ``ans`` (when the active arguments were broadcast)."""

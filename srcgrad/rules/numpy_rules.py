@@ -10,7 +10,7 @@ import numpy as np
 from ..runtime import (  # noqa: F401  (used in templates)
     method_axes, unreduce_mean, slogdet_da, eigh_da, eigvalsh_da, svd_da, svdvals_da, qr_da,
     lstsq_da, lstsq_db, take_dx, array_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx,
-    split_dx,
+    split_dx, copy_dx,
     astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
@@ -159,7 +159,7 @@ defvjp(np.pad, "array, pad_width, mode='constant', *, stat_length=None, constant
               "end_values=0, reflect_type='even'",
        "pad_dx(g, array, pad_width, mode, stat_length, reflect_type)", None, None, None,
        "pad_values_dx(g, array, pad_width, constant_values)")
-defvjp(np.copy, "a, order='K', subok=False", "g")
+defvjp(np.copy, "a, order='K', subok=False", "copy_dx(g, a)")
 defvjp(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, ndmax=0, like=None",
        "array_dx(g, object, dtype)")                # of an array, or of a (nested) list of values
 defvjp(np.asarray, "a, dtype=None, order=None, *, device=None, copy=None, like=None", "array_dx(g, a, dtype)")

@@ -280,6 +280,12 @@ defvjp(array_dx, "a, obj, dtype=None", "array_dx_t(g, a, obj, dtype)")
 defjvp(array_dx, "array_dx(t, obj, dtype)")
 CONTAINER_RUNTIME_RULES += (sum_dx, array_dx)
 
+from ..runtime import copy_dx, copy_dx_t  # noqa: E402,F401  (np.copy(list))
+
+defvjp(copy_dx, "x, a", "copy_dx_t(g, x, a)")
+defjvp(copy_dx, "copy_dx(t, a)")
+CONTAINER_RUNTIME_RULES += (copy_dx,)
+
 from ..runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorted(list))
 
 defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
