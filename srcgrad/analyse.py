@@ -738,6 +738,24 @@ class Analysis:
         for x in written:
             if x not in self.kind:
                 self.written_arrays |= self.share.get(x, {x})
+        # a field read out of a record (v = rec.w) is the record's own value:
+        # writing into it changes the record, which the analysis does not follow
+        for s in assigns:
+            op = s.srcgrad_op
+            if isinstance(s, gast.Assign) and op.kind == "attr" and \
+                    isinstance(s.targets[0], gast.Name):
+                t = s.targets[0].id
+                hit = sorted(x for x in written if t in self.share.get(x, {x}))
+                if hit:
+                    user = getattr(self, "user_of", {})
+                    rec, w = op.args["x"].id, user.get(hit[0], hit[0])
+                    what = "is" if w == user.get(t, t) else f"shares memory with '{w}', which is"
+                    raise self.parsed.error(
+                        s, f"'{user.get(t, t)}' is the field .{op.extra} of "
+                           f"'{user.get(rec, rec)}' itself and {what} written in place",
+                        construct="in-place write into a record's field",
+                        hint=f"take a copy: {user.get(t, t)} = "
+                             f"np.copy({user.get(rec, rec)}.{op.extra})")
         self._check_read_out_of_containers(assigns)
         self._share_activity(assigns, written - set(self.kind))
         self._check_containers(assigns, written)
@@ -1625,6 +1643,8 @@ def _sharing(assigns):
             src = next((a.id for a in op.args.values() if isinstance(a, gast.Name)), None)
             if src is not None:
                 by_calls.add(t)
+        elif op.kind == "attr" and isinstance(op.args.get("x"), gast.Name):
+            src = op.args["x"].id       # v = rec.w: rec's field itself
         if src is not None and find(src) != find(t):
             parent[find(t)] = find(src)
     groups = {}

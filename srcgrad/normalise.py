@@ -300,6 +300,17 @@ class Normaliser:
                                    "assign to a local variable")
         if isinstance(target, gast.Starred):
             raise self.unsupported(s, "starred assignment", "unpack element by element")
+        if isinstance(target, gast.Subscript):
+            container = target.value
+            while isinstance(container, gast.Subscript):
+                container = container.value
+            if not isinstance(container, gast.Name):
+                # ``obj.v[i] = e``: a write into an attribute's value in place
+                # (not followed by the analysis: it would be silently ignored)
+                raise self.unsupported(s, "assignment into an element of an attribute "
+                                       "or an expression",
+                                       "copy it into a local variable (np.copy(...)), write into that, "
+                                       "and build a new object")
         return [s]
 
     def unpack(self, target, value, where):

@@ -1,0 +1,92 @@
+"""Round 3 (wide fuzzer, seeds 1247-15126): shrunk programs that gave
+silently wrong gradients or crashed.
+
+* A write into an element of a record's field (``st.v[2] = y``, also
+  through a name: ``a = st.v; a[2] = y``) changes the record in place; the
+  analysis did not follow it (the write was silently dropped from the
+  derivative).  Now refused; a copy of the field (``np.copy(st.v)``) is fine.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import srcgrad
+from tests.modes import assert_sound
+
+
+@dataclass
+class S:
+    w: float
+    v: np.ndarray
+
+
+X = np.array([-0.047782, 0.857401, 0.724134, 0.180967])
+
+
+def field_write(x, y):                 # seed 1247
+    st1 = S(y, x * 1.0)
+    st1.v[2] = y
+    return np.sum(st1.v)
+
+
+def field_write_abs(x, y):             # seed 1892
+    st1 = S(0.5, np.abs(x))
+    st1.v[0] = y
+    return np.sum(st1.v)
+
+
+def field_write_const(x, y):           # seed 2835
+    st2 = S(0.5, np.minimum(x, y))
+    st2.v[-1] = 0.5
+    return np.sum(st2.v)
+
+
+def field_augmented(x, y):
+    st1 = S(0.5, np.abs(x))
+    st1.v[0] += y
+    return np.sum(st1.v)
+
+
+def field_alias_write(x, y):
+    st1 = S(y, x * 1.0)
+    a = st1.v
+    a[2] = y
+    return np.sum(st1.v)
+
+
+def field_alias_view_write(x, y):
+    st1 = S(y, x * 1.0)
+    a = st1.v
+    b = a[1:]
+    b[0] = y
+    return np.sum(st1.v) + st1.w
+
+
+def field_copy_write(x, y):
+    st1 = S(y, x * 1.0)
+    a = np.copy(st1.v)
+    a[2] = y
+    return np.sum(st1.v) + 3.0 * np.sum(a)
+
+
+def field_read(x, y):
+    st1 = S(y, x * 2.0)
+    a = st1.v
+    return np.sum(a * a) + st1.w
+
+
+@pytest.mark.parametrize("f", [field_write, field_write_abs, field_write_const,
+                               field_augmented, field_alias_write, field_alias_view_write])
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_write_into_record_field_refused(f, wrt):
+    assert_sound(f, [X.copy(), -0.869703], wrt, expect="refused")
+    with pytest.raises(srcgrad.UnsupportedError, match="field|attribute"):
+        srcgrad.grad(f, wrt=wrt)(X.copy(), -0.869703)
+
+
+@pytest.mark.parametrize("f", [field_copy_write, field_read])
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_record_field_read_or_copied_ok(f, wrt):
+    assert_sound(f, [X.copy(), -0.869703], wrt)
