@@ -89,4 +89,6 @@ def test_write_into_record_field_refused(f, wrt):
 @pytest.mark.parametrize("f", [field_copy_write, field_read])
 @pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
 def test_record_field_read_or_copied_ok(f, wrt):
-    assert_sound(f, [X.copy(), -0.869703], wrt)
+    assert_sound(f, [X.copy(), -0.869703], wrt, modes=("grad", "jvp"))
+    # hvp through a record (add_attr) is refused, not yet differentiated
+    assert_sound(f, [X.copy(), -0.869703], wrt, modes=("hvp",), expect="ok-or-refused")
