@@ -92,3 +92,47 @@ def test_record_field_read_or_copied_ok(f, wrt):
     assert_sound(f, [X.copy(), -0.869703], wrt, modes=("grad", "jvp"))
     # hvp through a record (add_attr) is refused, not yet differentiated
     assert_sound(f, [X.copy(), -0.869703], wrt, modes=("hvp",), expect="ok-or-refused")
+
+
+# -- x[index] = x: the written value is the array itself ----------------------
+# The reverse sweep added the written part of x's adjoint to the value's
+# adjoint (x's own) and then zeroed that part: the contribution was lost.
+# Now the part is kept in a temporary, zeroed, then added.
+
+def self_write(y, x):                  # seed 5903
+    y = y * x
+    y[:] = y
+    return np.sum(y)
+
+
+def self_write_param(x):               # seed 5099
+    a1 = x
+    a1[:] = a1
+    return np.sum(a1)
+
+
+def self_write_loop(y, x):
+    z = x * y
+    for k in range(2):
+        z[:] = z
+        z = z * z
+    return np.sum(np.sin(z))
+
+
+def self_write_shifted(y, x):
+    y = y * x
+    y[1:] = y[:-1]
+    return np.sum(y * y)
+
+
+XS = np.array([-0.772053, 0.45849, -0.250779, 0.15996])
+
+
+@pytest.mark.parametrize("f", [self_write, self_write_loop, self_write_shifted])
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_write_of_array_into_itself(f, wrt):
+    assert_sound(f, [-0.709167, XS.copy()], wrt)
+
+
+def test_write_of_argument_into_itself():
+    assert_sound(self_write_param, [XS.copy()], 0)
