@@ -989,6 +989,29 @@ class Analysis:
                 return list(op.args.values())
             return []
 
+        # names that may hold the same object: copies (b = x; b[0] = ...
+        # changes the x stored before)
+        same = {}
+
+        def find(n):
+            while same.get(n, n) != n:
+                n = same[n]
+            return n
+
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                    s.srcgrad_op.kind == "copy" and isinstance(s.srcgrad_op.args["x"], gast.Name) \
+                    and not getattr(s, "srcgrad_phi", False):
+                a, b = find(s.targets[0].id), find(s.srcgrad_op.args["x"].id)
+                if a != b:
+                    same[a] = b
+        names = {}
+        for n in list(same):
+            names.setdefault(find(n), {find(n)}).add(n)
+
+        def group(x):
+            return names.get(find(x), {x})
+
         def walk(stmts, stored):
             for s in stmts:
                 if isinstance(s, (gast.For, gast.While)):
@@ -1005,15 +1028,15 @@ class Analysis:
                 if op is None:
                     continue
                 if op.kind in ("setitem", "append", "insert", "pop") and \
-                        op.args["x"].id in stored:
+                        group(op.args["x"].id) & stored:
                     ux = user.get(op.args["x"].id, op.args["x"].id)
                     raise self.parsed.error(
-                        s, f"'{ux}' is changed in place after it was put into another "
+                        s, f"'{ux}' is changed in place after it (or a name sharing its memory) was put into another "
                            f"container, which the change would reach unseen",
                         construct="in-place change of a stored container",
                         hint=f"put a copy into the other container: list({ux}), dict({ux})")
                 for v in stores(op):
-                    if isinstance(v, gast.Name) and v.id in mutated:
+                    if isinstance(v, gast.Name) and group(v.id) & mutated:
                         stored.add(v.id)
                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                     stored.discard(s.targets[0].id)

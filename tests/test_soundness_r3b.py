@@ -136,3 +136,48 @@ def test_write_of_array_into_itself(f, wrt):
 
 def test_write_of_argument_into_itself():
     assert_sound(self_write_param, [XS.copy()], 0)
+
+
+# -- a container element changed in place through another name ----------------
+# ``p = P(b=x, ...); b7 = x; b7[0] = 4`` changes the array stored in ``p``:
+# the check for "changed after it was put into another container" followed
+# names, not the copies of a name.  Now refused.
+
+from collections import namedtuple  # noqa: E402
+
+P = namedtuple("P", ["a", "b"])
+
+
+def stored_then_alias_written(x, y):   # seed 3454
+    y = y * x
+    x = y
+    p5 = P(b=x, a="a")
+    b7 = x
+    b7[0] = 4
+    return np.sum(p5.b)
+
+
+def listed_then_alias_written(x, y):
+    y = y * x
+    p5 = [y, 2.0]
+    b = y
+    b[0] = 4
+    return np.sum(p5[0])
+
+
+def record_then_alias_written(x, y):
+    y = y * x
+    st = S(0.5, y)
+    b = y
+    b[1] = 4
+    return np.sum(st.v)
+
+
+XP = np.array([0.194986, -0.082622, 0.835527, 0.487509])
+
+
+@pytest.mark.parametrize("f", [stored_then_alias_written, listed_then_alias_written,
+                               record_then_alias_written])
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_stored_array_written_through_alias_refused(f, wrt):
+    assert_sound(f, [XP.copy(), 0.756749], wrt, expect="refused")
