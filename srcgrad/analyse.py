@@ -888,7 +888,26 @@ class Analysis:
         NumPy functions called for their effect (``np.add.at(a, i, v)``,
         ``np.copyto(a, b)``, ``np.put`` ...), which change an argument."""
         user = getattr(self, "user_of", {})
-        for s in walk_stmts(self.fn.body):
+        order = list(walk_stmts(self.fn.body))
+        in_loop = {id(b) for w in order if isinstance(w, (gast.For, gast.While))
+                   for b in walk_stmts(w.body)}
+
+        def read_before(s, targets):
+            # a value of ``targets`` the reverse sweep may read (a use before
+            # ``s``, or anywhere when ``s`` repeats in a loop) is overwritten
+            if not targets & self.useful:
+                return False
+            for w in order:
+                if w is s:
+                    if id(s) not in in_loop:
+                        return False
+                    continue
+                if isinstance(w, gast.Assign) and \
+                        targets & {n.id for n in gast.walk(w.value) if isinstance(n, gast.Name)}:
+                    return True
+            return False
+
+        for s in order:
             if not isinstance(s, (gast.Assign, gast.Expr)):
                 continue
             if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
@@ -899,7 +918,8 @@ class Analysis:
                 target = {n.id for n in gast.walk(call.args[0]) if isinstance(n, gast.Name)} \
                     if call.args else set()
                 # a derivative flows into the changed array, or one it had is lost
-                if names & self.varied or target & self.varied & self.useful:
+                if names & self.varied or target & self.varied & self.useful or \
+                        read_before(s, target):
                     shown = _dotted(call.func)
                     first = call.args[0] if call.args else None
                     changed = user.get(first.id, first.id) if isinstance(first, gast.Name) \
@@ -921,7 +941,8 @@ class Analysis:
                          for n in gast.walk(a) if isinstance(n, gast.Name)}
                 target = {n.id for n in gast.walk(out) if isinstance(n, gast.Name)}
                 # a derivative flows into the written array, or one it had is lost
-                if names & self.varied or target & self.varied & self.useful:
+                if names & self.varied or target & self.varied & self.useful or \
+                        read_before(s, target):
                     shown = user.get(out.id, out.id) if isinstance(out, gast.Name) else "out"
                     raise self.parsed.error(
                         s, f"'{_dotted(call.func)}(..., out={shown})' writes its result into "

@@ -181,3 +181,42 @@ XP = np.array([0.194986, -0.082622, 0.835527, 0.487509])
 @pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
 def test_stored_array_written_through_alias_refused(f, wrt):
     assert_sound(f, [XP.copy(), 0.756749], wrt, expect="refused")
+
+
+# -- out= (or np.copyto ...) overwriting a constant the reverse sweep reads ----
+# ``np.sin(0.5, out=b4)`` after ``z = np.dot(b4, ...)``, with ``b4`` not
+# depending on the differentiated argument: the derivative of ``dot`` reads
+# ``b4``, which the write had changed.  Refused now (it was refused only when
+# a derivative flowed into or out of the written array).
+
+def out_after_use(z, y, x):            # seed 12111
+    b4 = np.cos(x[:-1])
+    z = np.dot(b4, np.dot(y - np.ones((3, 4)), x))
+    np.sin(0.5, out=b4)
+    return z
+
+
+def copyto_after_use(z, y, x):
+    b4 = np.cos(x[:-1])
+    z = np.dot(b4, np.dot(y - np.ones((3, 4)), x))
+    np.copyto(b4, 0.5)
+    return z
+
+
+def out_before_use(z, y, x):
+    b4 = np.empty(3)
+    np.cos(x[:-1], out=b4)
+    return np.dot(b4, np.dot(y - np.ones((3, 4)), x))
+
+
+XO = np.array([0.569578, 0.496013, -0.742232, 0.617123])
+
+
+@pytest.mark.parametrize("f", [out_after_use, copyto_after_use])
+@pytest.mark.parametrize("wrt", [1, 2, (1, 2)])
+def test_overwrite_of_read_constant_refused(f, wrt):
+    assert_sound(f, [-0.947462, 0.338379, XO.copy()], wrt, expect="refused")
+
+
+def test_out_before_use_of_constant_ok():
+    assert_sound(out_before_use, [-0.947462, 0.338379, XO.copy()], 1)
