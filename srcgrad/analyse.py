@@ -1419,9 +1419,15 @@ class _ViewReads:
         # writes must go into a itself, or through views of it that are candidates
         # too (rewritten as writes into a); others are checked as before
         # (and the array is not itself a view read again: v = w[::-1] with w = a[:2])
+        # ``t = v op e`` for ``v += e`` on a view ``v`` makes ``t`` a view too
+        # (see augmented): a view of ``t`` is a view read again as well
+        augmented = {s.targets[0].id: s.value.left.id for s in body
+                     if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                     and getattr(s.value, "srcgrad_inplace", False)
+                     and isinstance(s.value.left, gast.Name)}
         while True:
             drop = {v for v, (a, _, _, _) in self.cands.items()
-                    if a in self.cands or
+                    if a in self.cands or augmented.get(a) in self.cands or
                     share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
                                                          if c[0] == a}}
             if not drop:

@@ -220,3 +220,28 @@ def test_overwrite_of_read_constant_refused(f, wrt):
 
 def test_out_before_use_of_constant_ok():
     assert_sound(out_before_use, [-0.947462, 0.338379, XO.copy()], 1)
+
+
+# -- a view of a view updated in place ------------------------------------------
+# ``b2 = a1[::-1]; b2 -= x`` makes the new ``b2`` a view of ``a1`` again;
+# ``y = b2[1:]`` read after a later write through ``b2`` routed y's adjoint
+# to the value before that write (the masked write was skipped).
+
+def view_of_updated_view(z, x, y):     # seed 11301
+    a1 = np.clip(x, z, 0.5)
+    b2 = a1[::-1]
+    b2 -= x
+    b2[b2 > 0.46] = 0.5
+    y = b2[1:]
+    return np.sum(y)
+
+
+XV = np.array([0.544578, -0.452091, -0.593075, -0.601831])
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_view_of_view_updated_in_place(wrt):
+    assert_sound(view_of_updated_view, [-0.840965, XV.copy(), 0.471123], wrt,
+                 modes=("grad", "jvp"))
+    assert_sound(view_of_updated_view, [-0.840965, XV.copy(), 0.471123], wrt,
+                 modes=("hvp",), expect="ok-or-refused")
