@@ -1150,7 +1150,11 @@ def concat_dx(g, x, y, which):
 
 def concat_tangent(t, x, y, which):
     """Tangent of ``x + y`` (lists or tuples) from the tangent ``t`` of ``x``
-    (``which`` 0) or ``y`` (1); the other part is zero."""
+    (``which`` 0) or ``y`` (1); the other part is zero.  When either is an
+    ``Adjoints`` (in generated gradient code, which hvp differentiates) the
+    sum adds element by element, and so do the tangents."""
+    if isinstance(x, Adjoints) or isinstance(y, Adjoints):
+        return Adjoints(t)
     if which == 0:
         return Adjoints(list(t) + [zeros_like(e) for e in y])
     return Adjoints([zeros_like(e) for e in x] + list(t))

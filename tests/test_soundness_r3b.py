@@ -245,3 +245,20 @@ def test_view_of_view_updated_in_place(wrt):
                  modes=("grad", "jvp"))
     assert_sound(view_of_updated_view, [-0.840965, XV.copy(), 0.471123], wrt,
                  modes=("hvp",), expect="ok-or-refused")
+
+
+# -- hvp: a list's adjoint sliced and added to ----------------------------------
+# The gradient code's ``d_L[:] += d_part`` (adjoints of lists add element by
+# element) was differentiated by forward mode as a list concatenation: the
+# hvp was silently 0.
+
+def list_slice_then_item(y, x):        # seed 14153
+    L2 = [x[1]]
+    s7 = L2[:][0]
+    y = np.tanh(s7)
+    return y
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_hvp_through_list_slice(wrt):
+    assert_sound(list_slice_then_item, [0.860193, XP.copy()], wrt)
