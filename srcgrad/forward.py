@@ -267,10 +267,7 @@ class Forward:
         if op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS:
             return expr                   # may be a view: its tangent is the same view
         if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)):
-            import numpy as np
-            copy_fn = gast.Attribute(value=load(self.inj.name_for(np, "np")), attr="copy",
-                                     ctx=gast.Load())
-            return gast.Call(func=copy_fn, args=[expr], keywords=[])
+            return gast.Call(func=self.rt("copy_tangent"), args=[expr], keywords=[])
         return expr
 
     def operand_names(self, s):

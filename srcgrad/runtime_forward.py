@@ -737,3 +737,14 @@ def b_item(t, value):
     that a later write into ``x`` reaches the tangent only where it
     reaches the primal."""
     return t.copy() if type(value) is not np.ndarray and type(t) is np.ndarray else t
+
+
+def copy_tangent(t):
+    """A copy of the tangent ``t`` of a new value written in place later:
+    an array's copy; a list's (dict's) tangent -- ``Adjoints``, in generated
+    gradient code that hvp differentiates -- stays a list (a dict) of the
+    same type, so that the writes and ``.pop()`` on it work as on its
+    primal."""
+    if isinstance(t, (list, dict)):
+        return type(t)(t)
+    return np.copy(t)

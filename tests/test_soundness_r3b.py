@@ -262,3 +262,34 @@ def list_slice_then_item(y, x):        # seed 14153
 @pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
 def test_hvp_through_list_slice(wrt):
     assert_sound(list_slice_then_item, [0.860193, XP.copy()], wrt)
+
+
+# -- hvp crashes on list adjoints ----------------------------------------------
+# (seed 2317) ``d_L[:4] += array_dx(...)``: a concatenation tangent, of the
+# wrong length (fixed with the previous case); (seed 3989) the tangent of a
+# list adjoint written in place later was copied with ``np.copy`` (an
+# array: no ``.pop()``): now a copy of the same type (copy_tangent).
+
+def list_of_array_sliced(x):           # seed 2317
+    L3 = list(x)
+    x = np.array(L3[:4])
+    return np.sum(x * x)
+
+
+def list_comprehension_popped(y, x):   # seed 3989
+    L1 = [y for e in x]
+    x = L1[1]
+    if y <= 0.5:
+        y = np.tanh(L1)
+    else:
+        pass
+    return y + x + sum(L1)
+
+
+def test_hvp_list_of_array_sliced():
+    assert_sound(list_of_array_sliced, [XP.copy()], 0)
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_hvp_list_adjoint_popped(wrt):
+    assert_sound(list_comprehension_popped, [0.902335, XP.copy()], wrt)
