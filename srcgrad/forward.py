@@ -266,7 +266,11 @@ class Forward:
         from .analyse import IDENTITY_HELPERS, VIEW_FUNCTIONS
         if op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS:
             return expr                   # may be a view: its tangent is the same view
-        if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)):
+        # broadcast_like(t, ans) is ``t`` itself where the shapes agree
+        if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)) or \
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
+                expr.func.id == self.inj.name_for(runtime_forward.broadcast_like,
+                                                  "broadcast_like"):
             return gast.Call(func=self.rt("copy_tangent"), args=[expr], keywords=[])
         return expr
 

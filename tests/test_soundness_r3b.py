@@ -293,3 +293,21 @@ def test_hvp_list_of_array_sliced():
 @pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
 def test_hvp_list_adjoint_popped(wrt):
     assert_sound(list_comprehension_popped, [0.902335, XP.copy()], wrt)
+
+
+# -- jvp: a tangent shared with its operand's, written in place ----------------
+# ``a1 = x + np.zeros(4)`` has the tangent ``broadcast_like(d_x, a1)``, which
+# is ``d_x`` itself; ``a1[:] = ...`` then wrote into ``d_x`` (the caller's
+# direction).  The tangent of a value written in place later is now a copy.
+
+def add_zeros_then_overwrite(x):       # seed 5099
+    a1 = x + np.zeros(4)
+    a1[:] = x * 0.5
+    return np.sum(a1)
+
+
+def test_jvp_tangent_not_shared_when_written():
+    assert_sound(add_zeros_then_overwrite, [XP.copy()], 0)
+    v = np.ones(4)
+    srcgrad.jvp(add_zeros_then_overwrite)(XP.copy(), v)
+    assert np.array_equal(v, np.ones(4)), "jvp changed the caller's direction"
