@@ -311,3 +311,21 @@ def test_jvp_tangent_not_shared_when_written():
     v = np.ones(4)
     srcgrad.jvp(add_zeros_then_overwrite)(XP.copy(), v)
     assert np.array_equal(v, np.ones(4)), "jvp changed the caller's direction"
+
+
+def stored_difference_then_alias_written(x, y):   # seed 3454 (jvp)
+    y = y * x
+    x = y
+    p5 = P(b=x - 0.5, a="a")
+    b7 = x
+    b7[0] = 4
+    return np.sum(p5.b)
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_jvp_tangent_of_operand_written_later(wrt):
+    # d(x - 0.5) is d_x itself; b7[0] = 4 (b7 is x) must not change it
+    assert_sound(stored_difference_then_alias_written, [XP.copy(), 0.756749], wrt,
+                 modes=("grad", "jvp"))
+    assert_sound(stored_difference_then_alias_written, [XP.copy(), 0.756749], wrt,
+                 modes=("hvp",), expect="ok-or-refused")
