@@ -738,6 +738,24 @@ class Analysis:
         for x in written:
             if x not in self.kind:
                 self.written_arrays |= self.share.get(x, {x})
+        # a field read out of a record (v = rec.w) is the record's own value:
+        # writing into it changes the record, which the analysis does not follow
+        for s in assigns:
+            op = s.srcgrad_op
+            if isinstance(s, gast.Assign) and op.kind == "attr" and \
+                    isinstance(s.targets[0], gast.Name):
+                t = s.targets[0].id
+                hit = sorted(x for x in written if t in self.share.get(x, {x}))
+                if hit:
+                    user = getattr(self, "user_of", {})
+                    rec, w = op.args["x"].id, user.get(hit[0], hit[0])
+                    what = "is" if w == user.get(t, t) else f"shares memory with '{w}', which is"
+                    raise self.parsed.error(
+                        s, f"'{user.get(t, t)}' is the field .{op.extra} of "
+                           f"'{user.get(rec, rec)}' itself and {what} written in place",
+                        construct="in-place write into a record's field",
+                        hint=f"take a copy: {user.get(t, t)} = "
+                             f"np.copy({user.get(rec, rec)}.{op.extra})")
         self._check_read_out_of_containers(assigns)
         self._share_activity(assigns, written - set(self.kind))
         self._check_containers(assigns, written)
@@ -870,7 +888,26 @@ class Analysis:
         NumPy functions called for their effect (``np.add.at(a, i, v)``,
         ``np.copyto(a, b)``, ``np.put`` ...), which change an argument."""
         user = getattr(self, "user_of", {})
-        for s in walk_stmts(self.fn.body):
+        order = list(walk_stmts(self.fn.body))
+        in_loop = {id(b) for w in order if isinstance(w, (gast.For, gast.While))
+                   for b in walk_stmts(w.body)}
+
+        def read_before(s, targets):
+            # a value of ``targets`` the reverse sweep may read (a use before
+            # ``s``, or anywhere when ``s`` repeats in a loop) is overwritten
+            if not targets & self.useful:
+                return False
+            for w in order:
+                if w is s:
+                    if id(s) not in in_loop:
+                        return False
+                    continue
+                if isinstance(w, gast.Assign) and \
+                        targets & {n.id for n in gast.walk(w.value) if isinstance(n, gast.Name)}:
+                    return True
+            return False
+
+        for s in order:
             if not isinstance(s, (gast.Assign, gast.Expr)):
                 continue
             if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
@@ -881,7 +918,8 @@ class Analysis:
                 target = {n.id for n in gast.walk(call.args[0]) if isinstance(n, gast.Name)} \
                     if call.args else set()
                 # a derivative flows into the changed array, or one it had is lost
-                if names & self.varied or target & self.varied & self.useful:
+                if names & self.varied or target & self.varied & self.useful or \
+                        read_before(s, target):
                     shown = _dotted(call.func)
                     first = call.args[0] if call.args else None
                     changed = user.get(first.id, first.id) if isinstance(first, gast.Name) \
@@ -903,7 +941,8 @@ class Analysis:
                          for n in gast.walk(a) if isinstance(n, gast.Name)}
                 target = {n.id for n in gast.walk(out) if isinstance(n, gast.Name)}
                 # a derivative flows into the written array, or one it had is lost
-                if names & self.varied or target & self.varied & self.useful:
+                if names & self.varied or target & self.varied & self.useful or \
+                        read_before(s, target):
                     shown = user.get(out.id, out.id) if isinstance(out, gast.Name) else "out"
                     raise self.parsed.error(
                         s, f"'{_dotted(call.func)}(..., out={shown})' writes its result into "
@@ -971,6 +1010,29 @@ class Analysis:
                 return list(op.args.values())
             return []
 
+        # names that may hold the same object: copies (b = x; b[0] = ...
+        # changes the x stored before)
+        same = {}
+
+        def find(n):
+            while same.get(n, n) != n:
+                n = same[n]
+            return n
+
+        for s in assigns:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                    s.srcgrad_op.kind == "copy" and isinstance(s.srcgrad_op.args["x"], gast.Name) \
+                    and not getattr(s, "srcgrad_phi", False):
+                a, b = find(s.targets[0].id), find(s.srcgrad_op.args["x"].id)
+                if a != b:
+                    same[a] = b
+        names = {}
+        for n in list(same):
+            names.setdefault(find(n), {find(n)}).add(n)
+
+        def group(x):
+            return names.get(find(x), {x})
+
         def walk(stmts, stored):
             for s in stmts:
                 if isinstance(s, (gast.For, gast.While)):
@@ -987,15 +1049,15 @@ class Analysis:
                 if op is None:
                     continue
                 if op.kind in ("setitem", "append", "insert", "pop") and \
-                        op.args["x"].id in stored:
+                        group(op.args["x"].id) & stored:
                     ux = user.get(op.args["x"].id, op.args["x"].id)
                     raise self.parsed.error(
-                        s, f"'{ux}' is changed in place after it was put into another "
+                        s, f"'{ux}' is changed in place after it (or a name sharing its memory) was put into another "
                            f"container, which the change would reach unseen",
                         construct="in-place change of a stored container",
                         hint=f"put a copy into the other container: list({ux}), dict({ux})")
                 for v in stores(op):
-                    if isinstance(v, gast.Name) and v.id in mutated:
+                    if isinstance(v, gast.Name) and group(v.id) & mutated:
                         stored.add(v.id)
                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                     stored.discard(s.targets[0].id)
@@ -1361,6 +1423,12 @@ class _ViewReads:
                    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                    and getattr(s.value, "srcgrad_inplace", False)
                    and isinstance(s.value.left, gast.Name)]
+        # ``t = v op e`` for ``v += e`` on a view ``v`` makes ``t`` a view too
+        # (see augmented): a view of ``t`` is a view read again as well
+        augmented = {s.targets[0].id: s.value.left.id for s in body
+                     if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                     and getattr(s.value, "srcgrad_inplace", False)
+                     and isinstance(s.value.left, gast.Name)}
         while True:
             # ``v += e`` on a candidate view makes the new ``v`` a view too
             # (``augmented``): a view of that is a view of a view as well
@@ -1371,7 +1439,7 @@ class _ViewReads:
                     break
                 views |= more
             drop = {v for v, (a, _, _, _) in self.cands.items()
-                    if a in views or
+                    if a in views or augmented.get(a) in views or
                     share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
                                                          if c[0] == a}}
             if not drop:
@@ -1637,6 +1705,8 @@ def _sharing(assigns):
             src = next((a.id for a in op.args.values() if isinstance(a, gast.Name)), None)
             if src is not None:
                 by_calls.add(t)
+        elif op.kind == "attr" and isinstance(op.args.get("x"), gast.Name):
+            src = op.args["x"].id       # v = rec.w: rec's field itself
         if src is not None and find(src) != find(t):
             parent[find(t)] = find(src)
     groups = {}

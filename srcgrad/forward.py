@@ -260,7 +260,10 @@ class Forward:
         reach exactly the tangents whose primals they reach."""
         y = s.targets[0].id
         op = s.srcgrad_op
-        if expr is None or y not in getattr(self.an, "written_arrays", ()) or \
+        written = getattr(self.an, "written_arrays", ())
+        # the new value, or an operand whose tangent it may reuse, is written
+        # in place later (p = x - 0.5: d_p = d_x; x[0] = 4 must not change d_p)
+        if expr is None or not (y in written or self.operand_names(s) & set(written)) or \
                 y in self.scalar or op.kind != "call":
             return expr
         from .analyse import IDENTITY_HELPERS, VIEW_FUNCTIONS

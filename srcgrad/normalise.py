@@ -301,15 +301,16 @@ class Normaliser:
         if isinstance(target, gast.Starred):
             raise self.unsupported(s, "starred assignment", "unpack element by element")
         if isinstance(target, gast.Subscript):
-            base = target.value
-            while isinstance(base, gast.Subscript):
-                base = base.value
-            if isinstance(base, gast.Attribute):
-                # ``obj.v[i] = y`` changes the array the object holds: the
-                # attribute read is not followed as an alias of ``obj``
-                raise self.unsupported(s, "assignment into an element of an attribute",
-                                       "build the array in a local variable, then store it "
-                                       "in the object")
+            container = target.value
+            while isinstance(container, gast.Subscript):
+                container = container.value
+            if not isinstance(container, gast.Name):
+                # ``obj.v[i] = e``: a write into an attribute's value in place
+                # (not followed by the analysis: it would be silently ignored)
+                raise self.unsupported(s, "assignment into an element of an attribute "
+                                       "or an expression",
+                                       "copy it into a local variable (np.copy(...)), write into that, "
+                                       "and build a new object")
         return [s]
 
     def unpack(self, target, value, where):

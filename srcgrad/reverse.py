@@ -801,12 +801,13 @@ class Reverse:
                                  args=[load(dx), _index_expr(copy.deepcopy(a.index)),
                                        self.shape_of(a.v.id) if isinstance(a.v, gast.Name)
                                        else copy.deepcopy(a.v)], keywords=[])
+            later = []
             if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
-                code.extend(self.accumulate(a.v.id, part, state))
+                later = self.accumulate_value(a, part, state, code)
             target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
                                     ctx=gast.Store())
             code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
-            return code
+            return code + later
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
             if self.basic_index(a.index):
                 part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
@@ -817,7 +818,9 @@ class Reverse:
                                  args=[load(dx), _index_expr(copy.deepcopy(a.index))], keywords=[])
             expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(a.v.id)],
                              keywords=[])
-            code.extend(self.accumulate(a.v.id, expr, state))
+            later = self.accumulate_value(a, expr, state, code)
+        else:
+            later = []
         if state[dx] == DEF_SHARED:
             code.append(assign(dx, gast.Call(func=gast.Attribute(value=load(dx), attr="copy",
                                                                  ctx=gast.Load()),
@@ -825,7 +828,20 @@ class Reverse:
             state[dx] = DEF_OWNED
         target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Store())
         code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
-        return code
+        return code + later
+
+    def accumulate_value(self, a, expr, state, code):
+        """Add ``expr`` (the written part of ``x``'s adjoint) to the adjoint
+        of the value ``v`` of ``x[index] = v``, appended to ``code``; for
+        ``x[index] = x`` (the value is ``x`` itself, whose adjoint the write
+        then zeroes) the part is kept in a temporary and the statements that
+        add it, to run after the zeroing, are returned."""
+        if a.v.id != a.x:
+            code.extend(self.accumulate(a.v.id, expr, state))
+            return []
+        part = self.namer.fresh(self.d(a.x) + "_part")
+        code.append(assign(part, expr))
+        return self.accumulate(a.v.id, load(part), state)
 
     def accumulate(self, var, expr, state, lazy=False):
         """Add ``expr`` to the adjoint of ``var``; ``lazy``: ``expr`` may only

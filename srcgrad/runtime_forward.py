@@ -24,7 +24,7 @@ def copy_tangent(t, ans=None):
     copied as it is -- ``np.copy`` would make it an array (or a 0-d object
     array) -- unless the result is an array (``np.copy(a_list)``)."""
     if isinstance(t, (dict, list)) and not isinstance(ans, np.ndarray):
-        return t.copy()
+        return type(t)(t)         # Adjoints (generated gradient code) stays Adjoints
     return np.copy(t)
 
 
@@ -748,3 +748,5 @@ def b_item(t, value):
     that a later write into ``x`` reaches the tangent only where it
     reaches the primal."""
     return t.copy() if type(value) is not np.ndarray and type(t) is np.ndarray else t
+
+
