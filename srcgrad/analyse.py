@@ -770,7 +770,9 @@ class Analysis:
                     copies[id(s)] = (a, b)   # an error only if both stay in use
             first = next((a for a in op.args.values() if isinstance(a, gast.Name)), None)
             if first is not None and (
-                    op.kind == "subscript" or op.kind == "call" and op.fun in VIEW_FUNCTIONS):
+                    op.kind in ("subscript", "attr") or
+                    op.kind == "call" and op.fun in VIEW_FUNCTIONS):
+                # an attribute read (st.v) is the object's own array, not a copy
                 if first.id in arrays:        # a view of a written array
                     views.setdefault(first.id, {})[t.id] = s
                 if t.id in arrays:            # a written array that is a view
@@ -790,6 +792,15 @@ class Analysis:
                     # a[i] is a copy or a view depending on a's rank: check when it runs
                     t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
                     where.srcgrad_view_check = (t, a, user.get(t, t), user.get(a, a), s.lineno)
+                elif v in live and where.srcgrad_op.kind == "attr":
+                    raise self.parsed.error(
+                        s, f"an element of the field .{where.srcgrad_op.extra} of "
+                           f"'{user.get(v, v)}' is written in place while '{user.get(v, v)}' is "
+                           f"still used; srcgrad does not differentiate writes into an "
+                           f"object's fields", construct="element assignment to an attribute",
+                        hint=f"copy the field into a local array (a = {user.get(v, v)}."
+                             f"{where.srcgrad_op.extra}.copy()), write into that, and build a "
+                             f"new object from it")
                 elif v in live:
                     raise self.parsed.error(
                         where, f"'{user.get(v, v)}' and '{user.get(x, x)}' may share memory (one "
