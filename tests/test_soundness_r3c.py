@@ -68,3 +68,36 @@ def field_read_only(x):
 
 def test_copy_of_field_still_differentiated():
     assert_sound(field_read_only, [X], 0, modes=("grad", "jvp"))   # hvp: add_attr refused
+
+
+# * ``x = x[index]`` in a loop keeps the name ``x`` (loop-carried): the
+#   reverse sweep added the gathered adjoint into ``d_x`` and then zeroed it
+#   as the consumed adjoint of the new ``x`` (gradient 0, seed 3544).
+
+def gather_in_loop(x):
+    for s2 in x:
+        x = x[[3, 0, 2, 1]]
+    return np.sum(x)
+
+
+def gather_repeats_in_loop(x):
+    for k in range(3):
+        x = x[[3, 0, 0, 1]] * np.array([1.0, 2.0, 3.0, 4.0])
+    return np.sum(x * x)
+
+
+def gather_2d_in_loop(M, y):
+    n = 0
+    while n < 2:
+        M = M[[2, 0, 1]] * y
+        n += 1
+    return np.sum(M[0] * M[2])
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (gather_in_loop, [np.array([-0.784287, -0.891358, 0.331642, 0.398055])], 0),
+    (gather_repeats_in_loop, [np.array([-0.78, -0.89, 0.33, 0.39])], 0),
+    (gather_2d_in_loop, [np.arange(12.0).reshape(3, 4) / 7.0, 0.8], (0, 1)),
+])
+def test_gather_into_the_same_name_in_a_loop(f, args, wrt):
+    assert_sound(f, args, wrt)
