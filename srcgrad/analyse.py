@@ -1586,6 +1586,31 @@ def _names(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def _syntactic_view_root(value):
+    """The name whose array ``value`` may be (or be a view of): through
+    subscripts and view attributes and functions (``m.T``, ``m[1:].reshape(2, 2)``,
+    ``np.transpose(m)``), or None."""
+    from .normalise import _VIEW_NAMES
+    while True:
+        if isinstance(value, gast.Subscript):
+            value = value.value
+        elif isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
+            value = value.value
+        elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+                value.func.attr in _VIEW_NAMES:
+            if isinstance(value.func.value, (gast.Name, gast.Subscript)) and \
+                    _syntactic_view_root(value.func.value) is not None and \
+                    not (isinstance(value.func.value, gast.Name) and
+                         value.func.value.id in ("np", "numpy")):
+                value = value.func.value                      # m.reshape(...)
+            elif value.args:
+                value = value.args[0]                         # np.transpose(m)
+            else:
+                return None
+        else:
+            return value.id if isinstance(value, gast.Name) else None
+
+
 def _sharing_syntactic(body):
     """Names connected by copies and subscripts (before the operations are
     resolved)."""
@@ -1598,11 +1623,9 @@ def _sharing_syntactic(body):
 
     for s in walk_stmts(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            v = s.value
-            while isinstance(v, gast.Subscript):
-                v = v.value
-            if isinstance(v, gast.Name) and find(v.id) != find(s.targets[0].id):
-                parent[find(s.targets[0].id)] = find(v.id)
+            v = _syntactic_view_root(s.value)
+            if v is not None and find(v) != find(s.targets[0].id):
+                parent[find(s.targets[0].id)] = find(v)
     groups = {}
     for n in list(parent):
         groups.setdefault(find(n), {find(n)}).add(n)

@@ -1376,6 +1376,9 @@ def _like_argument(d, x, name):
             return d.astype(x.dtype)
         if not isinstance(d, np.ndarray) and np.shape(d) == x.shape:
             return np.asarray(d, dtype=x.dtype)
+        if type(d) in (float, np.float64) and d == 0.0 and x.ndim > 0:
+            # the symbolic zero (an object's field no derivative reached: d_st['v'])
+            return np.zeros(x.shape, x.dtype)
         return d
     if isinstance(x, np.floating):
         if type(d) is not type(x) and np.ndim(d) == 0 and \

@@ -101,3 +101,52 @@ def gather_2d_in_loop(M, y):
 ])
 def test_gather_into_the_same_name_in_a_loop(f, args, wrt):
     assert_sound(f, args, wrt)
+
+
+# * A symbolic zero (an object's field no derivative reached, ``d_st['v']``)
+#   was returned as the scalar 0.0 for an array argument (seed 4255).
+
+def unused_field_of_argument(x):
+    st1 = S(0.5, x * 1.0)
+    return st1.w
+
+
+def test_zero_gradient_through_an_unused_field_has_the_argument_shape():
+    g = srcgrad.grad(unused_field_of_argument)(X)
+    assert isinstance(g, np.ndarray) and g.shape == X.shape and not g.any()
+    assert_sound(unused_field_of_argument, [X], 0, modes=("grad", "jvp"))
+
+
+# * A write into ``b = m.T`` (a view made by an attribute or a view method)
+#   while ``m`` was re-read through the runtime view guard of ``m = a[idx]``
+#   (a conditional write into ``m``): the write into ``b`` was not seen as a
+#   write into ``m`` (gradient 0 for the written value, seed 6096).  The
+#   syntactic sharing now follows view attributes and methods.
+
+def write_through_transpose_after_guarded_write(M, y, z):
+    M = M[[2, 0, 1]]
+    n1 = 0
+    while y < -0.41 and n1 < 3:
+        M[2, n1 % 4] = 1
+        break
+    b7 = M.T
+    b7[0] = z
+    return np.sum(M)
+
+
+def write_through_reshape_after_guarded_write(M, y, z):
+    M = M[[2, 0, 1]]
+    if y < 0:
+        M[2, 1] = 1
+    b = M.reshape(12)
+    b[0] = z
+    return np.sum(M * M)
+
+
+@pytest.mark.parametrize("f", [write_through_transpose_after_guarded_write,
+                               write_through_reshape_after_guarded_write])
+def test_write_through_view_attribute_is_never_wrong(f):
+    M = np.arange(12.0).reshape(3, 4) / 5.0
+    for y in (-0.7, 0.5):
+        assert_sound(f, [M, y, -0.95], (0, 2), expect="ok-or-refused")
+        assert_sound(f, [M, y, -0.95], 2, expect="ok-or-refused")
