@@ -831,6 +831,18 @@ class Reverse:
                                  args=[load(dx), _index_expr(copy.deepcopy(a.index))], keywords=[])
             expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(a.v.id)],
                              keywords=[])
+            if a.v.id == a.x:
+                # x[i] = x: the part read is the new x's, before it is zeroed
+                part = self.namer.fresh(dx + "_part")
+                code.append(assign(part, gast.Call(
+                    func=self.rt("own"), args=[expr], keywords=[])))
+                code.append(assign(dx, _method(load(dx), "copy", [])))
+                target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
+                                        ctx=gast.Store())
+                code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
+                state[dx] = DEF_OWNED
+                code.extend(self.accumulate(a.v.id, load(part), state))
+                return code
             code.extend(self.accumulate(a.v.id, expr, state))
         if state[dx] == DEF_SHARED:
             code.append(assign(dx, gast.Call(func=gast.Attribute(value=load(dx), attr="copy",

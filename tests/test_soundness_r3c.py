@@ -150,3 +150,24 @@ def test_write_through_view_attribute_is_never_wrong(f):
     for y in (-0.7, 0.5):
         assert_sound(f, [M, y, -0.95], (0, 2), expect="ok-or-refused")
         assert_sound(f, [M, y, -0.95], 2, expect="ok-or-refused")
+
+
+# * ``x[i] = x`` (an array written with itself): the adjoint of the value was
+#   added into the adjoint that was then zeroed (gradient 0, seed 8452).
+
+def assign_self_slice(x):
+    a1 = x * 1.0
+    a1[:] = a1
+    return np.sum(a1 * a1)
+
+
+def assign_self_broadcast(x):
+    a1 = x * 2.0
+    a1[1:3] = a1[1:3]
+    a1[::2] = a1[::2]
+    return np.sum(np.sin(a1))
+
+
+@pytest.mark.parametrize("f", [assign_self_slice, assign_self_broadcast])
+def test_write_an_array_into_itself(f):
+    assert_sound(f, [np.array([0.99552, 0.248572, 0.742832, 0.316957])], 0)
