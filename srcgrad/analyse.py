@@ -730,7 +730,7 @@ class Analysis:
         self.share, self.share_made_by_calls = _sharing(assigns)
         self.written_arrays = set()     # arrays written in place, and what may share them
         self._check_out_arguments()
-        self._check_augmented()
+        self._check_augmented(assigns)
         written = {s.srcgrad_op.args["x"].id for s in assigns
                    if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop")}
         if not written:
@@ -922,7 +922,7 @@ class Analysis:
                         construct="out= argument",
                         hint=f"assign the result instead: {shown} = {_dotted(call.func)}(...)")
 
-    def _check_augmented(self):
+    def _check_augmented(self, assigns=()):
         """``v += e`` on a name is ``v = v + e`` after normalising, which is
         what Python does unless ``v``'s array is shared with another variable
         still in use (a view ``v = u[1:]``, ``u`` itself, a second name): then
@@ -940,6 +940,11 @@ class Analysis:
             if x in self.kind:
                 return
             checks = []
+            # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
+            group = self.share.get(x, {x})
+            for c in sorted({c for n in group for c in packed_into.get(n, ())} - {x, t}):
+                if c in live:
+                    checks.append((x, c, user.get(x, x), user.get(c, c), s.lineno))
             for y in sorted(self.share.get(x, set()) - {x, t}):
                 if y in live and y not in defined.get(id(s), ()):
                     raise self.parsed.error(
@@ -952,6 +957,24 @@ class Analysis:
             if checks:
                 s.srcgrad_alias_checks = [c + (True,) for c in checks]
 
+        packed_into = {}        # name -> the containers holding its value, at any depth
+        for s in assigns:
+            op = getattr(s, "srcgrad_op", None)
+            if op is None or not isinstance(s, gast.Assign) or \
+                    not isinstance(s.targets[0], gast.Name):
+                continue
+            if op.kind in ("pack", "pack_dict") or op.kind == "call" and \
+                    getattr(op.rule, "name", None) in ("list", "concat"):
+                for n in op.diff_operands():
+                    packed_into.setdefault(n, set()).add(s.targets[0].id)
+        changed = True
+        while changed:
+            changed = False
+            for n, cs in packed_into.items():
+                more = {d for c in cs for d in packed_into.get(c, ())} - cs
+                if more:
+                    cs |= more
+                    changed = True
         params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
                   + self.fn.args.posonlyargs}
         defined = _defined_before(self.fn.body, params)

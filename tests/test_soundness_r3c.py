@@ -171,3 +171,56 @@ def assign_self_broadcast(x):
 @pytest.mark.parametrize("f", [assign_self_slice, assign_self_broadcast])
 def test_write_an_array_into_itself(f):
     assert_sound(f, [np.array([0.99552, 0.248572, 0.742832, 0.316957])], 0)
+
+
+# * ``p = P(b=M); M *= 0.5``: the augmented assignment changes the array the
+#   container holds (Python changes ``p.b`` too); it was differentiated as
+#   ``M = M * 0.5``, a new array (seed 12553).  Now checked when the code
+#   runs, as for views: an error if the container still holds that array.
+
+from collections import namedtuple
+
+P = namedtuple("P", ["a", "b"])
+
+
+def augmented_after_packing(y, M):
+    M = M ** 2
+    p3 = P(b=M, a=y)
+    M *= 0.5
+    return np.sum(p3.b)
+
+
+def augmented_after_list(y, M):
+    M = M ** 2
+    p3 = [M, y]
+    M += y
+    return np.sum(p3[0])
+
+
+def augmented_float_after_packing(y, M):
+    M = M ** 2
+    p3 = (y, M)
+    y *= 0.5
+    return np.sum(p3[1]) * p3[0] + y
+
+
+def augmented_copy_after_packing(y, M):
+    M = M ** 2
+    p3 = P(b=M.copy(), a=y)
+    M = M * 0.5
+    return np.sum(p3.b) + np.sum(M)
+
+
+MM = np.array([[0.95, 0.0039, -0.449, 0.79], [-0.897, -0.13, 0.837, 0.953]])
+
+
+@pytest.mark.parametrize("f", [augmented_after_packing, augmented_after_list])
+def test_augmented_assignment_of_a_packed_array_is_never_wrong(f):
+    assert_sound(f, [-1.005, MM], 1, expect="refused")
+    assert_sound(f, [-1.005, MM], (0, 1), expect="refused")
+
+
+@pytest.mark.parametrize("f", [augmented_float_after_packing, augmented_copy_after_packing])
+def test_augmented_assignment_without_sharing_still_differentiated(f):
+    assert_sound(f, [-1.005, MM], (0, 1), expect="ok-or-refused")
+    assert srcgrad.grad(f, wrt=(0, 1))(-1.005, MM) is not None
