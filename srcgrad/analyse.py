@@ -1391,9 +1391,28 @@ class _ViewReads:
         # writes must go into a itself, or through views of it that are candidates
         # too (rewritten as writes into a); others are checked as before
         # (and the array is not itself a view read again: v = w[::-1] with w = a[:2])
+        # names bound to the same array as another: b = a, b = a + e as a += e
+        same = {}
+        for s in walk_stmts(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                val = s.value
+                if isinstance(val, gast.BinOp) and getattr(val, "srcgrad_inplace", False):
+                    val = val.left
+                if isinstance(val, gast.Name):
+                    same.setdefault(s.targets[0].id, set()).add(val.id)
+
+        def same_array(a):
+            out, todo = set(), [a]
+            while todo:
+                n = todo.pop()
+                if n not in out:
+                    out.add(n)
+                    todo.extend(same.get(n, ()))
+            return out
+
         while True:
             drop = {v for v, (a, _, _, _) in self.cands.items()
-                    if a in self.cands or
+                    if same_array(a) & set(self.cands) or
                     share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
                                                          if c[0] == a}}
             if not drop:
@@ -1617,6 +1636,8 @@ def _syntactic_view_root(value):
     while True:
         if isinstance(value, gast.Subscript):
             value = value.value
+        elif isinstance(value, gast.BinOp) and getattr(value, "srcgrad_inplace", False):
+            value = value.left                            # v += e changes v's array
         elif isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
             value = value.value
         elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \

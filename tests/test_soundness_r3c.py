@@ -224,3 +224,30 @@ def test_augmented_assignment_of_a_packed_array_is_never_wrong(f):
 def test_augmented_assignment_without_sharing_still_differentiated(f):
     assert_sound(f, [-1.005, MM], (0, 1), expect="ok-or-refused")
     assert srcgrad.grad(f, wrt=(0, 1))(-1.005, MM) is not None
+
+
+# * ``b5 = A3[:]; b5 += y; b6 = b5[1]; b6 *= 0.5``: ``b5 += y`` rebinds
+#   ``b5`` to the same array, which the syntactic sharing (and the runtime
+#   view guard that rewrites writes into views as writes into their array)
+#   did not follow: ``b6``'s write went into the rebound ``b5`` only, not
+#   into ``A3`` (seed 15400).
+
+def augmented_views_of_views(y):
+    A3 = np.arange(12.0).reshape(3, 4)
+    b5 = A3[:]
+    b5 += y
+    b6 = b5[1]
+    b6 *= 0.5
+    return np.sum(A3)
+
+
+def augmented_view_then_read(y):
+    A3 = np.arange(12.0).reshape(3, 4) * y
+    b5 = A3[1:]
+    b5 += y
+    return np.sum(A3 * A3)
+
+
+@pytest.mark.parametrize("f", [augmented_views_of_views, augmented_view_then_read])
+def test_augmented_assignment_through_views_is_never_wrong(f):
+    assert_sound(f, [-0.683646], 0, expect="ok-or-refused")
