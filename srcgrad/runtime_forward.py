@@ -9,6 +9,8 @@ the elements of its slice, so ``sum(partial * t)`` over the reduced axes is
 the tangent.
 """
 
+import copy as _copy
+
 import numpy as np
 
 from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unreduce_extreme,
@@ -82,6 +84,18 @@ def reshape_tangent(t, ans, order="C"):
     """Tangent of a reshape: ``t`` in the result's shape, in the same order
     (an ``order`` that is no string is a dimension of ``a.reshape(2, 3)``)."""
     return np.reshape(t, np.shape(ans), order=order if isinstance(order, str) else "C")
+
+
+def copy_tangent(t):
+    """Tangent of ``np.copy`` (and ``x.copy()``): a copy of ``t``; a list's
+    or dict's tangent (``x.copy()`` of a container not known to be one, such
+    as an adjoint dict in generated code that hvp differentiates) is copied
+    as that container."""
+    if isinstance(t, (dict, list)):
+        return _copy.copy(t)
+    if isinstance(t, tuple):
+        return t
+    return np.copy(t)
 
 
 def astype_tangent(t, ans):

@@ -251,3 +251,35 @@ def augmented_view_then_read(y):
 @pytest.mark.parametrize("f", [augmented_views_of_views, augmented_view_then_read])
 def test_augmented_assignment_through_views_is_never_wrong(f):
     assert_sound(f, [-0.683646], 0, expect="ok-or-refused")
+
+
+# * hvp differentiates the generated gradient, where an adjoint dict is
+#   copied (``d_D2.copy()``); the tangent of that copy was ``np.copy`` of a
+#   dict, a 0-d object array (IndexError, seed 14849).
+
+import math
+
+
+def _h0(p, q=0.83, *, scale=1.0):
+    s1 = p
+    D2 = {0.5: v_ for k_, v_ in (("b", s1),)}
+    return D2.get("zz", 0.5)
+
+
+def dict_default_through_helper(u):
+    s1 = math.sin(_h0(u))
+    return s1
+
+
+def dict_value_through_helper(u):
+    D2 = {k: v * u for k, v in (("a", 2.0), ("b", 3.0))}
+    D3 = D2.copy()
+    D3["a"] = D3["a"] * u
+    return np.sum(D3["a"] * D2["b"])
+
+
+def test_hvp_through_a_copied_adjoint_dict():
+    assert_sound(dict_default_through_helper, [np.array([0.523157, 0.326062, 0.400455])], 0)
+    # hvp refuses the generated code's save_item (not a crash, never wrong)
+    assert_sound(dict_value_through_helper, [np.array([0.523157, 0.326062, 0.400455])], 0,
+                 expect="ok-or-refused")

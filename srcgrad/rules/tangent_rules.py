@@ -16,7 +16,7 @@ import numpy as np
 from ..runtime_forward import (  # noqa: F401  (used in templates)
     slogdet_tangent, eigh_tangent, eigvalsh_tangent, svd_tangent, svdvals_tangent, qr_tangent,
     lstsq_tangent_a, lstsq_tangent_b,
-    astype_tangent, average_tangent_w, broadcast_like, cholesky_tangent, det_tangent,
+    astype_tangent, average_tangent_w, copy_tangent, broadcast_like, cholesky_tangent, det_tangent,
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
 from ..runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
@@ -93,7 +93,7 @@ _jvp(np.triu, "np.triu(t, k=k)")
 _jvp(np.tril, "np.tril(t, k=k)")
 _jvp(np.pad, "pad_tangent(t, pad_width, mode, stat_length, reflect_type)",
      constant_values="pad_values_tangent(t, array, pad_width)")
-_jvp(np.copy, "np.copy(t)")
+_jvp(np.copy, "copy_tangent(t)")
 _jvp(np.array, "astype_tangent(t, ans)")
 _jvp(np.asarray, "astype_tangent(t, ans)")
 _jvp(np.asanyarray, "astype_tangent(t, ans)")
