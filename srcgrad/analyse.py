@@ -730,7 +730,7 @@ class Analysis:
         self.share, self.share_made_by_calls = _sharing(assigns)
         self.written_arrays = set()     # arrays written in place, and what may share them
         self._check_out_arguments()
-        self._check_augmented()
+        self._check_augmented(assigns)
         written = {s.srcgrad_op.args["x"].id for s in assigns
                    if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop")}
         if not written:
@@ -788,7 +788,9 @@ class Analysis:
                     copies[id(s)] = (a, b)   # an error only if both stay in use
             first = next((a for a in op.args.values() if isinstance(a, gast.Name)), None)
             if first is not None and (
-                    op.kind == "subscript" or op.kind == "call" and op.fun in VIEW_FUNCTIONS):
+                    op.kind in ("subscript", "attr") or
+                    op.kind == "call" and op.fun in VIEW_FUNCTIONS):
+                # an attribute read (st.v) is the object's own array, not a copy
                 if first.id in arrays:        # a view of a written array
                     views.setdefault(first.id, {})[t.id] = s
                 if t.id in arrays:            # a written array that is a view
@@ -808,6 +810,15 @@ class Analysis:
                     # a[i] is a copy or a view depending on a's rank: check when it runs
                     t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
                     where.srcgrad_view_check = (t, a, user.get(t, t), user.get(a, a), s.lineno)
+                elif v in live and where.srcgrad_op.kind == "attr":
+                    raise self.parsed.error(
+                        s, f"an element of the field .{where.srcgrad_op.extra} of "
+                           f"'{user.get(v, v)}' is written in place while '{user.get(v, v)}' is "
+                           f"still used; srcgrad does not differentiate writes into an "
+                           f"object's fields", construct="element assignment to an attribute",
+                        hint=f"copy the field into a local array (a = {user.get(v, v)}."
+                             f"{where.srcgrad_op.extra}.copy()), write into that, and build a "
+                             f"new object from it")
                 elif v in live:
                     raise self.parsed.error(
                         where, f"'{user.get(v, v)}' and '{user.get(x, x)}' may share memory (one "
@@ -950,7 +961,7 @@ class Analysis:
                         construct="out= argument",
                         hint=f"assign the result instead: {shown} = {_dotted(call.func)}(...)")
 
-    def _check_augmented(self):
+    def _check_augmented(self, assigns=()):
         """``v += e`` on a name is ``v = v + e`` after normalising, which is
         what Python does unless ``v``'s array is shared with another variable
         still in use (a view ``v = u[1:]``, ``u`` itself, a second name): then
@@ -968,6 +979,11 @@ class Analysis:
             if x in self.kind:
                 return
             checks = []
+            # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
+            group = self.share.get(x, {x})
+            for c in sorted({c for n in group for c in packed_into.get(n, ())} - {x, t}):
+                if c in live:
+                    checks.append((x, c, user.get(x, x), user.get(c, c), s.lineno))
             for y in sorted(self.share.get(x, set()) - {x, t}):
                 if y in live and y not in defined.get(id(s), ()):
                     raise self.parsed.error(
@@ -980,6 +996,24 @@ class Analysis:
             if checks:
                 s.srcgrad_alias_checks = [c + (True,) for c in checks]
 
+        packed_into = {}        # name -> the containers holding its value, at any depth
+        for s in assigns:
+            op = getattr(s, "srcgrad_op", None)
+            if op is None or not isinstance(s, gast.Assign) or \
+                    not isinstance(s.targets[0], gast.Name):
+                continue
+            if op.kind in ("pack", "pack_dict") or op.kind == "call" and \
+                    getattr(op.rule, "name", None) in ("list", "concat"):
+                for n in op.diff_operands():
+                    packed_into.setdefault(n, set()).add(s.targets[0].id)
+        changed = True
+        while changed:
+            changed = False
+            for n, cs in packed_into.items():
+                more = {d for c in cs for d in packed_into.get(c, ())} - cs
+                if more:
+                    cs |= more
+                    changed = True
         params = {a.id for a in self.fn.args.args + self.fn.args.kwonlyargs
                   + self.fn.args.posonlyargs}
         defined = _defined_before(self.fn.body, params)
@@ -1429,6 +1463,25 @@ class _ViewReads:
                      if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                      and getattr(s.value, "srcgrad_inplace", False)
                      and isinstance(s.value.left, gast.Name)}
+        # names bound to the same array as another: b = a, b = a + e as a += e
+        same = {}
+        for s in walk_stmts(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                val = s.value
+                if isinstance(val, gast.BinOp) and getattr(val, "srcgrad_inplace", False):
+                    val = val.left
+                if isinstance(val, gast.Name):
+                    same.setdefault(s.targets[0].id, set()).add(val.id)
+
+        def same_array(a):
+            out, todo = set(), [a]
+            while todo:
+                n = todo.pop()
+                if n not in out:
+                    out.add(n)
+                    todo.extend(same.get(n, ()))
+            return out
+
         while True:
             # ``v += e`` on a candidate view makes the new ``v`` a view too
             # (``augmented``): a view of that is a view of a view as well
@@ -1439,7 +1492,8 @@ class _ViewReads:
                     break
                 views |= more
             drop = {v for v, (a, _, _, _) in self.cands.items()
-                    if a in views or augmented.get(a) in views or
+                    if a in views or augmented.get(a) in views or \
+                            same_array(a) & set(self.cands) or
                     share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
                                                          if c[0] == a}}
             if not drop:
@@ -1655,6 +1709,33 @@ def _names(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def _syntactic_view_root(value):
+    """The name whose array ``value`` may be (or be a view of): through
+    subscripts and view attributes and functions (``m.T``, ``m[1:].reshape(2, 2)``,
+    ``np.transpose(m)``), or None."""
+    from .normalise import _VIEW_NAMES
+    while True:
+        if isinstance(value, gast.Subscript):
+            value = value.value
+        elif isinstance(value, gast.BinOp) and getattr(value, "srcgrad_inplace", False):
+            value = value.left                            # v += e changes v's array
+        elif isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
+            value = value.value
+        elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+                value.func.attr in _VIEW_NAMES:
+            if isinstance(value.func.value, (gast.Name, gast.Subscript)) and \
+                    _syntactic_view_root(value.func.value) is not None and \
+                    not (isinstance(value.func.value, gast.Name) and
+                         value.func.value.id in ("np", "numpy")):
+                value = value.func.value                      # m.reshape(...)
+            elif value.args:
+                value = value.args[0]                         # np.transpose(m)
+            else:
+                return None
+        else:
+            return value.id if isinstance(value, gast.Name) else None
+
+
 def _sharing_syntactic(body):
     """Names connected by copies and subscripts (before the operations are
     resolved)."""
@@ -1667,11 +1748,9 @@ def _sharing_syntactic(body):
 
     for s in walk_stmts(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            v = s.value
-            while isinstance(v, gast.Subscript):
-                v = v.value
-            if isinstance(v, gast.Name) and find(v.id) != find(s.targets[0].id):
-                parent[find(s.targets[0].id)] = find(v.id)
+            v = _syntactic_view_root(s.value)
+            if v is not None and find(v) != find(s.targets[0].id):
+                parent[find(s.targets[0].id)] = find(v)
     groups = {}
     for n in list(parent):
         groups.setdefault(find(n), {find(n)}).add(n)

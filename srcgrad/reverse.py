@@ -726,10 +726,24 @@ class Reverse:
 
         for var, expr in _group(out):
             code.extend(self.accumulate(var, expr, state, lazy(var, expr)))
+        # x = x[i] (a loop-carried name): the part added to the old x's
+        # adjoint goes into a fresh adjoint, after the new x's is consumed
+        own_index = [c for c in a.indexed if c[0] == a.target]
         for var, index, expr in a.indexed:
-            code.extend(self.accumulate_index(var, index, expr, state, a.target))
+            if var != a.target:
+                code.extend(self.accumulate_index(var, index, expr, state, a.target))
         before = state.pop(dy)       # consumed: earlier uses see a fresh adjoint
         self.lazy.discard(dy)
+        if own_index:
+            result = self.namer.fresh(dy + "_result")
+            code.append(assign(result, load(dy)))
+            for var, index, expr in own_index:
+                expr = copy.deepcopy(expr)
+                _rename_loads(expr, dy, result)
+                code.extend(self.accumulate_index(var, index, expr, state, a.target))
+            if later:
+                later = [(var, _rename_loads(copy.deepcopy(expr), dy, result))
+                         for var, expr in later]
         # a contribution that is (or may return) the adjoint itself aliases it
         aliased = any(not _fresh(expr) for _, expr in out)
         for var, expr in _group(later):
@@ -1220,3 +1234,11 @@ def _pack(names):
     if len(names) == 1:
         return load(names[0])
     return gast.Tuple(elts=[load(n) for n in names], ctx=gast.Load())
+
+
+def _rename_loads(node, old, new):
+    """``node`` with every read of the variable ``old`` reading ``new``."""
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
+            n.id = new
+    return node

@@ -926,14 +926,33 @@ def array_dx(g, obj, dtype=None):
 
 def not_a_view(value, array, name, array_name, line):
     """Raise if ``value`` (read from ``array``) shares its memory, while a
-    later in-place write to one of them would change the other."""
-    if type(value) is np.ndarray and np.shares_memory(value, array):
+    later in-place write to one of them would change the other.  ``array``
+    may be a container (a tuple, list, dict or object the value was put
+    into): then any array in it counts."""
+    if type(value) is np.ndarray and _holds(array, value, 0):
         from srcgrad.errors import UnsupportedError
         raise UnsupportedError(
-            f"'{name}' is a view of '{array_name}' (or the other way round), and one of them is "
+            f"'{name}' is a view of '{array_name}' (or the other way round, or an array held "
+            f"in it), and one of them is "
             f"written in place at line {line} while the other is still used; srcgrad cannot "
             f"differentiate through that sharing",
             hint=f"take a copy where the view is made: {name} = ....copy()")
+
+
+def _holds(x, value, depth):
+    """Whether ``x`` (an array, or a container of them) shares memory with
+    the array ``value``."""
+    if isinstance(x, np.ndarray):
+        return np.shares_memory(value, x)
+    if depth > 20:
+        return False
+    if isinstance(x, (list, tuple)):
+        return any(_holds(e, value, depth + 1) for e in x)
+    if isinstance(x, dict):
+        return any(_holds(e, value, depth + 1) for e in x.values())
+    if _is_record(x):
+        return any(_holds(e, value, depth + 1) for e in vars(x).values())
+    return False
 
 
 def check_sequence(x, name):
@@ -1421,6 +1440,9 @@ def _like_argument(d, x, name):
             return d.astype(x.dtype)
         if not isinstance(d, np.ndarray) and np.shape(d) == x.shape:
             return np.asarray(d, dtype=x.dtype)
+        if type(d) in (float, np.float64) and d == 0.0 and x.ndim > 0:
+            # the symbolic zero (an object's field no derivative reached: d_st['v'])
+            return np.zeros(x.shape, x.dtype)
         return d
     if isinstance(x, np.floating):
         if type(d) is not type(x) and np.ndim(d) == 0 and \

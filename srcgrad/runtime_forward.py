@@ -9,6 +9,8 @@ the elements of its slice, so ``sum(partial * t)`` over the reduced axes is
 the tangent.
 """
 
+import copy as _copy
+
 import numpy as np
 
 from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unreduce_extreme,
@@ -25,6 +27,8 @@ def copy_tangent(t, ans=None):
     array) -- unless the result is an array (``np.copy(a_list)``)."""
     if isinstance(t, (dict, list)) and not isinstance(ans, np.ndarray):
         return type(t)(t)         # Adjoints (generated gradient code) stays Adjoints
+    if isinstance(t, tuple):
+        return t
     return np.copy(t)
 
 
