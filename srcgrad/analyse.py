@@ -1496,6 +1496,10 @@ class _ViewReads:
                             same_array(a) & set(self.cands) or
                     share.get(a, {a}) & written - {a} - {w for w, c in self.cands.items()
                                                          if c[0] == a}}
+            # ``t = v op e`` (v += e on the view) whose name is bound again later
+            # (t = np.cos(t) in a loop): t is then not always the view; the
+            # ordinary checks decide (fuzz seed 17968)
+            drop |= {v for t, v in updates if v in self.cands and count.get(t, 0) > 1}
             if not drop:
                 break
             for v in drop:

@@ -283,3 +283,22 @@ def test_hvp_through_a_copied_adjoint_dict():
     # hvp refuses the generated code's save_item (not a crash, never wrong)
     assert_sound(dict_value_through_helper, [np.array([0.523157, 0.326062, 0.400455])], 0,
                  expect="ok-or-refused")
+
+
+def view_updated_then_rebound_in_loop(y, x, z):
+    a1 = y - x
+    b2 = a1[:]
+    b2 += x
+    n3 = 0
+    while x[-3] * z < 0.13 and n3 < 3:
+        n3 = n3 + 1
+        b2 = np.cos(b2)
+    return y + z + np.sum(b2)
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1, 2)])
+def test_view_updated_in_place_then_rebound_in_a_loop(wrt):
+    # fuzz seed 17968: the name made by `b2 += x` on a view is bound again in the
+    # loop; it was followed as the view throughout (wrong value in jvp, wrong grad)
+    x = np.array([0.09029, 0.083692, -0.942968, -0.811506])
+    assert_sound(view_updated_then_rebound_in_loop, (1.120985, x, -1.172366), wrt)
