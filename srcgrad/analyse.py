@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from .dataflow import walk_stmts
+from .dataflow import connected, walk_stmts
 from .inline import primitive_library, recursive_rule
 from .parse import MISSING
 from . import runtime
@@ -1046,26 +1046,14 @@ class Analysis:
 
         # names that may hold the same object: copies (b = x; b[0] = ...
         # changes the x stored before)
-        same = {}
-
-        def find(n):
-            while same.get(n, n) != n:
-                n = same[n]
-            return n
-
-        for s in assigns:
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
-                    s.srcgrad_op.kind == "copy" and isinstance(s.srcgrad_op.args["x"], gast.Name) \
-                    and not getattr(s, "srcgrad_phi", False):
-                a, b = find(s.targets[0].id), find(s.srcgrad_op.args["x"].id)
-                if a != b:
-                    same[a] = b
-        names = {}
-        for n in list(same):
-            names.setdefault(find(n), {find(n)}).add(n)
+        names = connected([(s.targets[0].id, s.srcgrad_op.args["x"].id) for s in assigns
+                           if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                           and s.srcgrad_op.kind == "copy"
+                           and isinstance(s.srcgrad_op.args["x"], gast.Name)
+                           and not getattr(s, "srcgrad_phi", False)])
 
         def group(x):
-            return names.get(find(x), {x})
+            return names.get(x, {x})
 
         def walk(stmts, stored):
             for s in stmts:
@@ -1743,22 +1731,13 @@ def _syntactic_view_root(value):
 def _sharing_syntactic(body):
     """Names connected by copies and subscripts (before the operations are
     resolved)."""
-    parent = {}
-
-    def find(n):
-        while parent.get(n, n) != n:
-            n = parent[n]
-        return n
-
+    links = []
     for s in walk_stmts(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             v = _syntactic_view_root(s.value)
-            if v is not None and find(v) != find(s.targets[0].id):
-                parent[find(s.targets[0].id)] = find(v)
-    groups = {}
-    for n in list(parent):
-        groups.setdefault(find(n), {find(n)}).add(n)
-    return {n: g for g in groups.values() for n in g}
+            if v is not None:
+                links.append((s.targets[0].id, v))
+    return connected(links)
 
 
 #: srcgrad's own helpers that may return their first argument itself
@@ -1770,13 +1749,7 @@ def _sharing(assigns):
     """For each name, the names whose values may share its memory (itself
     included): connected by copies, subscripts (a basic index makes a view),
     and functions that may return a view of their first argument."""
-    parent, by_calls = {}, set()
-
-    def find(n):
-        while parent.get(n, n) != n:
-            n = parent[n]
-        return n
-
+    links, by_calls = [], set()
     for s in assigns:
         if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
             continue
@@ -1790,14 +1763,9 @@ def _sharing(assigns):
                 by_calls.add(t)
         elif op.kind == "attr" and isinstance(op.args.get("x"), gast.Name):
             src = op.args["x"].id       # v = rec.w: rec's field itself
-        if src is not None and find(src) != find(t):
-            parent[find(t)] = find(src)
-    groups = {}
-    for n in list(parent):
-        groups.setdefault(find(n), set()).add(n)
-    for root, members in groups.items():
-        members.add(root)
-    return {n: groups[find(n)] for n in parent.keys() | set(groups)}, by_calls
+        if src is not None:
+            links.append((t, src))
+    return connected(links), by_calls
 
 
 def _defined_before(body, params):

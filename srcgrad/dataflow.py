@@ -89,3 +89,29 @@ def remove_stmts(stmts, drop):
                 setattr(s, field, remove_stmts(getattr(s, field), drop))
         out.append(s)
     return out
+
+
+def connected(links):
+    """The groups of names that ``links`` (pairs of names) connect, directly
+    or through others: name -> its group (a set holding the name itself), for
+    every name in a pair.
+
+    >>> sorted(connected([("b", "a"), ("c", "b"), ("x", "y")])["c"])
+    ['a', 'b', 'c']
+    """
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups = {}
+    for a, b in links:
+        for n in (a, b):
+            groups.setdefault(find(n), set()).add(n)
+    return {n: group for group in groups.values() for n in group}

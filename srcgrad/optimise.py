@@ -14,7 +14,7 @@ import operator
 import gast
 import numpy as np
 
-from .dataflow import loads as _expr_loads, remove_stmts, walk_stmts
+from .dataflow import connected, loads as _expr_loads, remove_stmts, walk_stmts
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -263,13 +263,7 @@ def _view_groups(body, resolve):
     views), over the whole function: a loop that writes into an array also
     changes every view of it."""
     from .analyse import VIEW_FUNCTIONS
-    parent = {}
-
-    def find(n):
-        while parent.get(n, n) != n:
-            n = parent[n]
-        return n
-
+    links = []
     for s in walk_stmts(body):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
             continue
@@ -293,12 +287,9 @@ def _view_groups(body, resolve):
                     is_view = False
                 if is_view and v.args and isinstance(v.args[0], gast.Name):
                     src = v.args[0].id
-        if src is not None and find(src) != find(s.targets[0].id):
-            parent[find(s.targets[0].id)] = find(src)
-    groups = {}
-    for n in list(parent):
-        groups.setdefault(find(n), {find(n)}).add(n)
-    return {n: group for group in groups.values() for n in group}
+        if src is not None:
+            links.append((s.targets[0].id, src))
+    return connected(links)
 
 
 def _mutated_names(body):
