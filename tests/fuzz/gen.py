@@ -263,7 +263,10 @@ class Gen:
             c = self.array(t, d + 1) if r.random() < 0.5 else self.scalar(d + 1)
             return r.choice([f"np.where({a} > {self.const(-0.5, 0.5)}, {b}, {c})",
                              f"np.clip({a}, -0.7, 0.7)", f"np.maximum({a}, {c})",
-                             f"np.minimum({a}, {b})", f"np.where({a} > {b}, {a}, {b} * 0.5)"])
+                             f"np.minimum({a}, {b})", f"np.where({a} > {b}, {a}, {b} * 0.5)",
+                             f"np.clip({a}, -0.7, {c})",
+                             f"np.full_like({a}, {self.scalar(d + 1)})",
+                             f"np.heaviside({a}, {self.scalar(d + 1)})"])
         if k < 0.85:
             return paren(self.array_op(t, d))
         if k < 0.92:
