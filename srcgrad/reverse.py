@@ -502,6 +502,10 @@ class Reverse:
                     part = gast.Subscript(value=load(self.d(y)), slice=copy.deepcopy(key),
                                           ctx=gast.Load())
                     contribs.append((e.id, part))
+                    if e.id not in self.an.scalar and e.id not in self.an.kind:
+                        # a key the dict's adjoint lacks reads as the zero 0.0,
+                        # which only broadcasts to the element's shape
+                        made_lazy.add(e.id)
         elif op.kind == "pack":           # (a, b): each element gets its part
             for i, e in op.args.items():
                 if isinstance(e, gast.Name) and e.id in self.an.active:

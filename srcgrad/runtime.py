@@ -20,8 +20,8 @@ def unbroadcast(g, x):
     ``g``; the adjoint of ``x`` is the sum of ``g`` over the broadcast axes.
     A Python scalar ``x`` gets a Python-float-compatible adjoint.
     """
-    if type(g) is float:
-        return g
+    if type(g) is float and type(x) is not np.ndarray:
+        return g           # a Python scalar adjoint (or the symbolic zero) of a scalar
     gs = g.shape if type(g) is np.ndarray else np.shape(g)
     xs = x.shape if type(x) is np.ndarray else np.shape(x)
     if gs == xs:
