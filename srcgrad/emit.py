@@ -78,7 +78,8 @@ def to_source(fn):
 class _SliceObjects(ast.NodeTransformer):
     """``a:b`` is syntax only inside a subscript (``x[1:, 0]``); anywhere
     else (an index kept in a variable, passed to a helper) it is printed as
-    the object it stands for, ``slice(a, b)``."""
+    the object it stands for, ``slice(a, b)``.  A negative number constant
+    is printed as a negation, so that ``(-0.5) ** 2`` keeps its parentheses."""
 
     def visit_Subscript(self, node):
         node.value = self.visit(node.value)
@@ -90,6 +91,14 @@ class _SliceObjects(ast.NodeTransformer):
                        for e in sl.elts]
         else:
             node.slice = self.visit(sl)
+        return node
+
+    def visit_Constant(self, node):
+        # a negative number folded into one constant prints as ``-0.5``, which
+        # binds looser than ``**`` and ``.``: print it as the negation it is
+        v = node.value
+        if type(v) in (int, float) and (v < 0 or v == 0 and str(v).startswith("-")):
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-v))
         return node
 
     def _bounds(self, sl):

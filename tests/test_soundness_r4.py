@@ -6,6 +6,10 @@
   indexed, crashed (``'float' object is not subscriptable``, fuzz seed 21432).
   ``unbroadcast(0.0, array)`` now has the array's shape, and an element read
   from a dict's adjoint is expanded before an in-place update.
+* A negative constant folded from ``(-0.5)`` was printed as ``-0.5 ** 2``,
+  which Python reads as ``-(0.5 ** 2)``: the generated primal gave the wrong
+  value (fuzz seed 23098, seen by jvp's value check).  Negative constants
+  are now printed as negations (``(-0.5) ** 2``, ``(-1).real``).
 """
 
 import numpy as np
@@ -50,3 +54,20 @@ def dict_element_indexed_taken(x):
                                dict_element_indexed_taken])
 def test_array_adjoint_read_from_a_dict_adjoint(f):
     assert_sound(f, (X,), 0)
+
+
+def power_of_negative_constant(y, x):
+    # fuzz seed 23098, shrunk
+    x = np.full_like(x, (-0.5) ** 2)
+    s6, s7, s8, s9 = x
+    return s6 + y * (-2.0) ** 2 + (-3) ** 2 * x[1]
+
+
+def test_power_of_a_negative_constant():
+    assert_sound(power_of_negative_constant, (-0.170452, X), (0, 1))
+    import srcgrad
+    for df in (srcgrad.grad(power_of_negative_constant, wrt=(0, 1)),
+               srcgrad.jvp(power_of_negative_constant, wrt=0)):
+        assert "-0.5 ** 2" not in srcgrad.source(df)
+    out, _ = srcgrad.jvp(power_of_negative_constant, wrt=0)(-0.170452, X, 1.0)
+    assert out == pytest.approx(power_of_negative_constant(-0.170452, X))

@@ -100,6 +100,9 @@ def run(seed_start=0, count=None, seconds=None, modes=MODES, jobs=1, progress=No
     def tick(rec):
         nonlocal last
         stats.add(rec)
+        if progress and rec["seed"] in stats.seed_failures and rec["status"] == "checked":
+            for mode, status, _, cls in stats.seed_failures[rec["seed"]]:
+                progress(f"seed {rec['seed']}: {mode} {status}: {cls[:120]}")
         if progress and time.monotonic() - last > 30:
             last = time.monotonic()
             progress(f"... {stats.programs} programs, {len(stats.failing_programs)} failing, "
