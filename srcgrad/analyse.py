@@ -809,7 +809,8 @@ class Analysis:
                 if v in live and where.srcgrad_op.kind == "subscript":
                     # a[i] is a copy or a view depending on a's rank: check when it runs
                     t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
-                    where.srcgrad_view_check = (t, a, user.get(t, t), user.get(a, a), s.lineno)
+                    where.srcgrad_view_check = (t, a, user.get(t, t), user.get(a, a),
+                                                 self.parsed.where(s.lineno))
                 elif v in live and where.srcgrad_op.kind == "attr":
                     raise self.parsed.error(
                         s, f"an element of the field .{where.srcgrad_op.extra} of "
@@ -992,7 +993,8 @@ class Analysis:
                         construct="augmented assignment to a shared array",
                         hint=f"take a copy where '{user.get(x, x)}' is made: ....copy()")
                 if y in live:
-                    checks.append((x, y, user.get(x, x), user.get(y, y), s.lineno))
+                    checks.append((x, y, user.get(x, x), user.get(y, y),
+                                   self.parsed.where(s.lineno)))
             if checks:
                 s.srcgrad_alias_checks = [c + (True,) for c in checks]
 

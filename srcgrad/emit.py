@@ -22,6 +22,8 @@ import types
 
 import gast
 
+from .errors import GENERATED_LINES
+
 _counter = itertools.count(1)
 _MARK = "__srcgrad_comment_{}__"
 # ast.unparse prints a marker as '...', or as """...""" when it comes first in a body
@@ -132,6 +134,7 @@ def build(functions, parsed, injected):
     text = "\n".join(lines) + "\n"
     filename = f"<srcgrad {names[-1]} #{next(_counter)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    GENERATED_LINES[filename] = _user_lines(text, parsed)
     code = compile(text, filename, "exec")
     ns = {}
     exec(code, parsed.globals, ns)
@@ -154,6 +157,24 @@ def build(functions, parsed, injected):
                        f"({parsed.filename}:{parsed.firstlineno}).")
         made[name] = fun
     return made[names[-1]]
+
+
+def _user_lines(text, parsed):
+    """For each line of generated ``text``, the user's line it comes from:
+    the one its nearest comment above points to (``# line 8: ...``), and the
+    function's first line before any comment."""
+    first = parsed.source_lines[parsed.firstlineno - 1].strip() \
+        if 0 < parsed.firstlineno <= len(parsed.source_lines) else ""
+    where = (parsed.filename, parsed.firstlineno, first)
+    out = {}
+    for i, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("# ") and stripped[2:] in parsed.described:
+            where = parsed.described[stripped[2:]]
+        elif stripped.startswith("def "):
+            where = (parsed.filename, parsed.firstlineno, first)
+        out[i] = where
+    return out
 
 
 _STANDALONE_ERRORS = {"NonScalarOutputError": "ValueError", "ArgumentTypeError": "TypeError",

@@ -6,8 +6,46 @@ hint, so that the message alone says what to change.
 """
 
 
+#: for each file name of compiled generated code, the user's line each of
+#: its lines comes from: ``{generated line: (file, line, source text)}``
+#: (filled by the emitter; read when an error raised at run time is printed)
+GENERATED_LINES = {}
+
+
+def generated_location(tb):
+    """``(file, line, source text)`` of the user's line that the innermost
+    frame of generated code in traceback ``tb`` was running, or None."""
+    found = None
+    while tb is not None:
+        lines = GENERATED_LINES.get(tb.tb_frame.f_code.co_filename)
+        if lines is not None:
+            found = lines.get(tb.tb_lineno, found)
+        tb = tb.tb_next
+    return found
+
+
 class SrcgradError(Exception):
-    """Base class of every error srcgrad raises on purpose."""
+    """Base class of every error srcgrad raises on purpose.
+
+    An error raised while generated code runs (a refusal that depends on the
+    values, like ``np.linalg.norm(x, ord=p)`` with a ``p`` known only then)
+    names the user's file and line it comes from when it is printed: the
+    emitter records which user line each generated line belongs to."""
+
+    filename = lineno = None
+    _located = None           # (prefix, suffix) found from the traceback
+
+    def __str__(self):
+        text = super().__str__()
+        if self.filename is None and self._located is None:
+            where = generated_location(self.__traceback__)
+            if where is not None:
+                self.filename, self.lineno, line = where
+                self._located = (f"{self.filename}:{self.lineno}: ",
+                                 f"\n    {line}" if line else "")
+        if self._located is not None:
+            text = self._located[0] + text + self._located[1]
+        return text
 
 
 class UnsupportedError(SrcgradError):

@@ -47,6 +47,8 @@ class Parsed:
     files: list = field(default_factory=list)
     #: objects that inlined code refers to by a generated name
     extras: dict = field(default_factory=dict)
+    #: each comment text ``describe`` made: ``(file, line, source text)``
+    described: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.files:
@@ -103,9 +105,19 @@ class Parsed:
         if not text:
             return ""
         if source is self.files[0]:
-            return f"line {line}: {text}"
-        where = source.filename.rsplit("/", 1)[-1]
-        return f"{source.function}, {where} line {line}: {text}"
+            out = f"line {line}: {text}"
+        else:
+            where = source.filename.rsplit("/", 1)[-1]
+            out = f"{source.function}, {where} line {line}: {text}"
+        self.described[out] = (source.filename, line, text)
+        return out
+
+    def where(self, lineno):
+        """``line 12``, or for inlined code ``line 3 of h (helpers.py)``."""
+        source, line = self.locate(lineno)
+        if source is self.files[0]:
+            return f"line {line}"
+        return f"line {line} of {source.function} ({source.filename.rsplit('/', 1)[-1]})"
 
     def error(self, node, message, hint=None, construct=None):
         source, line = self.locate(getattr(node, "lineno", None))

@@ -934,7 +934,7 @@ def not_a_view(value, array, name, array_name, line):
         raise UnsupportedError(
             f"'{name}' is a view of '{array_name}' (or the other way round, or an array held "
             f"in it), and one of them is "
-            f"written in place at line {line} while the other is still used; srcgrad cannot "
+            f"written in place at {line} while the other is still used; srcgrad cannot "
             f"differentiate through that sharing",
             hint=f"take a copy where the view is made: {name} = ....copy()")
 
@@ -1655,8 +1655,9 @@ def reversed_tangent(t, seq):
 
 def _mapping(x, what):
     if not isinstance(x, _Mapping):
-        raise TypeError(f"srcgrad differentiated {what} as the method of a dict, but it was "
-                        f"called on a {type(x).__name__}")
+        raise _unsupported(f"{what} was differentiated as the method of a dict, but it was "
+                           f"called on a {type(x).__name__}",
+                           hint="srcgrad knows the methods of dicts and lists only")
 
 
 def get_dx(g, x, key):
@@ -1944,7 +1945,8 @@ def _sorted_order(iterable, key=None, reverse=False):
     """The positions of the items of ``iterable`` in ``sorted(iterable, key=key,
     reverse=reverse)`` order (Python's sort is stable, and so is this)."""
     if isinstance(iterable, _Iterator) or not _sized(iterable):
-        raise TypeError("srcgrad: sorted(...) of an iterator is not differentiated")
+        raise _unsupported("sorted(...) of an iterator is not differentiated",
+                           hint="sort a list or an array: sorted(list(...))")
     items = list(iterable)
     k = (lambda i: items[i]) if key is None else (lambda i: key(items[i]))
     return sorted(range(len(items)), key=k, reverse=reverse)

@@ -71,3 +71,61 @@ def test_power_of_a_negative_constant():
         assert "-0.5 ** 2" not in srcgrad.source(df)
     out, _ = srcgrad.jvp(power_of_negative_constant, wrt=0)(-0.170452, X, 1.0)
     assert out == pytest.approx(power_of_negative_constant(-0.170452, X))
+
+
+# -- refusals found only at run time name the user's file and line ------------
+
+def _line_of(fun, text):
+    import inspect
+    lines, first = inspect.getsourcelines(fun)
+    return first + next(i for i, ln in enumerate(lines) if text in ln)
+
+
+def view_augmented_in_loop(u0, k):
+    u = u0.copy()
+    v = u[1:]
+    for i in range(2):
+        v += k * u[0]         # v is loop carried: the sharing is checked when it runs
+    return np.sum(u ** 2)
+
+
+def norm_of_runtime_order(x, p):
+    y = np.sin(x)
+    z = np.linalg.norm(y, ord=p)
+    return z * 2.0
+
+
+@pytest.mark.parametrize("make", ["grad", "jvp"])
+def test_view_refused_at_run_time_names_the_line(make):
+    import srcgrad
+    df = getattr(srcgrad, make)(view_augmented_in_loop, wrt=1)
+    args = (np.array([1., 2., 3.]), 0.5) + ((1.0,) if make == "jvp" else ())
+    with pytest.raises(srcgrad.UnsupportedError) as info:
+        df(*args)
+    message = str(info.value)
+    assert "'v' is a view of 'u'" in message
+    # the check runs in the forward sweep (no comments there): the error is
+    # placed at the function and names the line of the write
+    assert info.value.filename == __file__
+    assert info.value.lineno == _line_of(view_augmented_in_loop, "def ")
+    assert message.startswith(f"{__file__}:{info.value.lineno}: ")
+    assert f"written in place at line {_line_of(view_augmented_in_loop, 'v += k')} " in message
+
+
+def test_rule_refused_at_run_time_names_the_line():
+    import srcgrad
+    df = srcgrad.grad(norm_of_runtime_order)
+    with pytest.raises(srcgrad.UnsupportedError) as info:
+        df(np.ones((3, 3)) + np.eye(3), -2)
+    line = _line_of(norm_of_runtime_order, "np.linalg.norm")
+    assert str(info.value).startswith(f"{__file__}:{line}: ")
+    assert "z = np.linalg.norm(y, ord=p)" in str(info.value)
+    assert "matrix norm with ord=-2" in str(info.value)
+
+
+def test_argument_refused_names_the_function():
+    import srcgrad
+    df = srcgrad.grad(norm_of_runtime_order)
+    with pytest.raises(srcgrad.ArgumentTypeError) as info:
+        df("abc", 2)
+    assert str(info.value).startswith(f"{__file__}:{_line_of(norm_of_runtime_order, 'def ')}: ")
