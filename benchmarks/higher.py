@@ -24,6 +24,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import srcgrad  # noqa: E402
+import srcgrad.api.higher  # noqa: E402
 
 
 def rosenbrock(x):
@@ -101,7 +102,7 @@ def main(argv=None):
         t_hb = median_time(lambda: hb(xs), reps, 3)
         t_hl = median_time(lambda: hl(xs), reps, 1 if n > 100 else 3)
         print(f"Hessian of Rosenbrock n={n}")
-        step = srcgrad.higher._pass_size(srcgrad.higher.BATCH, n)
+        step = srcgrad.api.higher._pass_size(srcgrad.api.higher.BATCH, n)
         print(f"  batched (forward over reverse, {step:3d} directions per pass) {t_hb * 1e3:8.2f} ms")
         print(f"  looped ({n} hvp calls)                                  {t_hl * 1e3:8.2f} ms"
               f"   ({t_hl / t_hb:.1f} x batched)")

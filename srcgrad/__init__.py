@@ -6,14 +6,12 @@ primal and records only what the adjoint needs, then the reversed adjoint
 sweep.  ``srcgrad.source(df)`` shows the generated code.
 """
 
-from .api import clear_cache, grad, source, value_and_grad, vjp
-from .forward_api import jvp
-from .higher import hessian, hvp, jacobian
-from .check import check_grad
-from .errors import (ArgumentTypeError, GradientCheckError, NonScalarOutputError, RuleError,
-                     SrcgradError, UnsupportedError)
-from .rules import defvjp, nondifferentiable, stop_gradient
-from .rules.registry import defjvp
+from srcgrad.api import (check_grad, clear_cache, grad, hessian, hvp, jacobian, jvp, source,
+                         value_and_grad, vjp)
+from srcgrad.errors import (ArgumentTypeError, GradientCheckError, NonScalarOutputError, RuleError,
+                            SrcgradError, UnsupportedError)
+from srcgrad.rules import defvjp, nondifferentiable, stop_gradient
+from srcgrad.rules.registry import defjvp
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "source", "check_grad", "clear_cache", "defvjp", "defjvp",
            "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",

@@ -9,7 +9,7 @@ import pytest
 
 import srcgrad
 
-from . import programs as p
+from tests import programs as p
 
 
 @srcgrad.grad
@@ -111,7 +111,7 @@ def test_transformation_time_of_a_30_line_function():
 
 
 def test_cli(tmp_path, capsys):
-    from srcgrad.cli import main
+    from srcgrad.api.cli import main
     out = tmp_path / "d.py"
     assert main(["tests/programs.py:golden", "--wrt", "0,1", "-o", str(out)]) == 0
     assert "def d_golden(" in out.read_text()

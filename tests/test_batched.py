@@ -17,18 +17,18 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import higher
-from srcgrad.forward_api import jvp, jvp_batched
-from srcgrad.runtime_forward import _stack
+from srcgrad.api import higher
+from srcgrad.api.forward import jvp, jvp_batched
+from srcgrad.runtime.forward import _stack
 
-from . import programs as p
-from . import test_containers as tc
-from . import test_forward as tf
-from . import test_higher as th
-from . import test_rules as tr
-from .test_calls import SCALAR_CASES as CALLS
-from .test_constructs import CASES as CONSTRUCTS
-from .test_linalg_tuples import CASES as LINALG
+from tests import programs as p
+from tests import test_containers as tc
+from tests import test_forward as tf
+from tests import test_higher as th
+from tests import test_rules as tr
+from tests.test_calls import SCALAR_CASES as CALLS
+from tests.test_constructs import CASES as CONSTRUCTS
+from tests.test_linalg_tuples import CASES as LINALG
 
 
 def _tree_close(got, want, path="", rtol=1e-10, atol=1e-12):
@@ -377,7 +377,7 @@ def test_vector_functions(case):
 
 @pytest.fixture(scope="module")
 def random_programs(tmp_path_factory):
-    from .test_random_programs import make_module
+    from tests.test_random_programs import make_module
     return make_module(tmp_path_factory, RANDOM_COUNT)
 
 
@@ -388,14 +388,14 @@ RANDOM_COUNT = 40
 def test_random_program(random_programs, seed_):
     f = getattr(random_programs, f"p{seed_}")
     rng = np.random.default_rng(seed_)
-    from .test_random_programs import finite_points
+    from tests.test_random_programs import finite_points
     for args, _ in finite_points(f, rng, 2):
         check_batched(f, args, (0, 1), 3, seed=seed_)
 
 
 @pytest.fixture(scope="module")
 def random_array_programs(tmp_path_factory):
-    from .test_random_array_programs import ArrayGen
+    from tests.test_random_array_programs import ArrayGen
     src = ["import numpy as np", ""] + [ArrayGen(s).program(f"q{s}") for s in range(ARRAY_COUNT)]
     path = tmp_path_factory.mktemp("random_arrays_b") / "random_array_programs_b.py"
     path.write_text("\n".join(src))
@@ -411,7 +411,7 @@ ARRAY_COUNT = 40
 
 @pytest.mark.parametrize("seed_", range(ARRAY_COUNT))
 def test_random_array_program(random_array_programs, seed_):
-    from .test_random_array_programs import N
+    from tests.test_random_array_programs import N
     f = getattr(random_array_programs, f"q{seed_}")
     rng = np.random.default_rng(seed_)
     x, y = rng.uniform(-1, 1, size=N), float(rng.uniform(-1, 1))

@@ -12,7 +12,7 @@ import srcgrad
 from srcgrad.errors import UnsupportedError
 from tests import call_helpers as h
 from tests import call_programs as p
-from srcgrad.check import numerical_grad
+from srcgrad.api.check import numerical_grad
 
 SCALAR_CASES = [
     (p.calls_module_helper, (0.7,)),

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 import srcgrad
 from srcgrad import check_grad
 
-from . import programs as p
+from tests import programs as p
 
 RNG = np.random.default_rng(0)
 

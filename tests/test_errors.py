@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import NonScalarOutputError, SrcgradError, UnsupportedError
+from srcgrad import NonScalarOutputError
+from srcgrad import SrcgradError
+from srcgrad import UnsupportedError
 
-from . import bad_programs as bad
+from tests import bad_programs as bad
 
 
 @pytest.mark.parametrize("fun,construct,line", [
@@ -89,7 +91,7 @@ def test_in_place_writes_into_an_aliased_array_are_refused():
 
 
 def test_writes_into_arguments_leave_the_callers_array_alone():
-    from . import programs as p
+    from tests import programs as p
     x = np.array([0.5, 1.1, -0.3])
     keep = x.copy()
     srcgrad.grad(p.write_into_argument, wrt=(0, 1))(x, 0.7)

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import srcgrad
-from srcgrad.forward_api import jvp
+from srcgrad.api.forward import jvp
 from srcgrad.rules import all_rules, lookup
 from srcgrad.rules.registry import _RULES, _key, defjvp, tangent_template
 
-from . import forward_programs as fp
-from .test_random_programs import finite_points
-from . import programs as p
-from . import test_rules as tr
-from .test_constructs import CASES
+from tests import forward_programs as fp
+from tests.test_random_programs import finite_points
+from tests import programs as p
+from tests import test_rules as tr
+from tests.test_constructs import CASES
 
 
 def seed(*key):
@@ -393,7 +393,7 @@ def test_derived_tangent_follows_the_adjoint():
 
 @pytest.fixture(scope="module")
 def random_programs(tmp_path_factory):
-    from .test_random_programs import make_module
+    from tests.test_random_programs import make_module
     return make_module(tmp_path_factory, RANDOM_COUNT)
 
 

@@ -5,7 +5,7 @@ import textwrap
 
 import srcgrad
 
-from . import programs as p
+from tests import programs as p
 
 
 def primary(df):

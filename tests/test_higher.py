@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import srcgrad
 from srcgrad.rules.runtime_rules import RUNTIME_RULES
-from srcgrad.runtime_forward import broadcast_like
+from srcgrad.runtime.forward import broadcast_like
 from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy,
                              expand, fit, inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx,
                              matmul_dy, pad_dx, repeat_dx, reshape_dx, take_dx, tensordot_dx,
@@ -20,9 +20,9 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
 from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, einsum_dx, hstack_dx,
                              linspace_dx, norm_dx, pad_values_dx, stack_dx, var_dx, vstack_dx)
 
-from srcgrad.check import numerical_grad
+from srcgrad.api.check import numerical_grad
 
-from .fd import fd_jacobian
+from tests.fd import fd_jacobian
 
 MODES = ("forward", "reverse", "auto")
 
@@ -151,7 +151,7 @@ def test_jacobian_auto_mode_picks_by_size(monkeypatch):
     calls = []
     jac = srcgrad.jacobian(scalar_to_vec)
     jvp_fn, vjp_fn = srcgrad.jvp(scalar_to_vec), srcgrad.vjp(scalar_to_vec)
-    import srcgrad.higher as higher
+    import srcgrad.api.higher as higher
     real_fwd, real_rev = higher._forward_batched, higher._reverse_rows
     monkeypatch.setattr(higher, "_forward_batched", lambda *a: calls.append("f") or real_fwd(*a))
     monkeypatch.setattr(higher, "_reverse_rows", lambda *a: calls.append("r") or real_rev(*a))
@@ -609,7 +609,7 @@ RUNTIME_CASES = [
 
 def test_every_runtime_rule_is_tested():
     tested = {c[0] for c in RUNTIME_CASES}
-    from srcgrad.runtime_forward import tape_pop, tape_push
+    from srcgrad.runtime.forward import tape_pop, tape_push
     assert set(RUNTIME_RULES) - tested == {tape_push, tape_pop}   # tested through hvp of loops
 
 

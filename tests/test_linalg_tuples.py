@@ -7,7 +7,7 @@ import pytest
 import srcgrad
 from srcgrad import check_grad
 
-from . import linalg_programs as lp
+from tests import linalg_programs as lp
 
 RNG = np.random.default_rng(7)
 

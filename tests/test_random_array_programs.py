@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.check import numerical_grad
+from srcgrad.api.check import numerical_grad
 from tests.test_random_programs import load_module
 
 N = 4

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.check import numerical_grad
+from srcgrad.api.check import numerical_grad
 
 UNARY = ["np.sin({})", "np.cos({})", "np.tanh({})", "math.sin({})", "({} * 0.5)", "(-{})",
          "({} * {} * 0.1)", "np.exp(np.tanh({}))"]

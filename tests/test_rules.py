@@ -31,7 +31,7 @@ from hypothesis.extra import numpy as hnp
 import srcgrad
 from srcgrad.rules import all_rules, lookup
 
-from .fd import Interval, check, separated
+from tests.fd import Interval, check, separated
 
 # --------------------------------------------------------------------------
 # the wrappers (module globals PRIM and W are set per test)
@@ -1222,7 +1222,7 @@ def test_array_methods(fun):
 
 def test_array_methods_have_rules():
     """Every method the compiler maps to a NumPy function has a rule."""
-    from srcgrad.analyse import ARRAY_ATTRIBUTES, ARRAY_METHODS
+    from srcgrad.compiler.analysis.analyse import ARRAY_ATTRIBUTES, ARRAY_METHODS
     missing = [name for name, fun in {**ARRAY_METHODS, **ARRAY_ATTRIBUTES}.items()
                if lookup(fun) is None]
     assert not missing

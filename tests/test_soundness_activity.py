@@ -85,8 +85,8 @@ import srcgrad
 from srcgrad.errors import UnsupportedError
 from srcgrad.rules import all_rules, lookup
 
-from . import soundness_programs as sp
-from .modes import assert_sound
+from tests import soundness_programs as sp
+from tests.modes import assert_sound
 
 X = sp.X
 M = sp.M
@@ -830,13 +830,13 @@ AUDIT = {
 
 
 def _runtime_audit():
-    from srcgrad import inline, runtime
+    from srcgrad import runtime
     return {
         runtime.zeros_like: ((_a(),), runtime.zeros_like),
         runtime.check_scalar: "a check of generated code (no value)",
         runtime.not_a_view: "a check of generated code (no value)",
         runtime.dtype_of: ((_a(),), runtime.dtype_of),
-        inline.check_method: "a check of generated code (no value)",
+        runtime.check_method: "a check of generated code (no value)",
         runtime.check_sequence: "a check of generated code (no value)",
         runtime.is_view: "whether two arrays share memory (a boolean)",
     }
@@ -932,7 +932,7 @@ def test_audit_parameters_without_adjoint(fun, param, samplers, call):
 
 
 def test_audit_refused_parameters():
-    from srcgrad.analyse import _PARAM_LIMITS
+    from srcgrad.compiler.analysis.analyse import _PARAM_LIMITS
     for fun, param in REFUSED_PARAMS:
         assert _PARAM_LIMITS[fun][param] is None
 

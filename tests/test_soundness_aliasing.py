@@ -28,9 +28,9 @@ import srcgrad
 from srcgrad.rules.runtime_rules import WRITE_RULES
 from srcgrad.runtime import add_item, item_adjoint, own, restructure, sum_dx
 
-from . import soundness_programs as sp
-from .fd import fd_jacobian
-from .modes import assert_sound, check_modes
+from tests import soundness_programs as sp
+from tests.fd import fd_jacobian
+from tests.modes import assert_sound, check_modes
 
 X = sp.X
 M = sp.M
@@ -617,7 +617,7 @@ def test_row_alive_across_a_write():
     """Refused before (tests/bad_programs.py): now ``row`` reads ``a[0]``
     again after the write, and a write into ``row`` is a write into
     ``a[0]``, in every mode."""
-    from . import bad_programs as bad
+    from tests import bad_programs as bad
     assert_sound(bad.writes_while_view_alive, (0.7,))
     assert_sound(bad.writes_into_view_of_live_array, (0.7,))
 

@@ -19,8 +19,8 @@ import pytest
 import srcgrad
 from srcgrad.errors import UnsupportedError
 
-from . import soundness_programs as sp
-from .modes import assert_sound
+from tests import soundness_programs as sp
+from tests.modes import assert_sound
 
 X = np.array([0.5, -0.3, 0.8, 0.2])
 Y = 0.7

@@ -15,7 +15,7 @@ hvp against finite differences).
 import numpy as np
 import pytest
 
-from .modes import assert_sound
+from tests.modes import assert_sound
 
 X = np.array([0.5, -0.3, 0.8, 0.2])
 M = np.arange(12.).reshape(3, 4) / 10 - 0.4

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import runtime, runtime_forward
+from srcgrad import runtime
+from srcgrad.runtime import forward as runtime_forward
 
-from . import soundness_programs as P
-from .modes import assert_sound
+from tests import soundness_programs as P
+from tests.modes import assert_sound
 
 X = np.array([0.5, -0.3, 0.8, 0.2])
 M = np.arange(12.).reshape(3, 4) / 10

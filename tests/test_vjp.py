@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 
 import srcgrad
 
-from . import forward_programs as fp
-from . import programs as p
-from .test_constructs import CASES
+from tests import forward_programs as fp
+from tests import programs as p
+from tests.test_constructs import CASES
 
 RNG = np.random.default_rng(3)
 

@@ -10,8 +10,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import matmul_dx, matmul_dy, sum_dx, unbroadcast  # noqa: F401  (used in templates)
-from .registry import defvjp, nondifferentiable
+from srcgrad.runtime import matmul_dx, matmul_dy, sum_dx, unbroadcast  # noqa: F401  (used in templates)
+from srcgrad.rules.registry import defvjp, nondifferentiable
 
 E = "elementwise"
 

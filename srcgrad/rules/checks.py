@@ -16,8 +16,8 @@ argument (so a call of constants is never refused).
 import gast
 import numpy as np
 
-from .. import runtime
-from .registry import _Default, _key
+from srcgrad import runtime
+from srcgrad.rules.registry import _Default, _key
 
 _CHECKS = {}
 

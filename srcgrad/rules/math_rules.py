@@ -2,8 +2,8 @@
 
 import math
 
-from ..runtime import div_or_zero  # noqa: F401  (used in templates)
-from .registry import defvjp, nondifferentiable
+from srcgrad.runtime import div_or_zero  # noqa: F401  (used in templates)
+from srcgrad.rules.registry import defvjp, nondifferentiable
 
 S = "scalar"
 

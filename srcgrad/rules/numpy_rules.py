@@ -7,7 +7,7 @@ broadcast adjoints to each argument's shape, and only where shapes may differ.
 
 import numpy as np
 
-from ..runtime import (  # noqa: F401  (used in templates)
+from srcgrad.runtime import (  # noqa: F401  (used in templates)
     method_axes, unreduce_mean, slogdet_da, eigh_da, eigvalsh_da, svd_da, svdvals_da, qr_da,
     lstsq_da, lstsq_db, take_dx, array_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx,
     split_dx, copy_dx,
@@ -16,10 +16,10 @@ from ..runtime import (  # noqa: F401  (used in templates)
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
     reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
     unreduce, unreduce_extreme, var_dx, div_or_zero, pad_values_dx)
-from ..runtime import (  # noqa: F401  (used in templates)
+from srcgrad.runtime import (  # noqa: F401  (used in templates)
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, item_dx, linspace_dx,
     linspace_tangent)
-from .registry import defjvp, defvjp, nondifferentiable
+from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 
 E = "elementwise"
 R = "reduction"

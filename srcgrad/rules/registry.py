@@ -28,7 +28,8 @@ import sys
 
 import gast
 
-from ..errors import RuleError
+from srcgrad.errors import RuleError
+from srcgrad.compiler.ir.names import const
 
 #: kinds of primitive, as far as shape reasoning is concerned
 KINDS = (None, "elementwise", "reduction", "scalar")
@@ -122,7 +123,6 @@ class Template:
         shape go through ``shape_of(node)``.  Keyword arguments left at the
         rule's default are dropped from calls in the template."""
         import copy
-        from ..names import const
         values = {}
         for pname, arg in args.items():
             if isinstance(arg, _Default):

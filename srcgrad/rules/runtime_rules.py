@@ -18,7 +18,7 @@ Parameter names avoid ``g``, ``t`` and ``ans``, which templates reserve.
 
 import numpy as np  # noqa: F401  (used in templates)
 
-from ..runtime import (  # noqa: F401  (used in templates)
+from srcgrad.runtime import (  # noqa: F401  (used in templates)
     _mT, add_at, astype_dx, check_scalar, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy, expand,
     fit,
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
@@ -26,20 +26,19 @@ from ..runtime import (  # noqa: F401  (used in templates)
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
     restructure_t, is_view)
-from ..runtime import (  # noqa: F401  (used in templates)
+from srcgrad.runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
     pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx,
     norm_dx, norm_dx_a_t, norm_dx_n, norm_dx_n_t, norm_dx_x, einsum_dx, einsum_dx_slot,
     einsum_dx_swap, einsum_dx_t)
-from ..runtime_forward import (  # noqa: F401  (used in templates)
+from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
-from .. import inline as _inline
-from .. import runtime as _runtime
-from .registry import defjvp, defvjp, nondifferentiable
+from srcgrad import runtime as _runtime
+from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
 nondifferentiable(zeros_like, check_scalar, not_a_view, is_view)
-nondifferentiable(_inline.check_method)
+nondifferentiable(_runtime.check_method)
 nondifferentiable(_runtime.check_sequence)
 
 # the tape of a generated gradient: the forward transform pushes and pops a tangent
@@ -200,7 +199,7 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
 # rules).  Each helper is linear in the adjoint ``a`` and reads the others only for
 # their structure (keys, length, shape): the tangent is the helper applied to the
 # tangent, the adjoint the matching tangent helper (which maps the other way).
-from ..runtime import (  # noqa: E402,F401  (used in templates)
+from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
     enumerate_dx, enumerate_tangent, get_default_dx, get_default_tangent, get_dx, get_tangent,
     items_dx, items_tangent, iter_list_dx, iter_list_tangent, list_dx, list_tangent,
     reversed_dx, reversed_tangent, values_dx, values_tangent, view_sum_dx, zip_dx, zip_tangent)
@@ -231,9 +230,9 @@ CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed
                            get_default_dx, values_dx, items_dx, view_sum_dx)
 
 # array constructions differentiable in their values (numpy_rules.py): linear in ``a``
-from ..runtime import (  # noqa: E402,F401  (used in templates)
+from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, linspace_dx, linspace_tangent)
-from ..runtime_forward import rebroadcast  # noqa: E402,F401
+from srcgrad.runtime.forward import rebroadcast  # noqa: E402,F401
 
 nondifferentiable(dtype_of)
 defvjp(linspace_dx, "a, start, stop, num=50, endpoint=True, dtype=None, axis=0, which=0",
@@ -252,27 +251,27 @@ defjvp(bincount_dw, "bincount_dw(t, x, weights)")
 CONSTRUCTION_RUNTIME_RULES = (linspace_dx, arange_dx, full_dx, bincount_dw)
 
 # np.r_[...] / np.c_[...] (srcgrad/analyse.py): linear in ``a``
-from ..runtime import index_concat_dx, index_concat_tangent  # noqa: E402,F401
+from srcgrad.runtime import index_concat_dx, index_concat_tangent  # noqa: E402,F401
 
 defvjp(index_concat_dx, "a, kind, which, *items", "index_concat_tangent(g, kind, which, *items)")
 defjvp(index_concat_dx, "index_concat_dx(t, kind, which, *items)")
 CONSTRUCTION_RUNTIME_RULES += (index_concat_dx,)
 
-from ..runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
+from srcgrad.runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
 
 defvjp(item_dx, "a, x, args=()", "np.asarray(g).item(*args)")
 defjvp(item_dx, "item_dx(t, x, args)")
 CONSTRUCTION_RUNTIME_RULES += (item_dx,)
 
 # d = add_item(d, x, key, v): the adjoint ``d`` of a container with ``v`` added at ``key``
-from ..runtime import add_item, add_item_dv  # noqa: E402,F401
+from srcgrad.runtime import add_item, add_item_dv  # noqa: E402,F401
 
 defvjp(add_item, "d, x, key, v", "g", None, None, "add_item_dv(g, key, v)")
 defjvp(add_item, d="t", v="add_item(zeros_like(x), x, key, t)")
 CONTAINER_RUNTIME_RULES += (add_item,)
 
 # sum(list) and np.array(list) in a gradient differentiated again (hvp): linear in ``a``
-from ..runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402,F401
+from srcgrad.runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402,F401
 
 defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
 defjvp(sum_dx, "sum_dx(t, iterable)")
@@ -280,13 +279,13 @@ defvjp(array_dx, "a, obj, dtype=None", "array_dx_t(g, a, obj, dtype)")
 defjvp(array_dx, "array_dx(t, obj, dtype)")
 CONTAINER_RUNTIME_RULES += (sum_dx, array_dx)
 
-from ..runtime import copy_dx, copy_dx_t  # noqa: E402,F401  (np.copy(list))
+from srcgrad.runtime import copy_dx, copy_dx_t  # noqa: E402,F401  (np.copy(list))
 
 defvjp(copy_dx, "x, a", "copy_dx_t(g, x, a)")
 defjvp(copy_dx, "copy_dx(t, a)")
 CONTAINER_RUNTIME_RULES += (copy_dx,)
 
-from ..runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorted(list))
+from srcgrad.runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorted(list))
 
 defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
        "sorted_tangent(g, iterable, key, reverse)")

@@ -13,22 +13,23 @@ import operator
 
 import numpy as np
 
-from ..runtime_forward import (  # noqa: F401  (used in templates)
+from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     slogdet_tangent, eigh_tangent, eigvalsh_tangent, svd_tangent, svdvals_tangent, qr_tangent,
     lstsq_tangent_a, lstsq_tangent_b,
     astype_tangent, average_tangent_w, broadcast_like, cholesky_tangent, copy_tangent,
     det_tangent,
     einsum_tangent, extreme_tangent, norm_tangent, pad_tangent, pinv_tangent, prod_tangent,
     reshape_tangent, solve_tangent_a, var_tangent)
-from ..runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
-from ..runtime import cumprod_tangent, div_or_zero, pad_values_tangent  # noqa: F401  (templates)
-from ..runtime_forward import (  # noqa: F401  (used in batched templates)
+from srcgrad.runtime import add_at, method_axes, written_adjoint  # noqa: F401  (used in templates)
+from srcgrad.runtime import cumprod_tangent, div_or_zero, pad_values_tangent  # noqa: F401  (templates)
+from srcgrad.runtime.forward import (  # noqa: F401  (used in batched templates)
     b_broadcast_like, b_concatenate, b_dot_dx_a, b_dot_dy_a, b_expand_dims, b_inv,
     b_moveaxis, b_solve_b, b_squeeze, b_cumsum, b_dot_a, b_dot_b, b_extreme, b_matmul_dx_a,
     b_matmul_dx_y, b_matmul_dy_a, b_matmul_dy_x, b_matmul_x, b_matmul_y, b_mean, b_prod, b_ravel, b_reshape, b_reshape_dx,
     b_stack, b_sum, b_swapaxes, b_take, b_transpose, b_transpose_dx, b_unbroadcast, b_unreduce,
     b_unreduce_extreme, b_unreduce_mean, b_var, bindex, bx, bzeros)
-from .registry import TANGENT, Template, _key, defjvp, lookup, tangent_template
+from srcgrad.rules.registry import TANGENT, Template, _key, defjvp, lookup, tangent_template
+from srcgrad import runtime
 
 
 def _jvp(fun, *tangents, **by_name):
@@ -203,7 +204,6 @@ _B(np.stack, "b_stack(t, axis)")
 def _batched_runtime_rules():
     """Batched tangents of srcgrad's own runtime helpers (forward mode over a
     generated gradient)."""
-    from .. import runtime
     _B(runtime.unbroadcast, "b_unbroadcast(t, like, K)")
     _B(runtime.fit, "b_unbroadcast(t, like, K)")
     if hasattr(runtime, "expand"):

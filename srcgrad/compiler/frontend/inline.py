@@ -25,7 +25,8 @@ and error messages name the callee's own file and line.
 
 A call that would recurse into a function already being inlined is left as a
 call; the analysis gives it a rule on the fly that differentiates it by
-calling the generated vjp/jvp of the callee (see ``recursive_rule``).
+calling the generated vjp/jvp of the callee
+(``srcgrad.compiler.analysis.callees.recursive_rule``).
 """
 
 import copy
@@ -37,8 +38,12 @@ import types
 
 import gast
 
-from .names import assign, const, load, names_in, store
-from .parse import MISSING
+from srcgrad import runtime
+from srcgrad.compiler.frontend import generated
+from srcgrad.compiler.frontend.parse import MISSING, parse
+from srcgrad.compiler.ir.names import assign, const, load, names_in, store
+from srcgrad.errors import SrcgradError, UnsupportedError
+from srcgrad.rules import lookup
 
 #: top-level packages whose functions are primitives, never inlined
 _LIBRARIES = {"numpy", "scipy", "srcgrad", "math", "cmath", "builtins", "functools",
@@ -118,17 +123,6 @@ def defining_class(fun):
     return obj
 
 
-def check_method(obj, cls, name):
-    """Generated code calls ``cls.name`` for ``obj.name``: make sure ``obj``
-    does not override it (a subclass's method was not what was inlined)."""
-    if getattr(type(obj), name, None) is not getattr(cls, name):
-        from .errors import SrcgradError
-        raise SrcgradError(
-            f"the gradient was generated for {cls.__qualname__}.{name}, but this "
-            f"{type(obj).__qualname__} overrides {name}: differentiate the subclass's "
-            f"method (srcgrad.grad({type(obj).__qualname__}.<method>))")
-
-
 class Partial(_Bound):
     """``functools.partial(f, *args, **kwargs)`` made in the differentiated
     code: ``args`` and ``kwargs`` are names holding the values given."""
@@ -153,9 +147,11 @@ class Inliner:
     """Expands calls for one normalisation of the top-level function
     ``parsed``; shared by the normalisers of every inlined body."""
 
-    def __init__(self, parsed, namer):
+    def __init__(self, parsed, namer, driver, normaliser):
         self.parsed = parsed
         self.namer = namer
+        self.driver = driver        # srcgrad.grad(f) in the code: pipeline.Driver
+        self.normaliser = normaliser   # the Normaliser class, for inlined bodies
         self.functions = {}      # local name -> LocalFunction | PythonFunction | Partial
         self.stack = [parsed.fun]   # keys of the functions being inlined
         self.tuples = {}         # name of a static *args tuple -> element names
@@ -202,8 +198,7 @@ class Inliner:
         """``srcgrad.grad(f, wrt=0)`` (or jvp, vjp, ...) of a function known
         now, written inside the differentiated code: generated now, so the
         generated function can be inlined like any other (nested derivatives)."""
-        from . import api, forward_api, higher
-        transforms = (api.grad, api.value_and_grad, api.vjp, forward_api.jvp, higher.hvp)
+        transforms = self.driver.static_transforms if self.driver is not None else ()
         fun = self.static(call.func)
         if not any(fun is t for t in transforms):
             return None
@@ -243,7 +238,6 @@ class Inliner:
         return self.as_function(target)
 
     def as_function(self, target):
-        from .rules import lookup
         if isinstance(target, (LocalFunction, Partial)):
             return target
         if isinstance(target, PythonFunction):
@@ -360,7 +354,7 @@ class Inliner:
         args, kwargs = self.call_arguments(call, where)
         guard = []
         if isinstance(fun, SelfMethod):
-            check = gast.Call(func=load(self.extra(check_method, "check_method")),
+            check = gast.Call(func=load(self.extra(runtime.check_method, "check_method")),
                               args=[load(fun.self_name), load(self.extra(fun.cls, fun.cls.__name__)),
                                     const(fun.attr)], keywords=[])
             guard = [gast.copy_location(gast.Expr(value=check), where)]
@@ -398,19 +392,15 @@ class Inliner:
             self.classes[mapping[first[0].id]] = cls
         rename = _Rename(mapping, free)
         tree.body = [rename.visit(s) for s in tree.body]
-        from .normalise import Normaliser
         self.stack.append(fun.key)
         try:
-            sub = Normaliser(sub_parsed, self.namer, inliner=self)
+            sub = self.normaliser(sub_parsed, self.namer, inliner=self)
             body, result = sub.run_inlined(tree, fun.name)
         finally:
             self.stack.pop()
         return binding + body, result
 
     def source_of(self, fun, call):
-        from .parse import parse
-        from .errors import UnsupportedError
-        from . import generated
         parsed = self.sources.get(fun)
         if parsed is None:
             try:
@@ -829,42 +819,3 @@ def _is_instance(obj):
     """A plain object whose methods may be inlined (not a number or array)."""
     return not isinstance(obj, (int, float, complex, bool, str, bytes, tuple, list, dict)) \
         and not hasattr(obj, "__array__") and hasattr(obj, "__dict__")
-
-
-# ---------------------------------------------------------------------------
-# recursion: a call that cannot be inlined is differentiated through the
-# callee's own generated vjp / jvp (which recompute its forward sweep)
-
-def recursive_rule(fun):
-    """A rule (not registered) for a call of the user's function ``fun`` that
-    recursion keeps from being inlined: the adjoint of each parameter calls
-    ``srcgrad.vjp(fun, wrt=parameter)``, its tangent ``srcgrad.jvp``.  Each
-    level recomputes the forward sweep of the levels below it, so the cost
-    is quadratic in the depth of the recursion."""
-    from .rules.registry import Rule, Template, TANGENT
-    signature = inspect.signature(fun)
-    names = list(signature.parameters)
-    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-           for p in signature.parameters.values()) or "g" in names or TANGENT in names:
-        return None
-    args = "(" + "".join(n + ", " for n in names) + ")"
-    own = fun.__name__ if fun.__name__.isidentifier() and fun.__name__ not in names else "fun"
-    namespace = {own: fun, "vjp_call": recursive_vjp, "jvp_call": recursive_jvp}
-    adjoints = [f"vjp_call({own}, {i}, {args}, g)" for i in range(len(names))]
-    rule = Rule(fun, signature, adjoints, namespace=namespace, name=fun.__qualname__)
-    for i, n in enumerate(names):
-        rule.tangents[n] = Template(f"jvp_call({own}, {i}, {args}, {TANGENT})", names + [TANGENT],
-                                    namespace, rule.name)
-    return rule
-
-
-def recursive_vjp(fun, i, args, g):
-    """The cotangent of argument ``i`` of ``fun(*args)`` given the result's ``g``."""
-    from .api import vjp
-    return vjp(fun, wrt=i)(*args, g)[1]
-
-
-def recursive_jvp(fun, i, args, t):
-    """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
-    from .forward_api import jvp
-    return jvp(fun, wrt=i)(*args, t)[1]

@@ -4,7 +4,9 @@ import copy
 
 import numpy as np
 
-from .errors import GradientCheckError
+from srcgrad.api.reverse import grad
+from srcgrad.compiler.pipeline import normalise_wrt
+from srcgrad.errors import GradientCheckError
 
 
 def numerical_grad(fun, args, index, eps=1e-6):
@@ -158,10 +160,9 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=Non
     against ``grad · v``, for large inputs.
 
     Returns the srcgrad gradient (a tuple when ``wrt`` is a tuple)."""
-    from .api import _normalise_wrt, grad
     import inspect
 
-    names, single = _normalise_wrt(fun, wrt)
+    names, single = normalise_wrt(fun, wrt)
     params = list(inspect.signature(fun).parameters)
     result = grad(fun, wrt=wrt)(*args)
     grads = (result,) if single else tuple(result)

@@ -27,7 +27,9 @@ The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
 
 import gast
 
-from .names import const, load, store
+from srcgrad.compiler.ir.names import const, load, store
+from srcgrad.runtime import forward as runtime_forward
+from srcgrad import runtime
 
 #: the marker of code srcgrad compiled (see :func:`srcgrad.emit.build`)
 _FILE_PREFIX = "<srcgrad "
@@ -97,8 +99,7 @@ def prepare(parsed, reverse=False):
     tapes = set() if reverse else _tape_names(parsed.tree)
     parsed.srcgrad_tapes = tapes
     if tapes:
-        from . import runtime_forward
-        from .rules import runtime_rules  # noqa: F401  (registers the tape rules)
+        from srcgrad.rules import runtime_rules  # noqa: F401  (registers the tape rules)
         parsed.closure = dict(parsed.closure)
         push = _inject(parsed, "tape_push", runtime_forward.tape_push)
         pop = _inject(parsed, "tape_pop", runtime_forward.tape_pop)
@@ -114,7 +115,6 @@ def _strip_boundary(parsed):
     (``check_argument(x, 'x')``, ``return like_argument(d_x, x, 'x')``;
     :func:`srcgrad.api._with_boundary`): the derivative generated from it
     gets checks of its own."""
-    from . import runtime
     helpers = {name for name, cell in parsed.closure.items()
                if any(_cell_value(cell) is h for h in (runtime.check_argument,
                                                        runtime.like_argument, runtime.like_value,
@@ -195,7 +195,6 @@ def _unbatch_outer_products(parsed):
     ``gs.append(g); xs.append(x)`` and ``d_W += matmul_dx_sum(gs, W, xs)``
     after it become ``d_W += matmul_dx(g, W, x)`` in the loop again, which
     the pipeline differentiates like any product."""
-    from . import runtime
     helpers = {name for name, cell in parsed.closure.items()
                if _cell_value(cell) is runtime.matmul_dx_sum}
     if not helpers:

@@ -26,7 +26,7 @@ before anything else:
 
 import gast
 
-from .names import assign, const, load, store
+from srcgrad.compiler.ir.names import assign, const, load, store
 
 _COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
 _VIEWS = ("items", "keys", "values")

@@ -13,7 +13,7 @@ import copy as _copy
 
 import numpy as np
 
-from .runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unreduce_extreme,
+from srcgrad.runtime import (_average_weights, _axes, _keep, _mT, norm_dx, prod_dx, unreduce_extreme,
                       var_dx, zeros_like)
 
 __all__ = ["broadcast_like", "zeros_like"]
@@ -108,7 +108,7 @@ def astype_tangent(t, ans):
     return np.zeros(np.shape(ans))
 
 
-from .runtime import pad_tangent  # noqa: E402,F401  (the tangent of np.pad lives with pad_dx)
+from srcgrad.runtime import pad_tangent  # noqa: E402,F401  (the tangent of np.pad lives with pad_dx)
 
 
 def einsum_tangent(subscripts, i, t, *operands):
@@ -136,7 +136,7 @@ def det_tangent(t, a, ans):
             return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
         except np.linalg.LinAlgError:
             pass
-    from .runtime import cofactor
+    from srcgrad.runtime import cofactor
     return np.sum(cofactor(a) * t, axis=(-2, -1))
 
 
@@ -220,7 +220,7 @@ def svdvals_tangent(t, a):
 
 def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
     if compute_uv:
-        from .runtime import _unsupported, svd_unsupported
+        from srcgrad.runtime import _unsupported, svd_unsupported
         raise _unsupported(*svd_unsupported())
     return svdvals_tangent(t, a)
 
@@ -263,7 +263,7 @@ def tape_not_differentiable(*args):
     """What the tape rules' templates call: the forward transform handles the
     tape itself, and reverse mode over a generated gradient's tape (grad of
     a gradient with a loop) is not supported."""
-    from .errors import UnsupportedError
+    from srcgrad.errors import UnsupportedError
     raise UnsupportedError(
         "srcgrad: reverse mode through the tape of a generated gradient (grad of a gradient "
         "whose function has a loop) is not supported; use forward over reverse: "
@@ -286,7 +286,7 @@ def written_adjoint_t(g, a, index):
     """The transpose of :func:`srcgrad.runtime.written_adjoint` (``a``'s
     elements at ``index``, zero where a later duplicate index overwrote):
     ``g`` put back at ``index`` into zeros of ``a``'s shape."""
-    from .runtime import written_adjoint
+    from srcgrad.runtime import written_adjoint
     keep = written_adjoint(np.ones(np.shape(a)), index)
     out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
     out[index] = g * keep       # a dropped duplicate writes 0 before the kept one
@@ -306,10 +306,10 @@ def n_directions(t):
     last axis of its first array, for a container)."""
     if isinstance(t, np.ndarray):
         return t.shape[-1]
-    from .runtime import _is_record
+    from srcgrad.runtime import _is_record
     parts = list(t.values()) if isinstance(t, dict) else list(t) if isinstance(t, (list, tuple)) \
         else list(vars(t).values()) if _is_record(t) else []
-    from .errors import SrcgradError
+    from srcgrad.errors import SrcgradError
     for part in parts:
         if isinstance(part, (np.ndarray, list, tuple, dict)) or _is_record(part):
             try:
@@ -346,7 +346,7 @@ def bzeros(x, K):
     """The zero batched tangent of ``x``: zeros of shape ``x.shape + (K,)``
     (a list of them for a tuple or list, an empty dict of tangents for a
     dict or record)."""
-    from .runtime import AdjointDict, Adjoints, _is_record
+    from srcgrad.runtime import AdjointDict, Adjoints, _is_record
     if isinstance(x, (tuple, list)):
         return Adjoints(bzeros(e, K) for e in x)
     if isinstance(x, dict) or _is_record(x):
@@ -380,14 +380,14 @@ def b_out(t, value, K):
 
 def b_attr(t, name, value, K):
     """The batched tangent of ``x.name`` (``value``) from the tangent of ``x``."""
-    from .runtime import attr_tangent
+    from srcgrad.runtime import attr_tangent
     out = attr_tangent(t, name)
     return bzeros(value, K) if _is_number(out) else out
 
 
 def _direction(t, k):
     """Direction ``k`` of a batched tangent (of any structure)."""
-    from .runtime import _is_record
+    from srcgrad.runtime import _is_record
     if isinstance(t, np.ndarray):
         return t[..., k] if t.ndim else t
     if isinstance(t, (list, tuple)):
@@ -406,7 +406,7 @@ def _direction(t, k):
 
 def _stack(cols):
     """The batched tangent made of one unbatched tangent per direction."""
-    from .runtime import _is_record
+    from srcgrad.runtime import _is_record
     first = cols[0]
     if isinstance(first, (list, tuple)):
         parts = [_stack([c[i] for c in cols]) for i in range(len(first))]
@@ -643,7 +643,7 @@ def b_inv(t, ans):
 
 def b_dot_dx_a(t, x, y, K):
     """Batched tangent of ``dot_dx(a, x, y)`` along ``a``."""
-    from .runtime import dot_dx
+    from srcgrad.runtime import dot_dx
     if np.ndim(x) == 2 and np.ndim(y) == 2:
         return b_matmul_dx_a(t, x, y, K)
     return per_direction(lambda tk: dot_dx(tk, x, y), t, K)
@@ -651,7 +651,7 @@ def b_dot_dx_a(t, x, y, K):
 
 def b_dot_dy_a(t, x, y, K):
     """Batched tangent of ``dot_dy(a, x, y)`` along ``a``."""
-    from .runtime import dot_dy
+    from srcgrad.runtime import dot_dy
     if np.ndim(x) == 2 and np.ndim(y) == 2:
         return b_matmul_dy_a(t, x, y, K)
     return per_direction(lambda tk: dot_dy(tk, x, y), t, K)
@@ -707,7 +707,7 @@ def b_unreduce_extreme(t, like, result, axis=None, keepdims=False):
 
 def b_matmul_dx_a(t, x, y, K):
     """Batched tangent of ``matmul_dx(a, x, y)`` along the adjoint ``a``."""
-    from .runtime import matmul_dx
+    from srcgrad.runtime import matmul_dx
     if np.ndim(x) == 2 and np.ndim(y) == 2:
         return np.moveaxis(np.moveaxis(t, -1, 0) @ y.T, 0, -1)
     return per_direction(lambda tk: matmul_dx(tk, x, y), t, K)
@@ -715,7 +715,7 @@ def b_matmul_dx_a(t, x, y, K):
 
 def b_matmul_dy_a(t, x, y, K):
     """Batched tangent of ``matmul_dy(a, x, y)`` along the adjoint ``a``."""
-    from .runtime import matmul_dy
+    from srcgrad.runtime import matmul_dy
     if np.ndim(x) == 2 and np.ndim(y) == 2:
         return b_matmul_y(x.T, t)
     return per_direction(lambda tk: matmul_dy(tk, x, y), t, K)
@@ -723,7 +723,7 @@ def b_matmul_dy_a(t, x, y, K):
 
 def b_matmul_dx_y(a, x, t, K):
     """Batched tangent of ``matmul_dx(a, x, y)`` along the factor ``y``."""
-    from .runtime import matmul_dx
+    from srcgrad.runtime import matmul_dx
     if np.ndim(x) == 2 and np.ndim(a) == 2 and np.ndim(t) == 3:
         return np.moveaxis(a @ np.swapaxes(np.moveaxis(t, -1, 0), -1, -2), 0, -1)
     return per_direction(lambda tk: matmul_dx(a, x, tk), t, K)
@@ -731,7 +731,7 @@ def b_matmul_dx_y(a, x, t, K):
 
 def b_matmul_dy_x(a, t, y, K):
     """Batched tangent of ``matmul_dy(a, x, y)`` along the factor ``x``."""
-    from .runtime import matmul_dy
+    from srcgrad.runtime import matmul_dy
     if np.ndim(y) == 2 and np.ndim(a) == 2 and np.ndim(t) == 3:
         return np.moveaxis(np.swapaxes(np.moveaxis(t, -1, 0), -1, -2) @ a, 0, -1)
     return per_direction(lambda tk: matmul_dy(a, tk, y), t, K)
@@ -741,7 +741,7 @@ def b_reshape_dx(t, like, order="C", K=None):
     t = np.asarray(t)
     if order == "C" or not isinstance(order, str):
         return np.reshape(t, np.shape(like) + t.shape[-1:])
-    from .runtime import reshape_dx
+    from srcgrad.runtime import reshape_dx
     return per_direction(lambda tk: reshape_dx(tk, like, order), t, t.shape[-1])
 
 

@@ -34,11 +34,16 @@ import copy
 
 import gast
 
-from . import emit as emit_stage
-from . import runtime_forward
-from .names import assign, const, load
-from .optimise import fold
-from .rules.registry import _Default, tangent_template
+from srcgrad.runtime import forward as runtime_forward
+from srcgrad.compiler.ir.names import assign, comment_node, const, load
+from srcgrad.compiler.ir.fold import fold
+from srcgrad.rules.registry import _Default, tangent_template
+from srcgrad.compiler.ir.signature import with_extra_parameters
+from srcgrad import runtime
+from srcgrad.compiler.analysis import Op
+from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.rules.tangent_rules import batched_template
 
 
 #: the tape operations of generated gradients, which :meth:`Forward.tape_op` handles
@@ -124,7 +129,6 @@ class Forward:
         if hasattr(s, "srcgrad_alias_checks"):
             del s.srcgrad_alias_checks
         if checks:
-            from . import runtime
             helper = load(self.inj.name_for(runtime.not_a_view, "not_a_view"))
             return [   # before the statement: v = v + e rebinds v
                 gast.Expr(value=gast.Call(func=helper, args=[load(x), load(y), const(ux),
@@ -173,7 +177,6 @@ class Forward:
         ``x = tape_pop(tape)`` as ``x = tape.pop()``; an active tape has a
         tangent tape beside it, pushed and popped in step with it (a zero for
         a value without tangent, a pop for a value nobody differentiates)."""
-        from .analyse import Op
         y = s.targets[0].id
         tape = op.args["tape"].id
         active = tape in self.an.active
@@ -227,8 +230,8 @@ class Forward:
         lineno = getattr(s, "lineno", None)
         line = self.parsed.line(lineno).strip()
         if line.startswith(("def ", "for ", "while ")):
-            return emit_stage.comment_node("")   # made by the normaliser, not the user's line
-        return emit_stage.comment_node(self.parsed.describe(lineno))
+            return comment_node("")   # made by the normaliser, not the user's line
+        return comment_node(self.parsed.describe(lineno))
 
     def assignment(self, s):
         """The primal assignment ``s`` of an active name and its tangent."""
@@ -266,7 +269,6 @@ class Forward:
         if expr is None or not (y in written or self.operand_names(s) & set(written)) or \
                 y in self.scalar or op.kind != "call":
             return expr
-        from .analyse import IDENTITY_HELPERS, VIEW_FUNCTIONS
         if op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS:
             return expr                   # may be a view: its tangent is the same view
         if isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)) or \
@@ -332,7 +334,6 @@ class Forward:
             # [a, b] changed in place later, {k: a}: a list (dict) of tangents
             if not any(self.active(e) for e in op.args.values()):
                 return None
-            from . import runtime
             elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
             if op.kind == "pack_dict":
@@ -347,7 +348,6 @@ class Forward:
                 return None
             elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
-            from . import runtime_forward
             several = load(self.inj.name_for(runtime_forward.Several, "Several"))
             return gast.Call(func=several, args=[gast.Tuple(elts=elts, ctx=gast.Load())],
                              keywords=[])
@@ -405,7 +405,6 @@ class Forward:
         return const(0.0)
 
     def attr_tangent(self, x, op, ans):
-        from . import runtime
         helper = load(self.inj.name_for(runtime.attr_tangent, "attr_tangent"))
         return gast.Call(func=helper, args=[load(self.d(x.id)), const(op.extra)], keywords=[])
 
@@ -415,7 +414,6 @@ class Forward:
         (``tape_3 = tape_push(tape, v)``): if any of them carries tangents,
         all do, so that the tangent tape is made with the tape and pushed and
         popped in step with it."""
-        from .dataflow import walk_stmts
         links = []
         for s in walk_stmts(self.fn.body):
             op = getattr(s, "srcgrad_op", None)
@@ -453,7 +451,6 @@ class Forward:
             ret = gast.Return(value=gast.Tuple(elts=[load(result), tangent_out], ctx=gast.Load()))
         else:
             ret = gast.Return(value=tangent_out)
-        from .api import with_extra_parameters     # the tangents after the required arguments
         args = with_extra_parameters(self.fn.args, [self.d(p) for p in self.wrt], self.parsed.fun)
         for arg in args.args + args.posonlyargs + args.kwonlyargs:
             arg.annotation = None
@@ -538,7 +535,6 @@ class BatchedForward(Forward):
         self.tk = self.namer.fresh("t_k")
         # the shape facts take comparisons (values without derivative) for
         # scalars; an operand that may be an array is always given its axis
-        from .dataflow import walk_stmts
         guessed = {s.targets[0].id for s in walk_stmts(self.fn.body)
                    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                    and getattr(getattr(s, "srcgrad_op", None), "kind", None) == "inactive"}
@@ -558,7 +554,6 @@ class BatchedForward(Forward):
         return node
 
     def batched_template(self, op, pname):
-        from .rules.tangent_rules import batched_template
         return batched_template(op.rule, pname)
 
     def contribution(self, tmpl, op, pname, arg, ans):

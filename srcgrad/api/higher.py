@@ -17,7 +17,7 @@ up to ``batch`` directions (:class:`srcgrad.forward.BatchedForward`), the unit
 directions of the inputs as its columns.  Where the batched code cannot be
 generated the directions are looped over in Python, one generated pass
 each, and the reason is shown by ``srcgrad.source`` (see docs/modes.md,
-"Batched directions").  Everything is cached in :data:`srcgrad.api._CACHE`
+"Batched directions").  Everything is cached in :data:`srcgrad.compiler.pipeline._CACHE`
 under keys of its own.
 """
 
@@ -29,10 +29,13 @@ import weakref
 
 import numpy as np
 
-from . import api
-from .errors import SrcgradError
-from .forward_api import _cached as _jvp_cached
-from .forward_api import forward_transform
+from srcgrad.api import reverse as api
+from srcgrad.api.driver import DRIVER
+from srcgrad.compiler import pipeline
+from srcgrad.compiler.boundary import Boundary
+from srcgrad.errors import SrcgradError
+from srcgrad.api.forward import _cached as _jvp_cached
+from srcgrad.compiler.pipeline import forward_transform
 
 MODES = ("auto", "forward", "reverse")
 
@@ -53,14 +56,14 @@ def _pass_size(batch, total):
 
 # -- caching ------------------------------------------------------------------
 
-_cache_get, _cache_put, _key = api.cache_get, api.cache_put, api.wrt_key
+_cache_get, _cache_put, _key = pipeline.cache_get, pipeline.cache_put, pipeline.wrt_key
 
 
 # -- arguments ----------------------------------------------------------------
 
 class _Call:
     """One call's arguments, bound to ``fun``'s signature and split as the
-    generated jvp, vjp and hvp take them (``api.with_extra_parameters``):
+    generated jvp, vjp and hvp take them (``signature.with_extra_parameters``):
     ``positional``, the values of the positional parameters without a
     default (the directions or the cotangent go after them), and
     ``keywords``, those of the parameters with a default and of the
@@ -312,7 +315,7 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     made = _cache_get(fun, key)
     if made is not None:
         return made
-    names, single = api._normalise_wrt(fun, _key(wrt), distinct=True)
+    names, single = pipeline.normalise_wrt(fun, _key(wrt), distinct=True)
     wrt_key = _key(wrt)
     jvp_fn = _jvp_cached(fun, wrt_key) if mode in ("auto", "forward") else None
     vjp_fn = api.vjp(fun, wrt=wrt_key) if mode in ("auto", "reverse") else None
@@ -388,11 +391,11 @@ def _hvp(fun, wrt, batched):
     made = _cache_get(fun, key)
     if made is not None:
         return made
-    names, single = api._normalise_wrt(fun, _key(wrt), distinct=True)
+    names, single = pipeline.normalise_wrt(fun, _key(wrt), distinct=True)
     g = api.grad(fun, wrt=_key(wrt))
-    made = forward_transform(g, names, with_value=False, name=f"{kind}_{_name(fun)}",
+    made = forward_transform(g, names, DRIVER, with_value=False, name=f"{kind}_{_name(fun)}",
                              batched=batched,
-                             boundary=api.Boundary(names, "derivatives", not single))
+                             boundary=Boundary(names, "derivatives", not single))
     made.srcgrad_gradient = g
     how = ", batched: forward mode over its generated gradient, directions on a last axis" \
         if batched else ": forward mode over its generated gradient"
@@ -441,7 +444,7 @@ def hessian(fun=None, wrt=0, batch=BATCH):
     made = _cache_get(fun, key)
     if made is not None:
         return made
-    names, single = api._normalise_wrt(fun, _key(wrt))
+    names, single = pipeline.normalise_wrt(fun, _key(wrt))
     h = hvp(fun, wrt=_key(wrt))
     hb, why_not = None, "batch=None"
     if batch:
@@ -491,3 +494,6 @@ def hessian(fun=None, wrt=0, batch=BATCH):
                f"(not batched: {why_not})")
     _describe(hess, f"srcgrad.hessian({_qualname(fun)}): {how}", [hb or h], fun)
     return _cache_put(fun, key, hess)
+
+
+DRIVER.provide(hvp=hvp)

@@ -4,8 +4,8 @@
   nor control flow, nor the returned value read are removed (only pure
   operations: a call without a rule may have side effects and stays).
 * **Empty structure**: ``if`` and ``for`` statements left without a body go.
-* **Constant folding** of rule templates after substitution
-  (``x ** (2 - 1)`` becomes ``x``), done before adjoint ownership is decided.
+* **Simplification** of arithmetic with constants (``Simplify``, on top of
+  the template folding of :mod:`srcgrad.compiler.ir.fold`).
 """
 
 import copy
@@ -14,72 +14,12 @@ import operator
 import gast
 import numpy as np
 
-from .dataflow import connected, loads as _expr_loads, remove_stmts, walk_stmts
+from srcgrad.compiler.ir.dataflow import connected, loads as _expr_loads, remove_stmts, walk_stmts
+from srcgrad.compiler.ir.fold import Fold, _number
+from srcgrad.compiler.analysis import VIEW_FUNCTIONS
+from srcgrad.compiler.ir.ssa import assigned_names
+from srcgrad import runtime
 
-_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-         gast.Div: operator.truediv, gast.Pow: operator.pow}
-
-
-_COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
-            gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge}
-
-
-class Fold(gast.NodeTransformer):
-    def visit_Compare(self, node):
-        # ``(y == 0)`` of a constant ``y`` in a rule template (``x ** (y - 1 + (y == 0))``)
-        self.generic_visit(node)
-        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE and \
-                isinstance(node.left, gast.Constant) and _number(node.left.value) and \
-                isinstance(node.comparators[0], gast.Constant) and \
-                _number(node.comparators[0].value):
-            return gast.Constant(value=_COMPARE[type(node.ops[0])](
-                node.left.value, node.comparators[0].value), kind=None)
-        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) and \
-                isinstance(node.left, gast.Constant) and \
-                isinstance(node.comparators[0], gast.Constant) and \
-                (node.left.value is None or node.comparators[0].value is None):
-            same = node.left.value is node.comparators[0].value       # (``3.0 is not None``)
-            return gast.Constant(value=same == isinstance(node.ops[0], gast.Is), kind=None)
-        return node
-
-    def visit_IfExp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.test, gast.Constant) and isinstance(node.test.value, bool):
-            return node.body if node.test.value else node.orelse
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right = node.left, node.right
-        if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
-                isinstance(node.op, (gast.Add, gast.Sub)) and \
-                (isinstance(left.value, bool) and _number(right.value) or
-                 isinstance(right.value, bool) and _number(left.value)):
-            # a number plus or minus a folded comparison: a number
-            return gast.Constant(value=_FOLD[type(node.op)](left.value, right.value), kind=None)
-        if isinstance(node.op, gast.Mult) and any(
-                isinstance(a, gast.Constant) and a.value is False and isinstance(b, gast.Compare)
-                for a, b in ((left, right), (right, left))):
-            return gast.Constant(value=0, kind=None)      # (a comparison is finite) * False
-        if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
-                type(node.op) in _FOLD and _number(left.value) and _number(right.value):
-            try:
-                value = _FOLD[type(node.op)](left.value, right.value)
-            except (ArithmeticError, ValueError):
-                return node
-            if _number(value) and abs(value) < 1e15:
-                return gast.Constant(value=value, kind=None)
-        if isinstance(node.op, gast.Pow) and isinstance(right, gast.Constant) and right.value == 1:
-            return left
-        return node
-
-
-def _number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def fold(expr):
-    return Fold().visit(expr)
 
 
 #: methods that change the object they are called on (the tapes, adjoint lists)
@@ -262,7 +202,6 @@ def _view_groups(body, resolve):
     """name -> the names that may share its memory (copies, subscripts,
     views), over the whole function: a loop that writes into an array also
     changes every view of it."""
-    from .analyse import VIEW_FUNCTIONS
     links = []
     for s in walk_stmts(body):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
@@ -307,7 +246,6 @@ def _mutated_names(body):
 
 
 def _hoist_from(loop, resolve, views=None):
-    from .ssa import assigned_names
     carried = getattr(loop, "srcgrad_carried", set())
     hoisted = []
     while True:
@@ -565,7 +503,6 @@ def _pure_expr(e, objects):
     """Whether evaluating ``e`` later gives the same value and changes nothing:
     no call that may change its arguments (``tape.pop()``, ``add_at``) or
     anything else (a function without a rule)."""
-    from . import runtime
     for n in gast.walk(e):
         if isinstance(n, gast.Call):
             f = n.func
@@ -689,7 +626,6 @@ def batch_outer_products(fn, objects, fresh, helper_name):
     for vectors ``g`` and ``x`` as one matrix product (``G.T @ X``) instead of
     one outer product per iteration.  ``fresh(base)`` names the list;
     ``helper_name()`` gives the name of :func:`runtime.matmul_dx_sum`."""
-    from . import runtime
     fn.body = _batch_block(fn.body, objects, fresh, helper_name, runtime)
     return fn
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import gast
 
-from .errors import UnsupportedError
+from srcgrad.errors import UnsupportedError
 
 
 #: line numbers of code inlined from another function are ``index * LINES +

@@ -1908,7 +1908,7 @@ def item_adjoint(d, key, v):
 def item_adjoint_t(g, d, key, v):
     """The transpose of :func:`item_adjoint` in ``d``."""
     if isinstance(d, np.ndarray):
-        from .runtime_forward import rebroadcast, written_adjoint_t
+        from srcgrad.runtime.forward import rebroadcast, written_adjoint_t
         return written_adjoint_t(rebroadcast(g, written_adjoint(d, key)), d, key)
     return add_item(0.0, d, key, g)
 
@@ -1916,7 +1916,7 @@ def item_adjoint_t(g, d, key, v):
 def sum_dx_t(h, g, iterable):
     """The transpose of :func:`sum_dx` in ``g``: the adjoints ``h`` of the
     elements summed back (each reduced to ``g``'s shape)."""
-    from .runtime_forward import rebroadcast
+    from srcgrad.runtime.forward import rebroadcast
     if isinstance(iterable, (list, tuple)):
         total = 0.0
         for hk in h:
@@ -1974,7 +1974,7 @@ def restructure_t(h, a):
     """The transpose of :func:`restructure` in the adjoint ``a``."""
     if isinstance(h, (list, tuple, dict)) or _is_record(h):
         return as_adjoint(h)
-    from .runtime_forward import rebroadcast
+    from srcgrad.runtime.forward import rebroadcast
     return rebroadcast(h, a)
 
 
@@ -2326,3 +2326,14 @@ def cofactor(a):
     right = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     sign = np.linalg.det(u) * np.linalg.det(vh)
     return sign[..., None, None] * (u * (left * right)[..., None, :]) @ vh
+
+
+def check_method(obj, cls, name):
+    """Generated code calls ``cls.name`` for ``obj.name``: make sure ``obj``
+    does not override it (a subclass's method was not what was inlined)."""
+    if getattr(type(obj), name, None) is not getattr(cls, name):
+        from srcgrad.errors import SrcgradError
+        raise SrcgradError(
+            f"the gradient was generated for {cls.__qualname__}.{name}, but this "
+            f"{type(obj).__qualname__} overrides {name}: differentiate the subclass's "
+            f"method (srcgrad.grad({type(obj).__qualname__}.<method>))")

@@ -24,11 +24,12 @@ import copy
 import gast
 import numpy as np
 
-from .dataflow import walk_stmts
-from .names import assign, const, load, store
-from . import runtime
-from .optimise import fold
-from .rules.registry import _Default
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad import runtime
+from srcgrad.compiler.ir.fold import fold
+from srcgrad.rules.registry import _Default
+from srcgrad.compiler.ir.signature import with_extra_parameters
 
 # ---------------------------------------------------------------------------
 # pseudo statements of the reverse sweep (replaced by real code in materialise)
@@ -1054,7 +1055,6 @@ class Reverse:
         new_body = fwd + seed + rev + [ret]
         args = self.fn.args
         if self.seed is not None:         # vjp: the cotangent after the required arguments
-            from .api import with_extra_parameters
             args = with_extra_parameters(args, [self.seed], self.parsed.fun)
         fn = gast.FunctionDef(name=self.fn.name, args=args, body=new_body,
                               decorator_list=[], returns=None, type_comment=None)

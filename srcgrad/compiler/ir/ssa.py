@@ -21,8 +21,8 @@ saved at the end of their block.
 
 import gast
 
-from .dataflow import live_before, remove_stmts
-from .names import assign, const, load
+from srcgrad.compiler.ir.dataflow import live_before, remove_stmts
+from srcgrad.compiler.ir.names import assign, const, load
 
 LOOPS = (gast.For, gast.While)
 

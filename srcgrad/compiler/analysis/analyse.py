@@ -22,14 +22,18 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from .dataflow import connected, walk_stmts
-from .inline import primitive_library, recursive_rule
-from .parse import MISSING
-from . import runtime
-from .names import assign, const, load
-from .rules import lookup
-from .rules.registry import TANGENT, Rule, Template, _Default
-from .rules.checks import refusal as rule_refusal
+from srcgrad.compiler.ir.dataflow import connected, walk_stmts
+from srcgrad.compiler.analysis.callees import recursive_rule
+from srcgrad.compiler.frontend import primitive_library
+from srcgrad.compiler.frontend import MISSING
+from srcgrad import runtime
+from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.rules import lookup
+from srcgrad.rules.registry import TANGENT, Rule, Template, _Default
+from srcgrad.rules.checks import refusal as rule_refusal
+from srcgrad.compiler.ir.dataflow import live_before
+from srcgrad.compiler.frontend import VIEW_NAMES
+from srcgrad.compiler.ir.dataflow import walk_stmts as _walk
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -150,9 +154,10 @@ def iter_ops(stmts, locals_=None):
 
 
 class Analysis:
-    def __init__(self, parsed, fn, wrt, locals_):
+    def __init__(self, parsed, fn, wrt, locals_, driver=None):
         self.parsed = parsed
         self.fn = fn
+        self.driver = driver     # pipeline.Driver: rules of recursive calls
         self.wrt = list(wrt)
         self.locals = set(locals_)
         self.ops = {}
@@ -348,7 +353,7 @@ class Analysis:
             return special
         rule = lookup(fun)
         if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
-            rule = recursive_rule(fun)       # a recursive call of the user's (inline.py)
+            rule = recursive_rule(fun, self.driver)       # a recursive call of the user's (inline.py)
         if rule is None:
             # every argument, positional or keyword, may flow into the result
             return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
@@ -844,7 +849,6 @@ class Analysis:
                     (v, x, user.get(v, v), user.get(x, x), s.lineno,
                      bool(group & self.share_made_by_calls))]
 
-        from .dataflow import live_before
         defined = _defined_before(self.fn.body, params)
         reread = getattr(self, "reread", set())
         live_before(self.fn.body, set(), visit)
@@ -969,7 +973,6 @@ class Analysis:
         Python changes both.  Such sharing is checked when the code runs
         (``not_a_view``): an error, not a silently different derivative."""
         user = getattr(self, "user_of", {})
-        from .dataflow import live_before
 
         def visit(s, live):
             v = getattr(s, "value", None)
@@ -1707,16 +1710,15 @@ def _syntactic_view_root(value):
     """The name whose array ``value`` may be (or be a view of): through
     subscripts and view attributes and functions (``m.T``, ``m[1:].reshape(2, 2)``,
     ``np.transpose(m)``), or None."""
-    from .normalise import _VIEW_NAMES
     while True:
         if isinstance(value, gast.Subscript):
             value = value.value
         elif isinstance(value, gast.BinOp) and getattr(value, "srcgrad_inplace", False):
             value = value.left                            # v += e changes v's array
-        elif isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
+        elif isinstance(value, gast.Attribute) and value.attr in VIEW_NAMES:
             value = value.value
         elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-                value.func.attr in _VIEW_NAMES:
+                value.func.attr in VIEW_NAMES:
             if isinstance(value.func.value, (gast.Name, gast.Subscript)) and \
                     _syntactic_view_root(value.func.value) is not None and \
                     not (isinstance(value.func.value, gast.Name) and
@@ -1889,8 +1891,8 @@ def _op_symbol(op):
             gast.UAdd: "unary +", gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)
 
 
-def analyse(parsed, fn, wrt, locals_, user_of=None, scalar_result=True):
-    a = Analysis(parsed, fn, wrt, locals_)
+def analyse(parsed, fn, wrt, locals_, user_of=None, driver=None, scalar_result=True):
+    a = Analysis(parsed, fn, wrt, locals_, driver)
     a.user_of = user_of or {}
     a.scalar_result = scalar_result
     return a.run()
@@ -1995,7 +1997,6 @@ def _is_zeros_like(v, resolve):
     if resolve is None or not (isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
                                and len(v.args) == 1 and not v.keywords):
         return False
-    from . import runtime
     return resolve(v.func) is runtime.zeros_like
 
 
@@ -2008,7 +2009,6 @@ def container_kinds(fn, locals_, resolve=None):
     containers) get one from how they are used: a string key, an attribute
     that is not an array's, a list method, tuple unpacking.  Arithmetic on a
     value or an array attribute says it is an array after all."""
-    from .dataflow import walk_stmts as _walk
     evidence, arrays = {}, set()
     defs = {}
     for s in _walk(fn.body):

@@ -94,3 +94,10 @@ class Injector:
         self.by_id[key] = name
         self.objects[name] = obj
         return name
+
+
+def comment_node(text):
+    """A statement standing for the comment ``# text`` (the emitter prints it)."""
+    node = gast.Expr(value=gast.Constant(value=None, kind=None))
+    node.srcgrad_comment = text
+    return node

@@ -26,9 +26,11 @@ import itertools
 
 import gast
 
-from . import runtime
-from .dataflow import live_before, loads as _loads
-from .names import assign, const, load, store
+from srcgrad import runtime
+from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
+from srcgrad.compiler.frontend.inline import Inliner
+from srcgrad.compiler.ir.dataflow import live_before, loads as _loads
+from srcgrad.compiler.ir.names import assign, const, load, store
 
 NEVER, MAYBE, ALWAYS = 0, 1, 2
 
@@ -78,12 +80,11 @@ class _Loop:
 
 
 class Normaliser:
-    def __init__(self, parsed, namer, inliner=None):
+    def __init__(self, parsed, namer, inliner=None, driver=None):
         self.parsed = parsed
         self.namer = namer
         if inliner is None:
-            from .inline import Inliner
-            inliner = Inliner(parsed, namer)
+            inliner = Inliner(parsed, namer, driver, Normaliser)
         self.inliner = inliner   # expands calls to the user's functions (inline.py)
         self.ret = None          # name holding the return value
         self.returned = None     # flag: a return has happened
@@ -154,7 +155,6 @@ class Normaliser:
         if isinstance(s, gast.FunctionDef):
             return self.inliner.define(s)
         if not hasattr(self, "containers"):
-            from .comprehensions import ContainerDesugar
             self.containers = ContainerDesugar(self)
         done = self.containers.run(s)    # comprehensions, dict views, extend, pop
         if done is not None:
@@ -922,7 +922,7 @@ def _written_parameters(body, params):
 
 
 #: methods and attributes of arrays (and NumPy functions) that may return a view
-_VIEW_NAMES = {"T", "mT", "real", "imag", "reshape", "transpose", "ravel", "squeeze", "swapaxes",
+VIEW_NAMES = {"T", "mT", "real", "imag", "reshape", "transpose", "ravel", "squeeze", "swapaxes",
                "view", "diagonal", "moveaxis", "expand_dims", "broadcast_to", "asarray",
                "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr", "flipud",
                "rot90", "ascontiguousarray", "matrix_transpose", "permute_dims"}
@@ -935,10 +935,10 @@ def _view_source(value, names):
         value = value.value
     if isinstance(value, gast.Name):
         return value.id if value.id in names else None
-    if isinstance(value, gast.Attribute) and value.attr in _VIEW_NAMES:
+    if isinstance(value, gast.Attribute) and value.attr in VIEW_NAMES:
         return _view_source(value.value, names)
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-            value.func.attr in _VIEW_NAMES:
+            value.func.attr in VIEW_NAMES:
         own = _view_source(value.func.value, names)         # x.reshape(...)
         if own is not None:
             return own

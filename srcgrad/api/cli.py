@@ -9,8 +9,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from . import api
-from .errors import SrcgradError
+from srcgrad.api import reverse as api
+from srcgrad.errors import SrcgradError
+from srcgrad.api.check import check_grad
 
 
 def _load(target):
@@ -56,7 +57,6 @@ def main(argv=None):
         df = (api.value_and_grad if args.value else api.grad)(fun, wrt=wrt)
         text = api.source(df, standalone=args.standalone)
         if args.check:
-            from .check import check_grad
             point = [float(v) for v in args.check.split(",")]
             check_grad(fun, *point, wrt=wrt)
             print(f"# gradient checked against finite differences at {tuple(point)}",

@@ -1,9 +1,7 @@
 """Stage 7 — emit: source text, compile, and a real Python function.
 
-The tree is converted to a standard ``ast`` and printed with ``ast.unparse``;
-comments (which ``ast`` cannot hold) travel as marker strings and are put back
-into the text.  The function is compiled under a pseudo file name whose text
-is registered with :mod:`linecache`, so tracebacks, ``inspect.getsource`` and
+The tree is printed by :mod:`srcgrad.compiler.ir.printer`.  The function
+is compiled under a pseudo file name whose text is registered with :mod:`linecache`, so tracebacks, ``inspect.getsource`` and
 pdb show the generated code.
 
 Objects the generated code needs (``numpy``, runtime helpers) are closure
@@ -22,103 +20,10 @@ import types
 
 import gast
 
-from .errors import GENERATED_LINES
+from srcgrad.errors import GENERATED_LINES
+from srcgrad import runtime
 
 _counter = itertools.count(1)
-_MARK = "__srcgrad_comment_{}__"
-# ast.unparse prints a marker as '...', or as """...""" when it comes first in a body
-_MARK_RE = re.compile(r"^(\s*)(?:'|\"\"\")__srcgrad_comment_(\d+)__(?:'|\"\"\")$", re.M)
-
-
-def comment_node(text):
-    node = gast.Expr(value=gast.Constant(value=None, kind=None))
-    node.srcgrad_comment = text
-    return node
-
-
-def _number_comments(tree):
-    """Give every comment marker its text index; drop comments that are
-    followed by no statement in their block."""
-    texts = []
-
-    def visit(stmts):
-        out = []
-        last = None
-        for i, s in enumerate(stmts):
-            if getattr(s, "srcgrad_comment", None) is not None:
-                nxt = stmts[i + 1] if i + 1 < len(stmts) else None
-                if nxt is None or getattr(nxt, "srcgrad_comment", None) is not None:
-                    continue
-                if not s.srcgrad_comment or s.srcgrad_comment == last:
-                    continue
-                last = s.srcgrad_comment
-                s.value = gast.Constant(value=_MARK.format(len(texts)), kind=None)
-                texts.append(s.srcgrad_comment)
-            elif isinstance(s, (gast.If, gast.For, gast.While)):
-                last = None
-            if isinstance(getattr(s, "body", None), list):
-                s.body = visit(s.body) or [gast.Pass()]
-            if isinstance(getattr(s, "orelse", None), list):
-                s.orelse = visit(s.orelse)
-            out.append(s)
-        return out
-
-    tree.body = visit(tree.body) or [gast.Pass()]
-    return texts
-
-
-def to_source(fn):
-    """The Python source text of a gast FunctionDef, with comments."""
-    texts = _number_comments(fn)
-    module = gast.Module(body=[fn], type_ignores=[])
-    tree = _SliceObjects().visit(gast.gast_to_ast(module))
-    ast.fix_missing_locations(tree)
-    text = ast.unparse(tree)
-    return _MARK_RE.sub(lambda m: f"{m.group(1)}# {texts[int(m.group(2))]}", text) + "\n"
-
-
-class _SliceObjects(ast.NodeTransformer):
-    """``a:b`` is syntax only inside a subscript (``x[1:, 0]``); anywhere
-    else (an index kept in a variable, passed to a helper) it is printed as
-    the object it stands for, ``slice(a, b)``.  A negative number constant
-    is printed as a negation, so that ``(-0.5) ** 2`` keeps its parentheses."""
-
-    def visit_Subscript(self, node):
-        node.value = self.visit(node.value)
-        sl = node.slice
-        if isinstance(sl, ast.Slice):
-            node.slice = self._bounds(sl)
-        elif isinstance(sl, ast.Tuple):
-            sl.elts = [self._bounds(e) if isinstance(e, ast.Slice) else self.visit(e)
-                       for e in sl.elts]
-        else:
-            node.slice = self.visit(sl)
-        return node
-
-    def visit_Constant(self, node):
-        # a negative number folded into one constant prints as ``-0.5``, which
-        # binds looser than ``**`` and ``.``: print it as the negation it is
-        v = node.value
-        if type(v) in (int, float) and (v < 0 or v == 0 and str(v).startswith("-")):
-            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-v))
-        return node
-
-    def _bounds(self, sl):
-        for f in ("lower", "upper", "step"):
-            if getattr(sl, f) is not None:
-                setattr(sl, f, self.visit(getattr(sl, f)))
-        return sl
-
-    def visit_Slice(self, node):
-        self._bounds(node)
-        parts = [node.lower, node.upper, node.step]
-        while len(parts) > 1 and parts[-1] is None:
-            parts.pop()
-        return ast.Call(func=ast.Name(id="slice", ctx=ast.Load()),
-                        args=[p if p is not None else ast.Constant(value=None) for p in parts],
-                        keywords=[])
-
-
 def build(functions, parsed, injected):
     """Compile ``functions`` (``(name, source)`` pairs; a later one may call
     an earlier one by name) and return the last as a function whose globals
@@ -183,7 +88,6 @@ _STANDALONE_ERRORS = {"NonScalarOutputError": "ValueError", "ArgumentTypeError":
 
 def standalone(text, injected, df):
     """A self-contained module for generated ``text`` (see ``srcgrad.source``)."""
-    from . import runtime
     head = [f"# Generated by srcgrad from {df.__doc__.split('from ', 1)[-1].rstrip('.')}",
             "# Needs only NumPy.", ""]
     imports, helpers = [], []

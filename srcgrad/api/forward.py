@@ -1,0 +1,58 @@
+"""Forward mode: ``jvp(f, wrt)``.
+
+The generated function takes ``f``'s positional parameters without a
+default, then one tangent per ``wrt`` argument (``d_<name>``), then the
+parameters with a default as keyword-only ones, and returns ``(value,
+tangent_out)``: the value of ``f`` and its directional derivative along the
+given tangents.  ``jvp_batched`` is the same for a batch of directions on a
+last axis of every tangent (used by ``srcgrad.jacobian``).  The pipeline is
+``srcgrad.compiler.pipeline.forward_transform``.
+"""
+
+import functools
+
+from srcgrad.api.driver import DRIVER
+from srcgrad.compiler.pipeline import cache_get, cache_put, forward_transform, normalise_wrt, wrt_key
+
+
+def _cached(fun, wrt, batched=False):
+    # kept in api's cache (under a key of its own), so srcgrad.clear_cache()
+    # forgets generated jvps too
+    key = ("jvp_batched" if batched else "jvp", wrt)
+    made = cache_get(fun, key)
+    if made is not None:
+        return made
+    names, _ = normalise_wrt(fun, wrt, distinct=True)
+    return cache_put(fun, key, forward_transform(fun, names, DRIVER, batched=batched))
+
+
+def jvp(fun=None, wrt=0):
+    """The Jacobian-vector product of ``fun`` by forward mode.
+
+    ``wrt`` is a parameter position or name, or a tuple of them.  Returns a
+    generated function taking ``fun``'s positional parameters without a
+    default, then one tangent per ``wrt`` argument (``d_<name>``, of that
+    argument's shape); ``fun``'s parameters with a default are keyword-only
+    in it, with the same defaults (``def f(x, num=5)`` gives ``jvp_f(x, d_x,
+    *, num=5)``; docs/modes.md).  It returns ``(value, tangent_out)``:
+    ``fun``'s result and its derivative along the tangents (the shape of the
+    result).  One pass, no tape;
+    ``srcgrad.source(df)`` shows the code.  Works as a decorator, bare
+    (``@jvp``) or with options (``@jvp(wrt=(0, 1))``)."""
+    if fun is None:
+        return functools.partial(jvp, wrt=wrt)
+    key = wrt_key(wrt)
+    return _cached(fun, key)
+
+
+def jvp_batched(fun, wrt=0):
+    """Forward mode for a batch of directions in one pass: like :func:`jvp`,
+    but each tangent argument has its argument's shape plus a last axis of
+    ``K`` directions, and the tangent returned has the result's shape plus
+    that axis (``J V`` for the ``K`` columns of ``V``).  Used by
+    ``srcgrad.jacobian``; ``srcgrad.source`` shows the code."""
+    key = wrt_key(wrt)
+    return _cached(fun, key, batched=True)
+
+
+DRIVER.provide(jvp=jvp)

@@ -1,0 +1,40 @@
+"""Rules made on the fly for calls the inliner leaves as calls.
+
+A recursive call of the user's function cannot be inlined; it gets a rule
+whose adjoint calls the callee's own generated ``vjp`` (its tangent the
+``jvp``), generated when first needed and cached::
+
+    def fact(x, n):                 # adjoint of y = fact(x, n - 1):
+        ...                         #   d_x += vjp_call(fact, 0, (x, n - 1), d_y)
+        y = fact(x, n - 1)
+
+Each level recomputes the forward sweep of the levels below it: the cost is
+quadratic in the depth of the recursion.
+"""
+
+import inspect
+
+from srcgrad.rules.registry import TANGENT, Rule, Template
+
+
+def recursive_rule(fun, driver):
+    """A rule (not registered) for a call of the user's function ``fun`` that
+    recursion keeps from being inlined: the adjoint of each parameter calls
+    ``srcgrad.vjp(fun, wrt=parameter)``, its tangent ``srcgrad.jvp`` (through
+    the ``driver``, :class:`srcgrad.compiler.pipeline.Driver`).  Each
+    level recomputes the forward sweep of the levels below it, so the cost
+    is quadratic in the depth of the recursion."""
+    signature = inspect.signature(fun)
+    names = list(signature.parameters)
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+           for p in signature.parameters.values()) or "g" in names or TANGENT in names:
+        return None
+    args = "(" + "".join(n + ", " for n in names) + ")"
+    own = fun.__name__ if fun.__name__.isidentifier() and fun.__name__ not in names else "fun"
+    namespace = {own: fun, "vjp_call": driver.recursive_vjp, "jvp_call": driver.recursive_jvp}
+    adjoints = [f"vjp_call({own}, {i}, {args}, g)" for i in range(len(names))]
+    rule = Rule(fun, signature, adjoints, namespace=namespace, name=fun.__qualname__)
+    for i, n in enumerate(names):
+        rule.tangents[n] = Template(f"jvp_call({own}, {i}, {args}, {TANGENT})", names + [TANGENT],
+                                    namespace, rule.name)
+    return rule

@@ -1,0 +1,146 @@
+"""The type checks at the entry and exit of a generated function.
+
+Each differentiated argument is checked when the function is called (a
+string, an int or a complex number is refused with ``ArgumentTypeError``),
+and each derivative gets its argument's type and shape at the return; a
+version specialised for Python floats starts with a guard that falls back to
+the generic version::
+
+    def d_f(x):                          def d_f(x):
+        ...                                  if type(x) is not float:
+        return d_x            →                  return d_f_generic(x)
+                                             ...
+                                             return d_x
+"""
+
+import ast
+import dataclasses
+
+import gast
+
+from srcgrad import runtime
+from srcgrad.compiler.analysis import defined_name, iter_ops
+
+
+@dataclasses.dataclass
+class Boundary:
+    """What a generated function returns, for the type checks at its entry
+    and exit (``runtime.check_argument``, ``like_argument``, ``like_value``).
+
+    ``wrt``: the arguments differentiated, checked at entry (unless the float
+    guard already proved them Python floats).  ``kind``: ``"derivatives"``
+    (one derivative per ``wrt`` argument, a tuple when ``as_tuple``:
+    ``grad``, ``hvp``), ``"value_and_derivatives"`` (``(value,
+    derivatives)``: ``value_and_grad``, ``vjp``) or ``"tangent"`` (``(value,
+    tangent)``: ``jvp``)."""
+    wrt: tuple
+    kind: str
+    as_tuple: bool = False
+
+
+def with_boundary(source, fn, boundary, floats, front):
+    """``source`` of ``fn`` with the type checks of ``boundary``: each
+    ``wrt`` argument checked at entry (``check_argument(x, 'x')``), each
+    derivative given its argument's type at the return (``like_argument``).
+    ``floats``: arguments the float guard proved Python floats: no entry
+    check, and at the return only an inline test (a float derivative of a
+    float passes; anything else, a complex one say, goes to the helper)."""
+    if boundary is None:
+        return source
+    ret = fn.body[-1] if fn.body else None
+    if not isinstance(ret, gast.Return) or ret.value is None:
+        ret = gast.Return(value=None)
+    name_for = front.injector.name_for
+    # with Python floats only, only ``**`` (a negative number to a fractional
+    # power) can make a value complex: complex constants are refused when
+    # generating, complex arguments at entry
+    may_be_complex = any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
+        isinstance(n.right, gast.Constant) and type(n.right.value) is int)
+        or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
+        for n in gast.walk(fn))
+    lines = source.rstrip("\n").split("\n")
+    pre = []
+
+    def text(node):
+        return ast.unparse(gast.gast_to_ast(node))
+
+    def like(node, call, other, extra=()):
+        """``node`` (a derivative) passed through the helper ``call``."""
+        args = [text(node), other] + list(extra)
+        if isinstance(node, gast.Name) and other in floats:
+            if not may_be_complex:
+                return node.id
+            pre.extend([f"    if type({node.id}) is not float:",
+                        f"        {node.id} = {call}({', '.join(args)})"])
+            return node.id
+        return f"{call}({', '.join(args)})"
+
+    def derivatives(node):
+        wrt = boundary.wrt
+        if not boundary.as_tuple:
+            return like(node, name_for(runtime.like_argument, "like_argument"), wrt[0],
+                        [repr(wrt[0])])
+        if isinstance(node, gast.Tuple) and len(node.elts) == len(wrt):
+            helper = name_for(runtime.like_argument, "like_argument")
+            comma = "," if len(wrt) == 1 else ""
+            return "(" + ", ".join(like(e, helper, p, [repr(p)])
+                                   for e, p in zip(node.elts, wrt)) + comma + ")"
+        helper = name_for(runtime.like_arguments, "like_arguments")
+        comma = "," if len(wrt) == 1 else ""
+        return f"{helper}({text(node)}, ({', '.join(wrt)}{comma}), {tuple(wrt)!r})"
+
+    value = ret.value
+    pair = isinstance(value, gast.Tuple) and len(value.elts) == 2
+    out = None
+    if value is None:
+        pass                            # no return value to check
+    elif boundary.kind == "derivatives":
+        out = derivatives(value)
+    elif boundary.kind == "value_and_derivatives" and pair:
+        out = f"({text(value.elts[0])}, {derivatives(value.elts[1])})"
+    elif boundary.kind == "tangent" and pair and isinstance(value.elts[0], gast.Name):
+        v, t = value.elts
+        helper = name_for(runtime.like_value, "like_value")
+        if isinstance(t, gast.Name) and floats and not may_be_complex and \
+                set(boundary.wrt) <= floats:
+            out = f"({v.id}, {t.id})"
+        elif isinstance(t, gast.Name) and floats:
+            pre.extend([f"    if type({t.id}) is not float:",
+                        f"        {t.id} = {helper}({t.id}, {v.id})"])
+            out = f"({v.id}, {t.id})"
+        else:
+            out = f"({v.id}, {helper}({text(t)}, {v.id}))"
+    if out is not None and lines[-1].startswith("    return "):
+        lines[-1:] = pre + [f"    return {out}"]
+    check = name_for(runtime.check_argument, "check_argument")
+    entry = [f"    {check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
+    real = [p for p in _active_parameters(front.analysis) if p not in boundary.wrt
+            and p not in floats]
+    if real:
+        check = name_for(runtime.check_real, "check_real")
+        entry += [f"    {check}({p}, {p!r})" for p in real]
+    lines[1:1] = entry
+    return "\n".join(lines) + "\n"
+
+
+def _active_parameters(an):
+    """The parameters read by an active operation (a complex one would make
+    the derivative complex), in order."""
+    a = an.fn.args
+    params = [x.id for x in a.posonlyargs + a.args + a.kwonlyargs]
+    read = set()
+    for s in iter_ops(an.fn.body, an.locals):
+        if isinstance(s, gast.Assign) and defined_name(s) in an.active:
+            read |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    return [p for p in params if p in read]
+
+
+def with_guard(source, fn, params, fallback):
+    """Insert at the top of ``fn``'s source: unless every one of ``params``
+    is a Python float, return ``fallback(...)``."""
+    a = fn.args
+    args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
+    test = " or ".join(f"type({p}) is not float" for p in params)
+    guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"
+    head, _, body = source.partition("\n")
+    return head + "\n" + guard + body
