@@ -154,7 +154,8 @@ def test_write_on_the_next_loop_iteration_copies_the_argument():
         srcgrad.jvp(written_on_the_next_iteration, wrt=(0, 1))
     except srcgrad.SrcgradError:
         pass
-    from srcgrad.compiler.frontend.normalise import _written_parameters
+    from srcgrad.compiler.frontend.normalise.copy_written_arguments import \
+        written_parameters as _written_parameters
     import gast
     import inspect
     import textwrap
@@ -163,7 +164,8 @@ def test_write_on_the_next_loop_iteration_copies_the_argument():
 
 
 def test_written_parameters_by_definition():
-    from srcgrad.compiler.frontend.normalise import _written_parameters
+    from srcgrad.compiler.frontend.normalise.copy_written_arguments import \
+        written_parameters as _written_parameters
     import gast
     import textwrap
 

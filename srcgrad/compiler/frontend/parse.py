@@ -185,6 +185,26 @@ def parse(fun):
     return parsed
 
 
+def parse_text(text, globals=None):
+    """A :class:`Parsed` for the ``def`` in ``text``, for examples and tests:
+    the function is compiled from the text (its globals: a copy of
+    ``globals``), and its source file is the text itself.
+
+    >>> parsed = parse_text('''
+    ... def f(x):
+    ...     return x * 2.0
+    ... ''')
+    >>> parsed.name, parsed.line(2).strip()
+    ('f', 'return x * 2.0')
+    """
+    text = textwrap.dedent(text).strip("\n") + "\n"
+    namespace = dict(globals or {})
+    exec(compile(text, "<text>", "exec"), namespace)
+    tree = next(n for n in gast.parse(text).body if isinstance(n, gast.FunctionDef))
+    return Parsed(fun=namespace[tree.name], tree=tree, filename="<text>",
+                  firstlineno=tree.lineno, source_lines=text.splitlines(), globals=namespace)
+
+
 def _parse_lambda(fun):
     """A lambda: found in its file by line and parameter names, and made a
     ``def`` named ``lambda``."""

@@ -1,0 +1,156 @@
+"""Assignments: augmented (``x op= v``, ``x[i] op= v`` with the index
+evaluated once), multiple (``a = b = v``), tuple and list unpacking (a swap
+evaluates every value first); assignments to attributes are refused.
+
+>>> from srcgrad.compiler.frontend.normalise import normalise_text
+>>> from srcgrad.compiler.ir.printer import source
+>>> print(source(normalise_text('''
+... def f(x, y):
+...     x, y = y, x
+...     a = b = x * y
+...     a += b
+...     return a
+... ''')))
+def f(x, y):
+    x_1 = y
+    y_1 = x
+    x = x_1
+    y = y_1
+    value = x * y
+    a = value
+    b = value
+    a = a + b
+    out = a
+    return out
+"""
+
+import copy
+
+import gast
+
+from srcgrad.compiler.ir.names import assign, const, load
+
+
+class Assignments:
+    """The assignment desugarings of :class:`Normaliser`."""
+
+    def desugar_augassign(self, s):
+        target = s.target
+        if isinstance(target, gast.Name):
+            value = gast.BinOp(left=load(target.id), op=s.op, right=s.value)
+            value.srcgrad_inplace = True    # changes an array in place (analyse checks sharing)
+            return self.desugar(gast.copy_location(gast.Assign(targets=[target], value=value,
+                                                               type_comment=None), s))
+        if isinstance(target, gast.Subscript):
+            pre = []
+            index = self.index_once(target.slice, pre, s)
+            container = target.value
+            read = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Load())
+            write = gast.Subscript(value=_as_load(container), slice=copy.deepcopy(index),
+                                   ctx=gast.Store())
+            value = gast.BinOp(left=read, op=s.op, right=s.value)
+            return pre + self.desugar(gast.copy_location(
+                gast.Assign(targets=[write], value=value, type_comment=None), s))
+        raise self.unsupported(s, "augmented assignment to an attribute",
+                               "assign the new value to a local variable")
+
+    def index_once(self, index, pre, s):
+        """``index`` read and written by ``x[index] op= v``, with each part
+        that is not a constant or a name evaluated once, into a temporary
+        (slices stay slices: ``m[:, i + 1]`` -> ``index = i + 1; m[:, index]``)."""
+        if _simple(index) or _constant_slice(index):
+            return index
+        if isinstance(index, gast.Slice):
+            for f in ("lower", "upper", "step"):
+                b = getattr(index, f)
+                if b is not None and not _constant_slice(gast.Slice(lower=b, upper=None, step=None)):
+                    setattr(index, f, self.index_once(b, pre, s))
+            return index
+        if isinstance(index, gast.Tuple) and not any(isinstance(e, gast.Starred)
+                                                     for e in index.elts):
+            index.elts = [self.index_once(e, pre, s) for e in index.elts]
+            return index
+        tmp = self.namer.fresh("index")
+        pre.append(assign(tmp, index, s))
+        return load(tmp)
+
+    def desugar_assign(self, s):
+        if len(s.targets) > 1:
+            value = s.value
+            out = []
+            if not _simple(value):
+                tmp = self.namer.fresh("value")
+                out.append(assign(tmp, value, s))
+                value = load(tmp)
+            for t in s.targets:
+                out.extend(self.desugar_assign(gast.copy_location(
+                    gast.Assign(targets=[t], value=value, type_comment=None), s)))
+            return out
+        target = s.targets[0]
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return self.unpack(target, s.value, s)
+        if isinstance(target, gast.Attribute):
+            raise self.unsupported(s, "assignment to an attribute",
+                                   "assign to a local variable")
+        if isinstance(target, gast.Starred):
+            raise self.unsupported(s, "starred assignment", "unpack element by element")
+        if isinstance(target, gast.Subscript):
+            container = target.value
+            while isinstance(container, gast.Subscript):
+                container = container.value
+            if not isinstance(container, gast.Name):
+                # ``obj.v[i] = e``: a write into an attribute's value in place
+                # (not followed by the analysis: it would be silently ignored)
+                raise self.unsupported(s, "assignment into an element of an attribute "
+                                       "or an expression",
+                                       "copy it into a local variable (np.copy(...)), write into that, "
+                                       "and build a new object")
+        return [s]
+
+    def unpack(self, target, value, where):
+        elts = target.elts
+        if any(isinstance(e, gast.Starred) for e in elts):
+            raise self.unsupported(where, "starred assignment", "unpack element by element")
+        out = []
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
+            written = {n.id for e in elts for n in gast.walk(e) if isinstance(n, gast.Name)}
+            read = {n.id for v in value.elts for n in gast.walk(v) if isinstance(n, gast.Name)}
+            values = value.elts
+            if written & read:        # a swap: evaluate every value first
+                values = []
+                for e, v in zip(elts, value.elts):
+                    tmp = self.namer.fresh(e.id if isinstance(e, gast.Name) else "value")
+                    out.append(assign(tmp, v, where))
+                    values.append(load(tmp))
+        else:
+            if not isinstance(value, gast.Name):
+                tmp = self.namer.fresh("values")
+                out.append(assign(tmp, value, where))
+                value = load(tmp)
+            values = [gast.Subscript(value=load(value.id), slice=const(i), ctx=gast.Load())
+                      for i in range(len(elts))]
+            for v in values:
+                v.srcgrad_unpack = True      # evidence that value is a tuple (analyse)
+        for e, v in zip(elts, values):
+            out.extend(self.desugar_assign(gast.copy_location(
+                gast.Assign(targets=[e], value=v, type_comment=None), where)))
+        return out
+
+
+def _simple(node):
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _constant_slice(node):
+    """``a:b:c`` with constant or absent bounds (``x[:-1] += v``: read and
+    written with the same slice, nothing to evaluate once)."""
+    def bound(b):
+        return b is None or isinstance(b, gast.Constant) or isinstance(b, gast.UnaryOp) and \
+            isinstance(b.op, gast.USub) and isinstance(b.operand, gast.Constant)
+    return isinstance(node, gast.Slice) and all(bound(b) for b in (node.lower, node.upper, node.step))
+
+
+def _as_load(node):
+    if isinstance(node, gast.Name):
+        return load(node.id)
+    return node

@@ -1,0 +1,226 @@
+"""The :class:`Normaliser`: walks a function's statements, refuses what is
+not supported, and hands each statement to its desugaring (the mixins of
+``assignments``, ``loops``, ``iterables`` and ``jumps``); then structures the
+jumps into one final ``return``.
+
+>>> from srcgrad.compiler.ir.printer import source
+>>> print(source(normalise_text('''
+... def f(x):
+...     "Docstrings and annotations go."
+...     y: float = x * 2.0
+...     return y
+... ''')))
+def f(x):
+    y = x * 2.0
+    out = y
+    return out
+"""
+
+import gast
+
+from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
+from srcgrad.compiler.frontend.inline import Inliner
+from srcgrad.compiler.frontend.normalise.assignments import Assignments
+from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
+from srcgrad.compiler.frontend.normalise.iterables import Iterables
+from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
+from srcgrad.compiler.frontend.normalise.loops import Loops
+from srcgrad.compiler.frontend.parse import parse_text
+from srcgrad.compiler.ir.names import Namer, assign, const, load, names_in
+
+_UNSUPPORTED = {
+    gast.Try: ("try/except", "move the try/except out of the differentiated function"),
+    gast.With: ("with", "move the 'with' block out of the differentiated function"),
+    gast.AsyncWith: ("async with", "differentiate a plain synchronous function"),
+    gast.AsyncFor: ("async for", "differentiate a plain synchronous function"),
+    gast.Global: ("global", "pass the value in as an argument and return it instead of "
+                            "assigning a global"),
+    gast.Nonlocal: ("nonlocal", "pass the value in as an argument and return it instead"),
+    gast.Delete: ("del", "remove the 'del' statement; srcgrad manages variable lifetimes"),
+    gast.Import: ("import", "import at module level"),
+    gast.ImportFrom: ("import", "import at module level"),
+    gast.ClassDef: ("class definition", "define the class at module level"),
+    gast.AsyncFunctionDef: ("async function", "differentiate a plain synchronous function"),
+}
+_UNSUPPORTED_EXPR = {
+    gast.Lambda: ("lambda used as a value", "assign the lambda to a name and call it, or "
+                                            "pass it to a function of your own"),
+    gast.Yield: ("yield", "generators cannot be differentiated; return a value instead"),
+    gast.YieldFrom: ("yield from", "generators cannot be differentiated; return a value instead"),
+    gast.Await: ("await", "differentiate a plain synchronous function"),
+    gast.NamedExpr: ("assignment expression (:=)", "assign with '=' on its own line"),
+    gast.Starred: ("starred expression", "pass the arguments one by one"),
+    gast.SetComp: ("set comprehension", "write the loop out explicitly"),
+}
+
+
+class Normaliser(Assignments, Loops, Iterables, Jumps):
+    """Normalises the function ``parsed`` (or, through :meth:`run_inlined`,
+    the body of a function being inlined into it)."""
+
+    def __init__(self, parsed, namer, inliner=None, driver=None):
+        self.parsed = parsed
+        self.namer = namer
+        if inliner is None:
+            inliner = Inliner(parsed, namer, driver, Normaliser)
+        self.inliner = inliner   # expands calls to the user's functions (inline.py)
+        self.ret = None          # name holding the return value
+        self.returned = None     # flag: a return has happened
+        self.flags = set()       # every jump flag made (unread ones are dropped)
+
+    # -- entry -------------------------------------------------------------
+    def run(self):
+        fn = self.tree = self.parsed.tree
+        self._check_arguments(fn)
+        body = self.desugar_block(fn.body)
+        self.ret = self.namer.fresh("out")
+        body, mode = self.structure(body, None)
+        if mode != ALWAYS:
+            body = [assign(self.ret, const(None), fn)] + body
+        if self.returned is not None:
+            body = [assign(self.returned, const(False), fn)] + body
+        ret = gast.Return(value=load(self.ret))
+        gast.copy_location(ret, fn.body[-1])
+        body.append(ret)
+        body = tidy(drop_unread_flags(body, self.flags))
+        self._counters_read_after(body, set())
+        fn.body = copy_written_arguments(fn, body)
+        self.inliner.check_unused(fn)
+        return fn
+
+    def run_inlined(self, fn, name):
+        """Normalise the body of function ``fn`` being inlined (its names
+        already renamed): returns the statements and the name of the result
+        (derived from the function's ``name``)."""
+        self.tree = fn
+        body = self.desugar_block(fn.body)
+        self.ret = self.namer.fresh(name)
+        body, mode = self.structure(body, None)
+        if mode != ALWAYS:
+            body = [assign(self.ret, const(None), fn)] + body
+        if self.returned is not None:
+            body = [assign(self.returned, const(False), fn)] + body
+        return drop_unread_flags(body, self.flags), self.ret
+
+    def _check_arguments(self, fn):
+        a = fn.args
+        if a.vararg is not None or a.kwarg is not None:
+            raise self.parsed.error(fn, f"{fn.name} takes *args or **kwargs",
+                                    construct="*args/**kwargs",
+                                    hint="give the function named parameters")
+
+    def unsupported(self, node, what, hint):
+        return self.parsed.error(node, f"{what} is not supported in a differentiated function",
+                                 hint=hint, construct=what)
+
+    def check_expr(self, node):
+        for sub in gast.walk(node):
+            kind = _UNSUPPORTED_EXPR.get(type(sub))
+            if kind:
+                raise self.unsupported(getattr(sub, "lineno", None) and sub or node, *kind)
+
+    # -- desugaring ----------------------------------------------------------
+    def desugar_block(self, stmts):
+        out = []
+        for i, s in enumerate(stmts):
+            if i == 0 and isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) \
+                    and isinstance(s.value.value, str):
+                continue          # docstring
+            out.extend(self.desugar(s))
+        return out
+
+    def desugar(self, s):
+        if isinstance(s, gast.FunctionDef):
+            return self.inliner.define(s)
+        if not hasattr(self, "containers"):
+            self.containers = ContainerDesugar(self)
+        done = self.containers.run(s)    # comprehensions, dict views, extend, pop
+        if done is not None:
+            return done
+        expanded = self.expand_calls(s)
+        if expanded is not None:
+            return expanded
+        kind = _UNSUPPORTED.get(type(s))
+        if kind:
+            raise self.unsupported(s, *kind)
+        if isinstance(s, gast.Match if hasattr(gast, "Match") else ()):
+            raise self.unsupported(s, "match statement", "use if/elif")
+        if isinstance(s, gast.Pass):
+            return []
+        if isinstance(s, gast.Expr):
+            self.check_expr(s.value)
+            if isinstance(s.value, gast.Constant):
+                return []
+            return [s]
+        if isinstance(s, gast.AnnAssign):
+            if s.value is None:
+                return []
+            return self.desugar(gast.copy_location(
+                gast.Assign(targets=[s.target], value=s.value, type_comment=None), s))
+        if isinstance(s, gast.AugAssign):
+            return self.desugar_augassign(s)
+        if isinstance(s, gast.Assign):
+            self.check_expr(s.value)
+            for t in s.targets:
+                self.check_expr(t)
+            return self.desugar_assign(s)
+        if isinstance(s, gast.If):
+            self.check_expr(s.test)
+            s.body = self.desugar_block(s.body)
+            s.orelse = self.desugar_block(s.orelse)
+            return [s]
+        if isinstance(s, gast.While):
+            self.check_expr(s.test)
+            s.body = self.desugar_block(s.body)
+            s.orelse = self.desugar_block(s.orelse)
+            return [s]
+        if isinstance(s, gast.For):
+            return self.desugar_for(s)
+        if isinstance(s, (gast.Return, gast.Break, gast.Continue, gast.Raise, gast.Assert)):
+            for sub in gast.iter_child_nodes(s):
+                self.check_expr(sub)
+            return [s]
+        raise self.unsupported(s, type(s).__name__, "rewrite this statement")
+
+    def expand_calls(self, s):
+        """Inline the calls to the user's functions in ``s`` (inline.py):
+        returns the normalised statements, or ``None`` when ``s`` has none."""
+        inl = self.inliner
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            if isinstance(s.value, gast.Lambda):
+                return inl.define(s.value, name)
+            if inl.is_partial(s.value):
+                pre = inl.define_partial(name, s.value, s)
+                if pre is not None:
+                    return [d for p in pre for d in self.desugar(p)]
+        if isinstance(s, gast.While) and inl.has_calls(s.test):
+            if s.orelse:
+                raise self.unsupported(s, "while/else whose condition calls a function",
+                                       "compute the condition in the loop body")
+            # the condition is evaluated before every iteration
+            stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=s.test),
+                           body=[gast.copy_location(gast.Break(), s)], orelse=[])
+            s.test = const(True)
+            s.body = [gast.copy_location(stop, s)] + s.body
+            return None
+        field = {gast.Assign: "value", gast.AugAssign: "value", gast.AnnAssign: "value",
+                 gast.Expr: "value", gast.Return: "value", gast.If: "test",
+                 gast.For: "iter"}.get(type(s))
+        value = getattr(s, field, None) if field else None
+        if value is None or getattr(s, "srcgrad_expanded", False) or not inl.has_calls(value):
+            return None
+        pre, new = inl.expand(value, s, self.desugar)
+        setattr(s, field, new)
+        s.srcgrad_expanded = True      # what is left are calls that recurse
+        if isinstance(s, gast.Expr) and isinstance(new, gast.Name):
+            return pre                 # a call made for its effect
+        return pre + self.desugar(s)
+
+
+def normalise_text(text, globals=None):
+    """The normalised function of the ``def`` in ``text`` (for examples and
+    tests; ``globals``: what its global names mean)."""
+    parsed = parse_text(text, globals)
+    return Normaliser(parsed, Namer(names_in(parsed.tree) | set(parsed.closure))).run()

@@ -1,0 +1,15 @@
+"""Small questions about trees that several desugarings ask.
+
+>>> from srcgrad.compiler.ir.printer import function
+>>> fn = function("y = x * 2.0\\nx = y\\nreturn x")
+>>> assigns(fn, "x"), assigns(fn, "z")
+(True, False)
+"""
+
+import gast
+
+
+def assigns(tree, name):
+    """Whether ``tree`` assigns the name ``name`` anywhere."""
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for n in gast.walk(tree))
