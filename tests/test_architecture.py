@@ -86,7 +86,7 @@ def _cycle(edges):
 
 #: modules being split (issue #11); this set only shrinks
 PENDING = {"srcgrad.runtime", "srcgrad.runtime.forward", "srcgrad.compiler.analysis.analyse",
-           "srcgrad.compiler.optimise.optimise", "srcgrad.compiler.transforms.forward",
+           "srcgrad.compiler.transforms.forward",
            "srcgrad.compiler.transforms.reverse"}
 
 

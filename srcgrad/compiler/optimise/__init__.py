@@ -1,9 +1,26 @@
 """Stage 6 — optimisations of generated code (and the loop-invariant code
-motion that runs before the analyses)."""
+motion that runs before the analyses), one pass per module:
 
-from srcgrad.compiler.optimise.optimise import (batch_outer_products, eliminate_dead_code,
-                                                forward_temporaries, hoist_invariants,
-                                                propagate_constants, propagate_copies)
+* ``hoist.py``: loop-invariant statements move in front of their loop (on
+  the SSA form, before analysis: they are then computed once, never taped);
+* ``copies.py``: copies of adjoints of compiler temporaries are propagated;
+* ``constants.py``: adjoints that are a number (the seed ``1.0``) are
+  substituted into arithmetic, which is simplified (``simplify.py``: constant
+  folding and algebraic identities, on top of :mod:`srcgrad.compiler.ir.fold`);
+* ``dead_code.py``: dead assignments and empty control structures go;
+* ``temporaries.py``: single-use temporaries are forwarded into their use;
+* ``outer_products.py``: a loop's outer products become one matrix product.
+
+``effects.py`` holds what they share: which names a statement reads and
+which calls may change something.
+"""
+
+from srcgrad.compiler.optimise.constants import propagate_constants
+from srcgrad.compiler.optimise.copies import propagate_copies
+from srcgrad.compiler.optimise.dead_code import eliminate_dead_code
+from srcgrad.compiler.optimise.hoist import hoist_invariants
+from srcgrad.compiler.optimise.outer_products import batch_outer_products
+from srcgrad.compiler.optimise.temporaries import forward_temporaries
 
 __all__ = ["batch_outer_products", "eliminate_dead_code", "forward_temporaries",
            "hoist_invariants", "propagate_constants", "propagate_copies"]

@@ -1,0 +1,102 @@
+"""Constants in the reverse sweep (the seed ``1.0`` and what follows from
+it): adjoints assigned once, to a number, are substituted where they are
+used in arithmetic, which is simplified (``simplify.py``).
+
+>>> from srcgrad.compiler.ir.printer import function, source
+>>> fn = function('''
+... d_out = 1.0
+... d_y = d_out * x
+... d_x = d_y - d_out * x
+... d_z = d_out
+... return d_x''')
+>>> print(source(propagate_constants(fn, keep={"d_z"}, adjoints={"d_x", "d_y"}, floats={"x"})))
+def f(x):
+    d_out = 1.0
+    d_y = x
+    d_x = d_y - x
+    d_z = d_out
+    return d_x
+"""
+
+import copy
+
+import gast
+
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.fold import _number
+from srcgrad.compiler.optimise.simplify import Simplify
+
+def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
+    """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
+    that number where they are used in arithmetic, and the arithmetic is
+    folded: ``d_out * x`` becomes ``x``, ``-d_out * e`` becomes ``-e``.
+    Plain copies into the adjoints in ``keep`` (``d_a = d_out``: the user's
+    own variables) stay as they are; an expression is never folded into a
+    bare name whose array is later updated in place."""
+    inplace = set()
+    for s in walk_stmts(fn.body):
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+            inplace.add(s.target.id)
+        for t in getattr(s, "targets", []):
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                inplace.add(t.value.id)
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Subscript) and \
+                isinstance(s.target.value, gast.Name):
+            inplace.add(s.target.value.id)
+    for _ in range(20):
+        counts, values = {}, {}
+        for s in walk_stmts(fn.body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                n = s.targets[0].id
+                counts[n] = counts.get(n, 0) + 1
+                if isinstance(s.value, gast.Constant) and _number(s.value.value):
+                    values[n] = s.value.value
+            elif isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                counts[s.target.id] = counts.get(s.target.id, 0) + 2
+        constants = {n: v for n, v in values.items() if counts.get(n) == 1 and n.startswith("d_")}
+        changed = False
+        for s in walk_stmts(fn.body):
+            if not isinstance(s, (gast.Assign, gast.AugAssign)) or not any(
+                    isinstance(n, gast.Name) and n.id in constants for n in gast.walk(s.value)):
+                continue
+            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+            if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
+                    target.id in keep:
+                continue                      # d_a = d_out documents the code
+            new = Simplify(floats).visit(_Substitute(constants).visit(copy.deepcopy(s.value)))
+            if _has_unit_factor(new):
+                continue                      # 1.0 * x reads worse than d_out * x
+            if isinstance(new, gast.Name) and isinstance(target, gast.Name) and \
+                    target.id in inplace and not isinstance(s.value, gast.Name):
+                continue                      # would alias an array updated in place
+            if gast.dump(new) != gast.dump(s.value):
+                s.value = new
+                changed = True
+        if not changed:
+            break
+    for s_ in walk_stmts(fn.body):    # A + A, e + -f in every adjoint statement
+        target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
+        if isinstance(target, gast.Name) and target.id in adjoints and \
+                not _has_unit_factor(s_.value):
+            s_.value = Simplify(floats).visit(s_.value)
+    return fn
+
+
+def _has_unit_factor(e):
+    """``1.0 * x``, ``x * 1.0`` or ``x / 1.0`` (``1.0 / x`` reads well)."""
+    def unit(c):
+        return isinstance(c, gast.Constant) and _number(c.value) and abs(c.value) == 1
+
+    return any(isinstance(n, gast.BinOp) and (
+        isinstance(n.op, gast.Mult) and (unit(n.left) or unit(n.right)) or
+        isinstance(n.op, gast.Div) and unit(n.right)) for n in gast.walk(e))
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, constants):
+        self.constants = constants
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.constants:
+            return gast.Constant(value=self.constants[node.id], kind=None)
+        return node

@@ -1,0 +1,72 @@
+"""Copy propagation of adjoint temporaries (after the reverse transform):
+``d_t = d_y`` followed by uses of ``d_t`` uses ``d_y`` directly and drops
+the copy.
+
+>>> from srcgrad.compiler.ir.printer import function, source
+>>> fn = function('''
+... d_t = d_y
+... d_x = d_t * 2.0
+... d_z = d_t + d_x
+... return d_z''')
+>>> print(source(propagate_copies(fn, {"d_t"})))
+def f(d_y):
+    d_x = d_y * 2.0
+    d_z = d_y + d_x
+    return d_z
+"""
+
+import gast
+
+from srcgrad.compiler.ir.dataflow import remove_stmts
+
+def propagate_copies(fn, candidates):
+    """``d_t = d_y`` followed by uses of ``d_t``: use ``d_y`` directly and drop
+    the copy, for adjoints of compiler temporaries (``candidates``); copies
+    of adjoints of the user's own variables stay, they document the code."""
+    names = {}      # id(statement) -> (names it stores, names it loads), at any depth
+
+    def names_of(s):
+        key = id(s)
+        if key not in names:
+            stored, loaded = set(), set()
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name):
+                    (stored if isinstance(n.ctx, gast.Store) else loaded).add(n.id)
+            names[key] = (stored, loaded)
+        return names[key]
+
+    fn.body = _propagate(fn.body, candidates, names_of)
+    remaining = {n.id for s in fn.body for n in gast.walk(s)      # one walk: linear
+                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    fn.body = _drop_copies(fn.body, candidates - remaining)
+    return fn
+
+
+def _propagate(stmts, candidates, names_of):
+    stmts = list(stmts)
+    for i, s in enumerate(stmts):
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _propagate(getattr(s, field), candidates, names_of))
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
+            continue
+        a, b = s.targets[0].id, s.value.id
+        for later in stmts[i + 1:]:
+            stored, loaded = names_of(later)
+            if a in loaded and not (isinstance(later, (gast.If, gast.For, gast.While))
+                                    and {a, b} & stored):
+                for n in gast.walk(later):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
+                        n.id = b
+                loaded.discard(a)
+                loaded.add(b)
+            if {a, b} & stored:
+                break
+    return stmts
+
+
+def _drop_copies(stmts, dead):
+    return remove_stmts(stmts, lambda s: isinstance(s, gast.Assign) and
+                        isinstance(s.targets[0], gast.Name) and s.targets[0].id in dead
+                        and isinstance(s.value, gast.Name))

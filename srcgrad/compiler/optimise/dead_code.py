@@ -1,0 +1,157 @@
+"""Dead code: assignments whose values neither the reverse sweep, nor
+control flow, nor the returned value read are removed (only pure operations:
+a call without a rule may have side effects and stays), as is an assignment
+overwritten by the next statement; ``if`` and ``for`` statements left
+without a body go.
+
+>>> from srcgrad.compiler.ir.printer import function, source
+>>> fn = function('''
+... t = x * 2.0
+... u = t + 1.0
+... if x > 0.0:
+...     v = u
+... tape.pop()
+... t = t * x
+... return t''')
+>>> print(source(eliminate_dead_code(fn)))
+def f(x, tape):
+    t = x * 2.0
+    tape.pop()
+    t = t * x
+    return t
+"""
+
+import gast
+
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
+
+
+def _pure(s):
+    """Whether removing assignment ``s`` when its target is dead changes
+    nothing else: not an unknown operation, and (for generated statements)
+    not a ``d_ys.pop()`` or ``tape.pop()`` that moves a stack."""
+    op = getattr(s, "srcgrad_op", None)
+    if op is None:
+        value = getattr(s, "value", None)
+        return value is None or not any(
+            isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+            and n.func.attr in MUTATING_METHODS for n in gast.walk(value))
+    return op.kind != "unknown"
+
+
+def _stmt_loads(s):
+    if isinstance(s, gast.Assign):
+        out = loads_of(s.value)
+        for t in s.targets:
+            if not isinstance(t, gast.Name):
+                out |= loads_of(t)
+        return out
+    if isinstance(s, gast.AugAssign):
+        # ``d_x += e`` reads ``d_x`` (its target has a Store context)
+        return loads_of(s.value) | loads_of(s.target) | (
+            {s.target.id} if isinstance(s.target, gast.Name) else set())
+    if isinstance(s, (gast.If, gast.While)):
+        return loads_of(s.test)
+    if isinstance(s, gast.For):
+        return loads_of(s.iter)
+    return loads_of(s)
+
+
+def _is_removable(s, live):
+    return _is_name_assign(s) and not any(t.id in live for t in _targets(s)) and _pure(s)
+
+
+def _targets(s):
+    return [s.target] if isinstance(s, gast.AugAssign) else s.targets
+
+
+def _is_name_assign(s):
+    """``x = e`` or (generated, on an array the code owns) ``d_x += e``: an
+    assignment whose only effect is binding names."""
+    return isinstance(s, (gast.Assign, gast.AugAssign)) and \
+        all(isinstance(t, gast.Name) for t in _targets(s))
+
+
+def eliminate_dead_code(fn):
+    """Remove dead assignments and empty control structures (in place)."""
+    loads_cache = {}
+
+    def loads(s):
+        key = id(s)
+        if key not in loads_cache:
+            loads_cache[key] = _stmt_loads(s)
+        return loads_cache[key]
+
+    for _ in range(10):
+        live = set()
+        assigns = []
+        for s in walk_stmts(fn.body):
+            if _is_name_assign(s) and _pure(s):
+                assigns.append(s)
+            else:
+                live |= loads(s)
+        changed = True
+        while changed:
+            changed = False
+            for s in assigns:
+                if any(t.id in live for t in _targets(s)):
+                    new = loads(s) - live
+                    if new:
+                        live |= new
+                        changed = True
+        before = _count(fn.body)
+        fn.body = _sweep(fn.body, live)
+        if _count(fn.body) == before:
+            break
+    return fn
+
+
+def _overwritten(s, rest):
+    """``x = e`` followed (comments aside) by ``x = e2`` that does not read ``x``."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
+            isinstance(s.targets[0], gast.Name) and _pure(s)) or any(
+            isinstance(n, gast.Call) for n in gast.walk(s.value)):
+        return False
+    nxt = next((r for r in rest if getattr(r, "srcgrad_comment", None) is None), None)
+    return isinstance(nxt, gast.Assign) and len(nxt.targets) == 1 and \
+        isinstance(nxt.targets[0], gast.Name) and nxt.targets[0].id == s.targets[0].id and \
+        s.targets[0].id not in _stmt_loads(nxt)
+
+
+def _count(stmts):
+    return sum(1 for _ in walk_stmts(stmts))
+
+
+def _sweep(stmts, live):
+    out = []
+    for i, s in enumerate(stmts):
+        if _is_removable(s, live) or _overwritten(s, stmts[i + 1:]):
+            continue
+        if isinstance(s, gast.If):
+            s.body = _sweep(s.body, live)
+            s.orelse = _sweep(s.orelse, live)
+            if not _has_statements(s.body) and not _has_statements(s.orelse):
+                out.extend(c for c in s.body + s.orelse)   # comments only
+                continue
+            if not _has_statements(s.body):
+                s.test = _negate(s.test)
+                s.body, s.orelse = s.orelse, []
+        elif isinstance(s, gast.For):
+            s.body = _sweep(s.body, live)
+            if not _has_statements(s.body):
+                continue
+        elif isinstance(s, gast.While):
+            s.body = _sweep(s.body, live)
+        out.append(s)
+    return out
+
+
+def _has_statements(stmts):
+    return any(not getattr(s, "srcgrad_comment", None) for s in stmts)
+
+
+def _negate(test):
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return gast.UnaryOp(op=gast.Not(), operand=test)

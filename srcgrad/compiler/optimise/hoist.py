@@ -1,0 +1,137 @@
+"""Loop-invariant code motion (on the SSA form, before analysis): statements
+of a loop body whose operands the loop never changes, and which cannot
+raise, move in front of the loop, so they are computed once and never
+taped.  A loop that writes into an array changes every view of it too.
+
+>>> from srcgrad.compiler.ir.printer import function, source
+>>> fn = function('''
+... for i in range(n):
+...     a = x * 2.0
+...     b = a + y
+...     y = y + b * i
+... return y''', params="x, y, n")
+>>> fn.body = hoist_invariants(fn.body, resolve=lambda func: None)
+>>> print(source(fn))
+def f(x, y, n):
+    a = x * 2.0
+    for i in range(n):
+        b = a + y
+        y = y + b * i
+    return y
+"""
+
+import gast
+import numpy as np
+
+from srcgrad.compiler.analysis import VIEW_FUNCTIONS
+from srcgrad.compiler.ir.dataflow import connected, loads as _expr_loads, walk_stmts
+from srcgrad.compiler.ir.ssa import assigned_names
+
+_SAFE_BINOPS = (gast.Add, gast.Sub, gast.Mult)
+_SAFE_UNARY = (gast.USub, gast.UAdd)
+
+
+def _cannot_raise(value, resolve):
+    """Operations that are safe to run even when the loop would not have run
+    them (no exceptions on numbers): +, -, * and NumPy ufuncs."""
+    if isinstance(value, gast.BinOp):
+        return isinstance(value.op, _SAFE_BINOPS)
+    if isinstance(value, gast.UnaryOp):
+        return isinstance(value.op, _SAFE_UNARY)
+    if isinstance(value, gast.Call) and not value.keywords:
+        return isinstance(resolve(value.func), np.ufunc)
+    return False
+
+
+def hoist_invariants(body, resolve, views=None):
+    """Move statements of a loop body whose operands the loop never changes in
+    front of the loop, so they are computed once and never taped."""
+    if views is None:
+        views = _view_groups(body, resolve)
+    out = []
+    for s in body:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, hoist_invariants(getattr(s, field), resolve, views))
+        if isinstance(s, (gast.For, gast.While)):
+            out.extend(_hoist_from(s, resolve, views))
+        out.append(s)
+    return out
+
+
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal"}
+_VIEW_ATTRS = {"T", "mT", "real", "imag"}
+
+
+def _view_groups(body, resolve):
+    """name -> the names that may share its memory (copies, subscripts,
+    views), over the whole function: a loop that writes into an array also
+    changes every view of it."""
+    links = []
+    for s in walk_stmts(body):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+            continue
+        v, src = s.value, None
+        if isinstance(v, gast.Name):
+            src = v.id
+        elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
+            src = v.value.id
+        elif isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name) and \
+                v.attr in _VIEW_ATTRS:
+            src = v.value.id
+        elif isinstance(v, gast.Call):
+            if isinstance(v.func, gast.Attribute) and isinstance(v.func.value, gast.Name) and \
+                    v.func.attr in _VIEW_METHODS:
+                src = v.func.value.id
+            else:
+                try:
+                    fun = resolve(v.func)
+                    is_view = fun in VIEW_FUNCTIONS
+                except TypeError:
+                    is_view = False
+                if is_view and v.args and isinstance(v.args[0], gast.Name):
+                    src = v.args[0].id
+        if src is not None:
+            links.append((s.targets[0].id, src))
+    return connected(links)
+
+
+def _mutated_names(body):
+    """Arrays the loop may change in place: written into (``a[i] = v``), or
+    handed to a call made for its side effects."""
+    out = set()
+    for s in walk_stmts(body):
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                if isinstance(t, gast.Subscript):
+                    out |= {n.id for n in gast.walk(t.value) if isinstance(n, gast.Name)}
+        elif isinstance(s, gast.Expr):
+            out |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    return out
+
+
+def _hoist_from(loop, resolve, views=None):
+    carried = getattr(loop, "srcgrad_carried", set())
+    hoisted = []
+    while True:
+        changed = False
+        mutated = _mutated_names(loop.body)
+        for n in list(mutated):
+            mutated |= (views or {}).get(n, set())
+        assigned = assigned_names(loop.body) | mutated
+        if isinstance(loop, gast.For):
+            assigned.add(loop.target.id)
+        for s in list(loop.body):
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            name = s.targets[0].id
+            if name in carried or name in mutated or not _cannot_raise(s.value, resolve):
+                continue
+            if _expr_loads(s.value) & assigned:
+                continue
+            loop.body.remove(s)
+            hoisted.append(s)
+            changed = True
+            break
+        if not changed:
+            return hoisted
