@@ -63,7 +63,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         self.namer = namer
         if inliner is None:
             inliner = Inliner(parsed, namer, driver, Normaliser)
-        self.inliner = inliner   # expands calls to the user's functions (inline.py)
+        self.inliner = inliner   # expands calls to the user's functions (frontend.inline)
         self.ret = None          # name holding the return value
         self.returned = None     # flag: a return has happened
         self.flags = set()       # every jump flag made (unread ones are dropped)
@@ -183,8 +183,9 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         raise self.unsupported(s, type(s).__name__, "rewrite this statement")
 
     def expand_calls(self, s):
-        """Inline the calls to the user's functions in ``s`` (inline.py):
-        returns the normalised statements, or ``None`` when ``s`` has none."""
+        """Inline the calls to the user's functions in ``s``
+        (``srcgrad.compiler.frontend.inline``): returns the normalised
+        statements, or ``None`` when ``s`` has none."""
         inl = self.inliner
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
                 isinstance(s.targets[0], gast.Name):
