@@ -41,6 +41,34 @@ def f(x, n):
             break
     out = x
     return out
+>>> print(source(normalise_text('''
+... def f(x, n):
+...     for i in range(n):
+...         if x < 0.0:
+...             continue
+...         if x > 10.0:
+...             return i
+...         x = x * 2.0
+...     return x
+... ''')))
+def f(x, n):
+    returned = False
+    out = None
+    broke = False
+    for i in range(n):
+        if not x < 0.0:
+            if x > 10.0:
+                out = i
+                returned = True
+                broke = True
+            else:
+                x = x * 2.0
+        if broke:
+            break
+    if not returned:
+        out = x
+        returned = True
+    return out
 """
 
 import gast
