@@ -1,49 +1,46 @@
-"""Stage 5' — the forward-mode (tangent) transform.
+"""Forward mode (``jvp``): the tangent of each active assignment after it.
 
-Builds the Jacobian-vector product function from the same analysed SSA form
-the reverse transform reads.  One pass, no tape: the primal code is kept as
-it is (control flow included: ``if``, ``for i in range``, ``while`` and the
-final ``if broke: break`` of a loop), and after each active assignment
-``y = op(args)`` comes its tangent statement ``d_y = <tangent>``, the sum of
-the tangent templates of the arguments that carry a tangent (``d_y = d_x *
-np.cos(x)``).
+One pass, no tape: the primal code is kept as it is (control flow
+included), and after each active assignment ``y = op(args)`` comes its
+tangent statement ``d_y = <tangent>``, the sum of the tangent templates of
+the arguments that carry a tangent.  A loop-carried overwrite puts the
+tangent first (it reads the old value); lists, dicts, records and the tapes
+of generated gradients get tangents of the same structure.  The batched
+variant (:mod:`.batched`) changes the hooks at the end of :class:`Forward`.
 
-* The tangents of the ``wrt`` parameters are the extra arguments ``d_<p>``.
-* A value that is not active has a zero tangent: nothing is emitted for it,
-  and a tangent template is instantiated only for active arguments.  An
-  active name assigned a value without tangent (a constant, a
-  non-differentiable call) gets an explicit zero, so that its tangent is
-  defined on every path that defines the value.
-* A loop-carried overwrite ``x = x * y`` puts the tangent statement first
-  (it reads the old ``x``); when it also reads the result, the new value is
-  computed into a temporary first.
-* Elementwise tangents may have the shape of the active argument only
-  (``k * v`` with only ``k`` varied); where the forward shape facts cannot
-  prove that one active argument has the result's shape, the tangent is
-  broadcast to it (``broadcast_like``).
-
-The shape facts used are the *forward* ones only (``Analysis.forward_scalar``
-and the same-shape classes): the result of a ``jvp`` need not be a scalar.
-
-:class:`BatchedForward` (``srcgrad.jacobian``, ``srcgrad.hessian``) is the same
-transform for a batch of directions: every tangent has a last axis of them
-(see its docstring and docs/modes.md, "Batched directions").
+>>> import numpy as np
+>>> from srcgrad.compiler.pipeline import Driver, forward_transform
+>>> def f(x):
+...     a = x * 2.0
+...     return a * x + np.sin(a)
+>>> df = forward_transform(f, ("x",), Driver())
+>>> print(df.srcgrad_source.rstrip())
+def jvp_f(x, d_x):
+    check_argument(x, 'x')
+    a = x * 2.0
+    d_a = d_x * 2.0
+    # line 3: return a * x + np.sin(a)
+    out_1 = a * x
+    d_out_1 = d_a * x + d_x * a
+    out_2 = np.sin(a)
+    d_out_2 = d_a * np.cos(a)
+    out = out_1 + out_2
+    d_out = d_out_1 + d_out_2
+    return (out, like_value(d_out, out))
 """
 
 import copy
 
 import gast
 
-from srcgrad.runtime import forward as runtime_forward
-from srcgrad.compiler.ir.names import assign, comment_node, const, load
-from srcgrad.compiler.ir.fold import fold
-from srcgrad.rules.registry import _Default, tangent_template
-from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad import runtime
-from srcgrad.compiler.analysis import Op
-from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS
+from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS, Op
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.rules.tangent_rules import batched_template
+from srcgrad.compiler.ir.fold import fold
+from srcgrad.compiler.ir.names import assign, comment_node, const, load
+from srcgrad.compiler.ir.signature import with_extra_parameters
+from srcgrad.rules.registry import _Default, tangent_template
+from srcgrad.runtime import forward as runtime_forward
 
 
 #: the tape operations of generated gradients, which :meth:`Forward.tape_op` handles
@@ -51,6 +48,10 @@ _TAPE_OPS = (runtime_forward.tape_push, runtime_forward.tape_pop)
 
 
 class Forward:
+    """The tangent function of the analysed SSA function ``fn`` (``run``
+    once): the primal code with a tangent statement after each active
+    assignment, and the tangents of ``wrt`` as extra parameters."""
+
     #: tangent names: ``d_x``; ``t_d_x`` in forward mode over a generated gradient
     prefix = "d_"
     #: return ``(value, tangent)``, or the tangent alone (``hvp``)
@@ -457,191 +458,4 @@ class Forward:
         fn = gast.FunctionDef(name=self.fn.name, args=args, body=out + [ret], decorator_list=[],
                               returns=None, type_comment=None)
         fn.srcgrad_result = result
-        return fn
-
-
-
-
-# -- batched forward mode ---------------------------------------------------------------
-
-#: functions an elementwise tangent template may call and stay elementwise
-#: when its primal operands get a trailing axis (besides ufuncs and math)
-_ELEMENTWISE_CALLS = ("where", "abs", "float", "round", "max", "min", "bool", "int")
-
-
-def _elementwise_template(tmpl):
-    """Whether the tangent template ``tmpl`` is built of elementwise
-    operations only (arithmetic, comparisons, ufuncs, ``np.where``, ``math``),
-    so that it is right for batched tangents once its primal operands are
-    given a trailing axis."""
-    import math
-    import numpy as np
-
-    def resolve(node):
-        if isinstance(node, gast.Name):
-            return tmpl.globals.get(node.id, _MISSING)
-        if isinstance(node, gast.Attribute):
-            base = resolve(node.value)
-            return _MISSING if base is _MISSING else getattr(base, node.attr, _MISSING)
-        return _MISSING
-
-    ok_nodes = (gast.Expression, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp, gast.IfExp,
-                gast.Name, gast.Constant, gast.Load, gast.operator, gast.unaryop, gast.cmpop,
-                gast.boolop, gast.Call, gast.Attribute)
-    for node in gast.walk(tmpl.expr):
-        if not isinstance(node, ok_nodes):
-            return False
-        if isinstance(node, gast.Call):
-            if node.keywords:
-                return False
-            fun = resolve(node.func)
-            if not (isinstance(fun, np.ufunc) or fun is np.where
-                    or getattr(fun, "__module__", None) == math.__name__
-                    or getattr(fun, "__name__", None) in _ELEMENTWISE_CALLS
-                    and getattr(fun, "__module__", None) == "builtins"):
-                return False
-        elif isinstance(node, gast.Attribute):
-            obj = resolve(node)
-            if obj is _MISSING:
-                return False
-    return True
-
-
-_MISSING = object()
-
-
-class BatchedForward(Forward):
-    """Forward mode for a batch of ``K`` directions in one pass: every
-    tangent has its primal's shape plus a last axis of size ``K``
-    (``n_dir``, read from the first tangent argument).
-
-    * Elementwise and scalar rules use their ordinary tangent template with
-      each primal operand given a trailing axis (``bx(x)``: ``x[..., None]``
-      for an array; scalars broadcast as they are).
-    * Rules with a batched template (``rules/tangent_rules.py``: reductions,
-      products, reshapes, ...) use it.
-    * Every other rule falls back to ``per_direction(lambda t_k: <ordinary
-      tangent in t_k>, d_x, n_dir)``: one direction at a time, stacked.
-    * Indexing reads and writes the tangent with the primal's index (it
-      addresses the leading axes), with an explicit trailing ``:`` after
-      ``...``; zeros are ``bzeros(x, n_dir)``.
-    """
-
-    batched = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.K = self.namer.fresh("n_dir")
-        self.tk = self.namer.fresh("t_k")
-        # the shape facts take comparisons (values without derivative) for
-        # scalars; an operand that may be an array is always given its axis
-        guessed = {s.targets[0].id for s in walk_stmts(self.fn.body)
-                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                   and getattr(getattr(s, "srcgrad_op", None), "kind", None) == "inactive"}
-        self.certainly_scalar = set(self.scalar) - guessed
-
-    def k(self):
-        return load(self.K)
-
-    def is_scalar(self, node):
-        if isinstance(node, gast.Name):
-            return node.id in self.certainly_scalar
-        return super().is_scalar(node)
-
-    def expand(self, node):
-        if isinstance(node, gast.Name) and node.id not in self.certainly_scalar:
-            return gast.Call(func=self.rt("bx"), args=[node], keywords=[])
-        return node
-
-    def batched_template(self, op, pname):
-        return batched_template(op.rule, pname)
-
-    def contribution(self, tmpl, op, pname, arg, ans):
-        t = load(self.d(arg.id))
-        b = self.batched_template(op, pname)
-        name_for = self.inj.name_for
-        if b is not None:
-            return fold(b.instantiate(op.rule, op.args, {"t": t, "ans": load(ans), "K": self.k()},
-                                      name_for))
-        if op.rule.kind in ("elementwise", "scalar") and _elementwise_template(tmpl):
-            args = {p: a if isinstance(a, (tuple, dict)) else self.expand(a)
-                    for p, a in op.args.items()}
-            return fold(tmpl.instantiate(op.rule, args, {"t": t, "ans": self.expand(load(ans))},
-                                         name_for))
-        body = fold(tmpl.instantiate(op.rule, op.args, {"t": load(self.tk), "ans": load(ans)},
-                                     name_for))
-        params = gast.arguments(args=[gast.Name(id=self.tk, ctx=gast.Param(), annotation=None,
-                                                type_comment=None)],
-                                posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
-                                kwarg=None, defaults=[])
-        return gast.Call(func=self.rt("per_direction"),
-                         args=[gast.Lambda(args=params, body=body), t, self.k()], keywords=[])
-
-    def uses_ans(self, op):
-        if op.kind != "call":
-            return False
-        for pname in op.rule.adjoints:
-            if self.active(op.args.get(pname)):
-                tmpl = self.batched_template(op, pname) or tangent_template(op.rule, pname)
-                if tmpl is not None and tmpl.uses_ans:
-                    return True
-        return False
-
-    def broadcast_like(self, expr, ans):
-        return gast.Call(func=self.rt("b_broadcast_like"), args=[expr, load(ans), self.k()],
-                         keywords=[])
-
-    def tangent_index(self, index):
-        index = copy.deepcopy(index)
-        elts = index.elts if isinstance(index, gast.Tuple) else [index]
-        if any(isinstance(e, gast.Constant) and e.value is Ellipsis for e in elts):
-            full = gast.Slice(lower=None, upper=None, step=None)
-            return gast.Tuple(elts=list(elts) + [full], ctx=gast.Load())
-        if isinstance(index, gast.Name) and index.id not in self.certainly_scalar:
-            return gast.Call(func=self.rt("bindex"), args=[index], keywords=[])
-        return index
-
-    def zero_of(self, node):
-        return gast.Call(func=self.rt("bzeros"), args=[copy.deepcopy(node), self.k()],
-                         keywords=[])
-
-    def tangent(self, s, ans):
-        expr = super().tangent(s, ans)
-        op = s.srcgrad_op
-        if op.kind == "subscript" and expr is not None and \
-                op.args["x"].id in getattr(self.an, "written_arrays", ()) and \
-                op.args["x"].id not in self.an.kind:
-            # x[i] of a 1-d x is a copy, but the tangent's x_t[i] a view
-            return gast.Call(func=self.rt("b_item"), args=[expr, load(ans)], keywords=[])
-        return expr
-
-    def tape_zero(self, value):
-        return self.zero_of(value)
-
-    def zeros(self, y, value=None):
-        if isinstance(value, gast.List) and not value.elts:
-            return gast.List(elts=[], ctx=gast.Load())   # a tape: its tangent tape
-        if isinstance(value, gast.Constant) and value.value is None:
-            return const(None)
-        return self.zero_of(load(y))
-
-    def attr_tangent(self, x, op, ans):
-        return gast.Call(func=self.rt("b_attr"), args=[load(self.d(x.id)), const(op.extra),
-                                                       load(ans), self.k()], keywords=[])
-
-    def run(self):
-        fn = super().run()
-        first = self.d(self.wrt[0])
-        count = assign(self.K, gast.Call(func=self.rt("n_directions"), args=[load(first)],
-                                         keywords=[]))
-        ret = fn.body[-1]
-        result = fn.srcgrad_result
-        if self.with_value:
-            ret.value.elts[1] = gast.Call(func=self.rt("b_out"),
-                                          args=[ret.value.elts[1], load(result), self.k()],
-                                          keywords=[])
-        else:
-            ret.value = gast.Call(func=self.rt("b_out"), args=[ret.value, load(result), self.k()],
-                                  keywords=[])
-        fn.body.insert(0, count)
         return fn

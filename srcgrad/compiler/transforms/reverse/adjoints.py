@@ -1,0 +1,331 @@
+"""The adjoint of one assignment, and how contributions accumulate.
+
+``adjoint`` makes the ``Adjoint`` placeholder of ``y = op(...)`` from the
+rule templates of its primitive; ``emit_adjoint`` writes it as code once
+``materialise`` knows which adjoints hold a value: the first contribution
+assigns (``d_x = ...``), later ones add (``d_x = d_x + ...``, or ``d_x +=
+...`` on an array the generated code owns), a zero adjoint contributes
+nothing.  An adjoint may be *lazy*: a value that only broadcasts to its
+primal's shape (the adjoint of ``a`` in ``np.sum(a)``), expanded where it
+must have that shape.
+
+>>> import numpy as np
+>>> from srcgrad.compiler.pipeline import Driver, reverse_transform
+>>> def f(x):
+...     a = x * 2.0
+...     return a * x + np.sin(a)
+>>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
+>>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
+def d_f(x):
+    if type(x) is not float:
+        return d_f_generic(x)
+    a = x * 2.0
+    d_out = 1.0
+    # line 3: return a * x + np.sin(a)
+    d_a = d_out * np.cos(a)
+    d_a = d_a + x
+    d_x = a
+    # line 2: a = x * 2.0
+    d_x = d_x + d_a * 2.0
+    return d_x
+"""
+
+import copy
+
+import gast
+import numpy as np
+
+from srcgrad import runtime
+from srcgrad.compiler.ir.fold import fold
+from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad.compiler.transforms.reverse.nodes import index_expr, rename_loads
+from srcgrad.compiler.transforms.reverse.placeholders import DEF_OWNED, DEF_SHARED, Adjoint
+from srcgrad.rules.registry import _Default
+
+
+class Adjoints:
+    """Adjoints of assignments and their accumulation (a part of :class:`Reverse`)."""
+
+    def uses_ans(self, s):
+        op = s.srcgrad_op
+        return op.kind == "call" and any(t.uses_ans for t in op.rule.adjoints.values())
+
+    def adjoint(self, s, ans=None):
+        y = s.targets[0].id
+        op = s.srcgrad_op
+        g = load(self.d(y))
+        contribs, indexed = [], []
+        passes, made_lazy = op.kind in ("copy", "subscript", "call"), set()
+        source = op.args.get("x") if op.kind in ("copy", "subscript", "attr") else None
+        if isinstance(source, gast.Name) and source.id not in self.an.active:
+            # no derivative flows into an inactive value: an adjoint made for
+            # it would outlive its definition (which has no adjoint to consume
+            # it) and be read, or zeroed from an unbound primal, where paths merge
+            pass
+        elif op.kind == "copy":
+            contribs.append((op.args["x"].id, g))
+        elif op.kind == "subscript" and (self.an.kind.get(op.args["x"].id) in ("dict", "record")
+                                         or op.args["x"].id in self.an.mutated):
+            indexed.append((op.args["x"].id, ("item", copy.deepcopy(op.args["index"])), g))
+        elif op.kind == "subscript":
+            indexed.append((op.args["x"].id, copy.deepcopy(op.args["index"]), g))
+        elif op.kind == "attr":
+            indexed.append((op.args["x"].id, ("attr", const(op.extra)), g))
+        elif op.kind == "pack_dict":
+            for (i, e), key in zip(op.args.items(), op.extra):
+                if isinstance(e, gast.Name) and e.id in self.an.active:
+                    part = gast.Subscript(value=load(self.d(y)), slice=copy.deepcopy(key),
+                                          ctx=gast.Load())
+                    contribs.append((e.id, part))
+                    if e.id not in self.an.scalar and e.id not in self.an.kind:
+                        # a key the dict's adjoint lacks reads as the zero 0.0,
+                        # which only broadcasts to the element's shape
+                        made_lazy.add(e.id)
+        elif op.kind == "pack":           # (a, b): each element gets its part
+            for i, e in op.args.items():
+                if isinstance(e, gast.Name) and e.id in self.an.active:
+                    part = gast.Subscript(value=load(self.d(y)), slice=const(int(i)),
+                                          ctx=gast.Load())
+                    contribs.append((e.id, part))
+        elif op.kind == "call":
+            lazy = self.lazy_reduction(op, y)
+            for pname, tmpl in op.rule.adjoints.items():
+                arg = op.args.get(pname)
+                if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
+                    continue
+                if lazy is not None and pname == "a":
+                    contribs.append((arg.id, lazy))
+                    continue
+                expr = self.instantiate(tmpl, op, y, ans or y)
+                if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y):
+                    expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(arg.id)],
+                                     keywords=[])
+                    passes = False
+                contribs.append((arg.id, expr))
+            if lazy is not None:
+                made_lazy = {op.args["a"].id}
+            elif op.rule.kind != "elementwise":
+                passes = False
+        adj = Adjoint(s, y, contribs, indexed)
+        # whether the contributions are right (and broadcast to their
+        # variables' shapes) when the adjoint of ``y`` only broadcasts to it
+        adj.passes_lazy = passes and not any(isinstance(i, tuple) for _, i, _ in indexed)
+        adj.made_lazy = made_lazy
+        return adj
+
+    def lazy_reduction(self, op, y):
+        """The adjoint of ``a`` in ``np.sum(a)`` / ``np.mean(a)`` as a value that
+        only broadcasts to ``a``'s shape: the sum's adjoint ``g`` itself (no
+        axis, ``axis=0`` or ``keepdims=True``), ``g / np.size(a)`` for a mean
+        over everything; None for other operations."""
+        if op.fun not in (np.sum, np.mean) or not isinstance(op.args.get("a"), gast.Name):
+            return None
+        a = op.args["a"].id
+        if a in self.an.kind or a in self.an.scalar:
+            return None
+
+        def given(p):
+            v = op.args.get(p)
+            return None if isinstance(v, _Default) or v is None else \
+                (v.value if isinstance(v, gast.Constant) else v)
+
+        if given("dtype") is not None or given("out") is not None:
+            return None
+        axis, keepdims = given("axis"), given("keepdims")
+        if keepdims not in (None, False, True) or isinstance(axis, gast.AST) and not keepdims:
+            return None
+        g = load(self.d(y))
+        if op.fun is np.sum and (axis is None or axis == 0 or keepdims is True):
+            return g
+        if op.fun is np.mean and axis is None and not keepdims:
+            size = gast.Call(func=gast.Attribute(value=load(self.inj.name_for(np, "np")),
+                                                 attr="size", ctx=gast.Load()),
+                             args=[self.shape_of(a)], keywords=[])
+            return gast.BinOp(left=g, op=gast.Div(), right=size)
+        return None
+
+    def instantiate(self, tmpl, op, y, ans):
+        return fold(tmpl.instantiate(op.rule, op.args, {"g": load(self.d(y)), "ans": load(ans)},
+                                     self.inj.name_for, lambda n: self.shape_of(n.id)))
+
+    def emit_adjoint(self, a, state):
+        dy = self.d(a.target)
+        if dy not in state:
+            return []                # the adjoint of the target is zero
+        out = []
+        later = []
+        for var, expr in a.contribs:
+            (later if var == a.target else out).extend([(var, expr)])
+        code = []
+        lazy_in = dy in self.lazy
+        if lazy_in and not getattr(a, "passes_lazy", False):
+            code.extend(self.expand(dy))
+            lazy_in = False
+
+        def lazy(var, expr):
+            if var in getattr(a, "made_lazy", ()):
+                return not self.covers(expr, var)
+            return lazy_in and not self.covers(expr, var)
+
+        for var, expr in _group(out):
+            code.extend(self.accumulate(var, expr, state, lazy(var, expr)))
+        # x = x[i] (a loop-carried name): the part added to the old x's
+        # adjoint goes into a fresh adjoint, after the new x's is consumed
+        own_index = [c for c in a.indexed if c[0] == a.target]
+        for var, index, expr in a.indexed:
+            if var != a.target:
+                code.extend(self.accumulate_index(var, index, expr, state, a.target))
+        before = state.pop(dy)       # consumed: earlier uses see a fresh adjoint
+        self.lazy.discard(dy)
+        if own_index:
+            result = self.namer.fresh(dy + "_result")
+            code.append(assign(result, load(dy)))
+            for var, index, expr in own_index:
+                expr = copy.deepcopy(expr)
+                rename_loads(expr, dy, result)
+                code.extend(self.accumulate_index(var, index, expr, state, a.target))
+            if later:
+                later = [(var, rename_loads(copy.deepcopy(expr), dy, result))
+                         for var, expr in later]
+        # a contribution that is (or may return) the adjoint itself aliases it
+        aliased = any(not _fresh(expr) for _, expr in out)
+        for var, expr in _group(later):
+            if isinstance(expr, gast.Name) and expr.id == dy:
+                # d_x = d_x: the old value gets the same adjoint, which other
+                # adjoints may now share
+                state[dy] = DEF_SHARED if aliased else before
+                if lazy_in:
+                    self.lazy.add(dy)
+                continue
+            code.extend(self.accumulate(var, expr, state, lazy(var, expr)))
+        return code
+
+    def expand(self, dname):
+        """Code giving the adjoint ``dname``, which may only broadcast to its
+        primal's shape, exactly that shape (its ownership is unchanged:
+        ``expand`` returns a new array or the adjoint itself)."""
+        if dname not in self.lazy:
+            return []
+        self.lazy.discard(dname)
+        call = gast.Call(func=self.rt("expand"),
+                         args=[load(dname), self.shape_of(self.primal_of(dname))], keywords=[])
+        return [assign(dname, call)]
+
+    def expand_all(self, state):
+        code = []
+        for dname in sorted(self.lazy):
+            if dname in state:
+                code.extend(self.expand(dname))
+        self.lazy.clear()
+        return code
+
+    def covers(self, expr, var):
+        """Whether elementwise ``expr`` certainly has the full shape of
+        ``var``: it reads, through elementwise operations only, an array of
+        that shape."""
+        if isinstance(expr, gast.Name):
+            return expr.id not in self.an.scalar and expr.id not in self.adj_names.values() \
+                and self.an.same_shape(expr.id, var)
+        if isinstance(expr, gast.BinOp) and not isinstance(expr.op, gast.MatMult):
+            return self.covers(expr.left, var) or self.covers(expr.right, var)
+        if isinstance(expr, gast.UnaryOp):
+            return self.covers(expr.operand, var)
+        if isinstance(expr, gast.Call) and not expr.keywords and \
+                isinstance(self.injected(expr.func), np.ufunc):
+            return any(self.covers(e, var) for e in expr.args)
+        return False
+
+    def injected(self, node):
+        if isinstance(node, gast.Name):
+            return self.inj.objects.get(node.id)
+        if isinstance(node, gast.Attribute):
+            return getattr(self.injected(node.value), node.attr, None)
+        return None
+
+    def accumulate(self, var, expr, state, lazy=False):
+        """Add ``expr`` to the adjoint of ``var``; ``lazy``: ``expr`` may only
+        broadcast to ``var``'s shape (the sum is then lazy if both are)."""
+        dv = self.d(var)
+        lazy = lazy and var not in self.an.scalar
+        if dv in state:
+            if state[dv] == DEF_OWNED and var not in self.an.scalar and dv not in self.lazy:
+                return [gast.AugAssign(target=store(dv), op=gast.Add(), value=expr)]
+            value = gast.BinOp(left=load(dv), op=gast.Add(), right=expr)
+            state[dv] = DEF_OWNED
+            if not lazy:
+                self.lazy.discard(dv)
+        else:
+            value = expr
+            state[dv] = DEF_OWNED if _fresh(expr) or self.fresh_call(expr) else DEF_SHARED
+            if lazy:
+                self.lazy.add(dv)
+        return [assign(dv, value)]
+
+    def accumulate_index(self, var, index, expr, state, target):
+        """``adjoint(var)[index] += expr``, in place on an adjoint array the
+        generated code owns: plain indexing for basic indices (integers,
+        slices), ``add_at`` (which accumulates repeated indices) otherwise."""
+        dv = self.d(var)
+        code = self.expand(dv)
+        if dv not in state:
+            code.append(assign(dv, gast.Call(func=self.rt("zeros_like"), args=[load(var)],
+                                             keywords=[])))
+        elif state[dv] == DEF_SHARED:
+            code.append(assign(dv, gast.Call(func=gast.Attribute(value=load(dv), attr="copy",
+                                                                 ctx=gast.Load()),
+                                             args=[], keywords=[])))
+        state[dv] = DEF_OWNED
+        if isinstance(index, tuple):          # ("item", key) of a container, ("attr", name)
+            helper = "add_item" if index[0] == "item" else "add_attr"
+            key = index_expr(index[1])
+            code.append(assign(dv, gast.Call(func=self.rt(helper),
+                                             args=[load(dv), load(var), key, expr], keywords=[])))
+            return code
+        if self.basic_index(index):
+            target = gast.Subscript(value=load(dv), slice=index, ctx=gast.Store())
+            code.append(gast.AugAssign(target=target, op=gast.Add(), value=expr))
+        else:
+            code.append(assign(dv, gast.Call(func=self.rt("add_at"),
+                                             args=[load(dv), load(var), index_expr(index), expr],
+                                             keywords=[])))
+        return code
+
+    def basic_index(self, index):
+        """Whether ``index`` certainly selects without repeats (integers,
+        slices, None, Ellipsis): then ``+=`` accumulates correctly."""
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, int) or index.value is None or index.value is Ellipsis
+        if isinstance(index, gast.Name):
+            return index.id in self.an.scalar
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Tuple):
+            return all(self.basic_index(e) for e in index.elts)
+        return False
+
+    def fresh_call(self, expr):
+        """A call of a runtime helper that makes a new adjoint container."""
+        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)):
+            return False
+        return self.inj.objects.get(expr.func.id) in _FRESH_HELPERS
+
+
+def _group(pairs):
+    """Sum the contributions to the same variable into one expression."""
+    order, sums = [], {}
+    for var, expr in pairs:
+        if var in sums:
+            sums[var] = gast.BinOp(left=sums[var], op=gast.Add(), right=expr)
+        else:
+            order.append(var)
+            sums[var] = expr
+    return [(v, sums[v]) for v in order]
+
+
+_FRESH_HELPERS = {runtime.sum_dx, runtime.seq_extreme_dx, runtime.concat_dx, runtime.list_dx,
+                  runtime.as_adjoint}
+
+
+def _fresh(expr):
+    """Whether ``expr`` certainly makes a new object (so the adjoint owns it)."""
+    return isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant))

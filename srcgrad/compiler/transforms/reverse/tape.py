@@ -1,0 +1,215 @@
+"""Place the tape: save exactly the primal values the reverse sweep reads.
+
+Once the adjoints are code, the reverse sweep says which primal values it
+reads.  A backward liveness pass over it decides which tape placeholders to
+keep: in loops, a loop-carried value the reverse sweep reads is pushed before
+it is overwritten and popped back after that statement's adjoint; values
+defined once per iteration are pushed together at the end of their block and
+popped at the start of its reverse; an element overwritten in place, or what
+a change of a list loses, is saved only if read later.  Nothing else is
+recorded, and the tape exists only if something is.
+
+>>> from srcgrad.compiler.pipeline import Driver, reverse_transform
+>>> def f(x, n):
+...     s = 0.0
+...     for i in range(n):
+...         s = s * x + 1.0
+...     return s
+>>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
+>>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
+def d_f(x, n):
+    if type(x) is not float:
+        return d_f_generic(x, n)
+    tape = []
+    s = 0.0
+    for i in range(n):
+        s_1 = s * x
+        tape.append(s)
+        s = s_1 + 1.0
+    d_out = 1.0
+    # line 5: return s
+    d_s = d_out
+    d_x = 0.0
+    for i in reversed(range(n)):
+        # line 4: s = s * x + 1.0
+        s = tape.pop()
+        d_s_1 = d_s
+        d_s = d_s * x
+        d_x = d_x + d_s_1 * s
+    return d_x
+"""
+
+import gast
+
+from srcgrad.compiler.ir.names import assign, load, store
+from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, exprs_of,
+                                                       pack_names, pop_call)
+from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
+                                                              RestoreItem, SaveItem, SaveValue,
+                                                              Snapshot, Undo)
+
+
+class Tape:
+    """The tape placeholders to code (a part of :class:`Reverse`)."""
+
+    def place_tape(self, fwd, rev):
+        """Fill the tape placeholders: a value is saved only if the reverse
+        sweep reads it after the point where it would be restored."""
+        keep = {}
+        _live_block(rev, set(), keep)
+        tape = self.namer.fresh("tape")
+        used = [False]
+
+        def fill_fwd(stmts):
+            out = []
+            for s in stmts:
+                if isinstance(s, Push):
+                    if keep.get(s.key):
+                        used[0] = True
+                        out.append(call_stmt(tape, "append", [load(s.name)]))
+                elif isinstance(s, SaveItem):
+                    if keep.get(s.key):
+                        used[0] = True
+                        part = gast.Subscript(value=load(s.name), slice=s.index, ctx=gast.Load())
+                        saved = self.own(part, s.name)
+                        out.append(call_stmt(tape, "append", [saved]))
+                elif isinstance(s, SaveValue):
+                    if keep.get(s.key):
+                        used[0] = True
+                        out.append(call_stmt(tape, "append", [s.expr]))
+                elif isinstance(s, Snapshot):
+                    names = keep.get(s.key, [])
+                    if names:
+                        used[0] = True
+                        out.append(call_stmt(tape, "append", [pack_names(names)]))
+                else:
+                    for f in ("body", "orelse"):
+                        if isinstance(getattr(s, f, None), list):
+                            setattr(s, f, fill_fwd(getattr(s, f)))
+                    out.append(s)
+            return out
+
+        def fill_rev(stmts):
+            out = []
+            for s in stmts:
+                if isinstance(s, Restore):
+                    if keep.get(s.key):
+                        out.append(assign(s.name, pop_call(tape)))
+                elif isinstance(s, RestoreItem):
+                    if keep.get(s.key):
+                        target = gast.Subscript(value=load(s.name), slice=s.index,
+                                                ctx=gast.Store())
+                        out.append(gast.Assign(targets=[target], value=pop_call(tape),
+                                               type_comment=None))
+                elif isinstance(s, Undo):
+                    if keep.get(s.key):
+                        stmt = s.stmt
+                        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+                                and stmt.value.id == TAPE_VALUE:
+                            stmt.value = pop_call(tape)
+                        for n in gast.walk(stmt):
+                            if isinstance(n, gast.Call) and any(
+                                    isinstance(a, gast.Name) and a.id == TAPE_VALUE
+                                    for a in n.args):
+                                n.args = [pop_call(tape) if isinstance(a, gast.Name) and
+                                          a.id == TAPE_VALUE else a for a in n.args]
+                        out.append(stmt)
+                elif isinstance(s, Snapshot):
+                    names = keep.get(s.key, [])
+                    if names:
+                        target = store(names[0]) if len(names) == 1 else gast.Tuple(
+                            elts=[store(n) for n in names], ctx=gast.Store())
+                        out.append(gast.Assign(targets=[target], value=pop_call(tape),
+                                               type_comment=None))
+                else:
+                    for f in ("body", "orelse"):
+                        if isinstance(getattr(s, f, None), list):
+                            setattr(s, f, fill_rev(getattr(s, f)))
+                    out.append(s)
+            return out
+
+        fwd = fill_fwd(fwd)
+        rev = fill_rev(rev)
+        if used[0]:
+            fwd.insert(0, assign(tape, gast.List(elts=[], ctx=gast.Load())))
+        return fwd, rev
+
+
+def _live_block(stmts, live, keep):
+    """Backward liveness of primal names over the reverse sweep; records in
+    ``keep`` which restores and snapshot names are read later."""
+    for s in reversed(stmts):
+        live = _live_stmt(s, live, keep)
+    return live
+
+
+def _live_stmt(s, live, keep):
+    if isinstance(s, Undo):
+        if s.name in live:
+            keep[s.key] = True
+            return live | (expr_loads(s.stmt) - {TAPE_VALUE})
+        return live
+    if isinstance(s, RestoreItem):
+        shared = s.aliases | {s.name}
+        if s.name in live or live & s.aliases or live & {_MEMORY + n for n in shared}:
+            keep[s.key] = True
+            return live | {s.name} | expr_loads(s.index)
+        return live
+    if isinstance(s, Restore):
+        if s.name in live:
+            keep[s.key] = True
+            # the value popped back may be a view: its memory is still read
+            return (live - {s.name}) | {_MEMORY + s.name}
+        return live
+    if isinstance(s, Snapshot):
+        names = [n for n in s.names if n in live]
+        keep[s.key] = sorted(set(keep.get(s.key, [])) | set(names),
+                             key=s.names.index)
+        return (live - set(names)) | {_MEMORY + n for n in names}
+    if isinstance(s, gast.If):
+        out = _live_block(s.body, set(live), keep) | _live_block(s.orelse, set(live), keep)
+        if _effective(s.body, keep) or _effective(s.orelse, keep):
+            out |= expr_loads(s.test)
+        return out
+    if isinstance(s, gast.For):
+        head = set(live)
+        while True:
+            new = set(live) | _live_block(s.body, set(head), keep)
+            if new <= head:
+                break
+            head |= new
+        if not _effective(s.body, keep):
+            return set(live)
+        return (head - {s.target.id} if isinstance(s.target, gast.Name) else head) \
+            | expr_loads(s.iter)
+    if isinstance(s, gast.Assign):
+        writes = {n.id for t in s.targets for n in gast.walk(t)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        reads = set()
+        for e in exprs_of(s):
+            reads |= expr_loads(e)
+        return (live - writes) | reads
+    reads = set()
+    for e in exprs_of(s):
+        reads |= expr_loads(e)
+    return live | reads
+
+
+#: marks, in the reverse sweep's liveness, a name whose binding comes from the
+#: tape but whose memory (a view of an array written in place) is read later
+_MEMORY = "\0memory:"
+
+
+def _effective(stmts, keep):
+    """Whether reverse-sweep code ``stmts`` does anything once the tape
+    decisions in ``keep`` are applied."""
+    for s in stmts:
+        if isinstance(s, (Restore, Snapshot, RestoreItem, Undo)):
+            if keep.get(s.key):
+                return True
+        elif isinstance(s, (gast.If, gast.For)):
+            if _effective(s.body, keep) or _effective(getattr(s, "orelse", []), keep):
+                return True
+        elif not isinstance(s, Comment):
+            return True
+    return False

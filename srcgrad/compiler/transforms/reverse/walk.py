@@ -1,0 +1,185 @@
+"""The walk: the forward and reverse sweeps of statements, blocks and loops.
+
+The forward sweep is the primal code, plus an iteration counter for
+``while`` loops and loops with ``break``; the reverse sweep mirrors it:
+statements in reverse order, ``if`` on the recorded condition, ``for`` loops
+reversed, a ``while`` loop run for as many iterations as it ran.  Each active
+assignment contributes an ``Adjoint`` (:mod:`.adjoints` makes it); changes of
+lists and dicts in place go to :mod:`.containers`; a loop-carried overwrite
+gets a ``Push``/``Restore`` pair and each block in a loop a ``Snapshot``
+(:mod:`.tape` decides which are kept).
+
+A ``while`` loop (the optimised result of the whole reverse pipeline; its
+first version, the one for Python floats):
+
+>>> from srcgrad.compiler.pipeline import Driver, reverse_transform
+>>> def f(x):
+...     while x < 10.0:
+...         x = x * 2.0
+...     return x
+>>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
+>>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
+def d_f(x):
+    if type(x) is not float:
+        return d_f_generic(x)
+    x_1 = x
+    n_iter = 0
+    while x_1 < 10.0:
+        n_iter = n_iter + 1
+        x_1 = x_1 * 2.0
+    d_out = 1.0
+    # line 4: return x
+    d_x_1 = d_out
+    for _ in range(n_iter):
+        # line 3: x = x * 2.0
+        d_x_1 = d_x_1 * 2.0
+    # line 2: while x < 10.0:
+    d_x = d_x_1
+    return d_x
+"""
+
+import copy
+
+import gast
+
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad.compiler.transforms.reverse.nodes import call_expr, has_code, is_final_break, stores
+from srcgrad.compiler.transforms.reverse.placeholders import (Adjoint, Comment, Push, Restore,
+                                                              RestoreItem, SaveItem,
+                                                              SetItemAdjoint, Snapshot)
+
+
+class Sweeps:
+    """The walk over the SSA function (a part of :class:`Reverse`)."""
+
+    def sweeps(self, stmts, carried):
+        """Forward and reverse sweeps of ``stmts``; ``carried`` is the set of
+        names carried by the innermost enclosing loop (None outside loops)."""
+        fwd, rev = [], []
+        for s in stmts:
+            f, r = self.stmt(s, carried)
+            fwd.extend(f)
+            rev[:0] = r
+        return fwd, rev
+
+    def stmt(self, s, carried):
+        checks = getattr(s, "srcgrad_alias_checks", None)
+        if checks:
+            del s.srcgrad_alias_checks
+            fwd, rev = self.stmt(s, carried)
+            # before the statement: v = v + e rebinds v
+            return [call_expr(self.rt("not_a_view"), [load(x), load(y), const(ux),
+                                                      const(uy), const(line)])
+                    for x, y, ux, uy, line, _ in checks] + fwd, rev
+        check = getattr(s, "srcgrad_view_check", None)
+        if check is not None:
+            del s.srcgrad_view_check
+            fwd, rev = self.stmt(s, carried)
+            t, a, tname, aname, line = check
+            call = call_expr(self.rt("not_a_view"), [load(t), load(a), const(tname),
+                                                      const(aname), const(line)])
+            return fwd + [call], rev
+        op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind in ("append", "insert", "pop"):
+            return self.list_change(s, op)
+        if op is not None and op.kind == "setitem" and op.args["x"].id in self.an.kind:
+            return self.container_setitem(s, op)
+        if op is not None and op.kind == "setitem":
+            x, index = op.args["x"].id, op.args["index"]
+            save = SaveItem(x, copy.deepcopy(index))
+            rev = []
+            if x in self.an.active:
+                rev = [Comment(self.comment(s)),
+                       SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))]
+            restore = RestoreItem(x, copy.deepcopy(index), save.key)
+            # a view of x read later by the reverse sweep needs the old values back too
+            restore.aliases = frozenset(self.an.share.get(x, ()))
+            rev.append(restore)
+            return [save, s], rev
+        if isinstance(s, gast.Assign):
+            fwd, rev = [s], []
+            t = s.targets[0]
+            active = isinstance(t, gast.Name) and t.id in self.an.active
+            if carried and isinstance(t, gast.Name) and t.id in carried:
+                # a loop-carried overwrite: its adjoint reads the old value
+                # (restored first) and maybe the new one (kept in a temporary)
+                restore = Restore(t.id)
+                fwd.insert(0, Push(t.id, restore.key))
+                ans = None
+                if active and self.uses_ans(s):
+                    ans = self.namer.fresh(t.id + "_new")
+                    rev.append(assign(ans, load(t.id)))
+                rev.append(restore)
+                if active:
+                    rev.append(self.adjoint(s, ans))
+            elif active:
+                rev.append(self.adjoint(s))
+            if any(isinstance(r, Adjoint) and (r.contribs or r.indexed) for r in rev):
+                rev.insert(0, Comment(self.comment(s)))
+            return fwd, rev
+        if is_final_break(s):
+            return [s], []
+        if isinstance(s, gast.If):
+            fb, rb = self.block(s.body, carried)
+            fo, ro = self.block(s.orelse, carried)
+            fwd = gast.copy_location(gast.If(test=s.test, body=fb, orelse=fo), s)
+            if not has_code(rb) and not has_code(ro):
+                return [fwd], []
+            rtest = copy.deepcopy(s.test)
+            return [fwd], [gast.copy_location(gast.If(test=rtest, body=rb, orelse=ro), s)]
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s)
+        return [s], []
+
+    def block(self, stmts, carried):
+        fwd, rev = self.sweeps(stmts, carried)
+        if carried is not None:
+            # every per-iteration name assigned in this block's subtree: a
+            # name merged from branches (or left by an inner loop) may be read
+            # by the reverse of this block before the inner block is reversed
+            names = list(dict.fromkeys(n for st in walk_stmts(fwd) if isinstance(st, gast.Assign)
+                                       for n in stores(st) if n not in carried))
+            snap = Snapshot(names)
+            if fwd and isinstance(fwd[-1], gast.If) and is_final_break(fwd[-1]):
+                fwd.insert(len(fwd) - 1, snap)
+            else:
+                fwd.append(snap)
+            rev.insert(0, snap)
+        return fwd, rev
+
+    def loop(self, s):
+        has_break = any(is_final_break(x) for x in s.body[-1:])
+        fb, rb = self.block(s.body, getattr(s, "srcgrad_carried", set()))
+        pre = []
+        if isinstance(s, gast.For) and not has_break:
+            fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb, orelse=[],
+                                              type_comment=None), s)
+            riter = gast.Call(func=load("reversed"), args=[copy.deepcopy(s.iter)], keywords=[])
+            rtarget = store(s.target.id)
+        else:
+            count = self.namer.fresh("n_iter")
+            pre.append(gast.copy_location(assign(count, const(0)), s))
+            incr = gast.copy_location(assign(count, gast.BinOp(left=load(count), op=gast.Add(),
+                                                              right=const(1))), s)
+            fb.insert(0, incr)
+            if isinstance(s, gast.For):
+                fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb,
+                                                  orelse=[], type_comment=None), s)
+                sliced = gast.Subscript(value=copy.deepcopy(s.iter),
+                                        slice=gast.Slice(lower=None, upper=load(count), step=None),
+                                        ctx=gast.Load())
+                riter = gast.Call(func=load("reversed"), args=[sliced], keywords=[])
+                rtarget = store(s.target.id)
+            else:
+                fwd = gast.copy_location(gast.While(test=s.test, body=fb, orelse=[]), s)
+                riter = gast.Call(func=load("range"), args=[load(count)], keywords=[])
+                rtarget = store(self.namer.fresh("_"))
+        if not has_code(rb):
+            return pre + [fwd], []
+        rev = gast.copy_location(gast.For(target=rtarget, iter=riter, body=rb, orelse=[],
+                                          type_comment=None), s)
+        return pre + [fwd], [rev]
+
+    def comment(self, s):
+        return self.parsed.describe(getattr(s, "lineno", None))
