@@ -129,3 +129,33 @@ def test_argument_refused_names_the_function():
     with pytest.raises(srcgrad.ArgumentTypeError) as info:
         df("abc", 2)
     assert str(info.value).startswith(f"{__file__}:{_line_of(norm_of_runtime_order, 'def ')}: ")
+
+
+# -- a simplified value stays a new object ------------------------------------
+# ``b7 = --x`` is a new array in Python.  The optimiser simplified ``-(-x)`` to
+# ``x``, so ``b7`` became the argument itself and ``b7[0] = 1.0`` changed the
+# caller's array (fuzz seed 27340: grad and jvp changed an argument).
+
+def double_negation_written(y, x):
+    n6 = 0
+    b7 = --x
+    b7[(n6 + 0) % 3] = 1.0
+    return y + np.sum(b7 * x)
+
+
+def double_negation_of_slice_written(y, x):
+    b = --x[1:]
+    b[0] = y
+    return np.sum(b * x[1:]) + np.sum(x)
+
+
+def double_negation_in_expression(y, x):
+    b = --x + y
+    b[0] = 2.0 * y
+    return np.sum(b * b)
+
+
+@pytest.mark.parametrize("f", [double_negation_written, double_negation_of_slice_written,
+                               double_negation_in_expression])
+def test_simplified_value_is_still_a_new_array(f):
+    assert_sound(f, (-0.338501, X.copy()), (0, 1))

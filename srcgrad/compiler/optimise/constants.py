@@ -78,7 +78,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
         if isinstance(target, gast.Name) and target.id in adjoints and \
                 not _has_unit_factor(s_.value):
-            s_.value = Simplify(floats).visit(s_.value)
+            s_.value = Simplify(floats).value(s_.value)
     return fn
 
 

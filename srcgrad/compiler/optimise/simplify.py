@@ -47,6 +47,26 @@ class Simplify(Fold):
     def __init__(self, floats=frozenset()):
         self.floats = floats
 
+    def value(self, expr):
+        """``expr`` simplified, as the whole value of an assignment: an
+        operation makes a new object, so it never becomes a bare name,
+        subscript or attribute (``b = --x`` must not make ``b`` the array
+        ``x``, which a later ``b[0] = ...`` would change); then the
+        operation stays, its operands simplified.
+
+        >>> import gast
+        >>> from srcgrad.compiler.ir.printer import expr_source
+        >>> expr_source(Simplify().value(gast.parse("--x").body[0].value))
+        '--x'
+        >>> expr_source(Simplify().value(gast.parse("--x + (2 - 1) * y").body[0].value))
+        'x + 1 * y'
+        """
+        new = self.visit(expr)
+        if isinstance(new, (gast.Name, gast.Subscript, gast.Attribute)) and \
+                not isinstance(expr, (gast.Name, gast.Subscript, gast.Attribute)):
+            return expr
+        return new
+
     def visit_BinOp(self, node):
         node = super().visit_BinOp(node)
         if not isinstance(node, gast.BinOp):

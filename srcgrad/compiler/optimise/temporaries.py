@@ -107,4 +107,4 @@ def _replace_load(stmt, name, value):
                 isinstance(stmt.value.op, gast.USub):
             stmt.op, stmt.value = gast.Sub(), stmt.value.operand
     elif isinstance(stmt, gast.Assign):
-        stmt.value = Simplify().visit(stmt.value)
+        stmt.value = Simplify().value(stmt.value)
