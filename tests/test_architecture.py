@@ -85,7 +85,7 @@ def _cycle(edges):
 
 
 #: modules being split (issue #11); this set only shrinks
-PENDING = {"srcgrad.runtime", "srcgrad.runtime.forward", "srcgrad.compiler.analysis.analyse",
+PENDING = {"srcgrad.runtime", "srcgrad.runtime.forward",
            "srcgrad.compiler.frontend.inline", "srcgrad.compiler.frontend.normalise",
            "srcgrad.compiler.optimise.optimise", "srcgrad.compiler.transforms.forward",
            "srcgrad.compiler.transforms.reverse"}
