@@ -121,8 +121,8 @@ def check_params(an, s, op, name):
                                        f"srcgrad.stop_gradient(...) if no derivative flows "
                                        f"through it")
         elif name in an.active and not (isinstance(arg, gast.Constant) and
-                                          any(arg.value is a or arg.value == a and
-                                              type(arg.value) is type(a) for a in allowed)):
+                                        any(arg.value is a or arg.value == a and
+                                            type(arg.value) is type(a) for a in allowed)):
             raise an.parsed.error(
                 s, f"srcgrad differentiates {fn} only with {pname}="
                    f"{' or '.join(map(repr, allowed))}", construct=f"{fn}({pname}=...)",

@@ -181,7 +181,7 @@ def resolve_call(an, v, s):
             bound = inspect.signature(fun).bind(*v.args, **kwargs).arguments
         except TypeError as e:
             raise an.parsed.error(s, f"the call of {display} does not match its fields: "
-                                       f"{e}", hint="pass each field once") from None
+                                     f"{e}", hint="pass each field once") from None
         given = [f.name for f in fields if f.name in bound]
         return Op("pack_dict", args={str(i): bound[n] for i, n in enumerate(given)},
                   extra=[const(n) for n in given], display=display)
