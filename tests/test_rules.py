@@ -1222,7 +1222,7 @@ def test_array_methods(fun):
 
 def test_array_methods_have_rules():
     """Every method the compiler maps to a NumPy function has a rule."""
-    from srcgrad.compiler.analysis.analyse import ARRAY_ATTRIBUTES, ARRAY_METHODS
+    from srcgrad.rules.tables import ARRAY_ATTRIBUTES, ARRAY_METHODS
     missing = [name for name, fun in {**ARRAY_METHODS, **ARRAY_ATTRIBUTES}.items()
                if lookup(fun) is None]
     assert not missing

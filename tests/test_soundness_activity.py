@@ -932,7 +932,7 @@ def test_audit_parameters_without_adjoint(fun, param, samplers, call):
 
 
 def test_audit_refused_parameters():
-    from srcgrad.compiler.analysis.analyse import _PARAM_LIMITS
+    from srcgrad.rules.tables import PARAM_LIMITS as _PARAM_LIMITS
     for fun, param in REFUSED_PARAMS:
         assert _PARAM_LIMITS[fun][param] is None
 

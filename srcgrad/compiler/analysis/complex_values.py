@@ -7,7 +7,7 @@ that no derivative depends on (a printed value, an FFT of data) stay.
 import gast
 import numpy as np
 
-from srcgrad.compiler.analysis.analyse import defined_name, iter_ops
+from srcgrad.compiler.analysis.ops import defined_name, iter_ops
 
 
 _COMPLEX_DTYPE_NAMES = {"complex", "complex64", "complex128", "complex256", "complex_", "cfloat",

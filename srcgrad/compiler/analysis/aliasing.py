@@ -1,0 +1,389 @@
+"""Aliasing: in-place writes are differentiated exactly when no other
+variable shares the written array's memory.  Names are linked by copies,
+subscripts (a basic index makes a view), view functions (``np.reshape``,
+``x.T``) and record fields; a write into one of them reaches the others
+(so does its derivative: :func:`share_activity`).  Where sharing is certain
+and harmful the write is refused; where it depends on the values (``a[i]``
+is a view or a copy depending on ``a``'s rank) the statement gets a check
+that runs with the code (``srcgrad_view_check``, ``srcgrad_alias_checks``).
+Writes through ``out=`` and NumPy functions called for their effect
+(``np.copyto``, ``np.add.at``) are refused when a derivative is involved.
+
+>>> from srcgrad.compiler.analysis.show import analysed, names, refusal
+>>> an = analysed('''
+... def f(x):
+...     a = x * 1.0
+...     for i in range(2):
+...         b = a[i]
+...         a[i + 1] = 0.0
+...         c = b * 2.0
+...     return np.sum(a) + c''', wrt="x")
+>>> names(an.share["a"]), names(an.written_arrays)
+('a b', 'a b')
+>>> loop = an.fn.body[1]
+>>> loop.body[0].srcgrad_view_check      # b, a as named in the code and for the user
+('b', 'a', 'b', 'a', 'line 5')
+>>> print(refusal('''
+... def f(x):
+...     a = x * 1.0
+...     b = a.T
+...     a[0] = 0.0
+...     return np.sum(a * b)''', wrt="x"))  # doctest: +NORMALIZE_WHITESPACE
+<example>:3: 'b' and 'a' may share memory (one may be a view of the other); 'a' is written in
+place (line 4) while 'b' is still used
+    b = a.T
+  hint: take a copy where the view is made, e.g. row = a[i].copy()
+"""
+
+import gast
+import numpy as np
+
+from srcgrad.compiler.analysis.activity import useful_names, varied_names
+from srcgrad.compiler.analysis.containers import check_containers, check_read_out_of_containers
+from srcgrad.compiler.analysis.ops import defined_name
+from srcgrad.compiler.analysis.refusals import no_rule
+from srcgrad.compiler.analysis.syntax import dotted, op_symbol
+from srcgrad.compiler.ir.dataflow import connected, live_before, walk_stmts
+from srcgrad.rules.tables import IDENTITY_HELPERS, NUMPY_WRITERS, VIEW_FUNCTIONS
+
+
+def check_aliasing(an, assigns):
+    """In-place writes are differentiated exactly when no other variable
+    shares the written array's memory; refuse the cases where one may."""
+    an.share, an.share_made_by_calls = sharing(assigns)
+    an.written_arrays = set()     # arrays written in place, and what may share them
+    check_out_arguments(an)
+    check_augmented(an, assigns)
+    written = {s.srcgrad_op.args["x"].id for s in assigns
+               if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop")}
+    if not written:
+        return
+    for x in written:
+        if x not in an.kind:
+            an.written_arrays |= an.share.get(x, {x})
+    # a field read out of a record (v = rec.w) is the record's own value:
+    # writing into it changes the record, which the analysis does not follow
+    for s in assigns:
+        op = s.srcgrad_op
+        if isinstance(s, gast.Assign) and op.kind == "attr" and \
+                isinstance(s.targets[0], gast.Name):
+            t = s.targets[0].id
+            hit = sorted(x for x in written if t in an.share.get(x, {x}))
+            if hit:
+                user = getattr(an, "user_of", {})
+                rec, w = op.args["x"].id, user.get(hit[0], hit[0])
+                what = "is" if w == user.get(t, t) else f"shares memory with '{w}', which is"
+                raise an.parsed.error(
+                    s, f"'{user.get(t, t)}' is the field .{op.extra} of "
+                       f"'{user.get(rec, rec)}' itself and {what} written in place",
+                    construct="in-place write into a record's field",
+                    hint=f"take a copy: {user.get(t, t)} = "
+                         f"np.copy({user.get(rec, rec)}.{op.extra})")
+    check_read_out_of_containers(an, assigns)
+    share_activity(an, assigns, written - set(an.kind))
+    check_containers(an, assigns, written)
+    # writing into a list or dict changes no element: only arrays have views
+    arrays = {x for x in written if x not in an.kind}
+    user = getattr(an, "user_of", {})
+    params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
+              + an.fn.args.posonlyargs}
+    views = {}
+    copies = {}
+
+    def aliased(s, a, b):
+        return an.parsed.error(
+            s, f"'{user.get(b, b)}' and '{user.get(a, a)}' name the same array, "
+               f"which is written in place", construct="aliased in-place write",
+            hint=f"make an independent array: {user.get(b, b)} = {user.get(a, a)}.copy()")
+
+    for s in assigns:
+        if isinstance(s, gast.Expr):
+            continue
+        op, t = s.srcgrad_op, s.targets[0]
+        if not isinstance(t, gast.Name):
+            continue
+        if op.kind == "copy" and isinstance(op.args["x"], gast.Name) and \
+                not getattr(s, "srcgrad_phi", False):
+            a, b = op.args["x"].id, t.id
+            if (a in written or b in written) and user.get(a, a) != user.get(b, b):
+                if a in params:
+                    raise aliased(s, a, b)
+                copies[id(s)] = (a, b)   # an error only if both stay in use
+        first = next((a for a in op.args.values() if isinstance(a, gast.Name)), None)
+        if first is not None and (
+                op.kind in ("subscript", "attr") or
+                op.kind == "call" and op.fun in VIEW_FUNCTIONS):
+            # an attribute read (st.v) is the object's own array, not a copy
+            if first.id in arrays:        # a view of a written array
+                views.setdefault(first.id, {})[t.id] = s
+            if t.id in arrays:            # a written array that is a view
+                views.setdefault(t.id, {})[first.id] = s
+
+    def visit(s, live):
+        if id(s) in copies and copies[id(s)][0] in live:
+            raise aliased(s, *copies[id(s)])
+        op = getattr(s, "srcgrad_op", None)
+        if op is None or op.kind != "setitem":
+            return
+        x = op.args["x"].id
+        for v, where in views.get(x, {}).items():
+            if v in reread or x in reread:    # guarded by whether it is a view
+                continue
+            if v in live and where.srcgrad_op.kind == "subscript":
+                # a[i] is a copy or a view depending on a's rank: check when it runs
+                t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
+                where.srcgrad_view_check = (t, a, user.get(t, t), user.get(a, a),
+                                             an.parsed.where(s.lineno))
+            elif v in live and where.srcgrad_op.kind == "attr":
+                raise an.parsed.error(
+                    s, f"an element of the field .{where.srcgrad_op.extra} of "
+                       f"'{user.get(v, v)}' is written in place while '{user.get(v, v)}' is "
+                       f"still used; srcgrad does not differentiate writes into an "
+                       f"object's fields", construct="element assignment to an attribute",
+                    hint=f"copy the field into a local array (a = {user.get(v, v)}."
+                         f"{where.srcgrad_op.extra}.copy()), write into that, and build a "
+                         f"new object from it")
+            elif v in live:
+                raise an.parsed.error(
+                    where, f"'{user.get(v, v)}' and '{user.get(x, x)}' may share memory (one "
+                           f"may be a view of the other); '{user.get(x, x)}' is written in "
+                           f"place (line {s.lineno}) while '{user.get(v, v)}' is still used",
+                    construct="view of an array written in place",
+                    hint="take a copy where the view is made, e.g. row = a[i].copy()")
+        # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
+        # changes c): checked when the code runs, where both certainly exist
+        group = an.share.get(x, {x})
+        for v in sorted(group - {x} - set(views.get(x, {})) - set(an.kind) - reread
+                        if x not in reread else ()):
+            if v not in live:
+                continue
+            if v not in defined.get(id(s), ()):
+                raise an.parsed.error(
+                    s, f"'{user.get(v, v)}' may share memory with '{user.get(x, x)}', which "
+                       f"is written in place here while '{user.get(v, v)}' is still used",
+                    construct="view of an array written in place",
+                    hint=f"take a copy where the view is made: {user.get(v, v)} = ....copy()")
+            s.srcgrad_alias_checks = getattr(s, "srcgrad_alias_checks", []) + [
+                (v, x, user.get(v, v), user.get(x, x), s.lineno,
+                 bool(group & an.share_made_by_calls))]
+
+    defined = defined_before(an.fn.body, params)
+    reread = getattr(an, "reread", set())
+    live_before(an.fn.body, set(), visit)
+
+
+def share_activity(an, assigns, written):
+    """A write into ``v = u[1:]`` changes ``u`` too: a derivative written
+    into an array reaches every name that may share its memory, and an
+    array written into is useful if one of them is."""
+    seed_v, seed_u = set(), set()
+    while True:
+        more_v, more_u = set(), set()
+        for x in written:
+            group = an.share.get(x, {x})
+            if x in an.varied and group - an.varied:
+                more_v |= group - an.varied
+            if group & an.useful and x not in an.useful:
+                more_u.add(x)
+        if not more_v and not more_u:
+            break
+        seed_v |= more_v
+        seed_u |= more_u
+        an.varied = varied_names(an, assigns, seed_v)
+        an.useful = useful_names(an, assigns, seed_u)
+    if not seed_v and not seed_u:
+        return
+    an.active = an.varied & an.useful
+    for s in assigns:
+        if s.srcgrad_op.kind == "unknown" and defined_name(s) in an.active:
+            raise no_rule(an, s, s.srcgrad_op)
+
+
+def check_out_arguments(an):
+    """``f(..., out=o)`` writes into ``o`` in place, which the analyses do
+    not follow: refused when a derivative could flow through it; so are
+    NumPy functions called for their effect (``np.add.at(a, i, v)``,
+    ``np.copyto(a, b)``, ``np.put`` ...), which change an argument."""
+    user = getattr(an, "user_of", {})
+    order = list(walk_stmts(an.fn.body))
+    in_loop = {id(b) for w in order if isinstance(w, (gast.For, gast.While))
+               for b in walk_stmts(w.body)}
+
+    def read_before(s, targets):
+        # a value of ``targets`` the reverse sweep may read (a use before
+        # ``s``, or anywhere when ``s`` repeats in a loop) is overwritten
+        if not targets & an.useful:
+            return False
+        for w in order:
+            if w is s:
+                if id(s) not in in_loop:
+                    return False
+                continue
+            if isinstance(w, gast.Assign) and \
+                    targets & {n.id for n in gast.walk(w.value) if isinstance(n, gast.Name)}:
+                return True
+        return False
+
+    for s in order:
+        if not isinstance(s, (gast.Assign, gast.Expr)):
+            continue
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                numpy_writer(an.resolve(s.value.func)):
+            call = s.value
+            names = {n.id for a in list(call.args[1:]) + [k.value for k in call.keywords]
+                     for n in gast.walk(a) if isinstance(n, gast.Name)}
+            target = {n.id for n in gast.walk(call.args[0]) if isinstance(n, gast.Name)} \
+                if call.args else set()
+            # a derivative flows into the changed array, or one it had is lost
+            if names & an.varied or target & an.varied & an.useful or \
+                    read_before(s, target):
+                shown = dotted(call.func)
+                first = call.args[0] if call.args else None
+                changed = user.get(first.id, first.id) if isinstance(first, gast.Name) \
+                    else "its argument"
+                raise an.parsed.error(
+                    s, f"'{shown}(...)' is called for its effect: it changes '{changed}' in "
+                       f"place, which srcgrad does not follow",
+                    construct="NumPy function changing an array in place",
+                    hint=f"write the change as an assignment, e.g. {changed}[i] = "
+                         f"{changed}[i] + v, or {changed} = ... with the new value")
+        for call in gast.walk(s.value):
+            if not isinstance(call, gast.Call):
+                continue
+            out = next((k.value for k in call.keywords if k.arg == "out"), None)
+            if out is None or isinstance(out, gast.Constant) and out.value is None:
+                continue
+            names = {n.id for a in list(call.args) + [k.value for k in call.keywords
+                                                      if k.arg != "out"]
+                     for n in gast.walk(a) if isinstance(n, gast.Name)}
+            target = {n.id for n in gast.walk(out) if isinstance(n, gast.Name)}
+            # a derivative flows into the written array, or one it had is lost
+            if names & an.varied or target & an.varied & an.useful or \
+                    read_before(s, target):
+                shown = user.get(out.id, out.id) if isinstance(out, gast.Name) else "out"
+                raise an.parsed.error(
+                    s, f"'{dotted(call.func)}(..., out={shown})' writes its result into "
+                       f"'{shown}' in place, which srcgrad does not follow",
+                    construct="out= argument",
+                    hint=f"assign the result instead: {shown} = {dotted(call.func)}(...)")
+
+
+def check_augmented(an, assigns=()):
+    """``v += e`` on a name is ``v = v + e`` after normalising, which is
+    what Python does unless ``v``'s array is shared with another variable
+    still in use (a view ``v = u[1:]``, ``u`` itself, a second name): then
+    Python changes both.  Such sharing is checked when the code runs
+    (``not_a_view``): an error, not a silently different derivative."""
+    user = getattr(an, "user_of", {})
+
+    def visit(s, live):
+        v = getattr(s, "value", None)
+        if not (isinstance(s, gast.Assign) and getattr(v, "srcgrad_inplace", False)
+                and isinstance(v, gast.BinOp) and isinstance(v.left, gast.Name)):
+            return
+        x, t = v.left.id, s.targets[0].id
+        if x in an.kind:
+            return
+        checks = []
+        # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
+        group = an.share.get(x, {x})
+        for c in sorted({c for n in group for c in packed_into.get(n, ())} - {x, t}):
+            if c in live:
+                checks.append((x, c, user.get(x, x), user.get(c, c), s.lineno))
+        for y in sorted(an.share.get(x, set()) - {x, t}):
+            if y in live and y not in defined.get(id(s), ()):
+                raise an.parsed.error(
+                    s, f"'{user.get(x, x)}' may share memory with '{user.get(y, y)}', and "
+                       f"'{user.get(x, x)} {op_symbol(v.op)}= ...' changes it in place",
+                    construct="augmented assignment to a shared array",
+                    hint=f"take a copy where '{user.get(x, x)}' is made: ....copy()")
+            if y in live:
+                checks.append((x, y, user.get(x, x), user.get(y, y),
+                               an.parsed.where(s.lineno)))
+        if checks:
+            s.srcgrad_alias_checks = [c + (True,) for c in checks]
+
+    packed_into = {}        # name -> the containers holding its value, at any depth
+    for s in assigns:
+        op = getattr(s, "srcgrad_op", None)
+        if op is None or not isinstance(s, gast.Assign) or \
+                not isinstance(s.targets[0], gast.Name):
+            continue
+        if op.kind in ("pack", "pack_dict") or op.kind == "call" and \
+                getattr(op.rule, "name", None) in ("list", "concat"):
+            for n in op.diff_operands():
+                packed_into.setdefault(n, set()).add(s.targets[0].id)
+    changed = True
+    while changed:
+        changed = False
+        for n, cs in packed_into.items():
+            more = {d for c in cs for d in packed_into.get(c, ())} - cs
+            if more:
+                cs |= more
+                changed = True
+    params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
+              + an.fn.args.posonlyargs}
+    defined = defined_before(an.fn.body, params)
+    live_before(an.fn.body, set(), visit)
+
+
+def sharing(assigns):
+    """For each name, the names whose values may share its memory (itself
+    included): connected by copies, subscripts (a basic index makes a view),
+    and functions that may return a view of their first argument."""
+    links, by_calls = [], set()
+    for s in assigns:
+        if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
+            continue
+        op, t = s.srcgrad_op, s.targets[0].id
+        src = None
+        if op.kind in ("copy", "subscript") and isinstance(op.args.get("x"), gast.Name):
+            src = op.args["x"].id
+        elif op.kind == "call" and (op.fun in VIEW_FUNCTIONS or op.fun in IDENTITY_HELPERS):
+            src = next((a.id for a in op.args.values() if isinstance(a, gast.Name)), None)
+            if src is not None:
+                by_calls.add(t)
+        elif op.kind == "attr" and isinstance(op.args.get("x"), gast.Name):
+            src = op.args["x"].id       # v = rec.w: rec's field itself
+        if src is not None:
+            links.append((t, src))
+    return connected(links), by_calls
+
+
+def defined_before(body, params):
+    """For each statement (by id), the names certainly assigned before it
+    runs (on every path: both branches of an ``if``; a loop's body may not
+    run, but within it what the iteration assigned before counts)."""
+    out = {}
+
+    def walk(stmts, defined):
+        for s in stmts:
+            out[id(s)] = frozenset(defined)
+            if isinstance(s, gast.Assign):
+                defined |= {n.id for t in s.targets for n in gast.walk(t)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            elif isinstance(s, gast.If):
+                a = walk(s.body, set(defined))
+                b = walk(s.orelse, set(defined))
+                defined |= a & b
+            elif isinstance(s, (gast.For, gast.While)):
+                inner = set(defined)
+                if isinstance(s, gast.For):
+                    inner |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                walk(s.body, inner)
+        return defined
+
+    walk(body, set(params))
+    return out
+
+
+def numpy_writer(fun):
+    """A NumPy function that changes an argument in place (``np.copyto``,
+    ``np.put``, a ufunc's ``at``: ``np.add.at``)."""
+    if isinstance(getattr(fun, "__self__", None), np.ufunc) and \
+            getattr(fun, "__name__", None) == "at":
+        return True
+    try:
+        return fun in NUMPY_WRITERS
+    except TypeError:
+        return False

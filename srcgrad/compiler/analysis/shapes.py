@@ -1,0 +1,253 @@
+"""Shapes: which names are certainly scalars, and which certainly have the
+same shape as others, so that adjoints are reduced (``unbroadcast``) only
+where broadcasting may really have happened.  Scalars are a greatest
+fixpoint (every definition makes a scalar; a scalar result makes the
+operands of an elementwise operation scalars); same-shape classes are
+formed from names with a single definition: copies, elementwise operations
+of arrays of one class, reads of one array with indices selecting the same
+shape.  ``assumed`` names are taken to be scalars (the gradient specialised
+for Python floats, :meth:`Analysis.assuming_scalar`).
+
+>>> from srcgrad.compiler.analysis.show import analysed, names
+>>> an = analysed('''
+... def f(x, w, k: float):
+...     y = np.sin(x) * k
+...     z = y + x
+...     s = np.sum(z * w)
+...     return s''', wrt="x")
+>>> names(an.scalar), same_shape(an, "y", "x"), same_shape(an, "z", "w")
+('k out s', True, False)
+>>> sorted(scalar_candidates(an))
+['w', 'x']
+"""
+
+import gast
+
+from srcgrad.compiler.analysis.ops import iter_assigns
+from srcgrad.compiler.analysis.syntax import loops, stored
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.rules.registry import _Default
+
+
+def compute_shapes(an, assigns, assumed=()):
+    """Shape facts.  ``scalar``: names that are certainly scalars (every
+    definition makes a scalar: a greatest fixpoint, so loop-carried
+    scalars stay scalars).  Same-shape classes are only formed from names
+    with a single definition."""
+    params = an.fn.args.args + an.fn.args.kwonlyargs + an.fn.args.posonlyargs
+    assumed = set(assumed)
+    for a in params:
+        ann = a.annotation
+        if isinstance(ann, gast.Name) and ann.id in ("float", "int", "bool"):
+            assumed.add(a.id)
+    defs = {}
+    for s in assigns:
+        t = s.targets[0]
+        if isinstance(t, gast.Name):
+            defs.setdefault(t.id, []).append(s)
+    loop_targets = {loop.target.id for loop in loops(an.fn.body)
+                    if isinstance(loop, gast.For)}
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    scalar = assumed | loop_targets | set(defs)
+    shape_parent = {}
+
+    def is_scalar(node):
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float, bool)) or node.value is None
+        if isinstance(node, _Default):
+            return True
+        return isinstance(node, gast.Name) and node.id in scalar
+
+    def bool_scalar(v):
+        """Whether the (unflattened) test expression ``v`` is certainly a
+        scalar: ``not``, ``in`` and ``is`` give bools, an elementwise
+        comparison only of scalars, ``and``/``or`` one of their operands."""
+        if isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not):
+            return True
+        if isinstance(v, gast.Compare):
+            if all(isinstance(o, (gast.In, gast.NotIn, gast.Is, gast.IsNot)) for o in v.ops):
+                return True
+            return all(bool_scalar(e) for e in [v.left] + list(v.comparators))
+        if isinstance(v, gast.BoolOp):
+            return all(bool_scalar(e) for e in v.values)
+        return is_scalar(v)
+
+    def makes_scalar(s):
+        op, v = s.srcgrad_op, s.value
+        if getattr(s, "srcgrad_unbound", False):
+            return True      # the placeholder of a name first assigned in a loop (ssa)
+        if op.kind == "const":
+            value = v.value if isinstance(v, gast.Constant) else an.resolve(v)
+            return isinstance(value, (int, float, bool))
+        if op.kind == "inactive":
+            # a comparison of arrays is an array (``np.array(...) > 0``)
+            return bool_scalar(v)
+        if op.kind == "copy":
+            return is_scalar(op.args["x"])
+        if op.kind == "call":
+            kind = op.rule.kind
+            if kind == "scalar" or op.fun in (len, int, float, bool, round):
+                return True
+            if kind == "elementwise":
+                return all(is_scalar(a) for a in op.args.values())
+            if kind == "reduction":     # no axis (None) and no keepdims (False)
+                if not isinstance(op.args.get("returned", _Default(False)), _Default):
+                    return False        # np.average(..., returned=True): a pair
+                return all(isinstance(op.args.get(p), _Default) or
+                           isinstance(op.args.get(p), gast.Constant) and
+                           (op.args[p].value is None or op.args[p].value is False)
+                           for p in ("axis", "keepdims") if p in op.args)
+        return False
+
+    changed = True
+    while changed:
+        changed = False
+        for name, ss in defs.items():
+            if name in scalar and name not in assumed and \
+                    not all(makes_scalar(s) for s in ss):
+                scalar.discard(name)
+                changed = True
+    # Reads of one array value with indices that select the same shape
+    # (``x[1:]`` and ``x[:-1]``, ``x[i]`` and ``x[0]``) have one shape.
+    in_loops = {n for loop in loops(an.fn.body) for st in walk_stmts(loop.body)
+                if isinstance(st, gast.Assign) for t in st.targets
+                for n in stored(t)}
+    first_of = {}
+    for name, ss in defs.items():
+        op = ss[0].srcgrad_op
+        if len(ss) != 1 or op.kind != "subscript" or not isinstance(op.args["x"], gast.Name):
+            continue
+        base = op.args["x"].id
+        if len(defs.get(base, ())) > 1 or base in in_loops or base in an.kind:
+            continue
+        key = index_shape_key(op.args["index"], loop_targets)
+        if key is None:
+            continue
+        rep = first_of.setdefault((base, key), name)
+        if rep != name:     # (not a shape parent: ``rep`` may not have run)
+            union(rep, name)
+    for name, ss in defs.items():
+        if len(ss) != 1:
+            continue
+        op = ss[0].srcgrad_op
+        if op.kind == "copy" and isinstance(op.args["x"], gast.Name):
+            union(op.args["x"].id, name)
+            if len(defs.get(op.args["x"].id, ())) <= 1:
+                shape_parent[name] = op.args["x"].id
+        elif op.kind == "call" and op.rule.kind == "elementwise":
+            arrays = [a for a in op.args.values() if not is_scalar(a)]
+            if arrays and all(isinstance(a, gast.Name) for a in arrays) and \
+                    len({find(a.id) for a in arrays}) == 1:
+                union(arrays[0].id, name)
+                if len(defs.get(arrays[0].id, ())) <= 1:   # one value: one shape
+                    shape_parent[name] = arrays[0].id
+    an.forward_scalar = set(scalar)
+    # Backward: grad checks at run time that the result is a scalar, and
+    # an elementwise operation with a scalar result has scalar operands.
+    if getattr(an, "scalar_result", True):
+        scalar.add(an.result)
+    changed = True
+    while changed:
+        changed = False
+        for s in reversed(assigns):
+            t = s.targets[0]
+            if not isinstance(t, gast.Name) or t.id not in scalar:
+                continue
+            op = s.srcgrad_op
+            if op.kind == "copy" or op.kind == "call" and op.rule.kind == "elementwise":
+                for a in op.args.values():
+                    if isinstance(a, gast.Name) and a.id not in scalar:
+                        scalar.add(a.id)
+                        changed = True
+    an.scalar = scalar
+    an._find = find
+    an.shape_parent = shape_parent
+
+
+def shape_chain(an, name):
+    """``name`` and the values it was computed from elementwise, which
+    certainly have its shape (earliest last)."""
+    chain = [name]
+    while chain[-1] in an.shape_parent and len(chain) < 50:
+        chain.append(an.shape_parent[chain[-1]])
+    return chain
+
+
+def same_shape(an, a, b):
+    """Whether names ``a`` and ``b`` certainly have the same shape."""
+    if a == b:
+        return True
+    if a in an.scalar and b in an.scalar:
+        return True
+    return an._find(a) == an._find(b)
+
+
+def scalar_candidates(an):
+    """Parameters that flow into active operations and are used only as
+    operands of elementwise or scalar operations (so they may well be
+    Python floats); the gradient is specialised for them being floats."""
+    params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
+              + an.fn.args.posonlyargs}
+    used, excluded = set(), set()
+    for s in iter_assigns(an.fn.body):
+        op = s.srcgrad_op
+        elementwise = op.kind == "copy" or op.kind == "call" and \
+            op.rule.kind in ("elementwise", "scalar") or \
+            op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
+        t = s.targets[0]
+        for n in gast.walk(s.value):
+            if isinstance(n, gast.Name) and n.id in params:
+                if not elementwise:
+                    excluded.add(n.id)
+                elif isinstance(t, gast.Name) and t.id in an.active:
+                    used.add(n.id)
+    for loop in loops(an.fn.body):
+        for n in gast.walk(loop.iter if isinstance(loop, gast.For) else loop.test):
+            if isinstance(n, gast.Name):
+                excluded.add(n.id)
+    # an array indexed or written anywhere was not computed from floats
+    for s in iter_assigns(an.fn.body):
+        op = s.srcgrad_op
+        if op.kind in ("subscript", "setitem") and isinstance(op.args["x"], gast.Name):
+            excluded.update(shape_chain(an, op.args["x"].id))
+    return (used - excluded - an.forward_scalar) & params
+
+
+def index_shape_key(index, ints):
+    """A key such that two reads ``x[i]``, ``x[j]`` of one array with equal
+    keys certainly have the same shape, or None.  ``a:b`` with ``a >= 0``
+    and ``b <= 0`` (or omitted) selects ``max(0, n - (a - b))`` of ``n``
+    items, so ``x[1:]`` and ``x[:-1]`` agree; any integer (a constant or a
+    ``range`` loop variable, ``ints``) removes its axis."""
+    def const_int(node):
+        return isinstance(node, gast.Constant) and type(node.value) is int
+
+    if isinstance(index, gast.Tuple):
+        keys = tuple(index_shape_key(e, ints) for e in index.elts)
+        return None if any(k is None for k in keys) else ("tuple",) + keys
+    if const_int(index) or isinstance(index, gast.Name) and index.id in ints:
+        return "int"
+    if isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis):
+        return repr(index.value)
+    if isinstance(index, gast.Slice):
+        parts = (index.lower, index.upper, index.step)
+        if not all(p is None or const_int(p) or isinstance(p, gast.UnaryOp) and
+                   isinstance(p.op, gast.USub) and const_int(p.operand) for p in parts):
+            return None
+        lo, up, st = (None if p is None else p.value if const_int(p) else -p.operand.value
+                      for p in parts)
+        if st is None and (lo is None or lo >= 0) and (up is None or up <= 0):
+            return ("shift", (lo or 0) - (up or 0))
+        return ("slice", lo, up, st)
+    return None
