@@ -42,6 +42,7 @@ def keep_reduced(v, x, axis, keepdims):
 
 
 def mT(x):
+    """The transpose of the last two axes (NumPy's ``x.mT``)."""
     return np.swapaxes(x, -1, -2)
 
 

@@ -110,11 +110,13 @@ class Several(tuple):
 
 def _lengths_differ(n, m):
     return unsupported(f"adding the adjoints of sequences of lengths {n} and {m}: a list "
-                        f"changed its length where srcgrad assumed it did not",
-                        hint="build lists of one length on every path, or use arrays")
+                       f"changed its length where srcgrad assumed it did not",
+                       hint="build lists of one length on every path, or use arrays")
 
 
 def element(g, i):
+    """Element ``i`` of the adjoint ``g`` of a sequence (0.0 if ``g`` is the
+    symbolic zero or has none)."""
     if isinstance(g, (list, tuple, np.ndarray)):
         return g[i]
     if isinstance(g, dict):
@@ -123,12 +125,16 @@ def element(g, i):
 
 
 def entry(g, k):
+    """The value at key ``k`` of the adjoint ``g`` of a dict or object (0.0
+    if there is none)."""
     if isinstance(g, dict):
         return g.get(k, 0.0)
     return 0.0
 
 
 def elements(g):
+    """The adjoint ``g`` of a sequence as a list of its elements' adjoints
+    (none for the symbolic zero)."""
     if isinstance(g, (list, tuple)):
         return list(g)
     if type(g) is float and g == 0.0:

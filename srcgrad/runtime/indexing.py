@@ -165,8 +165,8 @@ def is_view(value, array):
     made the container (the caller): writing into it is refused."""
     if type(value) is np.ndarray and isinstance(array, (list, tuple, dict)):
         raise unsupported("an array read out of a list, tuple or dict is written in place "
-                           "(the container, maybe the caller's, would change with it)",
-                           hint="write into a copy: a = xs[0].copy(); a[1] = y")
+                          "(the container, maybe the caller's, would change with it)",
+                          hint="write into a copy: a = xs[0].copy(); a[1] = y")
     return type(value) is np.ndarray and isinstance(array, np.ndarray) and \
         np.may_share_memory(value, array)
 

@@ -105,8 +105,8 @@ def reversed_tangent(t, seq):
 def _mapping(x, what):
     if not isinstance(x, Mapping):
         raise unsupported(f"{what} was differentiated as the method of a dict, but it was "
-                           f"called on a {type(x).__name__}",
-                           hint="srcgrad knows the methods of dicts and lists only")
+                          f"called on a {type(x).__name__}",
+                          hint="srcgrad knows the methods of dicts and lists only")
 
 
 def get_dx(g, x, key):
@@ -169,7 +169,7 @@ def _sorted_order(iterable, key=None, reverse=False):
     reverse=reverse)`` order (Python's sort is stable, and so is this)."""
     if isinstance(iterable, Iterator) or not _sized(iterable):
         raise unsupported("sorted(...) of an iterator is not differentiated",
-                           hint="sort a list or an array: sorted(list(...))")
+                          hint="sort a list or an array: sorted(list(...))")
     items = list(iterable)
     k = (lambda i: items[i]) if key is None else (lambda i: key(items[i]))
     return sorted(range(len(items)), key=k, reverse=reverse)

@@ -97,7 +97,7 @@ def slogdet_da(g, a):
         inverse = np.linalg.inv(a)
     except np.linalg.LinAlgError:
         raise unsupported("the derivative of np.linalg.slogdet at a singular matrix is "
-                           "infinite (log 0)") from None
+                          "infinite (log 0)") from None
     return np.asarray(g[1])[..., None, None] * np.swapaxes(inverse, -1, -2)
 
 
@@ -201,8 +201,8 @@ def eigh_da(g, a, ans, uplo="L"):
     # (an eigenvector of a repeated eigenvalue is not even continuous in ``a``)
     if np.ndim(gv) and np.any((np.asarray(gv) != 0) & np.any(repeated, axis=-2)[..., None, :]):
         raise unsupported("the eigenvectors of np.linalg.eigh have no derivative where "
-                           "eigenvalues are repeated",
-                           hint="use only the eigenvalues there (np.linalg.eigvalsh)")
+                          "eigenvalues are repeated",
+                          hint="use only the eigenvalues there (np.linalg.eigvalsh)")
     inner = f * m
     core = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1]) if np.ndim(gw) else inner
     return _lower_read(v @ core @ vt, uplo)
@@ -273,7 +273,7 @@ def qr_da(g, a, ans):
     diag = np.abs(np.diagonal(r, axis1=-2, axis2=-1))
     if np.any(diag <= np.finfo(float).eps * r.shape[-1] * np.max(np.abs(r), initial=0.0)):
         raise unsupported("np.linalg.qr is differentiated for matrices of full column rank "
-                           "only (R has a zero on its diagonal)")
+                          "only (R has a zero on its diagonal)")
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
 
 

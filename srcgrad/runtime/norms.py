@@ -84,7 +84,7 @@ def norm_dx(g, x, ans, ord=None, axis=None, keepdims=False):
         d = gm * np.sign(m) * _share_extreme(sums, -2 if col == -1 else -1)
     else:
         raise unsupported(f"no derivative of a matrix norm with ord={ord!r}",
-                           hint="use ord None, 'fro', 'nuc', 1, 2 or inf")
+                          hint="use ord None, 'fro', 'nuc', 1, 2 or inf")
     return np.moveaxis(d, (-2, -1), axes)
 
 
@@ -127,7 +127,7 @@ def _norm_kind(x, ord, axis):
 
 def _norm_svd_refused():
     return unsupported("no second derivative of the nuclear or spectral matrix norm",
-                        hint="use the Frobenius norm, or srcgrad.jacobian of the gradient")
+                       hint="use the Frobenius norm, or srcgrad.jacobian of the gradient")
 
 
 def norm_dx_x(a, x, n, t, ord=None, axis=None, keepdims=False):

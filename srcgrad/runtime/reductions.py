@@ -187,6 +187,8 @@ def reduced(partial, t, a, axis, keepdims):
 
 
 def result_ones(ans):
+    """Ones of the shape of the result ``ans``: the ``g`` that makes an
+    adjoint helper give the partial derivatives (see :func:`reduced`)."""
     return np.ones(np.shape(ans))
 
 
@@ -249,8 +251,8 @@ def b_prod(t, a, ans, axis=None, keepdims=False):
 
 
 def b_var(t, a, ans, axis=None, ddof=0, keepdims=False, correction=None):
-    return _b_reduced(var_dx(result_ones(ans), a, axis, ddof, keepdims, correction), t, a, axis,
-                      keepdims)
+    return _b_reduced(var_dx(result_ones(ans), a, axis, ddof, keepdims, correction), t, a,
+                      axis, keepdims)
 
 
 def b_cumsum(t, axis=None):

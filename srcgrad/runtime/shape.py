@@ -181,7 +181,7 @@ def concatenate_dx(g, arrays, axis=0):
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
         return seq_parts(list(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes),
-                                                                   arrays)), arrays)
+                                                                  arrays)), arrays)
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
     return seq_parts(np.split(g, sizes, axis=axis), arrays)
 
@@ -196,7 +196,7 @@ def hstack_dx(g, tup):
     axis = 0 if np.ndim(tup[0]) <= 1 else 1
     pieces = concatenate_dx(g, [np.atleast_1d(a) for a in tup], axis)
     return seq_parts([unbroadcast(p.reshape(np.shape(a)) if np.size(p) == np.size(a) else p, a)
-                   for p, a in zip(pieces, tup)], tup)
+                  for p, a in zip(pieces, tup)], tup)
 
 
 def vstack_dx(g, tup):

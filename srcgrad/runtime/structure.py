@@ -29,7 +29,7 @@ def fit(g, x):
     if isinstance(x, (list, tuple, dict)) or is_record(x):
         return restructure(g, x)          # a tuple of arrays: a tuple of their gradients
     if isinstance(g, list) and type(x) is np.ndarray:
-        g = stack_parts(g, x)            # one adjoint per row of an array argument
+        g = stack_parts(g, x)             # one adjoint per row of an array argument
     return unbroadcast(g, x)
 
 
