@@ -148,8 +148,9 @@ def standalone(text, injected, df):
 def _is_helper(obj):
     """Whether ``obj`` is a function or class of :mod:`srcgrad.runtime` (any
     of its modules): the export carries its source along."""
+    module = getattr(obj, "__module__", None) or ""
     return (inspect.isfunction(obj) or inspect.isclass(obj)) and \
-        (getattr(obj, "__module__", None) or "").startswith(runtime.__name__)
+        (module == runtime.__name__ or module.startswith(runtime.__name__ + "."))
 
 
 def _home(obj):
@@ -181,7 +182,7 @@ def _import_line(name, module):
 def _constant_source(name, value):
     """The statement of a runtime module that assigns the constant ``value``
     to ``name`` (``SCALARS = (float, int)``)."""
-    for module in sorted(m for m in sys.modules if m.startswith(runtime.__name__)):
+    for module in sorted(m for m in sys.modules if m.startswith(runtime.__name__ + ".")):
         if vars(sys.modules[module]).get(name) is value:
             source = inspect.getsource(sys.modules[module])
             for node in ast.parse(source).body:
