@@ -84,14 +84,9 @@ def _cycle(edges):
     return None
 
 
-#: modules being split (issue #11); this set only shrinks
-PENDING = {"srcgrad.runtime", "srcgrad.runtime.forward"}
-
 
 def test_no_import_cycle():
     edges = graph()
-    edges["srcgrad.runtime.forward"] = edges.get("srcgrad.runtime.forward", set()) - \
-        ({"srcgrad.runtime"} & PENDING)
     cycle = _cycle(edges)
     assert cycle is None, " -> ".join(cycle)
 
@@ -128,8 +123,6 @@ def test_stages_import_only_earlier_stages():
 @pytest.mark.parametrize("name", sorted(_modules()))
 def test_module_size(name):
     """Passes and helpers stay small; a larger module says why at its top."""
-    if name in PENDING:
-        pytest.skip("being split")
     path = _modules()[name]
     lines = len(path.read_text().splitlines())
     if lines > 600:

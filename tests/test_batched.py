@@ -19,7 +19,7 @@ import pytest
 import srcgrad
 from srcgrad.api import higher
 from srcgrad.api.forward import jvp, jvp_batched
-from srcgrad.runtime.forward import _stack
+from srcgrad.runtime.batched import _stack
 
 from tests import programs as p
 from tests import test_containers as tc

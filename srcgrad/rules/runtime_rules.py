@@ -19,7 +19,7 @@ Parameter names avoid ``g``, ``t`` and ``ans``, which templates reserve.
 import numpy as np  # noqa: F401  (used in templates)
 
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
-    _mT, add_at, astype_dx, check_scalar, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy, expand,
+    add_at, astype_dx, check_scalar, cumsum_dx, diag_dx, diagonal_dx, dot_dx, dot_dy, expand,
     fit,
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
@@ -33,6 +33,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     einsum_dx_swap, einsum_dx_t)
 from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
+from srcgrad.runtime.base import mT as _mT  # noqa: F401  (used in templates)
 from srcgrad import runtime as _runtime
 from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 

@@ -1,0 +1,187 @@
+"""Adjoints of broadcasting and of reductions' shapes: unbroadcast, unreduce, zeros_like.
+
+Generated code uses plain arithmetic wherever it can; these helpers exist
+for the operations that need a shape decision at run time: reducing a
+broadcast adjoint (``unbroadcast``), expanding a reduced one (``expand``,
+``unreduce``), making zeros of an argument's shape (``zeros_like``); with
+their tangents, their adjoints (``rebroadcast``) and batched tangents.
+
+>>> unbroadcast(np.ones((3, 2)), np.ones(2))
+array([3., 3.])
+>>> unreduce(2.0, np.ones(3))
+array([2., 2., 2.])
+"""
+
+import numpy as np
+
+from srcgrad.runtime.base import is_record, SCALARS
+from srcgrad.runtime.batched import bx, is_number
+from srcgrad.runtime.containers import AdjointDict, Adjoints
+
+
+def unbroadcast(g, x):
+    """Sum the adjoint ``g`` of a broadcast result down to the shape of ``x``.
+
+    ``x`` took part in an operation whose result was broadcast to the shape of
+    ``g``; the adjoint of ``x`` is the sum of ``g`` over the broadcast axes.
+    A Python scalar ``x`` gets a Python-float-compatible adjoint.
+    """
+    if type(g) is float and type(x) is not np.ndarray:
+        return g           # a Python scalar adjoint (or the symbolic zero) of a scalar
+    gs = g.shape if type(g) is np.ndarray else np.shape(g)
+    xs = x.shape if type(x) is np.ndarray else np.shape(x)
+    if gs == xs:
+        if type(x) in SCALARS:
+            return float(g)
+        return g
+    if not xs:
+        return float(np.sum(g)) if type(x) in SCALARS else np.sum(g)
+    if not gs:
+        # a scalar adjoint for an array argument: the zero adjoint, or a
+        # scalar that stands for a constant array
+        return np.full(xs, g, dtype=np.result_type(g, float))
+    lead = len(gs) - len(xs)
+    if lead > 0:
+        g = np.sum(g, axis=tuple(range(lead)))
+    axes = tuple(i for i, (n, m) in enumerate(zip(xs, np.shape(g))) if n == 1 and m != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def expand(g, x):
+    """The adjoint ``g``, which broadcasts to the shape of ``x`` (the adjoint
+    of a sum is its scalar ``g``, standing for ``g`` in every element), as
+    an array of exactly that shape; ``g`` itself when it already has it."""
+    if type(g) is np.ndarray and type(x) is np.ndarray:
+        if g.shape == x.shape:
+            return g
+        return np.broadcast_to(g, x.shape).astype(np.result_type(g, float))
+    xs = np.shape(x)
+    if np.shape(g) == xs:
+        return float(g) if type(x) is float else g
+    return np.broadcast_to(g, xs).astype(np.result_type(g, float))
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Expand the adjoint ``g`` of a reduction of ``x`` (over ``axis``) back
+    to the shape of ``x``: every reduced element receives ``g``."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims and np.ndim(g) != 0:
+        # (a scalar ``g`` may stand for a constant array of the reduced shape:
+        # it broadcasts as it is)
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape).copy()
+
+
+def unreduce_mean(g, x, axis=None, keepdims=False):
+    """Expand the adjoint ``g`` of ``np.mean(x, axis)`` back to the shape of
+    ``x``: every element receives ``g`` divided by the number averaged."""
+    shape = np.shape(x)
+    if axis is None:
+        count = int(np.prod(shape))
+    else:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        count = int(np.prod([shape[a] for a in axes]))
+    return unreduce(g, x, axis, keepdims) / count
+
+
+def unreduce_extreme(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of ``x`` in ``max``/``min`` of ``x`` over ``axis``: the adjoint
+    goes to the elements equal to the extreme, shared equally among ties."""
+    ans = unreduce(ans, x, axis, keepdims)
+    hit = x == ans
+    count = unreduce(np.sum(hit, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    return unreduce(g, x, axis, keepdims) * hit / count
+
+
+def zeros_like(x):
+    """Zeros with the shape of ``x`` and a floating dtype (0.0 for a scalar);
+    for a tuple (a function's several results), a list of zeros, one per
+    element, so that each element's adjoint can be accumulated."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":      # the common case, fast
+        return np.zeros(x.shape, x.dtype)
+    if type(x) in SCALARS:
+        return 0.0
+    if isinstance(x, (tuple, list)):
+        return Adjoints(zeros_like(e) for e in x)
+    if isinstance(x, dict) or is_record(x):
+        return AdjointDict()          # missing keys (attributes) read as 0.0
+    x = np.asarray(x)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
+    return np.zeros(x.shape, dtype=dtype)
+
+
+def broadcast_like(t, ans):
+    """The tangent ``t`` of an elementwise result, broadcast to the shape of
+    the result ``ans`` (when the active arguments were broadcast)."""
+    if isinstance(t, (list, dict)):       # the tangent of a container: one per element
+        return t
+    if np.shape(t) == np.shape(ans):
+        return t
+    return np.broadcast_to(t, np.shape(ans)).copy()
+
+
+def rebroadcast(g, a):
+    """The adjoint of ``a`` in ``unbroadcast(a, x)`` from the adjoint ``g``
+    of the result (the shape of ``x``): ``g`` broadcast back to ``a``'s shape."""
+    if np.shape(g) == np.shape(a):
+        return float(g) if type(a) is float else g
+    if type(a) is float:
+        return float(g)
+    return np.broadcast_to(g, np.shape(a)).copy()
+
+
+def b_broadcast_like(t, ans, K):
+    """:func:`broadcast_like` for a batched tangent."""
+    shape = np.shape(ans) + (K,)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape).copy()
+
+
+def b_unbroadcast(t, like, K):
+    """Batched tangent of ``unbroadcast(a, like)`` and ``fit(a, like)``:
+    ``t`` summed (or broadcast) to ``like.shape + (K,)``."""
+    xs = np.shape(like)
+    if is_number(t):
+        return np.full(xs + (K,), t, dtype=float)
+    t = np.asarray(t)
+    gs = t.shape[:-1]
+    if gs == xs:
+        return t
+    lead = len(gs) - len(xs)
+    if lead > 0:
+        t = np.sum(t, axis=tuple(range(lead)))
+    axes = tuple(i for i, (n, m) in enumerate(zip(xs, t.shape[:-1])) if n == 1 and m != 1)
+    if axes:
+        t = np.sum(t, axis=axes, keepdims=True)
+    if t.shape[:-1] != xs:
+        t = np.broadcast_to(t, xs + t.shape[-1:]).copy()
+    return t
+
+
+def b_unreduce(t, like, axis=None, keepdims=False):
+    """Batched tangent of ``unreduce(a, like, axis, keepdims)``."""
+    shape = np.shape(like)
+    t = np.asarray(t)
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        t = np.expand_dims(t, tuple(int(a) % len(shape) for a in axes))
+    return np.broadcast_to(t, shape + t.shape[-1:]).copy()
+
+
+def b_unreduce_mean(t, like, axis=None, keepdims=False):
+    shape = np.shape(like)
+    if axis is None:
+        count = int(np.prod(shape))
+    else:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        count = int(np.prod([shape[a] for a in axes]))
+    return b_unreduce(t, like, axis, keepdims) / count
+
+
+def b_unreduce_extreme(t, like, result, axis=None, keepdims=False):
+    share = unreduce_extreme(np.ones(np.shape(result)), like, result, axis, keepdims)
+    return b_unreduce(t, like, axis, keepdims) * bx(share)

@@ -1,0 +1,142 @@
+"""The adjoints and tangents of containers: Adjoints, AdjointDict, Several.
+
+The adjoint (or tangent) of a list or tuple is an ``Adjoints`` (one entry per
+element), of a dict or of an object's attributes an ``AdjointDict`` (a
+missing key is a zero).  Both add element by element.
+:func:`srcgrad.runtime.restructure` turns them into the caller's structure
+at the end.  ``Several`` holds the tangents of a function's several results
+(``np.linalg.eigh``, ``qr`` ...).
+
+>>> Adjoints([1.0, 2.0]) + Adjoints([3.0, 4.0])
+[4.0, 6.0]
+>>> AdjointDict(w=1.0)["b"]
+0.0
+"""
+
+import numpy as np
+
+from srcgrad.runtime.base import unsupported
+
+
+class Adjoints(list):
+    """The adjoint of a tuple or list of values: one adjoint per element.
+    Adding two adds them element by element (not concatenation); a number
+    (the symbolic zero ``0.0``) adds nothing."""
+
+    def __add__(self, other):
+        if not isinstance(other, (list, tuple)):
+            return Adjoints(self)
+        if len(other) != len(self):
+            raise _lengths_differ(len(self), len(other))
+        return Adjoints(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        if isinstance(other, (list, tuple)):
+            if len(other) != len(self):
+                raise _lengths_differ(len(self), len(other))
+            for i, b in enumerate(other):
+                self[i] = self[i] + b
+        return self
+
+    def __neg__(self):
+        return Adjoints(-a for a in self)
+
+    def __sub__(self, other):
+        return self + (-Adjoints(other) if isinstance(other, (list, tuple)) else other)
+
+    def __mul__(self, c):
+        return Adjoints(a * c for a in self)
+
+    __rmul__ = __mul__
+
+    def copy(self):
+        return Adjoints(self)
+
+
+class AdjointDict(dict):
+    """The adjoint of a dict (by key) or of an object (by attribute name);
+    a key that is not there is a zero."""
+
+    def __missing__(self, key):
+        return 0.0
+
+    def __add__(self, other):
+        out = AdjointDict(self)
+        if isinstance(other, dict):
+            for k, v in other.items():
+                out[k] = out[k] + v
+        return out
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        if isinstance(other, dict):
+            for k, v in other.items():
+                self[k] = self[k] + v
+        return self
+
+    def __neg__(self):
+        return AdjointDict((k, -v) for k, v in self.items())
+
+    def __sub__(self, other):
+        return self + (-AdjointDict(other) if isinstance(other, dict) else other)
+
+    def __mul__(self, c):
+        return AdjointDict((k, v * c) for k, v in self.items())
+
+    __rmul__ = __mul__
+
+    def copy(self):
+        return AdjointDict(self)
+
+
+class Several(tuple):
+    """The tangents of a function's several results; adding two (the
+    contributions of two arguments) adds them element by element."""
+
+    def __add__(self, other):
+        return Several(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return Several(a - b for a, b in zip(self, other))
+
+    def __neg__(self):
+        return Several(-a for a in self)
+
+
+def _lengths_differ(n, m):
+    return unsupported(f"adding the adjoints of sequences of lengths {n} and {m}: a list "
+                       f"changed its length where srcgrad assumed it did not",
+                       hint="build lists of one length on every path, or use arrays")
+
+
+def element(g, i):
+    """Element ``i`` of the adjoint ``g`` of a sequence (0.0 if ``g`` is the
+    symbolic zero or has none)."""
+    if isinstance(g, (list, tuple, np.ndarray)):
+        return g[i]
+    if isinstance(g, dict):
+        return g.get(i, 0.0)
+    return 0.0
+
+
+def entry(g, k):
+    """The value at key ``k`` of the adjoint ``g`` of a dict or object (0.0
+    if there is none)."""
+    if isinstance(g, dict):
+        return g.get(k, 0.0)
+    return 0.0
+
+
+def elements(g):
+    """The adjoint ``g`` of a sequence as a list of its elements' adjoints
+    (none for the symbolic zero)."""
+    if isinstance(g, (list, tuple)):
+        return list(g)
+    if type(g) is float and g == 0.0:
+        return []
+    return list(g)

@@ -1,0 +1,311 @@
+"""Adjoints and tangents of np.linalg: solve, det, inv, cholesky, eigh, svd, qr, lstsq ...
+
+For a function with several results (``eigh``, ``qr``, ``lstsq``, ``slogdet``)
+``g`` is a list with one adjoint per result (zeros where unused), and the
+tangent is a ``Several``.  ``det`` stays exact at singular matrices
+(``cofactor``).
+
+>>> det_da(1.0, 2 * np.eye(2), 4.0)
+array([[2., 0.],
+       [0., 2.]])
+"""
+
+import numpy as np
+
+from srcgrad.runtime.base import mT, unsupported
+from srcgrad.runtime.batched import per_direction
+from srcgrad.runtime.broadcast import unbroadcast
+from srcgrad.runtime.containers import Several
+
+
+def _solve_adjoint(g, a, b):
+    """``solve(a^T, g)``: the adjoint of ``b`` before any batch reduction."""
+    if np.ndim(b) == 1:          # NumPy 2: a 1-d b is one vector for every matrix
+        return np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
+    return np.linalg.solve(mT(a), g)
+
+
+def solve_db(g, a, b):
+    """Adjoint of ``b`` in ``x = np.linalg.solve(a, b)``: ``solve(a^T, g)``."""
+    return unbroadcast(_solve_adjoint(g, a, b), b)
+
+
+def solve_da(g, a, b, ans):
+    """Adjoint of ``a`` in ``x = np.linalg.solve(a, b)``: ``-solve(a^T, g) x^T``."""
+    gb = _solve_adjoint(g, a, b)
+    if np.ndim(b) == 1:
+        return unbroadcast(-gb[..., :, None] * ans[..., None, :], a)
+    return unbroadcast(-gb @ mT(ans), a)
+
+
+def solve_tangent_a(t, a, b, ans):
+    """Tangent of ``x = np.linalg.solve(a, b)`` with respect to ``a``:
+    ``-solve(a, t x)`` (a 1-d ``b`` is one vector for every matrix)."""
+    if np.ndim(b) == 1:
+        return -np.linalg.solve(a, (t @ np.asarray(ans)[..., None]))[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+
+
+def b_solve_b(a, t):
+    """Batched tangent of ``np.linalg.solve(a, b)`` along ``b``."""
+    t = np.asarray(t)
+    if np.ndim(a) == 2:
+        return np.linalg.solve(a, t.reshape(t.shape[0], -1)).reshape(t.shape)
+    return per_direction(lambda tk: np.linalg.solve(a, tk), t, t.shape[-1])
+
+
+def det_da(g, a, ans):
+    """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T`` (the
+    cofactor matrix, exact also for a singular ``a``)."""
+    if not np.any(np.asarray(ans) == 0):
+        try:
+            return np.asarray(g * ans)[..., None, None] * mT(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            pass
+    return np.asarray(g)[..., None, None] * cofactor(a)
+
+
+def det_tangent(t, a, ans):
+    """Tangent of ``np.linalg.det(a)``: ``det(a) trace(solve(a, t))`` (the
+    cofactors times ``t`` for a singular ``a``)."""
+    if not np.any(np.asarray(ans) == 0):
+        try:
+            return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+        except np.linalg.LinAlgError:
+            pass
+    return np.sum(cofactor(a) * t, axis=(-2, -1))
+
+
+def cofactor(a):
+    """The cofactor matrix of ``a`` (..., n, n): the derivative of ``det(a)``,
+    ``det(a) inv(a)^T`` where ``a`` is invertible, and exact (through the SVD
+    ``a = U S Vh``: ``det(U) det(Vh) U diag(prod of the other s) Vh``) where it
+    is singular."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * (left * right)[..., None, :]) @ vh
+
+
+def slogdet_da(g, a):
+    """Adjoint of ``a`` in ``sign, logabsdet = np.linalg.slogdet(a)`` (the sign
+    carries no derivative)."""
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise unsupported("the derivative of np.linalg.slogdet at a singular matrix is "
+                          "infinite (log 0)") from None
+    return np.asarray(g[1])[..., None, None] * np.swapaxes(inverse, -1, -2)
+
+
+def slogdet_tangent(t, a):
+    return Several((0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+
+
+def inv_da(g, ans):
+    """Adjoint of ``a`` in ``ans = np.linalg.inv(a)``: ``-ans^T g ans^T``."""
+    return -(mT(ans) @ g @ mT(ans))
+
+
+def b_inv(t, ans):
+    """Batched tangent of ``np.linalg.inv(a)``: ``-(ans @ t @ ans)``."""
+    return -np.moveaxis(ans @ np.moveaxis(t, -1, 0) @ ans, 0, -1)
+
+
+def pinv_da(g, a, ans):
+    """Adjoint of ``a`` in ``np.linalg.pinv(a)`` (valid where the rank is
+    locally constant, e.g. full rank): Golub and Pereyra's formula."""
+    p, pt = ans, mT(ans)
+    gt = mT(g)
+    m, n = np.shape(a)[-2:]
+    return (-pt @ g @ pt
+            + (np.eye(m) - a @ p) @ gt @ p @ pt
+            + pt @ p @ gt @ (np.eye(n) - p @ a))
+
+
+def pinv_tangent(t, a, ans):
+    """Tangent of ``np.linalg.pinv(a)`` where the rank is locally constant
+    (Golub and Pereyra)."""
+    p = ans
+    m, n = np.shape(a)[-2:]
+    tt = mT(t)
+    return (-p @ t @ p
+            + p @ mT(p) @ tt @ (np.eye(m) - a @ p)
+            + (np.eye(n) - p @ a) @ tt @ mT(p) @ p)
+
+
+def cholesky_da(g, a, ans, upper=False):
+    """Adjoint of ``a`` in ``np.linalg.cholesky(a, upper=upper)``.
+
+    NumPy reads only the lower triangle of ``a`` (the upper one for
+    ``upper=True``), so the adjoint is the derivative with respect to those
+    entries (zero in the other triangle): with ``L`` the factor and
+    ``S = sym(L^-T Phi(L^T gL) L^-1)``, the off-diagonal entries are ``2 S``
+    and the diagonal ``S``."""
+    if upper:
+        return mT(cholesky_da(mT(g), mT(a), mT(ans)))
+    L = ans
+    P = mT(L) @ g
+    P = np.tril(P) - 0.5 * np.eye(P.shape[-1]) * P
+    Linv = np.linalg.inv(L)
+    S = mT(Linv) @ P @ Linv
+    S = 0.5 * (S + mT(S))
+    return np.tril(2.0 * S) - np.eye(S.shape[-1]) * S
+
+
+def cholesky_tangent(t, a, ans, upper=False):
+    """Tangent of ``np.linalg.cholesky(a, upper=upper)``.  NumPy reads only
+    one triangle of ``a``, so the tangent does too: with ``dA`` symmetric from
+    that triangle of ``t``, ``dL = L Phi(L^-1 dA L^-T)``, ``Phi`` the lower
+    triangle with the diagonal halved."""
+    if upper:
+        t, L = mT(t), mT(ans)
+    else:
+        L = ans
+    dA = np.tril(t) + mT(np.tril(t, -1))
+    Linv = np.linalg.inv(L)
+    X = Linv @ dA @ mT(Linv)
+    phi = np.tril(X, -1) + 0.5 * X * np.eye(X.shape[-1])
+    dL = L @ phi
+    return mT(dL) if upper else dL
+
+
+def _lower_read(sym, uplo="L"):
+    """A gradient with respect to a symmetric matrix, as a gradient with respect
+    to the triangle that ``eigh`` reads (``uplo``): off-diagonal entries of that
+    triangle count twice, the other triangle not at all."""
+    sym = (sym + np.swapaxes(sym, -1, -2)) / 2
+    out = np.tril(2 * sym, -1) + sym * np.eye(sym.shape[-1])
+    return out if uplo == "L" else np.swapaxes(out, -1, -2)
+
+
+def _read_sym(t, uplo="L"):
+    """The symmetric matrix ``eigh`` sees when its input moves by ``t``."""
+    low = np.tril(t) if uplo == "L" else np.swapaxes(np.triu(t), -1, -2)
+    return low + np.swapaxes(np.tril(low, -1), -1, -2)
+
+
+def eigh_da(g, a, ans, uplo="L"):
+    """Adjoint of ``a`` in ``w, v = np.linalg.eigh(a)`` (distinct eigenvalues)."""
+    w, v = ans
+    gw, gv = g
+    vt = np.swapaxes(v, -1, -2)
+    diff = w[..., None, :] - w[..., :, None]
+    off = ~np.eye(w.shape[-1], dtype=bool)
+    repeated = off & (diff == 0)
+    f = np.where(off & ~repeated, 1.0 / np.where(off & ~repeated, diff, 1.0), 0.0)
+    m = vt @ np.asarray(gv) if np.ndim(gv) else 0.0
+    # (an eigenvector of a repeated eigenvalue is not even continuous in ``a``)
+    if np.ndim(gv) and np.any((np.asarray(gv) != 0) & np.any(repeated, axis=-2)[..., None, :]):
+        raise unsupported("the eigenvectors of np.linalg.eigh have no derivative where "
+                          "eigenvalues are repeated",
+                          hint="use only the eigenvalues there (np.linalg.eigvalsh)")
+    inner = f * m
+    core = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1]) if np.ndim(gw) else inner
+    return _lower_read(v @ core @ vt, uplo)
+
+
+def eigh_tangent(t, a, ans, uplo="L"):
+    w, v = ans
+    vt = np.swapaxes(v, -1, -2)
+    m = vt @ _read_sym(t, uplo) @ v
+    diff = w[..., None, :] - w[..., :, None]
+    off = ~np.eye(w.shape[-1], dtype=bool)
+    f = np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0)
+    return Several((np.diagonal(m, axis1=-2, axis2=-1).copy(), v @ (f * m)))
+
+
+def eigvalsh_da(g, a, uplo="L"):
+    """Adjoint of ``a`` in ``w = np.linalg.eigvalsh(a)`` (distinct eigenvalues)."""
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    return _lower_read((v * g[..., None, :]) @ np.swapaxes(v, -1, -2), uplo)
+
+
+def eigvalsh_tangent(t, a, uplo="L"):
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    m = np.swapaxes(v, -1, -2) @ _read_sym(t, uplo) @ v
+    return np.diagonal(m, axis1=-2, axis2=-1).copy()
+
+
+def svd_unsupported():
+    """``(message, hint)``: np.linalg.svd with U and V is not differentiated."""
+    return ("np.linalg.svd is differentiated for the singular values only",
+            "call np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
+
+
+def svdvals_da(g, a):
+    """Adjoint of ``a`` in its singular values: ``U diag(g) V^T``."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (u * g[..., None, :]) @ vh
+
+
+def svdvals_tangent(t, a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.diagonal(np.swapaxes(u, -1, -2) @ t @ np.swapaxes(vh, -1, -2),
+                       axis1=-2, axis2=-1).copy()
+
+
+def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
+    if compute_uv:
+        raise unsupported(*svd_unsupported())
+    return svdvals_da(g, a)
+
+
+def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if compute_uv:
+        raise unsupported(*svd_unsupported())
+    return svdvals_tangent(t, a)
+
+
+def qr_da(g, a, ans):
+    """Adjoint of ``a`` in ``q, r = np.linalg.qr(a)`` (reduced, a with at least
+    as many rows as columns and full rank)."""
+    q, r = ans
+    gq, gr = (np.zeros_like(q) if np.ndim(g[0]) == 0 else g[0],
+              np.zeros_like(r) if np.ndim(g[1]) == 0 else g[1])
+    m = r @ np.swapaxes(gr, -1, -2) - np.swapaxes(gq, -1, -2) @ q
+    copyltu = np.tril(m, -1) + np.swapaxes(np.tril(m, -1), -1, -2) + m * np.eye(m.shape[-1])
+    b = gq + q @ copyltu
+    diag = np.abs(np.diagonal(r, axis1=-2, axis2=-1))
+    if np.any(diag <= np.finfo(float).eps * r.shape[-1] * np.max(np.abs(r), initial=0.0)):
+        raise unsupported("np.linalg.qr is differentiated for matrices of full column rank "
+                          "only (R has a zero on its diagonal)")
+    return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def qr_tangent(t, a, ans):
+    q, r = ans
+    x = np.swapaxes(q, -1, -2) @ t @ np.linalg.inv(r)
+    low = np.tril(x, -1)
+    dr = (x - (low - np.swapaxes(low, -1, -2))) @ r
+    dq = (t - q @ dr) @ np.linalg.inv(r)
+    return Several((dq, dr))
+
+
+def lstsq_da(g, a, b, ans):
+    """Adjoint of ``a`` in ``x, *rest = np.linalg.lstsq(a, b)`` (full column
+    rank; only the solution ``x`` carries a derivative)."""
+    x = ans[0]
+    z = np.linalg.solve(a.T @ a, g[0])
+    r = b - a @ x
+    return np.multiply.outer(r, z) - np.multiply.outer(a @ z, x) if r.ndim == 1 \
+        else r @ z.T - (a @ z) @ x.T
+
+
+def lstsq_db(g, a, b, ans):
+    """Adjoint of ``b`` in ``np.linalg.lstsq(a, b)`` (full column rank)."""
+    return a @ np.linalg.solve(a.T @ a, g[0])
+
+
+def lstsq_tangent_a(t, a, b, ans):
+    x = ans[0]
+    dx = np.linalg.solve(a.T @ a, t.T @ (b - a @ x) - a.T @ (t @ x))
+    return Several((dx, 0.0, 0, 0.0))
+
+
+def lstsq_tangent_b(t, a, b, ans):
+    return Several((np.linalg.solve(a.T @ a, a.T @ t), 0.0, 0, 0.0))
