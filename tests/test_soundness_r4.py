@@ -10,6 +10,13 @@
   which Python reads as ``-(0.5 ** 2)``: the generated primal gave the wrong
   value (fuzz seed 23098, seen by jvp's value check).  Negative constants
   are now printed as negations (``(-0.5) ** 2``, ``(-1).real``).
+* ``b = --x`` was simplified to ``b = x`` (an alias of the argument, which
+  ``b[0] = ...`` then changed; fuzz seed 27340).
+* The shape analysis inferred backwards from the scalar result that an
+  operand is a scalar even where the operand was made before a branch and
+  used only inside it: on the other path it is an array, and its adjoint
+  code (written for a scalar) made a gradient of the wrong shape (fuzz seeds
+  34307, 35631).
 """
 
 import numpy as np
@@ -159,3 +166,33 @@ def double_negation_in_expression(y, x):
                                double_negation_in_expression])
 def test_simplified_value_is_still_a_new_array(f):
     assert_sound(f, (-0.338501, X.copy()), (0, 1))
+
+
+# -- a scalar only on the path that uses it ------------------------------------
+
+def _h_linspace(p, q=0.42, *, scale=1.0):
+    q = np.linspace(1.0, 4)
+    return p * q
+
+
+def array_replaced_in_branch(y):
+    # fuzz seed 34307, shrunk: s1 is an array unless y <= 0.5 replaces it
+    s1 = _h_linspace(y)
+    if y <= 0.5:
+        s1 = 2
+    return y + s1
+
+
+def array_used_in_loop_only(y, n):
+    a = y * np.linspace(0.0, 1.0, 3)
+    out = y * 1.5
+    for i in range(n):
+        out = out + a
+    return out
+
+
+@pytest.mark.parametrize("y", [-0.27328, 0.75])
+def test_scalar_only_on_the_path_that_uses_it(y):
+    if y <= 0.5:
+        assert_sound(array_replaced_in_branch, (y,), 0)
+    assert_sound(array_used_in_loop_only, (y, 0), 0)

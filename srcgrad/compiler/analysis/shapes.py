@@ -154,9 +154,15 @@ def compute_shapes(an, assigns, assumed=()):
                     shape_parent[name] = arrays[0].id
     an.forward_scalar = set(scalar)
     # Backward: grad checks at run time that the result is a scalar, and
-    # an elementwise operation with a scalar result has scalar operands.
+    # an elementwise operation with a scalar result has scalar operands --
+    # where that operation runs.  The operand's definition (and its adjoint)
+    # runs whenever the operation does only if every definition is in the
+    # operation's block or one nested in it: an operand made before a branch
+    # or loop and used inside it may be an array on the paths that skip the
+    # use (its adjoint is then the zero, broadcast against an array).
     if getattr(an, "scalar_result", True):
         scalar.add(an.result)
+    block = _blocks(an.fn.body)
     changed = True
     while changed:
         changed = False
@@ -166,13 +172,29 @@ def compute_shapes(an, assigns, assumed=()):
                 continue
             op = s.srcgrad_op
             if op.kind == "copy" or op.kind == "call" and op.rule.kind == "elementwise":
+                where = block.get(id(s), ())
                 for a in op.args.values():
-                    if isinstance(a, gast.Name) and a.id not in scalar:
+                    if isinstance(a, gast.Name) and a.id not in scalar and all(
+                            block.get(id(d), ())[:len(where)] == where
+                            for d in defs.get(a.id, ())):
                         scalar.add(a.id)
                         changed = True
     an.scalar = scalar
     an._find = find
     an.shape_parent = shape_parent
+
+
+def _blocks(stmts, path=()):
+    """For each statement (by ``id``), the blocks it is nested in: a tuple of
+    ``(id(compound statement), field)`` from the function body inwards."""
+    out = {}
+    for s in stmts:
+        out[id(s)] = path
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and not isinstance(s, gast.FunctionDef):
+                out.update(_blocks(inner, path + ((id(s), field),)))
+    return out
 
 
 def shape_chain(an, name):
