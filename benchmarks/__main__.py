@@ -13,9 +13,9 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from tests import harness  # noqa: E402
-from tests.methods import Libraries  # noqa: E402
-from tests.workloads import WORKLOADS, by_name  # noqa: E402
+from . import harness  # noqa: E402
+from .methods import Libraries  # noqa: E402
+from .workloads import WORKLOADS, by_name  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.md")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tests import methods as M
+from . import methods as M
 
 RTOL = 1e-6      # a gradient further than this from the hand-written one is flagged
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from tests.workloads import rebind
+from .workloads import rebind
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

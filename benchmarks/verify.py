@@ -19,8 +19,8 @@ import sys
 
 import numpy as np
 
-from tests import methods as M
-from tests.workloads import WORKLOADS
+from . import methods as M
+from .workloads import WORKLOADS
 
 FD_STEP = 1e-6
 FD_RTOL = 1e-5        # finite differences against the adjoint
