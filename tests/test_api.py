@@ -119,3 +119,19 @@ def test_cli(tmp_path, capsys):
     assert "d_x" in capsys.readouterr().out
     assert main(["tests/bad_programs.py:uses_try"]) == 1
     assert "try/except" in capsys.readouterr().err
+
+
+def test_cli_shows_the_code_after_a_stage(capsys):
+    from srcgrad.api.cli import main
+    from srcgrad.compiler.pipeline import stage_names
+    names = stage_names()
+    assert names[:5] == ["parse", "normalise", "ssa", "hoist", "analyse"]
+    assert {"reverse", "forward", "eliminate_dead_code", "propagate_copies"} <= set(names)
+    assert main(["tests/programs.py:golden", "--after", "ssa"]) == 0
+    ssa = capsys.readouterr().out
+    assert ssa.startswith("def golden(") and "d_" not in ssa      # the primal, in SSA form
+    assert main(["tests/programs.py:golden", "--after", "reverse", "--times"]) == 0
+    captured = capsys.readouterr()
+    assert "def d_golden(" in captured.out
+    timed = [line.split()[-1] for line in captured.err.splitlines()]
+    assert {"parse", "normalise", "ssa", "analyse", "reverse"} <= set(timed)

@@ -2,6 +2,8 @@
 
     srcgrad path/to/model.py:loss --wrt 0,1 [--value] [--standalone] [-o d_loss.py]
     srcgrad path/to/model.py:loss --check 1.0,2.0   (check at a point, scalar arguments)
+    srcgrad path/to/model.py:loss --after ssa       (the code after one stage of the pipeline)
+    srcgrad path/to/model.py:loss --times           (the seconds each stage took)
 """
 
 import argparse
@@ -10,8 +12,9 @@ import sys
 from pathlib import Path
 
 from srcgrad.api import reverse as api
-from srcgrad.errors import SrcgradError
 from srcgrad.api.check import check_grad
+from srcgrad.compiler import pipeline
+from srcgrad.errors import SrcgradError
 
 
 def _load(target):
@@ -50,12 +53,24 @@ def main(argv=None):
                     help="comma-separated scalar arguments: check the gradient there against "
                          "finite differences")
     ap.add_argument("-o", "--output", help="write the source to this file")
+    ap.add_argument("--after", metavar="STAGE", choices=pipeline.stage_names(),
+                    help="print the code right after this stage instead: "
+                         + ", ".join(pipeline.stage_names()))
+    ap.add_argument("--times", action="store_true",
+                    help="print the seconds each stage of the pipeline took (to stderr)")
     args = ap.parse_args(argv)
     fun = _load(args.target)
     try:
         wrt = _wrt(args.wrt)
-        df = (api.value_and_grad if args.value else api.grad)(fun, wrt=wrt)
+        api.clear_cache()
+        with pipeline.trace(after=args.after) as watched:
+            df = (api.value_and_grad if args.value else api.grad)(fun, wrt=wrt)
         text = api.source(df, standalone=args.standalone)
+        if args.after:
+            text = "\n\n".join(watched.shown) + "\n"
+        if args.times:
+            for name, seconds in sorted(watched.times.items(), key=lambda kv: -kv[1]):
+                print(f"{seconds * 1000:9.2f} ms  {name}", file=sys.stderr)
         if args.check:
             point = [float(v) for v in args.check.split(",")]
             check_grad(fun, *point, wrt=wrt)

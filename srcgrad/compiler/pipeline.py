@@ -9,13 +9,15 @@ the derivative of another function (``srcgrad.grad(f)`` written inside
 differentiated code, a recursive call) asks the :class:`Driver` it is given.
 """
 
-import ast
 import builtins
+import contextlib
 import copy
 import dataclasses
 import functools
 import inspect
 import re
+import time
+import types
 import weakref
 
 import gast
@@ -145,31 +147,58 @@ class Front:
 
 
 def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False):
-    """parse → normalise → SSA (and loop-invariant code motion) → analyse.
+    """parse → normalise → SSA → hoist → analyse (:data:`FRONT_END`).
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more.  ``reverse``: for the
     reverse transform (generated code's tapes stay lists)."""
-    # srcgrad's own generated code (higher derivatives): see srcgrad/generated.py
-    parsed = parse(generated.generic_version(fun))
-    parsed.tree = copy.deepcopy(parsed.tree)
-    _portable_defaults(parsed)
-    generated.prepare(parsed, reverse=reverse)
-    parsed.srcgrad_reverse = reverse      # for generated code the inliner meets
-    namer = Namer(names_in(parsed.tree) | set(parsed.closure))
-    fn = Normaliser(parsed, namer, driver=driver).run()
-    user_of = to_ssa(fn, namer)
-    locals_ = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
-    locals_ |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store)}
-    resolver = Analysis(parsed, fn, wrt_names, locals_, driver=driver).resolve
-    fn.body = hoist_invariants(fn.body, resolver)
-    an = analyse(parsed, fn, wrt_names, locals_, user_of, driver, scalar_result=scalar_result)
-    refuse_complex(parsed, fn, an)
-    injector = Injector(namer, an.resolve_name)
-    for name, obj in parsed.extras.items():      # objects inlined code refers to
-        injector.objects[name] = obj
-        injector.by_id.setdefault(id(obj), name)
-    return Front(parsed, fn, an, namer, injector, user_of)
+    state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
+                                  scalar_result=scalar_result, reverse=reverse)
+    run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
+    return Front(state.parsed, state.fn, state.analysis, state.namer, state.injector,
+                 state.user_of)
+
+
+def _parse(st):
+    # srcgrad's own generated code (higher derivatives): see frontend/generated.py
+    st.parsed = parse(generated.generic_version(st.fun))
+    st.parsed.tree = copy.deepcopy(st.parsed.tree)
+    _portable_defaults(st.parsed)
+    generated.prepare(st.parsed, reverse=st.reverse)
+    st.parsed.srcgrad_reverse = st.reverse      # for generated code the inliner meets
+    st.namer = Namer(names_in(st.parsed.tree) | set(st.parsed.closure))
+
+
+def _normalise(st):
+    st.fn = Normaliser(st.parsed, st.namer, driver=st.driver).run()
+
+
+def _ssa(st):
+    st.user_of = to_ssa(st.fn, st.namer)
+    fn = st.fn
+    st.locals = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
+    st.locals |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Store)}
+
+
+def _hoist(st):
+    resolver = Analysis(st.parsed, st.fn, st.wrt, st.locals, driver=st.driver).resolve
+    st.fn.body = hoist_invariants(st.fn.body, resolver)
+
+
+def _analyse(st):
+    st.analysis = an = analyse(st.parsed, st.fn, st.wrt, st.locals, st.user_of, st.driver,
+                               scalar_result=st.scalar_result)
+    refuse_complex(st.parsed, st.fn, an)
+    st.injector = Injector(st.namer, an.resolve_name)
+    for name, obj in st.parsed.extras.items():      # objects inlined code refers to
+        st.injector.objects[name] = obj
+        st.injector.by_id.setdefault(id(obj), name)
+
+
+#: the stages every mode shares, in order (``srcgrad FILE:FUN --after NAME``
+#: prints the code after one of them)
+FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hoist", _hoist),
+             ("analyse", _analyse)]
 
 
 def _portable_defaults(parsed):
@@ -234,24 +263,11 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     seed = namer.fresh("cotangent") if cotangent else None
 
     def generate(analysis, fname):
-        rev = Reverse(parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
-                      front.injector, wrt_names, front.user_of, with_value=with_value,
-                      as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple, seed=seed)
-        out = rev.run()
-        _comments_to_nodes(out.body)
-        out.name = fname
-        temps = getattr(front.fn, "srcgrad_temps", set())
-        adjoints_of_temps = {rev.adj_names[t] for t in temps if t in rev.adj_names}
-        propagate_copies(out, adjoints_of_temps)
-        propagate_constants(out, set(rev.adj_names.values()) - adjoints_of_temps,
-                            set(rev.adj_names.values()), getattr(analysis, "floats", ()))
-        propagate_copies(out, adjoints_of_temps)      # copies the constants left
-        eliminate_dead_code(out)
-        forward_temporaries(out, temps | adjoints_of_temps, front.injector.objects)
-        batch_outer_products(out, front.injector.objects, rev.namer.fresh,
-                             lambda: front.injector.name_for(runtime.matmul_dx_sum,
-                                                             "matmul_dx_sum"))
-        return out
+        st = types.SimpleNamespace(front=front, analysis=analysis, name=fname, seed=seed,
+                                   wrt=wrt_names, with_value=with_value,
+                                   as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple)
+        run_stages(REVERSE, st, lambda: st.out)
+        return st.out
 
     signature = dataclasses.replace(parsed, fun=Positional(parsed.fun, parsed.tree.args)) if cotangent else None
     boundary = Boundary(tuple(wrt_names),
@@ -284,17 +300,11 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
     tangent_names = {p: namer.fresh(prefix + p) for p in wrt_names}
 
     def generate(analysis, fname):
-        fwd = (BatchedForward if batched else Forward)(front.parsed, copy.deepcopy(front.fn), analysis, copy.deepcopy(namer),
-                      front.injector, wrt_names, front.user_of)
-        fwd.prefix = prefix
-        fwd.with_value = with_value
-        fwd.tan_names.update(tangent_names)
-        out = fwd.run()
-        out.name = fname
-        temps = getattr(front.fn, "srcgrad_temps", set())
-        propagate_copies(out, {fwd.tan_names[t] for t in temps if t in fwd.tan_names})
-        eliminate_dead_code(out)
-        return out
+        st = types.SimpleNamespace(front=front, analysis=analysis, name=fname, wrt=wrt_names,
+                                   batched=batched, prefix=prefix, with_value=with_value,
+                                   tangent_names=tangent_names)
+        run_stages(FORWARD, st, lambda: st.out)
+        return st.out
 
     signature = dataclasses.replace(front.parsed, fun=Positional(front.parsed.fun,
                                                                       front.parsed.tree.args))
@@ -313,6 +323,142 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
     df.srcgrad_injected.update({n: obj for n, obj in generated.closure_objects(front.parsed).items()
                                 if n in used})
     return df
+
+
+# -- the stages after the front end --------------------------------------------
+# Each takes the state of one generated version (``st``) and updates it.
+
+def _reverse(st):
+    front = st.front
+    st.rev = Reverse(front.parsed, copy.deepcopy(front.fn), st.analysis, copy.deepcopy(front.namer),
+                     front.injector, st.wrt, front.user_of, with_value=st.with_value,
+                     as_tuple=st.as_tuple, seed=st.seed)
+    st.out = st.rev.run()
+    _comments_to_nodes(st.out.body)
+    st.out.name = st.name
+    st.temps = getattr(front.fn, "srcgrad_temps", set())
+    st.adjoints_of_temps = {st.rev.adj_names[t] for t in st.temps if t in st.rev.adj_names}
+
+
+def _reverse_copies(st):
+    propagate_copies(st.out, st.adjoints_of_temps)
+
+
+def _reverse_constants(st):
+    adjoints = set(st.rev.adj_names.values())
+    propagate_constants(st.out, adjoints - st.adjoints_of_temps, adjoints,
+                        getattr(st.analysis, "floats", ()))
+
+
+def _dead_code(st):
+    eliminate_dead_code(st.out)
+
+
+def _temporaries(st):
+    forward_temporaries(st.out, st.temps | st.adjoints_of_temps, st.front.injector.objects)
+
+
+def _outer_products(st):
+    injector = st.front.injector
+    batch_outer_products(st.out, injector.objects, st.rev.namer.fresh,
+                         lambda: injector.name_for(runtime.matmul_dx_sum, "matmul_dx_sum"))
+
+
+#: reverse mode after the front end: the transform, then the optimisations in
+#: order (copies run again to remove the copies the constants leave)
+REVERSE = [("reverse", _reverse), ("propagate_copies", _reverse_copies),
+           ("propagate_constants", _reverse_constants), ("propagate_copies", _reverse_copies),
+           ("eliminate_dead_code", _dead_code), ("forward_temporaries", _temporaries),
+           ("batch_outer_products", _outer_products)]
+
+
+def _forward(st):
+    front = st.front
+    fwd = (BatchedForward if st.batched else Forward)(
+        front.parsed, copy.deepcopy(front.fn), st.analysis, copy.deepcopy(front.namer),
+        front.injector, st.wrt, front.user_of)
+    fwd.prefix = st.prefix
+    fwd.with_value = st.with_value
+    fwd.tan_names.update(st.tangent_names)
+    st.out = fwd.run()
+    st.out.name = st.name
+    temps = getattr(front.fn, "srcgrad_temps", set())
+    st.tangents_of_temps = {fwd.tan_names[t] for t in temps if t in fwd.tan_names}
+
+
+def _forward_copies(st):
+    propagate_copies(st.out, st.tangents_of_temps)
+
+
+#: forward mode after the front end
+FORWARD = [("forward", _forward), ("propagate_copies", _forward_copies),
+           ("eliminate_dead_code", _dead_code)]
+
+
+# -- running and watching the stages -------------------------------------------
+
+_TRACE = []          # the active Trace, if any (see ``trace``)
+
+
+class Trace:
+    """What :func:`trace` records while the pipeline runs: the seconds spent
+    in each stage (``times``, summed over runs) and, for the stage named
+    ``after``, the code right after it (``shown``: one text per run; a
+    gradient with a version for Python floats runs the later stages twice)."""
+
+    def __init__(self, after=None):
+        self.after = after
+        self.times = {}
+        self.shown = []
+
+
+@contextlib.contextmanager
+def trace(after=None):
+    """Record the stages' times, and the code after the stage ``after``
+    (a name in FRONT_END, REVERSE or FORWARD), while generating:
+
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return np.sum(np.sin(x) * 2.0)
+    >>> with trace(after="ssa") as t:
+    ...     df = reverse_transform(f, ("x",), Driver(), with_value=False)
+    >>> print(t.shown[0])
+    def f(x):
+        out_1 = np.sin(x)
+        out_2 = out_1 * 2.0
+        out = np.sum(out_2)
+        return out
+    >>> sorted(t.times)[:3]
+    ['analyse', 'batch_outer_products', 'eliminate_dead_code']
+    """
+    t = Trace(after)
+    _TRACE.append(t)
+    try:
+        yield t
+    finally:
+        _TRACE.remove(t)
+
+
+def run_stages(stages, state, tree):
+    """Run ``stages`` (``(name, function)`` pairs) on ``state`` in order;
+    ``tree()`` gives the function's tree, for a trace that shows it."""
+    watch = _TRACE[-1] if _TRACE else None
+    for name, stage in stages:
+        start = time.perf_counter()
+        stage(state)
+        if watch is not None:
+            watch.times[name] = watch.times.get(name, 0.0) + time.perf_counter() - start
+            if watch.after == name:
+                watch.shown.append(to_source(tree()).rstrip("\n"))
+
+
+def stage_names():
+    """Every stage name, in pipeline order (front end, reverse, forward)."""
+    names = []
+    for name, _ in FRONT_END + REVERSE + FORWARD:
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _comments_to_nodes(stmts):
