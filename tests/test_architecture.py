@@ -128,3 +128,16 @@ def test_module_size(name):
     if lines > 600:
         doc = ast.get_docstring(ast.parse(path.read_text())) or ""
         assert "Larger than" in doc, f"{name}: {lines} lines"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in _modules()
+                                        if n.startswith(("srcgrad.compiler.", "srcgrad.runtime."))))
+def test_pass_shows_an_example(name):
+    """Every pass, analysis and helper module of the compiler and the runtime
+    opens with a docstring and shows an example that runs (a doctest)."""
+    path = _modules()[name]
+    if path.name == "__init__.py":
+        pytest.skip("a package's exports")
+    text = path.read_text()
+    assert ast.get_docstring(ast.parse(text)), f"{name} has no docstring"
+    assert ">>> " in text, f"{name} shows no example"

@@ -11,6 +11,14 @@ the generic version::
         return d_x            →                  return d_f_generic(x)
                                              ...
                                              return d_x
+
+>>> import gast
+>>> text = "def d_f(x, k):\\n    return x * k\\n"
+>>> print(with_guard(text, gast.parse(text).body[0], ["x"], "d_f_generic"), end="")
+def d_f(x, k):
+    if type(x) is not float:
+        return d_f_generic(x, k)
+    return x * k
 """
 
 import ast

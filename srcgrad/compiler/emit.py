@@ -8,6 +8,12 @@ Objects the generated code needs (``numpy``, runtime helpers) are closure
 variables; the function's globals are the user's module globals, so every
 other name resolves exactly as in the user's function, at call time.  The
 user's own closure cells are shared, not copied.
+
+>>> from srcgrad.compiler.frontend.parse import parse_text
+>>> parsed = parse_text("def f(x):\\n    return x * 2.0\\n")
+>>> df = build([("d_f", "def d_f(x):\\n    return 2.0\\n")], parsed, {})
+>>> df(3.0), df.__name__
+(2.0, 'd_f')
 """
 
 import ast

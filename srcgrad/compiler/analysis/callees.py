@@ -10,6 +10,13 @@ whose adjoint calls the callee's own generated ``vjp`` (its tangent the
 
 Each level recomputes the forward sweep of the levels below it: the cost is
 quadratic in the depth of the recursion.
+
+>>> from srcgrad.compiler.pipeline import Driver
+>>> def fact(x, n):
+...     return x if n <= 0 else x * fact(x, n - 1)
+>>> rule = recursive_rule(fact, Driver())
+>>> rule.adjoints["x"]
+Template('vjp_call(fact, 0, (x, n, ), g)')
 """
 
 import inspect

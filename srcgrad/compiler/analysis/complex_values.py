@@ -2,6 +2,17 @@
 supported): a complex constant, global, type or dtype on an active path is an
 ``UnsupportedError`` at transformation time, naming the line; complex values
 that no derivative depends on (a printed value, an FFT of data) stay.
+
+>>> from srcgrad.compiler.analysis.show import analysed
+>>> an = analysed('''
+... def f(x):
+...     z = x * 1j
+...     return np.real(z * z)''', wrt="x")
+>>> try:
+...     refuse_complex(an.parsed, an.fn, an)
+... except Exception as e:
+...     print(str(e).splitlines()[0])
+<example>:2: complex numbers are not supported yet: this value is complex and the derivative depends on it
 """
 
 import gast

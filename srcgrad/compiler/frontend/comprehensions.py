@@ -22,6 +22,22 @@ before anything else:
 * ``ys.extend(zs)`` becomes ``for z in zs: ys.append(z)``; ``v = ys.pop(i)``
   becomes ``v = ys[i]`` then ``ys.pop(i)`` (so the read and the change in
   place are separate operations for the analysis).
+
+>>> from srcgrad.compiler.frontend.normalise import normalise_text
+>>> from srcgrad.compiler.ir.printer import source
+>>> print(source(normalise_text('''
+... def g(xs, w):
+...     return sum(x * w for x in xs if x > 0)
+... ''')))
+def g(xs, w):
+    comp = []
+    check_sequence(xs, 'xs')
+    for i in range(len(xs)):
+        x_1 = xs[i]
+        if x_1 > 0:
+            comp.append(x_1 * w)
+    out = sum(comp)
+    return out
 """
 
 import gast

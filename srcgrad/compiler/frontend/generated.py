@@ -23,6 +23,13 @@ module gives it right after parsing, before the normaliser:
 The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
 ``matmul_dx`` ...) are primitives with rules declared with the public
 ``defvjp``/``defjvp`` in :mod:`srcgrad.rules.runtime_rules`.
+
+>>> from srcgrad.compiler.pipeline import Driver, reverse_transform
+>>> def h(x):
+...     return x * x
+>>> dh = reverse_transform(h, ("x",), Driver(), with_value=False)
+>>> is_generated(dh), is_generated(h), generic_version(dh).__name__
+(True, False, 'd_h_generic')
 """
 
 import gast

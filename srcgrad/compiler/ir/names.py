@@ -3,6 +3,10 @@
 Generated names are derived from the user's names (``x_1``, ``d_x``) and never
 clash with any name the user's function mentions (its locals, parameters, and
 the globals or builtins it reads), nor with one another.
+
+>>> namer = Namer({"x", "x_1"})
+>>> namer.fresh("x"), namer.fresh("d_x"), namer.fresh("d_x")
+('x_2', 'd_x', 'd_x_1')
 """
 
 import re

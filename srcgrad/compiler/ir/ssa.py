@@ -17,6 +17,33 @@ per iteration.  Every other name assigned in a loop is defined once per
 iteration.  The reverse transform relies on exactly these two cases: loop
 carried values are restored before each overwrite, iteration values are
 saved at the end of their block.
+
+>>> from srcgrad.compiler.frontend.normalise import normalise_text
+>>> from srcgrad.compiler.ir.names import Namer, names_in
+>>> from srcgrad.compiler.ir.printer import source
+>>> fn = normalise_text('''
+... def f(x, n):
+...     y = x * 2.0 + 1.0
+...     for i in range(n):
+...         y = y * x
+...     if y > 0:
+...         y = -y
+...     return y
+... ''')
+>>> user_of = to_ssa(fn, Namer(names_in(fn)))
+>>> print(source(fn))
+def f(x, n):
+    y_1 = x * 2.0
+    y = y_1 + 1.0
+    for i in range(n):
+        y = y * x
+    cond = y > 0
+    if cond:
+        y_3 = -y
+    else:
+        y_3 = y
+    out = y_3
+    return out
 """
 
 import gast
