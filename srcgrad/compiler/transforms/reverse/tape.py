@@ -9,11 +9,13 @@ popped at the start of its reverse; an element overwritten in place, or what
 a change of a list loses, is saved only if read later.  Nothing else is
 recorded, and the tape exists only if something is.
 
+>>> import math
 >>> from srcgrad.compiler.pipeline import Driver, reverse_transform
 >>> def f(x, n):
-...     s = 0.0
+...     s = 1.0
 ...     for i in range(n):
-...         s = s * x + 1.0
+...         t = math.sin(s)
+...         s = t * x
 ...     return s
 >>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
 >>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
@@ -21,21 +23,24 @@ def d_f(x, n):
     if type(x) is not float:
         return d_f_generic(x, n)
     tape = []
-    s = 0.0
+    s = 1.0
     for i in range(n):
-        s_1 = s * x
+        t = math.sin(s)
         tape.append(s)
-        s = s_1 + 1.0
+        s = t * x
+        tape.append(t)
     d_out = 1.0
-    # line 5: return s
+    # line 6: return s
     d_s = d_out
     d_x = 0.0
     for i in reversed(range(n)):
-        # line 4: s = s * x + 1.0
+        t = tape.pop()
+        # line 5: s = t * x
         s = tape.pop()
-        d_s_1 = d_s
-        d_s = d_s * x
-        d_x = d_x + d_s_1 * s
+        d_t = d_s * x
+        d_x = d_x + d_s * t
+        # line 4: t = math.sin(s)
+        d_s = d_t * math.cos(s)
     return d_x
 """
 
