@@ -196,3 +196,15 @@ def test_scalar_only_on_the_path_that_uses_it(y):
     if y <= 0.5:
         assert_sound(array_replaced_in_branch, (y,), 0)
     assert_sound(array_used_in_loop_only, (y, 0), 0)
+
+
+def test_generated_code_for_a_record_result_is_valid_python():
+    # constant propagation put the seed 1.0 into d_out['pos'] (a SyntaxWarning
+    # when compiled; unreachable, as the scalar check refuses a record first)
+    import warnings
+    import srcgrad
+    from tests import container_programs as cp
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = srcgrad.grad(cp._step)
+    assert "1.0[" not in srcgrad.source(df)

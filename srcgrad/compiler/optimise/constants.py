@@ -100,3 +100,14 @@ class _Substitute(gast.NodeTransformer):
         if isinstance(node.ctx, gast.Load) and node.id in self.constants:
             return gast.Constant(value=self.constants[node.id], kind=None)
         return node
+
+    def visit_Subscript(self, node):
+        # ``d_out['pos']``: a number is not subscripted (that code only runs
+        # if the result is a container, which the scalar check refuses first)
+        if isinstance(node.value, gast.Name):
+            node.slice = self.visit(node.slice)
+            return node
+        return self.generic_visit(node)
+
+    def visit_Attribute(self, node):
+        return node if isinstance(node.value, gast.Name) else self.generic_visit(node)
