@@ -166,7 +166,6 @@ def test_troubleshooting_example(code, heading, tmp_path):
     path.write_text(PRELUDE + code + "\n")
     offset = PRELUDE.count("\n")
     saved_rules = dict(registry._RULES)
-    saved_modules = set(sys.modules)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -188,5 +187,4 @@ def test_troubleshooting_example(code, heading, tmp_path):
     finally:
         registry._RULES.clear()
         registry._RULES.update(saved_rules)
-        for m in set(sys.modules) - saved_modules:
-            del sys.modules[m]
+        sys.modules.pop(name, None)
