@@ -17,6 +17,7 @@ raise that error on that line, with a message the heading of its section
 matches; any other block (the workarounds) must run without error.
 """
 
+import ast
 import builtins
 import importlib.util
 import os
@@ -188,3 +189,99 @@ def test_troubleshooting_example(code, heading, tmp_path):
         registry._RULES.clear()
         registry._RULES.update(saved_rules)
         sys.modules.pop(name, None)
+
+
+# -- every refusal has an entry -----------------------------------------------------
+
+#: calls that make srcgrad's errors; the message is their first argument (``error``:
+#: ``parsed.error(node, message)``, ``unsupported`` as a method: ``(node, what, hint)``)
+MAKERS = {"UnsupportedError", "ArgumentTypeError", "NonScalarOutputError", "RuleError",
+          "SrcgradError", "error", "unsupported", "_unsupported"}
+
+
+def _literals(node):
+    """The literal pieces of a message expression, in order."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [v.value if isinstance(v, ast.Constant) else "\0" for v in node.values]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literals(node.left) + _literals(node.right)
+    return []
+
+
+def _stable_start(node):
+    """The first run of at least 10 literal characters of a message, up to its first
+    ``; ``, ``: ``, `` (`` or line break: what a user would search for."""
+    text = "".join(_literals(node))
+    for piece in text.split("\0"):
+        piece = piece.split("\n")[0].strip().removeprefix("srcgrad: ")
+        piece = re.split(r"; |: | \(", piece)[0].strip()
+        if len(piece) >= 10:
+            return " ".join(piece.split())
+    return None
+
+
+def _messages():
+    """``(where, stable start)`` of every error message written in srcgrad/."""
+    out = []
+    for path in sorted((ROOT / "srcgrad").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            message = None
+            if isinstance(node, ast.Call) and node.args:
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", None)
+                if name in MAKERS:
+                    method = isinstance(f, ast.Attribute) and name in ("error", "unsupported")
+                    message = node.args[1] if method and len(node.args) > 1 else node.args[0]
+            elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and all(
+                    isinstance(e, (ast.Constant, ast.JoinedStr)) for e in node.elts):
+                message = node.elts[0]            # (message, hint) pairs
+                if len("".join(_literals(message))) <= 25:
+                    message = None                # (a construct's name: checked below)
+            start = message is not None and _stable_start(message)
+            if start:
+                out.append((f"{path.relative_to(ROOT)}:{node.lineno}", start))
+    return out
+
+
+def test_every_refusal_in_srcgrad_has_an_entry_in_troubleshooting():
+    from srcgrad.compiler.frontend.normalise import normaliser
+    text = " ".join((DOCS / "troubleshooting.md").read_text().split())
+    messages = _messages()
+    assert len(messages) > 80
+    missing = [f"{where}: {start!r}" for where, start in messages if start not in text]
+    constructs = [what for what, _ in list(normaliser._UNSUPPORTED.values()) +
+                  list(normaliser._UNSUPPORTED_EXPR.values())]
+    missing += [f"the construct {what!r}" for what in constructs if f"`{what}" not in text]
+    assert not missing, ("docs/troubleshooting.md has no entry for these messages (add each "
+                         "with its cause and workaround):\n" + "\n".join(missing))
+
+
+# -- links --------------------------------------------------------------------------
+
+def _slug(heading):
+    """GitHub's anchor of a heading."""
+    text = heading.strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+@pytest.mark.parametrize("page", ["use-in-your-project.md", "troubleshooting.md"])
+def test_links_lead_somewhere(page):
+    text = (DOCS / page).read_text()
+    outside = FENCE.sub("", text)
+    anchors = set()
+    for m in HEADING.finditer(outside):
+        slug, n = _slug(m.group(2)), 1
+        while slug in anchors:
+            slug = f"{_slug(m.group(2))}-{n}"
+            n += 1
+        anchors.add(slug)
+    prose = re.sub(r"`[^`\n]*`", "", outside)          # (code spans hold no links)
+    for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+        if target.startswith("#"):
+            assert target[1:] in anchors, f"{page}: no heading for the link {target}"
+        elif "://" not in target:
+            assert (DOCS / target.split("#")[0]).exists(), f"{page}: no file {target}"
