@@ -135,3 +135,13 @@ def test_cli_shows_the_code_after_a_stage(capsys):
     assert "def d_golden(" in captured.out
     timed = [line.split()[-1] for line in captured.err.splitlines()]
     assert {"parse", "normalise", "ssa", "analyse", "reverse"} <= set(timed)
+
+
+def test_cli_check_of_an_array_function_is_a_message(tmp_path, capsys):
+    from srcgrad.api.cli import main
+    module = tmp_path / "arrays.py"
+    module.write_text("import numpy as np\n\ndef f(x):\n    return np.sum(x[1:] * 2.0)\n")
+    assert main([f"{module}:f", "--check", "1.0"]) == 1
+    err = capsys.readouterr().err
+    assert "--check passes scalar arguments only" in err and "Traceback" not in err
+    assert main([f"{module}:f", "--check", "a"]) == 2

@@ -72,8 +72,21 @@ def main(argv=None):
             for name, seconds in sorted(watched.times.items(), key=lambda kv: -kv[1]):
                 print(f"{seconds * 1000:9.2f} ms  {name}", file=sys.stderr)
         if args.check:
-            point = [float(v) for v in args.check.split(",")]
-            check_grad(fun, *point, wrt=wrt)
+            try:
+                point = [float(v) for v in args.check.split(",")]
+            except ValueError:
+                print(f"srcgrad: --check takes comma-separated numbers, not {args.check!r}",
+                      file=sys.stderr)
+                return 2
+            try:
+                check_grad(fun, *point, wrt=wrt)
+            except SrcgradError:
+                raise
+            except Exception as e:       # the user's function at these scalar arguments
+                print(f"srcgrad: --check could not evaluate {args.target} at {tuple(point)} "
+                      f"({type(e).__name__}: {e}); --check passes scalar arguments only: "
+                      f"check array functions with srcgrad.check_grad in Python", file=sys.stderr)
+                return 1
             print(f"# gradient checked against finite differences at {tuple(point)}",
                   file=sys.stderr)
     except SrcgradError as e:

@@ -309,7 +309,8 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     if mode not in MODES:
         raise SrcgradError(f"mode must be one of {MODES}, not {mode!r}")
     if batch is not None and (not isinstance(batch, int) or batch < 0):
-        raise SrcgradError(f"batch must be a positive int or None, not {batch!r}")
+        raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
+                           f"not {batch!r}")
     batch = batch or None
     key = ("jacobian", _key(wrt), mode, batch)
     made = _cache_get(fun, key)
@@ -438,7 +439,8 @@ def hessian(fun=None, wrt=0, batch=BATCH):
     if fun is None:
         return functools.partial(hessian, wrt=wrt, batch=batch)
     if batch is not None and (not isinstance(batch, int) or batch < 0):
-        raise SrcgradError(f"batch must be a positive int or None, not {batch!r}")
+        raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
+                           f"not {batch!r}")
     batch = batch or None
     key = ("hessian", _key(wrt), batch)
     made = _cache_get(fun, key)

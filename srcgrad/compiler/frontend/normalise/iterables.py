@@ -161,7 +161,7 @@ class Iterables:
                 raise self.unsupported(where, f"a loop that changes the length of '{name}', "
                                        "which it iterates over",
                                        f"iterate over a copy made before the loop: "
-                                       f"for ... in list({name})")
+                                       f"before = list({name}); for ... in before")
             if name in ctx.updated:
                 raise self.unsupported(where, f"'{name} op= ...' in a loop over '{name}' (an "
                                        "array is changed in place, and the loop sees it)",
