@@ -15,7 +15,7 @@ import time  # noqa: E402
 
 from . import harness  # noqa: E402
 from .methods import Libraries  # noqa: E402
-from .workloads import WORKLOADS, by_name  # noqa: E402
+from .suites import SUITES, by_name  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.md")
 
@@ -24,9 +24,12 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--quick", action="store_true",
                    help="small sizes only, fewer and shorter repeats (a smoke test)")
+    p.add_argument("--suite", choices=list(SUITES), default="default",
+                   help="which workloads: default (the default), loops (the loop suite), or all")
     p.add_argument("--only", action="append", metavar="NAME",
-                   choices=[w.name for w in WORKLOADS],
-                   help="run only this workload (may be repeated): " + ", ".join(w.name for w in WORKLOADS))
+                   choices=[w.name for w in SUITES["all"]],
+                   help="run only this workload, from any suite (may be repeated): "
+                        + ", ".join(w.name for w in SUITES["all"]))
     p.add_argument("--write", action="store_true",
                    help=f"add the results, with machine info, on top of {os.path.relpath(RESULTS)}")
     p.add_argument("--repeat", type=int, help="measurements per cell (default 7, 3 with --quick)")
@@ -43,7 +46,7 @@ def main(argv=None):
         settings = harness.Settings(**{**settings.__dict__, "repeat": opts.repeat})
     if opts.source:
         settings = harness.Settings(**{**settings.__dict__, "show_source": True})
-    workloads = [by_name(n) for n in opts.only] if opts.only else list(WORKLOADS)
+    workloads = [by_name(n) for n in opts.only] if opts.only else list(SUITES[opts.suite])
 
     libs = Libraries()
     start = time.perf_counter()

@@ -117,6 +117,8 @@ def run_workload(wl, libs, settings, log=print):
     """Measure every method of ``wl`` at each of its sizes; a :class:`Table`."""
     table = Table(wl, notes=list(wl.notes))
     methods = [M.PRIMAL, *M.GRADIENT_METHODS]
+    if wl.methods is not None:
+        methods = [m for m in methods if m.name in wl.methods]
     if wl.measure == "memory":
         methods = [m for m in methods if m.memory]
     # a missing peer library is skipped with a note; srcgrad never is (its

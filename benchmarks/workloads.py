@@ -49,6 +49,7 @@ class Workload:
     static: tuple = ()             # int arguments (loop counts): static for jax.jit
     torch_f: Callable = None       # PyTorch version; None: f itself is valid torch code
     measure: str = "time"          # "time", or "memory" (tracemalloc peak)
+    methods: tuple = None          # names of the methods to run (None: all of them)
     notes: tuple = field(default_factory=tuple)
 
     @property
@@ -61,11 +62,22 @@ def rebind(f, **names):
 
     ``rebind(f, np=jax.numpy, math=jax.numpy)`` is the JAX version of a NumPy
     function ``f``: the same code, reading ``np.tanh`` as ``jax.numpy.tanh``.
+    The functions of ``f``'s module that ``f`` calls (a right-hand side, ``f``
+    itself when it recurses) read the new names too, as they would after
+    ``import autograd.numpy as np`` at the top of the module.
     """
-    g = types.FunctionType(f.__code__, {**f.__globals__, **names}, f.__name__,
-                           f.__defaults__, f.__closure__)
-    g.__kwdefaults__ = f.__kwdefaults__
-    return g
+    env = {**f.__globals__, **names}
+
+    def copy(fun):
+        g = types.FunctionType(fun.__code__, env, fun.__name__, fun.__defaults__, fun.__closure__)
+        g.__kwdefaults__ = fun.__kwdefaults__
+        return g
+
+    for name, value in f.__globals__.items():
+        if (isinstance(value, types.FunctionType) and value.__globals__ is f.__globals__
+                and name not in names):
+            env[name] = copy(value)
+    return copy(f)
 
 
 # ---------------------------------------------------------------------------
