@@ -145,3 +145,16 @@ def test_cli_check_of_an_array_function_is_a_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--check passes scalar arguments only" in err and "Traceback" not in err
     assert main([f"{module}:f", "--check", "a"]) == 2
+
+
+def test_standalone_header_says_what_the_export_needs(tmp_path, monkeypatch):
+    from tests import programs as p
+    assert srcgrad.source(srcgrad.grad(p.golden), standalone=True).splitlines()[1] == \
+        "# Needs only NumPy."
+    (tmp_path / "scaled_model.py").write_text(
+        "import numpy as np\nSCALE = 2.5\n\ndef f(x):\n    return np.sum(np.sin(x) * SCALE)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import scaled_model
+    text = srcgrad.source(srcgrad.grad(scaled_model.f), standalone=True)
+    assert text.splitlines()[1] == "# Needs: numpy, scaled_model."
+    assert "from scaled_model import SCALE" in text

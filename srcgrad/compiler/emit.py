@@ -148,7 +148,27 @@ def standalone(text, injected, df):
     if user:
         imports.append(f"from {module} import {', '.join(sorted(user))}" if module and
                        module != "__main__" else f"# define: {', '.join(sorted(user))}")
+    head[1] = _needs_line(imports)
     return "\n".join(head + imports + [""] + ["\n".join(helpers)] + [text])
+
+
+def _needs_line(imports):
+    """The header line saying what the exported module needs besides the
+    standard library, from its import lines (``# Needs only NumPy.`` only
+    when that is true)."""
+    packages, provide = [], False
+    for line in imports:
+        words = line.split()
+        if line.startswith("#"):
+            provide = True
+        elif len(words) > 1 and words[0] in ("import", "from"):
+            top = words[1].split(".")[0]
+            if top not in packages and top not in sys.stdlib_module_names:
+                packages.append(top)
+    if not provide and set(packages) <= {"numpy"}:
+        return "# Needs only NumPy."
+    need = ", ".join(packages) + (" and the objects named below" if provide else "")
+    return f"# Needs: {need}."
 
 
 def _is_helper(obj):
