@@ -17,6 +17,12 @@
   used only inside it: on the other path it is an array, and its adjoint
   code (written for a scalar) made a gradient of the wrong shape (fuzz seeds
   34307, 35631).
+* ``a7 = x; a7 /= 0.5`` changes ``x`` in place.  The check of augmented
+  assignments on shared arrays was skipped when ``x`` was iterated by a loop
+  (the container analysis calls such a name a "container": a list or an
+  array), so the change was lost (fuzz seed 67661: wrong grad and jvp).  Now
+  a "container" is checked like an array, and ``ys += [...]`` on a list
+  another live name shares is refused (it extends that list too).
 """
 
 import numpy as np
@@ -208,3 +214,45 @@ def test_generated_code_for_a_record_result_is_valid_python():
         warnings.simplefilter("error")
         df = srcgrad.grad(cp._step)
     assert "1.0[" not in srcgrad.source(df)
+
+
+# -- augmented assignment on a second name of an iterated array -----------------
+
+def alias_divided_in_loop_over_it(x):
+    # fuzz seed 67661, shrunk
+    for q5, s6 in enumerate(x):
+        x = x * 0.5
+        a7 = x
+        a7 /= 0.5
+    return np.sum(x)
+
+
+def alias_divided_in_loop_over_elements(x):
+    for s6 in x:
+        x = x * 0.5
+        a7 = x
+        a7 /= 0.5
+    return np.sum(x)
+
+
+def list_extended_through_second_name(x):
+    xs = [x[0], x[1]]
+    ys = xs
+    ys += [x[2] * 2.0]
+    return sum(xs) + sum(ys)
+
+
+@pytest.mark.parametrize("f", [alias_divided_in_loop_over_it, alias_divided_in_loop_over_elements,
+                               list_extended_through_second_name])
+def test_augmented_assignment_through_a_second_name_is_never_wrong(f):
+    assert_sound(f, (X.copy(),), 0, modes=("grad", "jvp"), expect="refused")
+
+
+def list_extended_alone(x):
+    ys = [x[0], x[1]]
+    ys += [x[2] * 2.0]
+    return sum(ys)
+
+
+def test_list_extended_by_its_one_name_is_differentiated():
+    assert_sound(list_extended_alone, (X.copy(),), 0, modes=("grad", "jvp"))

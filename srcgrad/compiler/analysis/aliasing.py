@@ -282,8 +282,22 @@ def check_augmented(an, assigns=()):
                 and isinstance(v, gast.BinOp) and isinstance(v.left, gast.Name)):
             return
         x, t = v.left.id, s.targets[0].id
-        if x in an.kind:
+        kind = an.kind.get(x, "container")
+        if kind in ("list", "dict"):
+            # ``ys += [...]`` extends the list in place (``d |= e`` updates the
+            # dict): another name for the same list sees the change
+            for y in sorted(an.share.get(x, set()) - {x, t}):
+                if y in live:
+                    raise an.parsed.error(
+                        s, f"'{user.get(x, x)}' may be the same {kind} as '{user.get(y, y)}', "
+                           f"and '{user.get(x, x)} {op_symbol(v.op)}= ...' changes it in place",
+                        construct=f"augmented assignment to a shared {kind}",
+                        hint=f"make a new {kind}: {user.get(x, x)} = {user.get(x, x)} "
+                             f"{op_symbol(v.op)} ...")
             return
+        if kind != "container":
+            return       # a tuple or record: a new object, as Python makes
+        # ("container": a sequence that may be an array -- checked like one)
         checks = []
         # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
         group = an.share.get(x, {x})
