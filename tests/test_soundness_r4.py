@@ -23,6 +23,10 @@
   array), so the change was lost (fuzz seed 67661: wrong grad and jvp).  Now
   a "container" is checked like an array, and ``ys += [...]`` on a list
   another live name shares is refused (it extends that list too).
+* Loop-invariant code motion moved ``np.tanh(b14)`` out of a loop that writes
+  into ``a12``, although ``b14`` (made by ``b14 += 3`` on a view of ``a12``) is
+  that view: the result of an augmented assignment was not linked to its
+  array (fuzz seed 98856: the jvp's value differed from f).
 """
 
 import numpy as np
@@ -256,3 +260,24 @@ def list_extended_alone(x):
 
 def test_list_extended_by_its_one_name_is_differentiated():
     assert_sound(list_extended_alone, (X.copy(),), 0, modes=("grad", "jvp"))
+
+
+# -- hoisting past a write into the array of an augmented view -------------------
+
+def view_augmented_then_read_in_loop(M, x, y):
+    # fuzz seed 98856, shrunk (y joins the result so the gradient is not trivial)
+    a12 = x.copy()
+    b14 = a12[1:]
+    b14 += 3
+    for q15, a17 in enumerate(M):
+        a12[2:4] = np.sum(np.tanh(b14)) * y
+    return np.sum(a12)
+
+
+def test_loop_invariant_motion_sees_an_augmented_view():
+    import srcgrad
+    M = np.ones((3, 4))
+    args = (M, X.copy(), 0.7)
+    value, _ = srcgrad.jvp(view_augmented_then_read_in_loop, wrt=2)(*args, 1.0)
+    assert value == pytest.approx(view_augmented_then_read_in_loop(M, X.copy(), 0.7))
+    assert_sound(view_augmented_then_read_in_loop, args, 2, modes=("grad", "jvp"))

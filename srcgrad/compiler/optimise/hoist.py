@@ -65,8 +65,8 @@ _VIEW_ATTRS = {"T", "mT", "real", "imag"}
 
 def _view_groups(body, resolve):
     """name -> the names that may share its memory (copies, subscripts,
-    views), over the whole function: a loop that writes into an array also
-    changes every view of it."""
+    views, the result of an augmented assignment), over the whole function:
+    a loop that writes into an array also changes every view of it."""
     links = []
     for s in walk_stmts(body):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
@@ -74,6 +74,9 @@ def _view_groups(body, resolve):
         v, src = s.value, None
         if isinstance(v, gast.Name):
             src = v.id
+        elif isinstance(v, gast.BinOp) and getattr(v, "srcgrad_inplace", False) and \
+                isinstance(v.left, gast.Name):
+            src = v.left.id          # ``v += e``: Python changes v's array, the same object
         elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
             src = v.value.id
         elif isinstance(v, gast.Attribute) and isinstance(v.value, gast.Name) and \
