@@ -27,6 +27,11 @@
   into ``a12``, although ``b14`` (made by ``b14 += 3`` on a view of ``a12``) is
   that view: the result of an augmented assignment was not linked to its
   array (fuzz seed 98856: the jvp's value differed from f).
+* The backward scalar inference made every definition of a loop-carried name
+  a scalar because its value at the (scalar) result is: the array it held
+  before the loop got scalar adjoint code (fuzz seed 113864: grad crashed
+  broadcasting (50,) against (4,)).  Only single-definition names are
+  inferred backwards now.
 """
 
 import numpy as np
@@ -281,3 +286,30 @@ def test_loop_invariant_motion_sees_an_augmented_view():
     value, _ = srcgrad.jvp(view_augmented_then_read_in_loop, wrt=2)(*args, 1.0)
     assert value == pytest.approx(view_augmented_then_read_in_loop(M, X.copy(), 0.7))
     assert_sound(view_augmented_then_read_in_loop, args, 2, modes=("grad", "jvp"))
+
+
+# -- a name the loop rebinds: only its last value is the scalar result -----------
+
+def _h_linspace3(p, q=0.21, scale=1.0):
+    q = np.linspace(1.0, 3)
+    return p * q
+
+
+def array_then_scalar_in_loop(x, y):
+    # fuzz seed 113864, shrunk
+    y = _h_linspace3(x @ x)
+    for s3 in y:
+        y = 4
+    return y
+
+
+def array_then_scalar_in_branch(x, y):
+    z = x * y
+    if y > 0.0:
+        z = np.sum(z)
+    return z
+
+
+def test_only_the_reaching_definition_is_a_scalar():
+    assert_sound(array_then_scalar_in_loop, (X.copy(), 0.374417), (0, 1), modes=("grad", "jvp"))
+    assert_sound(array_then_scalar_in_branch, (X.copy(), 0.374417), (0, 1))

@@ -159,7 +159,9 @@ def compute_shapes(an, assigns, assumed=()):
     # runs whenever the operation does only if every definition is in the
     # operation's block or one nested in it: an operand made before a branch
     # or loop and used inside it may be an array on the paths that skip the
-    # use (its adjoint is then the zero, broadcast against an array).
+    # use (its adjoint is then the zero, broadcast against an array).  And
+    # only an operand with one definition: of a name a loop or a branch
+    # assigns again, only the definition that reaches the use is a scalar.
     if getattr(an, "scalar_result", True):
         scalar.add(an.result)
     block = _blocks(an.fn.body)
@@ -174,7 +176,8 @@ def compute_shapes(an, assigns, assumed=()):
             if op.kind == "copy" or op.kind == "call" and op.rule.kind == "elementwise":
                 where = block.get(id(s), ())
                 for a in op.args.values():
-                    if isinstance(a, gast.Name) and a.id not in scalar and all(
+                    if isinstance(a, gast.Name) and a.id not in scalar and \
+                            len(defs.get(a.id, ())) <= 1 and all(
                             block.get(id(d), ())[:len(where)] == where
                             for d in defs.get(a.id, ())):
                         scalar.add(a.id)
