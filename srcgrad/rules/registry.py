@@ -23,6 +23,7 @@ inlines a template at every call site, so generated code contains
 """
 
 import ast
+import importlib
 import inspect
 import sys
 
@@ -283,10 +284,38 @@ def stop_gradient(x):
 nondifferentiable(stop_gradient, signature="x")
 
 
+#: rule modules for optional libraries: (library, module declaring its rules).
+#: A library's rules are loaded the first time a lookup misses while the library
+#: is imported, so srcgrad imports SciPy only when the user's code does.
+_PROVIDERS = [("scipy", "srcgrad.rules.scipy")]
+_LOADED = set()
+
+
+def defprovider(library, module):
+    """Declare that importing ``module`` registers the rules of ``library``
+    (a top-level package name); srcgrad imports ``module`` the first time it
+    needs a rule while ``library`` is imported."""
+    _PROVIDERS.append((library, module))
+
+
+def _load_providers():
+    loaded = False
+    for library, module in _PROVIDERS:
+        if module not in _LOADED and library in sys.modules:
+            _LOADED.add(module)
+            importlib.import_module(module)
+            loaded = True
+    return loaded
+
+
 def lookup(fun):
     """The rule for ``fun``, or ``None``."""
     try:
-        return _RULES.get(_key(fun))
+        key = _key(fun)
+        rule = _RULES.get(key)
+        if rule is None and _load_providers():
+            rule = _RULES.get(key)
+        return rule
     except TypeError:
         return None
 

@@ -1,0 +1,7 @@
+"""Rules for SciPy, loaded only when the user's code has imported SciPy.
+
+:mod:`srcgrad.rules.registry` imports this package the first time a rule
+lookup misses while ``scipy`` is in ``sys.modules``; each module below
+declares the rules of one SciPy subpackage with the public ``defvjp`` /
+``defjvp``, exactly as a user would.
+"""
