@@ -14,7 +14,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
 import srcgrad  # noqa: E402
-from srcgrad.rules import all_rules  # noqa: E402
+from srcgrad.rules import all_rules, lookup  # noqa: E402
+from srcgrad.rules.registry import tangent_template  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "docs", "supported.md")
 
@@ -112,11 +113,107 @@ the loop, no string key anywhere: iterate `d.keys()`).
 """
 
 
+# ---------------------------------------------------------------------------
+# the functions autograd wraps, and srcgrad's support of each
+
+#: autograd's private wrappers, by the public function they stand for
+_AUTOGRAD_ALIASES = {"_primitive_mean": "mean", "_primitive_std": "std", "_primitive_var": "var",
+                     "_primitive_norm": "norm", "_original_where": "where",
+                     "concatenate_args": "concatenate", "array_from_args": "array"}
+#: autograd's modules and the library namespace their functions come from
+_AUTOGRAD_MODULES = [("autograd.numpy.numpy_wrapper", "numpy"), ("autograd.numpy", "numpy"),
+                     ("autograd.numpy.linalg", "numpy.linalg"), ("autograd.numpy.fft", "numpy.fft"),
+                     ("autograd.scipy.special", "scipy.special"),
+                     ("autograd.scipy.linalg", "scipy.linalg"),
+                     ("autograd.scipy.signal", "scipy.signal"),
+                     ("autograd.scipy.integrate", "scipy.integrate")]
+
+
+def autograd_functions():
+    """``[(library, "numpy.linalg.solve", the function)]`` for every function
+    autograd gives a derivative, ``[]`` when autograd is not installed."""
+    import importlib
+    import pkgutil
+    try:
+        import autograd.numpy  # noqa: F401
+        from autograd.core import primitive_vjps
+        import autograd.scipy.stats as stats
+    except ImportError:
+        return []
+    modules = list(_AUTOGRAD_MODULES)
+    for m in pkgutil.iter_modules(stats.__path__):
+        modules.append((f"autograd.scipy.stats.{m.name}", f"scipy.stats.{m.name}"))
+    out, seen = [], set()
+    for modname, target in modules:
+        try:
+            mod = importlib.import_module(modname)
+            lib = importlib.import_module(target.rsplit(".", 1)[0] if ".stats." in target else target)
+        except ImportError:
+            continue
+        if ".stats." in target:
+            lib = getattr(lib, target.rsplit(".", 1)[1], None)
+        for name, obj in sorted(vars(mod).items()):
+            if getattr(obj, "__hash__", None) is None or obj not in primitive_vjps:
+                continue
+            name = _AUTOGRAD_ALIASES.get(name, name)
+            fun = getattr(lib, name, None)
+            key = f"{target}.{name}"
+            if fun is None or key in seen:
+                continue            # an autograd internal (untake, truncate_pad ...)
+            seen.add(key)
+            out.append((target.split(".")[0], key, fun))
+    return out
+
+
+def _calls_have_rules(rule):
+    """Every function an adjoint template calls has a rule (or is a runtime
+    helper with one): the precondition for second order."""
+    for template in rule.adjoints.values():
+        for obj in template.globals.values():
+            if callable(obj) and not isinstance(obj, type) and lookup(obj) is None:
+                return False
+    return True
+
+
+def support(fun):
+    """(reverse, forward, second order) marks for one function."""
+    rule = lookup(fun)
+    if rule is None or not rule.differentiable:
+        return "-", "-", "-"
+    forward = all(tangent_template(rule, p) is not None for p in rule.adjoints)
+    return "yes", "yes" if forward else "-", "yes" if _calls_have_rules(rule) else "-"
+
+
+def peer_table():
+    functions = autograd_functions()
+    if not functions:
+        return ["## Compared with autograd", "", "(autograd is not installed here.)", ""]
+    lines = ["## Compared with autograd", "",
+             "Every function autograd's NumPy and SciPy wrappers differentiate, and srcgrad's "
+             "support: *reverse* (a `defvjp` rule), *forward* (a tangent rule for every "
+             "differentiable parameter), *second order* (every function the adjoint templates "
+             "call has a rule itself; each rule's Hessian is tested in `tests/test_rules.py` / "
+             "`tests/test_lib_*.py`).", ""]
+    for library in ("numpy", "scipy"):
+        rows = [(k, support(f)) for lib, k, f in functions if lib == library]
+        n = sum(1 for _, s in rows if s[0] == "yes")
+        lines += [f"**{library}**: srcgrad differentiates {n} of autograd's {len(rows)}.", "",
+                  "| function | reverse | forward | second order |", "| --- | --- | --- | --- |"]
+        lines += [f"| `{k}` | {r} | {fw} | {h} |" for k, (r, fw, h) in rows]
+        lines.append("")
+    return lines
+
+
 def md(text):
     return str(text).replace("|", "\\|")
 
 
 def main():
+    try:
+        import scipy  # noqa: F401  (loads srcgrad's SciPy rules, when SciPy is installed)
+        lookup(None)
+    except ImportError:
+        pass
     rules = all_rules()
     diff = [r for r in rules if r.differentiable]
     nondiff = [r for r in rules if not r.differentiable]
@@ -155,6 +252,7 @@ def main():
         names = sorted(display(r) for r in nondiff if group(r) == g)
         if names:
             lines.append(f"- **{g}**: " + ", ".join(f"`{n}`" for n in names))
+    lines += [""] + peer_table()
     lines += ["", CONTAINERS]
     lines += ["", "## Kinks and special points", "",
               "Where a function has no derivative, srcgrad returns a documented one-sided "
