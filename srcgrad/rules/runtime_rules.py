@@ -34,11 +34,17 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
 from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     broadcast_like, rebroadcast, tape_not_differentiable, tape_pop, tape_push, written_adjoint_t)
 from srcgrad.runtime.base import mT as _mT  # noqa: F401  (used in templates)
+from srcgrad.runtime import cofactor, cofactor_singular  # noqa: F401  (used in templates)
 from srcgrad import runtime as _runtime
 from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
 nondifferentiable(zeros_like, check_scalar, not_a_view, is_view)
+nondifferentiable(cofactor_singular)            # (it raises)
+# det's adjoint uses the cofactors only at a singular matrix: a second derivative there is
+# refused when it runs (everywhere else det_da's source is differentiated)
+defvjp(cofactor, "a", "cofactor_singular(g)")
+defjvp(cofactor, "cofactor_singular(t)")
 nondifferentiable(_runtime.check_method)
 nondifferentiable(_runtime.check_sequence)
 

@@ -81,7 +81,7 @@ from srcgrad.runtime.creation import (  # noqa: F401
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, linspace_dx,
     linspace_tangent, operator_index)
 from srcgrad.runtime.linalg import (  # noqa: F401
-    cholesky_da, cofactor, det_da, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
+    cholesky_da, cofactor, cofactor_singular, det_da, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
     qr_da, slogdet_da, solve_da, solve_db, svd_da, svd_unsupported, svdvals_da)
 
 base.publish(globals(), __name__)

@@ -25,8 +25,10 @@ def sorted_axes(axis, ndim):
     """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
+    if not ndim:
+        return ()
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
+    return tuple(sorted(int(a) % ndim for a in axes))
 
 
 def keep_reduced(v, x, axis, keepdims):

@@ -57,22 +57,16 @@ def b_solve_b(a, t):
 def det_da(g, a, ans):
     """Adjoint of ``a`` in ``np.linalg.det(a)``: ``g det(a) inv(a)^T`` (the
     cofactor matrix, exact also for a singular ``a``)."""
-    if not np.any(np.asarray(ans) == 0):
-        try:
-            return np.asarray(g * ans)[..., None, None] * mT(np.linalg.inv(a))
-        except np.linalg.LinAlgError:
-            pass
+    if np.all(np.asarray(ans) != 0):      # (LAPACK's LU: det != 0 means inv exists)
+        return np.asarray(g * ans)[..., None, None] * mT(np.linalg.inv(a))
     return np.asarray(g)[..., None, None] * cofactor(a)
 
 
 def det_tangent(t, a, ans):
     """Tangent of ``np.linalg.det(a)``: ``det(a) trace(solve(a, t))`` (the
     cofactors times ``t`` for a singular ``a``)."""
-    if not np.any(np.asarray(ans) == 0):
-        try:
-            return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
-        except np.linalg.LinAlgError:
-            pass
+    if np.all(np.asarray(ans) != 0):      # (LAPACK's LU: det != 0 means solve works)
+        return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
     return np.sum(cofactor(a) * t, axis=(-2, -1))
 
 
@@ -90,14 +84,22 @@ def cofactor(a):
     return sign[..., None, None] * (u * (left * right)[..., None, :]) @ vh
 
 
+def cofactor_singular(x):
+    """What the rules of ``cofactor`` call: the generated code uses the
+    cofactors only at a singular matrix, where srcgrad has no second
+    derivative of ``det``."""
+    raise unsupported("the second derivative of np.linalg.det at a singular matrix is not "
+                      "implemented")
+
+
 def slogdet_da(g, a):
     """Adjoint of ``a`` in ``sign, logabsdet = np.linalg.slogdet(a)`` (the sign
     carries no derivative)."""
-    try:
-        inverse = np.linalg.inv(a)
-    except np.linalg.LinAlgError:
+    sign, logabsdet = np.linalg.slogdet(a)
+    if np.any(sign == 0):
         raise unsupported("the derivative of np.linalg.slogdet at a singular matrix is "
-                          "infinite (log 0)") from None
+                          "infinite (log 0)")
+    inverse = np.linalg.inv(a)
     return np.asarray(g[1])[..., None, None] * np.swapaxes(inverse, -1, -2)
 
 
@@ -145,15 +147,14 @@ def cholesky_da(g, a, ans, upper=False):
     entries (zero in the other triangle): with ``L`` the factor and
     ``S = sym(L^-T Phi(L^T gL) L^-1)``, the off-diagonal entries are ``2 S``
     and the diagonal ``S``."""
-    if upper:
-        return mT(cholesky_da(mT(g), mT(a), mT(ans)))
-    L = ans
-    P = mT(L) @ g
+    L = mT(ans) if upper else ans
+    P = mT(L) @ (mT(g) if upper else g)
     P = np.tril(P) - 0.5 * np.eye(P.shape[-1]) * P
     Linv = np.linalg.inv(L)
     S = mT(Linv) @ P @ Linv
     S = 0.5 * (S + mT(S))
-    return np.tril(2.0 * S) - np.eye(S.shape[-1]) * S
+    out = np.tril(2.0 * S) - np.eye(S.shape[-1]) * S
+    return mT(out) if upper else out
 
 
 def cholesky_tangent(t, a, ans, upper=False):
@@ -251,13 +252,15 @@ def svdvals_tangent(t, a):
 def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
     """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
     if compute_uv:
-        raise unsupported(*svd_unsupported())
+        message, hint = svd_unsupported()
+        raise unsupported(message, hint=hint)
     return svdvals_da(g, a)
 
 
 def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
     if compute_uv:
-        raise unsupported(*svd_unsupported())
+        message, hint = svd_unsupported()
+        raise unsupported(message, hint=hint)
     return svdvals_tangent(t, a)
 
 

@@ -119,6 +119,8 @@ def primitive_library(fun):
     rather than the user's code: such functions need a rule, their source is
     not inlined."""
     module = getattr(fun, "__module__", None) or ""
+    if module.startswith("srcgrad.runtime"):
+        return False
     if module.split(".")[0] in _LIBRARIES:
         return True
     code = getattr(fun, "__code__", None)

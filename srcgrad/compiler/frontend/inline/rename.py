@@ -17,6 +17,7 @@ return [y_1 * t for t in range(3)]
 
 import gast
 
+from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import const, load
 
 
@@ -41,6 +42,13 @@ class Rename(gast.NodeTransformer):
         elif new is not None:
             return gast.copy_location(gast.Attribute(value=load(new[0]), attr=new[1],
                                                      ctx=node.ctx), node)
+        return node
+
+    def visit_Compare(self, node):
+        # a parameter bound to a literal: ``axis is None`` with ``axis = 0`` is ``False``
+        self.generic_visit(node)
+        if all(isinstance(e, gast.Constant) for e in [node.left] + node.comparators):
+            return fold(node)
         return node
 
     def _inner(self, node, local):
