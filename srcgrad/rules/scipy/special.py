@@ -33,8 +33,9 @@ defvjp(special.softplus, "x", "g * special.expit(x)", kind=E)
 # g * 1.0 * exp(a - ans); an explicit b=None is refused (see _logsumexp)
 _LSE_A = ("unbroadcast(b * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
           "* np.reshape(g, kept_shape(a, b, axis)), a)")
-_LSE_B = ("unbroadcast(np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
-          "* np.reshape(g, kept_shape(a, b, axis)), b)")
+# (broadcast to the shape of the terms: b may have axes a has not)
+_LSE_B = ("unbroadcast(np.broadcast_to(np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
+          "* np.reshape(g, kept_shape(a, b, axis)), np.broadcast_shapes(np.shape(a), np.shape(b))), b)")
 defvjp(special.logsumexp, "a, axis=None, b=1.0, keepdims=False, return_sign=False",
        _LSE_A, None, _LSE_B, kind="reduction")
 defjvp(special.logsumexp,
