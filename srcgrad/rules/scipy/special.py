@@ -22,11 +22,19 @@ from srcgrad.runtime.special import kept_shape  # noqa: F401  (used in templates
 
 E = "elementwise"
 
+
+def rule(fun, signature, *adjoints, kind=None):
+    """``defvjp`` under the name users write (``scipy.special.expit``, where a ufunc
+    would otherwise be named after NumPy)."""
+    return defvjp(fun, signature, *adjoints, kind=kind, namespace=globals(),
+                  name=f"scipy.special.{fun.__name__}")
+
+
 # the logistic function and its relatives
-defvjp(special.expit, "x", "g * ans * (1.0 - ans)", kind=E)
-defvjp(special.logit, "x", "g / (x * (1.0 - x))", kind=E)
-defvjp(special.log_expit, "x", "g * special.expit(-x)", kind=E)
-defvjp(special.softplus, "x", "g * special.expit(x)", kind=E)
+rule(special.expit, "x", "g * ans * (1.0 - ans)", kind=E)
+rule(special.logit, "x", "g / (x * (1.0 - x))", kind=E)
+rule(special.log_expit, "x", "g * special.expit(-x)", kind=E)
+rule(special.softplus, "x", "g * special.expit(x)", kind=E)
 
 # log-sum-exp and softmax, over ``axis`` (None: all elements); ``b`` weights the terms.
 # The rule's b defaults to 1.0 (SciPy's None: weights of one), so the adjoint reads
@@ -36,14 +44,14 @@ _LSE_A = ("unbroadcast(b * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
 # (broadcast to the shape of the terms: b may have axes a has not)
 _LSE_B = ("unbroadcast(np.broadcast_to(np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
           "* np.reshape(g, kept_shape(a, b, axis)), np.broadcast_shapes(np.shape(a), np.shape(b))), b)")
-defvjp(special.logsumexp, "a, axis=None, b=1.0, keepdims=False, return_sign=False",
+rule(special.logsumexp, "a, axis=None, b=1.0, keepdims=False, return_sign=False",
        _LSE_A, None, _LSE_B, kind="reduction")
 defjvp(special.logsumexp,
        a="np.sum(t * b * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))), axis=axis, keepdims=keepdims)",
        b="np.sum(t * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))), axis=axis, keepdims=keepdims)")
-defvjp(special.softmax, "x, axis=None", "ans * (g - np.sum(g * ans, axis=axis, keepdims=True))")
+rule(special.softmax, "x, axis=None", "ans * (g - np.sum(g * ans, axis=axis, keepdims=True))")
 defjvp(special.softmax, "ans * (t - np.sum(t * ans, axis=axis, keepdims=True))")
-defvjp(special.log_softmax, "x, axis=None", "g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)")
+rule(special.log_softmax, "x, axis=None", "g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)")
 defjvp(special.log_softmax, "t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True)")
 
 
@@ -61,104 +69,105 @@ def _logsumexp(known):
 defcheck(special.logsumexp, _logsumexp)
 
 # gamma and beta functions
-defvjp(special.gamma, "z", "g * ans * special.digamma(z)", kind=E)
-defvjp(special.gammaln, "x", "g * special.digamma(x)", kind=E)
-defvjp(special.loggamma, "z", "g * special.digamma(z)", kind=E)          # real z
-defvjp(special.rgamma, "z", "-g * ans * special.digamma(z)", kind=E)
-defvjp(special.digamma, "z", "g * special.polygamma(1, z)", kind=E)       # also psi
-defvjp(special.polygamma, "n, x", None, "g * special.polygamma(n + 1, x)", kind=E)
-defvjp(special.multigammaln, "a, d",
+rule(special.gamma, "z", "g * ans * special.digamma(z)", kind=E)
+rule(special.gammaln, "x", "g * special.digamma(x)", kind=E)
+rule(special.loggamma, "z", "g * special.digamma(z)", kind=E)          # real z
+rule(special.rgamma, "z", "-g * ans * special.digamma(z)", kind=E)
+rule(special.digamma, "z", "g * special.polygamma(1, z)", kind=E)       # also psi
+rule(special.polygamma, "n, x", None, "g * special.polygamma(n + 1, x)", kind=E)
+rule(special.multigammaln, "a, d",
        "g * np.sum(special.digamma(np.expand_dims(a, -1) - np.arange(d) / 2.0), axis=-1)", kind=E)
-defvjp(special.beta, "a, b", "g * ans * (special.digamma(a) - special.digamma(a + b))",
+rule(special.beta, "a, b", "g * ans * (special.digamma(a) - special.digamma(a + b))",
        "g * ans * (special.digamma(b) - special.digamma(a + b))", kind=E)
-defvjp(special.betaln, "a, b", "g * (special.digamma(a) - special.digamma(a + b))",
+rule(special.betaln, "a, b", "g * (special.digamma(a) - special.digamma(a + b))",
        "g * (special.digamma(b) - special.digamma(a + b))", kind=E)
-defvjp(special.poch, "z, m", "g * ans * (special.digamma(z + m) - special.digamma(z))",
+rule(special.poch, "z, m", "g * ans * (special.digamma(z + m) - special.digamma(z))",
        "g * ans * special.digamma(z + m)", kind=E)
 nondifferentiable(special.gammasgn)
 
 # regularized incomplete gamma and beta functions and their inverses: the derivative in
 # x (y) is the density; in the shape parameters it has no closed form (refused)
 _GAMMA_PDF = "np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a))"
-defvjp(special.gammainc, "a, x", None, f"g * {_GAMMA_PDF}", kind=E)
-defvjp(special.gammaincc, "a, x", None, f"-g * {_GAMMA_PDF}", kind=E)
-defvjp(special.gammaincinv, "a, y", None,
+rule(special.gammainc, "a, x", None, f"g * {_GAMMA_PDF}", kind=E)
+rule(special.gammaincc, "a, x", None, f"-g * {_GAMMA_PDF}", kind=E)
+rule(special.gammaincinv, "a, y", None,
        "g * np.exp(ans + (1.0 - a) * np.log(ans) + special.gammaln(a))", kind=E)
-defvjp(special.gammainccinv, "a, y", None,
+rule(special.gammainccinv, "a, y", None,
        "-g * np.exp(ans + (1.0 - a) * np.log(ans) + special.gammaln(a))", kind=E)
 _BETA_PDF = "np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - special.betaln(a, b))"
-defvjp(special.betainc, "a, b, x", None, None, f"g * {_BETA_PDF}", kind=E)
+rule(special.betainc, "a, b, x", None, None, f"g * {_BETA_PDF}", kind=E)
 if hasattr(special, "betaincc"):                                          # SciPy 1.11
     defvjp(special.betaincc, "a, b, x", None, None, f"-g * {_BETA_PDF}", kind=E)
-defvjp(special.betaincinv, "a, b, y", None, None,
+rule(special.betaincinv, "a, b, y", None, None,
        "g * np.exp(special.betaln(a, b) - (a - 1.0) * np.log(ans) - (b - 1.0) * np.log1p(-ans))",
        kind=E)
 
 # error functions and the normal distribution
-defvjp(special.erf, "z", "g * (2.0 / np.sqrt(np.pi)) * np.exp(-z * z)", kind=E)
-defvjp(special.erfc, "x", "-g * (2.0 / np.sqrt(np.pi)) * np.exp(-x * x)", kind=E)
-defvjp(special.erfcx, "x", "g * (2.0 * x * ans - 2.0 / np.sqrt(np.pi))", kind=E)
-defvjp(special.erfinv, "y", "g * (np.sqrt(np.pi) / 2.0) * np.exp(ans * ans)", kind=E)
-defvjp(special.erfcinv, "y", "-g * (np.sqrt(np.pi) / 2.0) * np.exp(ans * ans)", kind=E)
-defvjp(special.ndtr, "x", "g * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)", kind=E)
-defvjp(special.log_ndtr, "x", "g * np.exp(-0.5 * x * x - ans) / np.sqrt(2.0 * np.pi)", kind=E)
-defvjp(special.ndtri, "y", "g * np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans)", kind=E)
-defvjp(special.ndtri_exp, "y", "g * np.sqrt(2.0 * np.pi) * np.exp(y + 0.5 * ans * ans)", kind=E)
-defvjp(special.dawsn, "x", "g * (1.0 - 2.0 * x * ans)", kind=E)
+rule(special.erf, "z", "g * (2.0 / np.sqrt(np.pi)) * np.exp(-z * z)", kind=E)
+rule(special.erfc, "x", "-g * (2.0 / np.sqrt(np.pi)) * np.exp(-x * x)", kind=E)
+rule(special.erfcx, "x", "g * (2.0 * x * ans - 2.0 / np.sqrt(np.pi))", kind=E)
+rule(special.erfinv, "y", "g * (np.sqrt(np.pi) / 2.0) * np.exp(ans * ans)", kind=E)
+rule(special.erfcinv, "y", "-g * (np.sqrt(np.pi) / 2.0) * np.exp(ans * ans)", kind=E)
+rule(special.ndtr, "x", "g * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)", kind=E)
+rule(special.log_ndtr, "x", "g * np.exp(-0.5 * x * x - ans) / np.sqrt(2.0 * np.pi)", kind=E)
+rule(special.ndtri, "y", "g * np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans)", kind=E)
+rule(special.ndtri_exp, "y", "g * np.sqrt(2.0 * np.pi) * np.exp(y + 0.5 * ans * ans)", kind=E)
+rule(special.dawsn, "x", "g * (1.0 - 2.0 * x * ans)", kind=E)
 
 # x log y and the entropies (x > 0, y > 0)
-defvjp(special.xlogy, "x, y", "g * np.log(y)", "g * x / y", kind=E)
-defvjp(special.xlog1py, "x, y", "g * np.log1p(y)", "g * x / (1.0 + y)", kind=E)
-defvjp(special.entr, "x", "-g * (np.log(x) + 1.0)", kind=E)
-defvjp(special.rel_entr, "x, y", "g * (np.log(x / y) + 1.0)", "-g * x / y", kind=E)
-defvjp(special.kl_div, "x, y", "g * np.log(x / y)", "g * (1.0 - x / y)", kind=E)
+rule(special.xlogy, "x, y", "g * np.log(y)", "g * x / y", kind=E)
+rule(special.xlog1py, "x, y", "g * np.log1p(y)", "g * x / (1.0 + y)", kind=E)
+rule(special.entr, "x", "-g * (np.log(x) + 1.0)", kind=E)
+rule(special.rel_entr, "x, y", "g * (np.log(x / y) + 1.0)", "-g * x / y", kind=E)
+rule(special.kl_div, "x, y", "g * np.log(x / y)", "g * (1.0 - x / y)", kind=E)
 
 # Bessel functions: the derivative in the argument by the recurrences; the order is real
 # for jv, yv, iv, kv (no derivative here: refused when differentiated) and an integer for yn
-defvjp(special.jv, "v, z", None, "g * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z)) / 2.0", kind=E)
-defvjp(special.yv, "v, z", None, "g * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z)) / 2.0", kind=E)
-defvjp(special.yn, "n, x", None, "g * (special.yn(n - 1, x) - special.yn(n + 1, x)) / 2.0", kind=E)
-defvjp(special.iv, "v, z", None, "g * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z)) / 2.0", kind=E)
-defvjp(special.kv, "v, z", None, "-g * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z)) / 2.0", kind=E)
+rule(special.jv, "v, z", None, "g * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z)) / 2.0", kind=E)
+rule(special.yv, "v, z", None, "g * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z)) / 2.0", kind=E)
+rule(special.yn, "n, x", None, "g * (special.yn(n - 1, x) - special.yn(n + 1, x)) / 2.0", kind=E)
+rule(special.iv, "v, z", None, "g * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z)) / 2.0", kind=E)
+rule(special.kv, "v, z", None, "-g * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z)) / 2.0", kind=E)
 # the exponentially scaled ones: jve = jv exp(-|Im z|) is jv for real z; ive = iv exp(-|z|);
 # kve = kv exp(z)
-defvjp(special.jve, "v, z", None, "g * (special.jve(v - 1.0, z) - special.jve(v + 1.0, z)) / 2.0", kind=E)
-defvjp(special.yve, "v, z", None, "g * (special.yve(v - 1.0, z) - special.yve(v + 1.0, z)) / 2.0", kind=E)
-defvjp(special.ive, "v, z", None,
+rule(special.jve, "v, z", None, "g * (special.jve(v - 1.0, z) - special.jve(v + 1.0, z)) / 2.0", kind=E)
+rule(special.yve, "v, z", None, "g * (special.yve(v - 1.0, z) - special.yve(v + 1.0, z)) / 2.0", kind=E)
+rule(special.ive, "v, z", None,
        "g * ((special.ive(v - 1.0, z) + special.ive(v + 1.0, z)) / 2.0 - np.sign(z) * ans)", kind=E)
-defvjp(special.kve, "v, z", None,
+rule(special.kve, "v, z", None,
        "g * (ans - (special.kve(v - 1.0, z) + special.kve(v + 1.0, z)) / 2.0)", kind=E)
-defvjp(special.j0, "x", "-g * special.j1(x)", kind=E)
-defvjp(special.j1, "x", "g * (special.j0(x) - special.jv(2.0, x)) / 2.0", kind=E)
-defvjp(special.y0, "x", "-g * special.y1(x)", kind=E)
-defvjp(special.y1, "x", "g * (special.y0(x) - special.yn(2, x)) / 2.0", kind=E)
-defvjp(special.i0, "x", "g * special.i1(x)", kind=E)
-defvjp(special.i0e, "x", "g * (special.i1e(x) - np.sign(x) * ans)", kind=E)
-defvjp(special.i1, "x", "g * (special.i0(x) + special.iv(2.0, x)) / 2.0", kind=E)
-defvjp(special.i1e, "x", "g * ((special.i0e(x) + special.ive(2.0, x)) / 2.0 - np.sign(x) * ans)", kind=E)
-defvjp(special.k0, "x", "-g * special.k1(x)", kind=E)
-defvjp(special.k0e, "x", "g * (ans - special.k1e(x))", kind=E)
-defvjp(special.k1, "x", "-g * (special.k0(x) + special.kv(2.0, x)) / 2.0", kind=E)
-defvjp(special.k1e, "x", "g * (ans - (special.k0e(x) + special.kve(2.0, x)) / 2.0)", kind=E)
+rule(special.j0, "x", "-g * special.j1(x)", kind=E)
+rule(special.j1, "x", "g * (special.j0(x) - special.jv(2.0, x)) / 2.0", kind=E)
+rule(special.y0, "x", "-g * special.y1(x)", kind=E)
+rule(special.y1, "x", "g * (special.y0(x) - special.yn(2, x)) / 2.0", kind=E)
+rule(special.i0, "x", "g * special.i1(x)", kind=E)
+rule(special.i0e, "x", "g * (special.i1e(x) - np.sign(x) * ans)", kind=E)
+# (I2 through ive: scipy's iv(2.0, x) is nan for subnormal x, where i1 is not)
+rule(special.i1, "x", "g * (special.i0(x) + np.exp(np.abs(x)) * special.ive(2.0, x)) / 2.0", kind=E)
+rule(special.i1e, "x", "g * ((special.i0e(x) + special.ive(2.0, x)) / 2.0 - np.sign(x) * ans)", kind=E)
+rule(special.k0, "x", "-g * special.k1(x)", kind=E)
+rule(special.k0e, "x", "g * (ans - special.k1e(x))", kind=E)
+rule(special.k1, "x", "-g * (special.k0(x) + special.kv(2.0, x)) / 2.0", kind=E)
+rule(special.k1e, "x", "g * (ans - (special.k0e(x) + special.kve(2.0, x)) / 2.0)", kind=E)
 
 # more elementwise functions
 # spence(z) = integral from 1 to z of log(t) / (1 - t): the derivative is -1 at z = 1
-defvjp(special.spence, "z",
+rule(special.spence, "z",
        "g * np.where(z == 1.0, -1.0, np.log(z) / np.where(z == 1.0, 1.0, 1.0 - z))", kind=E)
-defvjp(special.expi, "x", "g * np.exp(x) / x", kind=E)
-defvjp(special.exp1, "z", "-g * np.exp(-z) / z", kind=E)
-defvjp(special.zeta, "x, q=None", None, "-g * x * special.zeta(x + 1.0, q)", kind=E)
-defvjp(special.expm1, "x", "g * (ans + 1.0)", kind=E)
-defvjp(special.log1p, "x", "g / (1.0 + x)", kind=E)
-defvjp(special.exp2, "x", "g * ans * np.log(2.0)", kind=E)
-defvjp(special.exp10, "x", "g * ans * np.log(10.0)", kind=E)
-defvjp(special.cbrt, "x", "g / (3.0 * ans * ans)", kind=E)
-defvjp(special.cosm1, "x", "-g * np.sin(x)", kind=E)
-defvjp(special.sindg, "x", "g * (np.pi / 180.0) * special.cosdg(x)", kind=E)
-defvjp(special.cosdg, "x", "-g * (np.pi / 180.0) * special.sindg(x)", kind=E)
-defvjp(special.tandg, "x", "g * (np.pi / 180.0) * (1.0 + ans * ans)", kind=E)
-defvjp(special.cotdg, "x", "-g * (np.pi / 180.0) * (1.0 + ans * ans)", kind=E)
-defvjp(special.binom, "x, y", "g * ans * (special.digamma(x + 1.0) - special.digamma(x - y + 1.0))",
+rule(special.expi, "x", "g * np.exp(x) / x", kind=E)
+rule(special.exp1, "z", "-g * np.exp(-z) / z", kind=E)
+rule(special.zeta, "x, q=None", None, "-g * x * special.zeta(x + 1.0, q)", kind=E)
+rule(special.expm1, "x", "g * (ans + 1.0)", kind=E)
+rule(special.log1p, "x", "g / (1.0 + x)", kind=E)
+rule(special.exp2, "x", "g * ans * np.log(2.0)", kind=E)
+rule(special.exp10, "x", "g * ans * np.log(10.0)", kind=E)
+rule(special.cbrt, "x", "g / (3.0 * ans * ans)", kind=E)
+rule(special.cosm1, "x", "-g * np.sin(x)", kind=E)
+rule(special.sindg, "x", "g * (np.pi / 180.0) * special.cosdg(x)", kind=E)
+rule(special.cosdg, "x", "-g * (np.pi / 180.0) * special.sindg(x)", kind=E)
+rule(special.tandg, "x", "g * (np.pi / 180.0) * (1.0 + ans * ans)", kind=E)
+rule(special.cotdg, "x", "-g * (np.pi / 180.0) * (1.0 + ans * ans)", kind=E)
+rule(special.binom, "x, y", "g * ans * (special.digamma(x + 1.0) - special.digamma(x - y + 1.0))",
        "g * ans * (special.digamma(x - y + 1.0) - special.digamma(y + 1.0))", kind=E)
 
 # parameters without a derivative: refused when a differentiated value reaches them
