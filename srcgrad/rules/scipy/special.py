@@ -38,21 +38,23 @@ rule(special.softplus, "x", "g * special.expit(x)", kind=E)
 
 # log-sum-exp and softmax, over ``axis`` (None: all elements); ``b`` weights the terms.
 # The rule's b defaults to 1.0 (SciPy's None: weights of one), so the adjoint reads
-# g * 1.0 * exp(a - ans); an explicit b=None is refused (see _logsumexp)
-_LSE_A = ("unbroadcast(b * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
-          "* np.reshape(g, kept_shape(a, b, axis)), a)")
+# g * 1.0 * exp(a - ans); an explicit b=None is refused (see _logsumexp).  ``a`` may be a
+# list: np.asarray(a) makes the tangent of a - ... an array (not a tuple of tangents), and
+# tangents ``t`` (a tuple for a list) are only multiplied by arrays or passed to NumPy
+_KEPT = "kept_shape(a, b, axis)"
+_LSE_A = f"unbroadcast(b * np.exp(np.asarray(a) - np.reshape(ans, {_KEPT})) * np.reshape(g, {_KEPT}), a)"
 # (broadcast to the shape of the terms: b may have axes a has not)
-_LSE_B = ("unbroadcast(np.broadcast_to(np.exp(a - np.reshape(ans, kept_shape(a, b, axis))) "
-          "* np.reshape(g, kept_shape(a, b, axis)), np.broadcast_shapes(np.shape(a), np.shape(b))), b)")
+_LSE_B = (f"unbroadcast(np.broadcast_to(np.exp(np.asarray(a) - np.reshape(ans, {_KEPT})) "
+          f"* np.reshape(g, {_KEPT}), np.broadcast_shapes(np.shape(a), np.shape(b))), b)")
 rule(special.logsumexp, "a, axis=None, b=1.0, keepdims=False, return_sign=False",
-       _LSE_A, None, _LSE_B, kind="reduction")
+     _LSE_A, None, _LSE_B, kind="reduction")
 defjvp(special.logsumexp,
-       a="np.sum(t * b * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))), axis=axis, keepdims=keepdims)",
-       b="np.sum(t * np.exp(a - np.reshape(ans, kept_shape(a, b, axis))), axis=axis, keepdims=keepdims)")
+       a=f"np.sum(b * np.exp(np.asarray(a) - np.reshape(ans, {_KEPT})) * t, axis=axis, keepdims=keepdims)",
+       b=f"np.sum(np.exp(np.asarray(a) - np.reshape(ans, {_KEPT})) * t, axis=axis, keepdims=keepdims)")
 rule(special.softmax, "x, axis=None", "ans * (g - np.sum(g * ans, axis=axis, keepdims=True))")
-defjvp(special.softmax, "ans * (t - np.sum(t * ans, axis=axis, keepdims=True))")
+defjvp(special.softmax, "ans * t - ans * np.sum(ans * t, axis=axis, keepdims=True)")
 rule(special.log_softmax, "x, axis=None", "g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)")
-defjvp(special.log_softmax, "t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True)")
+defjvp(special.log_softmax, "np.subtract(t, np.sum(np.exp(ans) * t, axis=axis, keepdims=True))")
 
 
 def _logsumexp(known):
