@@ -67,6 +67,7 @@ UNARY = [
     (special.exp10, ANY), (special.cbrt, NONZERO), (special.cosm1, ANY),
     (special.sindg, (-200.0, 200.0)), (special.cosdg, (-200.0, 200.0)),
     (special.tandg, (-60.0, 60.0)), (special.cotdg, (20.0, 160.0)),
+    (special.factorial, (0.2, 4.0)), (special.erfi, ANY),
 ]
 
 
@@ -118,7 +119,7 @@ def test_binary(case, shapes):
         assert_sound(binary, (x, y), wrt=1)
 
 
-@pytest.mark.parametrize("fun", [special.polygamma, special.yn])
+@pytest.mark.parametrize("fun", [special.polygamma, special.yn, special.expn])
 @pytest.mark.parametrize("n", [0, 1, 2, np.array([0, 1, 3])], ids=str)
 def test_integer_order(fun, n):
     x = np.random.default_rng(7).uniform(0.5, 3.0, size=3)
@@ -149,6 +150,33 @@ def test_betainc(fun, shapes):
     x = sample(rng, 0.1, 0.9, shapes[2])
     use(fun)
     assert_sound(ternary, (a, b, x), wrt=2)
+
+
+def hyp1f1_x(x):
+    return np.sum(np.sin(special.hyp1f1(1.5, np.array([[0.5], [2.5]]), x)))
+
+
+def hyp2f1_z(z):
+    return np.sum(np.sin(special.hyp2f1(0.5, 1.5, 2.5, z)))
+
+
+def factorial_exact(n):
+    return special.factorial(n, exact=True)
+
+
+@pytest.mark.parametrize("x", [0.7, np.array([-0.5, 0.3, 0.8])], ids=str)
+def test_hypergeometric(x):
+    assert_sound(hyp1f1_x, (x,))
+    assert_sound(hyp2f1_z, (x,))
+
+
+def hyp1f1_in_a(a, x):
+    return special.hyp1f1(a, 2.0, x)
+
+
+def test_factorial_exact_and_hypergeometric_parameters_are_refused():
+    assert_sound(factorial_exact, (3.0,), expect="refused", modes=("grad", "jvp"))
+    assert_sound(hyp1f1_in_a, (0.5, 1.0), expect="refused", modes=("grad", "jvp"))
 
 
 # -- logsumexp, softmax, log_softmax ------------------------------------------------

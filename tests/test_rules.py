@@ -154,7 +154,7 @@ DOMAINS.update({
     special.cosm1: (ANY,), special.sindg: (Interval(-200.0, 200.0),),
     special.cosdg: (Interval(-200.0, 200.0),), special.tandg: (Interval(-60.0, 60.0),),
     special.cotdg: (Interval(20.0, 160.0),), special.spence: (Interval(0.2, 2.0),),
-    special.xlogy: (POS, POS), special.jv: (Interval(-2.0, 2.0), Interval(2.0, 4.0)),
+    special.erfi: (ANY,), special.xlogy: (POS, POS), special.jv: (Interval(-2.0, 2.0), Interval(2.0, 4.0)),
     special.binom: (Interval(3.0, 5.0), Interval(0.5, 2.0)),
 })
 
@@ -171,7 +171,7 @@ SPECIAL = {np.where: "test_where", np.clip: "test_clip", np.dot: "test_dot",
            np.matmul: "test_matmul", operator.matmul: "test_matmul",
            **{f: "test_reduction" for f in REDUCING}}
 # (before the generic lists are made: integer orders and three arguments)
-SPECIAL.update({f: "test_lib_special.py" for f in (special.logsumexp, special.softmax, special.log_softmax, special.polygamma, special.yn, special.multigammaln, special.betainc, special.betaincc, special.betaincinv, special.zeta)})
+SPECIAL.update({f: "test_lib_special.py" for f in (special.logsumexp, special.softmax, special.log_softmax, special.polygamma, special.yn, special.multigammaln, special.betainc, special.betaincc, special.betaincinv, special.zeta, special.expn, special.hyp1f1, special.hyp2f1)})
 
 
 def domain(rule, i):

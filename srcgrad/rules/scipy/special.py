@@ -85,7 +85,7 @@ rule(special.betaln, "a, b", "g * (special.digamma(a) - special.digamma(a + b))"
        "g * (special.digamma(b) - special.digamma(a + b))", kind=E)
 rule(special.poch, "z, m", "g * ans * (special.digamma(z + m) - special.digamma(z))",
        "g * ans * special.digamma(z + m)", kind=E)
-nondifferentiable(special.gammasgn)
+nondifferentiable(special.gammasgn, special.bernoulli)
 
 # regularized incomplete gamma and beta functions and their inverses: the derivative in
 # x (y) is the density; in the shape parameters it has no closed form (refused)
@@ -153,6 +153,15 @@ rule(special.k1, "x", "-g * (special.k0(x) + special.kv(2.0, x)) / 2.0", kind=E)
 rule(special.k1e, "x", "g * (ans - (special.k0e(x) + special.kve(2.0, x)) / 2.0)", kind=E)
 
 # more elementwise functions
+rule(special.factorial, "n, exact=False, extend='zero'", "g * ans * special.digamma(n + 1.0)", kind=E)
+rule(special.erfi, "z", "g * (2.0 / np.sqrt(np.pi)) * np.exp(z * z)", kind=E)
+# d/dx E_n(x) = -E_{n-1}(x), and E_{-1}(x) = exp(-x) (1 + x) / x**2 (scipy's expn(-1, x) is nan)
+rule(special.expn, "n, x", None,
+     "-g * np.where(n == 0, np.exp(-x) * (1.0 + x) / (x * x), special.expn(n - 1, x))", kind=E)
+# hypergeometric functions, in the argument only
+rule(special.hyp1f1, "a, b, x", None, None, "g * (a / b) * special.hyp1f1(a + 1.0, b + 1.0, x)", kind=E)
+rule(special.hyp2f1, "a, b, c, z", None, None, None,
+     "g * (a * b / c) * special.hyp2f1(a + 1.0, b + 1.0, c + 1.0, z)", kind=E)
 # spence(z) = integral from 1 to z of log(t) / (1 - t): the derivative is -1 at z = 1
 rule(special.spence, "z",
        "g * np.where(z == 1.0, -1.0, np.log(z) / np.where(z == 1.0, 1.0, 1.0 - z))", kind=E)
@@ -184,3 +193,7 @@ for _f in (special.gammainc, special.gammaincc, special.gammaincinv, special.gam
 for _f in (special.betainc, getattr(special, "betaincc", special.betainc), special.betaincinv):
     PARAM_LIMITS[_f] = {"a": None, "b": None}
 PARAM_LIMITS[special.zeta] = {"x": None}
+PARAM_LIMITS[special.expn] = {"n": None}
+PARAM_LIMITS[special.hyp1f1] = {"a": None, "b": None}
+PARAM_LIMITS[special.hyp2f1] = {"a": None, "b": None, "c": None}
+PARAM_LIMITS[special.factorial] = {"exact": (False,), "extend": ("zero",)}
