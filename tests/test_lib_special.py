@@ -430,3 +430,25 @@ def gammasgn_times(x):
 
 def test_gammasgn_has_no_derivative():
     assert_sound(gammasgn_times, (np.array([-0.5, 1.5, -2.5]),))
+
+
+# -- numerically stable far out -----------------------------------------------------
+
+def log_expit_sum(x):
+    return np.sum(special.log_expit(x))
+
+
+def log_ndtr_sum(x):
+    return np.sum(special.log_ndtr(x))
+
+
+def lse_far(x):
+    return special.logsumexp(x)
+
+
+def test_stable_far_out():
+    x = np.array([-800.0, -40.0, 40.0, 800.0])
+    srcgrad.clear_cache()
+    np.testing.assert_allclose(srcgrad.grad(log_expit_sum)(x), special.expit(-x))
+    np.testing.assert_allclose(srcgrad.grad(log_ndtr_sum)(x), [800.00125, 40.02496885, 0.0, 0.0])
+    np.testing.assert_allclose(srcgrad.grad(lse_far)(x), [0.0, 0.0, 0.0, 1.0])
