@@ -1,15 +1,16 @@
 """Rules for scipy.special: the logistic and softmax family, gamma and beta
-functions, error functions, entropies, Bessel functions.
+functions, error functions, entropies, Bessel functions, exponential
+integrals, hypergeometric functions.
 
 Almost all are ufuncs: ``kind="elementwise"`` gives them broadcasting and
 forward mode (the tangent is the adjoint with ``g`` replaced by ``t``).
 Their templates call scipy.special functions that have rules here too, so
 second order works.  An order or a count (``polygamma``'s ``n``, ``jv``'s
-``v``, ``multigammaln``'s ``d``) and a shape parameter whose derivative has
-no closed form (``gammainc``'s ``a``, ``betainc``'s ``a`` and ``b``) have no
-template: the call is refused when a differentiated value reaches them
-(``PARAM_LIMITS``), never given a zero derivative.
-"""
+``v``, ``multigammaln``'s ``d``) and a parameter whose derivative has no
+closed form (``gammainc``'s ``a``, ``betainc``'s ``a`` and ``b``, ``zeta``'s
+``x``, ``hyp1f1``'s ``a`` and ``b``) have no template: the call is refused
+when a differentiated value reaches them (``PARAM_LIMITS``), never given a
+zero derivative."""
 
 import numpy as np
 from scipy import special
