@@ -27,6 +27,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import special
+
+import srcgrad.rules.scipy.special  # noqa: F401
 
 import srcgrad
 from srcgrad.rules import all_rules, lookup
@@ -139,6 +142,22 @@ DOMAINS = {
     **({math.cbrt: (NONZERO,)} if hasattr(math, "cbrt") else {}),
 }
 
+# scipy.special (elementwise; the rest default to SAFE); an order or shape parameter
+# first gets the domain of the order
+DOMAINS.update({
+    special.expit: (ANY,), special.log_expit: (ANY,), special.softplus: (ANY,),
+    special.erf: (ANY,), special.erfc: (ANY,), special.erfcx: (ANY,), special.ndtr: (ANY,),
+    special.log_ndtr: (ANY,), special.ndtri_exp: (Interval(-3.0, -0.1),),
+    special.erfinv: (UNIT,), special.dawsn: (ANY,), special.i0: (ANY,), special.i1: (ANY,),
+    special.i0e: (NONZERO,), special.i1e: (NONZERO,), special.expi: (NONZERO,),
+    special.expm1: (ANY,), special.exp2: (ANY,), special.exp10: (ANY,), special.cbrt: (NONZERO,),
+    special.cosm1: (ANY,), special.sindg: (Interval(-200.0, 200.0),),
+    special.cosdg: (Interval(-200.0, 200.0),), special.tandg: (Interval(-60.0, 60.0),),
+    special.cotdg: (Interval(20.0, 160.0),), special.spence: (Interval(0.2, 2.0),),
+    special.erfi: (ANY,), special.xlogy: (POS, POS), special.jv: (Interval(-2.0, 2.0), Interval(2.0, 4.0)),
+    special.binom: (Interval(3.0, 5.0), Interval(0.5, 2.0)),
+})
+
 #: derivative jumps where the arguments are equal: sample them apart
 SEPARATED = {np.maximum, np.minimum, np.fmax, np.fmin, builtins.max, builtins.min}
 
@@ -151,6 +170,8 @@ REDUCING = [np.sum, np.mean, np.max, np.min, np.amax, np.amin,
 SPECIAL = {np.where: "test_where", np.clip: "test_clip", np.dot: "test_dot",
            np.matmul: "test_matmul", operator.matmul: "test_matmul",
            **{f: "test_reduction" for f in REDUCING}}
+# (before the generic lists are made: integer orders and three arguments)
+SPECIAL.update({f: "test_lib_special.py" for f in (special.logsumexp, special.softmax, special.log_softmax, special.polygamma, special.yn, special.multigammaln, special.betainc, special.betaincc, special.betaincinv, special.zeta, special.expn, special.hyp1f1, special.hyp2f1)})
 
 
 def domain(rule, i):
