@@ -41,7 +41,8 @@ E = "elementwise"
 
 # --------------------------------------------------------------------------
 # continuous distributions: the adjoint of logpdf w.r.t. x, each shape, scale
-# (loc's is minus x's); u = x - loc
+# (loc's is minus x's).  Logarithms of the point take np.abs: outside the support the
+# density is 0 and so is its derivative (the same value inside).
 
 
 CONTINUOUS = {
@@ -56,12 +57,12 @@ CONTINUOUS = {
         scale="g * ((df + 1.0) * (x - loc) ** 2 / (df * scale ** 2 + (x - loc) ** 2) - 1.0) / scale"),
     "gamma": dict(
         x="g * ((a - 1.0) / (x - loc) - 1.0 / scale)",
-        a="g * (np.log((x - loc) / scale) - digamma(a))",
+        a="g * (np.log(np.abs(x - loc) / scale) - digamma(a))",
         scale="g * ((x - loc) / scale - a) / scale"),
     "beta": dict(
         x="g * ((a - 1.0) / (x - loc) - (b - 1.0) / (scale - x + loc))",
-        a="g * (np.log((x - loc) / scale) - digamma(a) + digamma(a + b))",
-        b="g * (np.log1p(-(x - loc) / scale) - digamma(b) + digamma(a + b))",
+        a="g * (np.log(np.abs(x - loc) / scale) - digamma(a) + digamma(a + b))",
+        b="g * (np.log(np.abs(scale - x + loc) / scale) - digamma(b) + digamma(a + b))",
         scale="g * ((b - 1.0) * (x - loc) / (scale - x + loc) - a) / scale"),
     "expon": dict(
         x="-g / scale",
@@ -76,17 +77,17 @@ CONTINUOUS = {
         x="-g * np.tanh((x - loc) / (2.0 * scale)) / scale",
         scale="g * ((x - loc) / scale * np.tanh((x - loc) / (2.0 * scale)) - 1.0) / scale"),
     "lognorm": dict(
-        x="-g * (1.0 + np.log((x - loc) / scale) / s ** 2) / (x - loc)",
-        s="g * (np.log((x - loc) / scale) ** 2 / s ** 2 - 1.0) / s",
-        scale="g * np.log((x - loc) / scale) / (s ** 2 * scale)"),
+        x="-g * (1.0 + np.log(np.abs(x - loc) / scale) / s ** 2) / (x - loc)",
+        s="g * (np.log(np.abs(x - loc) / scale) ** 2 / s ** 2 - 1.0) / s",
+        scale="g * np.log(np.abs(x - loc) / scale) / (s ** 2 * scale)"),
     "chi2": dict(
         x="g * ((df / 2.0 - 1.0) / (x - loc) - 0.5 / scale)",
-        df="g * (np.log((x - loc) / (2.0 * scale)) - digamma(df / 2.0)) / 2.0",
+        df="g * (np.log(np.abs(x - loc) / (2.0 * scale)) - digamma(df / 2.0)) / 2.0",
         scale="g * ((x - loc) / scale - df) / (2.0 * scale)"),
 }
 
 #: the adjoints of cdf w.r.t. shape parameters that have a closed form (P: the density)
-CDF_SHAPES = {"lognorm": {"s": "-g * (x - loc) * np.log((x - loc) / scale) / s * P"}}
+CDF_SHAPES = {"lognorm": {"s": "-g * (x - loc) * np.log(np.abs(x - loc) / scale) / s * P"}}
 #: the shape parameters of a cdf that need an incomplete function's derivative in its parameter
 REFUSED = {"t": ("beta", ["df"]), "gamma": ("gamma", ["a"]), "beta": ("beta", ["a", "b"]),
            "chi2": ("gamma", ["df"]), "nbinom": ("beta", ["n"])}
