@@ -328,4 +328,75 @@ def test_as_users_write_them():
 
 def test_generated_line_is_the_closed_form():
     src = srcgrad.grad(student_t_regression, wrt=4).srcgrad_source
-    assert "(df" not in src and "((nu + 1.0) * (y - out" in src.replace("x @ w", "out"), src
+    assert "((nu + 1.0) * (y - out_1) ** 2 / (nu * sigma ** 2 + (y - out_1) ** 2) - 1.0) / sigma" \
+        in src, src
+
+
+# --------------------------------------------------------------------------
+# multivariate_normal and dirichlet
+
+
+def mvn_logpdf(x, mean, cov):
+    return np.sum(W * scipy.stats.multivariate_normal.logpdf(x, mean, cov))
+
+
+def mvn_pdf(x, mean, cov):
+    return np.sum(W * scipy.stats.multivariate_normal.pdf(x, mean=mean, cov=cov))
+
+
+def mvn_from_factor(x, mean, a):
+    cov = a @ a.T + np.eye(a.shape[0])
+    return np.sum(scipy.stats.multivariate_normal.logpdf(x, mean, cov))
+
+
+def mvn_default_mean(x, cov):
+    return np.sum(scipy.stats.multivariate_normal.logpdf(x, cov=cov))
+
+
+def mvn_singular(x, mean, cov):
+    return np.sum(scipy.stats.multivariate_normal.logpdf(x, mean, cov, allow_singular=True))
+
+
+@pytest.mark.parametrize("xshape", [(3,), (5, 3), (1, 3), (2, 2, 3), (4, 1), ()])
+def test_multivariate_normal(xshape):
+    global W
+    rng = np.random.default_rng(len(xshape) * 10 + sum(xshape))
+    d = xshape[-1] if xshape and xshape != (4, 1) else 1
+    x = rng.normal(size=xshape if xshape != (4, 1) else (4,)) if xshape else float(rng.normal())
+    a = rng.normal(size=(d, d))
+    cov = a @ a.T + d * np.eye(d)
+    cov[np.triu_indices(d, 1)] += 0.3          # SciPy reads the lower triangle only
+    mean = rng.normal(size=d)
+    W = rng.uniform(0.5, 1.5, size=np.shape(scipy.stats.multivariate_normal.logpdf(x, mean, cov)))
+    assert_sound(mvn_logpdf, [x, mean, cov], wrt=(0, 1, 2))
+    assert_sound(mvn_pdf, [x, mean, cov], wrt=(0, 1, 2))
+    W = 1.0
+    if d > 1:
+        assert_sound(mvn_from_factor, [x, mean, a], wrt=(0, 1, 2))
+
+
+def test_multivariate_normal_refusals():
+    x, cov = np.array([0.3, -0.2]), np.array([[2.0, 0.1], [0.1, 1.0]])
+    outcomes = check_modes(mvn_default_mean, [x, cov], wrt=(0, 1), modes=("grad",))
+    assert outcomes[0].status == "refused" and "mean and a covariance matrix" in outcomes[0].detail
+    outcomes = check_modes(mvn_singular, [x, np.zeros(2), cov], wrt=0, modes=("grad",))
+    assert outcomes[0].status == "refused" and "allow_singular=False" in outcomes[0].detail
+
+
+def dirichlet_softmax(z, alpha):
+    x = np.exp(z) / np.sum(np.exp(z), axis=0)
+    return np.sum(W * scipy.stats.dirichlet.logpdf(x, alpha))
+
+
+@pytest.mark.parametrize("zshape", [(3,), (4, 5)])
+def test_dirichlet(zshape):
+    """x stays on the simplex (SciPy refuses any other): a softmax of z."""
+    global W
+    rng = np.random.default_rng(zshape[-1])
+    z = rng.normal(size=zshape)
+    alpha = rng.uniform(0.5, 3.0, size=zshape[0])
+    W = rng.uniform(0.5, 1.5, size=zshape[1:])
+    assert_sound(dirichlet_softmax, [z, alpha], wrt=0)
+    assert_sound(dirichlet_softmax, [z, alpha], wrt=(0, 1),
+                 modes=("grad", "jvp", "hvp") if digamma_rule() else ("grad", "jvp"))
+    W = 1.0

@@ -127,14 +127,14 @@ def _times_ans(text):
     return text.replace("g ", "g * ans ", 1) if text.startswith(("g ", "-g ")) else text
 
 
-def _with_p(text, p):
-    """``text`` with the name ``P`` replaced by the expression ``p``."""
+def _with_p(text, p, name="P"):
+    """``text`` with the name ``P`` (or ``name``) replaced by the expression ``p``."""
     tree = ast.parse(text, mode="eval")
     expr = ast.parse(p, mode="eval").body
 
     class Sub(ast.NodeTransformer):
         def visit_Name(self, node):
-            return expr if node.id == "P" else node
+            return expr if node.id == name else node
     return ast.unparse(Sub().visit(tree))
 
 
@@ -181,3 +181,59 @@ for _dist, (_sig, _logp, _cdf, _p) in DISCRETE.items():
     _params = [p.split("=")[0] for p in _sig.split(", ")]
     _declare(_dist, _sig, _params, _logp, _cdf, _p,
              f"np.exp({_p.replace('.pmf(', '.logpmf(')} - ans)", ("logpmf", "pmf"))
+
+# --------------------------------------------------------------------------
+# multivariate_normal: x (..., d), mean (d,), cov (d, d).  SciPy reads only the
+# lower triangle of cov (C below is the matrix it uses), so the adjoint of cov
+# lies in that triangle: tril((2 - I) * M) of the symmetric gradient
+# M = (S R' G R S - sum(g) S) / 2, S = C^-1, R the rows x - mean, G = diag(g).
+
+C = "(np.tril(cov) + np.transpose(np.tril(cov, -1)))"
+ROWS = "np.reshape(x - mean, (-1, np.shape(cov)[0]))"
+WHITE = f"({ROWS} @ np.linalg.inv({C}))"          # rows S (x - mean)
+GCOL = "np.reshape(g, (-1, 1))"
+MVN = dict(
+    x=f"-np.reshape({GCOL} * {WHITE}, np.shape(x))",
+    mean=f"np.reshape(np.sum({GCOL} * {WHITE}, axis=0), np.shape(mean))",
+    cov=f"np.tril((1.0 - 0.5 * np.eye(np.shape(cov)[0])) * (np.transpose({WHITE}) @ ({GCOL} * {WHITE}) "
+        f"- np.sum(g) * np.linalg.inv({C})))")
+DC = "(np.tril(t) + np.transpose(np.tril(t, -1)))"
+MVN_TANGENT = dict(
+    x=f"-np.reshape(np.sum(np.reshape(t, (-1, np.shape(cov)[0])) * {WHITE}, axis=-1), np.shape(ans))",
+    mean=f"np.reshape(np.sum(t * {WHITE}, axis=-1), np.shape(ans))",
+    cov=f"np.reshape(0.5 * (np.sum(({WHITE} @ {DC}) * {WHITE}, axis=-1) "
+        f"- np.sum(np.linalg.inv({C}) * {DC})), np.shape(ans))")
+_MVN_SIG = "x, mean=None, cov=1, allow_singular=False"
+defvjp(stats.multivariate_normal.logpdf, _MVN_SIG, MVN["x"], MVN["mean"], MVN["cov"],
+       name="scipy.stats.multivariate_normal.logpdf")
+defjvp(stats.multivariate_normal.logpdf, **MVN_TANGENT)
+defvjp(stats.multivariate_normal.pdf, _MVN_SIG,
+       *[_with_p(MVN[p], "g * ans", "g") for p in ("x", "mean", "cov")],
+       name="scipy.stats.multivariate_normal.pdf")
+defjvp(stats.multivariate_normal.pdf, **{p: f"ans * {t}" for p, t in MVN_TANGENT.items()})
+
+
+def _mvn_check(known):
+    if known.get("mean", 0.0) is None or isinstance(known.get("cov"), (int, float)):
+        return ("scipy.stats.multivariate_normal is differentiated with the mean and a "
+                "covariance matrix given", "pass both as arrays: "
+                "multivariate_normal.logpdf(x, mean, cov), with cov of shape (d, d)")
+    return None
+
+
+for _method in ("logpdf", "pdf"):
+    defcheck(getattr(stats.multivariate_normal, _method), _mvn_check)
+    PARAM_LIMITS[getattr(stats.multivariate_normal, _method)] = {"allow_singular": (False,)}
+
+# --------------------------------------------------------------------------
+# dirichlet: x (K,) or (K, n) -- the components on the first axis, all K of them
+# (SciPy completes K - 1 given ones; that form is not covered) -- and alpha (K,)
+
+defvjp(stats.dirichlet.logpdf, "x, alpha",
+       "np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))",
+       "np.sum(g) * (digamma(np.sum(alpha)) - digamma(alpha)) + np.sum(np.reshape("
+       "np.expand_dims(g, -1) * np.log(np.transpose(x)), (-1, np.size(alpha))), axis=0)",
+       name="scipy.stats.dirichlet.logpdf")
+defjvp(stats.dirichlet.logpdf,
+       "np.sum(np.transpose(t) * (alpha - 1.0) / np.transpose(x), axis=-1)",
+       "np.sum(t) * digamma(np.sum(alpha)) - np.sum(t * digamma(alpha)) + np.log(np.transpose(x)) @ t")
