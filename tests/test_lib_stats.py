@@ -400,3 +400,83 @@ def test_dirichlet(zshape):
     assert_sound(dirichlet_softmax, [z, alpha], wrt=(0, 1),
                  modes=("grad", "jvp", "hvp") if digamma_rule() else ("grad", "jvp"))
     W = 1.0
+
+
+# --------------------------------------------------------------------------
+# frozen distributions made in the function (normalise/frozen.py)
+
+FROZEN_GLOBAL = scipy.stats.norm(0.5, 2.0)
+
+
+def frozen_named(x, mu, s):
+    d = scipy.stats.norm(mu, s)
+    return np.sum(d.logpdf(x) + d.logcdf(x))
+
+
+def frozen_inline_keywords(x, df, s):
+    return np.sum(scipy.stats.t(df, scale=s).logpdf(x) + scipy.stats.t(4.0, loc=s).sf(x))
+
+
+def frozen_in_loop(x, mu, s):
+    total = 0.0
+    for i in range(3):
+        d = scipy.stats.gamma(2.0 + i, loc=mu, scale=s)
+        mu = mu - 0.1            # after d was made: d keeps the value it was made with
+        total = total + np.sum(d.pdf(x))
+    return total
+
+
+def frozen_in_branch(x, mu, s):
+    if s > 1.0:
+        d = scipy.stats.logistic(mu, s)
+        out = np.sum(d.logcdf(x))
+    else:
+        out = np.sum(x)
+    return out
+
+
+def frozen_multivariate(x, mean, cov):
+    return np.sum(scipy.stats.multivariate_normal(mean, cov).logpdf(x))
+
+
+def frozen_other_method(x, mu, s):
+    d = scipy.stats.norm(mu, s)
+    return np.sum(d.logpdf(x)) + d.mean()
+
+
+def frozen_passed_on(x, mu, s):
+    d = scipy.stats.norm(mu, s)
+    return np.sum(helper_logpdf(d, x))
+
+
+def helper_logpdf(d, x):
+    return d.logpdf(x)
+
+
+def frozen_global(x):
+    return np.sum(FROZEN_GLOBAL.logpdf(x))
+
+
+def test_frozen_distributions():
+    x = np.array([0.3, 1.2, 2.5])
+    assert_sound(frozen_named, [x, 0.5, 1.3], wrt=(0, 1, 2))
+    assert_sound(frozen_inline_keywords, [x, 3.5, 1.3], wrt=(0, 2))
+    assert_sound(frozen_inline_keywords, [x, 3.5, 1.3], wrt=(0, 1, 2),
+                 modes=("grad", "jvp", "hvp") if digamma_rule() else ("grad", "jvp"))
+    assert_sound(frozen_in_loop, [x + 1.0, 0.2, 1.3], wrt=(0, 1, 2))
+    assert_sound(frozen_in_branch, [x, 0.5, 1.3], wrt=(0, 1, 2))
+    assert_sound(frozen_in_branch, [x, 0.5, 0.7], wrt=(0, 1, 2))
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.0]])
+    assert_sound(frozen_multivariate, [np.ones((2, 3)), np.array([0.1, 0.2, -0.3]), cov],
+                 wrt=(0, 1, 2))
+    src = srcgrad.grad(frozen_named, wrt=1).srcgrad_source
+    assert "(x - d_arg) / d_arg_1 ** 2" in src, src
+
+
+def test_frozen_distributions_not_rewritten_are_refused():
+    x = np.array([0.3, 1.2, 2.5])
+    for f in (frozen_other_method, frozen_passed_on):
+        outcomes = check_modes(f, [x, 0.5, 1.3], wrt=(0, 1, 2), modes=("grad",))
+        assert outcomes[0].status == "refused", (f.__name__, outcomes)
+    outcomes = check_modes(frozen_global, [x], wrt=0, modes=("grad",))
+    assert outcomes[0].status == "refused" and "no derivative rule" in outcomes[0].detail

@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import srcgrad
+import srcgrad.rules.scipy.stats  # noqa: F401
 from srcgrad.rules import all_rules, lookup
 
 from tests.fd import Interval, check, separated
@@ -1123,6 +1124,7 @@ SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
+SPECIAL.update({r.fun: "test_lib_stats.py" for r in all_rules() if r.name.startswith("scipy.stats.")})
 SPECIAL.update({f: "test_soundness_runtime.py::test_values_that_make_arrays" for f in (
     np.full, np.full_like, np.linspace)})
 SPECIAL.update({f: "test_soundness_runtime.py::test_functions_once_declared_without_derivative"
