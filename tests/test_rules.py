@@ -152,6 +152,8 @@ REDUCING = [np.sum, np.mean, np.max, np.min, np.amax, np.amin,
 SPECIAL = {np.where: "test_where", np.clip: "test_clip", np.dot: "test_dot",
            np.matmul: "test_matmul", operator.matmul: "test_matmul",
            **{f: "test_reduction" for f in REDUCING}}
+# (before the classification below: some are elementwise with two arguments)
+SPECIAL.update({r.fun: "test_lib_stats.py" for r in all_rules() if r.name.startswith("scipy.stats.")})
 
 
 def domain(rule, i):
@@ -1124,7 +1126,6 @@ SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
-SPECIAL.update({r.fun: "test_lib_stats.py" for r in all_rules() if r.name.startswith("scipy.stats.")})
 SPECIAL.update({f: "test_soundness_runtime.py::test_values_that_make_arrays" for f in (
     np.full, np.full_like, np.linspace)})
 SPECIAL.update({f: "test_soundness_runtime.py::test_functions_once_declared_without_derivative"
