@@ -32,6 +32,7 @@ from scipy import special
 import srcgrad.rules.scipy.special  # noqa: F401
 
 import srcgrad
+import srcgrad.rules.scipy.stats  # noqa: F401
 from srcgrad.rules import all_rules, lookup
 
 from tests.fd import Interval, check, separated
@@ -172,6 +173,8 @@ SPECIAL = {np.where: "test_where", np.clip: "test_clip", np.dot: "test_dot",
            **{f: "test_reduction" for f in REDUCING}}
 # (before the generic lists are made: integer orders and three arguments)
 SPECIAL.update({f: "test_lib_special.py" for f in (special.logsumexp, special.softmax, special.log_softmax, special.polygamma, special.yn, special.multigammaln, special.betainc, special.betaincc, special.betaincinv, special.zeta, special.expn, special.hyp1f1, special.hyp2f1)})
+# (before the classification below: some are elementwise with two arguments)
+SPECIAL.update({r.fun: "test_lib_stats.py" for r in all_rules() if r.name.startswith("scipy.stats.")})
 
 
 def domain(rule, i):

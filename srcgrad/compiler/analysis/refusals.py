@@ -240,6 +240,16 @@ def no_rule(an, s, op):
                f"library code)", construct="call",
             hint=f"register one: srcgrad.defvjp({op.display}, \"<its parameters>\", "
                  f"\"<adjoint of each>\"), or wrap the argument in srcgrad.stop_gradient(...)")
+    if callable(fun) and not inspect.isroutine(fun) and \
+            type(fun).__module__.startswith("scipy.stats."):
+        # scipy.stats.norm(mu, s): a frozen distribution left to the user's code
+        return an.parsed.error(
+            s, f"the frozen distribution {op.display}(...) is differentiated only where it is "
+               f"made in the differentiated function and only its methods are called on it",
+            construct="call",
+            hint=f"call the method with the parameters instead: {op.display}.logpdf(x, "
+                 f"<parameters>), or make it in this function and call only d.logpdf(x), "
+                 f"d.cdf(x), ... on it")
     if fun is not None and callable(fun):
         name = getattr(fun, "__qualname__", None) or op.display
         if hasattr(fun, "__code__"):

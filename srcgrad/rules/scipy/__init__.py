@@ -6,4 +6,5 @@ declares the rules of one SciPy subpackage with the public ``defvjp`` /
 ``defjvp``, exactly as a user would.
 """
 
-import srcgrad.rules.scipy.special  # noqa: F401
+from srcgrad.rules.scipy import special  # noqa: F401,E402
+from srcgrad.rules.scipy import stats  # noqa: F401,E402

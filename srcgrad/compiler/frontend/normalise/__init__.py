@@ -24,6 +24,8 @@ One desugaring per module, composed into :class:`Normaliser`
   into the ``else`` branch instead) and one final ``return``;
 * ``copy_written_arguments.py``: an argument the function writes into is
   copied first.
+* ``frozen.py``: a frozen scipy.stats distribution made in the function,
+  ``d = norm(mu, s); d.logpdf(x)``, becomes ``norm.logpdf(x, mu, s)``.
 
 Calls to the user's own functions are inlined on the way
 (``srcgrad.compiler.frontend.inline``), comprehensions desugared

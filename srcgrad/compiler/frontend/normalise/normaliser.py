@@ -22,6 +22,7 @@ from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
+from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
 from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
 from srcgrad.compiler.frontend.normalise.loops import Loops
@@ -72,6 +73,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
     def run(self):
         fn = self.tree = self.parsed.tree
         self._check_arguments(fn)
+        unfreeze(fn, self.parsed, self.namer)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
         body, mode = self.structure(body, None)
