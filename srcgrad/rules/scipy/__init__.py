@@ -5,3 +5,5 @@ lookup misses while ``scipy`` is in ``sys.modules``; each module below
 declares the rules of one SciPy subpackage with the public ``defvjp`` /
 ``defjvp``, exactly as a user would.
 """
+
+from srcgrad.rules.scipy import linalg  # noqa: F401
