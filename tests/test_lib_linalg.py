@@ -263,6 +263,11 @@ def qr_full_tall(a):
     return np.sum(r * W43)
 
 
+def qr_wide(a):
+    q, r = sl.qr(a, mode="economic")
+    return np.sum(r)
+
+
 def eigh_generalized(a, b):
     return np.sum(sl.eigh(a, b, eigvals_only=True))
 
@@ -287,6 +292,7 @@ REFUSED = [
     (qr_r, (A,), 0),
     (qr_pivoting, (A,), 0),
     (qr_full_tall, (TALL,), 0),          # at run time: Q is not unique
+    (qr_wide, (np.ascontiguousarray(TALL.T),), 0),     # at run time
     (eigh_generalized, (PL, spd(3)), 0),
     (frechet_pair, (SMALL, E), 0),
     (sqrtm_disp, (spd(3),), 0),

@@ -427,20 +427,33 @@ def eigh_unsupported():
             "all eigenvalues", "drop b and subset_by_index / subset_by_value")
 
 
-def qr_unsupported(mode):
-    return (f"scipy.linalg.qr is differentiated with mode 'full' (square) or 'economic', "
-            f"without pivoting, not mode={mode!r}", "use mode='economic'")
+def qr_unsupported(mode, pivoting=False):
+    """``(message, hint)`` for a ``scipy.linalg.qr`` call without a derivative."""
+    if pivoting is not False:
+        return ("scipy.linalg.qr is differentiated without pivoting", None)
+    if mode == "full":
+        return ("scipy.linalg.qr(a, mode='full') of a matrix with more rows than columns has "
+                "no derivative (the extra columns of Q are not unique)", "use mode='economic'")
+    return (f"scipy.linalg.qr is differentiated with mode 'full' or 'economic', not "
+            f"mode={mode!r}", "use mode='economic'")
+
+
+def _qr_checked(a, mode):
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        raise unsupported("scipy.linalg.qr is differentiated for matrices with at least as "
+                          "many rows as columns", hint="differentiate the QR of a.T")
+    if mode not in ("full", "economic") or (mode == "full" and m > n):
+        raise unsupported(*qr_unsupported(mode))
 
 
 def scipy_qr_da(g, a, ans, mode="full"):
     """Adjoint of ``a`` in ``q, r = scipy.linalg.qr(a, mode)``: NumPy's
-    (reduced QR); mode 'full' only for a square ``a`` (Q is not unique else)."""
-    if mode not in ("full", "economic") or (mode == "full" and a.shape[-2] != a.shape[-1]):
-        raise unsupported(*qr_unsupported(mode))
+    (reduced QR); mode 'full' only where it is the reduced one."""
+    _qr_checked(a, mode)
     return qr_da(g, a, ans)
 
 
 def scipy_qr_tangent(t, a, ans, mode="full"):
-    if mode not in ("full", "economic") or (mode == "full" and a.shape[-2] != a.shape[-1]):
-        raise unsupported(*qr_unsupported(mode))
+    _qr_checked(a, mode)
     return qr_tangent(t, a, ans)

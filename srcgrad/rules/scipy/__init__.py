@@ -6,4 +6,4 @@ declares the rules of one SciPy subpackage with the public ``defvjp`` /
 ``defjvp``, exactly as a user would.
 """
 
-from srcgrad.rules.scipy import linalg  # noqa: F401
+from srcgrad.rules.scipy import linalg, signal  # noqa: F401

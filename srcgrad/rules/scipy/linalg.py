@@ -192,9 +192,10 @@ def _svd(known):
 
 
 def _qr(known):
-    if known.get("pivoting", False) is not False or \
-            known.get("mode", "full") not in ("full", "economic"):
-        return qr_unsupported(known.get("mode", "?"))
+    if known.get("pivoting", False) is not False:
+        return qr_unsupported("full", known["pivoting"])
+    if known.get("mode", "full") not in ("full", "economic"):
+        return qr_unsupported(known["mode"])
     return None
 
 
