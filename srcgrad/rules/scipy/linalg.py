@@ -164,6 +164,9 @@ defvjp(cho_solve_dc, "h, factor, x", "cho_solve_dc_dh(g, h, factor, x)",
 defjvp(cho_solve_dc, "cho_solve_dc(t, factor, x)", "cho_solve_dc_tangent(t, h, factor, x)",
        "cho_solve_dc(h, factor, t)")
 
+#: the functions of scipy.linalg given rules here
+PRIMITIVES = (solve, solve_triangular, cholesky, cho_factor, cho_solve, lu_factor, lu_solve, inv,
+              det, expm, expm_frechet, sqrtm, solve_sylvester, eigh, svd, qr)
 #: the runtime helpers given rules here (tests/test_lib_linalg.py checks each one)
 HELPER_RULES = (tri_sym, sym_read, solve_read, solve_read_t, tri_read, tri_read_t, solve_da,
                 solve_triangular_da, cholesky_da, cho_factor_da, cho_solve_dc)

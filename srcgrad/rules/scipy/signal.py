@@ -40,6 +40,8 @@ defjvp(uncrop, "uncrop(t, in1, in2, mode)")
 defvjp(crop, "a, in1, in2, mode='full'", "uncrop(g, in1, in2, mode)")
 defjvp(crop, "crop(t, in1, in2, mode)")
 
+#: the functions of scipy.signal given rules here
+PRIMITIVES = (convolve, correlate, fftconvolve)
 #: the runtime helpers given rules here (tests/test_lib_signal.py checks each one)
 HELPER_RULES = (uncrop, crop)
 
