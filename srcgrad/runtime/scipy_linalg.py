@@ -380,18 +380,86 @@ def lu_solve_dlu(h, factor, x, trans=0):
     return Adjoints([np.tril(gpa @ mT(U), -1) + np.triu(mT(L) @ gpa), 0.0])
 
 
-def lu_solve_tangent(t, factor, x, trans=0):
-    """Tangent of ``lu_solve`` when the factor moves by ``t``."""
+def _lu_move(dlu, factor, trans=0):
+    """The move of the matrix ``lu_solve`` inverts (``A`` or ``A^T``) when the
+    factor moves by ``dlu``: ``P^T (dL U + L dU)``."""
     lu, piv = factor
-    dlu = element(t, 0)
-    if np.ndim(dlu) == 0:
-        return np.zeros_like(x)
     L, U = _lu(lu)
     dpa = np.tril(dlu, -1) @ U + L @ np.triu(dlu)
     da = np.empty_like(dpa)
     da[_perm(piv)] = dpa
-    da = mT(da) if _transposes(trans) else da
-    return -sl.lu_solve(factor, da @ x, trans=trans)
+    return mT(da) if _transposes(trans) else da
+
+
+def lu_solve_tangent(t, factor, x, trans=0):
+    """Tangent of ``lu_solve`` when the factor moves by ``t``."""
+    dlu = element(t, 0)
+    if np.ndim(dlu) == 0:
+        return np.zeros_like(x)
+    return -sl.lu_solve(factor, _lu_move(dlu, factor, trans) @ x, trans=trans)
+
+
+def lu_solve_dlu_tangent(t, h, factor, x, trans=0):
+    """Tangent of :func:`lu_solve_dlu` when the factor moves by ``t``."""
+    lu, piv = factor
+    dlu = element(t, 0)
+    if np.ndim(dlu) == 0:
+        return Adjoints([np.zeros_like(lu), 0.0])
+    flip = flip_trans(trans)
+    L, U = _lu(lu)
+    dL, dU = np.tril(dlu, -1), np.triu(dlu)
+    z = sl.lu_solve(factor, h, trans=flip)
+    dz = -sl.lu_solve(factor, _lu_move(dlu, factor, flip) @ z, trans=flip)
+    ga, dga = -_outer(z, x), -_outer(dz, x)
+    if _transposes(trans):
+        ga, dga = mT(ga), mT(dga)
+    p = _perm(piv)
+    gpa, dgpa = ga[p], dga[p]
+    return Adjoints([np.tril(dgpa @ mT(U) + gpa @ mT(dU), -1)
+                     + np.triu(mT(dL) @ gpa + mT(L) @ dgpa), 0.0])
+
+
+def lu_solve_dlu_dx(g, h, factor, x, trans=0):
+    """Adjoint of ``x`` in :func:`lu_solve_dlu` (second order)."""
+    dlu = element(g, 0)
+    if np.ndim(dlu) == 0:
+        return np.zeros_like(x)
+    z = sl.lu_solve(factor, h, trans=flip_trans(trans))
+    return -(mT(_lu_move(dlu, factor, trans)) @ z)
+
+
+def lu_factor_da_t(g, factor):
+    """Adjoint of ``h`` in :func:`lu_factor_da` (linear in ``h``): the tangent map."""
+    return Adjoints([lu_factor_tangent(g, factor)[0], 0.0])
+
+
+def lu_factor_da_tangent(t, h, a, factor):
+    """Tangent of :func:`lu_factor_da` when the factor moves by ``t``."""
+    lu, piv = factor
+    g, dlu = element(h, 0), element(t, 0)
+    if np.ndim(g) == 0 or np.ndim(dlu) == 0:
+        return np.zeros_like(a)
+    L, U = _lu(lu)
+    dL, dU = np.tril(dlu, -1), np.triu(dlu)
+    gx = np.tril(mT(L) @ np.tril(g, -1), -1) + np.triu(np.triu(g) @ mT(U))
+    dgx = np.tril(mT(dL) @ np.tril(g, -1), -1) + np.triu(np.triu(g) @ mT(dU))
+
+    def right(m):                                   # m U^-T
+        return mT(sl.solve_triangular(U, mT(m), lower=False))
+
+    z = right(sl.solve_triangular(L, gx, trans=1, lower=True, unit_diagonal=True))
+    dz = sl.solve_triangular(L, right(dgx) - mT(dL) @ z, trans=1, lower=True,
+                             unit_diagonal=True) - right(z @ mT(dU))
+    out = np.empty_like(dz)
+    out[_perm(piv)] = dz
+    return out
+
+
+def lu_reverse_twice(g):
+    """The reverse-over-reverse adjoint of the LU factor, which srcgrad does not have."""
+    raise unsupported("the second derivative of scipy.linalg.lu_factor / lu_solve with "
+                      "respect to the factor is computed forward over reverse only",
+                      hint="use srcgrad.hvp or srcgrad.hessian")
 
 
 # -- expm, sqrtm, eigh, qr ---------------------------------------------------------

@@ -9,7 +9,7 @@ result's adjoint with the other input, so the rules
 (``srcgrad/rules/scipy/signal.py``) are one line each.  Needs only NumPy;
 imported only from those rules.
 
->>> uncrop(np.array([1.0, 2.0]), np.zeros(3), np.zeros(2), "same")
+>>> uncrop(np.array([1.0, 2.0]), np.zeros(2), np.zeros(3), "same")
 array([0., 1., 2., 0.])
 >>> crop(np.arange(4.0), np.zeros(3), np.zeros(2), "valid")
 array([1., 2.])

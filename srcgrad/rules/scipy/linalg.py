@@ -27,7 +27,9 @@ from srcgrad.runtime.scipy_linalg import (  # noqa: F401  (used in templates)
     cho_factor_tangent, cho_solve_dc, cho_solve_dc_dfactor, cho_solve_dc_dh, cho_solve_dc_dx,
     cho_solve_dc_tangent, cho_solve_tangent, cholesky_da, cholesky_da_dc, cholesky_da_tangent,
     cholesky_tangent, eigh_unsupported, expm_frechet_da, expm_frechet_tangent_a,
-    expm_frechet_unsupported, lu_factor_da, lu_factor_tangent, lu_solve_dlu, lu_solve_tangent,
+    expm_frechet_unsupported, lu_factor_da, lu_factor_da_t, lu_factor_da_tangent,
+    lu_factor_tangent, lu_reverse_twice, lu_solve_dlu, lu_solve_dlu_dx, lu_solve_dlu_tangent,
+    lu_solve_tangent,
     qr_unsupported, scipy_qr_da, scipy_qr_tangent, solve_da, solve_read, solve_read_t,
     solve_triangular_da, solve_unsupported, sym_read, tri_read, tri_read_t, tri_sym)
 
@@ -164,12 +166,22 @@ defvjp(cho_solve_dc, "h, factor, x", "cho_solve_dc_dh(g, h, factor, x)",
 defjvp(cho_solve_dc, "cho_solve_dc(t, factor, x)", "cho_solve_dc_tangent(t, h, factor, x)",
        "cho_solve_dc(h, factor, t)")
 
+# the LU adjoints: linear in h (their adjoint is the tangent map); forward over reverse
+# only with respect to the factor
+defvjp(lu_factor_da, "h, a, factor", "lu_factor_da_t(g, factor)", None, "lu_reverse_twice(g)")
+defjvp(lu_factor_da, h="lu_factor_da(t, a, factor)", factor="lu_factor_da_tangent(t, h, a, factor)")
+defvjp(lu_solve_dlu, "h, factor, x, trans=0", "lu_solve_tangent(g, factor, x, trans)",
+       "lu_reverse_twice(g)", "lu_solve_dlu_dx(g, h, factor, x, trans)")
+defjvp(lu_solve_dlu, "lu_solve_dlu(t, factor, x, trans)",
+       "lu_solve_dlu_tangent(t, h, factor, x, trans)", "lu_solve_dlu(h, factor, t, trans)")
+
 #: the functions of scipy.linalg given rules here
 PRIMITIVES = (solve, solve_triangular, cholesky, cho_factor, cho_solve, lu_factor, lu_solve, inv,
               det, expm, expm_frechet, sqrtm, solve_sylvester, eigh, svd, qr)
 #: the runtime helpers given rules here (tests/test_lib_linalg.py checks each one)
 HELPER_RULES = (tri_sym, sym_read, solve_read, solve_read_t, tri_read, tri_read_t, solve_da,
-                solve_triangular_da, cholesky_da, cho_factor_da, cho_solve_dc)
+                solve_triangular_da, cholesky_da, cho_factor_da, cho_solve_dc, lu_factor_da,
+                lu_solve_dlu)
 
 
 # -- refusals at transformation time --------------------------------------------------
