@@ -247,6 +247,21 @@ def test_decompositions(f, args):
     assert_sound(f, args, wrt=0, modes=("hvp",), expect="ok-or-refused")
 
 
+# -- keywords that are not constants in the source ----------------------------------
+
+def keywords_as_values(a, b, lower, assume_a, trans):
+    x = sl.solve(a, b, assume_a=assume_a, lower=lower)
+    y = sl.solve_triangular(a, x, trans=trans, lower=lower)
+    return np.sum(y * V) + np.sum(sl.inv(a, assume_a=assume_a, lower=lower) * W)
+
+
+@pytest.mark.parametrize("lower,assume_a,trans", [(True, "pos", 1), (False, None, "N"),
+                                                  (True, "sym", 0)])
+def test_keywords_as_values(lower, assume_a, trans):
+    a = PL if lower else P
+    assert_sound(keywords_as_values, (a, B, lower, assume_a, trans), wrt=(0, 1), modes=ALL)
+
+
 # -- refusals -------------------------------------------------------------------------
 
 def solve_banded(a, b):

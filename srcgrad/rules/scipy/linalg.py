@@ -73,9 +73,10 @@ defvjp(lu_solve, "lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True",
 defjvp(lu_solve, "lu_solve_tangent(t, lu_and_piv, ans, trans=trans)",
        "lu_solve(lu_and_piv, t, trans=trans)")
 
+GEN = "assume_a in (None, 'gen', 'general')"
 defvjp(inv, "a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False",
-       f"solve_read_t(inv_da(g, ans), {S})")
-defjvp(inv, f"-(ans @ solve_read(t, {S}) @ ans)")
+       f"inv_da(g, ans) if {GEN} else solve_read_t(inv_da(g, ans), {S})")
+defjvp(inv, f"-(ans @ t @ ans) if {GEN} else -(ans @ solve_read(t, {S}) @ ans)")
 defvjp(det, "a, overwrite_a=False, check_finite=True", "g * ans * np.transpose(inv(a))")
 defjvp(det, "ans * np.trace(solve(a, t))")
 
