@@ -228,7 +228,7 @@ def _fd_grad(f, args, i, h):
         step = h * max(1.0, abs(float(x)))
         a1[i], a2[i] = float(x) + step, float(x) - step
         return (float(f(*a1)) - float(f(*a2))) / (2 * step)
-    base = np.array(x, dtype=np.float64)
+    base = np.array(x, dtype=np.float64, order="C")     # (reshape(-1) must be a view)
     out = np.zeros_like(base)
     flat, g = base.reshape(-1), out.reshape(-1)
     for k in range(flat.size):

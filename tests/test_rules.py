@@ -34,6 +34,8 @@ import srcgrad.rules.scipy.special  # noqa: F401
 import srcgrad
 import srcgrad.rules.scipy.stats  # noqa: F401
 from srcgrad.rules import all_rules, lookup
+import srcgrad.rules.scipy.linalg as scipy_linalg_rules  # noqa: E402  (SciPy's rules load lazily)
+import srcgrad.rules.scipy.signal as scipy_signal_rules  # noqa: E402
 
 from tests.fd import Interval, check, separated
 
@@ -1147,6 +1149,8 @@ SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
+SPECIAL.update({f: "test_lib_linalg.py" for f in scipy_linalg_rules.PRIMITIVES + scipy_linalg_rules.HELPER_RULES})
+SPECIAL.update({f: "test_lib_signal.py" for f in scipy_signal_rules.PRIMITIVES + scipy_signal_rules.HELPER_RULES})
 SPECIAL.update({f: "test_soundness_runtime.py::test_values_that_make_arrays" for f in (
     np.full, np.full_like, np.linspace)})
 SPECIAL.update({f: "test_soundness_runtime.py::test_functions_once_declared_without_derivative"

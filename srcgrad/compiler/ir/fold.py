@@ -9,6 +9,8 @@ the transforms fold it before they decide who owns an adjoint:
 'g * x'
 >>> expr_source(fold(gast.parse("g * (1.0 if 3 > 2 else 0.0)").body[0].value))
 'g * 1.0'
+>>> expr_source(fold(gast.parse("f(trans=1 if 0 in (0, 'N') else 0, transposed=not False)").body[0].value))
+'f(trans=1, transposed=True)'
 """
 
 import operator
@@ -39,6 +41,21 @@ class Fold(gast.NodeTransformer):
                 (node.left.value is None or node.comparators[0].value is None):
             same = node.left.value is node.comparators[0].value       # (``3.0 is not None``)
             return gast.Constant(value=same == isinstance(node.ops[0], gast.Is), kind=None)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.In, gast.NotIn)) and \
+                isinstance(node.left, gast.Constant) and \
+                isinstance(node.comparators[0], gast.Tuple) and \
+                all(isinstance(e, gast.Constant) for e in node.comparators[0].elts):
+            # ``trans in (0, 'N')`` of a constant keyword in a rule template
+            found = node.left.value in tuple(e.value for e in node.comparators[0].elts)
+            return gast.Constant(value=found == isinstance(node.ops[0], gast.In), kind=None)
+        return node
+
+    def visit_UnaryOp(self, node):
+        # ``not transposed`` of a constant keyword in a rule template
+        self.generic_visit(node)
+        if isinstance(node.op, gast.Not) and isinstance(node.operand, gast.Constant) and \
+                isinstance(node.operand.value, (bool, type(None))):
+            return gast.Constant(value=not node.operand.value, kind=None)
         return node
 
     def visit_IfExp(self, node):
