@@ -31,6 +31,7 @@ import pytest
 
 import srcgrad
 from srcgrad.rules import registry
+import srcgrad.rules.scipy  # noqa: F401,E402  (loaded before the examples save and restore the registry)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
