@@ -18,6 +18,7 @@ import numpy as np
 
 from srcgrad.runtime.base import mT, unsupported
 from srcgrad.runtime.broadcast import unbroadcast
+from srcgrad.runtime.containers import Adjoints
 
 
 # -- np.gradient (uniform spacing) ----------------------------------------------------
@@ -102,8 +103,9 @@ def trapezoid_dy(d, y, x=None, dx=1.0, axis=-1, dx_part=False):
     if dx_part and x is not None:
         return np.zeros(np.shape(y))
     nd = np.ndim(y)
-    spacing, _ = _trapezoid_parts(y, x, dx, axis)
+    spacing, mid = _trapezoid_parts(y, x, dx, axis)
     w = _expanded(d, axis, nd) * spacing
+    w = np.broadcast_to(w, np.broadcast_shapes(w.shape, mid.shape))
     width = [(0, 0)] * w.ndim
     width[axis] = (1, 0)
     before = list(width)
@@ -226,6 +228,8 @@ def polyval_dp(d, p, x):
     p = _coefficients(p)
     x = np.asarray(x, dtype=float)
     d = np.broadcast_to(np.asarray(d, dtype=float), x.shape)
+    if p.size == 0:
+        return np.zeros(0)
     powers = x[..., None] ** np.arange(p.size - 1, -1, -1)
     return np.sum((d[..., None] * powers).reshape(-1, p.size), axis=0)
 
@@ -341,7 +345,7 @@ def multi_dot_dx(d, arrays):
         left = _product(mats[:i], mats[0].shape[0])
         right = _product(mats[i + 1:], mats[i].shape[1])
         out.append(_dx_with(d, mats, arrays, i, left, right))
-    return out
+    return Adjoints(out)
 
 
 def multi_dot_dx2(d, arrays, k):
@@ -361,4 +365,4 @@ def multi_dot_dx2(d, arrays, k):
             right = _product(swapped[i + 1:], mats[i].shape[1])
             total = total + _dx_with(d, mats, arrays, i, left, right)
         out.append(total)
-    return out
+    return Adjoints(out)
