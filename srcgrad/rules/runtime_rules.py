@@ -411,7 +411,7 @@ defjvp(split_dx_t, "split_dx_t(t, pieces, axis)")
 
 #: the helpers of numpy_more_rules.py given a rule here (tests/test_lib_numpy.py)
 ARRAY_RUNTIME_RULES = (quantile_tangent, split_dx_t, gather_dx, gather_t, quantile_dx, diff_dx,
-                       diff_dx_t, ediff1d_dx, ediff1d_t, conv_pad, conv_unpad, select_dx, dstack_dx, column_stack_dx,
-                       split_dx, nanvar_dx, gradient_dx, trapezoid_dy, trapezoid_dx,
+                       diff_dx_t, ediff1d_dx, ediff1d_t, conv_pad, conv_unpad, select_dx, dstack_dx,
+                       column_stack_dx, split_dx, nanvar_dx, gradient_dx, trapezoid_dy, trapezoid_dx,
                        trapezoid_ddx, interp_dx, interp_dslope, interp_dfp, polyder_c, polyder_t,
                        polyval_dp, cross_da, cross_db, matrix_power_dx, multi_dot_dx)
