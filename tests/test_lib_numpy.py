@@ -749,3 +749,34 @@ def test_refused(f, args, wrt, words):
         outcomes = check_modes(f, args, wrt, modes=modes)
     assert outcomes and all(o.status == "refused" and words in o.detail for o in outcomes), \
         [str(o) for o in outcomes]
+
+
+# -- results that may be their argument itself ----------------------------------------
+
+def write_rollaxis(x):
+    y = x * 1.0
+    z = np.rollaxis(y, 1)
+    z[0] = 3.0
+    return np.sum(y * y)
+
+
+def write_diff0(x):
+    y = x * 1.0
+    z = np.diff(y, 0)
+    z[0] = 3.0
+    return np.sum(y * y)
+
+
+def write_matrix_power1(x):
+    y = x * 1.0
+    z = np.linalg.matrix_power(y, 1)
+    z[0] = 3.0
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("f", [write_rollaxis, write_diff0, write_matrix_power1],
+                         ids=lambda f: f.__name__)
+def test_views_written(f):
+    """np.rollaxis returns a view, np.diff(a, 0) and matrix_power(a, 1) ``a``
+    itself: a write into the result while the argument is used is refused."""
+    assert_sound(f, (u(3, 3),), wrt=0, modes=("grad", "jvp"), expect="refused")
