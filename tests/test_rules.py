@@ -1171,6 +1171,14 @@ SPECIAL.update({f: "test_soundness_activity.py (constructions)" for f in (
 
 from srcgrad.rules.runtime_rules import WRITE_RULES  # noqa: E402
 SPECIAL.update({f: "test_soundness_aliasing.py::test_write_rule" for f in WRITE_RULES})
+from srcgrad.rules.runtime_rules import ARRAY_RUNTIME_RULES  # noqa: E402
+SPECIAL.update({f: "test_lib_numpy.py" for f in (*ARRAY_RUNTIME_RULES, *[getattr(np, n) for n in (
+    "diff", "ediff1d", "gradient", "trapezoid", "trapz", "convolve", "correlate", "interp", "polyval",
+    "cross", "sort", "partition", "median", "quantile", "percentile", "nanvar", "nanstd", "nanmax",
+    "nanmin", "nanprod", "append", "insert", "delete", "flipud", "fliplr", "rot90", "rollaxis",
+    "select", "dstack", "column_stack", "row_stack", "array_split", "hsplit", "vsplit", "dsplit",
+    "imag", "angle") if hasattr(np, n)], np.linalg.matrix_power, np.linalg.multi_dot, np.linalg.eig,
+    np.linalg.eigvals)})
 
 
 # --------------------------------------------------------------------------

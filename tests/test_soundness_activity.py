@@ -839,6 +839,18 @@ def _runtime_audit():
         runtime.check_method: "a check of generated code (no value)",
         runtime.check_sequence: "a check of generated code (no value)",
         runtime.is_view: "whether two arrays share memory (a boolean)",
+        # the helpers of numpy_more_rules.py (tests/test_lib_numpy.py)
+        runtime.append_labels: "integer labels: where each result element comes from",
+        runtime.delete_labels: "integer labels: where each result element comes from",
+        runtime.insert_labels: "integer labels: where each result element comes from",
+        runtime.perm_labels: "integer labels: a sort order",
+        runtime.select_none: "a mask of boolean conditions",
+        runtime.interp_outside: ((_a(),), lambda x: runtime.interp_outside(x, np.array([-0.5, 0.5]))),
+        runtime.interp_zero: "None or 0.0",
+        runtime.hsplit_axis: "an axis number",
+        runtime.rollaxis_dest: "an axis number",
+        runtime.eig_refusal: "a message (no value)",
+        runtime.eig_unsupported: "a refusal (raises)",
     }
 
 

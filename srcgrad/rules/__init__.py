@@ -9,4 +9,5 @@ from srcgrad.rules.registry import defvjp, lookup, nondifferentiable, stop_gradi
 # the rule modules register their rules when imported
 from srcgrad.rules import builtin_rules, math_rules, numpy_rules  # noqa: F401
 from srcgrad.rules import tangent_rules  # noqa: F401  (forward mode; defjvp is in .registry)
+from srcgrad.rules import numpy_more_rules  # noqa: F401  (diff, sort, quantile, interp, ...)
 from srcgrad.rules import runtime_rules  # noqa: F401  (srcgrad's runtime helpers: derivatives of generated code)

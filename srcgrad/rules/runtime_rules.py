@@ -302,3 +302,122 @@ CONTAINER_RUNTIME_RULES += (sorted_dx,)
 #: the helpers of element writes and of ``sum`` of a list given a rule here
 #: (tests/test_soundness_aliasing.py checks each one)
 WRITE_RULES = (own, item_adjoint, sum_dx, add_item, restructure)
+
+# the helpers of numpy_more_rules.py: linear in the adjoint ``d`` (the transposed
+# operation), and the bilinear ones linear in the other factor (the same helper with
+# the factors exchanged); labels, sort orders and masks carry no derivative
+from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
+    append_labels, column_stack_dx, conv_pad, conv_unpad, cross_da, cross_db, delete_labels,
+    diff_dx, diff_dx_t, dstack_dx, ediff1d_dx, ediff1d_t, eig_refusal, eig_unsupported,
+    gather_dx, gather_t, gradient_dx, hsplit_axis, insert_labels, interp_dfp, interp_dslope,
+    interp_dx, interp_outside, interp_zero, matrix_power_dx, matrix_power_dx2, multi_dot_dx,
+    multi_dot_dx2, nanvar_dx, perm_labels, polyder_c, polyder_t, polyval_dp, quantile_dx,
+    rollaxis_dest, select_dx, select_none, split_dx, split_dx_t, trapezoid_ddx, trapezoid_dx,
+    trapezoid_dy)
+from srcgrad.runtime.forward import (  # noqa: E402,F401  (used in templates)
+    matrix_power_tangent, multi_dot_tangent, quantile_tangent, trapezoid_tdx)
+
+nondifferentiable(append_labels, delete_labels, insert_labels, perm_labels, select_none,
+                  interp_outside, interp_zero, hsplit_axis, rollaxis_dest, eig_refusal,
+                  eig_unsupported)
+defvjp(gather_dx, "d, labels, like, which=0", "gather_t(g, labels, like, which)")
+defjvp(gather_dx, "gather_dx(t, labels, like, which)")
+defvjp(gather_t, "d, labels, like, which=0", "gather_dx(g, labels, like, which)")
+defjvp(gather_t, "gather_t(t, labels, like, which)")
+defvjp(quantile_dx, "d, x, q, axis=None, keepdims=False, method='linear'",
+       "unbroadcast(quantile_tangent(g, x, q, axis, keepdims, method), d)")
+defjvp(quantile_dx, "quantile_dx(t, x, q, axis, keepdims, method)")
+defvjp(diff_dx, "d, x, n=1, axis=-1, prepend=None, append=None, which=0",
+       "unbroadcast(diff_dx_t(g, x, n, axis, prepend, append, which), d)")
+defjvp(diff_dx, "diff_dx(t, x, n, axis, prepend, append, which)")
+defvjp(diff_dx_t, "d, x, n=1, axis=-1, prepend=None, append=None, which=0",
+       "unbroadcast(diff_dx(g, x, n, axis, prepend, append, which), d)")
+defjvp(diff_dx_t, "diff_dx_t(t, x, n, axis, prepend, append, which)")
+defvjp(ediff1d_dx, "d, ary, to_end=None, to_begin=None, which=0",
+       "unbroadcast(ediff1d_t(g, ary, to_end, to_begin, which), d)")
+defjvp(ediff1d_dx, "ediff1d_dx(t, ary, to_end, to_begin, which)")
+defvjp(ediff1d_t, "d, ary, to_end=None, to_begin=None, which=0",
+       "unbroadcast(ediff1d_dx(g, ary, to_end, to_begin, which), d)")
+defjvp(ediff1d_t, "ediff1d_t(t, ary, to_end, to_begin, which)")
+defvjp(conv_pad, "d, a, v, mode='full', corr=False", "unbroadcast(conv_unpad(g, a, v, mode, corr), d)")
+defjvp(conv_pad, "conv_pad(t, a, v, mode, corr)")
+defvjp(conv_unpad, "d, a, v, mode='full', corr=False", "unbroadcast(conv_pad(g, a, v, mode, corr), d)")
+defjvp(conv_unpad, "conv_unpad(t, a, v, mode, corr)")
+defvjp(select_dx, "d, condlist, choicelist",
+       "broadcast_like(np.select(condlist, sequence_dx_t(g, choicelist), 0.0), d)")
+defjvp(select_dx, "select_dx(t, condlist, choicelist)")
+defvjp(dstack_dx, "d, like", "np.dstack(sequence_dx_t(g, like))")
+defjvp(dstack_dx, "dstack_dx(t, like)")
+defvjp(column_stack_dx, "d, like", "np.column_stack(sequence_dx_t(g, like))")
+defjvp(column_stack_dx, "column_stack_dx(t, like)")
+defvjp(split_dx, "d, ary, axis=0", "split_dx_t(g, d, axis)")
+defjvp(split_dx, "split_dx(t, ary, axis)")
+defvjp(nanvar_dx, "d, x, axis=None, ddof=0, keepdims=False, correction=None",
+       "unbroadcast(np.sum(g * nanvar_dx(1.0, x, axis, ddof, True, correction), axis=axis, "
+       "keepdims=keepdims), d)",
+       "nanvar_dx(d, np.where(np.isnan(x), np.nan, g), axis, ddof, keepdims, correction)")
+defjvp(nanvar_dx, d="nanvar_dx(t, x, axis, ddof, keepdims, correction)",
+       x="nanvar_dx(d, np.where(np.isnan(x), np.nan, t), axis, ddof, keepdims, correction)")
+defvjp(gradient_dx, "d, f, varargs=(), axis=None, edge_order=1",
+       "np.gradient(g, *varargs, axis=axis, edge_order=edge_order)")
+defjvp(gradient_dx, "gradient_dx(t, f, varargs, axis, edge_order)")
+# trapezoid: y-adjoint bilinear in d and the spacing, x-adjoint in d and y
+defvjp(trapezoid_dy, "d, y, x=None, dx=1.0, axis=-1, dx_part=False",
+       "unbroadcast(np.trapezoid(g, x, dx, axis), d)", None, "trapezoid_dx(d, g, x, axis)",
+       "trapezoid_ddx(d, g, x, dx, axis)")
+defjvp(trapezoid_dy, d="trapezoid_dy(t, y, x, dx, axis, dx_part)", x="trapezoid_dy(d, y, t, dx, axis)",
+       dx="trapezoid_dy(d, y, x, t, axis, True)")
+defvjp(trapezoid_dx, "d, y, x, axis=-1", "unbroadcast(np.trapezoid(y, g, axis=axis), d)",
+       "trapezoid_dy(d, y, g, 1.0, axis)")
+defjvp(trapezoid_dx, d="trapezoid_dx(t, y, x, axis)", y="trapezoid_dx(d, t, x, axis)")
+defvjp(trapezoid_ddx, "d, y, x=None, dx=1.0, axis=-1", "unbroadcast(trapezoid_tdx(g, y, x, axis), d)",
+       "trapezoid_dy(d, y, x, g, axis, True)")
+defjvp(trapezoid_ddx, d="trapezoid_ddx(t, y, x, dx, axis)", y="trapezoid_ddx(d, t, x, dx, axis)")
+# interp: the slope is piecewise constant in x, linear in fp
+defvjp(interp_dx, "d, x, xp, fp", "unbroadcast(interp_dx(g, x, xp, fp), d)", None, None,
+       "interp_dslope(g * d, x, xp, fp)")
+defjvp(interp_dx, d="interp_dx(t, x, xp, fp)", fp="interp_dx(d, x, xp, t)")
+defvjp(interp_dslope, "d, x, xp, fp", "unbroadcast(interp_dx(1.0, x, xp, g), d)")
+defjvp(interp_dslope, "interp_dslope(t, x, xp, fp)")
+defvjp(interp_dfp, "d, x, xp, fp, left=None, right=None",
+       "unbroadcast(np.interp(x, xp, g, interp_zero(left), interp_zero(right)), d)",
+       "interp_dx(d, x, xp, g)")
+defjvp(interp_dfp, d="interp_dfp(t, x, xp, fp, left, right)", x="interp_dslope(d * t, x, xp, fp)")
+defvjp(polyder_c, "p", "polyder_t(g, p)")
+defjvp(polyder_c, "polyder_c(t)")
+defvjp(polyder_t, "d, p", "polyder_c(g)")
+defjvp(polyder_t, "polyder_t(t, p)")
+defvjp(polyval_dp, "d, p, x", "unbroadcast(np.polyval(g, x), d)", None,
+       "unbroadcast(d * np.polyval(polyder_c(g), x), x)")
+defjvp(polyval_dp, d="polyval_dp(t, p, x)", x="polyder_t(polyval_dp(d * t, polyder_c(p), x), p)")
+defvjp(cross_da, "d, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None",
+       "unbroadcast(np.cross(g, b, axisa, axisb, axisc, axis), d)", None,
+       "cross_db(d, g, b, axisa, axisb, axisc, axis)")
+defjvp(cross_da, d="cross_da(t, a, b, axisa, axisb, axisc, axis)",
+       b="cross_da(d, a, t, axisa, axisb, axisc, axis)")
+defvjp(cross_db, "d, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None",
+       "unbroadcast(np.cross(a, g, axisa, axisb, axisc, axis), d)",
+       "cross_da(d, a, g, axisa, axisb, axisc, axis)")
+defjvp(cross_db, d="cross_db(t, a, b, axisa, axisb, axisc, axis)",
+       a="cross_db(d, t, b, axisa, axisb, axisc, axis)")
+# matrix_power_dx is the gradient of <d, a^n>: its derivative in a is symmetric
+defvjp(matrix_power_dx, "d, a, n", "unbroadcast(matrix_power_tangent(g, a, n), d)",
+       "matrix_power_dx2(d, a, g, n)")
+defjvp(matrix_power_dx, d="matrix_power_dx(t, a, n)", a="matrix_power_dx2(d, a, t, n)")
+defvjp(multi_dot_dx, "d, arrays", "unbroadcast(multi_dot_tangent(g, arrays), d)",
+       "multi_dot_dx2(d, arrays, g)")
+defjvp(multi_dot_dx, d="multi_dot_dx(t, arrays)", arrays="multi_dot_dx2(d, arrays, t)")
+
+# adjoints of the linear helpers above (reverse over reverse, and one order more)
+defvjp(quantile_tangent, "d, x, q, axis=None, keepdims=False, method='linear'",
+       "quantile_dx(g, x, q, axis, keepdims, method)")
+defjvp(quantile_tangent, "quantile_tangent(t, x, q, axis, keepdims, method)")
+defvjp(split_dx_t, "d, pieces, axis=0", "split_dx(g, pieces, axis)")
+defjvp(split_dx_t, "split_dx_t(t, pieces, axis)")
+
+#: the helpers of numpy_more_rules.py given a rule here (tests/test_lib_numpy.py)
+ARRAY_RUNTIME_RULES = (quantile_tangent, split_dx_t, gather_dx, gather_t, quantile_dx, diff_dx,
+                       diff_dx_t, ediff1d_dx, ediff1d_t, conv_pad, conv_unpad, select_dx, dstack_dx,
+                       column_stack_dx, split_dx, nanvar_dx, gradient_dx, trapezoid_dy, trapezoid_dx,
+                       trapezoid_ddx, interp_dx, interp_dslope, interp_dfp, polyder_c, polyder_t,
+                       polyval_dp, cross_da, cross_db, matrix_power_dx, multi_dot_dx)

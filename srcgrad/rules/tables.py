@@ -52,7 +52,9 @@ VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, 
                   np.ndarray.transpose}
 VIEW_FUNCTIONS |= {f for f in (getattr(np, n, None) for n in (
     "asanyarray", "ascontiguousarray", "asfortranarray", "fliplr", "flipud", "rot90", "imag",
-    "matrix_transpose", "permute_dims")) if f is not None}
+    "matrix_transpose", "permute_dims", "rollaxis")) if f is not None}
+# np.diff(a, n=0) and np.linalg.matrix_power(a, 1) return ``a`` itself
+VIEW_FUNCTIONS |= {np.diff, np.linalg.matrix_power}
 VIEW_FUNCTIONS |= {getattr(np.ndarray, n) for n in ("ravel", "squeeze", "swapaxes", "view")}
 
 #: srcgrad's own helpers that may return their first argument itself

@@ -27,6 +27,8 @@ The modules, from the bottom up (each imports only those above it)::
     pad          np.pad
     creation     linspace, arange, full, bincount
     linalg       np.linalg: solve, det, eigh, svd, qr, lstsq ...
+    arrays       sort, quantile, diff, insert, delete, select, convolve ...
+    calculus     gradient, trapezoid, interp, polyval, cross, matrix_power
     tape         the tape of a generated gradient, as functions
 
 Each family holds its adjoints (``*_dx``), tangents (``*_tangent``) and
@@ -83,5 +85,14 @@ from srcgrad.runtime.creation import (  # noqa: F401
 from srcgrad.runtime.linalg import (  # noqa: F401
     cholesky_da, cofactor, cofactor_singular, det_da, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
     qr_da, slogdet_da, solve_da, solve_db, svd_da, svd_unsupported, svdvals_da)
+from srcgrad.runtime.arrays import (  # noqa: F401
+    append_labels, column_stack_dx, conv_pad, conv_unpad, delete_labels, diff_dx, diff_dx_t,
+    dstack_dx, ediff1d_dx, ediff1d_t, eig_refusal, eig_unsupported, gather_dx, gather_t,
+    hsplit_axis, insert_labels, nanvar_dx, perm_labels, quantile_dx, rollaxis_dest, select_dx,
+    select_none, split_dx_t)
+from srcgrad.runtime.calculus import (  # noqa: F401
+    cross_da, cross_db, gradient_dx, interp_dfp, interp_dslope, interp_dx, interp_outside,
+    interp_zero, matrix_power_dx, matrix_power_dx2, multi_dot_dx, multi_dot_dx2, polyder_c,
+    polyder_t, polyval_dp, trapezoid_ddx, trapezoid_dx, trapezoid_dy)
 
 base.publish(globals(), __name__)

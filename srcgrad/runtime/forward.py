@@ -37,6 +37,9 @@ from srcgrad.runtime.linalg import (  # noqa: F401
     b_inv, b_solve_b, cholesky_tangent, det_tangent, eigh_tangent, eigvalsh_tangent,
     lstsq_tangent_a, lstsq_tangent_b, pinv_tangent, qr_tangent, slogdet_tangent, solve_tangent_a,
     svd_tangent, svdvals_tangent)
+from srcgrad.runtime.arrays import quantile_tangent  # noqa: F401
+from srcgrad.runtime.calculus import (  # noqa: F401
+    matrix_power_tangent, multi_dot_tangent, trapezoid_tdx)
 from srcgrad.runtime.tape import tape_not_differentiable, tape_pop, tape_push  # noqa: F401
 
 base.publish(globals(), __name__)
