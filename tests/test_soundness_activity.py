@@ -79,6 +79,7 @@ import random
 
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 
 import srcgrad
@@ -106,12 +107,13 @@ OK = [
     (sp.r_concat, (X,), 0),
     (sp.c_concat, (X,), 0),
     (sp.enumerate_sorted_dict, (0.3, {"a": X, "b": 2 * X}), 0),
+    # silently zero before; now SciPy rules (tests/test_lib_stats.py)
+    (sp.t_logpdf, (0.2, 0.1), (0, 1)),
+    (sp.mvn_logpdf, (np.array([0.1, 0.2]),), 0),
 ]
 
 REFUSED = [
     (sp.einsum_sublist, (M,), 0),
-    (sp.t_logpdf, (0.2, 0.1), (0, 1)),
-    (sp.mvn_logpdf, (np.array([0.1, 0.2]),), 0),
     (sp.out_argument, (X3, 0.7), (0, 1)),
 ]
 
@@ -658,10 +660,14 @@ def _line_of(f, text):
     raise AssertionError(f"{text!r} not in {f.__name__}")
 
 
+def logistic_ppf(mu):
+    # a method of a library object without a rule
+    return np.sum(scipy.stats.logistic.ppf(np.array([0.5, 0.1, 0.4]), loc=mu) * X3)
+
+
 @pytest.mark.parametrize("f, args, wrt, text", [
     (sp.out_argument, (X3, 0.7), (0, 1), "out=out"),
-    (sp.t_logpdf, (0.2, 0.1), (0, 1), "logpdf"),
-    (sp.mvn_logpdf, (np.array([0.1, 0.2]),), 0, "logpdf"),
+    (logistic_ppf, (0.3,), 0, "ppf"),
     (sp.einsum_sublist, (M,), 0, "einsum"),
     (copyto_statement, (X,), 0, "np.copyto"),
     (local_rng_shuffle, (X,), 0, "shuffle"),
@@ -689,7 +695,7 @@ def test_out_argument_hint():
 
 def test_library_method_hint_names_defvjp():
     with pytest.raises(UnsupportedError) as info:
-        srcgrad.grad(sp.t_logpdf, wrt=(0, 1))(0.2, 0.1)
+        srcgrad.grad(logistic_ppf)(0.3)
     assert "srcgrad.defvjp" in str(info.value)
 
 
@@ -851,6 +857,10 @@ def _runtime_audit():
         runtime.rollaxis_dest: "an axis number",
         runtime.eig_refusal: "a message (no value)",
         runtime.eig_unsupported: "a refusal (raises)",
+        runtime.cofactor_singular: "a refusal (raises)",
+        # scipy.special (tests/test_lib_special.py)
+        scipy.special.gammasgn: ((_f(),), scipy.special.gammasgn),
+        scipy.special.bernoulli: "integers only (how many Bernoulli numbers)",
     }
 
 
@@ -956,21 +966,16 @@ def test_formerly_nondifferentiable_have_rules():
         assert lookup(fun) is None or lookup(fun).differentiable, fun
 
 
-def logistic_logpdf(mu):
-    return np.sum(scipy.stats.logistic.logpdf(np.array([0.5, 0.1, -0.4]), loc=mu) * X3)
-
-
 def test_library_method_with_a_registered_rule():
     # the refusal's hint works: a rule registered for the bound method is found
-    assert_sound(logistic_logpdf, (0.3,), 0, expect="refused")
-    srcgrad.defvjp(scipy.stats.logistic.logpdf, "x, loc=0.0, scale=1.0",
-                   "-g * np.tanh((x - loc) / (2.0 * scale)) / scale",
-                   "g * np.tanh((x - loc) / (2.0 * scale)) / scale", kind="elementwise")
+    assert_sound(logistic_ppf, (0.3,), 0, expect="refused")
+    srcgrad.defvjp(scipy.stats.logistic.ppf, "q, loc=0.0, scale=1.0",
+                   "g * scale / (q * (1.0 - q))", "g", kind="elementwise")
     try:
-        assert_sound(logistic_logpdf, (0.3,), 0, modes=("grad", "jvp"))
+        assert_sound(logistic_ppf, (0.3,), 0, modes=("grad", "jvp"))
     finally:
         from srcgrad.rules.registry import _RULES, _key
-        del _RULES[_key(scipy.stats.logistic.logpdf)]
+        del _RULES[_key(scipy.stats.logistic.ppf)]
         srcgrad.clear_cache()
 
 
