@@ -19,11 +19,14 @@ from srcgrad.rules.registry import tangent_template  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "docs", "supported.md")
 
-GROUPS = ["operators and builtins", "math", "numpy", "numpy.linalg", "srcgrad", "other"]
+GROUPS = ["operators and builtins", "math", "numpy", "numpy.linalg", "scipy.special", "scipy.stats",
+          "scipy.linalg", "scipy.signal", "srcgrad", "other"]
 
 
 def group(rule):
     fun = rule.fun
+    if rule.name.startswith("scipy."):
+        return ".".join(rule.name.split(".")[:2])
     if getattr(fun, "__self__", None) is operator or getattr(operator, getattr(fun, "__name__", ""), None) is fun:
         return "operators and builtins"
     if getattr(builtins, getattr(fun, "__name__", ""), None) is fun:
@@ -44,6 +47,10 @@ def display(rule):
     fun = rule.fun
     name = getattr(fun, "__name__", rule.name)
     g = group(rule)
+    if g.startswith("scipy."):
+        import importlib
+        module = importlib.import_module(g)
+        return f"{g}.{name}" if getattr(module, name, None) is fun else rule.name
     if g == "operators and builtins":
         if getattr(operator, name, None) is fun:
             return f"operator.{name}"
@@ -165,14 +172,24 @@ def autograd_functions():
     return out
 
 
-def _calls_have_rules(rule):
-    """Every function an adjoint template calls has a rule (or is a runtime
-    helper with one): the precondition for second order."""
+def _second_order(rule):
+    """How the adjoint templates are differentiated again: every function
+    they call has a rule ("yes"), or some is a runtime helper differentiated
+    from its source ("helper source")."""
+    how = "yes"
     for template in rule.adjoints.values():
         for obj in template.globals.values():
             if callable(obj) and not isinstance(obj, type) and lookup(obj) is None:
-                return False
-    return True
+                if not (getattr(obj, "__module__", "") or "").startswith("srcgrad.runtime"):
+                    return "-"
+                how = "helper source"
+    return how
+
+
+def _refused(rule):
+    """The rule exists only to refuse (its template calls a refusal)."""
+    return any("unsupported" in n or "refus" in n
+               for t in rule.adjoints.values() for n in t.globals)
 
 
 def support(fun):
@@ -180,8 +197,10 @@ def support(fun):
     rule = lookup(fun)
     if rule is None or not rule.differentiable:
         return "-", "-", "-"
+    if _refused(rule):
+        return "refused", "refused", "refused"
     forward = all(tangent_template(rule, p) is not None for p in rule.adjoints)
-    return "yes", "yes" if forward else "-", "yes" if _calls_have_rules(rule) else "-"
+    return "yes", "yes" if forward else "-", _second_order(rule)
 
 
 def peer_table():
@@ -191,9 +210,10 @@ def peer_table():
     lines = ["## Compared with autograd", "",
              "Every function autograd's NumPy and SciPy wrappers differentiate, and srcgrad's "
              "support: *reverse* (a `defvjp` rule), *forward* (a tangent rule for every "
-             "differentiable parameter), *second order* (every function the adjoint templates "
-             "call has a rule itself; each rule's Hessian is tested in `tests/test_rules.py` / "
-             "`tests/test_lib_*.py`).", ""]
+             "differentiable parameter), *second order* (\"yes\": every function the adjoint "
+             "templates call has a rule itself; \"helper source\": a runtime helper the adjoint "
+             "calls is differentiated from its source, see `tests/test_higher_helpers.py`; Hessians "
+             "are tested in `tests/test_rules.py`, `tests/test_lib_*.py`; where a helper's source is not differentiable yet, e.g. eigh's eigenvectors or svd, the Hessian is refused with the reason).", ""]
     for library in ("numpy", "scipy"):
         rows = [(k, support(f)) for lib, k, f in functions if lib == library]
         n = sum(1 for _, s in rows if s[0] == "yes")
