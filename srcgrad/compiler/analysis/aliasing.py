@@ -127,8 +127,9 @@ def check_aliasing(an, assigns):
             return
         x = op.args["x"].id
         for v, where in views.get(x, {}).items():
-            if v in reread or x in reread:    # guarded by whether it is a view
-                continue
+            if v in reread or x in reread and not _made_from(where, x):
+                continue    # guarded by whether it is a view; a view made from a guarded
+                            # view is not (z = x[idx] may be a copy: fuzz seed 169914)
             if v in live and where.srcgrad_op.kind == "subscript":
                 # a[i] is a copy or a view depending on a's rank: check when it runs
                 t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
@@ -170,6 +171,13 @@ def check_aliasing(an, assigns):
     defined = defined_before(an.fn.body, params)
     reread = getattr(an, "reread", set())
     live_before(an.fn.body, set(), visit)
+
+
+def _made_from(where, x):
+    """Whether the statement ``where`` makes its name by indexing ``x``."""
+    op = getattr(where, "srcgrad_op", None)
+    base = op.args.get("x") if op is not None and op.kind == "subscript" else None
+    return isinstance(base, gast.Name) and base.id == x
 
 
 def share_activity(an, assigns, written):

@@ -103,6 +103,8 @@ class ViewReads:
                     and isinstance(s.value.value, gast.Name)):
                 continue
             v, a, index = s.targets[0].id, s.value.value.id, s.value.slice
+            if _copying_index(index, self.an.kind):
+                continue        # x[[3, 0, 2]]: indexing with a list makes a copy
             if v not in once or a not in once or a in self.an.kind or v in self.an.kind:
                 continue
             if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
@@ -353,11 +355,23 @@ class ViewReads:
         return [compute, gast.copy_location(branch, s)]
 
 
+def _copying_index(index, kind=None):
+    """An index that always makes a copy: a list (``x[[3, 0, 2]]``,
+    ``m[[0, 1], 2]``; a literal, or a name ``kind`` says holds a list) is
+    advanced indexing."""
+    def is_list(e):
+        return isinstance(e, gast.List) or \
+            isinstance(e, gast.Name) and (kind or {}).get(e.id) == "list"
+    return is_list(index) or isinstance(index, gast.Tuple) and any(map(is_list, index.elts))
+
+
 def syntactic_view_root(value):
     """The name whose array ``value`` may be (or be a view of): through
     subscripts and view attributes and functions (``m.T``, ``m[1:].reshape(2, 2)``,
     ``np.transpose(m)``), or None."""
     while True:
+        if isinstance(value, gast.Subscript) and _copying_index(value.slice):
+            return None                                   # x[[3, 0, 2]] is a copy
         if isinstance(value, gast.Subscript):
             value = value.value
         elif isinstance(value, gast.BinOp) and getattr(value, "srcgrad_inplace", False):
