@@ -157,6 +157,8 @@ defjvp(np.linalg.multi_dot, "multi_dot_tangent(t, arrays)")
 # eigenvalues of a general real matrix are complex in general: refused
 defvjp(np.linalg.eig, "a", "eig_unsupported(g)")
 defvjp(np.linalg.eigvals, "a", "eig_unsupported(g)")
+defjvp(np.linalg.eig, "eig_unsupported(t)")
+defjvp(np.linalg.eigvals, "eig_unsupported(t)")
 
 
 def _eig(known):
