@@ -126,6 +126,19 @@ def test_use_in_your_project_runs(tmp_path):
              f"the export {path.name} without srcgrad")
 
 
+# -- rules.md -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("i", [i for i, b in enumerate(blocks("rules.md")) if b[0] == "python"])
+def test_rules_guide_examples_run(i, tmp_path):
+    """Each Python block of docs/rules.md is a complete script; it runs (its
+    asserts check the rules it declares against finite differences)."""
+    lang, code, heading = blocks("rules.md")[i]
+    script = tmp_path / f"rules_block_{i}.py"
+    script.write_text(code)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SRCGRAD_CACHE="0")
+    _run([sys.executable, script.name], tmp_path, env, f"the python block under {heading!r}")
+
+
 # -- troubleshooting.md -------------------------------------------------------------
 
 RAISES = re.compile(r"#\s*raises\s+(\w+)")
@@ -270,7 +283,7 @@ def _slug(heading):
 
 
 @pytest.mark.parametrize("page", ["docs/use-in-your-project.md", "docs/troubleshooting.md",
-                                  "README.md", "docs/architecture.md"])
+                                  "README.md", "docs/architecture.md", "docs/rules.md"])
 def test_links_lead_somewhere(page):
     path = ROOT / page
     text = path.read_text()

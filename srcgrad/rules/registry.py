@@ -187,6 +187,10 @@ class Rule:
         for pname, text in zip(names, adjoints):
             if text is not None:
                 self.adjoints[pname] = Template(text, names, namespace, self.name)
+        # parameters a rule declared outside srcgrad leaves without a template (not even
+        # an explicit None) with a derivative: refused when differentiated values reach them
+        outside = not str(namespace.get("__name__", "")).startswith("srcgrad")
+        self.omitted = tuple(names[len(adjoints):]) if adjoints and outside else ()
         self.tangents = {}
 
     @property

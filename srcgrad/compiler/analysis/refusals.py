@@ -93,6 +93,7 @@ def check_params(an, s, op, name):
     (``np.linspace(..., retstep=True)``)."""
     if op.kind != "call" or op.rule is None:
         return
+    check_omitted(an, s, op, name)
     try:
         limits = PARAM_LIMITS.get(op.fun)
     except TypeError:
@@ -128,6 +129,26 @@ def check_params(an, s, op, name):
                    f"{' or '.join(map(repr, allowed))}", construct=f"{fn}({pname}=...)",
                 hint=f"leave {pname} at its default, or register your own rule with "
                      f"srcgrad.defvjp")
+
+
+def check_omitted(an, s, op, name):
+    """A rule declared outside srcgrad (a user's ``defvjp(f, "x, n", "g * n")``)
+    that gives no template for a parameter, not even an explicit ``None``:
+    a differentiated value reaching it is refused, not given a zero
+    derivative (srcgrad's own rules are audited: tests/test_soundness_activity.py)."""
+    rule = op.rule
+    for pname in getattr(rule, "omitted", ()):
+        arg = op.args.get(pname)
+        if arg is None or isinstance(arg, _Default):
+            continue
+        if any(n in an.varied for n in operand_names(arg)) and name in an.useful:
+            fn = op.display or rule.name
+            raise an.parsed.error(
+                s, f"the rule for {fn} gives no derivative for its parameter {pname!r}, which "
+                   f"depends on a differentiated value", construct=fn,
+                hint=f"give {pname!r} an adjoint template in srcgrad.defvjp, or None "
+                     f"explicitly if it has no derivative (an integer, a piecewise constant), "
+                     f"or pass srcgrad.stop_gradient(...)")
 
 
 def check_out(an, s, op):
