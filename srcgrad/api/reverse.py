@@ -8,22 +8,40 @@ Each generated function is made once per function and options (the cache is
 import functools
 
 from srcgrad.api.driver import DRIVER
+from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
-from srcgrad.compiler.pipeline import (cache_get, cache_put, clear_cache, normalise_wrt,
-                                       reverse_transform, wrt_key)
+from srcgrad.compiler.pipeline import (cache_get, cache_put, clear_cache, generate_cached,
+                                       normalise_wrt, reverse_transform, wrt_key)
 from srcgrad.errors import SrcgradError
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "clear_cache"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "clear_cache", "disk_cache"]
+
+
+def disk_cache(enabled=None, directory=None):
+    """Turn the disk cache of generated code on or off, or move it, for this
+    process (over ``SRCGRAD_CACHE=0`` and ``SRCGRAD_CACHE_DIR``); returns
+    ``(enabled, directory)``.  ``srcgrad.clear_cache(disk=True)`` empties it.
+    See :mod:`srcgrad.compiler.diskcache`."""
+    return diskcache.settings(enabled=enabled, directory=directory)
 
 
 def _cached(fun, wrt, with_value):
+    # ``wrt`` as given, then as parameter names (wrt=0 and wrt="x" share one
+    # function); the disk cache keeps grad and value_and_grad
     key = (wrt, with_value)
     made = cache_get(fun, key)
     if made is not None:
         return made
     names, single = normalise_wrt(fun, wrt)
-    return cache_put(fun, key, reverse_transform(fun, names, DRIVER, with_value=with_value,
-                                         as_tuple=not single))
+    canonical = ("grad", names, single, with_value)
+    made = cache_get(fun, canonical)
+    if made is None:
+        made = generate_cached(fun, [canonical[0], list(names), single, with_value],
+                               lambda: reverse_transform(fun, names, DRIVER,
+                                                         with_value=with_value,
+                                                         as_tuple=not single))
+        cache_put(fun, canonical, made)
+    return cache_put(fun, key, made)
 
 
 def grad(fun=None, wrt=0):
@@ -66,8 +84,12 @@ def vjp(fun=None, wrt=0):
     if made is not None:
         return made
     names, single = normalise_wrt(fun, key[1])
-    return cache_put(fun, key, reverse_transform(fun, names, DRIVER, with_value=True, as_tuple=not single,
-                                         cotangent=True))
+    canonical = ("vjp", names, single)
+    made = cache_get(fun, canonical)
+    if made is None:
+        made = cache_put(fun, canonical, reverse_transform(fun, names, DRIVER, with_value=True,
+                                                           as_tuple=not single, cotangent=True))
+    return cache_put(fun, key, made)
 
 
 def source(df, standalone=False):
