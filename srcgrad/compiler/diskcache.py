@@ -40,8 +40,10 @@ import ast
 import hashlib
 import importlib
 import inspect
+import importlib.util
 import json
 import linecache
+import marshal
 import os
 import pathlib
 import sys
@@ -102,7 +104,7 @@ def clear():
     """Remove every entry of the cache directory."""
     d = directory()
     if d.is_dir():
-        for entry in d.glob("*.json"):
+        for entry in [*d.glob("*.json"), *d.glob("*.code")]:
             try:
                 entry.unlink()
             except OSError:
@@ -124,7 +126,8 @@ def _srcgrad_itself():
         files = sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
                        for p in root.rglob("*.py"))
         version = getattr(sys.modules.get(root.name), "__version__", None)
-        _SELF.append(_digest(version, files, sys.version, np.__version__))
+        _SELF.append(_digest(version, files, sys.version, importlib.util.MAGIC_NUMBER.hex(),
+                             np.__version__))
     return _SELF[0]
 
 
@@ -137,11 +140,30 @@ def key(fun, request):
     if not os.path.isfile(filename):        # generated code, exec, an interactive session
         return None
     try:
-        text = inspect.getsource(fun)
-    except (OSError, TypeError):
+        text = source_of(fun)
+    except OSError:
         return None
     return _digest(FORMAT, _srcgrad_itself(), filename, fun.__qualname__,
                    fun.__code__.co_firstlineno, text, request)
+
+
+def source_of(fun):
+    """The lines of ``fun``'s file its code spans (from its first decorator
+    to the end of its last expression): what ``inspect.getsource`` gives,
+    without tokenizing."""
+    code = fun.__code__
+    last, codes = code.co_firstlineno, [code]
+    while codes:
+        c = codes.pop()
+        if hasattr(c, "co_positions"):
+            last = max([last] + [p[1] for p in c.co_positions() if p[1] is not None])
+        else:
+            last = max([last] + [ln for _, _, ln in c.co_lines() if ln is not None])
+        codes += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    lines = linecache.getlines(code.co_filename, fun.__globals__)
+    if not lines:
+        raise OSError(f"no source for {fun.__qualname__}")
+    return "".join(lines[code.co_firstlineno - 1:last])
 
 
 def describe(value):
@@ -260,7 +282,7 @@ def fingerprint(top, files):
     it reads, ``top``'s defaults, and the rules declared outside srcgrad."""
     parts = []
     for fun in [top] + _functions(files):
-        parts.append((fun.__module__, fun.__qualname__, inspect.getsource(fun)))
+        parts.append((fun.__module__, fun.__qualname__, source_of(fun)))
         g = fun.__globals__
         parts.append([(n, describe(g[n])) for n in _names_read(fun.__code__) if n in g])
     parts.append([describe(v) for v in top.__defaults__ or ()])
@@ -333,7 +355,11 @@ def load(fun, request):
             source_lines=[ln.rstrip("\n") for ln in linecache.getlines(entry["filename"])],
             described={d: (f, line, text) for d, f, line, text in entry["described"]})
         functions = [tuple(f) for f in entry["functions"]]
-        df = emit_stage.build(functions, parsed, injected)
+        code = None
+        blob = _path(k).with_suffix(".code").read_bytes()
+        if hashlib.sha256(blob).hexdigest() == entry.get("code"):   # else compile again
+            code = marshal.loads(blob)
+        df = emit_stage.build(functions, parsed, injected, code=code)
     except Exception:          # missing, corrupt, foreign or stale: generate anew
         return None
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
@@ -366,20 +392,30 @@ def store(fun, request, df):
                  "firstlineno": inspect.getsourcelines(fun)[1],
                  "described": [[d, *where] for d, where in df.srcgrad_described.items()],
                  "functions": [list(f) for f in df.srcgrad_functions]}
+        blob = marshal.dumps(df.srcgrad_code)
+        entry["code"] = hashlib.sha256(blob).hexdigest()
         text = json.dumps(entry)
-    except (Uncacheable, OSError, TypeError, ValueError):
+    except (Uncacheable, OSError, TypeError, ValueError, AttributeError):
         return False
     try:
         d = directory()
         d.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as out:
-                out.write(text)
-            os.replace(tmp, _path(k))           # atomic: readers see all or nothing
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        # the compiled code first: an entry is only used with code of its hash
+        _write_atomically(d, _path(k).with_suffix(".code"), blob)
+        _write_atomically(d, _path(k), text.encode())
     except OSError:
         return False
     return True
+
+
+def _write_atomically(d, path, data):
+    """Write to a temporary file in ``d`` and rename it: readers (other
+    processes) see the whole old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
