@@ -30,7 +30,7 @@ import numpy as np
 
 from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
-from srcgrad.errors import SrcgradError
+from srcgrad.errors import SrcgradError, UnsupportedError
 
 #: arrays with at most this many elements are written in as literals
 MAX_LITERAL_SIZE = 10_000
@@ -132,7 +132,7 @@ def _classify(name, value, df):
         line = f"from {where[0]} import {where[1]}"
         return "import", line + (f" as {name}" if name != where[1] else "")
     if getattr(df, "__self__", None) is not None or name == "self":
-        raise SrcgradError(
+        raise UnsupportedError(
             f"the gradient of a bound method reads its object {name!r}, which an export "
             f"cannot write down", hint="export the function Class.method (srcgrad export "
             "FILE.py:Class.method, or srcgrad.grad(Class.method)): its 'self' is then an "
