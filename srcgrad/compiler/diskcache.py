@@ -9,7 +9,9 @@ transformation).  An entry is a JSON file named by the hash of
 * srcgrad's version and the size and time of each of its own files, Python's
   and NumPy's versions.
 
-It holds the generated functions and a *fingerprint* of everything the
+It holds the generated functions (with their compiled code in a ``.code``
+file beside it, written by :mod:`marshal` and used only when its sha256 is
+the one the entry records) and a *fingerprint* of everything the
 generation read, checked before the entry is used: the source of every
 function inlined, a description of each global those functions read (a
 module's or function's name, a number's value, an array's dtype, shape and
