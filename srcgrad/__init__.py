@@ -6,14 +6,14 @@ primal and records only what the adjoint needs, then the reversed adjoint
 sweep.  ``srcgrad.source(df)`` shows the generated code.
 """
 
-from srcgrad.api import (check_grad, clear_cache, grad, hessian, hvp, jacobian, jvp, source,
+from srcgrad.api import (check_grad, clear_cache, disk_cache, grad, hessian, hvp, jacobian, jvp, source,
                          value_and_grad, vjp)
 from srcgrad.errors import (ArgumentTypeError, GradientCheckError, NonScalarOutputError, RuleError,
                             SrcgradError, UnsupportedError)
 from srcgrad.rules import defvjp, nondifferentiable, stop_gradient
 from srcgrad.rules.registry import defjvp
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "source", "check_grad", "clear_cache", "defvjp", "defjvp",
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "source", "check_grad", "clear_cache", "disk_cache", "defvjp", "defjvp",
            "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",
            "RuleError", "GradientCheckError", "NonScalarOutputError", "ArgumentTypeError"]
 __version__ = "0.1.0"

@@ -4,20 +4,31 @@
     srcgrad path/to/model.py:loss --check 1.0,2.0   (check at a point, scalar arguments)
     srcgrad path/to/model.py:loss --after ssa       (the code after one stage of the pipeline)
     srcgrad path/to/model.py:loss --times           (the seconds each stage took)
+    srcgrad export path/to/model.py:loss,energy --wrt 0 -o model_grad.py [--check ARGS]
+                                                    (one standalone module, several gradients)
 """
 
 import argparse
+import ast
 import importlib.util
+import inspect
+import os
 import sys
+import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from srcgrad.api import reverse as api
-from srcgrad.api.check import check_grad
+from srcgrad.api import export
+from srcgrad.api.check import check_grad, numerical_grad
 from srcgrad.compiler import pipeline
 from srcgrad.errors import SrcgradError
 
 
-def _load(target):
+def _load(target, several=False):
+    """The function(s) ``FILE.py:NAME`` names (``FILE.py:f,g,Class.method``
+    with ``several``); the file is imported as a module."""
     path, _, name = target.rpartition(":")
     if not path or not name:
         raise SystemExit(f"srcgrad: expected FILE.py:FUNCTION, got {target!r}")
@@ -29,10 +40,16 @@ def _load(target):
     module = importlib.util.module_from_spec(spec)
     sys.modules[file.stem] = module
     spec.loader.exec_module(module)
-    try:
-        return getattr(module, name)
-    except AttributeError:
-        raise SystemExit(f"srcgrad: {path} defines no {name!r}") from None
+    found = []
+    for item in name.split(",") if several else [name]:
+        obj = module
+        try:
+            for part in item.strip().split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            raise SystemExit(f"srcgrad: {path} defines no {item.strip()!r}") from None
+        found.append(obj)
+    return found if several else found[0]
 
 
 def _wrt(text):
@@ -42,6 +59,9 @@ def _wrt(text):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["export"]:
+        return export_main(argv[1:])
     ap = argparse.ArgumentParser(prog="srcgrad", description="Generate readable gradient code "
                                  "for a Python/NumPy function by source transformation.")
     ap.add_argument("target", help="FILE.py:FUNCTION")
@@ -97,6 +117,108 @@ def main(argv=None):
     else:
         sys.stdout.write(text)
     return 0
+
+
+def export_main(argv):
+    """``srcgrad export FILE.py:f,g --wrt ... [--value] -o OUT.py [--check ARGS]``."""
+    ap = argparse.ArgumentParser(
+        prog="srcgrad export", description="Write the gradients of several functions of a "
+        "file as one module that needs no srcgrad (see docs/use-in-your-project.md).")
+    ap.add_argument("target", help="FILE.py:FUNCTION[,FUNCTION...] (Class.method works: "
+                    "self is then the first parameter)")
+    ap.add_argument("--wrt", default="0", help="argument positions or names, comma separated, "
+                    "for every function (default 0)")
+    ap.add_argument("--value", action="store_true", help="value_and_grad instead of grad")
+    ap.add_argument("-o", "--output", help="the module to write (default: standard output)")
+    ap.add_argument("--check", metavar="[NAME:]ARGS", action="append",
+                    help="Python literals, comma separated (numbers, [lists] for arrays): "
+                         "import the written module and check each gradient at these "
+                         "arguments against finite differences of the function; 'NAME: "
+                         "ARGS' for one function only (repeat the option for others)")
+    args = ap.parse_args(argv)
+    funs = _load(args.target, several=True)
+    try:
+        wrt = _wrt(args.wrt)
+        make = api.value_and_grad if args.value else api.grad
+        dfs = [make(f, wrt=wrt) for f in funs]
+        text = export.module_text(dfs) + "\n"
+    except SrcgradError as e:
+        print(f"srcgrad: {e}", file=sys.stderr)
+        return 1
+    if not args.check:
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    points = {}
+    for item in args.check:
+        name, colon, rest = item.partition(":")
+        key = name.strip() if colon and name.strip().replace(".", "").isidentifier() else None
+        try:
+            point = ast.literal_eval("(" + (rest if key else item) + ",)")
+        except (ValueError, SyntaxError):
+            print(f"srcgrad: --check takes Python literals, comma separated, not {item!r}",
+                  file=sys.stderr)
+            return 2
+        points[key] = [np.array(p, dtype=float) if isinstance(p, (list, tuple)) else p
+                       for p in point]
+    where = Path(args.output).resolve().parent if args.output else Path(tempfile.gettempdir())
+    fd, tmp = tempfile.mkstemp(dir=where, prefix=".srcgrad-export-", suffix=".py")
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    try:
+        failures = _check_export(tmp, funs, dfs, wrt, points, args.value)
+    finally:
+        if failures or not args.output:
+            os.unlink(tmp)
+    if failures:
+        for line in failures:
+            print(f"srcgrad: --check: {line}", file=sys.stderr)
+        return 1
+    os.replace(tmp, args.output) if args.output else sys.stdout.write(text)
+    print("# exported gradients checked against finite differences at "
+          + "; ".join(args.check), file=sys.stderr)
+    return 0
+
+
+def _check_export(path, funs, dfs, wrt, points, with_value):
+    """Import the module written at ``path`` and compare each exported
+    gradient with central finite differences of its function, at the
+    arguments ``points`` gives for its name (or for ``None``: every other
+    function; a function with neither is not checked); returns the failures
+    (empty when all agree)."""
+    spec = importlib.util.spec_from_file_location("_srcgrad_export_check", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        return [f"the exported module does not import: {type(e).__name__}: {e}"]
+    failures = []
+    for fun, df in zip(funs, dfs):
+        exported = getattr(module, df.__name__)
+        point = points.get(fun.__qualname__, points.get(fun.__name__, points.get(None)))
+        if point is None:
+            continue
+        names, single = pipeline.normalise_wrt(fun, wrt)
+        params = list(inspect.signature(fun).parameters)
+        extra = {p.name: fun.__globals__[p.name]
+                 for p in inspect.signature(exported).parameters.values()
+                 if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+                 and p.name in fun.__globals__}
+        try:
+            got = exported(*point, **extra)
+            got = got[1] if with_value else got
+            got = (got,) if single else got
+            want = [numerical_grad(fun, point, params.index(n)) for n in names]
+        except Exception as e:
+            failures.append(f"{df.__name__} at the given arguments: {type(e).__name__}: {e}")
+            continue
+        for n, g, w in zip(names, got, want):
+            if np.shape(g) != np.shape(w) or not np.allclose(g, w, rtol=1e-5, atol=1e-7):
+                failures.append(f"{df.__name__}: the derivative with respect to {n} is {g!r}, "
+                                f"finite differences give {w!r}")
+    return failures
 
 
 if __name__ == "__main__":

@@ -18,12 +18,17 @@ from srcgrad.compiler.pipeline import cache_get, cache_put, forward_transform, n
 def _cached(fun, wrt, batched=False):
     # kept in api's cache (under a key of its own), so srcgrad.clear_cache()
     # forgets generated jvps too
+    # under ``wrt`` as given and as names (wrt=0 and wrt="x" share one function)
     key = ("jvp_batched" if batched else "jvp", wrt)
     made = cache_get(fun, key)
     if made is not None:
         return made
-    names, _ = normalise_wrt(fun, wrt, distinct=True)
-    return cache_put(fun, key, forward_transform(fun, names, DRIVER, batched=batched))
+    names, single = normalise_wrt(fun, wrt, distinct=True)
+    canonical = (key[0], names, single)
+    made = cache_get(fun, canonical)
+    if made is None:
+        made = cache_put(fun, canonical, forward_transform(fun, names, DRIVER, batched=batched))
+    return cache_put(fun, key, made)
 
 
 def jvp(fun=None, wrt=0):

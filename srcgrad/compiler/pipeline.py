@@ -23,6 +23,7 @@ import weakref
 import gast
 
 from srcgrad import runtime
+from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.complex_values import refuse_complex
@@ -75,9 +76,26 @@ class Driver:
 _CACHE = weakref.WeakKeyDictionary()
 
 
-def clear_cache():
-    """Forget every generated function (the next request re-runs the pipeline)."""
+def clear_cache(disk=False):
+    """Forget every generated function (the next request re-runs the
+    pipeline); with ``disk=True`` also remove the disk cache's entries."""
     _CACHE.clear()
+    if disk:
+        diskcache.clear()
+
+
+def generate_cached(fun, request, generate):
+    """``generate()``, or the same function from the disk cache
+    (:mod:`srcgrad.compiler.diskcache`) when a valid entry for ``fun`` and
+    ``request`` (a JSON-able description of the options) is there; what is
+    generated is written there.  Not while :func:`trace` watches the stages."""
+    if _TRACE:
+        return generate()
+    made = diskcache.load(fun, request)
+    if made is None:
+        made = generate()
+        diskcache.store(fun, request, made)
+    return made
 
 
 def cache_get(fun, key):
@@ -241,6 +259,10 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
     df.srcgrad_injected = dict(front.injector.objects)
+    # what the disk cache (srcgrad.compiler.diskcache) keeps and checks
+    df.srcgrad_functions = list(functions)
+    df.srcgrad_files = [(f.filename, f.function) for f in front.parsed.files]
+    df.srcgrad_described = dict(front.parsed.described)
     return df
 
 

@@ -38,6 +38,16 @@ KINDS = (None, "elementwise", "reduction", "scalar")
 _RULES = {}
 _SPECIAL = ("g", "ans")
 
+#: rules declared by code outside srcgrad (the user's own), as text: what
+#: they say is part of the key of srcgrad's disk cache
+#: (:mod:`srcgrad.compiler.diskcache`), so changing one regenerates the code
+USER_RULES = {}
+
+
+def _note_user_rule(fun, namespace, *what):
+    if not str(namespace.get("__name__", "")).startswith("srcgrad"):
+        USER_RULES.setdefault(_name(fun), []).append(repr(what))
+
 
 def _key(fun):
     try:
@@ -263,6 +273,7 @@ def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None, shap
     if namespace is None:
         namespace = _caller_namespace()
     rule = Rule(fun, signature, adjoints, kind=kind, namespace=namespace, name=name, shapes=shapes)
+    _note_user_rule(fun, namespace, "vjp", signature, adjoints, kind, name, shapes)
     old = _RULES.get(_key(fun))
     if old is not None and old.tangents:
         rule.tangents = old.tangents
@@ -276,6 +287,7 @@ def nondifferentiable(*funs, signature="*args, **kwargs"):
     the forward sweep and never differentiated."""
     for fun in funs:
         _RULES[_key(fun)] = Rule(fun, signature, (), namespace={})
+        _note_user_rule(fun, _caller_namespace(), "nondifferentiable", signature)
     return funs[0] if len(funs) == 1 else funs
 
 
@@ -366,6 +378,7 @@ def defjvp(fun, *tangents, namespace=None, **by_name):
         raise RuleError(f"the tangent rule for {rule.name} gives {len(tangents)} templates "
                         f"for {len(names)} parameters")
     given = {p: text for p, text in zip(names, tangents) if text is not None}
+    _note_user_rule(fun, namespace, "jvp", tangents, sorted(by_name.items()))
     for p, text in by_name.items():
         if p not in names:
             raise RuleError(f"{p!r} is not a parameter of {rule.name} ({rule.signature})")

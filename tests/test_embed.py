@@ -1,0 +1,277 @@
+"""Embedding srcgrad (issue #14): the disk cache of generated code, exports
+that run with NumPy alone, and ``srcgrad export``."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.api.cli import main
+from srcgrad.compiler import diskcache
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+MODEL = '''\
+import numpy as np
+
+SCALE = 2.5
+TABLE = np.array([1.0, -2.0, 0.5])
+BIG = np.linspace(0.0, 1.0, 20000)
+
+
+def helper(a, b):
+    return np.tanh(a * b) + SCALE * a
+
+
+def f(x, y):
+    z = helper(x, y) * TABLE
+    return np.sum(z ** 2) + np.sum(np.linalg.solve(np.eye(3) * 2.0, x))
+
+
+def g(x):
+    return np.sum(np.sin(x) * BIG[:3])
+
+
+class Osc:
+    def __init__(self, k):
+        self.k = k
+
+    def energy(self, x):
+        return 0.5 * self.k * np.sum(x ** 2)
+'''
+
+RUN = '''\
+import sys, time
+sys.path.insert(0, {dir!r})
+import numpy as np
+import srcgrad
+import model
+start = time.perf_counter()
+df = srcgrad.grad(model.f, wrt="x")
+took = time.perf_counter() - start
+print(repr(getattr(df, "srcgrad_from_disk", False)), took,
+      repr(df(np.ones(3), np.arange(3.0)).tolist()))
+'''
+
+
+def _process(tmp_path, cache, env_extra=None):
+    env = dict(os.environ, SRCGRAD_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env.pop("SRCGRAD_CACHE", None)
+    env.update(env_extra or {})
+    out = subprocess.run([PY, str(tmp_path / "run.py")], capture_output=True, text=True,
+                         env=env, check=True, cwd=tmp_path)
+    hit, took, value = out.stdout.split(" ", 2)
+    return hit == "True", float(took), value
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "run.py").write_text(RUN.format(dir=str(tmp_path)))
+    return tmp_path
+
+
+def test_a_fresh_process_reads_the_gradient_from_disk(project):
+    cache = project / "cache"
+    hit1, cold, v1 = _process(project, cache)
+    hit2, warm, v2 = _process(project, cache)
+    assert (hit1, hit2) == (False, True) and v1 == v2
+    assert sorted(p.suffix for p in cache.iterdir()) == [".code", ".json"]
+    print(f"cold {cold * 1000:.1f} ms, from disk {warm * 1000:.1f} ms")
+
+
+def test_any_change_of_a_relevant_source_regenerates(project):
+    cache = project / "cache"
+    assert _process(project, cache)[0] is False
+    # an inlined helper changes: regenerated, with the new derivative
+    (project / "model.py").write_text(MODEL.replace("SCALE * a", "SCALE * a * a"))
+    hit, _, v = _process(project, cache)
+    assert hit is False
+    assert _process(project, cache)[:1] == (True,)
+    # a global the code reads changes value
+    (project / "model.py").write_text(MODEL.replace("SCALE * a", "SCALE * a * a")
+                                      .replace("SCALE = 2.5", "SCALE = 3.5"))
+    assert _process(project, cache)[0] is False
+
+
+def test_the_cache_can_be_turned_off_and_corrupt_entries_are_ignored(project):
+    cache = project / "cache"
+    assert _process(project, cache, {"SRCGRAD_CACHE": "0"})[0] is False
+    assert not cache.exists()
+    _process(project, cache)
+    for entry in cache.glob("*.json"):
+        entry.write_text("{not json")
+    hit, _, value = _process(project, cache)
+    assert hit is False
+    assert _process(project, cache)[0] is True          # rebuilt
+    for entry in cache.glob("*.code"):                   # code of another hash: compiled again
+        entry.write_bytes(b"garbage")
+    hit, _, v2 = _process(project, cache)
+    assert hit is True and v2 == value
+    for entry in cache.glob("*.json"):                   # an entry for another key
+        data = json.loads(entry.read_text())
+        data["key"] = "0" * 64
+        entry.write_text(json.dumps(data))
+    assert _process(project, cache)[0] is False
+
+
+def test_disk_cache_api_and_clear(project, monkeypatch):
+    monkeypatch.syspath_prepend(str(project))
+    monkeypatch.delenv("SRCGRAD_CACHE", raising=False)
+    import model
+    old = diskcache._SETTINGS.copy()
+    try:
+        enabled, where = srcgrad.disk_cache(enabled=True, directory=project / "c2")
+        assert enabled and where == project / "c2"
+        srcgrad.clear_cache()
+        srcgrad.grad(model.f)
+        assert len(list((project / "c2").glob("*.json"))) == 1
+        srcgrad.clear_cache()
+        assert srcgrad.grad(model.f).srcgrad_from_disk
+        srcgrad.clear_cache(disk=True)
+        assert not list((project / "c2").glob("*"))
+        srcgrad.disk_cache(enabled=False)
+        srcgrad.clear_cache()
+        srcgrad.grad(model.f)
+        assert not list((project / "c2").glob("*"))
+    finally:
+        diskcache._SETTINGS.update(old)
+        sys.modules.pop("model", None)
+
+
+def _closure_maker(k):
+    def h(x):
+        return np.sum(x * k)
+    return h
+
+
+def test_what_cannot_be_described_is_not_cached(tmp_path):
+    old = diskcache._SETTINGS.copy()
+    try:
+        srcgrad.disk_cache(enabled=True, directory=tmp_path)
+        srcgrad.grad(_closure_maker(2.0))            # a closure
+        srcgrad.grad(lambda x: x * 2.0)              # fine: a lambda in a file
+        assert diskcache.key(_closure_maker(2.0), ["grad"]) is None
+        assert diskcache.key(lambda x: x, ["grad"]) is not None
+    finally:
+        diskcache._SETTINGS.update(old)
+
+
+def test_wrt_position_and_name_share_one_entry(project, monkeypatch):
+    monkeypatch.syspath_prepend(str(project))
+    import model
+    try:
+        d0 = srcgrad.grad(model.f, wrt=0)
+        assert srcgrad.grad(model.f, wrt="x") is d0
+        assert srcgrad.grad(model.f, wrt=("x",)) is not d0        # a tuple: a tuple result
+        assert srcgrad.value_and_grad(model.f, wrt="y") is srcgrad.value_and_grad(model.f, wrt=1)
+        assert srcgrad.jvp(model.f, wrt="y") is srcgrad.jvp(model.f, wrt=1)
+        assert srcgrad.vjp(model.f, wrt="y") is srcgrad.vjp(model.f, wrt=1)
+    finally:
+        sys.modules.pop("model", None)
+
+
+# -- exports -----------------------------------------------------------------------
+
+
+def _numpy_only_run(directory, code):
+    """Run ``code`` in a Python that can import NumPy and the files of
+    ``directory``, but neither srcgrad nor the user's module (-S: no site
+    packages; NumPy is reached through a directory of links)."""
+    links = directory / "only_numpy"
+    links.mkdir(exist_ok=True)
+    site = pathlib.Path(np.__file__).resolve().parent.parent
+    for name in ("numpy", "numpy.libs"):
+        if (site / name).exists() and not (links / name).exists():
+            (links / name).symlink_to(site / name)
+    prelude = f"import sys; sys.path[:0] = [{str(links)!r}, {str(directory)!r}]\n"
+    check = ("import importlib.util\n"
+             "assert importlib.util.find_spec('srcgrad') is None\n"
+             "assert importlib.util.find_spec('model') is None\n")
+    return subprocess.run([PY, "-S", "-c", prelude + check + textwrap.dedent(code)],
+                          capture_output=True, text=True, cwd=directory, env={})
+
+
+def test_export_several_functions_runs_with_numpy_only(project, tmp_path_factory, monkeypatch):
+    out_dir = tmp_path_factory.mktemp("exported")
+    out = out_dir / "model_grad.py"
+    monkeypatch.chdir(project)
+    assert main(["export", "model.py:f,g,Osc.energy", "--wrt", "x", "-o", str(out),
+                 "--check", "f: [1.0, 2.0, 3.0], [0.5, 0.1, 0.2]",
+                 "--check", "g: [1.0, 2.0, 3.0]"]) == 0
+    text = out.read_text()
+    head = text.split("\n\n")[0]
+    assert "Generated by srcgrad 0.1.0 on" in head and "sha256" in head
+    assert str(project / "model.py") in head and "Needs only NumPy." in head
+    assert "BIG (keyword-only, of d_g, d_g_generic)" in head
+    assert "SCALE = 2.5" in text and "TABLE = numpy.array([1.0, -2.0, 0.5]" in text
+    imports = [ln for ln in text.splitlines() if ln.startswith(("import ", "from "))]
+    assert not [ln for ln in imports if "model" in ln or "srcgrad" in ln], imports
+    import model
+    try:
+        x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.1, 0.2])
+        want_f = srcgrad.grad(model.f, wrt="x")(x, y)
+        want_g = srcgrad.grad(model.g, wrt="x")(x)
+        want_e = srcgrad.grad(model.Osc.energy, wrt="x")(model.Osc(3.0), x)
+    finally:
+        sys.modules.pop("model", None)
+    result = _numpy_only_run(out_dir, """
+        import numpy as np
+        import model_grad as m
+        x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.1, 0.2])
+        class Osc:
+            k = 3.0
+        print(repr(m.d_f(x, y).tolist()))
+        print(repr(m.d_g(x, BIG=np.linspace(0.0, 1.0, 20000)).tolist()))
+        print(repr(m.d_energy(Osc(), x).tolist()))
+        """)
+    assert result.returncode == 0, result.stderr
+    got = [eval(line) for line in result.stdout.split("\n") if line]
+    np.testing.assert_allclose(got[0], want_f, rtol=1e-12)
+    np.testing.assert_allclose(got[1], want_g, rtol=1e-12)
+    np.testing.assert_allclose(got[2], want_e, rtol=1e-12)
+
+
+def test_export_check_fails_on_a_wrong_point_and_writes_nothing(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    assert main(["export", "model.py:f", "-o", "out.py", "--check", "1.0"]) == 1
+    assert not (project / "out.py").exists()
+    assert "--check" in capsys.readouterr().err
+    assert main(["export", "model.py:f", "-o", "out.py", "--check", "import os"]) == 2
+    sys.modules.pop("model", None)
+
+
+def test_bound_method_export_is_refused_clearly(project, monkeypatch):
+    monkeypatch.syspath_prepend(str(project))
+    import model
+    try:
+        df = srcgrad.grad(model.Osc(2.0).energy)
+        with pytest.raises(srcgrad.SrcgradError, match="export the function Class.method"):
+            srcgrad.source(df, standalone=True)
+    finally:
+        sys.modules.pop("model", None)
+
+
+def test_standalone_linalg_export_defines_its_helpers(tmp_path):
+    df = srcgrad.grad(_solve_sum)
+    (tmp_path / "solve_grad.py").write_text(srcgrad.source(df, standalone=True))
+    a = np.array([[3.0, 1.0], [0.5, 2.0]])
+    b = np.array([1.0, -1.0])
+    result = _numpy_only_run(tmp_path, f"""
+        import numpy as np
+        import solve_grad as m
+        print(repr(m.d__solve_sum(np.array({a.tolist()}), np.array({b.tolist()})).tolist()))
+        """)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(eval(result.stdout), df(a, b), rtol=1e-12)
+
+
+def _solve_sum(a, b):
+    return np.sum(np.linalg.solve(a, b))
