@@ -165,6 +165,17 @@ def forward(rhs, solve_at, t0, ts, y0, v0, w):
     return z[:, n:]
 
 
+def second_order():
+    """Second derivatives through scipy.integrate.solve_ivp and odeint are not supported."""
+    raise unsupported(*SECOND)
+
+
+#: the refusal of second order (the adjoint is itself an ODE solve)
+SECOND = ("second derivatives through scipy.integrate.solve_ivp and odeint are not supported "
+          "(the adjoint is itself an ODE solve)",
+          "differentiate once, or write the integrator as a loop in Python")
+
+
 # -- solve_ivp ----------------------------------------------------------------------------
 
 def _ivp_solvers(method, rtol, atol, max_step, n):
@@ -281,10 +292,10 @@ def _odeint_solvers(rtol, atol, mxstep):
     return solve, solve_at
 
 
-def odeint_da(driver, g, ans, func, y0, t, args=(), rtol=None, atol=None, mxstep=0,
+def odeint_da(driver, g, ans, func, y0, times, args=(), rtol=None, atol=None, mxstep=0,
               tfirst=False):
-    """The adjoints ``{"y0", "t", "args"}`` of ``ans = odeint(func, y0, t, args)``."""
-    key = (driver, g, ans, func, y0, t, args, rtol, atol, mxstep, tfirst)
+    """The adjoints ``{"y0", "t", "args"}`` of ``ans = odeint(func, y0, times, args)``."""
+    key = (driver, g, ans, func, y0, times, args, rtol, atol, mxstep, tfirst)
     return _once(key, lambda: _odeint_da(*key))
 
 
@@ -300,15 +311,15 @@ def _odeint_da(driver, g, ans, func, y0, t, args, rtol, atol, mxstep, tfirst):
             "args": rhs.split(mu)}
 
 
-def odeint_tangent(driver, ans, func, y0, t, args=(), rtol=None, atol=None, mxstep=0,
+def odeint_tangent(driver, ans, func, y0, times, args=(), rtol=None, atol=None, mxstep=0,
                    tfirst=False, *, dy0=None, dt=None, dargs=None):
-    """The tangent of ``ans = odeint(func, y0, t, args)`` along the tangent
+    """The tangent of ``ans = odeint(func, y0, times, args)`` along the tangent
     of one argument (``dy0``, ``dt`` or ``dargs``)."""
     rhs = Rhs(driver, func, args, tfirst)
-    ts = np.asarray(t, dtype=float)
+    ts = np.asarray(times, dtype=float)
     ys = np.reshape(np.asarray(ans, dtype=float), (len(ts), -1))
     dts = np.zeros(len(ts)) if _zero(dt) else \
-        np.broadcast_to(np.asarray(dt, dtype=float), np.shape(t)).ravel()
+        np.broadcast_to(np.asarray(dt, dtype=float), np.shape(times)).ravel()
     v0 = -rhs(ts[0], ys[0]) * dts[0]
     if not _zero(dy0):
         v0 = v0 + np.broadcast_to(np.asarray(dy0, dtype=float), np.shape(y0)).ravel()

@@ -21,13 +21,15 @@ values (pass those through ``args=``), odeint's ``full_output``, ``tcrit`` and
 banded Jacobians, a method solve_ivp does not name.  Second order is refused.
 """
 
+import inspect
+
 import numpy as np  # noqa: F401
 from scipy.integrate import odeint, solve_ivp
 
 from srcgrad.rules.checks import defcheck
 from srcgrad.rules.registry import DRIVER, defjvp, defvjp
 from srcgrad.runtime.scipy_integrate import (  # noqa: F401  (used in templates)
-    METHODS, odeint_da, odeint_tangent, solve_ivp_da, solve_ivp_tangent)
+    METHODS, SECOND, odeint_da, odeint_tangent, second_order, solve_ivp_da, solve_ivp_tangent)
 
 driver = DRIVER        # bound to the transformation's driver at each call site
 
@@ -56,15 +58,15 @@ defjvp(odeint, y0=OTAN + "dy0=t)", times=OTAN + "dt=t)", args=OTAN + "dargs=t)")
 #: the functions of scipy.integrate given rules here
 PRIMITIVES = (solve_ivp, odeint)
 
-SECOND = ("second derivatives through scipy.integrate.solve_ivp and odeint are not supported "
-          "(the adjoint is itself an ODE solve)",
-          "differentiate once, or write the integrator as a loop in Python")
 
-# the helpers' own rules: a refusal as soon as they are differentiated (second order)
+
+# the helpers' own rules: refused as soon as they are differentiated (second order), when
+# srcgrad transforms the code (the check), else when it runs (the templates)
 for helper in (solve_ivp_da, solve_ivp_tangent, odeint_da, odeint_tangent):
-    defvjp(helper, "*args, **kwargs", "None")
+    names = list(inspect.signature(helper).parameters)
+    defvjp(helper, str(inspect.signature(helper))[1:-1], *["second_order()"] * len(names))
+    defjvp(helper, *["second_order()"] * len(names))
     defcheck(helper, lambda known: SECOND)
-
 
 def _function(known, fun, name):
     if fun in known["varied"]:
