@@ -189,8 +189,8 @@ def _ivp_solvers(method, rtol, atol, max_step, n):
                               f"{sol.message}")
         return sol
 
-    def solve(fun, ta, tb, z):
-        return run(fun, (ta, tb), z).y[:, -1]
+    def solve(fun, ta, tb, z):       # (t_eval: the solver keeps only the end, not each step)
+        return run(fun, (ta, tb), z, t_eval=[tb]).y[:, -1]
 
     def solve_at(fun, t0, ts, z):
         if ts[-1] == t0:

@@ -57,16 +57,17 @@ defjvp(odeint, y0=OTAN + "dy0=t)", times=OTAN + "dt=t)", args=OTAN + "dargs=t)")
 
 #: the functions of scipy.integrate given rules here
 PRIMITIVES = (solve_ivp, odeint)
-
-
+#: the runtime helpers given (refusing) rules here (tests/test_lib_integrate.py checks each one)
+HELPER_RULES = (solve_ivp_da, solve_ivp_tangent, odeint_da, odeint_tangent)
 
 # the helpers' own rules: refused as soon as they are differentiated (second order), when
 # srcgrad transforms the code (the check), else when it runs (the templates)
-for helper in (solve_ivp_da, solve_ivp_tangent, odeint_da, odeint_tangent):
+for helper in HELPER_RULES:
     names = list(inspect.signature(helper).parameters)
     defvjp(helper, str(inspect.signature(helper))[1:-1], *["second_order()"] * len(names))
     defjvp(helper, *["second_order()"] * len(names))
     defcheck(helper, lambda known: SECOND)
+
 
 def _function(known, fun, name):
     if fun in known["varied"]:
