@@ -20,7 +20,7 @@ transformation's driver, whose ``transforms`` generate them.  Imported only
 from those rules.
 
 >>> output_times((0.0, 2.0), None, np.array([0.0, 0.7, 2.0]))
-(0.0, array([0. , 0.7, 2. ]), False)
+(0.0, array([0. , 0.7, 2. ]), True)
 >>> augmented_tol(np.array([1e-6, 1e-8]), 5)
 array([1.e-06, 1.e-08, 1.e-08, 1.e-08, 1.e-08])
 """
