@@ -36,6 +36,7 @@ import srcgrad.rules.scipy.stats  # noqa: F401
 from srcgrad.rules import all_rules, lookup
 import srcgrad.rules.scipy.linalg as scipy_linalg_rules  # noqa: E402  (SciPy's rules load lazily)
 import srcgrad.rules.scipy.signal as scipy_signal_rules  # noqa: E402
+import srcgrad.rules.scipy.integrate as scipy_integrate_rules  # noqa: E402
 
 from tests.fd import Interval, check, separated
 
@@ -1152,6 +1153,7 @@ SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
 SPECIAL.update({srcgrad.runtime.cofactor: "test_higher_helpers.py::test_det_second_order_at_a_singular_matrix_is_refused_when_it_runs"})
 SPECIAL.update({f: "test_lib_linalg.py" for f in scipy_linalg_rules.PRIMITIVES + scipy_linalg_rules.HELPER_RULES})
 SPECIAL.update({f: "test_lib_signal.py" for f in scipy_signal_rules.PRIMITIVES + scipy_signal_rules.HELPER_RULES})
+SPECIAL.update({f: "test_lib_integrate.py" for f in scipy_integrate_rules.PRIMITIVES + scipy_integrate_rules.HELPER_RULES})
 SPECIAL.update({f: "test_soundness_runtime.py::test_values_that_make_arrays" for f in (
     np.full, np.full_like, np.linspace)})
 SPECIAL.update({f: "test_soundness_runtime.py::test_functions_once_declared_without_derivative"

@@ -23,6 +23,7 @@ inlines a template at every call site, so generated code contains
 """
 
 import ast
+import copy
 import importlib
 import inspect
 import sys
@@ -126,6 +127,12 @@ class Template:
     def __deepcopy__(self, memo):
         return self
 
+    def with_driver(self, driver):
+        """This template with :data:`DRIVER` among its names replaced by ``driver``."""
+        out = copy.copy(self)
+        out.globals = {n: driver if v is DRIVER else v for n, v in self.globals.items()}
+        return out
+
     def instantiate(self, rule, args, specials, name_for, shape_of=None):
         """This template at a call site: parameters replaced by the call's
         bound ``args`` (atoms, defaults, ``*args`` tuples), names in
@@ -133,7 +140,6 @@ class Template:
         by ``name_for(obj, name)``; parameters the rule reads only for their
         shape go through ``shape_of(node)``.  Keyword arguments left at the
         rule's default are dropped from calls in the template."""
-        import copy
         values = {}
         for pname, arg in args.items():
             if isinstance(arg, _Default):
@@ -166,7 +172,6 @@ class _Substitute(gast.NodeTransformer):
         self.values, self.specials, self.names = values, specials, names
 
     def visit_Name(self, node):
-        import copy
         if node.id in self.specials:
             return copy.deepcopy(self.specials[node.id])
         if node.id in self.values:
@@ -224,11 +229,42 @@ class Rule:
                 out[pname] = _Default(p.default)
         return out
 
+    def with_driver(self, driver):
+        """This rule with :data:`DRIVER` in its templates' namespace replaced by
+        ``driver`` (the :class:`srcgrad.compiler.pipeline.Driver` of the
+        transformation, which binds it where the call is resolved); the rule
+        itself when no template names the driver."""
+        templates = {**self.adjoints, **self.tangents}
+        if not any(v is DRIVER for t in templates.values() for v in t.globals.values()):
+            return self
+        bound = self.__dict__.get("_bound")
+        if bound is None or bound[0] is not driver:
+            rule = copy.copy(self)
+            rule.__dict__.pop("_derived_tangents", None)
+            rule.adjoints = {p: t.with_driver(driver) for p, t in self.adjoints.items()}
+            rule.tangents = {p: t.with_driver(driver) for p, t in self.tangents.items()}
+            bound = self._bound = (driver, rule)
+        return bound[1]
+
     def __repr__(self):
         return f"<rule {self.name}>"
 
     def __deepcopy__(self, memo):
         return self
+
+
+class _DriverSlot:
+    """The name a rule's namespace gives the driver, for a derivative that needs
+    the derivative of a function passed as an argument (``scipy.integrate``'s
+    right-hand side): each call site's rule is bound to the transformation's
+    driver (:meth:`Rule.with_driver`), whose ``transforms`` generate it."""
+
+    def __repr__(self):
+        return "DRIVER"
+
+
+#: stands for the driver in a rule's namespace (see :class:`_DriverSlot`)
+DRIVER = _DriverSlot()
 
 
 class _Default:

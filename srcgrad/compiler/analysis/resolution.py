@@ -221,6 +221,8 @@ def call_op(an, fun, args, kwargs, s, display):
     rule = lookup(fun)
     if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
         rule = recursive_rule(fun, an.driver)       # a recursive call of the user's (inline.py)
+    elif rule is not None and an.driver is not None:
+        rule = rule.with_driver(an.driver)          # a rule calling srcgrad (scipy.integrate)
     if rule is None:
         # every argument, positional or keyword, may flow into the result
         return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},

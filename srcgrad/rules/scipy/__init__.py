@@ -8,4 +8,4 @@ declares the rules of one SciPy subpackage with the public ``defvjp`` /
 
 from srcgrad.rules.scipy import special  # noqa: F401,E402
 from srcgrad.rules.scipy import stats  # noqa: F401,E402
-from srcgrad.rules.scipy import linalg, signal  # noqa: F401
+from srcgrad.rules.scipy import integrate, linalg, signal  # noqa: F401
