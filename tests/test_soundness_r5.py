@@ -150,3 +150,49 @@ def test_array_of_a_list_written_through_another_name_is_still_refused():
                          ids=lambda v: getattr(v, "__name__", ""))
 def test_hessian_through_helpers_with_several_results(f, x):
     assert_sound(f, (x,), modes=("grad", "jvp", "hvp"))
+
+
+# --- items of a tuple or list read with integer indices have their own shapes --------
+# The shape analysis took ``x[0]`` and ``x[1]`` (reads with an integer) for one shape,
+# which is right for an array but not for the results of ``np.linalg.eigh``,
+# ``np.linalg.svd``, ``np.split`` or a tuple argument: the adjoint of ``w`` in
+# ``v * w`` was not reduced (``d_values[0] += d_w`` crashed, shape (3,) against (3, 3)).
+# Only reads of an array certainly made by an elementwise (or reduction) primitive
+# are now taken to have one shape.
+
+def tuple_argument_items(p):
+    a = p[0]
+    b = p[1]
+    return np.sum(a * b)
+
+
+def eigh_items_broadcast(s):
+    r = np.linalg.eigh(s)
+    return np.sum(r[0] * r[1] ** 3)
+
+
+def eigh_reconstruct(s):
+    w, v = np.linalg.eigh(s)
+    b = (v * w) @ v.T
+    return np.sum(b ** 2 * _SPD)
+
+
+def split_items(x):
+    parts = np.split(x, [1])
+    a = parts[0]
+    b = parts[1]
+    return np.sum(a * b)
+
+
+def test_items_of_a_tuple_argument_keep_their_shapes():
+    p = (np.array([1.0, 2.0, 3.0]), np.arange(6.0).reshape(2, 3))
+    import srcgrad
+    da, db = srcgrad.grad(tuple_argument_items)(p)
+    np.testing.assert_allclose(da, p[1].sum(axis=0))
+    np.testing.assert_allclose(db, np.broadcast_to(p[0], (2, 3)))
+
+
+@pytest.mark.parametrize("f, x", [(eigh_items_broadcast, _SPD), (eigh_reconstruct, _SPD),
+                                  (split_items, X)], ids=lambda v: getattr(v, "__name__", ""))
+def test_items_of_several_results_keep_their_shapes(f, x):
+    assert_sound(f, (x,), modes=("grad", "jvp", "hvp"))
