@@ -1149,6 +1149,7 @@ SPECIAL.update({np.ndarray.transpose: "test_array_methods", np.ndarray.reshape: 
 SPECIAL.update({f: "test_linalg_tuples.py" for f in (
     np.linalg.slogdet, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
     np.linalg.lstsq, getattr(np.linalg, "svdvals", np.linalg.svd))})
+SPECIAL.update({f: "test_lib_svd.py" for f in (np.linalg.svd, getattr(np.linalg, "svdvals", np.linalg.svd))})
 SPECIAL.update({np.take: "test_constructs.py::read_indexing"})
 SPECIAL.update({srcgrad.runtime.cofactor: "test_higher_helpers.py::test_det_second_order_at_a_singular_matrix_is_refused_when_it_runs"})
 SPECIAL.update({f: "test_lib_linalg.py" for f in scipy_linalg_rules.PRIMITIVES + scipy_linalg_rules.HELPER_RULES})

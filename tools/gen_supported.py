@@ -213,7 +213,7 @@ def peer_table():
              "differentiable parameter), *second order* (\"yes\": every function the adjoint "
              "templates call has a rule itself; \"helper source\": a runtime helper the adjoint "
              "calls is differentiated from its source, see `tests/test_higher_helpers.py`; Hessians "
-             "are tested in `tests/test_rules.py`, `tests/test_lib_*.py`; where a helper's source is not differentiable yet, e.g. eigh's eigenvectors or svd, the Hessian is refused with the reason).", ""]
+             "are tested in `tests/test_rules.py`, `tests/test_lib_*.py`; where a helper's source is not differentiable yet, the Hessian is refused with the reason).", ""]
     for library in ("numpy", "scipy"):
         rows = [(k, support(f)) for lib, k, f in functions if lib == library]
         n = sum(1 for _, s in rows if s[0] == "yes")
@@ -291,8 +291,8 @@ def main():
               "argument that decides it is a constant in the source, else when the generated "
               "code runs:", "",
               "- `np.einsum` with more than three operands; `np.pad` modes other "
-              "than constant, edge, reflect, symmetric, wrap and mean; `np.linalg.svd` with "
-              "`compute_uv=True` (only the singular values are differentiated); "
+              "than constant, edge, reflect, symmetric, wrap and mean; the vectors of "
+              "`np.linalg.svd(a)` of a matrix that is not square with `full_matrices=True`; "
               "`np.average(..., returned=True)`; `np.linalg.norm` orders other than those "
               "listed in `srcgrad.runtime.norm_dx`, and second derivatives of the nuclear and "
               "spectral norms.", ""]

@@ -1,11 +1,10 @@
 """Refusals decided at transformation time from a call's constant arguments.
 
 Some derivatives exist only for some values of a parameter that is not
-differentiated (``np.pad``'s ``mode``, ``np.linalg.svd``'s ``compute_uv``,
-``np.linalg.norm``'s ``ord``).  The runtime helpers refuse the others
-when the code runs; when the argument is a constant in the source, the check
-declared here refuses the call when srcgrad transforms the function, with
-the file, line and a hint.  A check receives the constant arguments by
+differentiated (``np.pad``'s ``mode``, ``np.linalg.norm``'s ``ord``).  The
+runtime helpers refuse the others when the code runs; when the argument is a
+constant in the source, the check declared here refuses the call when srcgrad
+transforms the function, with the file, line and a hint.  A check receives the constant arguments by
 parameter name (arguments that are not constants are absent; a name assigned
 once to a constant counts), under ``"varied"`` the parameters bound to values
 that depend on the differentiated arguments, and returns ``(message, hint)``
@@ -90,12 +89,6 @@ def _linspace(known):
     return None
 
 
-def _svd(known):
-    if known.get("compute_uv", False):
-        return runtime.svd_unsupported()
-    return None
-
-
 _MATRIX_ORDS = (None, "fro", "nuc", 1, 2, np.inf, -np.inf)
 
 
@@ -123,5 +116,4 @@ defcheck(np.pad, _pad)
 defcheck(np.average, _average)
 defcheck(np.einsum, _einsum)
 defcheck(np.linspace, _linspace)
-defcheck(np.linalg.svd, _svd)
 defcheck(np.linalg.norm, _norm)

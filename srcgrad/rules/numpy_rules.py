@@ -199,7 +199,7 @@ defvjp(np.linalg.slogdet, "a", "slogdet_da(g, a)")
 defvjp(np.linalg.eigh, "a, UPLO='L'", "eigh_da(g, a, ans, UPLO)")           # distinct eigenvalues
 defvjp(np.linalg.eigvalsh, "a, UPLO='L'", "eigvalsh_da(g, a, UPLO)")
 defvjp(np.linalg.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
-       "svd_da(g, a, full_matrices, compute_uv, hermitian)")              # values only
+       "svd_da(g, a, ans, full_matrices, compute_uv, hermitian)")         # distinct values
 if hasattr(np.linalg, "svdvals"):                                       # NumPy 2
     defvjp(np.linalg.svdvals, "x", "svdvals_da(g, x)")
 defvjp(np.linalg.qr, "a, mode='reduced'", "qr_da(g, a, ans)")             # tall, full rank

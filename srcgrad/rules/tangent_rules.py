@@ -114,7 +114,7 @@ _jvp(np.split, "np.split(t, indices_or_sections, axis=axis)")
 _jvp(np.linalg.slogdet, "slogdet_tangent(t, a)")
 _jvp(np.linalg.eigh, "eigh_tangent(t, a, ans, UPLO)")
 _jvp(np.linalg.eigvalsh, "eigvalsh_tangent(t, a, UPLO)")
-_jvp(np.linalg.svd, "svd_tangent(t, a, full_matrices, compute_uv, hermitian)")
+_jvp(np.linalg.svd, "svd_tangent(t, a, ans, full_matrices, compute_uv, hermitian)")
 if hasattr(np.linalg, "svdvals"):
     _jvp(np.linalg.svdvals, "svdvals_tangent(t, x)")
 _jvp(np.linalg.qr, "qr_tangent(t, a, ans)")

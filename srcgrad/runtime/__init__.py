@@ -84,7 +84,7 @@ from srcgrad.runtime.creation import (  # noqa: F401
     linspace_tangent, operator_index)
 from srcgrad.runtime.linalg import (  # noqa: F401
     cholesky_da, cofactor, cofactor_singular, det_da, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
-    qr_da, slogdet_da, solve_da, solve_db, svd_da, svd_unsupported, svdvals_da)
+    qr_da, slogdet_da, solve_da, solve_db, svd_da, svd_uv_da, svdvals_da)
 from srcgrad.runtime.arrays import (  # noqa: F401
     append_labels, column_stack_dx, conv_pad, conv_unpad, delete_labels, diff_dx, diff_dx_t,
     dstack_dx, ediff1d_dx, ediff1d_t, eig_refusal, eig_unsupported, gather_dx, gather_t,

@@ -158,11 +158,16 @@ def _holds(x, value, depth):
     return False
 
 
-def is_view(value, array):
+def is_view(value, array, elements_written=True):
     """Whether ``value`` (made as ``array[index]``) is a view of ``array``'s
     memory, so that it changes with ``array``.  An array held in a list, a
     tuple or a dict is that container's element itself, shared with whoever
-    made the container (the caller): writing into it is refused."""
+    made the container (the caller): writing into it is refused, unless the
+    code writes into no array held in the container (``elements_written``
+    False: ``array[i] = x`` only rebinds an element, so ``value`` keeps its
+    values and is no view)."""
+    if isinstance(array, (list, tuple, dict)) and not elements_written:
+        return False
     if type(value) is np.ndarray and isinstance(array, (list, tuple, dict)):
         raise unsupported("an array read out of a list, tuple or dict is written in place "
                           "(the container, maybe the caller's, would change with it)",

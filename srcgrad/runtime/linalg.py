@@ -1,6 +1,6 @@
 """Adjoints and tangents of np.linalg: solve, det, inv, cholesky, eigh, svd, qr, lstsq ...
 
-For a function with several results (``eigh``, ``qr``, ``lstsq``, ``slogdet``)
+For a function with several results (``eigh``, ``svd``, ``qr``, ``lstsq``, ``slogdet``)
 ``g`` is a list with one adjoint per result (zeros where unused), and the
 tangent is a ``Several``.  ``det`` stays exact at singular matrices
 (``cofactor``).
@@ -231,12 +231,6 @@ def eigvalsh_tangent(t, a, uplo="L"):
     return np.diagonal(m, axis1=-2, axis2=-1).copy()
 
 
-def svd_unsupported():
-    """``(message, hint)``: np.linalg.svd with U and V is not differentiated."""
-    return ("np.linalg.svd is differentiated for the singular values only",
-            "call np.linalg.svd(a, compute_uv=False) or np.linalg.svdvals(a)")
-
-
 def svdvals_da(g, a):
     """Adjoint of ``a`` in its singular values: ``U diag(g) V^T``."""
     u, s, vh = np.linalg.svd(a, full_matrices=False)
@@ -249,18 +243,113 @@ def svdvals_tangent(t, a):
                        axis1=-2, axis2=-1).copy()
 
 
-def svd_da(g, a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Adjoint of ``a`` in ``np.linalg.svd``: singular values only."""
+def _svd_square_only(a, full_matrices):
+    """Refuse ``full_matrices=True`` for a matrix that is not square: the
+    extra columns of U (or rows of Vh) are any basis of a complement."""
+    if full_matrices and np.shape(a)[-2] != np.shape(a)[-1]:
+        raise unsupported("np.linalg.svd(a, full_matrices=True) of a matrix that is not square "
+                          "has no derivative of its vectors (their extra columns are not unique)",
+                          hint="use full_matrices=False")
+
+
+def _svd_gaps(s):
+    """``(f, stuck)``: ``f[i, j] = 1 / (s_j^2 - s_i^2)`` off the diagonal (0
+    where two singular values are equal), and whether the vectors of each
+    singular value have no derivative (it is repeated, or zero)."""
+    s2 = s * s
+    diff = s2[..., None, :] - s2[..., :, None]
+    off = ~np.eye(np.shape(s)[-1], dtype=bool)
+    equal = off & (diff == 0)
+    f = np.where(off & ~equal, 1.0 / np.where(off & ~equal, diff, 1.0), 0.0)
+    return f, np.any(equal, axis=-2) | (s == 0)
+
+
+def _svd_no_vectors(hermitian):
+    return unsupported("the singular vectors of np.linalg.svd have no derivative where "
+                       "singular values are repeated or zero" +
+                       (" (or, with hermitian=True, where an eigenvalue is zero)"
+                        if hermitian else ""),
+                       hint="use only the singular values there (compute_uv=False)")
+
+
+def svd_uv_da(g, a, ans, full_matrices=True, hermitian=False):
+    """Adjoint of ``a`` in ``u, s, vh = np.linalg.svd(a)`` (Townsend,
+    "Differentiating the singular value decomposition"): with
+    ``F_ij = 1 / (s_j^2 - s_i^2)``, ``J = F * (U^T gU)``, ``K = F * (V^T gV)``,
+    ``U [(J + J^T) S + diag(gs) + S (K + K^T)] V^T``, plus
+    ``(I - U U^T) gU S^-1 V^T`` for a tall and ``U S^-1 gV^T (I - V V^T)`` for
+    a wide matrix.  The vectors of a repeated or zero singular value have no
+    derivative: refused where their adjoint is not zero."""
+    u, s, vh = ans
+    _svd_square_only(a, full_matrices)
+    m, n = np.shape(a)[-2], np.shape(a)[-1]
+    gu = np.zeros_like(u) if np.ndim(g[0]) == 0 else np.asarray(g[0])
+    gs = np.zeros_like(s) if np.ndim(g[1]) == 0 else np.asarray(g[1])
+    gv = mT(np.zeros_like(vh) if np.ndim(g[2]) == 0 else np.asarray(g[2]))
+    v = mT(vh)
+    f, stuck = _svd_gaps(s)
+    used = np.any(gu != 0, axis=-2) | np.any(gv != 0, axis=-2)
+    if np.any(used & stuck) or (hermitian and np.any(s == 0)):
+        raise _svd_no_vectors(hermitian)
+    inv_s = np.where(s != 0, 1.0 / np.where(s != 0, s, 1.0), 0.0)
+    j = f * (mT(u) @ gu)
+    k = f * (mT(v) @ gv)
+    core = (j + mT(j)) * s[..., None, :] + gs[..., None] * np.eye(np.shape(s)[-1]) \
+        + s[..., :, None] * (k + mT(k))
+    out = u @ core @ vh
+    if m > n:
+        out = out + ((gu - u @ (mT(u) @ gu)) * inv_s[..., None, :]) @ vh
+    if m < n:
+        out = out + (u * inv_s[..., None, :]) @ (mT(gv) - (mT(gv) @ v) @ vh)
+    return _lower_read(out) if hermitian else out
+
+
+def svd_uv_tangent(t, a, ans, full_matrices=True, hermitian=False):
+    """Tangent of ``u, s, vh = np.linalg.svd(a)``: with ``dP = U^T t V``,
+    ``ds = diag(dP)``, ``dU = U (F * (dP S + S dP^T)) + (I - U U^T) t V S^-1``,
+    ``dV = V (F * (S dP + dP^T S)) + (I - V V^T) t^T U S^-1``.  The vectors
+    of a repeated or zero singular value have no derivative: their tangents
+    are NaN (the refusal of reverse mode, where the tangent does not know
+    whether they are used)."""
+    u, s, vh = ans
+    _svd_square_only(a, full_matrices)
+    m, n = np.shape(a)[-2], np.shape(a)[-1]
+    if hermitian:
+        t = _read_sym(t)
+    v = mT(vh)
+    f, stuck = _svd_gaps(s)
+    if hermitian:
+        stuck = stuck | np.any(s == 0, axis=-1, keepdims=True)
+    inv_s = np.where(s != 0, 1.0 / np.where(s != 0, s, 1.0), 0.0)
+    dp = mT(u) @ t @ v
+    x = dp * s[..., None, :]
+    y = s[..., :, None] * dp
+    du = u @ (f * (x + mT(x)))
+    dv = v @ (f * (y + mT(y)))
+    if m > n:
+        du = du + (t @ v - u @ (mT(u) @ t @ v)) * inv_s[..., None, :]
+    if m < n:
+        dv = dv + (mT(t) @ u - v @ (mT(v) @ mT(t) @ u)) * inv_s[..., None, :]
+    du = np.where(stuck[..., None, :], np.nan, du)
+    dv = np.where(stuck[..., None, :], np.nan, dv)
+    return Several((du, np.diagonal(dp, axis1=-2, axis2=-1).copy(), mT(dv)))
+
+
+def svd_da(g, a, ans, full_matrices=True, compute_uv=True, hermitian=False):
+    """Adjoint of ``a`` in ``np.linalg.svd`` (``hermitian=True``: NumPy reads
+    the lower triangle only, through ``eigh``)."""
     if compute_uv:
-        message, hint = svd_unsupported()
-        raise unsupported(message, hint=hint)
+        return svd_uv_da(g, a, ans, full_matrices, hermitian)
+    if hermitian:
+        return _lower_read(svdvals_da(g, _read_sym(a)))
     return svdvals_da(g, a)
 
 
-def svd_tangent(t, a, full_matrices=True, compute_uv=True, hermitian=False):
+def svd_tangent(t, a, ans, full_matrices=True, compute_uv=True, hermitian=False):
     if compute_uv:
-        message, hint = svd_unsupported()
-        raise unsupported(message, hint=hint)
+        return svd_uv_tangent(t, a, ans, full_matrices, hermitian)
+    if hermitian:
+        return svdvals_tangent(_read_sym(t), _read_sym(a))
     return svdvals_tangent(t, a)
 
 

@@ -132,8 +132,8 @@ def compute_shapes(an, assigns, assumed=()):
         if len(defs.get(base, ())) > 1 or base in in_loops or base in an.kind:
             continue
         key = index_shape_key(op.args["index"], loop_targets)
-        if key is None:
-            continue
+        if key is None or key == "int" and not _certainly_array(defs.get(base, ())):
+            continue        # (x[0], x[1] of a tuple, a list: results of eigh, np.split ...)
         rep = first_of.setdefault((base, key), name)
         if rep != name:     # (not a shape parent: ``rep`` may not have run)
             union(rep, name)
@@ -185,6 +185,18 @@ def compute_shapes(an, assigns, assumed=()):
     an.scalar = scalar
     an._find = find
     an.shape_parent = shape_parent
+
+
+def _certainly_array(base_defs):
+    """Whether the one definition in ``base_defs`` certainly makes an array
+    (an elementwise, reduction or scalar primitive), not a tuple or list
+    whose items may differ in shape (a parameter, ``np.linalg.eigh(a)``,
+    ``np.split(x, 2)``)."""
+    if len(base_defs) != 1:
+        return False
+    op = base_defs[0].srcgrad_op
+    return op.kind == "call" and op.rule is not None and \
+        op.rule.kind in ("elementwise", "reduction", "scalar")
 
 
 def _blocks(stmts, path=()):

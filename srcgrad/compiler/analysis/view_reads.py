@@ -171,6 +171,10 @@ class ViewReads:
         if not self.cands:
             return
         self.family = {v: share.get(a, {a}) for v, (a, _, _, _) in self.cands.items()}
+        # whether an array held in ``a`` (when ``a`` is a list, tuple or dict) may be
+        # written into: only through a name other than ``a`` (``a[i] = x`` rebinds)
+        self.elements_written = {v: bool((share.get(a, {a}) - {a}) & (written | inplace))
+                                 for v, (a, _, _, _) in self.cands.items()}
         self.dirty = set()          # views whose array may have been written since
         self.flags = {}
         self.used = set()
@@ -292,10 +296,12 @@ class ViewReads:
                 flag = self.fresh(target.id + "_is_view")
                 self.an.locals.add(flag)
                 helper = self.helper("is_view", runtime.is_view)
+                args = [load(target.id), load(a)]
+                if not self.elements_written.get(target.id, True):
+                    args.append(gast.Constant(value=False, kind=None))
                 test = gast.Assign(targets=[gast.Name(id=flag, ctx=gast.Store(), annotation=None,
                                                       type_comment=None)],
-                                   value=gast.Call(func=load(helper),
-                                                   args=[load(target.id), load(a)], keywords=[]),
+                                   value=gast.Call(func=load(helper), args=args, keywords=[]),
                                    type_comment=None)
                 out.append(gast.copy_location(test, s))
                 self.flags[target.id] = test

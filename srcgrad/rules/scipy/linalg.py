@@ -105,8 +105,8 @@ defvjp(eigh, "a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, o
 defjvp(eigh, f"eigvalsh_tangent(t, a, {U}) if eigvals_only else eigh_tangent(t, a, ans, {U})")
 defvjp(svd, "a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, "
             "lapack_driver='gesdd'",
-       "svd_da(g, a, full_matrices=full_matrices, compute_uv=compute_uv)")
-defjvp(svd, "svd_tangent(t, a, full_matrices=full_matrices, compute_uv=compute_uv)")
+       "svd_da(g, a, ans, full_matrices=full_matrices, compute_uv=compute_uv)")
+defjvp(svd, "svd_tangent(t, a, ans, full_matrices=full_matrices, compute_uv=compute_uv)")
 defvjp(qr, "a, overwrite_a=False, lwork=None, mode='full', pivoting=False, check_finite=True",
        "scipy_qr_da(g, a, ans, mode=mode)")
 defjvp(qr, "scipy_qr_tangent(t, a, ans, mode=mode)")
@@ -200,13 +200,6 @@ def _eigh(known):
     return None
 
 
-def _svd(known):
-    if known.get("compute_uv", False) is not False:
-        return ("scipy.linalg.svd is differentiated for the singular values only",
-                "call scipy.linalg.svd(a, compute_uv=False)")
-    return None
-
-
 def _qr(known):
     if known.get("pivoting", False) is not False:
         return qr_unsupported("full", known["pivoting"])
@@ -231,7 +224,6 @@ def _sqrtm(known):
 defcheck(solve, _solve)
 defcheck(inv, _solve)
 defcheck(eigh, _eigh)
-defcheck(svd, _svd)
 defcheck(qr, _qr)
 defcheck(expm_frechet, _expm_frechet)
 defcheck(sqrtm, _sqrtm)
