@@ -356,7 +356,7 @@ def _reverse_rows(vjp_fn, call, single, value):
     return blocks
 
 
-def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
+def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
     """The Jacobian of ``fun`` with respect to argument ``wrt``.
 
     Returns a function with ``fun``'s signature returning an array of shape
@@ -368,16 +368,22 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     result through a batched ``vjp`` the same way (``batch=None``: one
     ``vjp`` call per element of the result); ``"auto"`` (the default)
     decides at each call: forward when the arguments have fewer elements
-    than the result, else reverse.
+    than the result, else reverse.  ``sparsity`` (a ``scipy.sparse``
+    pattern of shape ``(result.size, arg.size)``, or ``"detect"``): a
+    ``scipy.sparse.csr_matrix`` by compressed passes, one direction per
+    colour (:mod:`srcgrad.api.sparse`).
     ``srcgrad.source`` shows the generated code it calls."""
     if fun is None:
-        return functools.partial(jacobian, wrt=wrt, mode=mode, batch=batch)
+        return functools.partial(jacobian, wrt=wrt, mode=mode, batch=batch, sparsity=sparsity)
     if mode not in MODES:
         raise SrcgradError(f"mode must be one of {MODES}, not {mode!r}")
     if batch is not None and (not isinstance(batch, int) or batch < 0):
         raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
                            f"not {batch!r}")
     batch = batch or None
+    if sparsity is not None:
+        from srcgrad.api.sparse import sparse_jacobian      # imports SciPy
+        return sparse_jacobian(fun, wrt, mode, batch or BATCH, sparsity)
     key = ("jacobian", _key(wrt), mode, batch)
     made = _cache_get(fun, key)
     if made is not None:
@@ -514,19 +520,24 @@ def _hessian_batched(hb, call, single, batch):
     return [[rows[i][j] for i in range(len(call.values))] for j in range(len(call.values))]
 
 
-def hessian(fun=None, wrt=0, batch=BATCH):
+def hessian(fun=None, wrt=0, batch=BATCH, sparsity=None):
     """The Hessian of ``fun``'s scalar result with respect to ``wrt``: an
     array of shape ``x.shape + x.shape``; for a tuple ``wrt`` the blocks
     ``H[i][j]`` (shape ``x_i.shape + x_j.shape``), as ``jax.hessian``.
     Forward over reverse: one pass of the batched ``hvp`` per ``batch``
     elements of the arguments (``batch=None``: one ``hvp`` call per
-    element)."""
+    element).  ``sparsity`` (a symmetric ``scipy.sparse`` pattern, or
+    ``"detect"``): a ``scipy.sparse.csr_matrix`` by star colouring, one
+    batched hvp direction per colour (:mod:`srcgrad.api.sparse`)."""
     if fun is None:
-        return functools.partial(hessian, wrt=wrt, batch=batch)
+        return functools.partial(hessian, wrt=wrt, batch=batch, sparsity=sparsity)
     if batch is not None and (not isinstance(batch, int) or batch < 0):
         raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
                            f"not {batch!r}")
     batch = batch or None
+    if sparsity is not None:
+        from srcgrad.api.sparse import sparse_hessian       # imports SciPy
+        return sparse_hessian(fun, wrt, batch or BATCH, sparsity)
     key = ("hessian", _key(wrt), batch)
     made = _cache_get(fun, key)
     if made is not None:
