@@ -28,10 +28,15 @@ into a plain NumPy array (``out = np.zeros(n); out[i] = x[i]``), or turned
 into a float, cannot carry its set: the whole trace is then abandoned and the
 pattern is dense (with a warning), never smaller than the truth.
 
-``hessian_sparsity(f, wrt)`` is the Jacobian pattern of the **generated
-gradient** ``srcgrad.grad(f)``: the same propagation run over the generated
-code, its runtime helpers traced like any NumPy code (and a helper that fails
-on ``Deps`` taken as dense, as above).
+``hessian_sparsity(f, wrt)`` runs the same trace and also collects the pairs
+of inputs that meet in a **nonlinear** operation: an operation linear in its
+traced arguments (``+``, ``-``, a product with a constant, ``sum``, indexing,
+moves, and the piecewise-linear ``abs``, ``maximum``, ``where``, ``sort``
+...) adds none; a product of two traced values adds the pairs across
+(``R_a^T R_b``); any other (``exp``, ``**``, ``/`` by a traced value,
+``prod``, ``norm``, an unknown function ...) adds every pair within each
+output element's set (``R^T R``).  The Hessian of the (scalar) result can only
+be nonzero at those pairs and on the diagonal.
 
 >>> import numpy as np
 >>> def f(x):
@@ -254,6 +259,7 @@ def _trace(fun, wrt, args, kwargs, what):
     x = bound.arguments[name]
     value = np.array(x, dtype=float)
     n = value.size
+    _DENSE[0] = False
     bound.arguments[name] = Deps(value if value.ndim else value[()],
                                  sps.identity(n, dtype=bool, format="csr"))
     try:
@@ -265,6 +271,9 @@ def _trace(fun, wrt, args, kwargs, what):
             raise _Abandon(f"the result is a {type(out).__name__}")
         return _empty(np.size(out), n)
     except Exception as e:          # noqa: BLE001  (dense is always a superset)
+        _DENSE[0] = True
+        if _PAIRS:
+            _PAIRS[-1] = sps.csr_matrix(np.ones((n, n), dtype=bool))
         warnings.warn(f"srcgrad.{what}: dependency tracing stopped ({type(e).__name__}: {e}); "
                       f"taking every output to depend on every input", RuntimeWarning,
                       stacklevel=3)
@@ -281,34 +290,42 @@ def jacobian_sparsity(fun, wrt=0):
 
 
 def hessian_sparsity(fun, wrt=0):
-    """The sparsity pattern of ``hessian(fun, wrt)`` at given arguments: the
-    Jacobian pattern of the generated gradient, traced (module docstring),
-    made symmetric, with the diagonal."""
-    def pattern(*args, **kwargs):
-        g = traceable(api.grad(fun, wrt=pipeline.wrt_key(wrt)))
-        P = _trace(g, wrt, args, kwargs, "hessian_sparsity")
-        return (P + P.T + sps.identity(P.shape[0], dtype=bool, format="csr")).astype(bool).tocsr()
-    return functools.wraps(fun)(pattern)
+    """A function with ``fun``'s signature returning the sparsity pattern of
+    ``hessian(fun, wrt)`` at those arguments: a symmetric boolean
+    ``scipy.sparse.csr_matrix`` (``x.size x x.size``, diagonal included), a
+    superset of the true pattern: the pairs collected by the trace (module
+    docstring)."""
+    def find(*args, **kwargs):
+        _PAIRS.append(None)
+        try:
+            P = _trace(fun, wrt, args, kwargs, "hessian_sparsity")
+            pairs = _PAIRS[-1]
+        finally:
+            _PAIRS.pop()
+        n = P.shape[1]
+        if P.shape[0] != 1 and P.nnz:
+            raise SrcgradError("hessian_sparsity: the function's result is not a scalar")
+        if P.nnz == n * P.shape[0] and pairs is None and n > 1 and _DENSE[0]:
+            pairs = sps.csr_matrix(np.ones((n, n), dtype=bool))     # the trace stopped
+        eye = sps.identity(n, dtype=bool, format="csr")
+        H = eye if pairs is None else pairs + pairs.T + eye
+        return H.astype(bool).tocsr()
+    return functools.wraps(fun)(find)
 
 
-def traceable(fn, seen=None):
-    """A copy of generated function ``fn`` whose runtime helpers (closure
-    variables) are wrapped by :func:`srcgrad.api.sparsity_rules.helper` and
-    whose generated callees are copied the same way."""
-    from srcgrad.api.sparsity_rules import helper
-    seen = {} if seen is None else seen
-    if fn in seen:
-        return seen[fn]
-    cells = []
-    for c in fn.__closure__ or ():
-        v = c.cell_contents
-        if isinstance(v, types.FunctionType) and v.__code__.co_filename.startswith("<srcgrad"):
-            v = traceable(v, seen)
-        elif callable(v) and getattr(v, "__module__", "").startswith("srcgrad.runtime"):
-            v = helper(v)
-        cells.append(types.CellType(v))
-    made = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
-                              tuple(cells) or None)
-    made.__kwdefaults__ = fn.__kwdefaults__
-    seen[fn] = made
-    return made
+#: the second-order pairs of the innermost Hessian trace (``None``: none yet)
+_PAIRS = []
+#: whether the last trace stopped (and went dense)
+_DENSE = [False]
+
+
+def pairs(R1, R2=None):
+    """Record that the result may depend nonlinearly on pairs of inputs:
+    ``R1^T R1`` (every pair within each element's set ``R1``), or
+    ``R1^T R2`` (a bilinear operation: pairs across)."""
+    if not _PAIRS or R1 is None or not R1.nnz or R2 is not None and not R2.nnz:
+        return
+    R1 = R1.astype(np.int8)
+    add = R1.T @ (R1 if R2 is None else R2.astype(np.int8))
+    add = (add != 0).tocsr()
+    _PAIRS[-1] = add if _PAIRS[-1] is None else (_PAIRS[-1] + add).tocsr()

@@ -16,8 +16,12 @@ array([[1, 1, 1]])
 import numpy as np
 import scipy.sparse as sps
 
-from srcgrad.api.sparsity import Deps, _Abandon, _empty, _numbers, _rows, _unwrap
+from srcgrad.api.sparsity import Deps, _Abandon, _empty, _numbers, _rows, _unwrap, pairs
 
+#: ufuncs linear in their traced arguments (or piecewise linear): no second-order pairs
+LINEAR = {np.add, np.subtract, np.negative, np.positive, np.conjugate, np.maximum, np.minimum,
+          np.fmax, np.fmin, np.absolute, np.fabs, np.copysign, np.remainder, np.fmod,
+          np.deg2rad, np.rad2deg, np.radians, np.degrees}
 #: ufuncs whose derivative is zero wherever it exists
 CONSTANT = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
             np.logical_and, np.logical_or, np.logical_xor, np.logical_not, np.sign, np.floor,
@@ -74,6 +78,7 @@ def dense(value, args, n):
     for d in _traced(args):
         row = row + sps.csr_matrix(d.D.sum(axis=0) > 0)
     row = row.astype(bool).tocsr()
+    pairs(row)
 
     def one(v):
         if not isinstance(v, (np.ndarray, np.generic, float, int)):
@@ -121,7 +126,9 @@ def ufunc_rule(ufunc, method, inputs, kwargs):
             D = _empty(np.size(value[0] if isinstance(value, tuple) else value), n)
         else:
             shape = np.shape(value[0] if isinstance(value, tuple) else value)
-            D = _union(shape, [a for a in inputs if isinstance(a, Deps)], n)
+            traced = [a for a in inputs if isinstance(a, Deps)]
+            D = _union(shape, traced, n)
+            _second(ufunc, inputs, shape, D, n)
         if isinstance(value, tuple):
             return tuple(Deps(v, D) for v in value)
         return _result(Deps(value, D), out)
@@ -130,10 +137,16 @@ def ufunc_rule(ufunc, method, inputs, kwargs):
         value = ufunc.reduce(*plain, **kwargs)
         if ufunc in CONSTANT:
             return value
-        return _result(_reduce(inputs[0], axis, kwargs.get("keepdims", False), value), out)
+        r = _reduce(inputs[0], axis, kwargs.get("keepdims", False), value)
+        if ufunc not in LINEAR:
+            pairs(r.D)
+        return _result(r, out)
     if method == "accumulate" and isinstance(inputs[0], Deps):
         value = ufunc.accumulate(*plain, **kwargs)
-        return _result(_along(inputs[0], kwargs.get("axis", 0), value), out)
+        r = _along(inputs[0], kwargs.get("axis", 0), value)
+        if ufunc not in LINEAR:
+            pairs(r.D)
+        return _result(r, out)
     if method == "at":
         a, idx = inputs[0], _unwrap(inputs[1])
         if not isinstance(a, Deps):
@@ -143,6 +156,8 @@ def ufunc_rule(ufunc, method, inputs, kwargs):
             target = np.asarray(_numbers(a)[idx]).ravel()
             parts = [a[idx]] + [b for b in inputs[2:] if isinstance(b, Deps)]
             rows = _union(np.shape(_numbers(a)[idx]), parts, n)
+            if ufunc not in LINEAR:
+                pairs(rows)
             # duplicates: the union of all the writes to one element
             order = np.argsort(target, kind="stable")
             uniq, first = np.unique(target[order], return_index=True)
@@ -153,6 +168,21 @@ def ufunc_rule(ufunc, method, inputs, kwargs):
         return None
     value = getattr(ufunc, method)(*plain, **kwargs)
     return _result(dense(value, inputs, n), out)
+
+
+def _second(ufunc, inputs, shape, D, n):
+    """The second-order pairs of an elementwise ufunc (module docstring of
+    :mod:`srcgrad.api.sparsity`)."""
+    traced = [a for a in inputs if isinstance(a, Deps)]
+    if not traced or ufunc in LINEAR:
+        return
+    if ufunc is np.multiply:
+        if len(traced) == 2:
+            pairs(_union(shape, [inputs[0]], n), _union(shape, [inputs[1]], n))
+        return
+    if ufunc in (np.true_divide, np.divide) and not isinstance(inputs[1], Deps):
+        return
+    pairs(D)
 
 
 def _result(r, out):
@@ -186,6 +216,9 @@ def _matmul(a, b, n):
             D = D + (sps.kron(sps.identity(m, format="csr"),
                               sps.csr_matrix(np.asarray(vb if vb.ndim == 2 else vb[:, None]).T != 0))
                      @ A2.D).astype(bool)
+    if isinstance(A2, Deps) and isinstance(B2, Deps):
+        # out = sum_k A[:, k] B[k, :]: the pairs (column k of A) x (row k of B)
+        pairs(_reduce(A2, 0, True, None).D, _reduce(B2, 1, True, None).D)
     if isinstance(B2, Deps):
         if isinstance(A2, Deps):
             D = D + _union((m, p), [_reduce(B2, 0, True, np.zeros((1, p)))], n)
@@ -209,6 +242,7 @@ MOVING = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.mov
 REDUCE = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.nansum, np.nanmean,
           np.nanprod, np.nanmax, np.nanmin, np.std, np.var, np.nanstd, np.nanvar, np.ptp,
           np.average, np.median, np.nanmedian, np.linalg.norm, np.trace}
+NONLINEAR_REDUCE = {np.prod, np.nanprod, np.std, np.var, np.nanstd, np.nanvar, np.linalg.norm}
 ALONG = {np.cumsum, np.cumprod, np.sort, np.nancumsum, np.nancumprod, np.partition}
 CONSTANT_FUNCTIONS = {np.argmax, np.argmin, np.argsort, np.nonzero, np.shape, np.ndim,
                       np.size, np.any, np.all, np.isclose, np.allclose, np.array_equal,
@@ -285,12 +319,18 @@ def function_rule(func, args, kwargs):
             axis = pkw.get("axis")
         if func is np.trace:
             return dense(value, args, n)
-        return _reduce(x, axis, pkw.get("keepdims", False), value)
+        r = _reduce(x, axis, pkw.get("keepdims", False), value)
+        if func in NONLINEAR_REDUCE:
+            pairs(r.D)
+        return r
     if func in ALONG and isinstance(x, Deps) and not _traced(others):
         axis = pkw.get("axis", plain[1] if len(plain) > 1 else (-1 if func in (np.sort, np.partition) else None))
         if func is np.partition:
             axis = pkw.get("axis", -1)
-        return _along(x, axis, value)
+        r = _along(x, axis, value)
+        if func in (np.cumprod, np.nancumprod):
+            pairs(r.D)
+        return r
     if func is np.where and len(args) == 3:
         return Deps(value, _union(np.shape(value), _traced(args[1:]), n))
     if func in (np.clip, np.maximum, np.minimum, np.abs):
@@ -318,41 +358,10 @@ def function_rule(func, args, kwargs):
         shapes = [tuple(1 if i == ax % np.ndim(v) else s for i, s in enumerate(np.shape(v)))
                   for v in plain[:2]]
         parts = [Deps(np.zeros(s), p.D) for p, s in zip(parts, shapes) if p is not None]
-        return Deps(value, _union(np.shape(value), parts, n))
+        r = Deps(value, _union(np.shape(value), parts, n))
+        if len(parts) == 2:
+            pairs(r.D)
+        return r
     if func is np.einsum or func is np.outer or func is np.kron:
         return dense(value, args, n)
     return dense(value, list(args) + list(kwargs.values()), n)
-
-
-def helper(fn):
-    """A runtime helper for traced code: the boundary checks pass values
-    through; any other helper runs on ``Deps`` and, if it fails, is taken as
-    dense."""
-    name = fn.__name__
-    if name in ("check_argument", "check_real", "check_scalar"):
-        return lambda *a, **k: None
-    if name in ("like_argument", "like_value"):
-        return lambda d, *a, **k: d
-
-    def wrapped(*args, **kwargs):
-        traced = _traced(list(args) + list(kwargs.values()))
-        if not traced:
-            return fn(*args, **kwargs)
-        roots = {id(r): r for r in (d.base if d.base is not None else d for d in traced)}
-        saved = {k: (np.array(r.value, copy=True), r._D) for k, r in roots.items()}
-        try:
-            return fn(*args, **kwargs)
-        except Exception:           # noqa: BLE001  (dense is a superset)
-            for k, r in roots.items():       # undo a partial run
-                if isinstance(r.value, np.ndarray):
-                    r.value[...] = saved[k][0]
-                r._D = saved[k][1]
-            n = _n(traced)
-            value = fn(*[_value(a) for a in args], **{k: _value(v) for k, v in kwargs.items()})
-            for k, r in roots.items():       # written in place: depends on everything
-                if isinstance(r.value, np.ndarray) and not np.array_equal(
-                        r.value, saved[k][0], equal_nan=True):
-                    r._D = dense(r.value, traced, n).D
-            return dense(value, list(args) + list(kwargs.values()), n)
-    wrapped.__name__ = name
-    return wrapped
