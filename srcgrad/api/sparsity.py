@@ -272,8 +272,6 @@ def _trace(fun, wrt, args, kwargs, what):
         return _empty(np.size(out), n)
     except Exception as e:          # noqa: BLE001  (dense is always a superset)
         _DENSE[0] = True
-        if _PAIRS:
-            _PAIRS[-1] = sps.csr_matrix(np.ones((n, n), dtype=bool))
         warnings.warn(f"srcgrad.{what}: dependency tracing stopped ({type(e).__name__}: {e}); "
                       f"taking every output to depend on every input", RuntimeWarning,
                       stacklevel=3)
@@ -303,10 +301,16 @@ def hessian_sparsity(fun, wrt=0):
         finally:
             _PAIRS.pop()
         n = P.shape[1]
-        if P.shape[0] != 1 and P.nnz:
+        if P.shape[0] != 1:
             raise SrcgradError("hessian_sparsity: the function's result is not a scalar")
-        if P.nnz == n * P.shape[0] and pairs is None and n > 1 and _DENSE[0]:
-            pairs = sps.csr_matrix(np.ones((n, n), dtype=bool))     # the trace stopped
+        if _DENSE[0]:
+            pairs = _ALL                                    # the trace stopped
+        if pairs is _ALL:
+            if n * n > LIMIT:
+                raise SrcgradError(f"hessian_sparsity: the Hessian pattern found is dense "
+                                   f"(every pair of the {n} inputs); use srcgrad.hessian "
+                                   f"without sparsity")
+            pairs = sps.csr_matrix(np.ones((n, n), dtype=bool))
         eye = sps.identity(n, dtype=bool, format="csr")
         H = eye if pairs is None else pairs + pairs.T + eye
         return H.astype(bool).tocsr()
@@ -315,6 +319,10 @@ def hessian_sparsity(fun, wrt=0):
 
 #: the second-order pairs of the innermost Hessian trace (``None``: none yet)
 _PAIRS = []
+#: every pair (a dense Hessian pattern)
+_ALL = "all"
+#: more pairs than this from one operation count as every pair
+LIMIT = 1 << 24
 #: whether the last trace stopped (and went dense)
 _DENSE = [False]
 
@@ -323,7 +331,12 @@ def pairs(R1, R2=None):
     """Record that the result may depend nonlinearly on pairs of inputs:
     ``R1^T R1`` (every pair within each element's set ``R1``), or
     ``R1^T R2`` (a bilinear operation: pairs across)."""
-    if not _PAIRS or R1 is None or not R1.nnz or R2 is not None and not R2.nnz:
+    if not _PAIRS or R1 is None or not R1.nnz or R2 is not None and not R2.nnz \
+            or _PAIRS[-1] is _ALL:
+        return
+    wide = max(np.diff(R1.indptr).max(), 0 if R2 is None else np.diff(R2.indptr).max())
+    if wide ** 2 > LIMIT or R1.nnz * wide > LIMIT:
+        _PAIRS[-1] = _ALL                # (too many pairs: every pair)
         return
     R1 = R1.astype(np.int8)
     add = R1.T @ (R1 if R2 is None else R2.astype(np.int8))

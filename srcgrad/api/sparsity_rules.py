@@ -340,11 +340,25 @@ def function_rule(func, args, kwargs):
         if np.ndim(plain[0]) and np.ndim(plain[1]):
             return _matmul(args[0], args[1], n)
         return ufunc_rule(np.multiply, "__call__", args, {})
-    if func is np.diff and isinstance(x, Deps) and not _traced(others):
+    if func is np.diff and len(args) <= 2 and (isinstance(x, Deps) or _traced(others)):
         axis = pkw.get("axis", -1)
         order = pkw.get("n", plain[1] if len(plain) > 1 else 1)
-        if pkw.get("prepend") is None and pkw.get("append") is None:
-            y = x
+        y = x if isinstance(x, Deps) else Deps(np.asarray(plain[0], float), _empty(
+            np.size(plain[0]), n))
+        axis = axis % y.ndim
+        ends = []
+        for where in ("prepend", "append"):
+            e = kwargs.get(where)
+            if e is None:
+                ends.append(None)
+                continue
+            shape = list(y.shape)
+            shape[axis] = 1 if np.ndim(_value(e)) == 0 else np.shape(_value(e))[axis]
+            ends.append(np.broadcast_to(e, tuple(shape)) if isinstance(e, Deps)
+                        else np.broadcast_to(np.asarray(e, float), tuple(shape)))
+        if ends != [None, None]:
+            y = np.concatenate([e for e in (ends[0], y, ends[1]) if e is not None], axis=axis)
+        if True:
             for _ in range(order):
                 hi = [slice(None)] * y.ndim
                 lo = [slice(None)] * y.ndim
