@@ -139,17 +139,45 @@ def _chunks(c, batch):
     return [(s, min(s + step, c)) for s in range(0, c, step)]
 
 
-def decompress_columns(P, colour, B):
-    """``J`` (CSR, structure ``P``) from ``B = J S``."""
+class Plan:
+    """How to read a sparse matrix of structure ``(rows, cols)`` off the
+    compressed product ``B`` (``k x c``): entry ``t`` is ``B.flat[src[t]]``;
+    the CSR structure and the order are worked out once."""
+
+    def __init__(self, rows, cols, src, shape):
+        order = sps.coo_matrix((np.arange(1, len(rows) + 1), (rows, cols)), shape=shape).tocsr()
+        self.indptr, self.indices = order.indptr, order.indices
+        self.src = np.asarray(src)[order.data - 1]
+        self.shape = shape
+
+    def __call__(self, B):
+        return sps.csr_matrix((np.ascontiguousarray(B).ravel()[self.src], self.indices.copy(),
+                               self.indptr.copy()), shape=self.shape)
+
+
+def column_plan(P, colour):
+    """``J`` (structure ``P``) from ``B = J S``: ``J[i, j] = B[i, colour(j)]``."""
     P = P.tocoo()
-    return sps.csr_matrix((B[P.row, colour[P.col]], (P.row, P.col)), shape=P.shape)
+    c = _ncolours(colour)
+    return Plan(P.row, P.col, P.row * c + colour[P.col], P.shape)
 
 
-def decompress_star(P, colour, B):
-    """``H`` (CSR, structure of ``P + P^T`` and the diagonal) from ``B = H S``
-    and a star colouring."""
+def row_plan(P, colour):
+    """``J`` (structure ``P``) from ``B^T`` (``n x c``), ``B = S^T J``:
+    ``J[i, j] = B^T[j, colour(i)]``."""
+    P = P.tocoo()
+    c = _ncolours(colour)
+    return Plan(P.row, P.col, P.col * c + colour[P.row], P.shape)
+
+
+def star_plan(P, colour):
+    """``H`` (structure ``P + P^T`` and the diagonal) from ``B = H S``, for a
+    star colouring: ``H[i, j] = B[i, colour(j)]`` when ``j`` is the only
+    neighbour of ``i`` of its colour, else ``B[j, colour(i)]`` (then ``i`` is
+    the only neighbour of ``j`` of its colour)."""
     G = _graph(P)
     n = G.shape[0]
+    c = _ncolours(colour)
     counts = (G @ sps.csr_matrix(_seed(colour))).toarray() if n else np.zeros((0, 0))
     Gc = G.tocoo()
     i, j = Gc.row, Gc.col
@@ -157,10 +185,10 @@ def decompress_star(P, colour, B):
     other = counts[j, colour[i]] == 1
     if not np.all(direct | other):
         raise SrcgradError("internal error: the colouring is not a star colouring")
-    vals = np.where(direct, B[i, colour[j]], B[j, colour[i]])
+    src = np.where(direct, i * c + colour[j], j * c + colour[i])
     d = np.arange(n)
-    return sps.csr_matrix((np.concatenate([vals, B[d, colour[d]]]),
-                           (np.concatenate([i, d]), np.concatenate([j, d]))), shape=(n, n))
+    return Plan(np.concatenate([i, d]), np.concatenate([j, d]),
+                np.concatenate([src, d * c + colour[d]]), (n, n))
 
 
 def _one_wrt(fun, wrt):
@@ -171,28 +199,35 @@ def _one_wrt(fun, wrt):
 
 
 class _Colourings:
-    """The colourings of a fixed pattern, made once."""
+    """A pattern's colourings, seeds and decompression plans, made once."""
 
     def __init__(self, P):
-        self.P, self._cols, self._rows, self._star = P, None, None, None
+        self.P = P
+        self._made = {}
+
+    def _get(self, what, make):
+        if what not in self._made:
+            self._made[what] = make()
+        return self._made[what]
 
     @property
     def cols(self):
-        if self._cols is None:
-            self._cols = colour_columns(self.P)
-        return self._cols
+        return self._get("cols", lambda: colour_columns(self.P))
 
     @property
     def rows(self):
-        if self._rows is None:
-            self._rows = colour_columns(self.P.T)
-        return self._rows
+        return self._get("rows", lambda: colour_columns(self.P.T))
 
     @property
     def star(self):
-        if self._star is None:
-            self._star = star_colouring(self.P)
-        return self._star
+        return self._get("star", lambda: star_colouring(self.P))
+
+    def seed(self, which):
+        return self._get(("seed", which), lambda: _seed(getattr(self, which)))
+
+    def plan(self, which):
+        make = {"cols": column_plan, "rows": row_plan, "star": star_plan}[which]
+        return self._get(("plan", which), lambda: make(self.P, getattr(self, which)))
 
 
 def _ncolours(colour):
@@ -226,7 +261,7 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
         forward = mode == "forward" or mode == "auto" and \
             _ncolours(col.cols) <= _ncolours(col.rows)
         if forward:
-            S = _seed(col.cols)
+            S = col.seed("cols")
             value, parts = None, []
             for lo, hi in _chunks(S.shape[1], batch) or [(0, 0)]:
                 T = S[:, lo:hi].reshape(np.shape(x) + (hi - lo,))
@@ -234,13 +269,15 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
                 parts.append(np.asarray(t, dtype=float).reshape(-1, hi - lo))
             B = np.concatenate(parts, axis=1)
             m = higher._size(value)
-            pattern(col.P, (m, n))
-            J = decompress_columns(col.P, col.cols, B)
+            if col.P.shape != (m, n):
+                pattern(col.P, (m, n))
+            J = col.plan("cols")(B)
         else:
             value = fun(*args, **kwargs)
             m = higher._size(value)
-            pattern(col.P, (m, n))
-            S = _seed(col.rows)
+            if col.P.shape != (m, n):
+                pattern(col.P, (m, n))
+            S = col.seed("rows")
             zero = higher._zero(value)
             parts = []
             for lo, hi in _chunks(S.shape[1], batch):
@@ -248,7 +285,7 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
                 r = vjpb(*call.positional, zero, E, **call.keywords)
                 parts.append(np.asarray(r, dtype=float).reshape(n, hi - lo))
             Bt = np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
-            J = decompress_columns(col.P.T.tocsr(), col.rows, Bt).T.tocsr()
+            J = col.plan("rows")(Bt)
         J.srcgrad_colours = _ncolours(col.cols if forward else col.rows)
         return J
 
@@ -281,15 +318,16 @@ def sparse_hessian(fun, wrt=0, batch=higher.BATCH, sparsity="detect"):
         x = call.values[0]
         n = higher._size(x)
         col = fixed if fixed is not None else _Colourings(find(*args, **kwargs))
-        pattern(col.P, (n, n))
-        S = _seed(col.star)
+        if col.P.shape != (n, n):
+            pattern(col.P, (n, n))
+        S = col.seed("star")
         parts = []
         for lo, hi in _chunks(S.shape[1], batch):
             hv = hb(*call.positional, S[:, lo:hi].reshape(np.shape(x) + (hi - lo,)),
                     **call.keywords)
             parts.append(np.asarray(hv, dtype=float).reshape(n, hi - lo))
         B = np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
-        H = decompress_star(col.P, col.star, B)
+        H = col.plan("star")(B)
         H.srcgrad_colours = _ncolours(col.star)
         return H
 
