@@ -265,7 +265,7 @@ def _batched_or_loop(batched, looped, what):
     except SrcgradError:            # a refusal (an argument's type ...): the loop refuses too
         raise
     except Exception as e:          # noqa: BLE001  (any failure: the loop is exact)
-        warnings.warn(f"srcgrad.{what}: the batched forward pass failed ({type(e).__name__}: "
+        warnings.warn(f"srcgrad.{what}: the batched pass failed ({type(e).__name__}: "
                       f"{e}); computing it one direction at a time", RuntimeWarning,
                       stacklevel=3)
         return looped()

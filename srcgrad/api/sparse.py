@@ -234,6 +234,49 @@ def _ncolours(colour):
     return int(colour.max()) + 1 if len(colour) else 0
 
 
+def _forward_block(jvpb, call, x, S, batch):
+    """``(value, J S)`` (``m x c``) by the batched jvp, ``batch`` columns a pass."""
+    value, parts = None, []
+    for lo, hi in _chunks(S.shape[1], batch) or [(0, 0)]:
+        value, t = jvpb(*call.positional, S[:, lo:hi].reshape(np.shape(x) + (hi - lo,)),
+                        **call.keywords)
+        parts.append(np.asarray(t, dtype=float).reshape(-1, hi - lo))
+    return value, np.concatenate(parts, axis=1)
+
+
+def _forward_looped(fun, key, call, x, S):
+    """``(value, J S)`` by one generated jvp call per column of ``S``."""
+    jvp = _jvp_cached(fun, key)
+    value, cols = None, []
+    for k in range(S.shape[1]):
+        t = S[:, k].reshape(np.shape(x)) if isinstance(x, np.ndarray) else float(S[0, k])
+        value, tk = jvp(*call.positional, t, **call.keywords)
+        cols.append(np.ravel(np.asarray(tk, dtype=float)))
+    if value is None:
+        value = jvp(*call.positional, higher._zero(x), **call.keywords)[0]
+    return value, np.array(cols).T.reshape(higher._size(value), S.shape[1])
+
+
+def _reverse_block(vjpb, call, n, value, S, batch):
+    """``(S^T J)^T`` (``n x c``) by the batched vjp, ``batch`` rows a pass."""
+    zero, parts = higher._zero(value), []
+    for lo, hi in _chunks(S.shape[1], batch):
+        r = vjpb(*call.positional, zero, S[:, lo:hi].reshape(np.shape(value) + (hi - lo,)),
+                 **call.keywords)
+        parts.append(np.asarray(r, dtype=float).reshape(n, hi - lo))
+    return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
+
+
+def _reverse_looped(fun, key, call, n, value, S):
+    """``(S^T J)^T`` by one generated vjp call per column of ``S``."""
+    vjp = higher.api.vjp(fun, wrt=key)
+    cols = []
+    for k in range(S.shape[1]):
+        e = S[:, k].reshape(np.shape(value)) if isinstance(value, np.ndarray) else float(S[0, k])
+        cols.append(np.ravel(np.asarray(vjp(*call.positional, e, **call.keywords)[1], float)))
+    return np.array(cols).T.reshape(n, S.shape[1])
+
+
 def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detect"):
     """The Jacobian of ``fun`` w.r.t. the single argument ``wrt`` as a
     ``scipy.sparse.csr_matrix`` of shape ``(f(x).size, x.size)`` (C order),
@@ -246,8 +289,11 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
         raise SrcgradError(f"sparsity must be a scipy.sparse pattern or 'detect', not {sparsity!r}")
     fixed = None if detect else _Colourings(pattern(sparsity))
     key = pipeline.wrt_key(wrt)
-    jvpb = _jvp_cached(fun, key, batched=True) if mode in ("auto", "forward") else None
-    vjpb = higher._vjp_batched(fun, key) if mode in ("auto", "reverse") else None
+    jvpb = vjpb = why_f = why_r = None
+    if mode in ("auto", "forward"):
+        jvpb, why_f = higher._generate_batched(lambda: _jvp_cached(fun, key, batched=True))
+    if mode in ("auto", "reverse"):
+        vjpb, why_r = higher._generate_batched(lambda: higher._vjp_batched(fun, key))
     find = jacobian_sparsity(fun, key)
 
     def jac(*args, **kwargs):
@@ -256,45 +302,40 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
         n = higher._size(x)
         col = fixed if fixed is not None else _Colourings(find(*args, **kwargs))
         if col.P.shape[1] != n:
-            raise SrcgradError(f"the sparsity pattern has {col.P.shape[1]} columns, the "
-                               f"argument {n} elements")
+            pattern(col.P, (col.P.shape[0], n))
         forward = mode == "forward" or mode == "auto" and \
             _ncolours(col.cols) <= _ncolours(col.rows)
         if forward:
             S = col.seed("cols")
-            value, parts = None, []
-            for lo, hi in _chunks(S.shape[1], batch) or [(0, 0)]:
-                T = S[:, lo:hi].reshape(np.shape(x) + (hi - lo,))
-                value, t = jvpb(*call.positional, T, **call.keywords)
-                parts.append(np.asarray(t, dtype=float).reshape(-1, hi - lo))
-            B = np.concatenate(parts, axis=1)
-            m = higher._size(value)
-            if col.P.shape != (m, n):
-                pattern(col.P, (m, n))
+            def looped():
+                return _forward_looped(fun, key, call, x, S)
+            value, B = looped() if jvpb is None else higher._batched_or_loop(
+                lambda: _forward_block(jvpb, call, x, S, batch), looped, "jacobian")
+            if col.P.shape != (higher._size(value), n):
+                pattern(col.P, (higher._size(value), n))
             J = col.plan("cols")(B)
         else:
             value = fun(*args, **kwargs)
-            m = higher._size(value)
-            if col.P.shape != (m, n):
-                pattern(col.P, (m, n))
+            if col.P.shape != (higher._size(value), n):
+                pattern(col.P, (higher._size(value), n))
             S = col.seed("rows")
-            zero = higher._zero(value)
-            parts = []
-            for lo, hi in _chunks(S.shape[1], batch):
-                E = S[:, lo:hi].reshape(np.shape(value) + (hi - lo,))
-                r = vjpb(*call.positional, zero, E, **call.keywords)
-                parts.append(np.asarray(r, dtype=float).reshape(n, hi - lo))
-            Bt = np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
+            def looped_rows():
+                return _reverse_looped(fun, key, call, n, value, S)
+            Bt = looped_rows() if vjpb is None else higher._batched_or_loop(
+                lambda: _reverse_block(vjpb, call, n, value, S, batch), looped_rows, "jacobian")
             J = col.plan("rows")(Bt)
         J.srcgrad_colours = _ncolours(col.cols if forward else col.rows)
         return J
 
     jac.__name__ = jac.__qualname__ = f"sparse_jacobian_{higher._name(fun)}"
     pieces = [p for p in (jvpb, vjpb) if p is not None]
+    side = {"forward": "columns", "reverse": "rows", "auto": "columns or rows, fewer colours"}
+    unbatched = "; ".join(f"{w} not batched ({r}): one call per colour" for w, r in
+                          (("forward", why_f), ("reverse", why_r)) if r)
     higher._describe(jac, f"srcgrad.jacobian({higher._qualname(fun)}, mode={mode!r}, "
-                          f"sparsity=...): one pass of the batched code below per colour block "
-                          f"(distance-1 colouring of the {'columns' if mode != 'reverse' else 'rows'})",
-                     pieces, fun)
+                          f"sparsity=...): one pass of the batched code below per block of "
+                          f"colours (distance-1 colouring of the {side[mode]})"
+                          + (f"; {unbatched}" if unbatched else ""), pieces, fun)
     jac.colourings = fixed
     return jac
 
@@ -310,7 +351,7 @@ def sparse_hessian(fun, wrt=0, batch=higher.BATCH, sparsity="detect"):
         raise SrcgradError(f"sparsity must be a scipy.sparse pattern or 'detect', not {sparsity!r}")
     fixed = None if detect else _Colourings(pattern(sparsity))
     key = pipeline.wrt_key(wrt)
-    hb = higher.hvp_batched(fun, wrt=key)
+    hb, why_not = higher._generate_batched(lambda: higher.hvp_batched(fun, wrt=key))
     find = hessian_sparsity(fun, key)
 
     def hess(*args, **kwargs):
@@ -321,19 +362,30 @@ def sparse_hessian(fun, wrt=0, batch=higher.BATCH, sparsity="detect"):
         if col.P.shape != (n, n):
             pattern(col.P, (n, n))
         S = col.seed("star")
-        parts = []
-        for lo, hi in _chunks(S.shape[1], batch):
-            hv = hb(*call.positional, S[:, lo:hi].reshape(np.shape(x) + (hi - lo,)),
-                    **call.keywords)
-            parts.append(np.asarray(hv, dtype=float).reshape(n, hi - lo))
-        B = np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
+
+        def looped():
+            h = higher.hvp(fun, wrt=key)
+            return np.array([np.ravel(np.asarray(h(*call.positional, S[:, k].reshape(np.shape(x))
+                                                   if isinstance(x, np.ndarray) else float(S[0, k]),
+                                                   **call.keywords), dtype=float))
+                             for k in range(S.shape[1])]).T.reshape(n, S.shape[1])
+
+        def batched():
+            parts = []
+            for lo, hi in _chunks(S.shape[1], batch):
+                hv = hb(*call.positional, S[:, lo:hi].reshape(np.shape(x) + (hi - lo,)),
+                        **call.keywords)
+                parts.append(np.asarray(hv, dtype=float).reshape(n, hi - lo))
+            return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
+        B = looped() if hb is None else higher._batched_or_loop(batched, looped, "hessian")
         H = col.plan("star")(B)
         H.srcgrad_colours = _ncolours(col.star)
         return H
 
     hess.__name__ = hess.__qualname__ = f"sparse_hessian_{higher._name(fun)}"
-    higher._describe(hess, f"srcgrad.hessian({higher._qualname(fun)}, sparsity=...): one pass "
-                           f"of the batched hvp below (forward over reverse) per block of "
-                           f"colours (star colouring)", [hb], fun)
+    how = ("one pass of the batched hvp below (forward over reverse) per block of colours"
+           if hb is not None else f"one call of the hvp below per colour (not batched: {why_not})")
+    higher._describe(hess, f"srcgrad.hessian({higher._qualname(fun)}, sparsity=...): {how} "
+                           f"(star colouring)", [hb or higher.hvp(fun, wrt=key)], fun)
     hess.colourings = fixed
     return hess
