@@ -332,7 +332,7 @@ def test_refusals():
         srcgrad.hessian(quartic, sparsity=np.ones((2, 2)))(x)
     with pytest.raises(srcgrad.SrcgradError, match="2-D array"):
         srcgrad.jacobian(chain, sparsity=np.ones(3))
-    with pytest.raises(srcgrad.SrcgradError, match="not a scalar"):
+    with pytest.raises(srcgrad.SrcgradError, match="needs a scalar result"):
         srcgrad.hessian_sparsity(chain)(x)
 
 

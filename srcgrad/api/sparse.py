@@ -30,14 +30,14 @@ here.
 import numpy as np
 import scipy.sparse as sps
 
-from srcgrad.api import higher
+from srcgrad.api import blocks
 from srcgrad.api.forward import _cached as _jvp_cached
 from srcgrad.api.sparsity import hessian_sparsity, jacobian_sparsity
 from srcgrad.compiler import pipeline
 from srcgrad.errors import SrcgradError
 
 
-def pattern(P, shape=None, what="sparsity"):
+def pattern(P, shape=None):
     """``P`` as a boolean CSR matrix of its stored entries."""
     if sps.issparse(P):
         P = sps.csr_matrix(P, copy=True)
@@ -47,11 +47,11 @@ def pattern(P, shape=None, what="sparsity"):
     else:
         a = np.asarray(P)
         if a.ndim != 2:
-            raise SrcgradError(f"{what} must be a scipy.sparse matrix, a 2-D array or "
+            raise SrcgradError(f"sparsity must be a scipy.sparse matrix, a 2-D array or "
                                f"'detect', not {type(P).__name__}")
         P = sps.csr_matrix(a != 0)
     if shape is not None and P.shape != tuple(shape):
-        raise SrcgradError(f"the {what} pattern has shape {P.shape}, expected {tuple(shape)} "
+        raise SrcgradError(f"the sparsity pattern has shape {P.shape}, expected {tuple(shape)} "
                            f"(result elements x argument elements, C order)")
     return P
 
@@ -253,13 +253,13 @@ def _forward_looped(fun, key, call, x, S):
         value, tk = jvp(*call.positional, t, **call.keywords)
         cols.append(np.ravel(np.asarray(tk, dtype=float)))
     if value is None:
-        value = jvp(*call.positional, higher._zero(x), **call.keywords)[0]
-    return value, np.array(cols).T.reshape(higher._size(value), S.shape[1])
+        value = jvp(*call.positional, blocks._zero(x), **call.keywords)[0]
+    return value, np.array(cols).T.reshape(blocks._size(value), S.shape[1])
 
 
 def _reverse_block(vjpb, call, n, value, S, batch):
     """``(S^T J)^T`` (``n x c``) by the batched vjp, ``batch`` rows a pass."""
-    zero, parts = higher._zero(value), []
+    zero, parts = blocks._zero(value), []
     for lo, hi in _chunks(S.shape[1], batch):
         r = vjpb(*call.positional, zero, S[:, lo:hi].reshape(np.shape(value) + (hi - lo,)),
                  **call.keywords)
@@ -269,7 +269,7 @@ def _reverse_block(vjpb, call, n, value, S, batch):
 
 def _reverse_looped(fun, key, call, n, value, S):
     """``(S^T J)^T`` by one generated vjp call per column of ``S``."""
-    vjp = higher.api.vjp(fun, wrt=key)
+    vjp = blocks.api.vjp(fun, wrt=key)
     cols = []
     for k in range(S.shape[1]):
         e = S[:, k].reshape(np.shape(value)) if isinstance(value, np.ndarray) else float(S[0, k])
@@ -277,7 +277,7 @@ def _reverse_looped(fun, key, call, n, value, S):
     return np.array(cols).T.reshape(n, S.shape[1])
 
 
-def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detect"):
+def sparse_jacobian(fun, wrt=0, mode="auto", batch=blocks.BATCH, sparsity="detect"):
     """The Jacobian of ``fun`` w.r.t. the single argument ``wrt`` as a
     ``scipy.sparse.csr_matrix`` of shape ``(f(x).size, x.size)`` (C order),
     by compressed batched forward (``mode="forward"``) or reverse
@@ -286,20 +286,21 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
     names = _one_wrt(fun, wrt)
     detect = isinstance(sparsity, str)
     if detect and sparsity != "detect":
-        raise SrcgradError(f"sparsity must be a scipy.sparse pattern or 'detect', not {sparsity!r}")
+        raise SrcgradError(f"sparsity must be a scipy.sparse matrix, a 2-D array or 'detect', "
+                           f"not {sparsity!r}")
     fixed = None if detect else _Colourings(pattern(sparsity))
     key = pipeline.wrt_key(wrt)
     jvpb = vjpb = why_f = why_r = None
     if mode in ("auto", "forward"):
-        jvpb, why_f = higher._generate_batched(lambda: _jvp_cached(fun, key, batched=True))
+        jvpb, why_f = blocks._generate_batched(lambda: _jvp_cached(fun, key, batched=True))
     if mode in ("auto", "reverse"):
-        vjpb, why_r = higher._generate_batched(lambda: higher._vjp_batched(fun, key))
+        vjpb, why_r = blocks._generate_batched(lambda: blocks._vjp_batched(fun, key))
     find = jacobian_sparsity(fun, key)
 
     def jac(*args, **kwargs):
-        call = higher._Call(fun, names, args, kwargs)
+        call = blocks._Call(fun, names, args, kwargs)
         x = call.values[0]
-        n = higher._size(x)
+        n = blocks._size(x)
         col = fixed if fixed is not None else _Colourings(find(*args, **kwargs))
         if col.P.shape[1] != n:
             pattern(col.P, (col.P.shape[0], n))
@@ -309,30 +310,30 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
             S = col.seed("cols")
             def looped():
                 return _forward_looped(fun, key, call, x, S)
-            value, B = looped() if jvpb is None else higher._batched_or_loop(
+            value, B = looped() if jvpb is None else blocks._batched_or_loop(
                 lambda: _forward_block(jvpb, call, x, S, batch), looped, "jacobian")
-            if col.P.shape != (higher._size(value), n):
-                pattern(col.P, (higher._size(value), n))
+            if col.P.shape != (blocks._size(value), n):
+                pattern(col.P, (blocks._size(value), n))
             J = col.plan("cols")(B)
         else:
             value = fun(*args, **kwargs)
-            if col.P.shape != (higher._size(value), n):
-                pattern(col.P, (higher._size(value), n))
+            if col.P.shape != (blocks._size(value), n):
+                pattern(col.P, (blocks._size(value), n))
             S = col.seed("rows")
             def looped_rows():
                 return _reverse_looped(fun, key, call, n, value, S)
-            Bt = looped_rows() if vjpb is None else higher._batched_or_loop(
+            Bt = looped_rows() if vjpb is None else blocks._batched_or_loop(
                 lambda: _reverse_block(vjpb, call, n, value, S, batch), looped_rows, "jacobian")
             J = col.plan("rows")(Bt)
         J.srcgrad_colours = _ncolours(col.cols if forward else col.rows)
         return J
 
-    jac.__name__ = jac.__qualname__ = f"sparse_jacobian_{higher._name(fun)}"
+    jac.__name__ = jac.__qualname__ = f"sparse_jacobian_{blocks._name(fun)}"
     pieces = [p for p in (jvpb, vjpb) if p is not None]
     side = {"forward": "columns", "reverse": "rows", "auto": "columns or rows, fewer colours"}
     unbatched = "; ".join(f"{w} not batched ({r}): one call per colour" for w, r in
                           (("forward", why_f), ("reverse", why_r)) if r)
-    higher._describe(jac, f"srcgrad.jacobian({higher._qualname(fun)}, mode={mode!r}, "
+    blocks._describe(jac, f"srcgrad.jacobian({blocks._qualname(fun)}, mode={mode!r}, "
                           f"sparsity=...): one pass of the batched code below per block of "
                           f"colours (distance-1 colouring of the {side[mode]})"
                           + (f"; {unbatched}" if unbatched else ""), pieces, fun)
@@ -340,7 +341,7 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=higher.BATCH, sparsity="detec
     return jac
 
 
-def sparse_hessian(fun, wrt=0, batch=higher.BATCH, sparsity="detect"):
+def sparse_hessian(fun, wrt=0, batch=blocks.BATCH, sparsity="detect"):
     """The Hessian of ``fun`` w.r.t. the single argument ``wrt`` as a
     ``scipy.sparse.csr_matrix`` (``x.size x x.size``): star colouring of the
     pattern, one batched hvp pass (forward over reverse) per block of
@@ -348,23 +349,24 @@ def sparse_hessian(fun, wrt=0, batch=higher.BATCH, sparsity="detect"):
     names = _one_wrt(fun, wrt)
     detect = isinstance(sparsity, str)
     if detect and sparsity != "detect":
-        raise SrcgradError(f"sparsity must be a scipy.sparse pattern or 'detect', not {sparsity!r}")
+        raise SrcgradError(f"sparsity must be a scipy.sparse matrix, a 2-D array or 'detect', "
+                           f"not {sparsity!r}")
     fixed = None if detect else _Colourings(pattern(sparsity))
     key = pipeline.wrt_key(wrt)
-    hb, why_not = higher._generate_batched(lambda: higher.hvp_batched(fun, wrt=key))
+    hb, why_not = blocks._generate_batched(lambda: blocks.hvp_batched(fun, wrt=key))
     find = hessian_sparsity(fun, key)
 
     def hess(*args, **kwargs):
-        call = higher._Call(fun, names, args, kwargs)
+        call = blocks._Call(fun, names, args, kwargs)
         x = call.values[0]
-        n = higher._size(x)
+        n = blocks._size(x)
         col = fixed if fixed is not None else _Colourings(find(*args, **kwargs))
         if col.P.shape != (n, n):
             pattern(col.P, (n, n))
         S = col.seed("star")
 
         def looped():
-            h = higher.hvp(fun, wrt=key)
+            h = blocks.hvp(fun, wrt=key)
             return np.array([np.ravel(np.asarray(h(*call.positional, S[:, k].reshape(np.shape(x))
                                                    if isinstance(x, np.ndarray) else float(S[0, k]),
                                                    **call.keywords), dtype=float))
@@ -377,15 +379,15 @@ def sparse_hessian(fun, wrt=0, batch=higher.BATCH, sparsity="detect"):
                         **call.keywords)
                 parts.append(np.asarray(hv, dtype=float).reshape(n, hi - lo))
             return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0))
-        B = looped() if hb is None else higher._batched_or_loop(batched, looped, "hessian")
+        B = looped() if hb is None else blocks._batched_or_loop(batched, looped, "hessian")
         H = col.plan("star")(B)
         H.srcgrad_colours = _ncolours(col.star)
         return H
 
-    hess.__name__ = hess.__qualname__ = f"sparse_hessian_{higher._name(fun)}"
+    hess.__name__ = hess.__qualname__ = f"sparse_hessian_{blocks._name(fun)}"
     how = ("one pass of the batched hvp below (forward over reverse) per block of colours"
            if hb is not None else f"one call of the hvp below per colour (not batched: {why_not})")
-    higher._describe(hess, f"srcgrad.hessian({higher._qualname(fun)}, sparsity=...): {how} "
-                           f"(star colouring)", [hb or higher.hvp(fun, wrt=key)], fun)
+    blocks._describe(hess, f"srcgrad.hessian({blocks._qualname(fun)}, sparsity=...): {how} "
+                           f"(star colouring)", [hb or blocks.hvp(fun, wrt=key)], fun)
     hess.colourings = fixed
     return hess

@@ -7,7 +7,7 @@ of its output elements; an operation without a rule here takes the dense
 rule (every output element depends on everything its arguments depend on).
 
 >>> import numpy as np, scipy.sparse as sps
->>> from srcgrad.api.sparsity import Deps
+>>> from srcgrad.api.deps import Deps
 >>> x = Deps(np.ones(3), sps.identity(3, dtype=bool, format="csr"))
 >>> np.sum(x * 2.0).D.toarray().astype(int)
 array([[1, 1, 1]])
@@ -16,7 +16,7 @@ array([[1, 1, 1]])
 import numpy as np
 import scipy.sparse as sps
 
-from srcgrad.api.sparsity import Deps, _Abandon, _empty, _numbers, _rows, _unwrap, pairs
+from srcgrad.api.deps import RULES, Deps, _Abandon, _empty, _numbers, _rows, _unwrap, pairs
 
 #: ufuncs linear in their traced arguments (or piecewise linear): no second-order pairs
 LINEAR = {np.add, np.subtract, np.negative, np.positive, np.conjugate, np.maximum, np.minimum,
@@ -379,3 +379,6 @@ def function_rule(func, args, kwargs):
     if func is np.einsum or func is np.outer or func is np.kron:
         return dense(value, args, n)
     return dense(value, list(args) + list(kwargs.values()), n)
+
+
+RULES.update(ufunc=ufunc_rule, function=function_rule)
