@@ -117,11 +117,18 @@ def with_inplace_view(x):
     return y
 
 
+def with_append_iadd(x):
+    y = x * 1.0
+    r = y[3:]
+    r += x[0] ** 2                          # through a view: y changes
+    return np.append(np.array([5.0, 7.0]), y) + np.concatenate([[3.0], x * 2.0, [1.0]])
+
+
 JACOBIAN_CASES = [chain, with_matmul, with_cross, with_write, with_view, with_reductions,
                   with_branch, with_where, with_pad_flip, with_loop, with_solve]
 #: code srcgrad refuses to differentiate (np.add.at as a statement, a write
 #: through a view): the tracer alone, against finite differences
-TRACER_ONLY = [with_misc, with_inplace_view]
+TRACER_ONLY = [with_misc, with_inplace_view, with_append_iadd]
 
 
 def quartic(x):
@@ -217,6 +224,8 @@ def test_detected_jacobian_pattern_is_a_superset(f):
     assert P.sum() < P.size                                  # and it is sparse
     if f is with_inplace_view:
         assert P[3:, 0].all() and not P[:3, 0][1:].any()
+    if f is with_append_iadd:                # the write through the view reached y
+        assert P[5:, 0].all() and not P[0].any() and P[1, 0]
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])

@@ -179,6 +179,13 @@ for _op, _uf in _BINARY.items():
     setattr(Deps, f"__{_op}__", (lambda f: lambda a, b: f(a, b))(_f))
     if _op not in ("lt", "le", "gt", "ge", "eq", "ne"):
         setattr(Deps, f"__r{_op}__", (lambda f: lambda a, b: f(b, a))(_f))
+for _op, _uf in _BINARY.items():
+    if _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or"):
+        # in place, as NumPy does it: a view's base (and any alias) sees the write
+        def _inplace(a, b, f=getattr(np, _uf)):
+            a[...] = f(a, b)
+            return a
+        setattr(Deps, f"__i{_op}__", _inplace)
 Deps.__hash__ = None
 Deps.__neg__ = lambda a: np.negative(a)
 Deps.__pos__ = lambda a: a

@@ -66,11 +66,6 @@ def _union(shape, parts, n):
     return D.astype(bool).tocsr()
 
 
-def _make(value, D):
-    return Deps(value, D) if D.nnz or isinstance(value, (np.ndarray, float, np.floating)) \
-        else value
-
-
 def dense(value, args, n):
     """Every element of ``value`` (or of each array in a tuple ``value``)
     depends on every input element ``args`` depend on."""
@@ -238,7 +233,7 @@ MOVING = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.mov
           np.hstack, np.vstack, np.dstack, np.column_stack, np.append, np.split,
           np.array_split, np.take_along_axis, np.asarray, np.array, np.asanyarray,
           np.ascontiguousarray, np.real, np.conjugate, np.block, np.delete, np.insert,
-          np.broadcast_arrays, np.diagflat, np.trim_zeros}
+          np.broadcast_arrays, np.diagflat}
 REDUCE = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.nansum, np.nanmean,
           np.nanprod, np.nanmax, np.nanmin, np.std, np.var, np.nanstd, np.nanvar, np.ptp,
           np.average, np.median, np.nanmedian, np.linalg.norm, np.trace}
@@ -264,7 +259,7 @@ def _numbered(a, offset, marks):
         return [_numbered(b, offset, marks) for b in a]
     if isinstance(a, tuple):
         return tuple(_numbered(b, offset, marks) for b in a)
-    return a
+    return np.zeros(np.shape(a), dtype=np.int64)        # a constant: no set
 
 
 def _moving(func, args, kwargs, n):
