@@ -100,7 +100,7 @@ def with_loop(x):
     total = 0.0
     parts = []
     for v in x[:3]:
-        total = total + v ** 2
+        total += v ** 2
         parts.append(total)
     return np.stack(parts + [np.dot(x[3:], x[3:])])
 

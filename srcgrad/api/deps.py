@@ -183,7 +183,10 @@ for _op, _uf in _BINARY.items():
     if _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or"):
         # in place, as NumPy does it: a view's base (and any alias) sees the write
         def _inplace(a, b, f=getattr(np, _uf)):
-            a[...] = f(a, b)
+            r = f(a, b)
+            if not isinstance(a.value, np.ndarray):
+                return r                     # a scalar: immutable, rebound
+            a[...] = r
             return a
         setattr(Deps, f"__i{_op}__", _inplace)
 Deps.__hash__ = None
