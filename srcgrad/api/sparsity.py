@@ -16,14 +16,16 @@ value, the set of input elements it depends on (one row of a boolean
   that are NumPy views stay views (a write through them reaches the base);
 * ``matmul``/``dot`` of 2-D operands: a constant operand's nonzeros decide
   which elements combine, two traced operands give row-union x column-union;
-* **anything else** (``np.linalg.*``, an unknown function or runtime helper
-  that fails on ``Deps``): every output element depends on every input
-  element its arguments depend on ("when in doubt, dense rows").
+* **anything else** (``np.linalg.*``, ``np.einsum``, a function without a
+  rule in :mod:`srcgrad.api.sparsity_rules`): every output element depends
+  on every input element its arguments depend on ("when in doubt, dense
+  rows").
 
-So the pattern found is a superset of the true one *at the given arguments*:
-a branch (``if``), an integer index or a ``where`` condition computed from the
-traced values takes the path of those arguments (``np.where``,
-``maximum``, ``clip`` and ``abs`` keep both sides).  A traced value written
+It is a pass over the function's own code (the code srcgrad transforms), by
+NumPy dispatch.  The pattern found is a superset of the true one *at the
+given arguments*: a branch (``if``), an integer index or a loop bound
+computed from the traced values takes the path of those arguments
+(``np.where``, ``maximum``, ``clip`` and ``abs`` keep both sides).  A traced value written
 into a plain NumPy array (``out = np.zeros(n); out[i] = x[i]``), or turned
 into a float, cannot carry its set: the whole trace is then abandoned and the
 pattern is dense (with a warning), never smaller than the truth.
