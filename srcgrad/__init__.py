@@ -17,3 +17,11 @@ __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian",
            "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",
            "RuleError", "GradientCheckError", "NonScalarOutputError", "ArgumentTypeError"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # the sparsity detectors import SciPy: only when asked for
+    if name in ("jacobian_sparsity", "hessian_sparsity"):
+        from srcgrad.api import sparsity
+        return getattr(sparsity, name)
+    raise AttributeError(f"module 'srcgrad' has no attribute {name!r}")

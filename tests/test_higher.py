@@ -152,9 +152,9 @@ def test_jacobian_auto_mode_picks_by_size(monkeypatch):
     jac = srcgrad.jacobian(scalar_to_vec)
     jvp_fn, vjp_fn = srcgrad.jvp(scalar_to_vec), srcgrad.vjp(scalar_to_vec)
     import srcgrad.api.higher as higher
-    real_fwd, real_rev = higher._forward_batched, higher._reverse_rows
+    real_fwd, real_rev = higher._forward_batched, higher._reverse_batched
     monkeypatch.setattr(higher, "_forward_batched", lambda *a: calls.append("f") or real_fwd(*a))
-    monkeypatch.setattr(higher, "_reverse_rows", lambda *a: calls.append("r") or real_rev(*a))
+    monkeypatch.setattr(higher, "_reverse_batched", lambda *a: calls.append("r") or real_rev(*a))
     jac(0.3)                                          # 1 input, 3 outputs: forward
     srcgrad.jacobian(rosenbrock)(np.ones(4))          # 4 inputs, 1 output: reverse
     assert calls == ["f", "r"]
@@ -172,7 +172,10 @@ def test_jacobian_errors_and_cache():
     assert "def jvp_vec_to_vec(x, d_x):" in text
     with pytest.raises(srcgrad.SrcgradError, match="batch"):
         srcgrad.jacobian(vec_to_vec, batch=-1)
-    assert "def vjp_vec_to_vec(" in srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="reverse"))
+    assert "def vjp_batched_vec_to_vec(" in srcgrad.source(srcgrad.jacobian(vec_to_vec,
+                                                                             mode="reverse"))
+    assert "def vjp_vec_to_vec(" in srcgrad.source(srcgrad.jacobian(vec_to_vec, mode="reverse",
+                                                                     batch=None))
 
 
 # --------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Jacobians, Hessian-vector products and Hessians.
 
-* ``jacobian(f, wrt, mode)``: the full Jacobian, one generated ``jvp`` call
-  per input direction (forward mode) or one generated ``vjp`` call per output
-  direction (reverse mode); ``mode="auto"`` picks, at call time, forward mode
-  when the input is smaller than the output.
+* ``jacobian(f, wrt, mode)``: the full Jacobian by batched forward mode (a
+  block of input directions per generated ``jvp`` pass) or batched reverse
+  mode (a block of output cotangents per pass of a batched ``vjp``: the
+  batched forward transform of the generated ``vjp`` w.r.t. its cotangent);
+  ``mode="auto"`` picks, at call time, forward mode when the input is
+  smaller than the output.  With ``sparsity=`` it is
+  :func:`srcgrad.api.sparse.sparse_jacobian` (compressed passes).
 * ``hvp(f, wrt)``: **forward over reverse** — the forward transform applied
   to the source of the gradient ``srcgrad.grad(f)`` generated (tape, runtime
   helpers and all; see :mod:`srcgrad.generated` and
@@ -18,164 +21,25 @@ directions of the inputs as its columns.  Where the batched code cannot be
 generated the directions are looped over in Python, one generated pass
 each, and the reason is shown by ``srcgrad.source`` (see docs/modes.md,
 "Batched directions").  Everything is cached in :data:`srcgrad.compiler.pipeline._CACHE`
-under keys of its own.
+under keys of its own.  The pieces shared with the sparse versions
+(:mod:`srcgrad.api.sparse`: argument binding, the batched ``vjp`` and
+``hvp``, the fallback loop) are in :mod:`srcgrad.api.blocks`.
 """
 
 import functools
-import inspect
-import math
-import warnings
-import weakref
 
 import numpy as np
 
 from srcgrad.api import reverse as api
+from srcgrad.api.blocks import (BATCH, CACHE_ELEMENTS, MIN_BATCH, MODES, _Call, _as_result,  # noqa: F401
+                                _basis, _batched_or_loop, _cache_get, _cache_put,
+                                _check_batched, _describe, _generate_batched, _key, _like, _name,
+                                _pass_size, _qualname, _signature, _size, _underlying,
+                                _vjp_batched, _zero, api_vjp_no_value, hvp, hvp_batched)
 from srcgrad.api.driver import DRIVER
 from srcgrad.compiler import pipeline
-from srcgrad.compiler.boundary import Boundary
 from srcgrad.errors import SrcgradError
 from srcgrad.api.forward import _cached as _jvp_cached
-from srcgrad.compiler.pipeline import forward_transform
-
-MODES = ("auto", "forward", "reverse")
-
-#: at most this many directions per batched pass (jacobian and hessian) ...
-BATCH = 256
-#: ... and fewer for large inputs: a pass's tangents of the inputs then hold
-#: about this many numbers (512 KB), so that the batched arrays stay in cache
-#: (the Hessian of Rosenbrock n=1000 takes 8 ms with 64 directions per pass,
-#: 62 ms with 256); never fewer than MIN_BATCH directions
-CACHE_ELEMENTS = 1 << 16
-MIN_BATCH = 16
-
-
-def _pass_size(batch, total):
-    """Directions per batched pass for ``total`` input elements."""
-    return max(1, min(batch, total, max(MIN_BATCH, CACHE_ELEMENTS // max(total, 1))))
-
-
-# -- caching ------------------------------------------------------------------
-
-_cache_get, _cache_put, _key = pipeline.cache_get, pipeline.cache_put, pipeline.wrt_key
-
-
-# -- arguments ----------------------------------------------------------------
-
-class _Call:
-    """One call's arguments, bound to ``fun``'s signature and split as the
-    generated jvp, vjp and hvp take them (``signature.with_extra_parameters``):
-    ``positional``, the values of the positional parameters without a
-    default (the directions or the cotangent go after them), and
-    ``keywords``, those of the parameters with a default and of the
-    keyword-only ones (defaults filled in)."""
-
-    def __init__(self, fun, names, args, kwargs):
-        sig = _signature(fun)
-        bound = sig.bind(*args, **kwargs)
-        bound.apply_defaults()
-        P = inspect.Parameter
-        self.positional, self.keywords = [], {}
-        for p in sig.parameters.values():
-            if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD) and p.default is p.empty:
-                self.positional.append(bound.arguments[p.name])
-            elif p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY):
-                self.keywords[p.name] = bound.arguments[p.name]
-            else:
-                raise SrcgradError(f"{_qualname(fun)} takes *args or **kwargs")
-        self.names = names
-        for n in names:
-            if sig.parameters[n].kind is P.KEYWORD_ONLY:
-                raise SrcgradError(f"jacobian, hvp and hessian differentiate positional "
-                                   f"parameters; {n!r} is keyword-only")
-        self.values = [bound.arguments[n] for n in names]
-
-
-_SIGNATURES = weakref.WeakKeyDictionary()
-
-
-def _signature(fun):
-    try:
-        return _SIGNATURES[fun]
-    except (KeyError, TypeError):
-        sig = inspect.signature(fun)
-    try:
-        _SIGNATURES[fun] = sig
-    except TypeError:
-        pass
-    return sig
-
-
-def _underlying(fun):
-    """The function a ``functools.partial`` or a bound method calls."""
-    while isinstance(fun, functools.partial):
-        fun = fun.func
-    return getattr(fun, "__func__", fun)
-
-
-def _name(fun):
-    return getattr(_underlying(fun), "__name__", "function")
-
-
-def _qualname(fun):
-    return getattr(_underlying(fun), "__qualname__", _name(fun))
-
-
-def _zero(x):
-    return 0.0 if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.zeros(np.shape(x))
-
-
-def _basis(x):
-    """The unit directions of ``x``'s shape, in C order (a Python float for a
-    Python-float ``x``)."""
-    shape = np.shape(x)
-    if not shape and not isinstance(x, np.ndarray):
-        yield 1.0
-        return
-    for k in range(int(np.prod(shape))):
-        e = np.zeros(int(np.prod(shape)))
-        e[k] = 1.0
-        yield e.reshape(shape)
-
-
-def _size(x):
-    return math.prod(np.shape(x))
-
-
-def _as_result(rows, out_shape, in_shape):
-    """Stack ``rows`` into an array of shape ``out_shape + in_shape`` (a
-    Python float for a scalar of scalar)."""
-    J = np.asarray(rows, dtype=float)
-    if not out_shape and not in_shape:
-        return float(J.reshape(()))
-    return J.reshape(tuple(out_shape) + tuple(in_shape))
-
-
-def _like(block, *values):
-    """``block`` (float64) in the floating dtype of ``values`` (the result
-    and the argument of a Jacobian block): float32 ones give float32."""
-    dtypes = [v.dtype for v in values if isinstance(v, (np.ndarray, np.floating))
-              and v.dtype.kind == "f"]
-    if not dtypes:
-        return block
-    dtype = np.result_type(*dtypes)
-    if dtype == np.float64:
-        return block
-    return block.astype(dtype) if isinstance(block, np.ndarray) else dtype.type(block)
-
-
-def _describe(made, what, pieces, fun):
-    """Give a wrapper ``made`` what ``srcgrad.source`` reads: the source of the
-    generated functions it calls, headed by a comment saying how."""
-    texts = [f"# {what}"]
-    injected = {}
-    for p in pieces:
-        texts.append(api.source(p))
-        injected.update(getattr(p, "srcgrad_injected", {}))
-    made.srcgrad_source = "\n\n".join(texts)
-    made.srcgrad_injected = injected
-    made.__doc__ = f"Generated by srcgrad from {_qualname(fun)} ({what.split(':')[0]})."
-    made.__module__ = fun.__module__
-    return made
 
 
 # -- jacobian -----------------------------------------------------------------
@@ -220,14 +84,6 @@ def _unit_tangents(call, start, K):
     return tangents
 
 
-def _check_batched(t, shape, what):
-    t = np.asarray(t, dtype=float)
-    if t.shape != shape:
-        raise ValueError(f"the batched {what} returned a tangent of shape {t.shape}, "
-                         f"expected {shape}")
-    return t
-
-
 def _split_columns(cols, call, out_shape):
     """``cols`` (``out_shape + (N,)``, one column per direction of all the
     arguments) as one block per argument, shaped ``out_shape + x.shape``."""
@@ -254,27 +110,28 @@ def _forward_batched(jvpb_fn, call, batch):
     return value, _split_columns(cols, call, out_shape)
 
 
-def _batched_or_loop(batched, looped, what):
-    """Run ``batched()``; if it fails, warn with the reason and run ``looped()``
-    (one generated pass per direction, always right)."""
-    try:
-        return batched()
-    except SrcgradError:            # a refusal (an argument's type ...): the loop refuses too
-        raise
-    except Exception as e:          # noqa: BLE001  (any failure: the loop is exact)
-        warnings.warn(f"srcgrad.{what}: the batched forward pass failed ({type(e).__name__}: "
-                      f"{e}); computing it one direction at a time", RuntimeWarning,
-                      stacklevel=3)
-        return looped()
-
-
-def _generate_batched(make):
-    """``(function, None)``, or ``(None, reason)`` when the batched code
-    cannot be generated."""
-    try:
-        return make(), None
-    except Exception as e:          # noqa: BLE001
-        return None, f"{type(e).__name__}: {e}"
+def _reverse_batched(vjpb_fn, call, single, value, batch):
+    """The Jacobian by batched reverse mode: one pass of the batched vjp per
+    ``batch`` elements of the result (unit cotangents on the last axis).
+    Returns ``[J_i]``."""
+    out_shape = np.shape(value)
+    m = _size(value)
+    zero = _zero(value)
+    step = _pass_size(batch, m)
+    chunks = [[] for _ in call.values]
+    for start in range(0, m, step):
+        K = min(step, m - start)
+        E = np.zeros((m, K))
+        E[np.arange(start, start + K), np.arange(K)] = 1.0
+        r = vjpb_fn(*call.positional, zero, E.reshape(out_shape + (K,)), **call.keywords)
+        r = (r,) if single else tuple(r)
+        for i, x in enumerate(call.values):
+            chunks[i].append(_check_batched(r[i], np.shape(x) + (K,), "vjp"))
+    blocks = []
+    for i, x in enumerate(call.values):
+        rows = chunks[i][0] if len(chunks[i]) == 1 else np.concatenate(chunks[i], axis=-1)
+        blocks.append(_as_result(np.moveaxis(rows, -1, 0), out_shape, np.shape(x)))
+    return blocks
 
 
 def _reverse_rows(vjp_fn, call, single, value):
@@ -292,7 +149,7 @@ def _reverse_rows(vjp_fn, call, single, value):
     return blocks
 
 
-def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
+def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
     """The Jacobian of ``fun`` with respect to argument ``wrt``.
 
     Returns a function with ``fun``'s signature returning an array of shape
@@ -300,18 +157,26 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     arg[j...]``, as ``jax.jacobian``); for a tuple ``wrt``, a tuple of them.
     ``mode="forward"`` pushes the unit directions of the arguments through a
     batched ``jvp``, up to ``batch`` directions per pass (``batch=None``: one
-    ``jvp`` call per direction); ``"reverse"`` calls the generated ``vjp``
-    once per element of the result; ``"auto"`` (the default) decides at each
-    call: forward when the arguments have fewer elements than the result.
+    ``jvp`` call per direction); ``"reverse"`` pushes unit cotangents of the
+    result through a batched ``vjp`` the same way (``batch=None``: one
+    ``vjp`` call per element of the result); ``"auto"`` (the default)
+    decides at each call: forward when the arguments have fewer elements
+    than the result, else reverse.  ``sparsity`` (a ``scipy.sparse``
+    pattern of shape ``(result.size, arg.size)``, or ``"detect"``): a
+    ``scipy.sparse.csr_matrix`` by compressed passes, one direction per
+    colour (:mod:`srcgrad.api.sparse`).
     ``srcgrad.source`` shows the generated code it calls."""
     if fun is None:
-        return functools.partial(jacobian, wrt=wrt, mode=mode, batch=batch)
+        return functools.partial(jacobian, wrt=wrt, mode=mode, batch=batch, sparsity=sparsity)
     if mode not in MODES:
         raise SrcgradError(f"mode must be one of {MODES}, not {mode!r}")
     if batch is not None and (not isinstance(batch, int) or batch < 0):
         raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
                            f"not {batch!r}")
     batch = batch or None
+    if sparsity is not None:
+        from srcgrad.api.sparse import sparse_jacobian      # imports SciPy
+        return sparse_jacobian(fun, wrt, mode, batch or BATCH, sparsity)
     key = ("jacobian", _key(wrt), mode, batch)
     made = _cache_get(fun, key)
     if made is not None:
@@ -323,6 +188,9 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     jvpb_fn, why_not = None, "batch=None"
     if jvp_fn is not None and batch:
         jvpb_fn, why_not = _generate_batched(lambda: _jvp_cached(fun, wrt_key, batched=True))
+    vjpb_fn, why_not_rev = None, "batch=None"
+    if vjp_fn is not None and batch:
+        vjpb_fn, why_not_rev = _generate_batched(lambda: _vjp_batched(fun, wrt_key))
 
     def jac(*args, **kwargs):
         call = _Call(fun, names, args, kwargs)
@@ -343,13 +211,22 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
         else:
             if value is None:
                 value = fun(*args, **kwargs)
-            blocks = _reverse_rows(vjp_fn, call, single, value)
+
+            def looped_rows():
+                return _reverse_rows(vjp_fn, call, single, value)
+            if vjpb_fn is None or not _size(value) or not all(_size(x) for x in call.values):
+                blocks = looped_rows()
+            else:
+                blocks = _batched_or_loop(
+                    lambda: _reverse_batched(vjpb_fn, call, single, value, batch),
+                    looped_rows, "jacobian")
         blocks = [_like(b, value, x) for b, x in zip(blocks, call.values)]
         return blocks[0] if single else tuple(blocks)
 
     jac.__name__ = jac.__qualname__ = f"jacobian_{_name(fun)}"
     jac.__wrapped_fun__ = fun
     jac.srcgrad_batched = jvpb_fn
+    jac.srcgrad_batched_reverse = vjpb_fn
     if jvpb_fn is not None:
         fwd = (f"the batched jvp below, one pass per at most {batch} input elements, fewer "
                f"for large inputs (the unit directions as the last axis of its tangents)")
@@ -357,60 +234,24 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH):
     else:
         fwd = f"one call of the jvp below per input element (not batched: {why_not})"
         jvp_piece = jvp_fn
-    how = {"forward": fwd,
-           "reverse": "one call of the vjp below per output element",
+    if vjpb_fn is not None:
+        rev = (f"the batched vjp below (forward mode, batched, over the generated vjp w.r.t. "
+               f"its cotangent), one pass per at most {batch} output elements (unit "
+               f"cotangents as the last axis)")
+        vjp_piece = vjpb_fn
+    else:
+        rev = f"one call of the vjp below per output element (not batched: {why_not_rev})"
+        vjp_piece = vjp_fn
+    how = {"forward": fwd, "reverse": rev,
            "auto": f"forward mode ({fwd}) when the input is smaller than the output, else "
-                   f"reverse mode (the vjp below, once per output element)"}
-    pieces = [p for p in (jvp_piece, vjp_fn) if p is not None]
+                   f"reverse mode ({rev})"}
+    pieces = [p for p in (jvp_piece, vjp_piece) if p is not None]
     _describe(jac, f"srcgrad.jacobian({_qualname(fun)}, mode={mode!r}): {how[mode]}",
               pieces, fun)
     return _cache_put(fun, key, jac)
 
 
 # -- hvp and hessian ----------------------------------------------------------
-
-def hvp(fun=None, wrt=0):
-    """The Hessian-vector product of ``fun``'s scalar result, by forward mode
-    over the generated reverse-mode gradient.
-
-    Returns a generated function taking ``fun``'s positional parameters
-    without a default, then one direction per ``wrt`` argument (``t_<name>``,
-    of that argument's shape); ``fun``'s parameters with a default are
-    keyword-only in it, with the same defaults (docs/modes.md).  It returns
-    ``H v``: the directional derivative of the gradient (a tuple for a tuple
-    ``wrt``).  One forward pass over the gradient's code, about two
-    to four times the cost of the gradient; ``srcgrad.source(h)`` shows it."""
-    if fun is None:
-        return functools.partial(hvp, wrt=wrt)
-    return _hvp(fun, wrt, batched=False)
-
-
-def _hvp(fun, wrt, batched):
-    """The generated hvp (batched: directions on a last axis), cached."""
-    kind = "hvp_batched" if batched else "hvp"
-    key = (kind, _key(wrt))
-    made = _cache_get(fun, key)
-    if made is not None:
-        return made
-    names, single = pipeline.normalise_wrt(fun, _key(wrt), distinct=True)
-    g = api.grad(fun, wrt=_key(wrt))
-    made = forward_transform(g, names, DRIVER, with_value=False, name=f"{kind}_{_name(fun)}",
-                             batched=batched,
-                             boundary=Boundary(names, "derivatives", not single))
-    made.srcgrad_gradient = g
-    how = ", batched: forward mode over its generated gradient, directions on a last axis" \
-        if batched else ": forward mode over its generated gradient"
-    made.__doc__ = f"Generated by srcgrad from {_qualname(fun)} (srcgrad.hvp{how})."
-    return _cache_put(fun, key, made)
-
-
-def hvp_batched(fun, wrt=0):
-    """:func:`hvp` for a batch of directions in one pass: each direction
-    argument has its argument's shape plus a last axis of ``K`` directions,
-    and so has each ``H V`` returned (forward mode, batched, over the
-    generated gradient)."""
-    return _hvp(fun, wrt, batched=True)
-
 
 def _hessian_batched(hb, call, single, batch):
     """``blocks[j][i] = d grad_i / d x_j`` by the batched hvp, ``batch``
@@ -429,19 +270,24 @@ def _hessian_batched(hb, call, single, batch):
     return [[rows[i][j] for i in range(len(call.values))] for j in range(len(call.values))]
 
 
-def hessian(fun=None, wrt=0, batch=BATCH):
+def hessian(fun=None, wrt=0, batch=BATCH, sparsity=None):
     """The Hessian of ``fun``'s scalar result with respect to ``wrt``: an
     array of shape ``x.shape + x.shape``; for a tuple ``wrt`` the blocks
     ``H[i][j]`` (shape ``x_i.shape + x_j.shape``), as ``jax.hessian``.
     Forward over reverse: one pass of the batched ``hvp`` per ``batch``
     elements of the arguments (``batch=None``: one ``hvp`` call per
-    element)."""
+    element).  ``sparsity`` (a symmetric ``scipy.sparse`` pattern, or
+    ``"detect"``): a ``scipy.sparse.csr_matrix`` by star colouring, one
+    batched hvp direction per colour (:mod:`srcgrad.api.sparse`)."""
     if fun is None:
-        return functools.partial(hessian, wrt=wrt, batch=batch)
+        return functools.partial(hessian, wrt=wrt, batch=batch, sparsity=sparsity)
     if batch is not None and (not isinstance(batch, int) or batch < 0):
         raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
                            f"not {batch!r}")
     batch = batch or None
+    if sparsity is not None:
+        from srcgrad.api.sparse import sparse_hessian       # imports SciPy
+        return sparse_hessian(fun, wrt, batch or BATCH, sparsity)
     key = ("hessian", _key(wrt), batch)
     made = _cache_get(fun, key)
     if made is not None:
