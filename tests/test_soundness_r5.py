@@ -196,3 +196,20 @@ def test_items_of_a_tuple_argument_keep_their_shapes():
                                   (split_items, X)], ids=lambda v: getattr(v, "__name__", ""))
 def test_items_of_several_results_keep_their_shapes(f, x):
     assert_sound(f, (x,), modes=("grad", "jvp", "hvp"))
+
+
+# -- open (found this session, not fixed yet) ---------------------------------------
+
+def list_element_augmented(x):
+    a = x * 1.0
+    lst = [a, x * 2.0]
+    lst[0] += x                 # Python: a.__iadd__(x), so a changes too
+    return np.sum(a ** 2)
+
+
+@pytest.mark.xfail(strict=True, reason="open (#10): `lst[0] += x` on a list holding an array "
+                   "that another name shares changes that array in place in Python; the "
+                   "normaliser rewrites it as lst[0] = lst[0] + x (a new array), so the "
+                   "gradient misses the change (2x instead of 8x)")
+def test_list_element_augmented_assignment_reaches_the_shared_array():
+    assert_sound(list_element_augmented, (X,), wrt=0, expect="ok-or-refused")
