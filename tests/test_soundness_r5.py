@@ -13,6 +13,10 @@
   guarded candidate, and the views made from it are now checked by the
   ordinary aliasing checks instead of being skipped with it (wrong before:
   ``grad`` 0.0 instead of 1.0; now refused when the code runs).
+* A list or tuple given to an elementwise rule (``np.divide(C, [x, y])``,
+  ``np.arctan2([x, y], C)``) crashed in the generated code: the rule's
+  template multiplied the Python list (``TypeError: can't multiply sequence``).
+  Templates now read such an argument as ``np.asarray(name)``, as NumPy does.
 """
 
 import numpy as np
@@ -196,6 +200,46 @@ def test_items_of_a_tuple_argument_keep_their_shapes():
                                   (split_items, X)], ids=lambda v: getattr(v, "__name__", ""))
 def test_items_of_several_results_keep_their_shapes(f, x):
     assert_sound(f, (x,), modes=("grad", "jvp", "hvp"))
+
+
+# -- lists given to elementwise rules (crashed: a template's x * x saw a Python list) ----
+
+C32 = np.array([[0.5, -0.2], [0.1, 0.3], [0.7, 0.2]])
+
+
+def list_tanh(x, y):
+    return np.sum(np.tanh([x, y]) * C32)
+
+
+def list_logaddexp(x, y):
+    return np.sum(np.logaddexp([x, y], C32))
+
+
+def list_arctan2(x, y):
+    return np.sum(np.arctan2([x, y], C32))
+
+
+def list_hypot(x, y):
+    return np.sum(np.hypot([x, y], C32) * C32)
+
+
+def list_divide(x, y):
+    return np.sum(np.divide(C32, [x, y]))
+
+
+def list_multiply_column(x, y):
+    return np.sum(np.multiply([x, y], [[1.0], [2.0], [3.0]]) ** 2)
+
+
+def tuple_power(x, y):
+    return np.sum(np.power((x, y), C32 + 1.0))
+
+
+@pytest.mark.parametrize("f", [list_tanh, list_logaddexp, list_arctan2, list_hypot, list_divide,
+                               list_multiply_column, tuple_power],
+                         ids=lambda f: f.__name__)
+def test_lists_given_to_elementwise_rules(f):
+    assert_sound(f, (0.3, 0.6), wrt=(0, 1))
 
 
 # -- open (found this session, not fixed yet) ---------------------------------------

@@ -105,3 +105,20 @@ def comment_node(text):
     node = gast.Expr(value=gast.Constant(value=None, kind=None))
     node.srcgrad_comment = text
     return node
+
+
+def as_arrays(op, kinds, name_for):
+    """The arguments of a call ``op`` to an elementwise rule, with each name
+    that holds a list or tuple (``kinds``) read as ``np.asarray(name)`` in
+    the templates: NumPy converts it so, and a template's ``x * x`` must not
+    see a Python list (``np.divide(C, [x, y])``)."""
+    if op.rule is None or op.rule.kind != "elementwise":
+        return op.args
+    out = dict(op.args)
+    for p, a in op.args.items():
+        if isinstance(a, gast.Name) and kinds.get(a.id) in ("list", "tuple"):
+            np_name = name_for(__import__("numpy"), "np")
+            out[p] = gast.Call(func=gast.Attribute(value=load(np_name), attr="asarray",
+                                                   ctx=gast.Load()),
+                               args=[load(a.id)], keywords=[])
+    return out

@@ -37,7 +37,7 @@ from srcgrad import runtime
 from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS, Op
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import fold
-from srcgrad.compiler.ir.names import assign, comment_node, const, load
+from srcgrad.compiler.ir.names import as_arrays, assign, comment_node, const, load
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.rules.registry import _Default, tangent_template
 from srcgrad.runtime import forward as runtime_forward
@@ -381,7 +381,8 @@ class Forward:
         return expr
 
     def instantiate(self, tmpl, op, t, ans):
-        return fold(tmpl.instantiate(op.rule, op.args, {"t": t, "ans": ans}, self.inj.name_for))
+        return fold(tmpl.instantiate(op.rule, as_arrays(op, self.an.kind, self.inj.name_for),
+                                     {"t": t, "ans": ans}, self.inj.name_for))
 
     # -- the hooks batched mode (BatchedForward) changes ------------------------
     batched = False

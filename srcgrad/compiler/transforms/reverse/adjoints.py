@@ -37,7 +37,7 @@ import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.ir.fold import fold
-from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad.compiler.ir.names import as_arrays, assign, const, load, store
 from srcgrad.compiler.transforms.reverse.nodes import index_expr, rename_loads
 from srcgrad.compiler.transforms.reverse.placeholders import DEF_OWNED, DEF_SHARED, Adjoint
 from srcgrad.rules.registry import _Default
@@ -145,7 +145,8 @@ class Adjoints:
         return None
 
     def instantiate(self, tmpl, op, y, ans):
-        return fold(tmpl.instantiate(op.rule, op.args, {"g": load(self.d(y)), "ans": load(ans)},
+        return fold(tmpl.instantiate(op.rule, as_arrays(op, self.an.kind, self.inj.name_for),
+                                     {"g": load(self.d(y)), "ans": load(ans)},
                                      self.inj.name_for, lambda n: self.shape_of(n.id)))
 
     def emit_adjoint(self, a, state):
