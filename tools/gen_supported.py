@@ -20,7 +20,7 @@ from srcgrad.rules.registry import tangent_template  # noqa: E402
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "docs", "supported.md")
 
 GROUPS = ["operators and builtins", "math", "numpy", "numpy.linalg", "scipy.special", "scipy.stats",
-          "scipy.linalg", "scipy.signal", "srcgrad", "other"]
+          "scipy.linalg", "scipy.signal", "scipy.integrate", "srcgrad", "other"]
 
 
 def group(rule):
