@@ -15,6 +15,8 @@ def f(d_y):
     return d_z
 """
 
+import bisect
+
 import gast
 
 from srcgrad.compiler.ir.dataflow import remove_stmts
@@ -44,6 +46,18 @@ def propagate_copies(fn, candidates):
 
 def _propagate(stmts, candidates, names_of):
     stmts = list(stmts)
+    # Each statement's names, taken before any copy below is propagated
+    # (what the first look at it would see: only the renames below change
+    # them, and they keep these sets up to date), indexed by name: where
+    # each name is stored (fixed) and loaded (kept in step with the renames),
+    # so each copy visits only the statements it concerns.
+    sets = [names_of(s) for s in stmts]
+    stored_at, loaded_at = {}, {}
+    for j, (stored, loaded) in enumerate(sets):
+        for n in stored:
+            stored_at.setdefault(n, []).append(j)
+        for n in loaded:
+            loaded_at.setdefault(n, set()).add(j)
     for i, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
@@ -52,17 +66,23 @@ def _propagate(stmts, candidates, names_of):
                 and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
             continue
         a, b = s.targets[0].id, s.value.id
-        for later in stmts[i + 1:]:
-            stored, loaded = names_of(later)
-            if a in loaded and not (isinstance(later, (gast.If, gast.For, gast.While))
-                                    and {a, b} & stored):
+        end = len(stmts) - 1            # the first later statement storing a or b
+        for n in (a, b):
+            at = stored_at.get(n, ())
+            k = bisect.bisect_right(at, i)
+            if k < len(at):
+                end = min(end, at[k])
+        for j in sorted(k for k in loaded_at.get(a, ()) if i < k <= end):
+            later = stmts[j]
+            stored, loaded = sets[j]
+            if not (isinstance(later, (gast.If, gast.For, gast.While)) and {a, b} & stored):
                 for n in gast.walk(later):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
                         n.id = b
                 loaded.discard(a)
                 loaded.add(b)
-            if {a, b} & stored:
-                break
+                loaded_at[a].discard(j)
+                loaded_at.setdefault(b, set()).add(j)
     return stmts
 
 
