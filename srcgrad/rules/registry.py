@@ -31,6 +31,7 @@ import gast
 
 from srcgrad.errors import RuleError
 from srcgrad.compiler.ir.names import const
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 #: kinds of primitive, as far as shape reasoning is concerned
 KINDS = (None, "elementwise", "reduction", "scalar")
@@ -94,7 +95,7 @@ class Template:
             self.expr = gast.parse(text, mode="eval").body
         except SyntaxError as e:
             raise RuleError(f"bad template {text!r} in the rule for {owner}: {e.msg}") from None
-        names = {n.id for n in gast.walk(self.expr) if isinstance(n, gast.Name)}
+        names = {n.id for n in walk_tree(self.expr) if isinstance(n, gast.Name)}
         self.params = names & set(params)
         self.uses_g = "g" in names
         self.uses_ans = "ans" in names
@@ -144,7 +145,7 @@ class Template:
         names = {n: name_for(obj, n) for n, obj in self.globals.items()}
         expr = copy.deepcopy(self.expr)
         defaulted = {p for p, a in args.items() if isinstance(a, _Default)}
-        for node in gast.walk(expr):
+        for node in walk_tree(expr):
             if isinstance(node, gast.Call):
                 node.keywords = [k for k in node.keywords
                                  if not (isinstance(k.value, gast.Name) and k.value.id in defaulted)]

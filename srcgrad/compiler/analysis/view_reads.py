@@ -39,6 +39,7 @@ from srcgrad.compiler.analysis.syntax import names
 from srcgrad.compiler.frontend import VIEW_NAMES
 from srcgrad.compiler.ir.dataflow import connected, walk_stmts
 from srcgrad.compiler.ir.names import assign, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class ViewReads:
@@ -62,7 +63,7 @@ class ViewReads:
     def __init__(self, an):
         self.an = an
         self.fn = an.fn
-        self.taken = {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)}
+        self.taken = {n.id for n in walk_tree(self.fn) if isinstance(n, gast.Name)}
         self.cands = {}           # view name -> (array name, index node, flag name)
 
     def fresh(self, base):
@@ -87,7 +88,7 @@ class ViewReads:
                     elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
                         written.add(t.value.id)
             elif isinstance(s, gast.For):
-                for n in gast.walk(s.target):
+                for n in walk_tree(s.target):
                     if isinstance(n, gast.Name):
                         count[n.id] = count.get(n.id, 0) + 2
         inplace = {s.value.left.id for s in walk_stmts(body) if isinstance(s, gast.Assign)
@@ -107,7 +108,7 @@ class ViewReads:
                 continue        # x[[3, 0, 2]]: indexing with a list makes a copy
             if v not in once or a not in once or a in self.an.kind or v in self.an.kind:
                 continue
-            if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
+            if any(isinstance(n, gast.Name) and n.id not in once for n in walk_tree(index)):
                 continue
             if not (share.get(a, {a}) & (written | inplace)):
                 continue
@@ -217,12 +218,12 @@ class ViewReads:
         return new
 
     def rename(self, node, v, new):
-        for n in gast.walk(node):
+        for n in walk_tree(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == v:
                 n.id = new
 
     def reads(self, node):
-        found = [v for v in dict.fromkeys(n.id for n in gast.walk(node)
+        found = [v for v in dict.fromkeys(n.id for n in walk_tree(node)
                                           if isinstance(n, gast.Name)
                                           and isinstance(n.ctx, gast.Load))
                  if v in self.cands and self.cands[v][2] is not None and v in self.dirty]

@@ -20,6 +20,7 @@ import bisect
 import gast
 
 from srcgrad.compiler.ir.dataflow import remove_stmts
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 def propagate_copies(fn, candidates):
     """``d_t = d_y`` followed by uses of ``d_t``: use ``d_y`` directly and drop
@@ -31,14 +32,14 @@ def propagate_copies(fn, candidates):
         key = id(s)
         if key not in names:
             stored, loaded = set(), set()
-            for n in gast.walk(s):
+            for n in walk_tree(s):
                 if isinstance(n, gast.Name):
                     (stored if isinstance(n.ctx, gast.Store) else loaded).add(n.id)
             names[key] = (stored, loaded)
         return names[key]
 
     fn.body = _propagate(fn.body, candidates, names_of)
-    remaining = {n.id for s in fn.body for n in gast.walk(s)      # one walk: linear
+    remaining = {n.id for s in fn.body for n in walk_tree(s)      # one walk: linear
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
@@ -76,7 +77,7 @@ def _propagate(stmts, candidates, names_of):
             later = stmts[j]
             stored, loaded = sets[j]
             if not (isinstance(later, (gast.If, gast.For, gast.While)) and {a, b} & stored):
-                for n in gast.walk(later):
+                for n in walk_tree(later):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
                         n.id = b
                 loaded.discard(a)

@@ -25,6 +25,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def _pure(s):
@@ -36,7 +37,7 @@ def _pure(s):
         value = getattr(s, "value", None)
         return value is None or not any(
             isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-            and n.func.attr in MUTATING_METHODS for n in gast.walk(value))
+            and n.func.attr in MUTATING_METHODS for n in walk_tree(value))
     return op.kind != "unknown"
 
 
@@ -115,7 +116,7 @@ def _overwritten(s, nxt, pure, loads):
     """``x = e`` followed (comments aside) by ``x = e2`` that does not read ``x``."""
     if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
             isinstance(s.targets[0], gast.Name) and pure(s)) or any(
-            isinstance(n, gast.Call) for n in gast.walk(s.value)):
+            isinstance(n, gast.Call) for n in walk_tree(s.value)):
         return False
     return isinstance(nxt, gast.Assign) and len(nxt.targets) == 1 and \
         isinstance(nxt.targets[0], gast.Name) and nxt.targets[0].id == s.targets[0].id and \

@@ -38,6 +38,7 @@ from srcgrad.compiler.frontend.inline.rename import (Rename, free_in, scope_loca
 from srcgrad.compiler.frontend.parse import parse
 from srcgrad.compiler.ir.names import assign, const, load, names_in
 from srcgrad.errors import UnsupportedError
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Inliner(Callees, Binding):
@@ -197,7 +198,7 @@ class Inliner(Callees, Binding):
 
     def check_unused(self, tree):
         """A local function used other than by calling it cannot be inlined."""
-        for node in gast.walk(tree):
+        for node in walk_tree(tree):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
                     isinstance(self.functions.get(node.id), LocalFunction) and \
                     node.id not in self.parsed.extras:

@@ -29,6 +29,7 @@ import copy
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Assignments:
@@ -113,8 +114,8 @@ class Assignments:
             raise self.unsupported(where, "starred assignment", "unpack element by element")
         out = []
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
-            written = {n.id for e in elts for n in gast.walk(e) if isinstance(n, gast.Name)}
-            read = {n.id for v in value.elts for n in gast.walk(v) if isinstance(n, gast.Name)}
+            written = {n.id for e in elts for n in walk_tree(e) if isinstance(n, gast.Name)}
+            read = {n.id for v in value.elts for n in walk_tree(v) if isinstance(n, gast.Name)}
             values = value.elts
             if written & read:        # a swap: evaluate every value first
                 values = []

@@ -32,6 +32,7 @@ import gast
 from srcgrad import runtime
 from srcgrad.compiler.frontend.normalise.trees import assigns
 from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Iterables:
@@ -50,7 +51,7 @@ class Iterables:
                   fn.args.kwonlyargs}     # inlined code: the callee's and the caller's
         if name not in params:
             return False
-        for n in (n for fn in trees for n in gast.walk(fn)):
+        for n in (n for fn in trees for n in walk_tree(fn)):
             operands = []
             if isinstance(n, gast.BinOp):
                 operands = [n.left, n.right]

@@ -35,6 +35,7 @@ from srcgrad.compiler.ir.names import assign, const, load
 from srcgrad.compiler.transforms.forward.tangents import Forward
 from srcgrad.rules.registry import tangent_template
 from srcgrad.rules.tangent_rules import batched_template
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 #: functions an elementwise tangent template may call and stay elementwise
@@ -59,7 +60,7 @@ def _elementwise_template(tmpl):
     ok_nodes = (gast.Expression, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp, gast.IfExp,
                 gast.Name, gast.Constant, gast.Load, gast.operator, gast.unaryop, gast.cmpop,
                 gast.boolop, gast.Call, gast.Attribute)
-    for node in gast.walk(tmpl.expr):
+    for node in walk_tree(tmpl.expr):
         if not isinstance(node, ok_nodes):
             return False
         if isinstance(node, gast.Call):

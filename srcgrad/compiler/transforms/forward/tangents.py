@@ -41,6 +41,7 @@ from srcgrad.compiler.ir.names import assign, comment_node, const, load
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.rules.registry import _Default, tangent_template
 from srcgrad.runtime import forward as runtime_forward
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 #: the tape operations of generated gradients, which :meth:`Forward.tape_op` handles
@@ -281,7 +282,7 @@ class Forward:
         return expr
 
     def operand_names(self, s):
-        return {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+        return {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
 
     def uses_ans(self, op):
         if op.kind != "call":

@@ -42,6 +42,7 @@ from srcgrad.compiler.transforms.reverse.nodes import exprs_of, method_call
 from srcgrad.compiler.transforms.reverse.placeholders import (DEF_OWNED, DEF_SHARED, Adjoint,
                                                               ListAdjoint, Restore,
                                                               SetItemAdjoint)
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Materialise:
@@ -158,7 +159,7 @@ class Materialise:
         shape_refs, read = [], set()
         for s in walk_stmts(rev):
             for e in exprs_of(s):
-                for n in gast.walk(e):
+                for n in walk_tree(e):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                         if getattr(n, "srcgrad_shape_chain", None):
                             shape_refs.append(n)
