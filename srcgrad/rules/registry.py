@@ -32,6 +32,7 @@ import gast
 from srcgrad.errors import RuleError
 from srcgrad.compiler.ir.names import const
 from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 #: kinds of primitive, as far as shape reasoning is concerned
 KINDS = (None, "elementwise", "reduction", "scalar")
@@ -124,7 +125,6 @@ class Template:
         by ``name_for(obj, name)``; parameters the rule reads only for their
         shape go through ``shape_of(node)``.  Keyword arguments left at the
         rule's default are dropped from calls in the template."""
-        import copy
         values = {}
         for pname, arg in args.items():
             if isinstance(arg, _Default):
@@ -143,7 +143,7 @@ class Template:
                 if isinstance(values.get(pname), gast.Name):
                     values[pname] = shape_of(values[pname])
         names = {n: name_for(obj, n) for n, obj in self.globals.items()}
-        expr = copy.deepcopy(self.expr)
+        expr = copy_tree(self.expr)
         defaulted = {p for p, a in args.items() if isinstance(a, _Default)}
         for node in walk_tree(expr):
             if isinstance(node, gast.Call):
@@ -157,11 +157,10 @@ class _Substitute(gast.NodeTransformer):
         self.values, self.specials, self.names = values, specials, names
 
     def visit_Name(self, node):
-        import copy
         if node.id in self.specials:
-            return copy.deepcopy(self.specials[node.id])
+            return copy_tree(self.specials[node.id])
         if node.id in self.values:
-            return copy.deepcopy(self.values[node.id])
+            return copy_tree(self.values[node.id])
         if node.id in self.names:
             return gast.Name(id=self.names[node.id], ctx=gast.Load(), annotation=None,
                              type_comment=None)

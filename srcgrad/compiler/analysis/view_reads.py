@@ -30,7 +30,6 @@ def f(x):
     return out
 """
 
-import copy
 
 import gast
 
@@ -40,6 +39,7 @@ from srcgrad.compiler.frontend import VIEW_NAMES
 from srcgrad.compiler.ir.dataflow import connected, walk_stmts
 from srcgrad.compiler.ir.names import assign, load
 from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class ViewReads:
@@ -206,7 +206,7 @@ class ViewReads:
         self.an.user_of[new] = self.an.user_of.get(v, v)
         fresh = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
                                                type_comment=None)],
-                            value=gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                            value=gast.Subscript(value=load(a), slice=copy_tree(index),
                                                  ctx=gast.Load()), type_comment=None)
         same = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
@@ -316,15 +316,15 @@ class ViewReads:
         a, index, flag, _ = self.cands[v]
         view, part = self.fresh(v + "_now"), self.fresh(v + "_part")
         self.an.locals |= {view, part}
-        read = assign(view, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+        read = assign(view, gast.Subscript(value=load(a), slice=copy_tree(index),
                                            ctx=gast.Load()))
         take = assign(part, gast.Call(func=load(self.helper("own", runtime.own)),
                                       args=[load(view)], keywords=[]))
         change = gast.Assign(targets=[gast.Subscript(value=load(part),
-                                                     slice=copy.deepcopy(s.targets[0].slice),
+                                                     slice=copy_tree(s.targets[0].slice),
                                                      ctx=gast.Store())],
-                             value=copy.deepcopy(s.value), type_comment=None)
-        put = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                             value=copy_tree(s.value), type_comment=None)
+        put = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy_tree(index),
                                                   ctx=gast.Store())],
                           value=load(part), type_comment=None)
         branch = gast.If(test=load(flag), body=[gast.copy_location(x, s) for x in
@@ -340,10 +340,10 @@ class ViewReads:
         self.an.locals.add(tmp)
         del s.value.srcgrad_inplace
         compute = gast.copy_location(assign(tmp, s.value), s)
-        write = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+        write = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy_tree(index),
                                                     ctx=gast.Store())],
                             value=load(tmp), type_comment=None)
-        view = assign(t, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+        view = assign(t, gast.Subscript(value=load(a), slice=copy_tree(index),
                                         ctx=gast.Load()))
         plain = assign(t, load(tmp))
         plain.srcgrad_phi = True

@@ -18,7 +18,6 @@ def f(x):
     return d_x
 """
 
-import copy
 
 import gast
 
@@ -26,6 +25,7 @@ from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import _number
 from srcgrad.compiler.optimise.simplify import Simplify
 from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
@@ -64,7 +64,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
                     target.id in keep:
                 continue                      # d_a = d_out documents the code
-            new = Simplify(floats).visit(_Substitute(constants).visit(copy.deepcopy(s.value)))
+            new = Simplify(floats).visit(_Substitute(constants).visit(copy_tree(s.value)))
             if _has_unit_factor(new):
                 continue                      # 1.0 * x reads worse than d_out * x
             if isinstance(new, gast.Name) and isinstance(target, gast.Name) and \

@@ -24,12 +24,12 @@ def f(x, y):
     return out
 """
 
-import copy
 
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load
 from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Assignments:
@@ -47,7 +47,7 @@ class Assignments:
             index = self.index_once(target.slice, pre, s)
             container = target.value
             read = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Load())
-            write = gast.Subscript(value=_as_load(container), slice=copy.deepcopy(index),
+            write = gast.Subscript(value=_as_load(container), slice=copy_tree(index),
                                    ctx=gast.Store())
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(

@@ -32,7 +32,6 @@ def d_f(x, c):
     return d_x
 """
 
-import copy
 
 import gast
 
@@ -43,6 +42,7 @@ from srcgrad.compiler.transforms.reverse.placeholders import (DEF_OWNED, DEF_SHA
                                                               ListAdjoint, Restore,
                                                               SetItemAdjoint)
 from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Materialise:
@@ -109,7 +109,7 @@ class Materialise:
                 head[dx] = state[dx] = DEF_OWNED
         for _ in range(10):
             trial = dict(head)
-            body = self.materialise(copy.deepcopy(original), trial)
+            body = self.materialise(copy_tree(original), trial)
             if target is not None and target in trial:
                 # the header binds the loop variable afresh each iteration: its
                 # adjoint is consumed there (an earlier iteration starts at zero)
