@@ -188,6 +188,27 @@ class _Hoist(gast.NodeTransformer):
         return node
 
 
+def _dict_names_in(tree):
+    """The names :meth:`ContainerDesugar.dict_names` finds in ``tree``."""
+    names = set()
+    for n in walk_tree(tree):
+        if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
+                isinstance(n.target, gast.Name) and any(
+                    isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
+                    and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
+                    and m.slice.id == n.target.id for b in n.body for m in walk_tree(b)):
+            names.add(n.iter.id)
+        made = _made_as(n, (gast.Dict, gast.DictComp), "dict")
+        if made is not None:
+            names.add(made)
+        elif _is_view_call(n) and isinstance(n.func.value, gast.Name):
+            names.add(n.func.value.id)
+        elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                isinstance(n.slice, gast.Constant) and isinstance(n.slice.value, str):
+            names.add(n.value.id)
+    return names
+
+
 class ContainerDesugar:
     def __init__(self, norm):
         self.norm = norm
@@ -212,24 +233,19 @@ class ContainerDesugar:
         """Names visibly bound to dicts in the function being normalised and,
         for inlined code, in the function it is inlined into: assigned a
         dict, read with a string key or a dict method, or iterated as
-        ``for k in d`` with ``d[k]`` read in the loop."""
+        ``for k in d`` with ``d[k]`` read in the loop.  (The names of the
+        function inlined into are found once for all the calls inlined into
+        it: they are names of its own, which inlined code, renamed apart,
+        does not share.)"""
         if self._dicts is None:
-            names = set()
-            for n in self._nodes():
-                if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
-                        isinstance(n.target, gast.Name) and any(
-                            isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
-                            and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
-                            and m.slice.id == n.target.id for b in n.body for m in walk_tree(b)):
-                    names.add(n.iter.id)
-                made = _made_as(n, (gast.Dict, gast.DictComp), "dict")
-                if made is not None:
-                    names.add(made)
-                elif _is_view_call(n) and isinstance(n.func.value, gast.Name):
-                    names.add(n.func.value.id)
-                elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
-                        isinstance(n.slice, gast.Constant) and isinstance(n.slice.value, str):
-                    names.add(n.value.id)
+            names = _dict_names_in(self.norm.tree)
+            outer = self.norm.parsed.tree
+            if outer is not self.norm.tree:
+                cached = getattr(self.norm.parsed, "srcgrad_dict_names", None)
+                if cached is None or cached[0] is not outer:
+                    cached = (outer, frozenset(_dict_names_in(outer)))
+                    self.norm.parsed.srcgrad_dict_names = cached
+                names |= cached[1]
             self._dicts = names
         return self._dicts
 
