@@ -3,7 +3,9 @@
 The passes copy whole functions and rule templates many times; for gast
 nodes and lists this does what ``copy.deepcopy`` does (a node is rebuilt as
 ``type(node)()`` with its ``__dict__`` copied, shared nodes stay shared
-through the same ``memo``), and hands everything else (objects with a
+through the same ``memo``; what it copies is part of the tree being copied,
+alive throughout, so unlike ``copy.deepcopy`` it need not keep it alive in
+the memo), and hands everything else (objects with a
 ``__deepcopy__`` of their own, tuples, dicts ...) to ``copy.deepcopy`` with
 the same ``memo``, so the copy is the one ``copy.deepcopy`` makes.
 
@@ -57,22 +59,10 @@ def deepcopy(x, memo=None):
     elif _is_plain(cls):
         y = cls()
         memo[d] = y
-        state = x.__dict__
         copied = {}
-        memo[id(state)] = copied
-        for k, v in state.items():
+        for k, v in x.__dict__.items():
             copied[k] = v if type(v) in _ATOMIC else deepcopy(v, memo)
         y.__dict__.update(copied)
-        _keep_alive(state, memo)
     else:
         return copy.deepcopy(x, memo)
-    memo[d] = y
-    _keep_alive(x, memo)
     return y
-
-
-def _keep_alive(x, memo):
-    try:
-        memo[id(memo)].append(x)
-    except KeyError:
-        memo[id(memo)] = [x]
