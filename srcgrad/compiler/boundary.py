@@ -28,6 +28,7 @@ import gast
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 @dataclasses.dataclass
@@ -65,7 +66,7 @@ def with_boundary(source, fn, boundary, floats, front):
     may_be_complex = any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
         isinstance(n.right, gast.Constant) and type(n.right.value) is int)
         or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
-        for n in gast.walk(fn))
+        for n in walk_tree(fn))
     lines = source.rstrip("\n").split("\n")
     pre = []
 
@@ -139,7 +140,7 @@ def _active_parameters(an):
     read = set()
     for s in iter_ops(an.fn.body, an.locals):
         if isinstance(s, gast.Assign) and defined_name(s) in an.active:
-            read |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+            read |= {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
     return [p for p in params if p in read]
 
 

@@ -11,7 +11,6 @@ differentiated code, a recursive call) asks the :class:`Driver` it is given.
 
 import builtins
 import contextlib
-import copy
 import dataclasses
 import functools
 import inspect
@@ -41,6 +40,8 @@ from srcgrad.compiler.optimise import (batch_outer_products, eliminate_dead_code
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
 from srcgrad.errors import SrcgradError, UnsupportedError
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 class Driver:
     """What a stage may ask of srcgrad as a whole: the public transforms
@@ -179,7 +180,7 @@ def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False):
 def _parse(st):
     # srcgrad's own generated code (higher derivatives): see frontend/generated.py
     st.parsed = parse(generated.generic_version(st.fun))
-    st.parsed.tree = copy.deepcopy(st.parsed.tree)
+    st.parsed.tree = copy_tree(st.parsed.tree)
     _portable_defaults(st.parsed)
     generated.prepare(st.parsed, reverse=st.reverse)
     st.parsed.srcgrad_reverse = st.reverse      # for generated code the inliner meets
@@ -194,7 +195,7 @@ def _ssa(st):
     st.user_of = to_ssa(st.fn, st.namer)
     fn = st.fn
     st.locals = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
-    st.locals |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+    st.locals |= {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
                   and isinstance(n.ctx, gast.Store)}
 
 
@@ -227,10 +228,10 @@ def _portable_defaults(parsed):
     a = parsed.tree.args
     known = set(parsed.globals) | set(dir(builtins))
     for i, d in enumerate(a.defaults):
-        if {n.id for n in gast.walk(d) if isinstance(n, gast.Name)} - known:
+        if {n.id for n in walk_tree(d) if isinstance(n, gast.Name)} - known:
             a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
     for i, d in enumerate(a.kw_defaults):
-        if d is not None and {n.id for n in gast.walk(d) if isinstance(n, gast.Name)} - known:
+        if d is not None and {n.id for n in walk_tree(d) if isinstance(n, gast.Name)} - known:
             a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
@@ -352,7 +353,7 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
 
 def _reverse(st):
     front = st.front
-    st.rev = Reverse(front.parsed, copy.deepcopy(front.fn), st.analysis, copy.deepcopy(front.namer),
+    st.rev = Reverse(front.parsed, copy_tree(front.fn), st.analysis, copy_tree(front.namer),
                      front.injector, st.wrt, front.user_of, with_value=st.with_value,
                      as_tuple=st.as_tuple, seed=st.seed)
     st.out = st.rev.run()
@@ -397,7 +398,7 @@ REVERSE = [("reverse", _reverse), ("propagate_copies", _reverse_copies),
 def _forward(st):
     front = st.front
     fwd = (BatchedForward if st.batched else Forward)(
-        front.parsed, copy.deepcopy(front.fn), st.analysis, copy.deepcopy(front.namer),
+        front.parsed, copy_tree(front.fn), st.analysis, copy_tree(front.namer),
         front.injector, st.wrt, front.user_of)
     fwd.prefix = st.prefix
     fwd.with_value = st.with_value

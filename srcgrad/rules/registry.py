@@ -32,6 +32,8 @@ import gast
 
 from srcgrad.errors import RuleError
 from srcgrad.compiler.ir.names import const
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 #: kinds of primitive, as far as shape reasoning is concerned
 KINDS = (None, "elementwise", "reduction", "scalar")
@@ -105,7 +107,7 @@ class Template:
             self.expr = gast.parse(text, mode="eval").body
         except SyntaxError as e:
             raise RuleError(f"bad template {text!r} in the rule for {owner}: {e.msg}") from None
-        names = {n.id for n in gast.walk(self.expr) if isinstance(n, gast.Name)}
+        names = {n.id for n in walk_tree(self.expr) if isinstance(n, gast.Name)}
         self.params = names & set(params)
         self.uses_g = "g" in names
         self.uses_ans = "ans" in names
@@ -158,9 +160,9 @@ class Template:
                 if isinstance(values.get(pname), gast.Name):
                     values[pname] = shape_of(values[pname])
         names = {n: name_for(obj, n) for n, obj in self.globals.items()}
-        expr = copy.deepcopy(self.expr)
+        expr = copy_tree(self.expr)
         defaulted = {p for p, a in args.items() if isinstance(a, _Default)}
-        for node in gast.walk(expr):
+        for node in walk_tree(expr):
             if isinstance(node, gast.Call):
                 node.keywords = [k for k in node.keywords
                                  if not (isinstance(k.value, gast.Name) and k.value.id in defaulted)]
@@ -173,9 +175,9 @@ class _Substitute(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id in self.specials:
-            return copy.deepcopy(self.specials[node.id])
+            return copy_tree(self.specials[node.id])
         if node.id in self.values:
-            return copy.deepcopy(self.values[node.id])
+            return copy_tree(self.values[node.id])
         if node.id in self.names:
             return gast.Name(id=self.names[node.id], ctx=gast.Load(), annotation=None,
                              type_comment=None)

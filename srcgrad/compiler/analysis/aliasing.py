@@ -45,6 +45,7 @@ from srcgrad.compiler.analysis.refusals import no_rule
 from srcgrad.compiler.analysis.syntax import dotted, op_symbol
 from srcgrad.compiler.ir.dataflow import connected, live_before, walk_stmts
 from srcgrad.rules.tables import IDENTITY_HELPERS, NUMPY_WRITERS, VIEW_FUNCTIONS
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def check_aliasing(an, assigns):
@@ -228,7 +229,7 @@ def check_out_arguments(an):
                     return False
                 continue
             if isinstance(w, gast.Assign) and \
-                    targets & {n.id for n in gast.walk(w.value) if isinstance(n, gast.Name)}:
+                    targets & {n.id for n in walk_tree(w.value) if isinstance(n, gast.Name)}:
                 return True
         return False
 
@@ -239,8 +240,8 @@ def check_out_arguments(an):
                 numpy_writer(an.resolve(s.value.func)):
             call = s.value
             names = {n.id for a in list(call.args[1:]) + [k.value for k in call.keywords]
-                     for n in gast.walk(a) if isinstance(n, gast.Name)}
-            target = {n.id for n in gast.walk(call.args[0]) if isinstance(n, gast.Name)} \
+                     for n in walk_tree(a) if isinstance(n, gast.Name)}
+            target = {n.id for n in walk_tree(call.args[0]) if isinstance(n, gast.Name)} \
                 if call.args else set()
             # a derivative flows into the changed array, or one it had is lost
             if names & an.varied or target & an.varied & an.useful or \
@@ -255,7 +256,7 @@ def check_out_arguments(an):
                     construct="NumPy function changing an array in place",
                     hint=f"write the change as an assignment, e.g. {changed}[i] = "
                          f"{changed}[i] + v, or {changed} = ... with the new value")
-        for call in gast.walk(s.value):
+        for call in walk_tree(s.value):
             if not isinstance(call, gast.Call):
                 continue
             out = next((k.value for k in call.keywords if k.arg == "out"), None)
@@ -263,8 +264,8 @@ def check_out_arguments(an):
                 continue
             names = {n.id for a in list(call.args) + [k.value for k in call.keywords
                                                       if k.arg != "out"]
-                     for n in gast.walk(a) if isinstance(n, gast.Name)}
-            target = {n.id for n in gast.walk(out) if isinstance(n, gast.Name)}
+                     for n in walk_tree(a) if isinstance(n, gast.Name)}
+            target = {n.id for n in walk_tree(out) if isinstance(n, gast.Name)}
             # a derivative flows into the written array, or one it had is lost
             if names & an.varied or target & an.varied & an.useful or \
                     read_before(s, target):
@@ -382,7 +383,7 @@ def defined_before(body, params):
         for s in stmts:
             out[id(s)] = frozenset(defined)
             if isinstance(s, gast.Assign):
-                defined |= {n.id for t in s.targets for n in gast.walk(t)
+                defined |= {n.id for t in s.targets for n in walk_tree(t)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
             elif isinstance(s, gast.If):
                 a = walk(s.body, set(defined))
@@ -391,7 +392,7 @@ def defined_before(body, params):
             elif isinstance(s, (gast.For, gast.While)):
                 inner = set(defined)
                 if isinstance(s, gast.For):
-                    inner |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                    inner |= {n.id for n in walk_tree(s.target) if isinstance(n, gast.Name)}
                 walk(s.body, inner)
         return defined
 

@@ -19,6 +19,7 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.analysis.ops import defined_name, iter_ops
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 _COMPLEX_DTYPE_NAMES = {"complex", "complex64", "complex128", "complex256", "complex_", "cfloat",
@@ -49,7 +50,7 @@ def refuse_complex(parsed, fn, an):
 
     def marked(node):
         """``node`` holds a complex constant, global, type or dtype."""
-        for n in gast.walk(node):
+        for n in walk_tree(node):
             if isinstance(n, gast.Constant):
                 if isinstance(n.value, complex):
                     return True
@@ -69,7 +70,7 @@ def refuse_complex(parsed, fn, an):
     direct = {id(s) for s in ops if marked(s.value)}
     if not direct:
         return
-    reads = {id(s): {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)} for s in ops}
+    reads = {id(s): {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)} for s in ops}
     complex_names = set()
     changed = True
     while changed:                      # names computed from a complex value are complex

@@ -24,6 +24,7 @@ from srcgrad.compiler.analysis.ops import is_method_stmt
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.tables import (ARRAY_ATTRIBUTES, ARRAY_METHODS, CONTAINER_METHODS,
                                   INACTIVE_ATTRIBUTES, KIND_CALLS)
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def is_zeros_like(v, resolve):
@@ -57,7 +58,7 @@ def container_kinds(fn, locals_, resolve=None):
         if isinstance(t, gast.Name):
             defs.setdefault(t.id, []).append(s)
         for node in [v, t]:
-            for n in gast.walk(node):
+            for n in walk_tree(node):
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name):
                     sl = n.slice
                     if isinstance(sl, gast.Constant) and isinstance(sl.value, str):

@@ -18,13 +18,14 @@ method calls on local values, at any depth, in program order.
 ['a', 'b']
 """
 
-import copy
 from dataclasses import dataclass, field
 
 import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.registry import _Default
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 @dataclass
@@ -38,8 +39,8 @@ class Op:
     extra: object = None      # attribute name (attr), keys (pack_dict)
 
     def __deepcopy__(self, memo):
-        return Op(self.kind, self.rule, self.fun, copy.deepcopy(self.args, memo), self.display,
-                  copy.deepcopy(self.extra, memo))
+        return Op(self.kind, self.rule, self.fun, copy_tree(self.args, memo), self.display,
+                  copy_tree(self.extra, memo))
 
     def diff_operands(self):
         """Names flowing differentiably into the result."""
@@ -70,7 +71,7 @@ def operand_names(node):
     if isinstance(node, dict):
         return [n for e in node.values() for n in operand_names(e)]
     if isinstance(node, gast.AST):
-        return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
+        return [n.id for n in walk_tree(node) if isinstance(n, gast.Name) and
                 isinstance(n.ctx, gast.Load)]
     return []
 

@@ -39,6 +39,7 @@ from srcgrad.rules import lookup
 from srcgrad.rules.checks import refusal as rule_refusal
 from srcgrad.rules.registry import _Default
 from srcgrad.rules.tables import ITERATOR_CONSUMERS, PARAM_LIMITS
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def refuse_unsupported(an, assigns):
@@ -78,7 +79,7 @@ def refuse_unsupported(an, assigns):
     for s in an.call_stmts:
         check_call_stmt(an, s)
     # `_ = f(a)`: a call whose result nobody reads runs for what it does to its arguments
-    read = {n.id for n in gast.walk(an.fn) if isinstance(n, gast.Name) and
+    read = {n.id for n in walk_tree(an.fn) if isinstance(n, gast.Name) and
             isinstance(n.ctx, gast.Load)}
     for s in assigns:
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) and \
@@ -164,7 +165,7 @@ def check_out(an, s, op):
            not (isinstance(o, gast.Constant) and o.value is None)]
     if not out:
         return
-    involved = set(operand_names(call)) - {n.id for n in gast.walk(call.func)
+    involved = set(operand_names(call)) - {n.id for n in walk_tree(call.func)
                                            if isinstance(n, gast.Name)}
     if isinstance(call.func, gast.Attribute) and root_is_local(call.func, an.locals):
         involved |= set(operand_names(call.func))
@@ -207,7 +208,7 @@ def check_call_stmt(an, s):
     check_out(an, s, None)
     local = root_is_local(call.func, an.locals)
     involved = set(operand_names(call)) if local else \
-        set(operand_names(call)) - {n.id for n in gast.walk(call.func)
+        set(operand_names(call)) - {n.id for n in walk_tree(call.func)
                                     if isinstance(n, gast.Name)}
     if not involved & an.varied:
         return

@@ -43,6 +43,7 @@ from srcgrad.compiler.ir.names import const
 from srcgrad.rules import lookup
 from srcgrad.rules.tables import (ARRAY_ATTRIBUTES, ARRAY_METHODS, BINOPS, CONTAINER_METHODS,
                                   DICT_METHODS, INACTIVE_ATTRIBUTES, ITERATOR_RULES, UNARYOPS)
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def resolve_ops(an, ops):
@@ -99,7 +100,7 @@ def op_of(an, s):
     if isinstance(v, gast.Subscript):
         glob = isinstance(v.value, gast.Name) and v.value.id in an.global_values or \
             not root_is_local(v.value, an.locals)
-        if glob and any(isinstance(n, gast.Name) for n in gast.walk(v.slice)):
+        if glob and any(isinstance(n, gast.Name) for n in walk_tree(v.slice)):
             return global_subscript(an, v, s)
         return Op("subscript", args={"x": v.value, "index": v.slice})
     if isinstance(v, gast.Attribute):

@@ -27,6 +27,7 @@ from srcgrad.compiler.analysis.ops import iter_assigns
 from srcgrad.compiler.analysis.syntax import loops, stored
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.registry import _Default
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def compute_shapes(an, assigns, assumed=()):
@@ -243,14 +244,14 @@ def scalar_candidates(an):
             op.rule.kind in ("elementwise", "scalar") or \
             op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
         t = s.targets[0]
-        for n in gast.walk(s.value):
+        for n in walk_tree(s.value):
             if isinstance(n, gast.Name) and n.id in params:
                 if not elementwise:
                     excluded.add(n.id)
                 elif isinstance(t, gast.Name) and t.id in an.active:
                     used.add(n.id)
     for loop in loops(an.fn.body):
-        for n in gast.walk(loop.iter if isinstance(loop, gast.For) else loop.test):
+        for n in walk_tree(loop.iter if isinstance(loop, gast.For) else loop.test):
             if isinstance(n, gast.Name):
                 excluded.add(n.id)
     # an array indexed or written anywhere was not computed from floats

@@ -17,6 +17,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.tables import OP_SYMBOLS
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def is_generated(display):
@@ -65,9 +66,9 @@ def op_symbol(op):
 
 
 def names(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in walk_tree(node) if isinstance(n, gast.Name)}
 
 
 def stored(target):
-    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)
+    return [n.id for n in walk_tree(target) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)]

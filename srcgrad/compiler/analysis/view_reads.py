@@ -30,7 +30,6 @@ def f(x):
     return out
 """
 
-import copy
 
 import gast
 
@@ -39,6 +38,8 @@ from srcgrad.compiler.analysis.syntax import names
 from srcgrad.compiler.frontend import VIEW_NAMES
 from srcgrad.compiler.ir.dataflow import connected, walk_stmts
 from srcgrad.compiler.ir.names import assign, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class ViewReads:
@@ -62,7 +63,7 @@ class ViewReads:
     def __init__(self, an):
         self.an = an
         self.fn = an.fn
-        self.taken = {n.id for n in gast.walk(self.fn) if isinstance(n, gast.Name)}
+        self.taken = {n.id for n in walk_tree(self.fn) if isinstance(n, gast.Name)}
         self.cands = {}           # view name -> (array name, index node, flag name)
 
     def fresh(self, base):
@@ -87,7 +88,7 @@ class ViewReads:
                     elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
                         written.add(t.value.id)
             elif isinstance(s, gast.For):
-                for n in gast.walk(s.target):
+                for n in walk_tree(s.target):
                     if isinstance(n, gast.Name):
                         count[n.id] = count.get(n.id, 0) + 2
         inplace = {s.value.left.id for s in walk_stmts(body) if isinstance(s, gast.Assign)
@@ -107,7 +108,7 @@ class ViewReads:
                 continue        # x[[3, 0, 2]]: indexing with a list makes a copy
             if v not in once or a not in once or a in self.an.kind or v in self.an.kind:
                 continue
-            if any(isinstance(n, gast.Name) and n.id not in once for n in gast.walk(index)):
+            if any(isinstance(n, gast.Name) and n.id not in once for n in walk_tree(index)):
                 continue
             if not (share.get(a, {a}) & (written | inplace)):
                 continue
@@ -209,7 +210,7 @@ class ViewReads:
         self.an.user_of[new] = self.an.user_of.get(v, v)
         fresh = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
                                                type_comment=None)],
-                            value=gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                            value=gast.Subscript(value=load(a), slice=copy_tree(index),
                                                  ctx=gast.Load()), type_comment=None)
         same = gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
@@ -221,12 +222,12 @@ class ViewReads:
         return new
 
     def rename(self, node, v, new):
-        for n in gast.walk(node):
+        for n in walk_tree(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == v:
                 n.id = new
 
     def reads(self, node):
-        found = [v for v in dict.fromkeys(n.id for n in gast.walk(node)
+        found = [v for v in dict.fromkeys(n.id for n in walk_tree(node)
                                           if isinstance(n, gast.Name)
                                           and isinstance(n.ctx, gast.Load))
                  if v in self.cands and self.cands[v][2] is not None and v in self.dirty]
@@ -321,15 +322,15 @@ class ViewReads:
         a, index, flag, _ = self.cands[v]
         view, part = self.fresh(v + "_now"), self.fresh(v + "_part")
         self.an.locals |= {view, part}
-        read = assign(view, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+        read = assign(view, gast.Subscript(value=load(a), slice=copy_tree(index),
                                            ctx=gast.Load()))
         take = assign(part, gast.Call(func=load(self.helper("own", runtime.own)),
                                       args=[load(view)], keywords=[]))
         change = gast.Assign(targets=[gast.Subscript(value=load(part),
-                                                     slice=copy.deepcopy(s.targets[0].slice),
+                                                     slice=copy_tree(s.targets[0].slice),
                                                      ctx=gast.Store())],
-                             value=copy.deepcopy(s.value), type_comment=None)
-        put = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+                             value=copy_tree(s.value), type_comment=None)
+        put = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy_tree(index),
                                                   ctx=gast.Store())],
                           value=load(part), type_comment=None)
         branch = gast.If(test=load(flag), body=[gast.copy_location(x, s) for x in
@@ -345,10 +346,10 @@ class ViewReads:
         self.an.locals.add(tmp)
         del s.value.srcgrad_inplace
         compute = gast.copy_location(assign(tmp, s.value), s)
-        write = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+        write = gast.Assign(targets=[gast.Subscript(value=load(a), slice=copy_tree(index),
                                                     ctx=gast.Store())],
                             value=load(tmp), type_comment=None)
-        view = assign(t, gast.Subscript(value=load(a), slice=copy.deepcopy(index),
+        view = assign(t, gast.Subscript(value=load(a), slice=copy_tree(index),
                                         ctx=gast.Load()))
         plain = assign(t, load(tmp))
         plain.srcgrad_phi = True

@@ -43,6 +43,7 @@ def g(xs, w):
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 _COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
 _VIEWS = ("items", "keys", "values")
@@ -52,7 +53,7 @@ def _writes_into(stmts, name):
     """Whether ``stmts`` write into ``name``'s value in place (``name[k] =
     v``, ``name[k] op= v``, a method that changes it)."""
     for node in stmts:
-        for n in gast.walk(node):
+        for n in walk_tree(node):
             if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
                 base = n.value
                 while isinstance(base, gast.Subscript):
@@ -112,7 +113,7 @@ def _walk_own(node):
 
 
 def _rename(node, mapping):
-    for n in gast.walk(node):
+    for n in walk_tree(node):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
 
@@ -177,7 +178,7 @@ class _Hoist(gast.NodeTransformer):
         if isinstance(node.func, gast.Attribute) and node.func.attr == "pop" and \
                 isinstance(node.func.value, gast.Name) and node is not self.top:
             ys = node.func.value.id
-            if sum(isinstance(n, gast.Name) and n.id == ys for n in gast.walk(self.where)) > 1:
+            if sum(isinstance(n, gast.Name) and n.id == ys for n in walk_tree(self.where)) > 1:
                 raise self.cd.unsupported(
                     self.where, f"{ys}.pop() in an expression that also reads {ys}",
                     f"pop into a variable on a line of its own: v = {ys}.pop()")
@@ -185,6 +186,27 @@ class _Hoist(gast.NodeTransformer):
             self.pre.append(gast.copy_location(assign(tmp, node), self.where))
             return load(tmp)
         return node
+
+
+def _dict_names_in(tree):
+    """The names :meth:`ContainerDesugar.dict_names` finds in ``tree``."""
+    names = set()
+    for n in walk_tree(tree):
+        if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
+                isinstance(n.target, gast.Name) and any(
+                    isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
+                    and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
+                    and m.slice.id == n.target.id for b in n.body for m in walk_tree(b)):
+            names.add(n.iter.id)
+        made = _made_as(n, (gast.Dict, gast.DictComp), "dict")
+        if made is not None:
+            names.add(made)
+        elif _is_view_call(n) and isinstance(n.func.value, gast.Name):
+            names.add(n.func.value.id)
+        elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
+                isinstance(n.slice, gast.Constant) and isinstance(n.slice.value, str):
+            names.add(n.value.id)
+    return names
 
 
 class ContainerDesugar:
@@ -205,30 +227,25 @@ class ContainerDesugar:
         trees = [self.norm.tree]
         if self.norm.parsed.tree is not self.norm.tree:
             trees.append(self.norm.parsed.tree)
-        return (n for tree in trees for n in gast.walk(tree))
+        return (n for tree in trees for n in walk_tree(tree))
 
     def dict_names(self):
         """Names visibly bound to dicts in the function being normalised and,
         for inlined code, in the function it is inlined into: assigned a
         dict, read with a string key or a dict method, or iterated as
-        ``for k in d`` with ``d[k]`` read in the loop."""
+        ``for k in d`` with ``d[k]`` read in the loop.  (The names of the
+        function inlined into are found once for all the calls inlined into
+        it: they are names of its own, which inlined code, renamed apart,
+        does not share.)"""
         if self._dicts is None:
-            names = set()
-            for n in self._nodes():
-                if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
-                        isinstance(n.target, gast.Name) and any(
-                            isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
-                            and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
-                            and m.slice.id == n.target.id for b in n.body for m in gast.walk(b)):
-                    names.add(n.iter.id)
-                made = _made_as(n, (gast.Dict, gast.DictComp), "dict")
-                if made is not None:
-                    names.add(made)
-                elif _is_view_call(n) and isinstance(n.func.value, gast.Name):
-                    names.add(n.func.value.id)
-                elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
-                        isinstance(n.slice, gast.Constant) and isinstance(n.slice.value, str):
-                    names.add(n.value.id)
+            names = _dict_names_in(self.norm.tree)
+            outer = self.norm.parsed.tree
+            if outer is not self.norm.tree:
+                cached = getattr(self.norm.parsed, "srcgrad_dict_names", None)
+                if cached is None or cached[0] is not outer:
+                    cached = (outer, frozenset(_dict_names_in(outer)))
+                    self.norm.parsed.srcgrad_dict_names = cached
+                names |= cached[1]
             self._dicts = names
         return self._dicts
 
@@ -243,7 +260,7 @@ class ContainerDesugar:
                                    "compute it in the loop body and test a name")
         if isinstance(s, gast.For) and isinstance(s.iter, gast.Name) and \
                 s.iter.id in self.dict_names() and not getattr(s, "srcgrad_keys", False):
-            for n in (n for b in s.body for n in gast.walk(b)):
+            for n in (n for b in s.body for n in walk_tree(b)):
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
                         n.value.id == s.iter.id:
                     n.srcgrad_dict = True      # evidence for the analysis: d is a dict
@@ -285,7 +302,7 @@ class ContainerDesugar:
         direct = None
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
                 isinstance(s.targets[0], gast.Name) and isinstance(s.value, _COMPS) and \
-                s.targets[0].id not in {n.id for n in gast.walk(s.value)
+                s.targets[0].id not in {n.id for n in walk_tree(s.value)
                                         if isinstance(n, gast.Name)}:
             direct = s.targets[0].id           # ys = [...]: build ys itself
         hoist = _Hoist(self, s, top)
@@ -311,7 +328,7 @@ class ContainerDesugar:
         if any(getattr(g, "is_async", 0) for g in gens):
             raise self.unsupported(where, "async comprehension", "use a plain loop")
         for k, g in enumerate(gens):
-            bound = {n.id for n in gast.walk(g.target) if isinstance(n, gast.Name)}
+            bound = {n.id for n in walk_tree(g.target) if isinstance(n, gast.Name)}
             mapping = {b: self.namer.fresh(b) for b in sorted(bound)}
             scope = [g.target] + list(g.ifs)
             for later in gens[k + 1:]:
@@ -335,7 +352,7 @@ class ContainerDesugar:
                               type_comment=None)]
         stmts = [assign(result, empty)] + inner
         for st in stmts:
-            for n in gast.walk(st):
+            for n in walk_tree(st):
                 if isinstance(n, gast.stmt):
                     gast.copy_location(n, where)
         pre.extend(stmts)
@@ -399,7 +416,7 @@ class ContainerDesugar:
                             body=[gast.Expr(value=_method_call(load(ys), "append",
                                                                [load(item)]))],
                             orelse=[], type_comment=None)
-            for n in gast.walk(loop):
+            for n in walk_tree(loop):
                 if isinstance(n, gast.stmt):
                     gast.copy_location(n, s)
             return self.norm.desugar(loop)
@@ -430,6 +447,6 @@ class ContainerDesugar:
 
 
 def _store(target):
-    for n in gast.walk(target):
+    for n in walk_tree(target):
         if isinstance(n, gast.Name):
             n.ctx = gast.Store()

@@ -37,6 +37,7 @@ import gast
 from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 #: the marker of code srcgrad compiled (see :func:`srcgrad.emit.build`)
 _FILE_PREFIX = "<srcgrad "
@@ -112,7 +113,7 @@ def prepare(parsed, reverse=False):
         pop = _inject(parsed, "tape_pop", runtime_forward.tape_pop)
     else:
         push = pop = None
-    taken = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+    taken = {n.id for n in walk_tree(parsed.tree) if isinstance(n, gast.Name)}
     _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
     return parsed
 
@@ -155,7 +156,7 @@ def _flags(tree):
     operation (the recorded conditions of branches): pushed and popped as
     they are, they keep no tangent on the tangent tape."""
     boolean, other = set(), set()
-    for node in gast.walk(tree):
+    for node in walk_tree(tree):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], gast.Name):
             v, name = node.value, node.targets[0].id
@@ -188,7 +189,7 @@ def _inject(parsed, name, obj):
     ``name`` (a closure cell, like the helpers emit injects)."""
     import types
     base, n = name, 0
-    taken = {x.id for x in gast.walk(parsed.tree) if isinstance(x, gast.Name)}
+    taken = {x.id for x in walk_tree(parsed.tree) if isinstance(x, gast.Name)}
     while name in taken or (name in parsed.closure and
                             parsed.closure[name].cell_contents is not obj):
         n += 1
@@ -207,7 +208,7 @@ def _unbatch_outer_products(parsed):
     if not helpers:
         return
     sums = {}       # (gs, xs) -> the statement d_W += matmul_dx_sum(gs, W, xs)
-    for node in gast.walk(parsed.tree):
+    for node in walk_tree(parsed.tree):
         if isinstance(node, gast.AugAssign) and isinstance(node.value, gast.Call) and \
                 isinstance(node.value.func, gast.Name) and node.value.func.id in helpers:
             gs, w, xs = node.value.args
@@ -266,13 +267,13 @@ def _tape_names(tree):
     """Names that are assigned an empty list and used only through
     ``.append(v)`` and ``.pop()``: the tapes of generated gradients."""
     empty, other = set(), set()
-    for node in gast.walk(tree):
+    for node in walk_tree(tree):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], gast.Name):
             if isinstance(node.value, gast.List) and not node.value.elts:
                 empty.add(node.targets[0].id)
     tapes = set(empty)
-    for node in gast.walk(tree):
+    for node in walk_tree(tree):
         if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and \
                 node.value.id in tapes and node.attr not in ("append", "pop"):
             other.add(node.value.id)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import gast
 
 from srcgrad.errors import UnsupportedError
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 #: line numbers of code inlined from another function are ``index * LINES +
@@ -220,7 +221,7 @@ def _parse_lambda(fun):
     except SyntaxError as e:
         raise UnsupportedError(f"cannot parse {filename}: {e.msg}", **where) from None
     names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
-    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)
+    found = [n for n in walk_tree(module) if isinstance(n, gast.Lambda)
              and n.lineno == code.co_firstlineno
              and [a.id for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs] == names]
     if len(found) != 1:
@@ -283,7 +284,7 @@ def _parse_partial(partial):
             call.args.append(ref)
     tree = gast.FunctionDef(name=inner.name, args=args, body=[gast.Return(value=call)],
                             decorator_list=[], returns=None, type_comment=None, type_params=[])
-    for n in gast.walk(tree):      # made here: no line of the user's to point to
+    for n in walk_tree(tree):      # made here: no line of the user's to point to
         n.lineno, n.col_offset = 0, 0
     parsed = Parsed(fun=_PartialSignature(partial, signature), tree=tree,
                     filename=inner.filename, firstlineno=inner.firstlineno,

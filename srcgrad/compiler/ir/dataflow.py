@@ -6,16 +6,17 @@ fixpoint at each loop head is exact enough.
 """
 
 import gast
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def loads(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk_tree(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def stores(s):
     targets = s.targets if isinstance(s, gast.Assign) else [s.target]
-    return {n.id for t in targets for n in gast.walk(t)
+    return {n.id for t in targets for n in walk_tree(t)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -25,10 +26,10 @@ def reads(s):
         out = loads(s.value)
         for t in s.targets:
             if not isinstance(t, gast.Name):
-                out |= loads(t) | {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
+                out |= loads(t) | {n.id for n in walk_tree(t) if isinstance(n, gast.Name)}
         return out
     if isinstance(s, gast.AugAssign):
-        return loads(s.value) | {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+        return loads(s.value) | {n.id for n in walk_tree(s.target) if isinstance(n, gast.Name)}
     return loads(s)
 
 

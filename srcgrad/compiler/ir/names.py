@@ -12,13 +12,14 @@ the globals or builtins it reads), nor with one another.
 import re
 
 import gast
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def names_in(tree):
     """Every identifier that occurs in ``tree`` (names, parameters, attributes
     are excluded: ``np.sin`` contributes ``np`` only)."""
     out = set()
-    for node in gast.walk(tree):
+    for node in walk_tree(tree):
         if isinstance(node, gast.Name):
             out.add(node.id)
         elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):

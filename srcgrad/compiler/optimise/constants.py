@@ -18,13 +18,14 @@ def f(x):
     return d_x
 """
 
-import copy
 
 import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import _number
 from srcgrad.compiler.optimise.simplify import Simplify
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
@@ -57,13 +58,13 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         changed = False
         for s in walk_stmts(fn.body):
             if not isinstance(s, (gast.Assign, gast.AugAssign)) or not any(
-                    isinstance(n, gast.Name) and n.id in constants for n in gast.walk(s.value)):
+                    isinstance(n, gast.Name) and n.id in constants for n in walk_tree(s.value)):
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
                     target.id in keep:
                 continue                      # d_a = d_out documents the code
-            new = Simplify(floats).visit(_Substitute(constants).visit(copy.deepcopy(s.value)))
+            new = Simplify(floats).visit(_Substitute(constants).visit(copy_tree(s.value)))
             if _has_unit_factor(new):
                 continue                      # 1.0 * x reads worse than d_out * x
             if isinstance(new, gast.Name) and isinstance(target, gast.Name) and \
@@ -89,7 +90,7 @@ def _has_unit_factor(e):
 
     return any(isinstance(n, gast.BinOp) and (
         isinstance(n.op, gast.Mult) and (unit(n.left) or unit(n.right)) or
-        isinstance(n.op, gast.Div) and unit(n.right)) for n in gast.walk(e))
+        isinstance(n.op, gast.Div) and unit(n.right)) for n in walk_tree(e))
 
 
 class _Substitute(gast.NodeTransformer):

@@ -15,9 +15,12 @@ def f(d_y):
     return d_z
 """
 
+import bisect
+
 import gast
 
 from srcgrad.compiler.ir.dataflow import remove_stmts
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 def propagate_copies(fn, candidates):
     """``d_t = d_y`` followed by uses of ``d_t``: use ``d_y`` directly and drop
@@ -29,14 +32,14 @@ def propagate_copies(fn, candidates):
         key = id(s)
         if key not in names:
             stored, loaded = set(), set()
-            for n in gast.walk(s):
+            for n in walk_tree(s):
                 if isinstance(n, gast.Name):
                     (stored if isinstance(n.ctx, gast.Store) else loaded).add(n.id)
             names[key] = (stored, loaded)
         return names[key]
 
     fn.body = _propagate(fn.body, candidates, names_of)
-    remaining = {n.id for s in fn.body for n in gast.walk(s)      # one walk: linear
+    remaining = {n.id for s in fn.body for n in walk_tree(s)      # one walk: linear
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
@@ -44,6 +47,18 @@ def propagate_copies(fn, candidates):
 
 def _propagate(stmts, candidates, names_of):
     stmts = list(stmts)
+    # Each statement's names, taken before any copy below is propagated
+    # (what the first look at it would see: only the renames below change
+    # them, and they keep these sets up to date), indexed by name: where
+    # each name is stored (fixed) and loaded (kept in step with the renames),
+    # so each copy visits only the statements it concerns.
+    sets = [names_of(s) for s in stmts]
+    stored_at, loaded_at = {}, {}
+    for j, (stored, loaded) in enumerate(sets):
+        for n in stored:
+            stored_at.setdefault(n, []).append(j)
+        for n in loaded:
+            loaded_at.setdefault(n, set()).add(j)
     for i, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
@@ -52,17 +67,23 @@ def _propagate(stmts, candidates, names_of):
                 and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
             continue
         a, b = s.targets[0].id, s.value.id
-        for later in stmts[i + 1:]:
-            stored, loaded = names_of(later)
-            if a in loaded and not (isinstance(later, (gast.If, gast.For, gast.While))
-                                    and {a, b} & stored):
-                for n in gast.walk(later):
+        end = len(stmts) - 1            # the first later statement storing a or b
+        for n in (a, b):
+            at = stored_at.get(n, ())
+            k = bisect.bisect_right(at, i)
+            if k < len(at):
+                end = min(end, at[k])
+        for j in sorted(k for k in loaded_at.get(a, ()) if i < k <= end):
+            later = stmts[j]
+            stored, loaded = sets[j]
+            if not (isinstance(later, (gast.If, gast.For, gast.While)) and {a, b} & stored):
+                for n in walk_tree(later):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
                         n.id = b
                 loaded.discard(a)
                 loaded.add(b)
-            if {a, b} & stored:
-                break
+                loaded_at[a].discard(j)
+                loaded_at.setdefault(b, set()).add(j)
     return stmts
 
 

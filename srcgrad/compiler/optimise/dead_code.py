@@ -25,6 +25,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def _pure(s):
@@ -36,7 +37,7 @@ def _pure(s):
         value = getattr(s, "value", None)
         return value is None or not any(
             isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-            and n.func.attr in MUTATING_METHODS for n in gast.walk(value))
+            and n.func.attr in MUTATING_METHODS for n in walk_tree(value))
     return op.kind != "unknown"
 
 
@@ -58,10 +59,6 @@ def _stmt_loads(s):
     return loads_of(s)
 
 
-def _is_removable(s, live):
-    return _is_name_assign(s) and not any(t.id in live for t in _targets(s)) and _pure(s)
-
-
 def _targets(s):
     return [s.target] if isinstance(s, gast.AugAssign) else s.targets
 
@@ -76,6 +73,7 @@ def _is_name_assign(s):
 def eliminate_dead_code(fn):
     """Remove dead assignments and empty control structures (in place)."""
     loads_cache = {}
+    pure_cache = {}
 
     def loads(s):
         key = id(s)
@@ -83,54 +81,68 @@ def eliminate_dead_code(fn):
             loads_cache[key] = _stmt_loads(s)
         return loads_cache[key]
 
+    def pure(s):
+        key = id(s)
+        if key not in pure_cache:
+            pure_cache[key] = (s, _pure(s))      # s kept alive: its id stays its own
+        return pure_cache[key][1]
+
     for _ in range(10):
         live = set()
-        assigns = []
+        by_target = {}                  # name -> the pure assignments storing it
         for s in walk_stmts(fn.body):
-            if _is_name_assign(s) and _pure(s):
-                assigns.append(s)
+            if _is_name_assign(s) and pure(s):
+                for t in _targets(s):
+                    by_target.setdefault(t.id, []).append(s)
             else:
                 live |= loads(s)
-        changed = True
-        while changed:
-            changed = False
-            for s in assigns:
-                if any(t.id in live for t in _targets(s)):
-                    new = loads(s) - live
-                    if new:
-                        live |= new
-                        changed = True
+        # the least set holding ``live`` and the loads of every assignment
+        # to a name in it (a worklist: each name is taken once)
+        work = list(live)
+        while work:
+            for s in by_target.pop(work.pop(), ()):
+                new = loads(s) - live
+                if new:
+                    live |= new
+                    work.extend(new)
         before = _count(fn.body)
-        fn.body = _sweep(fn.body, live)
+        fn.body = _sweep(fn.body, live, pure, loads)
         if _count(fn.body) == before:
             break
     return fn
 
 
-def _overwritten(s, rest):
+def _overwritten(s, nxt, pure, loads):
     """``x = e`` followed (comments aside) by ``x = e2`` that does not read ``x``."""
     if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
-            isinstance(s.targets[0], gast.Name) and _pure(s)) or any(
-            isinstance(n, gast.Call) for n in gast.walk(s.value)):
+            isinstance(s.targets[0], gast.Name) and pure(s)) or any(
+            isinstance(n, gast.Call) for n in walk_tree(s.value)):
         return False
-    nxt = next((r for r in rest if getattr(r, "srcgrad_comment", None) is None), None)
     return isinstance(nxt, gast.Assign) and len(nxt.targets) == 1 and \
         isinstance(nxt.targets[0], gast.Name) and nxt.targets[0].id == s.targets[0].id and \
-        s.targets[0].id not in _stmt_loads(nxt)
+        s.targets[0].id not in loads(nxt)
 
 
 def _count(stmts):
     return sum(1 for _ in walk_stmts(stmts))
 
 
-def _sweep(stmts, live):
+def _sweep(stmts, live, pure, loads):
+    # the next statement that is not a comment, for each position
+    following = [None] * len(stmts)
+    nxt = None
+    for i in range(len(stmts) - 1, -1, -1):
+        following[i] = nxt
+        if getattr(stmts[i], "srcgrad_comment", None) is None:
+            nxt = stmts[i]
     out = []
     for i, s in enumerate(stmts):
-        if _is_removable(s, live) or _overwritten(s, stmts[i + 1:]):
+        if (_is_name_assign(s) and not any(t.id in live for t in _targets(s)) and pure(s)) \
+                or _overwritten(s, following[i], pure, loads):
             continue
         if isinstance(s, gast.If):
-            s.body = _sweep(s.body, live)
-            s.orelse = _sweep(s.orelse, live)
+            s.body = _sweep(s.body, live, pure, loads)
+            s.orelse = _sweep(s.orelse, live, pure, loads)
             if not _has_statements(s.body) and not _has_statements(s.orelse):
                 out.extend(c for c in s.body + s.orelse)   # comments only
                 continue
@@ -138,11 +150,11 @@ def _sweep(stmts, live):
                 s.test = _negate(s.test)
                 s.body, s.orelse = s.orelse, []
         elif isinstance(s, gast.For):
-            s.body = _sweep(s.body, live)
+            s.body = _sweep(s.body, live, pure, loads)
             if not _has_statements(s.body):
                 continue
         elif isinstance(s, gast.While):
-            s.body = _sweep(s.body, live)
+            s.body = _sweep(s.body, live, pure, loads)
         out.append(s)
     return out
 

@@ -22,7 +22,6 @@ def f(x):
 """
 
 import builtins
-import copy
 import inspect
 import sys
 
@@ -38,6 +37,8 @@ from srcgrad.compiler.frontend.inline.rename import (Rename, free_in, scope_loca
 from srcgrad.compiler.frontend.parse import parse
 from srcgrad.compiler.ir.names import assign, const, load, names_in
 from srcgrad.errors import UnsupportedError
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Inliner(Callees, Binding):
@@ -101,13 +102,13 @@ class Inliner(Callees, Binding):
             args = [Value(v) for v in fun.args] + args
             kwargs = {**{k: Value(v) for k, v in fun.kwargs.items()}, **kwargs}
         if isinstance(fun, LocalFunction):
-            tree = copy.deepcopy(fun.node)
+            tree = copy_tree(fun.node)
             defaults = fun.defaults
             sub_parsed = self.parsed
             free = {}
         else:
             source = self.source_of(fun.fun, call)
-            tree = copy.deepcopy(source.tree)
+            tree = copy_tree(source.tree)
             defaults = {}
             sub_parsed = self.parsed
             free = self.free_names(tree, source)
@@ -197,7 +198,7 @@ class Inliner(Callees, Binding):
 
     def check_unused(self, tree):
         """A local function used other than by calling it cannot be inlined."""
-        for node in gast.walk(tree):
+        for node in walk_tree(tree):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
                     isinstance(self.functions.get(node.id), LocalFunction) and \
                     node.id not in self.parsed.extras:

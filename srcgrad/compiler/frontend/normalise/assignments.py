@@ -24,11 +24,12 @@ def f(x, y):
     return out
 """
 
-import copy
 
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Assignments:
@@ -46,7 +47,7 @@ class Assignments:
             index = self.index_once(target.slice, pre, s)
             container = target.value
             read = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Load())
-            write = gast.Subscript(value=_as_load(container), slice=copy.deepcopy(index),
+            write = gast.Subscript(value=_as_load(container), slice=copy_tree(index),
                                    ctx=gast.Store())
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
@@ -113,8 +114,8 @@ class Assignments:
             raise self.unsupported(where, "starred assignment", "unpack element by element")
         out = []
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
-            written = {n.id for e in elts for n in gast.walk(e) if isinstance(n, gast.Name)}
-            read = {n.id for v in value.elts for n in gast.walk(v) if isinstance(n, gast.Name)}
+            written = {n.id for e in elts for n in walk_tree(e) if isinstance(n, gast.Name)}
+            read = {n.id for v in value.elts for n in walk_tree(v) if isinstance(n, gast.Name)}
             values = value.elts
             if written & read:        # a swap: evaluate every value first
                 values = []

@@ -28,6 +28,7 @@ def f(x, y):
 import gast
 
 from srcgrad.compiler.ir.names import assign, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def copy_written_arguments(fn, body):
@@ -76,7 +77,7 @@ def written_parameters(body, params):
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 new = [roots(v, state) for v in value.elts]
             else:           # unpacking: any element may be (a view of) what was read
-                every = frozenset().union(*(state.get(n.id, frozenset()) for n in gast.walk(value)
+                every = frozenset().union(*(state.get(n.id, frozenset()) for n in walk_tree(value)
                                             if isinstance(n, gast.Name)))
                 new = [every] * len(target.elts)
             for t, r in zip(target.elts, new):
@@ -90,7 +91,7 @@ def written_parameters(body, params):
     def stores(s, state):
         # writes into a name's value anywhere in ``s`` (a fallback for
         # statements not followed precisely)
-        for n in gast.walk(s):
+        for n in walk_tree(s):
             if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and \
                     isinstance(n.value, gast.Name):
                 mark(n.value.id, state)
@@ -100,7 +101,7 @@ def written_parameters(body, params):
             if isinstance(s, gast.Assign):
                 for t in s.targets:
                     if isinstance(t, gast.Subscript) or not isinstance(t, gast.Name) and \
-                            any(isinstance(n, gast.Subscript) for n in gast.walk(t)):
+                            any(isinstance(n, gast.Subscript) for n in walk_tree(t)):
                         stores(t, state)
                 for t in s.targets:
                     bind(t, s.value, state)
@@ -120,7 +121,7 @@ def written_parameters(body, params):
                         bind(s.target, s.iter, inner)
                         if isinstance(s.target, gast.Name):
                             every = frozenset().union(*(
-                                inner.get(n.id, frozenset()) for n in gast.walk(s.iter)
+                                inner.get(n.id, frozenset()) for n in walk_tree(s.iter)
                                 if isinstance(n, gast.Name)))
                             inner[s.target.id] = every
                     new = join(entry, block(s.body, inner))

@@ -37,6 +37,7 @@ import gast
 from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.ir.names import assign, load
 from srcgrad.rules import lookup
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def _generator(node, parsed, local):
@@ -107,18 +108,18 @@ class _Rewrite(gast.NodeTransformer):
 def unfreeze(fn, parsed, namer):
     """Rewrite the frozen distributions of function ``fn`` (in place)."""
     stores, loads = {}, {}
-    for n in gast.walk(fn):
+    for n in walk_tree(fn):
         if isinstance(n, gast.Name):
             table = stores if isinstance(n.ctx, (gast.Store, gast.Del)) else loads
             table[n.id] = table.get(n.id, 0) + 1
     local = set(stores) | {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
     method_uses = {}        # name -> the methods called on it
-    for n in gast.walk(fn):
+    for n in walk_tree(fn):
         parts = _method_call(n)
         if parts is not None and isinstance(parts[0], gast.Name):
             method_uses.setdefault(parts[0].id, []).append(parts[1])
     named, replaced = {}, {}
-    for n in gast.walk(fn):
+    for n in walk_tree(fn):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
                 isinstance(n.targets[0], gast.Name):
             d = n.targets[0].id

@@ -30,8 +30,9 @@ import itertools
 import gast
 
 from srcgrad import runtime
-from srcgrad.compiler.frontend.normalise.trees import assigns
+from srcgrad.compiler.frontend.normalise.trees import assigns, stored_names
 from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Iterables:
@@ -50,7 +51,7 @@ class Iterables:
                   fn.args.kwonlyargs}     # inlined code: the callee's and the caller's
         if name not in params:
             return False
-        for n in (n for fn in trees for n in gast.walk(fn)):
+        for n in (n for fn in trees for n in walk_tree(fn)):
             operands = []
             if isinstance(n, gast.BinOp):
                 operands = [n.left, n.right]
@@ -65,6 +66,15 @@ class Iterables:
                 return False
         return True
 
+    def _tree_assigns(self, name):
+        """``assigns(self.tree, name)``, for the builtin names loops call: the
+        names the tree stores are found once per tree (desugaring adds only
+        fresh names, never a builtin's name the code reads)."""
+        cached = getattr(self, "_stored_names", None)
+        if cached is None or cached[0] is not self.tree:
+            cached = self._stored_names = (self.tree, stored_names(self.tree))
+        return name in cached[1]
+
     def _builtin_call(self, node):
         """The name of the builtin ``node`` calls (``range``, ``enumerate``,
         ``zip``, ``reversed``, ``list``, ``tuple``), if it calls one the
@@ -72,7 +82,7 @@ class Iterables:
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
             return None
         name = node.func.id
-        if name not in _ITERATION_BUILTINS or assigns(self.tree, name) or \
+        if name not in _ITERATION_BUILTINS or self._tree_assigns(name) or \
                 self.parsed.resolve_global(name) is not getattr(builtins, name):
             return None
         return name
@@ -190,7 +200,7 @@ class Iterables:
             seq = self.namer.fresh("seq")
             value = it
             if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
-                    it.func.id == "sorted" and not assigns(self.tree, "sorted") and \
+                    it.func.id == "sorted" and not self._tree_assigns("sorted") and \
                     self.parsed.resolve_global("sorted") is sorted and it.args and \
                     isinstance(it.args[0], gast.Name):
                 source = it.args[0].id                  # sorted(d): d's keys

@@ -32,6 +32,7 @@ import gast
 from srcgrad.compiler.frontend.normalise.iterables import enumerate_start
 from srcgrad.compiler.ir.dataflow import live_before, loads as _loads
 from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Loops:
@@ -89,7 +90,7 @@ class Loops:
                     len(target.elts) == 2 and isinstance(target.elts[0], gast.Name) and \
                     enumerate_start(it) is None and not any(
                         isinstance(n, gast.Name) and n.id == target.elts[0].id
-                        for n in gast.walk(target.elts[1])):
+                        for n in walk_tree(target.elts[1])):
                 counter = target.elts[0].id       # for i, e in enumerate(x): i is the index
             if counter is None:
                 tname = target.id if isinstance(target, gast.Name) else "item"
@@ -208,7 +209,7 @@ class _LoopEffects:
         self.written, self.updated, self.resized = set(), set(), set()
         self.writes_in_place = False
         for node in [s.target] + s.body:
-            for n in gast.walk(node):
+            for n in walk_tree(node):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.written.add(n.id)
                 elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
@@ -245,7 +246,7 @@ def _mark_keyed_reads(target, binds, body):
     if not keys:
         return
     for stmt in body:
-        for n in gast.walk(stmt):
+        for n in walk_tree(stmt):
             if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
                     isinstance(n.slice, gast.Name) and keys.get(n.slice.id) == n.value.id:
                 n.srcgrad_dict = True

@@ -28,6 +28,7 @@ from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread
 from srcgrad.compiler.frontend.normalise.loops import Loops
 from srcgrad.compiler.frontend.parse import parse_text
 from srcgrad.compiler.ir.names import Namer, assign, const, load, names_in
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 _UNSUPPORTED = {
     gast.Try: ("try/except", "move the try/except out of the differentiated function"),
@@ -116,7 +117,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
                                  hint=hint, construct=what)
 
     def check_expr(self, node):
-        for sub in gast.walk(node):
+        for sub in walk_tree(node):
             kind = _UNSUPPORTED_EXPR.get(type(sub))
             if kind:
                 raise self.unsupported(getattr(sub, "lineno", None) and sub or node, *kind)

@@ -7,9 +7,15 @@
 """
 
 import gast
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 def assigns(tree, name):
     """Whether ``tree`` assigns the name ``name`` anywhere."""
     return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(tree))
+               for n in walk_tree(tree))
+
+
+def stored_names(tree):
+    """Every name ``tree`` assigns anywhere."""
+    return {n.id for n in walk_tree(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}

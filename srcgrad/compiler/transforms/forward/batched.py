@@ -23,7 +23,6 @@ def jvp_batched_f(x, d_x):
     return (out, like_value(b_out(d_out, out, n_dir), out))
 """
 
-import copy
 import math
 
 import gast
@@ -35,6 +34,8 @@ from srcgrad.compiler.ir.names import assign, const, load
 from srcgrad.compiler.transforms.forward.tangents import Forward
 from srcgrad.rules.registry import tangent_template
 from srcgrad.rules.tangent_rules import batched_template
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 #: functions an elementwise tangent template may call and stay elementwise
@@ -59,7 +60,7 @@ def _elementwise_template(tmpl):
     ok_nodes = (gast.Expression, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp, gast.IfExp,
                 gast.Name, gast.Constant, gast.Load, gast.operator, gast.unaryop, gast.cmpop,
                 gast.boolop, gast.Call, gast.Attribute)
-    for node in gast.walk(tmpl.expr):
+    for node in walk_tree(tmpl.expr):
         if not isinstance(node, ok_nodes):
             return False
         if isinstance(node, gast.Call):
@@ -163,7 +164,7 @@ class BatchedForward(Forward):
                          keywords=[])
 
     def tangent_index(self, index):
-        index = copy.deepcopy(index)
+        index = copy_tree(index)
         elts = index.elts if isinstance(index, gast.Tuple) else [index]
         if any(isinstance(e, gast.Constant) and e.value is Ellipsis for e in elts):
             full = gast.Slice(lower=None, upper=None, step=None)
@@ -173,7 +174,7 @@ class BatchedForward(Forward):
         return index
 
     def zero_of(self, node):
-        return gast.Call(func=self.rt("bzeros"), args=[copy.deepcopy(node), self.k()],
+        return gast.Call(func=self.rt("bzeros"), args=[copy_tree(node), self.k()],
                          keywords=[])
 
     def tangent(self, s, ans):

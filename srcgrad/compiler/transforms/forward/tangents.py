@@ -29,7 +29,6 @@ def jvp_f(x, d_x):
     return (out, like_value(d_out, out))
 """
 
-import copy
 
 import gast
 
@@ -41,6 +40,8 @@ from srcgrad.compiler.ir.names import as_arrays, assign, comment_node, const, lo
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.rules.registry import _Default, tangent_template
 from srcgrad.runtime import forward as runtime_forward
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 #: the tape operations of generated gradients, which :meth:`Forward.tape_op` handles
@@ -222,7 +223,7 @@ class Forward:
         else:
             dv = load(self.d(v.id)) if self.active(v) else const(0.0) \
                 if isinstance(v, gast.Constant) and not self.batched else self.zero_of(v)
-            args = [dv] if op.kind == "append" else [copy.deepcopy(op.args["index"]), dv]
+            args = [dv] if op.kind == "append" else [copy_tree(op.args["index"]), dv]
         call = gast.Call(func=gast.Attribute(value=load(self.d(x)), attr=op.kind, ctx=gast.Load()),
                          args=args, keywords=[])
         return [self.comment(s), s, gast.Expr(value=call)]
@@ -281,7 +282,7 @@ class Forward:
         return expr
 
     def operand_names(self, s):
-        return {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+        return {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
 
     def uses_ans(self, op):
         if op.kind != "call":
@@ -329,7 +330,7 @@ class Forward:
                 return None
             elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
-            return gast.Call(func=copy.deepcopy(s.value.func), args=elts, keywords=[])
+            return gast.Call(func=copy_tree(s.value.func), args=elts, keywords=[])
         if op.kind in ("pack", "pack_dict") and (op.kind == "pack_dict" or isinstance(
                 s.value, gast.List) and y in getattr(self.an, "mutated", ())):
             # [a, b] changed in place later, {k: a}: a list (dict) of tangents
@@ -339,7 +340,7 @@ class Forward:
                     for e in op.args.values()]
             if op.kind == "pack_dict":
                 kind = load(self.inj.name_for(runtime.AdjointDict, "AdjointDict"))
-                value = gast.Dict(keys=[copy.deepcopy(k) for k in op.extra], values=elts)
+                value = gast.Dict(keys=[copy_tree(k) for k in op.extra], values=elts)
             else:
                 kind = load(self.inj.name_for(runtime.Adjoints, "Adjoints"))
                 value = gast.List(elts=elts, ctx=gast.Load())
@@ -397,11 +398,11 @@ class Forward:
 
     def tangent_index(self, index):
         """The index of a tangent, from the primal's ``index``."""
-        return copy.deepcopy(index)
+        return copy_tree(index)
 
     def zero_of(self, node):
         """The zero tangent of the value ``node``."""
-        return gast.Call(func=self.rt("zeros_like"), args=[copy.deepcopy(node)], keywords=[])
+        return gast.Call(func=self.rt("zeros_like"), args=[copy_tree(node)], keywords=[])
 
     def tape_zero(self, value):
         return const(0.0)

@@ -30,7 +30,6 @@ def d_f(x):
     return d_x
 """
 
-import copy
 
 import gast
 import numpy as np
@@ -41,6 +40,7 @@ from srcgrad.compiler.ir.names import as_arrays, assign, const, load, store
 from srcgrad.compiler.transforms.reverse.nodes import index_expr, rename_loads
 from srcgrad.compiler.transforms.reverse.placeholders import DEF_OWNED, DEF_SHARED, Adjoint
 from srcgrad.rules.registry import _Default
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Adjoints:
@@ -66,15 +66,15 @@ class Adjoints:
             contribs.append((op.args["x"].id, g))
         elif op.kind == "subscript" and (self.an.kind.get(op.args["x"].id) in ("dict", "record")
                                          or op.args["x"].id in self.an.mutated):
-            indexed.append((op.args["x"].id, ("item", copy.deepcopy(op.args["index"])), g))
+            indexed.append((op.args["x"].id, ("item", copy_tree(op.args["index"])), g))
         elif op.kind == "subscript":
-            indexed.append((op.args["x"].id, copy.deepcopy(op.args["index"]), g))
+            indexed.append((op.args["x"].id, copy_tree(op.args["index"]), g))
         elif op.kind == "attr":
             indexed.append((op.args["x"].id, ("attr", const(op.extra)), g))
         elif op.kind == "pack_dict":
             for (i, e), key in zip(op.args.items(), op.extra):
                 if isinstance(e, gast.Name) and e.id in self.an.active:
-                    part = gast.Subscript(value=load(self.d(y)), slice=copy.deepcopy(key),
+                    part = gast.Subscript(value=load(self.d(y)), slice=copy_tree(key),
                                           ctx=gast.Load())
                     contribs.append((e.id, part))
                     if e.id not in self.an.scalar and e.id not in self.an.kind:
@@ -182,11 +182,11 @@ class Adjoints:
             result = self.namer.fresh(dy + "_result")
             code.append(assign(result, load(dy)))
             for var, index, expr in own_index:
-                expr = copy.deepcopy(expr)
+                expr = copy_tree(expr)
                 rename_loads(expr, dy, result)
                 code.extend(self.accumulate_index(var, index, expr, state, a.target))
             if later:
-                later = [(var, rename_loads(copy.deepcopy(expr), dy, result))
+                later = [(var, rename_loads(copy_tree(expr), dy, result))
                          for var, expr in later]
         # a contribution that is (or may return) the adjoint itself aliases it
         aliased = any(not _fresh(expr) for _, expr in out)

@@ -36,7 +36,6 @@ def d_f(x, n):
     return d_x
 """
 
-import copy
 
 import gast
 
@@ -46,6 +45,7 @@ from srcgrad.compiler.transforms.reverse.nodes import (call_expr, index_expr, is
 from srcgrad.compiler.transforms.reverse.placeholders import (DEF_OWNED, DEF_SHARED, TAPE_VALUE,
                                                               Comment, ListAdjoint, SaveValue,
                                                               SetItemAdjoint, Undo)
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class ContainerChanges:
@@ -57,20 +57,20 @@ class ContainerChanges:
         (O(1) at the end of the list) and, when something before reads
         ``ys``, undoes the change."""
         x = op.args["x"].id
-        index = copy.deepcopy(op.args.get("index"))
+        index = copy_tree(op.args.get("index"))
         rev = []
         if x in self.an.active:
             rev = [Comment(self.comment(s)),
-                   ListAdjoint(op.kind, x, index, copy.deepcopy(op.args.get("v")))]
+                   ListAdjoint(op.kind, x, index, copy_tree(op.args.get("v")))]
         fwd = [s]
         if op.kind == "append":
             undo = Undo(x, gast.Expr(value=method_call(load(x), "pop", [])))
         elif op.kind == "insert":
-            undo = Undo(x, gast.Expr(value=method_call(load(x), "pop", [copy.deepcopy(index)])))
+            undo = Undo(x, gast.Expr(value=method_call(load(x), "pop", [copy_tree(index)])))
         else:
-            at = const(-1) if is_none(index) else copy.deepcopy(index)
+            at = const(-1) if is_none(index) else copy_tree(index)
             save = SaveValue(x, gast.Subscript(value=load(x), slice=at, ctx=gast.Load()))
-            undo = Undo(x, call_expr(self.rt("unpop"), [load(x), copy.deepcopy(index),
+            undo = Undo(x, call_expr(self.rt("unpop"), [load(x), copy_tree(index),
                                                            load(TAPE_VALUE)]), save.key)
             fwd = [save, s]
         rev.append(undo)
@@ -83,23 +83,23 @@ class ContainerChanges:
         kind = self.an.kind.get(x)
         if kind == "dict":          # the key may be new: the helpers delete it again
             save = SaveValue(x, gast.Call(func=self.rt("save_item"),
-                                          args=[load(x), index_expr(copy.deepcopy(index))],
+                                          args=[load(x), index_expr(copy_tree(index))],
                                           keywords=[]))
             undo = Undo(x, call_expr(self.rt("restore_item"), [
-                load(x), index_expr(copy.deepcopy(index)), load(TAPE_VALUE)]), save.key)
+                load(x), index_expr(copy_tree(index)), load(TAPE_VALUE)]), save.key)
         else:
             # a list's element (a reference), or, for a value that may be a
             # list or an array (only iterated), a copy of an array's part
-            part = gast.Subscript(value=load(x), slice=copy.deepcopy(index), ctx=gast.Load())
+            part = gast.Subscript(value=load(x), slice=copy_tree(index), ctx=gast.Load())
             if kind not in ("list", "tuple"):
                 part = gast.Call(func=self.rt("own"), args=[part], keywords=[])
             save = SaveValue(x, part)
-            target = gast.Subscript(value=load(x), slice=copy.deepcopy(index), ctx=gast.Store())
+            target = gast.Subscript(value=load(x), slice=copy_tree(index), ctx=gast.Store())
             undo = Undo(x, gast.Assign(targets=[target], value=load(TAPE_VALUE),
                                        type_comment=None), save.key)
         rev = []
         if x in self.an.active:
-            adj = SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))
+            adj = SetItemAdjoint(x, copy_tree(index), copy_tree(op.args["v"]))
             adj.container = True
             adj.kind = kind
             rev = [Comment(self.comment(s)), adj]
@@ -135,28 +135,28 @@ class ContainerChanges:
             if state[dx] == DEF_SHARED:
                 code.append(assign(dx, method_call(load(dx), "copy", [])))
                 state[dx] = DEF_OWNED
-            part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Load())
+            part = gast.Subscript(value=load(dx), slice=copy_tree(a.index), ctx=gast.Load())
             if getattr(a, "kind", None) not in ("list", "tuple", "dict"):
                 # a list or an array: an array's part is copied before it is zeroed
                 part = gast.Call(func=self.rt("item_adjoint"),
-                                 args=[load(dx), index_expr(copy.deepcopy(a.index)),
+                                 args=[load(dx), index_expr(copy_tree(a.index)),
                                        self.shape_of(a.v.id) if isinstance(a.v, gast.Name)
-                                       else copy.deepcopy(a.v)], keywords=[])
+                                       else copy_tree(a.v)], keywords=[])
             later = []
             if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
                 later = self.accumulate_value(a, part, state, code)
-            target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
+            target = gast.Subscript(value=load(dx), slice=copy_tree(a.index),
                                     ctx=gast.Store())
             code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
             return code + later
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
             if self.basic_index(a.index):
-                part = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index),
+                part = gast.Subscript(value=load(dx), slice=copy_tree(a.index),
                                       ctx=gast.Load())
                 expr = self.own(part, a.x)
             else:                    # integer arrays may repeat: the last write wins
                 expr = gast.Call(func=self.rt("written_adjoint"),
-                                 args=[load(dx), index_expr(copy.deepcopy(a.index))], keywords=[])
+                                 args=[load(dx), index_expr(copy_tree(a.index))], keywords=[])
             expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(a.v.id)],
                              keywords=[])
             later = self.accumulate_value(a, expr, state, code)
@@ -167,7 +167,7 @@ class ContainerChanges:
                                                                  ctx=gast.Load()),
                                              args=[], keywords=[])))
             state[dx] = DEF_OWNED
-        target = gast.Subscript(value=load(dx), slice=copy.deepcopy(a.index), ctx=gast.Store())
+        target = gast.Subscript(value=load(dx), slice=copy_tree(a.index), ctx=gast.Store())
         code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
         return code + later
 

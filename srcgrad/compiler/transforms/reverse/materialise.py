@@ -32,7 +32,6 @@ def d_f(x, c):
     return d_x
 """
 
-import copy
 
 import gast
 
@@ -42,6 +41,8 @@ from srcgrad.compiler.transforms.reverse.nodes import exprs_of, method_call
 from srcgrad.compiler.transforms.reverse.placeholders import (DEF_OWNED, DEF_SHARED, Adjoint,
                                                               ListAdjoint, Restore,
                                                               SetItemAdjoint)
+from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Materialise:
@@ -108,7 +109,7 @@ class Materialise:
                 head[dx] = state[dx] = DEF_OWNED
         for _ in range(10):
             trial = dict(head)
-            body = self.materialise(copy.deepcopy(original), trial)
+            body = self.materialise(copy_tree(original), trial)
             if target is not None and target in trial:
                 # the header binds the loop variable afresh each iteration: its
                 # adjoint is consumed there (an earlier iteration starts at zero)
@@ -158,7 +159,7 @@ class Materialise:
         shape_refs, read = [], set()
         for s in walk_stmts(rev):
             for e in exprs_of(s):
-                for n in gast.walk(e):
+                for n in walk_tree(e):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                         if getattr(n, "srcgrad_shape_chain", None):
                             shape_refs.append(n)

@@ -46,7 +46,7 @@ Adjoint
 Adjoint
 """
 
-import copy
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 #: an adjoint's value while materialising: one the generated code made (and
 #: may change in place), or one it may share with another adjoint
@@ -68,8 +68,8 @@ class Adjoint:
         self.indexed = list(indexed)
 
     def __deepcopy__(self, memo):
-        out = Adjoint(self.stmt, self.target, copy.deepcopy(self.contribs, memo),
-                      copy.deepcopy(self.indexed, memo))
+        out = Adjoint(self.stmt, self.target, copy_tree(self.contribs, memo),
+                      copy_tree(self.indexed, memo))
         return keep_facts(out, self)
 
 
@@ -123,8 +123,8 @@ class SetItemAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return keep_facts(SetItemAdjoint(self.x, copy.deepcopy(self.index, memo),
-                                          copy.deepcopy(self.v, memo)), self)
+        return keep_facts(SetItemAdjoint(self.x, copy_tree(self.index, memo),
+                                          copy_tree(self.v, memo)), self)
 
 
 class ListAdjoint:
@@ -139,8 +139,8 @@ class ListAdjoint:
         self.v = v
 
     def __deepcopy__(self, memo):
-        return keep_facts(ListAdjoint(self.kind, self.x, copy.deepcopy(self.index, memo),
-                                       copy.deepcopy(self.v, memo)), self)
+        return keep_facts(ListAdjoint(self.kind, self.x, copy_tree(self.index, memo),
+                                       copy_tree(self.v, memo)), self)
 
 
 def keep_facts(new, old):

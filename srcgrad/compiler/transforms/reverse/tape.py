@@ -52,6 +52,7 @@ from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, ex
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
+from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Tape:
@@ -112,7 +113,7 @@ class Tape:
                         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
                                 and stmt.value.id == TAPE_VALUE:
                             stmt.value = pop_call(tape)
-                        for n in gast.walk(stmt):
+                        for n in walk_tree(stmt):
                             if isinstance(n, gast.Call) and any(
                                     isinstance(a, gast.Name) and a.id == TAPE_VALUE
                                     for a in n.args):
@@ -188,7 +189,7 @@ def _live_stmt(s, live, keep):
         return (head - {s.target.id} if isinstance(s.target, gast.Name) else head) \
             | expr_loads(s.iter)
     if isinstance(s, gast.Assign):
-        writes = {n.id for t in s.targets for n in gast.walk(t)
+        writes = {n.id for t in s.targets for n in walk_tree(t)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         reads = set()
         for e in exprs_of(s):

@@ -38,7 +38,6 @@ def d_f(x):
     return d_x
 """
 
-import copy
 
 import gast
 
@@ -48,6 +47,7 @@ from srcgrad.compiler.transforms.reverse.nodes import call_expr, has_code, is_fi
 from srcgrad.compiler.transforms.reverse.placeholders import (Adjoint, Comment, Push, Restore,
                                                               RestoreItem, SaveItem,
                                                               SetItemAdjoint, Snapshot)
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
 class Sweeps:
@@ -87,12 +87,12 @@ class Sweeps:
             return self.container_setitem(s, op)
         if op is not None and op.kind == "setitem":
             x, index = op.args["x"].id, op.args["index"]
-            save = SaveItem(x, copy.deepcopy(index))
+            save = SaveItem(x, copy_tree(index))
             rev = []
             if x in self.an.active:
                 rev = [Comment(self.comment(s)),
-                       SetItemAdjoint(x, copy.deepcopy(index), copy.deepcopy(op.args["v"]))]
-            restore = RestoreItem(x, copy.deepcopy(index), save.key)
+                       SetItemAdjoint(x, copy_tree(index), copy_tree(op.args["v"]))]
+            restore = RestoreItem(x, copy_tree(index), save.key)
             # a view of x read later by the reverse sweep needs the old values back too
             restore.aliases = frozenset(self.an.share.get(x, ()))
             rev.append(restore)
@@ -126,7 +126,7 @@ class Sweeps:
             fwd = gast.copy_location(gast.If(test=s.test, body=fb, orelse=fo), s)
             if not has_code(rb) and not has_code(ro):
                 return [fwd], []
-            rtest = copy.deepcopy(s.test)
+            rtest = copy_tree(s.test)
             return [fwd], [gast.copy_location(gast.If(test=rtest, body=rb, orelse=ro), s)]
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s)
@@ -155,7 +155,7 @@ class Sweeps:
         if isinstance(s, gast.For) and not has_break:
             fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb, orelse=[],
                                               type_comment=None), s)
-            riter = gast.Call(func=load("reversed"), args=[copy.deepcopy(s.iter)], keywords=[])
+            riter = gast.Call(func=load("reversed"), args=[copy_tree(s.iter)], keywords=[])
             rtarget = store(s.target.id)
         else:
             count = self.namer.fresh("n_iter")
@@ -166,7 +166,7 @@ class Sweeps:
             if isinstance(s, gast.For):
                 fwd = gast.copy_location(gast.For(target=s.target, iter=s.iter, body=fb,
                                                   orelse=[], type_comment=None), s)
-                sliced = gast.Subscript(value=copy.deepcopy(s.iter),
+                sliced = gast.Subscript(value=copy_tree(s.iter),
                                         slice=gast.Slice(lower=None, upper=load(count), step=None),
                                         ctx=gast.Load())
                 riter = gast.Call(func=load("reversed"), args=[sliced], keywords=[])
