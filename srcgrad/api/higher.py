@@ -39,6 +39,7 @@ from srcgrad.api.blocks import (BATCH, CACHE_ELEMENTS, MIN_BATCH, MODES, _Call, 
 from srcgrad.api.driver import DRIVER
 from srcgrad.compiler import pipeline
 from srcgrad.errors import SrcgradError
+from srcgrad.runtime.boundary import check_argument
 from srcgrad.api.forward import _cached as _jvp_cached
 
 
@@ -209,6 +210,8 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
                 value, blocks = _batched_or_loop(lambda: _forward_batched(jvpb_fn, call, batch),
                                                  looped, "jacobian")
         else:
+            for n, x in zip(names, call.values):
+                check_argument(x, n)     # (the batched pass differentiates the cotangent)
             if value is None:
                 value = fun(*args, **kwargs)
 
