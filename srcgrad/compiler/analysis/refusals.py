@@ -263,7 +263,7 @@ def no_rule(an, s, op):
             hint=f"register one: srcgrad.defvjp({op.display}, \"<its parameters>\", "
                  f"\"<adjoint of each>\"), or wrap the argument in srcgrad.stop_gradient(...)")
     if callable(fun) and not inspect.isroutine(fun) and \
-            type(fun).__module__.startswith("scipy.stats."):
+            str(getattr(type(fun), "__module__", "")).startswith("scipy.stats."):
         # scipy.stats.norm(mu, s): a frozen distribution left to the user's code
         return an.parsed.error(
             s, f"the frozen distribution {op.display}(...) is differentiated only where it is "

@@ -51,7 +51,9 @@ def _generator(node, parsed, local):
     obj = parsed.resolve_global(node.id)
     for attr in reversed(chain):
         obj = getattr(obj, attr, MISSING)
-    if obj is MISSING or not type(obj).__module__.startswith("scipy.stats"):
+    module = getattr(type(obj), "__module__", None)      # (not always a str: Python 3.10's
+    if obj is MISSING or not isinstance(module, str) or \
+            not module.startswith("scipy.stats"):            # random.Random has a descriptor)
         return None
     return obj
 
