@@ -27,12 +27,12 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import srcgrad  # noqa: E402
+from benchmarks.higher import median_time  # noqa: E402
 
 
 def ba_residual(params, n_cams, cam_idx, pt_idx, obs):
@@ -103,18 +103,6 @@ def wide(x):
     return np.tanh(W @ x) * np.sum(x ** 2)
 
 
-def median_time(fn, repeats, number=1):
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.sparse", description=__doc__)
     p.add_argument("--repeat", type=int, default=11)
@@ -130,14 +118,14 @@ def main(argv=None):
     P = ba_pattern(nc, ci, pi, params.size)
     vjp = srcgrad.vjp(ba_residual)
     cot = np.ones(2 * size[2])
-    t_grad = median_time(lambda: vjp(*args, cot), r)
+    t_grad = median_time(lambda: vjp(*args, cot), r, 1)
     jac = srcgrad.jacobian(ba_residual, sparsity=P, mode="forward")
     t0 = time.perf_counter()
     J = jac(*args)
     t_first = time.perf_counter() - t0
-    t_sparse = median_time(lambda: jac(*args), r)
+    t_sparse = median_time(lambda: jac(*args), r, 1)
     jac_d = srcgrad.jacobian(ba_residual, sparsity="detect", mode="forward")
-    t_detect = median_time(lambda: jac_d(*args), max(3, r // 4))
+    t_detect = median_time(lambda: jac_d(*args), max(3, r // 4), 1)
     found = srcgrad.jacobian_sparsity(ba_residual)(*args)
     assert (found.astype(int) - P.astype(int)).nnz == 0, "detected pattern differs"
     rows.append((f"BA Jacobian {J.shape[0]}x{J.shape[1]} ({size[0]} cams, {size[1]} pts, "
@@ -157,7 +145,7 @@ def main(argv=None):
         t_sparse = median_time(lambda: hess(u, h), r, 10)
         hess_d = srcgrad.hessian(energy, sparsity="detect")
         assert abs(hess_d(u, h) - H).max() == 0
-        t_detect = median_time(lambda: hess_d(u, h), max(3, r // 4))
+        t_detect = median_time(lambda: hess_d(u, h), max(3, r // 4), 1)
         rows.append((f"PDE energy Hessian n={n} ({energy.__name__})", H.srcgrad_colours, t_grad,
                      t_sparse, t_first, t_detect))
 
