@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+import srcgrad
+
 from tests.modes import assert_sound
 
 X = np.array([0.101132, -0.59274, -0.28247, 0.952154])
@@ -242,7 +244,7 @@ def test_lists_given_to_elementwise_rules(f):
     assert_sound(f, (0.3, 0.6), wrt=(0, 1))
 
 
-# -- open (found this session, not fixed yet) ---------------------------------------
+# -- ``lst[k] op= e`` on a list or dict of arrays ------------------------------------
 
 def list_element_augmented(x):
     a = x * 1.0
@@ -251,9 +253,79 @@ def list_element_augmented(x):
     return np.sum(a ** 2)
 
 
-@pytest.mark.xfail(strict=True, reason="open (#10): `lst[0] += x` on a list holding an array "
-                   "that another name shares changes that array in place in Python; the "
-                   "normaliser rewrites it as lst[0] = lst[0] + x (a new array), so the "
-                   "gradient misses the change (2x instead of 8x)")
-def test_list_element_augmented_assignment_reaches_the_shared_array():
-    assert_sound(list_element_augmented, (X,), wrt=0, expect="ok-or-refused")
+def list_element_augmented_fresh(x):
+    lst = [x * 1.0, x * 2.0]
+    lst[0] += x                 # nobody else holds lst[0]: exact as lst[0] = lst[0] + x
+    lst[1] *= x
+    return np.sum(lst[0] ** 2) + np.sum(lst[1])
+
+
+def list_element_augmented_dead_name(x):
+    a = x * 1.0
+    lst = [a, x * 2.0]
+    lst[0] += x
+    a = x * 3.0                 # the old a is no longer read
+    return np.sum(a) + np.sum(lst[0] ** 2)
+
+
+def list_element_augmented_twice(x):
+    a = x * 1.0
+    lst = [a, a]
+    lst[0] += x                 # lst[1] is the same array
+    return np.sum(lst[1] ** 2)
+
+
+def list_element_augmented_appended(x):
+    a = x * 1.0
+    lst = []
+    lst.append(a)
+    lst.append(x * 2.0)
+    for i in range(2):
+        lst[i] += x
+    return np.sum(a * lst[1])
+
+
+def dict_element_augmented(x):
+    a = np.sin(x)
+    d = {"u": a, "v": x}
+    d["u"] *= 2.0
+    return np.sum(a) + np.sum(d["u"])
+
+
+def list_element_read_out_augmented(x):
+    lst = [x * 1.0, x * 2.0]
+    b = lst[0]
+    lst[0] += x                 # b is the same array
+    return np.sum(b ** 2)
+
+
+def list_of_numbers_augmented(x):
+    z = 0.0
+    acc = [z, z]
+    for i in range(3):
+        acc[0] += x[i]
+        acc[1] += x[i] ** 2
+    return acc[0] * acc[1]
+
+
+def array_element_augmented(x):
+    m = np.outer(x, x)
+    row = m[1] * 1.0
+    m[1] += x                   # an array: written back, as Python does
+    return np.sum(m ** 2) + np.sum(row)
+
+
+@pytest.mark.parametrize("f", [list_element_augmented, list_element_augmented_twice,
+                               list_element_augmented_appended, dict_element_augmented,
+                               list_element_read_out_augmented])
+def test_list_element_augmented_on_a_shared_array_is_refused(f):
+    with pytest.raises(srcgrad.SrcgradError, match="in place"):
+        srcgrad.grad(f)(X)
+    assert_sound(f, (X,), wrt=0, expect="ok-or-refused")
+
+
+@pytest.mark.parametrize("f", [list_element_augmented_fresh, list_element_augmented_dead_name,
+                               list_of_numbers_augmented, array_element_augmented])
+def test_list_element_augmented_with_no_other_holder_is_exact(f):
+    assert_sound(f, (X,), wrt=0, modes=("grad", "jvp"), expect="ok")
+    assert_sound(f, (X,), wrt=0, expect="ok-or-refused")   # hvp may refuse the tape's view

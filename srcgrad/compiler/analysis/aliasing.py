@@ -287,6 +287,9 @@ def check_augmented(an, assigns=()):
 
     def visit(s, live):
         v = getattr(s, "value", None)
+        if isinstance(s, gast.Assign) and getattr(s.targets[0], "srcgrad_inplace_element", False):
+            check_element(s, live)
+            return
         if not (isinstance(s, gast.Assign) and getattr(v, "srcgrad_inplace", False)
                 and isinstance(v, gast.BinOp) and isinstance(v.left, gast.Name)):
             return
@@ -325,6 +328,62 @@ def check_augmented(an, assigns=()):
                                an.parsed.where(s.lineno)))
         if checks:
             s.srcgrad_alias_checks = [c + (True,) for c in checks]
+
+    def check_element(s, live):
+        # ``lst[k] op= e`` changes the array held at ``lst[k]`` in place: exact
+        # as ``lst[k] = lst[k] op e`` only when no other name, list slot or
+        # container still in use holds that array
+        c = s.targets[0].value
+        if not isinstance(c, gast.Name) or an.kind.get(c.id) not in ("list", "dict"):
+            return       # an array: its element is written back, as Python does
+        holders = [n for n, cs in put_into.items() for _ in range(cs.count(c.id))
+                   if n not in constants]
+        others = set()
+        for n in holders:
+            others |= an.share.get(n, {n}) | {n} | set(packed_into.get(n, ()))
+        others |= an.share.get(c.id, set())
+        twice = sorted({n for n in holders if holders.count(n) > 1})
+        seen = sorted((others - {c.id}) & live)
+        if seen or twice:
+            shown = user.get(c.id, c.id)
+            other = user.get((seen or twice)[0], (seen or twice)[0])
+            where = (f"'{other}' may hold the same array" if seen else
+                     f"'{other}' is in '{shown}' more than once")
+            raise an.parsed.error(
+                s, f"'{shown}[...] {op_symbol(s.value.op) if isinstance(s.value, gast.BinOp) else 'op'}"
+                   f"= ...' changes the array held in '{shown}' in place, and {where}",
+                construct=f"augmented assignment to an element of a {an.kind[c.id]}",
+                hint=f"make a new array: {shown}[k] = {shown}[k] + ... (or put a copy "
+                     f"into the {an.kind[c.id]}: ....copy())")
+
+    put_into = {}           # name -> the containers it was put into directly (with repeats)
+    constants = set()       # names only ever bound to a number (immutable)
+    bound_otherwise = set()
+    for s in assigns:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            if isinstance(s.value, gast.Constant) and isinstance(s.value.value, (int, float)):
+                constants.add(s.targets[0].id)
+            else:
+                bound_otherwise.add(s.targets[0].id)
+    constants -= bound_otherwise
+    for s in assigns:
+        op = getattr(s, "srcgrad_op", None)
+        if op is None:
+            continue
+        if op.kind in ("append", "insert", "setitem") and isinstance(op.args.get("x"), gast.Name):
+            into = op.args["x"].id
+            values = [op.args.get("v")]
+        elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
+                op.kind in ("pack", "pack_dict") or op.kind == "call"
+                and getattr(op.rule, "name", None) in ("list", "concat")):
+            into = s.targets[0].id
+            values = [a for a in op.args.values() if isinstance(a, gast.AST)]
+        else:
+            continue
+        for a in values:
+            for n in walk_tree(a) if isinstance(a, gast.AST) else ():
+                if isinstance(n, gast.Name) and n.id != into:
+                    put_into.setdefault(n.id, []).append(into)
 
     packed_into = {}        # name -> the containers holding its value, at any depth
     for s in assigns:

@@ -94,6 +94,8 @@ class ANF:
                 container = self.expr(target.value, out, "array")
                 index = self.index(target.slice, out)
                 t = gast.Subscript(value=container, slice=index, ctx=gast.Store())
+                if getattr(target, "srcgrad_inplace_element", False):
+                    t.srcgrad_inplace_element = True
                 out.append(gast.copy_location(gast.Assign(targets=[t], value=value,
                                                           type_comment=None), s))
         elif isinstance(s, gast.Expr):

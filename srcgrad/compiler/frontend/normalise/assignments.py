@@ -49,6 +49,9 @@ class Assignments:
             read = gast.Subscript(value=_as_load(container), slice=index, ctx=gast.Load())
             write = gast.Subscript(value=_as_load(container), slice=copy_tree(index),
                                    ctx=gast.Store())
+            # on a list or dict, Python changes the element's array in place
+            # (``lst[0] += x`` is ``lst[0].__iadd__(x)``): analyse checks sharing
+            write.srcgrad_inplace_element = True
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
                 gast.Assign(targets=[write], value=value, type_comment=None), s))
