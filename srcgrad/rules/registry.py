@@ -184,6 +184,16 @@ class _Substitute(gast.NodeTransformer):
         return node
 
 
+#: parameters of NumPy and SciPy functions that take a sequence of arrays (or a
+#: tuple of extra arguments) as it is, not through np.asarray
+SEQUENCE_PARAMETERS = frozenset({"tup", "arrays", "args", "object", "choicelist", "condlist",
+                                 "funclist", "operands", "c_and_lower", "lu_and_piv", "t_span",
+                                 "xi", "arys"})
+SEQUENCE_FUNCTIONS = frozenset({"numpy.einsum", "numpy.block", "numpy.broadcast_arrays",
+                                "numpy.meshgrid", "numpy.asarray", "numpy.array",
+                                "numpy.asanyarray", "numpy.ascontiguousarray"})
+
+
 class Rule:
     """The derivative of one primitive."""
 
@@ -209,6 +219,14 @@ class Rule:
         outside = not str(namespace.get("__name__", "")).startswith("srcgrad")
         self.omitted = tuple(names[len(adjoints):]) if adjoints and outside else ()
         self.tangents = {}
+        # parameters NumPy reads through np.asarray: a list or tuple given to one is
+        # an array in the templates (``np.dot([x, y], v)``, ``np.sin((x, y))``)
+        if kind == "elementwise":
+            self.array_like = frozenset(names)
+        elif self.name.startswith(("numpy.", "scipy.")) and self.name not in SEQUENCE_FUNCTIONS:
+            self.array_like = frozenset(self.adjoints) - SEQUENCE_PARAMETERS
+        else:
+            self.array_like = frozenset()
 
     @property
     def differentiable(self):

@@ -25,6 +25,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
+    seq_extreme_dx, seq_extreme_tangent,
     restructure_t, is_view)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
@@ -148,6 +149,12 @@ defjvp(restructure, "restructure(t, like)")
 # sum(list): the result's adjoint goes to each element
 defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
 defjvp(sum_dx, "sum_dx(t, iterable)")
+# max(list) / min(list): the adjoint goes to the extreme element (linear in it;
+# the element's index is constant near the point)
+defvjp(seq_extreme_dx, "a, iterable, m", "seq_extreme_tangent(g, iterable, m)")
+defjvp(seq_extreme_dx, "seq_extreme_dx(t, iterable, m)")
+defvjp(seq_extreme_tangent, "a, iterable, m", "seq_extreme_dx(g, iterable, m)")
+defjvp(seq_extreme_tangent, "seq_extreme_tangent(t, iterable, m)")
 
 # np.std's adjoint (0 where std is 0) and np.var's: linear in the adjoint ``a``,
 # and var_dx in ``x`` too (its mean-free part)
@@ -282,6 +289,12 @@ from srcgrad.runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402
 
 defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
 defjvp(sum_dx, "sum_dx(t, iterable)")
+# max(list) / min(list): the adjoint goes to the extreme element (linear in it;
+# the element's index is constant near the point)
+defvjp(seq_extreme_dx, "a, iterable, m", "seq_extreme_tangent(g, iterable, m)")
+defjvp(seq_extreme_dx, "seq_extreme_dx(t, iterable, m)")
+defvjp(seq_extreme_tangent, "a, iterable, m", "seq_extreme_dx(g, iterable, m)")
+defjvp(seq_extreme_tangent, "seq_extreme_tangent(t, iterable, m)")
 defvjp(array_dx, "a, obj, dtype=None", "array_dx_t(g, a, obj, dtype)")
 defjvp(array_dx, "array_dx(t, obj, dtype)")
 CONTAINER_RUNTIME_RULES += (sum_dx, array_dx)

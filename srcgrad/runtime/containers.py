@@ -20,22 +20,28 @@ from srcgrad.runtime.base import unsupported
 
 class Adjoints(list):
     """The adjoint of a tuple or list of values: one adjoint per element.
-    Adding two adds them element by element (not concatenation); a number
-    (the symbolic zero ``0.0``) adds nothing."""
+    Adding two adds them element by element (not concatenation); an array
+    (the adjoint NumPy's ``np.asarray`` of the list gets, ``np.dot(L, v)``)
+    adds its rows, one per element; a number (the symbolic zero ``0.0``)
+    adds nothing.
+
+    >>> d = Adjoints([1.0, 2.0])
+    >>> d += np.array([10.0, 20.0])
+    >>> [float(e) for e in d + 0.0]
+    [11.0, 22.0]
+    """
 
     def __add__(self, other):
-        if not isinstance(other, (list, tuple)):
+        other = _per_element(self, other)
+        if other is None:
             return Adjoints(self)
-        if len(other) != len(self):
-            raise _lengths_differ(len(self), len(other))
         return Adjoints(a + b for a, b in zip(self, other))
 
     __radd__ = __add__
 
     def __iadd__(self, other):
-        if isinstance(other, (list, tuple)):
-            if len(other) != len(self):
-                raise _lengths_differ(len(self), len(other))
+        other = _per_element(self, other)
+        if other is not None:
             for i, b in enumerate(other):
                 self[i] = self[i] + b
         return self
@@ -106,6 +112,19 @@ class Several(tuple):
 
     def __neg__(self):
         return Several(-a for a in self)
+
+
+def _per_element(adjoints, other):
+    """``other`` as one term per element of ``adjoints``, or None for a zero."""
+    if isinstance(other, (list, tuple)) or isinstance(other, np.ndarray) and other.ndim >= 1:
+        if len(other) != len(adjoints):
+            raise _lengths_differ(len(adjoints), len(other))
+        return other
+    if np.ndim(other) == 0 and other == 0:
+        return None
+    raise unsupported(f"adding a value of shape {np.shape(other)} to the adjoints of a "
+                      f"sequence of length {len(adjoints)}",
+                      hint="please report this program: srcgrad should have refused it")
 
 
 def _lengths_differ(n, m):

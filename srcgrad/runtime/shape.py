@@ -120,8 +120,18 @@ def astype_tangent(t, ans):
     floating result, zeros for an integer or boolean one."""
     dtype = np.result_type(ans)
     if np.issubdtype(dtype, np.inexact):
+        if isinstance(t, (list, tuple)):        # one tangent per element; a zero is 0.0
+            return _filled(t, np.shape(ans)).astype(dtype)
         return np.array(t, dtype=dtype).reshape(np.shape(ans))
     return np.zeros(np.shape(ans))
+
+
+def _filled(t, shape):
+    """The tangents ``t`` of a (nested) list's elements as one array of ``shape``
+    (a symbolic zero ``0.0`` stands for an element of any shape)."""
+    if isinstance(t, (list, tuple)) and len(shape) >= 1 and len(t) == shape[0]:
+        return np.stack([_filled(e, shape[1:]) for e in t]) if len(t) else np.zeros(shape)
+    return np.broadcast_to(np.asarray(t, dtype=float), shape)
 
 
 def copy_dx(g, a):

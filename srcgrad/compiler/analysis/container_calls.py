@@ -137,6 +137,10 @@ def container_call(an, fun, args, kwargs):
     if fun in (builtins.list, builtins.tuple) and len(args) == 1:
         return Op("call", rule=container_rule("list"), fun=fun,
                   args={"iterable": args[0]}, display=fun.__name__)
+    adjoint_lists = getattr(an.kind, "adjoint_lists", ())
+    if fun is operator.add and len(args) == 2 and any(
+            isinstance(a, gast.Name) and a.id in adjoint_lists for a in args):
+        return None         # lists of adjoints (generated code) add element by element
     if fun is operator.add and len(args) == 2 and any(
             isinstance(a, gast.Name) and an.kind.get(a.id) in ("list", "tuple")
             for a in args) or fun is operator.add and len(args) == 2 and any(

@@ -118,6 +118,7 @@ def container_kinds(fn, locals_, resolve=None):
             return kind.get(node.id)
         return None
 
+    adjoint_lists = set()   # generated code: lists of adjoints, which add element by element
     changed = True
     while changed:
         changed = False
@@ -130,9 +131,14 @@ def container_kinds(fn, locals_, resolve=None):
                 k = None
                 if isinstance(v, (gast.List, gast.Tuple, gast.Dict, gast.Name)):
                     k = of(v)
+                    if isinstance(v, gast.Name) and v.id in adjoint_lists:
+                        adjoint_lists.add(name)
                 elif isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add):
                     k = of(v.left) if of(v.left) in ("list", "tuple") else of(v.right)
                     k = k if k in ("list", "tuple") else None
+                    if any(isinstance(a, gast.Name) and a.id in adjoint_lists
+                           for a in (v.left, v.right)):
+                        adjoint_lists.add(name)
                 elif isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
                         v.func.id in KIND_CALLS and v.func.id not in locals_:
                     k = KIND_CALLS[v.func.id]
@@ -144,6 +150,8 @@ def container_kinds(fn, locals_, resolve=None):
                     # (runtime.Adjoints), of a dict or record a dict
                     k = {"list": "list", "tuple": "list", "dict": "dict",
                          "record": "dict"}.get(of(v.args[0]))
+                    if k == "list":
+                        adjoint_lists.add(name)
                 elif isinstance(v, gast.Subscript) and isinstance(v.slice, gast.Slice) and \
                         isinstance(v.value, gast.Name):
                     k = kind.get(v.value.id) if kind.get(v.value.id) in ("list", "tuple") else None
@@ -153,4 +161,15 @@ def container_kinds(fn, locals_, resolve=None):
             if found is not None:
                 kind[name] = found
                 changed = True
-    return kind
+    return Kinds(kind, adjoint_lists)
+
+
+class Kinds(dict):
+    """name -> kind, and ``adjoint_lists``: the lists of generated code that
+    hold one adjoint per element of a list (``runtime.Adjoints``, made by
+    ``zeros_like``), whose ``+`` adds element by element instead of
+    concatenating."""
+
+    def __init__(self, kinds=(), adjoint_lists=()):
+        super().__init__(kinds)
+        self.adjoint_lists = set(adjoint_lists)

@@ -109,17 +109,31 @@ def comment_node(text):
 
 
 def as_arrays(op, kinds, name_for):
-    """The arguments of a call ``op`` to an elementwise rule, with each name
-    that holds a list or tuple (``kinds``) read as ``np.asarray(name)`` in
-    the templates: NumPy converts it so, and a template's ``x * x`` must not
-    see a Python list (``np.divide(C, [x, y])``)."""
-    if op.rule is None or op.rule.kind != "elementwise":
+    """The arguments of a call ``op``, with each name that holds a list or
+    tuple (``kinds``) given to a parameter NumPy reads through ``np.asarray``
+    (``rule.array_like``) read as ``np.asarray(name)`` in the templates: a
+    template's ``x * x`` or ``g @ x`` must not see a Python list
+    (``np.divide(C, [x, y])``, ``np.dot([x, y], v)``)."""
+    converted = array_arguments(op, kinds)
+    if not converted:
         return op.args
     out = dict(op.args)
-    for p, a in op.args.items():
-        if isinstance(a, gast.Name) and kinds.get(a.id) in ("list", "tuple"):
-            np_name = name_for(__import__("numpy"), "np")
-            out[p] = gast.Call(func=gast.Attribute(value=load(np_name), attr="asarray",
-                                                   ctx=gast.Load()),
-                               args=[load(a.id)], keywords=[])
+    for p in converted:
+        out[p] = read_as_array(op.args[p], name_for)
     return out
+
+
+def array_arguments(op, kinds):
+    """The parameters of ``op`` given a list or tuple that NumPy reads as an array."""
+    if op.rule is None:
+        return ()
+    like = getattr(op.rule, "array_like", ())
+    return [p for p, a in op.args.items() if p in like and isinstance(a, gast.Name)
+            and kinds.get(a.id) in ("list", "tuple")]
+
+
+def read_as_array(node, name_for):
+    """``np.asarray(node)``."""
+    np_name = name_for(__import__("numpy"), "np")
+    return gast.Call(func=gast.Attribute(value=load(np_name), attr="asarray", ctx=gast.Load()),
+                     args=[node], keywords=[])

@@ -30,7 +30,7 @@ import numpy as np
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import fold
-from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.names import array_arguments, as_arrays, assign, const, load, read_as_array
 from srcgrad.compiler.transforms.forward.tangents import Forward
 from srcgrad.rules.registry import tangent_template
 from srcgrad.rules.tangent_rules import batched_template
@@ -132,15 +132,22 @@ class BatchedForward(Forward):
         t = load(self.d(arg.id))
         b = self.batched_template(op, pname)
         name_for = self.inj.name_for
+        # a list or tuple NumPy reads as an array: so are its batched tangent (the
+        # directions stay the last axis) and the primal in the templates
+        listed = array_arguments(op, self.an.kind)
+        if pname in listed:
+            t = read_as_array(t, name_for)
+        given = as_arrays(op, self.an.kind, name_for)
         if b is not None:
-            return fold(b.instantiate(op.rule, op.args, {"t": t, "ans": load(ans), "K": self.k()},
+            return fold(b.instantiate(op.rule, given, {"t": t, "ans": load(ans), "K": self.k()},
                                       name_for))
         if op.rule.kind in ("elementwise", "scalar") and _elementwise_template(tmpl):
-            args = {p: a if isinstance(a, (tuple, dict)) else self.expand(a)
-                    for p, a in op.args.items()}
+            args = {p: a if isinstance(a, (tuple, dict)) else
+                    gast.Call(func=self.rt("bx"), args=[a], keywords=[]) if p in listed else
+                    self.expand(a) for p, a in given.items()}
             return fold(tmpl.instantiate(op.rule, args, {"t": t, "ans": self.expand(load(ans))},
                                          name_for))
-        body = fold(tmpl.instantiate(op.rule, op.args, {"t": load(self.tk), "ans": load(ans)},
+        body = fold(tmpl.instantiate(op.rule, given, {"t": load(self.tk), "ans": load(ans)},
                                      name_for))
         params = gast.arguments(args=[gast.Name(id=self.tk, ctx=gast.Param(), annotation=None,
                                                 type_comment=None)],

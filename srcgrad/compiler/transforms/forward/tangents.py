@@ -36,7 +36,8 @@ from srcgrad import runtime
 from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS, Op
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import fold
-from srcgrad.compiler.ir.names import as_arrays, assign, comment_node, const, load
+from srcgrad.compiler.ir.names import (array_arguments, as_arrays, assign, comment_node, const,
+                                       load, read_as_array)
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.rules.registry import _Default, tangent_template
 from srcgrad.runtime import forward as runtime_forward
@@ -391,7 +392,10 @@ class Forward:
     def contribution(self, tmpl, op, pname, arg, ans):
         """The tangent contribution of the active argument ``arg`` (parameter
         ``pname``, tangent template ``tmpl``) to the result ``ans``."""
-        return self.instantiate(tmpl, op, load(self.d(arg.id)), load(ans))
+        t = load(self.d(arg.id))
+        if pname in array_arguments(op, self.an.kind):      # the tangent of a list, as an array
+            t = read_as_array(t, self.inj.name_for)
+        return self.instantiate(tmpl, op, t, load(ans))
 
     def broadcast_like(self, expr, ans):
         return gast.Call(func=self.rt("broadcast_like"), args=[expr, load(ans)], keywords=[])

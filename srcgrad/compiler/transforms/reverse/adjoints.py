@@ -36,7 +36,7 @@ import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.ir.fold import fold
-from srcgrad.compiler.ir.names import as_arrays, assign, const, load, store
+from srcgrad.compiler.ir.names import array_arguments, as_arrays, assign, const, load, store
 from srcgrad.compiler.transforms.reverse.nodes import index_expr, rename_loads
 from srcgrad.compiler.transforms.reverse.placeholders import DEF_OWNED, DEF_SHARED, Adjoint
 from srcgrad.rules.registry import _Default
@@ -89,6 +89,7 @@ class Adjoints:
                     contribs.append((e.id, part))
         elif op.kind == "call":
             lazy = self.lazy_reduction(op, y)
+            listed = array_arguments(op, self.an.kind)
             for pname, tmpl in op.rule.adjoints.items():
                 arg = op.args.get(pname)
                 if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
@@ -99,6 +100,10 @@ class Adjoints:
                 expr = self.instantiate(tmpl, op, y, ans or y)
                 if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y):
                     expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(arg.id)],
+                                     keywords=[])
+                    passes = False
+                if pname in listed:     # NumPy read the list as an array: one adjoint per element
+                    expr = gast.Call(func=self.rt("array_dx"), args=[expr, load(arg.id)],
                                      keywords=[])
                     passes = False
                 contribs.append((arg.id, expr))
