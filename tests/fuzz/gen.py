@@ -22,11 +22,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tests.fuzz.gen_wide import WideGrammar
+
 HEADER = '''import math
 from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.special
+import scipy.stats
 
 P = namedtuple("P", ["a", "b"])
 
@@ -41,7 +45,7 @@ SHAPE = {"f": (), "v4": (4,), "v3": (3,), "m": (3, 4)}
 ARRAYS = ("v4", "v3", "m")
 PARAMS = [("x", "v4"), ("y", "f"), ("M", "m"), ("u", "v3"), ("z", "f")]
 PREFIX = {"f": "s", "i": "n", "v4": "a", "v3": "b", "m": "A", "lst": "L", "dict": "D",
-          "nt": "p", "dc": "st", "tup": "t", "fn": "g"}
+          "nt": "p", "dc": "st", "tup": "t", "fn": "g", "alst": "AL"}
 
 
 @dataclass
@@ -88,7 +92,7 @@ def make_args(params, seed):
     return out
 
 
-class Gen:
+class Gen(WideGrammar):
     MAX_STMTS = 14
 
     def __init__(self, seed):
@@ -142,6 +146,8 @@ class Gen:
         if d >= 3 or r.random() < 0.3:
             return self.scalar_leaf()
         k = r.random()
+        if k < 0.04:
+            return self.scipy_scalar(d)
         if k < 0.3:
             a = self.scalar(d + 1)
             return r.choice(["np.sin({})", "np.cos({})", "np.tanh({})", "math.sin({})",
@@ -200,6 +206,11 @@ class Gen:
 
     def reduction(self, d):
         r = self.r
+        k = r.random()
+        if k < 0.1:
+            return self.list_reduction(d)
+        if k < 0.15:
+            return self.scipy_reduction(d)
         t = r.choice(ARRAYS)
         a = self.array(t, d + 1)
         k = r.random()
@@ -246,6 +257,8 @@ class Gen:
         if d >= 3 or r.random() < 0.3:
             return self.array_leaf(t)
         k = r.random()
+        if k < 0.04:
+            return self.scipy_array(t, d)
         if k < 0.3:
             a = self.array(t, d + 1)
             return r.choice(["np.sin({})", "np.cos({})", "np.tanh({})", "({} * 0.5)",
@@ -343,6 +356,8 @@ class Gen:
                     opts.append(f"{n}[:, {self.idx(4)}]")
                 elif v.type == "v4":
                     opts += [f"{n}[1:]", f"{n}[:-1]"]
+        if t == "v4" and self.chance(0.5):
+            self.array_list_leaf(opts)
         if opts:
             return r.choice(opts)
         if t == "m":
@@ -632,6 +647,8 @@ class Gen:
                 parts.append(f"({n}.w + np.sum({n}.v))")
             elif t == "tup":
                 parts.append(f"({n}[0] + np.sum({n}[1]))")
+            elif t == "alst":
+                parts.append(self.array_list_result(n))
         if not parts:
             return "0.0"
         return " + ".join(f"{p} * {round(r.uniform(0.3, 1.2), 2)}" if j else p
@@ -645,6 +662,7 @@ class Gen:
             (2, self.element_write), (1, self.view_write), (1, self.out_write),
             (1, self.list_stmt), (1, self.dict_stmt), (1, self.tuple_stmt),
             (0.6, self.record_stmt), (0.6, self.type_change if top else self.reassign),
+            (0.8, self.array_list_stmt),
         ]
         total = sum(w for w, _ in options)
         x = r.uniform(0, total)

@@ -1,0 +1,142 @@
+"""Wider grammar for the fuzzer's generator (mixed into ``gen.Gen``).
+
+Three families the first grammar did not reach, each a place where a
+program's meaning depends on Python's object model or on NumPy converting
+its arguments:
+
+* lists of arrays (type ``alst``: a list of 1-d arrays of length 4) built
+  from names (``L = [a, b * 2.0]``, so an element shares memory with a
+  name), grown by ``append``, written element by element, and changed in
+  place with ``L[j] += e`` -- which changes the array every other name for
+  it sees;
+* lists and tuples of floats given to NumPy functions (``np.dot(L, L)``,
+  ``np.sin((s, t))``), which read them through ``np.asarray``;
+* a few SciPy functions (``scipy.special``, ``scipy.stats.norm``) on scalars
+  and arrays.
+
+>>> from tests.fuzz.gen import generate
+>>> sources = [generate(seed).source for seed in range(300)]
+>>> any("scipy.special." in s for s in sources), any("] += " in s for s in sources)
+(True, True)
+"""
+
+SCIPY_SCALAR = ["scipy.special.expit({})", "scipy.special.erf({} * 0.5)",
+                "scipy.special.gammaln(1.5 + {0} * {0})", "scipy.special.log1p({0} * {0})",
+                "scipy.stats.norm.logpdf({}, 0.2, 1.3)", "scipy.stats.norm.cdf({})",
+                "scipy.special.xlogy(1.5, 1.0 + {0} * {0})", "scipy.special.erfc({})",
+                "scipy.stats.logistic.logpdf({})", "scipy.special.expit(-{})"]
+SCIPY_ARRAY = ["scipy.special.expit({})", "scipy.special.erf({})",
+               "scipy.stats.norm.pdf({}, 0.1, 2.0)", "scipy.special.log_softmax({})",
+               "scipy.special.softmax({})", "scipy.special.gammaln(2.0 + {0} * {0})"]
+SCIPY_REDUCTION = ["scipy.special.logsumexp({})", "np.sum(scipy.stats.norm.logpdf({}))",
+                   "np.sum(scipy.special.softmax({0}) * {0})"]
+
+
+class WideGrammar:
+    """The statements and expressions of the wider grammar; ``Gen`` calls
+    these hooks from its own choices."""
+
+    # -------------------------------------------------- lists of floats to NumPy
+    def list_reduction(self, d):
+        """A scalar from a list or tuple of floats given to a NumPy function,
+        or None when there is no such list."""
+        r = self.r
+        lsts = [n for n, v in self.env.items() if v.type == "lst" and v.length > 0]
+        if lsts and r.random() < 0.75:
+            n = r.choice(lsts)
+            return r.choice([f"np.sum(np.sin({n}))", f"np.dot({n}, {n})", f"np.max({n})",
+                             f"np.linalg.norm({n})", f"np.mean(np.square({n}))",
+                             f"np.prod(np.tanh({n}))", f"np.sum(np.maximum({n}, 0.1))",
+                             f"np.sum(np.cumsum({n}))", f"np.std({n})",
+                             f"scipy.special.logsumexp({n})",
+                             f"np.sum(np.multiply({n}, {self.scalar_leaf()}))"])
+        a, b = self.scalar(d + 1), self.scalar_leaf()
+        return r.choice([f"np.sum(np.exp(({a}, {b})))", f"np.dot(({a}, {b}), ({b}, 0.5))",
+                         f"np.prod(np.cos([{a}, {b}]))", f"np.linalg.norm([{a}, {b}, 1.0])"])
+
+    # --------------------------------------------------------------- SciPy calls
+    def scipy_scalar(self, d):
+        return self.r.choice(SCIPY_SCALAR).format(self.scalar(d + 1))
+
+    def scipy_array(self, t, d):
+        form = self.r.choice(SCIPY_ARRAY if t != "m" else SCIPY_ARRAY[:3] + SCIPY_ARRAY[5:])
+        return form.format(self.array(t, d + 1))
+
+    def scipy_reduction(self, d):
+        t = self.r.choice(("v4", "v3", "m"))
+        return self.r.choice(SCIPY_REDUCTION).format(self.array(t, d + 1))
+
+    # ------------------------------------------------------------ lists of arrays
+    def array_list_leaf(self, opts):
+        """Add ``L[j]`` and ``sum(L)`` (1-d arrays of length 4) to ``opts``."""
+        r = self.r
+        for n, v in self.env.items():
+            if v.type == "alst" and v.length > 0:
+                opts.append(r.choice([f"{n}[{r.randint(0, v.length - 1)}]", f"{n}[-1]",
+                                      f"sum({n})", f"{n}[0]"]))
+
+    def array_list_result(self, n):
+        return self.r.choice([f"np.sum(np.array({n}))", f"sum(np.sum(e_ * e_) for e_ in {n})",
+                              f"np.sum([np.sum(np.sin(e_)) for e_ in {n}])"])
+
+    def array_list_stmt(self, indent):
+        """Make, grow, read or change a list of arrays."""
+        r = self.r
+        top = self.block_depth == 0
+        c = [n for n, v in self.env.items() if v.type == "alst"]
+        k = r.random()
+        if not c or k < 0.3:
+            n = self.fresh("alst")
+            items, owned = [], True
+            for _ in range(r.randint(1, 3)):
+                named = [m for m, v in self.env.items() if v.type == "v4"]
+                if named and r.random() < 0.6:
+                    m = r.choice(named)
+                    items.append(m)            # the list holds the name's own array
+                    owned = owned and self.env[m].owned
+                else:
+                    items.append(paren(self.array("v4", 1)) + " * 1.0")
+            self.emit(indent, f"{n} = [{', '.join(items)}]")
+            self.env[n] = _var("alst", owned=owned, length=len(items))
+            return
+        n = r.choice(c)
+        v = self.env[n]
+        if k < 0.45 and n not in self.iterating:
+            named = [m for m, w in self.env.items() if w.type == "v4"]
+            if named and r.random() < 0.5:
+                m = r.choice(named)
+                self.emit(indent, f"{n}.append({m})")
+                v.owned = v.owned and self.env[m].owned
+            else:
+                self.emit(indent, f"{n}.append({paren(self.array('v4', 1))} * 1.0)")
+            if top:
+                v.length += 1
+            return
+        if v.length == 0:
+            return False
+        j = r.choice([str(r.randint(0, v.length - 1)), "-1", "0"])
+        if k < 0.75 and v.owned:
+            op = r.choice(["+=", "-=", "*="])
+            e = self.value(r.choice(["v4", "f"]), 1)
+            if op == "*=":
+                e = f"(1.0 + 0.3 * np.tanh({e}))"
+            self.emit(indent, f"{n}[{j}] {op} {e}")
+            return
+        if k < 0.85:
+            e = self.array("v4", 1)
+            self.emit(indent, f"{n}[{j}] = {e}")
+            v.owned = v.owned and self.fresh_expr(e)
+            return
+        w = self.fresh("v4")
+        self.emit(indent, f"{w} = {n}[{j}]")          # a second name for the element
+        self.env[w] = _var("v4", owned=v.owned)
+
+
+def _var(t, **kw):
+    from tests.fuzz.gen import Var
+    return Var(t, **kw)
+
+
+def paren(e):
+    from tests.fuzz.gen import paren as p
+    return p(e)
