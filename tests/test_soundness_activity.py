@@ -502,7 +502,8 @@ def max_of_iterator(x):
 
 
 def dict_of_zip(x):
-    d = dict(zip(['a', 'b'], [x[0], x[1]]))
+    keys = ['a', 'b']
+    d = dict(zip(keys, [x[0], x[1]]))       # dict(zip(...)) of two literals is supported
     return d['a'] * d['b']
 
 

@@ -107,6 +107,11 @@ def lam_comp_in_ifexp_called(x):
     return sum(k(x))
 
 
+def lam_set_comp_called(x):
+    k = lambda t: sum({e for e in t})   # noqa: E731
+    return k(x)
+
+
 LAMBDAS = [lam_dict_view_and_unpack, def_nested_comp, lam_comp_unused, lam_comp_unused_active, lam_comp_called, lam_comp_called_param,
            lam_comp_in_loop, lam_genexp, lam_dictcomp, def_comp_unused, def_comp_called,
            lam_comp_in_comp_arg]
@@ -303,10 +308,13 @@ def test_row_of_matrix_on_one_path(wrt, x):
 
 
 def test_comprehension_in_lambda_refused_where_called():
-    """A comprehension in a branch of ``x if c else y`` is refused where the
-    lambda is inlined, naming the lambda's line."""
+    """A construct refused in a lambda's body (a set comprehension) is refused
+    where the lambda is inlined, naming the lambda's line; a comprehension in
+    a branch of ``x if c else y`` (refused before) is differentiated."""
     for mode in ("grad", "jvp"):
-        outcomes = assert_sound(lam_comp_in_ifexp_called, [X], 0, modes=(mode,),
+        outcomes = assert_sound(lam_set_comp_called, [X], 0, modes=(mode,),
                                 expect="refused")
-        line = lam_comp_in_ifexp_called.__code__.co_firstlineno + 1
+        line = lam_set_comp_called.__code__.co_firstlineno + 1
         assert f"test_soundness_r2crash.py:{line}" in str(outcomes[0]), outcomes
+    assert_sound(lam_comp_in_ifexp_called, [X], 0, expect="ok")
+    assert_sound(lam_comp_in_ifexp_called, [-X], 0, expect="ok")

@@ -388,6 +388,14 @@ def check_augmented(an, assigns=()):
     packed_into = {}        # name -> the containers holding its value, at any depth
     for s in assigns:
         op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind in ("setitem", "append", "insert") and \
+                isinstance(op.args.get("x"), gast.Name) and \
+                an.kind.get(op.args["x"].id) in ("list", "dict", "container"):
+            # ``lst[k] = v``, ``lst.append(v)``: the list holds v's array
+            for n in walk_tree(op.args["v"]) if isinstance(op.args.get("v"), gast.AST) else ():
+                if isinstance(n, gast.Name):
+                    packed_into.setdefault(n.id, set()).add(op.args["x"].id)
+            continue
         if op is None or not isinstance(s, gast.Assign) or \
                 not isinstance(s.targets[0], gast.Name):
             continue

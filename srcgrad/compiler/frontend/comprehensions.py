@@ -133,19 +133,39 @@ class _Hoist(gast.NodeTransformer):
 
     def visit_IfExp(self, node):
         node.test = self.visit(node.test)
+        if not any(isinstance(n, _COMPS) or _is_view_call(n)
+                   for part in (node.body, node.orelse) for n in _walk_own(part)):
+            return node
+        # ``a if c else sum(... for ...)``: only the branch taken runs, as an ``if``
+        # statement of its own whose branches build their comprehensions
+        cond = self.cd.namer.fresh("cond")
+        value = self.cd.namer.fresh("value")
+        self.pre.append(assign(cond, node.test, self.where))
+        branches = []
         for part in (node.body, node.orelse):
-            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in _walk_own(part)):
-                raise self.cd.unsupported(self.where, "comprehension inside 'x if c else y'",
-                                          "compute the comprehension on its own line first")
-        return node
+            sub = _Hoist(self.cd, self.where)
+            branches.append(sub.pre + [assign(value, sub.visit(part), self.where)])
+        self.pre.append(gast.copy_location(gast.If(test=load(cond), body=branches[0],
+                                                   orelse=branches[1]), self.where))
+        return load(value)
 
     def visit_BoolOp(self, node):
         node.values[0] = self.visit(node.values[0])
+        if not any(isinstance(n, _COMPS) or _is_view_call(n)
+                   for part in node.values[1:] for n in _walk_own(part)):
+            return node
+        # ``a and [...]``: each operand after the first runs only when the value so
+        # far does not decide (``v = a; if v: v = [...]``; ``if not v`` for ``or``)
+        value = self.cd.namer.fresh("value")
+        self.pre.append(assign(value, node.values[0], self.where))
         for part in node.values[1:]:
-            if any(isinstance(n, _COMPS) or _is_view_call(n) for n in _walk_own(part)):
-                raise self.cd.unsupported(self.where, "comprehension inside 'and'/'or'",
-                                          "compute the comprehension on its own line first")
-        return node
+            sub = _Hoist(self.cd, self.where)
+            body = sub.pre + [assign(value, sub.visit(part), self.where)]
+            test = load(value) if isinstance(node.op, gast.And) else \
+                gast.UnaryOp(op=gast.Not(), operand=load(value))
+            self.pre.append(gast.copy_location(gast.If(test=test, body=body, orelse=[]),
+                                               self.where))
+        return load(value)
 
     def visit_ListComp(self, node):
         return self.cd.build(node, self.pre, self.where)

@@ -128,8 +128,9 @@ def array_arguments(op, kinds):
     if op.rule is None:
         return ()
     like = getattr(op.rule, "array_like", ())
+    adjoint_lists = getattr(kinds, "adjoint_lists", ())   # generated code: they add as lists
     return [p for p, a in op.args.items() if p in like and isinstance(a, gast.Name)
-            and kinds.get(a.id) in ("list", "tuple")]
+            and kinds.get(a.id) in ("list", "tuple") and a.id not in adjoint_lists]
 
 
 def read_as_array(node, name_for):

@@ -1,6 +1,7 @@
 """Assignments: augmented (``x op= v``, ``x[i] op= v`` with the index
 evaluated once), multiple (``a = b = v``), tuple and list unpacking (a swap
-evaluates every value first); assignments to attributes are refused.
+evaluates every value first; ``a, *rest = v`` makes ``rest`` a list);
+assignments to attributes are refused.
 
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
 >>> from srcgrad.compiler.ir.printer import source
@@ -114,7 +115,7 @@ class Assignments:
     def unpack(self, target, value, where):
         elts = target.elts
         if any(isinstance(e, gast.Starred) for e in elts):
-            raise self.unsupported(where, "starred assignment", "unpack element by element")
+            return self.unpack_starred(target, value, where)
         out = []
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
             written = {n.id for e in elts for n in walk_tree(e) if isinstance(n, gast.Name)}
@@ -127,15 +128,56 @@ class Assignments:
                     out.append(assign(tmp, v, where))
                     values.append(load(tmp))
         else:
-            if not isinstance(value, gast.Name):
-                tmp = self.namer.fresh("values")
-                out.append(assign(tmp, value, where))
-                value = load(tmp)
+            value = self.evaluated_once(elts, value, where, out)
             values = [gast.Subscript(value=load(value.id), slice=const(i), ctx=gast.Load())
                       for i in range(len(elts))]
             for v in values:
                 v.srcgrad_unpack = True      # evidence that value is a tuple (analyse)
         for e, v in zip(elts, values):
+            out.extend(self.desugar_assign(gast.copy_location(
+                gast.Assign(targets=[e], value=v, type_comment=None), where)))
+        return out
+
+    def evaluated_once(self, elts, value, where, out):
+        """``value`` as a name the targets ``elts`` do not rebind before the
+        last one is read (``M, a = M``: ``a`` is the old ``M[1]``)."""
+        written = {n.id for e in elts for n in walk_tree(e) if isinstance(n, gast.Name)}
+        if isinstance(value, gast.Name) and value.id not in written:
+            return value
+        tmp = self.namer.fresh("values")
+        out.append(assign(tmp, value, where))
+        return load(tmp)
+
+    def unpack_starred(self, target, value, where):
+        """``a, *rest, b = v``: ``rest`` is a list (of ``v``'s items from the
+        second to the one before the last), as Python makes it."""
+        elts = target.elts
+        k = next(i for i, e in enumerate(elts) if isinstance(e, gast.Starred))
+        tail = len(elts) - k - 1
+        plain = elts[:k] + [elts[k].value] + elts[k + 1:]
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) >= len(elts) - 1 and \
+                not any(isinstance(v, gast.Starred) for v in value.elts):
+            n = len(value.elts)
+            items = value.elts[:k] + [gast.List(elts=value.elts[k:n - tail], ctx=gast.Load())] + \
+                value.elts[n - tail:]
+            return self.unpack(gast.Tuple(elts=plain, ctx=gast.Store()),
+                               gast.Tuple(elts=items, ctx=gast.Load()), where)
+        if self._tree_assigns("list") or self.parsed.resolve_global("list") is not list:
+            raise self.unsupported(where, "starred assignment (with 'list' rebound)",
+                                   "unpack element by element")
+        out = []
+        value = self.evaluated_once(plain, value, where, out)
+        upper = None if tail == 0 else gast.UnaryOp(op=gast.USub(), operand=const(tail))
+        rest = gast.Call(func=load("list"), args=[gast.Subscript(
+            value=load(value.id), slice=gast.Slice(lower=const(k) if k else None, upper=upper,
+                                                   step=None), ctx=gast.Load())], keywords=[])
+        values = [gast.Subscript(value=load(value.id), slice=const(i), ctx=gast.Load())
+                  for i in range(k)] + [rest] + \
+            [gast.Subscript(value=load(value.id), slice=const(i - tail), ctx=gast.Load())
+             for i in range(tail)]
+        for v in values:
+            v.srcgrad_unpack = True
+        for e, v in zip(plain, values):
             out.extend(self.desugar_assign(gast.copy_location(
                 gast.Assign(targets=[e], value=v, type_comment=None), where)))
         return out

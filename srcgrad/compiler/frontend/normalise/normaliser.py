@@ -22,6 +22,7 @@ from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
+from srcgrad.compiler.frontend.normalise.dict_calls import literal_dicts
 from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
 from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
@@ -75,6 +76,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         fn = self.tree = self.parsed.tree
         self._check_arguments(fn)
         unfreeze(fn, self.parsed, self.namer)
+        literal_dicts(fn, self.parsed)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
         body, mode = self.structure(body, None)
@@ -122,6 +124,15 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
             if kind:
                 raise self.unsupported(getattr(sub, "lineno", None) and sub or node, *kind)
 
+    def check_target(self, target):
+        """``check_expr`` for an assignment target, where one starred name in
+        a tuple or list (``a, *rest = v``) is Python's unpacking."""
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for e in target.elts:
+                self.check_target(e.value if isinstance(e, gast.Starred) else e)
+        else:
+            self.check_expr(target)
+
     # -- desugaring ----------------------------------------------------------
     def desugar_block(self, stmts):
         out = []
@@ -165,7 +176,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         if isinstance(s, gast.Assign):
             self.check_expr(s.value)
             for t in s.targets:
-                self.check_expr(t)
+                self.check_target(t)
             return self.desugar_assign(s)
         if isinstance(s, gast.If):
             self.check_expr(s.test)

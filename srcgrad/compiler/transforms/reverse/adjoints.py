@@ -87,6 +87,11 @@ class Adjoints:
                     part = gast.Subscript(value=load(self.d(y)), slice=const(int(i)),
                                           ctx=gast.Load())
                     contribs.append((e.id, part))
+                    if y in self.an.mutated and e.id not in self.an.scalar and \
+                            e.id not in self.an.kind:
+                        # an element overwritten later has the zero 0.0 for adjoint,
+                        # which only broadcasts to the element's shape
+                        made_lazy.add(e.id)
         elif op.kind == "call":
             lazy = self.lazy_reduction(op, y)
             listed = array_arguments(op, self.an.kind)

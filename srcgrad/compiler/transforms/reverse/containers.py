@@ -121,7 +121,7 @@ class ContainerChanges:
         args = [] if a.kind == "append" else [a.index]
         taken = method_call(load(dx), "pop", args)
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
-            code.extend(self.accumulate(a.v.id, taken, state))
+            code.extend(self.accumulate(a.v.id, taken, state, self.maybe_zero(a.v.id)))
         else:
             code.append(gast.Expr(value=taken))
         return code
@@ -177,9 +177,16 @@ class ContainerChanges:
         ``x[index] = x`` (the value is ``x`` itself, whose adjoint the write
         then zeroes) the part is kept in a temporary and the statements that
         add it, to run after the zeroing, are returned."""
+        lazy = getattr(a, "kind", None) in ("list", "tuple", "dict") and self.maybe_zero(a.v.id)
         if a.v.id != a.x:
-            code.extend(self.accumulate(a.v.id, expr, state))
+            code.extend(self.accumulate(a.v.id, expr, state, lazy))
             return []
         part = self.namer.fresh(self.d(a.x) + "_part")
         code.append(assign(part, expr))
-        return self.accumulate(a.v.id, load(part), state)
+        return self.accumulate(a.v.id, load(part), state, lazy)
+
+    def maybe_zero(self, name):
+        """Whether the adjoint of ``name``, read out of a list's or dict's
+        adjoints, may be the zero ``0.0`` of an element overwritten later,
+        which only broadcasts to ``name``'s shape (a lazy adjoint)."""
+        return name not in self.an.scalar and name not in self.an.kind
