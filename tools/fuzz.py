@@ -1,6 +1,6 @@
 """Long runs of srcgrad's wide random-program fuzzer.
 
-    python tools/fuzz.py --seconds 600 --shrink
+    python tools/fuzz.py --seconds 600 --shrink        # kill -USR1 <pid>: stop early, report
     python tools/fuzz.py --seed-start 5000 --count 2000 --modes grad,jvp --jobs 2
     python tools/fuzz.py --seed 1234 --shrink          # one program: print it, check, shrink
 

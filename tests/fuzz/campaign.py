@@ -1,10 +1,12 @@
 """A fuzzing campaign: run seeds (optionally in worker processes), count the
 outcomes, shrink one or more representatives of each failure class, and
-write the findings as Markdown.  ``tools/fuzz.py`` is its command line."""
+write the findings as Markdown.  ``tools/fuzz.py`` is its command line; a
+long run stops early, and still reports, on ``kill -USR1 <its pid>``."""
 
 import collections
 import json
 import multiprocessing
+import signal
 import time
 
 from tests.modes import MODES
@@ -96,6 +98,15 @@ def run(seed_start=0, count=None, seconds=None, modes=MODES, jobs=1, progress=No
     deadline = None if seconds is None else time.monotonic() + seconds
     tasks = ((s, tuple(modes)) for s in seeds_from(seed_start, count))
     last = time.monotonic()
+    stop = []       # ``kill -USR1 <pid>``: stop now, and report what was checked
+
+    def stopped():
+        return stop or deadline and time.monotonic() > deadline
+
+    try:
+        old_handler = signal.signal(signal.SIGUSR1, lambda *_: stop.append(True))
+    except ValueError:          # not the main thread
+        old_handler = None
 
     def tick(rec):
         nonlocal last
@@ -108,19 +119,23 @@ def run(seed_start=0, count=None, seconds=None, modes=MODES, jobs=1, progress=No
             progress(f"... {stats.programs} programs, {len(stats.failing_programs)} failing, "
                      f"{len(stats.classes)} classes")
 
-    if jobs <= 1:
-        for t in tasks:
-            if deadline and time.monotonic() > deadline:
-                break
-            tick(run_one(t))
+    try:
+        if jobs <= 1:
+            for t in tasks:
+                if stopped():
+                    break
+                tick(run_one(t))
+            return stats
+        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
+            for rec in pool.imap(run_one, tasks, chunksize=4):
+                tick(rec)
+                if stopped():
+                    pool.terminate()
+                    break
         return stats
-    with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
-        for rec in pool.imap(run_one, tasks, chunksize=4):
-            tick(rec)
-            if deadline and time.monotonic() > deadline:
-                pool.terminate()
-                break
-    return stats
+    finally:
+        if old_handler is not None:
+            signal.signal(signal.SIGUSR1, old_handler)
 
 
 def shrink_classes(stats, per_class=2, seconds=90.0, max_classes=30, total=None, progress=None):
