@@ -83,7 +83,10 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | `append`, `extend`, `insert`, `pop()`, `pop(i)`, `ys[i] = v` | `ys.append(h)` in a loop: O(1) time and tape per element |
 | `sum(list)`, `max(list)`, `min(list)`, `np.array(list)`, `np.stack(list)` | `np.sum(np.stack(hs) ** 2)` |
 | dict literal, `d[k]`, `d[k] = v`, `.items()`, `.values()`, `.keys()`, `for k in d`, `len(d)` | `for k, v in d.items(): s = s + v * v` |
-| tuples, unpacking | `w, b = params["layer1"]` |
+| tuples, unpacking, starred targets (`rest` is a list) | `w, b = params["layer1"]`, `first, *rest = xs` |
+| a comprehension inside `x if c else y`, `and`, `or` (only what Python evaluates runs) | `s = sum(e * w for e in xs) if w > 0 else 0.0` |
+| `dict(k=v)`, `dict(zip([...], [...]))` of two literal sequences | `d = dict(zip(["a", "b"], [x, 2.0 * x]))` |
+| a list or tuple given to a NumPy or SciPy function (read as `np.asarray`, as NumPy does) | `np.dot(L, L)`, `np.sin((x, y))`, `scipy.special.logsumexp(L)` |
 | attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x` |
 | a named tuple made in the function | `p = Pair(x, 2.0)` |
 | a dataclass made in the function (no `__post_init__`) | `s = State(s.pos + dt * s.vel, s.vel + dt * a)` |
@@ -112,7 +115,8 @@ container in place (`sort`, `reverse`, `remove`, `clear`, `update`, ...) when a 
 flows through it; two names for one list changed in place (`zs = ys; ys.append(v)` while
 `zs` is used); changing a list after putting it into another container, or changing a
 list read out of another container or argument; `ys.pop()` inside an expression that also
-reads `ys`; comprehensions in `while` conditions or inside `x if c else y` / `and` / `or`;
+reads `ys`; comprehensions in `while` conditions; `L[k] += v` on a list or dict whose element
+array another name still in use holds (Python changes that array in place);
 set comprehensions; `namedtuple._replace`; making an object of a class other than a named
 tuple or a dataclass without `__post_init__` in the function;
 `for k in d` over a dict parameter that nothing else shows to be a dict (no `d[k]` in
