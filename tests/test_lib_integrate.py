@@ -284,3 +284,12 @@ def test_generated_code_reads_like_an_adjoint():
     code = srcgrad.source(srcgrad.grad(lv_several, wrt=(0, 1)))
     assert "solve_ivp_da(driver, d_sol, sol, lotka_volterra" in code
     assert code.count("['y0']") == 1 and code.count("['args'][0]") == 1
+
+
+def test_export_of_an_ode_gradient_is_refused():
+    # the gradient differentiates the right-hand side when it runs: srcgrad must be there
+    from srcgrad.api.export import module_text
+    df = srcgrad.grad(decay_end, wrt=(0, 1))
+    df(np.array([1.0, 0.5]), 0.7, 1.2, "RK45")
+    with pytest.raises(srcgrad.UnsupportedError, match="srcgrad's compiler"):
+        module_text([df])

@@ -137,6 +137,13 @@ def _classify(name, value, df):
             f"cannot write down", hint="export the function Class.method (srcgrad export "
             "FILE.py:Class.method, or srcgrad.grad(Class.method)): its 'self' is then an "
             "ordinary first parameter")
+    if str(type(value).__module__).startswith("srcgrad.compiler"):
+        raise UnsupportedError(
+            f"the gradient reads {name!r}, srcgrad's compiler (a derivative through "
+            f"scipy.integrate.solve_ivp or odeint differentiates the right-hand side when it "
+            f"runs), which an export cannot carry",
+            hint="keep srcgrad installed and call srcgrad.grad where the code runs, or write "
+                 "the integration as a loop (a fixed-step method) and export its gradient")
     what = f"a {type(value).__module__}.{type(value).__qualname__}"
     if isinstance(value, np.ndarray):
         what = f"an array of shape {value.shape} and dtype {value.dtype} (too large to write in)"
