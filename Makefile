@@ -14,21 +14,28 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(VENV)/bin/python examples/fit_oscillator.py
 
-## test: the whole suite under python3, then under every other CPython 3.10-3.13 found
-## here all of it but the random-program fuzzers (tests/test_random_*, tests/test_fuzz_*),
-## the batched-vs-unbatched rule sweep, the library rule sweeps (tests/test_lib_*: rules
-## are data that NumPy and SciPy evaluate) and the zero-adjoint sweep over rules
-## (they test the compiler's logic and the rules, which do not depend on the Python
-## version; the budget for `make test` is fifteen minutes on two cores)
+## test: the whole suite under python3, and, at the same time (two cores: one for each),
+## under every other CPython 3.10-3.13 found here all of it but the random-program fuzzers
+## (tests/test_random_*, tests/test_fuzz_*), the batched-vs-unbatched rule sweep, the
+## library rule sweeps (tests/test_lib_*: rules are data that NumPy and SciPy evaluate) and
+## the zero-adjoint sweep over rules (they test the compiler's logic and the rules, which do
+## not depend on the Python version; the budget for `make test` is fifteen minutes on two
+## cores). The main run's report is printed at the end.
 test: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest
-	@for py in $$(.ci/pythons.sh $(VENV)/bin/python); do \
+	@rm -f .test-main.log .test-main.rc
+	@( $(VENV)/bin/python -m pytest > .test-main.log 2>&1; echo $$? > .test-main.rc ) & \
+	others=0; \
+	for py in $$(.ci/pythons.sh $(VENV)/bin/python); do \
 		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 		echo "== tests under Python $$v ($$py), without the fuzzers, test_batched, test_lib_* and the zero-adjoint sweep"; \
 		$(MAKE) --no-print-directory test-one PYTHON=$$py VENV=.venv-$$v \
-			PYTEST_ARGS="--ignore-glob=tests/test_random_* --ignore-glob=tests/test_fuzz_* --ignore-glob=tests/test_lib_* --ignore=tests/test_batched.py --ignore=tests/test_soundness_zero_adjoints.py" \
-			|| exit 1; \
-	done
+			PYTEST_ARGS="-p no:cacheprovider --ignore-glob=tests/test_random_* --ignore-glob=tests/test_fuzz_* --ignore-glob=tests/test_lib_* --ignore=tests/test_batched.py --ignore=tests/test_soundness_zero_adjoints.py" \
+			|| others=1; \
+	done; \
+	wait; \
+	echo "== tests under $$($(VENV)/bin/python --version) (the whole suite)"; \
+	cat .test-main.log; main=$$(cat .test-main.rc); rm -f .test-main.log .test-main.rc; \
+	test "$$main" = 0 && test $$others = 0
 
 test-one: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

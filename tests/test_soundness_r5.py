@@ -329,3 +329,41 @@ def test_list_element_augmented_on_a_shared_array_is_refused(f):
 def test_list_element_augmented_with_no_other_holder_is_exact(f):
     assert_sound(f, (X,), wrt=0, modes=("grad", "jvp"), expect="ok")
     assert_sound(f, (X,), wrt=0, expect="ok-or-refused")   # hvp may refuse the tape's view
+
+
+# numbers are immutable: ``d[k] op= v`` on a float another name holds is exact (checked when
+# the code runs: the element is not an array)
+
+def dict_of_floats_augmented(x):
+    y = x[0] * 1.0
+    d = {"a": y, "b": 2.0}
+    d["a"] += y * y
+    d["b"] *= x[1]
+    return d["a"] + y + d["b"]
+
+
+def list_of_floats_augmented_twice(x):
+    s = x[0] * 2.0
+    acc = [s, s]
+    acc[0] += x[1]
+    return acc[0] * acc[1] + s
+
+
+def dict_of_shared_arrays_at_run_time(x):
+    y = x * 1.0
+    d = {"a": y, "b": 2.0}
+    d["a"] += x                 # y is an array: d["a"] is y, changed in place
+    return np.sum(d["a"] * y)
+
+
+@pytest.mark.parametrize("f", [dict_of_floats_augmented, list_of_floats_augmented_twice])
+def test_augmented_element_holding_a_number_is_exact(f):
+    assert_sound(f, (X,), wrt=0, modes=("grad", "jvp"), expect="ok")
+    # hvp may refuse srcgrad's own dict helpers (restore_item's ``del``)
+    assert_sound(f, (X,), wrt=0, expect="ok-or-refused")
+
+
+def test_augmented_element_holding_a_shared_array_is_refused_when_it_runs():
+    with pytest.raises(srcgrad.SrcgradError, match="holds the same array"):
+        srcgrad.grad(dict_of_shared_arrays_at_run_time)(X)
+    assert_sound(dict_of_shared_arrays_at_run_time, (X,), wrt=0, expect="refused")

@@ -25,7 +25,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
-    seq_extreme_dx, seq_extreme_tangent,
+    seq_extreme_dx, seq_extreme_tangent, element_unshared,
     restructure_t, is_view)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
@@ -40,7 +40,7 @@ from srcgrad import runtime as _runtime
 from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
-nondifferentiable(zeros_like, check_scalar, not_a_view, is_view)
+nondifferentiable(zeros_like, check_scalar, not_a_view, is_view, element_unshared)
 nondifferentiable(cofactor_singular)            # (it raises)
 # det's adjoint uses the cofactors only at a singular matrix: a second derivative there is
 # refused when it runs (everywhere else det_da's source is differentiated)

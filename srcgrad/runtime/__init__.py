@@ -49,8 +49,8 @@ from srcgrad.runtime.broadcast import (  # noqa: F401
 from srcgrad.runtime.structure import (  # noqa: F401
     as_adjoint, fit, restructure, restructure_t, sequence_dx_t, unstack)
 from srcgrad.runtime.indexing import (  # noqa: F401
-    add_at, index_concat_dx, index_concat_tangent, is_view, item_dx, not_a_view, own, take_dx,
-    written_adjoint)
+    add_at, element_unshared, index_concat_dx, index_concat_tangent, is_view, item_dx,
+    not_a_view, own, take_dx, written_adjoint)
 from srcgrad.runtime.items import (  # noqa: F401
     add_attr, add_item, add_item_dv, attr_tangent, item_adjoint, item_adjoint_t, restore_item,
     save_item, shallow_copy, unpop, unpop_adjoint)

@@ -142,6 +142,26 @@ def not_a_view(value, array, name, array_name, line):
             hint=f"take a copy where the view is made: {name} = ....copy()")
 
 
+def element_unshared(container, key, others, name, other_names, line):
+    """Raise if ``container[key]`` is an array that ``others`` (arrays or
+    containers still in use) or another slot of ``container`` also hold:
+    ``container[key] op= e`` changes that array in place in Python, where the
+    generated code makes a new one.  A number (immutable) is never shared."""
+    value = container[key]
+    if type(value) is not np.ndarray:
+        return
+    slots = list(container.values()) if isinstance(container, dict) else list(container)
+    holders = [n for o, n in zip(others, other_names) if _holds(o, value, 0)]
+    twice = sum(1 for e in slots if _holds(e, value, 0)) > 1
+    if holders or twice:
+        other = f"'{holders[0]}'" if holders else f"another element of '{name}'"
+        raise UnsupportedError(
+            f"'{name}[...] op= ...' changes the array held in '{name}' in place, and "
+            f"{other} holds the same array ({line})",
+            hint=f"make a new array: {name}[k] = {name}[k] + ... (or put a copy into "
+                 f"'{name}': ....copy())")
+
+
 def _holds(x, value, depth):
     """Whether ``x`` (an array, or a container of them) shares memory with
     the array ``value``."""

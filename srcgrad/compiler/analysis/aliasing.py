@@ -344,17 +344,23 @@ def check_augmented(an, assigns=()):
         others |= an.share.get(c.id, set())
         twice = sorted({n for n in holders if holders.count(n) > 1})
         seen = sorted((others - {c.id}) & live)
-        if seen or twice:
-            shown = user.get(c.id, c.id)
-            other = user.get((seen or twice)[0], (seen or twice)[0])
-            where = (f"'{other}' may hold the same array" if seen else
-                     f"'{other}' is in '{shown}' more than once")
-            raise an.parsed.error(
-                s, f"'{shown}[...] {op_symbol(s.value.op) if isinstance(s.value, gast.BinOp) else 'op'}"
-                   f"= ...' changes the array held in '{shown}' in place, and {where}",
-                construct=f"augmented assignment to an element of a {an.kind[c.id]}",
-                hint=f"make a new array: {shown}[k] = {shown}[k] + ... (or put a copy "
-                     f"into the {an.kind[c.id]}: ....copy())")
+        if not (seen or twice):
+            return
+        shown = user.get(c.id, c.id)
+        sure = defined.get(id(s), ())
+        unknown = [y for y in seen if y not in sure]
+        if not unknown:
+            # whether the element is an array they hold (a number never is): when it runs
+            s.srcgrad_element_check = (c.id, s.targets[0].slice, seen, shown,
+                                       [user.get(y, y) for y in seen], an.parsed.where(s.lineno))
+            return
+        other = user.get(unknown[0], unknown[0])
+        raise an.parsed.error(
+            s, f"'{shown}[...] op= ...' changes the array held in '{shown}' in place, and "
+               f"'{other}' may hold the same array",
+            construct=f"augmented assignment to an element of a {an.kind[c.id]}",
+            hint=f"make a new array: {shown}[k] = {shown}[k] + ... (or put a copy "
+                 f"into the {an.kind[c.id]}: ....copy())")
 
     put_into = {}           # name -> the containers it was put into directly (with repeats)
     constants = set()       # names only ever bound to a number (immutable)

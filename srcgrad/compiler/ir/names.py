@@ -12,6 +12,7 @@ the globals or builtins it reads), nor with one another.
 import re
 
 import gast
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
@@ -138,3 +139,14 @@ def read_as_array(node, name_for):
     np_name = name_for(__import__("numpy"), "np")
     return gast.Call(func=gast.Attribute(value=load(np_name), attr="asarray", ctx=gast.Load()),
                      args=[node], keywords=[])
+
+
+def element_check(check, helper):
+    """The statement ``helper(C, key, (y, ...), 'C', ('y', ...), 'line n')`` of
+    the analysis's ``srcgrad_element_check`` (``C[key] op= e``: the element
+    must not be an array that the names ``y`` hold)."""
+    c, key, names, shown, users, where = check
+    return gast.Expr(value=gast.Call(func=helper, args=[
+        load(c), copy_tree(key), gast.Tuple(elts=[load(n) for n in names], ctx=gast.Load()),
+        const(shown), gast.Tuple(elts=[const(u) for u in users], ctx=gast.Load()),
+        const(where)], keywords=[]))

@@ -37,7 +37,7 @@ from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS, Op
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import (array_arguments, as_arrays, assign, comment_node, const,
-                                       load, read_as_array)
+                                       element_check, load, read_as_array)
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.rules.registry import _Default, tangent_template
 from srcgrad.runtime import forward as runtime_forward
@@ -128,6 +128,11 @@ class Forward:
             del s.srcgrad_view_check
         # names sharing memory through subscripts only need no check either;
         # views made by functions (reshape ...) may not be mirrored exactly
+        element = getattr(s, "srcgrad_element_check", None)
+        if element:
+            del s.srcgrad_element_check
+            helper = load(self.inj.name_for(runtime.element_unshared, "element_unshared"))
+            return [element_check(element, helper)] + self.stmt(s)
         checks = [c for c in getattr(s, "srcgrad_alias_checks", ()) if c[5]]
         if hasattr(s, "srcgrad_alias_checks"):
             del s.srcgrad_alias_checks

@@ -42,7 +42,7 @@ def d_f(x):
 import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.compiler.ir.names import assign, const, load, store
+from srcgrad.compiler.ir.names import assign, const, element_check, load, store
 from srcgrad.compiler.transforms.reverse.nodes import call_expr, has_code, is_final_break, stores
 from srcgrad.compiler.transforms.reverse.placeholders import (Adjoint, Comment, Push, Restore,
                                                               RestoreItem, SaveItem,
@@ -64,6 +64,11 @@ class Sweeps:
         return fwd, rev
 
     def stmt(self, s, carried):
+        element = getattr(s, "srcgrad_element_check", None)
+        if element:
+            del s.srcgrad_element_check
+            fwd, rev = self.stmt(s, carried)
+            return [element_check(element, self.rt("element_unshared"))] + fwd, rev
         checks = getattr(s, "srcgrad_alias_checks", None)
         if checks:
             del s.srcgrad_alias_checks
