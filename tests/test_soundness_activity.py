@@ -65,6 +65,7 @@ never assumed constant.
   stop_gradient                        by design
   srcgrad runtime: zeros_like          ok: helpers of generated code
   check_scalar not_a_view dtype_of
+  element_unshared
   inline.check_method
   ===================================  ==========================================
 """
@@ -842,6 +843,7 @@ def _runtime_audit():
         runtime.zeros_like: ((_a(),), runtime.zeros_like),
         runtime.check_scalar: "a check of generated code (no value)",
         runtime.not_a_view: "a check of generated code (no value)",
+        runtime.element_unshared: "a check of generated code (no value)",
         runtime.dtype_of: ((_a(),), runtime.dtype_of),
         runtime.check_method: "a check of generated code (no value)",
         runtime.check_sequence: "a check of generated code (no value)",
