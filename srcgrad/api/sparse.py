@@ -277,6 +277,16 @@ def _reverse_looped(fun, key, call, n, value, S):
     return np.array(cols).T.reshape(n, S.shape[1])
 
 
+def _given(sparsity):
+    """The colourings of a given pattern, or None for ``"detect"``."""
+    if isinstance(sparsity, str):
+        if sparsity != "detect":
+            raise SrcgradError(f"sparsity must be a scipy.sparse matrix, a 2-D array or "
+                               f"'detect', not {sparsity!r}")
+        return None
+    return _Colourings(pattern(sparsity))
+
+
 def sparse_jacobian(fun, wrt=0, mode="auto", batch=blocks.BATCH, sparsity="detect"):
     """The Jacobian of ``fun`` w.r.t. the single argument ``wrt`` as a
     ``scipy.sparse.csr_matrix`` of shape ``(f(x).size, x.size)`` (C order),
@@ -284,11 +294,7 @@ def sparse_jacobian(fun, wrt=0, mode="auto", batch=blocks.BATCH, sparsity="detec
     (``"reverse"``) passes, one direction per colour; ``"auto"`` takes the
     side with fewer colours.  ``sparsity``: the pattern, or ``"detect"``."""
     names = _one_wrt(fun, wrt)
-    detect = isinstance(sparsity, str)
-    if detect and sparsity != "detect":
-        raise SrcgradError(f"sparsity must be a scipy.sparse matrix, a 2-D array or 'detect', "
-                           f"not {sparsity!r}")
-    fixed = None if detect else _Colourings(pattern(sparsity))
+    fixed = _given(sparsity)
     key = pipeline.wrt_key(wrt)
     jvpb = vjpb = why_f = why_r = None
     if mode in ("auto", "forward"):
@@ -347,11 +353,7 @@ def sparse_hessian(fun, wrt=0, batch=blocks.BATCH, sparsity="detect"):
     pattern, one batched hvp pass (forward over reverse) per block of
     colours, symmetric decompression."""
     names = _one_wrt(fun, wrt)
-    detect = isinstance(sparsity, str)
-    if detect and sparsity != "detect":
-        raise SrcgradError(f"sparsity must be a scipy.sparse matrix, a 2-D array or 'detect', "
-                           f"not {sparsity!r}")
-    fixed = None if detect else _Colourings(pattern(sparsity))
+    fixed = _given(sparsity)
     key = pipeline.wrt_key(wrt)
     hb, why_not = blocks._generate_batched(lambda: blocks.hvp_batched(fun, wrt=key))
     find = hessian_sparsity(fun, key)

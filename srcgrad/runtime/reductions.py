@@ -55,10 +55,7 @@ def var_dx_da(gv, x, axis=None, ddof=0, keepdims=False, correction=None):
 
 def cumsum_dx(g, a, axis=None):
     """Adjoint of ``a`` in ``np.cumsum(a, axis)``: the reversed cumulative
-    sum of ``g`` (over the flattened array when ``axis`` is None).  A scalar
-    ``g`` (the symbolic zero of a list element's adjoint) broadcasts."""
-    if np.ndim(g) == 0 and np.ndim(a) > 0:
-        g = np.broadcast_to(g, (np.size(a),) if axis is None else np.shape(a))
+    sum of ``g`` (over the flattened array when ``axis`` is None)."""
     if axis is None:
         return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
     return np.flip(np.cumsum(np.flip(g, axis), axis), axis)

@@ -383,7 +383,10 @@ class Gen(WideGrammar):
             return f"{r.choice(['a', 'c', 'zz'])!r} in {dic}"
         a = self.scalar_leaf() if r.random() < 0.6 else self.scalar(2)
         c = f"{a} {r.choice(['>', '<', '>=', '<='])} {self.const(-0.8, 0.8)}"
-        if r.random() < 0.15:
+        if r.random() < 0.04:
+            # a comprehension evaluated only when the first operand does not decide
+            c = f"{c} {r.choice(['and', 'or'])} {self.comprehension_scalar(2)} < {self.const(0, 1.5)}"
+        elif r.random() < 0.15:
             c = f"{c} and {self.scalar_leaf()} < {self.const(0, 1.5)}"
         elif r.random() < 0.1:
             c = f"not {c}"

@@ -377,7 +377,10 @@ def check_augmented(an, assigns=()):
         if op is None:
             continue
         if op.kind in ("append", "insert", "setitem") and isinstance(op.args.get("x"), gast.Name):
+            # ``lst[k] = v``, ``lst.append(v)``: the list holds v's array
             into = op.args["x"].id
+            if an.kind.get(into) not in ("list", "dict", "container"):
+                continue        # an array: a write copies the values
             values = [op.args.get("v")]
         elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
                 op.kind in ("pack", "pack_dict") or op.kind == "call"
@@ -391,24 +394,8 @@ def check_augmented(an, assigns=()):
                 if isinstance(n, gast.Name) and n.id != into:
                     put_into.setdefault(n.id, []).append(into)
 
-    packed_into = {}        # name -> the containers holding its value, at any depth
-    for s in assigns:
-        op = getattr(s, "srcgrad_op", None)
-        if op is not None and op.kind in ("setitem", "append", "insert") and \
-                isinstance(op.args.get("x"), gast.Name) and \
-                an.kind.get(op.args["x"].id) in ("list", "dict", "container"):
-            # ``lst[k] = v``, ``lst.append(v)``: the list holds v's array
-            for n in walk_tree(op.args["v"]) if isinstance(op.args.get("v"), gast.AST) else ():
-                if isinstance(n, gast.Name):
-                    packed_into.setdefault(n.id, set()).add(op.args["x"].id)
-            continue
-        if op is None or not isinstance(s, gast.Assign) or \
-                not isinstance(s.targets[0], gast.Name):
-            continue
-        if op.kind in ("pack", "pack_dict") or op.kind == "call" and \
-                getattr(op.rule, "name", None) in ("list", "concat"):
-            for n in op.diff_operands():
-                packed_into.setdefault(n, set()).add(s.targets[0].id)
+    # name -> the containers holding its value, at any depth
+    packed_into = {n: set(cs) for n, cs in put_into.items()}
     changed = True
     while changed:
         changed = False
