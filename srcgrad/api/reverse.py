@@ -10,7 +10,7 @@ import functools
 from srcgrad.api import export
 from srcgrad.api.driver import DRIVER
 from srcgrad.compiler import diskcache
-from srcgrad.compiler.pipeline import (cache_get, cache_put, clear_cache, generate_cached,
+from srcgrad.compiler.pipeline import (cache_get, cache_put, clear_cache, complex_maker, generate_cached,
                                        normalise_wrt, reverse_transform, wrt_key)
 from srcgrad.errors import SrcgradError
 
@@ -39,7 +39,9 @@ def _cached(fun, wrt, with_value):
         made = generate_cached(fun, [canonical[0], list(names), single, with_value],
                                lambda: reverse_transform(fun, names, DRIVER,
                                                          with_value=with_value,
-                                                         as_tuple=not single))
+                                                         as_tuple=not single),
+                               complex_maker(fun, reverse_transform, names, DRIVER,
+                                             with_value=with_value, as_tuple=not single))
         cache_put(fun, canonical, made)
     return cache_put(fun, key, made)
 

@@ -122,14 +122,54 @@ def with_boundary(source, fn, boundary, floats, front):
     if out is not None and lines[-1].startswith("    return "):
         lines[-1:] = pre + [f"    return {out}"]
     check = name_for(runtime.check_argument, "check_argument")
-    entry = [f"    {check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
+    calls = [f"{check}({p}, {p!r})" for p in boundary.wrt if p not in floats]
     real = [p for p in _active_parameters(front.analysis) if p not in boundary.wrt
             and p not in floats]
     if real:
         check = name_for(runtime.check_real, "check_real")
-        entry += [f"    {check}({p}, {p!r})" for p in real]
-    lines[1:1] = entry
+        calls += [f"{check}({p}, {p!r})" for p in real]
+    dispatch = getattr(front, "complex_dispatch", None)
+    if dispatch and calls:
+        # complex arguments: the version of this function made for them
+        lines[1:1] = [f"    if {' or '.join(calls)}:",
+                      f"        return {dispatch}({', '.join(_call_arguments(fn))})"]
+    else:
+        lines[1:1] = [f"    {c}" for c in calls]
     return "\n".join(lines) + "\n"
+
+
+def _call_arguments(fn):
+    """The arguments that pass ``fn``'s parameters on, as text."""
+    a = fn.args
+    return [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
+
+
+class ComplexVersions:
+    """The versions of a generated function made for complex arguments,
+    called by its generic version when an argument is complex
+    (``check_argument`` returns True): made when first needed, one for each
+    set of complex parameters, by ``make(complex_params)``.  ``params``: the
+    generated function's parameters in order; ``primal``: those of the
+    user's function (tangents and cotangents are not looked at)."""
+
+    def __init__(self, make, params, primal):
+        self.make = make
+        self.params = tuple(params)
+        self.primal = frozenset(primal)
+        self.versions = {}
+
+    def __call__(self, *args, **kwargs):
+        which = [p for p, v in zip(self.params, args) if p in self.primal and
+                 runtime.holds_complex(v)]
+        which += [p for p, v in kwargs.items() if p in self.primal and runtime.holds_complex(v)]
+        key = frozenset(which)
+        made = self.versions.get(key)
+        if made is None:
+            made = self.versions[key] = self.make(key)
+        return made(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<versions for complex arguments of {', '.join(sorted(self.primal))}>"
 
 
 def _active_parameters(an):

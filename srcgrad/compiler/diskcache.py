@@ -55,6 +55,7 @@ import types
 import numpy as np
 
 from srcgrad.compiler import emit as emit_stage
+from srcgrad.compiler.boundary import ComplexVersions
 from srcgrad.rules import registry
 
 #: the entries' format; entries of another format are ignored
@@ -297,6 +298,9 @@ def _bindings(injected, modules):
     """How to find each object the generated code needs again."""
     out = {}
     for name, obj in injected.items():
+        if isinstance(obj, ComplexVersions):      # made again for the loaded function
+            out[name] = ["complex", list(obj.params), sorted(obj.primal)]
+            continue
         if isinstance(obj, types.ModuleType):
             out[name] = ["module", obj.__name__]
             continue
@@ -317,10 +321,14 @@ def _bindings(injected, modules):
     return out
 
 
-def _rebind(bindings):
+def _rebind(bindings, complex_make):
     out = {}
     for name, (kind, *rest) in bindings.items():
-        if kind == "module":
+        if kind == "complex":
+            if complex_make is None:
+                raise Uncacheable("no maker of the versions for complex arguments")
+            out[name] = ComplexVersions(complex_make, *rest)
+        elif kind == "module":
             out[name] = importlib.import_module(rest[0])
         elif kind == "literal":
             out[name] = ast.literal_eval(rest[0])
@@ -335,9 +343,11 @@ def _path(k):
     return directory() / f"{k}.json"
 
 
-def load(fun, request):
+def load(fun, request, complex_make=None):
     """The function generated from ``fun`` for ``request`` from the disk
-    cache, or ``None`` (not cached, stale, unreadable)."""
+    cache, or ``None`` (not cached, stale, unreadable).  ``complex_make``
+    makes its versions for complex arguments
+    (:class:`srcgrad.compiler.boundary.ComplexVersions`)."""
     if not is_enabled():
         return None
     k = key(fun, request)
@@ -350,7 +360,7 @@ def load(fun, request):
         files = [tuple(f) for f in entry["files"]]
         if fingerprint(fun, files) != entry["fingerprint"]:
             return None
-        injected = _rebind(entry["injected"])
+        injected = _rebind(entry["injected"], complex_make)
         parsed = types.SimpleNamespace(
             fun=fun, globals=fun.__globals__, closure={}, filename=entry["filename"],
             firstlineno=entry["firstlineno"],

@@ -25,8 +25,8 @@ from srcgrad import runtime
 from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
-from srcgrad.compiler.analysis.complex_values import refuse_complex
-from srcgrad.compiler.boundary import Boundary, with_boundary, with_guard
+from srcgrad.compiler.analysis.complex_values import check_complex
+from srcgrad.compiler.boundary import Boundary, ComplexVersions, with_boundary, with_guard
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
@@ -85,14 +85,16 @@ def clear_cache(disk=False):
         diskcache.clear()
 
 
-def generate_cached(fun, request, generate):
+def generate_cached(fun, request, generate, complex_make=None):
     """``generate()``, or the same function from the disk cache
     (:mod:`srcgrad.compiler.diskcache`) when a valid entry for ``fun`` and
     ``request`` (a JSON-able description of the options) is there; what is
-    generated is written there.  Not while :func:`trace` watches the stages."""
+    generated is written there.  Not while :func:`trace` watches the stages.
+    ``complex_make``: makes the versions for complex arguments of a
+    function loaded from disk (:func:`complex_maker`)."""
     if _TRACE:
         return generate()
-    made = diskcache.load(fun, request)
+    made = diskcache.load(fun, request, complex_make)
     if made is None:
         made = generate()
         diskcache.store(fun, request, made)
@@ -165,13 +167,16 @@ class Front:
     user_of: dict
 
 
-def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False):
+def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
+              complex_params=frozenset()):
     """parse → normalise → SSA → hoist → analyse (:data:`FRONT_END`).
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more.  ``reverse``: for the
-    reverse transform (generated code's tapes stay lists)."""
+    reverse transform (generated code's tapes stay lists).  ``complex_params``:
+    the parameters this version is made for being complex."""
     state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
-                                  scalar_result=scalar_result, reverse=reverse)
+                                  scalar_result=scalar_result, reverse=reverse,
+                                  complex_params=complex_params)
     run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
     return Front(state.parsed, state.fn, state.analysis, state.namer, state.injector,
                  state.user_of)
@@ -207,7 +212,7 @@ def _hoist(st):
 def _analyse(st):
     st.analysis = an = analyse(st.parsed, st.fn, st.wrt, st.locals, st.user_of, st.driver,
                                scalar_result=st.scalar_result)
-    refuse_complex(st.parsed, st.fn, an)
+    check_complex(st.parsed, st.fn, an, st.complex_params)
     st.injector = Injector(st.namer, an.resolve_name)
     for name, obj in st.parsed.extras.items():      # objects inlined code refers to
         st.injector.objects[name] = obj
@@ -235,14 +240,18 @@ def _portable_defaults(parsed):
             a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
-def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None):
+def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
+             complex_make=None):
     """Generate the generic version and, when it differs, the one for
     Python floats behind a type guard; compile them into one function.
     ``generate(analysis, name)`` returns a gast FunctionDef.  ``boundary``
     (a :class:`Boundary`) says what the function returns, for the type
-    checks at its entry and exit."""
+    checks at its entry and exit.  ``complex_make(complex_params)`` makes
+    the version for complex arguments the generic one calls
+    (:class:`ComplexVersions`); None for that version itself."""
     an, namer = front.analysis, front.namer
     generic = generate(an, name)
+    complex_dispatch(front, generic, complex_make)
     generic_source = to_source(generic)
     functions = [(name, with_boundary(generic_source, generic, boundary, (), front))]
     guarded = sorted(an.scalar_candidates())
@@ -267,7 +276,8 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return df
 
 
-def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False):
+def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
+                      complex_params=None):
     """Run the reverse-mode pipeline; returns the generated function.
 
     Two versions may be generated from one analysis: a generic one, correct
@@ -275,8 +285,12 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     for Python-float arguments (no shape bookkeeping at all, as a person
     would write it) that starts with a type check falling back to the
     generic version.  With ``cotangent`` (``vjp``), the generated function
-    takes the result's cotangent as a last argument instead of seeding 1."""
-    front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True)
+    takes the result's cotangent as a last argument instead of seeding 1.
+    ``complex_params``: make the version for these parameters being complex
+    (docs/complex.md); by default the version for real ones, which calls
+    that one when an argument is complex."""
+    front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
+                      complex_params=complex_params or frozenset())
     parsed, namer = front.parsed, front.namer
     if cotangent:
         prefix = "vjp_"
@@ -296,11 +310,52 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     boundary = Boundary(tuple(wrt_names),
                         "value_and_derivatives" if with_value else "derivatives",
                         len(wrt_names) > 1 if as_tuple is None else as_tuple)
-    return assemble(front, name, generate, signature=signature, boundary=boundary)
+    make = None if complex_params is not None else complex_maker(
+        fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
+        cotangent=cotangent)
+    return assemble(front, name, generate, signature=signature, boundary=boundary,
+                    complex_make=make)
+
+
+def complex_dispatch(front, fn, make):
+    """Let the checks at the entry of the generated ``fn`` call the version
+    for complex arguments, ``make(complex_params)`` (:class:`ComplexVersions`);
+    ``make`` None: this is that version (no call)."""
+    front.complex_dispatch = None
+    if make is None:
+        return
+    a, user = fn.args, front.parsed.tree.args
+    primal = [x.id for x in user.posonlyargs + user.args + user.kwonlyargs]
+    versions = ComplexVersions(make, [x.id for x in a.posonlyargs + a.args + a.kwonlyargs],
+                               primal)
+    front.complex_dispatch = front.injector.name_for(versions, fn.name + "_complex")
+
+
+def _no_complex_jacobians(complex_params):
+    raise UnsupportedError("jacobian and hessian with respect to complex arguments are not "
+                           "supported yet",
+                           hint="use srcgrad.jvp or srcgrad.vjp, or differentiate with respect "
+                                "to the real and imaginary parts as separate float arguments "
+                                "(docs/complex.md)")
+
+
+def complex_maker(fun, transform, *args, **options):
+    """``make(complex_params)`` for :class:`ComplexVersions`: ``transform``
+    (:func:`reverse_transform`, :func:`forward_transform`) of ``fun`` for
+    those parameters being complex.  Derivatives of srcgrad's own generated
+    code are made for real arguments only: that code is the real version."""
+    def make(complex_params):
+        if generated.is_generated(fun):
+            raise UnsupportedError(
+                "higher derivatives with respect to complex arguments are not supported yet",
+                hint="differentiate with respect to the real and imaginary parts as separate "
+                     "float arguments (docs/complex.md)")
+        return transform(fun, *args, complex_params=complex_params, **options)
+    return make
 
 
 def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, batched=False,
-                      boundary=None):
+                      boundary=None, complex_params=None):
     """Run the forward-mode pipeline; returns the generated function (a
     generic version and, when it differs, one for Python floats behind a
     type guard, as :func:`reverse_transform` makes).  Without
@@ -313,7 +368,8 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
     if boundary is None:
         boundary = Boundary(tuple(wrt_names), "tangent" if with_value else "derivatives",
                                 len(wrt_names) > 1)
-    front = front_end(fun, wrt_names, driver, scalar_result=False)
+    front = front_end(fun, wrt_names, driver, scalar_result=False,
+                      complex_params=complex_params or frozenset())
     namer = front.namer
     name = namer.fresh(name or ("jvp_batched_" if batched else "jvp_") + front.parsed.name)
     # over a generated gradient, whose names are d_x already, tangents are t_d_x
@@ -333,13 +389,17 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
                                                                       front.parsed.tree.args))
     if batched:
         out = generate(front.analysis, name)
+        complex_dispatch(front, out, _no_complex_jacobians)
         text = with_boundary(to_source(out), out, boundary, (), front)
         df = emit_stage.build([(name, text)], signature, front.injector.objects)
         df.srcgrad_source = text
         df.srcgrad_injected = dict(front.injector.objects)
     else:
+        make = None if complex_params is not None else complex_maker(
+            fun, forward_transform, wrt_names, driver, with_value=with_value, name=name,
+            boundary=boundary)
         df = assemble(front, name, generate, extra_checks=list(tangent_names.items()),
-                          signature=signature, boundary=boundary)
+                      signature=signature, boundary=boundary, complex_make=make)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)
     # over generated code: the helpers it calls are closure variables of that code
     used = set(re.findall(r"\w+", df.srcgrad_source))

@@ -227,6 +227,13 @@ class Rule:
             self.array_like = frozenset(self.adjoints) - SEQUENCE_PARAMETERS
         else:
             self.array_like = frozenset()
+        # complex numbers (docs/complex.md): None -- real arguments only;
+        # "holomorphic" -- the templates hold as written for complex values;
+        # else the complex version of the rule (:func:`defcomplex`)
+        self.complex = None
+        # whether the result is complex: None (when an argument is), "always"
+        # (np.fft.fft of real data), "never" (np.abs, np.real of complex data)
+        self.complex_result = None
 
     @property
     def differentiable(self):
@@ -347,6 +354,68 @@ def nondifferentiable(*funs, signature="*args, **kwargs"):
     return funs[0] if len(funs) == 1 else funs
 
 
+def holomorphic(*funs):
+    """Declare that the rules of ``funs`` (already declared with
+    :func:`defvjp`) hold as written for complex arguments: the function is
+    complex-differentiable and its templates are its complex derivative
+    (``g * np.cos(x)`` for ``np.sin``).  srcgrad's convention is JAX's
+    (docs/complex.md): the adjoint of a complex ``z`` is ``g * f'(z)``, never
+    conjugated.  A function without this declaration (or :func:`defcomplex`)
+    is refused where a complex value reaches it.  Returns ``funs[0]``."""
+    for fun in funs:
+        rule = _RULES.get(_key(fun))
+        if rule is None or not rule.differentiable:
+            raise RuleError(f"declare the rule of {_name(fun)} with defvjp before declaring it "
+                            f"holomorphic")
+        rule.complex = "holomorphic"
+        _note_user_rule(fun, _caller_namespace(), "holomorphic")
+    return funs[0]
+
+
+def defcomplex(fun, *adjoints, tangents=(), result=None, namespace=None):
+    """Declare how the rule of ``fun`` (declared with :func:`defvjp`) reads
+    for complex arguments, when it is not holomorphic (``np.abs``,
+    ``np.real``, ``np.conj``): ``adjoints`` and ``tangents`` are templates in
+    parameter order, like :func:`defvjp`'s and :func:`defjvp`'s, under the
+    convention of docs/complex.md (the adjoint of ``z`` is
+    ``dL/dRe(z) - 1j * dL/dIm(z)``); the tangent templates give the tangent of
+    the result.  ``result``: ``"never"`` when the result is real for complex
+    arguments (``np.abs``), ``"always"`` when it is complex for real ones
+    (``np.fft.fft``).  Returns ``fun``."""
+    if namespace is None:
+        namespace = _caller_namespace()
+    rule = _RULES.get(_key(fun))
+    if rule is None or not rule.differentiable:
+        raise RuleError(f"declare the rule of {_name(fun)} with defvjp before its complex version")
+    if result not in (None, "always", "never"):
+        raise RuleError(f"result must be None, 'always' or 'never', not {result!r}")
+    _note_user_rule(fun, namespace, "complex", adjoints, tangents, result)
+    rule.complex_result = result
+    if not adjoints:
+        rule.complex = "holomorphic"
+        return fun
+    other = Rule(fun, rule.signature, adjoints, kind=rule.kind, namespace=namespace,
+                 name=rule.name, shapes=rule.shapes)
+    other.array_like = rule.array_like
+    other.complex_result = result
+    other.complex_version = True        # its tangents are never derived from its adjoints
+    names = list(rule.signature.parameters)
+    for p, text in zip(names, tangents):
+        if text is not None:
+            other.tangents[p] = Template(text, names + [TANGENT], namespace, rule.name)
+    rule.complex = other
+    return fun
+
+
+def complex_rule(rule):
+    """The rule srcgrad applies where a complex value reaches ``rule``'s
+    primitive: ``rule`` itself (holomorphic), its complex version
+    (:func:`defcomplex`), or ``None`` (not differentiated for complex values)."""
+    if rule.complex == "holomorphic":
+        return rule
+    return rule.complex
+
+
 def stop_gradient(x):
     """Return ``x`` unchanged; srcgrad treats the result as a constant, so
     no gradient flows through it."""
@@ -452,7 +521,8 @@ def tangent_template(rule, pname):
     if pname in rule.tangents:
         return rule.tangents[pname]
     adjoint = rule.adjoints.get(pname)
-    if adjoint is None or rule.kind not in ("elementwise", "scalar"):
+    if adjoint is None or rule.kind not in ("elementwise", "scalar") or \
+            getattr(rule, "complex_version", False):
         return None
     derived = rule.__dict__.setdefault("_derived_tangents", {})
     if derived.get(pname, (None,))[0] is not adjoint:

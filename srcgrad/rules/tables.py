@@ -37,13 +37,23 @@ OP_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.
 ARRAY_METHODS = {name: getattr(np, name) for name in (
     "sum", "mean", "prod", "max", "min", "dot", "reshape", "transpose", "ravel", "clip",
     "cumsum", "cumprod", "var", "std", "squeeze", "swapaxes", "repeat", "trace", "diagonal",
-    "round", "argmax", "argmin", "argsort", "all", "any", "nonzero", "conj")}
+    "round", "argmax", "argmin", "argsort", "all", "any", "nonzero", "conj", "conjugate")}
 ARRAY_METHODS["copy"] = np.copy
 ARRAY_METHODS["flatten"] = np.ravel
 #: attributes of arrays that carry no derivative
 INACTIVE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
 #: attributes of arrays that are functions of the array
-ARRAY_ATTRIBUTES = {"T": np.transpose, "real": np.real}
+ARRAY_ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+
+#: functions whose result is real (a count, a shape, a truth value) for complex arguments
+REAL_RESULTS = {len, int, bool, range, isinstance, np.shape, np.ndim, np.size, np.isnan, np.isinf,
+                np.isfinite, np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
+                np.all, np.any, np.isreal, np.iscomplex, np.iscomplexobj, np.isrealobj,
+                np.signbit, np.isclose, np.allclose, np.array_equal, np.searchsorted,
+                np.flatnonzero, np.argwhere, np.logical_and, np.logical_or, np.logical_not,
+                np.logical_xor, np.greater, np.less, np.equal, np.not_equal, np.greater_equal,
+                np.less_equal, operator.lt, operator.le, operator.gt, operator.ge, operator.eq,
+                operator.ne, operator.not_, operator.is_, operator.is_not, operator.contains}
 
 #: NumPy functions whose result may share memory with their first argument
 VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze,

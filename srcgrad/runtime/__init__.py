@@ -29,6 +29,7 @@ The modules, from the bottom up (each imports only those above it)::
     linalg       np.linalg: solve, det, eigh, svd, qr, lstsq ...
     arrays       sort, quantile, diff, insert, delete, select, convolve ...
     calculus     gradient, trapezoid, interp, polyval, cross, matrix_power
+    fft          np.fft: axes cut or padded, transform axes, irfft weights
     tape         the tape of a generated gradient, as functions
 
 Each family holds its adjoints (``*_dx``), tangents (``*_tangent``) and
@@ -63,7 +64,7 @@ from srcgrad.runtime.iterators import (  # noqa: F401
     seq_adjoint, seq_items, sorted_dx, sorted_tangent, values_dx, values_tangent, zip_dx,
     zip_tangent)
 from srcgrad.runtime.boundary import (  # noqa: F401
-    check_argument, check_method, check_real, check_scalar, check_sequence, like_argument,
+    check_argument, check_method, check_real, check_scalar, check_sequence, holds_complex, like_argument,
     like_arguments, like_value)
 from srcgrad.runtime.reductions import (  # noqa: F401
     average_da, average_dw, cumprod_dx, cumprod_exact_dx, cumprod_tangent, cumsum_dx, div_or_zero,
@@ -94,5 +95,7 @@ from srcgrad.runtime.calculus import (  # noqa: F401
     cross_da, cross_db, gradient_dx, interp_dfp, interp_dslope, interp_dx, interp_outside,
     interp_zero, matrix_power_dx, matrix_power_dx2, multi_dot_dx, multi_dot_dx2, polyder_c,
     polyder_t, polyval_dp, trapezoid_ddx, trapezoid_dx, trapezoid_dy)
+from srcgrad.runtime.fft import (  # noqa: F401
+    fft_axes, fft_sizes, fit_axes, fit_axes_dx, irfft_weights)
 
 base.publish(globals(), __name__)

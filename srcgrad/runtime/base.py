@@ -43,6 +43,13 @@ def keep_reduced(v, x, axis, keepdims):
                           for i, n in enumerate(np.shape(x))])
 
 
+def inexact(x):
+    """``x`` as a floating or complex array (an integer or boolean one
+    becomes float): how adjoints are read without dropping an imaginary part."""
+    a = np.asarray(x)
+    return a if a.dtype.kind in "fc" else a.astype(float)
+
+
 def mT(x):
     """The transpose of the last two axes (NumPy's ``x.mT``)."""
     return np.swapaxes(x, -1, -2)

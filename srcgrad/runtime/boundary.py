@@ -1,21 +1,23 @@
 """Types at the boundary of generated code: checks on the way in, types on the way out.
 
-A derivative is taken with respect to floats, floating-point arrays and
-containers of them; anything else named in ``wrt`` is refused when the
+A derivative is taken with respect to floats, complex numbers, their arrays
+and containers of them; anything else named in ``wrt`` is refused when the
 generated function is called (``check_argument``, first thing in the
-function), never coerced.  On the way out, each derivative gets the type of
-what it is the derivative of (``like_argument``, ``like_value``): the
-argument's floating dtype (a float32 array gets a float32 gradient), its
-container type; a complex derivative of a real argument is refused
-(complex numbers are not supported yet).  Both return at once for the
+function), never coerced.  A complex argument makes the generated code call
+its version for complex arguments (``check_argument`` and ``check_real``
+return True; docs/complex.md).  On the way out, each derivative gets the
+type of what it is the derivative of (``like_argument``, ``like_value``):
+the argument's dtype (a float32 array gets a float32 gradient), its
+container type; a complex derivative of a real argument is refused (a
+value became complex where srcgrad could not see it).  Both return at once for the
 common case (a float, a float64 array).  The other checks refuse, when the
 code runs, what the source alone could not decide: a non-scalar result of
 ``grad``, a loop over a non-sequence, a subclass overriding an inlined method.
 
 >>> like_argument(np.ones(2), np.zeros(2, dtype=np.float32), "x").dtype
 dtype('float32')
->>> check_real(2.0, "x") is None
-True
+>>> check_real(2.0, "x") is None, check_argument(np.ones(2) * 1j, "z")
+(True, True)
 """
 
 import copy
@@ -29,12 +31,13 @@ from srcgrad.runtime.structure import restructure
 
 def check_argument(x, name):
     """Refuse argument ``name`` (named in ``wrt``) unless it is a float, a
-    floating-point array or scalar, or a container whose leaves are not
-    complex."""
+    complex number, a floating-point or complex array or scalar, or a
+    container of them; returns True when it holds complex numbers (the
+    generated code then calls its version for complex arguments)."""
     t = type(x)
     if t is float or t is np.ndarray and x.dtype.kind == "f":
-        return
-    _check_argument(x, name, name)
+        return None
+    return _check_argument(x, name, name)
 
 
 def _type_name(x):
@@ -48,43 +51,32 @@ def _type_name(x):
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
-def _complex_argument(name, where, x):
-    what = f"'{name}'" if where == name else f"'{name}' ({where} is {_type_name(x)})"
-    return (f"cannot differentiate with respect to {what}: complex numbers are not supported "
-            f"yet\n  hint: pass the real and imaginary parts as separate float arguments")
-
-
 def _check_argument(x, name, where, top=True):
     if isinstance(x, (float, np.floating)):
-        return
+        return None
     if isinstance(x, np.ndarray):
         kind = x.dtype.kind
         if kind == "f":
-            return
+            return None
         if kind == "c":
-            raise ArgumentTypeError(_complex_argument(name, where, x))
+            return True
         if top:
             raise ArgumentTypeError(
                 f"cannot differentiate with respect to '{name}': it is {_type_name(x)}, not "
                 f"floating point\n  hint: pass {name}.astype(float) to differentiate with respect "
                 f"to it, or differentiate with respect to another argument (wrt=...)")
-        return                     # an integer array in a container: a number (see docs/modes.md)
+        return None                # an integer array in a container: a number (see docs/modes.md)
     if isinstance(x, (complex, np.complexfloating)):
-        raise ArgumentTypeError(_complex_argument(name, where, x))
+        return True
     if isinstance(x, (list, tuple)):
-        for i, e in enumerate(x):
-            _check_argument(e, name, f"{where}[{i}]", False)
-        return
+        return any([_check_argument(e, name, f"{where}[{i}]", False) for i, e in enumerate(x)]) or None
     if isinstance(x, dict):
-        for k, e in x.items():
-            _check_argument(e, name, f"{where}[{k!r}]", False)
-        return
+        return any([_check_argument(e, name, f"{where}[{k!r}]", False) for k, e in x.items()]) or None
     if is_record(x) and not isinstance(x, type(np)):          # (a module is no record)
-        for k, e in vars(x).items():
-            _check_argument(e, name, f"{where}.{k}", False)
-        return
+        return any([_check_argument(e, name, f"{where}.{k}", False)
+                    for k, e in vars(x).items()]) or None
     if not top:
-        return                     # other leaves (str, None, bool, int) carry no derivative
+        return None                # other leaves (str, None, bool, int) carry no derivative
     if isinstance(x, (bool, np.bool_)):
         hint = "differentiate with respect to another argument (wrt=...)"
     elif isinstance(x, (int, np.integer)):
@@ -115,15 +107,26 @@ def like_argument(d, x, name):
 
 def _complex_result(what):
     return UnsupportedError(
-        f"{what} is complex: complex numbers are not supported yet (a complex constant, "
-        f"argument or global, or a negative number raised to a fractional power with Python "
-        f"floats, made a value complex on the way)\n  hint: keep the computation real, or "
-        f"use float arrays (NumPy gives nan for a negative number to a fractional power)")
+        f"{what} is complex, but the value it belongs to is real: a value became complex where "
+        f"srcgrad could not follow it (a negative Python float raised to a fractional power, "
+        f"a library function that returned a complex number)\n  hint: keep that computation "
+        f"real (float arrays: NumPy gives nan for a negative number to a fractional power), or "
+        f"make the value complex where it starts (docs/complex.md)")
 
 
 def _like_argument(d, x, name):
     if d is None:
         return d
+    if isinstance(x, (complex, np.complexfloating)) or \
+            isinstance(x, np.ndarray) and x.dtype.kind == "c":
+        # a complex argument: a complex derivative (docs/complex.md)
+        if isinstance(x, np.ndarray):
+            if np.shape(d) == x.shape and getattr(d, "dtype", None) != x.dtype:
+                return np.asarray(d, dtype=x.dtype)
+            if np.ndim(d) == 0 and x.ndim > 0:
+                return np.full(x.shape, d, dtype=x.dtype)
+            return d
+        return type(x)(d) if np.ndim(d) == 0 else d
     if isinstance(d, (complex, np.complexfloating)) or \
             isinstance(d, np.ndarray) and d.dtype.kind == "c":
         raise _complex_result(f"the derivative with respect to '{name}'")
@@ -207,6 +210,8 @@ def like_arguments(ds, xs, names):
 
 
 def _like_value(t, value):
+    if holds_complex(value) and not isinstance(value, (list, tuple, dict)):
+        return t                       # a complex result: a complex tangent
     if isinstance(t, (complex, np.complexfloating)) or \
             isinstance(t, np.ndarray) and t.dtype.kind == "c":
         raise _complex_result("the tangent of the result")
@@ -231,22 +236,42 @@ def _like_value(t, value):
 
 
 def check_real(x, name):
-    """Refuse a complex argument ``name`` that is not differentiated but
-    reaches a differentiated operation (complex numbers are not supported
-    yet); any other value passes."""
+    """Whether argument ``name``, not differentiated but read by a
+    differentiated operation, holds complex numbers (the generated code then
+    calls its version for complex arguments)."""
     t = type(x)
     if t is float or t is int or t is np.ndarray and x.dtype.kind != "c":
-        return
-    if isinstance(x, (complex, np.complexfloating)) or \
-            isinstance(x, np.ndarray) and x.dtype.kind == "c":
-        raise ArgumentTypeError(
-            f"argument '{name}' is {_type_name(x)} and the derivative depends on it: complex "
-            f"numbers are not supported yet\n  hint: keep the computation real")
+        return None
+    return holds_complex(x) or None
+
+
+def holds_complex(x):
+    """Whether ``x`` is a complex number or array, or a container holding one."""
+    if isinstance(x, (complex, np.complexfloating)):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind == "c"
+    if isinstance(x, (list, tuple)):
+        return any(holds_complex(e) for e in x)
+    if isinstance(x, dict):
+        return any(holds_complex(e) for e in x.values())
+    if is_record(x) and not isinstance(x, type(np)):
+        return any(holds_complex(e) for e in vars(x).values())
+    return False
 
 
 def check_scalar(value):
-    """Raise unless ``value`` is a scalar (the result ``grad`` differentiates)."""
-    if type(value) is float or np.ndim(value) == 0:
+    """Raise unless ``value`` is a real scalar (the result ``grad`` differentiates)."""
+    if type(value) is float:
+        return
+    if np.ndim(value) == 0:
+        if isinstance(value, (complex, np.complexfloating)) or \
+                isinstance(value, np.ndarray) and value.dtype.kind == "c":
+            raise NonScalarOutputError(
+                "grad needs a function with a real result, but this call returned a complex "
+                "number\n  hint: differentiate np.real(...), np.abs(...) or np.abs(...) ** 2 of "
+                "it, or use srcgrad.vjp (reverse) or srcgrad.jvp (forward) for a complex result "
+                "(docs/complex.md)")
         return
     raise NonScalarOutputError(
         f"grad needs a function with a scalar result, but this call returned an array of "

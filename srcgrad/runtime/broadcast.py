@@ -32,10 +32,10 @@ def unbroadcast(g, x):
     xs = x.shape if type(x) is np.ndarray else np.shape(x)
     if gs == xs:
         if type(x) in SCALARS:
-            return float(g)
+            return _number(g)
         return g
     if not xs:
-        return float(np.sum(g)) if type(x) in SCALARS else np.sum(g)
+        return _number(np.sum(g)) if type(x) in SCALARS else np.sum(g)
     if not gs:
         # a scalar adjoint for an array argument: the zero adjoint, or a
         # scalar that stands for a constant array
@@ -49,6 +49,15 @@ def unbroadcast(g, x):
     return g
 
 
+def _number(g):
+    """``g`` as a Python number: a float, or a complex (whose real part the
+    generated code takes for a real argument: docs/complex.md)."""
+    if isinstance(g, (complex, np.complexfloating)) or \
+            type(g) is np.ndarray and g.dtype.kind == "c":
+        return complex(g)
+    return float(g)
+
+
 def expand(g, x):
     """The adjoint ``g``, which broadcasts to the shape of ``x`` (the adjoint
     of a sum is its scalar ``g``, standing for ``g`` in every element), as
@@ -59,7 +68,7 @@ def expand(g, x):
         return np.broadcast_to(g, x.shape).astype(np.result_type(g, float))
     xs = np.shape(x)
     if np.shape(g) == xs:
-        return float(g) if type(x) is float else g
+        return _number(g) if type(x) is float else g
     return np.broadcast_to(g, xs).astype(np.result_type(g, float))
 
 
@@ -127,9 +136,9 @@ def rebroadcast(g, a):
     """The adjoint of ``a`` in ``unbroadcast(a, x)`` from the adjoint ``g``
     of the result (the shape of ``x``): ``g`` broadcast back to ``a``'s shape."""
     if np.shape(g) == np.shape(a):
-        return float(g) if type(a) is float else g
+        return _number(g) if type(a) is float else g
     if type(a) is float:
-        return float(g)
+        return _number(g)
     return np.broadcast_to(g, np.shape(a)).copy()
 
 

@@ -15,7 +15,7 @@ array([0., 1.])
 import numpy as np
 
 from srcgrad.errors import UnsupportedError
-from srcgrad.runtime.base import is_record, SCALARS, unsupported
+from srcgrad.runtime.base import inexact, is_record, SCALARS, unsupported
 from srcgrad.runtime.broadcast import zeros_like
 
 
@@ -27,6 +27,8 @@ def add_at(d, x, index, v):
     indices accumulate (like ``np.add.at``)."""
     if type(d) is float or np.ndim(d) == 0 and np.ndim(x) != 0:
         d = zeros_like(x) + d
+    if type(v) is not float and d.dtype.kind != "c" and np.iscomplexobj(v):
+        d = d.astype(np.result_type(d, v))       # a complex x's adjoint (docs/complex.md)
     if isinstance(index, (int, np.integer, slice)) or index is None:
         d[index] += v
     else:
@@ -39,7 +41,7 @@ def written_adjoint(d, index):
     of ``x`` after the write: each value gets the adjoint of the element it
     wrote, and 0 where a later duplicate index overwrote it (NumPy keeps the
     last of repeated writes)."""
-    g = np.array(d[index], dtype=float)
+    g = np.array(inexact(d[index]))
     if g.size > 1 and not _surely_distinct(index):
         # which element of x each selected value lands on (any mix of
         # slices, integer arrays, None and Ellipsis), in the order written
@@ -76,12 +78,12 @@ def written_adjoint_t(g, a, index):
 
 def take_dx(g, a, indices, axis=None):
     """Adjoint of ``a`` in ``np.take(a, indices, axis)``: repeated indices add up."""
-    out = np.zeros(np.shape(a), dtype=float)
+    out = np.zeros(np.shape(a), dtype=np.result_type(inexact(g), float))
     if axis is None:
         np.add.at(out.reshape(-1), np.asarray(indices).ravel(), np.ravel(g))
         return out
     moved = np.moveaxis(out, axis, 0)
-    np.add.at(moved, np.asarray(indices), np.moveaxis(np.asarray(g, dtype=float), axis, 0)
+    np.add.at(moved, np.asarray(indices), np.moveaxis(inexact(g), axis, 0)
               if np.ndim(indices) <= 1 else g)
     return out
 

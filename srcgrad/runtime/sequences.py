@@ -8,6 +8,7 @@
 
 import numpy as np
 
+from srcgrad.runtime.base import inexact
 from srcgrad.runtime.broadcast import rebroadcast, unbroadcast, zeros_like
 from srcgrad.runtime.containers import AdjointDict, Adjoints
 
@@ -86,7 +87,7 @@ def concat_dx(g, x, y, which):
     kind = _added(x, y)
     own = x if which == 0 else y
     if kind == "numpy":
-        return unbroadcast(np.asarray(g, dtype=float), own)
+        return unbroadcast(inexact(g), own)
     if kind == "items":
         return Adjoints(g) if isinstance(own, (list, tuple)) else 0.0
     n = len(x)
@@ -101,7 +102,7 @@ def concat_tangent(t, x, y, which):
     kind = _added(x, y)
     if kind == "numpy":
         shape = np.broadcast_shapes(np.shape(x), np.shape(y))
-        return np.broadcast_to(np.asarray(t, dtype=float), shape).copy()
+        return np.broadcast_to(inexact(t), shape).copy()
     if kind == "items":
         own, other = (x, y) if which == 0 else (y, x)
         if isinstance(own, (list, tuple)):
@@ -119,7 +120,7 @@ def list_dx(g, iterable):
     if isinstance(iterable, dict):
         return AdjointDict()        # the keys carry no derivative
     shape = np.shape(iterable)
-    return np.array([np.broadcast_to(e, shape[1:]) for e in g], dtype=float).reshape(shape)
+    return inexact([np.broadcast_to(e, shape[1:]) for e in g]).reshape(shape)
 
 
 def list_tangent(t, iterable):

@@ -12,6 +12,7 @@ array([3., 3.])
 
 import numpy as np
 
+from srcgrad.runtime.base import inexact
 from srcgrad.runtime.batched import is_number, per_direction
 from srcgrad.runtime.broadcast import b_broadcast_like, unbroadcast, zeros_like
 from srcgrad.runtime.containers import element
@@ -73,8 +74,8 @@ def repeat_dx(g, a, repeats, axis=None):
         ax = int(axis) % len(shape)
         n = shape[ax]
     owner = np.repeat(np.arange(n), repeats)
-    gm = np.moveaxis(np.asarray(g, dtype=float), ax, 0)
-    out = np.zeros((n,) + gm.shape[1:])
+    gm = np.moveaxis(inexact(g), ax, 0)
+    out = np.zeros((n,) + gm.shape[1:], dtype=gm.dtype)
     np.add.at(out, owner, gm)
     return np.reshape(np.moveaxis(out, 0, ax), shape) if axis is not None else np.reshape(out, shape)
 
@@ -111,6 +112,8 @@ def astype_dx(g, a, dtype):
     ``g`` in the shape of ``a`` for a floating dtype or ``None``, zeros for an
     integer or boolean one (no derivative flows)."""
     if dtype is None or np.issubdtype(np.dtype(dtype), np.inexact):
+        if np.iscomplexobj(g) and not np.iscomplexobj(a):
+            g = np.real(g)                    # a real a: the real part (docs/complex.md)
         return np.reshape(np.asarray(g, dtype=np.result_type(a, float)), np.shape(a))
     return zeros_like(a)
 
@@ -173,14 +176,14 @@ def array_dx(g, obj, dtype=None):
 def _dense(g, like):
     if isinstance(like, (list, tuple)):
         return [_dense(element(g, i), e) for i, e in enumerate(like)]
-    return np.broadcast_to(np.asarray(g, dtype=float), np.shape(like))
+    return np.broadcast_to(inexact(g), np.shape(like))
 
 
 def array_dx_t(g, a, obj, dtype=None):
     """Adjoint of ``a`` in ``array_dx(a, obj, dtype)``: the parts of ``g``
     stacked back into an array of the shape of ``a``."""
     if isinstance(obj, (list, tuple)):
-        return np.reshape(np.array(_dense(g, obj), dtype=float), np.shape(a))
+        return np.reshape(inexact(_dense(g, obj)), np.shape(a))
     return astype_dx(g, a, None)
 
 
@@ -218,7 +221,7 @@ def vstack_dx(g, tup):
 def split_dx(g, ary, axis=0):
     """Adjoint of ``ary`` in ``np.split(ary, ..., axis)``: the pieces' adjoints
     put back together (zeros for pieces nobody used)."""
-    return np.concatenate([np.asarray(p, dtype=float) for p in g], axis=axis)
+    return np.concatenate([inexact(p) for p in g], axis=axis)
 
 
 def _bshift(axis):

@@ -52,6 +52,7 @@ class Analysis:
         self.active = set()
         self.scalar = set()
         self.shape_of = {}        # name -> representative name of its shape class
+        self.complex = set()      # names that may hold complex values (complex_values.py)
         self.result = fn.body[-1].value.id
 
     def resolve_name(self, name):

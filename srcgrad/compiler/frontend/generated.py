@@ -134,8 +134,19 @@ def _strip_boundary(parsed):
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
             node.func.id in helpers
 
+    def is_dispatch(s):
+        """``if check_argument(x, 'x') or ...: return d_f_complex(x)``: the
+        call of the version for complex arguments (boundary.ComplexVersions)."""
+        return isinstance(s, gast.If) and not s.orelse and len(s.body) == 1 and \
+            isinstance(s.body[0], gast.Return) and isinstance(s.body[0].value, gast.Call) and \
+            isinstance(s.body[0].value.func, gast.Name) and \
+            s.body[0].value.func.id in parsed.closure and \
+            type(_cell_value(parsed.closure[s.body[0].value.func.id])).__name__ == \
+            "ComplexVersions" and any(is_helper(n) for n in walk_tree(s.test))
+
     body = parsed.tree.body
-    body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))]
+    body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
+               and not is_dispatch(s)]
 
     class Unwrap(gast.NodeTransformer):
         def visit_Call(self, node):

@@ -253,13 +253,27 @@ class Adjoints:
             return getattr(self.injected(node.value), node.attr, None)
         return None
 
+    #: whether the adjoint being written reads complex values (materialise sets it)
+    complex_now = False
+
+    def real_part(self, var, expr):
+        """``expr``, a contribution to the adjoint of ``var``: its real part
+        when it may be complex and ``var`` is real (docs/complex.md)."""
+        if not self.complex_now or var in self.an.complex:
+            return expr
+        real = gast.Attribute(value=load(self.inj.name_for(np, "np")), attr="real",
+                              ctx=gast.Load())
+        return gast.Call(func=real, args=[expr], keywords=[])
+
     def accumulate(self, var, expr, state, lazy=False):
         """Add ``expr`` to the adjoint of ``var``; ``lazy``: ``expr`` may only
         broadcast to ``var``'s shape (the sum is then lazy if both are)."""
+        expr = self.real_part(var, expr)
         dv = self.d(var)
         lazy = lazy and var not in self.an.scalar
         if dv in state:
-            if state[dv] == DEF_OWNED and var not in self.an.scalar and dv not in self.lazy:
+            if state[dv] == DEF_OWNED and var not in self.an.scalar and dv not in self.lazy \
+                    and var not in self.an.complex:     # (a complex sum may need a new dtype)
                 return [gast.AugAssign(target=store(dv), op=gast.Add(), value=expr)]
             value = gast.BinOp(left=load(dv), op=gast.Add(), right=expr)
             state[dv] = DEF_OWNED
@@ -276,6 +290,7 @@ class Adjoints:
         """``adjoint(var)[index] += expr``, in place on an adjoint array the
         generated code owns: plain indexing for basic indices (integers,
         slices), ``add_at`` (which accumulates repeated indices) otherwise."""
+        expr = self.real_part(var, expr)
         dv = self.d(var)
         code = self.expand(dv)
         if dv not in state:
@@ -292,7 +307,7 @@ class Adjoints:
             code.append(assign(dv, gast.Call(func=self.rt(helper),
                                              args=[load(dv), load(var), key, expr], keywords=[])))
             return code
-        if self.basic_index(index):
+        if self.basic_index(index) and var not in self.an.complex:
             target = gast.Subscript(value=load(dv), slice=index, ctx=gast.Store())
             code.append(gast.AugAssign(target=target, op=gast.Add(), value=expr))
         else:

@@ -60,6 +60,8 @@ class Materialise:
                     self.d(s.name) in state:
                 # a lazy adjoint takes its shape from the value the restore overwrites
                 out.extend(self.expand(self.d(s.name)))
+            if isinstance(s, (Adjoint, SetItemAdjoint, ListAdjoint)) and self.an.complex:
+                self.complex_now = bool(self.an.complex & _names_of(s))
             if isinstance(s, Adjoint):
                 out.extend(self.emit_adjoint(s, state))
             elif isinstance(s, SetItemAdjoint):
@@ -176,3 +178,18 @@ class Materialise:
             if dn == dname:
                 return p
         raise KeyError(dname)
+
+
+def _names_of(a):
+    """The primal names an adjoint placeholder's statement reads or writes
+    (whether it touches a complex value)."""
+    if isinstance(a, Adjoint):
+        names = {a.target}
+        value = getattr(a.stmt, "value", None)
+        if value is not None:
+            names |= {n.id for n in walk_tree(value) if isinstance(n, gast.Name)}
+        return names
+    names = {a.x}
+    if isinstance(a.v, gast.Name):
+        names.add(a.v.id)
+    return names

@@ -147,7 +147,7 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
             elif self.seed is not None:
                 seed.append(assign(dres, load(self.seed)))
             else:
-                if result not in self.an.forward_scalar:
+                if result not in self.an.forward_scalar or result in self.an.complex:
                     seed.append(call_expr(self.rt("check_scalar"), [load(result)]))
                 seed.append(assign(dres, const(1.0)))
             state[dres] = DEF_SHARED

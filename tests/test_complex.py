@@ -1,0 +1,321 @@
+"""Complex numbers (docs/complex.md): JAX's convention, every complex-capable
+rule against central finite differences in the real and the imaginary
+directions, np.fft, and the refusals.
+
+For a real ``L`` of complex ``z = x + iy`` the gradient is
+``dL/dx - 1j * dL/dy``; for a holomorphic ``f``, ``vjp(f)(z, 1.0)`` and
+``jvp(f)(z, 1.0)`` give ``f'(z)``.  Real arguments get real derivatives,
+also through complex intermediate values (an FFT of real data), and those
+are checked in every mode, second order included (``tests.modes``).
+"""
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.rules.registry import complex_rule, lookup
+from tests.modes import assert_sound
+
+R = np.random.default_rng(7)
+Z = R.uniform(0.3, 0.9, 4) + 1j * R.uniform(-0.6, 0.6, 4)
+C = R.uniform(-1, 1, 4) + 1j * R.uniform(-1, 1, 4)      # complex weights
+W = R.uniform(0.5, 1.5, 4)                              # real weights
+X = R.uniform(-1, 1, 8)
+
+
+def fd_complex(f, z, h=1e-6):
+    """``dL/dx - 1j dL/dy`` of real ``f`` at complex ``z`` by central differences."""
+    z = np.asarray(z, dtype=complex)
+    g = np.zeros_like(z)
+    for i in range(z.size):
+        e = np.zeros_like(z)
+        e.flat[i] = h
+        dx = (f(z + e) - f(z - e)) / (2 * h)
+        dy = (f(z + 1j * e) - f(z - 1j * e)) / (2 * h)
+        g.flat[i] = dx - 1j * dy
+    return g
+
+
+def check_complex(f, z, tol=1e-6):
+    """grad against finite differences; jvp against the directional
+    difference along a complex direction; vjp(1.0) is grad."""
+    g = srcgrad.grad(f)(z)
+    assert np.iscomplexobj(g) and np.shape(g) == np.shape(z)
+    ref = fd_complex(f, z)
+    assert np.allclose(g, ref, rtol=tol, atol=tol), (f.__name__, g, ref)
+    v = (R.uniform(-1, 1, np.shape(z)) + 1j * R.uniform(-1, 1, np.shape(z))) if np.ndim(z) \
+        else 0.4 - 0.7j
+    h = 1e-6
+    want = (f(z + h * v) - f(z - h * v)) / (2 * h)
+    value, t = srcgrad.jvp(f)(z, v)
+    assert np.isclose(value, f(z)) and np.isclose(t, want, rtol=tol, atol=tol), (f.__name__, t, want)
+    assert np.isclose(np.real(np.sum(g * v)), want, rtol=tol, atol=tol)
+    assert np.allclose(srcgrad.vjp(f)(z, 1.0)[1], g)
+
+
+# -- elementwise: holomorphic ones through a complex weight, the others directly ----------
+
+HOLOMORPHIC = [np.negative, np.positive, np.square, np.sqrt, np.reciprocal, np.exp, np.exp2,
+               np.expm1, np.log, np.log2, np.log10, np.log1p, np.sin, np.cos, np.tan, np.arcsin,
+               np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh,
+               np.arctanh, np.conjugate]
+
+
+@pytest.mark.parametrize("prim", HOLOMORPHIC, ids=lambda p: p.__name__)
+def test_elementwise(prim):
+    global PRIM
+    PRIM = prim
+    srcgrad.clear_cache()                # the generated code read PRIM as a constant
+    check_complex(weighted, Z)
+    check_complex(weighted, Z[0])
+
+
+PRIM = np.sin
+
+
+def weighted(z):
+    return np.real(np.sum(PRIM(z) * C))
+
+
+def test_every_complex_elementwise_rule_is_tested():
+    tested = set(HOLOMORPHIC) | {np.abs, np.real, np.imag, np.angle, np.add, np.subtract,
+                                 np.multiply, np.divide, np.true_divide, np.power, np.where,
+                                 np.matmul}
+    for fun in dir(np):
+        obj = getattr(np, fun)
+        rule = lookup(obj) if isinstance(obj, np.ufunc) else None
+        if rule is not None and rule.differentiable and complex_rule(rule) is not None:
+            assert obj in tested, f"np.{fun} has a complex rule and no test here"
+
+
+def abs_squared(z):
+    return np.sum(np.abs(z) ** 2 * W)
+
+
+def builtin_abs(z):
+    return abs(z) * 2.0
+
+
+def real_imag(z):
+    return np.sum(np.real(z) * W + np.imag(z) ** 2 + z.real * z.imag)
+
+
+def angle_(z):
+    return np.sum(np.angle(z) * W) + np.angle(z[0], deg=True)
+
+
+def conj_(z):
+    return np.real(np.sum(np.conj(z) * C + z.conj() * z))
+
+
+@pytest.mark.parametrize("f", [abs_squared, real_imag, angle_, conj_], ids=lambda f: f.__name__)
+def test_not_holomorphic(f):
+    check_complex(f, Z)
+
+
+def test_builtin_abs_of_a_complex_scalar():
+    check_complex(builtin_abs, 0.3 - 0.4j)
+    assert srcgrad.grad(builtin_abs)(0.3 - 0.4j) == pytest.approx(2 * (0.3 + 0.4j) / 0.5)
+
+
+def binary(z):
+    w = z[::-1]
+    return np.real(np.sum((z * w + z / (w + 2.0) - np.power(z, 2.5) + z ** w) * C)) + \
+        np.real(np.sum(np.where(W > 1.0, z, w) * C))
+
+
+def test_arithmetic_and_where():
+    check_complex(binary, Z)
+
+
+def reductions(z):
+    m = np.reshape(z, (2, 2))
+    return np.real(np.sum(m, axis=0) @ C[:2]) + np.real(np.mean(z * C)) + \
+        np.abs(np.prod(z)) + np.real(np.sum(np.cumsum(z) * C)) + np.real(np.trace(m) * 1j)
+
+
+def products(z):
+    m = np.reshape(z, (2, 2))
+    a = np.array([[1.0, 0.5], [0.2, 2.0]])
+    s = np.linalg.solve(m + 3.0 * np.eye(2), C[:2])
+    return np.real(np.sum((m @ a) * C.reshape(2, 2)) + np.dot(z, C) + np.inner(z, z) +
+                   np.sum(np.outer(z, C)) + np.einsum("i,i->", z, C) + np.sum(s * C[2:]) +
+                   np.linalg.det(m) + np.sum(np.linalg.inv(m + 3.0 * np.eye(2))) +
+                   np.sum(np.kron(m, a)) + np.tensordot(m, a, 2))
+
+
+def structure(z):
+    m = np.reshape(z, (2, 2))
+    parts = np.split(z, 2)
+    stacked = np.concatenate([np.flip(z), np.roll(z, 1), np.tile(z[:2], 2)])
+    return np.real(np.sum(np.transpose(m) * C.reshape(2, 2)) + np.sum(stacked * np.tile(C, 3)) +
+                   np.sum(np.stack(parts) * C.reshape(2, 2)) + np.sum(np.triu(m) * 1j) +
+                   np.sum(np.diag(m) * C[:2]) + np.sum(np.take(z, [0, 2]) ** 2) +
+                   np.sum(np.expand_dims(z, 0) * C) + np.sum(np.repeat(z, 2) * 1j) +
+                   np.sum(np.ravel(m) * C) + np.sum(np.swapaxes(m, 0, 1) * C.reshape(2, 2)))
+
+
+def indexing(z):
+    y = np.zeros(6, dtype=complex)
+    y[1:5] = z * C
+    y[0] = z[2] ** 2
+    total = 0.0
+    for k in range(4):
+        total = total + np.abs(y[k] + y[k + 1]) ** 2
+    return total + np.real(np.sum(y[np.array([5, 1, 1])]))
+
+
+@pytest.mark.parametrize("f", [reductions, products, structure, indexing],
+                         ids=lambda f: f.__name__)
+def test_arrays(f):
+    check_complex(f, Z)
+
+
+# -- holomorphic functions: f'(z) from vjp and jvp ----------------------------------------
+
+def entire(z):
+    return np.sin(z) * z ** 2 + np.exp(z / 3.0)
+
+
+def test_holomorphic_derivative():
+    z = 0.7 + 0.4j
+    want = np.cos(z) * z ** 2 + 2 * z * np.sin(z) + np.exp(z / 3.0) / 3.0
+    assert np.isclose(srcgrad.vjp(entire)(z, 1.0)[1], want)
+    assert np.isclose(srcgrad.jvp(entire)(z, 1.0)[1], want)
+    zs = np.array([0.7 + 0.4j, -0.2 + 1.1j])
+    assert np.allclose(srcgrad.vjp(entire)(zs, np.ones(2))[1], np.cos(zs) * zs ** 2 +
+                       2 * zs * np.sin(zs) + np.exp(zs / 3.0) / 3.0)
+
+
+# -- real arguments through complex values: every mode, second order too ------------------
+
+def spectrum_energy(x):
+    return np.sum(np.abs(np.fft.fft(x)) ** 2 * np.arange(8.0))
+
+
+def lowpass(x):
+    spec = np.fft.rfft(x)
+    keep = np.array([1.0, 1.0, 0.5, 0.2, 0.0])
+    return np.sum(np.fft.irfft(spec * keep, n=8) ** 2 * np.arange(8.0))
+
+
+def phase_rotation(x):
+    return np.sum(np.real(np.exp(1j * x) * (2.0 - 1j))) + np.abs(np.sum(x * 1j + x ** 2))
+
+
+def fft_variants(x):
+    m = x.reshape(2, 4)
+    return np.sum(np.abs(np.fft.fft(x, n=6)) ** 2) + np.sum(np.abs(np.fft.ifft(x, n=10, norm="ortho"))) + \
+        np.sum(np.abs(np.fft.fft2(m, s=(3, 4))) * 0.1) + np.sum(np.abs(np.fft.ifftn(m, axes=(1,))) ** 2) + \
+        np.sum(np.abs(np.fft.rfft(x, n=5, norm="forward")) ** 2) + \
+        np.sum(np.abs(np.fft.rfft2(m, norm="ortho")) ** 2) + \
+        np.sum(np.abs(np.fft.rfftn(m, s=(2, 6), axes=(0, 1))) ** 2) + \
+        np.sum(np.abs(np.fft.fftshift(np.fft.fft(x))) * np.arange(8.0)) + \
+        np.sum(np.abs(np.fft.ifftshift(np.fft.fftn(m), axes=1)) ** 2 * 0.3)
+
+
+def irfft_variants(x):
+    m = x.reshape(2, 4)
+    s1 = np.fft.rfft(x) * (1.0 + 0.5j)
+    s2 = np.fft.rfftn(m)
+    return np.sum(np.fft.irfft(s1) * np.arange(8.0)) + np.sum(np.fft.irfft(s1, n=7, norm="ortho") ** 2) + \
+        np.sum(np.fft.irfft(s1[:3], n=8, norm="forward") ** 2) + \
+        np.sum(np.fft.irfftn(s2, s=(2, 4), axes=(0, 1)) * m) + \
+        np.sum(np.fft.irfft2(s2 * 1j, norm="ortho") ** 2)
+
+
+@pytest.mark.parametrize("f", [spectrum_energy, lowpass, phase_rotation, fft_variants,
+                               irfft_variants], ids=lambda f: f.__name__)
+def test_real_arguments_through_complex_values(f):
+    assert_sound(f, (X,))
+    g = srcgrad.grad(f)(X)
+    assert g.dtype == np.float64
+
+
+def fft_of_complex(z):
+    zz = np.concatenate([z, z * 1j])
+    return np.sum(np.abs(np.fft.fft(zz)) ** 2 * np.arange(8.0)) + \
+        np.sum(np.fft.irfft(np.fft.ifft(zz)[:5]) * np.arange(8.0)) + \
+        np.real(np.sum(np.fft.fftn(zz.reshape(2, 4), s=(3, 4), axes=(0, 1)) * 1j)) + \
+        np.sum(np.fft.irfftn(zz.reshape(2, 4), s=(2, 6), axes=(0, 1)) ** 2)
+
+
+def test_fft_of_complex_data():
+    check_complex(fft_of_complex, Z, tol=1e-5)
+
+
+# -- the generated code ---------------------------------------------------------------
+
+def test_generated_code_reads_like_a_hand_written_adjoint():
+    src = srcgrad.source(srcgrad.grad(spectrum_energy))
+    assert "np.real(np.fft.fft(" in src and "np.conj(" in src
+    assert "fit_axes_dx" not in src          # only where n= cut or padded
+
+
+def test_real_argument_real_gradient_mixed_with_complex_argument():
+    def mixed(z, x):
+        return np.sum(np.abs(z * x) ** 2)
+    g = srcgrad.grad(local_mixed, wrt=(0, 1))(Z, W)
+    assert g[0].dtype == complex and g[1].dtype == np.float64
+    assert np.allclose(g[0], fd_complex(lambda z: local_mixed(z, W), Z))
+    assert np.allclose(g[1], 2 * np.abs(Z) ** 2 * W)
+    del mixed
+
+
+def local_mixed(z, x):
+    return np.sum(np.abs(z * x) ** 2)
+
+
+# -- refusals --------------------------------------------------------------------------
+
+def maximum_of_complex(z):
+    return np.sum(np.abs(np.maximum(z, 0.5)))
+
+
+def complex_into_real_array(x):
+    y = np.zeros(3)
+    y[0] = x * 1j
+    return np.sum(y)
+
+
+def rfft_of_complex(z):
+    return np.sum(np.abs(np.fft.rfft(z)))
+
+
+def test_refusals():
+    with pytest.raises(srcgrad.UnsupportedError, match="np.maximum is not differentiated for "
+                                                       "complex values") as e:
+        srcgrad.grad(maximum_of_complex)(Z)
+    assert "test_complex.py" in str(e.value)
+    with pytest.raises(srcgrad.UnsupportedError, match="a complex value written into a real array"):
+        srcgrad.grad(complex_into_real_array)(0.5)
+    with pytest.raises(srcgrad.UnsupportedError, match="not differentiated for complex values"):
+        srcgrad.grad(rfft_of_complex)(Z)
+    with pytest.raises(srcgrad.NonScalarOutputError, match="complex number"):
+        srcgrad.grad(entire)(0.5 + 1j)
+    with pytest.raises(srcgrad.UnsupportedError, match="complex arguments"):
+        srcgrad.hessian(abs_squared)(Z)
+    with pytest.raises(srcgrad.UnsupportedError, match="complex arguments"):
+        srcgrad.jacobian(entire)(Z)
+    # maximum of real data is fine in the same program
+    assert np.isfinite(srcgrad.grad(maximum_of_complex)(W)).all()
+
+
+def test_a_user_rule_for_complex_values():
+    def my_cube(z):
+        return z * z * z
+    srcgrad.defvjp(cube_prim, "z", "g * 3.0 * z * z", kind="elementwise")
+    with pytest.raises(srcgrad.UnsupportedError, match="holomorphic"):
+        srcgrad.grad(uses_cube)(Z)
+    srcgrad.holomorphic(cube_prim)
+    srcgrad.clear_cache()
+    check_complex(uses_cube, Z)
+    del my_cube
+
+
+def cube_prim(z):
+    return z ** 3
+
+
+def uses_cube(z):
+    return np.real(np.sum(cube_prim(z) * C))
