@@ -1379,3 +1379,7 @@ def test_composites_of_new_rules():
     srcgrad.clear_cache()
     np.testing.assert_allclose(srcgrad.grad(comp_cholesky_logdet)(x), autograd.grad(ag)(x),
                                rtol=1e-9)
+SPECIAL.update({f: "test_complex.py" for f in (
+    *[getattr(np.fft, n) for n in ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "rfft2",
+                                   "rfftn", "irfft", "irfft2", "irfftn", "fftshift", "ifftshift")],
+    srcgrad.runtime.fit_axes, srcgrad.runtime.fit_axes_dx)})

@@ -39,7 +39,8 @@ from srcgrad.api.blocks import (BATCH, CACHE_ELEMENTS, MIN_BATCH, MODES, _Call, 
 from srcgrad.api.driver import DRIVER
 from srcgrad.compiler import pipeline
 from srcgrad.errors import SrcgradError
-from srcgrad.runtime.boundary import check_argument
+from srcgrad.runtime.boundary import check_argument, holds_complex
+from srcgrad.compiler.pipeline import _no_complex_jacobians
 from srcgrad.api.forward import _cached as _jvp_cached
 
 
@@ -195,6 +196,8 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
 
     def jac(*args, **kwargs):
         call = _Call(fun, names, args, kwargs)
+        if any(holds_complex(x) for x in call.values):
+            _no_complex_jacobians(None)
         use_forward = mode == "forward"
         value = None
         if mode == "auto":

@@ -131,11 +131,27 @@ def with_boundary(source, fn, boundary, floats, front):
     dispatch = getattr(front, "complex_dispatch", None)
     if dispatch and calls:
         # complex arguments: the version of this function made for them
-        lines[1:1] = [f"    if {' or '.join(calls)}:",
-                      f"        return {dispatch}({', '.join(_call_arguments(fn))})"]
+        lines[1:1] = _wrapped_test(calls) + [
+            f"        return {dispatch}({', '.join(_call_arguments(fn))})"]
     else:
         lines[1:1] = [f"    {c}" for c in calls]
     return "\n".join(lines) + "\n"
+
+
+def _wrapped_test(calls, width=96):
+    """``if c1 or c2 ...:`` as lines of at most about ``width`` characters."""
+    line = f"    if {' or '.join(calls)}:"
+    if len(line) <= width:
+        return [line]
+    out, current = [], "    if ("
+    for i, c in enumerate(calls):
+        piece = c + (" or" if i < len(calls) - 1 else "):")
+        if len(current) + len(piece) + 1 > width and current.strip() not in ("if (", ""):
+            out.append(current.rstrip())
+            current = "            "
+        current += piece + " "
+    out.append(current.rstrip())
+    return out
 
 
 def _call_arguments(fn):

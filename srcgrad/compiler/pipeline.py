@@ -332,6 +332,7 @@ def complex_dispatch(front, fn, make):
 
 
 def _no_complex_jacobians(complex_params):
+    """Refuse a Jacobian with respect to complex arguments (``make`` of the batched versions)."""
     raise UnsupportedError("jacobian and hessian with respect to complex arguments are not "
                            "supported yet",
                            hint="use srcgrad.jvp or srcgrad.vjp, or differentiate with respect "

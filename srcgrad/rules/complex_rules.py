@@ -76,6 +76,7 @@ for _f, _sig in ((F.rfft2, _2D), (F.rfftn, _ND)):
 # ones (irfft_weights: 1 or 2, and the scale of norm)
 _IRFFT = "np.conj(np.fft.rfft(g, axis=axis)) * irfft_weights(ans, axis, norm)"
 defvjp(F.irfft, _1D, f"np.real({_IRFFT} if n is None else fit_axes_dx({_IRFFT}, a, (axis,)))")
+defjvp(F.irfft, "np.fft.irfft(t, n=n, axis=axis, norm=norm)")
 defcomplex(F.irfft, f"{_IRFFT} if n is None else fit_axes_dx({_IRFFT}, a, (axis,))",
            tangents=("np.fft.irfft(t, n=n, axis=axis, norm=norm)",), result="never")
 for _f, _sig in ((F.irfft2, _2D), (F.irfftn, _ND)):
@@ -84,6 +85,7 @@ for _f, _sig in ((F.irfft2, _2D), (F.irfftn, _ND)):
     _short = f"np.conj(np.fft.{_f.__name__[1:]}(g, axes=axes)) * {_w}"
     _adj = f"{_short} if s is None else fit_axes_dx({_g}, a, fft_axes(a, s, axes))"
     defvjp(_f, _sig, f"np.real({_adj})")
+    defjvp(_f, f"np.fft.{_f.__name__}(t, s=s, axes=axes, norm=norm)")
     defcomplex(_f, _adj, tangents=(f"np.fft.{_f.__name__}(t, s=s, axes=axes, norm=norm)",),
                result="never")
 defvjp(F.fftshift, "x, axes=None", "np.fft.ifftshift(g, axes)")

@@ -41,7 +41,8 @@ The tangent of a loop (the whole forward pipeline):
 >>> df = forward_transform(f, ("x",), Driver())
 >>> print(df.srcgrad_source.rstrip())
 def jvp_f(x, n, d_x):
-    check_argument(x, 'x')
+    if check_argument(x, 'x'):
+        return jvp_f_complex(x, n, d_x)
     s = 0.0
     d_s = 0.0
     for i in range(n):

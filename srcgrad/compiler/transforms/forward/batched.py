@@ -13,7 +13,8 @@ indices of tangents, broadcasting, and the result.
 >>> df = forward_transform(f, ("x",), Driver(), batched=True)
 >>> print(df.srcgrad_source.rstrip())
 def jvp_batched_f(x, d_x):
-    check_argument(x, 'x')
+    if check_argument(x, 'x'):
+        return jvp_batched_f_complex(x, d_x)
     n_dir = n_directions(d_x)
     out_1 = x * x
     d_out_1 = d_x * bx(x) + d_x * bx(x)

@@ -16,7 +16,8 @@ variant (:mod:`.batched`) changes the hooks at the end of :class:`Forward`.
 >>> df = forward_transform(f, ("x",), Driver())
 >>> print(df.srcgrad_source.rstrip())
 def jvp_f(x, d_x):
-    check_argument(x, 'x')
+    if check_argument(x, 'x'):
+        return jvp_f_complex(x, d_x)
     a = x * 2.0
     d_a = d_x * 2.0
     # line 3: return a * x + np.sin(a)
