@@ -200,12 +200,14 @@ defvjp(banded_outer, "l_and_u, z, x", None, "np.matmul(banded_dense(l_and_u, g),
 defjvp(banded_outer, z="banded_outer(l_and_u, t, x)", x="banded_outer(l_and_u, z, t)")
 
 #: the functions of scipy.linalg given rules here
-PRIMITIVES = (solve, solve_banded, solve_triangular, cholesky, cho_factor, cho_solve, lu_factor, lu_solve, inv,
+PRIMITIVES = (solve, solve_triangular, cholesky, cho_factor, cho_solve, lu_factor, lu_solve, inv,
               det, expm, expm_frechet, sqrtm, solve_sylvester, eigh, svd, qr)
 #: the runtime helpers given rules here (tests/test_lib_linalg.py checks each one)
 HELPER_RULES = (tri_sym, sym_read, solve_read, solve_read_t, tri_read, tri_read_t, solve_da,
                 solve_triangular_da, cholesky_da, cho_factor_da, cho_solve_dc, lu_factor_da,
-                lu_solve_dlu, banded_dense, banded_read, banded_t, banded_outer)
+                lu_solve_dlu)
+#: solve_banded and its helpers (tests/test_lib_more.py checks each one)
+BANDED = (solve_banded, banded_dense, banded_read, banded_t, banded_outer)
 
 
 # -- refusals at transformation time --------------------------------------------------

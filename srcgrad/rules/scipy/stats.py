@@ -230,12 +230,13 @@ for _method in ("logpdf", "pdf"):
 # dirichlet: x (K,) or (K, n) -- the components on the first axis, all K of them
 # (SciPy completes K - 1 given ones; that form is not covered) -- and alpha (K,)
 
-DIRICHLET = ("np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))",
+# (the adjoints and tangents of x and alpha, as lists)
+DIRICHLET = ["np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))",
              "np.sum(g) * (digamma(np.sum(alpha)) - digamma(alpha)) + np.sum(np.reshape("
-             "np.expand_dims(g, -1) * np.log(np.transpose(x)), (-1, np.size(alpha))), axis=0)")
-DIRICHLET_TANGENT = ("np.sum(np.transpose(t) * (alpha - 1.0) / np.transpose(x), axis=-1)",
+             "np.expand_dims(g, -1) * np.log(np.transpose(x)), (-1, np.size(alpha))), axis=0)"]
+DIRICHLET_TANGENT = ["np.sum(np.transpose(t) * (alpha - 1.0) / np.transpose(x), axis=-1)",
                      "np.sum(t) * digamma(np.sum(alpha)) - np.sum(t * digamma(alpha)) "
-                     "+ np.log(np.transpose(x)) @ t")
+                     "+ np.log(np.transpose(x)) @ t"]
 defvjp(stats.dirichlet.logpdf, "x, alpha", *DIRICHLET, name="scipy.stats.dirichlet.logpdf")
 defjvp(stats.dirichlet.logpdf, *DIRICHLET_TANGENT)
 # pdf = exp(logpdf): g becomes g * ans, the tangent is ans times logpdf's
