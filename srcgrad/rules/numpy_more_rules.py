@@ -1,7 +1,8 @@
 """Rules for more of NumPy: differences and calculus (diff, gradient,
 trapezoid, interp, polyval, convolve), order statistics (sort, partition,
 median, quantile), the NaN-ignoring reductions, element insertion and
-removal, stacks and splits, cross and the chained matrix products.
+removal, stacks and splits, cross and the chained matrix products,
+nan_to_num, real_if_close and the function form of astype.
 
 Functions that only move elements (sort, insert, delete, append) get their
 adjoint by label (``srcgrad.runtime.arrays``): the same function applied to
@@ -23,7 +24,7 @@ from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     astype_tangent, broadcast_like, extreme_tangent, matrix_power_tangent, multi_dot_tangent, prod_tangent,
     quantile_tangent, trapezoid_tdx)
 from srcgrad.rules.checks import defcheck
-from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
+from srcgrad.rules.registry import defjvp, defvjp
 from srcgrad.rules.tables import PARAM_LIMITS
 
 E = "elementwise"
@@ -150,11 +151,10 @@ defvjp(np.imag, "val", "0.0 * g", kind=E)
 defvjp(np.angle, "z, deg=False", "0.0 * g", kind=E)
 # real_if_close(a) of a real array is ``a`` itself (a complex one is refused before)
 defvjp(np.real_if_close, "a, tol=100", "g", kind=E)
-nondifferentiable(np.isposinf, np.isneginf)
 # nan_to_num: the replaced elements are the replacement values (nan, posinf, neginf)
 defvjp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None",
        "np.where(np.isfinite(x), g, 0.0)", None, "np.where(np.isnan(x), g, 0.0)",
-       "np.where(np.isposinf(x), g, 0.0)", "np.where(np.isneginf(x), g, 0.0)", kind=E)
+       "np.where(np.equal(x, np.inf), g, 0.0)", "np.where(np.equal(x, -np.inf), g, 0.0)", kind=E)
 # the function form of ndarray.astype (NumPy 2.1): the same rule
 if hasattr(np, "astype"):
     defvjp(np.astype, "x, dtype, /, *, copy=True, device=None", "astype_dx(g, x, dtype)")

@@ -1,6 +1,7 @@
 """Rules for scipy.special: the logistic and softmax family, gamma and beta
 functions, error functions, entropies, Bessel functions, exponential
-integrals, hypergeometric functions.
+integrals, hypergeometric functions, the Fresnel, sine and cosine integrals
+(two results each) and the complete elliptic integrals.
 
 Almost all are ufuncs: ``kind="elementwise"`` gives them broadcasting and
 forward mode (the tangent is the adjoint with ``g`` replaced by ``t``).
