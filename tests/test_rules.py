@@ -33,6 +33,7 @@ import srcgrad.rules.scipy.special  # noqa: F401
 
 import srcgrad
 import srcgrad.rules.scipy.stats  # noqa: F401
+import scipy.stats as scipy_stats  # noqa: E402
 from srcgrad.rules import all_rules, lookup
 import srcgrad.rules.scipy.linalg as scipy_linalg_rules  # noqa: E402  (SciPy's rules load lazily)
 import srcgrad.rules.scipy.signal as scipy_signal_rules  # noqa: E402
@@ -178,6 +179,7 @@ SPECIAL = {np.where: "test_where", np.clip: "test_clip", np.dot: "test_dot",
 SPECIAL.update({f: "test_lib_special.py" for f in (special.logsumexp, special.softmax, special.log_softmax, special.polygamma, special.yn, special.multigammaln, special.betainc, special.betaincc, special.betaincinv, special.zeta, special.expn, special.hyp1f1, special.hyp2f1)})
 # (before the classification below: some are elementwise with two arguments)
 SPECIAL.update({r.fun: "test_lib_stats.py" for r in all_rules() if r.name.startswith("scipy.stats.")})
+SPECIAL.update({f: "test_lib_more.py" for f in (np.nan_to_num, np.real_if_close, getattr(np, "astype", np.nan_to_num), special.fresnel, special.sici, special.ellipk, special.ellipe, special.ellipkm1, scipy_stats.dirichlet.pdf, scipy_stats.multivariate_normal.entropy, srcgrad.rules.scipy.stats.mvn_matrix, *scipy_linalg_rules.BANDED)})
 
 
 def domain(rule, i):

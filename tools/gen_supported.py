@@ -199,8 +199,10 @@ def _refused(rule):
 def support(fun):
     """(reverse, forward, second order) marks for one function."""
     rule = lookup(fun)
-    if rule is None or not rule.differentiable:
+    if rule is None:
         return "-", "-", "-"
+    if not rule.differentiable:           # declared piecewise constant: its derivative is 0
+        return "constant", "constant", "constant"
     if _refused(rule):
         return "refused", "refused", "refused"
     forward = all(tangent_template(rule, p) is not None for p in rule.adjoints)
@@ -214,14 +216,16 @@ def peer_table():
     lines = ["## Compared with autograd", "",
              "Every function autograd's NumPy and SciPy wrappers differentiate, and srcgrad's "
              "support: *reverse* (a `defvjp` rule), *forward* (a tangent rule for every "
-             "differentiable parameter), *second order* (\"yes\": every function the adjoint "
+             "differentiable parameter; *constant*: declared non-differentiable, a piecewise "
+             "constant function through which no derivative flows, autograd's zero derivative), "
+             "*second order* (\"yes\": every function the adjoint "
              "templates call has a rule itself; \"helper source\": a runtime helper the adjoint "
              "calls is differentiated from its source, see `tests/test_higher_helpers.py`; Hessians "
              "are tested in `tests/test_rules.py`, `tests/test_lib_*.py`; where a helper's source is not differentiable yet, the Hessian is refused with the reason).", ""]
     for library in ("numpy", "scipy"):
         rows = [(k, support(f)) for lib, k, f in functions if lib == library]
-        n = sum(1 for _, s in rows if s[0] == "yes")
-        lines += [f"**{library}**: srcgrad differentiates {n} of autograd's {len(rows)}.", "",
+        n = sum(1 for _, s in rows if s[0] in ("yes", "constant"))
+        lines += [f"**{library}**: srcgrad covers {n} of autograd's {len(rows)}.", "",
                   "| function | reverse | forward | second order |", "| --- | --- | --- | --- |"]
         lines += [f"| `{k}` | {r} | {fw} | {h} |" for k, (r, fw, h) in rows]
         lines.append("")

@@ -1,7 +1,8 @@
 """Rules for more of NumPy: differences and calculus (diff, gradient,
 trapezoid, interp, polyval, convolve), order statistics (sort, partition,
 median, quantile), the NaN-ignoring reductions, element insertion and
-removal, stacks and splits, cross and the chained matrix products.
+removal, stacks and splits, cross and the chained matrix products,
+nan_to_num, real_if_close and the function form of astype.
 
 Functions that only move elements (sort, insert, delete, append) get their
 adjoint by label (``srcgrad.runtime.arrays``): the same function applied to
@@ -13,14 +14,14 @@ transforms the function, or by the helper when the values decide.
 import numpy as np
 
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
-    append_labels, column_stack_dx, conv_pad, cross_da, cross_db, delete_labels, diff_dx,
+    append_labels, astype_dx, column_stack_dx, conv_pad, cross_da, cross_db, delete_labels, diff_dx,
     diff_dx_t, dstack_dx, ediff1d_dx, ediff1d_t, gather_dx, gather_t, gradient_dx, hsplit_axis,
     insert_labels, interp_dfp, interp_dx, interp_outside, interp_zero, matrix_power_dx,
     multi_dot_dx, nanvar_dx, perm_labels, polyder_c, polyval_dp, prod_dx, quantile_dx,
     rollaxis_dest, select_dx, select_none, split_dx, trapezoid_ddx, trapezoid_dx, trapezoid_dy,
     unbroadcast, unreduce_extreme, vstack_dx, div_or_zero, eig_refusal, eig_unsupported)
 from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
-    broadcast_like, extreme_tangent, matrix_power_tangent, multi_dot_tangent, prod_tangent,
+    astype_tangent, broadcast_like, extreme_tangent, matrix_power_tangent, multi_dot_tangent, prod_tangent,
     quantile_tangent, trapezoid_tdx)
 from srcgrad.rules.checks import defcheck
 from srcgrad.rules.registry import defjvp, defvjp
@@ -148,6 +149,16 @@ defjvp(np.dsplit, "np.dsplit(t, indices_or_sections)")
 # refused before these rules are reached)
 defvjp(np.imag, "val", "0.0 * g", kind=E)
 defvjp(np.angle, "z, deg=False", "0.0 * g", kind=E)
+# real_if_close(a) of a real array is ``a`` itself (a complex one is refused before)
+defvjp(np.real_if_close, "a, tol=100", "g", kind=E)
+# nan_to_num: the replaced elements are the replacement values (nan, posinf, neginf)
+defvjp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None",
+       "np.where(np.isfinite(x), g, 0.0)", None, "np.where(np.isnan(x), g, 0.0)",
+       "np.where(np.equal(x, np.inf), g, 0.0)", "np.where(np.equal(x, -np.inf), g, 0.0)", kind=E)
+# the function form of ndarray.astype (NumPy 2.1): the same rule
+if hasattr(np, "astype"):
+    defvjp(np.astype, "x, dtype, /, *, copy=True, device=None", "astype_dx(g, x, dtype)")
+    defjvp(np.astype, "astype_tangent(t, ans)")
 
 # chained products
 defvjp(np.linalg.matrix_power, "a, n", "matrix_power_dx(g, a, n)")
@@ -168,6 +179,22 @@ def _eig(known):
 defcheck(np.linalg.eig, _eig)
 defcheck(np.linalg.eigvals, _eig)
 
+
+def _astype(known):
+    dtype = known.get("dtype")
+    try:
+        kind = np.dtype(dtype).kind if dtype is not None else None
+    except TypeError:
+        return None
+    if kind == "c":
+        return ("np.astype to a complex dtype is not differentiated: complex numbers are not "
+                "supported yet", "keep the computation real")
+    return None
+
+
+if hasattr(np, "astype"):
+    defcheck(np.astype, _astype)
+
 PARAM_LIMITS.update({
     np.gradient: {"varargs": None, "edge_order": (1, 2)},
     np.interp: {"xp": None, "period": (None,)},
@@ -180,4 +207,8 @@ PARAM_LIMITS.update({
     np.nanmax: {"initial": (None,), "where": (True,)},
     np.nanmin: {"initial": (None,), "where": (True,)},
     np.nanprod: {"initial": (None,), "where": (True,)},
+    # copy=False changes x in place
+    np.nan_to_num: {"copy": (True,)},
 })
+if hasattr(np, "astype"):
+    PARAM_LIMITS[np.astype] = {"copy": (True,)}        # copy=False may return x itself

@@ -58,6 +58,7 @@ REAL_RESULTS = {len, int, bool, range, isinstance, np.shape, np.ndim, np.size, n
 #: NumPy functions whose result may share memory with their first argument
 VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze,
                   np.expand_dims, np.broadcast_to, np.diagonal, np.asarray, np.real, np.flip,
+                  np.real_if_close,
                   np.atleast_1d, np.atleast_2d, np.atleast_3d, np.ndarray.reshape,
                   np.ndarray.transpose}
 VIEW_FUNCTIONS |= {f for f in (getattr(np, n, None) for n in (

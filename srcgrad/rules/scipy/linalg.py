@@ -1,4 +1,4 @@
-"""Rules for scipy.linalg: solve, solve_triangular, cholesky, cho_factor /
+"""Rules for scipy.linalg: solve, solve_banded, solve_triangular, cholesky, cho_factor /
 cho_solve, lu_factor / lu_solve, inv, det, expm, sqrtm, eigh, svd, qr.
 
 Where SciPy has the function the adjoint needs, the template calls it: the
@@ -15,11 +15,14 @@ The adjoints that take more than a line are helpers of
 import numpy as np  # noqa: F401  (used in templates)
 from scipy.linalg import (  # noqa: F401  (used in templates)
     cho_factor, cho_solve, cholesky, det, eigh, expm, expm_frechet, inv, lu_factor, lu_solve,
-    qr, solve, solve_sylvester, solve_triangular, sqrtm, svd)
+    qr, solve, solve_banded, solve_sylvester, solve_triangular, sqrtm, svd)
 
 from srcgrad.rules.checks import defcheck
 from srcgrad.rules.registry import defjvp, defvjp
+from srcgrad.rules.tables import PARAM_LIMITS
 from srcgrad.runtime import eigh_da, eigvalsh_da, inv_da, svd_da  # noqa: F401  (templates)
+from srcgrad.runtime.scipy_banded import (  # noqa: F401  (used in templates)
+    banded_dense, banded_outer, banded_read, banded_t)
 from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     eigh_tangent, eigvalsh_tangent, svd_tangent)
 from srcgrad.runtime.scipy_linalg import (  # noqa: F401  (used in templates)
@@ -47,6 +50,15 @@ defvjp(solve, "a, b, lower=False, overwrite_a=False, overwrite_b=False, check_fi
 defjvp(solve, f"-solve(a, np.matmul(solve_read(t, {S}, transposed=transposed), ans), {S}, "
               f"transposed=transposed)",
        f"solve(a, t, {S}, transposed=transposed)")
+
+# x = solve_banded((l, u), ab, b): ab stores the band of a (ab[u + i - j, j] == a[i, j]).
+# The adjoint of b solves with the transposed matrix (stored with (u, l)); the adjoint of ab
+# is the band of the dense one, -z x^T (the unused corners of ab get 0)
+_BANDED_Z = "solve_banded(l_and_u[::-1], banded_t(l_and_u, ab), g)"
+defvjp(solve_banded, "l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True",
+       None, f"-banded_outer(l_and_u, {_BANDED_Z}, ans)", _BANDED_Z)
+defjvp(solve_banded, ab="-solve_banded(l_and_u, ab, np.matmul(banded_dense(l_and_u, t), ans))",
+       b="solve_banded(l_and_u, ab, t)")
 
 defvjp(solve_triangular, "a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, "
                          "check_finite=True",
@@ -176,6 +188,17 @@ defvjp(lu_solve_dlu, "h, factor, x, trans=0", "lu_solve_tangent(g, factor, x, tr
 defjvp(lu_solve_dlu, "lu_solve_dlu(t, factor, x, trans)",
        "lu_solve_dlu_tangent(t, h, factor, x, trans)", "lu_solve_dlu(h, factor, t, trans)")
 
+# the banded storage: linear maps, each the adjoint of another; banded_outer is bilinear
+defvjp(banded_dense, "l_and_u, ab", None, "banded_read(l_and_u, g)")
+defjvp(banded_dense, ab="banded_dense(l_and_u, t)")
+defvjp(banded_read, "l_and_u, a", None, "banded_dense(l_and_u, g)")
+defjvp(banded_read, a="banded_read(l_and_u, t)")
+defvjp(banded_t, "l_and_u, ab", None, "banded_t(l_and_u[::-1], g)")
+defjvp(banded_t, ab="banded_t(l_and_u, t)")
+defvjp(banded_outer, "l_and_u, z, x", None, "np.matmul(banded_dense(l_and_u, g), x)",
+       "np.matmul(np.transpose(banded_dense(l_and_u, g)), z)")
+defjvp(banded_outer, z="banded_outer(l_and_u, t, x)", x="banded_outer(l_and_u, z, t)")
+
 #: the functions of scipy.linalg given rules here
 PRIMITIVES = (solve, solve_triangular, cholesky, cho_factor, cho_solve, lu_factor, lu_solve, inv,
               det, expm, expm_frechet, sqrtm, solve_sylvester, eigh, svd, qr)
@@ -183,6 +206,8 @@ PRIMITIVES = (solve, solve_triangular, cholesky, cho_factor, cho_solve, lu_facto
 HELPER_RULES = (tri_sym, sym_read, solve_read, solve_read_t, tri_read, tri_read_t, solve_da,
                 solve_triangular_da, cholesky_da, cho_factor_da, cho_solve_dc, lu_factor_da,
                 lu_solve_dlu)
+#: solve_banded and its helpers (tests/test_lib_more.py checks each one)
+BANDED = (solve_banded, banded_dense, banded_read, banded_t, banded_outer)
 
 
 # -- refusals at transformation time --------------------------------------------------
@@ -227,3 +252,5 @@ defcheck(eigh, _eigh)
 defcheck(qr, _qr)
 defcheck(expm_frechet, _expm_frechet)
 defcheck(sqrtm, _sqrtm)
+# overwrite_ab=True, overwrite_b=True may destroy the arguments the adjoints read
+PARAM_LIMITS[solve_banded] = {"overwrite_ab": (False,), "overwrite_b": (False,)}

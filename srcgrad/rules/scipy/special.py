@@ -1,6 +1,7 @@
 """Rules for scipy.special: the logistic and softmax family, gamma and beta
 functions, error functions, entropies, Bessel functions, exponential
-integrals, hypergeometric functions.
+integrals, hypergeometric functions, the Fresnel, sine and cosine integrals
+(two results each) and the complete elliptic integrals.
 
 Almost all are ufuncs: ``kind="elementwise"`` gives them broadcasting and
 forward mode (the tangent is the adjoint with ``g`` replaced by ``t``).
@@ -16,9 +17,10 @@ import numpy as np
 from scipy import special
 
 from srcgrad.rules.checks import defcheck
-from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
+from srcgrad.rules.registry import defjvp, defvjp, lookup, nondifferentiable
 from srcgrad.rules.tables import PARAM_LIMITS
 from srcgrad.runtime import unbroadcast  # noqa: F401  (used in templates)
+from srcgrad.runtime.containers import Several  # noqa: F401  (used in templates)
 from srcgrad.runtime.special import kept_shape  # noqa: F401  (used in templates)
 
 E = "elementwise"
@@ -87,6 +89,7 @@ rule(special.betaln, "a, b", "g * (special.digamma(a) - special.digamma(a + b))"
 rule(special.poch, "z, m", "g * ans * (special.digamma(z + m) - special.digamma(z))",
        "g * ans * special.digamma(z + m)", kind=E)
 nondifferentiable(special.gammasgn, special.bernoulli)
+lookup(special.gammasgn).name = "scipy.special.gammasgn"     # (a ufunc: named after NumPy)
 
 # regularized incomplete gamma and beta functions and their inverses: the derivative in
 # x (y) is the density; in the shape parameters it has no closed form (refused)
@@ -181,6 +184,40 @@ rule(special.tandg, "x", "g * (np.pi / 180.0) * (1.0 + ans * ans)", kind=E)
 rule(special.cotdg, "x", "-g * (np.pi / 180.0) * (1.0 + ans * ans)", kind=E)
 rule(special.binom, "x, y", "g * ans * (special.digamma(x + 1.0) - special.digamma(x - y + 1.0))",
        "g * ans * (special.digamma(x - y + 1.0) - special.digamma(y + 1.0))", kind=E)
+
+# two results: g is the pair of their adjoints, the tangent a Several of two tangents.
+# Fresnel integrals S, C: the integrands sin(pi t^2 / 2), cos(pi t^2 / 2)
+rule(special.fresnel, "z", "g[0] * np.sin(0.5 * np.pi * z * z) + g[1] * np.cos(0.5 * np.pi * z * z)")
+defjvp(special.fresnel, "Several((t * np.sin(0.5 * np.pi * z * z), t * np.cos(0.5 * np.pi * z * z)))")
+# sine and cosine integrals Si, Ci: sin(x) / x (1 at 0: np.sinc), cos(x) / x (Ci is -inf at 0;
+# for x < 0 SciPy's Ci is Ci(|x|), whose derivative is cos(x) / x too)
+# (an adjoint or tangent 0 of Ci at x = 0 gives 0, not 0 * inf)
+_CI = "np.where(np.equal({g}, 0.0), 0.0, {g} * np.cos(x) / np.where(np.equal({g}, 0.0), 1.0, x))"
+rule(special.sici, "x", "g[0] * np.sinc(x / np.pi) + " + _CI.format(g="g[1]"))
+defjvp(special.sici, f"Several((t * np.sinc(x / np.pi), {_CI.format(g='t')}))")
+
+# complete elliptic integrals K(m), E(m): dK/dm = (E - (1 - m) K) / (2 m (1 - m)) and
+# dE/dm = (E - K) / (2 m) cancel near m = 0: there their Taylor series (pi/8 and -pi/8 at 0)
+_SMALL = 1e-3
+_DK0 = "np.pi / 2.0 * np.polyval([1225.0 / 4096.0, 75.0 / 256.0, 9.0 / 32.0, 0.25], {m})"
+_DE0 = "-np.pi / 2.0 * np.polyval([175.0 / 4096.0, 15.0 / 256.0, 3.0 / 32.0, 0.25], {m})"
+
+
+def _near_zero(m, series, formula, denominator):
+    """``series`` (in ``m``) where ``|m|`` is small, else ``formula / denominator``
+    (the denominator replaced by 1 there, so no 0 / 0 is computed)."""
+    small = f"(np.abs({m}) < {_SMALL})"
+    return (f"np.where({small}, {series.format(m=m)}, "
+            f"({formula}) / np.where({small}, 1.0, {denominator}))")
+
+
+rule(special.ellipk, "m", "g * " + _near_zero(
+    "m", _DK0, "special.ellipe(m) - (1.0 - m) * ans", "2.0 * m * (1.0 - m)"), kind=E)
+rule(special.ellipe, "m", "g * " + _near_zero(
+    "m", _DE0, "ans - special.ellipk(m)", "2.0 * m"), kind=E)
+# ellipkm1(p) = K(1 - p)
+rule(special.ellipkm1, "p", "-g * " + _near_zero(
+    "(1.0 - p)", _DK0, "special.ellipe(1.0 - p) - p * ans", "2.0 * (1.0 - p) * p"), kind=E)
 
 # parameters without a derivative: refused when a differentiated value reaches them
 for _f in (special.jv, special.yv, special.iv, special.kv, special.jve, special.yve,

@@ -36,6 +36,7 @@ from scipy.special import digamma  # noqa: F401  (used in templates)
 from srcgrad.rules.checks import defcheck
 from srcgrad.rules.registry import defjvp, defvjp
 from srcgrad.rules.tables import PARAM_LIMITS
+from srcgrad.runtime.scipy_stats import mvn_matrix  # noqa: F401  (used in templates)
 
 E = "elementwise"
 
@@ -229,11 +230,41 @@ for _method in ("logpdf", "pdf"):
 # dirichlet: x (K,) or (K, n) -- the components on the first axis, all K of them
 # (SciPy completes K - 1 given ones; that form is not covered) -- and alpha (K,)
 
-defvjp(stats.dirichlet.logpdf, "x, alpha",
-       "np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))",
-       "np.sum(g) * (digamma(np.sum(alpha)) - digamma(alpha)) + np.sum(np.reshape("
-       "np.expand_dims(g, -1) * np.log(np.transpose(x)), (-1, np.size(alpha))), axis=0)",
-       name="scipy.stats.dirichlet.logpdf")
-defjvp(stats.dirichlet.logpdf,
-       "np.sum(np.transpose(t) * (alpha - 1.0) / np.transpose(x), axis=-1)",
-       "np.sum(t) * digamma(np.sum(alpha)) - np.sum(t * digamma(alpha)) + np.log(np.transpose(x)) @ t")
+# (the adjoints and tangents of x and alpha, as lists)
+DIRICHLET = ["np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))",
+             "np.sum(g) * (digamma(np.sum(alpha)) - digamma(alpha)) + np.sum(np.reshape("
+             "np.expand_dims(g, -1) * np.log(np.transpose(x)), (-1, np.size(alpha))), axis=0)"]
+DIRICHLET_TANGENT = ["np.sum(np.transpose(t) * (alpha - 1.0) / np.transpose(x), axis=-1)",
+                     "np.sum(t) * digamma(np.sum(alpha)) - np.sum(t * digamma(alpha)) "
+                     "+ np.log(np.transpose(x)) @ t"]
+defvjp(stats.dirichlet.logpdf, "x, alpha", *DIRICHLET, name="scipy.stats.dirichlet.logpdf")
+defjvp(stats.dirichlet.logpdf, *DIRICHLET_TANGENT)
+# pdf = exp(logpdf): g becomes g * ans, the tangent is ans times logpdf's
+defvjp(stats.dirichlet.pdf, "x, alpha", *[_with_p(a, "(g * ans)", "g") for a in DIRICHLET],
+       name="scipy.stats.dirichlet.pdf")
+defjvp(stats.dirichlet.pdf, *[f"ans * ({t})" for t in DIRICHLET_TANGENT])
+
+# --------------------------------------------------------------------------
+# multivariate_normal.entropy = logdet(2 pi e C) / 2, C the matrix SciPy reads (the lower
+# triangle of cov); the mean has no part in it (its adjoint is zeros)
+
+M = "mvn_matrix(cov)"
+CM = C.replace("cov", M)
+defvjp(stats.multivariate_normal.entropy, "mean=None, cov=1",
+       "np.zeros(np.shape(mean))",
+       f"g * np.tril((1.0 - 0.5 * np.eye(np.shape({M})[0])) * np.linalg.inv({CM}))",
+       name="scipy.stats.multivariate_normal.entropy")
+defjvp(stats.multivariate_normal.entropy, mean="0.0 * np.sum(t)",
+       cov=f"0.5 * np.sum(np.linalg.inv({CM}) * {DC})")
+defvjp(mvn_matrix, "cov", "g")
+defjvp(mvn_matrix, "t")
+
+
+def _entropy_check(known):
+    if isinstance(known.get("cov"), (int, float)):
+        return ("scipy.stats.multivariate_normal.entropy is differentiated with a covariance "
+                "matrix given", "pass cov as an array of shape (d, d)")
+    return None
+
+
+defcheck(stats.multivariate_normal.entropy, _entropy_check)

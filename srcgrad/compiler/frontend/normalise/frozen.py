@@ -7,7 +7,8 @@ them after the point to the method of the same name of its generator
 method of a frozen distribution made in the function is rewritten into that
 call, whose rule srcgrad knows:
 
-* inline: ``G(*a, **k).m(x)`` becomes ``G.m(x, *a, **k)``;
+* inline: ``G(*a, **k).m(x)`` becomes ``G.m(x, *a, **k)`` (``G(*a, **k).m()``
+  becomes ``G.m(*a, **k)``);
 * by name: ``d = G(*a, **k)`` -- ``d`` assigned once, and used only as
   ``d.m(x)`` -- becomes assignments of the arguments to fresh names
   (evaluated where ``d`` was made, as Python does), and each ``d.m(x)`` the
@@ -59,11 +60,12 @@ def _generator(node, parsed, local):
 
 
 def _method_call(node):
-    """``(receiver, method, point)`` of ``R.m(x)`` (one positional argument)."""
+    """``(receiver, method, point)`` of ``R.m(x)`` (one positional argument), or
+    ``(receiver, method, None)`` of ``R.m()`` (``multivariate_normal(mean, cov).entropy()``)."""
     if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
-            len(node.args) == 1 and not node.keywords and \
-            not isinstance(node.args[0], gast.Starred):
-        return node.func.value, node.func.attr, node.args[0]
+            len(node.args) <= 1 and not node.keywords and \
+            not any(isinstance(a, gast.Starred) for a in node.args):
+        return node.func.value, node.func.attr, node.args[0] if node.args else None
     return None
 
 
@@ -83,7 +85,8 @@ def _unfrozen(gen, call, method, point):
     if fun is None or lookup(fun) is None:
         return None
     return gast.Call(func=gast.Attribute(value=call.func, attr=method, ctx=gast.Load()),
-                     args=[point] + list(call.args), keywords=list(call.keywords))
+                     args=([] if point is None else [point]) + list(call.args),
+                     keywords=list(call.keywords))
 
 
 class _Rewrite(gast.NodeTransformer):
