@@ -304,6 +304,13 @@ from srcgrad.runtime import copy_dx, copy_dx_t  # noqa: E402,F401  (np.copy(list
 defvjp(copy_dx, "x, a", "copy_dx_t(g, x, a)")
 defjvp(copy_dx, "copy_dx(t, a)")
 CONTAINER_RUNTIME_RULES += (copy_dx,)
+# their transposes (linear in the first argument): one order more through np.array(list)
+# and np.copy(list) (tests/test_closure.py)
+defvjp(array_dx_t, "h, a, obj, dtype=None", "array_dx(g, obj)")
+defjvp(array_dx_t, "array_dx_t(t, a, obj, dtype)")
+defvjp(copy_dx_t, "h, x, a", "copy_dx(g, a)")
+defjvp(copy_dx_t, "copy_dx_t(t, x, a)")
+CONTAINER_RUNTIME_RULES += (array_dx_t, copy_dx_t)
 
 from srcgrad.runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorted(list))
 

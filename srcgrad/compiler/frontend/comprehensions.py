@@ -385,6 +385,7 @@ class ContainerDesugar:
             tmp = self.namer.fresh("mapping")
             pre.append(gast.copy_location(assign(tmp, d), where))
             d = load(tmp)
+            self.dict_names().add(tmp)      # a view's owner is a dict: iterated by its keys
         if call.func.attr == "keys":
             return gast.Call(func=load("list"), args=[load(d.id)], keywords=[])
         key = self.namer.fresh("key")
