@@ -334,3 +334,22 @@ def test_the_guide_runs(tmp_path, capsys):
         path.write_text(code)
         runpy.run_path(str(path))
     assert "np.fft.rfft" in capsys.readouterr().out
+
+
+def sampled_frequencies(d):
+    return np.sum(np.fft.fftfreq(6, d) ** 2) + np.sum(np.fft.rfftfreq(5, d=d * 2.0))
+
+
+def test_fft_frequencies_depend_on_the_spacing():
+    assert_sound(sampled_frequencies, (0.3,))
+
+
+def complex_in_a_tuple(y):
+    a = np.where(1j, y, (4,))          # fuzz seed 296 (shrunk): a complex condition
+    t = (0.5, a)
+    s3, s4 = t
+    return np.sum(s4)
+
+
+def test_a_complex_value_in_a_tuple():
+    assert_sound(complex_in_a_tuple, (0.215,))

@@ -715,11 +715,6 @@ def nanvar_where(x):
     return np.nanvar(x, where=x > 0)
 
 
-def complex_imag(x):
-    z = x * 1j + x
-    return np.sum(np.imag(z))
-
-
 #: refused only in reverse mode: the tangent (np.gradient of the tangent, the cross
 #: product with the tangent) is right for these arguments too
 GRAD_ONLY = {gradient_coordinates, cross_2d}
@@ -736,7 +731,6 @@ REFUSED = [
     (eigvals, (u(3, 3),), 0, "complex in general"),
     (eig, (u(3, 3),), 0, "complex in general"),
     (nanvar_where, (u(4),), 0, "where"),
-    (complex_imag, (u(3),), 0, "complex"),
 ]
 
 

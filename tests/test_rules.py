@@ -1383,5 +1383,6 @@ def test_composites_of_new_rules():
                                rtol=1e-9)
 SPECIAL.update({f: "test_complex.py" for f in (
     *[getattr(np.fft, n) for n in ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "rfft2",
-                                   "rfftn", "irfft", "irfft2", "irfftn", "fftshift", "ifftshift")],
+                                   "rfftn", "irfft", "irfft2", "irfftn", "fftshift", "ifftshift",
+                                   "fftfreq", "rfftfreq")],
     srcgrad.runtime.fit_axes, srcgrad.runtime.fit_axes_dx)})

@@ -17,6 +17,7 @@ import operator
 import numpy as np
 
 from srcgrad import runtime
+from srcgrad.runtime import forward as runtime_forward
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     div_or_zero, fft_axes, fft_sizes, fit_axes, fit_axes_dx, irfft_weights)
 from srcgrad.rules.registry import defcomplex, defjvp, defvjp, holomorphic, lookup, nondifferentiable
@@ -98,7 +99,11 @@ for _f in (F.fft, F.ifft, F.fft2, F.ifft2, F.fftn, F.ifftn):
 for _f in (F.rfft, F.rfft2, F.rfftn):
     lookup(_f).complex_result = "always"          # of real data only (complex data is refused)
 holomorphic(F.fftshift, F.ifftshift)
-nondifferentiable(F.fftfreq, F.rfftfreq, fft_axes, fft_sizes, irfft_weights)
+nondifferentiable(fft_axes, fft_sizes, irfft_weights)
+# the sample frequencies k / (n d) of the spacing d
+for _f in (F.fftfreq, F.rfftfreq):
+    defvjp(_f, "n, d=1.0, *, device=None", None, "-np.sum(g * ans) / d")
+    defjvp(_f, d="-t * ans / d")
 
 # fit_axes (cut or zero-pad) is linear: its adjoint cuts (pads) back
 defvjp(fit_axes, "x, lengths, axes", "fit_axes_dx(g, x, axes)")
@@ -112,3 +117,8 @@ holomorphic(runtime.unbroadcast, runtime.unreduce, runtime.unreduce_mean, runtim
             runtime.dot_dy, runtime.reshape_dx, runtime.transpose_dx, runtime.sum_dx,
             runtime.array_dx, runtime.add_at, runtime.fit_axes, runtime.fit_axes_dx,
             runtime.astype_dx, np.ndarray.astype, np.asanyarray)
+# structure: tapes, containers and the adjoints of indexing and stacking
+holomorphic(runtime_forward.tape_push, runtime_forward.tape_pop, runtime.fit,
+            runtime.written_adjoint, runtime.item_adjoint, runtime.add_item, runtime.list_dx,
+            runtime.copy_dx, runtime_forward.broadcast_like, runtime.take_dx, runtime.restructure,
+            runtime.item_dx, runtime.concatenate_dx, runtime.stack_dx, runtime.split_dx)

@@ -54,7 +54,7 @@ def _number(g):
     generated code takes for a real argument: docs/complex.md)."""
     if isinstance(g, (complex, np.complexfloating)) or \
             type(g) is np.ndarray and g.dtype.kind == "c":
-        return complex(g)
+        return g
     return float(g)
 
 

@@ -27,7 +27,8 @@ def add_at(d, x, index, v):
     indices accumulate (like ``np.add.at``)."""
     if type(d) is float or np.ndim(d) == 0 and np.ndim(x) != 0:
         d = zeros_like(x) + d
-    if type(v) is not float and d.dtype.kind != "c" and np.iscomplexobj(v):
+    if type(v) is not float and type(d) is np.ndarray and d.dtype.kind != "c" and \
+            np.iscomplexobj(v):
         d = d.astype(np.result_type(d, v))       # a complex x's adjoint (docs/complex.md)
     if isinstance(index, (int, np.integer, slice)) or index is None:
         d[index] += v

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tests.fuzz.gen_wide import WideGrammar
+from tests.fuzz.gen_wide import ComplexGrammar, WideGrammar
 
 HEADER = '''import math
 from collections import namedtuple
@@ -45,7 +45,7 @@ SHAPE = {"f": (), "v4": (4,), "v3": (3,), "m": (3, 4)}
 ARRAYS = ("v4", "v3", "m")
 PARAMS = [("x", "v4"), ("y", "f"), ("M", "m"), ("u", "v3"), ("z", "f")]
 PREFIX = {"f": "s", "i": "n", "v4": "a", "v3": "b", "m": "A", "lst": "L", "dict": "D",
-          "nt": "p", "dc": "st", "tup": "t", "fn": "g", "alst": "AL"}
+          "nt": "p", "dc": "st", "tup": "t", "fn": "g", "alst": "AL", "c": "z", "cv": "Z"}
 
 
 @dataclass
@@ -92,7 +92,7 @@ def make_args(params, seed):
     return out
 
 
-class Gen(WideGrammar):
+class Gen(WideGrammar, ComplexGrammar):
     MAX_STMTS = 14
 
     def __init__(self, seed):
@@ -108,6 +108,10 @@ class Gen(WideGrammar):
         self.frozen = set()         # names captured by closures: type fixed
         self.budget = self.r.randint(5, self.MAX_STMTS)
         self.idx_names = []
+        # whether (and where) complex values appear: a stream of its own, so the
+        # programs without them are the ones the seed always gave
+        self.rc = random.Random(seed * 7919 + 17)
+        self.complex_rate = 0.0 if self.rc.random() < 0.6 else 0.12
 
     # ------------------------------------------------------------------ names
     def fresh(self, t):
@@ -145,6 +149,8 @@ class Gen(WideGrammar):
         r = self.r
         if d >= 3 or r.random() < 0.3:
             return self.scalar_leaf()
+        if self.rc.random() < self.complex_rate:
+            return self.complex_scalar(d)
         k = r.random()
         if k < 0.04:
             return self.scipy_scalar(d)
@@ -200,6 +206,8 @@ class Gen(WideGrammar):
                 opts.append(r.choice([f"{n}.w", f"{n}.v[{self.idx(4)}]"]))
             elif t == "tup":
                 opts.append(r.choice([f"{n}[0]", f"{n}[1][{self.idx(4)}]"]))
+        if self.complex_rate:
+            self.complex_leaf(opts)
         if not opts or r.random() < 0.12:
             return self.const()
         return r.choice(opts)
@@ -256,6 +264,8 @@ class Gen(WideGrammar):
         r = self.r
         if d >= 3 or r.random() < 0.3:
             return self.array_leaf(t)
+        if t == "v4" and self.rc.random() < self.complex_rate:
+            return self.complex_array(d)
         k = r.random()
         if k < 0.04:
             return self.scipy_array(t, d)
@@ -666,7 +676,7 @@ class Gen(WideGrammar):
             (1, self.list_stmt), (1, self.dict_stmt), (1, self.tuple_stmt),
             (0.6, self.record_stmt), (0.6, self.type_change if top else self.reassign),
             (0.8, self.array_list_stmt),
-        ]
+        ] + ([(1.5, self.complex_stmt)] if self.complex_rate else [])
         total = sum(w for w, _ in options)
         x = r.uniform(0, total)
         for w, fn in options:

@@ -12,11 +12,17 @@ its arguments:
 * lists and tuples of floats given to NumPy functions (``np.dot(L, L)``,
   ``np.sin((s, t))``), which read them through ``np.asarray``;
 * a few SciPy functions (``scipy.special``, ``scipy.stats.norm``) on scalars
-  and arrays.
+  and arrays;
+* complex values (in about 40% of programs; docs/complex.md): complex
+  scalars (``c``) and arrays of length 4 (``cv``) made from real values with
+  ``1j``, ``np.exp(1j * ...)`` and ``np.fft``, changed in loops and branches,
+  read back through ``np.real``, ``np.imag``, ``np.abs``, ``np.angle``.
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
 >>> any("scipy.special." in s for s in sources), any("] += " in s for s in sources)
+(True, True)
+>>> any("np.fft." in s for s in sources), any("1j" in s for s in sources)
 (True, True)
 """
 
@@ -130,6 +136,87 @@ class WideGrammar:
         w = self.fresh("v4")
         self.emit(indent, f"{w} = {n}[{j}]")          # a second name for the element
         self.env[w] = _var("v4", owned=v.owned)
+
+
+class ComplexGrammar:
+    """Complex values made from real ones and read back as real ones."""
+
+    def complex_scalar(self, d):
+        """A real scalar through complex intermediate values."""
+        r = self.rc
+        a, b = self.scalar(d + 1), self.scalar_leaf()
+        return r.choice([f"np.real(np.exp(1j * {a}) * ({b} + 0.5j))",
+                         f"np.abs({a} + 1j * (1.2 + {b} * {b}))",
+                         f"np.imag(({a} + 0.5j) ** 2)",
+                         f"np.angle(1.5 + 0.2 * {a} + 0.3j * {b})",
+                         f"np.real(np.conj({a} + 2j) * ({b} - 1j))",
+                         f"abs(({a} - 0.3j) * ({b} + 1.1j))",
+                         f"np.sum(np.abs(np.fft.fft({self.array('v4', d + 1)})) ** 2)",
+                         f"np.real(np.sum(np.fft.fft({self.array('v4', d + 1)}) * (0.5 - 1j)))",
+                         f"np.sum(np.abs(np.fft.rfft({self.array('v4', d + 1)})))"])
+
+    def complex_array(self, d):
+        """A real array of length 4 through complex intermediate values."""
+        r = self.rc
+        a = self.array("v4", d + 1)
+        return r.choice([f"np.real(np.fft.ifft(np.fft.fft({a}) * {self.array('v4', d + 1)}))",
+                         f"np.fft.irfft(np.fft.rfft({a}) * (0.5 + 0.2j), n=4)",
+                         f"np.abs({a} * 1j + {self.array('v4', d + 1)} + 0.3j)",
+                         f"np.imag(np.exp(1j * {a}))",
+                         f"np.real(np.fft.fftshift(np.fft.fft({a})))"])
+
+    def complex_leaf(self, opts):
+        """Add reads of complex names (as real scalars) to ``opts``."""
+        r = self.rc
+        for n, v in self.env.items():
+            if v.type == "c":
+                opts.append(r.choice([f"np.real({n})", f"np.abs({n})", f"{n}.imag",
+                                      f"np.angle(1.5 + 0.1 * {n})", f"{n}.real"]))
+            elif v.type == "cv":
+                opts.append(r.choice([f"np.abs({n}[{r.randint(0, 3)}])",
+                                      f"np.real(np.sum({n} * (1.0 - 0.5j)))",
+                                      f"np.sum(np.abs({n}) ** 2) * 0.1", f"{n}[-1].imag",
+                                      f"np.sum(np.fft.ifft({n}).real)"]))
+
+    def complex_stmt(self, indent):
+        """Make or change a complex scalar or array."""
+        r = self.rc
+        cs = [n for n, v in self.env.items() if v.type == "c"]
+        cvs = [n for n, v in self.env.items() if v.type == "cv" and v.owned]
+        k = r.random()
+        if k < 0.3 or not (cs or cvs):
+            if r.random() < 0.5:
+                n = self.fresh("c")
+                a, b = self.scalar(1), self.scalar(1)
+                e = r.choice([f"{a} + 1j * {b}", f"np.exp(1j * {a}) * (1.5 + {b})",
+                              f"({a} + 0.5j) ** 2", f"{a} * (0.6 - 0.8j)"])
+                self.emit(indent, f"{n} = {e}")
+                self.env[n] = _var("c")
+            else:
+                n = self.fresh("cv")
+                a = self.array("v4", 1)
+                e = r.choice([f"np.fft.fft({a})", f"{a} * np.exp(1j * {self.array('v4', 1)})",
+                              f"np.zeros(4, dtype=complex) + {a}", f"{a} + 1j * {a} ** 2"])
+                self.emit(indent, f"{n} = {e}")
+                self.env[n] = _var("cv")
+            return
+        if cs and (not cvs or r.random() < 0.5):
+            n = r.choice(cs)
+            s = self.scalar(1)
+            self.emit(indent, r.choice([f"{n} = {n} * (0.9 + 0.1j * np.tanh({s}))",
+                                        f"{n} += {s} * 1j", f"{n} = np.conj({n}) * 0.8 + {s}",
+                                        f"{n} = {n} * {n} * 0.5 + 0.3j"]))
+            return
+        n = r.choice(cvs)
+        k = r.random()
+        if k < 0.3:
+            self.emit(indent, f"{n}[{r.randint(0, 3)}] = {self.scalar(1)} * (1.0 + 0.5j)")
+        elif k < 0.6 and cs:
+            self.emit(indent, f"{n}[{r.randint(0, 3)}] += {r.choice(cs)}")
+        elif k < 0.8:
+            self.emit(indent, f"{n} = np.fft.ifft({n} * {self.array('v4', 1)})")
+        else:
+            self.emit(indent, f"{n} = {n} * (1.0 + 0.2 * np.tanh({self.array('v4', 1)}))")
 
 
 def _var(t, **kw):

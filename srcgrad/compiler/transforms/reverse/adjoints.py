@@ -307,7 +307,7 @@ class Adjoints:
             code.append(assign(dv, gast.Call(func=self.rt(helper),
                                              args=[load(dv), load(var), key, expr], keywords=[])))
             return code
-        if self.basic_index(index) and var not in self.an.complex:
+        if self.basic_index(index) and (var not in self.an.complex or var in self.an.kind):
             target = gast.Subscript(value=load(dv), slice=index, ctx=gast.Store())
             code.append(gast.AugAssign(target=target, op=gast.Add(), value=expr))
         else:
