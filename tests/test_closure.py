@@ -1066,8 +1066,6 @@ def test_every_rule_has_a_sample():
 #: says where (the runtime helper whose source srcgrad could not differentiate)
 REFUSED2 = {
     'n_lstsq': (UnsupportedError, 'no derivative rule for np.multiply.outer (ufunc.outer)'),  # srcgrad/runtime/linalg.py:387
-    'n_eig': (UnsupportedError, 'no derivative of np.linalg.eig or np.linalg.eigvals: the eigenvalues o'),  # (first order: the rule refuses a real non-symmetric matrix)
-    'n_eigvals': (UnsupportedError, 'no derivative of np.linalg.eig or np.linalg.eigvals: the eigenvalues o'),  # (first order: the rule refuses a real non-symmetric matrix)
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'expm_frechet_': (UnsupportedError, 'no derivative rule for np.block (block)'),  # srcgrad/runtime/scipy_linalg.py:488

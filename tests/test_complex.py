@@ -353,3 +353,47 @@ def complex_in_a_tuple(y):
 
 def test_a_complex_value_in_a_tuple():
     assert_sound(complex_in_a_tuple, (0.215,))
+
+
+# -- np.linalg.eig and eigvals: complex eigenvalues and eigenvectors --------------------
+
+W3 = np.array([0.7, 1.3, -0.4])
+REAL_SPECTRUM = np.array([[1.2, 0.3, -0.5], [0.1, 2.1, 0.4], [-0.6, 0.2, 3.4]])
+COMPLEX_SPECTRUM = np.array([[0.2, -1.0, 0.3], [1.1, 0.1, -0.2], [0.4, 0.5, 2.0]])
+
+
+def eig_values(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.real(w) * W3 + np.imag(w) ** 2)
+
+
+def eig_vectors(a):                    # depends on each eigenvector's phase (LAPACK's)
+    w, v = np.linalg.eig(a)
+    return np.sum(np.real(v) * W3) + np.sum(np.imag(v) * W3[::-1])
+
+
+def eig_both(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.abs(v) ** 2 * W3) + np.sum(np.abs(w))
+
+
+def eigvals_abs(a):
+    return np.sum(np.abs(np.linalg.eigvals(a)) * W3)
+
+
+@pytest.mark.parametrize("f", [eig_values, eig_vectors, eig_both, eigvals_abs],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("a", [REAL_SPECTRUM, COMPLEX_SPECTRUM], ids=["real", "complex"])
+def test_eig(f, a):
+    assert_sound(f, (a,))
+
+
+def test_eig_of_a_complex_matrix():
+    a = COMPLEX_SPECTRUM + 0.3j * REAL_SPECTRUM
+    check_complex(eig_values, a, tol=1e-5)
+    check_complex(eig_vectors, a, tol=1e-5)
+
+
+def test_eig_refuses_repeated_eigenvalues():
+    with pytest.raises(srcgrad.UnsupportedError, match="eigenvalues are repeated"):
+        srcgrad.grad(eig_vectors)(np.eye(3))

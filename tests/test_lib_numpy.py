@@ -702,15 +702,6 @@ def cross_2d(a, b):
     return np.sum(np.cross(a, b) ** 2)
 
 
-def eigvals(a):
-    return np.sum(np.linalg.eigvals(a))
-
-
-def eig(a):
-    values, vectors = np.linalg.eig(a)
-    return np.sum(values)
-
-
 def nanvar_where(x):
     return np.nanvar(x, where=x > 0)
 
@@ -728,8 +719,6 @@ REFUSED = [
     (interp_varied_xp, (u(3), XP), (0, 1), "'xp'"),
     (interp_period, (u(3),), 0, "period"),
     (cross_2d, (u(4, 2), u(4, 2)), (0, 1), "2-vectors"),
-    (eigvals, (u(3, 3),), 0, "complex in general"),
-    (eig, (u(3, 3),), 0, "complex in general"),
     (nanvar_where, (u(4),), 0, "where"),
 ]
 

@@ -860,8 +860,6 @@ def _runtime_audit():
         runtime.interp_zero: "None or 0.0",
         runtime.hsplit_axis: "an axis number",
         runtime.rollaxis_dest: "an axis number",
-        runtime.eig_refusal: "a message (no value)",
-        runtime.eig_unsupported: "a refusal (raises)",
         runtime.cofactor_singular: "a refusal (raises)",
         # scipy.special (tests/test_lib_special.py)
         scipy.special.gammasgn: ((_f(),), scipy.special.gammasgn),

@@ -19,12 +19,13 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     insert_labels, interp_dfp, interp_dx, interp_outside, interp_zero, matrix_power_dx,
     multi_dot_dx, nanvar_dx, perm_labels, polyder_c, polyval_dp, prod_dx, quantile_dx,
     rollaxis_dest, select_dx, select_none, split_dx, trapezoid_ddx, trapezoid_dx, trapezoid_dy,
-    unbroadcast, unreduce_extreme, vstack_dx, div_or_zero, eig_refusal, eig_unsupported)
+    unbroadcast, unreduce_extreme, vstack_dx, div_or_zero, eig_da, eig_tangent, eigvals_da,
+    eigvals_tangent)
 from srcgrad.runtime.forward import (  # noqa: F401  (used in templates)
     astype_tangent, broadcast_like, extreme_tangent, matrix_power_tangent, multi_dot_tangent, prod_tangent,
     quantile_tangent, trapezoid_tdx)
 from srcgrad.rules.checks import defcheck
-from srcgrad.rules.registry import defjvp, defvjp
+from srcgrad.rules.registry import defcomplex, defjvp, defvjp
 from srcgrad.rules.tables import PARAM_LIMITS
 
 E = "elementwise"
@@ -165,19 +166,14 @@ defvjp(np.linalg.matrix_power, "a, n", "matrix_power_dx(g, a, n)")
 defjvp(np.linalg.matrix_power, "matrix_power_tangent(t, a, n)")
 defvjp(np.linalg.multi_dot, "arrays, *, out=None", "multi_dot_dx(g, arrays)")
 defjvp(np.linalg.multi_dot, "multi_dot_tangent(t, arrays)")
-# eigenvalues of a general real matrix are complex in general: refused
-defvjp(np.linalg.eig, "a", "eig_unsupported(g)")
-defvjp(np.linalg.eigvals, "a", "eig_unsupported(g)")
-defjvp(np.linalg.eig, "eig_unsupported(t)")
-defjvp(np.linalg.eigvals, "eig_unsupported(t)")
-
-
-def _eig(known):
-    return eig_refusal()
-
-
-defcheck(np.linalg.eig, _eig)
-defcheck(np.linalg.eigvals, _eig)
+# eigenvalues and eigenvectors of a general matrix: complex (docs/complex.md); the
+# compiler takes the real part of the adjoint of a real matrix
+defvjp(np.linalg.eig, "a", "eig_da(g, a, ans)")
+defvjp(np.linalg.eigvals, "a", "eigvals_da(g, a, ans)")
+defjvp(np.linalg.eig, "eig_tangent(t, a, ans)")
+defjvp(np.linalg.eigvals, "eigvals_tangent(t, a, ans)")
+defcomplex(np.linalg.eig, result="always")
+defcomplex(np.linalg.eigvals, result="always")
 
 
 def _astype(known):

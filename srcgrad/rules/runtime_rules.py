@@ -328,7 +328,7 @@ WRITE_RULES = (own, item_adjoint, sum_dx, add_item, restructure)
 # the factors exchanged); labels, sort orders and masks carry no derivative
 from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
     append_labels, column_stack_dx, conv_pad, conv_unpad, cross_da, cross_db, delete_labels,
-    diff_dx, diff_dx_t, dstack_dx, ediff1d_dx, ediff1d_t, eig_refusal, eig_unsupported,
+    diff_dx, diff_dx_t, dstack_dx, ediff1d_dx, ediff1d_t,
     gather_dx, gather_t, gradient_dx, hsplit_axis, insert_labels, interp_dfp, interp_dslope,
     interp_dx, interp_outside, interp_zero, matrix_power_dx, matrix_power_dx2, multi_dot_dx,
     multi_dot_dx2, nanvar_dx, perm_labels, polyder_c, polyder_t, polyval_dp, quantile_dx,
@@ -338,8 +338,7 @@ from srcgrad.runtime.forward import (  # noqa: E402,F401  (used in templates)
     matrix_power_tangent, multi_dot_tangent, quantile_tangent, trapezoid_tdx)
 
 nondifferentiable(append_labels, delete_labels, insert_labels, perm_labels, select_none,
-                  interp_outside, interp_zero, hsplit_axis, rollaxis_dest, eig_refusal,
-                  eig_unsupported)
+                  interp_outside, interp_zero, hsplit_axis, rollaxis_dest)
 defvjp(gather_dx, "d, labels, like, which=0", "gather_t(g, labels, like, which)")
 defjvp(gather_dx, "gather_dx(t, labels, like, which)")
 defvjp(gather_t, "d, labels, like, which=0", "gather_dx(g, labels, like, which)")

@@ -84,11 +84,12 @@ from srcgrad.runtime.creation import (  # noqa: F401
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, linspace_dx,
     linspace_tangent, operator_index)
 from srcgrad.runtime.linalg import (  # noqa: F401
-    cholesky_da, cofactor, cofactor_singular, det_da, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
+    cholesky_da, cofactor, cofactor_singular, det_da, eig_da, eig_tangent, eigvals_da,
+    eigvals_tangent, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
     qr_da, slogdet_da, solve_da, solve_db, svd_da, svd_uv_da, svdvals_da)
 from srcgrad.runtime.arrays import (  # noqa: F401
     append_labels, column_stack_dx, conv_pad, conv_unpad, delete_labels, diff_dx, diff_dx_t,
-    dstack_dx, ediff1d_dx, ediff1d_t, eig_refusal, eig_unsupported, gather_dx, gather_t,
+    dstack_dx, ediff1d_dx, ediff1d_t, gather_dx, gather_t,
     hsplit_axis, insert_labels, nanvar_dx, perm_labels, quantile_dx, rollaxis_dest, select_dx,
     select_none, split_dx_t)
 from srcgrad.runtime.calculus import (  # noqa: F401

@@ -330,13 +330,3 @@ def nanvar_dx(d, x, axis=None, ddof=0, keepdims=False, correction=None):
     return np.where(ok, 2.0 * (x0 - mean) / (count - ddof), 0.0) * unreduce(d, x, axis, keepdims)
 
 
-def eig_refusal():
-    """Why np.linalg.eig and eigvals are not differentiated, and what to use."""
-    return ("no derivative of np.linalg.eig or np.linalg.eigvals: the eigenvalues of a real "
-            "non-symmetric matrix are complex in general",
-            "for a symmetric matrix use np.linalg.eigh or np.linalg.eigvalsh")
-
-
-def eig_unsupported(d):
-    """The adjoint of np.linalg.eig: refused (see ``eig_refusal``)."""
-    raise unsupported(*eig_refusal())

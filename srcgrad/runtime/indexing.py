@@ -25,11 +25,20 @@ def add_at(d, x, index, v):
     ``d`` is an adjoint array owned by the generated code (or the symbolic
     zero ``0.0``); it is updated in place and returned.  Repeated integer
     indices accumulate (like ``np.add.at``)."""
-    if type(d) is float or np.ndim(d) == 0 and np.ndim(x) != 0:
+    if type(d) is float or isinstance(d, (np.ndarray, np.generic, int, complex)) and \
+            np.ndim(d) == 0 and np.ndim(x) != 0:
         d = zeros_like(x) + d
-    if type(v) is not float and type(d) is np.ndarray and d.dtype.kind != "c" and \
-            np.iscomplexobj(v):
-        d = d.astype(np.result_type(d, v))       # a complex x's adjoint (docs/complex.md)
+    if type(v) is not float and np.iscomplexobj(v):
+        # (docs/complex.md) a complex x gets a complex adjoint; a real one, the real part
+        if type(d) is not np.ndarray and isinstance(index, (int, np.integer)):
+            part = d[index]                     # an element of a container's adjoints
+            d[index] = part + (v if np.iscomplexobj(x[index]) else np.real(v))
+            return d
+        if type(d) is np.ndarray and d.dtype.kind != "c":
+            if np.iscomplexobj(x):
+                d = d.astype(np.result_type(d, v))
+            else:
+                v = np.real(v)
     if isinstance(index, (int, np.integer, slice)) or index is None:
         d[index] += v
     else:

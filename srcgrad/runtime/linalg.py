@@ -219,6 +219,77 @@ def eigh_tangent(t, a, ans, uplo="L"):
     return Several((np.diagonal(m, axis1=-2, axis2=-1).copy(), v @ (f * m)))
 
 
+def _eig_gaps(w):
+    """``f[k, l] = 1 / (w_l - w_k)`` off the diagonal, 0 on it; refused where
+    eigenvalues repeat (their eigenvectors are not differentiable there)."""
+    n = w.shape[-1]
+    off = ~np.eye(n, dtype=bool)
+    diff = w[..., None, :] - w[..., :, None]
+    if np.any(off & (diff == 0)):
+        raise unsupported("np.linalg.eig has no derivative where eigenvalues are repeated",
+                          "perturb the matrix, or use np.linalg.eigh for a symmetric one")
+    return np.where(off, 1.0 / np.where(off, diff, 1.0), 0.0)
+
+
+def _eig_gauge(v):
+    """Where each eigenvector has its largest component (a mask), which
+    LAPACK makes real (with the vector's norm 1, this fixes each vector's
+    phase), and that component."""
+    p = np.argmax(np.abs(v), axis=-2)
+    at_top = np.arange(np.shape(v)[-2])[:, None] == p[..., None, :]
+    top = np.sum(v * at_top, axis=-2)
+    if np.any(np.abs(np.imag(top)) > 1e-12 * np.abs(top)):
+        raise unsupported("the eigenvectors np.linalg.eig returned are not normalised as "
+                          "srcgrad expects (norm 1, largest component real)",
+                          "use only the eigenvalues, or np.linalg.eigh for a symmetric matrix")
+    return at_top, np.real(top)
+
+
+def eig_da(g, a, ans):
+    """Adjoint of ``a`` in ``w, v = np.linalg.eig(a)`` (distinct eigenvalues;
+    docs/complex.md): ``inv(v).T @ (diag(gw) + f * (v.T @ gv')) @ v.T``, where
+    ``gv'`` is ``gv`` less what keeps each eigenvector of norm 1 and its
+    largest component real (LAPACK's normalisation)."""
+    w, v = ans
+    gw, gv = g
+    core = 0.0
+    if np.ndim(gv):
+        gv = np.asarray(gv)
+        at_top, top = _eig_gauge(v)
+        s = np.sum(gv * v, axis=-2)
+        gvp = gv - np.conj(v) * np.real(s)[..., None, :]
+        fix = at_top * (-1j * np.imag(s) / top)[..., None, :]
+        core = _eig_gaps(w) * (mT(v) @ (gvp + fix))
+    if np.ndim(gw):
+        core = core + np.asarray(gw)[..., None] * np.eye(w.shape[-1])
+    return mT(np.linalg.inv(v)) @ core @ mT(v)
+
+
+def eig_tangent(t, a, ans):
+    """Tangent of ``np.linalg.eig(a)`` (a ``Several`` of the eigenvalues' and
+    the eigenvectors' tangents) along ``t``."""
+    w, v = ans
+    m = np.linalg.inv(v) @ t @ v
+    dw = np.diagonal(m, axis1=-2, axis2=-1).copy()
+    dv = v @ (_eig_gaps(w) * m)
+    at_top, top = _eig_gauge(v)
+    re = -np.real(np.sum(np.conj(v) * dv, axis=-2))
+    im = -np.imag(np.sum(dv * at_top, axis=-2)) / top
+    return Several((dw, dv + v * (re + 1j * im)[..., None, :]))
+
+
+def eigvals_da(g, a, ans):
+    """Adjoint of ``a`` in ``w = np.linalg.eigvals(a)``."""
+    w, v = np.linalg.eig(a)
+    return mT(np.linalg.inv(v)) @ (np.asarray(g)[..., None] * mT(v))
+
+
+def eigvals_tangent(t, a, ans):
+    """Tangent of ``np.linalg.eigvals(a)`` along ``t``."""
+    w, v = np.linalg.eig(a)
+    return np.diagonal(np.linalg.inv(v) @ t @ v, axis1=-2, axis2=-1).copy()
+
+
 def eigvalsh_da(g, a, uplo="L"):
     """Adjoint of ``a`` in ``w = np.linalg.eigvalsh(a)`` (distinct eigenvalues)."""
     w, v = np.linalg.eigh(a, UPLO=uplo)
