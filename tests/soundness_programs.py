@@ -67,6 +67,11 @@ def einsum_sublist(A):
     return np.sum(np.einsum(A, [0, 1], [1, 0]) * np.arange(12.).reshape(4, 3))
 
 
+def einsum_sublist_named(A):
+    axes = [0, 1]
+    return np.sum(np.einsum(A, axes, [1, 0]) * np.arange(12.).reshape(4, 3))
+
+
 def t_logpdf(mu, s):
     x = np.array([0.5, -0.3, 0.8, 0.2])
     return -np.sum(scipy.stats.t.logpdf(x, 4.0, loc=mu, scale=np.exp(s)))

@@ -9,7 +9,8 @@ never assumed constant.
   involved.
 * Iterators (``enumerate``, ``zip``, ``reversed``), ``sorted`` (of a list or
   an array), ``dict(k=v)``, ``d.get``/``d.values()``/``d.items()``,
-  ``np.r_``/``np.c_`` are differentiated; ``np.einsum``'s sublist form and
+  ``np.r_``/``np.c_`` are differentiated; ``np.einsum``'s sublist form (unless its lists are
+  literal) and
   methods of library objects (``scipy.stats.t.logpdf``) are refused.
 * The audit of every rule declared ``nondifferentiable`` (and of the
   parameters differentiable rules have no adjoint for): central finite
@@ -111,10 +112,12 @@ OK = [
     # silently zero before; now SciPy rules (tests/test_lib_stats.py)
     (sp.t_logpdf, (0.2, 0.1), (0, 1)),
     (sp.mvn_logpdf, (np.array([0.1, 0.2]),), 0),
+    # literal lists of axis numbers: the subscript form (normalise/einsum_calls.py)
+    (sp.einsum_sublist, (M,), 0),
 ]
 
 REFUSED = [
-    (sp.einsum_sublist, (M,), 0),
+    (sp.einsum_sublist_named, (M,), 0),
     (sp.out_argument, (X3, 0.7), (0, 1)),
 ]
 
@@ -669,7 +672,7 @@ def logistic_ppf(mu):
 @pytest.mark.parametrize("f, args, wrt, text", [
     (sp.out_argument, (X3, 0.7), (0, 1), "out=out"),
     (logistic_ppf, (0.3,), 0, "ppf"),
-    (sp.einsum_sublist, (M,), 0, "einsum"),
+    (sp.einsum_sublist_named, (M,), 0, "einsum"),
     (copyto_statement, (X,), 0, "np.copyto"),
     (local_rng_shuffle, (X,), 0, "shuffle"),
     (kwargs_of_unknown, (0.3, 0.7), (0, 1), "fsum"),

@@ -32,7 +32,8 @@ CASES = [
     (P.linspace_ends, (0.2, 0.7), (0, 1), "ok"),
     (P.r_concat, (X,), 0, "ok"),
     (P.c_concat, (X,), 0, "ok"),
-    (P.einsum_sublist, (M,), 0, "refused"),
+    (P.einsum_sublist, (M,), 0, "ok"),                 # literal lists: the subscript form
+    (P.einsum_sublist_named, (M,), 0, "refused"),
     (P.t_logpdf, (0.1, 0.2), (0, 1), "ok"),            # a rule since #12 (was refused)
     (P.mvn_logpdf, (np.array([0.1, 0.2]),), 0, "ok"),   # a rule since #12 (was refused)
     (P.view_bound_to_name, (U0, 0.5), (0, 1), "ok"),

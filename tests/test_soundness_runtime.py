@@ -909,9 +909,20 @@ def test_einsum_ellipsis_and_broadcasting(f, args, wrt):
 
 
 def test_einsum_sublist_form_is_refused_when_transforming():
-    assert_sound(P.einsum_sublist, (M,), 0, modes=("grad", "jvp"), expect="refused")
+    # lists of axis numbers that are not literal lists: refused
+    assert_sound(P.einsum_sublist_named, (M,), 0, modes=("grad", "jvp"), expect="refused")
     with pytest.raises(srcgrad.UnsupportedError, match="sublist form"):
-        srcgrad.grad(P.einsum_sublist)
+        srcgrad.grad(P.einsum_sublist_named)
+
+
+def einsum_sublist_two(a, b):
+    return np.sum(np.einsum(a, [0, 1], b, [1, 2], [0, 2]) ** 2) + \
+        np.sum(np.einsum(a, [Ellipsis, 1], [Ellipsis]) * 0.5)
+
+
+def test_einsum_sublist_form_of_literal_lists():
+    assert_sound(P.einsum_sublist, (M,), 0)
+    assert_sound(einsum_sublist_two, (M, M.T), (0, 1))
 
 
 def test_einsum_sublist_of_constants_is_no_refusal():

@@ -98,7 +98,8 @@ PARAM_LIMITS = {
     # np.einsum(A, [0, 1], [1, 0]): the sublist form binds an operand to "subscripts"
     np.einsum: {"subscripts": ("np.einsum's sublist form (operands interleaved with lists of "
                                "axis numbers) is not differentiated",
-                               "write the subscripts as a string: np.einsum('ij->ji', A)")},
+                               "write the subscripts as a string, np.einsum('ij->ji', A), or "
+                               "the axis numbers as literal lists, np.einsum(A, [0, 1], [1, 0])")},
 }
 #: rule name of the container rules whose result is an iterator or a dict view
 ITERATOR_RULES = {"container enumerate": "iterator", "container reversed": "iterator",

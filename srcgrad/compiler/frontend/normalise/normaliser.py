@@ -23,6 +23,7 @@ from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
 from srcgrad.compiler.frontend.normalise.dict_calls import literal_dicts
+from srcgrad.compiler.frontend.normalise.einsum_calls import einsum_sublists
 from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
 from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
@@ -77,6 +78,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         self._check_arguments(fn)
         unfreeze(fn, self.parsed, self.namer)
         literal_dicts(fn, self.parsed)
+        einsum_sublists(fn, self.parsed)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
         body, mode = self.structure(body, None)
