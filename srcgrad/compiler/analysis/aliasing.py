@@ -90,6 +90,17 @@ def check_aliasing(an, assigns):
               + an.fn.args.posonlyargs}
     views = {}
     copies = {}
+    # b = a is harmless when neither is written after it (no loop repeats it)
+    in_loop = {id(x) for loop in walk_stmts(an.fn.body) if isinstance(loop, (gast.For, gast.While))
+               for x in walk_stmts(loop.body)}
+    order = {id(s): i for i, s in enumerate(assigns)}
+    last_write = {}
+    for s in assigns:
+        if s.srcgrad_op.kind in ("setitem", "append", "insert", "pop"):
+            last_write[s.srcgrad_op.args["x"].id] = order[id(s)]
+
+    def written_later(s, a, b):
+        return id(s) in in_loop or max(last_write.get(a, -1), last_write.get(b, -1)) > order[id(s)]
 
     def aliased(s, a, b):
         return an.parsed.error(
@@ -106,7 +117,8 @@ def check_aliasing(an, assigns):
         if op.kind == "copy" and isinstance(op.args["x"], gast.Name) and \
                 not getattr(s, "srcgrad_phi", False):
             a, b = op.args["x"].id, t.id
-            if (a in written or b in written) and user.get(a, a) != user.get(b, b):
+            if (a in written or b in written) and user.get(a, a) != user.get(b, b) and \
+                    written_later(s, a, b):
                 if a in params:
                     raise aliased(s, a, b)
                 copies[id(s)] = (a, b)   # an error only if both stay in use
