@@ -175,6 +175,17 @@ def logistic_growth(log_r):
     return np.sum(ys ** 2)
 
 
+def von_mises_fit(mu, log_kappa):
+    kappa = np.exp(log_kappa)
+    angles = np.array([0.1, 0.5, -0.3, 0.9])
+    return -np.sum(kappa * np.cos(angles - mu) - np.log(2 * np.pi * scipy.special.i0e(kappa)) - kappa)
+
+
+def lognormal_polynomial(coeffs, log_s):
+    mu = np.polyval(coeffs, X6)
+    return -np.sum(scipy.stats.lognorm.logpdf(COUNTS + 1.0, np.exp(log_s), scale=np.exp(mu)))
+
+
 U = R.normal(size=(3, 4, 2))
 TRIL = np.tril(R.normal(size=(3, 3)))
 CASES = [
@@ -205,6 +216,8 @@ CASES = [
     (power_spectrum, (R.normal(size=8),), 0),
     (robust_loss, (R.normal(size=7),), 0),
     (logistic_growth, (0.2,), 0),
+    (von_mises_fit, (0.2, 0.4), (0, 1)),
+    (lognormal_polynomial, (np.array([0.05, -0.2, 0.8]), -0.3), (0, 1)),
 ]
 #: second derivatives through scipy.integrate are refused (docs/troubleshooting.md)
 FIRST_ORDER_ONLY = {logistic_growth}
