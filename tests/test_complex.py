@@ -397,3 +397,142 @@ def test_eig_of_a_complex_matrix():
 def test_eig_refuses_repeated_eigenvalues():
     with pytest.raises(srcgrad.UnsupportedError, match="eigenvalues are repeated"):
         srcgrad.grad(eig_vectors)(np.eye(3))
+
+
+# -- every rule that holds for complex values, through test_closure's samples ------------
+
+def _closure_cases():
+    import tests.test_closure as TCL
+    out = []
+    for c in TCL.CASES:
+        rules = [lookup(f) for f in c.covers]
+        if rules and all(r is not None and r.differentiable and complex_rule(r) is not None
+                         for r in rules):
+            out.append(c)
+    return out
+
+
+CLOSURE = _closure_cases()
+CASE_FUN = None     # the closure sample the functions below differentiate
+ARG0 = ARG1 = ARG2 = ARG3 = ARG4 = None
+PHASE = 0.7 - 0.4j
+
+
+def sample_1_0(z):
+    return np.real(CASE_FUN(z) * PHASE)
+
+
+def sample_2_0(z):
+    return np.real(CASE_FUN(z, ARG1) * PHASE)
+
+
+def sample_2_1(z):
+    return np.real(CASE_FUN(ARG0, z) * PHASE)
+
+
+def sample_3_0(z):
+    return np.real(CASE_FUN(z, ARG1, ARG2) * PHASE)
+
+
+def sample_3_1(z):
+    return np.real(CASE_FUN(ARG0, z, ARG2) * PHASE)
+
+
+def sample_3_2(z):
+    return np.real(CASE_FUN(ARG0, ARG1, z) * PHASE)
+
+
+def sample_4_0(z):
+    return np.real(CASE_FUN(z, ARG1, ARG2, ARG3) * PHASE)
+
+
+def sample_4_1(z):
+    return np.real(CASE_FUN(ARG0, z, ARG2, ARG3) * PHASE)
+
+
+def sample_4_2(z):
+    return np.real(CASE_FUN(ARG0, ARG1, z, ARG3) * PHASE)
+
+
+def sample_4_3(z):
+    return np.real(CASE_FUN(ARG0, ARG1, ARG2, z) * PHASE)
+
+
+def sample_5_0(z):
+    return np.real(CASE_FUN(z, ARG1, ARG2, ARG3, ARG4) * PHASE)
+
+
+def sample_5_1(z):
+    return np.real(CASE_FUN(ARG0, z, ARG2, ARG3, ARG4) * PHASE)
+
+
+def sample_5_2(z):
+    return np.real(CASE_FUN(ARG0, ARG1, z, ARG3, ARG4) * PHASE)
+
+
+def sample_5_3(z):
+    return np.real(CASE_FUN(ARG0, ARG1, ARG2, z, ARG4) * PHASE)
+
+
+def sample_5_4(z):
+    return np.real(CASE_FUN(ARG0, ARG1, ARG2, ARG3, z) * PHASE)
+
+
+@pytest.mark.parametrize("case", CLOSURE, ids=lambda c: c.name)
+def test_every_complex_rule_against_finite_differences(case):
+    global CASE_FUN, ARG0, ARG1, ARG2, ARG3, ARG4
+    CASE_FUN = case.fun
+    ARG0, ARG1, ARG2, ARG3, ARG4 = (list(case.args) + [None] * 5)[:5]
+    case.setup()
+    k = case.wrt[0]
+    x = case.args[k]
+    r = np.random.default_rng(abs(hash(case.name)) % 2 ** 32)
+    z = x + 0.2j * (r.uniform(-1, 1, np.shape(x)) if np.ndim(x) else r.uniform(-1, 1))
+    if case.name in REAL_DATA:
+        pytest.skip(REAL_DATA[case.name])
+    check_complex(globals()[f"sample_{len(case.args)}_{k}"], z, tol=1e-5)
+
+
+#: samples whose function takes real data (their complex rules: DEDICATED)
+REAL_DATA = {"irfft_variants": "rfft of its argument: real data only (fft_of_complex covers irfft)"}
+
+
+#: complex rules tested by the dedicated tests above (fft_of_complex, test_not_holomorphic,
+#: test_eig_of_a_complex_matrix, the structure and products functions)
+DEDICATED = {np.fft.fft, np.fft.ifft, np.fft.fft2, np.fft.ifft2, np.fft.fftn, np.fft.ifftn,
+             np.fft.irfft, np.fft.irfftn, np.fft.irfft2, np.fft.fftshift, np.fft.ifftshift,
+             np.linalg.eig, np.linalg.eigvals, np.split, abs, pow, sum}
+
+
+def test_the_complex_samples_cover_every_complex_rule():
+    covered = {f for c in CLOSURE for f in c.covers} | DEDICATED | \
+        {srcgrad.runtime.split_dx, srcgrad.runtime.fit_axes_dx}     # (test_helpers_by_hand)
+    from srcgrad.rules import all_rules
+    missing = [r.name for r in all_rules() if r.differentiable and complex_rule(r) is not None
+               and r.fun not in covered and (r.name.split(".")[0] in (
+                   "numpy", "scipy", "srcgrad", "_operator", "operator", "builtins", "math")
+                   or r.name in ("abs", "pow", "sum"))]
+    assert not missing, missing
+
+
+def split_helper(z):
+    whole = srcgrad.runtime.split_dx([z[:2] * C[:2], z[2:] ** 2], np.zeros(4), 0)
+    return np.real(np.sum(whole * C))
+
+
+def fit_helper(z):
+    return np.real(np.sum(srcgrad.runtime.fit_axes_dx(z * C, np.zeros(6), (-1,)) ** 2)) + \
+        np.real(np.sum(srcgrad.runtime.fit_axes_dx(z, np.zeros(2), (-1,)) * C[:2]))
+
+
+def test_helpers_by_hand():
+    check_complex(split_helper, Z)
+    check_complex(fit_helper, Z)
+
+
+def builtins_of_complex(z):
+    return np.real(pow(z[0], 2.5) * C[0] + sum(z * C)) + abs(z[1] * z[2])
+
+
+def test_builtins_of_complex_values():
+    check_complex(builtins_of_complex, Z)

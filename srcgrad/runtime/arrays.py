@@ -20,7 +20,7 @@ first argument; the others are read for shapes, labels or sort orders.
 
 import numpy as np
 
-from srcgrad.runtime.base import sorted_axes, unsupported
+from srcgrad.runtime.base import inexact, sorted_axes, unsupported
 from srcgrad.runtime.broadcast import unbroadcast, unreduce
 from srcgrad.runtime.containers import Adjoints
 from srcgrad.runtime.shape import concatenate_dx
@@ -302,7 +302,7 @@ def column_stack_dx(d, tup):
 def split_dx_t(k, pieces, axis=0):
     """``k`` split like ``pieces`` along ``axis`` (``split_dx`` transposed)."""
     sizes = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
-    return Adjoints(np.split(np.asarray(k, dtype=float), sizes, axis=axis))
+    return Adjoints(np.split(inexact(k), sizes, axis=axis))
 
 
 def hsplit_axis(ary):
