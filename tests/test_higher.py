@@ -3,6 +3,8 @@
 differences; and the rules of srcgrad's runtime helpers, which make the
 generated gradient differentiable."""
 
+import collections
+import dataclasses
 import math
 
 import numpy as np
@@ -626,3 +628,56 @@ def test_runtime_rule(helper, case, samplers, mode):
     J = srcgrad.jacobian(case, wrt=wrt, mode=mode)(*args)
     for i in wrt:
         np.testing.assert_allclose(J[i], fd_jacobian(case, args, i), rtol=1e-6, atol=1e-8)
+
+
+# --- Hessians with respect to a dict, a list, a dataclass, a named tuple ------------------
+
+@dataclasses.dataclass
+class Layer:
+    w: np.ndarray
+    b: float
+
+
+Pair = collections.namedtuple("Pair", ["u", "v"])
+
+
+def dict_energy(p):
+    return np.sum(p["w"] ** 3) * p["b"] ** 2 + np.sum(np.sin(p["w"] * p["b"]))
+
+
+def layer_energy(layer):
+    return np.sum(np.tanh(layer.w) ** 2) * layer.b + layer.b ** 3
+
+
+def nested_energy(p):
+    return np.sum(p["a"].u * p["a"].v ** 2) + p["c"][0] ** 2 * np.sum(p["a"].u)
+
+
+@pytest.mark.parametrize("f, x", [
+    (dict_energy, {"w": np.array([0.3, -0.5, 0.2]), "b": 1.5, "tag": "not a number"}),
+    (layer_energy, Layer(np.array([[0.2, -0.4], [0.6, 0.1]]), 0.7)),
+    (nested_energy, {"a": Pair(np.array([0.3, 0.4]), np.array([-0.2, 0.5])), "c": [0.8]}),
+], ids=["dict", "dataclass", "nested"])
+def test_hessian_of_a_structured_argument(f, x):
+    from srcgrad.api.blocks import leaf, leaf_paths, with_leaf
+    H = srcgrad.hessian(f)(x)
+    paths = list(leaf_paths(x))
+    key = (lambda p: p[0] if len(p) == 1 else p)
+    g = srcgrad.grad(f)
+    for q in paths:
+        xq = np.asarray(leaf(x, q), dtype=float)
+        for k in range(xq.size):
+            e = np.zeros(xq.size)
+            e[k] = 1e-6
+            up = with_leaf(x, q, (xq.ravel() + e).reshape(xq.shape) if xq.ndim else float(xq + e[0]))
+            dn = with_leaf(x, q, (xq.ravel() - e).reshape(xq.shape) if xq.ndim else float(xq - e[0]))
+            for p in paths:
+                col = (np.asarray(leaf(g(up), p)) - np.asarray(leaf(g(dn), p))) / 2e-6
+                block = np.asarray(H[key(p)][key(q)])
+                assert block.shape == np.shape(leaf(x, p)) + xq.shape
+                np.testing.assert_allclose(block.reshape(np.size(leaf(x, p)), xq.size)[:, k],
+                                           np.ravel(col), rtol=1e-5, atol=1e-6)
+    p0, q0 = paths[0], paths[-1]
+    np.testing.assert_allclose(np.asarray(H[key(p0)][key(q0)]).reshape(-1),
+                               np.moveaxis(np.asarray(H[key(q0)][key(p0)]).reshape(
+                                   np.size(leaf(x, q0)), np.size(leaf(x, p0))), 0, 1).reshape(-1))

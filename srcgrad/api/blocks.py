@@ -4,6 +4,7 @@ generated batched ``vjp`` and ``hvp`` (with their caches), and running a
 batched pass with the one-direction-at-a-time loop as fallback.
 """
 
+import copy
 import functools
 import inspect
 import math
@@ -17,6 +18,7 @@ from srcgrad.api.driver import DRIVER
 from srcgrad.compiler import pipeline
 from srcgrad.compiler.boundary import Boundary
 from srcgrad.compiler.pipeline import forward_transform
+from srcgrad.runtime.base import is_record
 from srcgrad.errors import SrcgradError
 
 MODES = ("auto", "forward", "reverse")
@@ -121,6 +123,66 @@ def _basis(x):
 
 def _size(x):
     return math.prod(np.shape(x))
+
+
+# -- structured arguments (dicts, lists, tuples, dataclasses, named tuples) ----------
+
+def structured(x):
+    """Whether ``x`` is a container of arrays and floats rather than one."""
+    return isinstance(x, (dict, list, tuple)) or is_record(x)
+
+
+def leaf_paths(x, prefix=()):
+    """The paths (tuples of keys, indices or field names) of ``x``'s float
+    and floating-point array leaves, in order."""
+    if isinstance(x, dict):
+        items = x.items()
+    elif isinstance(x, (list, tuple)):
+        items = zip(getattr(x, "_fields", range(len(x))), x)
+    elif is_record(x):
+        items = vars(x).items()
+    else:
+        if isinstance(x, (float, np.floating)) or isinstance(x, np.ndarray) and \
+                x.dtype.kind == "f":
+            yield prefix
+        return
+    for k, v in items:
+        yield from leaf_paths(v, prefix + (k,))
+
+
+def leaf(x, path):
+    """The leaf of ``x`` at ``path``."""
+    for k in path:
+        x = x[k] if isinstance(x, dict) or isinstance(x, (list, tuple)) and \
+            not isinstance(k, str) else getattr(x, k)
+    return x
+
+
+def with_leaf(x, path, value):
+    """A copy of ``x`` (its containers copied along ``path``) with ``value``
+    at ``path``."""
+    if not path:
+        return value
+    k, rest = path[0], path[1:]
+    if isinstance(x, dict):
+        out = dict(x)
+        out[k] = with_leaf(x[k], rest, value)
+        return out
+    if isinstance(x, (list, tuple)):
+        i = x._fields.index(k) if isinstance(k, str) else k
+        parts = list(x)
+        parts[i] = with_leaf(x[i], rest, value)
+        return type(x)._make(parts) if hasattr(x, "_fields") else type(x)(parts)
+    out = copy.copy(x)
+    object.__setattr__(out, k, with_leaf(getattr(x, k), rest, value))
+    return out
+
+
+def zero_leaves(x):
+    """``x`` with every float and floating-point array leaf zero."""
+    for p in leaf_paths(x):
+        x = with_leaf(x, p, _zero(leaf(x, p)))
+    return x
 
 
 def _as_result(rows, out_shape, in_shape):

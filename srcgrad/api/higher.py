@@ -31,6 +31,7 @@ import functools
 import numpy as np
 
 from srcgrad.api import reverse as api
+from srcgrad.api.blocks import leaf, leaf_paths, structured, with_leaf, zero_leaves
 from srcgrad.api.blocks import (BATCH, CACHE_ELEMENTS, MIN_BATCH, MODES, _Call, _as_result,  # noqa: F401
                                 _basis, _batched_or_loop, _cache_get, _cache_put,
                                 _check_batched, _describe, _generate_batched, _key, _like, _name,
@@ -306,6 +307,12 @@ def hessian(fun=None, wrt=0, batch=BATCH, sparsity=None):
 
     def hess(*args, **kwargs):
         call = _Call(fun, names, args, kwargs)
+        if any(structured(x) for x in call.values):
+            if not single:
+                raise SrcgradError("hessian with respect to several arguments takes arrays and "
+                                   "floats; for a dict, list or dataclass argument differentiate "
+                                   "with respect to it alone (wrt=one argument)")
+            return structured_hessian(call)
         if hb is not None and sum(_size(x) for x in call.values):
             blocks = _batched_or_loop(lambda: _hessian_batched(hb, call, single, batch),
                                       lambda: looped(call), "hessian")
@@ -317,6 +324,32 @@ def hessian(fun=None, wrt=0, batch=BATCH, sparsity=None):
         if single:
             return blocks[0][0]
         return tuple(tuple(blocks[j][i] for j in range(len(names))) for i in range(len(names)))
+
+    def structured_hessian(call):
+        """``H[p][q]``: the block of leaf ``p`` differentiated by leaf ``q``
+        (each a key, index or field name, or a tuple of them for nested
+        containers), of shape ``leaf_p.shape + leaf_q.shape``."""
+        x = call.values[0]
+        paths = list(leaf_paths(x))
+        zero = zero_leaves(x)
+        columns = {q: [] for q in paths}
+        for q in paths:
+            for e in _basis(leaf(x, q)):
+                columns[q].append(h(*call.positional, with_leaf(zero, q, e), **call.keywords))
+
+        def key(p):
+            return p[0] if len(p) == 1 else p
+        out = {}
+        for p in paths:
+            xp = leaf(x, p)
+            out[key(p)] = {}
+            for q in paths:
+                xq = leaf(x, q)
+                cols = np.asarray([np.asarray(leaf(hv, p), dtype=float) for hv in columns[q]])
+                cols = cols.reshape((_size(xq),) + np.shape(xp))
+                block = np.moveaxis(cols, 0, -1) if cols.ndim > 1 else cols
+                out[key(p)][key(q)] = _like(_as_result(block, np.shape(xp), np.shape(xq)), xp, xq)
+        return out
 
     def looped(call):
         zeros = [_zero(x) for x in call.values]
