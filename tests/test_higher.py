@@ -681,3 +681,37 @@ def test_hessian_of_a_structured_argument(f, x):
     np.testing.assert_allclose(np.asarray(H[key(p0)][key(q0)]).reshape(-1),
                                np.moveaxis(np.asarray(H[key(q0)][key(p0)]).reshape(
                                    np.size(leaf(x, q0)), np.size(leaf(x, p0))), 0, 1).reshape(-1))
+
+
+# --- jacobian(jacobian(f)) --------------------------------------------------------------
+
+def vec_field(x):
+    return np.sin(x) * x[::-1] + np.sum(x ** 3)
+
+
+def two_args(x, y):
+    return np.tanh(x * y[0]) + y[1] * x ** 2
+
+
+def scalar_of_vector(x):
+    return np.sum(np.exp(x) * x)
+
+
+@pytest.mark.parametrize("f, args, inner, outer", [
+    (vec_field, (np.array([0.3, 0.5, 0.7]),), 0, 0),
+    (two_args, (np.array([0.3, 0.5]), np.array([0.7, -0.4])), 1, 0),
+    (two_args, (np.array([0.3, 0.5]), np.array([0.7, -0.4])), 0, 0),
+    (scalar_of_vector, (np.array([0.2, -0.1, 0.4]),), 0, 0),
+], ids=["vector", "mixed", "same", "scalar"])
+def test_jacobian_of_jacobian(f, args, inner, outer):
+    J = srcgrad.jacobian(f, wrt=inner)
+    J2 = srcgrad.jacobian(J, wrt=outer)(*args)
+    b = args[outer]
+    cols = []
+    for e in np.eye(b.size):
+        up, dn = list(args), list(args)
+        up[outer], dn[outer] = b + 1e-6 * e.reshape(b.shape), b - 1e-6 * e.reshape(b.shape)
+        cols.append((J(*up) - J(*dn)) / 2e-6)
+    np.testing.assert_allclose(J2, np.stack(cols, axis=-1), rtol=1e-6, atol=1e-7)
+    if f is scalar_of_vector:              # the Hessian
+        np.testing.assert_allclose(J2, srcgrad.hessian(f)(*args), rtol=1e-10)

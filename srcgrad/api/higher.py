@@ -177,6 +177,8 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
         raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
                            f"not {batch!r}")
     batch = batch or None
+    if getattr(fun, "srcgrad_jacobian_of", None) is not None:
+        return _jacobian_of_jacobian(fun, wrt)
     if sparsity is not None:
         from srcgrad.api.sparse import sparse_jacobian      # imports SciPy
         return sparse_jacobian(fun, wrt, mode, batch or BATCH, sparsity)
@@ -231,6 +233,7 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
         return blocks[0] if single else tuple(blocks)
 
     jac.__name__ = jac.__qualname__ = f"jacobian_{_name(fun)}"
+    jac.srcgrad_jacobian_of = (fun, wrt_key)
     jac.__wrapped_fun__ = fun
     jac.srcgrad_batched = jvpb_fn
     jac.srcgrad_batched_reverse = vjpb_fn
@@ -275,6 +278,46 @@ def _hessian_batched(hb, call, single, batch):
     cols = [c[0] if len(c) == 1 else np.concatenate(c, axis=-1) for c in chunks]
     rows = [_split_columns(cols[i], call, np.shape(x)) for i, x in enumerate(call.values)]
     return [[rows[i][j] for i in range(len(call.values))] for j in range(len(call.values))]
+
+
+def _jacobian_of_jacobian(jac, wrt):
+    """``jacobian(jacobian(f, wrt=a), wrt=b)``: ``J2[i..., j..., k...] = d^2 f_i /
+    d a_j d b_k``, of shape ``f.shape + a.shape + b.shape``, from the forward
+    transform over the generated vjp of ``f`` (one call per output element and
+    direction of ``b``: forward over reverse, like ``hvp``)."""
+    fun, inner = jac.srcgrad_jacobian_of
+    key = ("jacobian2", _key(inner), _key(wrt))
+    made = _cache_get(fun, key)
+    if made is not None:
+        return made
+    a_names, a_single = pipeline.normalise_wrt(fun, inner)
+    b_names, b_single = pipeline.normalise_wrt(fun, _key(wrt))
+    if not (a_single and b_single):
+        raise SrcgradError("jacobian(jacobian(f)) differentiates with respect to one argument at "
+                           "each level (wrt=a position or a name, not a tuple)")
+    v = api.vjp(fun, wrt=inner)
+    jv = _jvp_cached(v, b_names[0])
+
+    def jac2(*args, **kwargs):
+        call = _Call(fun, b_names, args, kwargs)
+        a = _Call(fun, a_names, args, kwargs).values[0]
+        b = call.values[0]
+        value = fun(*args, **kwargs)
+        if any(structured(x) for x in (a, b, value)) or holds_complex((a, b, value)):
+            raise SrcgradError("jacobian(jacobian(f)) takes real arrays and floats")
+        out = np.zeros(np.shape(value) + np.shape(a) + np.shape(b))
+        flat = out.reshape(_size(value), _size(a), _size(b))
+        for i, e in enumerate(_basis(value)):
+            for k, t in enumerate(_basis(b)):
+                _, (_, tangent) = jv(*call.positional, e, t, **call.keywords)
+                flat[i, :, k] = np.ravel(tangent)
+        return _like(float(out) if out.ndim == 0 else out, value, a, b)
+
+    jac2.__name__ = jac2.__qualname__ = f"jacobian_{jac.__name__}"
+    _describe(jac2, f"srcgrad.jacobian(srcgrad.jacobian({_qualname(fun)})): one call of the jvp "
+                    f"below (forward over the generated vjp) per element of the result and "
+                    f"direction", [jv], fun)
+    return _cache_put(fun, key, jac2)
 
 
 def hessian(fun=None, wrt=0, batch=BATCH, sparsity=None):
