@@ -715,3 +715,29 @@ def test_jacobian_of_jacobian(f, args, inner, outer):
     np.testing.assert_allclose(J2, np.stack(cols, axis=-1), rtol=1e-6, atol=1e-7)
     if f is scalar_of_vector:              # the Hessian
         np.testing.assert_allclose(J2, srcgrad.hessian(f)(*args), rtol=1e-10)
+
+
+# --- third derivatives through loops (reverse over reverse over reverse) ------------------
+
+def loop_sines(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sin(x * s + x)
+    return s
+
+
+def while_growth(x):
+    s, k = x, 0
+    while s < 3.0 and k < 10:
+        s = s * 1.3 + np.sin(s) * x
+        k += 1
+    return s * x
+
+
+@pytest.mark.parametrize("f", [loop_sines, while_growth], ids=lambda f: f.__name__)
+def test_third_derivative_through_loops(f):
+    g2 = srcgrad.grad(srcgrad.grad(f))
+    g3 = srcgrad.grad(g2)(0.7)
+    assert g3 == pytest.approx((g2(0.7 + 1e-5) - g2(0.7 - 1e-5)) / 2e-5, rel=1e-6)
+    # and forward over reverse over reverse agrees
+    assert srcgrad.jvp(g2)(0.7, 1.0)[1] == pytest.approx(g3, rel=1e-10)

@@ -282,6 +282,9 @@ from srcgrad.runtime import add_item, add_item_dv  # noqa: E402,F401
 
 defvjp(add_item, "d, x, key, v", "g", None, None, "add_item_dv(g, key, v)")
 defjvp(add_item, d="t", v="add_item(zeros_like(x), x, key, t)")
+# its part at ``key`` (linear in the container's adjoint h): third and higher derivatives
+defvjp(add_item_dv, "h, key, v", "add_item(zeros_like(h), h, key, g)")
+defjvp(add_item_dv, h="add_item_dv(t, key, v)")
 CONTAINER_RUNTIME_RULES += (add_item,)
 
 # sum(list) and np.array(list) in a gradient differentiated again (hvp): linear in ``a``

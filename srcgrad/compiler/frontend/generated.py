@@ -101,6 +101,7 @@ def prepare(parsed, reverse=False):
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
     _strip_boundary(parsed)
     _unbatch_outer_products(parsed)
+    _unpops_as_appends(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
     # are (appends and pops have O(1) adjoints); forward mode pairs each tape
     # with a tangent tape (Forward.tape_op)
@@ -160,6 +161,32 @@ def _strip_boundary(parsed):
 
     if body and isinstance(body[-1], gast.Return):
         body[-1] = Unwrap().visit(body[-1])
+
+
+def _unpops_as_appends(parsed):
+    """``unpop_adjoint(d_xs, None)`` (the reverse of ``xs.pop()`` on the
+    adjoint of a list, in a gradient of a gradient) is ``d_xs.append(0.0)``,
+    a list method the pipeline differentiates (third derivatives through
+    loops, whose tapes are popped)."""
+    names = {name for name, cell in parsed.closure.items()
+             if _cell_value(cell) is runtime.unpop_adjoint}
+    if not names:
+        return
+
+    class Rewrite(gast.NodeTransformer):
+        def visit_Expr(self, node):
+            v = node.value
+            if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
+                    v.func.id in names and len(v.args) == 2 and not v.keywords and \
+                    isinstance(v.args[0], gast.Name) and \
+                    isinstance(v.args[1], gast.Constant) and v.args[1].value is None:
+                call = gast.Call(func=gast.Attribute(value=load(v.args[0].id), attr="append",
+                                                     ctx=gast.Load()),
+                                 args=[const(0.0)], keywords=[])
+                return gast.copy_location(gast.Expr(value=call), node)
+            return node
+
+    Rewrite().visit(parsed.tree)
 
 
 def _flags(tree):
