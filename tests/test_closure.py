@@ -965,7 +965,7 @@ def runtime_cases():
         direct([rt.bincount_dw], h_bincount, (u(3),)),
         direct([rt.index_concat_dx], h_index_concat, (u(5),)),
         direct([rt.item_dx], h_item_dx, (u(),)),
-        direct([rt.add_item], h_add_item, (u(4), u(3))),
+        direct([rt.add_item, rt.add_item_dv], h_add_item, (u(4), u(3))),
         direct([rt.copy_dx], h_copy, (u(3),)),
         direct([rt.sorted_dx], h_sorted, (u(2), u(2))),
         direct([rt.array_dx_t], h_array_dx_t, (u(3),)),
@@ -988,7 +988,7 @@ def h_ifft2(x):
 
 
 def later_cases():
-    import tests.test_complex as TC
+    import tests.complex_programs as TC
     import tests.test_lib_more as TM
     import scipy.linalg as sla
     from srcgrad.runtime import scipy_banded as SB, scipy_stats as SS
@@ -1109,7 +1109,6 @@ REFUSED3 = {
     'r_hstack_dx': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation '),  # srcgrad/runtime/shape.py:162
     'lib_numpy:h_split': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation '),  # srcgrad/runtime/shape.py:162
     'lib_numpy:h_matrix_power': (UnsupportedError, 'calls to Python functions (_filled) are not differentiated yet'),  # srcgrad/runtime/shape.py:136
-    'h_add_item': (UnsupportedError, 'calls to Python functions (_filled) are not differentiated yet'),  # srcgrad/runtime/shape.py:136
 }
 #: wrong values (none accepted: each is a failing test, reported)
 WRONG2 = {}
