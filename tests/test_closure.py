@@ -983,6 +983,14 @@ def h_fit_axes(x):
     return w(rt.fit_axes(x * x, (6,), (-1,)))
 
 
+def h_astype_tangent(x):
+    return w(rtf.astype_tangent(x * x, np.zeros(3)))
+
+
+def h_copy_tangent(x):
+    return w(rtf.copy_tangent(x * x))
+
+
 def h_ifft2(x):
     return np.sum(np.abs(np.fft.ifft2(x.reshape(2, 4), s=(3, 4))) ** 2)
 
@@ -1014,6 +1022,8 @@ def later_cases():
         direct([F.ifft2], h_ifft2, (x8,)),
         direct([F.fftfreq, F.rfftfreq], TC.sampled_frequencies, (0.3,)),
         direct([rt.fit_axes], h_fit_axes, (u(4),)),
+        direct([rtf.astype_tangent], h_astype_tangent, (u(3),)),
+        direct([rtf.copy_tangent], h_copy_tangent, (u(3),)),
     ]
 
 
@@ -1092,23 +1102,16 @@ REFUSED2 = {
     'h_item_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
     'h_sorted': (UnsupportedError, 'lambda used as a value is not supported in a differentiated function'),  # srcgrad/runtime/iterators.py:174
 }
-#: second order crashes (bugs, not refusals: reported; asserted like a refusal so that a
-#: change is noticed): an item of the dict a rule's primitive returns (get_dx gives an
-#: adjoint dict) is read as an element of an array (add_at in the gradient)
-CRASH2 = {
-    'h_get': (TypeError, 'first operand must be array'),
-}
+#: second order crashes (bugs, not refusals: asserted like a refusal so that a change is
+#: noticed); none left (h_get, an item of the adjoint dict get_dx returns read as an array
+#: element, is mended: add_at accumulates into a dict)
+CRASH2 = {}
 #: third order refused: case name -> (error class, part of the message)
 REFUSED3 = {
-    'numpy.average': (UnsupportedError, 'calls to Python functions (_filled) are not differentiated yet'),  # srcgrad/runtime/shape.py:136
-    'numpy.linalg.det': (UnsupportedError, 'calls to Python functions (_filled) are not differentiated yet'),  # srcgrad/runtime/shape.py:136
     'n_eigvalsh': (UnsupportedError, 'making a Several object from differentiated values is not supported: s'),  # srcgrad/runtime/linalg.py:219
     'n_multi_dot': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported: '),  # srcgrad/runtime/calculus.py:368
     'scipy.linalg.cho_factor': (UnsupportedError, 'making a Several object from differentiated values is not supported: s'),  # srcgrad/runtime/scipy_linalg.py:233
-    'r_stack_dx': (UnsupportedError, 'calls to Python functions (_filled) are not differentiated yet'),  # srcgrad/runtime/shape.py:136
-    'r_hstack_dx': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation '),  # srcgrad/runtime/shape.py:162
-    'lib_numpy:h_split': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation '),  # srcgrad/runtime/shape.py:162
-    'lib_numpy:h_matrix_power': (UnsupportedError, 'calls to Python functions (_filled) are not differentiated yet'),  # srcgrad/runtime/shape.py:136
+    'lib_numpy:h_matrix_power': (UnsupportedError, 'making a Several object from differentiated values is not supported: s'),  # generated code
 }
 #: wrong values (none accepted: each is a failing test, reported)
 WRONG2 = {}

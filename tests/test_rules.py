@@ -1386,3 +1386,6 @@ SPECIAL.update({f: "test_complex.py" for f in (
                                    "rfftn", "irfft", "irfft2", "irfftn", "fftshift", "ifftshift",
                                    "fftfreq", "rfftfreq")],
     srcgrad.runtime.fit_axes, srcgrad.runtime.fit_axes_dx)})
+SPECIAL.update({f: "test_closure.py" for f in (srcgrad.runtime.add_item_dv,
+                                                srcgrad.runtime.forward.copy_tangent,
+                                                srcgrad.runtime.forward.astype_tangent)})

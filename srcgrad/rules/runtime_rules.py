@@ -443,3 +443,13 @@ ARRAY_RUNTIME_RULES = (quantile_tangent, split_dx_t, gather_dx, gather_t, quanti
                        column_stack_dx, split_dx, nanvar_dx, gradient_dx, trapezoid_dy, trapezoid_dx,
                        trapezoid_ddx, interp_dx, interp_dslope, interp_dfp, polyder_c, polyder_t,
                        polyval_dp, cross_da, cross_db, matrix_power_dx, multi_dot_dx)
+
+# the tangents of copies and conversions (in hvp code: third derivatives)
+from srcgrad.runtime.forward import astype_tangent, copy_tangent  # noqa: E402,F401
+defvjp(copy_tangent, "x, ans=None", "copy_dx(g, x)")
+defjvp(copy_tangent, "copy_tangent(t, ans)")
+defvjp(astype_tangent, "x, ans",
+       "array_dx(g, x, None) if np.issubdtype(np.result_type(ans), np.inexact) else zeros_like(x)")
+defjvp(astype_tangent, "astype_tangent(t, ans)")
+#: tangent helpers of copies and conversions given a rule here (tests/test_closure.py)
+TANGENT_RUNTIME_RULES = (copy_tangent, astype_tangent)

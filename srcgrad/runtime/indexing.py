@@ -28,6 +28,9 @@ def add_at(d, x, index, v):
     if type(d) is float or isinstance(d, (np.ndarray, np.generic, int, complex)) and \
             np.ndim(d) == 0 and np.ndim(x) != 0:
         d = zeros_like(x) + d
+    if isinstance(d, dict):            # a dict's adjoint (one the analysis took for an array)
+        d[index] = d[index] + v if index in d else v
+        return d
     if type(v) is not float and np.iscomplexobj(v):
         # (docs/complex.md) a complex x gets a complex adjoint; a real one, the real part
         if type(d) is not np.ndarray and isinstance(index, (int, np.integer)):

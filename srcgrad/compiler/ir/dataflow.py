@@ -116,3 +116,16 @@ def connected(links):
         for n in (a, b):
             groups.setdefault(find(n), set()).add(n)
     return {n: group for group in groups.values() for n in group}
+
+
+def assigned_on_every_path(stmts):
+    """The names every path through ``stmts`` assigns (both branches of an
+    ``if``; a loop's body may not run)."""
+    out = set()
+    for s in stmts:
+        if isinstance(s, gast.Assign):
+            out |= {n.id for t in s.targets for n in walk_tree(t)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        elif isinstance(s, gast.If):
+            out |= assigned_on_every_path(s.body) & assigned_on_every_path(s.orelse)
+    return out

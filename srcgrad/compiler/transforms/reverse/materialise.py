@@ -72,12 +72,13 @@ class Materialise:
                 sb, so = dict(state), dict(state)
                 body = self.materialise(s.body, sb)
                 orelse = self.materialise(s.orelse, so)
+                defined = getattr(s, "srcgrad_defined", None)
                 for v in sorted(set(sb) | set(so)):
                     if v in sb and v not in so:
-                        orelse.append(self.zeros(v))
+                        orelse.append(self.zeros(v, defined))
                         so[v] = DEF_OWNED
                     elif v in so and v not in sb:
-                        body.append(self.zeros(v))
+                        body.append(self.zeros(v, defined))
                         sb[v] = DEF_OWNED
                 state.clear()
                 for v in sb:
@@ -136,9 +137,13 @@ class Materialise:
         s.body = body
         return pre + [s]
 
-    def zeros(self, dname):
+    def zeros(self, dname, defined=None):
+        """``dname = zeros_like(primal)``; the zero ``0.0`` when the primal is
+        a scalar or, where ``defined`` (the names certainly defined there) is
+        given, may not be defined (a name only one branch of an ``if``
+        assigns: its adjoint is never read on the other path)."""
         primal = self.primal_of(dname)
-        if primal in self.an.scalar:
+        if primal in self.an.scalar or defined is not None and primal not in defined:
             value = const(0.0)
         else:
             value = gast.Call(func=self.rt("zeros_like"), args=[self.shape_of(primal)], keywords=[])

@@ -41,7 +41,8 @@ def d_f(x):
 
 import gast
 
-from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.analysis.aliasing import defined_before
+from srcgrad.compiler.ir.dataflow import assigned_on_every_path, walk_stmts
 from srcgrad.compiler.ir.names import assign, const, element_check, load, store
 from srcgrad.compiler.transforms.reverse.nodes import call_expr, has_code, is_final_break, stores
 from srcgrad.compiler.transforms.reverse.placeholders import (Adjoint, Comment, Push, Restore,
@@ -132,10 +133,24 @@ class Sweeps:
             if not has_code(rb) and not has_code(ro):
                 return [fwd], []
             rtest = copy_tree(s.test)
-            return [fwd], [gast.copy_location(gast.If(test=rtest, body=rb, orelse=ro), s)]
+            rif = gast.copy_location(gast.If(test=rtest, body=rb, orelse=ro), s)
+            # the names certainly defined when it runs (a branch may define a name the
+            # other does not: materialise zeroes only adjoints whose primal is defined)
+            rif.srcgrad_defined = self.defined_before().get(id(s), frozenset()) | \
+                assigned_on_every_path([s])
+            return [fwd], [rif]
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s)
         return [s], []
+
+    def defined_before(self):
+        """For each statement of the function (by id), the names certainly
+        assigned before it runs (``analysis.aliasing.defined_before``)."""
+        if getattr(self, "_defined", None) is None:
+            a = self.fn.args
+            params = {x.id for x in a.posonlyargs + a.args + a.kwonlyargs}
+            self._defined = defined_before(self.fn.body, params)
+        return self._defined
 
     def block(self, stmts, carried):
         fwd, rev = self.sweeps(stmts, carried)
