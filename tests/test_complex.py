@@ -500,3 +500,21 @@ def builtins_of_complex(z):
 
 def test_builtins_of_complex_values():
     check_complex(builtins_of_complex, Z)
+
+
+def complex_containers(z):
+    L = [z[0], z[1] * 2.0]
+    L.append(z[2] ** 2)
+    d = {"a": z[3], "b": L[0] * 1j}
+    total = 0.0
+    for i, e in enumerate(L):
+        total = total + e * C[i]
+    for k, v in d.items():
+        total = total + v * 0.5
+    M = list(reversed(L))
+    t = tuple(z[:2])
+    return np.real(total + M[0] * d.get("a", 1.0) + sum(t) + sum([a * b for a, b in zip(L, t)]))
+
+
+def test_complex_values_in_lists_dicts_and_loops():
+    check_complex(complex_containers, Z)

@@ -119,7 +119,7 @@ holomorphic(runtime.unbroadcast, runtime.unreduce, runtime.unreduce_mean, runtim
 # structure: tapes, containers and the adjoints of indexing and stacking
 holomorphic(runtime_forward.tape_push, runtime_forward.tape_pop, runtime.fit,
             runtime.written_adjoint, runtime.item_adjoint, runtime.add_item, runtime.add_item_dv,
-            runtime.list_dx,
+            runtime.list_dx, runtime.own,
             runtime.copy_dx, runtime_forward.broadcast_like, runtime.take_dx, runtime.restructure,
             runtime.split_dx)
 # (astype to a real dtype drops the imaginary part; the second derivatives of array_dx,

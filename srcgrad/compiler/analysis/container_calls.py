@@ -204,5 +204,7 @@ def container_rule(which):
         names = list(rule.signature.parameters)
         for pname, text in tangents.items():
             rule.tangents[pname] = Template(text, names + [TANGENT], ns, rule.name)
+        if which not in ("extreme", "sorted"):      # (an order: not for complex values)
+            rule.complex = "holomorphic"            # moving values around: docs/complex.md
         _CONTAINER_RULES[which] = rule
     return _CONTAINER_RULES[which]
