@@ -271,6 +271,14 @@ def set_comprehension(x):
 def comprehension_in_while(x):
     while sum([x * i for i in range(3)]) < 10.0:
         x = x * 2.0
+    else:
+        x = x + 0.0          # (a while with else: its comprehension stays refused)
+    return x
+
+
+def comprehension_in_while_test(x):
+    while sum([x * i for i in range(3)]) < 10.0:
+        x = x * 2.0
     return x
 
 

@@ -169,6 +169,7 @@ V3 = np.array([0.3, -0.5, 0.8])
 
 CASES = [
     # comprehensions and generator expressions
+    (cp.comprehension_in_while_test, (0.7,), 0),
     (cp.list_comprehension, (0.7,), 0),
     (cp.comprehension_with_condition, (0.7,), 0),
     (cp.nested_comprehension, (0.7, -0.4), (0, 1)),

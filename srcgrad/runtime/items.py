@@ -77,23 +77,22 @@ def b_attr(t, name, value, K):
     return bzeros(value, K) if is_number(out) else out
 
 
-_MISSING = object()
-
-
 def save_item(x, key):
-    """What ``x[key] = ...`` overwrites in a list or dict (a marker when
-    the key is new)."""
+    """What ``x[key] = ...`` overwrites in a list or dict: ``(True, value)``,
+    or ``(False, None)`` when the key is new."""
     if isinstance(x, dict) and key not in x:
-        return _MISSING
-    return x[key]
+        return (False, None)
+    return (True, x[key])
 
 
 def restore_item(x, key, saved):
-    """Undo ``x[key] = ...`` on a list or dict."""
-    if saved is _MISSING:
-        del x[key]
+    """Undo ``x[key] = ...`` on a list or dict (``saved`` from ``save_item``;
+    plain code without a sentinel object or ``del``: second derivatives read it)."""
+    present, value = saved
+    if present:
+        x[key] = value
     else:
-        x[key] = saved
+        x.pop(key)
 
 
 def _position(n, index):

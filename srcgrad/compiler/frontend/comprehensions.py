@@ -269,6 +269,13 @@ class ContainerDesugar:
             self._dicts = names
         return self._dicts
 
+    def local_dict(self, name):
+        """Whether ``name`` only ever holds a dict the function made itself
+        (a display, a dict comprehension, ``dict(...)``)."""
+        if getattr(self, "_made_dicts", None) is None:
+            self._made_dicts = _dict_names(self.norm.tree)
+        return name in self._made_dicts
+
     # -- entry -----------------------------------------------------------------------
     def run(self, s):
         """The desugared statements replacing ``s``, or None to leave it to
@@ -276,8 +283,18 @@ class ContainerDesugar:
         self.dict_names()      # from the function as written, before statements change
         if isinstance(s, gast.While) and any(
                 isinstance(n, _COMPS) or _is_view_call(n) for n in _walk_own(s.test)):
-            raise self.unsupported(s, "comprehension in a 'while' condition",
-                                   "compute it in the loop body and test a name")
+            if s.orelse:
+                raise self.unsupported(s, "comprehension in a 'while' condition",
+                                       "compute it in the loop body and test a name")
+            # while TEST: ... -> while True: cond = TEST; if not cond: break; ...
+            cond = self.namer.fresh("cond")
+            stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=load(cond)),
+                           body=[gast.Break()], orelse=[])
+            first = assign(cond, s.test)
+            loop = gast.While(test=const(True), body=[first, stop] + list(s.body), orelse=[])
+            for n in (loop, first, stop, stop.body[0]):
+                gast.copy_location(n, s)
+            return self.norm.desugar(loop)
         if isinstance(s, gast.For) and isinstance(s.iter, gast.Name) and \
                 s.iter.id in self.dict_names() and not getattr(s, "srcgrad_keys", False):
             for n in (n for b in s.body for n in walk_tree(b)):
@@ -441,6 +458,33 @@ class ContainerDesugar:
                 if isinstance(n, gast.stmt):
                     gast.copy_location(n, s)
             return self.norm.desugar(loop)
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "update" \
+                and isinstance(s.value.func.value, gast.Name) and \
+                self.local_dict(s.value.func.value.id) and \
+                (not s.value.args or len(s.value.args) == 1 and
+                 isinstance(s.value.args[0], gast.Dict) and None not in s.value.args[0].keys):
+            # d.update({k: v}) / d.update(k=v) of a dict made here: d[k] = v, the
+            # values evaluated first (as the call evaluates its argument)
+            d = s.value.func.value.id
+            pairs = list(zip(s.value.args[0].keys, s.value.args[0].values)) if s.value.args \
+                else []
+            pairs += [(const(k.arg), k.value) for k in s.value.keywords if k.arg is not None]
+            if any(k.arg is None for k in s.value.keywords):
+                return None
+            out, keys = [], []
+            for k, v in pairs:
+                kt, vt = self.namer.fresh("key"), self.namer.fresh("value")
+                out += [gast.copy_location(assign(kt, k), s), gast.copy_location(assign(vt, v), s)]
+                keys.append((kt, vt))
+            for kt, vt in keys:
+                target = gast.Subscript(value=load(d), slice=load(kt), ctx=gast.Store())
+                out.append(gast.copy_location(gast.Assign(targets=[target], value=load(vt),
+                                                          type_comment=None), s))
+            result = []
+            for p in out:
+                result.extend(self.norm.desugar(p))
+            return result
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
                 isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute) \
                 and s.value.func.attr == "pop" and isinstance(s.value.func.value, gast.Name) \
@@ -465,6 +509,26 @@ class ContainerDesugar:
                 result.extend(self.norm.desugar(p))
             return result
         return None
+
+
+def _dict_names(tree):
+    """Names every assignment of which in ``tree`` is a dict display, a dict
+    comprehension or ``dict(...)``: dicts the function makes itself."""
+    made, other = set(), set()
+    for n in walk_tree(tree):
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                if isinstance(t, gast.Name):
+                    v = n.value
+                    is_dict = isinstance(v, (gast.Dict, gast.DictComp)) or \
+                        isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
+                        v.func.id == "dict"
+                    (made if is_dict else other).add(t.id)
+        elif isinstance(n, (gast.For, gast.AugAssign, gast.AnnAssign)):
+            other |= {x.id for x in walk_tree(n.target) if isinstance(x, gast.Name)}
+        elif isinstance(n, gast.arguments):
+            other |= {a.id for a in n.args + n.posonlyargs + n.kwonlyargs}
+    return made - other
 
 
 def _store(target):

@@ -16,7 +16,11 @@ def f(x):
     return out
 """
 
+import contextlib
+import warnings
+
 import gast
+import numpy as np
 
 from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
@@ -156,6 +160,8 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         expanded = self.expand_calls(s)
         if expanded is not None:
             return expanded
+        if isinstance(s, gast.With) and all(self.neutral_context(i) for i in s.items):
+            return self.desugar_block(s.body)
         kind = _UNSUPPORTED.get(type(s))
         if kind:
             raise self.unsupported(s, *kind)
@@ -197,6 +203,32 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
                 self.check_expr(sub)
             return [s]
         raise self.unsupported(s, type(s).__name__, "rewrite this statement")
+
+    def neutral_context(self, item):
+        """A ``with`` item whose context manager changes no value and no
+        control flow: ``np.errstate`` that ignores or warns (not ``'raise'``
+        or ``'call'``), ``np.printoptions``, ``warnings.catch_warnings()``,
+        ``contextlib.nullcontext()``, without ``as``.  Their block is
+        differentiated as if the ``with`` were not there (the generated code
+        runs it without the context: the same values, maybe a warning)."""
+        c = item.context_expr
+        if item.optional_vars is not None or not isinstance(c, gast.Call) or c.args and \
+                not isinstance(c.func, gast.Attribute):
+            return False
+        f = c.func
+        obj = None
+        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
+            base = self.parsed.resolve_global(f.value.id)
+            obj = getattr(base, f.attr, None) if base is not None else None
+        elif isinstance(f, gast.Name):
+            obj = self.parsed.resolve_global(f.id)
+        if obj is np.errstate:
+            return not c.args and all(isinstance(k.value, gast.Constant) and
+                                      k.value.value in ("ignore", "warn", "print", "log")
+                                      for k in c.keywords)
+        if obj is warnings.catch_warnings:
+            return not c.args and not any(k.arg == "record" for k in c.keywords)
+        return obj in (np.printoptions, contextlib.nullcontext) and not c.args
 
     def expand_calls(self, s):
         """Inline the calls to the user's functions in ``s``
