@@ -25,6 +25,7 @@ import numpy as np
 from tests.fuzz.gen_wide import ComplexGrammar, WideGrammar
 
 HEADER = '''import math
+import warnings
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -497,6 +498,12 @@ class Gen(WideGrammar, ComplexGrammar):
             return
         if k < 0.43 and depth == 0:
             return self.def_stmt(indent)
+        if depth < 2 and self.rc.random() < 0.03:
+            # a context manager that changes no value (its own random stream)
+            self.emit(indent, self.rc.choice(["with np.errstate(all='ignore'):",
+                                              "with np.errstate(divide='ignore', invalid='warn'):",
+                                              "with warnings.catch_warnings():"]))
+            return self.block(indent + 1)
         return self.simple_stmt(indent)
 
     def if_stmt(self, indent):
