@@ -57,7 +57,7 @@ class WideGrammar:
                              f"scipy.special.logsumexp({n})",
                              f"np.sum(np.multiply({n}, {self.scalar_leaf()}))"])
         a, b = self.scalar(d + 1), self.scalar_leaf()
-        return r.choice([f"np.sum(np.exp(({a}, {b})))", f"np.dot(({a}, {b}), ({b}, 0.5))",
+        return r.choice([f"np.sum(np.exp(np.tanh(({a}, {b}))))", f"np.dot(({a}, {b}), ({b}, 0.5))",
                          f"np.prod(np.cos([{a}, {b}]))", f"np.linalg.norm([{a}, {b}, 1.0])"])
 
     # --------------------------------------------------------------- SciPy calls
