@@ -25,13 +25,24 @@ def add_at(d, x, index, v):
     ``d`` is an adjoint array owned by the generated code (or the symbolic
     zero ``0.0``); it is updated in place and returned.  Repeated integer
     indices accumulate (like ``np.add.at``)."""
+    tv = type(v)
+    if type(d) is np.ndarray and d.ndim and (tv is float or tv is np.float64 or
+                                             tv is np.ndarray and v.dtype.kind == "f"):
+        # the common case first: a real array adjoint and a real value
+        if isinstance(index, (int, np.integer, slice)) or index is None:
+            d[index] += v
+        else:
+            np.add.at(d, index, v)
+        return d
     if type(d) is float or isinstance(d, (np.ndarray, np.generic, int, complex)) and \
             np.ndim(d) == 0 and np.ndim(x) != 0:
         d = zeros_like(x) + d
     if isinstance(d, dict):            # a dict's adjoint (one the analysis took for an array)
         d[index] = d[index] + v if index in d else v
         return d
-    if type(v) is not float and np.iscomplexobj(v):
+    if tv is not float and tv is not np.float64 and (
+            tv is np.ndarray and v.dtype.kind == "c" or tv is complex or
+            tv is not np.ndarray and np.iscomplexobj(v)):
         # (docs/complex.md) a complex x gets a complex adjoint; a real one, the real part
         if type(d) is not np.ndarray and isinstance(index, (int, np.integer)):
             part = d[index]                     # an element of a container's adjoints
