@@ -1108,10 +1108,7 @@ REFUSED2 = {
 CRASH2 = {}
 #: third order refused: case name -> (error class, part of the message)
 REFUSED3 = {
-    'n_eigvalsh': (UnsupportedError, 'making a Several object from differentiated values is not supported: s'),  # srcgrad/runtime/linalg.py:219
     'n_multi_dot': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported: '),  # srcgrad/runtime/calculus.py:368
-    'scipy.linalg.cho_factor': (UnsupportedError, 'making a Several object from differentiated values is not supported: s'),  # srcgrad/runtime/scipy_linalg.py:233
-    'lib_numpy:h_matrix_power': (UnsupportedError, 'making a Several object from differentiated values is not supported: s'),  # generated code
 }
 #: wrong values (none accepted: each is a failing test, reported)
 WRONG2 = {}

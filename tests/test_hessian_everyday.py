@@ -176,10 +176,7 @@ def autograd_version(f):
 #: several results (``Several``, whose ``+`` adds element by element) built in the hvp's
 #: code, and np.einsum's helper with ``*operands``
 THIRD_REFUSED = {
-    "stacked_in_a_loop": "making a Several object",
-    "while_newton": "making a Several object",
     "quadratic_form": "starred expression",
-    "rolling_update": "making a Several object",
 }
 
 HVP = None           # srcgrad.hvp(f) of the case (third order: grad of u . hvp(x, v))

@@ -31,7 +31,11 @@ def add_item(d, x, key, v):
     if type(d) is float:
         d = zeros_like(x)
     if isinstance(d, (list, dict)):
-        d[key] = d[key] + v
+        old = d[key]
+        if type(old) is float and old == 0.0 and isinstance(v, (tuple, list)):
+            d[key] = v                 # the zero of an element that holds several values
+        else:
+            d[key] = old + v
         return d
     return add_at(d, x, key, v)
 

@@ -160,6 +160,8 @@ def container_rule(which):
         ns = vars(runtime)
         spec = {
             "copy": ("x", ["g"], {"x": "shallow_copy(t)"}),
+            # Several(x) of a tuple x (tangents in generated code): its elements as they are
+            "several": ("x", ["g"], {"x": "t"}),
             "extreme": ("iterable", ["seq_extreme_dx(g, iterable, ans)"],
                         {"iterable": "seq_extreme_tangent(t, iterable, ans)"}),
             "list": ("iterable", ["list_dx(g, iterable)"],

@@ -31,6 +31,7 @@ import gast
 import numpy as np
 
 from srcgrad import runtime
+from srcgrad.runtime import forward as runtime_forward
 from srcgrad.compiler.analysis.callees import recursive_rule
 from srcgrad.compiler.analysis.container_calls import (container_call, container_rule,
                                                        dict_method, method_stmt)
@@ -163,6 +164,18 @@ def resolve_call(an, v, s):
         # dict(a=x, b=y): a dict literal
         return Op("pack_dict", args={str(i): k.value for i, k in enumerate(v.keywords)},
                   extra=[const(k.arg) for k in v.keywords], display=display)
+    if fun is runtime_forward.Several and len(v.args) == 1 and not kwargs and \
+            isinstance(v.args[0], gast.Tuple) and \
+            not any(isinstance(e, gast.Starred) for e in v.args[0].elts):
+        # the tangents of several results, in generated code: like a tuple literal
+        # (its + adds element by element: the adjoint of each element is its part)
+        return Op("pack", args={str(i): e for i, e in enumerate(v.args[0].elts)},
+                  display=display)
+    if fun is runtime_forward.Several and len(v.args) == 1 and not kwargs and \
+            isinstance(v.args[0], gast.Name):
+        # Several(t): the tuple t as tangents of several results (adds element by element)
+        return Op("call", rule=container_rule("several"), fun=fun, args={"x": v.args[0]},
+                  display=display)
     if isinstance(fun, type) and issubclass(fun, tuple) and hasattr(fun, "_fields") and \
             lookup(fun) is None:
         # a named tuple made here: its fields, in order, like a tuple literal
