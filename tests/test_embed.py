@@ -275,3 +275,34 @@ def test_standalone_linalg_export_defines_its_helpers(tmp_path):
 
 def _solve_sum(a, b):
     return np.sum(np.linalg.solve(a, b))
+
+
+@pytest.mark.parametrize("mode", ["value_and_grad", "vjp", "jvp", "hvp"])
+def test_export_modes_run_with_numpy_only(mode, project, tmp_path_factory, monkeypatch):
+    """``srcgrad export --mode``: value_and_grad, vjp, jvp and hvp exports, checked against
+    finite differences by ``--check`` and run where only NumPy can be imported."""
+    out_dir = tmp_path_factory.mktemp(f"exported_{mode}")
+    monkeypatch.chdir(project)
+    assert main(["export", "model.py:f", "--wrt", "x", "--mode", mode, "-o",
+                 str(out_dir / "model_grad.py"),
+                 "--check", "f: [1.0, 2.0, 3.0], [0.5, 0.1, 0.2]"]) == 0
+    import model
+    try:
+        x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.1, 0.2])
+        call = {"value_and_grad": "value_and_d_f(x, y)[1]", "vjp": "vjp_f(x, y, 1.0)[1]",
+                "jvp": "jvp_f(x, y, np.ones(3))[1]", "hvp": "hvp_f(x, y, np.ones(3))"}[mode]
+        make = {"value_and_grad": lambda: srcgrad.value_and_grad(model.f, wrt="x")(x, y)[1],
+                "vjp": lambda: srcgrad.vjp(model.f, wrt="x")(x, y, 1.0)[1],
+                "jvp": lambda: srcgrad.jvp(model.f, wrt="x")(x, y, np.ones(3))[1],
+                "hvp": lambda: srcgrad.hvp(model.f, wrt="x")(x, y, np.ones(3))}[mode]
+        want = make()
+    finally:
+        sys.modules.pop("model", None)
+    result = _numpy_only_run(out_dir, f"""
+        import numpy as np
+        import model_grad as m
+        x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.1, 0.2])
+        print(repr(np.asarray(m.{call}).tolist()))
+        """)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(eval(result.stdout.strip()), want, rtol=1e-12)

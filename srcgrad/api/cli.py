@@ -129,6 +129,9 @@ def export_main(argv):
     ap.add_argument("--wrt", default="0", help="argument positions or names, comma separated, "
                     "for every function (default 0)")
     ap.add_argument("--value", action="store_true", help="value_and_grad instead of grad")
+    ap.add_argument("--mode", choices=sorted(MODES), default=None,
+                    help="what to export for each function: grad (default), value_and_grad, "
+                         "vjp, jvp or hvp (the Hessian-vector product)")
     ap.add_argument("-o", "--output", help="the module to write (default: standard output)")
     ap.add_argument("--check", metavar="[NAME:]ARGS", action="append",
                     help="Python literals, comma separated (numbers, [lists] for arrays): "
@@ -137,10 +140,13 @@ def export_main(argv):
                          "ARGS' for one function only (repeat the option for others)")
     args = ap.parse_args(argv)
     funs = _load(args.target, several=True)
+    mode = args.mode or ("value_and_grad" if args.value else "grad")
+    if args.value and mode != "value_and_grad":
+        print("srcgrad: --value is --mode value_and_grad", file=sys.stderr)
+        return 2
     try:
         wrt = _wrt(args.wrt)
-        make = api.value_and_grad if args.value else api.grad
-        dfs = [make(f, wrt=wrt) for f in funs]
+        dfs = [MODES[mode]()(f, wrt=wrt) for f in funs]
         text = export.module_text(dfs) + "\n"
     except SrcgradError as e:
         print(f"srcgrad: {e}", file=sys.stderr)
@@ -168,7 +174,7 @@ def export_main(argv):
     with os.fdopen(fd, "w") as out:
         out.write(text)
     try:
-        failures = _check_export(tmp, funs, dfs, wrt, points, args.value)
+        failures = _check_export(tmp, funs, dfs, wrt, points, mode)
     finally:
         if failures or not args.output:
             os.unlink(tmp)
@@ -182,9 +188,20 @@ def export_main(argv):
     return 0
 
 
-def _check_export(path, funs, dfs, wrt, points, with_value):
+def _modes():
+    from srcgrad.api import forward, higher
+    return {"grad": lambda: api.grad, "value_and_grad": lambda: api.value_and_grad,
+            "vjp": lambda: api.vjp, "jvp": lambda: forward.jvp, "hvp": lambda: higher.hvp}
+
+
+#: what ``srcgrad export --mode`` exports (each a function giving the transform)
+MODES = _modes()
+
+
+def _check_export(path, funs, dfs, wrt, points, mode):
     """Import the module written at ``path`` and compare each exported
-    gradient with central finite differences of its function, at the
+    derivative with central finite differences of its function (``jvp``:
+    along the direction of ones; ``hvp``: of srcgrad's gradient), at the
     arguments ``points`` gives for its name (or for ``None``: every other
     function; a function with neither is not checked); returns the failures
     (empty when all agree)."""
@@ -207,10 +224,28 @@ def _check_export(path, funs, dfs, wrt, points, with_value):
                  if p.kind is p.KEYWORD_ONLY and p.default is p.empty
                  and p.name in fun.__globals__}
         try:
-            got = exported(*point, **extra)
-            got = got[1] if with_value else got
-            got = (got,) if single else got
-            want = [numerical_grad(fun, point, params.index(n)) for n in names]
+            ones = [np.ones_like(point[params.index(n)], dtype=float) for n in names]
+            if mode in ("grad", "value_and_grad"):
+                got = exported(*point, **extra)
+                got = got[1] if mode == "value_and_grad" else got
+            elif mode == "vjp":
+                got = exported(*point, 1.0, **extra)[1]
+            elif mode == "jvp":
+                got = exported(*point, *ones, **extra)[1]
+            else:
+                got = exported(*point, *ones, **extra)
+            got = (got,) if single or mode == "jvp" else got
+            if mode == "jvp":
+                want = [sum(np.sum(numerical_grad(fun, point, params.index(n)) * o)
+                            for n, o in zip(names, ones))]
+                names = ["the direction of ones"]
+            elif mode == "hvp":
+                g = api.grad(fun, wrt=tuple(names))
+                positions = [params.index(m) for m in names]
+                want = [_fd_directional(lambda *a, k=k: g(*a)[k], point, positions, ones)
+                        for k in range(len(names))]
+            else:
+                want = [numerical_grad(fun, point, params.index(n)) for n in names]
         except Exception as e:
             failures.append(f"{df.__name__} at the given arguments: {type(e).__name__}: {e}")
             continue
@@ -219,6 +254,16 @@ def _check_export(path, funs, dfs, wrt, points, with_value):
                 failures.append(f"{df.__name__}: the derivative with respect to {n} is {g!r}, "
                                 f"finite differences give {w!r}")
     return failures
+
+
+def _fd_directional(fun, point, positions, direction, h=1e-6):
+    """Central finite difference of ``fun`` at ``point`` along ``direction``
+    (one array or float per position)."""
+    up, dn = list(point), list(point)
+    for i, d in zip(positions, direction):
+        up[i] = point[i] + h * d
+        dn[i] = point[i] - h * d
+    return (np.asarray(fun(*up)) - np.asarray(fun(*dn))) / (2 * h)
 
 
 if __name__ == "__main__":
