@@ -50,3 +50,23 @@ def branchy(x):
                          ids=["positive", "negative"])
 def test_names_assigned_by_one_branch(f, x):
     assert_sound(f, (x,))
+
+
+# * ``a, b = v`` read ``v[0]`` and ``v[1]`` without checking that ``v`` has two
+#   items: a program Python rejects got a value (now ValueError, like Python).
+
+def unpack_two(x, v):
+    a, b = v
+    return a * x + b
+
+
+def test_unpacking_checks_the_number_of_items():
+    import srcgrad
+    assert srcgrad.grad(unpack_two)(2.0, [1.0, 3.0]) == 1.0
+    for v, word in (([1.0, 3.0, 4.0], "too many"), ([1.0], "not enough")):
+        with pytest.raises(ValueError, match=word):
+            srcgrad.grad(unpack_two)(2.0, v)
+        with pytest.raises(ValueError, match=word):
+            srcgrad.jvp(unpack_two)(2.0, v, 1.0)
+        with pytest.raises(ValueError, match=word):
+            unpack_two(2.0, v)

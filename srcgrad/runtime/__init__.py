@@ -64,7 +64,8 @@ from srcgrad.runtime.iterators import (  # noqa: F401
     seq_adjoint, seq_items, sorted_dx, sorted_tangent, values_dx, values_tangent, zip_dx,
     zip_tangent)
 from srcgrad.runtime.boundary import (  # noqa: F401
-    check_argument, check_method, check_real, check_scalar, check_sequence, holds_complex, like_argument,
+    check_argument, check_method, check_real, check_scalar, check_sequence, check_unpack,
+    holds_complex, like_argument,
     like_arguments, like_value)
 from srcgrad.runtime.reductions import (  # noqa: F401
     average_da, average_dw, cumprod_dx, cumprod_exact_dx, cumprod_tangent, cumsum_dx, div_or_zero,

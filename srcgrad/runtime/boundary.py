@@ -245,6 +245,20 @@ def check_real(x, name):
     return holds_complex(x) or None
 
 
+def check_unpack(v, n):
+    """Raise Python's ValueError unless ``v`` has ``n`` items: ``a, b = v``
+    reads ``v[0]`` and ``v[1]`` in generated code, which would not notice
+    a third item (or a missing one) the way Python's unpacking does."""
+    try:
+        size = len(v)
+    except TypeError:
+        return                          # (an iterator: its items are read one by one)
+    if size > n:
+        raise ValueError(f"too many values to unpack (expected {n})")
+    if size < n:
+        raise ValueError(f"not enough values to unpack (expected {n}, got {size})")
+
+
 def holds_complex(x):
     """Whether ``x`` is a complex number or array, or a container holding one."""
     if isinstance(x, (complex, np.complexfloating)):

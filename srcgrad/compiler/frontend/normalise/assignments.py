@@ -28,6 +28,9 @@ def f(x, y):
 
 import gast
 
+from srcgrad import runtime
+from srcgrad.compiler.frontend.generated import is_generated
+
 from srcgrad.compiler.ir.names import assign, const, load
 from srcgrad.compiler.ir.walk import walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
@@ -129,6 +132,16 @@ class Assignments:
                     values.append(load(tmp))
         else:
             value = self.evaluated_once(elts, value, where, out)
+            if not is_generated(self.parsed.fun):
+                # Python checks the number of items; v[0], v[1] alone would not
+                check = next((k for k, v in self.parsed.extras.items()
+                              if v is runtime.check_unpack), None)
+                if check is None:
+                    check = self.namer.fresh("check_unpack")
+                    self.parsed.extras[check] = runtime.check_unpack
+                out.append(gast.copy_location(gast.Expr(value=gast.Call(
+                    func=load(check), args=[load(value.id), const(len(elts))], keywords=[])),
+                    where))
             values = [gast.Subscript(value=load(value.id), slice=const(i), ctx=gast.Load())
                       for i in range(len(elts))]
             for v in values:
