@@ -68,3 +68,19 @@ def test_a_context_manager_that_may_raise_is_refused():
     with pytest.raises(srcgrad.UnsupportedError, match="with is not supported") as e:
         srcgrad.grad(with_raise)
     assert "test_python_forms.py" in str(e.value)
+
+
+def set_of_indices(x):
+    s = {k % 2 for k in range(5)}
+    return x[0] * len(s) + np.sum(x[sorted(s)] ** 2)
+
+
+def set_of_values(x):
+    s = {v * 2.0 for v in x}
+    return sum(s)
+
+
+def test_set_comprehensions():
+    assert_sound(set_of_indices, (X,))
+    with pytest.raises(srcgrad.UnsupportedError):      # a set of differentiated values
+        srcgrad.grad(set_of_values)(X)

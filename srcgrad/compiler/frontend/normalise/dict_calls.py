@@ -1,7 +1,9 @@
-"""Dicts made from two literal sequences: ``dict(zip(keys, values))`` is a
-dict literal when ``keys`` is a list or tuple of constants and ``values`` a
-list or tuple of as many expressions (Python evaluates every value, and a
-repeated key keeps its last value, in both forms).
+"""Containers made from literal sequences and comprehensions.
+
+``dict(zip(keys, values))`` is a dict literal when ``keys`` is a list or
+tuple of constants and ``values`` a list or tuple of as many expressions
+(Python evaluates every value, and a repeated key keeps its last value, in
+both forms); ``{e for x in xs}`` is ``set([e for x in xs])``.
 
 >>> from srcgrad.compiler.ir.printer import source
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
@@ -53,5 +55,26 @@ def literal_dicts(fn, parsed):
                 return node
             return gast.copy_location(gast.Dict(keys=list(keys.elts), values=list(values.elts)),
                                       node)
+
+    Rewrite().visit(fn)
+
+
+def set_comprehensions(fn, parsed):
+    """``{e for x in xs}`` becomes ``set([e for x in xs])`` (in place): the list
+    comprehension is lowered to a loop like any other, and ``set`` keeps its
+    meaning (no derivative flows through a set: a set of differentiated values
+    is refused where it is used)."""
+    local = {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    if "set" in local or parsed.resolve_global("set") is not builtins.set:
+        return
+
+    class Rewrite(gast.NodeTransformer):
+        def visit_SetComp(self, node):
+            self.generic_visit(node)
+            comp = gast.ListComp(elt=node.elt, generators=node.generators)
+            call = gast.Call(func=gast.Name(id="set", ctx=gast.Load(), annotation=None,
+                                            type_comment=None), args=[comp], keywords=[])
+            return gast.copy_location(call, node)
 
     Rewrite().visit(fn)
