@@ -1075,7 +1075,6 @@ def test_every_rule_has_a_sample():
 #: second order refused: case name -> (error class, part of the message); the comment
 #: says where (the runtime helper whose source srcgrad could not differentiate)
 REFUSED2 = {
-    'n_lstsq': (UnsupportedError, 'no derivative rule for np.multiply.outer (ufunc.outer)'),  # srcgrad/runtime/linalg.py:387
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'expm_frechet_': (UnsupportedError, 'no derivative rule for np.block (block)'),  # srcgrad/runtime/scipy_linalg.py:488

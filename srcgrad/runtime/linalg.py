@@ -455,7 +455,7 @@ def lstsq_da(g, a, b, ans):
     x = ans[0]
     z = np.linalg.solve(a.T @ a, g[0])
     r = b - a @ x
-    return np.multiply.outer(r, z) - np.multiply.outer(a @ z, x) if r.ndim == 1 \
+    return np.outer(r, z) - np.outer(a @ z, x) if r.ndim == 1 \
         else r @ z.T - (a @ z) @ x.T
 
 
