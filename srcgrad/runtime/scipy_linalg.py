@@ -469,23 +469,31 @@ def expm_frechet_unsupported():
             "call scipy.linalg.expm for the exponential itself")
 
 
+def _blocks(top_left, top_right, bottom_left, bottom_right):
+    """``[[tl, tr], [bl, br]]`` as one matrix (np.block, written with
+    np.concatenate, whose rule second derivatives use)."""
+    top = np.concatenate([top_left, top_right], axis=-1)
+    bottom = np.concatenate([bottom_left, bottom_right], axis=-1)
+    return np.concatenate([top, bottom], axis=-2)
+
+
 def _frechet_block(a, e):
     n = a.shape[-1]
-    return np.block([[a, e], [np.zeros((n, n)), a]])
+    return _blocks(a, e, np.zeros((n, n)), a)
 
 
 def expm_frechet_tangent_a(t, a, e):
     """Tangent of ``expm_frechet(a, e)`` when ``a`` moves by ``t``: the
     Fréchet derivative of the block matrix ``[[a, e], [0, a]]``."""
     n = a.shape[-1]
-    d = np.block([[t, np.zeros((n, n))], [np.zeros((n, n)), t]])
+    d = _blocks(t, np.zeros((n, n)), np.zeros((n, n)), t)
     return sl.expm_frechet(_frechet_block(a, e), d, compute_expm=False)[:n, n:]
 
 
 def expm_frechet_da(g, a, e):
     """Adjoint of ``a`` in ``expm_frechet(a, e)``."""
     n = a.shape[-1]
-    pad = np.block([[np.zeros((n, n)), g], [np.zeros((n, 2 * n))]])
+    pad = _blocks(np.zeros((n, n)), g, np.zeros((n, n)), np.zeros((n, n)))
     m = sl.expm_frechet(mT(_frechet_block(a, e)), pad, compute_expm=False)
     return m[:n, :n] + m[n:, n:]
 
