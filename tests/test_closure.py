@@ -1077,8 +1077,6 @@ def test_every_rule_has_a_sample():
 REFUSED2 = {
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
-    'scipy.linalg.qr': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # srcgrad/runtime/scipy_linalg.py:515
-    'r_pad_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # srcgrad/runtime/pad.py:67
     'r_einsum_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # srcgrad/runtime/products.py:225
     'r_einsum_dx_3': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # srcgrad/runtime/products.py:225
     'lib_numpy:h_gradient': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code

@@ -64,7 +64,11 @@ def is_record(x):
 
 def unsupported(message, hint=None):
     """The error for a derivative srcgrad does not know, found at run time
-    (the arguments that decide it were not constants in the source)."""
+    (the arguments that decide it were not constants in the source);
+    ``message`` may be a ``(message, hint)`` pair (no ``*`` needed: helpers
+    with refusals are differentiated from their source)."""
+    if isinstance(message, tuple):
+        message, hint = message
     return UnsupportedError("srcgrad: " + message + (f" ({hint})" if hint else ""))
 
 

@@ -37,7 +37,7 @@ def pad_dx(g, array, pad_width, mode="constant", stat_length=None, reflect_type=
     modes raise ``UnsupportedError``."""
     problem = pad_unsupported(mode, reflect_type)
     if problem:
-        raise unsupported(*problem)
+        raise unsupported(problem)
     shape = np.shape(array)
     n = int(np.prod(shape))
     g = np.asarray(g)
@@ -64,7 +64,7 @@ def pad_tangent(t, pad_width, mode="constant", stat_length=None, reflect_type="e
     linear modes: constants pad with zeros, the others pad ``t`` alike)."""
     problem = pad_unsupported(mode, reflect_type)
     if problem:
-        raise unsupported(*problem)
+        raise unsupported(problem)
     if mode == "constant":
         return np.pad(t, pad_width)
     if mode == "mean":

@@ -167,7 +167,7 @@ def forward(rhs, solve_at, t0, ts, y0, v0, w):
 
 def second_order():
     """Second derivatives through scipy.integrate.solve_ivp and odeint are not supported."""
-    raise unsupported(*SECOND)
+    raise unsupported(SECOND)
 
 
 #: the refusal of second order (the adjoint is itself an ODE solve)

@@ -77,7 +77,7 @@ def solve_read(t, lower=False, assume_a=None, transposed=False):
     ``a``, ``a^T`` (``transposed``), or the read triangle made symmetric."""
     problem = solve_unsupported(assume_a)
     if problem:
-        raise unsupported(*problem)
+        raise unsupported(problem)
     if assume_a in SYMMETRIC:
         return tri_sym(t, lower)
     return mT(t) if transposed else t
@@ -87,7 +87,7 @@ def solve_read_t(g, lower=False, assume_a=None, transposed=False):
     """Adjoint of :func:`solve_read`."""
     problem = solve_unsupported(assume_a)
     if problem:
-        raise unsupported(*problem)
+        raise unsupported(problem)
     if assume_a in SYMMETRIC:
         return sym_read(g, lower)
     return mT(g) if transposed else g
@@ -520,7 +520,7 @@ def _qr_checked(a, mode):
         raise unsupported("scipy.linalg.qr is differentiated for matrices with at least as "
                           "many rows as columns", hint="differentiate the QR of a.T")
     if mode not in ("full", "economic") or (mode == "full" and m > n):
-        raise unsupported(*qr_unsupported(mode))
+        raise unsupported(qr_unsupported(mode))
 
 
 def scipy_qr_da(g, a, ans, mode="full"):

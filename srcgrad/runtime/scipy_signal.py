@@ -34,7 +34,7 @@ def _window(in1, in2, mode):
     """The full shape and the slices of it that ``mode`` keeps."""
     problem = mode_unsupported(mode)
     if problem:
-        raise unsupported(*problem)
+        raise unsupported(problem)
     s1, s2 = np.shape(in1), np.shape(in2)
     if len(s1) != len(s2):
         raise unsupported("scipy.signal's convolutions are differentiated for inputs with "
