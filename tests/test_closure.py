@@ -1077,8 +1077,6 @@ def test_every_rule_has_a_sample():
 REFUSED2 = {
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
-    'r_einsum_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # srcgrad/runtime/products.py:225
-    'r_einsum_dx_3': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # srcgrad/runtime/products.py:225
     'lib_numpy:h_gradient': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
     'lib_numpy:h_multi_dot': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported'),  # srcgrad/runtime/calculus.py:368
     'lib_linalg.CHOLESKY_HELPERS[2]:cho_factor_da': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation'),  # srcgrad/runtime/containers.py:142

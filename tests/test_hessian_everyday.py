@@ -176,7 +176,6 @@ def autograd_version(f):
 #: several results (``Several``, whose ``+`` adds element by element) built in the hvp's
 #: code, and np.einsum's helper with ``*operands``
 THIRD_REFUSED = {
-    "quadratic_form": "starred expression",
 }
 
 HVP = None           # srcgrad.hvp(f) of the case (third order: grad of u . hvp(x, v))

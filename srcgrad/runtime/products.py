@@ -208,9 +208,7 @@ def einsum_tangent(subscripts, i, t, *operands):
     """Tangent of ``np.einsum(subscripts, *operands)`` in operand ``i``: the
     same contraction with that operand replaced by its tangent (trailing
     ``None`` operands are the rule's unused slots)."""
-    operands = [op for op in operands if op is not None]
-    operands[i] = t
-    return np.einsum(subscripts, *operands)
+    return _contract(subscripts, _einsum_slots(operands, i, t))
 
 
 def _einsum_slots(operands, j, value):
@@ -219,10 +217,29 @@ def _einsum_slots(operands, j, value):
     return ops
 
 
+def _contract(subscripts, ops):
+    """``np.einsum(subscripts, *ops)`` of one to three operands, written out
+    (second derivatives read this code: no ``*``)."""
+    if len(ops) == 1:
+        return np.einsum(subscripts, ops[0])
+    if len(ops) == 2:
+        return np.einsum(subscripts, ops[0], ops[1])
+    return np.einsum(subscripts, ops[0], ops[1], ops[2])
+
+
+def _einsum_dx_of(a, subscripts, i, ops):
+    """``einsum_dx(a, subscripts, i, *ops)``, written out (no ``*``)."""
+    if len(ops) == 1:
+        return einsum_dx(a, subscripts, i, ops[0])
+    if len(ops) == 2:
+        return einsum_dx(a, subscripts, i, ops[0], ops[1])
+    return einsum_dx(a, subscripts, i, ops[0], ops[1], ops[2])
+
+
 def einsum_dx_t(gx, subscripts, i, *operands):
     """Transpose of ``a -> einsum_dx(a, subscripts, i, *operands)``: the
     einsum with operand ``i`` replaced by ``gx``."""
-    return np.einsum(subscripts, *_einsum_slots(operands, i, gx))
+    return _contract(subscripts, _einsum_slots(operands, i, gx))
 
 
 def einsum_dx_slot(a, subscripts, i, j, v, *operands):
@@ -230,7 +247,7 @@ def einsum_dx_slot(a, subscripts, i, j, v, *operands):
     ``v`` (the derivative in operand ``j`` along ``v``; zero for ``j == i``)."""
     if j == i:
         return np.zeros(np.shape([op for op in operands if op is not None][i]))
-    return einsum_dx(a, subscripts, i, *_einsum_slots(operands, j, v))
+    return _einsum_dx_of(a, subscripts, i, _einsum_slots(operands, j, v))
 
 
 def einsum_dx_swap(a, subscripts, i, j, gx, *operands):
@@ -238,7 +255,7 @@ def einsum_dx_swap(a, subscripts, i, j, gx, *operands):
     ``j`` with operand ``i`` replaced by ``gx`` (zero for ``j == i``)."""
     if j == i:
         return np.zeros(np.shape([op for op in operands if op is not None][j]))
-    return einsum_dx(a, subscripts, j, *_einsum_slots(operands, i, gx))
+    return _einsum_dx_of(a, subscripts, j, _einsum_slots(operands, i, gx))
 
 
 def kron_dx(g, a, b):
