@@ -3,7 +3,8 @@
 ``dict(zip(keys, values))`` is a dict literal when ``keys`` is a list or
 tuple of constants and ``values`` a list or tuple of as many expressions
 (Python evaluates every value, and a repeated key keeps its last value, in
-both forms); ``{e for x in xs}`` is ``set([e for x in xs])``.
+both forms); ``{e for x in xs}`` is ``set([e for x in xs])``; ``f(*(a, b))`` is
+``f(a, b)``.
 
 >>> from srcgrad.compiler.ir.printer import source
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
@@ -76,5 +77,24 @@ def set_comprehensions(fn, parsed):
             call = gast.Call(func=gast.Name(id="set", ctx=gast.Load(), annotation=None,
                                             type_comment=None), args=[comp], keywords=[])
             return gast.copy_location(call, node)
+
+    Rewrite().visit(fn)
+
+
+def literal_stars(fn):
+    """``f(a, *(b, c))`` and ``f(*[b, c])`` become ``f(a, b, c)`` (in place):
+    a starred tuple or list display passes its elements (rule templates with
+    ``*args`` are instantiated so, and second derivatives read that code)."""
+    class Rewrite(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            args = []
+            for a in node.args:
+                if isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List)):
+                    args.extend(a.value.elts)
+                else:
+                    args.append(a)
+            node.args = args
+            return node
 
     Rewrite().visit(fn)

@@ -26,7 +26,8 @@ from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
-from srcgrad.compiler.frontend.normalise.dict_calls import literal_dicts, set_comprehensions
+from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
+                                                            set_comprehensions)
 from srcgrad.compiler.frontend.normalise.einsum_calls import einsum_sublists
 from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
@@ -83,6 +84,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         unfreeze(fn, self.parsed, self.namer)
         literal_dicts(fn, self.parsed)
         set_comprehensions(fn, self.parsed)
+        literal_stars(fn)
         einsum_sublists(fn, self.parsed)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
@@ -106,6 +108,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         (derived from the function's ``name``)."""
         self.tree = fn
         set_comprehensions(fn, self.parsed)
+        literal_stars(fn)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
         body, mode = self.structure(body, None)
