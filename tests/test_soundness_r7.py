@@ -70,3 +70,47 @@ def test_unpacking_checks_the_number_of_items():
             srcgrad.jvp(unpack_two)(2.0, v, 1.0)
         with pytest.raises(ValueError, match=word):
             unpack_two(2.0, v)
+
+
+# * fuzz seed 1303011 (silent wrong value and gradient, since before this session): an array
+#   packed into a tuple, read back out of it (s2, s3 = t), then changed by ``a += e``:
+#   Python changes s3 too; srcgrad's ``a = a + e`` did not. Names read out of a container
+#   that holds the array are now checked like other names for it (refused when still read).
+# * fuzz seed 1304070 (a crash this session's expand change caused): the lazy adjoint of a
+#   list given to NumPy was expanded into a list.
+
+def packed_then_augmented(x, y):
+    a1 = x.copy()
+    t4 = (y, a1)
+    s2, s3 = t4
+    a1 += x
+    s8, s9, s10, s11 = s3
+    return s9
+
+
+def packed_then_augmented_unread(x, y):
+    a1 = x.copy()
+    t4 = (y, a1)
+    s2, s3 = t4
+    r = np.sum(s3 ** 2)
+    a1 += x
+    return r + np.sum(a1)
+
+
+def mean_square_of_sorted(u):
+    L1 = sorted(u)
+    D2 = dict(a=np.mean(np.square(L1)))
+    return sum(D2.values())
+
+
+X4 = np.array([-0.611786, -0.639414, -0.834234, 0.411903])
+
+
+def test_an_array_read_out_of_a_tuple_then_changed_in_place():
+    assert_sound(packed_then_augmented, (X4, 1.16), 0, modes=("grad", "jvp"),
+                 expect="refused")
+    assert_sound(packed_then_augmented_unread, (X4, 1.16), 0)
+
+
+def test_a_list_given_to_numpy_after_sorted():
+    assert_sound(mean_square_of_sorted, (np.array([-0.355267, -0.664547, -0.995089]),))

@@ -66,12 +66,13 @@ def expand(g, x):
         if g.shape == x.shape:
             return g
         return np.broadcast_to(g, x.shape).astype(np.result_type(g, float))
-    if isinstance(x, (tuple, list)):       # several values (the tangents of several results)
+    try:
+        xs = np.shape(x)
+    except ValueError:                     # values of several shapes (tangents of several results)
         if isinstance(g, (tuple, list)):
             return g
         parts = [expand(g, e) for e in x]
         return type(x)._make(parts) if hasattr(type(x), "_make") else type(x)(parts)
-    xs = np.shape(x)
     if np.shape(g) == xs:
         return _number(g) if type(x) is float else g
     return np.broadcast_to(g, xs).astype(np.result_type(g, float))

@@ -325,10 +325,16 @@ def check_augmented(an, assigns=()):
         checks = []
         # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
         group = an.share.get(x, {x})
-        for c in sorted({c for n in group for c in packed_into.get(n, ())} - {x, t}):
+        holders = {c for n in group for c in packed_into.get(n, ())} - {x, t}
+        for c in sorted(holders):
             if c in live:
                 checks.append((x, c, user.get(x, x), user.get(c, c), s.lineno))
-        for y in sorted(an.share.get(x, set()) - {x, t}):
+        # names read out of those containers may be the array itself (t = (y, a);
+        # s2, s3 = t; a += e changes s3: fuzz seed 1303011)
+        readers = set()
+        for c in holders:
+            readers |= an.share.get(c, {c})
+        for y in sorted((an.share.get(x, set()) | (readers - holders)) - {x, t}):
             if y in live and y not in defined.get(id(s), ()):
                 raise an.parsed.error(
                     s, f"'{user.get(x, x)}' may share memory with '{user.get(y, y)}', and "
