@@ -232,6 +232,17 @@ def peer_table():
     return lines
 
 
+def complex_support(rule):
+    """How the rule treats complex values (docs/complex.md): "yes" (its templates
+    hold as written), "own rule" (a complex version), "real data" (a complex result
+    of real arguments only), "-" (refused where a complex value reaches it)."""
+    if rule.complex == "holomorphic":
+        return "yes"
+    if rule.complex is not None:
+        return "own rule"
+    return "real data" if rule.complex_result == "always" else "-"
+
+
 def md(text):
     return str(text).replace("|", "\\|")
 
@@ -258,6 +269,10 @@ def main():
         "*Kind* tells the compiler about shapes: `elementwise` (broadcasting; adjoints are "
         "summed back to each argument's shape), `reduction` (a scalar when no `axis` is given), "
         "`scalar` (always a scalar), `-` (the adjoint formula itself has the argument's shape).",
+        "*Complex* (docs/complex.md): `yes` -- the rule holds for complex values; `own rule` -- "
+        "a complex version of the rule is declared; `real data` -- a complex result of real "
+        "arguments (complex arguments are refused); `-` -- refused where a complex value "
+        "reaches it.",
         "Array methods (`x.sum()`, `x.reshape(2, 3)`, `x.T`, `x.copy()` ...) use the rule of the "
         "NumPy function of the same name.",
         "",
@@ -266,12 +281,12 @@ def main():
         rs = sorted((r for r in diff if group(r) == g), key=display)
         if not rs:
             continue
-        lines += [f"## {g}", "", "| function | signature | differentiable in | kind |",
-                  "| --- | --- | --- | --- |"]
+        lines += [f"## {g}", "", "| function | signature | differentiable in | kind | complex |",
+                  "| --- | --- | --- | --- | --- |"]
         for r in rs:
             params = ", ".join(f"`{p}`" for p in r.adjoints)
             lines.append(f"| `{md(display(r))}` | `{md(r.signature)}` | {params} | "
-                         f"{r.kind or '-'} |")
+                         f"{r.kind or '-'} | {complex_support(r)} |")
         lines.append("")
     lines += ["## Non-differentiable", "",
               "Calls to these are kept in the forward sweep; no derivative flows through "
