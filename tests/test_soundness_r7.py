@@ -114,3 +114,22 @@ def test_an_array_read_out_of_a_tuple_then_changed_in_place():
 
 def test_a_list_given_to_numpy_after_sorted():
     assert_sound(mean_square_of_sorted, (np.array([-0.355267, -0.664547, -0.995089]),))
+
+
+# * fuzz seed 1511081 (a complex gradient of a real argument, returned unchecked by the
+#   version for Python floats): the zero adjoint of a real name was made with zeros_like of
+#   a complex value of the same shape (the shape-only reference picked any value of that
+#   shape); and the float version's exit check now runs where complex values were found.
+
+def complex_then_return_in_loop(y, x):
+    y = y + np.imag((y + 0.5j) ** 2)
+    D1 = {0.5: 0.5 for k_, v_ in (('a', x),)}
+    for q4, s3 in D1.items():
+        return y
+
+
+def test_a_real_argument_gets_a_real_gradient_through_a_loop_return():
+    import srcgrad
+    g = srcgrad.grad(complex_then_return_in_loop)(0.81, np.ones(4))
+    assert type(g) is float and g == pytest.approx(2.0)
+    assert_sound(complex_then_return_in_loop, (0.81, np.ones(4)))

@@ -61,10 +61,11 @@ def with_boundary(source, fn, boundary, floats, front):
         ret = gast.Return(value=None)
     name_for = front.injector.name_for
     # with Python floats only, only ``**`` (a negative number to a fractional
-    # power) can make a value complex: complex constants are refused when
-    # generating, complex arguments at entry
-    may_be_complex = any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
-        isinstance(n.right, gast.Constant) and type(n.right.value) is int)
+    # power) or complex values the analysis found can make a value complex
+    # (complex arguments go to their own version at entry)
+    may_be_complex = bool(getattr(front.analysis, "complex", ())) or any(
+        isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
+            isinstance(n.right, gast.Constant) and type(n.right.value) is int)
         or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
         for n in walk_tree(fn))
     lines = source.rstrip("\n").split("\n")

@@ -155,7 +155,9 @@ class Materialise:
         if name in self.an.scalar:
             return const(0.0)        # any scalar stands for a scalar's shape
         node = load(name)
-        node.srcgrad_shape_chain = self.an.shape_chain(name)
+        # (of the same kind, real or complex: zeros_like reads the dtype too; fuzz seed 1511081)
+        node.srcgrad_shape_chain = [c for c in self.an.shape_chain(name)
+                                    if (c in self.an.complex) == (name in self.an.complex)]
         return node
 
     def resolve_shapes(self, rev):
