@@ -291,7 +291,7 @@ def via_rules(prim, wrapper, specs, name, wrt=None, **params):
         for k in ("P1", "P2", "P3", "AXIS"):
             setattr(TR, k, params.get(k))
         TR.PRIM = prim
-        out = TR.RAW[wrapper](*args) if wrapper in TR.RAW else None
+        out = RAW[wrapper](*args) if wrapper in RAW else None
         TR.W = weights(np.shape(out), name)
         INNER = wrapper
     if wrt is None:
@@ -315,9 +315,14 @@ def rules_cases():
     return out
 
 
+#: test_rules' table of unweighted calls, and two of its wrappers (a copy: test_batched
+#: compares test_rules' own table with its)
+RAW = dict(TR.RAW)
+
+
 def fill_raw():
-    TR.RAW.setdefault(TR.binary, lambda x, y: TR.PRIM(x, y))
-    TR.RAW.setdefault(TR.red_axis0, lambda x: TR.PRIM(x, axis=0))
+    RAW.setdefault(TR.binary, lambda x, y: TR.PRIM(x, y))
+    RAW.setdefault(TR.red_axis0, lambda x: TR.PRIM(x, axis=0))
 
 
 fill_raw()
@@ -987,6 +992,10 @@ def h_astype_tangent(x):
     return w(rtf.astype_tangent(x * x, np.zeros(3)))
 
 
+def h_trapz(y):                       # (NumPy < 2.4 only)
+    return w(np.trapz(y * y, dx=0.5))
+
+
 def h_copy_tangent(x):
     return w(rtf.copy_tangent(x * x))
 
@@ -1024,7 +1033,7 @@ def later_cases():
         direct([rt.fit_axes], h_fit_axes, (u(4),)),
         direct([rtf.astype_tangent], h_astype_tangent, (u(3),)),
         direct([rtf.copy_tangent], h_copy_tangent, (u(3),)),
-    ]
+    ] + ([direct([np.trapz], h_trapz, (u(4),))] if hasattr(np, "trapz") else [])
 
 
 # --------------------------------------------------------------------------
