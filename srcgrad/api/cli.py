@@ -129,7 +129,7 @@ def export_main(argv):
     ap.add_argument("--wrt", default="0", help="argument positions or names, comma separated, "
                     "for every function (default 0)")
     ap.add_argument("--value", action="store_true", help="value_and_grad instead of grad")
-    ap.add_argument("--mode", choices=sorted(MODES), default=None,
+    ap.add_argument("--mode", choices=EXPORT_MODES, default=None,
                     help="what to export for each function: grad (default), value_and_grad, "
                          "vjp, jvp or hvp (the Hessian-vector product)")
     ap.add_argument("-o", "--output", help="the module to write (default: standard output)")
@@ -146,7 +146,7 @@ def export_main(argv):
         return 2
     try:
         wrt = _wrt(args.wrt)
-        dfs = [MODES[mode]()(f, wrt=wrt) for f in funs]
+        dfs = [_transform(mode)(f, wrt=wrt) for f in funs]
         text = export.module_text(dfs) + "\n"
     except SrcgradError as e:
         print(f"srcgrad: {e}", file=sys.stderr)
@@ -188,14 +188,15 @@ def export_main(argv):
     return 0
 
 
-def _modes():
+#: what ``srcgrad export --mode`` exports
+EXPORT_MODES = ("grad", "value_and_grad", "vjp", "jvp", "hvp")
+
+
+def _transform(mode):
+    """The transform ``srcgrad export --mode`` applies to each function."""
     from srcgrad.api import forward, higher
-    return {"grad": lambda: api.grad, "value_and_grad": lambda: api.value_and_grad,
-            "vjp": lambda: api.vjp, "jvp": lambda: forward.jvp, "hvp": lambda: higher.hvp}
-
-
-#: what ``srcgrad export --mode`` exports (each a function giving the transform)
-MODES = _modes()
+    return {"grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp,
+            "jvp": forward.jvp, "hvp": higher.hvp}[mode]
 
 
 def _check_export(path, funs, dfs, wrt, points, mode):

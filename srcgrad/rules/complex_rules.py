@@ -20,7 +20,7 @@ from srcgrad import runtime
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     div_or_zero, fft_axes, fft_sizes, fit_axes, fit_axes_dx, irfft_weights)
-from srcgrad.rules.registry import defcomplex, defjvp, defvjp, holomorphic, lookup, nondifferentiable
+from srcgrad.rules.registry import defcomplex, defjvp, defvjp, holomorphic, nondifferentiable
 
 # -- rules that hold as written (complex-differentiable, or linear) --------------------
 holomorphic(operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
@@ -97,7 +97,7 @@ defjvp(F.ifftshift, "np.fft.ifftshift(t, axes)")
 for _f in (F.fft, F.ifft, F.fft2, F.ifft2, F.fftn, F.ifftn):
     defcomplex(_f, result="always")
 for _f in (F.rfft, F.rfft2, F.rfftn):
-    lookup(_f).complex_result = "always"          # of real data only (complex data is refused)
+    defcomplex(_f, result="always", complex_arguments=False)     # of real data only
 holomorphic(F.fftshift, F.ifftshift)
 nondifferentiable(fft_axes, fft_sizes, irfft_weights)
 # the sample frequencies k / (n d) of the spacing d

@@ -372,7 +372,8 @@ def holomorphic(*funs):
     return funs[0]
 
 
-def defcomplex(fun, *adjoints, tangents=(), result=None, namespace=None):
+def defcomplex(fun, *adjoints, tangents=(), result=None, complex_arguments=True,
+               namespace=None):
     """Declare how the rule of ``fun`` (declared with :func:`defvjp`) reads
     for complex arguments, when it is not holomorphic (``np.abs``,
     ``np.real``, ``np.conj``): ``adjoints`` and ``tangents`` are templates in
@@ -381,7 +382,9 @@ def defcomplex(fun, *adjoints, tangents=(), result=None, namespace=None):
     ``dL/dRe(z) - 1j * dL/dIm(z)``); the tangent templates give the tangent of
     the result.  ``result``: ``"never"`` when the result is real for complex
     arguments (``np.abs``), ``"always"`` when it is complex for real ones
-    (``np.fft.fft``).  Returns ``fun``."""
+    (``np.fft.fft``).  ``complex_arguments=False``: only the result is
+    declared (``np.fft.rfft``, complex for real data, takes no complex data:
+    a complex argument is refused).  Returns ``fun``."""
     if namespace is None:
         namespace = _caller_namespace()
     rule = _RULES.get(_key(fun))
@@ -389,8 +392,11 @@ def defcomplex(fun, *adjoints, tangents=(), result=None, namespace=None):
         raise RuleError(f"declare the rule of {_name(fun)} with defvjp before its complex version")
     if result not in (None, "always", "never"):
         raise RuleError(f"result must be None, 'always' or 'never', not {result!r}")
-    _note_user_rule(fun, namespace, "complex", adjoints, tangents, result)
+    _note_user_rule(fun, namespace, "complex", adjoints, tangents, result, complex_arguments)
     rule.complex_result = result
+    if not complex_arguments:
+        rule.complex = None
+        return fun
     if not adjoints:
         rule.complex = "holomorphic"
         return fun

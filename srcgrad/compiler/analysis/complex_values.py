@@ -151,7 +151,7 @@ def check_complex(parsed, fn, an, complex_params):
         op = getattr(s, "srcgrad_op", None)
         if op is None:
             continue
-        if _writes_array(s, an) and isinstance(s, gast.Assign):
+        if _writes_array(s, an):
             v = op.args.get("v") if op.kind == "setitem" else None
             if isinstance(v, gast.Name) and v.id in names and name not in names:
                 raise parsed.error(s, "a complex value written into a real array: NumPy drops "

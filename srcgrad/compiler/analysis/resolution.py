@@ -165,13 +165,6 @@ def resolve_call(an, v, s):
         return Op("pack_dict", args={str(i): k.value for i, k in enumerate(v.keywords)},
                   extra=[const(k.arg) for k in v.keywords], display=display)
     if fun is runtime_forward.Several and len(v.args) == 1 and not kwargs and \
-            isinstance(v.args[0], gast.Tuple) and \
-            not any(isinstance(e, gast.Starred) for e in v.args[0].elts):
-        # the tangents of several results, in generated code: like a tuple literal
-        # (its + adds element by element: the adjoint of each element is its part)
-        return Op("pack", args={str(i): e for i, e in enumerate(v.args[0].elts)},
-                  display=display)
-    if fun is runtime_forward.Several and len(v.args) == 1 and not kwargs and \
             isinstance(v.args[0], gast.Name):
         # Several(t): the tuple t as tangents of several results (adds element by element)
         return Op("call", rule=container_rule("several"), fun=fun, args={"x": v.args[0]},

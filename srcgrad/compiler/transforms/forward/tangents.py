@@ -337,8 +337,6 @@ class Forward:
                 return None
             elts = [load(self.d(e.id)) if self.active(e) else self.zero_of(e)
                     for e in op.args.values()]
-            if self.an.resolve(s.value.func) is runtime_forward.Several:     # Several((a, b))
-                elts = [gast.Tuple(elts=elts, ctx=gast.Load())]
             return gast.Call(func=copy_tree(s.value.func), args=elts, keywords=[])
         if op.kind in ("pack", "pack_dict") and (op.kind == "pack_dict" or isinstance(
                 s.value, gast.List) and y in getattr(self.an, "mutated", ())):
