@@ -15,8 +15,9 @@ its arguments:
   and arrays;
 * complex values (in about 40% of programs; docs/complex.md): complex
   scalars (``c``) and arrays of length 4 (``cv``) made from real values with
-  ``1j``, ``np.exp(1j * ...)`` and ``np.fft``, changed in loops and branches,
-  read back through ``np.real``, ``np.imag``, ``np.abs``, ``np.angle``.
+  ``1j``, ``np.exp(1j * ...)``, ``np.fft``, ``np.linalg.eigvals`` and einsum's
+  sublist form, changed in loops and branches, read back through ``np.real``,
+  ``np.imag``, ``np.abs``, ``np.angle``; and set comprehensions.
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -153,7 +154,12 @@ class ComplexGrammar:
                          f"abs(({a} - 0.3j) * ({b} + 1.1j))",
                          f"np.sum(np.abs(np.fft.fft({self.array('v4', d + 1)})) ** 2)",
                          f"np.real(np.sum(np.fft.fft({self.array('v4', d + 1)}) * (0.5 - 1j)))",
-                         f"np.sum(np.abs(np.fft.rfft({self.array('v4', d + 1)})))"])
+                         f"np.sum(np.abs(np.fft.rfft({self.array('v4', d + 1)})))",
+                         f"np.sum(np.abs(np.linalg.eigvals({self.array('m', d + 1)}[:, :3] "
+                         f"+ 2.0 * np.eye(3))))",
+                         f"np.real(np.einsum({self.array('v4', d + 1)}, [0], "
+                         f"np.exp(1j * {self.array('v4', d + 1)}), [0], []))",
+                         f"({a}) * len({{k_ % 2 for k_ in range(3)}})"])
 
     def complex_array(self, d):
         """A real array of length 4 through complex intermediate values."""
