@@ -1,10 +1,12 @@
-"""The type checks at the entry and exit of a generated function.
+"""The type checks at the entry and exit of a generated function, and the
+versions it dispatches to (the fast one behind a type guard, those for
+complex arguments made when first needed).
 
 Each differentiated argument is checked when the function is called (a
 string, an int or a complex number is refused with ``ArgumentTypeError``),
 and each derivative gets its argument's type and shape at the return; a
-version specialised for Python floats starts with a guard that falls back to
-the generic version::
+version specialised for Python floats (or arrays of a rank, numbers) starts
+with a guard that falls back to the generic version::
 
     def d_f(x):                          def d_f(x):
         ...                                  if type(x) is not float:
@@ -14,11 +16,14 @@ the generic version::
 
 >>> import gast
 >>> text = "def d_f(x, k):\\n    return x * k\\n"
->>> print(with_guard(text, gast.parse(text).body[0], ["x"], "d_f_generic"), end="")
+>>> print(with_guard(text, gast.parse(text).body[0], [("x", None)], "d_f_generic"), end="")
 def d_f(x, k):
     if type(x) is not float:
         return d_f_generic(x, k)
     return x * k
+>>> print(with_guard(text, gast.parse(text).body[0], [("x", 1), ("k", "number")],
+...                  "d_f_generic", "ndarray").splitlines()[1])
+    if type(x) is not ndarray or x.ndim != 1 or type(k) not in (int, float):
 """
 
 import ast
@@ -28,6 +33,8 @@ import gast
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
+from srcgrad.compiler.frontend import generated
+from srcgrad.errors import UnsupportedError
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
@@ -201,12 +208,55 @@ def _active_parameters(an):
     return [p for p in params if p in read]
 
 
-def with_guard(source, fn, params, fallback):
-    """Insert at the top of ``fn``'s source: unless every one of ``params``
-    is a Python float, return ``fallback(...)``."""
+def with_guard(source, fn, checks, fallback, ndarray=None):
+    """Insert at the top of ``fn``'s source: unless every parameter of
+    ``checks`` (pairs ``(name, rank)``) is a Python float (rank None), an
+    int or a float (rank ``"number"``) or a NumPy array of that rank (``ndarray``: the name of ``np.ndarray`` in the
+    generated code), return ``fallback(...)``."""
     a = fn.args
     args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
-    test = " or ".join(f"type({p}) is not float" for p in params)
+    test = " or ".join(f"type({p}) is not float" if rank is None else
+                       f"type({p}) not in (int, float)" if rank == "number" else
+                       f"type({p}) is not {ndarray} or {p}.ndim != {rank}"
+                       for p, rank in checks)
     guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"
     head, _, body = source.partition("\n")
     return head + "\n" + guard + body
+
+
+def complex_dispatch(front, fn, make):
+    """Let the checks at the entry of the generated ``fn`` call the version
+    for complex arguments, ``make(complex_params)`` (:class:`ComplexVersions`);
+    ``make`` None: this is that version (no call)."""
+    front.complex_dispatch = None
+    if make is None:
+        return
+    a, user = fn.args, front.parsed.tree.args
+    primal = [x.id for x in user.posonlyargs + user.args + user.kwonlyargs]
+    versions = ComplexVersions(make, [x.id for x in a.posonlyargs + a.args + a.kwonlyargs],
+                               primal)
+    front.complex_dispatch = front.injector.name_for(versions, fn.name + "_complex")
+
+
+def _no_complex_jacobians(complex_params):
+    """Refuse a Jacobian with respect to complex arguments (``make`` of the batched versions)."""
+    raise UnsupportedError("jacobian and hessian with respect to complex arguments are not "
+                           "supported yet",
+                           hint="use srcgrad.jvp or srcgrad.vjp, or differentiate with respect "
+                                "to the real and imaginary parts as separate float arguments "
+                                "(docs/complex.md)")
+
+
+def complex_maker(fun, transform, *args, **options):
+    """``make(complex_params)`` for :class:`ComplexVersions`: ``transform``
+    (:func:`reverse_transform`, :func:`forward_transform`) of ``fun`` for
+    those parameters being complex.  Derivatives of srcgrad's own generated
+    code are made for real arguments only: that code is the real version."""
+    def make(complex_params):
+        if generated.is_generated(fun):
+            raise UnsupportedError(
+                "higher derivatives with respect to complex arguments are not supported yet",
+                hint="differentiate with respect to the real and imaginary parts as separate "
+                     "float arguments (docs/complex.md)")
+        return transform(fun, *args, complex_params=complex_params, **options)
+    return make

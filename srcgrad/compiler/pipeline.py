@@ -20,21 +20,24 @@ import types
 import weakref
 
 import gast
+import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.complex_values import check_complex
-from srcgrad.compiler.boundary import Boundary, ComplexVersions, with_boundary, with_guard
+from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
+                                       complex_maker, with_boundary, with_guard)
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
-from srcgrad.compiler.ir.names import Injector, Namer, comment_node, names_in
+from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional
 from srcgrad.compiler.ir.ssa import to_ssa
-from srcgrad.compiler.optimise import (batch_outer_products, eliminate_dead_code,
+from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
+                                                eliminate_dead_code, split_closure,
                                                 forward_temporaries, hoist_invariants,
                                                 propagate_constants, propagate_copies)
 from srcgrad.compiler.transforms import BatchedForward, Forward
@@ -68,6 +71,21 @@ class Driver:
     def recursive_vjp(self, fun, i, args, g):
         """The cotangent of argument ``i`` of ``fun(*args)`` given the result's ``g``."""
         return self.transforms["vjp"](fun, wrt=i)(*args, g)[1]
+
+    def recursive_split(self, fun, wrt, args):
+        """``(value, back)`` for ``fun(*args)``: the value and a closure that
+        maps the result's cotangent to the tuple of cotangents of the
+        arguments at positions ``wrt`` (the split form, generated once per
+        ``fun`` and ``wrt``: each level of a recursion runs its forward sweep
+        once, so the cost is linear in the depth)."""
+        key = ("split", wrt)
+        made = cache_get(fun, key)
+        if made is None:
+            params = list(inspect.signature(fun).parameters)
+            made = cache_put(fun, key, reverse_transform(
+                fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True,
+                cotangent=True, split=True))
+        return made(*args)
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
@@ -241,9 +259,11 @@ def _portable_defaults(parsed):
 
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
-             complex_make=None):
+             complex_make=None, rank_versions=True):
     """Generate the generic version and, when it differs, the one for
-    Python floats behind a type guard; compile them into one function.
+    Python floats (and arrays of the ranks their element reads suggest,
+    ``x[i]``: ``x.ndim == 1``) behind a type guard; compile them into one
+    function.
     ``generate(analysis, name)`` returns a gast FunctionDef.  ``boundary``
     (a :class:`Boundary`) says what the function returns, for the type
     checks at its entry and exit.  ``complex_make(complex_params)`` makes
@@ -255,16 +275,23 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     generic_source = to_source(generic)
     functions = [(name, with_boundary(generic_source, generic, boundary, (), front))]
     guarded = sorted(an.scalar_candidates())
-    if guarded:
-        special = generate(an.assuming_scalar(guarded), name)
+    numbers = sorted(an.scalar_candidates(numbers=True))
+    ranked = an.rank_candidates() if rank_versions else {}
+    if guarded or ranked or numbers:
+        special = generate(an.assuming(guarded, ranked, numbers), name)
         special_source = to_source(special)
         if special_source != generic_source:
             generic_name = namer.fresh(name + "_generic")
             generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
-            checks = guarded + [extra for p, extra in extra_checks if p in guarded]
+            checks = [(p, None) for p in guarded] + [(p, "number") for p in numbers] + \
+                sorted(ranked.items())
+            checks += [(extra, rank) for p, rank in list(checks)
+                       for q, extra in extra_checks if q == p]
             special_source = with_boundary(special_source, special, boundary, set(guarded),
-                                            front)
-            special_source = with_guard(special_source, special, checks, generic_name)
+                                            front)   # (numbers: may be ints, checked as usual)
+            ndarray = front.injector.name_for(np.ndarray, "ndarray") if ranked else None
+            special_source = with_guard(special_source, special, checks, generic_name,
+                                        ndarray)
             functions = [(generic_name, generic_source), (name, special_source)]
     df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
@@ -277,7 +304,7 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
 
 
 def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
-                      complex_params=None):
+                      complex_params=None, split=False):
     """Run the reverse-mode pipeline; returns the generated function.
 
     Two versions may be generated from one analysis: a generic one, correct
@@ -288,11 +315,16 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     takes the result's cotangent as a last argument instead of seeding 1.
     ``complex_params``: make the version for these parameters being complex
     (docs/complex.md); by default the version for real ones, which calls
-    that one when an argument is complex."""
+    that one when an argument is complex.  ``split`` (with ``cotangent`` and
+    ``with_value``; srcgrad's own use, for recursive calls): the function
+    returns the value and a closure taking the cotangent
+    (``optimise/closures.py``), with no checks at its boundary."""
     front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
                       complex_params=complex_params or frozenset())
     parsed, namer = front.parsed, front.namer
-    if cotangent:
+    if split:
+        prefix = "split_"
+    elif cotangent:
         prefix = "vjp_"
     else:
         prefix = "value_and_d_" if with_value else "d_"
@@ -301,7 +333,7 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
 
     def generate(analysis, fname):
         st = types.SimpleNamespace(front=front, analysis=analysis, name=fname, seed=seed,
-                                   wrt=wrt_names, with_value=with_value,
+                                   wrt=wrt_names, with_value=with_value, split=split,
                                    as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple)
         run_stages(REVERSE, st, lambda: st.out)
         return st.out
@@ -310,49 +342,13 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     boundary = Boundary(tuple(wrt_names),
                         "value_and_derivatives" if with_value else "derivatives",
                         len(wrt_names) > 1 if as_tuple is None else as_tuple)
+    if split:
+        return assemble(front, name, generate, signature=signature)
     make = None if complex_params is not None else complex_maker(
         fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
         cotangent=cotangent)
     return assemble(front, name, generate, signature=signature, boundary=boundary,
                     complex_make=make)
-
-
-def complex_dispatch(front, fn, make):
-    """Let the checks at the entry of the generated ``fn`` call the version
-    for complex arguments, ``make(complex_params)`` (:class:`ComplexVersions`);
-    ``make`` None: this is that version (no call)."""
-    front.complex_dispatch = None
-    if make is None:
-        return
-    a, user = fn.args, front.parsed.tree.args
-    primal = [x.id for x in user.posonlyargs + user.args + user.kwonlyargs]
-    versions = ComplexVersions(make, [x.id for x in a.posonlyargs + a.args + a.kwonlyargs],
-                               primal)
-    front.complex_dispatch = front.injector.name_for(versions, fn.name + "_complex")
-
-
-def _no_complex_jacobians(complex_params):
-    """Refuse a Jacobian with respect to complex arguments (``make`` of the batched versions)."""
-    raise UnsupportedError("jacobian and hessian with respect to complex arguments are not "
-                           "supported yet",
-                           hint="use srcgrad.jvp or srcgrad.vjp, or differentiate with respect "
-                                "to the real and imaginary parts as separate float arguments "
-                                "(docs/complex.md)")
-
-
-def complex_maker(fun, transform, *args, **options):
-    """``make(complex_params)`` for :class:`ComplexVersions`: ``transform``
-    (:func:`reverse_transform`, :func:`forward_transform`) of ``fun`` for
-    those parameters being complex.  Derivatives of srcgrad's own generated
-    code are made for real arguments only: that code is the real version."""
-    def make(complex_params):
-        if generated.is_generated(fun):
-            raise UnsupportedError(
-                "higher derivatives with respect to complex arguments are not supported yet",
-                hint="differentiate with respect to the real and imaginary parts as separate "
-                     "float arguments (docs/complex.md)")
-        return transform(fun, *args, complex_params=complex_params, **options)
-    return make
 
 
 def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, batched=False,
@@ -416,7 +412,7 @@ def _reverse(st):
     front = st.front
     st.rev = Reverse(front.parsed, copy_tree(front.fn), st.analysis, copy_tree(front.namer),
                      front.injector, st.wrt, front.user_of, with_value=st.with_value,
-                     as_tuple=st.as_tuple, seed=st.seed)
+                     as_tuple=st.as_tuple, seed=st.seed, split=st.split)
     st.out = st.rev.run()
     _comments_to_nodes(st.out.body)
     st.out.name = st.name
@@ -438,6 +434,19 @@ def _dead_code(st):
     eliminate_dead_code(st.out)
 
 
+def _accumulations(st):
+    cancel_accumulations(st.out, set(st.rev.adj_names.values()))
+
+
+def _closure(st):
+    if st.split:
+        result = st.out.srcgrad_result
+        split_closure(st.out, st.seed, st.rev.namer.fresh,
+                      lambda e: e if result in st.analysis.scalar else gast.Call(
+                          func=load(st.front.injector.name_for(runtime.own, "own")),
+                          args=[e], keywords=[]))
+
+
 def _temporaries(st):
     forward_temporaries(st.out, st.temps | st.adjoints_of_temps, st.front.injector.objects)
 
@@ -452,8 +461,9 @@ def _outer_products(st):
 #: order (copies run again to remove the copies the constants leave)
 REVERSE = [("reverse", _reverse), ("propagate_copies", _reverse_copies),
            ("propagate_constants", _reverse_constants), ("propagate_copies", _reverse_copies),
-           ("eliminate_dead_code", _dead_code), ("forward_temporaries", _temporaries),
-           ("batch_outer_products", _outer_products)]
+           ("eliminate_dead_code", _dead_code), ("cancel_accumulations", _accumulations),
+           ("forward_temporaries", _temporaries), ("batch_outer_products", _outer_products),
+           ("split_closure", _closure)]
 
 
 def _forward(st):
@@ -513,7 +523,7 @@ def trace(after=None):
         out = np.sum(out_2)
         return out
     >>> sorted(t.times)[:3]
-    ['analyse', 'batch_outer_products', 'eliminate_dead_code']
+    ['analyse', 'batch_outer_products', 'cancel_accumulations']
     """
     t = Trace(after)
     _TRACE.append(t)

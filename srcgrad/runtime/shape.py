@@ -195,6 +195,15 @@ def concatenate_dx(g, arrays, axis=0):
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
         return seq_parts(list(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes),
                                                                   arrays)), arrays)
+    if type(arrays) is not np.ndarray and type(axis) is int and -g.ndim <= axis < g.ndim:
+        # the common case, fast: slices of g along the axis
+        lead = (slice(None),) * (axis % g.ndim)
+        pieces, start = [], 0
+        for a in arrays:
+            stop = start + np.shape(a)[axis]
+            pieces.append(g[lead + (slice(start, stop),)])
+            start = stop
+        return seq_parts(pieces, arrays)
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
     return seq_parts(np.split(g, sizes, axis=axis), arrays)
 

@@ -7,6 +7,16 @@ through the tape.
 >>> tape = tape_push([], 1.0)
 >>> tape_pop(tape), tape
 (1.0, [])
+
+And the reverse sweep of a call through its split form (a recursive call in
+the specialised version of a gradient), run once however many adjoints read it:
+
+>>> calls = []
+>>> def back(g):
+...     calls.append(g)
+...     return (2.0 * g, 3.0 * g)
+>>> pulled(back, 1.0)[0], pulled(back, 1.0)[1], calls
+(2.0, 3.0, [1.0])
 """
 
 from srcgrad.errors import UnsupportedError
@@ -33,3 +43,13 @@ def tape_not_differentiable(*args):
         "srcgrad: reverse mode through the tape of a generated gradient (grad of a gradient "
         "whose function has a loop) is not supported; use forward over reverse: "
         "srcgrad.hvp / srcgrad.hessian, or srcgrad.jvp of the gradient")
+
+
+def pulled(back, g):
+    """The derivatives ``back(g)`` gives -- the closure a split form returned
+    for one call, which runs that call's reverse sweep -- computed once (each
+    argument's adjoint reads its own item)."""
+    done = getattr(back, "srcgrad_pulled", None)
+    if done is None:
+        done = back.srcgrad_pulled = back(g)
+    return done

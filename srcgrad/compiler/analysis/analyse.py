@@ -28,6 +28,7 @@ from srcgrad.compiler.analysis.aliasing import check_aliasing
 from srcgrad.compiler.analysis.container_kinds import container_kinds
 from srcgrad.compiler.analysis.floats import float_names
 from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
+from srcgrad.compiler.analysis.ranks import element_rank, rank_candidates
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
 from srcgrad.compiler.analysis.resolution import resolve_ops
 from srcgrad.compiler.analysis.shapes import compute_shapes, same_shape, scalar_candidates, \
@@ -86,18 +87,35 @@ class Analysis:
         compute_shapes(self, [s for s in ops if isinstance(s, gast.Assign)])
         return self
 
-    def assuming_scalar(self, params):
+    def assuming(self, params, ranks=None, numbers=()):
         """A copy of this analysis whose shape facts assume ``params`` are
-        scalars (for the specialised version of the gradient)."""
+        Python floats, ``numbers`` ints or floats, and the parameters in
+        ``ranks`` arrays of those ranks (for the specialised version of the
+        gradient)."""
         other = copy.copy(self)
-        compute_shapes(other, list(iter_assigns(self.fn.body)), set(params))
+        compute_shapes(other, list(iter_assigns(self.fn.body)), set(params) | set(numbers),
+                       ranks)
         other.floats = float_names(other, set(params))
+        other.specialised = True
         return other
 
-    def scalar_candidates(self):
+    def scalar_candidates(self, numbers=False):
         """Parameters the gradient is specialised for being Python floats
+        (numbers: ints or floats)
         (:func:`srcgrad.compiler.analysis.shapes.scalar_candidates`)."""
-        return scalar_candidates(self)
+        return scalar_candidates(self, numbers)
+
+    def rank_candidates(self):
+        """Parameters the gradient is specialised for being arrays of a
+        given rank, with that rank
+        (:func:`srcgrad.compiler.analysis.ranks.rank_candidates`)."""
+        return rank_candidates(self)
+
+    def element_scalar(self, x, index):
+        """Whether ``x[index]`` is certainly a scalar: ``x`` has a known rank
+        and ``index`` an integer for every axis (a copy, never a view)."""
+        return element_rank(getattr(self, "ranks", {}), getattr(self, "ints", ()), x,
+                            index) == 0
 
     def shape_chain(self, name):
         """``name`` and the values it was computed from elementwise, which

@@ -9,7 +9,12 @@ whose adjoint calls the callee's own generated ``vjp`` (its tangent the
         y = fact(x, n - 1)
 
 Each level recomputes the forward sweep of the levels below it: the cost is
-quadratic in the depth of the recursion.
+quadratic in the depth of the recursion.  So the reversal calls the
+callee's **split** form instead
+(:meth:`srcgrad.compiler.pipeline.Driver.recursive_split`): its forward
+sweep runs once and returns the value with a closure that runs its reverse
+sweep (``optimise/closures.py``); only the version for complex arguments
+keeps ``vjp_call``.
 
 >>> from srcgrad.compiler.pipeline import Driver
 >>> def fact(x, n):
@@ -41,6 +46,7 @@ def recursive_rule(fun, driver):
     namespace = {own: fun, "vjp_call": driver.recursive_vjp, "jvp_call": driver.recursive_jvp}
     adjoints = [f"vjp_call({own}, {i}, {args}, g)" for i in range(len(names))]
     rule = Rule(fun, signature, adjoints, namespace=namespace, name=fun.__qualname__)
+    rule.recursive = fun        # the reversal may call the callee's split form instead
     for i, n in enumerate(names):
         rule.tangents[n] = Template(f"jvp_call({own}, {i}, {args}, {TANGENT})", names + [TANGENT],
                                     namespace, rule.name)

@@ -24,19 +24,24 @@ for Python floats, :meth:`Analysis.assuming_scalar`).
 import gast
 
 from srcgrad.compiler.analysis.ops import iter_assigns
+from srcgrad.compiler.analysis.ranks import compute_ranks, copy_graph, copy_sources
 from srcgrad.compiler.analysis.syntax import loops, stored
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.registry import _Default
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
-def compute_shapes(an, assigns, assumed=()):
+def compute_shapes(an, assigns, assumed=(), ranks=None):
     """Shape facts.  ``scalar``: names that are certainly scalars (every
     definition makes a scalar: a greatest fixpoint, so loop-carried
-    scalars stay scalars).  Same-shape classes are only formed from names
-    with a single definition."""
+    scalars stay scalars, and the rank-0 names of
+    :func:`~srcgrad.compiler.analysis.ranks.compute_ranks`).  Same-shape
+    classes are only formed from names with a single definition.
+    ``ranks``: parameters assumed to be arrays of these ranks."""
     params = an.fn.args.args + an.fn.args.kwonlyargs + an.fn.args.posonlyargs
     assumed = set(assumed)
+    an.ranks, an.ints = compute_ranks(an, ranks, assumed)
+    assumed |= {n for n, r in an.ranks.items() if r == 0}
     for a in params:
         ann = a.annotation
         if isinstance(ann, gast.Name) and ann.id in ("float", "int", "bool"):
@@ -133,7 +138,8 @@ def compute_shapes(an, assigns, assumed=()):
         if len(defs.get(base, ())) > 1 or base in in_loops or base in an.kind:
             continue
         key = index_shape_key(op.args["index"], loop_targets)
-        if key is None or key == "int" and not _certainly_array(defs.get(base, ())):
+        if key is None or key == "int" and not _certainly_array(defs.get(base, ())) and \
+                not an.ranks.get(base):
             continue        # (x[0], x[1] of a tuple, a list: results of eigh, np.split ...)
         rep = first_of.setdefault((base, key), name)
         if rep != name:     # (not a shape parent: ``rep`` may not have run)
@@ -231,10 +237,13 @@ def same_shape(an, a, b):
     return an._find(a) == an._find(b)
 
 
-def scalar_candidates(an):
+def scalar_candidates(an, numbers=False):
     """Parameters that flow into active operations and are used only as
     operands of elementwise or scalar operations (so they may well be
-    Python floats); the gradient is specialised for them being floats."""
+    Python floats); the gradient is specialised for them being floats.
+    ``numbers``: instead, those that are also compared in a ``while`` test
+    (``while t < T``: an int or a float), for which it is specialised
+    for them being numbers."""
     params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
               + an.fn.args.posonlyargs}
     used, excluded = set(), set()
@@ -250,16 +259,24 @@ def scalar_candidates(an):
                     excluded.add(n.id)
                 elif isinstance(t, gast.Name) and t.id in an.active:
                     used.add(n.id)
+    tested = set()
     for loop in loops(an.fn.body):
-        for n in walk_tree(loop.iter if isinstance(loop, gast.For) else loop.test):
+        test = loop.iter if isinstance(loop, gast.For) else loop.test
+        compared = isinstance(test, gast.Compare) and all(
+            isinstance(o, (gast.Lt, gast.LtE, gast.Gt, gast.GtE)) for o in test.ops)
+        for n in walk_tree(test):
             if isinstance(n, gast.Name):
-                excluded.add(n.id)
-    # an array indexed or written anywhere was not computed from floats
+                (tested if compared else excluded).add(n.id)
+    # an array indexed or written anywhere (or a copy of it) was not computed from floats
+    graph = copy_graph(an)
     for s in iter_assigns(an.fn.body):
         op = s.srcgrad_op
         if op.kind in ("subscript", "setitem") and isinstance(op.args["x"], gast.Name):
-            excluded.update(shape_chain(an, op.args["x"].id))
-    return (used - excluded - an.forward_scalar) & params
+            for name in copy_sources(an, op.args["x"].id, graph):
+                excluded.update(shape_chain(an, name))
+    if numbers:
+        return (used & tested - excluded - an.forward_scalar) & params
+    return (used - tested - excluded - an.forward_scalar) & params
 
 
 def index_shape_key(index, ints):

@@ -6,8 +6,9 @@ pipeline can read it like any user function; ``hvp`` is forward mode applied
 to the generated gradient.  Three things in that code need help, and this
 module gives it right after parsing, before the normaliser:
 
-* **The float fast path.**  A gradient specialised for Python floats starts
-  with ``if type(x) is not float ...: return d_f_generic(...)``, calling its
+* **The float fast path.**  A gradient specialised for Python floats (or
+  arrays of a given rank) starts with ``if type(x) is not float ...: return
+  d_f_generic(...)`` (``type(a) is not ndarray or a.ndim != 1``), calling its
   generic twin.  The generic version is right for every input, so it is the
   one differentiated (:func:`generic_version`); the derivative then gets its
   own float specialisation where the analysis finds one.
@@ -80,10 +81,17 @@ def generic_version(fun):
 
 
 def _is_type_guard(test):
-    """``type(x) is not float or type(y) is not float ...``"""
+    """``type(x) is not float or type(y) is not ndarray or y.ndim != 1 ...``"""
     tests = test.values if isinstance(test, gast.BoolOp) and isinstance(test.op, gast.Or) \
         else [test]
     for t in tests:
+        if isinstance(t, gast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], gast.NotEq) \
+                and isinstance(t.left, gast.Attribute) and t.left.attr == "ndim":
+            continue
+        if isinstance(t, gast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], gast.NotIn) \
+                and isinstance(t.left, gast.Call) and isinstance(t.left.func, gast.Name) \
+                and t.left.func.id == "type":
+            continue
         if not (isinstance(t, gast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], gast.IsNot)
                 and isinstance(t.left, gast.Call) and isinstance(t.left.func, gast.Name)
                 and t.left.func.id == "type"):

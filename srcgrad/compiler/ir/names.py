@@ -16,6 +16,11 @@ from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
+
+#: the call the reversal puts where the reverse sweep of a split form starts
+#: (``optimise/closures.py`` moves what follows into a closure)
+SPLIT = "__srcgrad_split__"
+
 def names_in(tree):
     """Every identifier that occurs in ``tree`` (names, parameters, attributes
     are excluded: ``np.sin`` contributes ``np`` only)."""

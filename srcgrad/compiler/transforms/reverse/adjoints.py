@@ -92,6 +92,13 @@ class Adjoints:
                         # an element overwritten later has the zero 0.0 for adjoint,
                         # which only broadcasts to the element's shape
                         made_lazy.add(e.id)
+        elif op.kind == "call" and getattr(s, "srcgrad_split", None):
+            back, parts = s.srcgrad_split       # a recursive call through its split form
+            for name, k in parts:
+                pulled = gast.Call(func=self.rt("pulled"), args=[load(back), g], keywords=[])
+                contribs.append((name, gast.Subscript(value=pulled, slice=const(k),
+                                                      ctx=gast.Load())))
+            passes = False
         elif op.kind == "call":
             lazy = self.lazy_reduction(op, y)
             listed = array_arguments(op, self.an.kind)

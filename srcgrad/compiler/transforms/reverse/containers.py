@@ -150,15 +150,17 @@ class ContainerChanges:
             code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
             return code + later
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
+            element = self.an.element_scalar(a.x, a.index)
             if self.basic_index(a.index):
                 part = gast.Subscript(value=load(dx), slice=copy_tree(a.index),
                                       ctx=gast.Load())
-                expr = self.own(part, a.x)
+                expr = part if element else self.own(part, a.x)
             else:                    # integer arrays may repeat: the last write wins
                 expr = gast.Call(func=self.rt("written_adjoint"),
                                  args=[load(dx), index_expr(copy_tree(a.index))], keywords=[])
-            expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(a.v.id)],
-                             keywords=[])
+            if not (element and a.v.id in self.an.scalar):
+                expr = gast.Call(func=self.rt("unbroadcast"),
+                                 args=[expr, self.shape_of(a.v.id)], keywords=[])
             later = self.accumulate_value(a, expr, state, code)
         else:
             later = []

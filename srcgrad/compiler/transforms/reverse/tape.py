@@ -5,9 +5,11 @@ reads.  A backward liveness pass over it decides which tape placeholders to
 keep: in loops, a loop-carried value the reverse sweep reads is pushed before
 it is overwritten and popped back after that statement's adjoint; values
 defined once per iteration are pushed together at the end of their block and
-popped at the start of its reverse; an element overwritten in place, or what
-a change of a list loses, is saved only if read later.  Nothing else is
-recorded, and the tape exists only if something is.
+popped at the start of its reverse -- and the old value of a loop-carried
+number waits in a local name (``s_old``) to travel in that same tuple, one
+push an iteration; an element overwritten in place, or what a change of a
+list loses, is saved only if read later.  Nothing else is recorded, and the
+tape exists only if something is.
 
 >>> import math
 >>> from srcgrad.compiler.pipeline import Driver, reverse_transform
@@ -26,17 +28,17 @@ def d_f(x, n):
     s = 1.0
     for i in range(n):
         t = math.sin(s)
-        tape.append(s)
+        s_old = s
         s = t * x
-        tape.append(t)
+        tape.append((t, s_old))
     d_out = 1.0
     # line 6: return s
     d_s = d_out
     d_x = 0.0
     for i in reversed(range(n)):
-        t = tape.pop()
+        t, s_old = tape.pop()
         # line 5: s = t * x
-        s = tape.pop()
+        s = s_old
         d_t = d_s * x
         d_x = d_x + d_s * t
         # line 4: t = math.sin(s)
@@ -66,18 +68,34 @@ class Tape:
         tape = self.namer.fresh("tape")
         used = [False]
 
+        waiting = {}       # Restore key -> the name the old value waits in
+
         def fill_fwd(stmts):
             out = []
+            # the snapshot a loop body ends with: an old number saved directly in
+            # the body waits in a local name and travels in its tuple (one push;
+            # an array keeps its own push: a second name for it would alias it)
+            snap = next((s for s in stmts if isinstance(s, Snapshot)), None)
+            merged = [s.key for s in stmts if isinstance(s, Push) and keep.get(s.key) and
+                      s.name in self.an.scalar] if snap is not None else []
+            if len(merged) + bool(keep.get(snap.key) if snap else False) < 2:
+                merged = []        # one push either way: keep the plain one
             for s in stmts:
                 if isinstance(s, Push):
-                    if keep.get(s.key):
+                    if s.key in merged:
+                        waiting[s.key] = self.namer.fresh(s.name + "_old")
+                        out.append(assign(waiting[s.key], load(s.name)))
+                        keep[snap.key] = list(keep.get(snap.key, [])) + [waiting[s.key]]
+                    elif keep.get(s.key):
                         used[0] = True
                         out.append(call_stmt(tape, "append", [load(s.name)]))
                 elif isinstance(s, SaveItem):
                     if keep.get(s.key):
                         used[0] = True
                         part = gast.Subscript(value=load(s.name), slice=s.index, ctx=gast.Load())
-                        saved = self.own(part, s.name)
+                        # an element of an array of known rank is a scalar: no copy
+                        saved = part if self.an.element_scalar(s.name, s.index) else \
+                            self.own(part, s.name)
                         out.append(call_stmt(tape, "append", [saved]))
                 elif isinstance(s, SaveValue):
                     if keep.get(s.key):
@@ -99,7 +117,9 @@ class Tape:
             out = []
             for s in stmts:
                 if isinstance(s, Restore):
-                    if keep.get(s.key):
+                    if s.key in waiting:
+                        out.append(assign(s.name, load(waiting[s.key])))
+                    elif keep.get(s.key):
                         out.append(assign(s.name, pop_call(tape)))
                 elif isinstance(s, RestoreItem):
                     if keep.get(s.key):

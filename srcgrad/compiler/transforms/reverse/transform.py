@@ -35,7 +35,7 @@ import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.names import SPLIT, assign, const, load
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.compiler.transforms.reverse.adjoints import Adjoints
 from srcgrad.compiler.transforms.reverse.containers import ContainerChanges
@@ -59,8 +59,11 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
     reversal are its bases, one module each."""
 
     def __init__(self, parsed, fn, analysis, namer, injector, wrt, user_of, *, with_value=False,
-                 as_tuple=False, seed=None):
+                 as_tuple=False, seed=None, split=False):
         self.as_tuple = as_tuple
+        # split: the forward sweep returns the value and a closure running the
+        # reverse sweep (optimise/closures.py splits the function at SPLIT)
+        self.split = split
         self.seed = seed          # name of a cotangent parameter (vjp), or None (grad: 1.0)
         self.parsed = parsed
         self.fn = fn
@@ -74,6 +77,13 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
         # adjoints that may hold a value which only broadcasts to their
         # primal's shape (the adjoint of a sum: its scalar); see ``expand``
         self.lazy = set()
+
+    @property
+    def splits_recursion(self):
+        """Whether a recursive call goes through the callee's split form
+        (``Driver.recursive_split``): for real values (the version for
+        complex arguments keeps ``vjp_call``)."""
+        return not getattr(self.an, "complex", ()) and self.an.driver is not None
 
     def d(self, name):
         if name not in self.adj_names:
@@ -177,9 +187,11 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
         else:
             value = grads
         ret = gast.Return(value=value)
-        new_body = fwd + seed + rev + [ret]
+        marker = [gast.Expr(value=gast.Call(func=load(SPLIT), args=[], keywords=[]))] \
+            if self.split else []
+        new_body = fwd + marker + seed + rev + [ret]
         args = self.fn.args
-        if self.seed is not None:         # vjp: the cotangent after the required arguments
+        if self.seed is not None and not self.split:   # vjp: the cotangent after the required arguments
             args = with_extra_parameters(args, [self.seed], self.parsed.fun)
         fn = gast.FunctionDef(name=self.fn.name, args=args, body=new_body,
                               decorator_list=[], returns=None, type_comment=None)

@@ -103,6 +103,8 @@ class Sweeps:
             restore.aliases = frozenset(self.an.share.get(x, ()))
             rev.append(restore)
             return [save, s], rev
+        if isinstance(s, gast.Assign) and self.split_site(s, carried):
+            return self.split_call(s)
         if isinstance(s, gast.Assign):
             fwd, rev = [s], []
             t = s.targets[0]
@@ -142,6 +144,41 @@ class Sweeps:
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s)
         return [s], []
+
+    def split_site(self, s, carried):
+        """Whether ``s`` is an active recursive call that goes through the
+        callee's split form (:attr:`splits_recursion`)."""
+        op = getattr(s, "srcgrad_op", None)
+        t = s.targets[0]
+        return op is not None and op.kind == "call" and \
+            getattr(op.rule, "recursive", None) is not None and self.splits_recursion and \
+            isinstance(t, gast.Name) and t.id in self.an.active and \
+            not (carried and t.id in carried) and \
+            all(isinstance(op.args.get(p), (gast.Name, gast.Constant))
+                for p in op.rule.signature.parameters)
+
+    def split_call(self, s):
+        """``y = f(a, b)`` (recursive) as ``y_split = split_call(f, (0,), (a, b))``,
+        ``y = y_split[0]``, ``y_back = y_split[1]``; the adjoint of ``a`` is
+        ``pulled(y_back, d_y)[0]`` (the callee's reverse sweep, run once)."""
+        op = s.srcgrad_op
+        y = s.targets[0].id
+        args = [op.args[p] for p in op.rule.signature.parameters]
+        active = [i for i, a in enumerate(args)
+                  if isinstance(a, gast.Name) and a.id in self.an.active]
+        fun = op.rule.recursive
+        pair, back = self.namer.fresh(y + "_split"), self.namer.fresh(y + "_back")
+        call = gast.Call(func=load(self.inj.name_for(self.an.driver.recursive_split,
+                                                     "split_call")),
+                         args=[load(self.inj.name_for(fun, fun.__name__)),
+                               gast.Tuple(elts=[const(i) for i in active], ctx=gast.Load()),
+                               gast.Tuple(elts=[copy_tree(a) for a in args], ctx=gast.Load())],
+                         keywords=[])
+        fwd = [gast.copy_location(assign(pair, call), s),
+               assign(y, gast.Subscript(value=load(pair), slice=const(0), ctx=gast.Load())),
+               assign(back, gast.Subscript(value=load(pair), slice=const(1), ctx=gast.Load()))]
+        s.srcgrad_split = (back, [(args[i].id, k) for k, i in enumerate(active)])
+        return fwd, [Comment(self.comment(s)), self.adjoint(s)]
 
     def defined_before(self):
         """For each statement of the function (by id), the names certainly
