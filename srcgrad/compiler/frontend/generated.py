@@ -320,10 +320,18 @@ def _tape_names(tree):
             if isinstance(node.value, gast.List) and not node.value.elts:
                 empty.add(node.targets[0].id)
     tapes = set(empty)
+    through = set()          # the Name nodes that are the object of .append / .pop
     for node in walk_tree(tree):
         if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and \
-                node.value.id in tapes and node.attr not in ("append", "pop"):
-            other.add(node.value.id)
+                node.value.id in tapes:
+            if node.attr in ("append", "pop"):
+                through.add(id(node.value))
+            else:
+                other.add(node.value.id)
+    for node in walk_tree(tree):     # read any other way (L[0], sum(L)): a list of the user's
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
+                node.id in tapes and id(node) not in through:
+            other.add(node.id)
     return tapes - other
 
 
