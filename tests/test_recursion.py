@@ -91,3 +91,26 @@ def test_complex_arguments_are_refused_clearly():
     # a recursive call is not differentiated for complex values (yet): refused, not wrong
     with pytest.raises(srcgrad.UnsupportedError, match="not differentiated for complex"):
         srcgrad.grad(power)(0.7 + 0.2j, 4)
+
+
+def with_defaults(p, q=0.26, depth=3):
+    if depth <= 0:
+        return np.sin(p) * q
+    return with_defaults(p * 0.5 + 0.1, q, depth - 1) * 0.5 + p * q
+
+
+def calls_with_defaults(y):
+    return with_defaults(y) + with_defaults(y, 0.7, 2)
+
+
+def test_parameters_with_defaults_in_every_mode():
+    # fuzz seed 3000014 (the grammar's recursive helpers, sixth session): the callee's jvp
+    # takes its defaulted parameters by keyword; jvp_call passed them positionally (a crash)
+    assert_sound(calls_with_defaults, (-0.75,), modes=("grad", "jvp"))
+    assert_sound(calls_with_defaults, (np.array([0.3, -0.2]),), modes=("jvp",),
+                 expect="ok-or-refused")
+
+
+def test_second_derivatives_through_a_recursion_are_refused_clearly():
+    with pytest.raises(srcgrad.UnsupportedError, match="second derivatives through a recursive"):
+        srcgrad.hvp(loss_power)(1.3, 1.0)

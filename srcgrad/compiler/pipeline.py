@@ -70,7 +70,7 @@ class Driver:
 
     def recursive_vjp(self, fun, i, args, g):
         """The cotangent of argument ``i`` of ``fun(*args)`` given the result's ``g``."""
-        return self.transforms["vjp"](fun, wrt=i)(*args, g)[1]
+        return _with_extra(self.transforms["vjp"](fun, wrt=i), fun, args, g)[1]
 
     def recursive_split(self, fun, wrt, args):
         """``(value, back)`` for ``fun(*args)``: the value and a closure that
@@ -89,7 +89,22 @@ class Driver:
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
-        return self.transforms["jvp"](fun, wrt=i)(*args, t)[1]
+        return _with_extra(self.transforms["jvp"](fun, wrt=i), fun, args, t)[1]
+
+
+#: a derivative of generated code reaching a recursive call's split form is refused
+Driver.recursive_split.srcgrad_refusal = runtime.pulled.srcgrad_refusal
+
+
+def _with_extra(made, fun, args, extra):
+    """``made`` (a jvp or vjp of ``fun``) called on ``fun``'s arguments
+    ``args`` (every positional parameter, in order) and the tangent or
+    cotangent ``extra``, which comes after the parameters without a default;
+    those with one are keyword-only there (``ir/signature.py``)."""
+    required = len(args) - len(fun.__defaults__ or ())
+    names = list(inspect.signature(fun).parameters)
+    return made(*args[:required], extra,
+                **{names[k]: args[k] for k in range(required, len(args))})
 
 
 _CACHE = weakref.WeakKeyDictionary()

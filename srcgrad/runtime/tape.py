@@ -53,3 +53,10 @@ def pulled(back, g):
     if done is None:
         done = back.srcgrad_pulled = back(g)
     return done
+
+
+#: what srcgrad says when a derivative of generated code reaches ``pulled``
+pulled.srcgrad_refusal = (
+    "second derivatives through a recursive call are not supported yet (the gradient calls "
+    "the callee's split form)",
+    "write the recursion as a loop, or take first derivatives only (grad, jvp, vjp)")

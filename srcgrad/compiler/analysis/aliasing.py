@@ -143,6 +143,11 @@ def check_aliasing(an, assigns):
             if v in reread or x in reread and not _made_from(where, x):
                 continue    # guarded by whether it is a view; a view made from a guarded
                             # view is not (z = x[idx] may be a copy: fuzz seed 169914)
+            if v not in live and any(an.share.get(c, {c}) & live
+                                     for c in packed_into.get(v, ())):
+                # a container still in use holds the view (p = P(b=M[0]); M[...] = ...;
+                # np.sum(p): fuzz seed 2202170): the view is in use through it
+                live = live | {v}
             if v in live and where.srcgrad_op.kind == "subscript":
                 # a[i] is a copy or a view depending on a's rank: check when it runs
                 t, a = where.targets[0].id, where.srcgrad_op.args["x"].id
@@ -183,6 +188,7 @@ def check_aliasing(an, assigns):
 
     defined = defined_before(an.fn.body, params)
     reread = getattr(an, "reread", set())
+    packed_into = containers_holding(an, assigns)[2]
     live_before(an.fn.body, set(), visit)
 
 
@@ -380,6 +386,18 @@ def check_augmented(an, assigns=()):
             hint=f"make a new array: {shown}[k] = {shown}[k] + ... (or put a copy "
                  f"into the {an.kind[c.id]}: ....copy())")
 
+    put_into, constants, packed_into = containers_holding(an, assigns)
+    params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
+              + an.fn.args.posonlyargs}
+    defined = defined_before(an.fn.body, params)
+    live_before(an.fn.body, set(), visit)
+
+
+def containers_holding(an, assigns):
+    """``(put_into, constants, packed_into)``: for each name, the containers
+    it was put into directly (with repeats: ``[a, a]``), the names only ever
+    bound to a number (immutable), and the containers holding its value at
+    any depth (``t = (a, b); u = [t]``: ``a`` is held by ``t`` and ``u``)."""
     put_into = {}           # name -> the containers it was put into directly (with repeats)
     constants = set()       # names only ever bound to a number (immutable)
     bound_otherwise = set()
@@ -422,10 +440,7 @@ def check_augmented(an, assigns=()):
             if more:
                 cs |= more
                 changed = True
-    params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
-              + an.fn.args.posonlyargs}
-    defined = defined_before(an.fn.body, params)
-    live_before(an.fn.body, set(), visit)
+    return put_into, constants, packed_into
 
 
 def sharing(assigns):

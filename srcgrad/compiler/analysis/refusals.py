@@ -246,6 +246,9 @@ def no_rule(an, s, op):
     fun = op.fun
     if isinstance(op.extra, tuple) and len(op.extra) == 2:       # (message, hint)
         return an.parsed.error(s, op.extra[0], construct=op.display, hint=op.extra[1])
+    if getattr(fun, "srcgrad_refusal", None):            # a helper of srcgrad's own
+        return an.parsed.error(s, fun.srcgrad_refusal[0], construct=op.display,
+                               hint=fun.srcgrad_refusal[1])
     if inspect.isclass(fun) and getattr(fun, "__module__", None) != "builtins":
         return an.parsed.error(
             s, f"making a {fun.__qualname__} object from differentiated values is not "

@@ -236,8 +236,8 @@ class Callees:
                 return None        # a rule of its own: a primitive
         except TypeError:
             pass
-        if primitive_library(target):
-            return None
+        if primitive_library(target) or getattr(target, "srcgrad_refusal", None):
+            return None            # (a helper that must not be differentiated: refused)
         return PythonFunction(target)
 
     # -- definitions -------------------------------------------------------------
