@@ -15,10 +15,7 @@ def walk(node):
     """Every node of ``node``'s tree, ``node`` first, in ``ast.walk``'s order."""
     todo = [node]
     push = todo.append
-    i = 0
-    while i < len(todo):
-        node = todo[i]
-        i += 1
+    for node in todo:               # a list grown while iterated: a queue
         for name in node._fields:
             value = getattr(node, name, None)
             if value is None:

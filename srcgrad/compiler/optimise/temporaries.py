@@ -14,6 +14,8 @@ def f(x):
     return y
 """
 
+from ast import AST
+
 import gast
 
 from srcgrad.compiler.optimise.effects import loads_of, pure_expr
@@ -96,12 +98,7 @@ def _forward_block(stmts, single, objects):
 
 
 def _replace_load(stmt, name, value):
-    class Put(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if isinstance(node.ctx, gast.Load) and node.id == name:
-                return value
-            return node
-    Put().visit(stmt)
+    _put(stmt, name, value)
     if isinstance(stmt, gast.AugAssign):
         stmt.value = Simplify().visit(stmt.value)
         if isinstance(stmt.op, gast.Add) and isinstance(stmt.value, gast.UnaryOp) and \
@@ -109,3 +106,26 @@ def _replace_load(stmt, name, value):
             stmt.op, stmt.value = gast.Sub(), stmt.value.operand
     elif isinstance(stmt, gast.Assign):
         stmt.value = Simplify().value(stmt.value)
+
+
+def _put(node, name, value):
+    """Every load of ``name`` under ``node`` replaced by ``value`` (in place;
+    what a ``NodeTransformer`` whose ``visit_Name`` returns ``value`` does)."""
+    for field in node._fields:
+        old = getattr(node, field, None)
+        if isinstance(old, list):
+            for k, item in enumerate(old):
+                if isinstance(item, AST):
+                    if _is_load(item, name):
+                        old[k] = value
+                    else:
+                        _put(item, name, value)
+        elif isinstance(old, AST):
+            if _is_load(old, name):
+                setattr(node, field, value)
+            else:
+                _put(old, name, value)
+
+
+def _is_load(node, name):
+    return isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id == name
