@@ -27,32 +27,40 @@ def propagate_copies(fn, candidates):
     the copy, for adjoints of compiler temporaries (``candidates``); copies
     of adjoints of the user's own variables stay, they document the code."""
     names = {}      # id(statement) -> (names it stores, names it loads), at any depth
+    # how many times each name is read in the whole function: counted while
+    # the statements of its body are first looked at, kept up to date by the
+    # renames (so no walk at the end finds the copies nobody reads)
+    reads = {}
 
-    def names_of(s):
+    def names_of(s, count=False):
         key = id(s)
         if key not in names:
             stored, loaded = set(), set()
             for n in walk_tree(s):
                 if isinstance(n, gast.Name):
-                    (stored if isinstance(n.ctx, gast.Store) else loaded).add(n.id)
+                    if isinstance(n.ctx, gast.Store):
+                        stored.add(n.id)
+                    else:
+                        loaded.add(n.id)
+                        if count and isinstance(n.ctx, gast.Load):
+                            reads[n.id] = reads.get(n.id, 0) + 1
             names[key] = (stored, loaded)
         return names[key]
 
-    fn.body = _propagate(fn.body, candidates, names_of)
-    remaining = {n.id for s in fn.body for n in walk_tree(s)      # one walk: linear
-                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    fn.body = _propagate(fn.body, candidates, names_of, reads, top=True)
+    remaining = {n for n, k in reads.items() if k}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
 
 
-def _propagate(stmts, candidates, names_of):
+def _propagate(stmts, candidates, names_of, reads, top=False):
     stmts = list(stmts)
     # Each statement's names, taken before any copy below is propagated
     # (what the first look at it would see: only the renames below change
     # them, and they keep these sets up to date), indexed by name: where
     # each name is stored (fixed) and loaded (kept in step with the renames),
     # so each copy visits only the statements it concerns.
-    sets = [names_of(s) for s in stmts]
+    sets = [names_of(s, top) for s in stmts]
     stored_at, loaded_at = {}, {}
     for j, (stored, loaded) in enumerate(sets):
         for n in stored:
@@ -62,7 +70,7 @@ def _propagate(stmts, candidates, names_of):
     for i, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
-                setattr(s, field, _propagate(getattr(s, field), candidates, names_of))
+                setattr(s, field, _propagate(getattr(s, field), candidates, names_of, reads))
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
             continue
@@ -80,6 +88,8 @@ def _propagate(stmts, candidates, names_of):
                 for n in walk_tree(later):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
                         n.id = b
+                        reads[a] -= 1
+                        reads[b] = reads.get(b, 0) + 1
                 loaded.discard(a)
                 loaded.add(b)
                 loaded_at[a].discard(j)
