@@ -34,6 +34,7 @@ from srcgrad.errors import RuleError
 from srcgrad.compiler.ir.names import const
 from srcgrad.compiler.ir.walk import walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 #: kinds of primitive, as far as shape reasoning is concerned
 KINDS = (None, "elementwise", "reduction", "scalar")
@@ -169,7 +170,7 @@ class Template:
         return _Substitute(values, specials, names).visit(expr)
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, values, specials, names):
         self.values, self.specials, self.names = values, specials, names
 

@@ -26,6 +26,7 @@ from srcgrad.compiler.ir.fold import _number
 from srcgrad.compiler.optimise.simplify import Simplify
 from srcgrad.compiler.ir.walk import walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
@@ -93,7 +94,7 @@ def _has_unit_factor(e):
         isinstance(n.op, gast.Div) and unit(n.right)) for n in walk_tree(e))
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, constants):
         self.constants = constants
 
