@@ -28,7 +28,7 @@ import gast
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 @dataclasses.dataclass
@@ -197,7 +197,7 @@ def _active_parameters(an):
     read = set()
     for s in iter_ops(an.fn.body, an.locals):
         if isinstance(s, gast.Assign) and defined_name(s) in an.active:
-            read |= {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
+            read |= {n.id for n in name_nodes(s.value)}
     return [p for p in params if p in read]
 
 

@@ -40,7 +40,7 @@ from srcgrad.compiler.optimise import (batch_outer_products, eliminate_dead_code
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
 from srcgrad.errors import SrcgradError, UnsupportedError
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 class Driver:
@@ -200,8 +200,7 @@ def _ssa(st):
     st.user_of = to_ssa(st.fn, st.namer)
     fn = st.fn
     st.locals = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
-    st.locals |= {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-                  and isinstance(n.ctx, gast.Store)}
+    st.locals |= {n.id for n in name_nodes(fn) if isinstance(n.ctx, gast.Store)}
 
 
 def _hoist(st):
@@ -233,10 +232,10 @@ def _portable_defaults(parsed):
     a = parsed.tree.args
     known = set(parsed.globals) | set(dir(builtins))
     for i, d in enumerate(a.defaults):
-        if {n.id for n in walk_tree(d) if isinstance(n, gast.Name)} - known:
+        if {n.id for n in name_nodes(d)} - known:
             a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
     for i, d in enumerate(a.kw_defaults):
-        if d is not None and {n.id for n in walk_tree(d) if isinstance(n, gast.Name)} - known:
+        if d is not None and {n.id for n in name_nodes(d)} - known:
             a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 

@@ -32,7 +32,7 @@ import gast
 
 from srcgrad.errors import RuleError
 from srcgrad.compiler.ir.names import const
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
@@ -108,7 +108,7 @@ class Template:
             self.expr = gast.parse(text, mode="eval").body
         except SyntaxError as e:
             raise RuleError(f"bad template {text!r} in the rule for {owner}: {e.msg}") from None
-        names = {n.id for n in walk_tree(self.expr) if isinstance(n, gast.Name)}
+        names = {n.id for n in name_nodes(self.expr)}
         self.params = names & set(params)
         self.uses_g = "g" in names
         self.uses_ans = "ans" in names

@@ -37,7 +37,7 @@ import gast
 from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 #: the marker of code srcgrad compiled (see :func:`srcgrad.emit.build`)
 _FILE_PREFIX = "<srcgrad "
@@ -115,7 +115,7 @@ def prepare(parsed, reverse=False):
         pop = _inject(parsed, "tape_pop", runtime_forward.tape_pop)
     else:
         push = pop = None
-    taken = {n.id for n in walk_tree(parsed.tree) if isinstance(n, gast.Name)}
+    taken = {n.id for n in name_nodes(parsed.tree)}
     _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
     return parsed
 
@@ -228,7 +228,7 @@ def _inject(parsed, name, obj):
     ``name`` (a closure cell, like the helpers emit injects)."""
     import types
     base, n = name, 0
-    taken = {x.id for x in walk_tree(parsed.tree) if isinstance(x, gast.Name)}
+    taken = {x.id for x in name_nodes(parsed.tree)}
     while name in taken or (name in parsed.closure and
                             parsed.closure[name].cell_contents is not obj):
         n += 1

@@ -1,14 +1,22 @@
 """``walk``: every node of a tree, in the order ``ast.walk`` gives them
 (breadth first, a node's children queued before it is yielded), with less
-overhead per node; the passes walk whole functions many times.
+overhead per node; the passes walk whole functions many times.  ``names``:
+only the ``Name`` nodes, in the same order, in a list (what most walks look
+for; the nodes without fields, contexts and operators, are not visited).
 
 >>> import gast
 >>> tree = gast.parse("y = np.sin(x) + 1.0")
 >>> [type(n).__name__ for n in walk(tree)] == [type(n).__name__ for n in gast.walk(tree)]
 True
+>>> [n.id for n in name_nodes(tree)]
+['y', 'x', 'np']
+>>> name_nodes(tree) == [n for n in walk(tree) if isinstance(n, gast.Name)]
+True
 """
 
 from ast import AST
+
+from gast import Name
 
 
 def walk(node):
@@ -27,3 +35,37 @@ def walk(node):
                     if isinstance(item, AST):
                         push(item)
         yield node
+
+
+#: fields that never hold a node with fields of its own (names, operators,
+#: contexts), which ``name_nodes`` need not look at
+_LEAF_FIELDS = frozenset({"id", "ctx", "op", "ops", "attr", "kind", "type_comment", "arg"})
+_NODE_FIELDS = {}       # node class -> its other fields
+
+
+def name_nodes(node):
+    """The ``Name`` nodes of ``node``'s tree (``node`` included), in the
+    order :func:`walk` gives them."""
+    out = []
+    todo = [node]
+    push = todo.append
+    fields_of = _NODE_FIELDS
+    for node in todo:
+        cls = node.__class__
+        if cls is Name:
+            out.append(node)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = () if cls.__name__ == "Constant" else tuple(
+                f for f in cls._fields if f not in _LEAF_FIELDS)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return out

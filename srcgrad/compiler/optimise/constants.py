@@ -24,7 +24,7 @@ import gast
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import _number
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
@@ -59,7 +59,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         changed = False
         for s in walk_stmts(fn.body):
             if not isinstance(s, (gast.Assign, gast.AugAssign)) or not any(
-                    isinstance(n, gast.Name) and n.id in constants for n in walk_tree(s.value)):
+                    isinstance(n, gast.Name) and n.id in constants for n in name_nodes(s.value)):
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \

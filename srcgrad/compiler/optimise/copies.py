@@ -20,7 +20,7 @@ import bisect
 import gast
 
 from srcgrad.compiler.ir.dataflow import remove_stmts
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 def propagate_copies(fn, candidates):
     """``d_t = d_y`` followed by uses of ``d_t``: use ``d_y`` directly and drop
@@ -36,7 +36,7 @@ def propagate_copies(fn, candidates):
         key = id(s)
         if key not in names:
             stored, loaded = set(), set()
-            for n in walk_tree(s):
+            for n in name_nodes(s):
                 if isinstance(n, gast.Name):
                     if isinstance(n.ctx, gast.Store):
                         stored.add(n.id)
@@ -85,7 +85,7 @@ def _propagate(stmts, candidates, names_of, reads, top=False):
             later = stmts[j]
             stored, loaded = sets[j]
             if not (isinstance(later, (gast.If, gast.For, gast.While)) and {a, b} & stored):
-                for n in walk_tree(later):
+                for n in name_nodes(later):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
                         n.id = b
                         reads[a] -= 1

@@ -20,7 +20,7 @@ import gast
 
 from srcgrad.compiler.optimise.effects import loads_of, pure_expr
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 def _pure_op(op):
     """A primal operation that may be evaluated later: arithmetic, indexing, a
@@ -38,11 +38,11 @@ def _changed_names(s):
     out = set()
     if isinstance(s, gast.Assign):
         for t in s.targets:
-            for n in walk_tree(t):
+            for n in name_nodes(t):
                 if isinstance(n, gast.Name):
                     out.add(n.id)          # x = ..., x[i] = ... (x changes in place)
     elif isinstance(s, gast.AugAssign):
-        out |= {n.id for n in walk_tree(s.target) if isinstance(n, gast.Name)}
+        out |= {n.id for n in name_nodes(s.target)}
     elif isinstance(s, gast.Expr):
         out |= loads_of(s.value)          # a call may change what it is given
     return out
@@ -56,7 +56,7 @@ def forward_temporaries(fn, candidates, objects):
     frees it at once, where a named temporary lives until the function
     returns.  Only compiler temporaries (``candidates``) are forwarded."""
     counts, defs = {}, {}
-    for n in walk_tree(fn):
+    for n in name_nodes(fn):
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Load):
                 counts[n.id] = counts.get(n.id, 0) + 1

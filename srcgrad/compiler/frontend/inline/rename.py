@@ -19,7 +19,7 @@ import gast
 
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import const, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 class Rename(gast.NodeTransformer):
@@ -75,8 +75,7 @@ class Rename(gast.NodeTransformer):
         return node
 
     def _comprehension(self, node):
-        targets = {n.id for g in node.generators for n in walk_tree(g.target)
-                   if isinstance(n, gast.Name)}
+        targets = {n.id for g in node.generators for n in name_nodes(g.target)}
         node.generators[0].iter = self.visit(node.generators[0].iter)
         inner = self._inner(node, targets)
         first = node.generators[0].iter
@@ -149,8 +148,7 @@ def free_in(fn, local):
             visit(node.body, bound | _params(node.args))
             return
         if isinstance(node, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)):
-            targets = {n.id for g in node.generators for n in walk_tree(g.target)
-                       if isinstance(n, gast.Name)}
+            targets = {n.id for g in node.generators for n in name_nodes(g.target)}
             for child in gast.iter_child_nodes(node):
                 visit(child, bound | targets)
             return

@@ -23,13 +23,12 @@ import builtins
 
 import gast
 
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def literal_dicts(fn, parsed):
     """Rewrite ``dict(zip(K, V))`` of literal sequences in ``fn`` (in place)."""
-    local = {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}
     local |= {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
 
     def builtin(node, name):
@@ -65,8 +64,7 @@ def set_comprehensions(fn, parsed):
     comprehension is lowered to a loop like any other, and ``set`` keeps its
     meaning (no derivative flows through a set: a set of differentiated values
     is refused where it is used)."""
-    local = {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}
     if "set" in local or parsed.resolve_global("set") is not builtins.set:
         return
 

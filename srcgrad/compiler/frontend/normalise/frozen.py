@@ -38,7 +38,7 @@ import gast
 from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.ir.names import assign, load
 from srcgrad.rules import lookup
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 def _generator(node, parsed, local):
@@ -113,7 +113,7 @@ class _Rewrite(gast.NodeTransformer):
 def unfreeze(fn, parsed, namer):
     """Rewrite the frozen distributions of function ``fn`` (in place)."""
     stores, loads = {}, {}
-    for n in walk_tree(fn):
+    for n in name_nodes(fn):
         if isinstance(n, gast.Name):
             table = stores if isinstance(n.ctx, (gast.Store, gast.Del)) else loads
             table[n.id] = table.get(n.id, 0) + 1

@@ -52,7 +52,7 @@ from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, ex
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 class Tape:
@@ -189,8 +189,8 @@ def _live_stmt(s, live, keep):
         return (head - {s.target.id} if isinstance(s.target, gast.Name) else head) \
             | expr_loads(s.iter)
     if isinstance(s, gast.Assign):
-        writes = {n.id for t in s.targets for n in walk_tree(t)
-                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        writes = {n.id for t in s.targets for n in name_nodes(t)
+                  if isinstance(n.ctx, gast.Store)}
         reads = set()
         for e in exprs_of(s):
             reads |= expr_loads(e)
