@@ -53,8 +53,8 @@ def _how_to_copy(cls):
     if issubclass(cls, AST):
         if cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is _AST_REDUCE \
                 and getattr(cls, "__setstate__", None) is None:
-            gast_init = getattr(cls.__init__, "__qualname__", "") == "_make_node.<locals>.create_node"
-            return _GAST_NODE if gast_init else _NODE
+            init = getattr(cls.__init__, "__qualname__", "")
+            return _GAST_NODE if init == "_make_node.<locals>.create_node" else _NODE
         return _OTHER
     if (cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
             and getattr(cls, "__getstate__", None) is _GETSTATE

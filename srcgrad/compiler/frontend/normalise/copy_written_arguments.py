@@ -77,7 +77,8 @@ def written_parameters(body, params):
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 new = [roots(v, state) for v in value.elts]
             else:           # unpacking: any element may be (a view of) what was read
-                every = frozenset().union(*(state.get(n.id, frozenset()) for n in name_nodes(value)))
+                every = frozenset().union(*(state.get(n.id, frozenset())
+                                            for n in name_nodes(value)))
                 new = [every] * len(target.elts)
             for t, r in zip(target.elts, new):
                 if isinstance(t, gast.Name):
