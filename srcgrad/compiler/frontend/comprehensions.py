@@ -43,7 +43,8 @@ def g(xs, w):
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load, store
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import children, name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 _COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
 _VIEWS = ("items", "keys", "values")
@@ -109,7 +110,7 @@ def _walk_own(node):
         n = todo.pop()
         yield n
         if not isinstance(n, gast.Lambda):
-            todo.extend(gast.iter_child_nodes(n))
+            todo.extend(children(n))
 
 
 def _rename(node, mapping):
@@ -118,7 +119,7 @@ def _rename(node, mapping):
             n.id = mapping[n.id]
 
 
-class _Hoist(gast.NodeTransformer):
+class _Hoist(Transformer):
     """Replace comprehensions and dict views in an expression by names,
     collecting the statements that build them."""
 

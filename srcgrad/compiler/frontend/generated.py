@@ -38,6 +38,7 @@ from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
 from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 #: the marker of code srcgrad compiled (see :func:`srcgrad.emit.build`)
 _FILE_PREFIX = "<srcgrad "
@@ -150,7 +151,7 @@ def _strip_boundary(parsed):
     body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
                and not is_dispatch(s)]
 
-    class Unwrap(gast.NodeTransformer):
+    class Unwrap(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if not is_helper(node):
@@ -174,7 +175,7 @@ def _unpops_as_appends(parsed):
     if not names:
         return
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Expr(self, node):
             v = node.value
             if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
@@ -319,7 +320,7 @@ def _tape_names(tree):
     return tapes - other
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(Transformer):
     """Pushes and pops of values onto the tapes become ``tape_push`` and
     ``tape_pop`` calls; the recorded branch conditions (``flags``) move to
     a stack of their own (``conds``), which needs no tangent: they are pushed

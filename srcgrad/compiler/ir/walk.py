@@ -69,3 +69,15 @@ def name_nodes(node):
                     if isinstance(item, AST):
                         push(item)
     return out
+
+
+def children(node):
+    """The child nodes of ``node``, as ``ast.iter_child_nodes`` gives them, in a list."""
+    out = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend([item for item in value if isinstance(item, AST)])
+    return out

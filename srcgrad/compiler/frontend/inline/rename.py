@@ -19,10 +19,11 @@ import gast
 
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import const, load
-from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.walk import children, name_nodes
+from srcgrad.compiler.ir.transformer import Transformer
 
 
-class Rename(gast.NodeTransformer):
+class Rename(Transformer):
     """Renames a function's own names (``mapping``) and rewrites its free
     names (``free``: name -> new name, or ``(module alias, attribute)``),
     respecting the scopes of nested functions, lambdas and comprehensions."""
@@ -110,7 +111,7 @@ def walk_same_scope(node):
         if isinstance(n, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
                           gast.GeneratorExp, gast.FunctionDef)) and n is not node:
             continue
-        todo.extend(gast.iter_child_nodes(n))
+        todo.extend(children(n))
 
 
 def scope_locals(fn):

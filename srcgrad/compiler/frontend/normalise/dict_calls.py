@@ -24,6 +24,7 @@ import builtins
 import gast
 
 from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.transformer import Transformer
 
 
 def literal_dicts(fn, parsed):
@@ -35,7 +36,7 @@ def literal_dicts(fn, parsed):
         return isinstance(node, gast.Name) and node.id == name and node.id not in local and \
             parsed.resolve_global(name) is getattr(builtins, name)
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if not (builtin(node.func, "dict") and len(node.args) == 1 and not node.keywords):
@@ -68,7 +69,7 @@ def set_comprehensions(fn, parsed):
     if "set" in local or parsed.resolve_global("set") is not builtins.set:
         return
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_SetComp(self, node):
             self.generic_visit(node)
             comp = gast.ListComp(elt=node.elt, generators=node.generators)
@@ -83,7 +84,7 @@ def literal_stars(fn):
     """``f(a, *(b, c))`` and ``f(*[b, c])`` become ``f(a, b, c)`` (in place):
     a starred tuple or list display passes its elements (rule templates with
     ``*args`` are instantiated so, and second derivatives read that code)."""
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             args = []

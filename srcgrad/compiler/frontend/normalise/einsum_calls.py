@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.transformer import Transformer
 
 _LETTERS = string.ascii_letters       # np.einsum's 52 axis labels
 
@@ -53,7 +54,7 @@ def einsum_sublists(fn, parsed):
         return isinstance(node, gast.Name) and node.id not in local and \
             parsed.resolve_global(node.id) is np.einsum
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             args = node.args

@@ -39,6 +39,7 @@ from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.ir.names import assign, load
 from srcgrad.rules import lookup
 from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 
 def _generator(node, parsed, local):
@@ -89,7 +90,7 @@ def _unfrozen(gen, call, method, point):
                      keywords=list(call.keywords))
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(Transformer):
     def __init__(self, parsed, local, named):
         self.parsed, self.local, self.named = parsed, local, named
 
