@@ -4,6 +4,7 @@ making the transformation faster).
 
     python tools/golden_sources.py OUT.txt              # write the corpus
     python tools/golden_sources.py OUT.txt --compare GOLDEN.txt
+    python tools/golden_sources.py OUT.txt --fuzz 300 --compare GOLDEN.txt
 
 The corpus: every function defined in tests/programs.py,
 tests/call_programs.py, tests/container_programs.py,
@@ -21,10 +22,12 @@ tests/soundness_programs.py and tests/complex_programs.py, each asked for
   tests' arguments, in case something is generated lazily);
 
 plus the functions of benchmarks/transform_time.py (every shape, 30 and 100
-lines), ``grad`` and ``jvp`` w.r.t. all four arguments.  Each entry is a
+lines), ``grad`` and ``jvp`` w.r.t. all four arguments; and, with ``--fuzz
+N``, the programs of the wide fuzzer's seeds 0 to N-1 (tests/fuzz/gen.py),
+``grad``, ``jvp`` and ``hvp`` w.r.t. the program's ``wrt``.  Each entry is a
 ``### <module>.<function> <mode> wrt=<wrt>`` line and then
 ``srcgrad.source(...)`` or ``ERROR <type>: <message>`` (srcgrad's refusals
-are part of the invariant too; object addresses are masked).  The disk cache
+are part of the invariant too; object addresses and paths are masked).  The disk cache
 is off (``SRCGRAD_CACHE=0``), so every source is generated.
 
 With ``--compare GOLDEN``, the entries that differ from GOLDEN's are listed
@@ -97,6 +100,10 @@ def test_cases():
 
 
 def masked(text):
+    """``text`` without what changes from run to run or tree to tree: object
+    addresses, the repository's and the temporary directory's paths."""
+    text = text.replace(ROOT + os.sep, "<root>/")
+    text = re.sub(r"\S*srcgrad-golden-\w+", "<tmp>", text)
     return re.sub(r"0x[0-9a-fA-F]+", "0x...", text)
 
 
@@ -132,7 +139,29 @@ def benchmark_functions(directory):
     return out
 
 
-def corpus(log=lambda msg: None):
+def fuzz_functions(directory, count):
+    """``f`` of the wide fuzzer's programs of seeds ``0 .. count - 1`` (those
+    whose module loads) with their ``wrt``."""
+    from tests.fuzz.gen import generate
+    out = []
+    for seed in range(count):
+        program = generate(seed)
+        path = os.path.join(directory, f"fz_golden_{seed}.py")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(program.source)
+        spec = importlib.util.spec_from_file_location(f"fz_golden_{seed}", path)
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                spec.loader.exec_module(mod)
+        except Exception:           # noqa: BLE001 -- the generator's own discard
+            continue
+        out.append((f"fuzz_{seed}", getattr(mod, program.name), program.wrt))
+    return out
+
+
+def corpus(log=lambda msg: None, fuzz=0):
     """``[(header, text)]`` in a fixed order."""
     import importlib
     entries, seen = [], set()
@@ -167,6 +196,11 @@ def corpus(log=lambda msg: None):
         for label, fun in benchmark_functions(d):
             for mode in ("grad", "jvp"):
                 add(label, fun, mode, (0, 1, 2, 3))
+        if fuzz:
+            log(f"{fuzz} fuzz programs ...")
+        for label, fun, wrt in fuzz_functions(d, fuzz):
+            for mode in ("grad", "jvp", "hvp"):
+                add(label, fun, mode, wrt)
     return entries
 
 
@@ -190,9 +224,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", help="file to write the corpus to")
     ap.add_argument("--compare", metavar="GOLDEN", help="compare with a corpus written before")
+    ap.add_argument("--fuzz", type=int, default=0, metavar="N",
+                    help="also the fuzzer's programs of seeds 0 .. N-1")
     opts = ap.parse_args(argv)
     start = time.perf_counter()
-    entries = corpus(lambda msg: print(msg, file=sys.stderr, flush=True))
+    entries = corpus(lambda msg: print(msg, file=sys.stderr, flush=True), opts.fuzz)
     with open(opts.out, "w", encoding="utf-8") as fh:
         for header, text in entries:
             fh.write(header + "\n" + text)
