@@ -13,6 +13,7 @@ import builtins
 import contextlib
 import dataclasses
 import functools
+import gc
 import inspect
 import re
 import time
@@ -275,6 +276,26 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return df
 
 
+def without_gc(transform):
+    """``transform`` run with Python's cyclic garbage collector paused: the
+    trees it builds are many objects, each collection walks every one still
+    alive, so collections during a long function's transformation cost time
+    growing faster than its length.  The collector is on again (to free
+    whatever cycles the transformation left) once the outermost transform
+    returns or raises; nothing in the generated code depends on it."""
+    @functools.wraps(transform)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return transform(*args, **kwargs)
+        gc.disable()
+        try:
+            return transform(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run
+
+
+@without_gc
 def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
                       complex_params=None):
     """Run the reverse-mode pipeline; returns the generated function.
@@ -354,6 +375,7 @@ def complex_maker(fun, transform, *args, **options):
     return make
 
 
+@without_gc
 def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, batched=False,
                       boundary=None, complex_params=None):
     """Run the forward-mode pipeline; returns the generated function (a
