@@ -454,19 +454,27 @@ def sharing(assigns):
 def defined_before(body, params):
     """For each statement (by id), the names certainly assigned before it
     runs (on every path: both branches of an ``if``; a loop's body may not
-    run, but within it what the iteration assigned before counts)."""
+    run, but within it what the iteration assigned before counts): a
+    mapping whose ``get(id(s), default)`` gives a frozenset.  Each block
+    keeps the names it starts with and a log of those it adds; a statement's
+    set is made from them only when asked for (not copied at every
+    statement: quadratic in a long function)."""
     out = {}
 
     def walk(stmts, defined):
+        entry, log = frozenset(defined), []
         for s in stmts:
-            out[id(s)] = frozenset(defined)
+            out[id(s)] = (entry, log, len(log))
             if isinstance(s, gast.Assign):
-                defined |= {n.id for t in s.targets for n in name_nodes(t)
-                            if isinstance(n.ctx, gast.Store)}
+                new = {n.id for t in s.targets for n in name_nodes(t)
+                       if isinstance(n.ctx, gast.Store)}
+                defined |= new
+                log.extend(new)
             elif isinstance(s, gast.If):
                 a = walk(s.body, set(defined))
                 b = walk(s.orelse, set(defined))
                 defined |= a & b
+                log.extend(a & b)
             elif isinstance(s, (gast.For, gast.While)):
                 inner = set(defined)
                 if isinstance(s, gast.For):
@@ -475,7 +483,25 @@ def defined_before(body, params):
         return defined
 
     walk(body, set(params))
-    return out
+    return _Snapshots(out)
+
+
+class _Snapshots:
+    """What :func:`defined_before` returns: id(statement) -> its frozenset,
+    made on the first ``get``."""
+
+    def __init__(self, raw):
+        self.raw, self.made = raw, {}
+
+    def get(self, key, default=None):
+        made = self.made.get(key)
+        if made is None:
+            raw = self.raw.get(key)
+            if raw is None:
+                return default
+            entry, log, n = raw
+            made = self.made[key] = entry | frozenset(log[:n])
+        return made
 
 
 def numpy_writer(fun):
