@@ -59,13 +59,18 @@ def _stmt(s, live, visit):
         return head | extra | (loads(s.iter) if isinstance(s, gast.For) else set())
     if visit is not None:
         visit(s, live)
+    # (``live`` is this walk's own set: updated in place, not copied at
+    # every statement, which was quadratic in a long block)
     if isinstance(s, (gast.Assign, gast.AugAssign)):
         written = stores(s) if isinstance(s, gast.Assign) and \
             all(isinstance(t, gast.Name) for t in s.targets) else set()
-        return (live - written) | reads(s)
+        live -= written
+        live |= reads(s)
+        return live
     if isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
         return live
-    return live | loads(s)
+    live |= loads(s)
+    return live
 
 
 def walk_stmts(stmts):

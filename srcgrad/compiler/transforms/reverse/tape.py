@@ -200,9 +200,12 @@ def _live_stmt(s, live, keep, facts):
             reads |= expr_loads(e)
         got = facts[id(s)] = (s, writes, reads)        # s kept: its id stays its own
     _, writes, reads = got
+    # (``live`` is this walk's own set: updated in place, not copied at
+    # every statement, which was quadratic in a long block)
     if writes is not None:
-        return (live - writes) | reads
-    return live | reads
+        live -= writes
+    live |= reads
+    return live
 
 
 #: marks, in the reverse sweep's liveness, a name whose binding comes from the
