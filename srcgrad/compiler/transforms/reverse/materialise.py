@@ -181,10 +181,7 @@ class Materialise:
                     break
 
     def primal_of(self, dname):
-        for p, dn in self.adj_names.items():
-            if dn == dname:
-                return p
-        raise KeyError(dname)
+        return self.primal_by_adjoint[dname]
 
 
 def _names_of(a):
