@@ -7,7 +7,9 @@ looks it up, and ``visit_Constant`` goes through its handling of the
 ``visit_Num`` methods of old Python versions.  This class finds each node
 class's method once per transformer class; ``generic_visit`` rewrites the
 fields exactly as ``ast.NodeTransformer.generic_visit`` does (a ``None``
-result drops a list item or the field, a list result is spliced in).
+result drops a list item or the field, a list result is spliced in), and
+does not visit the nodes that visiting would leave as they are (those
+without fields, contexts and operators, that the class has no method for).
 
 >>> import gast
 >>> from srcgrad.compiler.ir.printer import expr_source
@@ -55,6 +57,19 @@ class Transformer(gast.NodeTransformer):
             return cls.generic_visit        # what ast's visit_Constant ends in
         return method
 
+    def _leaf(self, ncls):
+        """Whether visiting a node of class ``ncls`` changes nothing: a node
+        without fields (a context, an operator) this class has no method for."""
+        cls = self.__class__
+        leaves = cls.__dict__.get("_leaves")
+        if leaves is None:
+            leaves = cls._leaves = {}
+        leaf = leaves.get(ncls)
+        if leaf is None:
+            leaf = leaves[ncls] = not ncls._fields and \
+                cls._method_for(ncls) is Transformer.generic_visit
+        return leaf
+
     def generic_visit(self, node):
         for field in node._fields:
             try:
@@ -64,7 +79,7 @@ class Transformer(gast.NodeTransformer):
             if isinstance(old, list):
                 new_values = []
                 for value in old:
-                    if isinstance(value, AST):
+                    if isinstance(value, AST) and not self._leaf(value.__class__):
                         value = self.visit(value)
                         if value is None:
                             continue
@@ -73,7 +88,7 @@ class Transformer(gast.NodeTransformer):
                             continue
                     new_values.append(value)
                 old[:] = new_values
-            elif isinstance(old, AST):
+            elif isinstance(old, AST) and not self._leaf(old.__class__):
                 new = self.visit(old)
                 if new is None:
                     delattr(node, field)
