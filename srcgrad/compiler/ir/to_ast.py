@@ -13,7 +13,9 @@ printer's two rewrites done on the way:
   keeps its parentheses.
 
 Source locations are not copied: ``ast.unparse`` reads only a statement's
-``lineno`` (for type comments, of which the tree has none), set to 1.
+``lineno`` (for type comments, of which the tree has none), set to 1.  The
+nodes without fields (contexts, operators) are one shared node per class, as
+``ast.parse`` makes them: the tree is only printed.
 
 >>> import ast, gast
 >>> tree = gast.parse("def f(x, k=-1):\\n    s = x[1:3]\\n    return x[-1:, k] ** 2 + s")
@@ -47,13 +49,22 @@ def to_ast(node):
     return _convert(node, False)
 
 
+_LEAVES = {}        # gast class without fields (a context, an operator) -> one ast node
+
+
 def _convert(node, in_subscript):
     if isinstance(node, list):
         return [_convert(n, False) if isinstance(n, _AST) else n for n in node]
     cls = node.__class__
+    leaf = _LEAVES.get(cls)
+    if leaf is not None:
+        return leaf
     special = _SPECIAL.get(cls)
     if special is not None:
         return special(node)
+    if not cls._fields:         # shared, as ast.parse shares them: only printed
+        leaf = _LEAVES[cls] = getattr(ast, cls.__name__)()
+        return leaf
     acls, fields, statement = _target(cls)
     d = node.__dict__
     kw = {}
