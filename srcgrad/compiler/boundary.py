@@ -28,7 +28,7 @@ import gast
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 
 
 @dataclasses.dataclass
@@ -67,7 +67,7 @@ def with_boundary(source, fn, boundary, floats, front):
         isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
             isinstance(n.right, gast.Constant) and type(n.right.value) is int)
         or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
-        for n in walk_tree(fn))
+        for n in inner_nodes(fn))
     lines = source.rstrip("\n").split("\n")
     pre = []
 

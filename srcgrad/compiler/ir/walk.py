@@ -2,7 +2,8 @@
 (breadth first, a node's children queued before it is yielded), with less
 overhead per node; the passes walk whole functions many times.  ``names``:
 only the ``Name`` nodes, in the same order, in a list (what most walks look
-for; the nodes without fields, contexts and operators, are not visited).
+for; the nodes without fields, contexts and operators, are not visited);
+``inner_nodes``: every node but those.
 
 >>> import gast
 >>> tree = gast.parse("y = np.sin(x) + 1.0")
@@ -41,6 +42,32 @@ def walk(node):
 #: contexts), which ``name_nodes`` need not look at
 _LEAF_FIELDS = frozenset({"id", "ctx", "op", "ops", "attr", "kind", "type_comment", "arg"})
 _NODE_FIELDS = {}       # node class -> its other fields
+
+
+def inner_nodes(node):
+    """The nodes of ``node``'s tree (``node`` included) in :func:`walk`'s
+    order, but for those under fields that hold no node with fields of its
+    own (contexts, operators): for a search for calls, operations, lambdas."""
+    todo = [node]
+    push = todo.append
+    fields_of = _NODE_FIELDS
+    for node in todo:
+        cls = node.__class__
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = () if cls.__name__ == "Constant" else tuple(
+                f for f in cls._fields if f not in _LEAF_FIELDS)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return todo
 
 
 def name_nodes(node):

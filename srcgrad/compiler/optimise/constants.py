@@ -24,7 +24,7 @@ import gast
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import _number
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
@@ -91,7 +91,7 @@ def _has_unit_factor(e):
 
     return any(isinstance(n, gast.BinOp) and (
         isinstance(n.op, gast.Mult) and (unit(n.left) or unit(n.right)) or
-        isinstance(n.op, gast.Div) and unit(n.right)) for n in walk_tree(e))
+        isinstance(n.op, gast.Div) and unit(n.right)) for n in inner_nodes(e))
 
 
 class _Substitute(Transformer):

@@ -25,7 +25,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 
 def _pure(s):
@@ -37,7 +37,7 @@ def _pure(s):
         value = getattr(s, "value", None)
         return value is None or not any(
             isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-            and n.func.attr in MUTATING_METHODS for n in walk_tree(value))
+            and n.func.attr in MUTATING_METHODS for n in inner_nodes(value))
     return op.kind != "unknown"
 
 
@@ -124,7 +124,7 @@ def _single_pure_without_call(s, pure):
     """``x = e``, pure, ``e`` without a call (what may be overwritten)."""
     return isinstance(s, gast.Assign) and len(s.targets) == 1 and \
         isinstance(s.targets[0], gast.Name) and pure(s) and not any(
-            isinstance(n, gast.Call) for n in walk_tree(s.value))
+            isinstance(n, gast.Call) for n in inner_nodes(s.value))
 
 
 def _overwrites(s, nxt, loads):
