@@ -71,6 +71,7 @@ class Transformer(gast.NodeTransformer):
         return leaf
 
     def generic_visit(self, node):
+        leaves = self.__class__.__dict__.get("_leaves") or {}
         for field in node._fields:
             try:
                 old = getattr(node, field)
@@ -79,19 +80,27 @@ class Transformer(gast.NodeTransformer):
             if isinstance(old, list):
                 new_values = []
                 for value in old:
-                    if isinstance(value, AST) and not self._leaf(value.__class__):
-                        value = self.visit(value)
-                        if value is None:
-                            continue
-                        if not isinstance(value, AST):
-                            new_values.extend(value)
-                            continue
+                    if isinstance(value, AST):
+                        leaf = leaves.get(value.__class__)
+                        if leaf is None:
+                            leaf = self._leaf(value.__class__)
+                        if not leaf:
+                            value = self.visit(value)
+                            if value is None:
+                                continue
+                            if not isinstance(value, AST):
+                                new_values.extend(value)
+                                continue
                     new_values.append(value)
                 old[:] = new_values
-            elif isinstance(old, AST) and not self._leaf(old.__class__):
-                new = self.visit(old)
-                if new is None:
-                    delattr(node, field)
-                else:
-                    setattr(node, field, new)
+            elif isinstance(old, AST):
+                leaf = leaves.get(old.__class__)
+                if leaf is None:
+                    leaf = self._leaf(old.__class__)
+                if not leaf:
+                    new = self.visit(old)
+                    if new is None:
+                        delattr(node, field)
+                    else:
+                        setattr(node, field, new)
         return node

@@ -44,6 +44,16 @@ _LEAF_FIELDS = frozenset({"id", "ctx", "op", "ops", "attr", "kind", "type_commen
 _NODE_FIELDS = {}       # node class -> its other fields
 
 
+def node_fields(cls):
+    """The fields of node class ``cls`` that may hold a node with fields of
+    its own (not names, contexts, operators, a constant's value)."""
+    fields = _NODE_FIELDS.get(cls)
+    if fields is None:
+        fields = _NODE_FIELDS[cls] = () if cls.__name__ == "Constant" else tuple(
+            f for f in cls._fields if f not in _LEAF_FIELDS)
+    return fields
+
+
 def inner_nodes(node):
     """The nodes of ``node``'s tree (``node`` included) in :func:`walk`'s
     order, but for those under fields that hold no node with fields of its
@@ -55,8 +65,7 @@ def inner_nodes(node):
         cls = node.__class__
         fields = fields_of.get(cls)
         if fields is None:
-            fields = fields_of[cls] = () if cls.__name__ == "Constant" else tuple(
-                f for f in cls._fields if f not in _LEAF_FIELDS)
+            fields = node_fields(cls)
         for field in fields:
             value = getattr(node, field, None)
             if value is None:
@@ -83,8 +92,7 @@ def name_nodes(node):
             out.append(node)
         fields = fields_of.get(cls)
         if fields is None:
-            fields = fields_of[cls] = () if cls.__name__ == "Constant" else tuple(
-                f for f in cls._fields if f not in _LEAF_FIELDS)
+            fields = node_fields(cls)
         for field in fields:
             value = getattr(node, field, None)
             if value is None:

@@ -20,7 +20,7 @@ import gast
 
 from srcgrad.compiler.optimise.effects import loads_of, pure_expr
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.walk import name_nodes, node_fields
 
 def _pure_op(op):
     """A primal operation that may be evaluated later: arithmetic, indexing, a
@@ -111,7 +111,7 @@ def _replace_load(stmt, name, value):
 def _put(node, name, value):
     """Every load of ``name`` under ``node`` replaced by ``value`` (in place;
     what a ``NodeTransformer`` whose ``visit_Name`` returns ``value`` does)."""
-    for field in node._fields:
+    for field in node_fields(node.__class__):
         old = getattr(node, field, None)
         if isinstance(old, list):
             for k, item in enumerate(old):
