@@ -34,8 +34,8 @@ import gast
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
 from srcgrad.compiler.frontend import generated
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.errors import UnsupportedError
-from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 @dataclasses.dataclass
@@ -74,7 +74,7 @@ def with_boundary(source, fn, boundary, floats, front):
         isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
             isinstance(n.right, gast.Constant) and type(n.right.value) is int)
         or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
-        for n in walk_tree(fn))
+        for n in inner_nodes(fn))
     lines = source.rstrip("\n").split("\n")
     pre = []
 
@@ -204,7 +204,7 @@ def _active_parameters(an):
     read = set()
     for s in iter_ops(an.fn.body, an.locals):
         if isinstance(s, gast.Assign) and defined_name(s) in an.active:
-            read |= {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
+            read |= {n.id for n in name_nodes(s.value)}
     return [p for p in params if p in read]
 
 

@@ -13,6 +13,7 @@ import builtins
 import contextlib
 import dataclasses
 import functools
+import gc
 import inspect
 import re
 import time
@@ -34,7 +35,7 @@ from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
-from srcgrad.compiler.ir.signature import Positional
+from srcgrad.compiler.ir.signature import Positional, call_with_extra
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
@@ -43,7 +44,7 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
 from srcgrad.errors import SrcgradError, UnsupportedError
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 class Driver:
@@ -70,7 +71,7 @@ class Driver:
 
     def recursive_vjp(self, fun, i, args, g):
         """The cotangent of argument ``i`` of ``fun(*args)`` given the result's ``g``."""
-        return _with_extra(self.transforms["vjp"](fun, wrt=i), fun, args, g)[1]
+        return call_with_extra(self.transforms["vjp"](fun, wrt=i), fun, args, g)[1]
 
     def recursive_split(self, fun, wrt, args):
         """``(value, back)`` for ``fun(*args)``: the value and a closure that
@@ -89,22 +90,11 @@ class Driver:
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
-        return _with_extra(self.transforms["jvp"](fun, wrt=i), fun, args, t)[1]
+        return call_with_extra(self.transforms["jvp"](fun, wrt=i), fun, args, t)[1]
 
 
 #: a derivative of generated code reaching a recursive call's split form is refused
 Driver.recursive_split.srcgrad_refusal = runtime.pulled.srcgrad_refusal
-
-
-def _with_extra(made, fun, args, extra):
-    """``made`` (a jvp or vjp of ``fun``) called on ``fun``'s arguments
-    ``args`` (every positional parameter, in order) and the tangent or
-    cotangent ``extra``, which comes after the parameters without a default;
-    those with one are keyword-only there (``ir/signature.py``)."""
-    required = len(args) - len(fun.__defaults__ or ())
-    names = list(inspect.signature(fun).parameters)
-    return made(*args[:required], extra,
-                **{names[k]: args[k] for k in range(required, len(args))})
 
 
 _CACHE = weakref.WeakKeyDictionary()
@@ -233,8 +223,7 @@ def _ssa(st):
     st.user_of = to_ssa(st.fn, st.namer)
     fn = st.fn
     st.locals = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
-    st.locals |= {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-                  and isinstance(n.ctx, gast.Store)}
+    st.locals |= {n.id for n in name_nodes(fn) if isinstance(n.ctx, gast.Store)}
 
 
 def _hoist(st):
@@ -266,10 +255,10 @@ def _portable_defaults(parsed):
     a = parsed.tree.args
     known = set(parsed.globals) | set(dir(builtins))
     for i, d in enumerate(a.defaults):
-        if {n.id for n in walk_tree(d) if isinstance(n, gast.Name)} - known:
+        if {n.id for n in name_nodes(d)} - known:
             a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
     for i, d in enumerate(a.kw_defaults):
-        if d is not None and {n.id for n in walk_tree(d) if isinstance(n, gast.Name)} - known:
+        if d is not None and {n.id for n in name_nodes(d)} - known:
             a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
@@ -318,6 +307,26 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return df
 
 
+def without_gc(transform):
+    """``transform`` run with Python's cyclic garbage collector paused: the
+    trees it builds are many objects, each collection walks every one still
+    alive, so collections during a long function's transformation cost time
+    growing faster than its length.  The collector is on again (to free
+    whatever cycles the transformation left) once the outermost transform
+    returns or raises; nothing in the generated code depends on it."""
+    @functools.wraps(transform)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return transform(*args, **kwargs)
+        gc.disable()
+        try:
+            return transform(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run
+
+
+@without_gc
 def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
                       complex_params=None, split=False):
     """Run the reverse-mode pipeline; returns the generated function.
@@ -366,6 +375,7 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
                     complex_make=make)
 
 
+@without_gc
 def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, batched=False,
                       boundary=None, complex_params=None):
     """Run the forward-mode pipeline; returns the generated function (a

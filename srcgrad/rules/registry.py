@@ -32,7 +32,7 @@ import gast
 
 from srcgrad.errors import RuleError
 from srcgrad.compiler.ir.names import const
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 #: kinds of primitive, as far as shape reasoning is concerned
@@ -107,7 +107,7 @@ class Template:
             self.expr = gast.parse(text, mode="eval").body
         except SyntaxError as e:
             raise RuleError(f"bad template {text!r} in the rule for {owner}: {e.msg}") from None
-        names = {n.id for n in walk_tree(self.expr) if isinstance(n, gast.Name)}
+        names = {n.id for n in name_nodes(self.expr)}
         self.params = names & set(params)
         self.uses_g = "g" in names
         self.uses_ans = "ans" in names
@@ -160,28 +160,49 @@ class Template:
                 if isinstance(values.get(pname), gast.Name):
                     values[pname] = shape_of(values[pname])
         names = {n: name_for(obj, n) for n, obj in self.globals.items()}
-        expr = copy_tree(self.expr)
         defaulted = {p for p, a in args.items() if isinstance(a, _Default)}
-        for node in walk_tree(expr):
-            if isinstance(node, gast.Call):
-                node.keywords = [k for k in node.keywords
-                                 if not (isinstance(k.value, gast.Name) and k.value.id in defaulted)]
-        return _Substitute(values, specials, names).visit(expr)
+        return _Instance(values, specials, names, defaulted).copy(self.expr)
 
 
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, values, specials, names):
+class _Instance:
+    """A copy of a template's expression with its names substituted, in one
+    pass: what copying it, dropping the keyword arguments whose value is a
+    parameter left at its default (``defaulted``), then replacing each name
+    (a NodeTransformer's ``visit_Name``) makes.  A name in ``specials`` or
+    ``values`` becomes a copy of that node, one in ``names`` the name given
+    there (a global the template uses, as the generated code names it)."""
+
+    def __init__(self, values, specials, names, defaulted):
         self.values, self.specials, self.names = values, specials, names
+        self.defaulted = defaulted
+        self.memo = {}          # the copy of the template's nodes (as one deepcopy)
 
-    def visit_Name(self, node):
-        if node.id in self.specials:
-            return copy_tree(self.specials[node.id])
-        if node.id in self.values:
-            return copy_tree(self.values[node.id])
-        if node.id in self.names:
-            return gast.Name(id=self.names[node.id], ctx=gast.Load(), annotation=None,
-                             type_comment=None)
-        return node
+    def copy(self, node):
+        if isinstance(node, gast.Name):
+            if node.id in self.specials:
+                return copy_tree(self.specials[node.id])
+            if node.id in self.values:
+                return copy_tree(self.values[node.id])
+            if node.id in self.names:
+                return gast.Name(id=self.names[node.id], ctx=gast.Load(), annotation=None,
+                                 type_comment=None)
+        if not isinstance(node, gast.AST) or id(node) in self.memo:
+            return copy_tree(node, self.memo)
+        new = node.__class__.__new__(node.__class__)
+        self.memo[id(node)] = new
+        fields = node._fields
+        for k, v in node.__dict__.items():
+            if k not in fields:
+                v = copy_tree(v, self.memo)
+            elif isinstance(v, list):
+                if k == "keywords" and isinstance(node, gast.Call):
+                    v = [kw for kw in v if not (isinstance(kw.value, gast.Name)
+                                                and kw.value.id in self.defaulted)]
+                v = [self.copy(x) for x in v]
+            else:
+                v = self.copy(v)
+            setattr(new, k, v)
+        return new
 
 
 #: parameters of NumPy and SciPy functions that take a sequence of arrays (or a

@@ -45,7 +45,7 @@ from srcgrad.compiler.analysis.refusals import no_rule
 from srcgrad.compiler.analysis.syntax import dotted, op_symbol
 from srcgrad.compiler.ir.dataflow import connected, live_before, walk_stmts
 from srcgrad.rules.tables import IDENTITY_HELPERS, NUMPY_WRITERS, VIEW_FUNCTIONS
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 def check_aliasing(an, assigns):
@@ -247,7 +247,7 @@ def check_out_arguments(an):
                     return False
                 continue
             if isinstance(w, gast.Assign) and \
-                    targets & {n.id for n in walk_tree(w.value) if isinstance(n, gast.Name)}:
+                    targets & {n.id for n in name_nodes(w.value)}:
                 return True
         return False
 
@@ -258,8 +258,8 @@ def check_out_arguments(an):
                 numpy_writer(an.resolve(s.value.func)):
             call = s.value
             names = {n.id for a in list(call.args[1:]) + [k.value for k in call.keywords]
-                     for n in walk_tree(a) if isinstance(n, gast.Name)}
-            target = {n.id for n in walk_tree(call.args[0]) if isinstance(n, gast.Name)} \
+                     for n in name_nodes(a)}
+            target = {n.id for n in name_nodes(call.args[0])} \
                 if call.args else set()
             # a derivative flows into the changed array, or one it had is lost
             if names & an.varied or target & an.varied & an.useful or \
@@ -282,8 +282,8 @@ def check_out_arguments(an):
                 continue
             names = {n.id for a in list(call.args) + [k.value for k in call.keywords
                                                       if k.arg != "out"]
-                     for n in walk_tree(a) if isinstance(n, gast.Name)}
-            target = {n.id for n in walk_tree(out) if isinstance(n, gast.Name)}
+                     for n in name_nodes(a)}
+            target = {n.id for n in name_nodes(out)}
             # a derivative flows into the written array, or one it had is lost
             if names & an.varied or target & an.varied & an.useful or \
                     read_before(s, target):
@@ -469,28 +469,54 @@ def sharing(assigns):
 def defined_before(body, params):
     """For each statement (by id), the names certainly assigned before it
     runs (on every path: both branches of an ``if``; a loop's body may not
-    run, but within it what the iteration assigned before counts)."""
+    run, but within it what the iteration assigned before counts): a
+    mapping whose ``get(id(s), default)`` gives a frozenset.  Each block
+    keeps the names it starts with and a log of those it adds; a statement's
+    set is made from them only when asked for (not copied at every
+    statement: quadratic in a long function)."""
     out = {}
 
     def walk(stmts, defined):
+        entry, log = frozenset(defined), []
         for s in stmts:
-            out[id(s)] = frozenset(defined)
+            out[id(s)] = (entry, log, len(log))
             if isinstance(s, gast.Assign):
-                defined |= {n.id for t in s.targets for n in walk_tree(t)
-                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                new = {n.id for t in s.targets for n in name_nodes(t)
+                       if isinstance(n.ctx, gast.Store)}
+                defined |= new
+                log.extend(new)
             elif isinstance(s, gast.If):
                 a = walk(s.body, set(defined))
                 b = walk(s.orelse, set(defined))
                 defined |= a & b
+                log.extend(a & b)
             elif isinstance(s, (gast.For, gast.While)):
                 inner = set(defined)
                 if isinstance(s, gast.For):
-                    inner |= {n.id for n in walk_tree(s.target) if isinstance(n, gast.Name)}
+                    inner |= {n.id for n in name_nodes(s.target)}
                 walk(s.body, inner)
         return defined
 
     walk(body, set(params))
-    return out
+    return _Snapshots(out)
+
+
+class _Snapshots:
+    """What :func:`defined_before` returns: id(statement) -> its frozenset,
+    made on the first ``get``."""
+
+    def __init__(self, raw):
+        self.raw, self.made = raw, {}
+
+    def get(self, key, default=None):
+        made = self.made.get(key)
+        if made is None:
+            raw = self.raw.get(key)
+            if raw is None:
+                return default
+            entry, log, n = raw
+            made = self.made[key] = entry | frozenset(log[:n])
+        return made
 
 
 def numpy_writer(fun):

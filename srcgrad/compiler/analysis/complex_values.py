@@ -38,7 +38,7 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.analysis.ops import defined_name, iter_ops
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 from srcgrad.rules.registry import complex_rule
 from srcgrad.rules.tables import REAL_RESULTS
 
@@ -92,7 +92,7 @@ def _writes_array(s, an):
 def _value_reads(s, an):
     """The names whose complex values make the value ``s`` defines complex."""
     if isinstance(s, gast.Expr):                    # ys.append(v): ys and v
-        return {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
+        return {n.id for n in name_nodes(s.value)}
     v = s.value
     if isinstance(v, (gast.Compare, gast.BoolOp)) or \
             isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not):
@@ -103,7 +103,7 @@ def _value_reads(s, an):
     if op is not None and op.kind == "call" and op.rule is not None:
         if op.rule.complex_result == "never" or op.fun in REAL_RESULTS:
             return set()
-    reads = {n.id for n in walk_tree(v) if isinstance(n, gast.Name)}
+    reads = {n.id for n in name_nodes(v)}
     if isinstance(s.targets[0], gast.Subscript) and not _writes_array(s, an):
         reads.add(defined_name(s))                  # a list keeps its other elements
     return reads

@@ -24,7 +24,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.registry import _Default
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
@@ -71,8 +71,7 @@ def operand_names(node):
     if isinstance(node, dict):
         return [n for e in node.values() for n in operand_names(e)]
     if isinstance(node, gast.AST):
-        return [n.id for n in walk_tree(node) if isinstance(n, gast.Name) and
-                isinstance(n.ctx, gast.Load)]
+        return [n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)]
     return []
 
 

@@ -39,7 +39,7 @@ from srcgrad.rules import lookup
 from srcgrad.rules.checks import refusal as rule_refusal
 from srcgrad.rules.registry import _Default
 from srcgrad.rules.tables import ITERATOR_CONSUMERS, PARAM_LIMITS
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def refuse_unsupported(an, assigns):
@@ -79,8 +79,7 @@ def refuse_unsupported(an, assigns):
     for s in an.call_stmts:
         check_call_stmt(an, s)
     # `_ = f(a)`: a call whose result nobody reads runs for what it does to its arguments
-    read = {n.id for n in walk_tree(an.fn) if isinstance(n, gast.Name) and
-            isinstance(n.ctx, gast.Load)}
+    read = {n.id for n in name_nodes(an.fn) if isinstance(n.ctx, gast.Load)}
     for s in assigns:
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) and \
                 s.srcgrad_op.kind == "unknown" and isinstance(s.targets[0], gast.Name) and \
@@ -165,8 +164,7 @@ def check_out(an, s, op):
            not (isinstance(o, gast.Constant) and o.value is None)]
     if not out:
         return
-    involved = set(operand_names(call)) - {n.id for n in walk_tree(call.func)
-                                           if isinstance(n, gast.Name)}
+    involved = set(operand_names(call)) - {n.id for n in name_nodes(call.func)}
     if isinstance(call.func, gast.Attribute) and root_is_local(call.func, an.locals):
         involved |= set(operand_names(call.func))
     if involved & an.varied:
@@ -208,8 +206,7 @@ def check_call_stmt(an, s):
     check_out(an, s, None)
     local = root_is_local(call.func, an.locals)
     involved = set(operand_names(call)) if local else \
-        set(operand_names(call)) - {n.id for n in walk_tree(call.func)
-                                    if isinstance(n, gast.Name)}
+        set(operand_names(call)) - {n.id for n in name_nodes(call.func)}
     if not involved & an.varied:
         return
     fun = MISSING if local else an.resolve(call.func)

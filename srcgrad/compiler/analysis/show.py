@@ -28,7 +28,7 @@ from srcgrad.compiler.frontend import Normaliser, parse
 from srcgrad.compiler.ir.names import Namer, names_in
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.errors import UnsupportedError
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 FILENAME = "<example>"
 
@@ -47,8 +47,7 @@ def analysed(text, wrt, scalar_result=True):
     fn = Normaliser(parsed, namer).run()
     user_of = to_ssa(fn, namer)
     locals_ = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
-    locals_ |= {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store)}
+    locals_ |= {n.id for n in name_nodes(fn) if isinstance(n.ctx, gast.Store)}
     wrt = [wrt] if isinstance(wrt, str) else list(wrt)
     return analyse(parsed, fn, wrt, locals_, user_of, scalar_result=scalar_result)
 

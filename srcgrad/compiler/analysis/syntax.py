@@ -17,7 +17,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.tables import OP_SYMBOLS
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def is_generated(display):
@@ -66,9 +66,8 @@ def op_symbol(op):
 
 
 def names(node):
-    return {n.id for n in walk_tree(node) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(node)}
 
 
 def stored(target):
-    return [n.id for n in walk_tree(target) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)]
+    return [n.id for n in name_nodes(target) if isinstance(n.ctx, gast.Store)]

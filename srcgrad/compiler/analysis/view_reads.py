@@ -38,7 +38,7 @@ from srcgrad.compiler.analysis.syntax import names
 from srcgrad.compiler.frontend import VIEW_NAMES
 from srcgrad.compiler.ir.dataflow import connected, walk_stmts
 from srcgrad.compiler.ir.names import assign, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
@@ -63,7 +63,7 @@ class ViewReads:
     def __init__(self, an):
         self.an = an
         self.fn = an.fn
-        self.taken = {n.id for n in walk_tree(self.fn) if isinstance(n, gast.Name)}
+        self.taken = {n.id for n in name_nodes(self.fn)}
         self.cands = {}           # view name -> (array name, index node, flag name)
 
     def fresh(self, base):
@@ -108,7 +108,7 @@ class ViewReads:
                 continue        # x[[3, 0, 2]]: indexing with a list makes a copy
             if v not in once or a not in once or a in self.an.kind or v in self.an.kind:
                 continue
-            if any(isinstance(n, gast.Name) and n.id not in once for n in walk_tree(index)):
+            if any(isinstance(n, gast.Name) and n.id not in once for n in name_nodes(index)):
                 continue
             if not (share.get(a, {a}) & (written | inplace)):
                 continue
@@ -227,9 +227,8 @@ class ViewReads:
                 n.id = new
 
     def reads(self, node):
-        found = [v for v in dict.fromkeys(n.id for n in walk_tree(node)
-                                          if isinstance(n, gast.Name)
-                                          and isinstance(n.ctx, gast.Load))
+        found = [v for v in dict.fromkeys(n.id for n in name_nodes(node)
+                                          if isinstance(n.ctx, gast.Load))
                  if v in self.cands and self.cands[v][2] is not None and v in self.dirty]
         self.used |= set(found)
         return found

@@ -43,7 +43,8 @@ def g(xs, w):
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load, store
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import children, name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 _COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
 _VIEWS = ("items", "keys", "values")
@@ -109,7 +110,7 @@ def _walk_own(node):
         n = todo.pop()
         yield n
         if not isinstance(n, gast.Lambda):
-            todo.extend(gast.iter_child_nodes(n))
+            todo.extend(children(n))
 
 
 def _rename(node, mapping):
@@ -118,7 +119,7 @@ def _rename(node, mapping):
             n.id = mapping[n.id]
 
 
-class _Hoist(gast.NodeTransformer):
+class _Hoist(Transformer):
     """Replace comprehensions and dict views in an expression by names,
     collecting the statements that build them."""
 
@@ -198,7 +199,7 @@ class _Hoist(gast.NodeTransformer):
         if isinstance(node.func, gast.Attribute) and node.func.attr == "pop" and \
                 isinstance(node.func.value, gast.Name) and node is not self.top:
             ys = node.func.value.id
-            if sum(isinstance(n, gast.Name) and n.id == ys for n in walk_tree(self.where)) > 1:
+            if sum(isinstance(n, gast.Name) and n.id == ys for n in name_nodes(self.where)) > 1:
                 raise self.cd.unsupported(
                     self.where, f"{ys}.pop() in an expression that also reads {ys}",
                     f"pop into a variable on a line of its own: v = {ys}.pop()")
@@ -339,8 +340,7 @@ class ContainerDesugar:
         direct = None
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
                 isinstance(s.targets[0], gast.Name) and isinstance(s.value, _COMPS) and \
-                s.targets[0].id not in {n.id for n in walk_tree(s.value)
-                                        if isinstance(n, gast.Name)}:
+                s.targets[0].id not in {n.id for n in name_nodes(s.value)}:
             direct = s.targets[0].id           # ys = [...]: build ys itself
         hoist = _Hoist(self, s, top)
         if direct is not None:
@@ -365,7 +365,7 @@ class ContainerDesugar:
         if any(getattr(g, "is_async", 0) for g in gens):
             raise self.unsupported(where, "async comprehension", "use a plain loop")
         for k, g in enumerate(gens):
-            bound = {n.id for n in walk_tree(g.target) if isinstance(n, gast.Name)}
+            bound = {n.id for n in name_nodes(g.target)}
             mapping = {b: self.namer.fresh(b) for b in sorted(bound)}
             scope = [g.target] + list(g.ifs)
             for later in gens[k + 1:]:
@@ -525,7 +525,7 @@ def _dict_names(tree):
                         v.func.id == "dict"
                     (made if is_dict else other).add(t.id)
         elif isinstance(n, (gast.For, gast.AugAssign, gast.AnnAssign)):
-            other |= {x.id for x in walk_tree(n.target) if isinstance(x, gast.Name)}
+            other |= {x.id for x in name_nodes(n.target)}
         elif isinstance(n, gast.arguments):
             other |= {a.id for a in n.args + n.posonlyargs + n.kwonlyargs}
     return made - other

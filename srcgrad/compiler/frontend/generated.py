@@ -38,7 +38,8 @@ import gast
 from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 #: the marker of code srcgrad compiled (see :func:`srcgrad.emit.build`)
 _FILE_PREFIX = "<srcgrad "
@@ -123,7 +124,7 @@ def prepare(parsed, reverse=False):
         pop = _inject(parsed, "tape_pop", runtime_forward.tape_pop)
     else:
         push = pop = None
-    taken = {n.id for n in walk_tree(parsed.tree) if isinstance(n, gast.Name)}
+    taken = {n.id for n in name_nodes(parsed.tree)}
     _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
     return parsed
 
@@ -158,7 +159,7 @@ def _strip_boundary(parsed):
     body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
                and not is_dispatch(s)]
 
-    class Unwrap(gast.NodeTransformer):
+    class Unwrap(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if not is_helper(node):
@@ -182,7 +183,7 @@ def _unpops_as_appends(parsed):
     if not names:
         return
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Expr(self, node):
             v = node.value
             if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
@@ -236,7 +237,7 @@ def _inject(parsed, name, obj):
     ``name`` (a closure cell, like the helpers emit injects)."""
     import types
     base, n = name, 0
-    taken = {x.id for x in walk_tree(parsed.tree) if isinstance(x, gast.Name)}
+    taken = {x.id for x in name_nodes(parsed.tree)}
     while name in taken or (name in parsed.closure and
                             parsed.closure[name].cell_contents is not obj):
         n += 1
@@ -335,7 +336,7 @@ def _tape_names(tree):
     return tapes - other
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(Transformer):
     """Pushes and pops of values onto the tapes become ``tape_push`` and
     ``tape_pop`` calls; the recorded branch conditions (``flags``) move to
     a stack of their own (``conds``), which needs no tangent: they are pushed

@@ -6,18 +6,17 @@ fixpoint at each loop head is exact enough.
 """
 
 import gast
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def loads(node):
-    return {n.id for n in walk_tree(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)}
 
 
 def stores(s):
     targets = s.targets if isinstance(s, gast.Assign) else [s.target]
-    return {n.id for t in targets for n in walk_tree(t)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for t in targets for n in name_nodes(t)
+            if isinstance(n.ctx, gast.Store)}
 
 
 def reads(s):
@@ -26,10 +25,10 @@ def reads(s):
         out = loads(s.value)
         for t in s.targets:
             if not isinstance(t, gast.Name):
-                out |= loads(t) | {n.id for n in walk_tree(t) if isinstance(n, gast.Name)}
+                out |= loads(t) | {n.id for n in name_nodes(t)}
         return out
     if isinstance(s, gast.AugAssign):
-        return loads(s.value) | {n.id for n in walk_tree(s.target) if isinstance(n, gast.Name)}
+        return loads(s.value) | {n.id for n in name_nodes(s.target)}
     return loads(s)
 
 
@@ -60,13 +59,18 @@ def _stmt(s, live, visit):
         return head | extra | (loads(s.iter) if isinstance(s, gast.For) else set())
     if visit is not None:
         visit(s, live)
+    # (``live`` is this walk's own set: updated in place, not copied at
+    # every statement, which was quadratic in a long block)
     if isinstance(s, (gast.Assign, gast.AugAssign)):
         written = stores(s) if isinstance(s, gast.Assign) and \
             all(isinstance(t, gast.Name) for t in s.targets) else set()
-        return (live - written) | reads(s)
+        live -= written
+        live |= reads(s)
+        return live
     if isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
         return live
-    return live | loads(s)
+    live |= loads(s)
+    return live
 
 
 def walk_stmts(stmts):
@@ -124,8 +128,8 @@ def assigned_on_every_path(stmts):
     out = set()
     for s in stmts:
         if isinstance(s, gast.Assign):
-            out |= {n.id for t in s.targets for n in walk_tree(t)
-                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            out |= {n.id for t in s.targets for n in name_nodes(t)
+                    if isinstance(n.ctx, gast.Store)}
         elif isinstance(s, gast.If):
             out |= assigned_on_every_path(s.body) & assigned_on_every_path(s.orelse)
     return out

@@ -17,6 +17,8 @@ import operator
 
 import gast
 
+from srcgrad.compiler.ir.transformer import Transformer
+
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
 
@@ -25,7 +27,7 @@ _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
             gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge}
 
 
-class Fold(gast.NodeTransformer):
+class Fold(Transformer):
     def visit_Compare(self, node):
         # ``(y == 0)`` of a constant ``y`` in a rule template (``x ** (y - 1 + (y == 0))``)
         self.generic_visit(node)

@@ -20,6 +20,8 @@ import textwrap
 
 import gast
 
+from srcgrad.compiler.ir.to_ast import to_ast
+
 
 def function(body, params=None, name="f"):
     """A gast ``FunctionDef`` named ``name`` with the statements ``body``
@@ -104,50 +106,5 @@ def _number_comments(tree):
 def to_source(fn):
     """The Python source text of a gast FunctionDef, with comments."""
     texts = _number_comments(fn)
-    module = gast.Module(body=[fn], type_ignores=[])
-    tree = _SliceObjects().visit(gast.gast_to_ast(module))
-    ast.fix_missing_locations(tree)
-    text = ast.unparse(tree)
+    text = ast.unparse(to_ast(gast.Module(body=[fn], type_ignores=[])))
     return _MARK_RE.sub(lambda m: f"{m.group(1)}# {texts[int(m.group(2))]}", text) + "\n"
-
-
-class _SliceObjects(ast.NodeTransformer):
-    """``a:b`` is syntax only inside a subscript (``x[1:, 0]``); anywhere
-    else (an index kept in a variable, passed to a helper) it is printed as
-    the object it stands for, ``slice(a, b)``.  A negative number constant
-    is printed as a negation, so that ``(-0.5) ** 2`` keeps its parentheses."""
-
-    def visit_Subscript(self, node):
-        node.value = self.visit(node.value)
-        sl = node.slice
-        if isinstance(sl, ast.Slice):
-            node.slice = self._bounds(sl)
-        elif isinstance(sl, ast.Tuple):
-            sl.elts = [self._bounds(e) if isinstance(e, ast.Slice) else self.visit(e)
-                       for e in sl.elts]
-        else:
-            node.slice = self.visit(sl)
-        return node
-
-    def visit_Constant(self, node):
-        # a negative number folded into one constant prints as ``-0.5``, which
-        # binds looser than ``**`` and ``.``: print it as the negation it is
-        v = node.value
-        if type(v) in (int, float) and (v < 0 or v == 0 and str(v).startswith("-")):
-            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-v))
-        return node
-
-    def _bounds(self, sl):
-        for f in ("lower", "upper", "step"):
-            if getattr(sl, f) is not None:
-                setattr(sl, f, self.visit(getattr(sl, f)))
-        return sl
-
-    def visit_Slice(self, node):
-        self._bounds(node)
-        parts = [node.lower, node.upper, node.step]
-        while len(parts) > 1 and parts[-1] is None:
-            parts.pop()
-        return ast.Call(func=ast.Name(id="slice", ctx=ast.Load()),
-                        args=[p if p is not None else ast.Constant(value=None) for p in parts],
-                        keywords=[])

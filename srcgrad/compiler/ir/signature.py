@@ -15,6 +15,8 @@ gives ``def jvp_f(x, d_x, *, num=5)``:
 {'num': 5}
 """
 
+import inspect
+
 import gast
 
 
@@ -61,3 +63,14 @@ class Positional:
         self.__kwdefaults__ = kw or None
         self.__module__ = fun.__module__
         self.__qualname__ = fun.__qualname__
+
+
+def call_with_extra(made, fun, args, extra):
+    """``made`` (a jvp or vjp of ``fun``) called on ``fun``'s arguments
+    ``args`` (every positional parameter, in order) and the tangent or
+    cotangent ``extra``, which comes after the parameters without a default;
+    those with one are keyword-only there (:func:`with_extra_parameters`)."""
+    required = len(args) - len(fun.__defaults__ or ())
+    names = list(inspect.signature(fun).parameters)
+    return made(*args[:required], extra,
+                **{names[k]: args[k] for k in range(required, len(args))})

@@ -50,7 +50,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import live_before, remove_stmts
 from srcgrad.compiler.ir.names import assign, const, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 LOOPS = (gast.For, gast.While)
 
@@ -106,7 +106,7 @@ class ANF:
                 out.append(gast.copy_location(gast.Expr(value=value), s))
         elif isinstance(s, gast.If):
             test = s.test
-            read = {n.id for n in walk_tree(test) if isinstance(n, gast.Name)}
+            read = {n.id for n in name_nodes(test)}
             if not (_atom(test) or isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not)
                     and _atom(test.operand)) or read & _stored_in(s.body + s.orelse):
                 # (a test on a variable the branch itself overwrites -- a loop
@@ -246,14 +246,14 @@ def assigned_names(stmts):
     """User-level names assigned anywhere in ``stmts``."""
     out = set()
     for s in stmts:
-        for n in walk_tree(s):
+        for n in name_nodes(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
 
 
 def rename_loads(node, mapping):
-    for n in walk_tree(node):
+    for n in name_nodes(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in mapping:
             n.id = mapping[n.id]
 
@@ -359,7 +359,7 @@ class SSA:
         # for that: the reverse sweep may save and restore it)
         exposed = live_before(s.body, set())
         if isinstance(s, gast.While):
-            exposed |= {n.id for n in walk_tree(s.test) if isinstance(n, gast.Name)}
+            exposed |= {n.id for n in name_nodes(s.test)}
         else:
             exposed.discard(s.target.id)
         for user in sorted((body_assigned & {self.user_of.get(n, n) for n in exposed})
@@ -436,5 +436,5 @@ def to_ssa(fn, namer):
 
 
 def _stored_in(stmts):
-    return {n.id for s in stmts for n in walk_tree(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for s in stmts for n in name_nodes(s)
+            if isinstance(n.ctx, gast.Store)}

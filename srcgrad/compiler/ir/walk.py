@@ -1,24 +1,30 @@
 """``walk``: every node of a tree, in the order ``ast.walk`` gives them
 (breadth first, a node's children queued before it is yielded), with less
-overhead per node; the passes walk whole functions many times.
+overhead per node; the passes walk whole functions many times.  ``names``:
+only the ``Name`` nodes, in the same order, in a list (what most walks look
+for; the nodes without fields, contexts and operators, are not visited);
+``inner_nodes``: every node but those.
 
 >>> import gast
 >>> tree = gast.parse("y = np.sin(x) + 1.0")
 >>> [type(n).__name__ for n in walk(tree)] == [type(n).__name__ for n in gast.walk(tree)]
 True
+>>> [n.id for n in name_nodes(tree)]
+['y', 'x', 'np']
+>>> name_nodes(tree) == [n for n in walk(tree) if isinstance(n, gast.Name)]
+True
 """
 
 from ast import AST
+
+from gast import Name
 
 
 def walk(node):
     """Every node of ``node``'s tree, ``node`` first, in ``ast.walk``'s order."""
     todo = [node]
     push = todo.append
-    i = 0
-    while i < len(todo):
-        node = todo[i]
-        i += 1
+    for node in todo:               # a list grown while iterated: a queue
         for name in node._fields:
             value = getattr(node, name, None)
             if value is None:
@@ -30,3 +36,83 @@ def walk(node):
                     if isinstance(item, AST):
                         push(item)
         yield node
+
+
+#: fields that never hold a node with fields of its own (names, operators,
+#: contexts), which ``name_nodes`` need not look at
+_LEAF_FIELDS = frozenset({"id", "ctx", "op", "ops", "attr", "kind", "type_comment", "arg"})
+_NODE_FIELDS = {}       # node class -> its other fields
+
+
+def node_fields(cls):
+    """The fields of node class ``cls`` that may hold a node with fields of
+    its own (not names, contexts, operators, a constant's value)."""
+    fields = _NODE_FIELDS.get(cls)
+    if fields is None:
+        fields = _NODE_FIELDS[cls] = () if cls.__name__ == "Constant" else tuple(
+            f for f in cls._fields if f not in _LEAF_FIELDS)
+    return fields
+
+
+def inner_nodes(node):
+    """The nodes of ``node``'s tree (``node`` included) in :func:`walk`'s
+    order, but for those under fields that hold no node with fields of its
+    own (contexts, operators): for a search for calls, operations, lambdas."""
+    todo = [node]
+    push = todo.append
+    fields_of = _NODE_FIELDS
+    for node in todo:
+        cls = node.__class__
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = node_fields(cls)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return todo
+
+
+def name_nodes(node):
+    """The ``Name`` nodes of ``node``'s tree (``node`` included), in the
+    order :func:`walk` gives them."""
+    out = []
+    todo = [node]
+    push = todo.append
+    fields_of = _NODE_FIELDS
+    for node in todo:
+        cls = node.__class__
+        if cls is Name:
+            out.append(node)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = node_fields(cls)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return out
+
+
+def children(node):
+    """The child nodes of ``node``, as ``ast.iter_child_nodes`` gives them, in a list."""
+    out = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend([item for item in value if isinstance(item, AST)])
+    return out

@@ -24,8 +24,9 @@ import gast
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import _number
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
@@ -58,7 +59,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         changed = False
         for s in walk_stmts(fn.body):
             if not isinstance(s, (gast.Assign, gast.AugAssign)) or not any(
-                    isinstance(n, gast.Name) and n.id in constants for n in walk_tree(s.value)):
+                    isinstance(n, gast.Name) and n.id in constants for n in name_nodes(s.value)):
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
@@ -90,10 +91,10 @@ def _has_unit_factor(e):
 
     return any(isinstance(n, gast.BinOp) and (
         isinstance(n.op, gast.Mult) and (unit(n.left) or unit(n.right)) or
-        isinstance(n.op, gast.Div) and unit(n.right)) for n in walk_tree(e))
+        isinstance(n.op, gast.Div) and unit(n.right)) for n in inner_nodes(e))
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, constants):
         self.constants = constants
 

@@ -16,36 +16,77 @@ def f(d_y):
 """
 
 import bisect
+from ast import AST
 
 import gast
 
 from srcgrad.compiler.ir.dataflow import remove_stmts
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 def propagate_copies(fn, candidates):
     """``d_t = d_y`` followed by uses of ``d_t``: use ``d_y`` directly and drop
     the copy, for adjoints of compiler temporaries (``candidates``); copies
     of adjoints of the user's own variables stay, they document the code."""
     names = {}      # id(statement) -> (names it stores, names it loads), at any depth
+    # how many times each name is read in the whole function: counted while
+    # the statements of its body are first looked at, kept up to date by the
+    # renames (so no walk at the end finds the copies nobody reads)
+    reads = {}
+    counted = set()     # the statements whose own names were counted
+
+    def own_names(node, stored, loaded, count):
+        for n in name_nodes(node):
+            if isinstance(n.ctx, gast.Store):
+                stored.add(n.id)
+            else:
+                loaded.add(n.id)
+                if count and isinstance(n.ctx, gast.Load):
+                    reads[n.id] = reads.get(n.id, 0) + 1
 
     def names_of(s):
+        """The names ``s`` stores and loads: those of its own expressions and
+        (for ``if``, ``for``, ``while``) those of its blocks' statements,
+        whose sets are kept too (a block is looked at once, not once per
+        enclosing statement)."""
         key = id(s)
-        if key not in names:
+        got = names.get(key)
+        if got is None:
+            count = key not in counted
+            counted.add(key)
             stored, loaded = set(), set()
-            for n in walk_tree(s):
-                if isinstance(n, gast.Name):
-                    (stored if isinstance(n.ctx, gast.Store) else loaded).add(n.id)
-            names[key] = (stored, loaded)
-        return names[key]
+            for field in s._fields:
+                value = getattr(s, field, None)
+                if field in ("body", "orelse") and isinstance(value, list):
+                    for c in value:
+                        c_stored, c_loaded = names_of(c)
+                        stored |= c_stored
+                        loaded |= c_loaded
+                elif isinstance(value, AST):
+                    own_names(value, stored, loaded, count)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, AST):
+                            own_names(item, stored, loaded, count)
+            got = names[key] = (stored, loaded)
+        return got
 
-    fn.body = _propagate(fn.body, candidates, names_of)
-    remaining = {n.id for s in fn.body for n in walk_tree(s)      # one walk: linear
-                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    def renamed_in(s, a):
+        """Forget the sets of the statements in ``s``'s blocks that loaded
+        ``a``, whose loads were just renamed (looked at again if needed)."""
+        for field in ("body", "orelse"):
+            for c in getattr(s, field, None) or ():
+                got = names.get(id(c))
+                if got is None or a in got[1]:      # (one forgotten before: its blocks)
+                    names.pop(id(c), None)
+                    renamed_in(c, a)
+
+    fn.body = _propagate(fn.body, candidates, names_of, renamed_in, reads)
+    remaining = {n for n, k in reads.items() if k}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn
 
 
-def _propagate(stmts, candidates, names_of):
+def _propagate(stmts, candidates, names_of, renamed_in, reads):
     stmts = list(stmts)
     # Each statement's names, taken before any copy below is propagated
     # (what the first look at it would see: only the renames below change
@@ -62,7 +103,8 @@ def _propagate(stmts, candidates, names_of):
     for i, s in enumerate(stmts):
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
-                setattr(s, field, _propagate(getattr(s, field), candidates, names_of))
+                setattr(s, field, _propagate(getattr(s, field), candidates, names_of, renamed_in,
+                                                 reads))
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
             continue
@@ -77,9 +119,12 @@ def _propagate(stmts, candidates, names_of):
             later = stmts[j]
             stored, loaded = sets[j]
             if not (isinstance(later, (gast.If, gast.For, gast.While)) and {a, b} & stored):
-                for n in walk_tree(later):
+                for n in name_nodes(later):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == a:
                         n.id = b
+                        reads[a] -= 1
+                        reads[b] = reads.get(b, 0) + 1
+                renamed_in(later, a)
                 loaded.discard(a)
                 loaded.add(b)
                 loaded_at[a].discard(j)

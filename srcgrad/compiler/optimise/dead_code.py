@@ -25,7 +25,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 
 def _pure(s):
@@ -37,7 +37,7 @@ def _pure(s):
         value = getattr(s, "value", None)
         return value is None or not any(
             isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-            and n.func.attr in MUTATING_METHODS for n in walk_tree(value))
+            and n.func.attr in MUTATING_METHODS for n in inner_nodes(value))
     return op.kind != "unknown"
 
 
@@ -74,6 +74,7 @@ def eliminate_dead_code(fn):
     """Remove dead assignments and empty control structures (in place)."""
     loads_cache = {}
     pure_cache = {}
+    calls_cache = {}
 
     def loads(s):
         key = id(s)
@@ -86,6 +87,13 @@ def eliminate_dead_code(fn):
         if key not in pure_cache:
             pure_cache[key] = (s, _pure(s))      # s kept alive: its id stays its own
         return pure_cache[key][1]
+
+    def overwritten(s, nxt):
+        """``s`` is ``x = e``, ``e`` without a call, and ``nxt`` overwrites ``x``."""
+        key = id(s)
+        if key not in calls_cache:
+            calls_cache[key] = (s, _single_pure_without_call(s, pure))
+        return calls_cache[key][1] and _overwrites(s, nxt, loads)
 
     for _ in range(10):
         live = set()
@@ -106,18 +114,21 @@ def eliminate_dead_code(fn):
                     live |= new
                     work.extend(new)
         before = _count(fn.body)
-        fn.body = _sweep(fn.body, live, pure, loads)
+        fn.body = _sweep(fn.body, live, pure, overwritten)
         if _count(fn.body) == before:
             break
     return fn
 
 
-def _overwritten(s, nxt, pure, loads):
-    """``x = e`` followed (comments aside) by ``x = e2`` that does not read ``x``."""
-    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
-            isinstance(s.targets[0], gast.Name) and pure(s)) or any(
-            isinstance(n, gast.Call) for n in walk_tree(s.value)):
-        return False
+def _single_pure_without_call(s, pure):
+    """``x = e``, pure, ``e`` without a call (what may be overwritten)."""
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+        isinstance(s.targets[0], gast.Name) and pure(s) and not any(
+            isinstance(n, gast.Call) for n in inner_nodes(s.value))
+
+
+def _overwrites(s, nxt, loads):
+    """``nxt`` is ``x = e2`` that does not read ``x``, the target of ``s``."""
     return isinstance(nxt, gast.Assign) and len(nxt.targets) == 1 and \
         isinstance(nxt.targets[0], gast.Name) and nxt.targets[0].id == s.targets[0].id and \
         s.targets[0].id not in loads(nxt)
@@ -127,7 +138,9 @@ def _count(stmts):
     return sum(1 for _ in walk_stmts(stmts))
 
 
-def _sweep(stmts, live, pure, loads):
+def _sweep(stmts, live, pure, overwritten):
+    """``stmts`` without the dead assignments and those ``x = e`` that the
+    next statement (comments aside) overwrites without reading ``x``."""
     # the next statement that is not a comment, for each position
     following = [None] * len(stmts)
     nxt = None
@@ -138,11 +151,11 @@ def _sweep(stmts, live, pure, loads):
     out = []
     for i, s in enumerate(stmts):
         if (_is_name_assign(s) and not any(t.id in live for t in _targets(s)) and pure(s)) \
-                or _overwritten(s, following[i], pure, loads):
+                or overwritten(s, following[i]):
             continue
         if isinstance(s, gast.If):
-            s.body = _sweep(s.body, live, pure, loads)
-            s.orelse = _sweep(s.orelse, live, pure, loads)
+            s.body = _sweep(s.body, live, pure, overwritten)
+            s.orelse = _sweep(s.orelse, live, pure, overwritten)
             if not _has_statements(s.body) and not _has_statements(s.orelse):
                 out.extend(c for c in s.body + s.orelse)   # comments only
                 continue
@@ -150,11 +163,11 @@ def _sweep(stmts, live, pure, loads):
                 s.test = _negate(s.test)
                 s.body, s.orelse = s.orelse, []
         elif isinstance(s, gast.For):
-            s.body = _sweep(s.body, live, pure, loads)
+            s.body = _sweep(s.body, live, pure, overwritten)
             if not _has_statements(s.body):
                 continue
         elif isinstance(s, gast.While):
-            s.body = _sweep(s.body, live, pure, loads)
+            s.body = _sweep(s.body, live, pure, overwritten)
         out.append(s)
     return out
 

@@ -12,7 +12,7 @@ something: shared by the optimisation passes.
 import gast
 
 from srcgrad import runtime
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 
 #: runtime helpers that change an argument in place
 MUTATING_HELPERS = {"add_at", "add_item", "add_attr", "unpop", "unpop_adjoint", "restore_item",
@@ -26,14 +26,14 @@ MUTATING_METHODS = {"pop", "append", "insert", "extend", "remove", "clear", "upd
 
 def loads_of(node):
     """The names ``node`` reads."""
-    return {n.id for n in walk_tree(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)}
 
 
 def pure_expr(e, objects):
     """Whether evaluating ``e`` later gives the same value and changes nothing:
     no call that may change its arguments (``tape.pop()``, ``add_at``) or
     anything else (a function without a rule)."""
-    for n in walk_tree(e):
+    for n in inner_nodes(e):
         if isinstance(n, gast.Call):
             f = n.func
             if isinstance(f, gast.Attribute):

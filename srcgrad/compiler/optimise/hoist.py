@@ -26,7 +26,7 @@ import numpy as np
 from srcgrad.compiler.analysis import VIEW_FUNCTIONS
 from srcgrad.compiler.ir.dataflow import connected, loads as _expr_loads, walk_stmts
 from srcgrad.compiler.ir.ssa import assigned_names
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 _SAFE_BINOPS = (gast.Add, gast.Sub, gast.Mult)
 _SAFE_UNARY = (gast.USub, gast.UAdd)
@@ -108,9 +108,9 @@ def _mutated_names(body):
         if isinstance(s, gast.Assign):
             for t in s.targets:
                 if isinstance(t, gast.Subscript):
-                    out |= {n.id for n in walk_tree(t.value) if isinstance(n, gast.Name)}
+                    out |= {n.id for n in name_nodes(t.value)}
         elif isinstance(s, gast.Expr):
-            out |= {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
+            out |= {n.id for n in name_nodes(s.value)}
     return out
 
 

@@ -27,7 +27,7 @@ import gast
 from srcgrad import runtime
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import loads_of, pure_expr
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 def batch_outer_products(fn, objects, fresh, helper_name):
     """``d_W += matmul_dx(g, W, x)`` in a loop that reads and writes ``d_W``
@@ -51,8 +51,7 @@ def _batch_block(stmts, objects, fresh, helper_name, runtime):
             out.append(s)
             continue
         before, after = [], []
-        stored = {n.id for n in walk_tree(s) if isinstance(n, gast.Name)
-                  and not isinstance(n.ctx, gast.Load)}
+        stored = {n.id for n in name_nodes(s) if not isinstance(n.ctx, gast.Load)}
         for st in list(s.body):
             i = s.body.index(st)
             if not (isinstance(st, gast.AugAssign) and isinstance(st.op, gast.Add)
@@ -64,9 +63,9 @@ def _batch_block(stmts, objects, fresh, helper_name, runtime):
             d, (g, w, x) = st.target.id, st.value.args
             if not isinstance(w, gast.Name) or w.id in stored:
                 continue
-            uses = sum(1 for n in walk_tree(s) if isinstance(n, gast.Name) and n.id == d)
-            if uses != 1 or any(isinstance(n, gast.Name) and n.id == d for n in walk_tree(g)) \
-                    or any(isinstance(n, gast.Name) and n.id == d for n in walk_tree(x)):
+            uses = sum(1 for n in name_nodes(s) if n.id == d)
+            if uses != 1 or any(isinstance(n, gast.Name) and n.id == d for n in name_nodes(g)) \
+                    or any(isinstance(n, gast.Name) and n.id == d for n in name_nodes(x)):
                 continue
             kept = loads_of(g) | loads_of(x)
             if _mutated_in_place(s, objects, runtime) & kept:
@@ -89,11 +88,11 @@ def _mutated_in_place(loop, objects, runtime):
     out = set()
     for st in walk_stmts(loop.body):
         if isinstance(st, gast.AugAssign):
-            out |= {n.id for n in walk_tree(st.target) if isinstance(n, gast.Name)}
+            out |= {n.id for n in name_nodes(st.target)}
         elif isinstance(st, gast.Assign):
             for t in st.targets:
                 if not isinstance(t, gast.Name):
-                    out |= {n.id for n in walk_tree(t) if isinstance(n, gast.Name)}
+                    out |= {n.id for n in name_nodes(t)}
             if not pure_expr(st.value, objects):
                 out |= loads_of(st.value)
         elif isinstance(st, gast.Expr):

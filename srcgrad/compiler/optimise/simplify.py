@@ -106,7 +106,7 @@ class Simplify(Fold):
         if isinstance(op, gast.Add):
             if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
                 return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
-            if gast.dump(left) == gast.dump(right):
+            if type(left) is type(right) and gast.dump(left) == gast.dump(right):
                 return gast.BinOp(left=gast.Constant(value=2.0, kind=None), op=gast.Mult(),
                                   right=left)
         return node

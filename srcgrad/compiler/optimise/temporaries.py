@@ -14,11 +14,13 @@ def f(x):
     return y
 """
 
+from ast import AST
+
 import gast
 
 from srcgrad.compiler.optimise.effects import loads_of, pure_expr
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, node_fields
 
 def _pure_op(op):
     """A primal operation that may be evaluated later: arithmetic, indexing, a
@@ -36,11 +38,11 @@ def _changed_names(s):
     out = set()
     if isinstance(s, gast.Assign):
         for t in s.targets:
-            for n in walk_tree(t):
+            for n in name_nodes(t):
                 if isinstance(n, gast.Name):
                     out.add(n.id)          # x = ..., x[i] = ... (x changes in place)
     elif isinstance(s, gast.AugAssign):
-        out |= {n.id for n in walk_tree(s.target) if isinstance(n, gast.Name)}
+        out |= {n.id for n in name_nodes(s.target)}
     elif isinstance(s, gast.Expr):
         out |= loads_of(s.value)          # a call may change what it is given
     return out
@@ -54,7 +56,7 @@ def forward_temporaries(fn, candidates, objects):
     frees it at once, where a named temporary lives until the function
     returns.  Only compiler temporaries (``candidates``) are forwarded."""
     counts, defs = {}, {}
-    for n in walk_tree(fn):
+    for n in name_nodes(fn):
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Load):
                 counts[n.id] = counts.get(n.id, 0) + 1
@@ -96,12 +98,7 @@ def _forward_block(stmts, single, objects):
 
 
 def _replace_load(stmt, name, value):
-    class Put(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if isinstance(node.ctx, gast.Load) and node.id == name:
-                return value
-            return node
-    Put().visit(stmt)
+    _put(stmt, name, value)
     if isinstance(stmt, gast.AugAssign):
         stmt.value = Simplify().visit(stmt.value)
         if isinstance(stmt.op, gast.Add) and isinstance(stmt.value, gast.UnaryOp) and \
@@ -109,3 +106,26 @@ def _replace_load(stmt, name, value):
             stmt.op, stmt.value = gast.Sub(), stmt.value.operand
     elif isinstance(stmt, gast.Assign):
         stmt.value = Simplify().value(stmt.value)
+
+
+def _put(node, name, value):
+    """Every load of ``name`` under ``node`` replaced by ``value`` (in place;
+    what a ``NodeTransformer`` whose ``visit_Name`` returns ``value`` does)."""
+    for field in node_fields(node.__class__):
+        old = getattr(node, field, None)
+        if isinstance(old, list):
+            for k, item in enumerate(old):
+                if isinstance(item, AST):
+                    if _is_load(item, name):
+                        old[k] = value
+                    else:
+                        _put(item, name, value)
+        elif isinstance(old, AST):
+            if _is_load(old, name):
+                setattr(node, field, value)
+            else:
+                _put(old, name, value)
+
+
+def _is_load(node, name):
+    return isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id == name

@@ -39,6 +39,7 @@ from srcgrad.compiler.ir.names import assign, const, load, names_in
 from srcgrad.errors import UnsupportedError
 from srcgrad.compiler.ir.walk import walk as walk_tree
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 
 class Inliner(Callees, Binding):
@@ -210,7 +211,7 @@ class Inliner(Callees, Binding):
                          "inlined too)")
 
 
-class Expander(gast.NodeTransformer):
+class Expander(Transformer):
     """Replaces inlinable calls in one expression by their results."""
 
     def __init__(self, inliner, where, pre, desugar):

@@ -19,10 +19,11 @@ import gast
 
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import const, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import children, name_nodes
+from srcgrad.compiler.ir.transformer import Transformer
 
 
-class Rename(gast.NodeTransformer):
+class Rename(Transformer):
     """Renames a function's own names (``mapping``) and rewrites its free
     names (``free``: name -> new name, or ``(module alias, attribute)``),
     respecting the scopes of nested functions, lambdas and comprehensions."""
@@ -75,8 +76,7 @@ class Rename(gast.NodeTransformer):
         return node
 
     def _comprehension(self, node):
-        targets = {n.id for g in node.generators for n in walk_tree(g.target)
-                   if isinstance(n, gast.Name)}
+        targets = {n.id for g in node.generators for n in name_nodes(g.target)}
         node.generators[0].iter = self.visit(node.generators[0].iter)
         inner = self._inner(node, targets)
         first = node.generators[0].iter
@@ -111,7 +111,7 @@ def walk_same_scope(node):
         if isinstance(n, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
                           gast.GeneratorExp, gast.FunctionDef)) and n is not node:
             continue
-        todo.extend(gast.iter_child_nodes(n))
+        todo.extend(children(n))
 
 
 def scope_locals(fn):
@@ -149,8 +149,7 @@ def free_in(fn, local):
             visit(node.body, bound | _params(node.args))
             return
         if isinstance(node, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)):
-            targets = {n.id for g in node.generators for n in walk_tree(g.target)
-                       if isinstance(n, gast.Name)}
+            targets = {n.id for g in node.generators for n in name_nodes(g.target)}
             for child in gast.iter_child_nodes(node):
                 visit(child, bound | targets)
             return

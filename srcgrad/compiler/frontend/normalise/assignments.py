@@ -32,7 +32,7 @@ from srcgrad import runtime
 from srcgrad.compiler.frontend.generated import is_generated
 
 from srcgrad.compiler.ir.names import assign, const, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
@@ -121,8 +121,8 @@ class Assignments:
             return self.unpack_starred(target, value, where)
         out = []
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
-            written = {n.id for e in elts for n in walk_tree(e) if isinstance(n, gast.Name)}
-            read = {n.id for v in value.elts for n in walk_tree(v) if isinstance(n, gast.Name)}
+            written = {n.id for e in elts for n in name_nodes(e)}
+            read = {n.id for v in value.elts for n in name_nodes(v)}
             values = value.elts
             if written & read:        # a swap: evaluate every value first
                 values = []
@@ -154,7 +154,7 @@ class Assignments:
     def evaluated_once(self, elts, value, where, out):
         """``value`` as a name the targets ``elts`` do not rebind before the
         last one is read (``M, a = M``: ``a`` is the old ``M[1]``)."""
-        written = {n.id for e in elts for n in walk_tree(e) if isinstance(n, gast.Name)}
+        written = {n.id for e in elts for n in name_nodes(e)}
         if isinstance(value, gast.Name) and value.id not in written:
             return value
         tmp = self.namer.fresh("values")

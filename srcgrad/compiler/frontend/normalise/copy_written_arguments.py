@@ -28,7 +28,7 @@ def f(x, y):
 import gast
 
 from srcgrad.compiler.ir.names import assign, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 def copy_written_arguments(fn, body):
@@ -77,8 +77,8 @@ def written_parameters(body, params):
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 new = [roots(v, state) for v in value.elts]
             else:           # unpacking: any element may be (a view of) what was read
-                every = frozenset().union(*(state.get(n.id, frozenset()) for n in walk_tree(value)
-                                            if isinstance(n, gast.Name)))
+                every = frozenset().union(*(state.get(n.id, frozenset())
+                                            for n in name_nodes(value)))
                 new = [every] * len(target.elts)
             for t, r in zip(target.elts, new):
                 if isinstance(t, gast.Name):
@@ -121,8 +121,7 @@ def written_parameters(body, params):
                         bind(s.target, s.iter, inner)
                         if isinstance(s.target, gast.Name):
                             every = frozenset().union(*(
-                                inner.get(n.id, frozenset()) for n in walk_tree(s.iter)
-                                if isinstance(n, gast.Name)))
+                                inner.get(n.id, frozenset()) for n in name_nodes(s.iter)))
                             inner[s.target.id] = every
                     new = join(entry, block(s.body, inner))
                     if new == state:

@@ -23,20 +23,20 @@ import builtins
 
 import gast
 
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.transformer import Transformer
 
 
 def literal_dicts(fn, parsed):
     """Rewrite ``dict(zip(K, V))`` of literal sequences in ``fn`` (in place)."""
-    local = {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}
     local |= {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
 
     def builtin(node, name):
         return isinstance(node, gast.Name) and node.id == name and node.id not in local and \
             parsed.resolve_global(name) is getattr(builtins, name)
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if not (builtin(node.func, "dict") and len(node.args) == 1 and not node.keywords):
@@ -65,12 +65,11 @@ def set_comprehensions(fn, parsed):
     comprehension is lowered to a loop like any other, and ``set`` keeps its
     meaning (no derivative flows through a set: a set of differentiated values
     is refused where it is used)."""
-    local = {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}
     if "set" in local or parsed.resolve_global("set") is not builtins.set:
         return
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_SetComp(self, node):
             self.generic_visit(node)
             comp = gast.ListComp(elt=node.elt, generators=node.generators)
@@ -85,7 +84,7 @@ def literal_stars(fn):
     """``f(a, *(b, c))`` and ``f(*[b, c])`` become ``f(a, b, c)`` (in place):
     a starred tuple or list display passes its elements (rule templates with
     ``*args`` are instantiated so, and second derivatives read that code)."""
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             args = []

@@ -19,7 +19,8 @@ import string
 import gast
 import numpy as np
 
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.transformer import Transformer
 
 _LETTERS = string.ascii_letters       # np.einsum's 52 axis labels
 
@@ -43,8 +44,7 @@ def _labels(node, local=()):
 
 def einsum_sublists(fn, parsed):
     """Rewrite ``np.einsum(op, [axes], ..., [out])`` calls in ``fn`` (in place)."""
-    local = {n.id for n in walk_tree(fn) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}
     local |= {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
 
     def is_einsum(node):
@@ -54,7 +54,7 @@ def einsum_sublists(fn, parsed):
         return isinstance(node, gast.Name) and node.id not in local and \
             parsed.resolve_global(node.id) is np.einsum
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             args = node.args

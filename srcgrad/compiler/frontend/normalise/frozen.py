@@ -38,7 +38,8 @@ import gast
 from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.ir.names import assign, load
 from srcgrad.rules import lookup
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.transformer import Transformer
 
 
 def _generator(node, parsed, local):
@@ -89,7 +90,7 @@ def _unfrozen(gen, call, method, point):
                      keywords=list(call.keywords))
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(Transformer):
     def __init__(self, parsed, local, named):
         self.parsed, self.local, self.named = parsed, local, named
 
@@ -113,7 +114,7 @@ class _Rewrite(gast.NodeTransformer):
 def unfreeze(fn, parsed, namer):
     """Rewrite the frozen distributions of function ``fn`` (in place)."""
     stores, loads = {}, {}
-    for n in walk_tree(fn):
+    for n in name_nodes(fn):
         if isinstance(n, gast.Name):
             table = stores if isinstance(n.ctx, (gast.Store, gast.Del)) else loads
             table[n.id] = table.get(n.id, 0) + 1

@@ -75,7 +75,7 @@ import gast
 
 from srcgrad.compiler.frontend.normalise.trees import assigns
 from srcgrad.compiler.ir.names import assign, const, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 NEVER, MAYBE, ALWAYS = 0, 1, 2
 
@@ -224,7 +224,7 @@ def drop_unread_flags(body, flags):
     """Remove assignments to jump flags that nothing reads."""
     read = set()
     for s in body:
-        for n in walk_tree(s):
+        for n in name_nodes(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 read.add(n.id)
     unread = flags - read

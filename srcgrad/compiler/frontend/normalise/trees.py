@@ -7,7 +7,7 @@
 """
 
 import gast
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 def assigns(tree, name):
@@ -18,4 +18,4 @@ def assigns(tree, name):
 
 def stored_names(tree):
     """Every name ``tree`` assigns anywhere."""
-    return {n.id for n in walk_tree(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in name_nodes(tree) if isinstance(n.ctx, gast.Store)}

@@ -42,7 +42,7 @@ from srcgrad.compiler.ir.names import (array_arguments, as_arrays, assign, comme
 from srcgrad.compiler.ir.signature import with_extra_parameters
 from srcgrad.rules.registry import _Default, tangent_template
 from srcgrad.runtime import forward as runtime_forward
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
@@ -289,7 +289,7 @@ class Forward:
         return expr
 
     def operand_names(self, s):
-        return {n.id for n in walk_tree(s.value) if isinstance(n, gast.Name)}
+        return {n.id for n in name_nodes(s.value)}
 
     def uses_ans(self, op):
         if op.kind != "call":

@@ -242,7 +242,7 @@ class Adjoints:
         ``var``: it reads, through elementwise operations only, an array of
         that shape."""
         if isinstance(expr, gast.Name):
-            return expr.id not in self.an.scalar and expr.id not in self.adj_names.values() \
+            return expr.id not in self.an.scalar and expr.id not in self.primal_by_adjoint \
                 and self.an.same_shape(expr.id, var)
         if isinstance(expr, gast.BinOp) and not isinstance(expr.op, gast.MatMult):
             return self.covers(expr.left, var) or self.covers(expr.right, var)

@@ -41,7 +41,7 @@ from srcgrad.compiler.transforms.reverse.nodes import exprs_of, method_call
 from srcgrad.compiler.transforms.reverse.placeholders import (DEF_OWNED, DEF_SHARED, Adjoint,
                                                               ListAdjoint, Restore,
                                                               SetItemAdjoint)
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
@@ -168,7 +168,7 @@ class Materialise:
         shape_refs, read = [], set()
         for s in walk_stmts(rev):
             for e in exprs_of(s):
-                for n in walk_tree(e):
+                for n in name_nodes(e):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                         if getattr(n, "srcgrad_shape_chain", None):
                             shape_refs.append(n)
@@ -181,10 +181,7 @@ class Materialise:
                     break
 
     def primal_of(self, dname):
-        for p, dn in self.adj_names.items():
-            if dn == dname:
-                return p
-        raise KeyError(dname)
+        return self.primal_by_adjoint[dname]
 
 
 def _names_of(a):
@@ -194,7 +191,7 @@ def _names_of(a):
         names = {a.target}
         value = getattr(a.stmt, "value", None)
         if value is not None:
-            names |= {n.id for n in walk_tree(value) if isinstance(n, gast.Name)}
+            names |= {n.id for n in name_nodes(value)}
         return names
     names = {a.x}
     if isinstance(a.v, gast.Name):

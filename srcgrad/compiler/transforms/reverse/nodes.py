@@ -12,7 +12,7 @@ import gast
 
 from srcgrad.compiler.ir.names import const, load
 from srcgrad.compiler.transforms.reverse.placeholders import Comment, Snapshot
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def index_expr(index):
@@ -29,13 +29,12 @@ def index_expr(index):
 
 
 def expr_loads(node):
-    return {n.id for n in walk_tree(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)}
 
 
 def stores(s):
-    return [n.id for t in s.targets for n in walk_tree(t)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    return [n.id for t in s.targets for n in name_nodes(t)
+            if isinstance(n.ctx, gast.Store)]
 
 
 def exprs_of(s):
@@ -94,7 +93,7 @@ def pack_names(names):
 
 def rename_loads(node, old, new):
     """``node`` with every read of the variable ``old`` reading ``new``."""
-    for n in walk_tree(node):
+    for n in name_nodes(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
             n.id = new
     return node

@@ -54,7 +54,7 @@ from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, ex
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 class Tape:
@@ -64,7 +64,7 @@ class Tape:
         """Fill the tape placeholders: a value is saved only if the reverse
         sweep reads it after the point where it would be restored."""
         keep = {}
-        _live_block(rev, set(), keep)
+        _live_block(rev, set(), keep, {})
         tape = self.namer.fresh("tape")
         used = [False]
 
@@ -161,15 +161,17 @@ class Tape:
         return fwd, rev
 
 
-def _live_block(stmts, live, keep):
+def _live_block(stmts, live, keep, facts):
     """Backward liveness of primal names over the reverse sweep; records in
-    ``keep`` which restores and snapshot names are read later."""
+    ``keep`` which restores and snapshot names are read later.  ``facts``:
+    what each simple statement writes and reads, found once (a loop's body
+    is gone through until its liveness settles)."""
     for s in reversed(stmts):
-        live = _live_stmt(s, live, keep)
+        live = _live_stmt(s, live, keep, facts)
     return live
 
 
-def _live_stmt(s, live, keep):
+def _live_stmt(s, live, keep, facts):
     if isinstance(s, Undo):
         if s.name in live:
             keep[s.key] = True
@@ -193,14 +195,15 @@ def _live_stmt(s, live, keep):
                              key=s.names.index)
         return (live - set(names)) | {_MEMORY + n for n in names}
     if isinstance(s, gast.If):
-        out = _live_block(s.body, set(live), keep) | _live_block(s.orelse, set(live), keep)
+        out = _live_block(s.body, set(live), keep, facts) | \
+            _live_block(s.orelse, set(live), keep, facts)
         if _effective(s.body, keep) or _effective(s.orelse, keep):
             out |= expr_loads(s.test)
         return out
     if isinstance(s, gast.For):
         head = set(live)
         while True:
-            new = set(live) | _live_block(s.body, set(head), keep)
+            new = set(live) | _live_block(s.body, set(head), keep, facts)
             if new <= head:
                 break
             head |= new
@@ -208,17 +211,21 @@ def _live_stmt(s, live, keep):
             return set(live)
         return (head - {s.target.id} if isinstance(s.target, gast.Name) else head) \
             | expr_loads(s.iter)
-    if isinstance(s, gast.Assign):
-        writes = {n.id for t in s.targets for n in walk_tree(t)
-                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    got = facts.get(id(s))
+    if got is None:
+        writes = {n.id for t in s.targets for n in name_nodes(t)
+                  if isinstance(n.ctx, gast.Store)} if isinstance(s, gast.Assign) else None
         reads = set()
         for e in exprs_of(s):
             reads |= expr_loads(e)
-        return (live - writes) | reads
-    reads = set()
-    for e in exprs_of(s):
-        reads |= expr_loads(e)
-    return live | reads
+        got = facts[id(s)] = (s, writes, reads)        # s kept: its id stays its own
+    _, writes, reads = got
+    # (``live`` is this walk's own set: updated in place, not copied at
+    # every statement, which was quadratic in a long block)
+    if writes is not None:
+        live -= writes
+    live |= reads
+    return live
 
 
 #: marks, in the reverse sweep's liveness, a name whose binding comes from the

@@ -74,6 +74,7 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
         self.user_of = user_of
         self.with_value = with_value
         self.adj_names = {}
+        self.primal_by_adjoint = {}     # adj_names reversed (each adjoint name is fresh)
         # adjoints that may hold a value which only broadcasts to their
         # primal's shape (the adjoint of a sum: its scalar); see ``expand``
         self.lazy = set()
@@ -87,7 +88,8 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
 
     def d(self, name):
         if name not in self.adj_names:
-            self.adj_names[name] = self.namer.fresh("d_" + name)
+            self.adj_names[name] = dname = self.namer.fresh("d_" + name)
+            self.primal_by_adjoint[dname] = name
         return self.adj_names[name]
 
     def rt(self, helper):

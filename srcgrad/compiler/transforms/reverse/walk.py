@@ -57,11 +57,13 @@ class Sweeps:
     def sweeps(self, stmts, carried):
         """Forward and reverse sweeps of ``stmts``; ``carried`` is the set of
         names carried by the innermost enclosing loop (None outside loops)."""
-        fwd, rev = [], []
+        fwd, parts = [], []
         for s in stmts:
             f, r = self.stmt(s, carried)
             fwd.extend(f)
-            rev[:0] = r
+            parts.append(r)
+        # each statement's reverse goes before those of the statements before it
+        rev = [x for r in reversed(parts) for x in r]
         return fwd, rev
 
     def stmt(self, s, carried):
