@@ -8,6 +8,8 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# srcgrad's disk cache off: "srcgrad gen (cold)" generates, it does not load
+os.environ["SRCGRAD_CACHE"] = "0"
 
 import argparse  # noqa: E402
 import sys  # noqa: E402

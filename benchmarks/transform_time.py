@@ -17,6 +17,7 @@ line) are generated in four shapes:
 Every value is used later (nothing is dead code) and stays in [-2, 2].
 Each function is written to a module file in a temporary directory (srcgrad
 reads the source from the file) and, per measurement, a fresh Python process
+(with the disk cache off, ``SRCGRAD_CACHE=0``)
 imports NumPy, srcgrad and the module, then times ``srcgrad.grad(f, wrt=(0, 1,
 2, 3))`` plus whatever its first call takes beyond a second call (in case code
 is generated lazily).  The figure is the median of ``--repeat`` (3) such
@@ -314,8 +315,11 @@ def measure_once(path, extra):
     """One fresh process: a dict with ``cold``, ``warm`` (seconds) and, with
     ``extra``, ``check`` and ``stages``; or ``{"error": ...}``."""
     try:
+        # the disk cache off: every process generates (a cold start, not a cache hit)
+        env = dict(os.environ, SRCGRAD_CACHE="0")
         proc = subprocess.run([sys.executable, "-c", CHILD, REPO_ROOT, path, "1" if extra else "0"],
-                              capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO_ROOT)
+                              capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO_ROOT,
+                              env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {TIMEOUT} s"}
     for line in proc.stdout.splitlines():
