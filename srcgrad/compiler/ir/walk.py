@@ -81,29 +81,8 @@ def inner_nodes(node):
 
 def name_nodes(node):
     """The ``Name`` nodes of ``node``'s tree (``node`` included), in the
-    order :func:`walk` gives them."""
-    out = []
-    todo = [node]
-    push = todo.append
-    fields_of = _NODE_FIELDS
-    for node in todo:
-        cls = node.__class__
-        if cls is Name:
-            out.append(node)
-        fields = fields_of.get(cls)
-        if fields is None:
-            fields = node_fields(cls)
-        for field in fields:
-            value = getattr(node, field, None)
-            if value is None:
-                continue
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-    return out
+    order :func:`walk` gives them (contexts and operators hold none)."""
+    return [n for n in inner_nodes(node) if n.__class__ is Name]
 
 
 def children(node):

@@ -37,7 +37,7 @@ def f(x, __srcgrad_split__, cotangent):
 import gast
 
 from srcgrad.compiler.ir.names import SPLIT, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.ssa import assigned_names
 
 
 def split_closure(fn, seed, fresh, own):
@@ -52,8 +52,8 @@ def split_closure(fn, seed, fresh, own):
     value, grads = ret.value.elts
     inner[-1] = gast.Return(value=grads)
     bound = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    bound |= _stored(outer)
-    shared = sorted((_stored(inner) & bound) - {seed})
+    bound |= assigned_names(outer)
+    shared = sorted((assigned_names(inner) & bound) - {seed})
     if shared:
         inner.insert(0, gast.Nonlocal(names=shared))
     name = fresh("back")
@@ -70,14 +70,3 @@ def split_closure(fn, seed, fresh, own):
 def _is_marker(s):
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
         isinstance(s.value.func, gast.Name) and s.value.func.id == SPLIT
-
-
-def _stored(stmts):
-    out = set()
-    for s in stmts:
-        for n in walk_tree(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                out.add(n.id)
-            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
-                out.add(n.target.id)
-    return out
