@@ -9,7 +9,7 @@ version specialised for Python floats (or arrays of a rank, numbers) starts
 with a guard that falls back to the generic version::
 
     def d_f(x):                          def d_f(x):
-        ...                                  if type(x) is not float:
+        ...                                  if type(x) not in (float, float64):
         return d_x            →                  return d_f_generic(x)
                                              ...
                                              return d_x
@@ -18,12 +18,12 @@ with a guard that falls back to the generic version::
 >>> text = "def d_f(x, k):\\n    return x * k\\n"
 >>> print(with_guard(text, gast.parse(text).body[0], [("x", None)], "d_f_generic"), end="")
 def d_f(x, k):
-    if type(x) is not float:
+    if type(x) not in (float, float64):
         return d_f_generic(x, k)
     return x * k
 >>> print(with_guard(text, gast.parse(text).body[0], [("x", 1), ("k", "number")],
 ...                  "d_f_generic", "ndarray").splitlines()[1])
-    if type(x) is not ndarray or x.ndim != 1 or type(k) not in (int, float):
+    if type(x) is not ndarray or x.ndim != 1 or type(k) not in (int, float, float64):
 """
 
 import ast
@@ -208,15 +208,17 @@ def _active_parameters(an):
     return [p for p in params if p in read]
 
 
-def with_guard(source, fn, checks, fallback, ndarray=None):
+def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64"):
     """Insert at the top of ``fn``'s source: unless every parameter of
-    ``checks`` (pairs ``(name, rank)``) is a Python float (rank None), an
-    int or a float (rank ``"number"``) or a NumPy array of that rank (``ndarray``: the name of ``np.ndarray`` in the
-    generated code), return ``fallback(...)``."""
+    ``checks`` (pairs ``(name, rank)``) is a float (rank None: a Python float
+    or a NumPy float64 scalar, ``float64`` the name of ``np.float64`` in the
+    generated code), an int or a float (rank ``"number"``) or a NumPy array
+    of that rank (``ndarray``: the name of ``np.ndarray``), return
+    ``fallback(...)``."""
     a = fn.args
     args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
-    test = " or ".join(f"type({p}) is not float" if rank is None else
-                       f"type({p}) not in (int, float)" if rank == "number" else
+    test = " or ".join(f"type({p}) not in (float, {float64})" if rank is None else
+                       f"type({p}) not in (int, float, {float64})" if rank == "number" else
                        f"type({p}) is not {ndarray} or {p}.ndim != {rank}"
                        for p, rank in checks)
     guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"

@@ -293,9 +293,11 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
                        for q, extra in extra_checks if q == p]
             special_source = with_boundary(special_source, special, boundary, set(guarded),
                                             front)   # (numbers: may be ints, checked as usual)
-            ndarray = front.injector.name_for(np.ndarray, "ndarray") if ranked else None
+            inject = front.injector.name_for
             special_source = with_guard(special_source, special, checks, generic_name,
-                                        ndarray)
+                                        inject(np.ndarray, "ndarray") if ranked else None,
+                                        inject(np.float64, "float64")
+                                        if guarded or numbers else None)
             functions = [(generic_name, generic_source), (name, special_source)]
     df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
