@@ -95,6 +95,7 @@ class Driver:
 
 #: a derivative of generated code reaching a recursive call's split form is refused
 Driver.recursive_split.srcgrad_refusal = runtime.pulled.srcgrad_refusal
+Driver.recursive_vjp.srcgrad_refusal = runtime.pulled.srcgrad_refusal
 
 
 _CACHE = weakref.WeakKeyDictionary()

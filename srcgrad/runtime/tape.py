@@ -57,6 +57,5 @@ def pulled(back, g):
 
 #: what srcgrad says when a derivative of generated code reaches ``pulled``
 pulled.srcgrad_refusal = (
-    "second derivatives through a recursive call are not supported yet (the gradient calls "
-    "the callee's split form)",
+    "second derivatives through a recursive call are not supported yet",
     "write the recursion as a loop, or take first derivatives only (grad, jvp, vjp)")

@@ -422,7 +422,7 @@ class Gen(WideGrammar, ComplexGrammar):
             if kind == "lambda":
                 return f"{n}({arg}{r.choice(['', f', c={self.scalar_leaf()}'])})"
             if kind == "recursive":
-                return f"{n}({arg}{r.choice(['', f', {self.const(0.2, 0.9)}', ', 0.5, 2'])})"
+                return f"{n}({arg}{r.choice(['', f', {self.const(0.2, 0.9)}', ', 0.5, 1.0, 2'])})"
             return f"{n}({arg})"
         if len(self.helpers) < 2 and r.random() < 0.5:
             return self.make_helper(t, d)
@@ -448,10 +448,12 @@ class Gen(WideGrammar, ComplexGrammar):
             # recursive: positional parameters, an integer depth (drawn from the
             # helper's own generator: the programs of other seeds are unchanged)
             deeper = sub.value(t, 1)
-            src = [f"def {name}(p, q={q}, depth={sub.r.randint(1, 3)}):"] + body + [
+            # (the body may read ``scale``, in the helper's environment: a parameter here too)
+            src = [f"def {name}(p, q={q}, scale=1.0, depth={sub.r.randint(1, 3)}):"] + body + [
                 "    if depth <= 0:",
-                f"        return {paren(ret)} + p * q",
-                f"    return {name}({paren(deeper)} * 0.5 + p * 0.5, q, depth - 1) * 0.5 + p * q"]
+                f"        return {paren(ret)} * scale + p * q",
+                f"    return {name}({paren(deeper)} * 0.5 + p * 0.5, q, scale, depth - 1) * 0.5 "
+                f"+ p * q"]
             self.helpers[slot] = "\n".join(src) + "\n"
             self.env[name] = Var("fn", sig=(t, t, "recursive"))
             return f"{name}({self.value(t, d + 1)})"
