@@ -323,7 +323,7 @@ def _join_max(rs):
         return _UNKNOWN
     known = [r for r in rs if r is not None]
     if len(known) < len(rs):
-        return None if not known else None
+        return None          # an operand not known yet (the fixpoint's optimistic start)
     return max(known) if known else _UNKNOWN
 
 
