@@ -39,7 +39,7 @@ from srcgrad.compiler.ir.signature import Positional, call_with_extra
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
-                                                forward_temporaries, hoist_invariants,
+                                                forward_temporaries, hoist_invariants, never_none,
                                                 propagate_constants, propagate_copies)
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
@@ -229,7 +229,7 @@ def _ssa(st):
 
 def _hoist(st):
     resolver = Analysis(st.parsed, st.fn, st.wrt, st.locals, driver=st.driver).resolve
-    st.fn.body = hoist_invariants(st.fn.body, resolver)
+    st.fn.body = hoist_invariants(st.fn.body, resolver, bound=never_none(st.fn, st.locals))
 
 
 def _analyse(st):

@@ -162,6 +162,8 @@ def copy_tangent(t, ans=None):
         return type(t)(t)         # Adjoints (generated gradient code) stays Adjoints
     if isinstance(t, tuple):
         return t
+    if np.iscomplexobj(ans) and not np.iscomplexobj(t):
+        return np.array(t, dtype=np.result_type(ans))   # a complex value may be written in
     return np.copy(t)
 
 

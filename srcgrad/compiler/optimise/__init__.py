@@ -23,10 +23,11 @@ from srcgrad.compiler.optimise.closures import split_closure
 from srcgrad.compiler.optimise.constants import propagate_constants
 from srcgrad.compiler.optimise.copies import propagate_copies
 from srcgrad.compiler.optimise.dead_code import eliminate_dead_code
-from srcgrad.compiler.optimise.hoist import hoist_invariants
+from srcgrad.compiler.optimise.hoist import hoist_invariants, never_none
 from srcgrad.compiler.optimise.outer_products import batch_outer_products
 from srcgrad.compiler.optimise.temporaries import forward_temporaries
 
 __all__ = ["batch_outer_products", "cancel_accumulations", "eliminate_dead_code",
-           "forward_temporaries", "hoist_invariants", "propagate_constants", "propagate_copies",
+           "forward_temporaries", "hoist_invariants", "never_none", "propagate_constants",
+           "propagate_copies",
            "split_closure"]

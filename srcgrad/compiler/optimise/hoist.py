@@ -20,6 +20,8 @@ def f(x, y, n):
     return y
 """
 
+import types
+
 import gast
 import numpy as np
 
@@ -44,18 +46,23 @@ def _cannot_raise(value, resolve):
     return False
 
 
-def hoist_invariants(body, resolve, views=None):
+def hoist_invariants(body, resolve, views=None, bound=None):
     """Move statements of a loop body whose operands the loop never changes in
-    front of the loop, so they are computed once and never taped."""
+    front of the loop, so they are computed once and never taped.
+
+    A loop may run no iteration, and then Python never evaluates what it
+    holds: with ``bound`` (the names the function binds to values that are
+    never ``None``), only statements reading such names, or globals holding
+    numbers, arrays, modules or functions, move -- an undefined global or ``None * 2.0`` raises."""
     if views is None:
         views = _view_groups(body, resolve)
     out = []
     for s in body:
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
-                setattr(s, field, hoist_invariants(getattr(s, field), resolve, views))
+                setattr(s, field, hoist_invariants(getattr(s, field), resolve, views, bound))
         if isinstance(s, (gast.For, gast.While)):
-            out.extend(_hoist_from(s, resolve, views))
+            out.extend(_hoist_from(s, resolve, views, bound))
         out.append(s)
     return out
 
@@ -114,7 +121,31 @@ def _mutated_names(body):
     return out
 
 
-def _hoist_from(loop, resolve, views=None):
+def _defined(value):
+    """A global the transformation resolved to a value (an undefined name
+    resolves to ``MISSING``, an unknown object)."""
+    return value is not None and (isinstance(value, (int, float, complex, np.number, np.ndarray,
+                                                     types.ModuleType)) or callable(value))
+
+
+def never_none(fn, bound):
+    """The names of ``bound`` that ``fn`` never binds to ``None`` (a parameter
+    defaulting to ``None``, ``w = None``)."""
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    defaults = dict(zip([a.id for a in positional[len(positional) - len(args.defaults):]],
+                        args.defaults))
+    defaults.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    nones = {name for name, d in defaults.items()
+             if isinstance(d, gast.Constant) and d.value is None}
+    for s in walk_stmts(fn.body):
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Constant) and \
+                s.value.value is None:
+            nones |= {t.id for t in s.targets if isinstance(t, gast.Name)}
+    return set(bound) - nones
+
+
+def _hoist_from(loop, resolve, views=None, bound=None):
     carried = getattr(loop, "srcgrad_carried", set())
     hoisted = []
     while True:
@@ -131,7 +162,10 @@ def _hoist_from(loop, resolve, views=None):
             name = s.targets[0].id
             if name in carried or name in mutated or not _cannot_raise(s.value, resolve):
                 continue
-            if _expr_loads(s.value) & assigned:
+            loads = _expr_loads(s.value)
+            if loads & assigned or bound is not None and \
+                    not all(n in bound or _defined(resolve(gast.Name(n, gast.Load(), None, None)))
+                            for n in loads):
                 continue
             loop.body.remove(s)
             hoisted.append(s)

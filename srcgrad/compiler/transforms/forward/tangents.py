@@ -284,8 +284,11 @@ class Forward:
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
                 expr.func.id.endswith("broadcast_like"):
             # (broadcast_like(d_x, a) is d_x itself when the shapes agree;
-            # a list or dict of tangents is copied as a list or dict)
-            return gast.Call(func=self.rt("copy_tangent"), args=[expr], keywords=[])
+            # a list or dict of tangents is copied as a list or dict; the
+            # tangent of a complex array takes its dtype, so that a complex
+            # value can be written into it)
+            args = [expr, load(y)] if y in getattr(self.an, "complex", ()) else [expr]
+            return gast.Call(func=self.rt("copy_tangent"), args=args, keywords=[])
         return expr
 
     def operand_names(self, s):
