@@ -41,18 +41,13 @@ def test_loop():
         def d_for_range(x, n):
             if type(x) not in (float, float64):
                 return d_for_range_generic(x, n)
-            tape = []
-            for i in range(n):
-                s_2 = i + 1
-                tape.append(s_2)
             d_out = 1.0
             # line 149: return s
             d_s = d_out
             d_x = 0.0
             for i in reversed(range(n)):
-                s_2 = tape.pop()
                 # line 148: s = s + x ** i / (i + 1)
-                d_x = d_x + d_s / s_2 * i * x ** (i - 1 + (i == 0) * (x == 0))
+                d_x = d_x + d_s / (i + 1) * i * x ** (i - 1 + (i == 0) * (x == 0))
             if type(d_x) is not float:
                 d_x = like_argument(d_x, x, 'x')
             return d_x

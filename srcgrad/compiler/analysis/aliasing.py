@@ -171,7 +171,9 @@ def check_aliasing(an, assigns):
                     hint="take a copy where the view is made, e.g. row = a[i].copy()")
         # names sharing x's memory less directly (b = a[1:]; c = a[:3]; b[0] = ...
         # changes c): checked when the code runs, where both certainly exist
-        group = an.share.get(x, {x})
+        # (a write into a list or dict rebinds one of its items: no value read
+        # out of it changes, and its other names are containers too)
+        group = an.share.get(x, {x}) if x not in an.kind else {x}
         for v in sorted(group - {x} - set(views.get(x, {})) - set(an.kind) - reread
                         if x not in reread else ()):
             if v not in live:

@@ -25,7 +25,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
-from srcgrad.compiler.ir.walk import inner_nodes
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 
 
 def _pure(s):
@@ -96,28 +96,87 @@ def eliminate_dead_code(fn):
         return calls_cache[key][1] and _overwrites(s, nxt, loads)
 
     for _ in range(10):
-        live = set()
-        by_target = {}                  # name -> the pure assignments storing it
-        for s in walk_stmts(fn.body):
-            if _is_name_assign(s) and pure(s):
-                for t in _targets(s):
-                    by_target.setdefault(t.id, []).append(s)
-            else:
-                live |= loads(s)
-        # the least set holding ``live`` and the loads of every assignment
-        # to a name in it (a worklist: each name is taken once)
-        work = list(live)
-        while work:
-            for s in by_target.pop(work.pop(), ()):
-                new = loads(s) - live
-                if new:
-                    live |= new
-                    work.extend(new)
+        live = _live_assignments(fn.body, loads, pure)
         before = _count(fn.body)
         fn.body = _sweep(fn.body, live, pure, overwritten)
         if _count(fn.body) == before:
             break
     return fn
+
+
+def _live_assignments(body, loads, pure):
+    """The ids of the pure name assignments whose values something reads.
+
+    A read reaches the last assignment to its name earlier in its own
+    block when nothing between them (nested blocks included) stores that
+    name; otherwise, conservatively, every assignment to the name.  So a
+    value the reverse sweep computes again (``transforms/reverse/remat.py``)
+    leaves the forward sweep's assignment dead when the forward sweep does
+    not read it."""
+    by_target = {}                       # name -> the pure assignments storing it
+    edges = {}                           # id(pure assignment) -> [reached]
+    roots = []                           # what the other statements read
+    keep = {}
+
+    def reach(n, env):
+        d = env.get(n)
+        return [d] if d is not None else ("all", n)
+
+    def block(stmts, env):
+        for s in stmts:
+            if isinstance(s, gast.If):
+                roots.extend(reach(n, env) for n in loads(s))
+                block(s.body, dict(env))
+                block(s.orelse, dict(env))
+                _forget(env, s)
+            elif isinstance(s, (gast.For, gast.While)):
+                _forget(env, s)          # the body's stores reach its start again
+                roots.extend(reach(n, env) for n in loads(s))
+                block(s.body, dict(env))
+                block(s.orelse, dict(env))
+            elif _is_name_assign(s) and pure(s):
+                keep[id(s)] = s
+                edges[id(s)] = [reach(n, env) for n in loads(s)]
+                for t in _targets(s):
+                    by_target.setdefault(t.id, []).append(s)
+                    env[t.id] = s
+            else:
+                reads = loads(s)
+                if isinstance(s, gast.FunctionDef):      # a closure reads names later
+                    roots.extend(("all", n) for n in reads)
+                else:
+                    roots.extend(reach(n, env) for n in reads)
+                _forget(env, s)
+
+    block(body, {})
+    live, work = set(), list(roots)
+    seen_all = set()
+    while work:
+        r = work.pop()
+        if isinstance(r, tuple):
+            if r[1] in seen_all:
+                continue
+            seen_all.add(r[1])
+            work.extend([d] for d in by_target.get(r[1], ()))
+            continue
+        d = r[0]
+        if id(d) in live:
+            continue
+        live.add(id(d))
+        work.extend(edges[id(d)])
+    return live
+
+
+def _forget(env, s):
+    """Drop from ``env`` the names ``s`` (nested blocks included) stores."""
+    if not env:
+        return
+    for n in name_nodes(s):
+        if isinstance(n.ctx, (gast.Store, gast.Del)) and n.id in env:
+            del env[n.id]
+    if isinstance(s, gast.Nonlocal):
+        for n in s.names:
+            env.pop(n, None)
 
 
 def _single_pure_without_call(s, pure):
@@ -150,7 +209,7 @@ def _sweep(stmts, live, pure, overwritten):
             nxt = stmts[i]
     out = []
     for i, s in enumerate(stmts):
-        if (_is_name_assign(s) and not any(t.id in live for t in _targets(s)) and pure(s)) \
+        if (_is_name_assign(s) and id(s) not in live and pure(s)) \
                 or overwritten(s, following[i]):
             continue
         if isinstance(s, gast.If):

@@ -52,6 +52,7 @@ import gast
 from srcgrad.compiler.ir.names import assign, load, store
 from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, exprs_of,
                                                        pack_names, pop_call)
+from srcgrad.compiler.transforms.reverse.remat import recomputable, stable_names, stored_in
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
@@ -70,13 +71,21 @@ class Tape:
         used = [False]
 
         waiting = {}       # Restore key -> the name the old value waits in
+        stable, changed = stable_names(self.fn, fwd, self.an)
+        again = {}         # Snapshot key -> statements the reverse sweep recomputes
 
-        def fill_fwd(stmts):
+        def fill_fwd(stmts, counters=frozenset()):
             out = []
             # the snapshot a loop body ends with: an old number saved directly in
             # the body waits in a local name and travels in its tuple (one push;
             # an array keeps its own push: a second name for it would alias it)
             snap = next((s for s in stmts if isinstance(s, Snapshot)), None)
+            if snap is not None and keep.get(snap.key):
+                # values cheap to compute again are not taped (remat.py)
+                again[snap.key] = recomputable(stmts, keep[snap.key], stable | counters,
+                                               self.an.scalar, changed, self.an.resolve)
+                redone = {s.targets[0].id for s in again[snap.key]}
+                keep[snap.key] = [n for n in keep[snap.key] if n not in redone]
             merged = [s.key for s in stmts if isinstance(s, Push) and keep.get(s.key) and
                       s.name in self.an.scalar] if snap is not None else []
             if len(merged) + bool(keep.get(snap.key) if snap else False) < 2:
@@ -108,9 +117,14 @@ class Tape:
                         used[0] = True
                         out.append(call_stmt(tape, "append", [pack_names(names)]))
                 else:
+                    # a loop counter the reversed loop runs through again (one
+                    # the body also assigns is not: fuzz-style loop_var_in_while)
+                    inner = counters | {s.target.id} if isinstance(s, gast.For) and \
+                        isinstance(s.target, gast.Name) and \
+                        s.target.id not in stored_in(s.body) else counters
                     for f in ("body", "orelse"):
                         if isinstance(getattr(s, f, None), list):
-                            setattr(s, f, fill_fwd(getattr(s, f)))
+                            setattr(s, f, fill_fwd(getattr(s, f), inner))
                     out.append(s)
             return out
 
@@ -148,6 +162,7 @@ class Tape:
                             elts=[store(n) for n in names], ctx=gast.Store())
                         out.append(gast.Assign(targets=[target], value=pop_call(tape),
                                                type_comment=None))
+                    out.extend(again.get(s.key, []))
                 else:
                     for f in ("body", "orelse"):
                         if isinstance(getattr(s, f, None), list):

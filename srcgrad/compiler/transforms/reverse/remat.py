@@ -1,0 +1,244 @@
+"""Recompute instead of tape: a value a loop body defines once per iteration
+that the reverse sweep reads is pushed on the tape -- unless it is cheap to
+compute again from values the reverse sweep has at that point anyway (the
+loop counters, which the reversed loops run through again, names the
+function binds once and never changes, constants).  Then the reverse sweep
+computes it again where the tape would have given it back, and the tape
+holds less (often nothing: the hand-written adjoint's memory).
+
+Cheap: an element or slice read (``x[i + j]``), an attribute that is a view
+or a shape (``pos.shape``, ``A.T``), ``+``, ``-``, ``*`` of such values,
+and ``/``, ``**`` of numbers.  No call is recomputed (``np.exp`` may cost
+more than the tape).
+
+>>> import numpy as np
+>>> from srcgrad.compiler.pipeline import Driver, reverse_transform
+>>> def f(x, w):
+...     out = np.zeros(3)
+...     for i in range(3):
+...         for j in range(2):
+...             out[i] += w[j] * x[i + j]
+...     return np.sum(out ** 2)
+>>> df = reverse_transform(f, ("x", "w"), Driver(), with_value=False)
+>>> text = df.srcgrad_source.split("\\n\\n\\n")[0]
+>>> "tape" in text
+False
+>>> print(text[text.index("    for i in reversed"):].rstrip())
+    for i in reversed(range(3)):
+        for j in reversed(range(2)):
+            value_1 = w[j]
+            index = i + j
+            value_2 = x[index]
+            # line 5: out[i] += w[j] * x[i + j]
+            d_value_4 = d_out[i]
+            d_x[index] += d_value_4 * value_1
+            d_w[j] += d_value_4 * value_2
+    return (like_argument(d_x, x, 'x'), like_argument(d_w, w, 'w'))
+"""
+
+import gast
+import numpy as np
+
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.transforms.reverse.nodes import expr_loads
+
+_CHEAP_OPS = (gast.Add, gast.Sub, gast.Mult)
+_SCALAR_OPS = _CHEAP_OPS + (gast.Div, gast.Pow)
+_CHEAP_ATTRS = {"shape", "ndim", "size", "T", "mT", "real", "imag"}
+
+
+def stable_names(fn, fwd, an):
+    """Names whose value never changes once bound: the parameters and the
+    names the forward sweep ``fwd`` binds once outside every loop, none of
+    them written in place, changed by a call, or sharing memory with an
+    array that is; and the names that are changed so."""
+    stores, in_loop = {}, set()
+
+    def visit(stmts, looped):
+        for s in stmts:
+            for t in list(getattr(s, "targets", [])) + ([s.target] if isinstance(s, gast.For) else []):
+                for n in name_nodes(t):
+                    if isinstance(n.ctx, gast.Store):
+                        stores[n.id] = stores.get(n.id, 0) + 1
+                        if looped:
+                            in_loop.add(n.id)
+            for f in ("body", "orelse"):
+                if isinstance(getattr(s, f, None), list):
+                    visit(getattr(s, f), looped or isinstance(s, (gast.For, gast.While)))
+    visit(fwd, False)
+    args = fn.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    changed = set(getattr(an, "written_arrays", ())) | set(getattr(an, "mutated", ()))
+    for s in _all_stmts(fwd):
+        if isinstance(s, gast.Expr):            # a call made for its effect
+            changed |= expr_loads(s.value)
+        elif isinstance(s, gast.Assign):
+            for t in s.targets:
+                while isinstance(t, (gast.Subscript, gast.Attribute)):
+                    t = t.value                 # x[i] = v, x.a = v: x changes, not i
+                if not isinstance(t, gast.Name) or t.ctx is not None and \
+                        isinstance(t.ctx, gast.Load):
+                    changed |= expr_loads(t)
+            if isinstance(s.value, gast.BinOp) and getattr(s.value, "srcgrad_inplace", False):
+                changed |= expr_loads(s.value)
+    once = {n for n, k in stores.items() if k == 1 and n not in in_loop}
+    return ((params - set(stores)) | once) - changed, changed
+
+
+def stored_in(stmts):
+    """The names the statements ``stmts`` (nested blocks included; tape
+    placeholders skipped) assign."""
+    out = set()
+    for s in _all_stmts(stmts):
+        targets = list(s.targets) if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, (gast.AugAssign, gast.For)) else []
+        for t in targets:
+            out |= {n.id for n in name_nodes(t) if isinstance(n.ctx, gast.Store)}
+    return out
+
+
+def _all_stmts(stmts):
+    for s in stmts:
+        yield s
+        for f in ("body", "orelse"):
+            if isinstance(getattr(s, f, None), list):
+                yield from _all_stmts(getattr(s, f))
+
+
+def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(),
+                 resolve=None):
+    """The statements of the loop body ``stmts`` (in order) that compute
+    again, in the reverse sweep, names of ``kept`` (the names the block's
+    tape tuple would hold); ``available``: names with their forward value
+    there (stable names, the loop counters).  Names of ``kept`` that are
+    not recomputed stay in the tuple, so they are available too.  A name
+    of ``scalars`` (a number) may also be recomputed by ``/`` and ``**``,
+    and by a NumPy ufunc, reduction or ``math`` function (``resolve``
+    tells what a call calls): a number costs nothing to keep, but a loop
+    whose values are all recomputed leaves a forward sweep that dead code
+    removes (the energy of a pair potential: only the reverse loop runs).
+    Nothing ``changed`` in place is recomputed or read: the reverse sweep
+    sees it as the iteration left it, not as the statement saw it."""
+    defs, counts = [], {}
+    for s in _all_stmts(stmts):
+        targets = list(s.targets) if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, (gast.AugAssign, gast.For)) else []
+        for t in targets:
+            for n in name_nodes(t):
+                if isinstance(n.ctx, gast.Store):
+                    counts[n.id] = counts.get(n.id, 0) + 1
+    # a name of the block read again must still hold the value it had
+    # then: assigned once in the block (y = ...; later y = x in an inner loop
+    # leaves the tuple holding the last value: random_calls program 2)
+    once = {n for n, k in counts.items() if k == 1}
+    for s in stmts:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], gast.Name) and counts.get(s.targets[0].id) == 1:
+            defs.append(s)
+    candidates = {}
+    for s in defs:
+        name = s.targets[0].id
+        cheap = _cheap(s.value, _SCALAR_OPS if name in scalars else _CHEAP_OPS,
+                       resolve if name in scalars else None)
+        loads = expr_loads(s.value) - _function_names(s.value)
+        if cheap and name not in changed and not loads & changed and \
+                loads <= (available | ((set(kept) | set(candidates)) & once)):
+            candidates[name] = s
+    # what the kept names need, and only that, in the body's order
+    needed, todo = set(), [n for n in kept if n in candidates]
+    while todo:
+        n = todo.pop()
+        if n in needed:
+            continue
+        needed.add(n)
+        todo.extend(m for m in expr_loads(candidates[n].value) if m in candidates)
+    out = [copy_tree(s) for s in defs if s.targets[0].id in needed]
+    # a temporary only the recomputation reads, once, is written into its reader
+    # (``n = w.shape[0]``, not ``n_1 = w.shape`` and ``n = n_1[0]``)
+    for s in list(out):
+        name = s.targets[0].id
+        if name in kept:
+            continue
+        readers = [(r, n) for r in out for n in name_nodes(r.value)
+                   if isinstance(n, gast.Name) and n.id == name]
+        if len(readers) == 1:
+            r, n = readers[0]
+            r.value = _replaced(r.value, n, s.value)
+            out.remove(s)
+    return out
+
+
+def _replaced(tree, old, new):
+    if tree is old:
+        return new
+    for field, value in gast.iter_fields(tree):
+        if value is old:
+            setattr(tree, field, new)
+            return tree
+        if isinstance(value, list):
+            for i, x in enumerate(value):
+                if x is old:
+                    value[i] = new
+                    return tree
+                if isinstance(x, gast.AST):
+                    _replaced(x, old, new)
+        elif isinstance(value, gast.AST):
+            _replaced(value, old, new)
+    return tree
+
+
+def _cheap(e, ops=_CHEAP_OPS, resolve=None):
+    if isinstance(e, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(e, gast.Call) and resolve is not None:
+        return not e.keywords and _pure_call(resolve(e.func)) and \
+            all(_cheap(a, ops, resolve) for a in e.args)
+    if isinstance(e, gast.Subscript):
+        return (isinstance(e.value, gast.Name) or isinstance(e.value, gast.Attribute) and
+                _cheap(e.value)) and _index(e.slice)
+    if isinstance(e, gast.Attribute):
+        return e.attr in _CHEAP_ATTRS and isinstance(e.value, gast.Name)
+    if isinstance(e, gast.BinOp):
+        return isinstance(e.op, ops) and _cheap(e.left, ops, resolve) and \
+            _cheap(e.right, ops, resolve)
+    if isinstance(e, gast.UnaryOp):
+        return isinstance(e.op, gast.USub) and _cheap(e.operand, ops, resolve)
+    return False
+
+
+_REDUCTIONS = {np.sum, np.dot, np.vdot, np.inner, np.mean, np.linalg.norm}
+
+
+def _function_names(e):
+    """The names a call's function is read through (``np`` of ``np.sum``):
+    globals, the same in both sweeps."""
+    out = set()
+    for n in gast.walk(e):
+        if isinstance(n, gast.Call):
+            f = n.func
+            while isinstance(f, gast.Attribute):
+                f = f.value
+            if isinstance(f, gast.Name):
+                out.add(f.id)
+    return out
+
+
+def _pure_call(fun):
+    try:
+        return isinstance(fun, np.ufunc) or fun in _REDUCTIONS or \
+            getattr(fun, "__module__", None) == "math"
+    except TypeError:                       # an unhashable object
+        return False
+
+
+def _index(e):
+    if isinstance(e, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(e, gast.Tuple):
+        return all(_index(x) for x in e.elts)
+    if isinstance(e, gast.Slice):
+        return all(x is None or _index(x) for x in (e.lower, e.upper, e.step))
+    if isinstance(e, gast.BinOp):
+        return isinstance(e.op, (gast.Add, gast.Sub)) and _index(e.left) and _index(e.right)
+    return False

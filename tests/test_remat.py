@@ -1,0 +1,92 @@
+"""Values a loop body defines that are cheap to compute again are recomputed
+by the reverse sweep instead of taped (transforms/reverse/remat.py), and a
+forward sweep left computing nothing the gradient reads is removed
+(optimise/dead_code.py).  Each case: the gradient against finite
+differences in every mode, and what the tape holds."""
+
+import numpy as np
+
+import srcgrad
+from tests.modes import assert_sound
+
+
+def conv(x, w):
+    out = np.zeros(x.shape[0] - w.shape[0] + 1)
+    for i in range(out.shape[0]):
+        for j in range(w.shape[0]):
+            out[i] += w[j] * x[i + j]
+    return np.sum(out ** 2)
+
+
+def pairs(pos):
+    E = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            d = pos[i] - pos[j]
+            r2 = np.sum(d * d)
+            E = E + 1.0 / r2
+    return E
+
+
+def written_after_the_loop(x):
+    s = 0.0
+    for i in range(3):
+        v = x[i] * 2.0
+        s = s + np.sin(v)
+    x = x.copy()
+    x[0] = 5.0
+    return s + np.sum(x)
+
+
+def argument_written_in_the_loop(x, n):
+    y = x * 1.0
+    s = 0.0
+    for i in range(n):
+        v = y[i % 3] * 0.5
+        y[i % 3] = np.cos(v)
+        s = s + v * v
+    return s + np.sum(y)
+
+
+def list_grown_in_the_loop(x):
+    xs = [x[0]]
+    s = 0.0
+    for i in range(3):
+        v = xs[i] * 1.5
+        xs.append(np.sin(v))
+        s = s + v * xs[-1]
+    return s
+
+
+def _primary(df):
+    return srcgrad.source(df).split("\n\n\n")[0]
+
+
+def test_convolution_tapes_nothing():
+    x, w = np.linspace(-1.0, 1.0, 9), np.array([0.3, -0.2, 0.5])
+    assert_sound(conv, (x, w), wrt=(0, 1))
+    text = _primary(srcgrad.grad(conv, wrt=(0, 1)))
+    assert "tape" not in text
+    assert "value_1 = w[j]" in text[text.index("reversed"):]
+
+
+def test_pairs_recompute_differences():
+    pos = np.random.default_rng(0).normal(size=(4, 3))
+    assert_sound(pairs, (pos,))
+    text = _primary(srcgrad.grad(pairs))
+    assert "d = pos[i] - pos[j]" in text[text.index("reversed"):]
+
+
+def test_values_changed_in_place_are_taped():
+    x = np.array([0.3, -0.4, 0.9, 0.2])
+    assert_sound(written_after_the_loop, (x,))
+    assert_sound(argument_written_in_the_loop, (x[:3], 5))
+    assert_sound(list_grown_in_the_loop, (x,))
+
+
+def test_forward_loop_computing_nothing_needed_is_removed():
+    def source_of(f):
+        return _primary(srcgrad.grad(f))
+    text = source_of(pairs)
+    # the energy itself is not needed for the gradient: no forward loop at all
+    assert text.count("for i in") == 1 and "for i in reversed" in text
