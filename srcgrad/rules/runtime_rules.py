@@ -26,7 +26,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
     seq_extreme_dx, seq_extreme_tangent, element_unshared,
-    restructure_t, is_view)
+    restructure_t, restructure_t_dh, is_view)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
     pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx,
@@ -60,6 +60,8 @@ defjvp(tape_pop, "tape_not_differentiable(t)")
 # reducing and expanding adjoints: linear in the adjoint ``a``
 defvjp(unbroadcast, "a, like", "rebroadcast(g, a)")
 defjvp(unbroadcast, "unbroadcast(t, like)")
+defvjp(rebroadcast, "h, a", "unbroadcast(g, h)")        # (its transpose)
+defjvp(rebroadcast, "rebroadcast(t, a)")
 defvjp(fit, "a, like", "rebroadcast(g, a)")
 defjvp(fit, "fit(t, like)")
 defvjp(expand, "a, like", "unbroadcast(g, a)")
@@ -147,6 +149,11 @@ defvjp(item_adjoint, "d, key, v", "item_adjoint_t(g, d, key, v)")
 defjvp(item_adjoint, "item_adjoint(t, key, v)")
 defvjp(restructure, "a, like", "restructure_t(g, a)")
 defjvp(restructure, "restructure(t, like)")
+# its transposes (linear in their first argument): any order through restructure
+defvjp(restructure_t, "h, a", "restructure_t_dh(g, h)")
+defjvp(restructure_t, "restructure_t(t, a)")
+defvjp(restructure_t_dh, "d, h", "restructure_t(g, d)")
+defjvp(restructure_t_dh, "restructure_t_dh(t, h)")
 # sum(list): the result's adjoint goes to each element
 defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
 defjvp(sum_dx, "sum_dx(t, iterable)")
@@ -208,7 +215,7 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
                  astype_dx, broadcast_like, tape_push, tape_pop, div_or_zero, var_dx,
                  pad_values_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx, norm_dx,
-                 einsum_dx)
+                 einsum_dx, rebroadcast, restructure_t, restructure_t_dh)
 
 # containers: iterators, dict views and dict methods (srcgrad/analyse.py's container
 # rules).  Each helper is linear in the adjoint ``a`` and reads the others only for
@@ -270,7 +277,9 @@ from srcgrad.runtime import index_concat_dx, index_concat_tangent  # noqa: E402,
 
 defvjp(index_concat_dx, "a, kind, which, *items", "index_concat_tangent(g, kind, which, *items)")
 defjvp(index_concat_dx, "index_concat_dx(t, kind, which, *items)")
-CONSTRUCTION_RUNTIME_RULES += (index_concat_dx,)
+defvjp(index_concat_tangent, "a, kind, which, *items", "index_concat_dx(g, kind, which, *items)")
+defjvp(index_concat_tangent, "index_concat_tangent(t, kind, which, *items)")
+CONSTRUCTION_RUNTIME_RULES += (index_concat_dx, index_concat_tangent)
 
 from srcgrad.runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
 

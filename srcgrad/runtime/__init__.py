@@ -48,7 +48,7 @@ from srcgrad.runtime.containers import AdjointDict, Adjoints  # noqa: F401
 from srcgrad.runtime.broadcast import (  # noqa: F401
     expand, unbroadcast, unreduce, unreduce_extreme, unreduce_mean, zeros_like)
 from srcgrad.runtime.structure import (  # noqa: F401
-    as_adjoint, fit, restructure, restructure_t, sequence_dx_t, unstack)
+    as_adjoint, fit, restructure, restructure_t, restructure_t_dh, sequence_dx_t, unstack)
 from srcgrad.runtime.indexing import (  # noqa: F401
     add_at, element_unshared, index_concat_dx, index_concat_tangent, is_view, item_dx,
     not_a_view, own, take_dx, written_adjoint)
