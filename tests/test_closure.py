@@ -958,6 +958,55 @@ def h_index_concat_t(a):
         w(rt.index_concat_tangent(a[0] * a, "c", 0, np.ones(3), np.ones(3)))
 
 
+ONES2 = [np.ones(2), np.ones(2)]
+D2 = {"i": np.ones(2), "j": np.ones(2)}
+
+
+def h_iter_list_t(a, b):
+    p = rt.iter_list_tangent([a * b, b], ONES2, [0.0, 0.0])
+    return w(p[0]) + w(p[1])
+
+
+def h_list_t(a, b):
+    p = rt.list_tangent([a * b, b], ONES2)
+    return w(p[0]) + w(p[1])
+
+
+def h_enumerate_t(a, b):
+    p = rt.enumerate_tangent([a * b, b], ONES2)
+    return w(p[0][1]) + w(p[1][1])
+
+
+def h_zip_t(a, b):
+    p = rt.zip_tangent([a * b, b], 1, [1.0, 2.0], ONES2)
+    return w(p[0][1]) + w(p[1][1])
+
+
+def h_reversed_t(a, b):
+    p = rt.reversed_tangent([a * b, b], ONES2)
+    return w(p[0]) + w(p[1])
+
+
+def h_get_t(a, b):
+    return w(rt.get_tangent(rt.AdjointDict({"k": a * b}), {"k": np.ones(2)}, "k", np.ones(2))) + \
+        w(rt.get_default_tangent(a * b, {"k": 1.0}, "j", np.ones(2)))
+
+
+def h_values_t(a, b):
+    p = rt.values_tangent(rt.AdjointDict({"i": a * b, "j": b}), D2)
+    return w(p[0]) + w(p[1])
+
+
+def h_items_t(a, b):
+    p = rt.items_tangent(rt.AdjointDict({"i": a * b, "j": b}), D2)
+    return w(p[0][1]) + w(p[1][1])
+
+
+def h_sorted_t(a, b):
+    p = rt.sorted_tangent([a * b, b], [2.0, 1.0])
+    return w(p[0]) + w(p[1])
+
+
 def closure_cases():
     """The helpers given a rule for #13's closure step (own random numbers: the
     samples above keep theirs)."""
@@ -967,6 +1016,12 @@ def closure_cases():
         direct([rt.restructure_t_dh], h_restructure_t_dh, (r.uniform(-1, 1, 3),)),
         direct([rtf.rebroadcast], h_rebroadcast, (r.uniform(-1, 1, 3),)),
         direct([rt.index_concat_tangent], h_index_concat_t, (r.uniform(-1, 1, 3),)),
+    ] + [direct(covers, fun, (r.uniform(-1, 1, 2), r.uniform(-1, 1, 2))) for covers, fun in [
+        ([rt.iter_list_tangent], h_iter_list_t), ([rt.list_tangent], h_list_t),
+        ([rt.enumerate_tangent], h_enumerate_t), ([rt.zip_tangent], h_zip_t),
+        ([rt.reversed_tangent], h_reversed_t), ([rt.get_tangent, rt.get_default_tangent], h_get_t),
+        ([rt.values_tangent], h_values_t), ([rt.items_tangent], h_items_t),
+        ([rt.sorted_tangent], h_sorted_t)]
     ]
 
 
@@ -1123,7 +1178,6 @@ REFUSED2 = {
     'lib_linalg.CHOLESKY_HELPERS[3]:cho_factor_da': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation'),  # srcgrad/runtime/containers.py:142
     'h_cofactor': (UnsupportedError, 'srcgrad: the second derivative of np.linalg.det at a singular matrix i'),  # generated code
     'h_item_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
-    'h_sorted': (UnsupportedError, 'lambda used as a value is not supported in a differentiated function'),  # srcgrad/runtime/iterators.py:174
 }
 #: second order crashes (bugs, not refusals: asserted like a refusal so that a change is
 #: noticed; h_get, an item of the adjoint dict get_dx returns read as an array element, and

@@ -247,9 +247,34 @@ defjvp(items_dx, "items_dx(t, x)")
 defvjp(view_sum_dx, "a, view", "sum(g)")
 defjvp(view_sum_dx, "view_sum_dx(t, view)")
 
+# their tangents, linear in ``a`` too, have the adjoint helpers as their transposes: the
+# pairs close under differentiation at any order (the tangents' sources read iterators,
+# which srcgrad does not differentiate through)
+defvjp(iter_list_tangent, "a, iterable, ans", "iter_list_dx(g, iterable)")
+defjvp(iter_list_tangent, "iter_list_tangent(t, iterable, ans)")
+defvjp(list_tangent, "a, iterable", "list_dx(g, iterable)")
+defjvp(list_tangent, "list_tangent(t, iterable)")
+defvjp(enumerate_tangent, "a, iterable", "enumerate_dx(g, iterable)")
+defjvp(enumerate_tangent, "enumerate_tangent(t, iterable)")
+defvjp(zip_tangent, "a, which, *iterables", "zip_dx(g, which, *iterables)")
+defjvp(zip_tangent, "zip_tangent(t, which, *iterables)")
+defvjp(reversed_tangent, "a, seq", "reversed_dx(g, seq)")
+defjvp(reversed_tangent, "reversed_tangent(t, seq)")
+defvjp(get_tangent, "a, x, key, ans", "get_dx(g, x, key)")
+defjvp(get_tangent, "get_tangent(t, x, key, ans)")
+defvjp(get_default_tangent, "a, x, key, ans", "get_default_dx(g, x, key, a)")
+defjvp(get_default_tangent, "get_default_tangent(t, x, key, ans)")
+defvjp(values_tangent, "a, x", "values_dx(g, x)")
+defjvp(values_tangent, "values_tangent(t, x)")
+defvjp(items_tangent, "a, x", "items_dx(g, x)")
+defjvp(items_tangent, "items_tangent(t, x)")
+
 #: the container helpers given a rule here (tests/test_soundness_activity.py)
 CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed_dx, get_dx,
-                           get_default_dx, values_dx, items_dx, view_sum_dx)
+                           get_default_dx, values_dx, items_dx, view_sum_dx,
+                           iter_list_tangent, list_tangent, enumerate_tangent, zip_tangent,
+                           reversed_tangent, get_tangent, get_default_tangent, values_tangent,
+                           items_tangent)
 
 # array constructions differentiable in their values (numpy_rules.py): linear in ``a``
 from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
@@ -330,7 +355,10 @@ from srcgrad.runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorte
 defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
        "sorted_tangent(g, iterable, key, reverse)")
 defjvp(sorted_dx, "sorted_dx(t, iterable, key, reverse)")
-CONTAINER_RUNTIME_RULES += (sorted_dx,)
+defvjp(sorted_tangent, "a, iterable, key=None, reverse=False",
+       "sorted_dx(g, iterable, key, reverse)")
+defjvp(sorted_tangent, "sorted_tangent(t, iterable, key, reverse)")
+CONTAINER_RUNTIME_RULES += (sorted_dx, sorted_tangent)
 
 #: the helpers of element writes and of ``sum`` of a list given a rule here
 #: (tests/test_soundness_aliasing.py checks each one)
