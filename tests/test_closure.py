@@ -1007,6 +1007,16 @@ def h_sorted_t(a, b):
     return w(p[0]) + w(p[1])
 
 
+def h_element(a, b):
+    return w(rt.element([a * b, b], 0)) + w(rt.element(np.outer(a, b), 1)) + \
+        w(rt.element(rt.element_t(a * b, ONES2, 1), 1)) + \
+        w(rt.element_t(a * a, np.ones((3, 2)), 2)[2] * b)
+
+
+def h_entry(a, b):
+    return w(rt.entry({"i": a * b, "j": b}, "i")) + w(rt.entry(rt.entry_t(b * a, D2, "j"), "j"))
+
+
 def closure_cases():
     """The helpers given a rule for #13's closure step (own random numbers: the
     samples above keep theirs)."""
@@ -1021,7 +1031,8 @@ def closure_cases():
         ([rt.enumerate_tangent], h_enumerate_t), ([rt.zip_tangent], h_zip_t),
         ([rt.reversed_tangent], h_reversed_t), ([rt.get_tangent, rt.get_default_tangent], h_get_t),
         ([rt.values_tangent], h_values_t), ([rt.items_tangent], h_items_t),
-        ([rt.sorted_tangent], h_sorted_t)]
+        ([rt.sorted_tangent], h_sorted_t), ([rt.element, rt.element_t], h_element),
+        ([rt.entry, rt.entry_t], h_entry)]
     ]
 
 
@@ -1174,8 +1185,6 @@ REFUSED2 = {
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'lib_numpy:h_gradient': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
-    'lib_linalg.CHOLESKY_HELPERS[2]:cho_factor_da': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation'),  # srcgrad/runtime/containers.py:142
-    'lib_linalg.CHOLESKY_HELPERS[3]:cho_factor_da': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation'),  # srcgrad/runtime/containers.py:142
     'h_cofactor': (UnsupportedError, 'srcgrad: the second derivative of np.linalg.det at a singular matrix i'),  # generated code
     'h_item_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
 }

@@ -322,6 +322,20 @@ defvjp(add_item_dv, "h, key, v", "add_item(zeros_like(h), h, key, g)")
 defjvp(add_item_dv, h="add_item_dv(t, key, v)")
 CONTAINER_RUNTIME_RULES += (add_item,)
 
+# element(g, i) / entry(g, k): an element of an adjoint or tangent of a container, read in
+# the helpers' sources; linear in ``a``, their transposes put ``g`` back at ``i``
+from srcgrad.runtime import element, element_t, entry, entry_t  # noqa: E402,F401
+
+defvjp(element, "a, i", "element_t(g, a, i)")
+defjvp(element, "element(t, i)")
+defvjp(element_t, "h, a, i", "add_item_dv(g, i, h)")
+defjvp(element_t, "element_t(t, a, i)")
+defvjp(entry, "a, k", "entry_t(g, a, k)")
+defjvp(entry, "entry(t, k)")
+defvjp(entry_t, "h, a, k", "entry(g, k)")
+defjvp(entry_t, "entry_t(t, a, k)")
+CONTAINER_RUNTIME_RULES += (element, element_t, entry, entry_t)
+
 # sum(list) and np.array(list) in a gradient differentiated again (hvp): linear in ``a``
 from srcgrad.runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402,F401
 
