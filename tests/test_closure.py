@@ -1316,3 +1316,23 @@ def test_view_of_a_dict_display_iterates_its_keys():
     srcgrad.clear_cache()
     np.testing.assert_allclose(srcgrad.grad(values_of_a_display)(x), 2.0 * x)
     np.testing.assert_allclose(srcgrad.hessian(values_of_a_display)(x), 2.0 * np.eye(2))
+
+
+def r_of_a_tuple(x):
+    t = (x, x * 2.0)
+    return np.sum(np.r_[t] ** 2 * np.arange(1.0, 5.0))
+
+
+def r_of_a_tuple_argument(x, t):
+    return np.sum(np.r_[t] ** 3) * np.sum(x)
+
+
+def test_r_of_a_tuple_concatenates_its_items():
+    """``np.r_[t]`` of one tuple ``t`` concatenates the items of ``t`` (a
+    ValueError before, behind h_index_concat's crash at second order)."""
+    from tests.modes import assert_sound
+    assert_sound(r_of_a_tuple, (np.array([0.3, -0.7]),))
+    x, t = np.array([1.0, 2.0]), (np.array([0.5, -1.0]), np.array([2.0, 0.25]))
+    g = srcgrad.grad(r_of_a_tuple_argument, wrt=1)(x, t)
+    for i in range(2):
+        np.testing.assert_allclose(g[i], 3.0 * t[i] ** 2 * np.sum(x))
