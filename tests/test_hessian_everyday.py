@@ -148,6 +148,70 @@ def _energy(v):
     return np.sum(v ** 4 - v ** 2)
 
 
+# containers and helpers whose adjoints are lists of adjoints (runtime.Adjoints): #13's
+# closure step (they stopped at "making a Adjoints object from differentiated values")
+def chain_of_matrices(x):
+    W = np.outer(x, x) + SPD
+    return np.sum(np.linalg.multi_dot([A, W, A.T]) ** 2) / 100.0
+
+
+def chain_of_four(x):
+    M = x.reshape(2, 2)
+    return np.sum(np.sin(np.linalg.multi_dot([M, M.T, M, np.eye(2) * 2.0])))
+
+
+def layers_zip(x):
+    Ws = [x[:3], x[3:] * 2.0]
+    bs = [0.1, -0.3]
+    h = 0.0
+    for w, b in zip(Ws, bs):
+        h = h + np.tanh(A @ w + b)
+    return np.sum(h ** 2)
+
+
+def enumerate_terms(x):
+    parts = [x, x ** 2, np.sin(x)]
+    total = 0.0
+    for i, p in enumerate(parts):
+        total = total + (i + 1.0) * np.sum(p * p[::-1])
+    return total
+
+
+def reversed_terms(x):
+    parts = [x, np.cos(x), x ** 3]
+    total = x[0]
+    for p in reversed(parts):
+        total = total * 0.5 + np.sum(p * x)
+    return total
+
+
+def zip_list(x):
+    pairs = list(zip([x, x ** 2], [np.sin(x), x]))
+    return sum(np.sum(a * b) for a, b in pairs) ** 2
+
+
+def dict_values(x):
+    p = {"a": x[0] * x, "b": np.exp(x)}
+    s = 0.0
+    for v in p.values():
+        s = s + np.sum(v ** 2)
+    return s
+
+
+def dict_items(x):
+    p = {"a": x, "bb": np.cos(x)}
+    s = 0.0
+    for k, v in p.items():
+        s = s + len(k) * np.sum(v ** 3)
+    return s
+
+
+def sum_of_values(x):
+    p = {"a": x ** 2, "b": np.sin(x)}
+    return np.sum(sum(p.values()) ** 2)
+
+
+R13 = np.random.default_rng(1313)
 CASES = [
     (logistic_nll, R.normal(size=3)), (poisson_nll, R.normal(size=3) * 0.3),
     (rosenbrock, R.uniform(-1, 1, size=4)), (gaussian_loglik, np.array([1.5, 0.3])),
@@ -161,6 +225,12 @@ CASES = [
     (damped_loop, R.normal(size=3)), (while_newton, R.uniform(0.5, 1.5, size=3)),
     (branchy, R.uniform(0.2, 0.8, size=3)), (dict_model, R.normal(size=3)),
     (helper_calls, R.normal(size=3)),
+] + [
+    (chain_of_matrices, R13.normal(size=3)),
+    (layers_zip, R13.normal(size=6) * 0.5), (enumerate_terms, R13.normal(size=3)),
+    (reversed_terms, R13.normal(size=3)), (zip_list, R13.normal(size=3)),
+    (dict_values, R13.normal(size=3)), (dict_items, R13.normal(size=3)),
+    (sum_of_values, R13.normal(size=3)),
 ]
 
 
@@ -221,7 +291,8 @@ def test_against_autograd(f, x):
     np.testing.assert_allclose(d3, d3_autograd, rtol=1e-7, atol=1e-9)
 
 
-# -- in-place writes (autograd cannot express them): finite differences only ------------
+# -- in-place writes (autograd cannot express them) and what autograd cannot do:
+# finite differences only ---------------------------------------------------------
 
 def scatter_add(x):
     y = x.copy()
@@ -238,13 +309,15 @@ def rolling_update(x):
 
 
 @pytest.mark.parametrize("f, x", [(scatter_add, R.normal(size=3)),
-                                  (rolling_update, R.normal(size=3))],
-                         ids=["scatter_add", "rolling_update"])
+                                  (rolling_update, R.normal(size=3)),
+                                  # autograd's multi_dot of four matrices returns no box
+                                  (chain_of_four, R13.normal(size=4))],
+                         ids=["scatter_add", "rolling_update", "chain_of_four"])
 def test_in_place_writes(f, x):
     H = srcgrad.hessian(f)(x)
     np.testing.assert_allclose(H, _fd_jac(srcgrad.grad(f), x), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(H, H.T, rtol=1e-10, atol=1e-12)
-    v, u = np.ones(3), np.array([0.3, -0.2, 0.5])
+    v, u = np.ones(x.size), np.array([0.3, -0.2, 0.5, 0.1])[:x.size]
     d3 = third_order(f, x, v, u)
     if d3 is None:
         return

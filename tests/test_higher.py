@@ -21,6 +21,8 @@ from srcgrad.runtime import (add_at, astype_dx, cumsum_dx, diag_dx, diagonal_dx,
                              unreduce_extreme, unreduce_mean, written_adjoint)
 from srcgrad.runtime import (array_dx, concatenate_dx, div_or_zero, einsum_dx, hstack_dx,
                              linspace_dx, norm_dx, pad_values_dx, stack_dx, var_dx, vstack_dx)
+from srcgrad.runtime import Adjoints, restructure_t, restructure_t_dh
+from srcgrad.runtime.forward import rebroadcast
 
 from srcgrad.api.check import numerical_grad
 
@@ -555,6 +557,25 @@ def r_linspace_dx_start(a):
     return linspace_dx(a, 0.5, np.ones(2), 5, False, None, 0, 0)
 
 
+def r_rebroadcast(a):
+    return rebroadcast(a, np.ones((2, 3)))
+
+
+def r_rebroadcast_list(a):
+    p = rebroadcast(Adjoints([a, a[0] * a]), [np.ones(3), np.ones((2, 3))])
+    return p[0] + p[1]
+
+
+def r_restructure_t(a):
+    p = restructure_t((a, a[1] * a), Adjoints([np.ones(3), np.ones(3)]))
+    return p[0] + 2.0 * p[1] + restructure_t(a, np.ones((2, 3)))
+
+
+def r_restructure_t_dh(a):
+    p = restructure_t_dh(Adjoints([a[0], a[1] * a[0]]), (np.ones(3), np.ones(3)))
+    return p[0] + 2.0 * p[1] + restructure_t_dh(a, np.ones(3))
+
+
 def u(*shape):
     return lambda r: r.uniform(-1, 1, shape) if shape else float(r.uniform(-1, 1))
 
@@ -609,6 +630,10 @@ RUNTIME_CASES = [
     (einsum_dx, r_einsum_dx_3, [u(3, 3), u(3), u(3, 3), u(3, 3)]),
     (linspace_dx, r_linspace_dx, [u(3, 4)]),
     (linspace_dx, r_linspace_dx_start, [u(5, 2)]),
+    (rebroadcast, r_rebroadcast, [u(3)]),
+    (rebroadcast, r_rebroadcast_list, [u(3)]),
+    (restructure_t, r_restructure_t, [u(3)]),
+    (restructure_t_dh, r_restructure_t_dh, [u(2, 3)]),
 ]
 
 

@@ -122,6 +122,10 @@ holomorphic(runtime_forward.tape_push, runtime_forward.tape_pop, runtime.fit,
             runtime.list_dx, runtime.own,
             runtime.copy_dx, runtime_forward.broadcast_like, runtime.take_dx, runtime.restructure,
             runtime.split_dx)
+# their transposes (moving values, like the helpers above): tests/test_closure.py
+holomorphic(runtime.list_tangent, runtime_forward.rebroadcast, runtime.element,
+            runtime.element_t, runtime.entry, runtime.entry_t, runtime.restructure_t,
+            runtime.restructure_t_dh)
 # (astype to a real dtype drops the imaginary part; the second derivatives of array_dx,
 # item_dx, concatenate_dx and stack_dx read complex adjoints as floats: not declared, so
 # refused where a complex value reaches them)

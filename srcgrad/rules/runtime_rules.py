@@ -26,7 +26,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
     item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
     seq_extreme_dx, seq_extreme_tangent, element_unshared,
-    restructure_t, is_view)
+    restructure_t, restructure_t_dh, is_view)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     array_dx, concatenate_dx, div_or_zero, hstack_dx, pad_tangent, pad_values_dx,
     pad_values_tangent, sequence_dx_t, stack_dx, var_dx, var_dx_da, vstack_dx,
@@ -60,6 +60,8 @@ defjvp(tape_pop, "tape_not_differentiable(t)")
 # reducing and expanding adjoints: linear in the adjoint ``a``
 defvjp(unbroadcast, "a, like", "rebroadcast(g, a)")
 defjvp(unbroadcast, "unbroadcast(t, like)")
+defvjp(rebroadcast, "h, a", "unbroadcast(g, h)")        # (its transpose)
+defjvp(rebroadcast, "rebroadcast(t, a)")
 defvjp(fit, "a, like", "rebroadcast(g, a)")
 defjvp(fit, "fit(t, like)")
 defvjp(expand, "a, like", "unbroadcast(g, a)")
@@ -147,6 +149,11 @@ defvjp(item_adjoint, "d, key, v", "item_adjoint_t(g, d, key, v)")
 defjvp(item_adjoint, "item_adjoint(t, key, v)")
 defvjp(restructure, "a, like", "restructure_t(g, a)")
 defjvp(restructure, "restructure(t, like)")
+# its transposes (linear in their first argument): any order through restructure
+defvjp(restructure_t, "h, a", "restructure_t_dh(g, h)")
+defjvp(restructure_t, "restructure_t(t, a)")
+defvjp(restructure_t_dh, "d, h", "restructure_t(g, d)")
+defjvp(restructure_t_dh, "restructure_t_dh(t, h)")
 # sum(list): the result's adjoint goes to each element
 defvjp(sum_dx, "a, iterable", "sum_dx_t(g, a, iterable)")
 defjvp(sum_dx, "sum_dx(t, iterable)")
@@ -208,7 +215,7 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
                  cumsum_dx, diag_dx, diagonal_dx, trace_dx, take_dx, tile_dx, repeat_dx, pad_dx,
                  astype_dx, broadcast_like, tape_push, tape_pop, div_or_zero, var_dx,
                  pad_values_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx, norm_dx,
-                 einsum_dx)
+                 einsum_dx, rebroadcast, restructure_t, restructure_t_dh)
 
 # containers: iterators, dict views and dict methods (srcgrad/analyse.py's container
 # rules).  Each helper is linear in the adjoint ``a`` and reads the others only for
@@ -240,9 +247,34 @@ defjvp(items_dx, "items_dx(t, x)")
 defvjp(view_sum_dx, "a, view", "sum(g)")
 defjvp(view_sum_dx, "view_sum_dx(t, view)")
 
+# their tangents, linear in ``a`` too, have the adjoint helpers as their transposes: the
+# pairs close under differentiation at any order (the tangents' sources read iterators,
+# which srcgrad does not differentiate through)
+defvjp(iter_list_tangent, "a, iterable, ans", "iter_list_dx(g, iterable)")
+defjvp(iter_list_tangent, "iter_list_tangent(t, iterable, ans)")
+defvjp(list_tangent, "a, iterable", "list_dx(g, iterable)")
+defjvp(list_tangent, "list_tangent(t, iterable)")
+defvjp(enumerate_tangent, "a, iterable", "enumerate_dx(g, iterable)")
+defjvp(enumerate_tangent, "enumerate_tangent(t, iterable)")
+defvjp(zip_tangent, "a, which, *iterables", "zip_dx(g, which, *iterables)")
+defjvp(zip_tangent, "zip_tangent(t, which, *iterables)")
+defvjp(reversed_tangent, "a, seq", "reversed_dx(g, seq)")
+defjvp(reversed_tangent, "reversed_tangent(t, seq)")
+defvjp(get_tangent, "a, x, key, ans", "get_dx(g, x, key)")
+defjvp(get_tangent, "get_tangent(t, x, key, ans)")
+defvjp(get_default_tangent, "a, x, key, ans", "get_default_dx(g, x, key, a)")
+defjvp(get_default_tangent, "get_default_tangent(t, x, key, ans)")
+defvjp(values_tangent, "a, x", "values_dx(g, x)")
+defjvp(values_tangent, "values_tangent(t, x)")
+defvjp(items_tangent, "a, x", "items_dx(g, x)")
+defjvp(items_tangent, "items_tangent(t, x)")
+
 #: the container helpers given a rule here (tests/test_soundness_activity.py)
 CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed_dx, get_dx,
-                           get_default_dx, values_dx, items_dx, view_sum_dx)
+                           get_default_dx, values_dx, items_dx, view_sum_dx,
+                           iter_list_tangent, list_tangent, enumerate_tangent, zip_tangent,
+                           reversed_tangent, get_tangent, get_default_tangent, values_tangent,
+                           items_tangent)
 
 # array constructions differentiable in their values (numpy_rules.py): linear in ``a``
 from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
@@ -270,7 +302,9 @@ from srcgrad.runtime import index_concat_dx, index_concat_tangent  # noqa: E402,
 
 defvjp(index_concat_dx, "a, kind, which, *items", "index_concat_tangent(g, kind, which, *items)")
 defjvp(index_concat_dx, "index_concat_dx(t, kind, which, *items)")
-CONSTRUCTION_RUNTIME_RULES += (index_concat_dx,)
+defvjp(index_concat_tangent, "a, kind, which, *items", "index_concat_dx(g, kind, which, *items)")
+defjvp(index_concat_tangent, "index_concat_tangent(t, kind, which, *items)")
+CONSTRUCTION_RUNTIME_RULES += (index_concat_dx, index_concat_tangent)
 
 from srcgrad.runtime import item_dx  # noqa: E402,F401  (x.item(): numpy_rules.py)
 
@@ -287,6 +321,20 @@ defjvp(add_item, d="t", v="add_item(zeros_like(x), x, key, t)")
 defvjp(add_item_dv, "h, key, v", "add_item(zeros_like(h), h, key, g)")
 defjvp(add_item_dv, h="add_item_dv(t, key, v)")
 CONTAINER_RUNTIME_RULES += (add_item,)
+
+# element(g, i) / entry(g, k): an element of an adjoint or tangent of a container, read in
+# the helpers' sources; linear in ``a``, their transposes put ``g`` back at ``i``
+from srcgrad.runtime import element, element_t, entry, entry_t  # noqa: E402,F401
+
+defvjp(element, "a, i", "element_t(g, a, i)")
+defjvp(element, "element(t, i)")
+defvjp(element_t, "h, a, i", "add_item_dv(g, i, h)")
+defjvp(element_t, "element_t(t, a, i)")
+defvjp(entry, "a, k", "entry_t(g, a, k)")
+defjvp(entry, "entry(t, k)")
+defvjp(entry_t, "h, a, k", "entry(g, k)")
+defjvp(entry_t, "entry_t(t, a, k)")
+CONTAINER_RUNTIME_RULES += (element, element_t, entry, entry_t)
 
 # sum(list) and np.array(list) in a gradient differentiated again (hvp): linear in ``a``
 from srcgrad.runtime import array_dx, array_dx_t, sum_dx, sum_dx_t  # noqa: E402,F401
@@ -321,7 +369,10 @@ from srcgrad.runtime import sorted_dx, sorted_tangent  # noqa: E402,F401  (sorte
 defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
        "sorted_tangent(g, iterable, key, reverse)")
 defjvp(sorted_dx, "sorted_dx(t, iterable, key, reverse)")
-CONTAINER_RUNTIME_RULES += (sorted_dx,)
+defvjp(sorted_tangent, "a, iterable, key=None, reverse=False",
+       "sorted_dx(g, iterable, key, reverse)")
+defjvp(sorted_tangent, "sorted_tangent(t, iterable, key, reverse)")
+CONTAINER_RUNTIME_RULES += (sorted_dx, sorted_tangent)
 
 #: the helpers of element writes and of ``sum`` of a list given a rule here
 #: (tests/test_soundness_aliasing.py checks each one)

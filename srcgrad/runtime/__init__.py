@@ -44,16 +44,16 @@ that rule names read ``srcgrad.runtime.unbroadcast`` wherever it lives.
 
 from srcgrad.runtime import base
 
-from srcgrad.runtime.containers import AdjointDict, Adjoints  # noqa: F401
+from srcgrad.runtime.containers import AdjointDict, Adjoints, element, entry  # noqa: F401
 from srcgrad.runtime.broadcast import (  # noqa: F401
     expand, unbroadcast, unreduce, unreduce_extreme, unreduce_mean, zeros_like)
 from srcgrad.runtime.structure import (  # noqa: F401
-    as_adjoint, fit, restructure, restructure_t, sequence_dx_t, unstack)
+    as_adjoint, fit, restructure, restructure_t, restructure_t_dh, sequence_dx_t, unstack)
 from srcgrad.runtime.indexing import (  # noqa: F401
     add_at, element_unshared, index_concat_dx, index_concat_tangent, is_view, item_dx,
     not_a_view, own, take_dx, written_adjoint)
 from srcgrad.runtime.items import (  # noqa: F401
-    add_attr, add_item, add_item_dv, attr_tangent, item_adjoint, item_adjoint_t, restore_item,
+    add_attr, add_item, add_item_dv, attr_tangent, element_t, entry_t, item_adjoint, item_adjoint_t, restore_item,
     save_item, shallow_copy, unpop, unpop_adjoint)
 from srcgrad.runtime.sequences import (  # noqa: F401
     concat_dx, concat_tangent, list_dx, list_tangent, seq_extreme_dx, seq_extreme_tangent, sum_dx,

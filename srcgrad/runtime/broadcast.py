@@ -28,6 +28,10 @@ def unbroadcast(g, x):
     """
     if type(g) is float and type(x) is not np.ndarray:
         return g           # a Python scalar adjoint (or the symbolic zero) of a scalar
+    if isinstance(g, (list, dict)):
+        items = _items(g, x, unbroadcast)
+        if items is not None:
+            return items
     gs = g.shape if type(g) is np.ndarray else np.shape(g)
     xs = x.shape if type(x) is np.ndarray else np.shape(x)
     if gs == xs:
@@ -47,6 +51,21 @@ def unbroadcast(g, x):
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
     return g
+
+
+def _items(g, x, each):
+    """``each`` element by element: ``g`` the adjoints of a container's
+    elements (``Adjoints`` add element by element, ``AdjointDict`` key by
+    key) and ``x`` the container (or a Python number: the symbolic zero
+    ``Adjoints([...]) + 0.0``, of which the sum does not depend); None
+    when ``x`` is not one of these."""
+    if isinstance(g, list) and isinstance(x, (list, tuple)) and len(g) == len(x):
+        return Adjoints(each(a, e) for a, e in zip(g, x))
+    if isinstance(g, dict) and (isinstance(x, dict) or is_record(x)):
+        return g
+    if type(x) is float:
+        return 0.0
+    return None
 
 
 def _number(g):
@@ -141,6 +160,12 @@ def broadcast_like(t, ans):
 def rebroadcast(g, a):
     """The adjoint of ``a`` in ``unbroadcast(a, x)`` from the adjoint ``g``
     of the result (the shape of ``x``): ``g`` broadcast back to ``a``'s shape."""
+    if isinstance(a, (list, dict)):                  # adjoints of a container's elements
+        if type(g) is float:
+            return g
+        items = _items(g, a, rebroadcast) if isinstance(g, (list, dict)) else None
+        if items is not None:
+            return items
     if np.shape(g) == np.shape(a):
         return _number(g) if type(a) is float else g
     if type(a) is float:
@@ -150,6 +175,8 @@ def rebroadcast(g, a):
 
 def b_broadcast_like(t, ans, K):
     """:func:`broadcast_like` for a batched tangent."""
+    if isinstance(t, (list, dict)):       # the tangent of a container: one per element
+        return t
     shape = np.shape(ans) + (K,)
     if np.shape(t) == shape:
         return t
@@ -159,9 +186,15 @@ def b_broadcast_like(t, ans, K):
 def b_unbroadcast(t, like, K):
     """Batched tangent of ``unbroadcast(a, like)`` and ``fit(a, like)``:
     ``t`` summed (or broadcast) to ``like.shape + (K,)``."""
+    if isinstance(t, list) and isinstance(like, (list, tuple)) and len(t) == len(like):
+        return Adjoints(b_unbroadcast(a, e, K) for a, e in zip(t, like))   # per element
+    if isinstance(t, dict) and (isinstance(like, dict) or is_record(like)):
+        return t
     xs = np.shape(like)
     if is_number(t):
         return np.full(xs + (K,), t, dtype=float)
+    if isinstance(t, (list, dict)) and type(like) is float:
+        return np.zeros(K)          # Adjoints([...]) + 0.0 does not depend on the 0.0
     t = np.asarray(t)
     gs = t.shape[:-1]
     if gs == xs:

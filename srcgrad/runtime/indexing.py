@@ -17,6 +17,7 @@ import numpy as np
 from srcgrad.errors import UnsupportedError
 from srcgrad.runtime.base import inexact, is_record, SCALARS, unsupported
 from srcgrad.runtime.broadcast import zeros_like
+from srcgrad.runtime.containers import Adjoints, elements
 
 
 def add_at(d, x, index, v):
@@ -239,7 +240,11 @@ def _index_concat_item(e, kind):
 
 def index_concat_dx(g, kind, which, *items):
     """Adjoint of item ``which`` of ``np.r_[items]`` (``kind`` "r") or
-    ``np.c_[items]`` ("c")."""
+    ``np.c_[items]`` ("c").  ``np.r_[t]`` of one tuple ``t`` concatenates
+    the items of ``t``: its adjoint is one per item."""
+    if len(items) == 1 and isinstance(items[0], tuple):
+        parts = items[0]
+        return Adjoints(index_concat_dx(g, kind, i, *parts) for i in range(len(parts)))
     x = items[which]
     if type(g) is float:
         return zeros_like(x)
@@ -254,6 +259,11 @@ def index_concat_dx(g, kind, which, *items):
 def index_concat_tangent(t, kind, which, *items):
     """Tangent of ``np.r_[items]`` / ``np.c_[items]`` from the tangent ``t``
     of item ``which`` (the others are constants)."""
+    if len(items) == 1 and isinstance(items[0], tuple):     # np.r_[t] of a tuple t
+        total = 0.0
+        for i, ti in enumerate(elements(t)):
+            total = total + index_concat_tangent(ti, kind, i, *items[0])
+        return total if len(items[0]) else np.zeros(0)
     parts = [np.zeros(np.shape(e)) for e in items]
     parts[which] = np.broadcast_to(t, np.shape(items[which]))
     return np.r_[tuple(parts)] if kind == "r" else np.c_[tuple(parts)]

@@ -52,6 +52,23 @@ def add_item_dv(g, key, v):
     return unbroadcast(np.asarray(g)[key], v)
 
 
+def element_t(h, g, i):
+    """The transpose of :func:`~srcgrad.runtime.containers.element` in
+    ``g``: a zero adjoint of ``g``'s structure with ``h`` at ``i`` (nothing
+    for a key a dict does not have, or for the symbolic zero)."""
+    if isinstance(g, dict) and i not in g or \
+            not isinstance(g, (list, tuple, np.ndarray, dict)):
+        return 0.0
+    return add_item(zeros_like(g), g, i, h)
+
+
+def entry_t(h, g, k):
+    """The transpose of :func:`~srcgrad.runtime.containers.entry` in ``g``."""
+    if isinstance(g, dict) and k in g:
+        return add_item(zeros_like(g), g, k, h)
+    return 0.0
+
+
 def add_attr(d, x, name, v):
     """Accumulate ``v`` into the adjoint ``d`` of attribute ``name`` of
     ``x`` (a named tuple's adjoint is positional)."""

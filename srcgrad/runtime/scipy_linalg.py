@@ -42,7 +42,7 @@ def _matrix(a, what):
 def _outer(u, x):
     """``u x^T`` for the solution ``x`` of a solve (a vector or a matrix)."""
     u, x = np.asarray(u), np.asarray(x)
-    return np.multiply.outer(u, x) if x.ndim == 1 else u @ mT(x)
+    return u[..., None] * x if x.ndim == 1 else u @ mT(x)
 
 
 # -- the triangle a symmetric solver reads: linear maps, each the other's adjoint ------

@@ -103,6 +103,15 @@ def restructure_t(h, a):
     return rebroadcast(h, a)
 
 
+def restructure_t_dh(g, h):
+    """The transpose of :func:`restructure_t` in ``h``: the adjoint ``g``
+    of the adjoints it made (containers: element for element, so ``g``
+    itself), summed down to ``h``'s shape for an array or a number."""
+    if isinstance(h, (list, tuple, dict)) or is_record(h):
+        return g
+    return unbroadcast(g, h)
+
+
 def stack_parts(pieces, x):
     """One adjoint per row of the array ``x`` as an array of ``x``'s shape
     (a number in ``pieces`` stands for a row of that constant)."""

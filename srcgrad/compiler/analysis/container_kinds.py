@@ -35,6 +35,14 @@ def is_zeros_like(v, resolve):
     return resolve(v.func) is runtime.zeros_like
 
 
+def made_by(v, resolve, cls):
+    """``cls(...)`` (``Adjoints(xs)``, ``AdjointDict(d)``: generated code and
+    srcgrad's runtime helpers)."""
+    if resolve is None or not (isinstance(v, gast.Call) and isinstance(v.func, gast.Name)):
+        return False
+    return resolve(v.func) is cls
+
+
 def container_kinds(fn, locals_, resolve=None):
     """Names whose values are (or, for parameters, are used as) containers:
     name -> "list", "tuple", "dict", "record" or "container".
@@ -145,6 +153,11 @@ def container_kinds(fn, locals_, resolve=None):
                 elif isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
                         v.func.attr == "copy" and isinstance(v.func.value, gast.Name):
                     k = kind.get(v.func.value.id)
+                elif made_by(v, resolve, runtime.Adjoints):
+                    k = "list"          # generated code and helpers: a list of adjoints
+                    adjoint_lists.add(name)
+                elif made_by(v, resolve, runtime.AdjointDict):
+                    k = "dict"
                 elif is_zeros_like(v, resolve):
                     # generated code: the adjoint of a list or tuple is a list
                     # (runtime.Adjoints), of a dict or record a dict

@@ -169,6 +169,17 @@ def resolve_call(an, v, s):
         # Several(t): the tuple t as tangents of several results (adds element by element)
         return Op("call", rule=container_rule("several"), fun=fun, args={"x": v.args[0]},
                   display=display)
+    if fun is runtime.AdjointDict and len(v.args) == 1 and not kwargs and \
+            isinstance(v.args[0], gast.Name) and an.kind.get(v.args[0].id) == "dict":
+        # AdjointDict(d) of a dict (runtime helpers): a copy whose missing keys read as 0.0
+        return Op("call", rule=container_rule("copy"), fun=runtime.shallow_copy,
+                  args={"x": v.args[0]}, display=display)
+    if fun is runtime.Adjoints and len(v.args) == 1 and not kwargs and \
+            isinstance(v.args[0], gast.Name):
+        # Adjoints(xs) (generated code and runtime helpers): a list of the items of xs,
+        # whose + adds element by element (container_kinds.adjoint_lists)
+        return Op("call", rule=container_rule("list"), fun=fun, args={"iterable": v.args[0]},
+                  display=display)
     if isinstance(fun, type) and issubclass(fun, tuple) and hasattr(fun, "_fields") and \
             lookup(fun) is None:
         # a named tuple made here: its fields, in order, like a tuple literal
