@@ -227,3 +227,44 @@ def test_numpy_float_scalars_take_the_fast_version():
     assert "type(k) not in (float, float64)" in src
     for k, x0 in [(np.float64(0.7), np.float64(0.5)), (0.7, np.float64(0.5))]:
         assert_sound(adaptive, (k, x0, 1.0), wrt=(0, 1))
+
+
+def trajectory(v, drag):
+    x = 0.0
+    xs = [x]
+    for i in range(5):
+        v = v - 0.1 * drag * v * v
+        x = x + 0.1 * v
+        xs.append(x)
+    loss = 0.0
+    for i in range(len(xs)):
+        loss = loss + (xs[i] - 0.3 * i) ** 2
+    return loss
+
+
+def trajectory_rows(v, drag):
+    # items of different ranks: nothing is assumed about them
+    x = np.zeros(2) + v
+    xs = [0.0]
+    for i in range(3):
+        x = x - 0.1 * drag * x
+        xs.append(x)
+    return sum(np.sum(xs[i] ** 2) for i in range(len(xs)))
+
+
+def trajectory_summed(v):
+    xs = [v]
+    for i in range(3):
+        xs.append(xs[i] * 0.5 + 1.0)
+    total = sum(xs)               # read as a whole: not followed, still right
+    return total * xs[2]
+
+
+def test_items_of_a_list_only_appended_to_have_a_rank():
+    """An item of a list made by a display and only appended to has the rank
+    of every value put in it: numbers here, so no unbroadcast for them."""
+    assert_sound(trajectory, (1.3, 0.2), wrt=(0, 1))
+    text = srcgrad.source(srcgrad.grad(trajectory, wrt=(0, 1))).split("\n\n\n")[0]
+    assert "unbroadcast" not in text
+    assert_sound(trajectory_rows, (1.3, 0.2), wrt=(0, 1))
+    assert_sound(trajectory_summed, (1.3,))

@@ -56,7 +56,7 @@ def compute_ranks(an, assumed=None, scalars=()):
     assumed = dict(assumed or {})
     fn = an.fn
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
-    simple, loop_ints, stores, eligible, order, displays = _structure(an)
+    simple, loop_ints, stores, eligible, order, displays, growing = _structure(an)
     start = {}
     for p in params:
         if p in assumed:
@@ -116,6 +116,9 @@ def compute_ranks(an, assumed=None, scalars=()):
             x, index = op.args["x"], op.args["index"]
             if isinstance(x, gast.Name) and x.id in int_tuples and is_int(index):
                 return 0, True, None
+            if isinstance(x, gast.Name) and x.id in growing:
+                # an item of a list only ever appended to: the rank of its items
+                return (items.get(x.id) if is_int(index) else _UNKNOWN), False, None
             return _element_rank(rank_of(x), ints, index), False, None
         if kind == "pack":
             elts = list(op.args.values())
@@ -189,6 +192,11 @@ def compute_ranks(an, assumed=None, scalars=()):
             if items.get(name) != r:
                 items[name] = r
                 changed = True
+        for name, elts in growing.items():
+            r = _join_all([rank_of(e) for e in elts])
+            if items.get(name) != r:
+                items[name] = r
+                changed = True
         for name in order:
             results = [(0, True, None)] if name in loop_ints else []
             results += [evaluate(s) for s in simple.get(name, ())]
@@ -247,9 +255,45 @@ def _structure(an):
         counted[name] = counted.get(name, 0) + 1
     eligible = {n for n in stores if stores[n] == counted.get(n, 0) and n not in an.kind}
     order = [n for n in order if n in eligible]
-    made = (simple, loop_ints, stores, eligible, order, _displays(an, simple, stores))
+    made = (simple, loop_ints, stores, eligible, order, _displays(an, simple, stores),
+            _growing_lists(an, simple, stores))
     an._rank_structure = (fn, made)
     return made
+
+
+def _growing_lists(an, simple, stores):
+    """Lists made once by a display and then only appended to, indexed,
+    measured (``len``) or made an array of: name -> the nodes of its items
+    (the display's and every appended value), whose ranks its items have.
+    Anything else that reads the list (a copy, a call that may change it,
+    an item assignment) leaves it out."""
+    out = {n: list(ss[0].value.elts) for n, ss in simple.items()
+           if len(ss) == 1 and stores[n] == 1 and isinstance(ss[0].value, gast.List) and
+           ss[0].srcgrad_op.kind == "pack" and
+           not any(isinstance(e, gast.Starred) for e in ss[0].value.elts)}
+    if not out:
+        return out
+    allowed = set()
+    for s in walk_stmts(an.fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        if op is None:
+            continue
+        x = op.args.get("x")
+        if op.kind == "append" and isinstance(x, gast.Name) and x.id in out:
+            allowed.add(id(x))
+            out[x.id].append(op.args["v"])
+        elif op.kind == "subscript" and isinstance(x, gast.Name) and x.id in out:
+            allowed.add(id(x))
+    for node in walk_tree(an.fn):
+        if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords and \
+                isinstance(node.args[0], gast.Name) and node.args[0].id in out and \
+                an.resolve(node.func) in (len, np.array, np.asarray):
+            allowed.add(id(node.args[0]))
+    for node in walk_tree(an.fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
+                node.id in out and id(node) not in allowed:
+            del out[node.id]
+    return out
 
 
 def _displays(an, simple, stores):

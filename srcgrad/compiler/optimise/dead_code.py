@@ -136,13 +136,14 @@ def _live_assignments(body, loads, pure):
                 block(s.orelse, dict(env))
             elif _is_name_assign(s) and pure(s):
                 keep[id(s)] = s
-                edges[id(s)] = [reach(n, env) for n in loads(s)]
+                late = _has_closure(s)        # a lambda reads names when called
+                edges[id(s)] = [("all", n) if late else reach(n, env) for n in loads(s)]
                 for t in _targets(s):
                     by_target.setdefault(t.id, []).append(s)
                     env[t.id] = s
             else:
                 reads = loads(s)
-                if isinstance(s, gast.FunctionDef):      # a closure reads names later
+                if isinstance(s, gast.FunctionDef) or _has_closure(s):   # read later
                     roots.extend(("all", n) for n in reads)
                 else:
                     roots.extend(reach(n, env) for n in reads)
@@ -165,6 +166,10 @@ def _live_assignments(body, loads, pure):
         live.add(id(d))
         work.extend(edges[id(d)])
     return live
+
+
+def _has_closure(s):
+    return any(isinstance(n, (gast.Lambda, gast.FunctionDef)) for n in inner_nodes(s))
 
 
 def _forget(env, s):
