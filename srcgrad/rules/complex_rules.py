@@ -121,7 +121,8 @@ holomorphic(runtime_forward.tape_push, runtime_forward.tape_pop, runtime.fit,
             runtime.written_adjoint, runtime.item_adjoint, runtime.add_item, runtime.add_item_dv,
             runtime.list_dx, runtime.own,
             runtime.copy_dx, runtime_forward.broadcast_like, runtime.take_dx, runtime.restructure,
-            runtime.split_dx)
+            runtime.split_dx, runtime.set_field, runtime.set_field_dx, runtime.field_dx,
+            runtime.field_put)
 # (astype to a real dtype drops the imaginary part; the second derivatives of array_dx,
 # item_dx, concatenate_dx and stack_dx read complex adjoints as floats: not declared, so
 # refused where a complex value reaches them)

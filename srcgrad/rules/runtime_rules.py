@@ -323,6 +323,23 @@ defvjp(sorted_dx, "a, iterable, key=None, reverse=False",
 defjvp(sorted_dx, "sorted_dx(t, iterable, key, reverse)")
 CONTAINER_RUNTIME_RULES += (sorted_dx,)
 
+# attribute assignment as a new object (runtime/objects.py): p = set_field(p, name, v)
+# moves values around (the object's other fields from x, the new one from v); its
+# helpers are linear in the adjoint ``a`` and read x only for its class (named tuples)
+from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
+    check_field_iadd, check_unshared, field_dx, field_put, set_field, set_field_dx)
+
+nondifferentiable(check_field_iadd, check_unshared)
+defvjp(set_field, "x, name, v", "set_field_dx(g, x, name)", None, "field_dx(g, x, name, v)")
+defjvp(set_field, x="set_field_dx(t, x, name)", v="field_put(t, x, name)")
+defvjp(set_field_dx, "a, x, name", "set_field_dx(g, x, name)")
+defjvp(set_field_dx, "set_field_dx(t, x, name)")
+defvjp(field_dx, "a, x, name, v", "field_put(g, x, name)")
+defjvp(field_dx, "field_dx(t, x, name, v)")
+defvjp(field_put, "a, x, name", "field_dx(g, x, name, a)")
+defjvp(field_put, "field_put(t, x, name)")
+CONTAINER_RUNTIME_RULES += (set_field, set_field_dx, field_dx, field_put)
+
 #: the helpers of element writes and of ``sum`` of a list given a rule here
 #: (tests/test_soundness_aliasing.py checks each one)
 WRITE_RULES = (own, item_adjoint, sum_dx, add_item, restructure)

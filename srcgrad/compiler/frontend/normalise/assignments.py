@@ -1,7 +1,7 @@
 """Assignments: augmented (``x op= v``, ``x[i] op= v`` with the index
 evaluated once), multiple (``a = b = v``), tuple and list unpacking (a swap
 evaluates every value first; ``a, *rest = v`` makes ``rest`` a list);
-assignments to attributes are refused.
+assignments to attributes make new objects (``attributes.py``).
 
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
 >>> from srcgrad.compiler.ir.printer import source
@@ -59,7 +59,9 @@ class Assignments:
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
                 gast.Assign(targets=[write], value=value, type_comment=None), s))
-        raise self.unsupported(s, "augmented assignment to an attribute",
+        if isinstance(target, gast.Attribute):
+            return self.assign_attribute(target, s.value, s, op=s.op)
+        raise self.unsupported(s, "augmented assignment to a " + type(target).__name__.lower(),
                                "assign the new value to a local variable")
 
     def index_once(self, index, pre, s):
@@ -98,8 +100,7 @@ class Assignments:
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, s.value, s)
         if isinstance(target, gast.Attribute):
-            raise self.unsupported(s, "assignment to an attribute",
-                                   "assign to a local variable")
+            return self.assign_attribute(target, s.value, s)
         if isinstance(target, gast.Starred):
             raise self.unsupported(s, "starred assignment", "unpack element by element")
         if isinstance(target, gast.Subscript):

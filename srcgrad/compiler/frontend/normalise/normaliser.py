@@ -25,6 +25,7 @@ import numpy as np
 from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
+from srcgrad.compiler.frontend.normalise.attributes import Attributes, check_shared_arguments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
 from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
                                                             set_comprehensions)
@@ -63,7 +64,7 @@ _UNSUPPORTED_EXPR = {
 }
 
 
-class Normaliser(Assignments, Loops, Iterables, Jumps):
+class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
     """Normalises the function ``parsed`` (or, through :meth:`run_inlined`,
     the body of a function being inlined into it)."""
 
@@ -99,6 +100,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         body = tidy(drop_unread_flags(body, self.flags))
         self._counters_read_after(body, set())
         fn.body = copy_written_arguments(fn, body)
+        fn.body = check_shared_arguments(fn, fn.body, self.parsed, self.namer)
         self.inliner.check_unused(fn)
         return fn
 
@@ -178,7 +180,8 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
             self.check_expr(s.value)
             if isinstance(s.value, gast.Constant):
                 return []
-            return [s]
+            done = self.setattr_statement(s)
+            return [s] if done is None else done
         if isinstance(s, gast.AnnAssign):
             if s.value is None:
                 return []

@@ -1,0 +1,167 @@
+"""Objects whose attributes the function assigns (``p.a = v``): generated
+code never changes an object in place, it makes a new one
+(``p = set_field(p, 'a', v)``), so that the caller's objects and the values
+kept for the reverse sweep stay as they were; ``dataclasses.replace`` and
+``namedtuple._replace`` are the same operation on several fields.  The
+adjoint (or tangent) of an object is an ``AdjointDict`` by attribute name
+(positional ``Adjoints`` for a named tuple), a missing name being a zero.
+
+>>> from dataclasses import dataclass
+>>> @dataclass
+... class P:
+...     a: float
+...     b: float
+>>> p = P(1.0, 2.0)
+>>> q = set_field(p, "a", 5.0)
+>>> q, p
+(P(a=5.0, b=2.0), P(a=1.0, b=2.0))
+>>> g = AdjointDict(a=3.0, b=4.0)
+>>> set_field_dx(g, p, "a"), field_dx(g, p, "a", 5.0)
+({'b': 4.0}, 3.0)
+"""
+
+import numpy as np
+
+from srcgrad.runtime.base import is_record, unsupported
+from srcgrad.runtime.broadcast import zeros_like
+from srcgrad.runtime.containers import AdjointDict, Adjoints
+from srcgrad.runtime.structure import as_adjoint
+
+
+def set_field(x, name, v):
+    """``x.name = v`` without changing ``x``: a copy of ``x`` (same class,
+    same other attributes, made without ``__init__``) whose ``name`` is
+    ``v``.  As in Python, a named tuple raises ``AttributeError`` and a
+    frozen dataclass ``FrozenInstanceError``; attributes whose assignment
+    runs code (a property, ``__setattr__``, ``__slots__``) are refused."""
+    cls = type(x)
+    if isinstance(x, tuple):
+        raise AttributeError(f"cannot set attribute {name!r} of a {cls.__name__}: a named tuple "
+                             f"is immutable (use _replace)")
+    if not is_record(x) or isinstance(x, (list, dict)) or name.startswith("__"):
+        raise unsupported(f"assignment to the attribute .{name} of a {cls.__name__} object "
+                          f"(srcgrad assigns attributes of dataclasses and plain objects only)",
+                          hint="assign to a local variable")
+    frozen = getattr(getattr(cls, "__dataclass_params__", None), "frozen", False)
+    if cls.__setattr__ is not object.__setattr__ and not frozen:
+        raise unsupported(f"{cls.__name__} defines __setattr__, which srcgrad does not follow "
+                          f"(x.{name} = ... runs it)", hint="assign to a local variable")
+    descriptor = getattr(cls, name, None)
+    if hasattr(type(descriptor), "__set__") and not frozen:
+        raise unsupported(f"{cls.__name__}.{name} is a property or descriptor, whose assignment "
+                          f"runs code srcgrad does not follow", hint="assign the underlying "
+                          f"attribute, or to a local variable")
+    if any("__slots__" in vars(c) for c in cls.__mro__[:-1]):
+        raise unsupported(f"{cls.__name__} has __slots__; srcgrad copies objects through their "
+                          f"__dict__", hint="use a dataclass without slots")
+    new = object.__new__(cls)
+    new.__dict__.update(x.__dict__)
+    if frozen:
+        setattr(new, name, v)          # raises FrozenInstanceError, as Python does
+    object.__setattr__(new, name, v)
+    return new
+
+
+def _index(x, name):
+    """The position of field ``name`` in the named tuple ``x``, or None."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and fields is not None:
+        return list(fields).index(name)
+    return None
+
+
+def set_field_dx(g, x, name):
+    """Adjoint of ``x`` in ``set_field(x, name, v)``: ``g`` without the
+    entry of ``name`` (that attribute was overwritten)."""
+    if type(g) is float:
+        return g
+    if not isinstance(g, (list, dict)):
+        g = as_adjoint(g)               # a caller's tangent: an object of x's class
+    i = _index(x, name)
+    if i is not None:
+        out = Adjoints(g) if isinstance(g, list) else Adjoints(zeros_like(x))
+        out[i] = zeros_like(x[i])
+        return out
+    out = AdjointDict(g)
+    out.pop(name, None)
+    return out
+
+
+def field_dx(g, x, name, v):
+    """Adjoint of ``v`` in ``set_field(x, name, v)``: the entry of ``name``
+    in ``g`` (zeros of ``v``'s shape when there is none)."""
+    if type(g) is float:
+        return zeros_like(v)
+    if not isinstance(g, (list, dict)):
+        g = as_adjoint(g)
+    i = _index(x, name)
+    if i is not None and isinstance(g, list):
+        return g[i]
+    if isinstance(g, dict) and name in g:
+        return g[name]
+    return zeros_like(v)
+
+
+def field_put(t, x, name):
+    """The adjoint (or tangent) of an object of ``x``'s class whose only
+    non-zero attribute is ``name``, with value ``t``."""
+    i = _index(x, name)
+    if i is not None:
+        out = Adjoints(zeros_like(x))
+        out[i] = t
+        return out
+    return AdjointDict({name: t})
+
+
+def check_field_iadd(x, name, shown, line):
+    """``x.name op= v`` changes the array (list, dict) at ``x.name`` in
+    place in Python, where generated code makes a new one: refuse when
+    another attribute of ``x`` holds it too (other names holding it are
+    checked where they are still in use), or when the value is an object
+    whose in-place operator srcgrad does not follow.  ``shown``: how the
+    user wrote ``x``."""
+    value = getattr(x, name)
+    if isinstance(value, (int, float, complex, tuple, str, bool, np.generic)) or value is None:
+        return
+    if isinstance(value, (np.ndarray, list, dict)):
+        for other, held in vars(x).items():
+            if other != name and holds(held, value):
+                raise unsupported(
+                    f"'{shown}.{name} op= ...' changes the {type(value).__name__} "
+                    f"{shown}.{name} in place, and {shown}.{other} holds it too ({line})",
+                    hint=f"assign a new value: {shown}.{name} = {shown}.{name} + ...")
+        return
+    raise unsupported(f"'{shown}.{name} op= ...' on a {type(value).__name__} object may change "
+                      f"it in place ({line}), which srcgrad does not follow",
+                      hint=f"assign a new value: {shown}.{name} = {shown}.{name} + ...")
+
+
+def check_unshared(x, name, others, other_names):
+    """An argument whose attributes the function assigns must not be
+    (or be held by) another argument: Python would change both, where
+    generated code (which never changes its arguments) makes a new object."""
+    for o, n in zip(others, other_names):
+        if holds(o, x):
+            raise unsupported(
+                f"the argument '{name}' is also '{n}' or held in it, and the function assigns "
+                f"attributes of '{name}'; srcgrad cannot follow the change through '{n}'",
+                hint=f"pass a copy: copy.copy({name})")
+
+
+def holds(container, value, depth=0):
+    """Whether ``container`` is ``value`` or holds it (in lists, tuples,
+    dicts and objects' attributes); arrays: whether they share memory."""
+    if container is value:
+        return True
+    if isinstance(container, np.ndarray):
+        return isinstance(value, np.ndarray) and np.shares_memory(container, value)
+    if depth > 20 or isinstance(container, (int, float, complex, str, bool, np.generic)) or \
+            container is None:
+        return False
+    if isinstance(container, (list, tuple)):
+        return any(holds(e, value, depth + 1) for e in container)
+    if isinstance(container, dict):
+        return any(holds(e, value, depth + 1) for e in container.values())
+    if is_record(container):
+        return any(holds(e, value, depth + 1) for e in vars(container).values())
+    return False
