@@ -91,6 +91,7 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | a named tuple made in the function | `p = Pair(x, 2.0)` |
 | a dataclass made in the function (no `__post_init__`) | `s = State(s.pos + dt * s.vel, s.vel + dt * a)` |
 | `{**d, k: v}` | `loss({**params, "w": w}, x)` |
+| attribute assignment `p.a = v`, `p.a += v`, `setattr(p, "a", v)` on a dataclass or plain object made in the function or passed as an argument | `s.vel = s.vel - dt * k * s.pos` (see "Objects" below) |
 
 **Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
 returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
@@ -104,6 +105,21 @@ no derivative (`bool`, `str`, `None`, other objects) give `None`; unused leaves 
 `vjp` takes a cotangent of the result's structure, `jvp` a tangent of each argument's
 structure (a dict for a dict ...).  The generated code never changes its arguments: a list
 or dict that the function changes in place is copied first.
+
+**Objects.** An attribute assignment (`p.a = v`, `p.a += v`, `setattr(p, "a", v)`, in a
+helper function too: `def step(s, dt): s.x = s.x + dt * s.v` called as `step(s, dt)`) on an
+object made in the function or passed as an argument makes a new object in generated code
+(`p = set_field(p, 'a', v)`): the caller's object is never changed, and the gradient with
+respect to the object is that of the object passed in (an attribute overwritten before it
+is read gets a zero).  This is exact as long as no other name still in use refers to the
+object or holds it; srcgrad refuses two names for one object (`q = p; q.a = x` while `p` is
+used), an object held by a container still in use (`items = [p]`, the list it was read out
+of, `hist.append(s)` in a loop), an object read out of an argument, and, when the code runs,
+an argument object that is also another argument or held in one.  `p.a += v` on an array
+changes the array in place in Python: refused when the code runs if another name or
+attribute still in use holds it.  Named tuples and frozen dataclasses raise as Python does
+(`AttributeError`, `FrozenInstanceError`); properties, `__setattr__` and `__slots__` are
+refused when the code runs.
 
 A parameter counts as a container when the function uses it as one (unpacks it, iterates
 over it, indexes it with a string, reads an attribute, calls `append` ...); only then does

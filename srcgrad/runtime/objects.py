@@ -38,6 +38,10 @@ def set_field(x, name, v):
     if isinstance(x, tuple):
         raise AttributeError(f"cannot set attribute {name!r} of a {cls.__name__}: a named tuple "
                              f"is immutable (use _replace)")
+    if any("__slots__" in vars(c) for c in cls.__mro__[:-1]) and \
+            not isinstance(x, (list, dict, np.ndarray)):
+        raise unsupported(f"{cls.__name__} has __slots__; srcgrad copies objects through their "
+                          f"__dict__", hint="use a dataclass without slots")
     if not is_record(x) or isinstance(x, (list, dict)) or name.startswith("__"):
         raise unsupported(f"assignment to the attribute .{name} of a {cls.__name__} object "
                           f"(srcgrad assigns attributes of dataclasses and plain objects only)",
@@ -51,9 +55,6 @@ def set_field(x, name, v):
         raise unsupported(f"{cls.__name__}.{name} is a property or descriptor, whose assignment "
                           f"runs code srcgrad does not follow", hint="assign the underlying "
                           f"attribute, or to a local variable")
-    if any("__slots__" in vars(c) for c in cls.__mro__[:-1]):
-        raise unsupported(f"{cls.__name__} has __slots__; srcgrad copies objects through their "
-                          f"__dict__", hint="use a dataclass without slots")
     new = object.__new__(cls)
     new.__dict__.update(x.__dict__)
     if frozen:

@@ -59,10 +59,8 @@ class Assignments:
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
                 gast.Assign(targets=[write], value=value, type_comment=None), s))
-        if isinstance(target, gast.Attribute):
-            return self.assign_attribute(target, s.value, s, op=s.op)
-        raise self.unsupported(s, "augmented assignment to a " + type(target).__name__.lower(),
-                               "assign the new value to a local variable")
+        # (Python's grammar leaves an attribute as the only other target)
+        return self.assign_attribute(target, s.value, s, op=s.op)
 
     def index_once(self, index, pre, s):
         """``index`` read and written by ``x[index] op= v``, with each part
