@@ -129,7 +129,31 @@ def argument_object_of_a_loop(p, xs):
     return np.sum(p.a ** 2)
 
 
+@dataclasses.dataclass
+class S:
+    w: float
+    v: np.ndarray
+
+
+def field_replaced_by_a_constant(u, y):
+    # (fuzz seed 4200091: the tangent of the new field was a bare 0.0)
+    st = S(0.5, y * np.ones(3))
+    st.v = u
+    st.w = st.v[0]
+    return np.sum(st.v) + st.w
+
+
+def field_becomes_a_number(u, y):
+    st = S(0.5, y * np.ones(3))
+    st.v = u
+    st.v = st.v[2]
+    st.w = st.w * y
+    return st.v + st.w
+
+
 CASES = [
+    (field_replaced_by_a_constant, (X.copy(), 0.62), 1),
+    (field_becomes_a_number, (X.copy(), 0.62), 1),
     (local_object, (0.7,), 0),
     (local_in_loop, (0.7,), 0),
     (local_in_branches, (0.7,), 0),

@@ -331,7 +331,7 @@ from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
 
 nondifferentiable(check_field_iadd, check_unshared)
 defvjp(set_field, "x, name, v", "set_field_dx(g, x, name)", None, "field_dx(g, x, name, v)")
-defjvp(set_field, x="set_field_dx(t, x, name)", v="field_put(t, x, name)")
+defjvp(set_field, x="set_field_dx(t, ans, name)", v="field_put(t, ans, name)")
 defvjp(set_field_dx, "a, x, name", "set_field_dx(g, x, name)")
 defjvp(set_field_dx, "set_field_dx(t, x, name)")
 defvjp(field_dx, "a, x, name, v", "field_put(g, x, name)")

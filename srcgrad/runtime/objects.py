@@ -17,7 +17,7 @@ adjoint (or tangent) of an object is an ``AdjointDict`` by attribute name
 (P(a=5.0, b=2.0), P(a=1.0, b=2.0))
 >>> g = AdjointDict(a=3.0, b=4.0)
 >>> set_field_dx(g, p, "a"), field_dx(g, p, "a", 5.0)
-({'b': 4.0}, 3.0)
+({'a': 0.0, 'b': 4.0}, 3.0)
 """
 
 import numpy as np
@@ -72,8 +72,9 @@ def _index(x, name):
 
 
 def set_field_dx(g, x, name):
-    """Adjoint of ``x`` in ``set_field(x, name, v)``: ``g`` without the
-    entry of ``name`` (that attribute was overwritten)."""
+    """Adjoint of ``x`` in ``set_field(x, name, v)``: ``g`` with a zero for
+    ``name`` (that attribute was overwritten), of the shape of ``x.name``.
+    (Its tangent is ``set_field_dx(t, ans, name)``: zeros of the new value.)"""
     if type(g) is float:
         return g
     if not isinstance(g, (list, dict)):
@@ -84,7 +85,7 @@ def set_field_dx(g, x, name):
         out[i] = zeros_like(x[i])
         return out
     out = AdjointDict(g)
-    out.pop(name, None)
+    out[name] = zeros_like(getattr(x, name))
     return out
 
 
@@ -105,13 +106,16 @@ def field_dx(g, x, name, v):
 
 def field_put(t, x, name):
     """The adjoint (or tangent) of an object of ``x``'s class whose only
-    non-zero attribute is ``name``, with value ``t``."""
+    non-zero attribute is ``name``, with value ``t`` (the others are zeros
+    of their shapes: a tangent read out of it is never a bare ``0.0``)."""
     i = _index(x, name)
     if i is not None:
         out = Adjoints(zeros_like(x))
         out[i] = t
         return out
-    return AdjointDict({name: t})
+    out = AdjointDict((k, zeros_like(v)) for k, v in vars(x).items())
+    out[name] = t
+    return out
 
 
 def check_field_iadd(x, name, shown, line):

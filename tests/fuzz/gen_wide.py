@@ -274,7 +274,7 @@ class ObjectGrammar:
         else:
             n = self.fresh("dc")
             self.emit(indent, f"{n} = S({st}.w * 0.5, {st}.v * 1.0)")
-            self.emit(indent, f"{n}.v[{r.randint(0, 3)}] = {s}" if r.random() < 0.3
+            self.emit(indent, f"{n}.v[{r.randint(0, 3)}] = {s}" if r.random() < 0.1
                       else f"{n}.w -= {st}.w * {s}")
             self.env[n] = _var("dc")
 
