@@ -122,7 +122,7 @@ holomorphic(runtime_forward.tape_push, runtime_forward.tape_pop, runtime.fit,
             runtime.list_dx, runtime.own,
             runtime.copy_dx, runtime_forward.broadcast_like, runtime.take_dx, runtime.restructure,
             runtime.split_dx, runtime.set_field, runtime.set_field_dx, runtime.field_dx,
-            runtime.field_put)
+            runtime.field_put, runtime.field_tangent, runtime.replace_dx)
 # (astype to a real dtype drops the imaginary part; the second derivatives of array_dx,
 # item_dx, concatenate_dx and stack_dx read complex adjoints as floats: not declared, so
 # refused where a complex value reaches them)

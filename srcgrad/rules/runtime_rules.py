@@ -327,18 +327,25 @@ CONTAINER_RUNTIME_RULES += (sorted_dx,)
 # moves values around (the object's other fields from x, the new one from v); its
 # helpers are linear in the adjoint ``a`` and read x only for its class (named tuples)
 from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
-    check_field_iadd, check_unshared, field_dx, field_put, set_field, set_field_dx)
+    check_field_iadd, check_unshared, field_dx, field_put, field_tangent, replace_dx, set_field,
+    set_field_dx)
 
 nondifferentiable(check_field_iadd, check_unshared)
 defvjp(set_field, "x, name, v", "set_field_dx(g, x, name)", None, "field_dx(g, x, name, v)")
-defjvp(set_field, x="set_field_dx(t, ans, name)", v="field_put(t, ans, name)")
+defjvp(set_field, x="set_field_dx(t, ans, name)", v="field_tangent(t, ans, name)")
 defvjp(set_field_dx, "a, x, name", "set_field_dx(g, x, name)")
 defjvp(set_field_dx, "set_field_dx(t, x, name)")
 defvjp(field_dx, "a, x, name, v", "field_put(g, x, name)")
 defjvp(field_dx, "field_dx(t, x, name, v)")
 defvjp(field_put, "a, x, name", "field_dx(g, x, name, a)")
 defjvp(field_put, "field_put(t, x, name)")
-CONTAINER_RUNTIME_RULES += (set_field, set_field_dx, field_dx, field_put)
+defvjp(field_tangent, "a, x, name", "field_dx(g, x, name, a)")
+defjvp(field_tangent, "field_tangent(t, x, name)")
+# (dataclasses.replace and _replace: container rules, analysis/container_calls.py)
+defvjp(replace_dx, "a, x, names", "replace_dx(g, x, names)")
+defjvp(replace_dx, "replace_dx(t, x, names)")
+CONTAINER_RUNTIME_RULES += (set_field, set_field_dx, field_dx, field_put, field_tangent,
+                            replace_dx)
 
 #: the helpers of element writes and of ``sum`` of a list given a rule here
 #: (tests/test_soundness_aliasing.py checks each one)

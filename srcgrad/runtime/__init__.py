@@ -45,7 +45,7 @@ that rule names read ``srcgrad.runtime.unbroadcast`` wherever it lives.
 
 from srcgrad.runtime import base
 
-from srcgrad.runtime.containers import AdjointDict, Adjoints  # noqa: F401
+from srcgrad.runtime.containers import AdjointDict, Adjoints, FieldAdjoints  # noqa: F401
 from srcgrad.runtime.broadcast import (  # noqa: F401
     expand, unbroadcast, unreduce, unreduce_extreme, unreduce_mean, zeros_like)
 from srcgrad.runtime.structure import (  # noqa: F401
@@ -57,7 +57,8 @@ from srcgrad.runtime.items import (  # noqa: F401
     add_attr, add_item, add_item_dv, attr_tangent, item_adjoint, item_adjoint_t, restore_item,
     save_item, shallow_copy, unpop, unpop_adjoint)
 from srcgrad.runtime.objects import (  # noqa: F401
-    check_field_iadd, check_unshared, field_dx, field_put, set_field, set_field_dx)
+    check_field_iadd, check_unshared, field_dx, field_put, field_tangent, replace_dataclass,
+    replace_dx, replace_namedtuple, set_field, set_field_dx)
 from srcgrad.runtime.sequences import (  # noqa: F401
     concat_dx, concat_tangent, list_dx, list_tangent, seq_extreme_dx, seq_extreme_tangent, sum_dx,
     sum_dx_t, view_sum_dx)

@@ -2,7 +2,8 @@
 code never changes an object in place, it makes a new one
 (``p = set_field(p, 'a', v)``), so that the caller's objects and the values
 kept for the reverse sweep stay as they were; ``dataclasses.replace`` and
-``namedtuple._replace`` are the same operation on several fields.  The
+``namedtuple._replace`` (``replace_dataclass``, ``replace_namedtuple``) move
+values the same way, several at once.  The
 adjoint (or tangent) of an object is an ``AdjointDict`` by attribute name
 (positional ``Adjoints`` for a named tuple), a missing name being a zero.
 
@@ -20,11 +21,13 @@ adjoint (or tangent) of an object is an ``AdjointDict`` by attribute name
 ({'a': 0.0, 'b': 4.0}, 3.0)
 """
 
+import dataclasses
+
 import numpy as np
 
 from srcgrad.runtime.base import is_record, unsupported
 from srcgrad.runtime.broadcast import zeros_like
-from srcgrad.runtime.containers import AdjointDict, Adjoints
+from srcgrad.runtime.containers import AdjointDict, Adjoints, FieldAdjoints
 from srcgrad.runtime.structure import as_adjoint
 
 
@@ -71,15 +74,25 @@ def _index(x, name):
     return None
 
 
+def _named_tuple(g):
+    return isinstance(g, tuple) and hasattr(type(g), "_fields")
+
+
 def set_field_dx(g, x, name):
     """Adjoint of ``x`` in ``set_field(x, name, v)``: ``g`` with a zero for
     ``name`` (that attribute was overwritten), of the shape of ``x.name``.
-    (Its tangent is ``set_field_dx(t, ans, name)``: zeros of the new value.)"""
+    (Its tangent is ``set_field_dx(t, ans, name)``: zeros of the new value.)
+    A named tuple's adjoint is positional (``Adjoints``), its tangent a named
+    tuple of its class."""
     if type(g) is float:
         return g
+    i = _index(x, name)
+    if i is not None and (_named_tuple(g) or isinstance(g, FieldAdjoints)):
+        out = FieldAdjoints(g, type(x)._fields)      # (a tangent: read by name)
+        out[i] = zeros_like(x[i])
+        return out
     if not isinstance(g, (list, dict)):
         g = as_adjoint(g)               # a caller's tangent: an object of x's class
-    i = _index(x, name)
     if i is not None:
         out = Adjoints(g) if isinstance(g, list) else Adjoints(zeros_like(x))
         out[i] = zeros_like(x[i])
@@ -105,9 +118,9 @@ def field_dx(g, x, name, v):
 
 
 def field_put(t, x, name):
-    """The adjoint (or tangent) of an object of ``x``'s class whose only
-    non-zero attribute is ``name``, with value ``t`` (the others are zeros
-    of their shapes: a tangent read out of it is never a bare ``0.0``)."""
+    """The adjoint of an object of ``x``'s class whose only non-zero
+    attribute is ``name``, with value ``t`` (the others are zeros of their
+    shapes)."""
     i = _index(x, name)
     if i is not None:
         out = Adjoints(zeros_like(x))
@@ -116,6 +129,66 @@ def field_put(t, x, name):
     out = AdjointDict((k, zeros_like(v)) for k, v in vars(x).items())
     out[name] = t
     return out
+
+
+def field_tangent(t, x, name):
+    """:func:`field_put` for a tangent: a named tuple's is a
+    :class:`FieldAdjoints` (forward mode reads it by name, and adds it to the
+    named tuple of tangents the object was made with)."""
+    i = _index(x, name)
+    if i is not None:
+        return FieldAdjoints([t if k == i else zeros_like(e) for k, e in enumerate(x)],
+                             type(x)._fields)
+    return field_put(t, x, name)
+
+
+def replace_dataclass(x, *pairs):
+    """``dataclasses.replace(x, n0=v0, n1=v1, ...)`` (``pairs``: n0, v0, n1,
+    v1 ...) for a dataclass whose instances hold exactly their ``__init__``
+    arguments (no ``__post_init__``, no field outside ``__init__``), whose
+    derivative is that of moving the values; other dataclasses are refused."""
+    changes = dict(zip(pairs[0::2], pairs[1::2]))
+    cls = type(x)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type) and not _plain_dataclass(cls):
+        raise unsupported(f"dataclasses.replace of a {cls.__name__}, whose __post_init__, "
+                          f"__init__ or fields outside __init__ srcgrad does not follow",
+                          hint=f"make the new object with {cls.__name__}(...) and compute "
+                               f"the derived fields in the function")
+    return dataclasses.replace(x, **changes)     # (Python's error for other objects)
+
+
+def replace_namedtuple(x, *pairs):
+    """``x._replace(n0=v0, ...)`` of a named tuple (``pairs``: n0, v0 ...)."""
+    changes = dict(zip(pairs[0::2], pairs[1::2]))
+    method = getattr(x, "_replace")              # (Python's AttributeError)
+    if not _named_tuple(x):
+        raise unsupported(f"._replace of a {type(x).__name__}, which is not a named tuple; "
+                          f"srcgrad differentiates the _replace of named tuples",
+                          hint="call a function of yours instead, which srcgrad inlines")
+    return method(**changes)
+
+
+# (their rules are made by the analysis for each number of fields: never inlined)
+replace_dataclass.srcgrad_container_rule = replace_namedtuple.srcgrad_container_rule = True
+
+
+def replace_dx(g, x, names):
+    """Adjoint of ``x`` in ``replace_dataclass(x, ...)`` or
+    ``replace_namedtuple(x, ...)`` replacing ``names``: ``g`` with zeros
+    for them.  (Its tangent is ``replace_dx(t, ans, names)``.)"""
+    for name in names:
+        g = set_field_dx(g, x, name)
+    if not names and not isinstance(g, (float, list, dict, tuple)):
+        g = as_adjoint(g)
+    return g
+
+
+def _plain_dataclass(cls):
+    """A dataclass whose instances hold exactly their ``__init__`` arguments."""
+    return not hasattr(cls, "__post_init__") and \
+        all(f.init for f in dataclasses.fields(cls)) and \
+        "__init__" not in {k for c in cls.__mro__[:-1] if not dataclasses.is_dataclass(c)
+                           for k in vars(c)}
 
 
 def check_field_iadd(x, name, shown, line):

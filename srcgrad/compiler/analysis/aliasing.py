@@ -432,8 +432,9 @@ def containers_holding(an, assigns):
         elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
                 op.kind in ("pack", "pack_dict") or op.kind == "call"
                 and (getattr(op.rule, "name", None) in ("list", "concat")
-                     or op.fun is runtime.set_field)):
-            # (p_1 = set_field(p, 'a', v) holds v and what p holds)
+                     or op.fun is runtime.set_field or op.fun is runtime.replace_dataclass
+                     or op.fun is runtime.replace_namedtuple)):
+            # (p_1 = set_field(p, 'a', v) holds v and what p holds; so does a replace)
             into = s.targets[0].id
             values = [a for a in op.args.values() if isinstance(a, gast.AST)]
         else:

@@ -80,6 +80,11 @@ def _is_setter(op):
     return op.kind == "call" and op.fun is runtime.set_field
 
 
+def _is_replace(op):
+    return op.kind == "call" and (op.fun is runtime.replace_dataclass or
+                                  op.fun is runtime.replace_namedtuple)
+
+
 class _Relations:
     """Which names may be (``same``) or hold (``holds``) which, from copies,
     containers made, element and attribute reads, and calls srcgrad does not
@@ -88,7 +93,7 @@ class _Relations:
     def __init__(self, an, assigns):
         self.copies = {}       # name -> names it was copied from or to
         self.holds = {}        # container -> names put into it
-        self.inherits = {}     # t -> x for t = set_field(x, ...): t holds what x holds
+        self.inherits = {}     # t -> x for t = set_field(x, ...), replace: t holds what x holds
         self.read_out = {}     # m -> containers m was read out of
         self.unknown = {}      # m -> operands of an operation srcgrad does not know
         for s in assigns:
@@ -106,10 +111,13 @@ class _Relations:
             elif op.kind in ("pack", "pack_dict"):
                 for n in _names(op.args.values()):
                     self._add(self.holds, t, n)
-            elif _is_setter(op):
-                self.inherits[t] = op.args["x"].id
-                if isinstance(op.args["v"], gast.Name):
-                    self._add(self.holds, t, op.args["v"].id)
+            elif _is_setter(op) or _is_replace(op):
+                # a new object: what x holds, and the new values
+                if isinstance(op.args["x"], gast.Name):
+                    self.inherits[t] = op.args["x"].id
+                for p, a in op.args.items():
+                    if p != "x" and isinstance(a, gast.Name):
+                        self._add(self.holds, t, a.id)
             elif op.kind in ("subscript", "attr") and names:
                 self._add(self.read_out, t, names[0])
             elif op.kind == "pop" and names:

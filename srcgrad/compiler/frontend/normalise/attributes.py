@@ -7,7 +7,9 @@ when the code runs that no other attribute of ``p`` holds the same array
 whose attributes are assigned is checked, when the code runs, not to be (or
 be held by) another argument.  ``setattr(p, "a", v)`` is ``p.a = v``.  The
 analysis (``analysis/objects.py``) refuses two names for one object whose
-attributes are assigned.
+attributes are assigned.  ``dataclasses.replace(p, a=v)`` and
+``p._replace(a=v)`` become ``replace_dataclass(p, 'a', v)`` and
+``replace_namedtuple(p, 'a', v)`` (new objects already).
 
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
 >>> from srcgrad.compiler.ir.printer import source
@@ -29,6 +31,7 @@ def f(p, x):
 """
 
 import builtins
+import dataclasses
 
 import gast
 
@@ -102,6 +105,41 @@ class Attributes:
         name = self.namer.fresh(preferred)
         self.parsed.extras[name] = fun
         return name
+
+
+def replace_calls(tree, parsed, namer, locals_):
+    """``dataclasses.replace(p, a=v)`` and ``p._replace(a=v)`` (keywords
+    only, each named) become ``replace_dataclass(p, 'a', v)`` and
+    ``replace_namedtuple(p, 'a', v)``: runtime helpers doing the same, with
+    a rule each (``analysis/container_calls.py``)."""
+    for node in walk_tree(tree):
+        if not isinstance(node, gast.Call) or any(k.arg is None for k in node.keywords) or \
+                any(isinstance(a, gast.Starred) for a in node.args):
+            continue
+        f = node.func
+        if len(node.args) == 1 and _static(f, parsed, locals_) is dataclasses.replace:
+            fun, obj = runtime.replace_dataclass, node.args[0]
+        elif isinstance(f, gast.Attribute) and f.attr == "_replace" and not node.args:
+            fun, obj = runtime.replace_namedtuple, f.value
+        else:
+            continue
+        name = next((k for k, v in parsed.extras.items() if v is fun), None)
+        if name is None:
+            name = namer.fresh(fun.__name__)
+            parsed.extras[name] = fun
+        node.func = load(name)
+        node.args = [obj] + [e for k in node.keywords for e in (const(k.arg), k.value)]
+        node.keywords = []
+
+
+def _static(node, parsed, locals_):
+    """The object a name or attribute chain (not rooted at a local) means."""
+    if isinstance(node, gast.Name):
+        return None if node.id in locals_ else parsed.resolve_global(node.id)
+    if isinstance(node, gast.Attribute):
+        base = _static(node.value, parsed, locals_)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
 
 
 def check_shared_arguments(fn, body, parsed, namer):

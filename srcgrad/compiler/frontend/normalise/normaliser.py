@@ -25,7 +25,8 @@ import numpy as np
 from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
-from srcgrad.compiler.frontend.normalise.attributes import Attributes, check_shared_arguments
+from srcgrad.compiler.frontend.normalise.attributes import (Attributes, check_shared_arguments,
+                                                            replace_calls)
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
 from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
                                                             set_comprehensions)
@@ -87,6 +88,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
         einsum_sublists(fn, self.parsed)
+        replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
         body, mode = self.structure(body, None)
@@ -111,6 +113,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
         self.tree = fn
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
         body, mode = self.structure(body, None)
