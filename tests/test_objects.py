@@ -395,3 +395,134 @@ def test_immutable_objects_raise_as_python_does(f, args, error):
         srcgrad.grad(f, wrt=len(args) - 1)(*args)
     with pytest.raises(error):
         srcgrad.jvp(f, wrt=len(args) - 1)(*args, 1.0)
+
+
+# -- dataclasses.replace and namedtuple._replace -------------------------------------------
+
+def replace_local(x):
+    p = P(x, 2.0)
+    q = dataclasses.replace(p, b=p.a * 3.0)
+    r = dataclasses.replace(q, a=q.b * x, b=q.a + 1.0)
+    return p.a * q.b + r.a * r.b
+
+
+def replace_named_tuple_local(x):
+    p = Pair(x, 2.0)
+    q = p._replace(b=p.a * 3.0)
+    r = q._replace(a=q.b * x, b=q.a + 1.0)
+    return p.a * q.b + r.a * r.b + r[0]
+
+
+def replace_argument(p, x):
+    q = dataclasses.replace(p, b=x * p.a)
+    return q.a * q.b + p.b
+
+
+def replace_named_tuple_argument(p, x):
+    q = p._replace(a=x * p.b)
+    return q.a * q.b + p.a
+
+
+def replace_in_a_loop(x):
+    s = Pair(x * 1.0, 0.5)
+    for i in range(3):
+        s = s._replace(a=np.sin(s.a) * s.b + x, b=s.b * 0.9 + np.sum(s.a) * 0.1)
+    t = P(s.a, s.b)
+    t = dataclasses.replace(t, b=t.b * np.sum(t.a))
+    return np.sum(t.a * t.b)
+
+
+def copy_by_replace_then_assign(x):
+    p = P(x, 2.0)
+    q = dataclasses.replace(p)
+    q.a = 3.0 * x
+    return p.a * q.a
+
+
+def _with_b(s, v):
+    return dataclasses.replace(s, b=v)
+
+
+def replace_in_a_helper(x):
+    s = P(x, 0.3)
+    for i in range(2):
+        s = _with_b(s, s.b * s.a + 1.0)
+    return s.a * s.b
+
+
+REPLACE_CASES = [
+    (replace_local, (0.7,), 0),
+    (replace_named_tuple_local, (0.7,), 0),
+    (replace_argument, (P(1.5, 2.0), 0.7), 1),
+    (replace_named_tuple_argument, (Pair(1.5, 2.0), 0.7), 1),
+    (replace_in_a_loop, (X.copy(),), 0),
+    (copy_by_replace_then_assign, (0.7,), 0),
+    (replace_in_a_helper, (0.7,), 0),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", REPLACE_CASES, ids=[c[0].__name__ for c in REPLACE_CASES])
+def test_replace_in_every_mode(f, args, wrt):
+    srcgrad.clear_cache()
+    assert_sound(f, args, wrt)
+
+
+@pytest.mark.parametrize("f,args", [
+    (replace_argument, (P(1.5, 2.0), 0.7)),
+    (replace_named_tuple_argument, (Pair(1.5, 2.0), 0.7)),
+])
+def test_replace_gradient_with_respect_to_the_object(f, args):
+    check(f, *args, wrt=(0, 1))
+
+
+def test_replace_hessian_and_jacobian():
+    gf = srcgrad.grad(replace_in_a_loop)
+    fd = np.array([(gf(X + 1e-6 * e) - gf(X - 1e-6 * e)) / 2e-6 for e in np.eye(3)])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # the batched pass itself works
+        assert np.allclose(srcgrad.hessian(replace_in_a_loop)(X.copy()), fd, atol=1e-6)
+    text = srcgrad.source(srcgrad.grad(replace_local))
+    assert "r = replace_dataclass(q, 'a', r_2, 'b', r_4)" in text
+
+
+@dataclasses.dataclass
+class Derived:
+    a: float
+    b: float = 0.0
+
+    def __post_init__(self):
+        self.c = self.a * self.b
+
+
+class OwnReplace:
+    def __init__(self, a):
+        self.a = a
+
+    def _replace(self, a):
+        return OwnReplace(2 * a)
+
+
+def replaces_a(p, x):
+    q = dataclasses.replace(p, a=x)
+    return q.a * x
+
+
+def named_replaces_a(p, x):
+    q = p._replace(a=x)
+    return q.a * x
+
+
+@pytest.mark.parametrize("f,args,error,text", [
+    (replaces_a, (Derived(1.0, 2.0), 0.7), srcgrad.UnsupportedError,
+     "dataclasses.replace of a Derived, whose __post_init__"),
+    (named_replaces_a, (OwnReplace(1.0), 0.7), srcgrad.UnsupportedError,
+     "._replace of a OwnReplace, which is not a named tuple"),
+    (replaces_a, (Plain(1.0, 2.0), 0.7), TypeError, "dataclass"),
+    (named_replaces_a, (P(1.0, 2.0), 0.7), AttributeError, "_replace"),
+])
+def test_replace_refused_or_raising_as_python(f, args, error, text):
+    with pytest.raises(error, match=text):
+        srcgrad.grad(f, wrt=1)(*args)
+    with pytest.raises(error, match=text):
+        srcgrad.jvp(f, wrt=1)(*args, 1.0)

@@ -92,6 +92,7 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | a dataclass made in the function (no `__post_init__`) | `s = State(s.pos + dt * s.vel, s.vel + dt * a)` |
 | `{**d, k: v}` | `loss({**params, "w": w}, x)` |
 | attribute assignment `p.a = v`, `p.a += v`, `setattr(p, "a", v)` on a dataclass or plain object made in the function or passed as an argument | `s.vel = s.vel - dt * k * s.pos` (see "Objects" below) |
+| `dataclasses.replace(p, a=v)` (dataclasses without `__post_init__`), `p._replace(a=v)` of named tuples, made in the function or passed as arguments | `s = s._replace(pos=s.pos + dt * s.vel)`, `q = dataclasses.replace(p)` (a copy) |
 
 **Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
 returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
@@ -133,8 +134,9 @@ flows through it; two names for one list changed in place (`zs = ys; ys.append(v
 list read out of another container or argument; `ys.pop()` inside an expression that also
 reads `ys`; comprehensions in `while` conditions; `L[k] += v` on a list or dict whose element
 array another name still in use holds (Python changes that array in place);
-set comprehensions; `namedtuple._replace`; making an object of a class other than a named
-tuple or a dataclass without `__post_init__` in the function;
+set comprehensions; making an object of a class other than a named
+tuple or a dataclass without `__post_init__` in the function (and `dataclasses.replace` of
+one, when the code runs);
 `for k in d` over a dict parameter that nothing else shows to be a dict (no `d[k]` in
 the loop, no string key anywhere: iterate `d.keys()`).
 """
