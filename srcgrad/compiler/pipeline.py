@@ -192,15 +192,18 @@ class Front:
 
 
 def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
-              complex_params=frozenset()):
+              complex_params=frozenset(), classes=None):
     """parse → normalise → SSA → hoist → analyse (:data:`FRONT_END`).
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more.  ``reverse``: for the
     reverse transform (generated code's tapes stay lists).  ``complex_params``:
-    the parameters this version is made for being complex."""
+    the parameters this version is made for being complex.  ``classes``:
+    parameter -> the class of the argument this version is made for, whose
+    methods the function calls (``srcgrad.api.classes``); without it such a
+    call raises :class:`~srcgrad.errors.ClassesNeeded`."""
     state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
                                   scalar_result=scalar_result, reverse=reverse,
-                                  complex_params=complex_params)
+                                  complex_params=complex_params, classes=dict(classes or {}))
     run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
     return Front(state.parsed, state.fn, state.analysis, state.namer, state.injector,
                  state.user_of)
@@ -217,7 +220,7 @@ def _parse(st):
 
 
 def _normalise(st):
-    st.fn = Normaliser(st.parsed, st.namer, driver=st.driver).run()
+    st.fn = Normaliser(st.parsed, st.namer, driver=st.driver, classes=st.classes).run()
 
 
 def _ssa(st):
@@ -234,7 +237,7 @@ def _hoist(st):
 
 def _analyse(st):
     st.analysis = an = analyse(st.parsed, st.fn, st.wrt, st.locals, st.user_of, st.driver,
-                               scalar_result=st.scalar_result)
+                               scalar_result=st.scalar_result, classes=st.classes)
     check_complex(st.parsed, st.fn, an, st.complex_params)
     st.injector = Injector(st.namer, an.resolve_name)
     for name, obj in st.parsed.extras.items():      # objects inlined code refers to
@@ -331,7 +334,7 @@ def without_gc(transform):
 
 @without_gc
 def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
-                      complex_params=None, split=False):
+                      complex_params=None, split=False, classes=None, name=None):
     """Run the reverse-mode pipeline; returns the generated function.
 
     Two versions may be generated from one analysis: a generic one, correct
@@ -345,9 +348,11 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     that one when an argument is complex.  ``split`` (with ``cotangent`` and
     ``with_value``; srcgrad's own use, for recursive calls): the function
     returns the value and a closure taking the cotangent
-    (``optimise/closures.py``), with no checks at its boundary."""
+    (``optimise/closures.py``), with no checks at its boundary.
+    ``classes``: the classes of the arguments whose methods the function
+    calls (:func:`front_end`); ``name``: the generated function's name."""
     front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
-                      complex_params=complex_params or frozenset())
+                      complex_params=complex_params or frozenset(), classes=classes)
     parsed, namer = front.parsed, front.namer
     if split:
         prefix = "split_"
@@ -355,7 +360,7 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
         prefix = "vjp_"
     else:
         prefix = "value_and_d_" if with_value else "d_"
-    name = namer.fresh(prefix + parsed.name)
+    requested, name = name, namer.fresh(name or prefix + parsed.name)
     seed = namer.fresh("cotangent") if cotangent else None
 
     def generate(analysis, fname):
@@ -373,14 +378,14 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
         return assemble(front, name, generate, signature=signature)
     make = None if complex_params is not None else complex_maker(
         fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
-        cotangent=cotangent)
+        cotangent=cotangent, classes=classes, name=requested)
     return assemble(front, name, generate, signature=signature, boundary=boundary,
                     complex_make=make)
 
 
 @without_gc
 def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, batched=False,
-                      boundary=None, complex_params=None):
+                      boundary=None, complex_params=None, classes=None):
     """Run the forward-mode pipeline; returns the generated function (a
     generic version and, when it differs, one for Python floats behind a
     type guard, as :func:`reverse_transform` makes).  Without
@@ -394,7 +399,7 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
         boundary = Boundary(tuple(wrt_names), "tangent" if with_value else "derivatives",
                                 len(wrt_names) > 1)
     front = front_end(fun, wrt_names, driver, scalar_result=False,
-                      complex_params=complex_params or frozenset())
+                      complex_params=complex_params or frozenset(), classes=classes)
     namer = front.namer
     name = namer.fresh(name or ("jvp_batched_" if batched else "jvp_") + front.parsed.name)
     # over a generated gradient, whose names are d_x already, tangents are t_d_x
@@ -422,7 +427,7 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
     else:
         make = None if complex_params is not None else complex_maker(
             fun, forward_transform, wrt_names, driver, with_value=with_value, name=name,
-            boundary=boundary)
+            boundary=boundary, classes=classes)
         df = assemble(front, name, generate, extra_checks=list(tangent_names.items()),
                       signature=signature, boundary=boundary, complex_make=make)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)

@@ -130,8 +130,10 @@ class Analysis:
         return same_shape(self, a, b)
 
 
-def analyse(parsed, fn, wrt, locals_, user_of=None, driver=None, scalar_result=True):
+def analyse(parsed, fn, wrt, locals_, user_of=None, driver=None, scalar_result=True,
+            classes=None):
     a = Analysis(parsed, fn, wrt, locals_, driver)
     a.user_of = user_of or {}
     a.scalar_result = scalar_result
+    a.classes = dict(classes or {})     # arguments' classes this version is made for
     return a.run()

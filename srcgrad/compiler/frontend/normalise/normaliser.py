@@ -69,11 +69,11 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
     """Normalises the function ``parsed`` (or, through :meth:`run_inlined`,
     the body of a function being inlined into it)."""
 
-    def __init__(self, parsed, namer, inliner=None, driver=None):
+    def __init__(self, parsed, namer, inliner=None, driver=None, classes=None):
         self.parsed = parsed
         self.namer = namer
         if inliner is None:
-            inliner = Inliner(parsed, namer, driver, Normaliser)
+            inliner = Inliner(parsed, namer, driver, Normaliser, classes)
         self.inliner = inliner   # expands calls to the user's functions (frontend.inline)
         self.ret = None          # name holding the return value
         self.returned = None     # flag: a return has happened
