@@ -93,6 +93,7 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | `{**d, k: v}` | `loss({**params, "w": w}, x)` |
 | attribute assignment `p.a = v`, `p.a += v`, `setattr(p, "a", v)` on a dataclass or plain object made in the function or passed as an argument | `s.vel = s.vel - dt * k * s.pos` (see "Objects" below) |
 | `dataclasses.replace(p, a=v)` (dataclasses without `__post_init__`), `p._replace(a=v)` of named tuples, made in the function or passed as arguments | `s = s._replace(pos=s.pos + dt * s.vel)`, `q = dataclasses.replace(p)` (a copy) |
+| a method of an object passed as an argument, read from its class when the derivative is called (one version per class, `docs/calls.md`) | `def f(osc, x): return osc.energy(x)` |
 
 **Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
 returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
