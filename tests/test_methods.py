@@ -77,7 +77,35 @@ def spring_chain(s, x):
     return s.energy(x) + s.energy(2.0 * x) * s.k
 
 
+@dataclasses.dataclass
+class Body:
+    x: float
+    v: float
+
+    def step(self, dt, k):
+        self.v -= dt * k * self.x
+        self.x += dt * self.v
+
+    def energy(self, k):
+        return 0.5 * self.v ** 2 + 0.5 * k * self.x ** 2
+
+
+def local_object_methods(k):
+    b = Body(1.0, 0.0)
+    for i in range(5):
+        b.step(0.1, k)
+    return b.energy(k)
+
+
+def argument_object_methods(b, k):
+    for i in range(5):
+        b.step(0.1, k)
+    return b.energy(k)
+
+
 CASES = [
+    (local_object_methods, (0.7,), 0),
+    (argument_object_methods, (Body(1.0, 0.2), 0.7), 1),
     (energy_of, (Osc(2.0), X.copy()), 1),
     (energy_of, (Quartic(2.0), X.copy()), 1),
     (energy_of, (Spring(2.0, 0.3), 1.5), 1),

@@ -95,6 +95,8 @@ class Assignments:
                     gast.Assign(targets=[t], value=value, type_comment=None), s)))
             return out
         target = s.targets[0]
+        if isinstance(target, gast.Name) and isinstance(s.value, gast.Call):
+            self.note_class(target.id, s.value)     # obj = Cls(...): obj.method(...) is Cls's
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, s.value, s)
         if isinstance(target, gast.Attribute):

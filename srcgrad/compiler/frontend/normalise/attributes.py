@@ -9,7 +9,8 @@ be held by) another argument.  ``setattr(p, "a", v)`` is ``p.a = v``.  The
 analysis (``analysis/objects.py``) refuses two names for one object whose
 attributes are assigned.  ``dataclasses.replace(p, a=v)`` and
 ``p._replace(a=v)`` become ``replace_dataclass(p, 'a', v)`` and
-``replace_namedtuple(p, 'a', v)`` (new objects already).
+``replace_namedtuple(p, 'a', v)`` (new objects already).  After ``b =
+Body(...)`` (a class of the user's), ``b.step(dt)`` is ``Body.step`` inlined.
 
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
 >>> from srcgrad.compiler.ir.printer import source
@@ -32,6 +33,8 @@ def f(p, x):
 
 import builtins
 import dataclasses
+import inspect
+import sys
 
 import gast
 
@@ -97,6 +100,15 @@ class Attributes:
         target = gast.Attribute(value=v.args[0], attr=v.args[1].value, ctx=gast.Store())
         return self.assign_attribute(target, v.args[2], s)
 
+    def note_class(self, name, call):
+        """``name = Cls(...)`` with ``Cls`` a class of the user's: calls of
+        ``name.method(...)`` are inlined as the method of ``Cls`` (checked
+        when they run, as ``self.method`` is: the name may be rebound)."""
+        cls = self.inliner.static(call.func)
+        if inspect.isclass(cls) and name in self.inliner.locals and \
+                name not in self.parsed.extras and not _library_class(cls):
+            self.inliner.classes.setdefault(name, cls)
+
     def _helper(self, fun, preferred):
         """The name generated code calls the runtime helper ``fun`` by."""
         for k, v in self.parsed.extras.items():
@@ -105,6 +117,13 @@ class Attributes:
         name = self.namer.fresh(preferred)
         self.parsed.extras[name] = fun
         return name
+
+
+def _library_class(cls):
+    """A class of NumPy, SciPy, the standard library or srcgrad (its methods
+    are primitives, never inlined)."""
+    top = (getattr(cls, "__module__", "") or "").split(".")[0]
+    return top in sys.stdlib_module_names or top in ("numpy", "scipy", "srcgrad", "builtins")
 
 
 def replace_calls(tree, parsed, namer, locals_):
