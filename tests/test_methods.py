@@ -276,3 +276,26 @@ def array_method(x, y):
 def test_methods_of_arrays_are_refused_as_before():
     with pytest.raises(srcgrad.UnsupportedError, match="tolist"):
         srcgrad.grad(array_method, wrt=0)
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def note(self, label):
+        try:                          # (a body srcgrad would not inline)
+            self.n += len(label)
+        except TypeError:
+            pass
+        return self.n
+
+
+def keeps_an_inactive_method_call(x):
+    c = Counter()
+    c.note("x")
+    return x * x + c.n
+
+
+def test_an_inactive_method_of_a_local_object_stays_a_call():
+    # (the class is used only for calls the analysis would refuse)
+    assert srcgrad.grad(keeps_an_inactive_method_call)(1.5) == 3.0

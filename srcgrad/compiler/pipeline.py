@@ -43,7 +43,7 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
                                                 propagate_constants, propagate_copies)
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
-from srcgrad.errors import SrcgradError, UnsupportedError
+from srcgrad.errors import ClassesNeeded, SrcgradError, UnsupportedError
 from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
@@ -204,7 +204,17 @@ def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
     state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
                                   scalar_result=scalar_result, reverse=reverse,
                                   complex_params=complex_params, classes=dict(classes or {}))
-    run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
+    try:
+        run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
+    except ClassesNeeded as e:
+        # a method of an object made here (b = Body(...); b.step(dt)): once more,
+        # with its class known to the inliner
+        made = getattr(state.parsed, "constructed", {}) if hasattr(state, "parsed") else {}
+        local = {p: made[p] for p in e.params if p in made and p not in state.classes}
+        if not local:
+            raise
+        return front_end(fun, wrt_names, driver, scalar_result=scalar_result, reverse=reverse,
+                         complex_params=complex_params, classes={**state.classes, **local})
     return Front(state.parsed, state.fn, state.analysis, state.namer, state.injector,
                  state.user_of)
 

@@ -105,10 +105,17 @@ def classes_needed(an, s, error):
     a = an.fn.args
     params = {x.id for x in a.posonlyargs + a.args + a.kwonlyargs}
     p = f.value.id
-    if p not in params or p in getattr(an, "classes", {}) or \
-            any(hasattr(t, f.attr) for t in (np.ndarray, list, dict, tuple)):
+    known = getattr(an, "classes", {})
+    if any(hasattr(t, f.attr) for t in (np.ndarray, list, dict, tuple)):
         return error
-    return ClassesNeeded([p], error)
+    if p in params and p not in known:
+        return ClassesNeeded([p], error)
+    # an object made here from a class of the user's (b = Body(...)): the
+    # front end runs again with its class known (pipeline.front_end)
+    local = getattr(an, "user_of", {}).get(p, p)
+    if p not in params and local in getattr(an.parsed, "constructed", {}) and local not in known:
+        return ClassesNeeded([local], error)
+    return error
 
 
 def check_params(an, s, op, name):

@@ -10,7 +10,8 @@ analysis (``analysis/objects.py``) refuses two names for one object whose
 attributes are assigned.  ``dataclasses.replace(p, a=v)`` and
 ``p._replace(a=v)`` become ``replace_dataclass(p, 'a', v)`` and
 ``replace_namedtuple(p, 'a', v)`` (new objects already).  After ``b =
-Body(...)`` (a class of the user's), ``b.step(dt)`` is ``Body.step`` inlined.
+Body(...)`` (a class of the user's), ``b.step(dt)`` can be ``Body.step``
+inlined (``note_class``).
 
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
 >>> from srcgrad.compiler.ir.printer import source
@@ -101,13 +102,17 @@ class Attributes:
         return self.assign_attribute(target, v.args[2], s)
 
     def note_class(self, name, call):
-        """``name = Cls(...)`` with ``Cls`` a class of the user's: calls of
-        ``name.method(...)`` are inlined as the method of ``Cls`` (checked
-        when they run, as ``self.method`` is: the name may be rebound)."""
+        """``name = Cls(...)`` with ``Cls`` a class of the user's: noted
+        (``parsed.constructed``), so that a call ``name.method(...)`` the
+        analysis would refuse makes the front end run again with ``name``'s
+        class known (``pipeline.front_end``): the method of ``Cls`` is then
+        inlined, checked when it runs as ``self.method`` is (the name may be
+        rebound)."""
         cls = self.inliner.static(call.func)
         if inspect.isclass(cls) and name in self.inliner.locals and \
                 name not in self.parsed.extras and not _library_class(cls):
-            self.inliner.classes.setdefault(name, cls)
+            constructed = self.parsed.__dict__.setdefault("constructed", {})
+            constructed.setdefault(name, cls)
 
     def _helper(self, fun, preferred):
         """The name generated code calls the runtime helper ``fun`` by."""
