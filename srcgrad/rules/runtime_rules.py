@@ -24,7 +24,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
-    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
+    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, add_item_dv, restructure,
     seq_extreme_dx, seq_extreme_tangent, element_unshared,
     restructure_t, is_view)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
@@ -82,7 +82,7 @@ defjvp(broadcast_like, "broadcast_like(t, like)")
 
 # indexed accumulation and writes
 defvjp(add_at, "d, like, index, value", "unbroadcast(g, d)", None, None,
-       "unbroadcast(np.asarray(g)[index], value)")
+       "add_item_dv(g, index, value)")     # (the part at index: of an array or a dict)
 defjvp(add_at, d="broadcast_like(t, ans)", value="add_at(zeros_like(like), like, index, t)")
 defvjp(written_adjoint, "a, index", "written_adjoint_t(g, a, index)")
 defjvp(written_adjoint, "written_adjoint(t, index)")

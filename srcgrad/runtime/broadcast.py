@@ -150,6 +150,8 @@ def rebroadcast(g, a):
 
 def b_broadcast_like(t, ans, K):
     """:func:`broadcast_like` for a batched tangent."""
+    if isinstance(t, (list, dict)):       # the tangent of a container: one per element
+        return t
     shape = np.shape(ans) + (K,)
     if np.shape(t) == shape:
         return t
