@@ -9,7 +9,6 @@ the derivative of another function (``srcgrad.grad(f)`` written inside
 differentiated code, a recursive call) asks the :class:`Driver` it is given.
 """
 
-import builtins
 import contextlib
 import dataclasses
 import functools
@@ -33,6 +32,8 @@ from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
+from srcgrad.compiler.frontend.normalise.attributes import constructed_classes
+from srcgrad.compiler.frontend.parse import portable_defaults
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
@@ -197,20 +198,15 @@ def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more.  ``reverse``: for the
     reverse transform (generated code's tapes stay lists).  ``complex_params``:
-    the parameters this version is made for being complex.  ``classes``:
-    parameter -> the class of the argument this version is made for, whose
-    methods the function calls (``srcgrad.api.classes``); without it such a
-    call raises :class:`~srcgrad.errors.ClassesNeeded`."""
+    the parameters this version is made for being complex.  ``classes``: name ->
+    class of the objects whose methods the function calls (``api/classes.py``)."""
     state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
                                   scalar_result=scalar_result, reverse=reverse,
                                   complex_params=complex_params, classes=dict(classes or {}))
     try:
         run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
-    except ClassesNeeded as e:
-        # a method of an object made here (b = Body(...); b.step(dt)): once more,
-        # with its class known to the inliner
-        made = getattr(state.parsed, "constructed", {}) if hasattr(state, "parsed") else {}
-        local = {p: made[p] for p in e.params if p in made and p not in state.classes}
+    except ClassesNeeded as e:      # b = Body(...); b.step(dt): again, with Body's methods
+        local = constructed_classes(getattr(state, "parsed", None), e.params, state.classes)
         if not local:
             raise
         return front_end(fun, wrt_names, driver, scalar_result=scalar_result, reverse=reverse,
@@ -223,7 +219,7 @@ def _parse(st):
     # srcgrad's own generated code (higher derivatives): see frontend/generated.py
     st.parsed = parse(generated.generic_version(st.fun))
     st.parsed.tree = copy_tree(st.parsed.tree)
-    _portable_defaults(st.parsed)
+    portable_defaults(st.parsed)
     generated.prepare(st.parsed, reverse=st.reverse)
     st.parsed.srcgrad_reverse = st.reverse      # for generated code the inliner meets
     st.namer = Namer(names_in(st.parsed.tree) | set(st.parsed.closure))
@@ -259,21 +255,6 @@ def _analyse(st):
 #: prints the code after one of them)
 FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hoist", _hoist),
              ("analyse", _analyse)]
-
-
-def _portable_defaults(parsed):
-    """Default values in the generated ``def`` line are shown as written when
-    they only name globals (``act=np.tanh``); one that reads a variable of an
-    enclosing function (``lambda a, key=key: ...``) is shown as ``...``.  The
-    generated function gets the real values from the user's function."""
-    a = parsed.tree.args
-    known = set(parsed.globals) | set(dir(builtins))
-    for i, d in enumerate(a.defaults):
-        if {n.id for n in name_nodes(d)} - known:
-            a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
-    for i, d in enumerate(a.kw_defaults):
-        if d is not None and {n.id for n in name_nodes(d)} - known:
-            a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
@@ -358,9 +339,8 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     that one when an argument is complex.  ``split`` (with ``cotangent`` and
     ``with_value``; srcgrad's own use, for recursive calls): the function
     returns the value and a closure taking the cotangent
-    (``optimise/closures.py``), with no checks at its boundary.
-    ``classes``: the classes of the arguments whose methods the function
-    calls (:func:`front_end`); ``name``: the generated function's name."""
+    (``optimise/closures.py``), with no checks at its boundary.  ``classes``:
+    :func:`front_end`'s; ``name``: the generated function's."""
     front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
                       complex_params=complex_params or frozenset(), classes=classes)
     parsed, namer = front.parsed, front.namer

@@ -124,6 +124,13 @@ class Attributes:
         return name
 
 
+def constructed_classes(parsed, names, known):
+    """The classes of the objects ``names`` made in the function from a
+    class of the user's (``note_class``), but those ``known`` already."""
+    made = getattr(parsed, "constructed", {})
+    return {n: made[n] for n in names if n in made and n not in known}
+
+
 def _library_class(cls):
     """A class of NumPy, SciPy, the standard library or srcgrad (its methods
     are primitives, never inlined)."""
