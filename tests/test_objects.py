@@ -272,6 +272,12 @@ def global_object(x):
     return G.a
 
 
+def global_object_by_another_name(x):
+    q = G
+    q.a = x
+    return q.a * x
+
+
 def nested_attribute(p, x):
     p.a.b = x
     return x
@@ -285,6 +291,7 @@ def nested_attribute(p, x):
     (read_out_of_an_argument, (P(P(1.0, 2.0), 3.0), 0.7), 1,
      "an object read out of the argument 'q'"),
     (global_object, (0.7,), 0, "assignment to an attribute of 'G', which is not a variable"),
+    (global_object_by_another_name, (0.7,), 0, "it may be the object 'G' of the module"),
     (nested_attribute, (P(P(1.0, 2.0), 3.0), 0.7), 1,
      "assignment to an attribute of an attribute"),
 ])

@@ -51,6 +51,15 @@ def check_objects(an, assigns):
         x, t = s.srcgrad_op.args["x"].id, s.targets[0].id
         same, holders = rel.around(x)
         ux = user.get(x, x)
+        shared = sorted(n for n in same | holders if n not in an.locals)
+        if shared:
+            raise an.parsed.error(
+                s, f"the attributes of '{ux}' are assigned, and it may be the object "
+                   f"'{user.get(shared[0], shared[0])}' of the module or of an enclosing "
+                   f"function (or held by it); srcgrad never changes such objects",
+                construct="attribute assignment to a global object",
+                hint=f"make a new object: {ux} = dataclasses.replace({ux}, ...), or pass the "
+                     f"object as an argument")
         outer = sorted(p for p in holders if p in params)
         if outer:
             raise an.parsed.error(
