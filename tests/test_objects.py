@@ -151,7 +151,19 @@ def field_becomes_a_number(u, y):
     return st.v + st.w
 
 
+@dataclasses.dataclass
+class Outer:
+    inner: P
+    scale: float
+
+
+def nested_reads(o, x):
+    # (s.inner.pos: one attribute read at a time)
+    return o.inner.a * x ** 2 + o.inner.b * o.scale * x
+
+
 CASES = [
+    (nested_reads, (Outer(P(1.5, -0.5), 2.0), 0.7), 1),
     (field_replaced_by_a_constant, (X.copy(), 0.62), 1),
     (field_becomes_a_number, (X.copy(), 0.62), 1),
     (local_object, (0.7,), 0),
@@ -178,6 +190,7 @@ def test_attribute_assignment_in_every_mode(f, args, wrt):
 
 
 @pytest.mark.parametrize("f,args", [
+    (nested_reads, (Outer(P(1.5, -0.5), 2.0), 0.7)),
     (argument_object, (P(1.5, 2.0), 0.7)),
     (argument_object, (Plain(1.5, 2.0), 0.7)),
     (argument_arrays, (P(X.copy(), 2 * X), X.copy())),

@@ -87,7 +87,7 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | a comprehension inside `x if c else y`, `and`, `or` (only what Python evaluates runs) | `s = sum(e * w for e in xs) if w > 0 else 0.0` |
 | `dict(k=v)`, `dict(zip([...], [...]))` of two literal sequences | `d = dict(zip(["a", "b"], [x, 2.0 * x]))` |
 | a list or tuple given to a NumPy or SciPy function (read as `np.asarray`, as NumPy does) | `np.dot(L, L)`, `np.sin((x, y))`, `scipy.special.logsumexp(L)` |
-| attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x` |
+| attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x`, `s.inner.pos` |
 | a named tuple made in the function | `p = Pair(x, 2.0)` |
 | a dataclass made in the function (no `__post_init__`) | `s = State(s.pos + dt * s.vel, s.vel + dt * a)` |
 | `{**d, k: v}` | `loss({**params, "w": w}, x)` |
