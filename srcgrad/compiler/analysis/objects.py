@@ -133,7 +133,9 @@ class _Relations:
                 self._add(self.read_out, t, names[0])
             elif op.kind == "unknown" or op.kind == "call" and \
                     str(getattr(op.rule, "name", "")).startswith("container"):
-                for n in _names(op.args.values()):
+                # (a callee named by a global is a function, not a value it returns)
+                for n in _names(a for k, a in op.args.items() if k != "callee" or
+                                isinstance(a, gast.Name) and a.id in an.locals):
                     self._add(self.unknown, t, n)
 
     @staticmethod
