@@ -70,6 +70,21 @@ class UnsupportedError(SrcgradError):
         super().__init__(text)
 
 
+class ClassesNeeded(UnsupportedError):
+    """Raised while generating the derivative of a function that calls a
+    method of an argument (``osc.energy(x)``, ``osc`` a parameter): which
+    function it calls depends on the argument's class, known when the
+    derivative is called.  The public API then generates one version per
+    tuple of classes (``srcgrad.api.classes``); anywhere else this is the
+    refusal it carries.  ``params``: the parameters whose class is needed."""
+
+    def __init__(self, params, error):
+        self.params = tuple(params)
+        for a in ("filename", "lineno", "construct", "hint", "source_line"):
+            setattr(self, a, getattr(error, a, None))
+        SrcgradError.__init__(self, error.args[0] if error.args else str(error))
+
+
 class RuleError(SrcgradError):
     """A differentiation rule is malformed (bad signature or template)."""
 

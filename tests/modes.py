@@ -48,8 +48,14 @@ def _floatlike(x):
         isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating))
 
 
+def _own(args):
+    """``args`` with each object or container argument copied (the function
+    itself may change those; a float or an array moved by ``_moved`` is new)."""
+    return [a if isinstance(a, (float, int, np.ndarray)) else copy.deepcopy(a) for a in args]
+
+
 def _moved(args, positions, directions, h):
-    out = list(args)
+    out = _own(args)
     for i, v in zip(positions, directions):
         x = args[i]
         out[i] = float(x) + h * v if not isinstance(x, np.ndarray) else x + h * v
@@ -77,6 +83,8 @@ def _same(a, b):
         return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__") and not isinstance(a, type) and not callable(a):
+        return type(a) is type(b) and _same(vars(a), vars(b))
     try:
         return bool(a == b) or (a != a and b != b)
     except Exception:
@@ -181,7 +189,7 @@ def check_modes(f, args, wrt=0, modes=MODES, rtol=1e-5, atol=1e-6, seed=0):
                 fd = lambda h: (np.asarray(f(*_moved(args, positions, v, h)), float)
                                 - np.asarray(f(*_moved(args, positions, v, -h)), float)) / (2 * h)
                 problems = []
-                if not _close(value, f(*args), 1e-9, 1e-12):
+                if not _close(value, f(*_own(args)), 1e-9, 1e-12):
                     problems.append("value differs from f")
                 if _confirmed(np.asarray(t, float) if not np.iscomplexobj(t) else t, fd, rtol, atol):
                     problems.append(f"tangent {np.round(t, 6)} vs finite differences "
@@ -224,7 +232,7 @@ def check_modes(f, args, wrt=0, modes=MODES, rtol=1e-5, atol=1e-6, seed=0):
 def _fd_grad(f, args, i, h):
     x = args[i]
     if not isinstance(x, np.ndarray):
-        a1, a2 = list(args), list(args)
+        a1, a2 = _own(args), _own(args)
         step = h * max(1.0, abs(float(x)))
         a1[i], a2[i] = float(x) + step, float(x) - step
         return (float(f(*a1)) - float(f(*a2))) / (2 * step)
@@ -237,7 +245,7 @@ def _fd_grad(f, args, i, h):
         for sgn in (1.0, -1.0):
             moved = flat.copy()
             moved[k] += sgn * step
-            a = list(args)
+            a = _own(args)
             a[i] = moved.reshape(x.shape).astype(x.dtype)
             vals.append(float(f(*a)))
         g[k] = (vals[0] - vals[1]) / (2 * step)

@@ -22,6 +22,8 @@ code: the wrappers below call module globals (``PRIM``, ``INNER``, ``W``,
 """
 
 import builtins
+import collections
+import dataclasses
 import inspect
 import math
 import operator
@@ -933,6 +935,45 @@ def h_copy_dx_t(a):
     return w(rt.copy_dx_t([a * a, a[1] * a], X23, [np.ones(3), np.ones(3)]))
 
 
+@dataclasses.dataclass
+class _Fields:
+    a: object
+    b: object
+
+
+FIELDS = _Fields(np.ones(2), np.full(2, 0.5))          # (attribute assignment, issue #14)
+NT = collections.namedtuple("NT", "a b")(np.ones(2), np.full(2, 0.5))
+
+
+def h_set_field(a, b):
+    p = rt.set_field(FIELDS, "a", a * b)
+    return w(p.a) + w(p.b * a)
+
+
+def h_set_field_dx(a, b):
+    d = rt.set_field_dx({"a": a * a, "b": a * b}, FIELDS, "a")
+    return w(d["b"]) + w(d["a"] + b)
+
+
+def h_field_dx(a, b):
+    return w(rt.field_dx({"a": a * b, "b": b}, FIELDS, "a", np.ones(2)))
+
+
+def h_field_put(a, b):
+    d = rt.field_put(a * b, FIELDS, "b")
+    return w(d["b"]) + w(d["a"] + a)
+
+
+def h_field_tangent(a, b):
+    d = rt.field_tangent(a * b, NT, "b")
+    return w(d[1]) + w(d[0] + a)
+
+
+def h_replace_dx(a, b):
+    d = rt.replace_dx({"a": a * b, "b": b * b}, FIELDS, ("a",))
+    return w(d["b"]) + w(d["a"] + a)
+
+
 def h_sorted(a, b):
     p = rt.sorted_dx([a * b, b], [2.0, 1.0])
     return w(p[0]) + w(p[1])
@@ -1074,6 +1115,12 @@ def runtime_cases():
         direct([rt.array_dx_t], h_array_dx_t, (u(3),)),
         direct([rt.array_dx_t], h_array_dx_t_array, (u(2, 3),)),
         direct([rt.copy_dx_t], h_copy_dx_t, (u(3),)),
+        direct([rt.set_field], h_set_field, (u(2), u(2))),
+        direct([rt.set_field_dx], h_set_field_dx, (u(2), u(2))),
+        direct([rt.field_dx], h_field_dx, (u(2), u(2))),
+        direct([rt.field_put], h_field_put, (u(2), u(2))),
+        direct([rt.field_tangent], h_field_tangent, (u(2), u(2))),
+        direct([rt.replace_dx], h_replace_dx, (u(2), u(2))),
     ]
     return out
 

@@ -847,6 +847,8 @@ def _runtime_audit():
         runtime.not_a_view: "a check of generated code (no value)",
         runtime.element_unshared: "a check of generated code (no value)",
         runtime.check_unpack: "a check of generated code (no value)",
+        runtime.check_field_iadd: "a check of generated code (no value)",
+        runtime.check_unshared: "a check of generated code (no value)",
         runtime.fft_axes: "the axes an FFT transforms (integers from shapes)",
         runtime.fft_sizes: "the lengths an FFT transforms (integers from shapes)",
         runtime.irfft_weights: "1 and 2 times the norm's scale: a function of a shape only",

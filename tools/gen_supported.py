@@ -87,10 +87,13 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | a comprehension inside `x if c else y`, `and`, `or` (only what Python evaluates runs) | `s = sum(e * w for e in xs) if w > 0 else 0.0` |
 | `dict(k=v)`, `dict(zip([...], [...]))` of two literal sequences | `d = dict(zip(["a", "b"], [x, 2.0 * x]))` |
 | a list or tuple given to a NumPy or SciPy function (read as `np.asarray`, as NumPy does) | `np.dot(L, L)`, `np.sin((x, y))`, `scipy.special.logsumexp(L)` |
-| attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x` |
+| attributes of named tuples (`collections`, `typing.NamedTuple`), dataclasses, objects | `p.w * x + p.b`, `self.a * x`, `s.inner.pos` |
 | a named tuple made in the function | `p = Pair(x, 2.0)` |
 | a dataclass made in the function (no `__post_init__`) | `s = State(s.pos + dt * s.vel, s.vel + dt * a)` |
 | `{**d, k: v}` | `loss({**params, "w": w}, x)` |
+| attribute assignment `p.a = v`, `p.a += v`, `setattr(p, "a", v)` on a dataclass or plain object made in the function or passed as an argument | `s.vel = s.vel - dt * k * s.pos` (see "Objects" below) |
+| `dataclasses.replace(p, a=v)` (dataclasses without `__post_init__`), `p._replace(a=v)` of named tuples, made in the function or passed as arguments | `s = s._replace(pos=s.pos + dt * s.vel)`, `q = dataclasses.replace(p)` (a copy) |
+| a method of an object passed as an argument, read from its class when the derivative is called (one version per class, `docs/calls.md`) | `def f(osc, x): return osc.energy(x)` |
 
 **Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
 returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
@@ -105,6 +108,21 @@ no derivative (`bool`, `str`, `None`, other objects) give `None`; unused leaves 
 structure (a dict for a dict ...).  The generated code never changes its arguments: a list
 or dict that the function changes in place is copied first.
 
+**Objects.** An attribute assignment (`p.a = v`, `p.a += v`, `setattr(p, "a", v)`, in a
+helper function too: `def step(s, dt): s.x = s.x + dt * s.v` called as `step(s, dt)`) on an
+object made in the function or passed as an argument makes a new object in generated code
+(`p = set_field(p, 'a', v)`): the caller's object is never changed, and the gradient with
+respect to the object is that of the object passed in (an attribute overwritten before it
+is read gets a zero).  This is exact as long as no other name still in use refers to the
+object or holds it; srcgrad refuses two names for one object (`q = p; q.a = x` while `p` is
+used), an object held by a container still in use (`items = [p]`, the list it was read out
+of, `hist.append(s)` in a loop), an object read out of an argument, and, when the code runs,
+an argument object that is also another argument or held in one.  `p.a += v` on an array
+changes the array in place in Python: refused when the code runs if another name or
+attribute still in use holds it.  Named tuples and frozen dataclasses raise as Python does
+(`AttributeError`, `FrozenInstanceError`); properties, `__setattr__` and `__slots__` are
+refused when the code runs.
+
 A parameter counts as a container when the function uses it as one (unpacks it, iterates
 over it, indexes it with a string, reads an attribute, calls `append` ...); only then does
 its gradient get restructured (`runtime.restructure`), so functions on arrays and floats
@@ -117,8 +135,9 @@ flows through it; two names for one list changed in place (`zs = ys; ys.append(v
 list read out of another container or argument; `ys.pop()` inside an expression that also
 reads `ys`; comprehensions in `while` conditions; `L[k] += v` on a list or dict whose element
 array another name still in use holds (Python changes that array in place);
-set comprehensions; `namedtuple._replace`; making an object of a class other than a named
-tuple or a dataclass without `__post_init__` in the function;
+set comprehensions; making an object of a class other than a named
+tuple or a dataclass without `__post_init__` in the function (and `dataclasses.replace` of
+one, when the code runs);
 `for k in d` over a dict parameter that nothing else shows to be a dict (no `d[k]` in
 the loop, no string key anywhere: iterate `d.keys()`).
 """

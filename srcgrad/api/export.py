@@ -41,6 +41,10 @@ def module_text(dfs):
     """The source of a standalone module holding the generated functions
     ``dfs`` (each made by srcgrad)."""
     injected, texts, params, values, notes, stubs, stubbed = {}, [], {}, {}, [], [], set()
+    # a derivative made per class of its arguments (srcgrad.api.classes): its
+    # versions seen so far and the function that picks one
+    dfs = [part for df in dfs for part in (df.export_parts() if hasattr(df, "export_parts")
+                                           else [df])]
     for df in dfs:
         try:
             text, inj = df.srcgrad_source, df.srcgrad_injected

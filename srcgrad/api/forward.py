@@ -11,8 +11,10 @@ last axis of every tangent (used by ``srcgrad.jacobian``).  The pipeline is
 
 import functools
 
+from srcgrad.api.classes import PerClass, base_name, per_class  # noqa: F401
 from srcgrad.api.driver import DRIVER
 from srcgrad.compiler.pipeline import cache_get, cache_put, forward_transform, normalise_wrt, wrt_key
+from srcgrad.errors import ClassesNeeded
 
 
 def _cached(fun, wrt, batched=False):
@@ -27,7 +29,15 @@ def _cached(fun, wrt, batched=False):
     canonical = (key[0], names, single)
     made = cache_get(fun, canonical)
     if made is None:
-        made = cache_put(fun, canonical, forward_transform(fun, names, DRIVER, batched=batched))
+        def make(classes=None, name=None):
+            return forward_transform(fun, names, DRIVER, batched=batched, classes=classes,
+                                     name=name)
+        try:
+            made = make()
+        except ClassesNeeded as needed:        # osc.energy(x): a version per class of osc
+            made = per_class(fun, needed, make,
+                             ("jvp_batched_" if batched else "jvp_") + base_name(fun), False)
+        cache_put(fun, canonical, made)
     return cache_put(fun, key, made)
 
 

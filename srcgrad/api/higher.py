@@ -26,6 +26,7 @@ under keys of its own.  The pieces shared with the sparse versions
 ``hvp``, the fallback loop) are in :mod:`srcgrad.api.blocks`.
 """
 
+import copy
 import functools
 
 import numpy as np
@@ -46,6 +47,16 @@ from srcgrad.api.forward import _cached as _jvp_cached
 
 
 # -- jacobian -----------------------------------------------------------------
+
+def _primal(fun, args, kwargs):
+    """``fun(*args, **kwargs)`` on copies of the arguments that are objects or
+    containers (the function may change those, as a method changing its
+    object does; the generated code after it must see them as they were)."""
+    own = [a if isinstance(a, (float, int, complex, np.ndarray, np.generic)) else copy.deepcopy(a)
+           for a in args]
+    return fun(*own, **{k: v if isinstance(v, (float, int, np.ndarray)) else copy.deepcopy(v)
+                        for k, v in kwargs.items()})
+
 
 def _forward_columns(jvp_fn, call, single):
     """The Jacobian by forward mode: one jvp per direction of each ``wrt``
@@ -205,7 +216,7 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
         value = None
         if mode == "auto":
             # one primal run decides: forward when the input is smaller
-            value = fun(*args, **kwargs)
+            value = _primal(fun, args, kwargs)
             use_forward = sum(_size(x) for x in call.values) < _size(value)
         if use_forward:
             def looped():
@@ -219,7 +230,7 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
             for n, x in zip(names, call.values):
                 check_argument(x, n)     # (the batched pass differentiates the cotangent)
             if value is None:
-                value = fun(*args, **kwargs)
+                value = _primal(fun, args, kwargs)
 
             def looped_rows():
                 return _reverse_rows(vjp_fn, call, single, value)
@@ -302,7 +313,7 @@ def _jacobian_of_jacobian(jac, wrt):
         call = _Call(fun, b_names, args, kwargs)
         a = _Call(fun, a_names, args, kwargs).values[0]
         b = call.values[0]
-        value = fun(*args, **kwargs)
+        value = _primal(fun, args, kwargs)
         if any(structured(x) for x in (a, b, value)) or holds_complex((a, b, value)):
             raise SrcgradError("jacobian(jacobian(f)) takes real arrays and floats")
         out = np.zeros(np.shape(value) + np.shape(a) + np.shape(b))

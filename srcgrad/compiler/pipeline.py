@@ -9,7 +9,6 @@ the derivative of another function (``srcgrad.grad(f)`` written inside
 differentiated code, a recursive call) asks the :class:`Driver` it is given.
 """
 
-import builtins
 import contextlib
 import dataclasses
 import functools
@@ -33,6 +32,8 @@ from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
+from srcgrad.compiler.frontend.normalise.attributes import constructed_classes
+from srcgrad.compiler.frontend.parse import portable_defaults
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
@@ -43,7 +44,7 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
                                                 propagate_constants, propagate_copies)
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
-from srcgrad.errors import SrcgradError, UnsupportedError
+from srcgrad.errors import ClassesNeeded, SrcgradError, UnsupportedError
 from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
@@ -192,16 +193,24 @@ class Front:
 
 
 def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
-              complex_params=frozenset()):
+              complex_params=frozenset(), classes=None):
     """parse → normalise → SSA → hoist → analyse (:data:`FRONT_END`).
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more.  ``reverse``: for the
     reverse transform (generated code's tapes stay lists).  ``complex_params``:
-    the parameters this version is made for being complex."""
+    the parameters this version is made for being complex.  ``classes``: name ->
+    class of the objects whose methods the function calls (``api/classes.py``)."""
     state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
                                   scalar_result=scalar_result, reverse=reverse,
-                                  complex_params=complex_params)
-    run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
+                                  complex_params=complex_params, classes=dict(classes or {}))
+    try:
+        run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
+    except ClassesNeeded as e:      # b = Body(...); b.step(dt): again, with Body's methods
+        local = constructed_classes(getattr(state, "parsed", None), e.params, state.classes)
+        if not local:
+            raise
+        return front_end(fun, wrt_names, driver, scalar_result=scalar_result, reverse=reverse,
+                         complex_params=complex_params, classes={**state.classes, **local})
     return Front(state.parsed, state.fn, state.analysis, state.namer, state.injector,
                  state.user_of)
 
@@ -210,14 +219,14 @@ def _parse(st):
     # srcgrad's own generated code (higher derivatives): see frontend/generated.py
     st.parsed = parse(generated.generic_version(st.fun))
     st.parsed.tree = copy_tree(st.parsed.tree)
-    _portable_defaults(st.parsed)
+    portable_defaults(st.parsed)
     generated.prepare(st.parsed, reverse=st.reverse)
     st.parsed.srcgrad_reverse = st.reverse      # for generated code the inliner meets
     st.namer = Namer(names_in(st.parsed.tree) | set(st.parsed.closure))
 
 
 def _normalise(st):
-    st.fn = Normaliser(st.parsed, st.namer, driver=st.driver).run()
+    st.fn = Normaliser(st.parsed, st.namer, driver=st.driver, classes=st.classes).run()
 
 
 def _ssa(st):
@@ -234,7 +243,7 @@ def _hoist(st):
 
 def _analyse(st):
     st.analysis = an = analyse(st.parsed, st.fn, st.wrt, st.locals, st.user_of, st.driver,
-                               scalar_result=st.scalar_result)
+                               scalar_result=st.scalar_result, classes=st.classes)
     check_complex(st.parsed, st.fn, an, st.complex_params)
     st.injector = Injector(st.namer, an.resolve_name)
     for name, obj in st.parsed.extras.items():      # objects inlined code refers to
@@ -246,21 +255,6 @@ def _analyse(st):
 #: prints the code after one of them)
 FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hoist", _hoist),
              ("analyse", _analyse)]
-
-
-def _portable_defaults(parsed):
-    """Default values in the generated ``def`` line are shown as written when
-    they only name globals (``act=np.tanh``); one that reads a variable of an
-    enclosing function (``lambda a, key=key: ...``) is shown as ``...``.  The
-    generated function gets the real values from the user's function."""
-    a = parsed.tree.args
-    known = set(parsed.globals) | set(dir(builtins))
-    for i, d in enumerate(a.defaults):
-        if {n.id for n in name_nodes(d)} - known:
-            a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
-    for i, d in enumerate(a.kw_defaults):
-        if d is not None and {n.id for n in name_nodes(d)} - known:
-            a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)
 
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
@@ -331,7 +325,7 @@ def without_gc(transform):
 
 @without_gc
 def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
-                      complex_params=None, split=False):
+                      complex_params=None, split=False, classes=None, name=None):
     """Run the reverse-mode pipeline; returns the generated function.
 
     Two versions may be generated from one analysis: a generic one, correct
@@ -345,9 +339,10 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     that one when an argument is complex.  ``split`` (with ``cotangent`` and
     ``with_value``; srcgrad's own use, for recursive calls): the function
     returns the value and a closure taking the cotangent
-    (``optimise/closures.py``), with no checks at its boundary."""
+    (``optimise/closures.py``), with no checks at its boundary.  ``classes``:
+    :func:`front_end`'s; ``name``: the generated function's."""
     front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
-                      complex_params=complex_params or frozenset())
+                      complex_params=complex_params or frozenset(), classes=classes)
     parsed, namer = front.parsed, front.namer
     if split:
         prefix = "split_"
@@ -355,7 +350,7 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
         prefix = "vjp_"
     else:
         prefix = "value_and_d_" if with_value else "d_"
-    name = namer.fresh(prefix + parsed.name)
+    requested, name = name, namer.fresh(name or prefix + parsed.name)
     seed = namer.fresh("cotangent") if cotangent else None
 
     def generate(analysis, fname):
@@ -373,14 +368,14 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
         return assemble(front, name, generate, signature=signature)
     make = None if complex_params is not None else complex_maker(
         fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
-        cotangent=cotangent)
+        cotangent=cotangent, classes=classes, name=requested)
     return assemble(front, name, generate, signature=signature, boundary=boundary,
                     complex_make=make)
 
 
 @without_gc
 def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, batched=False,
-                      boundary=None, complex_params=None):
+                      boundary=None, complex_params=None, classes=None):
     """Run the forward-mode pipeline; returns the generated function (a
     generic version and, when it differs, one for Python floats behind a
     type guard, as :func:`reverse_transform` makes).  Without
@@ -394,7 +389,7 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
         boundary = Boundary(tuple(wrt_names), "tangent" if with_value else "derivatives",
                                 len(wrt_names) > 1)
     front = front_end(fun, wrt_names, driver, scalar_result=False,
-                      complex_params=complex_params or frozenset())
+                      complex_params=complex_params or frozenset(), classes=classes)
     namer = front.namer
     name = namer.fresh(name or ("jvp_batched_" if batched else "jvp_") + front.parsed.name)
     # over a generated gradient, whose names are d_x already, tangents are t_d_x
@@ -422,7 +417,7 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
     else:
         make = None if complex_params is not None else complex_maker(
             fun, forward_transform, wrt_names, driver, with_value=with_value, name=name,
-            boundary=boundary)
+            boundary=boundary, classes=classes)
         df = assemble(front, name, generate, extra_checks=list(tangent_names.items()),
                       signature=signature, boundary=boundary, complex_make=make)
     df.srcgrad_tangents = tuple(tangent_names[p] for p in wrt_names)

@@ -121,7 +121,8 @@ holomorphic(runtime_forward.tape_push, runtime_forward.tape_pop, runtime.fit,
             runtime.written_adjoint, runtime.item_adjoint, runtime.add_item, runtime.add_item_dv,
             runtime.list_dx, runtime.own,
             runtime.copy_dx, runtime_forward.broadcast_like, runtime.take_dx, runtime.restructure,
-            runtime.split_dx)
+            runtime.split_dx, runtime.set_field, runtime.set_field_dx, runtime.field_dx,
+            runtime.field_put, runtime.field_tangent, runtime.replace_dx)
 # their transposes (moving values, like the helpers above): tests/test_closure.py
 holomorphic(runtime.list_tangent, runtime_forward.rebroadcast, runtime.element,
             runtime.element_t, runtime.entry, runtime.entry_t, runtime.restructure_t,

@@ -24,7 +24,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
     inner_dx, inner_dy, inv_da, kron_dx, kron_dy, matmul_dx, matmul_dy, not_a_view, pad_dx,
     repeat_dx, reshape_dx, take_dx, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx,
     unbroadcast, unreduce, unreduce_extreme, unreduce_mean, written_adjoint, zeros_like,
-    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, restructure,
+    item_adjoint, item_adjoint_t, own, sum_dx, sum_dx_t, add_item, add_item_dv, restructure,
     seq_extreme_dx, seq_extreme_tangent, element_unshared,
     restructure_t, restructure_t_dh, is_view)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
@@ -84,7 +84,7 @@ defjvp(broadcast_like, "broadcast_like(t, like)")
 
 # indexed accumulation and writes
 defvjp(add_at, "d, like, index, value", "unbroadcast(g, d)", None, None,
-       "unbroadcast(np.asarray(g)[index], value)")
+       "add_item_dv(g, index, value)")     # (the part at index: of an array or a dict)
 defjvp(add_at, d="broadcast_like(t, ans)", value="add_at(zeros_like(like), like, index, t)")
 defvjp(written_adjoint, "a, index", "written_adjoint_t(g, a, index)")
 defjvp(written_adjoint, "written_adjoint(t, index)")
@@ -373,6 +373,30 @@ defvjp(sorted_tangent, "a, iterable, key=None, reverse=False",
        "sorted_dx(g, iterable, key, reverse)")
 defjvp(sorted_tangent, "sorted_tangent(t, iterable, key, reverse)")
 CONTAINER_RUNTIME_RULES += (sorted_dx, sorted_tangent)
+
+# attribute assignment as a new object (runtime/objects.py): p = set_field(p, name, v)
+# moves values around (the object's other fields from x, the new one from v); its
+# helpers are linear in the adjoint ``a`` and read x only for its class (named tuples)
+from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
+    check_field_iadd, check_unshared, field_dx, field_put, field_tangent, replace_dx, set_field,
+    set_field_dx)
+
+nondifferentiable(check_field_iadd, check_unshared)
+defvjp(set_field, "x, name, v", "set_field_dx(g, x, name)", None, "field_dx(g, x, name, v)")
+defjvp(set_field, x="set_field_dx(t, ans, name)", v="field_tangent(t, ans, name)")
+defvjp(set_field_dx, "a, x, name", "set_field_dx(g, x, name)")
+defjvp(set_field_dx, "set_field_dx(t, x, name)")
+defvjp(field_dx, "a, x, name, v", "field_put(g, x, name)")
+defjvp(field_dx, "field_dx(t, x, name, v)")
+defvjp(field_put, "a, x, name", "field_dx(g, x, name, a)")
+defjvp(field_put, "field_put(t, x, name)")
+defvjp(field_tangent, "a, x, name", "field_dx(g, x, name, a)")
+defjvp(field_tangent, "field_tangent(t, x, name)")
+# (dataclasses.replace and _replace: container rules, analysis/container_calls.py)
+defvjp(replace_dx, "a, x, names", "replace_dx(g, x, names)")
+defjvp(replace_dx, "replace_dx(t, x, names)")
+CONTAINER_RUNTIME_RULES += (set_field, set_field_dx, field_dx, field_put, field_tangent,
+                            replace_dx)
 
 #: the helpers of element writes and of ``sum`` of a list given a rule here
 #: (tests/test_soundness_aliasing.py checks each one)

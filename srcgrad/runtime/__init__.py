@@ -17,6 +17,7 @@ The modules, from the bottom up (each imports only those above it)::
     structure    restructure, fit, as_adjoint: the caller's structure
     indexing     add_at, written_adjoint, take, views
     items        list, dict and attribute writes and their undo
+    objects      attribute assignment as a new object (set_field), replace
     sequences    sum, max, +, list() of lists and tuples
     iterators    enumerate, zip, reversed, sorted, dict views
     boundary     argument checks and result types
@@ -44,7 +45,8 @@ that rule names read ``srcgrad.runtime.unbroadcast`` wherever it lives.
 
 from srcgrad.runtime import base
 
-from srcgrad.runtime.containers import AdjointDict, Adjoints, element, entry  # noqa: F401
+from srcgrad.runtime.containers import (  # noqa: F401
+    AdjointDict, Adjoints, FieldAdjoints, element, entry)
 from srcgrad.runtime.broadcast import (  # noqa: F401
     expand, unbroadcast, unreduce, unreduce_extreme, unreduce_mean, zeros_like)
 from srcgrad.runtime.structure import (  # noqa: F401
@@ -55,6 +57,9 @@ from srcgrad.runtime.indexing import (  # noqa: F401
 from srcgrad.runtime.items import (  # noqa: F401
     add_attr, add_item, add_item_dv, attr_tangent, element_t, entry_t, item_adjoint, item_adjoint_t, restore_item,
     save_item, shallow_copy, unpop, unpop_adjoint)
+from srcgrad.runtime.objects import (  # noqa: F401
+    check_field_iadd, check_unshared, field_dx, field_put, field_tangent, replace_dataclass,
+    replace_dx, replace_namedtuple, set_field, set_field_dx)
 from srcgrad.runtime.sequences import (  # noqa: F401
     concat_dx, concat_tangent, list_dx, list_tangent, seq_extreme_dx, seq_extreme_tangent, sum_dx,
     sum_dx_t, view_sum_dx)

@@ -20,7 +20,7 @@ import numpy as np
 
 from srcgrad.errors import SrcgradError
 from srcgrad.runtime.base import is_record
-from srcgrad.runtime.containers import AdjointDict, Adjoints
+from srcgrad.runtime.containers import AdjointDict, Adjoints, FieldAdjoints
 
 
 def n_directions(t):
@@ -84,6 +84,8 @@ def _direction(t, k):
         return t[..., k] if t.ndim else t
     if isinstance(t, (list, tuple)):
         parts = [_direction(e, k) for e in t]
+        if isinstance(t, FieldAdjoints):
+            return FieldAdjoints(parts, t.fields)
         return type(t)._make(parts) if hasattr(type(t), "_make") else type(t)(parts)
     if isinstance(t, dict):
         return type(t)((key, _direction(v, k)) for key, v in t.items())
@@ -100,6 +102,8 @@ def _stack(cols):
     first = cols[0]
     if isinstance(first, (list, tuple)):
         parts = [_stack([c[i] for c in cols]) for i in range(len(first))]
+        if isinstance(first, FieldAdjoints):
+            return FieldAdjoints(parts, first.fields)
         return type(first)._make(parts) if hasattr(type(first), "_make") else type(first)(parts)
     if isinstance(first, dict):
         keys = set().union(*(c.keys() for c in cols))

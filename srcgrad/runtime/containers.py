@@ -1,11 +1,13 @@
-"""The adjoints and tangents of containers: Adjoints, AdjointDict, Several.
+"""The adjoints and tangents of containers: Adjoints, AdjointDict, Several,
+FieldAdjoints.
 
 The adjoint (or tangent) of a list or tuple is an ``Adjoints`` (one entry per
 element), of a dict or of an object's attributes an ``AdjointDict`` (a
 missing key is a zero).  Both add element by element.
 :func:`srcgrad.runtime.restructure` turns them into the caller's structure
 at the end.  ``Several`` holds the tangents of a function's several results
-(``np.linalg.eigh``, ``qr`` ...).
+(``np.linalg.eigh``, ``qr`` ...); ``FieldAdjoints`` the tangent of a named tuple
+changed by ``_replace`` (read by name and by position).
 
 >>> Adjoints([1.0, 2.0]) + Adjoints([3.0, 4.0])
 [4.0, 6.0]
@@ -96,6 +98,46 @@ class AdjointDict(dict):
 
     def copy(self):
         return AdjointDict(self)
+
+
+class FieldAdjoints(Adjoints):
+    """The tangent of a named tuple made here: one per field, read by
+    position or by name (as forward mode reads a named tuple's tangent);
+    adds element by element.
+
+    >>> t = FieldAdjoints([1.0, 2.0], ("a", "b"))
+    >>> (t + (10.0, 20.0)).b, t[0]
+    (22.0, 1.0)
+    """
+
+    def __init__(self, values=(), fields=()):
+        super().__init__(values)
+        self.fields = tuple(fields)
+
+    def __getattr__(self, name):
+        fields = self.__dict__.get("fields", ())
+        if name in fields:
+            return self[fields.index(name)]
+        raise AttributeError(name)
+
+    def __add__(self, other):
+        return FieldAdjoints(Adjoints.__add__(self, other), self.fields)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return FieldAdjoints(Adjoints.__neg__(self), self.fields)
+
+    def __sub__(self, other):
+        return FieldAdjoints(Adjoints.__sub__(self, other), self.fields)
+
+    def __mul__(self, c):
+        return FieldAdjoints(Adjoints.__mul__(self, c), self.fields)
+
+    __rmul__ = __mul__
+
+    def copy(self):
+        return FieldAdjoints(self, self.fields)
 
 
 class Several(tuple):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tests.fuzz.gen_wide import ComplexGrammar, WideGrammar
+from tests.fuzz.gen_wide import ComplexGrammar, ObjectGrammar, WideGrammar
 
 HEADER = '''import math
 import warnings
@@ -93,7 +93,7 @@ def make_args(params, seed):
     return out
 
 
-class Gen(WideGrammar, ComplexGrammar):
+class Gen(WideGrammar, ComplexGrammar, ObjectGrammar):
     MAX_STMTS = 14
 
     def __init__(self, seed):
@@ -113,6 +113,9 @@ class Gen(WideGrammar, ComplexGrammar):
         # programs without them are the ones the seed always gave
         self.rc = random.Random(seed * 7919 + 17)
         self.complex_rate = 0.0 if self.rc.random() < 0.6 else 0.12
+        # attribute assignment on objects (gen_wide.ObjectGrammar): a stream of its own too
+        self.ro = random.Random(seed * 104729 + 31)
+        self.object_rate = 0.0 if self.ro.random() < 0.7 else 0.25
 
     # ------------------------------------------------------------------ names
     def fresh(self, t):
@@ -513,6 +516,8 @@ class Gen(WideGrammar, ComplexGrammar):
             return
         if k < 0.43 and depth == 0:
             return self.def_stmt(indent)
+        if self.object_rate and self.ro.random() < self.object_rate:
+            return self.object_stmt(indent)
         if depth < 2 and self.rc.random() < 0.03:
             # a context manager that changes no value (its own random stream)
             self.emit(indent, self.rc.choice(["with np.errstate(all='ignore'):",

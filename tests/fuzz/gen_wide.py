@@ -17,7 +17,8 @@ its arguments:
   scalars (``c``) and arrays of length 4 (``cv``) made from real values with
   ``1j``, ``np.exp(1j * ...)``, ``np.fft``, ``np.linalg.eigvals`` and einsum's
   sublist form, changed in loops and branches, read back through ``np.real``,
-  ``np.imag``, ``np.abs``, ``np.angle``; and set comprehensions.
+  ``np.imag``, ``np.abs``, ``np.angle``; and set comprehensions;
+* attribute assignment on dataclasses made in the function (``ObjectGrammar``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -223,6 +224,73 @@ class ComplexGrammar:
             self.emit(indent, f"{n} = np.fft.ifft({n} * {self.array('v4', 1)})")
         else:
             self.emit(indent, f"{n} = {n} * (1.0 + 0.2 * np.tanh({self.array('v4', 1)}))")
+
+
+REPLACE_IMPORT = "from dataclasses import replace as dc_replace\n"
+
+
+class ObjectGrammar:
+    """Objects made in the function whose attributes are assigned: ``st.w =
+    ...``, ``st.v += ...``, ``setattr``, two names for one object (``q = st;
+    q.w = ...``: refused while ``st`` is still used), a helper that
+    assigns the attributes of the object it is given, and
+    ``dataclasses.replace``.  Drawn from a random
+    stream of its own (``self.ro``): the programs of seeds that never take
+    this branch are unchanged."""
+
+    def object_stmt(self, indent):
+        r = self.ro
+        dcs = [n for n, v in self.env.items() if v.type == "dc" and n not in self.frozen]
+        if not dcs or r.random() < 0.15:
+            n = self.fresh("dc")
+            self.emit(indent, f"{n} = S({self.scalar(1)}, {paren(self.array('v4', 1))} * 1.0)")
+            self.env[n] = _var("dc")
+            dcs = [n]
+        st = r.choice(dcs)
+        k = r.random()
+        s = self.scalar(1)
+        if k < 0.4:
+            self.emit(indent, r.choice([
+                f"{st}.w = {s}", f"{st}.w += {s}", f"{st}.w *= (1.0 + 0.3 * np.tanh({s}))",
+                f"{st}.v = {paren(self.array('v4', 1))} * 1.0", f"{st}.v += {s}",
+                f"{st}.v = {st}.v * np.tanh({s})", f"setattr({st}, 'w', {st}.w * 0.5 + {s})",
+                f"{st}.w, {st}.v = {st}.v[{r.randint(0, 3)}] * 0.5, {st}.v + {st}.w"]))
+        elif k < 0.5:
+            q = self.fresh("dc")
+            self.emit(indent, f"{q} = {st}")
+            self.emit(indent, f"{q}.w = {s}")
+            self.env[q] = _var("dc")
+        elif k < 0.65:
+            name = f"mobj{len(self.helpers)}"
+            self.helpers.append(
+                f"def {name}(st, k):\n"
+                f"    st.w = st.w * 0.5 + np.sin(k)\n"
+                f"    st.v = st.v * (1.0 + 0.1 * st.w)\n"
+                f"    if k > 0.3:\n"
+                f"        st.w += k * k\n"
+                f"    return st.w * 0.5\n")
+            if r.random() < 0.5:
+                self.emit(indent, f"{name}({st}, {s})")
+            else:
+                f = self.fresh("f")
+                self.emit(indent, f"{f} = {name}({st}, {s})")
+                self.env[f] = _var("f")
+        elif k < 0.8:
+            if REPLACE_IMPORT not in self.helpers:
+                self.helpers.append(REPLACE_IMPORT)
+            n = r.choice([st, self.fresh("dc")])
+            self.emit(indent, r.choice([f"{n} = dc_replace({st}, w={s})",
+                                        f"{n} = dc_replace({st}, v={st}.v * {s}, w={st}.w)",
+                                        f"{n} = dc_replace({st})"]))
+            self.env[n] = _var("dc")
+            if r.random() < 0.5:
+                self.emit(indent, f"{n}.w = {n}.w * {st}.w")
+        else:
+            n = self.fresh("dc")
+            self.emit(indent, f"{n} = S({st}.w * 0.5, {st}.v * 1.0)")
+            self.emit(indent, f"{n}.v[{r.randint(0, 3)}] = {s}" if r.random() < 0.1
+                      else f"{n}.w -= {st}.w * {s}")
+            self.env[n] = _var("dc")
 
 
 def _var(t, **kw):

@@ -38,6 +38,7 @@ place (line 4) while 'b' is still used
 import gast
 import numpy as np
 
+from srcgrad import runtime
 from srcgrad.compiler.analysis.activity import useful_names, varied_names
 from srcgrad.compiler.analysis.containers import check_containers, check_read_out_of_containers
 from srcgrad.compiler.analysis.ops import defined_name
@@ -314,11 +315,18 @@ def check_augmented(an, assigns=()):
                 and isinstance(v, gast.BinOp) and isinstance(v.left, gast.Name)):
             return
         x, t = v.left.id, s.targets[0].id
+        # p.a op= e: the field read out of p goes back into it (the check of
+        # p's other fields runs with the code: runtime.check_field_iadd)
+        owner = {read_from.get(x)} if getattr(v, "srcgrad_inplace_field", False) else set()
+        t = {t} | owner
+        # ... and whatever was put into p may be that field (p = P(a=arr); p.a += 1)
+        held = {n for o in owner for n, cs in packed_into.items()
+                if cs & an.share.get(o, {o})}
         kind = an.kind.get(x, "container")
         if kind in ("list", "dict"):
             # ``ys += [...]`` extends the list in place (``d |= e`` updates the
             # dict): another name for the same list sees the change
-            for y in sorted(an.share.get(x, set()) - {x, t}):
+            for y in sorted((an.share.get(x, set()) | held) - {x} - t):
                 if y in live:
                     raise an.parsed.error(
                         s, f"'{user.get(x, x)}' may be the same {kind} as '{user.get(y, y)}', "
@@ -333,7 +341,7 @@ def check_augmented(an, assigns=()):
         checks = []
         # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
         group = an.share.get(x, {x})
-        holders = {c for n in group for c in packed_into.get(n, ())} - {x, t}
+        holders = {c for n in group for c in packed_into.get(n, ())} - {x} - t
         for c in sorted(holders):
             if c in live:
                 checks.append((x, c, user.get(x, x), user.get(c, c), s.lineno))
@@ -342,7 +350,7 @@ def check_augmented(an, assigns=()):
         readers = set()
         for c in holders:
             readers |= an.share.get(c, {c})
-        for y in sorted((an.share.get(x, set()) | (readers - holders)) - {x, t}):
+        for y in sorted((an.share.get(x, set()) | (readers - holders) | held) - {x} - t):
             if y in live and y not in defined.get(id(s), ()):
                 raise an.parsed.error(
                     s, f"'{user.get(x, x)}' may share memory with '{user.get(y, y)}', and "
@@ -389,6 +397,9 @@ def check_augmented(an, assigns=()):
                  f"into the {an.kind[c.id]}: ....copy())")
 
     put_into, constants, packed_into = containers_holding(an, assigns)
+    read_from = {s.targets[0].id: s.srcgrad_op.args["x"].id for s in assigns
+                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                 and s.srcgrad_op.kind == "attr" and isinstance(s.srcgrad_op.args["x"], gast.Name)}
     params = {a.id for a in an.fn.args.args + an.fn.args.kwonlyargs
               + an.fn.args.posonlyargs}
     defined = defined_before(an.fn.body, params)
@@ -422,7 +433,10 @@ def containers_holding(an, assigns):
             values = [op.args.get("v")]
         elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
                 op.kind in ("pack", "pack_dict") or op.kind == "call"
-                and getattr(op.rule, "name", None) in ("list", "concat")):
+                and (getattr(op.rule, "name", None) in ("list", "concat")
+                     or op.fun is runtime.set_field or op.fun is runtime.replace_dataclass
+                     or op.fun is runtime.replace_namedtuple)):
+            # (p_1 = set_field(p, 'a', v) holds v and what p holds; so does a replace)
             into = s.targets[0].id
             values = [a for a in op.args.values() if isinstance(a, gast.AST)]
         else:

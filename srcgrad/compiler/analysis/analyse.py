@@ -7,6 +7,7 @@ each fills its part of the :class:`Analysis`, which the transforms read:
 4. ``activity``: mutated containers; varied, useful and active names;
 5. ``refusals``: what is not understood on a differentiated path is an error;
 6. ``aliasing`` (and ``containers``): in-place writes, views, shared memory;
+   ``objects``: objects whose attributes are assigned have no other name in use;
 7. ``shapes``: scalars and same-shape classes (``floats`` for the float version).
 
 >>> from srcgrad.compiler.analysis.show import analysed, names
@@ -27,6 +28,7 @@ from srcgrad.compiler.analysis.activity import mutated_containers, useful_names,
 from srcgrad.compiler.analysis.aliasing import check_aliasing
 from srcgrad.compiler.analysis.container_kinds import container_kinds
 from srcgrad.compiler.analysis.floats import float_names
+from srcgrad.compiler.analysis.objects import check_objects
 from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
 from srcgrad.compiler.analysis.ranks import element_rank, rank_candidates
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
@@ -84,6 +86,7 @@ class Analysis:
         self.active = self.varied & self.useful
         refuse_unsupported(self, ops)
         check_aliasing(self, ops)
+        check_objects(self, ops)
         compute_shapes(self, [s for s in ops if isinstance(s, gast.Assign)])
         return self
 
@@ -127,8 +130,10 @@ class Analysis:
         return same_shape(self, a, b)
 
 
-def analyse(parsed, fn, wrt, locals_, user_of=None, driver=None, scalar_result=True):
+def analyse(parsed, fn, wrt, locals_, user_of=None, driver=None, scalar_result=True,
+            classes=None):
     a = Analysis(parsed, fn, wrt, locals_, driver)
     a.user_of = user_of or {}
     a.scalar_result = scalar_result
+    a.classes = dict(classes or {})     # arguments' classes this version is made for
     return a.run()

@@ -64,6 +64,19 @@ def dict_method(x, attr, v, kwargs, s, display):
     return None
 
 
+def replace_call(fun, args, display):
+    """``replace_dataclass(x, n0, v0, ...)`` / ``replace_namedtuple(...)``
+    (what the normaliser makes of ``dataclasses.replace`` and ``_replace``)."""
+    if not (fun is runtime.replace_dataclass or fun is runtime.replace_namedtuple) or \
+            len(args) % 2 != 1 or any(isinstance(a, gast.Starred) for a in args):
+        return None
+    n = len(args) // 2
+    bound = {"x": args[0]}
+    for i in range(n):
+        bound[f"n{i}"], bound[f"v{i}"] = args[1 + 2 * i], args[2 + 2 * i]
+    return Op("call", rule=container_rule(f"replace{n}"), fun=fun, args=bound, display=display)
+
+
 def rule_op(rule, fun, args, kwargs, display):
     try:
         bound = rule.bind(args, kwargs)
@@ -194,6 +207,17 @@ def container_rule(which):
                     [None] + [f"index_concat_dx(g, kind, {i}, {items})" for i in range(n)],
                     {p: f"index_concat_tangent(t, kind, {i}, {items})"
                      for i, p in enumerate(names)})
+        if spec is None and which.startswith("replace"):
+            # dataclasses.replace(x, n0=v0, ...) / x._replace(...): x, n0, v0, n1, v1 ...
+            n = int(which[len("replace"):])
+            names = "(" + "".join(f"n{i}, " for i in range(n)) + ")"
+            params = "".join(f", n{i}, v{i}" for i in range(n))
+            adjoints = [f"replace_dx(g, x, {names})"]
+            for i in range(n):
+                adjoints += [None, f"field_dx(g, x, n{i}, v{i})"]
+            tangents = {"x": f"replace_dx(t, ans, {names})",
+                        **{f"v{i}": f"field_tangent(t, ans, n{i})" for i in range(n)}}
+            spec = ("x" + params, adjoints, tangents)
         if spec is None and which.startswith("zip"):
             # zip of n iterables: one parameter each
             n = int(which[3:])

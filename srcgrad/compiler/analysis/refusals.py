@@ -31,10 +31,13 @@ depends on a differentiated value
 import inspect
 
 import gast
+import numpy as np
 
 from srcgrad.compiler.analysis.ops import defined_name, operand_names
 from srcgrad.compiler.analysis.syntax import dotted, is_generated, root_is_local, source
 from srcgrad.compiler.frontend import MISSING, primitive_library
+from srcgrad.compiler.frontend.generated import is_generated as generated_code
+from srcgrad.errors import ClassesNeeded
 from srcgrad.rules import lookup
 from srcgrad.rules.checks import refusal as rule_refusal
 from srcgrad.rules.registry import _Default
@@ -55,19 +58,19 @@ def refuse_unsupported(an, assigns):
         op = s.srcgrad_op
         if op.kind == "unknown" and (name is None and any(
                 n in an.varied for n in op.diff_operands()) or name in an.active):
-            raise no_rule(an, s, op)
+            raise classes_needed(an, s, no_rule(an, s, op))
         if getattr(op, "strict", False) and any(n in an.varied for n in op.diff_operands()):
             raise no_rule(an, s, op)
         if op.kind == "unknown" and isinstance(s, gast.Expr) and any(
                 n in an.varied for k, a in op.args.items() if k != "x"
                 for n in operand_names(a)):
             # obj.method(x): the method may change x in place (rng.shuffle(x))
-            raise an.parsed.error(
+            raise classes_needed(an, s, an.parsed.error(
                 s, f"{dotted(s.value.func)}(...) is called with a differentiated argument "
                    f"as a statement of its own; srcgrad cannot tell whether it changes that "
                    f"argument in place", construct="call statement",
                 hint="assign its result instead (y = f(x)), or pass "
-                     "srcgrad.stop_gradient(x) if no derivative flows through it")
+                     "srcgrad.stop_gradient(x) if no derivative flows through it"))
         check_out(an, s, op)
         check_iterator_use(an, s, op)
         check_params(an, s, op, name)
@@ -85,6 +88,34 @@ def refuse_unsupported(an, assigns):
                 s.srcgrad_op.kind == "unknown" and isinstance(s.targets[0], gast.Name) and \
                 s.targets[0].id not in read:
             check_call_stmt(an, s)
+
+
+def classes_needed(an, s, error):
+    """``error`` (the refusal of statement ``s``), or a
+    :class:`~srcgrad.errors.ClassesNeeded` carrying it when ``s`` calls a
+    method of a parameter (``osc.energy(x)``) whose class this version is
+    not made for: the API then makes one version per class of that argument
+    (``srcgrad.api.classes``).  Methods of arrays, lists and dicts are
+    refused as they are."""
+    call = getattr(s, "value", None)
+    f = getattr(call, "func", None)
+    if not (isinstance(call, gast.Call) and isinstance(f, gast.Attribute) and
+            isinstance(f.value, gast.Name)) or generated_code(an.parsed.fun):
+        return error
+    a = an.fn.args
+    params = {x.id for x in a.posonlyargs + a.args + a.kwonlyargs}
+    p = f.value.id
+    known = getattr(an, "classes", {})
+    if any(hasattr(t, f.attr) for t in (np.ndarray, list, dict, tuple)):
+        return error
+    if p in params and p not in known:
+        return ClassesNeeded([p], error)
+    # an object made here from a class of the user's (b = Body(...)): the
+    # front end runs again with its class known (pipeline.front_end)
+    local = getattr(an, "user_of", {}).get(p, p)
+    if p not in params and local in getattr(an.parsed, "constructed", {}) and local not in known:
+        return ClassesNeeded([local], error)
+    return error
 
 
 def check_params(an, s, op, name):

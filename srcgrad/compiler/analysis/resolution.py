@@ -34,7 +34,7 @@ from srcgrad import runtime
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad.compiler.analysis.callees import recursive_rule
 from srcgrad.compiler.analysis.container_calls import (container_call, container_rule,
-                                                       dict_method, method_stmt)
+                                                       dict_method, method_stmt, replace_call)
 from srcgrad.compiler.analysis.ops import Op
 from srcgrad.compiler.analysis.syntax import (children, dotted, op_symbol, positional,
                                               root_is_local)
@@ -164,6 +164,9 @@ def resolve_call(an, v, s):
         # dict(a=x, b=y): a dict literal
         return Op("pack_dict", args={str(i): k.value for i, k in enumerate(v.keywords)},
                   extra=[const(k.arg) for k in v.keywords], display=display)
+    special = replace_call(fun, list(v.args), display) if not kwargs else None
+    if special is not None:
+        return special                  # dataclasses.replace, _replace (normalised)
     if fun is runtime_forward.Several and len(v.args) == 1 and not kwargs and \
             isinstance(v.args[0], gast.Name):
         # Several(t): the tuple t as tangents of several results (adds element by element)

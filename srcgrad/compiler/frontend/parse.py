@@ -16,7 +16,7 @@ from typing import NamedTuple
 import gast
 
 from srcgrad.errors import UnsupportedError
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
 #: line numbers of code inlined from another function are ``index * LINES +
@@ -291,3 +291,19 @@ def _parse_partial(partial):
                     source_lines=inner.source_lines, globals=inner.globals)
     parsed.extras[target] = partial
     return parsed
+
+
+def portable_defaults(parsed):
+    """Default values in the generated ``def`` line are shown as written when
+    they only name globals (``act=np.tanh``); one that reads a variable of an
+    enclosing function (``lambda a, key=key: ...``) is shown as ``...``.  The
+    generated function gets the real values from the user's function (used
+    by the pipeline's parse stage)."""
+    a = parsed.tree.args
+    known = set(parsed.globals) | set(dir(builtins))
+    for i, d in enumerate(a.defaults):
+        if {n.id for n in name_nodes(d)} - known:
+            a.defaults[i] = gast.Constant(value=Ellipsis, kind=None)
+    for i, d in enumerate(a.kw_defaults):
+        if d is not None and {n.id for n in name_nodes(d)} - known:
+            a.kw_defaults[i] = gast.Constant(value=Ellipsis, kind=None)

@@ -59,6 +59,13 @@ def _atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+def _root(node):
+    """The name an attribute chain starts from."""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
 def _module_chain(node):
     """``np.linalg.norm``: an attribute chain rooted at a name."""
     while isinstance(node, gast.Attribute):
@@ -69,9 +76,10 @@ def _module_chain(node):
 class ANF:
     """Flatten expressions so that each statement does one operation."""
 
-    def __init__(self, namer):
+    def __init__(self, namer, locals_=()):
         self.namer = namer
         self.temps = set()      # names this pass invents for sub-expressions
+        self.locals = set(locals_)   # (s.inner.pos of a local s: one read at a time)
 
     def block(self, stmts):
         out = []
@@ -151,7 +159,8 @@ class ANF:
             for k in e.keywords:
                 k.value = self.expr(k.value, out, hint)
         elif isinstance(e, gast.Attribute):
-            if not _module_chain(e):
+            if not _module_chain(e) or isinstance(e.value, gast.Attribute) and \
+                    _root(e) in self.locals:
                 e.value = self.expr(e.value, out, hint)
         elif isinstance(e, gast.Subscript):
             e.value = self.expr(e.value, out, hint)
@@ -427,7 +436,8 @@ def to_ssa(fn, namer):
     """Run ANF then SSA renaming on the normalised ``fn`` (in place).
     Returns the map from generated names to the user's names."""
     params = [a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs]
-    anf = ANF(namer)
+    stored = {n.id for n in name_nodes(fn) if isinstance(n.ctx, gast.Store)}
+    anf = ANF(namer, set(params) | stored)
     fn.body = anf.block(fn.body)
     ssa = SSA(namer, params)
     fn.body = drop_dead_phis(ssa.run(fn.body))

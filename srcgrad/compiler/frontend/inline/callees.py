@@ -236,8 +236,10 @@ class Callees:
                 return None        # a rule of its own: a primitive
         except TypeError:
             pass
-        if primitive_library(target) or getattr(target, "srcgrad_refusal", None):
-            return None            # (a helper that must not be differentiated: refused)
+        if primitive_library(target) or getattr(target, "srcgrad_refusal", None) or \
+                getattr(target, "srcgrad_container_rule", False):
+            return None            # (a helper that must not be differentiated: refused;
+                                   # one the resolution gives a container rule)
         return PythonFunction(target)
 
     # -- definitions -------------------------------------------------------------

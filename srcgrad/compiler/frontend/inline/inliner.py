@@ -46,7 +46,7 @@ class Inliner(Callees, Binding):
     """Expands calls for one normalisation of the top-level function
     ``parsed``; shared by the normalisers of every inlined body."""
 
-    def __init__(self, parsed, namer, driver, normaliser):
+    def __init__(self, parsed, namer, driver, normaliser, classes=None):
         self.parsed = parsed
         self.namer = namer
         self.driver = driver        # srcgrad.grad(f) in the code: pipeline.Driver
@@ -63,6 +63,9 @@ class Inliner(Callees, Binding):
         args = fn.args.posonlyargs + fn.args.args
         if cls is not None and args and not inspect.ismethod(parsed.fun):
             self.classes[args[0].id] = cls
+        # the classes of arguments whose methods are called (osc.energy(x)),
+        # known when the derivative is called (srcgrad.api.classes)
+        self.classes.update(classes or {})
 
     # -- expanding calls in a statement --------------------------------------------
     def expand(self, expr, where, desugar):

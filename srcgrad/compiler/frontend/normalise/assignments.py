@@ -1,7 +1,7 @@
 """Assignments: augmented (``x op= v``, ``x[i] op= v`` with the index
 evaluated once), multiple (``a = b = v``), tuple and list unpacking (a swap
 evaluates every value first; ``a, *rest = v`` makes ``rest`` a list);
-assignments to attributes are refused.
+assignments to attributes make new objects (``attributes.py``).
 
 >>> from srcgrad.compiler.frontend.normalise import normalise_text
 >>> from srcgrad.compiler.ir.printer import source
@@ -59,8 +59,8 @@ class Assignments:
             value = gast.BinOp(left=read, op=s.op, right=s.value)
             return pre + self.desugar(gast.copy_location(
                 gast.Assign(targets=[write], value=value, type_comment=None), s))
-        raise self.unsupported(s, "augmented assignment to an attribute",
-                               "assign the new value to a local variable")
+        # (Python's grammar leaves an attribute as the only other target)
+        return self.assign_attribute(target, s.value, s, op=s.op)
 
     def index_once(self, index, pre, s):
         """``index`` read and written by ``x[index] op= v``, with each part
@@ -95,11 +95,12 @@ class Assignments:
                     gast.Assign(targets=[t], value=value, type_comment=None), s)))
             return out
         target = s.targets[0]
+        if isinstance(target, gast.Name) and isinstance(s.value, gast.Call):
+            self.note_class(target.id, s.value)     # obj = Cls(...): obj.method(...) is Cls's
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, s.value, s)
         if isinstance(target, gast.Attribute):
-            raise self.unsupported(s, "assignment to an attribute",
-                                   "assign to a local variable")
+            return self.assign_attribute(target, s.value, s)
         if isinstance(target, gast.Starred):
             raise self.unsupported(s, "starred assignment", "unpack element by element")
         if isinstance(target, gast.Subscript):

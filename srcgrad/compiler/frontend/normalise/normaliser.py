@@ -25,6 +25,8 @@ import numpy as np
 from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
+from srcgrad.compiler.frontend.normalise.attributes import (Attributes, check_shared_arguments,
+                                                            replace_calls)
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
 from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
                                                             set_comprehensions)
@@ -63,15 +65,15 @@ _UNSUPPORTED_EXPR = {
 }
 
 
-class Normaliser(Assignments, Loops, Iterables, Jumps):
+class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
     """Normalises the function ``parsed`` (or, through :meth:`run_inlined`,
     the body of a function being inlined into it)."""
 
-    def __init__(self, parsed, namer, inliner=None, driver=None):
+    def __init__(self, parsed, namer, inliner=None, driver=None, classes=None):
         self.parsed = parsed
         self.namer = namer
         if inliner is None:
-            inliner = Inliner(parsed, namer, driver, Normaliser)
+            inliner = Inliner(parsed, namer, driver, Normaliser, classes)
         self.inliner = inliner   # expands calls to the user's functions (frontend.inline)
         self.ret = None          # name holding the return value
         self.returned = None     # flag: a return has happened
@@ -86,6 +88,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
         einsum_sublists(fn, self.parsed)
+        replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
         body, mode = self.structure(body, None)
@@ -99,6 +102,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         body = tidy(drop_unread_flags(body, self.flags))
         self._counters_read_after(body, set())
         fn.body = copy_written_arguments(fn, body)
+        fn.body = check_shared_arguments(fn, fn.body, self.parsed, self.namer)
         self.inliner.check_unused(fn)
         return fn
 
@@ -109,6 +113,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         self.tree = fn
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
         body, mode = self.structure(body, None)
@@ -178,7 +183,8 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
             self.check_expr(s.value)
             if isinstance(s.value, gast.Constant):
                 return []
-            return [s]
+            done = self.setattr_statement(s)
+            return [s] if done is None else done
         if isinstance(s, gast.AnnAssign):
             if s.value is None:
                 return []

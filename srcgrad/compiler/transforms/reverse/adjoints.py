@@ -356,7 +356,7 @@ def _group(pairs):
 
 
 _FRESH_HELPERS = {runtime.sum_dx, runtime.seq_extreme_dx, runtime.concat_dx, runtime.list_dx,
-                  runtime.as_adjoint}
+                  runtime.as_adjoint, runtime.set_field_dx}
 
 
 def _fresh(expr):
