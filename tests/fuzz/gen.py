@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tests.fuzz.gen_forms import FormsGrammar
 from tests.fuzz.gen_wide import ComplexGrammar, WideGrammar
 
 HEADER = '''import math
@@ -93,7 +94,7 @@ def make_args(params, seed):
     return out
 
 
-class Gen(WideGrammar, ComplexGrammar):
+class Gen(WideGrammar, ComplexGrammar, FormsGrammar):
     MAX_STMTS = 14
 
     def __init__(self, seed):
@@ -113,6 +114,8 @@ class Gen(WideGrammar, ComplexGrammar):
         # programs without them are the ones the seed always gave
         self.rc = random.Random(seed * 7919 + 17)
         self.complex_rate = 0.0 if self.rc.random() < 0.6 else 0.12
+        # the Python users write (sets, try/except, *args: gen_forms.py), a stream of its own
+        self.rf = random.Random(seed * 6151 + 29)
 
     # ------------------------------------------------------------------ names
     def fresh(self, t):
@@ -152,6 +155,8 @@ class Gen(WideGrammar, ComplexGrammar):
             return self.scalar_leaf()
         if self.rc.random() < self.complex_rate:
             return self.complex_scalar(d)
+        if self.rf.random() < 0.02:
+            return self.forms_scalar(d)
         k = r.random()
         if k < 0.04:
             return self.scipy_scalar(d)

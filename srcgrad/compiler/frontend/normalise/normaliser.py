@@ -24,6 +24,7 @@ import numpy as np
 
 from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
+from srcgrad.compiler.frontend.inline.rename import walk_same_scope
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
 from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
@@ -109,8 +110,10 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
         self.tree = fn
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        returns = [n.value for n in walk_same_scope(fn) if isinstance(n, gast.Return)]
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
+        self.inliner.made[self.ret] = lambda seen: self.returned_kind(returns, seen)
         body, mode = self.structure(body, None)
         if mode != ALWAYS:
             body = [assign(self.ret, const(None), fn)] + body
