@@ -172,3 +172,19 @@ def test_a_set_argument():
     assert_sound(total, (X, {0, 2}))
     with pytest.raises(srcgrad.UnsupportedError, match="'s' is a set"):
         srcgrad.grad(lambda x, s: sum(x[k] for k in s))(X, {0, 2})
+
+
+# -- a name bound on some paths only, copied where another branch merges ----------------
+def correlated_branches(x, c):
+    if c:
+        v = x * 2.0
+    if c:
+        v = v * 3.0          # merge: the other path copies 'v', which it never bound
+    if c:
+        return np.sum(v)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("c", [True, False])
+def test_correlated_branches(c):
+    assert_sound(correlated_branches, (X, c))

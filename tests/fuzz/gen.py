@@ -150,13 +150,16 @@ class Gen(WideGrammar, ComplexGrammar, FormsGrammar):
         return str(r.randint(0, n - 1))
 
     def scalar(self, d=0):
+        # the Python users write (gen_forms.py) wraps some scalars: from a stream of
+        # its own, after the choices of this one, so the rest of the program is the same
+        return self.forms_scalar(self.scalar_core(d))
+
+    def scalar_core(self, d=0):
         r = self.r
         if d >= 3 or r.random() < 0.3:
             return self.scalar_leaf()
         if self.rc.random() < self.complex_rate:
             return self.complex_scalar(d)
-        if self.rf.random() < 0.02:
-            return self.forms_scalar(d)
         k = r.random()
         if k < 0.04:
             return self.scipy_scalar(d)
@@ -500,6 +503,7 @@ class Gen(WideGrammar, ComplexGrammar, FormsGrammar):
         if self.budget <= 0:
             return
         self.budget -= 1
+        self.forms_stmt(indent)        # (gen_forms.py: a stream of its own)
         k = r.random()
         depth = self.block_depth
         if depth < 2 and k < 0.16:

@@ -34,12 +34,12 @@ from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
 from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
 from srcgrad.compiler.frontend.normalise.loops import Loops
+from srcgrad.compiler.frontend.normalise.tries import Tries
 from srcgrad.compiler.frontend.parse import parse_text
 from srcgrad.compiler.ir.names import Namer, assign, const, load, names_in
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 _UNSUPPORTED = {
-    gast.Try: ("try/except", "move the try/except out of the differentiated function"),
     gast.With: ("with", "move the 'with' block out of the differentiated function"),
     gast.AsyncWith: ("async with", "differentiate a plain synchronous function"),
     gast.AsyncFor: ("async for", "differentiate a plain synchronous function"),
@@ -64,7 +64,7 @@ _UNSUPPORTED_EXPR = {
 }
 
 
-class Normaliser(Assignments, Loops, Iterables, Jumps):
+class Normaliser(Assignments, Loops, Iterables, Jumps, Tries):
     """Normalises the function ``parsed`` (or, through :meth:`run_inlined`,
     the body of a function being inlined into it)."""
 
@@ -170,6 +170,10 @@ class Normaliser(Assignments, Loops, Iterables, Jumps):
             return expanded
         if isinstance(s, gast.With) and all(self.neutral_context(i) for i in s.items):
             return self.desugar_block(s.body)
+        if isinstance(s, gast.Try):
+            return self.desugar_try(s)
+        if type(s).__name__ == "TryStar":
+            raise self.unsupported(s, "try/except*", "catch the exception group with except")
         kind = _UNSUPPORTED.get(type(s))
         if kind:
             raise self.unsupported(s, *kind)
