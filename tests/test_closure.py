@@ -1086,7 +1086,6 @@ def test_every_rule_has_a_sample():
 REFUSED2 = {
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
-    'lib_numpy:h_gradient': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
     'lib_numpy:h_multi_dot': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported'),  # srcgrad/runtime/calculus.py:368
     'lib_linalg.CHOLESKY_HELPERS[2]:cho_factor_da': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation'),  # srcgrad/runtime/containers.py:142
     'lib_linalg.CHOLESKY_HELPERS[3]:cho_factor_da': (UnsupportedError, 'cannot differentiate this call: srcgrad cannot tell at transformation'),  # srcgrad/runtime/containers.py:142
@@ -1101,7 +1100,6 @@ REFUSED2 = {
     'h_reversed': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported'),  # srcgrad/runtime/iterators.py:102
     'h_values': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported'),  # srcgrad/runtime/iterators.py:152
     'h_items': (UnsupportedError, 'making a Adjoints object from differentiated values is not supported'),  # srcgrad/runtime/iterators.py:164
-    'h_item_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
     'h_sorted': (UnsupportedError, 'lambda used as a value is not supported in a differentiated function'),  # srcgrad/runtime/iterators.py:174
 }
 #: second order crashes (bugs, not refusals: asserted like a refusal so that a change is

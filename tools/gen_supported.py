@@ -137,6 +137,8 @@ differences. What is refused is listed, with its workaround, in
 | --- | --- | --- |
 | `if`/`elif`/`else`, `for`, `while`, `break`, `continue`, `return` anywhere | the path taken is recorded | `for k in range(n): if r < tol: break` |
 | `with` a context manager that changes no value (`np.errstate` that ignores or warns, `np.printoptions`, `warnings.catch_warnings()`, `contextlib.nullcontext()`) | the block, without the context | `with np.errstate(divide="ignore"): y = np.log(x)` |
+| `*args`/`**kwargs` parameters of the differentiated function (and of lambdas, partials) | made for the number of positional arguments and the keyword names of each call: one parameter each; `wrt` positions count the call's positional arguments (docs/modes.md) | `grad(lambda *xs: xs[0] * xs[1], wrt=1)(1.5, 2.0)` |
+| `f(*args)`, `[*xs, y]`, `f(**opts)` where the source shows the length (keys): a tuple display, a list display only read, the `*args` parameter; a dict display of constant keys | expanded: `f(args[0], args[1])`, `f(axis=opts['axis'])` | `args = (x, 2.0); np.power(*args)` |
 | `try`/`except`/`else`/`finally`; `except E as e`; `raise` in a handler | each operation of the `try` body that may raise what is caught is tried first on the same values (it runs twice); the handler taken is recorded like a branch, exactly as far as the body ran | `try: y = np.linalg.solve(A, b)` / `except np.linalg.LinAlgError: y = ...` |
 
 In a `try` body, only operations that can raise a caught exception are tried: calls of

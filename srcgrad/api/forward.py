@@ -12,6 +12,7 @@ last axis of every tangent (used by ``srcgrad.jacobian``).  The pipeline is
 import functools
 
 from srcgrad.api.driver import DRIVER
+from srcgrad.api.variadic import specialising, takes_varargs
 from srcgrad.compiler.pipeline import cache_get, cache_put, forward_transform, normalise_wrt, wrt_key
 
 
@@ -46,6 +47,8 @@ def jvp(fun=None, wrt=0):
     (``@jvp``) or with options (``@jvp(wrt=(0, 1))``)."""
     if fun is None:
         return functools.partial(jvp, wrt=wrt)
+    if takes_varargs(fun):
+        return specialising("jvp", jvp, fun, wrt)
     key = wrt_key(wrt)
     return _cached(fun, key)
 
@@ -56,6 +59,8 @@ def jvp_batched(fun, wrt=0):
     ``K`` directions, and the tangent returned has the result's shape plus
     that axis (``J V`` for the ``K`` columns of ``V``).  Used by
     ``srcgrad.jacobian``; ``srcgrad.source`` shows the code."""
+    if takes_varargs(fun):
+        return specialising("jvp_batched", jvp_batched, fun, wrt)
     key = wrt_key(wrt)
     return _cached(fun, key, batched=True)
 

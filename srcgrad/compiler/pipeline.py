@@ -33,6 +33,7 @@ from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
+from srcgrad.compiler.frontend.variadic import Variadic
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
@@ -150,7 +151,7 @@ def wrt_key(wrt):
 
 def normalise_wrt(fun, wrt, distinct=False):
     if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
-            or isinstance(fun, functools.partial)):
+            or isinstance(fun, (functools.partial, Variadic))):
         raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
                                f"not {type(fun).__name__} objects ({fun!r})",
                                hint="to give a built-in or C function a derivative, register a "

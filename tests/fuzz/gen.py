@@ -1086,6 +1086,7 @@ class Gen(WideGrammar, ComplexGrammar, FormsGrammar):
         ret = self.result()
         body = self.lines + [f"    return {ret}"]
         sig = ", ".join(n for n, _ in params)
+        sig, body = self.forms_signature(sig, body)       # (gen_forms.py: its own stream)
         src = HEADER + "\n\n" + "\n\n".join(h for h in self.helpers if h) + \
             ("\n\n" if any(self.helpers) else "") + f"def f({sig}):\n" + "\n".join(body) + "\n"
         nw = r.choice([1, 1, 1, 2, len(params)])

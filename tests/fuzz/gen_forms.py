@@ -2,7 +2,10 @@
 ``gen.Gen``): sets of indices (displays, set comprehensions, set operators)
 iterated by comprehensions and loops; ``try``/``except``/``else``/``finally``
 (``np.linalg.LinAlgError`` around a solve, ``KeyError`` around a dict read,
-``ZeroDivisionError`` around a division by an integer that may be zero).
+``ZeroDivisionError`` around a division by an integer that may be zero);
+starred arguments of names whose length the source shows (``f(*pair)``,
+``f(**opts)``), lambdas taking ``*args``, and a last parameter that is a
+``*args`` parameter.
 
 Every choice here comes from a random stream of its own (``Gen.rf``), so a
 program where none of these forms appears is the one its seed always gave.
@@ -12,6 +15,9 @@ program where none of these forms appears is the one its seed always gave.
 >>> any("for k_ in {" in s or "for k_ in (" in s for s in sources)
 True
 >>> any("except KeyError" in s for s in sources), any("finally:" in s for s in sources)
+(True, True)
+>>> any("(*pr_)" in s for s in sources), any("def f(" in s and "_):" in s and ", *" in s
+...                                          for s in sources)
 (True, True)
 """
 
@@ -50,7 +56,7 @@ class FormsGrammar:
         vs = sorted(n for n, v in self.env.items() if v.type == "v4")
         ds = sorted(n for n, v in self.env.items() if v.type == "dict" and v.keys)
         idx = sorted(n for n, v in self.env.items() if v.type == "idx")
-        forms = ["finally"]
+        forms = ["finally", "star", "star_lambda"]
         if vs:
             forms.append("solve")
         if ds:
@@ -82,8 +88,33 @@ class FormsGrammar:
                      f"    {f} = {f} + 0.5 / ({i} - {r.randint(0, 2)})",
                      "except ZeroDivisionError:",
                      f"    {f} = {f} * 0.5"]
+        elif form == "star":
+            if vs and r.random() < 0.5:
+                v = r.choice(vs)
+                lines = [f"pr_ = [{v}, {v} * 0.5 + 0.1]", f"ko_ = {{'axis': 0}}",
+                         f"{f} = {f} + np.sum(np.cumsum(np.maximum(*pr_), **ko_)) * 0.1"]
+            else:
+                lines = [f"pr_ = ({f}, 1.3)", f"{f} = np.hypot(*pr_) * 0.5"]
+        elif form == "star_lambda":
+            lines = ["va_ = lambda *a_: a_[0] * a_[1] + len(a_) * 0.1",
+                     f"pr_ = ({f}, 0.9)", f"{f} = va_(*pr_) + va_({f}, {f})"]
+        if form in ("star", "star_lambda"):
+            for line in lines:
+                self.emit(indent, line)
+            return
         if form == "finally" or r.random() < 0.3:
             body = lines or ["try:", f"    {f} = np.sin({f}) * 0.9"]
             lines = body + ["finally:", f"    {f} = {f} + 0.1"]
         for line in lines:
             self.emit(indent, line)
+
+    def forms_signature(self, sig, body):
+        """Sometimes the last parameter ``p`` becomes ``*p_`` (with ``p =
+        p_[0]`` first in the body): the function is differentiated for the
+        arguments of each call."""
+        r = self.rf
+        if r.random() >= 0.05:
+            return sig, body
+        names = sig.split(", ")
+        last = names[-1]
+        return ", ".join(names[:-1] + [f"*{last}_"]), [f"    {last} = {last}_[0]"] + body

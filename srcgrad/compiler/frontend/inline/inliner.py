@@ -53,8 +53,8 @@ class Inliner(Callees, Binding):
         self.normaliser = normaliser   # the Normaliser class, for inlined bodies
         self.functions = {}      # local name -> LocalFunction | PythonFunction | Partial
         self.stack = [parsed.fun]   # keys of the functions being inlined
-        self.tuples = {}         # name of a static *args tuple -> element names
-        self.keywords = {}       # name of a static **kwargs dict -> {key: name}
+        self.tuples = dict(parsed.star_tuples)      # name of a static *args tuple -> element names
+        self.keywords = dict(parsed.star_keywords)  # name of a static **kwargs dict -> {key: name}
         self.made = {}           # a name made here -> its value: an expression, or a
         #                          function of the names being looked at giving its kind
         #                          (normalise.iterated: what a loop iterates over)

@@ -27,8 +27,8 @@ from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.inline.rename import walk_same_scope
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
-from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
-                                                            set_comprehensions)
+from srcgrad.compiler.frontend.normalise.dict_calls import (known_stars, literal_dicts,
+                                                            literal_stars, set_comprehensions)
 from srcgrad.compiler.frontend.normalise.einsum_calls import einsum_sublists
 from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
@@ -59,7 +59,9 @@ _UNSUPPORTED_EXPR = {
     gast.YieldFrom: ("yield from", "generators cannot be differentiated; return a value instead"),
     gast.Await: ("await", "differentiate a plain synchronous function"),
     gast.NamedExpr: ("assignment expression (:=)", "assign with '=' on its own line"),
-    gast.Starred: ("starred expression", "pass the arguments one by one"),
+    gast.Starred: ("starred argument whose length is not known when the gradient is "
+                   "generated", "bind the sequence to a name as a tuple or list display "
+                   "(args = (x, 2.0); f(*args)), or pass the arguments one by one"),
     gast.SetComp: ("set comprehension", "write the loop out explicitly"),
 }
 
@@ -86,6 +88,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps, Tries):
         literal_dicts(fn, self.parsed)
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        known_stars(fn, [fn])
         einsum_sublists(fn, self.parsed)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
@@ -110,6 +113,7 @@ class Normaliser(Assignments, Loops, Iterables, Jumps, Tries):
         self.tree = fn
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        known_stars(fn, [fn, self.parsed.tree])
         returns = [n.value for n in walk_same_scope(fn) if isinstance(n, gast.Return)]
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
