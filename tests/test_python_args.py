@@ -137,3 +137,15 @@ def test_a_starred_argument_of_unknown_length_is_refused(f):
                                                        "known") as e:
         srcgrad.grad(f)(X)
     assert "test_python_args.py" in str(e.value)
+
+
+def adds_a_key(x):
+    opts = {"axis": 0}
+    opts["keepdims"] = True
+    return np.sum(np.sum(np.outer(x, x), **opts))
+
+
+def test_a_dict_that_gains_a_key_is_not_expanded():
+    # its keys are not those of its display: refused, never called with fewer keywords
+    with pytest.raises(srcgrad.UnsupportedError, match=r"\*args or \*\*kwargs"):
+        srcgrad.grad(adds_a_key)(X)

@@ -196,6 +196,14 @@ def conditional(x, d):
 ERRORS = (KeyError, ValueError)
 
 
+def random_before(x, d):
+    try:
+        v = np.sum(np.random.normal(size=2)) * 0.0 + d["k"]
+    except KeyError:
+        v = 1.0
+    return v * x
+
+
 def dynamic_class(x, errors):
     try:
         v = x * 2.0
@@ -209,6 +217,7 @@ def dynamic_class(x, errors):
     (pops, "a call in a try body that may raise what the handlers catch and that may have "
            "effects"),
     (conditional, "inside a conditional expression"),
+    (random_before, "a call with effects that runs before an operation tried"),
     (dynamic_class, "an except clause whose exception classes are not known"),
 ])
 def test_refused(f, message):

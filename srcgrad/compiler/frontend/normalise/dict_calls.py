@@ -115,6 +115,11 @@ def known_stars(fn, trees):
     indexed, iterated, given to ``len``, unpacked by ``*``)."""
     bound = bindings(trees)
     reads = _plain_reads(trees)
+    writes = {}                                # name -> its element writes (name[k] = v)
+    for n in (n for tree in trees for n in walk_tree(tree)):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and \
+                isinstance(n.value, gast.Name):
+            writes.setdefault(n.value.id, []).append(n)
 
     def length(name):
         values = bound.get(name)
@@ -136,7 +141,13 @@ def known_stars(fn, trees):
                 for v in values):
             return None
         found = {tuple(k.value for k in v.keys) for v in values}
-        return list(found.pop()) if len(found) == 1 else None
+        if len(found) != 1:
+            return None
+        out = list(found.pop())
+        if any(not (isinstance(w.slice, gast.Constant) and w.slice.value in out)
+               for w in writes.get(name, ())):
+            return None                        # opts[k] = v may add a key
+        return out
 
     def item(name, i):
         # a constant every binding has there is the constant (no derivative to follow)

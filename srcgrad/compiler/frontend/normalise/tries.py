@@ -293,6 +293,10 @@ class _Try:
         ops = []
         for n in node if isinstance(node, list) else [node]:
             self.operations(n, ops)
+        tried = [k for k, (kind, _, _) in enumerate(ops) if self.may_raise(kind)]
+        for kind, op, _ in ops[:tried[-1]] if tried else []:
+            if isinstance(op, gast.Call) and kind is not None:
+                self.pure_call(op, before=True)   # (it runs after the probe, so twice)
         out = []
         for kind, op, operands in ops:
             if self.may_raise(kind):
@@ -403,15 +407,20 @@ class _Try:
             return "library"
         return "unknown"
 
-    def pure_call(self, call):
+    def pure_call(self, call, before=False):
         fun = self.norm._static(call.func)
-        if fun in (runtime.try_call, runtime.try_op) or fun is not None and (
+        random = "random" in (getattr(fun, "__module__", None) or "")
+        if fun in (runtime.try_call, runtime.try_op) or fun is not None and not random and (
                 _library(fun) or lookup(fun) is not None and not inspect.isclass(fun)):
             if not any(k.arg == "out" for k in call.keywords):
                 return
         elif fun is None and isinstance(call.func, gast.Attribute) and \
                 call.func.attr not in _MUTATING:
             return                             # a method of a value: x.reshape(...), d.get(k)
+        if before:
+            raise self.norm.unsupported(call, "a call with effects that runs before an "
+                                        "operation tried in the same statement of a try body",
+                                        "call it on a line of its own, before")
         raise self.norm.unsupported(call, "a call in a try body that may raise what the handlers "
                                     "catch and that may have effects",
                                     "srcgrad tries such an operation before it runs it (so it "
