@@ -113,6 +113,11 @@ def known_stars(fn, trees):
     one length, or ``opts`` a dict display of the same constant string keys,
     and which nothing can resize (a tuple; a list or dict only read:
     indexed, iterated, given to ``len``, unpacked by ``*``)."""
+    stars = {n.value.id for n in walk_tree(fn)
+             if isinstance(n, gast.Starred) and isinstance(n.value, gast.Name) or
+             isinstance(n, gast.keyword) and n.arg is None and isinstance(n.value, gast.Name)}
+    if not stars:
+        return
     bound = bindings(trees)
     reads = _plain_reads(trees)
     writes = {}                                # name -> its element writes (name[k] = v)

@@ -61,12 +61,21 @@ class Iterables:
         return join([None if v is None else kinds.of(v, seen) for v in values] or [None])
 
     def _kinds(self):
-        trees = (self.tree,) if self.tree is self.parsed.tree else (self.tree, self.parsed.tree)
         cached = getattr(self, "_kinds_of", None)
-        if cached is None or cached[0] != tuple(map(id, trees)):
-            cached = self._kinds_of = (tuple(map(id, trees)), Kinds(
-                trees, self.parsed.resolve_global, self.inliner.made))
-        return cached[1]
+        if cached is not None and cached[0] is self.tree:
+            return cached[1]
+        outer = None
+        if self.tree is not self.parsed.tree:
+            # the function inlined into: its names are found once for every call inlined
+            # (the statements desugaring adds bind fresh names only)
+            outer = getattr(self.parsed, "srcgrad_outer_kinds", None)
+            if outer is None or outer[0] is not self.parsed.tree:
+                outer = self.parsed.srcgrad_outer_kinds = (
+                    self.parsed.tree, Kinds([self.parsed.tree], self.parsed.resolve_global))
+            outer = outer[1]
+        kinds = Kinds([self.tree], self.parsed.resolve_global, self.inliner.made, outer)
+        self._kinds_of = (self.tree, kinds)
+        return kinds
 
     def _tree_assigns(self, name):
         """``assigns(self.tree, name)``, for the builtin names loops call: the
@@ -211,7 +220,10 @@ class Iterables:
                     self.parsed.resolve_global("sorted") is sorted and it.args and \
                     isinstance(it.args[0], gast.Name):
                 source = it.args[0].id                  # sorted(d): d's keys
-            kind = None if isinstance(it, gast.Call) else self.iterated_kind(it)
+            kind = None if isinstance(it, gast.Call) else \
+                SEQUENCE if isinstance(it, (gast.List, gast.Tuple, gast.Constant)) else \
+                SET if isinstance(it, gast.Set) else DICT if isinstance(it, gast.Dict) else \
+                self.iterated_kind(it)
             if kind in (DICT, SET) or isinstance(it, gast.Call) and \
                     not _known_sequence(it) and self._builtin_call(it) != "range":
                 # (a dict or a set is iterated as list(...) gives it: keys, members)

@@ -160,9 +160,15 @@ class Kinds:
     normaliser made, with their values (an expression, a kind, or a
     function of the names being looked at giving a kind)."""
 
-    def __init__(self, trees, resolve, made=None):
+    def __init__(self, trees, resolve, made=None, outer=None):
         self.bound = bindings(trees)
         self.uses = uses(trees)
+        if outer is not None:          # the Kinds of the function this one is inlined into
+            for name, values in outer.bound.items():
+                self.bound[name] = values + self.bound.get(name, [])
+            for name, kind in outer.uses.items():
+                if self.uses.get(name) != ARRAY:
+                    self.uses[name] = kind
         self.resolve = resolve
         self.made = made if made is not None else {}
 
