@@ -149,3 +149,10 @@ def test_a_dict_that_gains_a_key_is_not_expanded():
     # its keys are not those of its display: refused, never called with fewer keywords
     with pytest.raises(srcgrad.UnsupportedError, match=r"\*args or \*\*kwargs"):
         srcgrad.grad(adds_a_key)(X)
+
+
+def test_a_derivative_of_a_function_with_args_is_not_differentiated_again():
+    with pytest.raises(srcgrad.UnsupportedError, match="cannot be differentiated again"):
+        srcgrad.grad(srcgrad.grad(product))(1.5, 2.0)
+    assert np.isclose(srcgrad.hessian(product)(1.5, 2.0), 0.0)
+    assert np.isclose(srcgrad.hvp(product, wrt=1)(1.5, 2.0, 1.0), 3.0)

@@ -136,6 +136,12 @@ def parse(fun):
     """Parse ``fun`` (a plain Python function, a lambda, a bound method or a
     ``functools.partial`` of one) into a :class:`Parsed`."""
     if isinstance(fun, Variadic):        # specialised to a call's *args and **kwargs
+        if getattr(fun.fun, "srcgrad_specialising", False):
+            raise UnsupportedError(
+                f"a derivative of {fun.__qualname__}, which takes *args or **kwargs, is made "
+                f"for each call, and cannot be differentiated again",
+                hint="take the second derivative of the function itself: srcgrad.hvp or "
+                     "srcgrad.hessian")
         parsed = parse(fun.fun)
         parsed.fun = fun
         return fun.specialise_tree(parsed)
