@@ -8,7 +8,7 @@ COUNTER = 0
 def uses_try(x):
     try:
         y = x * 2
-    except ValueError:
+    except x.Error:
         y = x
     return y
 

@@ -107,6 +107,8 @@ def _with_extras(generated, f, args, extras):
     """Call a generated jvp or hvp of ``f``: the arguments of parameters
     without a default, then the ``extras`` (tangents), then the arguments of
     parameters with a default by keyword (keyword-only there, docs/modes.md)."""
+    if any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(f).parameters.values()):
+        return generated(*args, *extras)     # (*args: made for the call's arguments)
     params = [p for p in inspect.signature(f).parameters.values()
               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     required = [a for p, a in zip(params, args) if p.default is p.empty]

@@ -1231,9 +1231,7 @@ def test_every_rule_has_a_sample():
 REFUSED2 = {
     'ode_decay': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
     'ode_odeint': (UnsupportedError, 'second derivatives through scipy.integrate.solve_ivp and odeint are no'),  # generated code
-    'lib_numpy:h_gradient': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
     'h_cofactor': (UnsupportedError, 'srcgrad: the second derivative of np.linalg.det at a singular matrix i'),  # generated code
-    'h_item_dx': (UnsupportedError, 'starred expression is not supported in a differentiated function'),  # generated code
 }
 #: second order crashes (bugs, not refusals: asserted like a refusal so that a change is
 #: noticed; h_get, an item of the adjoint dict get_dx returns read as an array element, and

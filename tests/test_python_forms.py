@@ -84,3 +84,107 @@ def test_set_comprehensions():
     assert_sound(set_of_indices, (X,))
     with pytest.raises(srcgrad.UnsupportedError):      # a set of differentiated values
         srcgrad.grad(set_of_values)(X)
+
+
+# -- sets: iterated as list(...) gives them (members) -------------------------------------
+def set_display_loop(x):
+    s = {1, 2}
+    return x[0] * len({i for i in s})
+
+
+def set_of_constants(x):
+    s = {0.5, 2.0, 3.0}
+    t = 0.0
+    for v in s:
+        t = t + v * x[0] ** 2
+    return t + sum(x[k] * v for k, v in enumerate(sorted(s)))
+
+
+def set_operations(x):
+    a = {k % 3 for k in range(7)}
+    b = frozenset([1, 2, 5])
+    t = 0.0
+    for k in a | b:
+        t = t + x[k % 3] * k
+    for k in a - b:
+        t = t + x[k] ** 2
+    for k in a.union(b).intersection({0, 5}):
+        t = t * x[1]
+    u = a
+    u |= {4}
+    return t + sum([x[k % 3] for k in u]) + sum(x[i] for i in {j for j in u if j < 3})
+
+
+def set_comprehension_nested(x):
+    evens = {k for k in range(6) if k % 2 == 0}
+    pairs = {(i, j) for i in evens for j in {1, 2} if i + j < 6}
+    total = 0.0
+    for i, j in pairs:
+        total = total + x[i % 3] * x[j]
+    return total * len(pairs) + np.sum(x[sorted({k % 3 for k in evens})])
+
+
+def set_from_helper(x):
+    def members(n):
+        return {k for k in range(n)}
+    s = members(3)
+    return sum([x[k] * 2.0 for k in s])
+
+
+def set_unknown_listed(x):
+    s = set.union({0}, {2})
+    return sum([x[k] for k in list(s)]) + sum(x[k] for k in sorted(s))
+
+
+def set_unknown(x):
+    s = set.union({0}, {2})
+    return sum([x[k] for k in s])
+
+
+def set_loop_adds(x):
+    s = {0, 1}
+    t = 0.0
+    for k in s:
+        s.add(k + 2)
+        t = t + x[k]
+    return t
+
+
+@pytest.mark.parametrize("f", [set_display_loop, set_of_constants, set_operations,
+                               set_comprehension_nested, set_from_helper, set_unknown_listed],
+                         ids=lambda f: f.__name__)
+def test_sets(f):
+    assert_sound(f, (X,))
+
+
+def test_a_set_the_compiler_cannot_see_is_refused_when_the_code_runs():
+    # a name whose value the source does not show to be a sequence is checked
+    with pytest.raises(srcgrad.UnsupportedError, match="'s' is a set") as e:
+        srcgrad.grad(set_unknown)(X)
+    assert "sorted(s)" in str(e.value)
+    with pytest.raises(srcgrad.UnsupportedError, match="changes the length of 's'"):
+        srcgrad.grad(set_loop_adds)
+
+
+def test_a_set_argument():
+    def total(x, s):
+        return sum(x[k] for k in sorted(s)) + sum([x[k] ** 2 for k in list(s)])
+    assert_sound(total, (X, {0, 2}))
+    with pytest.raises(srcgrad.UnsupportedError, match="'s' is a set"):
+        srcgrad.grad(lambda x, s: sum(x[k] for k in s))(X, {0, 2})
+
+
+# -- a name bound on some paths only, copied where another branch merges ----------------
+def correlated_branches(x, c):
+    if c:
+        v = x * 2.0
+    if c:
+        v = v * 3.0          # merge: the other path copies 'v', which it never bound
+    if c:
+        return np.sum(v)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("c", [True, False])
+def test_correlated_branches(c):
+    assert_sound(correlated_branches, (X, c))

@@ -90,3 +90,21 @@ def test_forward_loop_computing_nothing_needed_is_removed():
     text = source_of(pairs)
     # the energy itself is not needed for the gradient: no forward loop at all
     assert text.count("for i in") == 1 and "for i in reversed" in text
+
+
+def row_of_an_iterated_value(y, M):
+    # fuzz seed 551 (wide grammar, found on the merged compiler before the
+    # final commit): M is iterated, so it may be a list or an array; the row
+    # read out of it is a view of an array written in place afterwards, and a
+    # number read from that row must come from the tape, not from the row
+    for q1, a3 in enumerate(M):
+        M = M * 0.5
+        y = 0.5
+        M[:, q1 % 4] = max(y, y + M[q1][2])
+    return np.sum(M)
+
+
+def test_a_view_of_a_container_changed_in_place_is_taped():
+    M = np.array([[0.805, -0.154, -0.837, 0.446], [-0.181, 0.624, 0.627, 0.582],
+                  [-0.359, 0.783, -0.764, 0.384]])
+    assert_sound(row_of_an_iterated_value, (-0.514, M), wrt=1, modes=("grad", "jvp"))

@@ -855,6 +855,8 @@ def _runtime_audit():
         runtime.dtype_of: ((_a(),), runtime.dtype_of),
         runtime.check_method: "a check of generated code (no value)",
         runtime.check_sequence: "a check of generated code (no value)",
+        runtime.try_call: "the exception a call raises, or None (no number)",
+        runtime.try_op: "the exception an operation raises, or None (no number)",
         runtime.is_view: "whether two arrays share memory (a boolean)",
         # the helpers of numpy_more_rules.py (tests/test_lib_numpy.py)
         runtime.append_labels: "integer labels: where each result element comes from",

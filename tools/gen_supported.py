@@ -94,6 +94,7 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | attribute assignment `p.a = v`, `p.a += v`, `setattr(p, "a", v)` on a dataclass or plain object made in the function or passed as an argument | `s.vel = s.vel - dt * k * s.pos` (see "Objects" below) |
 | `dataclasses.replace(p, a=v)` (dataclasses without `__post_init__`), `p._replace(a=v)` of named tuples, made in the function or passed as arguments | `s = s._replace(pos=s.pos + dt * s.vel)`, `q = dataclasses.replace(p)` (a copy) |
 | a method of an object passed as an argument, read from its class when the derivative is called (one version per class, `docs/calls.md`) | `def f(osc, x): return osc.energy(x)` |
+| sets of indices or labels (not of differentiated values): displays, set comprehensions, `set(...)`, `frozenset(...)`, `\\| & - ^`, `.union` ...; a loop or comprehension over one reads its members as `list(s)` does | `for k in {i % 3 for i in idx}: t = t + x[k]` |
 
 **Gradients with respect to containers** have the argument's structure: `grad(f)((1.0, 2.0), 3.0)`
 returns a tuple, a list gives a list, a dict a dict with the same keys in the same order, a
@@ -135,13 +136,35 @@ flows through it; two names for one list changed in place (`zs = ys; ys.append(v
 list read out of another container or argument; `ys.pop()` inside an expression that also
 reads `ys`; comprehensions in `while` conditions; `L[k] += v` on a list or dict whose element
 array another name still in use holds (Python changes that array in place);
-set comprehensions; making an object of a class other than a named
+a loop over a value that the source does not show to be a sequence (a parameter, an item
+of a container, the result of an unknown call) and that turns out to be a set or a dict when
+the code runs (write `sorted(s)` or `list(s)`); making an object of a class other than a named
 tuple or a dataclass without `__post_init__` in the function (and `dataclasses.replace` of
 one, when the code runs);
 `for k in d` over a dict parameter that nothing else shows to be a dict (no `d[k]` in
 the loop, no string key anywhere: iterate `d.keys()`).
 """
 
+STATEMENTS = """## Statements
+
+Hand-written (in `tools/gen_supported.py`); tested in `tests/test_python_forms.py` and
+`tests/test_python_tries.py`, in every mode (reverse, forward, second order) against finite
+differences. What is refused is listed, with its workaround, in
+[troubleshooting.md](troubleshooting.md).
+
+| construct | how it is differentiated | example |
+| --- | --- | --- |
+| `if`/`elif`/`else`, `for`, `while`, `break`, `continue`, `return` anywhere | the path taken is recorded | `for k in range(n): if r < tol: break` |
+| `with` a context manager that changes no value (`np.errstate` that ignores or warns, `np.printoptions`, `warnings.catch_warnings()`, `contextlib.nullcontext()`) | the block, without the context | `with np.errstate(divide="ignore"): y = np.log(x)` |
+| `*args`/`**kwargs` parameters of the differentiated function (and of lambdas, partials) | made for the number of positional arguments and the keyword names of each call: one parameter each; `wrt` positions count the call's positional arguments (docs/modes.md) | `grad(lambda *xs: xs[0] * xs[1], wrt=1)(1.5, 2.0)` |
+| `f(*args)`, `[*xs, y]`, `f(**opts)` where the source shows the length (keys): a tuple display, a list display only read, the `*args` parameter; a dict display of constant keys | expanded: `f(args[0], args[1])`, `f(axis=opts['axis'])` | `args = (x, 2.0); np.power(*args)` |
+| `try`/`except`/`else`/`finally`; `except E as e`; `raise` in a handler | each operation of the `try` body that may raise what is caught is tried first on the same values (it runs twice); the handler taken is recorded like a branch, exactly as far as the body ran | `try: y = np.linalg.solve(A, b)` / `except np.linalg.LinAlgError: y = ...` |
+
+In a `try` body, only operations that can raise a caught exception are tried: calls of
+`np.linalg` and `scipy.linalg` for `LinAlgError`, item reads (and writes) for `KeyError`,
+any call, operator or item read for broad classes (`ValueError`, `Exception`). An exception
+that is not caught propagates as from your function (`finally` does not run then).
+"""
 
 # ---------------------------------------------------------------------------
 # the functions autograd wraps, and srcgrad's support of each
@@ -315,7 +338,7 @@ def main():
         if names:
             lines.append(f"- **{g}**: " + ", ".join(f"`{n}`" for n in names))
     lines += [""] + peer_table()
-    lines += ["", CONTAINERS]
+    lines += ["", CONTAINERS, STATEMENTS]
     lines += ["", "## Kinks and special points", "",
               "Where a function has no derivative, srcgrad returns a documented one-sided "
               "value or subgradient, never nan from `0 * inf`:", "",

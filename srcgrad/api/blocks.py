@@ -16,6 +16,7 @@ import numpy as np
 from srcgrad.api import reverse as api
 from srcgrad.api.classes import PerClass
 from srcgrad.api.driver import DRIVER
+from srcgrad.api.variadic import specialising, takes_varargs
 from srcgrad.compiler import pipeline
 from srcgrad.compiler.boundary import Boundary
 from srcgrad.compiler.pipeline import forward_transform
@@ -314,6 +315,8 @@ def hvp(fun=None, wrt=0):
     to four times the cost of the gradient; ``srcgrad.source(h)`` shows it."""
     if fun is None:
         return functools.partial(hvp, wrt=wrt)
+    if takes_varargs(fun):
+        return specialising("hvp", hvp, fun, wrt)
     return _hvp(fun, wrt, batched=False)
 
 
@@ -348,4 +351,6 @@ def hvp_batched(fun, wrt=0):
     argument has its argument's shape plus a last axis of ``K`` directions,
     and so has each ``H V`` returned (forward mode, batched, over the
     generated gradient)."""
+    if takes_varargs(fun):
+        return specialising("hvp_batched", hvp_batched, fun, wrt)
     return _hvp(fun, wrt, batched=True)

@@ -5,6 +5,7 @@ import copy
 import numpy as np
 
 from srcgrad.api.reverse import grad
+from srcgrad.compiler.frontend.variadic import specialise, takes_varargs
 from srcgrad.compiler.pipeline import normalise_wrt
 from srcgrad.errors import GradientCheckError
 
@@ -162,6 +163,9 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=Non
     Returns the srcgrad gradient (a tuple when ``wrt`` is a tuple)."""
     import inspect
 
+    if takes_varargs(fun):               # *args: the version for these arguments
+        s = specialise(fun, args, {}, wrt)
+        fun, wrt, args = s.variant, s.wrt[0] if s.single else s.wrt, s.positional
     names, single = normalise_wrt(fun, wrt)
     params = list(inspect.signature(fun).parameters)
     result = grad(fun, wrt=wrt)(*args)

@@ -13,6 +13,7 @@ import functools
 
 from srcgrad.api.classes import PerClass, base_name, per_class  # noqa: F401
 from srcgrad.api.driver import DRIVER
+from srcgrad.api.variadic import specialising, takes_varargs
 from srcgrad.compiler.pipeline import cache_get, cache_put, forward_transform, normalise_wrt, wrt_key
 from srcgrad.errors import ClassesNeeded
 
@@ -56,6 +57,8 @@ def jvp(fun=None, wrt=0):
     (``@jvp``) or with options (``@jvp(wrt=(0, 1))``)."""
     if fun is None:
         return functools.partial(jvp, wrt=wrt)
+    if takes_varargs(fun):
+        return specialising("jvp", jvp, fun, wrt)
     key = wrt_key(wrt)
     return _cached(fun, key)
 
@@ -66,6 +69,8 @@ def jvp_batched(fun, wrt=0):
     ``K`` directions, and the tangent returned has the result's shape plus
     that axis (``J V`` for the ``K`` columns of ``V``).  Used by
     ``srcgrad.jacobian``; ``srcgrad.source`` shows the code."""
+    if takes_varargs(fun):
+        return specialising("jvp_batched", jvp_batched, fun, wrt)
     key = wrt_key(wrt)
     return _cached(fun, key, batched=True)
 

@@ -39,6 +39,7 @@ from srcgrad.api.blocks import (BATCH, CACHE_ELEMENTS, MIN_BATCH, MODES, _Call, 
                                 _pass_size, _qualname, _signature, _size, _underlying,
                                 _vjp_batched, _zero, api_vjp_no_value, hvp, hvp_batched)
 from srcgrad.api.driver import DRIVER
+from srcgrad.api.variadic import specialising, takes_varargs
 from srcgrad.compiler import pipeline
 from srcgrad.errors import SrcgradError
 from srcgrad.runtime.boundary import check_argument, holds_complex
@@ -190,6 +191,8 @@ def jacobian(fun=None, wrt=0, mode="auto", batch=BATCH, sparsity=None):
     batch = batch or None
     if getattr(fun, "srcgrad_jacobian_of", None) is not None:
         return _jacobian_of_jacobian(fun, wrt)
+    if sparsity is None and takes_varargs(fun):
+        return specialising("jacobian", jacobian, fun, wrt, mode=mode, batch=batch)
     if sparsity is not None:
         from srcgrad.api.sparse import sparse_jacobian      # imports SciPy
         return sparse_jacobian(fun, wrt, mode, batch or BATCH, sparsity)
@@ -346,6 +349,8 @@ def hessian(fun=None, wrt=0, batch=BATCH, sparsity=None):
         raise SrcgradError(f"batch must be a positive int, or 0 or None (no batching), "
                            f"not {batch!r}")
     batch = batch or None
+    if sparsity is None and takes_varargs(fun):
+        return specialising("hessian", hessian, fun, wrt, batch=batch)
     if sparsity is not None:
         from srcgrad.api.sparse import sparse_hessian       # imports SciPy
         return sparse_hessian(fun, wrt, batch or BATCH, sparsity)

@@ -10,6 +10,7 @@ import functools
 from srcgrad.api import export
 from srcgrad.api.classes import base_name, generate_for, per_class
 from srcgrad.api.driver import DRIVER
+from srcgrad.api.variadic import Specialising, specialising, takes_varargs
 from srcgrad.compiler import diskcache
 from srcgrad.compiler.pipeline import (cache_get, cache_put, clear_cache, complex_maker, generate_cached,
                                        normalise_wrt, reverse_transform, wrt_key)
@@ -64,6 +65,8 @@ def grad(fun=None, wrt=0):
     """
     if fun is None:
         return functools.partial(grad, wrt=wrt)
+    if takes_varargs(fun):
+        return specialising("grad", grad, fun, wrt)
     return _cached(fun, wrt_key(wrt), False)
 
 
@@ -73,6 +76,8 @@ def value_and_grad(fun=None, wrt=0):
     ``scipy.optimize.minimize(fun, x0, jac=True)``)."""
     if fun is None:
         return functools.partial(value_and_grad, wrt=wrt)
+    if takes_varargs(fun):
+        return specialising("value_and_grad", value_and_grad, fun, wrt)
     return _cached(fun, wrt_key(wrt), True)
 
 
@@ -89,6 +94,8 @@ def vjp(fun=None, wrt=0):
     ``wrt``).  Decorator forms work as for :func:`grad`."""
     if fun is None:
         return functools.partial(vjp, wrt=wrt)
+    if takes_varargs(fun):
+        return specialising("vjp", vjp, fun, wrt)
     key = ("vjp", wrt_key(wrt))
     made = cache_get(fun, key)
     if made is not None:
@@ -116,6 +123,8 @@ def source(df, standalone=False):
     the runtime helpers the code calls (copied from :mod:`srcgrad.runtime`),
     the user's constants written in, and other globals as keyword-only
     parameters (:mod:`srcgrad.api.export`)."""
+    if isinstance(df, Specialising):
+        df = df.generated()            # (*args: the version of the last call)
     try:
         text = df.srcgrad_source
     except AttributeError:

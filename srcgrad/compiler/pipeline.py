@@ -34,6 +34,7 @@ from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
 from srcgrad.compiler.frontend.normalise.attributes import constructed_classes
 from srcgrad.compiler.frontend.parse import portable_defaults
+from srcgrad.compiler.frontend.variadic import Variadic
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
@@ -151,7 +152,7 @@ def wrt_key(wrt):
 
 def normalise_wrt(fun, wrt, distinct=False):
     if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
-            or isinstance(fun, functools.partial)):
+            or isinstance(fun, (functools.partial, Variadic))):
         raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
                                f"not {type(fun).__name__} objects ({fun!r})",
                                hint="to give a built-in or C function a derivative, register a "

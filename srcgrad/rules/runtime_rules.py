@@ -49,6 +49,7 @@ defvjp(cofactor, "a", "cofactor_singular(g)")
 defjvp(cofactor, "cofactor_singular(t)")
 nondifferentiable(_runtime.check_method)
 nondifferentiable(_runtime.check_sequence)
+nondifferentiable(_runtime.try_call, _runtime.try_op)     # (what is raised, or None)
 
 # the tape of a generated gradient: the forward transform pushes and pops a tangent
 # tape beside it (srcgrad.forward.Forward.tape_op); these templates are never used there

@@ -32,6 +32,7 @@ The modules, from the bottom up (each imports only those above it)::
     calculus     gradient, trapezoid, interp, polyval, cross, matrix_power
     fft          np.fft: axes cut or padded, transform axes, irfft weights
     tape         the tape of a generated gradient, as functions
+    tries        try statements: an operation tried before it runs
 
 Each family holds its adjoints (``*_dx``), tangents (``*_tangent``) and
 batched tangents (``b_*``).  This package exports the helpers of reverse
@@ -105,5 +106,6 @@ from srcgrad.runtime.calculus import (  # noqa: F401
 from srcgrad.runtime.fft import (  # noqa: F401
     fft_axes, fft_sizes, fit_axes, fit_axes_dx, irfft_weights)
 from srcgrad.runtime.tape import pulled  # noqa: F401
+from srcgrad.runtime.tries import try_call, try_op  # noqa: F401
 
 base.publish(globals(), __name__)

@@ -302,6 +302,7 @@ def check_sequence(x, name):
             f"the loop over {name!r} was differentiated for a sequence (list, tuple, array), "
             f"but {name!r} is a {type(x).__name__}",
             hint=f"iterate over {name}.keys() for a dict's keys" if isinstance(x, dict)
+            else f"iterate over sorted({name}) or list({name})" if isinstance(x, (set, frozenset))
             else "pass a list, tuple or array")
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tests.fuzz.gen_forms import FormsGrammar
 from tests.fuzz.gen_wide import ComplexGrammar, ObjectGrammar, WideGrammar
 
 HEADER = '''import math
@@ -93,7 +94,7 @@ def make_args(params, seed):
     return out
 
 
-class Gen(WideGrammar, ComplexGrammar, ObjectGrammar):
+class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar):
     MAX_STMTS = 14
 
     def __init__(self, seed):
@@ -116,6 +117,8 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar):
         # attribute assignment on objects (gen_wide.ObjectGrammar): a stream of its own too
         self.ro = random.Random(seed * 104729 + 31)
         self.object_rate = 0.0 if self.ro.random() < 0.7 else 0.25
+        # the Python users write (sets, try/except, *args: gen_forms.py), a stream of its own
+        self.rf = random.Random(seed * 6151 + 29)
 
     # ------------------------------------------------------------------ names
     def fresh(self, t):
@@ -150,6 +153,11 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar):
         return str(r.randint(0, n - 1))
 
     def scalar(self, d=0):
+        # the Python users write (gen_forms.py) wraps some scalars: from a stream of
+        # its own, after the choices of this one, so the rest of the program is the same
+        return self.forms_scalar(self.scalar_core(d))
+
+    def scalar_core(self, d=0):
         r = self.r
         if d >= 3 or r.random() < 0.3:
             return self.scalar_leaf()
@@ -498,6 +506,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar):
         if self.budget <= 0:
             return
         self.budget -= 1
+        self.forms_stmt(indent)        # (gen_forms.py: a stream of its own)
         k = r.random()
         depth = self.block_depth
         if depth < 2 and k < 0.16:
@@ -1082,6 +1091,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar):
         ret = self.result()
         body = self.lines + [f"    return {ret}"]
         sig = ", ".join(n for n, _ in params)
+        sig, body = self.forms_signature(sig, body)       # (gen_forms.py: its own stream)
         src = HEADER + "\n\n" + "\n\n".join(h for h in self.helpers if h) + \
             ("\n\n" if any(self.helpers) else "") + f"def f({sig}):\n" + "\n".join(body) + "\n"
         nw = r.choice([1, 1, 1, 2, len(params)])

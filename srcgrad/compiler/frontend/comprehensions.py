@@ -361,6 +361,8 @@ class ContainerDesugar:
         if result is None:
             result = self.namer.fresh("comp")
             self.temps.add(result)
+            self.norm.inliner.made[result] = gast.List(elts=[], ctx=gast.Load()) \
+                if not isinstance(comp, gast.DictComp) else gast.Dict(keys=[], values=[])
         gens = comp.generators
         if any(getattr(g, "is_async", 0) for g in gens):
             raise self.unsupported(where, "async comprehension", "use a plain loop")

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import gast
 
 from srcgrad.errors import UnsupportedError
+from srcgrad.compiler.frontend.variadic import Variadic
 from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
 
@@ -50,6 +51,10 @@ class Parsed:
     extras: dict = field(default_factory=dict)
     #: each comment text ``describe`` made: ``(file, line, source text)``
     described: dict = field(default_factory=dict)
+    #: a ``*args`` parameter made a tuple of parameters (``variadic.py``): its name ->
+    #: theirs; a ``**kwargs`` parameter: its name -> {key: parameter}
+    star_tuples: dict = field(default_factory=dict)
+    star_keywords: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.files:
@@ -130,6 +135,16 @@ class Parsed:
 def parse(fun):
     """Parse ``fun`` (a plain Python function, a lambda, a bound method or a
     ``functools.partial`` of one) into a :class:`Parsed`."""
+    if isinstance(fun, Variadic):        # specialised to a call's *args and **kwargs
+        if getattr(fun.fun, "srcgrad_specialising", False):
+            raise UnsupportedError(
+                f"a derivative of {fun.__qualname__}, which takes *args or **kwargs, is made "
+                f"for each call, and cannot be differentiated again",
+                hint="take the second derivative of the function itself: srcgrad.hvp or "
+                     "srcgrad.hessian")
+        parsed = parse(fun.fun)
+        parsed.fun = fun
+        return fun.specialise_tree(parsed)
     fun = inspect.unwrap(fun)
     if isinstance(fun, functools.partial):
         return _parse_partial(fun)
@@ -270,12 +285,13 @@ def _parse_partial(partial):
     for p in signature.parameters.values():
         node = gast.Name(id=p.name, ctx=gast.Param(), annotation=None, type_comment=None)
         ref = gast.Name(id=p.name, ctx=gast.Load(), annotation=None, type_comment=None)
-        if p.kind in (P.VAR_POSITIONAL, P.VAR_KEYWORD):
-            raise UnsupportedError(f"the partial of {inner.fun.__qualname__} leaves *args or "
-                                   f"**kwargs", filename=inner.filename,
-                                   lineno=inner.firstlineno, hint="give the function named "
-                                   "parameters")
-        if p.kind is P.KEYWORD_ONLY:
+        if p.kind is P.VAR_POSITIONAL:        # (made a tuple of parameters: variadic.py)
+            args.vararg = node
+            call.args.append(gast.Starred(value=ref, ctx=gast.Load()))
+        elif p.kind is P.VAR_KEYWORD:
+            args.kwarg = node
+            call.keywords.append(gast.keyword(arg=None, value=ref))
+        elif p.kind is P.KEYWORD_ONLY:
             args.kwonlyargs.append(node)
             args.kw_defaults.append(None)
             call.keywords.append(gast.keyword(arg=p.name, value=ref))

@@ -48,7 +48,7 @@ def f(x, n):
 
 import gast
 
-from srcgrad.compiler.ir.dataflow import live_before, remove_stmts
+from srcgrad.compiler.ir.dataflow import live_before, remove_stmts, walk_stmts
 from srcgrad.compiler.ir.names import assign, const, load
 from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
 
@@ -283,6 +283,8 @@ class SSA:
         self.params = set(params)
         self.plain_given = set(params)
         self.user_of = {p: p for p in params}     # version name -> user name
+        self.partial = {}       # version -> [(If, "body"/"orelse"): a branch not binding it]
+        self.copies = []        # (merge copy, the version it reads)
 
     def version(self, user):
         if user not in self.plain_given:
@@ -336,17 +338,45 @@ class SSA:
                 continue
             if vb is None or vo is None:       # defined on one path only
                 env[user] = vb or vo
+                self.partial.setdefault(vb or vo, []).append((s, "orelse" if vb else "body"))
                 continue
             before = env.get(user)
             if vb != before and vo != before:
                 rename_all(s.orelse, vo, vb)
+                if vo in self.partial:
+                    self.partial.setdefault(vb, []).extend(self.partial.pop(vo))
+                self.copies = [(c, vb if src == vo else src) for c, src in self.copies]
                 env[user] = vb
             elif vb != before:                 # only the body assigns
                 s.orelse.append(_phi(assign(vb, load(vo)), s))
+                self.copies.append((s.orelse[-1], vo))
                 env[user] = vb
             else:                              # only the else branch assigns
                 s.body.append(_phi(assign(vo, load(vb)), s))
+                self.copies.append((s.body[-1], vb))
                 env[user] = vo
+
+    def bind_partial(self, body):
+        """A merge copy that reads a version bound on some paths only
+        (``if c: v = ...`` then ``if d: v = v * 2.0``, ``else: v_1 = v``) would
+        raise where the version is not bound though the user's code never
+        reads it there (``c`` and ``d`` go together): the branches that do not
+        bind it bind it to None (a placeholder, as for loops).  Only for the
+        copies still there once the dead ones are dropped."""
+        alive = {id(s) for s in walk_stmts(body)}
+        done = set()
+        for copy, source in self.copies:
+            if id(copy) not in alive:
+                continue
+            for s, field in self.partial.get(source, ()):
+                binding = s.body if field == "orelse" else s.orelse
+                if (id(s), field, source) in done or \
+                        any(c is copy for c in walk_stmts(binding)):
+                    continue                   # (the copy is where the name is bound)
+                done.add((id(s), field, source))
+                unbound = gast.copy_location(assign(source, const(None)), s)
+                unbound.srcgrad_unbound = True
+                getattr(s, field).append(unbound)
 
     def loop(self, s, env):
         pre = []
@@ -441,6 +471,7 @@ def to_ssa(fn, namer):
     fn.body = anf.block(fn.body)
     ssa = SSA(namer, params)
     fn.body = drop_dead_phis(ssa.run(fn.body))
+    ssa.bind_partial(fn.body)
     fn.srcgrad_temps = anf.temps
     return ssa.user_of
 

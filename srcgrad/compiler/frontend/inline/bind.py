@@ -148,6 +148,7 @@ class Binding:
                 and not hasattr(target, "__array__"):
             self.bind_static(name, target)
             return []
+        self.made[name] = value
         return [assign(name, value, where)]
 
     def bind_static(self, name, obj):

@@ -53,8 +53,11 @@ class Inliner(Callees, Binding):
         self.normaliser = normaliser   # the Normaliser class, for inlined bodies
         self.functions = {}      # local name -> LocalFunction | PythonFunction | Partial
         self.stack = [parsed.fun]   # keys of the functions being inlined
-        self.tuples = {}         # name of a static *args tuple -> element names
-        self.keywords = {}       # name of a static **kwargs dict -> {key: name}
+        self.tuples = dict(parsed.star_tuples)      # name of a static *args tuple -> element names
+        self.keywords = dict(parsed.star_keywords)  # name of a static **kwargs dict -> {key: name}
+        self.made = {}           # a name made here -> its value: an expression, or a
+        #                          function of the names being looked at giving its kind
+        #                          (normalise.iterated: what a loop iterates over)
         self.sources = {}        # Python function -> its Parsed (parsed once)
         fn = parsed.tree
         self.locals = scope_locals(fn)
@@ -251,6 +254,7 @@ class Expander(Transformer):
             return node
         # only the branch taken may run its calls
         tmp = self.inl.namer.fresh("value")
+        self.inl.made[tmp] = gast.IfExp(test=node.test, body=node.body, orelse=node.orelse)
         test = gast.If(test=node.test, body=[assign(tmp, node.body, self.where)],
                        orelse=[assign(tmp, node.orelse, self.where)])
         gast.copy_location(test, self.where)
@@ -263,6 +267,7 @@ class Expander(Transformer):
             return node
         # a and b: b runs only when a is true (or false, for 'or')
         tmp = self.inl.namer.fresh("value")
+        self.inl.made[tmp] = gast.BoolOp(op=node.op, values=list(node.values))
         stmts = [assign(tmp, node.values[0], self.where)]
         for v in node.values[1:]:
             test = load(tmp) if isinstance(node.op, gast.And) else \

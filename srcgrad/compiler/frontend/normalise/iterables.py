@@ -30,41 +30,52 @@ import itertools
 import gast
 
 from srcgrad import runtime
-from srcgrad.compiler.frontend.normalise.trees import assigns, stored_names
+from srcgrad.compiler.frontend.normalise.iterated import (ARRAY, DICT, NUMBER, SEQUENCE, SET,
+                                                          Kinds,
+                                                          join)
+from srcgrad.compiler.frontend.normalise.trees import stored_names
 from srcgrad.compiler.ir.names import assign, const, load
+from srcgrad.compiler.ir.printer import expr_source
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Iterables:
     """The iterable reading of :class:`Normaliser`'s loop desugaring."""
 
-    def _maybe_a_mapping(self, name):
-        """Whether ``name``, iterated by a loop, is a parameter of the function
-        (or of the function inlined) that nothing in it shows to be a
-        sequence: the loop reads it as
-        ``name[0], name[1], ...``, which for a dict would be values (or a
-        KeyError), not its keys -- so the generated code checks it
-        (``runtime.check_sequence``).  Arithmetic on it, a slice of it or a
-        NumPy call on it show a sequence (or an array)."""
-        trees = [self.tree] if self.tree is self.parsed.tree else [self.tree, self.parsed.tree]
-        params = {p.id for fn in trees for p in fn.args.posonlyargs + fn.args.args +
-                  fn.args.kwonlyargs}     # inlined code: the callee's and the caller's
-        if name not in params:
-            return False
-        for n in (n for fn in trees for n in walk_tree(fn)):
-            operands = []
-            if isinstance(n, gast.BinOp):
-                operands = [n.left, n.right]
-            elif isinstance(n, gast.UnaryOp):
-                operands = [n.operand]
-            elif isinstance(n, gast.Subscript) and isinstance(n.slice, (gast.Slice, gast.Tuple)):
-                operands = [n.value]
-            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
-                    isinstance(n.func.value, gast.Name) and n.func.value.id in ("np", "numpy"):
-                operands = n.args
-            if any(isinstance(o, gast.Name) and o.id == name for o in operands):
-                return False
-        return True
+    def iterated_kind(self, node):
+        """What the iterated expression ``node`` holds (``iterated.Kinds``):
+        ``SEQUENCE``, ``SET``, ``DICT`` or ``None`` (unknown).  A parameter is
+        a sequence when the function uses it as one; the loop over a parameter
+        nothing shows to be a sequence reads it as ``name[0], name[1], ...``,
+        which for a dict would be values (or a KeyError), not its keys -- so
+        the generated code checks it (``runtime.check_sequence``), as it
+        checks any name whose value is unknown."""
+        kind = self._kinds().of(node)
+        return SEQUENCE if kind in (NUMBER, ARRAY) else kind if kind in (SEQUENCE, SET, DICT) \
+            else None
+
+    def returned_kind(self, values, seen):
+        """The kind of what the function normalised here returns (one of
+        ``values``; ``None`` for a bare ``return``)."""
+        kinds = self._kinds()
+        return join([None if v is None else kinds.of(v, seen) for v in values] or [None])
+
+    def _kinds(self):
+        cached = getattr(self, "_kinds_of", None)
+        if cached is not None and cached[0] is self.tree:
+            return cached[1]
+        outer = None
+        if self.tree is not self.parsed.tree:
+            # the function inlined into: its names are found once for every call inlined
+            # (the statements desugaring adds bind fresh names only)
+            outer = getattr(self.parsed, "srcgrad_outer_kinds", None)
+            if outer is None or outer[0] is not self.parsed.tree:
+                outer = self.parsed.srcgrad_outer_kinds = (
+                    self.parsed.tree, Kinds([self.parsed.tree], self.parsed.resolve_global))
+            outer = outer[1]
+        kinds = Kinds([self.tree], self.parsed.resolve_global, self.inliner.made, outer)
+        self._kinds_of = (self.tree, kinds)
+        return kinds
 
     def _tree_assigns(self, name):
         """``assigns(self.tree, name)``, for the builtin names loops call: the
@@ -94,7 +105,9 @@ class Iterables:
         list of items for the tuples ``enumerate`` and ``zip`` make.
         Statements evaluating the iterable are appended to ``pre``.
         ``copied``: ``it`` is the argument of ``list(...)``/``tuple(...)``,
-        whose items Python copies out before the loop starts."""
+        whose items Python copies out before the loop starts (``"direct"``:
+        ``it`` is a name, the whole argument: a name whose value is not known
+        to be a sequence is copied so, a set or a dict included)."""
         fname = self._builtin_call(it)
         if fname == "enumerate":
             start = enumerate_start(it)
@@ -163,7 +176,8 @@ class Iterables:
         if fname in ("list", "tuple") and len(it.args) == 1 and not it.keywords:
             arg = it.args[0]
             if self._builtin_call(arg) is not None or isinstance(arg, gast.Name):
-                return self.sequence(arg, ctx, pre, where, copied=True)
+                return self.sequence(arg, ctx, pre, where,
+                                     copied="direct" if isinstance(arg, gast.Name) else True)
         source = None
         if isinstance(it, gast.Name):
             name = source = it.id
@@ -182,16 +196,18 @@ class Iterables:
                                        "writes into arrays in place",
                                        f"copy before the loop and iterate over the copy: "
                                        f"items = list({name})")
-            if name in self.containers.dict_names():
-                seq = self.namer.fresh("keys")          # iterating a dict gives its keys
+            kind = DICT if name in self.containers.dict_names() else self.iterated_kind(it)
+            if kind in (DICT, SET) or kind is None and (
+                    copied == "direct" or copied and not self._kinds().parameter(name)):
+                # iterating a dict gives its keys, a set its members; list(...) copies
+                seq = self.namer.fresh({DICT: "keys", SET: "members"}.get(kind, "items"))
                 pre.append(assign(seq, gast.Call(func=load("list"), args=[load(name)],
                                                  keywords=[])))
+                if kind == SET:
+                    source = None
             else:
-                if self._maybe_a_mapping(name):
-                    check = gast.Call(func=load(self.inliner.extra(runtime.check_sequence,
-                                                                   "check_sequence")),
-                                      args=[load(name), const(name)], keywords=[])
-                    pre.append(gast.Expr(value=check))
+                if kind is None:
+                    pre.append(gast.Expr(value=self._check_sequence(load(name), name)))
                 seq = name
                 if name in ctx.written:                 # the loop rebinds it: the original
                     seq = self.namer.fresh(name + "_iterated")
@@ -204,11 +220,17 @@ class Iterables:
                     self.parsed.resolve_global("sorted") is sorted and it.args and \
                     isinstance(it.args[0], gast.Name):
                 source = it.args[0].id                  # sorted(d): d's keys
-            if isinstance(it, (gast.Dict, gast.Set)) or isinstance(it, gast.Call) and \
+            kind = None if isinstance(it, gast.Call) else \
+                SEQUENCE if isinstance(it, (gast.List, gast.Tuple, gast.Constant)) else \
+                SET if isinstance(it, gast.Set) else DICT if isinstance(it, gast.Dict) else \
+                self.iterated_kind(it)
+            if kind in (DICT, SET) or isinstance(it, gast.Call) and \
                     not _known_sequence(it) and self._builtin_call(it) != "range":
                 # (a dict or a set is iterated as list(...) gives it: keys, members)
                 value = gast.Call(func=load("list"), args=[it], keywords=[])
             pre.append(assign(seq, value))
+            if kind is None and not isinstance(it, gast.Call):
+                pre.append(gast.Expr(value=self._check_sequence(load(seq), expr_source(it))))
 
         def item(k):
             node = gast.Subscript(value=load(seq), slice=k, ctx=gast.Load())
@@ -216,6 +238,13 @@ class Iterables:
             node.srcgrad_source = source    # the container whose items (keys) seq holds
             return node
         return _len(seq), item
+
+
+    def _check_sequence(self, node, what):
+        """``check_sequence(node, what)``: the loop reads ``node`` item by
+        item, which is right only for a sequence."""
+        return gast.Call(func=load(self.inliner.extra(runtime.check_sequence, "check_sequence")),
+                         args=[node, const(what)], keywords=[])
 
 
 def _len(name):

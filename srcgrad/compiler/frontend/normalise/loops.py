@@ -195,6 +195,9 @@ class Loops:
 
 
 _RESIZING = ("append", "extend", "insert", "pop", "remove", "clear")
+#: what changes a set's size (Python refuses to go on iterating it)
+_SET_RESIZING = ("add", "discard", "difference_update", "intersection_update",
+                 "symmetric_difference_update")
 
 
 class _LoopEffects:
@@ -223,6 +226,9 @@ class _LoopEffects:
                         self.writes_in_place = True
                     if isinstance(n.func.value, gast.Name) and n.func.attr in _RESIZING:
                         self.resized.add(n.func.value.id)
+                elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                        isinstance(n.func.value, gast.Name) and n.func.attr in _SET_RESIZING:
+                    self.resized.add(n.func.value.id)
 
 
 def _as_expr(item):

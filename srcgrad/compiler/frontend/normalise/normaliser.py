@@ -24,23 +24,24 @@ import numpy as np
 
 from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
+from srcgrad.compiler.frontend.inline.rename import walk_same_scope
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
 from srcgrad.compiler.frontend.normalise.attributes import (Attributes, check_shared_arguments,
                                                             replace_calls)
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
-from srcgrad.compiler.frontend.normalise.dict_calls import (literal_dicts, literal_stars,
-                                                            set_comprehensions)
+from srcgrad.compiler.frontend.normalise.dict_calls import (known_stars, literal_dicts,
+                                                            literal_stars, set_comprehensions)
 from srcgrad.compiler.frontend.normalise.einsum_calls import einsum_sublists
 from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
 from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
 from srcgrad.compiler.frontend.normalise.loops import Loops
+from srcgrad.compiler.frontend.normalise.tries import Tries
 from srcgrad.compiler.frontend.parse import parse_text
 from srcgrad.compiler.ir.names import Namer, assign, const, load, names_in
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 _UNSUPPORTED = {
-    gast.Try: ("try/except", "move the try/except out of the differentiated function"),
     gast.With: ("with", "move the 'with' block out of the differentiated function"),
     gast.AsyncWith: ("async with", "differentiate a plain synchronous function"),
     gast.AsyncFor: ("async for", "differentiate a plain synchronous function"),
@@ -60,12 +61,14 @@ _UNSUPPORTED_EXPR = {
     gast.YieldFrom: ("yield from", "generators cannot be differentiated; return a value instead"),
     gast.Await: ("await", "differentiate a plain synchronous function"),
     gast.NamedExpr: ("assignment expression (:=)", "assign with '=' on its own line"),
-    gast.Starred: ("starred expression", "pass the arguments one by one"),
+    gast.Starred: ("starred argument whose length is not known when the gradient is "
+                   "generated", "bind the sequence to a name as a tuple or list display "
+                   "(args = (x, 2.0); f(*args)), or pass the arguments one by one"),
     gast.SetComp: ("set comprehension", "write the loop out explicitly"),
 }
 
 
-class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
+class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
     """Normalises the function ``parsed`` (or, through :meth:`run_inlined`,
     the body of a function being inlined into it)."""
 
@@ -87,6 +90,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
         literal_dicts(fn, self.parsed)
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        known_stars(fn, [fn])
         einsum_sublists(fn, self.parsed)
         replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
         body = self.desugar_block(fn.body)
@@ -113,9 +117,12 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
         self.tree = fn
         set_comprehensions(fn, self.parsed)
         literal_stars(fn)
+        known_stars(fn, [fn, self.parsed.tree])
         replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
+        returns = [n.value for n in walk_same_scope(fn) if isinstance(n, gast.Return)]
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
+        self.inliner.made[self.ret] = lambda seen: self.returned_kind(returns, seen)
         body, mode = self.structure(body, None)
         if mode != ALWAYS:
             body = [assign(self.ret, const(None), fn)] + body
@@ -172,6 +179,10 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps):
             return expanded
         if isinstance(s, gast.With) and all(self.neutral_context(i) for i in s.items):
             return self.desugar_block(s.body)
+        if isinstance(s, gast.Try):
+            return self.desugar_try(s)
+        if type(s).__name__ == "TryStar":
+            raise self.unsupported(s, "try/except*", "catch the exception group with except")
         kind = _UNSUPPORTED.get(type(s))
         if kind:
             raise self.unsupported(s, *kind)

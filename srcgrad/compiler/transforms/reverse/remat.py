@@ -82,6 +82,11 @@ def stable_names(fn, fwd, an):
                     changed |= expr_loads(t)
             if isinstance(s.value, gast.BinOp) and getattr(s.value, "srcgrad_inplace", False):
                 changed |= expr_loads(s.value)
+    # and everything that may share memory with what changes (a row read out
+    # of a value that may be a list or an array, written in place: fuzz seed 551)
+    share = getattr(an, "share", {})
+    for x in list(changed):
+        changed |= share.get(x, {x})
     once = {n for n, k in stores.items() if k == 1 and n not in in_loop}
     return ((params - set(stores)) | once) - changed, changed
 
