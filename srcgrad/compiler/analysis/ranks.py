@@ -284,16 +284,7 @@ def _growing_lists(an, simple, stores):
             out[x.id].append(op.args["v"])
         elif op.kind == "subscript" and isinstance(x, gast.Name) and x.id in out:
             allowed.add(id(x))
-    for node in walk_tree(an.fn):
-        if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords and \
-                isinstance(node.args[0], gast.Name) and node.args[0].id in out and \
-                an.resolve(node.func) in (len, np.array, np.asarray):
-            allowed.add(id(node.args[0]))
-    for node in walk_tree(an.fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
-                node.id in out and id(node) not in allowed:
-            del out[node.id]
-    return out
+    return _read_only_through(an, out, (len, np.array, np.asarray), allowed)
 
 
 def _displays(an, simple, stores):
@@ -301,15 +292,20 @@ def _displays(an, simple, stores):
     ``np.array``/``np.asarray`` (so never changed): name -> statement."""
     out = {n: ss[0] for n, ss in simple.items() if len(ss) == 1 and stores[n] == 1 and
            isinstance(ss[0].value, gast.List) and ss[0].srcgrad_op.kind == "pack"}
-    used = set()
+    return _read_only_through(an, out, (np.array, np.asarray), set())
+
+
+def _read_only_through(an, out, funcs, allowed):
+    """``out`` without the names read other than by the reads ``allowed``
+    (ids of Name nodes) or as the one argument of a call to one of ``funcs``."""
     for node in walk_tree(an.fn):
         if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords and \
                 isinstance(node.args[0], gast.Name) and node.args[0].id in out and \
-                an.resolve(node.func) in (np.array, np.asarray):
-            used.add(id(node.args[0]))
+                an.resolve(node.func) in funcs:
+            allowed.add(id(node.args[0]))
     for node in walk_tree(an.fn):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
-                node.id in out and id(node) not in used:
+                node.id in out and id(node) not in allowed:
             del out[node.id]
     return out
 

@@ -188,6 +188,14 @@ class _Try:
             return out + tail, True
         return out, fails
 
+    def break_if_raised(self, loop):
+        """``if raised is not None: break`` (a loop stops where an operation
+        it tried raised)."""
+        return gast.copy_location(gast.If(
+            test=gast.Compare(left=load(self.raised), ops=[gast.IsNot()],
+                              comparators=[const(None)]),
+            body=[gast.Break()], orelse=[]), loop)
+
     def statement(self, st):
         """``(probes, statement, whether the statement itself may set the
         exception raised)``."""
@@ -220,10 +228,7 @@ class _Try:
             probes = self.probes(st.iter)
             st.body, fails = self.guard(st.body)
             if fails:
-                st.body.append(gast.copy_location(gast.If(
-                    test=gast.Compare(left=load(self.raised), ops=[gast.IsNot()],
-                                      comparators=[const(None)]),
-                    body=[gast.Break()], orelse=[]), st))
+                st.body.append(self.break_if_raised(st))
             return probes, st, fails
         if isinstance(st, gast.While):
             if self.probes(st.test) or self.truth(st.test, st):
@@ -233,10 +238,7 @@ class _Try:
                                             "True: ... if not cond: break")
             st.body, fails = self.guard(st.body)
             if fails:
-                st.body.append(gast.copy_location(gast.If(
-                    test=gast.Compare(left=load(self.raised), ops=[gast.IsNot()],
-                                      comparators=[const(None)]),
-                    body=[gast.Break()], orelse=[]), st))
+                st.body.append(self.break_if_raised(st))
             return [], st, fails
         if isinstance(st, gast.Raise):
             return self.raise_stmt(st)
