@@ -116,3 +116,28 @@ def test_jvp_of_a_complex_element_write():
 
 def test_gradient_of_a_complex_element_write():
     assert_sound(complex_element_written, (X0, -0.73), wrt=(0, 1), modes=("grad",))
+
+
+R8P = namedtuple("R8P", ["a", "b"])
+
+
+def record_or_number(x, z):
+    p1 = R8P(b=x, a=x)
+    if z >= 0.5:
+        pass
+    else:
+        p1 = z
+    return np.sum(p1.b)
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="fuzz seed 2714032 (seventh session's final run; present at 51e3dbf): "
+                          "forward mode, a name that is a named tuple on one path and a number "
+                          "on the other: its tangent is a plain Adjoints list, read by attribute")
+def test_jvp_of_a_record_or_a_number():
+    import srcgrad
+    srcgrad.jvp(record_or_number, wrt=1)(X0, 0.667935, 1.0)
+
+
+def test_gradient_of_a_record_or_a_number():
+    assert_sound(record_or_number, (X0, 0.667935), wrt=1, modes=("grad",))
