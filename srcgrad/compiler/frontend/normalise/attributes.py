@@ -116,12 +116,7 @@ class Attributes:
 
     def _helper(self, fun, preferred):
         """The name generated code calls the runtime helper ``fun`` by."""
-        for k, v in self.parsed.extras.items():
-            if v is fun:
-                return k
-        name = self.namer.fresh(preferred)
-        self.parsed.extras[name] = fun
-        return name
+        return self.inliner.extra(fun, preferred)
 
 
 def constructed_classes(parsed, names, known):
