@@ -141,3 +141,27 @@ def test_jvp_of_a_record_or_a_number():
 
 def test_gradient_of_a_record_or_a_number():
     assert_sound(record_or_number, (X0, 0.667935), wrt=1, modes=("grad",))
+
+
+def damped_product(x):
+    s = 1.0
+    for i in range(3):
+        s = s * np.sin(x + 1.0)
+    return s
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="seventh session, present at 51e3dbf: the third derivative through "
+                          "a loop whose carried value is multiplied by a loop-invariant factor "
+                          "crashes ('float' object is not subscriptable)")
+def test_third_derivative_of_a_product_in_a_loop():
+    import srcgrad
+    srcgrad.grad(srcgrad.grad(srcgrad.grad(damped_product)))(0.7)
+
+
+def test_second_derivative_of_a_product_in_a_loop():
+    import srcgrad
+    h = srcgrad.grad(srcgrad.grad(damped_product))(0.7)
+    eps = 1e-5
+    g = srcgrad.grad(damped_product)
+    assert abs(h - (g(0.7 + eps) - g(0.7 - eps)) / (2 * eps)) < 1e-5 * max(1.0, abs(h))
