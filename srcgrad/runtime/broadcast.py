@@ -139,7 +139,10 @@ def zeros_like(x):
     if type(x) in SCALARS:
         return 0.0
     if isinstance(x, (tuple, list)):
-        return Adjoints(zeros_like(e) for e in x)
+        out = Adjoints(zeros_like(e) for e in x)
+        if isinstance(x, tuple) and hasattr(type(x), "_fields"):
+            out.fields = type(x)._fields      # a named tuple's: read by attribute too
+        return out
     if isinstance(x, dict) or is_record(x):
         return AdjointDict()          # missing keys (attributes) read as 0.0
     x = np.asarray(x)

@@ -89,6 +89,9 @@ def attr_tangent(t, name):
         return t[name] if name in t or isinstance(t, AdjointDict) else 0.0
     if type(t) is float:
         return 0.0
+    fields = getattr(t, "fields", None) if isinstance(t, list) else None
+    if fields is not None and name in fields:
+        return t[fields.index(name)]      # the zeros of a named tuple (zeros_like)
     return getattr(t, name)
 
 
