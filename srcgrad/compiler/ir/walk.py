@@ -17,7 +17,7 @@ True
 
 from ast import AST
 
-from gast import Name
+from gast import Load, Name
 
 
 def walk(node):
@@ -95,3 +95,26 @@ def children(node):
         elif isinstance(value, list):
             out.extend([item for item in value if isinstance(item, AST)])
     return out
+
+
+def replace_loads(node, name, value):
+    """Every load of ``name`` under ``node`` replaced by ``value`` (in place;
+    what a ``NodeTransformer`` whose ``visit_Name`` returns ``value`` does)."""
+    for field in node_fields(node.__class__):
+        old = getattr(node, field, None)
+        if isinstance(old, list):
+            for k, item in enumerate(old):
+                if isinstance(item, AST):
+                    if _is_load(item, name):
+                        old[k] = value
+                    else:
+                        replace_loads(item, name, value)
+        elif isinstance(old, AST):
+            if _is_load(old, name):
+                setattr(node, field, value)
+            else:
+                replace_loads(old, name, value)
+
+
+def _is_load(node, name):
+    return node.__class__ is Name and node.ctx.__class__ is Load and node.id == name

@@ -14,13 +14,12 @@ def f(x):
     return y
 """
 
-from ast import AST
 
 import gast
 
 from srcgrad.compiler.optimise.effects import loads_of, pure_expr
 from srcgrad.compiler.optimise.simplify import Simplify
-from srcgrad.compiler.ir.walk import name_nodes, node_fields
+from srcgrad.compiler.ir.walk import name_nodes, replace_loads
 
 def _pure_op(op):
     """A primal operation that may be evaluated later: arithmetic, indexing, a
@@ -98,7 +97,7 @@ def _forward_block(stmts, single, objects):
 
 
 def _replace_load(stmt, name, value):
-    _put(stmt, name, value)
+    replace_loads(stmt, name, value)
     if isinstance(stmt, gast.AugAssign):
         stmt.value = Simplify().visit(stmt.value)
         if isinstance(stmt.op, gast.Add) and isinstance(stmt.value, gast.UnaryOp) and \
@@ -106,26 +105,3 @@ def _replace_load(stmt, name, value):
             stmt.op, stmt.value = gast.Sub(), stmt.value.operand
     elif isinstance(stmt, gast.Assign):
         stmt.value = Simplify().value(stmt.value)
-
-
-def _put(node, name, value):
-    """Every load of ``name`` under ``node`` replaced by ``value`` (in place;
-    what a ``NodeTransformer`` whose ``visit_Name`` returns ``value`` does)."""
-    for field in node_fields(node.__class__):
-        old = getattr(node, field, None)
-        if isinstance(old, list):
-            for k, item in enumerate(old):
-                if isinstance(item, AST):
-                    if _is_load(item, name):
-                        old[k] = value
-                    else:
-                        _put(item, name, value)
-        elif isinstance(old, AST):
-            if _is_load(old, name):
-                setattr(node, field, value)
-            else:
-                _put(old, name, value)
-
-
-def _is_load(node, name):
-    return isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id == name

@@ -40,7 +40,8 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
-from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.walk import name_nodes, replace_loads
 from srcgrad.compiler.transforms.reverse.nodes import expr_loads
 
 _CHEAP_OPS = (gast.Add, gast.Sub, gast.Mult)
@@ -57,12 +58,10 @@ def stable_names(fn, fwd, an):
 
     def visit(stmts, looped):
         for s in stmts:
-            for t in list(getattr(s, "targets", [])) + ([s.target] if isinstance(s, gast.For) else []):
-                for n in name_nodes(t):
-                    if isinstance(n.ctx, gast.Store):
-                        stores[n.id] = stores.get(n.id, 0) + 1
-                        if looped:
-                            in_loop.add(n.id)
+            for n in _stored(s):
+                stores[n] = stores.get(n, 0) + 1
+                if looped:
+                    in_loop.add(n)
             for f in ("body", "orelse"):
                 if isinstance(getattr(s, f, None), list):
                     visit(getattr(s, f), looped or isinstance(s, (gast.For, gast.While)))
@@ -70,7 +69,7 @@ def stable_names(fn, fwd, an):
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     changed = set(getattr(an, "written_arrays", ())) | set(getattr(an, "mutated", ()))
-    for s in _all_stmts(fwd):
+    for s in walk_stmts(fwd):
         if isinstance(s, gast.Expr):            # a call made for its effect
             changed |= expr_loads(s.value)
         elif isinstance(s, gast.Assign):
@@ -94,21 +93,14 @@ def stable_names(fn, fwd, an):
 def stored_in(stmts):
     """The names the statements ``stmts`` (nested blocks included; tape
     placeholders skipped) assign."""
-    out = set()
-    for s in _all_stmts(stmts):
-        targets = list(s.targets) if isinstance(s, gast.Assign) else \
-            [s.target] if isinstance(s, (gast.AugAssign, gast.For)) else []
-        for t in targets:
-            out |= {n.id for n in name_nodes(t) if isinstance(n.ctx, gast.Store)}
-    return out
+    return {n for s in walk_stmts(stmts) for n in _stored(s)}
 
 
-def _all_stmts(stmts):
-    for s in stmts:
-        yield s
-        for f in ("body", "orelse"):
-            if isinstance(getattr(s, f, None), list):
-                yield from _all_stmts(getattr(s, f))
+def _stored(s):
+    """The names statement ``s`` itself (not its nested blocks) assigns."""
+    targets = list(s.targets) if isinstance(s, gast.Assign) else \
+        [s.target] if isinstance(s, (gast.AugAssign, gast.For)) else []
+    return [n.id for t in targets for n in name_nodes(t) if isinstance(n.ctx, gast.Store)]
 
 
 def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(),
@@ -126,13 +118,9 @@ def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(
     Nothing ``changed`` in place is recomputed or read: the reverse sweep
     sees it as the iteration left it, not as the statement saw it."""
     defs, counts = [], {}
-    for s in _all_stmts(stmts):
-        targets = list(s.targets) if isinstance(s, gast.Assign) else \
-            [s.target] if isinstance(s, (gast.AugAssign, gast.For)) else []
-        for t in targets:
-            for n in name_nodes(t):
-                if isinstance(n.ctx, gast.Store):
-                    counts[n.id] = counts.get(n.id, 0) + 1
+    for s in walk_stmts(stmts):
+        for n in _stored(s):
+            counts[n] = counts.get(n, 0) + 1
     # a name of the block read again must still hold the value it had
     # then: assigned once in the block (y = ...; later y = x in an inner loop
     # leaves the tuple holding the last value: random_calls program 2)
@@ -165,32 +153,11 @@ def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(
         name = s.targets[0].id
         if name in kept:
             continue
-        readers = [(r, n) for r in out for n in name_nodes(r.value)
-                   if isinstance(n, gast.Name) and n.id == name]
+        readers = [r for r in out for n in name_nodes(r.value) if n.id == name]
         if len(readers) == 1:
-            r, n = readers[0]
-            r.value = _replaced(r.value, n, s.value)
+            replace_loads(readers[0], name, s.value)
             out.remove(s)
     return out
-
-
-def _replaced(tree, old, new):
-    if tree is old:
-        return new
-    for field, value in gast.iter_fields(tree):
-        if value is old:
-            setattr(tree, field, new)
-            return tree
-        if isinstance(value, list):
-            for i, x in enumerate(value):
-                if x is old:
-                    value[i] = new
-                    return tree
-                if isinstance(x, gast.AST):
-                    _replaced(x, old, new)
-        elif isinstance(value, gast.AST):
-            _replaced(value, old, new)
-    return tree
 
 
 def _cheap(e, ops=_CHEAP_OPS, resolve=None):
