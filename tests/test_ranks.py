@@ -268,3 +268,85 @@ def test_items_of_a_list_only_appended_to_have_a_rank():
     assert "unbroadcast" not in text
     assert_sound(trajectory_rows, (1.3, 0.2), wrt=(0, 1))
     assert_sound(trajectory_summed, (1.3,))
+
+
+def misfit(v, obs):
+    total = 0.0
+    for o in obs:
+        total = total + (v - o) ** 2
+    return total
+
+
+def misfit_branch(v, obs, c):
+    total = 0.0
+    for o in obs:
+        if c > 0.0:
+            total = total + (v * o) ** 2
+        else:
+            total = total * 0.5 + v
+    return total
+
+
+def misfit_reset(v, obs):
+    for o in obs:
+        total = 0.0
+        total = total + (v - o) ** 2
+    return total
+
+
+def test_terms_of_a_scalar_sum_are_scalars():
+    """``grad`` checks that the result is a scalar before the reverse sweep;
+    a sum started outside loops and only ever added to (or scaled) is then a
+    scalar all along, and so is every term: no unbroadcast of the terms,
+    whatever the data's items are."""
+    obs = [0.3, np.float64(1.1), 2.0]
+    assert_sound(misfit, (1.3, obs), wrt=0)
+    text = srcgrad.source(srcgrad.grad(misfit, wrt=0)).split("\n\n\n")[0]
+    assert "unbroadcast" not in text
+    for c in (1.0, -1.0):
+        assert_sound(misfit_branch, (1.3, obs, c), wrt=0)
+    assert_sound(misfit_reset, (1.3, obs), wrt=0)
+
+
+def test_a_term_that_is_an_array_is_still_refused():
+    """The same sum with an array term is not a scalar: the check refuses
+    it before any adjoint is computed on the scalar assumption."""
+    obs = [0.3, np.array([1.0, 2.0])]
+    with pytest.raises(srcgrad.errors.NonScalarOutputError):
+        srcgrad.grad(misfit, wrt=0)(1.3, obs)
+    with pytest.raises(srcgrad.errors.NonScalarOutputError):
+        srcgrad.grad(misfit_branch, wrt=0)(1.3, obs, 1.0)
+
+
+def rhs(u, theta):
+    x, y = u[0], u[1]
+    return np.array([theta[0] * x - theta[1] * x * y, theta[2] * x * y - theta[3] * y])
+
+
+def two_steps(theta, u0):
+    u = u0
+    for i in range(2):
+        k1 = rhs(u, theta)
+        k2 = rhs(u + 0.1 * k1, theta)
+        u = u + 0.05 * (k1 + k2)
+    return np.sum(u ** 2)
+
+
+def with_vector(theta, u0):
+    k = np.array([theta[0], theta[1] * theta[2]])
+    return np.sum((u0 + k) ** 2 * theta[3])
+
+
+def test_vectors_of_numbers_have_a_known_shape():
+    """``np.array([a, b])`` of numbers has shape (2,) and so has any
+    elementwise operation of it with vectors: its adjoint is the vector's
+    own, no unbroadcast, no per-element conversion (array_dx).  An operand
+    of unknown shape is still reduced: ``u0`` of shape (1,), a number, or
+    rows that the vector broadcasts against."""
+    theta = np.array([1.1, 0.4, 0.3, 0.9])
+    assert_sound(two_steps, (theta, np.array([1.0, 0.5])), wrt=(0, 1))
+    text = srcgrad.source(srcgrad.grad(two_steps, wrt=(0, 1))).split("\n\n\n")[0]
+    assert "array_dx" not in text
+    assert text.count("unbroadcast") <= 3      # only against u, of unknown shape
+    for u0 in (np.array([1.0, 0.5]), np.array([0.7]), 0.7, np.array([[1.0, 0.5], [0.2, 0.3]])):
+        assert_sound(with_vector, (theta, u0), wrt=(0, 1))

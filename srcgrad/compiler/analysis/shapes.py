@@ -22,6 +22,7 @@ for Python floats, :meth:`Analysis.assuming_scalar`).
 """
 
 import gast
+import numpy as np
 
 from srcgrad.compiler.analysis.ops import iter_assigns
 from srcgrad.compiler.analysis.ranks import compute_ranks, copy_graph, copy_sources
@@ -160,6 +161,17 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
                 if len(defs.get(arrays[0].id, ())) <= 1:   # one value: one shape
                     shape_parent[name] = arrays[0].id
     an.forward_scalar = set(scalar)
+    # list displays of numbers, never changed: NumPy reads them as a vector
+    # whose adjoint is the list's (no per-element conversion)
+    an.number_lists = {name for name, ss in defs.items()
+                       if len(ss) == 1 and isinstance(ss[0].value, gast.List) and
+                       ss[0].srcgrad_op.kind == "pack" and name not in an.mutated and
+                       all(is_scalar(e) and not isinstance(e, _Default)
+                           for e in ss[0].srcgrad_op.args.values())}
+    static = _static_shapes(an, assigns, defs, is_scalar)
+    by_shape = {}
+    for name, shape in static.items():
+        union(by_shape.setdefault(shape, name), name)
     # Backward: grad checks at run time that the result is a scalar, and
     # an elementwise operation with a scalar result has scalar operands --
     # where that operation runs.  The operand's definition (and its adjoint)
@@ -172,6 +184,9 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
     if getattr(an, "scalar_result", True):
         scalar.add(an.result)
     block = _blocks(an.fn.body)
+    top = {id(s): k for k, s in enumerate(an.fn.body)}
+    within = {i: top[b[0][0]] if b else top.get(i) for i, b in block.items()}
+    loop_ids = {id(loop) for loop in loops(an.fn.body)}
     changed = True
     while changed:
         changed = False
@@ -183,6 +198,11 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
             if op.kind == "copy" or op.kind == "call" and op.rule.kind == "elementwise":
                 where = block.get(id(s), ())
                 for a in op.args.values():
+                    if isinstance(a, gast.Name) and a.id not in scalar and not where and \
+                            _accumulator(a.id, defs.get(a.id, ()), within, block, loop_ids,
+                                         top.get(id(s))):
+                        scalar.add(a.id)
+                        changed = True
                     if isinstance(a, gast.Name) and a.id not in scalar and \
                             len(defs.get(a.id, ())) <= 1 and all(
                             block.get(id(d), ())[:len(where)] == where
@@ -192,6 +212,99 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
     an.scalar = scalar
     an._find = find
     an.shape_parent = shape_parent
+
+
+def _static_shapes(an, assigns, defs, is_scalar):
+    """Shapes known when the code is generated: ``np.array([a, b])`` of
+    numbers is ``(2,)``, and so is an elementwise operation of it with
+    numbers and vectors (any other vector broadcasts to it or raises).
+    Returns the shape of each name with one definition.
+
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> an = analysed('''
+    ... def f(u, a: float):
+    ...     k = np.array([a * 2.0, a])
+    ...     for i in range(3):
+    ...         u = u + 0.5 * k
+    ...     return np.sum(u)''', wrt="a")
+    >>> sorted(an.static_shape.items())
+    [('k', (2,)), ('u_1', (2,))]
+    """
+    ranks = getattr(an, "ranks", {})
+    static = {}
+    vector = {np.array: "object", np.asarray: "a", np.asanyarray: "a"}
+    for s in assigns:
+        t, op = s.targets[0], s.srcgrad_op
+        if not isinstance(t, gast.Name):
+            continue
+        shape = None
+        if op.kind == "call" and op.fun in vector and isinstance(op.args.get(vector[op.fun]), gast.Name):
+            listed = op.args[vector[op.fun]].id
+            if listed in an.number_lists:
+                shape = (len(defs[listed][0].value.elts),)
+        elif op.kind == "copy" and isinstance(op.args["x"], gast.Name):
+            shape = static.get(op.args["x"].id)
+        else:
+            shape = _elementwise_shape(op, static, ranks, is_scalar)
+        if shape is not None and len(defs.get(t.id, ())) == 1:
+            static[t.id] = shape
+    an.static_shape = static
+    return static
+
+
+def _elementwise_shape(op, static, ranks, is_scalar):
+    """The shape of an elementwise operation's result when one operand's is
+    known (without axes of length 1) and no other operand has more axes."""
+    if op.kind != "call" or op.rule is None or op.rule.kind != "elementwise":
+        return None
+    arrays = [a for a in op.args.values() if not is_scalar(a)]
+    known = {static[a.id] for a in arrays if isinstance(a, gast.Name) and a.id in static}
+    if len(known) != 1:
+        return None
+    shape = known.pop()
+    if 1 in shape or not all(isinstance(a, gast.Name) and
+                             (a.id in static or ranks.get(a.id, 99) <= len(shape))
+                             for a in arrays):
+        return None
+    return shape
+
+
+def fits_result(an, s, name):
+    """Whether ``name``, an operand of the assignment ``s``, certainly has
+    the shape of its result (no reduction of the adjoint needed)."""
+    static = getattr(an, "static_shape", {})
+    if name not in static:
+        return False
+
+    def is_scalar(node):
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float, bool)) or node.value is None
+        return isinstance(node, _Default) or \
+            isinstance(node, gast.Name) and node.id in an.forward_scalar
+    return _elementwise_shape(s.srcgrad_op, static, an.ranks, is_scalar) == static[name]
+
+
+def _accumulator(name, ds, within, block, loop_ids, use):
+    """Whether every value ``name`` ever holds is in one chain that ends in
+    the value read at the top-level statement ``use``, each link an
+    elementwise operation of the one before: ``acc = 0.0`` outside loops,
+    then only ``acc = acc + ...``, all before ``use``.  Broadcasting never
+    lowers a rank, so a scalar at ``use`` makes every value in the chain,
+    and every operand of its links, a scalar."""
+    if use is None or len(ds) < 2 or any(within.get(id(d), use) >= use for d in ds):
+        return False
+    starts = 0
+    for d in ds:
+        op = d.srcgrad_op
+        links = op.kind == "copy" or op.kind == "call" and op.rule is not None and \
+            op.rule.kind == "elementwise"
+        if links and any(isinstance(a, gast.Name) and a.id == name for a in op.args.values()):
+            continue
+        # the one start: runs once (no loop around it), before every link
+        if any(b in loop_ids for b, _ in block.get(id(d), ())):
+            return False
+        starts += 1
+    return starts == 1
 
 
 def _certainly_array(base_defs):
