@@ -350,3 +350,24 @@ def test_vectors_of_numbers_have_a_known_shape():
     assert text.count("unbroadcast") <= 3      # only against u, of unknown shape
     for u0 in (np.array([1.0, 0.5]), np.array([0.7]), 0.7, np.array([[1.0, 0.5], [0.2, 0.3]])):
         assert_sound(with_vector, (theta, u0), wrt=(0, 1))
+
+
+def filtered(a, C, ys):
+    m = np.zeros(2)
+    ll = 0.0
+    for t in range(ys.shape[0]):
+        m = a * m + 0.5
+        v = ys[t] - C @ m
+        ll = ll + v @ v
+    return ll
+
+
+def test_a_row_met_by_a_matrix_product_is_not_guessed_a_number():
+    """``ys[t] - C @ m``: a matrix product is never a number, so the read
+    ``ys[t]`` says nothing about ys's rank; no version guarded on
+    ``ys.ndim == 1`` (which 2-D observations would never take)."""
+    C = np.array([[1.0, 0.5], [0.2, 0.3], [0.1, 0.9]])
+    ys = RNG.standard_normal((4, 3))
+    assert_sound(filtered, (0.7, C, ys), wrt=(0, 1))
+    text = srcgrad.source(srcgrad.grad(filtered, wrt=(0, 1)))
+    assert "ys.ndim" not in text

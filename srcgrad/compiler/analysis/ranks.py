@@ -476,15 +476,20 @@ def _ambiguous(an, p, ranks):
                 p in copy_sources(an, op.args["x"].id, graph) and \
                 isinstance(s.targets[0], gast.Name) and ranks.get(s.targets[0].id) == 0:
             reads.add(s.targets[0].id)
-        uses.append(op)
+        uses.append((s, op))
     if not reads:
         return False
-    for op in uses:
+    # a matrix product is never a number (``ys[t] - C @ m``)
+    products = {s.targets[0].id for s, op in uses if op.kind == "call" and
+                op.fun in (operator.matmul, np.dot, np.matmul) and
+                isinstance(s.targets[0], gast.Name)}
+    for s, op in uses:
         names = [a for a in op.args.values() if isinstance(a, gast.Name)]
         if not any(a.id in reads for a in names):
             continue
         if op.kind == "call" and op.rule is not None and op.rule.kind == "elementwise" and \
-                any(isinstance(ranks.get(a.id), int) and ranks[a.id] >= 1 for a in names):
+                any(isinstance(ranks.get(a.id), int) and ranks[a.id] >= 1 or a.id in products
+                    for a in names):
             continue
         return False
     return True
