@@ -294,6 +294,25 @@ def misfit_reset(v, obs):
     return total
 
 
+def misfit_in_branch(v, obs):
+    if len(obs) == 0:
+        return v * 0.0
+    total = 0.0
+    for o in obs:
+        total = total + (v - o) ** 2
+    return total
+
+
+def misfit_loop_around(v, obs):
+    out = 0.0
+    for k in range(2):
+        total = 0.0
+        for o in obs:
+            total = total + (v - o) ** 2
+        out = out + total
+    return out
+
+
 def test_terms_of_a_scalar_sum_are_scalars():
     """``grad`` checks that the result is a scalar before the reverse sweep;
     a sum started outside loops and only ever added to (or scaled) is then a
@@ -306,6 +325,10 @@ def test_terms_of_a_scalar_sum_are_scalars():
     for c in (1.0, -1.0):
         assert_sound(misfit_branch, (1.3, obs, c), wrt=0)
     assert_sound(misfit_reset, (1.3, obs), wrt=0)
+    assert_sound(misfit_in_branch, (1.3, obs), wrt=0)       # the sum in an else branch
+    text = srcgrad.source(srcgrad.grad(misfit_in_branch, wrt=0)).split("\n\n\n")[0]
+    assert "unbroadcast" not in text
+    assert_sound(misfit_loop_around, (1.3, obs), wrt=0)
 
 
 def test_a_term_that_is_an_array_is_still_refused():
@@ -316,6 +339,9 @@ def test_a_term_that_is_an_array_is_still_refused():
         srcgrad.grad(misfit, wrt=0)(1.3, obs)
     with pytest.raises(srcgrad.errors.NonScalarOutputError):
         srcgrad.grad(misfit_branch, wrt=0)(1.3, obs, 1.0)
+    for f in (misfit_in_branch, misfit_loop_around):
+        with pytest.raises(srcgrad.errors.NonScalarOutputError):
+            srcgrad.grad(f, wrt=0)(1.3, obs)
 
 
 def rhs(u, theta):

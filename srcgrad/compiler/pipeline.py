@@ -80,7 +80,8 @@ class Driver:
         maps the result's cotangent to the tuple of cotangents of the
         arguments at positions ``wrt`` (the split form, generated once per
         ``fun`` and ``wrt``: each level of a recursion runs its forward sweep
-        once, so the cost is linear in the depth)."""
+        once, so the cost is linear in the depth).  A real number result of
+        float arguments is pulled back at once (:class:`runtime.tape.Unit`)."""
         key = ("split", wrt)
         made = cache_get(fun, key)
         if made is None:
@@ -88,7 +89,10 @@ class Driver:
             made = cache_put(fun, key, reverse_transform(
                 fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True,
                 cotangent=True, split=True))
-        return made(*args)
+        value, back = made(*args)
+        if (type(value) is float or type(value) is np.float64) and runtime.real_arrays(args, wrt):
+            return value, runtime.Unit(back(1.0))
+        return value, back
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""

@@ -26,8 +26,13 @@ def unbroadcast(g, x):
     ``g``; the adjoint of ``x`` is the sum of ``g`` over the broadcast axes.
     A Python scalar ``x`` gets a Python-float-compatible adjoint.
     """
-    if type(g) is float and type(x) is not np.ndarray:
+    tg = type(g)
+    if tg is float and type(x) is not np.ndarray:
         return g           # a Python scalar adjoint (or the symbolic zero) of a scalar
+    if tg is np.float64 and type(x) in SCALARS:
+        return float(g)    # (fast: a NumPy number for a number)
+    if tg is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g           # (fast: the common case)
     if isinstance(g, (list, dict)):
         items = _items(g, x, unbroadcast)
         if items is not None:

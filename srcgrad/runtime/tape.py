@@ -19,6 +19,8 @@ the specialised version of a gradient), run once however many adjoints read it:
 (2.0, 3.0, [1.0])
 """
 
+import numpy as np
+
 from srcgrad.errors import UnsupportedError
 
 
@@ -48,11 +50,48 @@ def tape_not_differentiable(*args):
 def pulled(back, g):
     """The derivatives ``back(g)`` gives -- the closure a split form returned
     for one call, which runs that call's reverse sweep -- computed once (each
-    argument's adjoint reads its own item)."""
+    argument's adjoint reads its own item); or, for a call already pulled
+    back with the cotangent 1.0 (:class:`Unit`), those derivatives times ``g``."""
+    if type(back) is Unit:
+        done = back.done
+        if done is None:
+            unit = back.unit
+            done = back.done = (g * unit[0],) if len(unit) == 1 else tuple(g * d for d in unit)
+        return done
     done = getattr(back, "srcgrad_pulled", None)
     if done is None:
         done = back.srcgrad_pulled = back(g)
     return done
+
+
+class Unit:
+    """The derivatives of a call whose result is a real number, taken as
+    soon as it returned: its reverse sweep run with the cotangent 1.0.  Its
+    tape is then freed (a recursion keeps one level's values per level of
+    depth, not the whole call tree's), and since the reverse sweep is linear
+    in the cotangent, the derivatives for a cotangent ``g`` are ``g`` times
+    these.
+
+    >>> u = Unit((2.0, 3.0))
+    >>> pulled(u, 0.5)
+    (1.0, 1.5)
+    """
+
+    __slots__ = ("unit", "done")
+
+    def __init__(self, unit):
+        self.unit = unit
+        self.done = None
+
+
+def real_arrays(args, wrt):
+    """Whether the arguments at positions ``wrt`` are floats or float arrays
+    (whose derivatives scale by a number)."""
+    for i in wrt:
+        a = args[i]
+        if not (type(a) is float or type(a) is np.ndarray and a.dtype.kind == "f"):
+            return False
+    return True
 
 
 #: what srcgrad says when a derivative of generated code reaches ``pulled``

@@ -184,8 +184,7 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
     if getattr(an, "scalar_result", True):
         scalar.add(an.result)
     block = _blocks(an.fn.body)
-    top = {id(s): k for k, s in enumerate(an.fn.body)}
-    within = {i: top[b[0][0]] if b else top.get(i) for i, b in block.items()}
+    position = _positions(an.fn.body)
     loop_ids = {id(loop) for loop in loops(an.fn.body)}
     changed = True
     while changed:
@@ -198,9 +197,8 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
             if op.kind == "copy" or op.kind == "call" and op.rule.kind == "elementwise":
                 where = block.get(id(s), ())
                 for a in op.args.values():
-                    if isinstance(a, gast.Name) and a.id not in scalar and not where and \
-                            _accumulator(a.id, defs.get(a.id, ()), within, block, loop_ids,
-                                         top.get(id(s))):
+                    if isinstance(a, gast.Name) and a.id not in scalar and \
+                            _accumulator(a.id, defs.get(a.id, ()), s, position, block, loop_ids):
                         scalar.add(a.id)
                         changed = True
                     if isinstance(a, gast.Name) and a.id not in scalar and \
@@ -284,27 +282,46 @@ def fits_result(an, s, name):
     return _elementwise_shape(s.srcgrad_op, static, an.ranks, is_scalar) == static[name]
 
 
-def _accumulator(name, ds, within, block, loop_ids, use):
+def _accumulator(name, ds, use, position, block, loop_ids):
     """Whether every value ``name`` ever holds is in one chain that ends in
-    the value read at the top-level statement ``use``, each link an
+    the value read at ``use`` (a statement in no loop), each link an
     elementwise operation of the one before: ``acc = 0.0`` outside loops,
-    then only ``acc = acc + ...``, all before ``use``.  Broadcasting never
-    lowers a rank, so a scalar at ``use`` makes every value in the chain,
-    and every operand of its links, a scalar."""
-    if use is None or len(ds) < 2 or any(within.get(id(d), use) >= use for d in ds):
+    then only ``acc = acc + ...``, all in ``use``'s block before it.
+    Broadcasting never lowers a rank, so a scalar at ``use`` makes every
+    value in the chain, and every operand of its links, a scalar."""
+    where = block.get(id(use))
+    if where is None or len(ds) < 2 or any(b in loop_ids for b, _ in where):
         return False
-    starts = 0
+    depth, starts = len(where), 0
     for d in ds:
+        path = block.get(id(d))
+        if path is None or path[:depth] != where:
+            return False          # not in use's block (or in a nested function)
+        ancestor = path[depth][0] if len(path) > depth else id(d)
+        if position[ancestor] >= position[id(use)]:
+            return False          # after the use
         op = d.srcgrad_op
         links = op.kind == "copy" or op.kind == "call" and op.rule is not None and \
             op.rule.kind == "elementwise"
         if links and any(isinstance(a, gast.Name) and a.id == name for a in op.args.values()):
             continue
         # the one start: runs once (no loop around it), before every link
-        if any(b in loop_ids for b, _ in block.get(id(d), ())):
+        if any(b in loop_ids for b, _ in path):
             return False
         starts += 1
     return starts == 1
+
+
+def _positions(stmts):
+    """Each statement's index in the list of statements it is in, by ``id``."""
+    out = {}
+    for k, s in enumerate(stmts):
+        out[id(s)] = k
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and not isinstance(s, gast.FunctionDef):
+                out.update(_positions(inner))
+    return out
 
 
 def _certainly_array(base_defs):
