@@ -11,6 +11,8 @@ both with the ranks the guard expects and with others (the fallback), and the
 generated code is checked for what the version saves.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -397,3 +399,25 @@ def test_a_row_met_by_a_matrix_product_is_not_guessed_a_number():
     assert_sound(filtered, (0.7, C, ys), wrt=(0, 1))
     text = srcgrad.source(srcgrad.grad(filtered, wrt=(0, 1)))
     assert "ys.ndim" not in text
+
+
+def track(v, obs):
+    xs = [math.cos(v)]
+    for i in range(3):
+        xs.append(xs[i] * 0.9 + math.sin(v))
+    loss = 0.0
+    for x, o in zip(xs, obs):
+        loss = loss + (x - o) ** 2
+    for k in range(len(xs)):
+        loss = loss + xs[k] * xs[0] + xs[-1]      # the same items read again
+    return loss
+
+
+def test_items_of_a_list_of_numbers_add_up_in_place():
+    """The adjoint of an item read from a list of numbers (only appended to)
+    is added to the list's adjoint by plain item assignment, rebinding the
+    item (never ``+=`` on a value that may be shared), not by ``add_item``."""
+    obs = [0.3, np.float64(1.1), 2.0, -0.5]
+    assert_sound(track, (1.3, obs), wrt=0)
+    text = srcgrad.source(srcgrad.grad(track, wrt=0)).split("\n\n\n")[0]
+    assert "add_item" not in text and "d_xs[k] = d_xs[k] + " in text

@@ -48,11 +48,12 @@ _INT_OPS = {operator.add, operator.sub, operator.mul, operator.floordiv, operato
             operator.neg, operator.pos, abs}
 
 
-def compute_ranks(an, assumed=None, scalars=()):
+def compute_ranks(an, assumed=None, scalars=(), lists=None, _optimistic=True):
     """``(ranks, ints)``: the rank of every name whose rank is certain, and
     the names certainly holding integers (never bools).  ``assumed`` maps
     parameters to the rank a guard checks; ``scalars``: parameters assumed
-    to be Python floats."""
+    to be Python floats.  ``lists`` (a dict), if given, gets the rank of
+    the items of each list only ever appended to (when certain)."""
     assumed = dict(assumed or {})
     fn = an.fn
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
@@ -193,7 +194,11 @@ def compute_ranks(an, assumed=None, scalars=()):
                 items[name] = r
                 changed = True
         for name, elts in growing.items():
-            r = _join_all([rank_of(e) for e in elts])
+            # optimistic: an appended value not known yet (made of the list's
+            # own items: xs.append(xs[i] * 0.9)) is left out until it is
+            ranks_in = [rank_of(e) for e in elts]
+            r = _join_all([x for x in ranks_in if x is not None] if _optimistic and
+                          any(x is not None for x in ranks_in) else ranks_in)
             if items.get(name) != r:
                 items[name] = r
                 changed = True
@@ -219,7 +224,12 @@ def compute_ranks(an, assumed=None, scalars=()):
             elif length is None and name in int_tuples:
                 del int_tuples[name]
                 changed = True
+    if _optimistic and any(rank_of(e) is None for elts in growing.values() for e in elts):
+        # a value left out never became known: the optimistic items may be wrong
+        return compute_ranks(an, assumed, scalars, lists, _optimistic=False)
     ints &= candidates
+    if lists is not None:
+        lists.update({n: items[n] for n in growing if isinstance(items.get(n), int)})
     known = {n: r for n, r in ranks.items() if isinstance(r, int)}
     return known, ints
 

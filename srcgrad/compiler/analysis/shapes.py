@@ -41,7 +41,8 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
     ``ranks``: parameters assumed to be arrays of these ranks."""
     params = an.fn.args.args + an.fn.args.kwonlyargs + an.fn.args.posonlyargs
     assumed = set(assumed)
-    an.ranks, an.ints = compute_ranks(an, ranks, assumed)
+    an.list_items = {}          # list only appended to -> rank of its items
+    an.ranks, an.ints = compute_ranks(an, ranks, assumed, an.list_items)
     assumed |= {n for n, r in an.ranks.items() if r == 0}
     for a in params:
         ann = a.annotation
@@ -198,7 +199,7 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
                 where = block.get(id(s), ())
                 for a in op.args.values():
                     if isinstance(a, gast.Name) and a.id not in scalar and \
-                            _accumulator(a.id, defs.get(a.id, ()), s, position, block, loop_ids):
+                            _accumulator(a.id, defs, s, position, block, loop_ids):
                         scalar.add(a.id)
                         changed = True
                     if isinstance(a, gast.Name) and a.id not in scalar and \
@@ -282,13 +283,16 @@ def fits_result(an, s, name):
     return _elementwise_shape(s.srcgrad_op, static, an.ranks, is_scalar) == static[name]
 
 
-def _accumulator(name, ds, use, position, block, loop_ids):
+def _accumulator(name, defs, use, position, block, loop_ids):
     """Whether every value ``name`` ever holds is in one chain that ends in
     the value read at ``use`` (a statement in no loop), each link an
-    elementwise operation of the one before: ``acc = 0.0`` outside loops,
-    then only ``acc = acc + ...``, all in ``use``'s block before it.
-    Broadcasting never lowers a rank, so a scalar at ``use`` makes every
-    value in the chain, and every operand of its links, a scalar."""
+    elementwise operation of the one before (directly, ``acc = acc + t``,
+    or through values made of it in the same block, ``acc_1 = acc + t;
+    acc = acc_1 + u``): ``acc = 0.0`` outside loops, then only links, all
+    in ``use``'s block before it.  Broadcasting never lowers a rank, so a
+    scalar at ``use`` makes every value in the chain, and every operand of
+    its links, a scalar."""
+    ds = defs.get(name, ())
     where = block.get(id(use))
     if where is None or len(ds) < 2 or any(b in loop_ids for b, _ in where):
         return False
@@ -300,16 +304,50 @@ def _accumulator(name, ds, use, position, block, loop_ids):
         ancestor = path[depth][0] if len(path) > depth else id(d)
         if position[ancestor] >= position[id(use)]:
             return False          # after the use
-        op = d.srcgrad_op
-        links = op.kind == "copy" or op.kind == "call" and op.rule is not None and \
-            op.rule.kind == "elementwise"
-        if links and any(isinstance(a, gast.Name) and a.id == name for a in op.args.values()):
+        if _link(d, name, defs, position, block, 3):
             continue
         # the one start: runs once (no loop around it), before every link
         if any(b in loop_ids for b, _ in path):
             return False
         starts += 1
     return starts == 1
+
+
+def _link(d, name, defs, position, block, depth):
+    """Whether the assignment ``d`` is an elementwise operation of ``name``'s
+    value, or of a value made so just before it in its block (``depth``
+    steps at most) with no assignment of ``name`` in between."""
+    op = d.srcgrad_op
+    if not (op.kind == "copy" or op.kind == "call" and op.rule is not None and
+            op.rule.kind == "elementwise"):
+        return False
+    for a in op.args.values():
+        if not isinstance(a, gast.Name):
+            continue
+        if a.id == name:
+            return True
+        made = defs.get(a.id, ())
+        if depth > 1 and len(made) == 1 and block.get(id(made[0])) == block.get(id(d)) and \
+                position[id(made[0])] < position[id(d)] and \
+                _link(made[0], name, defs, position, block, depth - 1) and \
+                not _assigned_between(name, defs, block, block.get(id(d)), position,
+                                      position[id(made[0])], position[id(d)]):
+            return True
+    return False
+
+
+def _assigned_between(name, defs, block, path, position, start, stop):
+    """Whether ``name`` is assigned in the statements of the block ``path``
+    strictly between positions ``start`` and ``stop`` (or inside them)."""
+    depth = len(path)
+    for d in defs.get(name, ()):
+        other = block.get(id(d))
+        if other is None or other[:depth] != path:
+            continue
+        ancestor = other[depth][0] if len(other) > depth else id(d)
+        if start < position[ancestor] < stop:
+            return True
+    return False
 
 
 def _positions(stmts):

@@ -133,6 +133,8 @@ def _propagate(stmts, candidates, names_of, renamed_in, reads):
 
 
 def _drop_copies(stmts, dead):
+    """The copies nobody reads, and ``d_x = d_x`` (what a propagated copy
+    of a copy may leave)."""
     return remove_stmts(stmts, lambda s: isinstance(s, gast.Assign) and
-                        isinstance(s.targets[0], gast.Name) and s.targets[0].id in dead
-                        and isinstance(s.value, gast.Name))
+                        isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name)
+                        and (s.targets[0].id in dead or s.targets[0].id == s.value.id))

@@ -316,6 +316,13 @@ class Adjoints:
         if isinstance(index, tuple):          # ("item", key) of a container, ("attr", name)
             helper = "add_item" if index[0] == "item" else "add_attr"
             key = index_expr(index[1])
+            if index[0] == "item" and self.an.list_items.get(var) == 0 and self.int_key(index[1]):
+                # an item of a list of numbers: rebound (element adjoints may be shared)
+                item = gast.Subscript(value=load(dv), slice=key, ctx=gast.Load())
+                target = gast.Subscript(value=load(dv), slice=copy_tree(key), ctx=gast.Store())
+                code.append(gast.Assign(targets=[target], type_comment=None,
+                                        value=gast.BinOp(left=item, op=gast.Add(), right=expr)))
+                return code
             code.append(assign(dv, gast.Call(func=self.rt(helper),
                                              args=[load(dv), load(var), key, expr], keywords=[])))
             return code
@@ -327,6 +334,11 @@ class Adjoints:
                                              args=[load(dv), load(var), index_expr(index), expr],
                                              keywords=[])))
         return code
+
+    def int_key(self, key):
+        """Whether ``key`` is certainly an integer."""
+        return isinstance(key, gast.Constant) and type(key.value) is int or \
+            isinstance(key, gast.Name) and key.id in getattr(self.an, "ints", ())
 
     def basic_index(self, index):
         """Whether ``index`` certainly selects without repeats (integers,
