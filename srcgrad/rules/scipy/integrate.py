@@ -18,7 +18,10 @@ transformation's driver, so that no rule imports the API::
 Refused when srcgrad transforms the function: events, ``vectorized``,
 ``dense_output``, a right-hand side or ``jac`` that depends on differentiated
 values (pass those through ``args=``), odeint's ``full_output``, ``tcrit`` and
-banded Jacobians, a method solve_ivp does not name.  Second order is refused.
+banded Jacobians, a method solve_ivp does not name.  Second order (the
+helpers' own rules, below: the adjoint and the forward sensitivity of the
+tangent system, :mod:`srcgrad.runtime.scipy_integrate_second`) is w.r.t. ``y0``
+and ``args`` only; second order in the times, and third order, are refused.
 """
 
 import inspect
