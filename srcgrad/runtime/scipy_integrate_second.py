@@ -27,8 +27,12 @@ times at second order (a tangent or cotangent of ``t_span``, ``t_eval`` or
 odeint's times meeting a derivative along ``p``) are refused, as is any third
 derivative.
 
->>> flat_tangent([np.array([1.0, 2.0]), None, 3.0], [0, 2])
-[array([1., 2.]), 3.0]
+The helpers return their dicts through ``summable``, so that the rules'
+templates add them key by key (``args`` element by element, not concatenated):
+
+>>> d = summable({"y0": np.ones(2), "args": [None, 1.0]}) + summable({"args": [0.5, 2.0]})
+>>> d["y0"], [float(a) for a in d["args"]]
+(array([1., 1.]), [0.5, 3.0])
 """
 
 import inspect
@@ -57,11 +61,6 @@ def refuse_times():
 def refuse_third():
     """A third derivative through an ODE solve is not supported."""
     raise unsupported(THIRD)
-
-
-def flat_tangent(values, active):
-    """The entries ``active`` of a tangent (or cotangent) of ``args``."""
-    return [values[i] for i in active]
 
 
 def _names(fun):
