@@ -375,6 +375,47 @@ def test_third_order_is_refused():
         srcgrad.grad(osc_third, wrt=1)(Y0, 0.15, 2.0)
 
 
+HELPER = None
+
+
+def call_helper_g(y0, k):
+    sol = solve_ivp(decay, (0.0, 1.0), y0, args=(k,))
+    return np.sum(HELPER(None, {"y": sol.y}, sol, decay, (0.0, 1.0), y0, args=(k,))["y0"])
+
+
+def call_helper(y0, k):
+    sol = solve_ivp(decay, (0.0, 1.0), y0, args=(k,))
+    return np.sum(HELPER(None, sol, decay, (0.0, 1.0), y0, args=(k,))["y"])
+
+
+def call_odeint_helper_g(y0, k):
+    ys = odeint(decay, y0, [0.0, 1.0], args=(k,), tfirst=True)
+    return np.sum(HELPER(None, ys, ys, decay, y0, [0.0, 1.0], args=(k,), tfirst=True)["y0"])
+
+
+def call_odeint_helper(y0, k):
+    ys = odeint(decay, y0, [0.0, 1.0], args=(k,), tfirst=True)
+    return np.sum(HELPER(None, ys, decay, y0, [0.0, 1.0], args=(k,), tfirst=True))
+
+
+def test_each_second_order_helper_refuses_its_derivative():
+    """The helpers of second order (srcgrad/runtime/scipy_integrate_second.py)
+    have refusing rules: differentiating one is a third derivative."""
+    global HELPER
+    import srcgrad.rules.scipy.integrate as rules
+    import srcgrad.runtime.scipy_integrate_second as second
+    calls = {second.solve_ivp_tangent2: call_helper, second.odeint_tangent2: call_odeint_helper}
+    assert len(rules.THIRD_RULES) == 8
+    for helper in rules.THIRD_RULES:
+        HELPER = helper
+        fun = calls.get(helper, call_odeint_helper_g if "odeint" in helper.__name__
+                        else call_helper_g)
+        srcgrad.clear_cache()
+        for transform in (srcgrad.grad, srcgrad.jvp):
+            with pytest.raises(srcgrad.UnsupportedError, match="third derivatives through"):
+                transform(fun, wrt=1)
+
+
 def osc_third(y0, zeta, w):
     return np.sum(srcgrad.hvp(osc_fixed_times, wrt=0)(y0, zeta, w, np.ones(2)))
 
