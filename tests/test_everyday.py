@@ -219,8 +219,8 @@ CASES = [
     (von_mises_fit, (0.2, 0.4), (0, 1)),
     (lognormal_polynomial, (np.array([0.05, -0.2, 0.8]), -0.3), (0, 1)),
 ]
-#: second derivatives through scipy.integrate are refused (docs/troubleshooting.md)
-FIRST_ORDER_ONLY = {logistic_growth}
+#: (second derivatives through scipy.integrate are computed since the helpers have rules)
+FIRST_ORDER_ONLY = set()
 
 
 @pytest.mark.parametrize("f, args, wrt", CASES, ids=[c[0].__name__ for c in CASES])

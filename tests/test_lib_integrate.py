@@ -5,8 +5,9 @@ integrate.py, srcgrad/runtime/scipy_integrate.py).
 Checked against central finite differences (the solver at rtol=1e-10, so that
 they mean something), against srcgrad's derivative of a fixed-step RK4 loop of
 the same system written in Python, and forward against reverse.  Second order
-and the options not covered are refused; the reverse sweep's memory does not
-grow with the number of steps.
+(Hessian, hvp, grad of grad) against finite differences of the gradient; second
+order in the times, third order and the options not covered are refused; the
+reverse sweep's memory does not grow with the number of steps.
 """
 
 import tracemalloc
@@ -261,12 +262,162 @@ def test_uncovered_options_are_refused_when_transformed(f, message):
             transform(f, wrt=0)
 
 
-def test_second_order_is_refused():
-    for f, args in ((lv_several, (Y0, 1.1, 0.4)), (osc_odeint, (Y0, 0.15, 2.0, np.arange(3.0)))):
-        with pytest.raises(srcgrad.UnsupportedError, match="second derivatives through scipy"):
-            srcgrad.hvp(f, wrt=0)(*args, np.ones(2))
-        with pytest.raises(srcgrad.UnsupportedError, match="second derivatives through scipy"):
-            srcgrad.grad(srcgrad.grad(f, wrt=1), wrt=1)(*args)
+# -- second order --------------------------------------------------------------------------
+
+def fd_hessian(f, args, wrt, h=1e-5):
+    """Central finite differences of srcgrad's gradient, as one square matrix."""
+    g = srcgrad.grad(f, wrt=wrt)
+
+    def flat(a):
+        return np.concatenate([np.ravel(x) for x in g(*a)])
+    cols = []
+    for i in wrt:
+        for j in range(np.size(args[i])):
+            e = np.zeros(np.size(args[i]))
+            e[j] = h
+            plus, minus = list(args), list(args)
+            plus[i] = args[i] + np.reshape(e, np.shape(args[i]))
+            minus[i] = args[i] - np.reshape(e, np.shape(args[i]))
+            cols.append((flat(plus) - flat(minus)) / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+def flat_hessian(H, args, wrt):
+    sizes = [int(np.size(args[i])) for i in wrt]
+    return np.block([[np.reshape(H[i][j], (sizes[i], sizes[j])) for j in range(len(wrt))]
+                     for i in range(len(wrt))])
+
+
+SECOND = [
+    (lv_several, (Y0, 1.1, 0.4), (0, 1, 2)),
+    (lv_array_param, (Y0, np.array([1.1, 0.4, 0.8, 0.3]), 1.5), (0, 1)),
+    (forced_end, (np.array([0.2]), 1.5, 1.7), (0, 1)),
+    (osc_odeint, (np.array([1.0, 0.0]), 0.15, 2.0, np.array([0.0, 0.4, 1.1, 2.0])), (0, 1, 2)),
+    (lv_odeint_tfirst, (Y0, 1.1), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", SECOND)
+def test_hessian_against_finite_differences_of_the_gradient(f, args, wrt):
+    """Forward over reverse (the adjoint solve's tangent) and the Hessian's
+    symmetry; the solves at rtol=1e-10, atol=1e-12."""
+    H = flat_hessian(srcgrad.hessian(f, wrt=wrt)(*args), args, wrt)
+    scale = 1.0 + np.max(np.abs(H))
+    np.testing.assert_allclose(H, H.T, atol=1e-7 * scale)
+    np.testing.assert_allclose(H, fd_hessian(f, args, wrt), rtol=1e-6, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize("f, args, wrt", SECOND)
+def test_hvp_against_finite_differences(f, args, wrt):
+    assert_sound(f, args, wrt=wrt, modes=("hvp",))
+
+
+OSC_T = np.array([0.0, 0.4, 1.1, 2.0])
+
+
+def lv_grad_b(y0, a, b):
+    return srcgrad.grad(lv_several, wrt=2)(y0, a, b)
+
+
+def osc_grad_w(y0, zeta, w):
+    return srcgrad.grad(osc_odeint, wrt=2)(y0, zeta, w, OSC_T)
+
+
+def osc_fixed_times(y0, zeta, w):
+    return osc_odeint(y0, zeta, w, OSC_T)
+
+
+def lvo_grad_a(y0, a):
+    return srcgrad.grad(lv_odeint_tfirst, wrt=1)(y0, a)
+
+
+@pytest.mark.parametrize("inner, f, args", [
+    (lv_grad_b, lv_several, (Y0, 1.1, 0.4)),
+    (osc_grad_w, osc_fixed_times, (np.array([1.0, 0.0]), 0.15, 2.0)),
+    (lvo_grad_a, lv_odeint_tfirst, (Y0, 1.1)),
+])
+def test_grad_of_grad(inner, f, args):
+    """Reverse over reverse (the adjoint solve's adjoint) against the last row
+    of the Hessian (forward over reverse, checked above)."""
+    wrt = tuple(range(len(args)))
+    gg = srcgrad.grad(inner, wrt=wrt)(*args)
+    H = flat_hessian(srcgrad.hessian(f, wrt=wrt)(*args), args, wrt)
+    np.testing.assert_allclose(np.concatenate([np.ravel(x) for x in gg]), H[-1], rtol=1e-7,
+                               atol=1e-9 * (1 + np.max(np.abs(H))))
+
+
+def odeint_directional(y0, zeta, w):
+    return srcgrad.jvp(osc_odeint, wrt=0)(y0, zeta, w, OSC_T, np.array([0.3, -0.7]))[1]
+
+
+def test_reverse_and_forward_over_forward_through_odeint():
+    """The tangent helper's own rules: grad and jvp of a jvp, against the
+    Hessian (d/dp (grad_y0 f . v) = H[p, y0] v)."""
+    args = (Y0, 0.15, 2.0)
+    got = srcgrad.grad(odeint_directional, wrt=(0, 1, 2))(*args)
+    H = flat_hessian(srcgrad.hessian(osc_fixed_times, wrt=(0, 1, 2))(*args), args, (0, 1, 2))
+    expected = H[:, :2] @ np.array([0.3, -0.7])
+    np.testing.assert_allclose(np.concatenate([np.ravel(x) for x in got]), expected, rtol=1e-7,
+                               atol=1e-9)
+    tangent = srcgrad.jvp(odeint_directional, wrt=1)(*args, 1.0)[1]
+    np.testing.assert_allclose(tangent, expected[2], rtol=1e-7)
+
+
+def test_second_order_in_the_times_is_refused():
+    with pytest.raises(srcgrad.UnsupportedError, match="with respect to the times"):
+        srcgrad.hessian(forced_end, wrt=(0, 2))(np.array([0.2]), 1.5, 1.7)
+    with pytest.raises(srcgrad.UnsupportedError, match="with respect to the times"):
+        srcgrad.hvp(osc_odeint, wrt=3)(Y0, 0.15, 2.0, np.arange(3.0), np.ones(3))
+
+
+def test_third_order_is_refused():
+    with pytest.raises(srcgrad.UnsupportedError, match="third derivatives through scipy"):
+        srcgrad.grad(osc_third, wrt=1)(Y0, 0.15, 2.0)
+
+
+HELPER = None
+
+
+def call_helper_g(y0, k):
+    sol = solve_ivp(decay, (0.0, 1.0), y0, args=(k,))
+    return np.sum(HELPER(None, {"y": sol.y}, sol, decay, (0.0, 1.0), y0, args=(k,))["y0"])
+
+
+def call_helper(y0, k):
+    sol = solve_ivp(decay, (0.0, 1.0), y0, args=(k,))
+    return np.sum(HELPER(None, sol, decay, (0.0, 1.0), y0, args=(k,))["y"])
+
+
+def call_odeint_helper_g(y0, k):
+    ys = odeint(decay, y0, [0.0, 1.0], args=(k,), tfirst=True)
+    return np.sum(HELPER(None, ys, ys, decay, y0, [0.0, 1.0], args=(k,), tfirst=True)["y0"])
+
+
+def call_odeint_helper(y0, k):
+    ys = odeint(decay, y0, [0.0, 1.0], args=(k,), tfirst=True)
+    return np.sum(HELPER(None, ys, decay, y0, [0.0, 1.0], args=(k,), tfirst=True))
+
+
+def test_each_second_order_helper_refuses_its_derivative():
+    """The helpers of second order (srcgrad/runtime/scipy_integrate_second.py)
+    have refusing rules: differentiating one is a third derivative."""
+    global HELPER
+    import srcgrad.rules.scipy.integrate as rules
+    import srcgrad.runtime.scipy_integrate_second as second
+    calls = {second.solve_ivp_tangent2: call_helper, second.odeint_tangent2: call_odeint_helper}
+    assert len(rules.THIRD_RULES) == 8
+    for helper in rules.THIRD_RULES:
+        HELPER = helper
+        fun = calls.get(helper, call_odeint_helper_g if "odeint" in helper.__name__
+                        else call_helper_g)
+        srcgrad.clear_cache()
+        for transform in (srcgrad.grad, srcgrad.jvp):
+            with pytest.raises(srcgrad.UnsupportedError, match="third derivatives through"):
+                transform(fun, wrt=1)
+
+
+def osc_third(y0, zeta, w):
+    return np.sum(srcgrad.hvp(osc_fixed_times, wrt=0)(y0, zeta, w, np.ones(2)))
 
 
 def interior_step(y0, k):

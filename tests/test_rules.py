@@ -1157,7 +1157,7 @@ SPECIAL.update({srcgrad.runtime.cofactor: "test_higher_helpers.py::test_det_seco
 SPECIAL.update({f: "test_soundness_r6.py::test_max_of_a_list_helpers_are_transposes_of_each_other" for f in (srcgrad.runtime.seq_extreme_dx, srcgrad.runtime.seq_extreme_tangent)})
 SPECIAL.update({f: "test_lib_linalg.py" for f in scipy_linalg_rules.PRIMITIVES + scipy_linalg_rules.HELPER_RULES})
 SPECIAL.update({f: "test_lib_signal.py" for f in scipy_signal_rules.PRIMITIVES + scipy_signal_rules.HELPER_RULES})
-SPECIAL.update({f: "test_lib_integrate.py" for f in scipy_integrate_rules.PRIMITIVES + scipy_integrate_rules.HELPER_RULES})
+SPECIAL.update({f: "test_lib_integrate.py" for f in scipy_integrate_rules.PRIMITIVES + scipy_integrate_rules.HELPER_RULES + scipy_integrate_rules.THIRD_RULES})
 SPECIAL.update({f: "test_soundness_runtime.py::test_values_that_make_arrays" for f in (
     np.full, np.full_like, np.linspace)})
 SPECIAL.update({f: "test_soundness_runtime.py::test_functions_once_declared_without_derivative"

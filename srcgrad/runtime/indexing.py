@@ -67,7 +67,8 @@ def written_adjoint(d, index):
     wrote, and 0 where a later duplicate index overwrote it (NumPy keeps the
     last of repeated writes)."""
     g = np.array(inexact(d[index]))
-    if g.size > 1 and not _surely_distinct(index):
+    if g.size > 1 and not isinstance(d, dict) and not _surely_distinct(index):
+        # (a dict's item, as the adjoint of an object's attribute: one value per key)
         # which element of x each selected value lands on (any mix of
         # slices, integer arrays, None and Ellipsis), in the order written
         order = np.arange(np.size(d)).reshape(np.shape(d))[index].ravel()

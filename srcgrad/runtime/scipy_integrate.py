@@ -31,7 +31,7 @@ import numpy as np
 from scipy.integrate import odeint, solve_ivp
 
 from srcgrad.runtime.base import unsupported
-from srcgrad.runtime.containers import AdjointDict
+from srcgrad.runtime.containers import AdjointDict, Adjoints
 
 #: the methods of solve_ivp differentiated (each also integrates the adjoint)
 METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
@@ -113,6 +113,19 @@ class Rhs:
         return out
 
 
+def summable(adjoints):
+    """The dict of adjoints a helper returns, as one that adds key by key and
+    element by element (a second-order rule sums several): lists become
+    :class:`Adjoints`, ``None`` (no adjoint) the zero ``0.0``."""
+    def one(v):
+        if v is None:
+            return 0.0
+        if isinstance(v, list):
+            return Adjoints(one(e) for e in v)
+        return v
+    return AdjointDict((k, one(v)) for k, v in adjoints.items())
+
+
 def augmented_tol(atol, size):
     """``atol`` for an augmented state of ``size`` values (the state's own
     first, the smallest for the rest)."""
@@ -163,17 +176,6 @@ def forward(rhs, solve_at, t0, ts, y0, v0, w):
 
     z = solve_at(aug, t0, ts, np.concatenate([np.ravel(y0), np.ravel(v0)]))
     return z[:, n:]
-
-
-def second_order():
-    """Second derivatives through scipy.integrate.solve_ivp and odeint are not supported."""
-    raise unsupported(SECOND)
-
-
-#: the refusal of second order (the adjoint is itself an ODE solve)
-SECOND = ("second derivatives through scipy.integrate.solve_ivp and odeint are not supported "
-          "(the adjoint is itself an ODE solve)",
-          "differentiate once, or write the integrator as a loop in Python")
 
 
 # -- solve_ivp ----------------------------------------------------------------------------
@@ -235,9 +237,9 @@ def _solve_ivp_da(driver, g, ans, fun, t_span, y0, method, t_eval, args, rtol, a
     else:
         d_span = [dt0, 0.0]
         d_eval = gt
-    return {"y0": np.reshape(a, np.shape(y0)), "args": rhs.split(mu),
-            "t_span": d_span if isinstance(t_span, (tuple, list)) else np.array(d_span),
-            "t_eval": d_eval}
+    return summable({"y0": np.reshape(a, np.shape(y0)), "args": rhs.split(mu),
+                     "t_span": d_span if isinstance(t_span, (tuple, list)) else np.array(d_span),
+                     "t_eval": d_eval})
 
 
 def solve_ivp_tangent(driver, ans, fun, t_span, y0, method="RK45", t_eval=None, args=None,
@@ -307,8 +309,8 @@ def _odeint_da(driver, g, ans, func, y0, t, args, rtol, atol, mxstep, tfirst):
     solve, _ = _odeint_solvers(rtol, atol, mxstep)
     a, mu, gt, dt0 = backward(rhs, solve, ts[0], ys[0], ts, ys, gs)
     gt[0] += dt0
-    return {"y0": np.reshape(a, np.shape(y0)), "t": np.reshape(gt, np.shape(t)),
-            "args": rhs.split(mu)}
+    return summable({"y0": np.reshape(a, np.shape(y0)), "t": np.reshape(gt, np.shape(t)),
+                     "args": rhs.split(mu)})
 
 
 def odeint_tangent(driver, ans, func, y0, times, args=(), rtol=None, atol=None, mxstep=0,

@@ -18,7 +18,10 @@ transformation's driver, so that no rule imports the API::
 Refused when srcgrad transforms the function: events, ``vectorized``,
 ``dense_output``, a right-hand side or ``jac`` that depends on differentiated
 values (pass those through ``args=``), odeint's ``full_output``, ``tcrit`` and
-banded Jacobians, a method solve_ivp does not name.  Second order is refused.
+banded Jacobians, a method solve_ivp does not name.  Second order (the
+helpers' own rules, below: the adjoint and the forward sensitivity of the
+tangent system, :mod:`srcgrad.runtime.scipy_integrate_second`) is w.r.t. ``y0``
+and ``args`` only; second order in the times, and third order, are refused.
 """
 
 import inspect
@@ -29,7 +32,10 @@ from scipy.integrate import odeint, solve_ivp
 from srcgrad.rules.checks import defcheck
 from srcgrad.rules.registry import DRIVER, defjvp, defvjp
 from srcgrad.runtime.scipy_integrate import (  # noqa: F401  (used in templates)
-    METHODS, SECOND, odeint_da, odeint_tangent, second_order, solve_ivp_da, solve_ivp_tangent)
+    METHODS, odeint_da, odeint_tangent, solve_ivp_da, solve_ivp_tangent)
+from srcgrad.runtime.scipy_integrate_second import (  # noqa: F401  (used in templates)
+    THIRD, TIMES, odeint_da_g, odeint_da_p, odeint_second, odeint_tangent2, refuse_third,
+    refuse_times, solve_ivp_da_g, solve_ivp_da_p, solve_ivp_second, solve_ivp_tangent2)
 
 driver = DRIVER        # bound to the transformation's driver at each call site
 
@@ -57,16 +63,82 @@ defjvp(odeint, y0=OTAN + "dy0=t)", times=OTAN + "dt=t)", args=OTAN + "dargs=t)")
 
 #: the functions of scipy.integrate given rules here
 PRIMITIVES = (solve_ivp, odeint)
-#: the runtime helpers given (refusing) rules here (tests/test_lib_integrate.py checks each one)
+#: the runtime helpers of first order given rules here (tests/test_lib_integrate.py checks each)
 HELPER_RULES = (solve_ivp_da, solve_ivp_tangent, odeint_da, odeint_tangent)
+#: the helpers of second order: their own derivatives are refused (third order)
+THIRD_RULES = (solve_ivp_second, solve_ivp_da_g, solve_ivp_da_p, solve_ivp_tangent2,
+               odeint_second, odeint_da_g, odeint_da_p, odeint_tangent2)
 
-# the helpers' own rules: refused as soon as they are differentiated (second order), when
-# srcgrad transforms the code (the check), else when it runs (the templates)
-for helper in HELPER_RULES:
+# -- second order: the first-order helpers' own rules ----------------------------------------
+# (srcgrad/runtime/scipy_integrate_second.py).  ``g`` and ``ans`` of the helpers are renamed
+# ``gy`` and ``sol`` here (``g`` and ``ans`` name the rule's cotangent and result).  ``sol``
+# is the solve of ``y0``, ``args`` at the times: its derivative is counted in theirs.
+REST = "method=method, t_eval=t_eval, args=args, rtol=rtol, atol=atol, max_step=max_step"
+SIG_DA = ("driver, gy, sol, fun, t_span, y0, method='RK45', t_eval=None, args=None, "
+          "rtol=0.001, atol=1e-06, max_step=None")
+SIG_TAN = SIG_DA.replace("gy, ", "") + ", *, dy0=None, dt_span=None, dt_eval=None, dargs=None"
+DIRS = "dy0=dy0, dt_span=dt_span, dt_eval=dt_eval, dargs=dargs"
+DA_P = f"solve_ivp_da_p(driver, gy, sol, fun, t_span, y0, {REST}, c=g)"
+defvjp(solve_ivp_da, SIG_DA, None,
+       f"solve_ivp_da_g(driver, g, sol, fun, t_span, y0, {REST})", None, None,
+       "refuse_times()", f"{DA_P}['y0']", None, "refuse_times()", f"{DA_P}['args']")
+SECOND_DA = f"solve_ivp_second(driver, gy, sol, fun, t_span, y0, {REST}, "
+defjvp(solve_ivp_da, gy=f"solve_ivp_da(driver, t, sol, fun, t_span, y0, {REST})",
+       t_span="refuse_times()", t_eval="refuse_times()",
+       y0=SECOND_DA + "dy0=t)", args=SECOND_DA + "dargs=t)")
+DA_C = f"solve_ivp_da(driver, g, sol, fun, t_span, y0, {REST})"
+TAN_P = f"solve_ivp_second(driver, g, sol, fun, t_span, y0, {REST}, {DIRS})"
+defvjp(solve_ivp_tangent, SIG_TAN, None, None, None, "refuse_times()", f"{TAN_P}['y0']", None,
+       "refuse_times()", f"{TAN_P}['args']", None, None, None,
+       f"{DA_C}['y0']", f"{DA_C}['t_span']", f"{DA_C}['t_eval']", f"{DA_C}['args']")
+TAN2 = f"solve_ivp_tangent2(driver, sol, fun, t_span, y0, {REST}, {DIRS}, "
+TAN1 = f"solve_ivp_tangent(driver, sol, fun, t_span, y0, {REST}, "
+defjvp(solve_ivp_tangent, t_span="refuse_times()", t_eval="refuse_times()",
+       y0=TAN2 + "py0=t)", args=TAN2 + "pargs=t)", dy0=TAN1 + "dy0=t)",
+       dt_span=TAN1 + "dt_span=t)", dt_eval=TAN1 + "dt_eval=t)", dargs=TAN1 + "dargs=t)")
+
+OREST = "args=args, rtol=rtol, atol=atol, mxstep=mxstep, tfirst=tfirst"
+OSIG_DA = ("driver, gy, sol, func, y0, times, args=(), rtol=None, atol=None, mxstep=0, "
+           "tfirst=False")
+OSIG_TAN = OSIG_DA.replace("gy, ", "") + ", *, dy0=None, dt=None, dargs=None"
+ODIRS = "dy0=dy0, dt=dt, dargs=dargs"
+ODA_P = f"odeint_da_p(driver, gy, sol, func, y0, times, {OREST}, c=g)"
+defvjp(odeint_da, OSIG_DA, None, f"odeint_da_g(driver, g, sol, func, y0, times, {OREST})",
+       None, None, f"{ODA_P}['y0']", "refuse_times()", f"{ODA_P}['args']")
+OSECOND = f"odeint_second(driver, gy, sol, func, y0, times, {OREST}, "
+defjvp(odeint_da, gy=f"odeint_da(driver, t, sol, func, y0, times, {OREST})",
+       times="refuse_times()", y0=OSECOND + "dy0=t)", args=OSECOND + "dargs=t)")
+ODA_C = f"odeint_da(driver, g, sol, func, y0, times, {OREST})"
+OTAN_P = f"odeint_second(driver, g, sol, func, y0, times, {OREST}, {ODIRS})"
+defvjp(odeint_tangent, OSIG_TAN, None, None, None, f"{OTAN_P}['y0']", "refuse_times()",
+       f"{OTAN_P}['args']", None, None, None, None, f"{ODA_C}['y0']", f"{ODA_C}['t']",
+       f"{ODA_C}['args']")
+OTAN2 = f"odeint_tangent2(driver, sol, func, y0, times, {OREST}, {ODIRS}, "
+OTAN1 = f"odeint_tangent(driver, sol, func, y0, times, {OREST}, "
+defjvp(odeint_tangent, times="refuse_times()", y0=OTAN2 + "py0=t)", args=OTAN2 + "pargs=t)",
+       dy0=OTAN1 + "dy0=t)", dt=OTAN1 + "dt=t)", dargs=OTAN1 + "dargs=t)")
+
+
+def _times(names):
+    def check(known):
+        if any(n in known["varied"] for n in names):
+            return TIMES
+        return None
+    return check
+
+
+defcheck(solve_ivp_da, _times(("t_span", "t_eval")))
+defcheck(solve_ivp_tangent, _times(("t_span", "t_eval")))
+defcheck(odeint_da, _times(("times",)))
+defcheck(odeint_tangent, _times(("times",)))
+
+# the second-order helpers' own rules: refused as soon as they are differentiated (third
+# order), when srcgrad transforms the code (the check), else when it runs (the templates)
+for helper in THIRD_RULES:
     names = list(inspect.signature(helper).parameters)
-    defvjp(helper, str(inspect.signature(helper))[1:-1], *["second_order()"] * len(names))
-    defjvp(helper, *["second_order()"] * len(names))
-    defcheck(helper, lambda known: SECOND)
+    defvjp(helper, str(inspect.signature(helper))[1:-1], *["refuse_third()"] * len(names))
+    defjvp(helper, *["refuse_third()"] * len(names))
+    defcheck(helper, lambda known: THIRD)
 
 
 def _function(known, fun, name):
