@@ -1,6 +1,8 @@
 """Every language construct of the reverse-mode core, checked against central
 finite differences on several inputs (and against autograd where it fits)."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -9,6 +11,7 @@ import srcgrad
 from srcgrad import check_grad
 
 from tests import programs as p
+from tests.modes import assert_sound
 
 RNG = np.random.default_rng(0)
 
@@ -179,3 +182,31 @@ def test_gradients_do_not_alias_each_other():
         assert dx is not dy and not np.shares_memory(dx, dy)
 
     check(*srcgrad.grad(p.broadcast_scalar_array, wrt=(0, 1))(x, y))
+
+
+def folded(x):
+    s = 0.0
+    for k in range(3):
+        s = s + (-2.0) ** k * x ** (k + 1) / math.factorial(k + 1)
+    return math.log(2.718281828459045) * s + math.sqrt(2.0) * math.pi * x - 1 / 4
+
+
+def not_folded(x):
+    return x / np.log(1.0) if x > 100.0 else math.log(0.5 - 0.5 * (x < 100.0)) * x
+
+
+def test_constants_are_folded_when_the_gradient_is_made():
+    """Arithmetic of Python numbers, math functions of them and math/NumPy
+    constants are computed once, when the gradient is made: the generated
+    code has the numbers, and gives the same values (a negative base keeps
+    its parentheses: ``(-2.0) ** k``)."""
+    assert_sound(folded, (0.7,))
+    text = "\n".join(line for line in srcgrad.source(srcgrad.grad(folded)).splitlines()
+                     if not line.strip().startswith("#"))       # (comments show the source)
+    assert "math.log(" not in text and "math.sqrt(" not in text and "math.pi" not in text
+    assert "(-2.0) ** k" in text
+    # what raises or is a NumPy number is left to run as the user's code would
+    with np.errstate(divide="ignore"):
+        assert srcgrad.grad(not_folded)(150.0) == np.inf      # a NumPy 0.0: no ZeroDivisionError
+    with pytest.raises(ValueError):
+        srcgrad.grad(not_folded)(0.5)

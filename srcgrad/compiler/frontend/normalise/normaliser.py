@@ -26,6 +26,7 @@ from srcgrad.compiler.frontend.comprehensions import ContainerDesugar
 from srcgrad.compiler.frontend.inline import Inliner
 from srcgrad.compiler.frontend.inline.rename import walk_same_scope
 from srcgrad.compiler.frontend.normalise.assignments import Assignments
+from srcgrad.compiler.frontend.normalise.constants import fold_constants
 from srcgrad.compiler.frontend.normalise.attributes import (Attributes, check_shared_arguments,
                                                             replace_calls)
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
@@ -93,6 +94,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         known_stars(fn, [fn])
         einsum_sublists(fn, self.parsed)
         replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
+        fold_constants(fn, self.parsed, self.inliner.locals)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
         body, mode = self.structure(body, None)
@@ -119,6 +121,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         literal_stars(fn)
         known_stars(fn, [fn, self.parsed.tree])
         replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
+        fold_constants(fn, self.parsed, self.inliner.locals)
         returns = [n.value for n in walk_same_scope(fn) if isinstance(n, gast.Return)]
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)

@@ -24,8 +24,8 @@ def d_f(x, n):
         ys.append(x * i)
     # line 5: return ys[-1] + ys[0]
     d_ys = zeros_like(ys)
-    d_ys = add_item(d_ys, ys, 0, 1.0)
-    d_ys = add_item(d_ys, ys, -1, 1.0)
+    d_ys[0] = d_ys[0] + 1.0
+    d_ys[-1] = d_ys[-1] + 1.0
     d_x = 0.0
     for i in reversed(range(n)):
         # line 4: ys.append(x * i)
