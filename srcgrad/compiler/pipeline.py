@@ -258,9 +258,20 @@ FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hois
              ("analyse", _analyse)]
 
 
+#: the result's scalar check, which the generic version may have and the
+#: specialised one not: the only difference, the two are the same
+_CHECK_SCALAR = re.compile(r"^ +check_scalar(_\d+)?\(\w+\)\n", re.M)
+
+
+def _unchecked(source):
+    """``source`` without the check that the result is a scalar."""
+    return _CHECK_SCALAR.sub("", source)
+
+
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
              complex_make=None, rank_versions=True):
-    """Generate the generic version and, when it differs, the one for
+    """Generate the generic version and, when it differs (more than by the
+    result's scalar check and the argument checks), the one for
     Python floats (and arrays of the ranks their element reads suggest,
     ``x[i]``: ``x.ndim == 1``) behind a type guard; compile them into one
     function.
@@ -274,13 +285,13 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     complex_dispatch(front, generic, complex_make)
     generic_source = to_source(generic)
     functions = [(name, with_boundary(generic_source, generic, boundary, (), front))]
-    guarded = sorted(an.scalar_candidates())
+    guarded = sorted(an.guard_candidates())
     numbers = sorted(an.scalar_candidates(numbers=True))
     ranked = an.rank_candidates() if rank_versions else {}
     if guarded or ranked or numbers:
         special = generate(an.assuming(guarded, ranked, numbers), name)
         special_source = to_source(special)
-        if special_source != generic_source:
+        if _unchecked(special_source) != _unchecked(generic_source):
             generic_name = namer.fresh(name + "_generic")
             generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
             checks = [(p, None) for p in guarded] + [(p, "number") for p in numbers] + \

@@ -248,10 +248,7 @@ def scalar_candidates(an, numbers=False):
               + an.fn.args.posonlyargs}
     used, excluded = set(), set()
     for s in iter_assigns(an.fn.body):
-        op = s.srcgrad_op
-        elementwise = op.kind == "copy" or op.kind == "call" and \
-            op.rule.kind in ("elementwise", "scalar") or \
-            op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
+        elementwise = _elementwise(s)
         t = s.targets[0]
         for n in walk_tree(s.value):
             if isinstance(n, gast.Name) and n.id in params:
@@ -277,6 +274,71 @@ def scalar_candidates(an, numbers=False):
     if numbers:
         return (used & tested - excluded - an.forward_scalar) & params
     return (used - tested - excluded - an.forward_scalar) & params
+
+
+def _elementwise(s):
+    """Whether assignment ``s`` computes its target elementwise (or as a
+    scalar operation, a copy, a comparison) from the names it reads."""
+    op = s.srcgrad_op
+    return op.kind == "copy" or op.kind == "call" and \
+        op.rule.kind in ("elementwise", "scalar") or \
+        op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
+
+
+def _reads(node, names):
+    """Whether ``node`` reads one of ``names``."""
+    return any(isinstance(n, gast.Name) and n.id in names and isinstance(n.ctx, gast.Load)
+               for n in walk_tree(node))
+
+
+def _only_elementwise(stmts, p):
+    """Whether every value computed from ``p`` (directly or through others)
+    is computed elementwise: then a scalar result makes ``p`` a scalar."""
+    tainted, changed = {p}, True
+    while changed:                  # (loops: until no new name is tainted)
+        changed = False
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.While)):
+                continue            # (tests: no value flows from them)
+            if isinstance(s, gast.Assign) and _elementwise(s):
+                new = set(stored(s.targets[0])) - tainted if _reads(s.value, tainted) else ()
+                if new:
+                    tainted |= new
+                    changed = True
+            elif isinstance(s, gast.Return) and isinstance(s.value, gast.Name):
+                continue
+            elif _reads(s.iter if isinstance(s, gast.For) else s, tainted):
+                return False
+    return True
+
+
+def guard_candidates(an):
+    """The parameters the float version of a gradient assumes are Python
+    floats (and its guard tests): the :func:`scalar_candidates` that are
+    differentiated (``an.wrt``), and others (data) only when every value
+    computed from them is computed elementwise, so that a scalar result
+    makes them scalars.  A data argument that reaches a reduction
+    (``np.sum(w * Y)``) is an array in practice: a guard testing it would
+    make the float version dead code for array programs.
+
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> an = analysed('''
+    ... def f(x, t, Y):
+    ...     y = np.sin(x * t)
+    ...     return np.sum(y * Y)''', wrt="x")
+    >>> sorted(scalar_candidates(an)), sorted(guard_candidates(an))
+    (['Y', 't', 'x'], ['x'])
+    >>> an = analysed('''
+    ... def f(x, t):
+    ...     y = np.sin(x * t)
+    ...     return y * t''', wrt="x")
+    >>> sorted(guard_candidates(an))
+    ['t', 'x']
+    """
+    candidates = scalar_candidates(an)
+    wrt = candidates & set(an.wrt)
+    stmts = list(walk_stmts(an.fn.body))
+    return wrt | {p for p in candidates - wrt if _only_elementwise(stmts, p)}
 
 
 def index_shape_key(index, ints):
