@@ -28,7 +28,7 @@ from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.complex_values import check_complex
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
-                                       complex_maker, with_boundary, with_guard)
+                                       complex_maker, unchecked, with_boundary, with_guard)
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
@@ -258,16 +258,6 @@ FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hois
              ("analyse", _analyse)]
 
 
-#: the result's scalar check, which the generic version may have and the
-#: specialised one not: the only difference, the two are the same
-_CHECK_SCALAR = re.compile(r"^ +check_scalar(_\d+)?\(\w+\)\n", re.M)
-
-
-def _unchecked(source):
-    """``source`` without the check that the result is a scalar."""
-    return _CHECK_SCALAR.sub("", source)
-
-
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
              complex_make=None, rank_versions=True):
     """Generate the generic version and, when it differs (more than by the
@@ -291,7 +281,7 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     if guarded or ranked or numbers:
         special = generate(an.assuming(guarded, ranked, numbers), name)
         special_source = to_source(special)
-        if _unchecked(special_source) != _unchecked(generic_source):
+        if unchecked(special_source) != unchecked(generic_source):
             generic_name = namer.fresh(name + "_generic")
             generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
             checks = [(p, None) for p in guarded] + [(p, "number") for p in numbers] + \
