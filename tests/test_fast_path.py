@@ -5,6 +5,7 @@ arguments, and data arguments only when they reach the result elementwise
 ``np.sum`` is never tested, so the fast path runs for array programs.  The
 specialised version is dropped when it is the same as the generic one."""
 
+import math
 import sys
 
 import numpy as np
@@ -113,3 +114,33 @@ def test_the_same_version_twice_is_dropped():
     assert "check_scalar" in text
     for x in (3.0, 1.0, -0.5):
         assert_sound(branch_returns, (x,))
+
+
+def branch_on_data(x, y):
+    z = x * y
+    if z > 0.5:
+        return np.sum(np.sin(x) * Y) * y
+    return np.sum(x * Y)
+
+
+def keyword_floats(x, scale=2.0, *, shift=1.0):
+    return np.sum((x * scale + shift) ** 2)
+
+
+def math_of_data(x, y):
+    return np.sum(np.sin(x) * Y) * math.cos(y) + np.sum(x * y * Y)
+
+
+def test_data_that_are_numbers_in_practice_are_tested():
+    # y decides a branch through values computed from it elementwise (an array
+    # there would raise), a float default, an argument of a math function
+    for f, args, names in [(branch_on_data, (0.3, 1.7), ("x", "y")),
+                           (keyword_floats, (0.3,), ("x", "scale", "shift")),
+                           (math_of_data, (0.3, 0.4), ("x", "y"))]:
+        guard = _guard(srcgrad.grad(f, wrt=0))
+        for n in names:
+            assert f"type({n}) not in (float, float64)" in guard, (f.__name__, guard)
+        assert f"d_{f.__name__}_generic" not in _called(srcgrad.grad(f, wrt=0), *args)
+        assert_sound(f, args, wrt=0)
+    assert_sound(keyword_floats, (np.array([0.3, -0.2]),), wrt=0)
+    assert_sound(keyword_floats, (0.3, np.array([1.0, 2.0])), wrt=0)
