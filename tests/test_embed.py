@@ -438,3 +438,50 @@ def test_cli_export_of_varargs_runs_with_numpy_only(mode, tmp_path, tmp_path_fac
         return [float(e) for p in parts for e in np.ravel(np.asarray(p, dtype=float))]
     np.testing.assert_allclose(got, nested(want), rtol=1e-12)
     np.testing.assert_allclose(got_p, nested(want_p), rtol=1e-12)
+
+
+VARIADIC_BIG = '''\
+import numpy as np
+
+BIG = np.linspace(0.0, 1.0, 20000)
+
+
+def spread(a, *args, k=2.0):
+    s = a * k
+    for x in args:
+        s = s + np.sum(np.sin(x) * a) * BIG[3]
+    return s
+'''
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "vjp", "hvp"])
+def test_varargs_export_with_a_global_parameter(mode, tmp_path, tmp_path_factory):
+    """A global the export cannot write in (a large array) is a keyword-only
+    parameter of the function with the user's signature too (``*args`` named
+    ``args``: the tangents are taken from the end of the call's arguments)."""
+    (tmp_path / "vbig.py").write_text(VARIADIC_BIG)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import vbig
+        make = {"grad": srcgrad.grad, "jvp": srcgrad.jvp, "vjp": srcgrad.vjp,
+                "hvp": srcgrad.hvp}[mode]
+        extra = () if mode == "grad" else (1.0,)
+        df = make(vbig.spread)
+        want = df(2.0, np.ones(2), np.arange(3.0), *extra, k=1.5)
+        text = srcgrad.source(df, standalone=True)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("vbig", None)
+    assert "BIG (keyword-only" in text
+    out_dir = tmp_path_factory.mktemp(f"exported_vbig_{mode}")
+    (out_dir / "vbig_grad.py").write_text(text)
+    name = {"grad": "d_spread", "jvp": "jvp_spread", "vjp": "vjp_spread", "hvp": "hvp_spread"}[mode]
+    result = _numpy_only_run(out_dir, f"""
+        import numpy as np
+        import vbig_grad as m
+        got = m.{name}(2.0, np.ones(2), np.arange(3.0), *{extra!r}, k=1.5,
+                       BIG=np.linspace(0.0, 1.0, 20000))
+        print(repr([float(v) for v in np.ravel(got)]))
+        """)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(eval(result.stdout), np.ravel(want), rtol=1e-12)

@@ -28,6 +28,8 @@ from srcgrad.errors import SrcgradError
 
 __all__ = ["Specialising", "specialising", "takes_varargs"]
 
+P = inspect.Parameter
+
 
 class Specialising:
     """``make(f, wrt)`` (``srcgrad.grad`` ...) of ``fun``, made for the
@@ -129,11 +131,11 @@ def call_shape(variant):
     return " and ".join(parts)
 
 
-def _signature_text(fun):
-    """``fun``'s parameters as source, without annotations; a default must be
-    a literal (it is written in)."""
-    params = []
-    for p in inspect.signature(fun).parameters.values():
+def _signature_text(params, fun):
+    """The parameters ``params`` (of ``fun``) as source, without annotations;
+    a default must be a literal (it is written in)."""
+    out = []
+    for p in params:
         if p.default is not p.empty:
             text = repr(p.default)
             try:
@@ -144,8 +146,8 @@ def _signature_text(fun):
                     f"{fun.__qualname__} cannot be exported: the default value of its parameter "
                     f"{p.name!r} ({text:.40}) is not a literal the export can write in; give "
                     f"it no default or a number, string or None") from None
-        params.append(p.replace(annotation=p.empty))
-    return str(inspect.Signature(params))[1:-1]
+        out.append(p.replace(annotation=p.empty))
+    return str(inspect.Signature(out))[1:-1]
 
 
 def call_text(name, inner, fun, variant, extras, shape):
@@ -161,11 +163,16 @@ def call_text(name, inner, fun, variant, extras, shape):
         if len(xs) != 2 or sorted(opts) != ['w']:
             raise TypeError(f'd_f was exported for calls with 2 arguments for *xs and the keyword arguments w for **opts, not {len(xs)} arguments for *xs and the keyword arguments {sorted(opts)} for **opts: export it again from such a call')
         return d_f_for_call(a, xs[0], xs[1], scale=scale, opts_w=opts['w'])
+    >>> print(call_text("jvp_f", "jvp_f_for_call", f, v, 1, call_shape(v)).split("    if")[0])
+    def jvp_f(*arguments, scale=1.0, **opts):
+        def positional(a, *xs):
+            return a, xs
+        a, xs = positional(*arguments[:len(arguments) - 1])
+    <BLANKLINE>
     """
-    params = _signature_text(fun)
-    names = [p for p in inspect.signature(fun).parameters.values()]
+    params = list(inspect.signature(fun).parameters.values())
     args = [orig if orig is not None else f"{variant.star}[{i}]"
-            for i, (orig) in _numbered(variant)]
+            for i, orig in _numbered(variant)]
     keywords = [f"{p.name}={orig}" for p, orig in variant.keyword if orig is not None]
     keywords += [f"{n}={variant.double}[{k!r}]" for k, n in variant.by_key.items()]
     tests, got = [], []
@@ -175,12 +182,25 @@ def call_text(name, inner, fun, variant, extras, shape):
     if variant.double is not None:
         tests.append(f"sorted({variant.double}) != {sorted(variant.keys)!r}")
         got.append(f"the keyword arguments {{sorted({variant.double})}} for **{variant.double}")
-    lines = [f"def {name}({params}):" if not extras else f"def {name}(*args, **kwargs):"]
-    if extras:
-        unpacked = ", ".join(p.name for p in names) + ("," if len(names) == 1 else "")
-        lines += [f"    def arguments({params}):", f"        return {unpacked}",
-                  f"    {unpacked} = arguments(*args[:len(args) - {extras}], **kwargs)"]
-        args.append(f"*args[len(args) - {extras}:]")
+    if not extras:
+        lines = [f"def {name}({_signature_text(params, fun)}):"]
+    else:
+        # the call's positional arguments end with the extras: the user's
+        # positional parameters (and *args) take the others
+        positional = [p for p in params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD,
+                                                      P.VAR_POSITIONAL)]
+        keyword = [p for p in params if p not in positional]
+        taken = {p.name for p in params}
+        every = next(n for n in ("arguments", "arguments_", "all_arguments") if n not in taken)
+        helper = next(n for n in ("positional", "positional_", "bind_positional")
+                      if n not in taken)
+        head = _signature_text([P(every, P.VAR_POSITIONAL)] + keyword, fun)
+        unpacked = ", ".join(p.name for p in positional) + ("," if len(positional) == 1 else "")
+        lines = [f"def {name}({head}):",
+                 f"    def {helper}({_signature_text(positional, fun)}):",
+                 f"        return {unpacked}",
+                 f"    {unpacked} = {helper}(*{every}[:len({every}) - {extras}])"]
+        args.append(f"*{every}[len({every}) - {extras}:]")
     message = (f"{name} was exported for calls with {shape}, not {' and '.join(got)}: export "
                f"it again from such a call")
     lines += [f"    if {' or '.join(tests)}:", f"        raise TypeError(f{message!r})",
