@@ -81,8 +81,6 @@ def _cube(x):
     return x ** 3
 
 
-srcgrad.defvjp(_cube, "x", "g * 2.0 * x ** 2")      # wrong on purpose (3.0 is right)
-
 
 def mutating_with_wrong_rule(x, Y):
     Y[0] = Y[0] + 1.0
@@ -90,6 +88,8 @@ def mutating_with_wrong_rule(x, Y):
 
 
 def test_a_wrong_gradient_is_still_found():
+    srcgrad.defvjp(_cube, "x", "g * 2.0 * x ** 2")       # wrong on purpose: 3x^2 is right
+    srcgrad.defjvp(_cube, "t * 2.0 * x ** 2")
     x, Y = np.array([1.0, 2.0]), np.array([0.5, 1.5])
     for directions in (None, 2):
         with pytest.raises(srcgrad.GradientCheckError, match="disagree|direction"):
