@@ -306,3 +306,182 @@ def test_export_modes_run_with_numpy_only(mode, project, tmp_path_factory, monke
         """)
     assert result.returncode == 0, result.stderr
     np.testing.assert_allclose(eval(result.stdout.strip()), want, rtol=1e-12)
+
+
+VARIADIC = '''\
+import numpy as np
+
+SCALE = 1.5
+
+
+def total(a, *xs, shift=0.0, **opts):
+    s = a * opts.get("w", 1.0) + shift
+    for x in xs:
+        s = s + np.sum(np.sin(x) * a) * SCALE
+    return s
+
+
+def prod(*xs):
+    return xs[0] * xs[1] ** 2
+'''
+
+
+@pytest.fixture
+def variadic(tmp_path):
+    (tmp_path / "vmodel.py").write_text(VARIADIC)
+    sys.path.insert(0, str(tmp_path))
+    import vmodel
+    yield vmodel
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("vmodel", None)
+
+
+def test_standalone_export_of_varargs_keeps_the_signature(variadic, tmp_path_factory):
+    """``source(df, standalone=True)`` of ``*args``/``**kwargs`` functions: the version
+    of the last call, and a function with the user's signature that calls it for
+    calls of that shape (another shape: a clear TypeError)."""
+    out_dir = tmp_path_factory.mktemp("exported_variadic")
+    x1, x2 = np.array([1.0, 2.0]), np.array([0.5, -0.25, 3.0])
+    df = srcgrad.grad(variadic.total, wrt=(0, 1))
+    with pytest.raises(srcgrad.SrcgradError, match="call it first"):
+        srcgrad.source(df, standalone=True)
+    want = df(2.0, x1, x2, shift=0.5, w=3.0)
+    jf = srcgrad.jvp(variadic.total, wrt=(0, 1))
+    want_j = jf(2.0, x1, x2, 1.0, np.ones(2), shift=0.5, w=3.0)
+    text = srcgrad.source(df, standalone=True)
+    assert "def d_total(a, *xs, shift=0.0, **opts):" in text
+    assert "for calls with 2 arguments for *xs and the keyword arguments w for **opts" in text
+    (out_dir / "total_grad.py").write_text(text)
+    (out_dir / "total_jvp.py").write_text(srcgrad.source(jf, standalone=True))
+    (out_dir / "prod_grad.py").write_text(srcgrad.source(
+        _called(srcgrad.grad(variadic.prod, wrt=(0, 1)), 1.5, 2.0), standalone=True))
+    result = _numpy_only_run(out_dir, """
+        import numpy as np
+        import total_grad, total_jvp, prod_grad
+        x1, x2 = np.array([1.0, 2.0]), np.array([0.5, -0.25, 3.0])
+        d_a, d_x1 = total_grad.d_total(2.0, x1, x2, shift=0.5, w=3.0)
+        print(repr([d_a, d_x1.tolist()]))
+        print(repr([float(v) for v in total_jvp.jvp_total(2.0, x1, x2, 1.0, np.ones(2),
+                                                          shift=0.5, w=3.0)]))
+        print(repr(list(prod_grad.d_prod(1.5, 2.0))))
+        try:
+            total_grad.d_total(2.0, x1, w=3.0)
+        except TypeError as e:
+            print(repr(str(e)))
+        """)
+    assert result.returncode == 0, result.stderr
+    lines = [eval(line) for line in result.stdout.split("\n") if line]
+    assert np.isclose(lines[0][0], want[0]) and np.allclose(lines[0][1], want[1])
+    np.testing.assert_allclose(lines[1], want_j, rtol=1e-12)
+    assert lines[2] == [4.0, 6.0]
+    assert "exported for calls with 2 arguments for *xs" in lines[3]
+    assert "not 1 arguments for *xs" in lines[3]
+    # against finite differences
+    from tests.modes import assert_sound
+    assert_sound(variadic.prod, (1.5, 2.0), wrt=(0, 1))
+
+
+def _called(df, *args):
+    df(*args)
+    return df
+
+
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "vjp", "jvp", "hvp"])
+def test_cli_export_of_varargs_runs_with_numpy_only(mode, tmp_path, tmp_path_factory,
+                                                    monkeypatch):
+    (tmp_path / "vmodel.py").write_text(VARIADIC)
+    monkeypatch.chdir(tmp_path)
+    out_dir = tmp_path_factory.mktemp(f"exported_varargs_{mode}")
+    out = out_dir / "vmodel_grad.py"
+    # without a call, the number of *args is unknown: a clear error, nothing written
+    assert main(["export", "vmodel.py:total,prod", "--mode", mode, "-o", str(out)]) == 1
+    assert not out.exists()
+    assert main(["export", "vmodel.py:total,prod", "--mode", mode, "--wrt", "0,1", "-o",
+                 str(out), "--check", "total: 2.0, [1.0, 2.0], [0.5]",
+                 "--check", "prod: 1.5, 2.0"]) == 0
+    import vmodel
+    try:
+        x1, x2 = np.array([1.0, 2.0]), np.array([0.5])
+        args, names = {"grad": ((), "d_"), "value_and_grad": ((), "value_and_d_"),
+                       "vjp": ((1.0,), "vjp_"), "jvp": ((1.0, np.ones(2)), "jvp_"),
+                       "hvp": ((1.0, np.ones(2)), "hvp_")}[mode]
+        make = {"grad": srcgrad.grad, "value_and_grad": srcgrad.value_and_grad,
+                "vjp": srcgrad.vjp, "jvp": srcgrad.jvp, "hvp": srcgrad.hvp}[mode]
+        want = make(vmodel.total, wrt=(0, 1))(2.0, x1, x2, *args)
+        args_p = {"vjp": (1.0,), "jvp": (1.0, 1.0), "hvp": (1.0, 1.0)}.get(mode, ())
+        want_p = make(vmodel.prod, wrt=(0, 1))(1.5, 2.0, *args_p)
+    finally:
+        sys.modules.pop("vmodel", None)
+    extra = {"grad": "", "value_and_grad": "", "vjp": ", 1.0", "jvp": ", 1.0, np.ones(2)",
+             "hvp": ", 1.0, np.ones(2)"}[mode]
+    extra_p = {"grad": "", "value_and_grad": "", "vjp": ", 1.0", "jvp": ", 1.0, 1.0",
+               "hvp": ", 1.0, 1.0"}[mode]
+    result = _numpy_only_run(out_dir, f"""
+        import numpy as np
+        import vmodel_grad as m
+        x1, x2 = np.array([1.0, 2.0]), np.array([0.5])
+        def flat(v):
+            return [float(e) for e in np.concatenate([np.ravel(np.asarray(p, dtype=float))
+                                                      for p in (v if isinstance(v, tuple) else [v])])]
+        def nested(v):
+            return flat(tuple(p for q in (v if isinstance(v, tuple) else [v])
+                              for p in (q if isinstance(q, tuple) else (q,))))
+        print(repr(nested(m.{names}total(2.0, x1, x2{extra}))))
+        print(repr(nested(m.{names}prod(1.5, 2.0{extra_p}))))
+        """)
+    assert result.returncode == 0, result.stderr
+    got, got_p = [eval(line) for line in result.stdout.split("\n") if line]
+
+    def nested(v):
+        v = v if isinstance(v, tuple) else (v,)
+        parts = [p for q in v for p in (q if isinstance(q, tuple) else (q,))]
+        return [float(e) for p in parts for e in np.ravel(np.asarray(p, dtype=float))]
+    np.testing.assert_allclose(got, nested(want), rtol=1e-12)
+    np.testing.assert_allclose(got_p, nested(want_p), rtol=1e-12)
+
+
+VARIADIC_BIG = '''\
+import numpy as np
+
+BIG = np.linspace(0.0, 1.0, 20000)
+
+
+def spread(a, *args, k=2.0):
+    s = a * k
+    for x in args:
+        s = s + np.sum(np.sin(x) * a) * BIG[3]
+    return s
+'''
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "vjp", "hvp"])
+def test_varargs_export_with_a_global_parameter(mode, tmp_path, tmp_path_factory):
+    """A global the export cannot write in (a large array) is a keyword-only
+    parameter of the function with the user's signature too (``*args`` named
+    ``args``: the tangents are taken from the end of the call's arguments)."""
+    (tmp_path / "vbig.py").write_text(VARIADIC_BIG)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import vbig
+        make = {"grad": srcgrad.grad, "jvp": srcgrad.jvp, "vjp": srcgrad.vjp,
+                "hvp": srcgrad.hvp}[mode]
+        extra = () if mode == "grad" else (1.0,)
+        df = make(vbig.spread)
+        want = df(2.0, np.ones(2), np.arange(3.0), *extra, k=1.5)
+        text = srcgrad.source(df, standalone=True)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("vbig", None)
+    assert "BIG (keyword-only" in text
+    out_dir = tmp_path_factory.mktemp(f"exported_vbig_{mode}")
+    (out_dir / "vbig_grad.py").write_text(text)
+    name = {"grad": "d_spread", "jvp": "jvp_spread", "vjp": "vjp_spread", "hvp": "hvp_spread"}[mode]
+    result = _numpy_only_run(out_dir, f"""
+        import numpy as np
+        import vbig_grad as m
+        got = m.{name}(2.0, np.ones(2), np.arange(3.0), *{extra!r}, k=1.5,
+                       BIG=np.linspace(0.0, 1.0, 20000))
+        print(repr([float(v) for v in np.ravel(got)]))
+        """)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(eval(result.stdout), np.ravel(want), rtol=1e-12)

@@ -299,3 +299,53 @@ def keeps_an_inactive_method_call(x):
 def test_an_inactive_method_of_a_local_object_stays_a_call():
     # (the class is used only for calls the analysis would refuse)
     assert srcgrad.grad(keeps_an_inactive_method_call)(1.5) == 3.0
+
+
+# -- a method whose result only decides a branch, or is never used (fuzz, gen_methods.py) --
+
+class Bumper:
+    def __init__(self, k):
+        self.k = k
+
+    def level(self, x):
+        return self.k * np.sum(x)
+
+    def bump(self, x):
+        x[0] = x[0] + self.k
+        return 0.0
+
+
+def branch_on_method(osc, x):
+    s = osc.level(x)              # not differentiated: only the branch reads it
+    if s > 0.0:
+        return np.sum(x ** 2)
+    return np.sum(np.sin(x))
+
+
+def unused_method_result(osc, x):
+    t = osc.level(x * 2.0)
+    return np.sum(x ** 3)
+
+
+def method_writes_its_argument(osc, x):
+    y = x * 1.0
+    osc.bump(y)                   # changes y in place: seen once the method is inlined
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f", [branch_on_method, unused_method_result])
+@pytest.mark.parametrize("k", [1.5, -1.5])
+def test_method_results_not_differentiated_are_not_refused(f, k):
+    """An unused result was refused ('osc.level(...) is called and its result is
+    never used with differentiated arguments', found by the fuzzer's method
+    stream): the call is now resolved from the class of ``osc`` like any other
+    method call."""
+    assert_sound(f, (Bumper(k), X), wrt=1)
+
+
+def test_a_method_statement_writing_its_argument():
+    assert_sound(method_writes_its_argument, (Bumper(0.7), X), wrt=1, expect="ok-or-refused")
+    g = srcgrad.grad(method_writes_its_argument, wrt=1)(Bumper(0.7), X)
+    y = X.copy()
+    y[0] += 0.7
+    np.testing.assert_allclose(g, 2.0 * y)

@@ -19,9 +19,9 @@ def numerical_grad(fun, args, index, eps=1e-6):
         x = float(x)
         h = eps * max(1.0, abs(x))
         args[index] = x + h
-        up = fun(*args)
+        up = fun(*_fresh(args))
         args[index] = x - h
-        down = fun(*args)
+        down = fun(*_fresh(args))
         return float(up - down) / (2 * h)
     x = np.array(x, dtype=float)
     out = np.zeros_like(x)
@@ -31,10 +31,10 @@ def numerical_grad(fun, args, index, eps=1e-6):
         h = eps * max(1.0, abs(v))
         flat[i] = v + h
         args[index] = x.copy()
-        up = fun(*args)
+        up = fun(*_fresh(args))
         flat[i] = v - h
         args[index] = x.copy()
-        down = fun(*args)
+        down = fun(*_fresh(args))
         flat[i] = v
         grad[i] = float(up - down) / (2 * h)
     return out
@@ -65,6 +65,42 @@ def _leaves(x, path=()):
     elif _is_record(x):
         for k, e in vars(x).items():
             yield from _leaves(e, path + ((1, k),))
+
+
+def _fresh(x, memo=None):
+    """A copy of the argument structure ``x`` for one evaluation of the
+    user's function, which may change its arguments in place (``x[0] = ...``,
+    ``xs.append(...)``): arrays, lists, tuples, dicts, named tuples,
+    dataclasses and other objects with attributes are copied, deeply;
+    numbers, strings, functions and modules are shared.  Values shared
+    within ``x`` stay shared in the copy."""
+    memo = {} if memo is None else memo
+    if id(x) in memo:
+        return memo[id(x)]
+    if isinstance(x, np.ndarray):
+        out = x.copy()
+    elif isinstance(x, tuple):
+        parts = [_fresh(e, memo) for e in x]
+        out = type(x)._make(parts) if hasattr(x, "_fields") else \
+            tuple(parts) if type(x) is tuple else type(x)(parts)
+    elif isinstance(x, list):
+        out = copy.copy(x)
+        memo[id(x)] = out
+        out[:] = [_fresh(e, memo) for e in x]
+    elif isinstance(x, dict):
+        out = copy.copy(x)
+        memo[id(x)] = out
+        for k, e in x.items():
+            out[k] = _fresh(e, memo)
+    elif _is_record(x) and not isinstance(x, type(np)):
+        out = copy.copy(x)
+        memo[id(x)] = out
+        for k, e in vars(x).items():
+            object.__setattr__(out, k, _fresh(e, memo))
+    else:
+        return x
+    memo[id(x)] = out
+    return out
 
 
 def _get(x, path):
@@ -124,8 +160,8 @@ def _leaf_fd(fun, args, i, path, eps):
             moved[k] = v + step
             new = moved.reshape(base.shape)
             new = new.astype(leaf.dtype) if isinstance(leaf, np.ndarray) else type(leaf)(new)
-            a = list(args)
-            a[i] = _replace(args[i], path, new)
+            a = _fresh(list(args))
+            a[i] = _replace(a[i], path, new)
             vals.append(float(fun(*a)))
         g[k] = (vals[0] - vals[1]) / (2 * h)
     return out if isinstance(leaf, np.ndarray) else float(out)
@@ -160,6 +196,10 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=Non
     directions ``v`` (two calls each): the directional finite difference
     against ``grad · v``, for large inputs.
 
+    Every evaluation (of ``fun`` and of the gradient) gets its own deep copy
+    of the arguments' structures, so a ``fun`` that changes its arguments in
+    place neither spoils the differences nor changes the caller's values.
+
     Returns the srcgrad gradient (a tuple when ``wrt`` is a tuple)."""
     import inspect
 
@@ -168,7 +208,8 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=Non
         fun, wrt, args = s.variant, s.wrt[0] if s.single else s.wrt, s.positional
     names, single = normalise_wrt(fun, wrt)
     params = list(inspect.signature(fun).parameters)
-    result = grad(fun, wrt=wrt)(*args)
+    args = _fresh(list(args))        # (every evaluation gets a copy of its own)
+    result = grad(fun, wrt=wrt)(*_fresh(args))
     grads = (result,) if single else tuple(result)
     problems = []
     checked = []                # (argument index, name, path, leaf, gradient leaf)
@@ -197,7 +238,7 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=Non
         h = eps * scale
         for d in range(directions):
             vs = [rng.normal(size=np.shape(leaf)) for *_, leaf, _ in checked]
-            ups, downs = list(args), list(args)
+            ups, downs = _fresh(args), _fresh(args)
             for (i, label, path, leaf, gl), v in zip(checked, vs):
                 for moved, sign in ((ups, 1.0), (downs, -1.0)):
                     step = sign * h * v

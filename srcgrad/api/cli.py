@@ -22,6 +22,7 @@ import numpy as np
 from srcgrad.api import reverse as api
 from srcgrad.api import export
 from srcgrad.api.check import check_grad, numerical_grad
+from srcgrad.api.variadic import takes_varargs
 from srcgrad.compiler import pipeline
 from srcgrad.errors import SrcgradError
 
@@ -144,21 +145,8 @@ def export_main(argv):
     if args.value and mode != "value_and_grad":
         print("srcgrad: --value is --mode value_and_grad", file=sys.stderr)
         return 2
-    try:
-        wrt = _wrt(args.wrt)
-        dfs = [_transform(mode)(f, wrt=wrt) for f in funs]
-        text = export.module_text(dfs) + "\n"
-    except SrcgradError as e:
-        print(f"srcgrad: {e}", file=sys.stderr)
-        return 1
-    if not args.check:
-        if args.output:
-            Path(args.output).write_text(text)
-        else:
-            sys.stdout.write(text)
-        return 0
     points = {}
-    for item in args.check:
+    for item in args.check or ():
         name, colon, rest = item.partition(":")
         key = name.strip() if colon and name.strip().replace(".", "").isidentifier() else None
         try:
@@ -169,10 +157,30 @@ def export_main(argv):
             return 2
         points[key] = [np.array(p, dtype=float) if isinstance(p, (list, tuple)) else p
                        for p in point]
+    try:
+        wrt = _wrt(args.wrt)
+        dfs = [_transform(mode)(f, wrt=wrt) for f in funs]
+        for f, df in zip(funs, dfs):
+            if takes_varargs(f):
+                failed = _specialise_at(f, df, _point_for(points, f), mode)
+                if failed:
+                    print(f"srcgrad: {failed}", file=sys.stderr)
+                    return 1
+        text = export.module_text(dfs) + "\n"
+    except SrcgradError as e:
+        print(f"srcgrad: {e}", file=sys.stderr)
+        return 1
+    if not args.check:
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
     where = Path(args.output).resolve().parent if args.output else Path(tempfile.gettempdir())
     fd, tmp = tempfile.mkstemp(dir=where, prefix=".srcgrad-export-", suffix=".py")
     with os.fdopen(fd, "w") as out:
         out.write(text)
+    failures = True                 # (until the check has run)
     try:
         failures = _check_export(tmp, funs, dfs, wrt, points, mode)
     finally:
@@ -199,6 +207,49 @@ def _transform(mode):
             "jvp": forward.jvp, "hvp": higher.hvp}[mode]
 
 
+def _point_for(points, fun):
+    """The --check arguments for ``fun`` (its own, or those for every function)."""
+    return points.get(fun.__qualname__, points.get(fun.__name__, points.get(None)))
+
+
+def _specialise_at(fun, df, point, mode):
+    """Make the version of ``df`` (the derivative of ``fun``, which takes
+    ``*args`` or ``**kwargs``) for a call with the --check arguments
+    ``point``; returns an error message, or None."""
+    if point is None:
+        return (f"{fun.__qualname__} takes *args or **kwargs: its derivative is made for a "
+                f"number of arguments; give them with --check '{fun.__qualname__}: ARGS' "
+                f"(the export is made for calls like that one, and checked there)")
+    extra = {"vjp": [1.0], "jvp": [1.0] * df.extras(df.wrt),
+             "hvp": [1.0] * df.extras(df.wrt)}.get(mode, [])
+    try:
+        df(*point, *extra)
+    except SrcgradError:
+        raise
+    except Exception as e:
+        return (f"--check: {df.__name__} at the given arguments: {type(e).__name__}: {e}")
+    return None
+
+
+def _positions(fun, wrt):
+    """The positions of the arguments ``wrt`` names in a call of ``fun``
+    with positional arguments only (for ``*args``: wrt positions count the
+    call's arguments)."""
+    if not takes_varargs(fun):
+        names, single = pipeline.normalise_wrt(fun, wrt)
+        params = list(inspect.signature(fun).parameters)
+        return names, [params.index(n) for n in names], single
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    params = list(inspect.signature(fun).parameters)
+    unknown = [w for w in items if not isinstance(w, int) and w not in params]
+    if unknown:
+        raise SrcgradError(f"--check of {fun.__qualname__}: wrt={unknown[0]!r} is not one of its "
+                           f"parameters {params} (a **kwargs key cannot be checked here)")
+    positions = [w if isinstance(w, int) else params.index(w) for w in items]
+    return [f"argument {i}" for i in positions], positions, single
+
+
 def _check_export(path, funs, dfs, wrt, points, mode):
     """Import the module written at ``path`` and compare each exported
     derivative with central finite differences of its function (``jvp``:
@@ -214,18 +265,18 @@ def _check_export(path, funs, dfs, wrt, points, mode):
         return [f"the exported module does not import: {type(e).__name__}: {e}"]
     failures = []
     for fun, df in zip(funs, dfs):
-        exported = getattr(module, df.__name__)
-        point = points.get(fun.__qualname__, points.get(fun.__name__, points.get(None)))
+        name = df.export_parts()[0].__name__ if hasattr(df, "export_parts") else df.__name__
+        exported = getattr(module, name)
+        point = _point_for(points, fun)
         if point is None:
             continue
-        names, single = pipeline.normalise_wrt(fun, wrt)
-        params = list(inspect.signature(fun).parameters)
+        names, positions, single = _positions(fun, wrt)
         extra = {p.name: fun.__globals__[p.name]
                  for p in inspect.signature(exported).parameters.values()
                  if p.kind is p.KEYWORD_ONLY and p.default is p.empty
                  and p.name in fun.__globals__}
         try:
-            ones = [np.ones_like(point[params.index(n)], dtype=float) for n in names]
+            ones = [np.ones_like(point[i], dtype=float) for i in positions]
             if mode in ("grad", "value_and_grad"):
                 got = exported(*point, **extra)
                 got = got[1] if mode == "value_and_grad" else got
@@ -237,22 +288,21 @@ def _check_export(path, funs, dfs, wrt, points, mode):
                 got = exported(*point, *ones, **extra)
             got = (got,) if single or mode == "jvp" else got
             if mode == "jvp":
-                want = [sum(np.sum(numerical_grad(fun, point, params.index(n)) * o)
-                            for n, o in zip(names, ones))]
+                want = [sum(np.sum(numerical_grad(fun, point, i) * o)
+                            for i, o in zip(positions, ones))]
                 names = ["the direction of ones"]
             elif mode == "hvp":
-                g = api.grad(fun, wrt=tuple(names))
-                positions = [params.index(m) for m in names]
+                g = api.grad(fun, wrt=tuple(positions))
                 want = [_fd_directional(lambda *a, k=k: g(*a)[k], point, positions, ones)
                         for k in range(len(names))]
             else:
-                want = [numerical_grad(fun, point, params.index(n)) for n in names]
+                want = [numerical_grad(fun, point, i) for i in positions]
         except Exception as e:
-            failures.append(f"{df.__name__} at the given arguments: {type(e).__name__}: {e}")
+            failures.append(f"{name} at the given arguments: {type(e).__name__}: {e}")
             continue
         for n, g, w in zip(names, got, want):
             if np.shape(g) != np.shape(w) or not np.allclose(g, w, rtol=1e-5, atol=1e-7):
-                failures.append(f"{df.__name__}: the derivative with respect to {n} is {g!r}, "
+                failures.append(f"{name}: the derivative with respect to {n} is {g!r}, "
                                 f"finite differences give {w!r}")
     return failures
 

@@ -16,13 +16,19 @@ with respect to ``2.0``); a name is a parameter's or a ``**kwargs`` key's.
 (4.0, 6.0)
 """
 
+import ast
 import functools
+import inspect
+import re
 
+from srcgrad.api.classes import Combined
 from srcgrad.compiler.frontend.variadic import specialise, takes_varargs
 from srcgrad.compiler.pipeline import cache_get, cache_put, wrt_key
 from srcgrad.errors import SrcgradError
 
 __all__ = ["Specialising", "specialising", "takes_varargs"]
+
+P = inspect.Parameter
 
 
 class Specialising:
@@ -31,6 +37,7 @@ class Specialising:
     after ``fun``'s own the made function takes (a cotangent, tangents)."""
 
     srcgrad_specialising = True
+    latest_variant = None
 
     def __init__(self, make, fun, wrt, extras, what):
         self.make, self.fun, self.wrt, self.extras, self.what = make, fun, wrt, extras, what
@@ -47,7 +54,7 @@ class Specialising:
             raise TypeError(f"{self.__qualname__}: too few arguments")
         s = specialise(self.fun, args[:n], kwargs, self.wrt)
         made = self.make(s.variant, s.wrt[0] if s.single else s.wrt)
-        self.latest = made
+        self.latest, self.latest_variant = made, s.variant
         return made(*s.positional, *args[n:], **s.keywords)
 
     def generated(self):
@@ -57,6 +64,22 @@ class Specialising:
                                f"arguments of each call (it takes *args or **kwargs): call it "
                                f"first")
         return self.latest
+
+    def export_parts(self):
+        """What an export holds (``export.module_text``): the version made
+        for the last call, renamed ``NAME_for_call``, and ``NAME`` with the
+        signature of ``fun``, which calls it for arguments of that shape."""
+        made, variant = self.generated(), self.latest_variant
+        name, inner = made.__name__, made.__name__ + "_for_call"
+        text = made.srcgrad_source
+        if len(re.findall(rf"\b{name}\(", text)) != 1:
+            raise SrcgradError(f"{name} cannot be exported: its generated code calls itself")
+        text = text.replace(f"def {name}(", f"def {inner}(", 1)
+        shape = call_shape(variant)
+        return [Combined(made, name, text + "\n\n" + call_text(
+            name, inner, self.fun, variant, self.extras(self.wrt), shape), made.srcgrad_injected,
+            getattr(made, "srcgrad_files", ()),
+            made.__doc__.rstrip(".") + f", for calls with {shape}.")]
 
     @property
     def srcgrad_source(self):
@@ -94,3 +117,104 @@ def specialising(what, make, fun, wrt, **options):
             lambda variant, w: make(variant, wrt=w, **options), fun, wrt, EXTRAS[what],
             f"srcgrad.{what}"))
     return made
+
+
+def call_shape(variant):
+    """How many ``*args`` and which ``**kwargs`` keys ``variant`` is for, in words."""
+    parts = []
+    if variant.star is not None:
+        parts.append(f"{variant.count} argument{'s' if variant.count != 1 else ''} for "
+                     f"*{variant.star}")
+    if variant.double is not None:
+        keys = ", ".join(variant.keys) or "none"
+        parts.append(f"the keyword arguments {keys} for **{variant.double}")
+    return " and ".join(parts)
+
+
+def _signature_text(params, fun):
+    """The parameters ``params`` (of ``fun``) as source, without annotations;
+    a default must be a literal (it is written in)."""
+    out = []
+    for p in params:
+        if p.default is not p.empty:
+            text = repr(p.default)
+            try:
+                if ast.literal_eval(text) != p.default:
+                    raise ValueError
+            except (ValueError, SyntaxError, TypeError):
+                raise SrcgradError(
+                    f"{fun.__qualname__} cannot be exported: the default value of its parameter "
+                    f"{p.name!r} ({text:.40}) is not a literal the export can write in; give "
+                    f"it no default or a number, string or None") from None
+        out.append(p.replace(annotation=p.empty))
+    return str(inspect.Signature(out))[1:-1]
+
+
+def call_text(name, inner, fun, variant, extras, shape):
+    """The source of ``name``, taking ``fun``'s arguments (then ``extras``
+    more positional ones: a cotangent, tangents) and calling ``inner``,
+    the derivative of ``variant``, when the call has its shape.
+
+    >>> def f(a, *xs, scale=1.0, **opts):
+    ...     return a
+    >>> v = specialise(f, (1.0, 2.0, 3.0), {"w": 0.5}, 0).variant
+    >>> print(call_text("d_f", "d_f_for_call", f, v, 0, call_shape(v)))
+    def d_f(a, *xs, scale=1.0, **opts):
+        if len(xs) != 2 or sorted(opts) != ['w']:
+            raise TypeError(f'd_f was exported for calls with 2 arguments for *xs and the keyword arguments w for **opts, not {len(xs)} arguments for *xs and the keyword arguments {sorted(opts)} for **opts: export it again from such a call')
+        return d_f_for_call(a, xs[0], xs[1], scale=scale, opts_w=opts['w'])
+    >>> print(call_text("jvp_f", "jvp_f_for_call", f, v, 1, call_shape(v)).split("    if")[0])
+    def jvp_f(*arguments, scale=1.0, **opts):
+        def positional(a, *xs):
+            return a, xs
+        a, xs = positional(*arguments[:len(arguments) - 1])
+    <BLANKLINE>
+    """
+    params = list(inspect.signature(fun).parameters.values())
+    args = [orig if orig is not None else f"{variant.star}[{i}]"
+            for i, orig in _numbered(variant)]
+    keywords = [f"{p.name}={orig}" for p, orig in variant.keyword if orig is not None]
+    keywords += [f"{n}={variant.double}[{k!r}]" for k, n in variant.by_key.items()]
+    tests, got = [], []
+    if variant.star is not None:
+        tests.append(f"len({variant.star}) != {variant.count}")
+        got.append(f"{{len({variant.star})}} arguments for *{variant.star}")
+    if variant.double is not None:
+        tests.append(f"sorted({variant.double}) != {sorted(variant.keys)!r}")
+        got.append(f"the keyword arguments {{sorted({variant.double})}} for **{variant.double}")
+    if not extras:
+        lines = [f"def {name}({_signature_text(params, fun)}):"]
+    else:
+        # the call's positional arguments end with the extras: the user's
+        # positional parameters (and *args) take the others
+        positional = [p for p in params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD,
+                                                      P.VAR_POSITIONAL)]
+        keyword = [p for p in params if p not in positional]
+        taken = {p.name for p in params}
+        every = next(n for n in ("arguments", "arguments_", "all_arguments") if n not in taken)
+        helper = next(n for n in ("positional", "positional_", "bind_positional")
+                      if n not in taken)
+        head = _signature_text([P(every, P.VAR_POSITIONAL)] + keyword, fun)
+        unpacked = ", ".join(p.name for p in positional) + ("," if len(positional) == 1 else "")
+        lines = [f"def {name}({head}):",
+                 f"    def {helper}({_signature_text(positional, fun)}):",
+                 f"        return {unpacked}",
+                 f"    {unpacked} = {helper}(*{every}[:len({every}) - {extras}])"]
+        args.append(f"*{every}[len({every}) - {extras}:]")
+    message = (f"{name} was exported for calls with {shape}, not {' and '.join(got)}: export "
+               f"it again from such a call")
+    lines += [f"    if {' or '.join(tests)}:", f"        raise TypeError(f{message!r})",
+              f"    return {inner}({', '.join(args + keywords)})"]
+    return "\n".join(lines)
+
+
+def _numbered(variant):
+    """The variant's positional parameters: the original's name, or None and
+    the position in ``*args``."""
+    i = 0
+    for _, orig in variant.positional:
+        if orig is None:
+            yield i, None
+            i += 1
+        else:
+            yield None, orig

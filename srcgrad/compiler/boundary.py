@@ -28,6 +28,7 @@ def d_f(x, k):
 
 import ast
 import dataclasses
+import re
 
 import gast
 
@@ -206,6 +207,16 @@ def _active_parameters(an):
         if isinstance(s, gast.Assign) and defined_name(s) in an.active:
             read |= {n.id for n in name_nodes(s.value)}
     return [p for p in params if p in read]
+
+
+#: the result's scalar check, which the generic version may have and the one
+#: for floats not (two versions differing only by it are the same)
+_CHECK_SCALAR = re.compile(r"^ +check_scalar(_\d+)?\(\w+\)\n", re.M)
+
+
+def unchecked(source):
+    """``source`` without the check that the result is a scalar."""
+    return _CHECK_SCALAR.sub("", source)
 
 
 def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64"):

@@ -28,7 +28,7 @@ from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.complex_values import check_complex
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
-                                       complex_maker, with_boundary, with_guard)
+                                       complex_maker, unchecked, with_boundary, with_guard)
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
@@ -264,7 +264,8 @@ FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hois
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
              complex_make=None, rank_versions=True):
-    """Generate the generic version and, when it differs, the one for
+    """Generate the generic version and, when it differs (more than by the
+    result's scalar check and the argument checks), the one for
     Python floats (and arrays of the ranks their element reads suggest,
     ``x[i]``: ``x.ndim == 1``) behind a type guard; compile them into one
     function.
@@ -278,13 +279,13 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     complex_dispatch(front, generic, complex_make)
     generic_source = to_source(generic)
     functions = [(name, with_boundary(generic_source, generic, boundary, (), front))]
-    guarded = sorted(an.scalar_candidates())
+    guarded = sorted(an.guard_candidates())
     numbers = sorted(an.scalar_candidates(numbers=True))
     ranked = an.rank_candidates() if rank_versions else {}
     if guarded or ranked or numbers:
         special = generate(an.assuming(guarded, ranked, numbers), name)
         special_source = to_source(special)
-        if special_source != generic_source:
+        if unchecked(special_source) != unchecked(generic_source):
             generic_name = namer.fresh(name + "_generic")
             generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
             checks = [(p, None) for p in guarded] + [(p, "number") for p in numbers] + \

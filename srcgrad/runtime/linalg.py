@@ -449,10 +449,47 @@ def qr_tangent(t, a, ans):
     return Several((dq, dr))
 
 
+def _lstsq_full(a, ans):
+    """Whether ``np.linalg.lstsq`` found ``a`` of full rank (its ``rank``,
+    ``ans[2]``, is the smaller dimension)."""
+    return ans[2] == min(np.shape(a))
+
+
+def _lstsq_deficient(a, ans):
+    m, n = np.shape(a)
+    return unsupported((
+        f"np.linalg.lstsq has no derivative with respect to the matrix at a rank-deficient "
+        f"matrix (rank {ans[2]} of {min(m, n)}): the minimum-norm solution jumps when a "
+        f"perturbation raises the rank",
+        "regularise (np.linalg.solve(a.T @ a + lam * np.eye(n), a.T @ b)), drop the dependent "
+        "columns, or differentiate with respect to b only: that derivative is exact at any "
+        "rank"))
+
+
+def _truncated_pinv(a, rank):
+    """The pseudo-inverse of ``a`` keeping its ``rank`` largest singular
+    values (what ``np.linalg.lstsq`` applies to ``b``)."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return (mT(vt[:rank]) / s[:rank]) @ mT(u[:, :rank])
+
+
+def _outer_b(g, b):
+    """The adjoint of ``P`` in ``x = P @ b`` from the adjoint ``g`` of ``x``."""
+    return np.outer(g, b) if np.ndim(b) == 1 else g @ mT(b)
+
+
 def lstsq_da(g, a, b, ans):
-    """Adjoint of ``a`` in ``x, *rest = np.linalg.lstsq(a, b)`` (full column
-    rank; only the solution ``x`` carries a derivative)."""
+    """Adjoint of ``a`` in ``x, *rest = np.linalg.lstsq(a, b)`` (only the
+    solution ``x`` carries a derivative): full column rank (tall), or full
+    row rank (wide: ``x = pinv(a) @ b``, the minimum-norm solution); a
+    rank-deficient ``a`` is refused (the solution is not continuous there)."""
+    if not _lstsq_full(a, ans):
+        raise _lstsq_deficient(a, ans)
     x = ans[0]
+    m, n = np.shape(a)
+    if m < n:
+        p = np.linalg.pinv(a)
+        return pinv_da(_outer_b(g[0], b), a, p)
     z = np.linalg.solve(a.T @ a, g[0])
     r = b - a @ x
     return np.outer(r, z) - np.outer(a @ z, x) if r.ndim == 1 \
@@ -460,15 +497,34 @@ def lstsq_da(g, a, b, ans):
 
 
 def lstsq_db(g, a, b, ans):
-    """Adjoint of ``b`` in ``np.linalg.lstsq(a, b)`` (full column rank)."""
+    """Adjoint of ``b`` in ``np.linalg.lstsq(a, b)``: ``x = P @ b`` with ``P``
+    the pseudo-inverse lstsq applies, at any rank."""
+    m, n = np.shape(a)
+    if not _lstsq_full(a, ans):
+        return mT(_truncated_pinv(a, ans[2])) @ g[0]
+    if m < n:
+        return mT(np.linalg.pinv(a)) @ g[0]
     return a @ np.linalg.solve(a.T @ a, g[0])
 
 
 def lstsq_tangent_a(t, a, b, ans):
+    if not _lstsq_full(a, ans):
+        raise _lstsq_deficient(a, ans)
     x = ans[0]
-    dx = np.linalg.solve(a.T @ a, t.T @ (b - a @ x) - a.T @ (t @ x))
+    m, n = np.shape(a)
+    if m < n:
+        dx = pinv_tangent(t, a, np.linalg.pinv(a)) @ b
+    else:
+        dx = np.linalg.solve(a.T @ a, t.T @ (b - a @ x) - a.T @ (t @ x))
     return Several((dx, 0.0, 0, 0.0))
 
 
 def lstsq_tangent_b(t, a, b, ans):
-    return Several((np.linalg.solve(a.T @ a, a.T @ t), 0.0, 0, 0.0))
+    m, n = np.shape(a)
+    if not _lstsq_full(a, ans):
+        dx = _truncated_pinv(a, ans[2]) @ t
+    elif m < n:
+        dx = np.linalg.pinv(a) @ t
+    else:
+        dx = np.linalg.solve(a.T @ a, a.T @ t)
+    return Several((dx, 0.0, 0, 0.0))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tests.fuzz.gen_forms import FormsGrammar
+from tests.fuzz.gen_methods import MethodGrammar, make_osc
 from tests.fuzz.gen_wide import ComplexGrammar, ObjectGrammar, WideGrammar
 
 HEADER = '''import math
@@ -76,7 +77,9 @@ class Program:
 def args_repr(args):
     out = []
     for a in args:
-        if isinstance(a, np.ndarray):
+        if not isinstance(a, (np.ndarray, float, int, np.floating)):
+            out.append(repr(a))                  # (an object: gen_methods.Osc)
+        elif isinstance(a, np.ndarray):
             out.append(f"np.array({np.round(a, 6).tolist()!r})")
         else:
             out.append(repr(round(float(a), 6)))
@@ -87,14 +90,16 @@ def make_args(params, seed):
     rng = np.random.default_rng(10_000 + seed)
     out = []
     for _, t in params:
-        if t == "f":
+        if t == "obj":
+            out.append(make_osc(np.random.default_rng(20_000 + seed)))    # (gen_methods.py)
+        elif t == "f":
             out.append(float(np.round(rng.uniform(-1.2, 1.2), 6)))
         else:
             out.append(np.round(rng.uniform(-1.0, 1.0, size=SHAPE[t]), 6))
     return out
 
 
-class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar):
+class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGrammar):
     MAX_STMTS = 14
 
     def __init__(self, seed):
@@ -119,6 +124,9 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar):
         self.object_rate = 0.0 if self.ro.random() < 0.7 else 0.25
         # the Python users write (sets, try/except, *args: gen_forms.py), a stream of its own
         self.rf = random.Random(seed * 6151 + 29)
+        # methods of an object argument (gen_methods.py), a stream of its own
+        self.rm = random.Random(seed * 15485863 + 37)
+        self.method_rate = 0.0 if self.rm.random() < 0.8 else 0.2
 
     # ------------------------------------------------------------------ names
     def fresh(self, t):
@@ -525,6 +533,8 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar):
             return
         if k < 0.43 and depth == 0:
             return self.def_stmt(indent)
+        if self.method_rate and self.rm.random() < self.method_rate:
+            return self.method_stmt(indent)
         if self.object_rate and self.ro.random() < self.object_rate:
             return self.object_stmt(indent)
         if depth < 2 and self.rc.random() < 0.03:
@@ -1085,6 +1095,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar):
         r.shuffle(params)
         for n, t in params:
             self.env[n] = Var(t, owned=False)
+        params = self.method_params(params)      # (gen_methods.py: its own stream)
         self.lines = []
         while self.budget > 0:
             self.stmt(1)
@@ -1095,7 +1106,8 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar):
         src = HEADER + "\n\n" + "\n\n".join(h for h in self.helpers if h) + \
             ("\n\n" if any(self.helpers) else "") + f"def f({sig}):\n" + "\n".join(body) + "\n"
         nw = r.choice([1, 1, 1, 2, len(params)])
-        pos = sorted(r.sample(range(len(params)), min(nw, len(params))))
+        data = 1 if params[0][1] == "obj" else 0     # (an object is data: not in wrt)
+        pos = sorted(r.sample(range(data, len(params)), min(nw, len(params) - data)))
         wrt = pos[0] if len(pos) == 1 else tuple(pos)
         return Program(self.seed, src, params, wrt, args=make_args(params, self.seed))
 

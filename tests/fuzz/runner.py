@@ -127,6 +127,9 @@ def validate(f, args, wrt, seconds=2.0):
 def _same(a, b):
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if hasattr(a, "__dict__") and not callable(a):       # (an object: gen_methods.Osc)
+        return type(a) is type(b) and vars(a).keys() == vars(b).keys() and \
+            all(_same(v, vars(b)[k]) for k, v in vars(a).items())
     return a == b
 
 

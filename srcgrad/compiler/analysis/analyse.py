@@ -33,8 +33,8 @@ from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
 from srcgrad.compiler.analysis.ranks import element_rank, rank_candidates
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
 from srcgrad.compiler.analysis.resolution import resolve_ops
-from srcgrad.compiler.analysis.shapes import compute_shapes, same_shape, scalar_candidates, \
-    shape_chain
+from srcgrad.compiler.analysis.shapes import compute_shapes, guard_candidates, same_shape, \
+    scalar_candidates, shape_chain
 from srcgrad.compiler.analysis.view_reads import ViewReads
 from srcgrad.compiler.frontend import MISSING
 
@@ -107,6 +107,12 @@ class Analysis:
         (numbers: ints or floats)
         (:func:`srcgrad.compiler.analysis.shapes.scalar_candidates`)."""
         return scalar_candidates(self, numbers)
+
+    def guard_candidates(self):
+        """Of the :meth:`scalar_candidates`, those the float version's guard
+        tests: differentiated ones, and data that only reach the result
+        elementwise (:func:`srcgrad.compiler.analysis.shapes.guard_candidates`)."""
+        return guard_candidates(self)
 
     def rank_candidates(self):
         """Parameters the gradient is specialised for being arrays of a

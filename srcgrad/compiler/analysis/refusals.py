@@ -260,12 +260,13 @@ def check_call_stmt(an, s):
     what = f" ({', '.join(map(repr, names))})" if names else ""
     how = "is called as a statement of its own" if isinstance(s, gast.Expr) else \
         "is called and its result is never used"
-    raise an.parsed.error(
+    # (osc.energy(x) of an argument osc: made again with its class known, inlined)
+    raise classes_needed(an, s, an.parsed.error(
         s, f"{fn}(...) {how} with differentiated arguments{what}; srcgrad has no rule for "
            f"it and cannot tell whether it changes them in place", construct="call statement",
         hint=f"assign its result instead (y = {fn}(...)), register a rule with "
              f"srcgrad.defvjp({fn}, ...), or pass srcgrad.stop_gradient(x) if no "
-             f"derivative flows through it")
+             f"derivative flows through it"))
 
 
 def no_rule(an, s, op):

@@ -416,10 +416,7 @@ def scalar_candidates(an, numbers=False):
               + an.fn.args.posonlyargs}
     used, excluded = set(), set()
     for s in iter_assigns(an.fn.body):
-        op = s.srcgrad_op
-        elementwise = op.kind == "copy" or op.kind == "call" and \
-            op.rule.kind in ("elementwise", "scalar") or \
-            op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
+        elementwise = _elementwise(s)
         t = s.targets[0]
         for n in walk_tree(s.value):
             if isinstance(n, gast.Name) and n.id in params:
@@ -445,6 +442,100 @@ def scalar_candidates(an, numbers=False):
     if numbers:
         return (used & tested - excluded - an.forward_scalar) & params
     return (used - tested - excluded - an.forward_scalar) & params
+
+
+def _elementwise(s):
+    """Whether assignment ``s`` computes its target elementwise (or as a
+    scalar operation, a copy, a comparison) from the names it reads."""
+    op = s.srcgrad_op
+    return op.kind == "copy" or op.kind == "call" and \
+        op.rule.kind in ("elementwise", "scalar") or \
+        op.kind == "inactive" and isinstance(s.value, (gast.Compare, gast.BoolOp))
+
+
+def _reads(node, names):
+    """Whether ``node`` reads one of ``names``."""
+    return any(isinstance(n, gast.Name) and n.id in names and isinstance(n.ctx, gast.Load)
+               for n in walk_tree(node))
+
+
+def _scalar_in_practice(stmts, p):
+    """Whether ``p`` is a number whenever the function runs, judged from the
+    values computed from it elementwise (directly or through others): all
+    of them are (a scalar result then makes ``p`` a scalar), or one decides
+    an ``if`` or ``while`` (an array there raises: its truth is ambiguous)."""
+    tainted, changed, other = {p}, True, False
+    while changed:                  # (loops: until no new name is tainted)
+        changed = False
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.While)):
+                if isinstance(s.test, gast.Name) and s.test.id in tainted:
+                    return True
+                continue
+            if isinstance(s, gast.Assign) and _elementwise(s):
+                new = set(stored(s.targets[0])) - tainted if _reads(s.value, tainted) else ()
+                if new:
+                    tainted |= new
+                    changed = True
+            elif isinstance(s, gast.Return) and isinstance(s.value, gast.Name):
+                continue
+            elif _reads(s.iter if isinstance(s, gast.For) else s, tainted):
+                other = True
+    return not other
+
+
+def guard_candidates(an):
+    """The parameters the float version of a gradient assumes are Python
+    floats (and its guard tests): the :func:`scalar_candidates` that are
+    differentiated (``an.wrt``), and others (data) only when they are
+    numbers in practice: every value computed from them is computed
+    elementwise (a scalar result then makes them scalars), or one of those
+    decides a branch, or they have a float default or are given to a
+    ``math`` function.  A data argument that
+    reaches a reduction (``np.sum(w * Y)``) is an array in practice: a guard
+    testing it would make the float version dead code for array programs.
+
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> an = analysed('''
+    ... def f(x, t, Y):
+    ...     y = np.sin(x * t)
+    ...     return np.sum(y * Y)''', wrt="x")
+    >>> sorted(scalar_candidates(an)), sorted(guard_candidates(an))
+    (['Y', 't', 'x'], ['x'])
+    >>> an = analysed('''
+    ... def f(x, t):
+    ...     y = np.sin(x * t)
+    ...     return y * t''', wrt="x")
+    >>> sorted(guard_candidates(an))
+    ['t', 'x']
+    >>> an = analysed('''
+    ... def f(x, t, k=2.0):
+    ...     return np.sum(x * t * k) + math.cos(t)''', wrt="x")
+    >>> sorted(guard_candidates(an))
+    ['k', 't', 'x']
+    """
+    candidates = scalar_candidates(an)
+    wrt = candidates & set(an.wrt)
+    stmts = list(walk_stmts(an.fn.body))
+    floats = _float_evidence(an, stmts)
+    return wrt | {p for p in candidates - wrt if p in floats or _scalar_in_practice(stmts, p)}
+
+
+def _float_evidence(an, stmts):
+    """Parameters that are numbers in practice: those with a float default
+    (``scale=2.0``) and those given to a function of the ``math`` module
+    (``math.cos(y)``), which takes numbers only."""
+    a = an.fn.args
+    positional = a.posonlyargs + a.args
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults)) + \
+        list(zip(a.kwonlyargs, a.kw_defaults))
+    out = {p.id for p, d in pairs if isinstance(d, gast.Constant) and type(d.value) is float}
+    for s in stmts:
+        op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind == "call" and \
+                getattr(op.fun, "__module__", None) == "math":
+            out |= {v.id for v in op.args.values() if isinstance(v, gast.Name)}
+    return out
 
 
 def index_shape_key(index, ints):
