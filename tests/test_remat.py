@@ -4,6 +4,8 @@ forward sweep left computing nothing the gradient reads is removed
 (optimise/dead_code.py).  Each case: the gradient against finite
 differences in every mode, and what the tape holds."""
 
+import math
+
 import numpy as np
 
 import srcgrad
@@ -108,3 +110,28 @@ def test_a_view_of_a_container_changed_in_place_is_taped():
     M = np.array([[0.805, -0.154, -0.837, 0.446], [-0.181, 0.624, 0.627, 0.582],
                   [-0.359, 0.783, -0.764, 0.384]])
     assert_sound(row_of_an_iterated_value, (-0.514, M), wrt=1, modes=("grad", "jvp"))
+
+
+def stepped(k, x0):
+    t, x = 0.0, x0
+    while t < 1.0:
+        dt = 0.1 / (1.0 + k * x * x)
+        if t + dt > 1.0:
+            dt = 1.0 - t
+        x = x + dt * (-k * x ** 3 + math.sin(t))
+        t = t + dt
+    return x * x
+
+
+def test_values_made_of_old_numbers_are_recomputed_from_them():
+    """A loop-carried number whose old value travels in the tuple (x_old)
+    gives the values computed from it before the iteration changes it
+    (``k * x``, ``x ** 3``, ``math.sin(t)``) again in the reverse sweep: the
+    tuple holds what a hand adjoint keeps (the branch taken, the step, the
+    old x and t), not every intermediate."""
+    assert_sound(stepped, (0.5, 1.2), wrt=(0, 1))
+    text = srcgrad.source(srcgrad.grad(stepped, wrt=(0, 1))).split("\n\n\n")[0]
+    pushed = [line.strip() for line in text.splitlines() if "tape.append(" in line]
+    assert len(pushed) == 1 and pushed[0].startswith("tape.append((cond, dt_") and \
+        pushed[0].endswith(", x_old, t_old))"), pushed
+    assert "x_old ** 3" in text and "math.sin(t_old)" in text

@@ -8,8 +8,10 @@ holds less (often nothing: the hand-written adjoint's memory).
 
 Cheap: an element or slice read (``x[i + j]``), an attribute that is a view
 or a shape (``pos.shape``, ``A.T``), ``+``, ``-``, ``*`` of such values,
-and ``/``, ``**`` of numbers.  No call is recomputed (``np.exp`` may cost
-more than the tape).
+and, for numbers, ``/``, ``**``, NumPy ufuncs and reductions, ``math``
+functions and ``len`` (a number costs nothing to keep, but a loop all of
+whose values are recomputed needs no forward sweep at all).  No call making
+an array is recomputed (``np.exp`` of a vector may cost more than the tape).
 
 >>> import numpy as np
 >>> from srcgrad.compiler.pipeline import Driver, reverse_transform
@@ -104,19 +106,22 @@ def _stored(s):
 
 
 def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(),
-                 resolve=None):
+                 resolve=None, saved=None):
     """The statements of the loop body ``stmts`` (in order) that compute
     again, in the reverse sweep, names of ``kept`` (the names the block's
     tape tuple would hold); ``available``: names with their forward value
     there (stable names, the loop counters).  Names of ``kept`` that are
     not recomputed stay in the tuple, so they are available too.  A name
     of ``scalars`` (a number) may also be recomputed by ``/`` and ``**``,
-    and by a NumPy ufunc, reduction or ``math`` function (``resolve``
+    and by a NumPy ufunc, reduction, ``math`` function or ``len`` (``resolve``
     tells what a call calls): a number costs nothing to keep, but a loop
     whose values are all recomputed leaves a forward sweep that dead code
     removes (the energy of a pair potential: only the reverse loop runs).
     Nothing ``changed`` in place is recomputed or read: the reverse sweep
-    sees it as the iteration left it, not as the statement saw it."""
+    sees it as the iteration left it, not as the statement saw it.
+    ``saved``: ``{x: (x_old, k)}``, names whose value before the block
+    changes them (at position ``k``) travels in the tuple as ``x_old``: a
+    statement before ``k`` reading ``x`` reads ``x_old`` when recomputed."""
     defs, counts = [], {}
     for s in walk_stmts(stmts):
         for n in _stored(s):
@@ -129,15 +134,23 @@ def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
                 isinstance(s.targets[0], gast.Name) and counts.get(s.targets[0].id) == 1:
             defs.append(s)
-    candidates = {}
+    candidates, through = {}, {}
+    saved = {x: v for x, v in (saved or {}).items() if counts.get(x) == 1}
+    position = {id(s): k for k, s in enumerate(stmts)}
     for s in defs:
         name = s.targets[0].id
         cheap = _cheap(s.value, _SCALAR_OPS if name in scalars else _CHEAP_OPS,
                        resolve if name in scalars else None)
         loads = expr_loads(s.value) - _function_names(s.value)
+        # a loop-carried value read before the iteration changes it is the
+        # copy the block keeps of it (x_old = x, saved for the reverse sweep)
+        old = {n: saved[n][0] for n in loads if n in saved and
+               position[id(s)] < saved[n][1]}
+        loads = loads - set(old)
         if cheap and name not in changed and not loads & changed and \
                 loads <= (available | ((set(kept) | set(candidates)) & once)):
             candidates[name] = s
+            through[name] = old
     # what the kept names need, and only that, in the body's order
     needed, todo = set(), [n for n in kept if n in candidates]
     while todo:
@@ -147,6 +160,10 @@ def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(
         needed.add(n)
         todo.extend(m for m in expr_loads(candidates[n].value) if m in candidates)
     out = [copy_tree(s) for s in defs if s.targets[0].id in needed]
+    for s in out:
+        for n, copy in through[s.targets[0].id].items():
+            replace_loads(s, n, gast.Name(id=copy, ctx=gast.Load(), annotation=None,
+                                          type_comment=None))
     # a temporary only the recomputation reads, once, is written into its reader
     # (``n = w.shape[0]``, not ``n_1 = w.shape`` and ``n = n_1[0]``)
     for s in list(out):
@@ -179,7 +196,7 @@ def _cheap(e, ops=_CHEAP_OPS, resolve=None):
     return False
 
 
-_REDUCTIONS = {np.sum, np.dot, np.vdot, np.inner, np.mean, np.linalg.norm}
+_REDUCTIONS = {np.sum, np.dot, np.vdot, np.inner, np.mean, np.linalg.norm, len}
 
 
 def _function_names(e):

@@ -56,7 +56,7 @@ from srcgrad.compiler.transforms.reverse.remat import recomputable, stable_names
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes, replace_loads, walk as walk_tree
 
 
 class Tape:
@@ -80,20 +80,31 @@ class Tape:
             # the body waits in a local name and travels in its tuple (one push;
             # an array keeps its own push: a second name for it would alias it)
             snap = next((s for s in stmts if isinstance(s, Snapshot)), None)
-            if snap is not None and keep.get(snap.key):
-                # values cheap to compute again are not taped (remat.py)
-                again[snap.key] = recomputable(stmts, keep[snap.key], stable | counters,
-                                               self.an.scalar, changed, self.an.resolve)
-                redone = {s.targets[0].id for s in again[snap.key]}
-                keep[snap.key] = [n for n in keep[snap.key] if n not in redone]
             merged = [s.key for s in stmts if isinstance(s, Push) and keep.get(s.key) and
                       s.name in self.an.scalar] if snap is not None else []
+            if snap is not None and keep.get(snap.key):
+                # values cheap to compute again are not taped (remat.py); an
+                # old number that travels in the tuple (merged) may be read
+                kept = keep[snap.key]
+                for saved in ({k: s for k, s in enumerate(stmts) if isinstance(s, Push) and
+                               s.key in merged}, {}):
+                    olds = {s.name: (_OLD + str(s.key), k) for k, s in saved.items()}
+                    redo = recomputable(stmts, kept, stable | counters, self.an.scalar,
+                                        changed, self.an.resolve, olds)
+                    redone = {s.targets[0].id for s in redo}
+                    if len(merged) + bool([n for n in kept if n not in redone]) >= 2 or \
+                            not olds:
+                        break       # (merged, or the plain pushes and no old values read)
+                again[snap.key] = redo
+                keep[snap.key] = [n for n in kept if n not in redone]
             if len(merged) + bool(keep.get(snap.key) if snap else False) < 2:
                 merged = []        # one push either way: keep the plain one
             for s in stmts:
                 if isinstance(s, Push):
                     if s.key in merged:
                         waiting[s.key] = self.namer.fresh(s.name + "_old")
+                        for r in again.get(snap.key, ()):
+                            replace_loads(r, _OLD + str(s.key), load(waiting[s.key]))
                         out.append(assign(waiting[s.key], load(s.name)))
                         keep[snap.key] = list(keep.get(snap.key, [])) + [waiting[s.key]]
                     elif keep.get(s.key):
@@ -247,6 +258,7 @@ def _live_stmt(s, live, keep, facts):
 #: marks, in the reverse sweep's liveness, a name whose binding comes from the
 #: tape but whose memory (a view of an array written in place) is read later
 _MEMORY = "\0memory:"
+_OLD = "\0old:"          # an old value's name in recomputed code until it has one
 
 
 def _effective(stmts, keep):
