@@ -167,7 +167,8 @@ def rebroadcast(g, a):
     of the result (the shape of ``x``): ``g`` broadcast back to ``a``'s shape."""
     if isinstance(a, (list, dict)):                  # adjoints of a container's elements
         if type(g) is float:
-            return g
+            # the symbolic zero: the zero of the structure, whose elements are read
+            return zeros_like(a) if g == 0.0 else g
         items = _items(g, a, rebroadcast) if isinstance(g, (list, dict)) else None
         if items is not None:
             return items

@@ -110,8 +110,7 @@ def prepare(parsed, reverse=False):
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
     _strip_boundary(parsed)
     _unbatch_outer_products(parsed)
-    if reverse:
-        _unpops_as_appends(parsed)
+    _unpops_as_appends(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
     # are (appends and pops have O(1) adjoints); forward mode pairs each tape
     # with a tangent tape (Forward.tape_op)
