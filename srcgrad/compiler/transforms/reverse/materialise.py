@@ -128,7 +128,7 @@ class Materialise:
                 head[v] = DEF_SHARED
         for v in head:
             if v not in state:
-                pre.append(self.zeros(v))
+                pre.append(self.zeros(v, getattr(s, "srcgrad_defined", None), loop=True))
         for v in sorted(head):
             if v not in trial:
                 body.append(self.zeros(v))
@@ -137,13 +137,21 @@ class Materialise:
         s.body = body
         return pre + [s]
 
-    def zeros(self, dname, defined=None):
+    def zeros(self, dname, defined=None, loop=False):
         """``dname = zeros_like(primal)``; the zero ``0.0`` when the primal is
         a scalar or, where ``defined`` (the names certainly defined there) is
         given, may not be defined (a name only one branch of an ``if``
-        assigns: its adjoint is never read on the other path)."""
+        assigns: its adjoint is never read on the other path).  Before a
+        loop some of whose iterations define the primal, the zeros take the
+        shape of a defined value of the same shape if there is one."""
         primal = self.primal_of(dname)
-        if primal in self.an.scalar or defined is not None and primal not in defined:
+        if loop and defined is not None and primal not in defined and \
+                primal not in self.an.scalar:
+            same = [c for c in self.an.shape_chain(primal) if c in defined and
+                    (c in self.an.complex) == (primal in self.an.complex)]
+            value = gast.Call(func=self.rt("zeros_like"), args=[load(same[0])], keywords=[]) \
+                if same else const(0.0)
+        elif primal in self.an.scalar or defined is not None and primal not in defined:
             value = const(0.0)
         else:
             value = gast.Call(func=self.rt("zeros_like"), args=[self.shape_of(primal)], keywords=[])
