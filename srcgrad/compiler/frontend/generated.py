@@ -100,7 +100,7 @@ def _is_type_guard(test):
     return True
 
 
-def prepare(parsed, reverse=False):
+def prepare(parsed, reverse=False, inlined=False):
     """Rewrite the tape operations and reversed loops of generated code
     (``parsed.tree``, in place) into forms the pipeline differentiates.
     Does nothing to a function srcgrad did not generate."""
@@ -108,7 +108,7 @@ def prepare(parsed, reverse=False):
         return parsed
     if parsed.tree.name.endswith("_generic"):      # named after the function it stands for
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
-    _strip_boundary(parsed)
+    _strip_boundary(parsed, inlined)
     _unbatch_outer_products(parsed)
     _unpops_as_appends(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
@@ -128,7 +128,7 @@ def prepare(parsed, reverse=False):
     return parsed
 
 
-def _strip_boundary(parsed):
+def _strip_boundary(parsed, inlined=False):
     """Drop the type checks at the entry and exit of generated code
     (``check_argument(x, 'x')``, ``return like_argument(d_x, x, 'x')``;
     :func:`srcgrad.api._with_boundary`): the derivative generated from it
@@ -155,8 +155,20 @@ def _strip_boundary(parsed):
             "ComplexVersions" and any(is_helper(n) for n in walk_tree(s.test))
 
     body = parsed.tree.body
-    body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
-               and not is_dispatch(s)]
+    checks = []
+    if inlined:
+        # inlined into a function being differentiated, no version for complex
+        # arguments is called: its real version refuses them when it runs
+        checks = [n for s in body if is_dispatch(s) for n in walk_tree(s.test)
+                  if is_helper(n) and len(n.args) == 2 and isinstance(n.args[0], gast.Name)]
+        if checks:
+            parsed.closure = dict(parsed.closure)
+            real = _inject(parsed, "real_only", runtime.real_only)
+            checks = [gast.copy_location(gast.Expr(value=gast.Call(
+                func=load(real), args=[load(n.args[0].id), n.args[1]], keywords=[])), body[0])
+                for n in checks]
+    body[:] = checks + [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
+                        and not is_dispatch(s)]
 
     class Unwrap(Transformer):
         def visit_Call(self, node):
