@@ -33,8 +33,11 @@ The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
 (True, False, 'd_h_generic')
 """
 
+import inspect
+
 import gast
 
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
@@ -110,6 +113,7 @@ def prepare(parsed, reverse=False, inlined=False):
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
     _strip_boundary(parsed, inlined)
     _unbatch_outer_products(parsed)
+    _splits_as_calls(parsed)
     _unpops_as_appends(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
     # are (appends and pops have O(1) adjoints); forward mode pairs each tape
@@ -208,6 +212,74 @@ def _unpops_as_appends(parsed):
             return node
 
     Rewrite().visit(parsed.tree)
+
+
+def _splits_as_calls(parsed):
+    """A recursive call through its split form (``a = split_call(f, (0,),
+    (x, n - 1))``, ``y = a[0]``, ``b = a[1]`` ... ``pulled(b, g)[0]``: the
+    forward sweep once, a closure for the reverse sweep) as plain calls the
+    pipeline differentiates: ``a = (x, n - 1)``, ``y = f(x, n - 1)``, ``b =
+    a`` ... ``vjp_f(b[0], b[1], g)[1][0]``, the callee's generated ``vjp``
+    (itself recursive: the inliner gives its recursive call a rule).  Second
+    derivatives through a recursion; each level's reverse sweep recomputes
+    the levels below it."""
+    def value(name):
+        cell = parsed.closure.get(name)
+        return _cell_value(cell) if cell is not None else parsed.globals.get(name, None)
+
+    splits = {name for name, cell in parsed.closure.items()
+              if getattr(getattr(_cell_value(cell), "__func__", None), "__name__", "")
+              == "recursive_split"}
+    pulls = {name for name, cell in parsed.closure.items() if _cell_value(cell) is runtime.pulled}
+    if not splits:
+        return
+    parsed.closure = dict(parsed.closure)
+    made, backs = {}, {}      # split result -> (vjp name, callee, arguments); back -> result
+    for node in walk_tree(parsed.tree):
+        if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
+            continue
+        v = node.value
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id in splits \
+                and len(v.args) == 3 and isinstance(v.args[0], gast.Name) and \
+                isinstance(v.args[1], gast.Tuple) and isinstance(v.args[2], gast.Tuple):
+            fun, wrt = value(v.args[0].id), tuple(e.value for e in v.args[1].elts)
+            driver = _cell_value(parsed.closure[v.func.id]).__self__
+            vjp = driver.transforms["vjp"](fun, wrt=wrt)
+            name = _inject(parsed, "vjp_" + fun.__name__, vjp)
+            made[node.targets[0].id] = (name, fun, v.args[0], v.args[2])
+            node.value = v.args[2]                       # a = (x, n - 1): the arguments
+        elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and \
+                v.value.id in made and isinstance(v.slice, gast.Constant):
+            _, fun, callee, args = made[v.value.id]
+            if v.slice.value == 0:                       # y = f(x, n - 1)
+                node.value = gast.Call(func=gast.Name(id=callee.id, ctx=gast.Load(),
+                                                      annotation=None, type_comment=None),
+                                       args=[copy_tree(a) for a in args.elts], keywords=[])
+            else:                                        # b = a
+                node.value = load(v.value.id)
+                backs[node.targets[0].id] = v.value.id
+
+    class Pulls(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f = node.func
+            if not (isinstance(f, gast.Name) and f.id in pulls and len(node.args) == 2 and
+                    isinstance(node.args[0], gast.Name) and
+                    backs.get(node.args[0].id) in made):
+                return node
+            name, fun, _, args = made[backs[node.args[0].id]]
+            back = node.args[0].id
+            parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
+                     for i in range(len(args.elts))]
+            # (call_with_extra: the parameters with a default are keywords after the cotangent)
+            required = len(parts) - len(fun.__defaults__ or ())
+            names = list(inspect.signature(fun).parameters)
+            call = gast.Call(func=load(name), args=parts[:required] + [node.args[1]],
+                             keywords=[gast.keyword(arg=names[k], value=parts[k])
+                                       for k in range(required, len(parts))])
+            return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
+
+    Pulls().visit(parsed.tree)
 
 
 def _flags(tree):
