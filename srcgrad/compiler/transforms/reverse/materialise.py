@@ -143,15 +143,16 @@ class Materialise:
         given, may not be defined (a name only one branch of an ``if``
         assigns: its adjoint is never read on the other path).  Before a
         loop some of whose iterations define the primal, the zeros take the
-        shape of a defined value of the same shape if there is one."""
+        shape of a defined value of the same shape if there is one (the
+        primal may be unbound when no iteration defined it)."""
         primal = self.primal_of(dname)
-        if loop and defined is not None and primal not in defined and \
-                primal not in self.an.scalar:
-            same = [c for c in self.an.shape_chain(primal) if c in defined and
-                    (c in self.an.complex) == (primal in self.an.complex)]
-            value = gast.Call(func=self.rt("zeros_like"), args=[load(same[0])], keywords=[]) \
-                if same else const(0.0)
-        elif primal in self.an.scalar or defined is not None and primal not in defined:
+        same = [c for c in self.an.shape_chain(primal) if c in defined and
+                (c in self.an.complex) == (primal in self.an.complex)] \
+            if loop and defined is not None and primal not in defined else []
+        if same and primal not in self.an.scalar:
+            value = gast.Call(func=self.rt("zeros_like"), args=[load(same[0])], keywords=[])
+        elif primal in self.an.scalar or not loop and defined is not None and \
+                primal not in defined:
             value = const(0.0)
         else:
             value = gast.Call(func=self.rt("zeros_like"), args=[self.shape_of(primal)], keywords=[])
