@@ -243,3 +243,21 @@ def test_fourth_derivative_refused_not_wrong(f):
 def test_jvp_of_the_second_derivative_of_an_integer_power_at_a_negative_point():
     value, tangent = srcgrad.jvp(nth(list_in_loop, 2))(-0.4, 1.0)
     assert close(tangent, fd(nth(list_in_loop, 2), -0.4))
+
+
+def defined_in_the_first_iteration(x):
+    s = 0.0
+    for i in range(3):
+        if i == 0:
+            y = x * 2.0
+        s = s + np.sin(y[i]) * s + y[i]
+    return s
+
+
+def test_an_adjoint_carried_across_iterations_of_a_value_one_branch_defines():
+    """The zero adjoint made before the reversed loop: the value (defined in
+    the first iteration only) is added to by index, so its zeros take its
+    shape (a branch never taken, branch_in_loop at -0.4, gets 0.0 instead:
+    the value is unbound there)."""
+    x = np.array([0.3, -0.5, 0.8])
+    assert_sound(defined_in_the_first_iteration, (x,))
