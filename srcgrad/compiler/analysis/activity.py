@@ -80,18 +80,36 @@ def item_of(op, items):
     return elts[k]
 
 
+def restores(assigns):
+    """Assignments that give a name back the value it had when it was pushed
+    on the tape of a generated gradient (``x = tape.pop()``, ``a, b =
+    tape.pop()``, marked ``srcgrad_restore`` by frontend/generated.py), of
+    names that have other assignments too: they vary as those do."""
+    popped = {defined_name(s) for s in assigns if isinstance(s, gast.Assign) and
+              getattr(s.value, "srcgrad_restore", False)}
+    found = [s for s in assigns if isinstance(s, gast.Assign) and (
+        getattr(s.value, "srcgrad_restore", False) or
+        isinstance(s.value, gast.Subscript) and getattr(s.value, "srcgrad_unpack", False) and
+        isinstance(s.value.value, gast.Name) and s.value.value.id in popped)]
+    ids = {id(s) for s in found}
+    other = {defined_name(s) for s in assigns if id(s) not in ids}
+    return {id(s) for s in found if defined_name(s) in other}
+
+
 def varied_names(an, assigns, seed=()):
     """The names depending differentiably on ``an.wrt`` (and on ``seed``):
     a least fixpoint over ``assigns``, in program order.  A constant-index
-    read of a tuple literal depends on that element only."""
+    read of a tuple literal depends on that element only; a value restored
+    from a generated gradient's tape varies as the name's other values."""
     varied = set(an.wrt) | set(seed)
     items = tuple_items(an, assigns)
+    restored = restores(assigns)
     changed = True
     while changed:
         changed = False
         for s in assigns:
             name = defined_name(s)
-            if name is None or name in varied:
+            if name is None or name in varied or id(s) in restored:
                 continue
             op = s.srcgrad_op
             if op.kind == "call" and op.rule is not None and not op.rule.differentiable:

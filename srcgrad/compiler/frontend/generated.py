@@ -476,8 +476,11 @@ class _Rewrite(Transformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         if self._tape_call(node, "pop", 0):
-            return gast.copy_location(gast.Call(func=load(self.pop), args=[load(node.func.value.id)],
-                                                keywords=[]), node)
+            call = gast.Call(func=load(self.pop), args=[load(node.func.value.id)], keywords=[])
+            # what a pop gives back is what the same names held when it was pushed
+            # (x = tape.pop(), a, b = tape.pop()): a restore (analysis/activity.py)
+            call.srcgrad_restore = True
+            return gast.copy_location(call, node)
         return node
 
     def visit_For(self, node):
