@@ -128,7 +128,16 @@ def prepare(parsed, reverse=False, inlined=False):
     else:
         push = pop = None
     taken = {n.id for n in name_nodes(parsed.tree)}
-    _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
+    pushed = {}             # tape -> the names pushed on it (alone or in a tuple)
+    for node in walk_tree(parsed.tree):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr == "append" and isinstance(node.func.value, gast.Name) and \
+                node.func.value.id in tapes and len(node.args) == 1:
+            v = node.args[0]
+            pushed.setdefault(node.func.value.id, set()).update(
+                e.id for e in ([v] if isinstance(v, gast.Name) else getattr(v, "elts", ()))
+                if isinstance(e, gast.Name))
+    _Rewrite(tapes, push, pop, _flags(parsed.tree), taken, pushed).visit(parsed.tree)
     return parsed
 
 
@@ -425,8 +434,9 @@ class _Rewrite(Transformer):
     a stack of their own (``conds``), which needs no tangent: they are pushed
     and popped in mirrored order, like everything on the tape."""
 
-    def __init__(self, tapes, push, pop, flags, taken=()):
+    def __init__(self, tapes, push, pop, flags, taken=(), pushed=None):
         self.tapes, self.push, self.pop, self.flags = tapes, push, pop, flags
+        self.pushed = pushed or {}
         self.conds = {}
         taken = set(taken)
         for tape in sorted(tapes):
@@ -466,6 +476,15 @@ class _Rewrite(Transformer):
                 self._tape_call(node.value, "pop", 0):
             node.value = self._method(self.conds[node.value.func.value.id], "pop", [])
             return node
+        if len(node.targets) == 1 and self._tape_call(node.value, "pop", 0):
+            names = [t] if isinstance(t, gast.Name) else list(getattr(t, "elts", ()))
+            pushed = self.pushed.get(node.value.func.value.id, ())
+            node = self.generic_visit(node)
+            if names and all(isinstance(n, gast.Name) and n.id in pushed for n in names):
+                # the pop gives back what the same names held when they were pushed
+                # (x = tape.pop(), a, b = tape.pop()): a restore (analysis/activity.py)
+                node.value.srcgrad_restore = True
+            return node
         if len(node.targets) == 1 and isinstance(t, gast.Name) and t.id in self.tapes and \
                 isinstance(node.value, gast.List) and not node.value.elts and self.flags:
             conds = gast.Assign(targets=[store(self.conds[t.id])],
@@ -477,9 +496,6 @@ class _Rewrite(Transformer):
         self.generic_visit(node)
         if self._tape_call(node, "pop", 0):
             call = gast.Call(func=load(self.pop), args=[load(node.func.value.id)], keywords=[])
-            # what a pop gives back is what the same names held when it was pushed
-            # (x = tape.pop(), a, b = tape.pop()): a restore (analysis/activity.py)
-            call.srcgrad_restore = True
             return gast.copy_location(call, node)
         return node
 
