@@ -150,4 +150,5 @@ def test_second_derivative_through_a_deep_recursion():
 def test_second_derivatives_through_a_recursion_with_defaults_are_refused_clearly():
     # the callee's vjp takes its defaulted parameters by keyword: a recursive call's
     # rule takes positional parameters only
-    assert_sound(calls_with_defaults, (-0.75,), modes=("hvp",), expect="refused")
+    outcome, = assert_sound(calls_with_defaults, (-0.75,), modes=("hvp",), expect="refused")
+    assert "second derivatives through a recursive call" in outcome.detail

@@ -33,8 +33,6 @@ The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
 (True, False, 'd_h_generic')
 """
 
-import inspect
-
 import gast
 
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
@@ -252,6 +250,8 @@ def _splits_as_calls(parsed):
                 and len(v.args) == 3 and isinstance(v.args[0], gast.Name) and \
                 isinstance(v.args[1], gast.Tuple) and isinstance(v.args[2], gast.Tuple):
             fun, wrt = value(v.args[0].id), tuple(e.value for e in v.args[1].elts)
+            if getattr(fun, "__defaults__", None) or getattr(fun, "__kwdefaults__", None):
+                continue    # its vjp takes those by keyword, which a recursive rule does not
             driver = _cell_value(parsed.closure[v.func.id]).__self__
             vjp = driver.transforms["vjp"](fun, wrt=wrt)
             name = _inject(parsed, "vjp_" + fun.__name__, vjp)
@@ -280,12 +280,7 @@ def _splits_as_calls(parsed):
             back = node.args[0].id
             parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
                      for i in range(len(args.elts))]
-            # (call_with_extra: the parameters with a default are keywords after the cotangent)
-            required = len(parts) - len(fun.__defaults__ or ())
-            names = list(inspect.signature(fun).parameters)
-            call = gast.Call(func=load(name), args=parts[:required] + [node.args[1]],
-                             keywords=[gast.keyword(arg=names[k], value=parts[k])
-                                       for k in range(required, len(parts))])
+            call = gast.Call(func=load(name), args=parts + [node.args[1]], keywords=[])
             return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
 
     Pulls().visit(parsed.tree)
