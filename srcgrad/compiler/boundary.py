@@ -266,10 +266,32 @@ def complex_maker(fun, transform, *args, **options):
     those parameters being complex.  Derivatives of srcgrad's own generated
     code are made for real arguments only: that code is the real version."""
     def make(complex_params):
+        target = fun
         if generated.is_generated(fun):
-            raise UnsupportedError(
-                "higher derivatives with respect to complex arguments are not supported yet",
-                hint="differentiate with respect to the real and imaginary parts as separate "
-                     "float arguments (docs/complex.md)")
-        return transform(fun, *args, complex_params=complex_params, **options)
+            # the derivative of a gradient at a complex argument: that of its
+            # version for complex arguments (docs/complex.md, second order)
+            target = complex_version(fun, complex_params)
+        return transform(target, *args, complex_params=complex_params, **options)
     return make
+
+
+def complex_version(fun, complex_params):
+    """The version of srcgrad's generated ``fun`` for ``complex_params``
+    being complex (made by its :class:`ComplexVersions`), or a refusal when
+    it has none."""
+    generic = generated.generic_version(fun)
+    code = getattr(generic, "__code__", None)
+    versions = [c.cell_contents for name, c in zip(code.co_freevars if code else (),
+                                                    generic.__closure__ or ())
+                if name.endswith("_complex")] if code is not None else []
+    versions = [v for v in versions if isinstance(v, ComplexVersions)]
+    if len(versions) != 1 or not set(complex_params) <= versions[0].primal:
+        raise UnsupportedError(
+            "higher derivatives with respect to complex arguments are not supported yet",
+            hint="differentiate with respect to the real and imaginary parts as separate "
+                 "float arguments (docs/complex.md)")
+    key = frozenset(complex_params)
+    made = versions[0].versions.get(key)
+    if made is None:
+        made = versions[0].versions[key] = versions[0].make(key)
+    return made

@@ -41,7 +41,7 @@ from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 
 # values, not derivatives
 nondifferentiable(zeros_like, check_scalar, not_a_view, is_view, element_unshared)
-nondifferentiable(_runtime.check_unpack)
+nondifferentiable(_runtime.check_unpack, _runtime.real_only)
 nondifferentiable(cofactor_singular)            # (it raises)
 # det's adjoint uses the cofactors only at a singular matrix: a second derivative there is
 # refused when it runs (everywhere else det_da's source is differentiated)

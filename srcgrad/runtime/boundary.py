@@ -245,6 +245,23 @@ def check_real(x, name):
     return holds_complex(x) or None
 
 
+def real_only(x, name):
+    """In a gradient srcgrad generated, inlined into code being
+    differentiated: its argument ``name`` must be real (the inlined code is
+    its version for real arguments; a complex one would get a wrong
+    derivative)."""
+    t = type(x)
+    if t is float or t is int or t is np.ndarray and x.dtype.kind != "c":
+        return
+    if holds_complex(x):
+        raise UnsupportedError(
+            f"a gradient srcgrad generated is called with a complex '{name}' inside a function "
+            f"being differentiated; its derivative there is not supported",
+            hint="differentiate the gradient itself (srcgrad.hvp, srcgrad.jvp(srcgrad.grad(f)), "
+                 "srcgrad.vjp(srcgrad.grad(f))), or pass the real and imaginary parts as "
+                 "separate float arguments (docs/complex.md)")
+
+
 def check_unpack(v, n):
     """Raise Python's ValueError unless ``v`` has ``n`` items: ``a, b = v``
     reads ``v[0]`` and ``v[1]`` in generated code, which would not notice

@@ -90,6 +90,8 @@ def expand(g, x):
         if g.shape == x.shape:
             return g
         return np.broadcast_to(g, x.shape).astype(np.result_type(g, float))
+    if type(g) is float and g == 0.0 and (isinstance(x, (tuple, list, dict)) or is_record(x)):
+        return zeros_like(x)               # the zero of a container: one per element
     try:
         xs = np.shape(x)
     except ValueError:                     # values of several shapes (tangents of several results)
@@ -170,7 +172,8 @@ def rebroadcast(g, a):
     of the result (the shape of ``x``): ``g`` broadcast back to ``a``'s shape."""
     if isinstance(a, (list, dict)):                  # adjoints of a container's elements
         if type(g) is float:
-            return g
+            # the symbolic zero: the zero of the structure, whose elements are read
+            return zeros_like(a) if g == 0.0 else g
         items = _items(g, a, rebroadcast) if isinstance(g, (list, dict)) else None
         if items is not None:
             return items

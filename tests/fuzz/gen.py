@@ -1099,7 +1099,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
         self.lines = []
         while self.budget > 0:
             self.stmt(1)
-        ret = self.result()
+        ret = self.tuple_power(self.result())          # (gen_wide.py: its own stream)
         body = self.lines + [f"    return {ret}"]
         sig = ", ".join(n for n, _ in params)
         sig, body = self.forms_signature(sig, body)       # (gen_forms.py: its own stream)

@@ -28,6 +28,8 @@ its arguments:
 (True, True)
 """
 
+import random
+
 SCIPY_SCALAR = ["scipy.special.expit({})", "scipy.special.erf({} * 0.5)",
                 "scipy.special.gammaln(1.5 + {0} * {0})", "scipy.special.log1p({0} * {0})",
                 "scipy.stats.norm.logpdf({}, 0.2, 1.3)", "scipy.stats.norm.cdf({})",
@@ -43,6 +45,27 @@ SCIPY_REDUCTION = ["scipy.special.logsumexp({})", "np.sum(scipy.stats.norm.logpd
 class WideGrammar:
     """The statements and expressions of the wider grammar; ``Gen`` calls
     these hooks from its own choices."""
+
+    # -------------------------------------------------- a constant in a tuple
+    def tuple_power(self, ret):
+        """``ret`` plus, in about 15% of programs, a power read out of a tuple
+        of a float and a constant (``t9 = (s3, 2.0)``; ``np.power(t9[0],
+        t9[-1])``): the constant element has no derivative (its tangent made
+        the rule compute log of a negative base: nan).  A stream of its own,
+        so the other programs are the ones the seed always gave."""
+        r = random.Random(self.seed * 7727 + 43)
+        names = sorted(self.names("f"))
+        if r.random() > 0.15 or not names:
+            return ret
+        n, c = r.choice(names), r.choice(["2.0", "3.0"])
+        t = self.fresh("tup")
+        if r.random() < 0.5:
+            self.lines.append(f"    {t} = ({n}, {c})")
+            term = r.choice([f"np.power({t}[0], {t}[1])", f"{t}[0] ** {t}[-1]"])
+        else:
+            self.lines.append(f"    {t} = ({c}, np.tanh({n}))")
+            term = r.choice([f"np.power({t}[0], {t}[1])", f"{t}[-2] ** {t}[1]"])
+        return f"{ret} + {term} * 0.1"
 
     # -------------------------------------------------- lists of floats to NumPy
     def list_reduction(self, d):

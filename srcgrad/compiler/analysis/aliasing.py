@@ -40,7 +40,9 @@ import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis.activity import useful_names, varied_names
-from srcgrad.compiler.analysis.containers import check_containers, check_read_out_of_containers
+from srcgrad.compiler.analysis.containers import (check_containers,
+                                                  check_read_out_of_containers,
+                                                  written_before_rebound)
 from srcgrad.compiler.analysis.ops import defined_name
 from srcgrad.compiler.analysis.refusals import no_rule
 from srcgrad.compiler.analysis.syntax import dotted, op_symbol
@@ -81,7 +83,12 @@ def check_aliasing(an, assigns):
                     construct="in-place write into a record's field",
                     hint=f"take a copy: {user.get(t, t)} = "
                          f"np.copy({user.get(rec, rec)}.{op.extra})")
-    check_read_out_of_containers(an, assigns)
+    read_outs = {id(s) for s in assigns if isinstance(s, gast.Assign) and
+                 s.srcgrad_op.kind in ("subscript", "attr") and
+                 isinstance(s.srcgrad_op.args.get("x"), gast.Name) and
+                 s.srcgrad_op.args["x"].id in an.kind}
+    check_read_out_of_containers(an, assigns, written_before_rebound(an.fn.body, read_outs,
+                                                                     an.kind))
     share_activity(an, assigns, written - set(an.kind))
     check_containers(an, assigns, written)
     # writing into a list or dict changes no element: only arrays have views
@@ -134,7 +141,8 @@ def check_aliasing(an, assigns):
                 views.setdefault(t.id, {})[first.id] = s
 
     def visit(s, live):
-        if id(s) in copies and copies[id(s)][0] in live:
+        if id(s) in copies and copies[id(s)][0] in live and \
+                set(copies[id(s)]) & exposed.get(id(s), set(copies[id(s)])):
             raise aliased(s, *copies[id(s)])
         op = getattr(s, "srcgrad_op", None)
         if op is None or op.kind != "setitem":
@@ -189,6 +197,7 @@ def check_aliasing(an, assigns):
                 (v, x, user.get(v, v), user.get(x, x), s.lineno,
                  bool(group & an.share_made_by_calls))]
 
+    exposed = written_before_rebound(an.fn.body, copies, an.kind)
     defined = defined_before(an.fn.body, params)
     reread = getattr(an, "reread", set())
     packed_into = containers_holding(an, assigns)[2]

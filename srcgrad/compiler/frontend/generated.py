@@ -35,6 +35,7 @@ The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
 
 import gast
 
+from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
@@ -100,7 +101,7 @@ def _is_type_guard(test):
     return True
 
 
-def prepare(parsed, reverse=False):
+def prepare(parsed, reverse=False, inlined=False):
     """Rewrite the tape operations and reversed loops of generated code
     (``parsed.tree``, in place) into forms the pipeline differentiates.
     Does nothing to a function srcgrad did not generate."""
@@ -108,10 +109,10 @@ def prepare(parsed, reverse=False):
         return parsed
     if parsed.tree.name.endswith("_generic"):      # named after the function it stands for
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
-    _strip_boundary(parsed)
+    _strip_boundary(parsed, inlined)
     _unbatch_outer_products(parsed)
-    if reverse:
-        _unpops_as_appends(parsed)
+    _splits_as_calls(parsed)
+    _unpops_as_appends(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
     # are (appends and pops have O(1) adjoints); forward mode pairs each tape
     # with a tangent tape (Forward.tape_op)
@@ -125,11 +126,20 @@ def prepare(parsed, reverse=False):
     else:
         push = pop = None
     taken = {n.id for n in name_nodes(parsed.tree)}
-    _Rewrite(tapes, push, pop, _flags(parsed.tree), taken).visit(parsed.tree)
+    pushed = {}             # tape -> the names pushed on it (alone or in a tuple)
+    for node in walk_tree(parsed.tree):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr == "append" and isinstance(node.func.value, gast.Name) and \
+                node.func.value.id in tapes and len(node.args) == 1:
+            v = node.args[0]
+            pushed.setdefault(node.func.value.id, set()).update(
+                e.id for e in ([v] if isinstance(v, gast.Name) else getattr(v, "elts", ()))
+                if isinstance(e, gast.Name))
+    _Rewrite(tapes, push, pop, _flags(parsed.tree), taken, pushed).visit(parsed.tree)
     return parsed
 
 
-def _strip_boundary(parsed):
+def _strip_boundary(parsed, inlined=False):
     """Drop the type checks at the entry and exit of generated code
     (``check_argument(x, 'x')``, ``return like_argument(d_x, x, 'x')``;
     :func:`srcgrad.api._with_boundary`): the derivative generated from it
@@ -156,8 +166,20 @@ def _strip_boundary(parsed):
             "ComplexVersions" and any(is_helper(n) for n in walk_tree(s.test))
 
     body = parsed.tree.body
-    body[:] = [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
-               and not is_dispatch(s)]
+    checks = []
+    if inlined:
+        # inlined into a function being differentiated, no version for complex
+        # arguments is called: its real version refuses them when it runs
+        checks = [n for s in body if is_dispatch(s) for n in walk_tree(s.test)
+                  if is_helper(n) and len(n.args) == 2 and isinstance(n.args[0], gast.Name)]
+        if checks:
+            parsed.closure = dict(parsed.closure)
+            real = _inject(parsed, "real_only", runtime.real_only)
+            checks = [gast.copy_location(gast.Expr(value=gast.Call(
+                func=load(real), args=[load(n.args[0].id), n.args[1]], keywords=[])), body[0])
+                for n in checks]
+    body[:] = checks + [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
+                        and not is_dispatch(s)]
 
     class Unwrap(Transformer):
         def visit_Call(self, node):
@@ -197,6 +219,71 @@ def _unpops_as_appends(parsed):
             return node
 
     Rewrite().visit(parsed.tree)
+
+
+def _splits_as_calls(parsed):
+    """A recursive call through its split form (``a = split_call(f, (0,),
+    (x, n - 1))``, ``y = a[0]``, ``b = a[1]`` ... ``pulled(b, g)[0]``: the
+    forward sweep once, a closure for the reverse sweep) as plain calls the
+    pipeline differentiates: ``a = (x, n - 1)``, ``y = f(x, n - 1)``, ``b =
+    a`` ... ``vjp_f(b[0], b[1], g)[1][0]``, the callee's generated ``vjp``
+    (itself recursive: the inliner gives its recursive call a rule).  Second
+    derivatives through a recursion; each level's reverse sweep recomputes
+    the levels below it."""
+    def value(name):
+        cell = parsed.closure.get(name)
+        return _cell_value(cell) if cell is not None else parsed.globals.get(name, None)
+
+    splits = {name for name, cell in parsed.closure.items()
+              if getattr(getattr(_cell_value(cell), "__func__", None), "__name__", "")
+              == "recursive_split"}
+    pulls = {name for name, cell in parsed.closure.items() if _cell_value(cell) is runtime.pulled}
+    if not splits:
+        return
+    parsed.closure = dict(parsed.closure)
+    made, backs = {}, {}      # split result -> (vjp name, callee, arguments); back -> result
+    for node in walk_tree(parsed.tree):
+        if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
+            continue
+        v = node.value
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id in splits \
+                and len(v.args) == 3 and isinstance(v.args[0], gast.Name) and \
+                isinstance(v.args[1], gast.Tuple) and isinstance(v.args[2], gast.Tuple):
+            fun, wrt = value(v.args[0].id), tuple(e.value for e in v.args[1].elts)
+            if getattr(fun, "__defaults__", None) or getattr(fun, "__kwdefaults__", None):
+                continue    # its vjp takes those by keyword, which a recursive rule does not
+            driver = _cell_value(parsed.closure[v.func.id]).__self__
+            vjp = driver.transforms["vjp"](fun, wrt=wrt)
+            name = _inject(parsed, "vjp_" + fun.__name__, vjp)
+            made[node.targets[0].id] = (name, fun, v.args[0], v.args[2])
+            node.value = v.args[2]                       # a = (x, n - 1): the arguments
+        elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and \
+                v.value.id in made and isinstance(v.slice, gast.Constant):
+            _, fun, callee, args = made[v.value.id]
+            if v.slice.value == 0:                       # y = f(x, n - 1)
+                node.value = gast.Call(func=gast.Name(id=callee.id, ctx=gast.Load(),
+                                                      annotation=None, type_comment=None),
+                                       args=[copy_tree(a) for a in args.elts], keywords=[])
+            else:                                        # b = a
+                node.value = load(v.value.id)
+                backs[node.targets[0].id] = v.value.id
+
+    class Pulls(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f = node.func
+            if not (isinstance(f, gast.Name) and f.id in pulls and len(node.args) == 2 and
+                    isinstance(node.args[0], gast.Name) and
+                    backs.get(node.args[0].id) in made):
+                return node
+            name, fun, _, args = made[backs[node.args[0].id]]
+            back = node.args[0].id
+            parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
+                     for i in range(len(args.elts))]
+            call = gast.Call(func=load(name), args=parts + [node.args[1]], keywords=[])
+            return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
+
+    Pulls().visit(parsed.tree)
 
 
 def _flags(tree):
@@ -342,8 +429,9 @@ class _Rewrite(Transformer):
     a stack of their own (``conds``), which needs no tangent: they are pushed
     and popped in mirrored order, like everything on the tape."""
 
-    def __init__(self, tapes, push, pop, flags, taken=()):
+    def __init__(self, tapes, push, pop, flags, taken=(), pushed=None):
         self.tapes, self.push, self.pop, self.flags = tapes, push, pop, flags
+        self.pushed = pushed or {}
         self.conds = {}
         taken = set(taken)
         for tape in sorted(tapes):
@@ -383,6 +471,15 @@ class _Rewrite(Transformer):
                 self._tape_call(node.value, "pop", 0):
             node.value = self._method(self.conds[node.value.func.value.id], "pop", [])
             return node
+        if len(node.targets) == 1 and self._tape_call(node.value, "pop", 0):
+            names = [t] if isinstance(t, gast.Name) else list(getattr(t, "elts", ()))
+            pushed = self.pushed.get(node.value.func.value.id, ())
+            node = self.generic_visit(node)
+            if names and all(isinstance(n, gast.Name) and n.id in pushed for n in names):
+                # the pop gives back what the same names held when they were pushed
+                # (x = tape.pop(), a, b = tape.pop()): a restore (analysis/activity.py)
+                node.value.srcgrad_restore = True
+            return node
         if len(node.targets) == 1 and isinstance(t, gast.Name) and t.id in self.tapes and \
                 isinstance(node.value, gast.List) and not node.value.elts and self.flags:
             conds = gast.Assign(targets=[store(self.conds[t.id])],
@@ -393,8 +490,8 @@ class _Rewrite(Transformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         if self._tape_call(node, "pop", 0):
-            return gast.copy_location(gast.Call(func=load(self.pop), args=[load(node.func.value.id)],
-                                                keywords=[]), node)
+            call = gast.Call(func=load(self.pop), args=[load(node.func.value.id)], keywords=[])
+            return gast.copy_location(call, node)
         return node
 
     def visit_For(self, node):

@@ -73,6 +73,37 @@ def _stmt(s, live, visit):
     return live
 
 
+def flow_before(stmts, after, transfer, visit=None):
+    """A backward may-analysis like :func:`live_before` with its own
+    ``transfer(s, names_after) -> names_before`` for simple statements (a
+    ``for`` rebinds its target); ``visit(s, names_after)`` as there."""
+    out = set(after)
+    for s in reversed(stmts):
+        out = _flow(s, out, transfer, visit)
+    return out
+
+
+def _flow(s, after, transfer, visit):
+    if isinstance(s, gast.If):
+        return flow_before(s.body, after, transfer, visit) | \
+            flow_before(s.orelse, after, transfer, visit)
+    if isinstance(s, (gast.For, gast.While)):
+        head = set(after)
+        target = stores(s) if isinstance(s, gast.For) else set()
+        while True:
+            new = set(after) | (flow_before(s.body, head, transfer) - target)
+            if new <= head:
+                break
+            head |= new
+        flow_before(s.body, head, transfer, visit)
+        return head
+    if isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
+        return set(after)
+    if visit is not None:
+        visit(s, after)
+    return transfer(s, set(after))
+
+
 def walk_stmts(stmts):
     """Every statement in ``stmts``, nested blocks included, in program order."""
     for s in stmts:

@@ -148,7 +148,8 @@ class Inliner(Callees, Binding):
                 # a gradient srcgrad generated: its generic version, prepared
                 # for the mode being generated (higher derivatives)
                 parsed = parse(generated.generic_version(fun))
-                generated.prepare(parsed, reverse=getattr(self.parsed, "srcgrad_reverse", False))
+                generated.prepare(parsed, reverse=getattr(self.parsed, "srcgrad_reverse", False),
+                                  inlined=True)
             except UnsupportedError as e:
                 raise self.parsed.error(
                     call, f"cannot inline the call of {fun.__qualname__}: {e.args[0].splitlines()[0]}",

@@ -188,5 +188,7 @@ class ContainerChanges:
     def maybe_zero(self, name):
         """Whether the adjoint of ``name``, read out of a list's or dict's
         adjoints, may be the zero ``0.0`` of an element overwritten later,
-        which only broadcasts to ``name``'s shape (a lazy adjoint)."""
-        return name not in self.an.scalar and name not in self.an.kind
+        which only broadcasts to ``name``'s shape (a lazy adjoint); for a
+        container (a tuple pushed on a tape, say), ``expand`` makes the zero
+        of its structure before an element of the adjoint is read."""
+        return name not in self.an.scalar

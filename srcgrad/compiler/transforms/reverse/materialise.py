@@ -126,9 +126,15 @@ class Materialise:
                 head[v] = DEF_OWNED
             for v in shared:
                 head[v] = DEF_SHARED
+        # primals whose adjoint the loop adds to by index (needs an array, not 0.0)
+        indexed = {st.x for st in walk_stmts(original)
+                   if isinstance(st, (SetItemAdjoint, ListAdjoint))} | \
+            {v for st in walk_stmts(original) if isinstance(st, Adjoint)
+             for v, _, _ in st.indexed}
         for v in head:
             if v not in state:
-                pre.append(self.zeros(v))
+                pre.append(self.zeros(v, getattr(s, "srcgrad_defined", None),
+                                      loop=self.primal_of(v) not in indexed or "indexed"))
         for v in sorted(head):
             if v not in trial:
                 body.append(self.zeros(v))
@@ -137,13 +143,23 @@ class Materialise:
         s.body = body
         return pre + [s]
 
-    def zeros(self, dname, defined=None):
+    def zeros(self, dname, defined=None, loop=False):
         """``dname = zeros_like(primal)``; the zero ``0.0`` when the primal is
         a scalar or, where ``defined`` (the names certainly defined there) is
         given, may not be defined (a name only one branch of an ``if``
-        assigns: its adjoint is never read on the other path)."""
+        assigns: its adjoint is never read on the other path).  Before a
+        loop some of whose iterations define the primal, the zeros take the
+        shape of a defined value of the same shape if there is one (the
+        primal may be unbound when no iteration defined it), else are 0.0,
+        unless the loop adds to the adjoint by index (``loop="indexed"``)."""
         primal = self.primal_of(dname)
-        if primal in self.an.scalar or defined is not None and primal not in defined:
+        same = [c for c in self.an.shape_chain(primal) if c in defined and
+                (c in self.an.complex) == (primal in self.an.complex)] \
+            if loop and defined is not None and primal not in defined else []
+        if same and primal not in self.an.scalar:
+            value = gast.Call(func=self.rt("zeros_like"), args=[load(same[0])], keywords=[])
+        elif primal in self.an.scalar or defined is not None and primal not in defined and \
+                loop != "indexed":
             value = const(0.0)
         else:
             value = gast.Call(func=self.rt("zeros_like"), args=[self.shape_of(primal)], keywords=[])

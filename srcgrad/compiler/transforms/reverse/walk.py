@@ -238,6 +238,10 @@ class Sweeps:
             return pre + [fwd], []
         rev = gast.copy_location(gast.For(target=rtarget, iter=riter, body=rb, orelse=[],
                                           type_comment=None), s)
+        # the names certainly defined when it runs (a name only some iterations
+        # define may be unbound: materialise zeroes its adjoint from another)
+        rev.srcgrad_defined = self.defined_before().get(id(s), frozenset()) | \
+            assigned_on_every_path([s])
         return pre + [fwd], [rev]
 
     def comment(self, s):
