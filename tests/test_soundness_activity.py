@@ -847,6 +847,7 @@ def _runtime_audit():
         runtime.not_a_view: "a check of generated code (no value)",
         runtime.element_unshared: "a check of generated code (no value)",
         runtime.check_unpack: "a check of generated code (no value)",
+        runtime.real_only: "a check of generated code (no value)",
         runtime.check_field_iadd: "a check of generated code (no value)",
         runtime.check_unshared: "a check of generated code (no value)",
         runtime.fft_axes: "the axes an FFT transforms (integers from shapes)",

@@ -90,8 +90,10 @@ def expand(g, x):
         if g.shape == x.shape:
             return g
         return np.broadcast_to(g, x.shape).astype(np.result_type(g, float))
-    if type(g) is float and g == 0.0 and (isinstance(x, (tuple, list, dict)) or is_record(x)):
-        return zeros_like(x)               # the zero of a container: one per element
+    if type(g) is float and g == 0.0 and (isinstance(x, (tuple, dict)) or is_record(x)):
+        # the zero of a container: one per element (not of a list, which NumPy may have
+        # read as an array, np.mean(L): its adjoint is then an array; test_soundness_r7)
+        return zeros_like(x)
     try:
         xs = np.shape(x)
     except ValueError:                     # values of several shapes (tangents of several results)

@@ -40,15 +40,20 @@ METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
 _LAST = [((), None)]
 
 
-def _once(key, compute):
+def once(last, key, compute):
     """``compute()``, or its value from the previous call with the same
-    objects ``key``: each parameter's adjoint template calls the reverse sweep,
-    which runs once (the key's objects are kept alive, so ids stay theirs)."""
-    last_key, value = _LAST[0]
+    objects ``key`` (kept in the one-item list ``last``): each parameter's
+    adjoint template calls the reverse sweep, which runs once (the key's
+    objects are kept alive, so ids stay theirs)."""
+    last_key, value = last[0]
     if len(last_key) != len(key) or any(a is not b for a, b in zip(last_key, key)):
         value = compute()
-        _LAST[0] = (key, value)
+        last[0] = (key, value)
     return value
+
+
+def _once(key, compute):
+    return once(_LAST, key, compute)
 
 
 def _is_float(x):

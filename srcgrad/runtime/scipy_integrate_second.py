@@ -42,7 +42,7 @@ import numpy as np
 from srcgrad.runtime.base import unsupported
 from srcgrad.runtime.containers import AdjointDict
 from srcgrad.runtime.scipy_integrate import (
-    Rhs, _ivp_setup, _ivp_solvers, _odeint_solvers, _zero, backward, forward, summable)
+    Rhs, _ivp_setup, _ivp_solvers, _odeint_solvers, _zero, backward, forward, once, summable)
 
 #: the refusal of perturbed times at second order
 TIMES = ("second derivatives through scipy.integrate.solve_ivp and odeint with respect to the "
@@ -67,14 +67,9 @@ _LAST = [((), None)]
 
 
 def _once(key, compute):
-    """``compute()``, or its value from the previous call with the same
-    objects ``key`` (the reverse rules of ``y0`` and ``args`` each ask for
-    the same second-order sweep)."""
-    last_key, value = _LAST[0]
-    if len(last_key) != len(key) or any(a is not b for a, b in zip(last_key, key)):
-        value = compute()
-        _LAST[0] = (key, value)
-    return value
+    """The second-order sweep, run once for the reverse rules of ``y0`` and
+    ``args`` which each ask for it (:func:`scipy_integrate.once`)."""
+    return once(_LAST, key, compute)
 
 
 def _names(fun):
