@@ -41,12 +41,16 @@ False
 import gast
 import numpy as np
 
+from srcgrad import runtime
+
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.walk import name_nodes, replace_loads
 from srcgrad.compiler.transforms.reverse.nodes import expr_loads
 
 _CHEAP_OPS = (gast.Add, gast.Sub, gast.Mult)
+#: checks generated code makes, which change nothing
+_CHECKS = (runtime.check_sequence, runtime.real_only)
 _SCALAR_OPS = _CHEAP_OPS + (gast.Div, gast.Pow)
 _CHEAP_ATTRS = {"shape", "ndim", "size", "T", "mT", "real", "imag"}
 
@@ -71,8 +75,57 @@ def stable_names(fn, fwd, an):
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     changed = set(getattr(an, "written_arrays", ())) | set(getattr(an, "mutated", ()))
+    changed |= _changes(fwd, an.resolve)
+    # and everything that may share memory with what changes (a row read out
+    # of a value that may be a list or an array, written in place: fuzz seed 551)
+    share = getattr(an, "share", {})
+    for x in list(changed):
+        changed |= share.get(x, {x})
+    once = {n for n, k in stores.items() if k == 1 and n not in in_loop}
+    return ((params - set(stores)) | once) - changed, changed
+
+
+def finished_lists(fwd, an):
+    """For each top-level statement of the forward sweep ``fwd`` (by
+    position): the lists of numbers, only ever appended to, bound once
+    outside loops, that no statement from there on changes, and what may
+    change from there on.  A loop there reads those lists as they stay
+    until its reverse sweep (which runs before the reverse of the appends
+    undoes them), like a name bound once: a trajectory ``xs`` built by one
+    loop and read by the next.  None where there are no such lists."""
+    lists = {n for n, r in getattr(an, "list_items", {}).items() if r == 0}
+    stores, in_loop = {}, set()
     for s in walk_stmts(fwd):
+        for n in _stored(s):
+            stores[n] = stores.get(n, 0) + 1
+        if isinstance(s, (gast.For, gast.While)):
+            in_loop |= stored_in(s.body)
+    lists = {n for n in lists if stores.get(n) == 1 and n not in in_loop}
+    if not lists:
+        return [None] * len(fwd)
+    analysed = set(getattr(an, "written_arrays", ())) | set(getattr(an, "mutated", ()))
+    share = getattr(an, "share", {})
+    out, later = [], set()
+    for s in reversed(fwd):
+        later |= _changes([s], an.resolve)
+        done = lists - later
+        changed = (analysed - done) | later
+        for x in list(changed):
+            changed |= share.get(x, {x})
+        out.append((frozenset(done), changed))
+    return out[::-1]
+
+
+def _changes(stmts, resolve=None):
+    """The names the statements ``stmts`` change in place (a call made for
+    its effect, a write into an element or attribute, an in-place operator;
+    not the checks generated code makes, ``check_sequence(obs, 'obs')``)."""
+    changed = set()
+    for s in walk_stmts(stmts):
         if isinstance(s, gast.Expr):            # a call made for its effect
+            if resolve is not None and isinstance(s.value, gast.Call) and \
+                    resolve(s.value.func) in _CHECKS:
+                continue
             changed |= expr_loads(s.value)
         elif isinstance(s, gast.Assign):
             for t in s.targets:
@@ -83,13 +136,7 @@ def stable_names(fn, fwd, an):
                     changed |= expr_loads(t)
             if isinstance(s.value, gast.BinOp) and getattr(s.value, "srcgrad_inplace", False):
                 changed |= expr_loads(s.value)
-    # and everything that may share memory with what changes (a row read out
-    # of a value that may be a list or an array, written in place: fuzz seed 551)
-    share = getattr(an, "share", {})
-    for x in list(changed):
-        changed |= share.get(x, {x})
-    once = {n for n, k in stores.items() if k == 1 and n not in in_loop}
-    return ((params - set(stores)) | once) - changed, changed
+    return changed
 
 
 def stored_in(stmts):
@@ -130,6 +177,13 @@ def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(
     # then: assigned once in the block (y = ...; later y = x in an inner loop
     # leaves the tuple holding the last value: random_calls program 2)
     once = {n for n, k in counts.items() if k == 1}
+    # ... and assigned before the statement recomputed reads it (a loop
+    # variable rebound in an inner loop, read as an index first, holds its
+    # last value in the tuple)
+    assigned_at = {}
+    for k, s in enumerate(stmts):
+        for n in stored_in([s]):
+            assigned_at.setdefault(n, k)
     for s in stmts:
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
                 isinstance(s.targets[0], gast.Name) and counts.get(s.targets[0].id) == 1:
@@ -147,8 +201,10 @@ def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(
         old = {n: saved[n][0] for n in loads if n in saved and
                position[id(s)] < saved[n][1]}
         loads = loads - set(old)
+        block = {n for n in (set(kept) | set(candidates)) & once
+                 if assigned_at.get(n, len(stmts)) < position[id(s)]}
         if cheap and name not in changed and not loads & changed and \
-                loads <= (available | ((set(kept) | set(candidates)) & once)):
+                loads <= (available | block):
             candidates[name] = s
             through[name] = old
     # what the kept names need, and only that, in the body's order

@@ -52,7 +52,8 @@ import gast
 from srcgrad.compiler.ir.names import assign, load, store
 from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, exprs_of,
                                                        pack_names, pop_call)
-from srcgrad.compiler.transforms.reverse.remat import recomputable, stable_names, stored_in
+from srcgrad.compiler.transforms.reverse.remat import (finished_lists, recomputable,
+                                                       stable_names, stored_in)
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
@@ -72,9 +73,10 @@ class Tape:
 
         waiting = {}       # Restore key -> the name the old value waits in
         stable, changed = stable_names(self.fn, fwd, self.an)
+        finished = finished_lists(fwd, self.an)
         again = {}         # Snapshot key -> statements the reverse sweep recomputes
 
-        def fill_fwd(stmts, counters=frozenset()):
+        def fill_fwd(stmts, counters=frozenset(), done=None, top=False):
             out = []
             # the snapshot a loop body ends with: an old number saved directly in
             # the body waits in a local name and travels in its tuple (one push;
@@ -89,8 +91,9 @@ class Tape:
                 for saved in ({k: s for k, s in enumerate(stmts) if isinstance(s, Push) and
                                s.key in merged}, {}):
                     olds = {s.name: (_OLD + str(s.key), k) for k, s in saved.items()}
-                    redo = recomputable(stmts, kept, stable | counters, self.an.scalar,
-                                        changed, self.an.resolve, olds)
+                    lists, now = done or (frozenset(), changed)
+                    redo = recomputable(stmts, kept, stable | counters | lists,
+                                        self.an.scalar, now, self.an.resolve, olds)
                     redone = {s.targets[0].id for s in redo}
                     if len(merged) + bool([n for n in kept if n not in redone]) >= 2 or \
                             not olds:
@@ -99,7 +102,7 @@ class Tape:
                 keep[snap.key] = [n for n in kept if n not in redone]
             if len(merged) + bool(keep.get(snap.key) if snap else False) < 2:
                 merged = []        # one push either way: keep the plain one
-            for s in stmts:
+            for k, s in enumerate(stmts):
                 if isinstance(s, Push):
                     if s.key in merged:
                         waiting[s.key] = self.namer.fresh(s.name + "_old")
@@ -133,9 +136,10 @@ class Tape:
                     inner = counters | {s.target.id} if isinstance(s, gast.For) and \
                         isinstance(s.target, gast.Name) and \
                         s.target.id not in stored_in(s.body) else counters
+                    later = finished[k] if top else done
                     for f in ("body", "orelse"):
                         if isinstance(getattr(s, f, None), list):
-                            setattr(s, f, fill_fwd(getattr(s, f), inner))
+                            setattr(s, f, fill_fwd(getattr(s, f), inner, later))
                     out.append(s)
             return out
 
@@ -181,7 +185,7 @@ class Tape:
                     out.append(s)
             return out
 
-        fwd = fill_fwd(fwd)
+        fwd = fill_fwd(fwd, top=True)
         rev = fill_rev(rev)
         if used[0]:
             fwd.insert(0, assign(tape, gast.List(elts=[], ctx=gast.Load())))
