@@ -127,6 +127,9 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
         # methods of an object argument (gen_methods.py), a stream of its own
         self.rm = random.Random(seed * 15485863 + 37)
         self.method_rate = 0.0 if self.rm.random() < 0.8 else 0.2
+        # a loop index rebound in the body, read before and after (a stream of its own)
+        self.rx = random.Random(seed * 7727 + 41)
+        self.rebind_rate = 0.0 if self.rx.random() < 0.7 else 0.5
 
     # ------------------------------------------------------------------ names
     def fresh(self, t):
@@ -591,6 +594,14 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
             self.emit(indent + 1, f"{iterated} = {iterated} * 0.9 + {self.value(t, 2)} * 0.1")
             self.env[iterated] = Var(t, owned=True)
         self.block(indent + 1)
+        index = [n for n, v in loopvars.items() if v.type == "idx"]
+        if index and self.rebind_rate and self.rx.random() < self.rebind_rate:
+            # the loop index rebound in an inner loop, then read again (its value
+            # before and after: a value read before must not be recomputed from it)
+            k = self.fresh("idx")
+            self.emit(indent + 1, f"for {k} in range({self.rx.randint(1, 2)}):")
+            self.emit(indent + 2, f"{index[0]} = {index[0]} + {self.rx.randint(1, 3)}")
+            self.block(indent + 1)
         if len(self.lines) == body_start:
             self.emit(indent + 1, "pass")
         self.loop_depth -= 1
