@@ -170,3 +170,42 @@ def test_second_derivative_of_a_product_in_a_loop():
     eps = 1e-5
     g = srcgrad.grad(damped_product)
     assert abs(h - (g(0.7 + eps) - g(0.7 - eps)) / (2 * eps)) < 1e-5 * max(1.0, abs(h))
+
+
+def tuple_maybe_bound_before_loop(y, x):
+    if y < 0.5:
+        pr_ = (y, 0.5)
+    for q8 in x:
+        pr_ = (y, 0.5)
+        y = np.hypot(*pr_)
+    return y
+
+
+@pytest.mark.xfail(strict=True, raises=UnboundLocalError,
+                   reason="eighth session, fuzz seed 2908398, present at 95b2880: a loop-carried "
+                          "name only a branch before the loop binds is pushed on the tape before "
+                          "its first overwrite (tape.append(pr_)) when the branch was not taken")
+def test_a_name_maybe_unbound_before_a_loop_that_rebinds_it():
+    import srcgrad
+    srcgrad.grad(tuple_maybe_bound_before_loop)(0.583264, np.array([-0.19, 0.47, -0.35]))
+
+
+def view_of_iterated(M, x):
+    for q1, a3 in enumerate(M):
+        M = M * 0.5
+        b7 = M.T[1]
+        b7[0] = np.max(x)
+    return np.sum(M)
+
+
+def test_a_write_through_a_transposed_view_in_a_loop_over_the_array_is_refused():
+    """eighth session, fuzz seed 2910476, introduced on the ho-rest branch
+    (0efc4c8) and merged: with the read-out-of-container check made
+    flow-sensitive, ``b7[0] = ...`` into ``M.T[1]`` reached ``M`` unseen and
+    the gradient in x was 0 (finite differences: 1).  Refused again."""
+    import srcgrad
+    M = np.array([[0.695, -0.932, -0.886, 0.901], [-0.393, 0.873, -0.770, -0.286],
+                  [-0.506, -0.501, 0.983, 0.387]])
+    x = np.array([-0.16, 0.90, 0.30, -0.67])
+    with pytest.raises(srcgrad.UnsupportedError, match="changed in place|may share memory"):
+        srcgrad.grad(view_of_iterated, wrt=1)(M, x)

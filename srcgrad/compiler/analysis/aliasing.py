@@ -83,12 +83,7 @@ def check_aliasing(an, assigns):
                     construct="in-place write into a record's field",
                     hint=f"take a copy: {user.get(t, t)} = "
                          f"np.copy({user.get(rec, rec)}.{op.extra})")
-    read_outs = {id(s) for s in assigns if isinstance(s, gast.Assign) and
-                 s.srcgrad_op.kind in ("subscript", "attr") and
-                 isinstance(s.srcgrad_op.args.get("x"), gast.Name) and
-                 s.srcgrad_op.args["x"].id in an.kind}
-    check_read_out_of_containers(an, assigns, written_before_rebound(an.fn.body, read_outs,
-                                                                     an.kind))
+    check_read_out_of_containers(an, assigns)
     share_activity(an, assigns, written - set(an.kind))
     check_containers(an, assigns, written)
     # writing into a list or dict changes no element: only arrays have views

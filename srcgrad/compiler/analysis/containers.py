@@ -91,12 +91,13 @@ def check_containers(an, assigns, mutated):
     walk(an.fn.body, set())
 
 
-def check_read_out_of_containers(an, assigns, exposed=None):
+def check_read_out_of_containers(an, assigns):
     """An array read out of a list, tuple, dict or object (``r = lst[0]``,
     ``w = p.w``) and then written into changes the container's element
-    too, unseen: refused.  ``exposed``: for such reads (by id), the names
-    some path after it writes into (or into a view of) before they are
-    given another value; a name written only after that is another value."""
+    too, unseen: refused -- wherever the write is (a flow-sensitive version,
+    "only if written before rebound", let a write through a view ``M.T[1]``
+    of an iterated array through unseen: fuzz seed 2910476), unless the
+    container was taken off a list and is only unpacked."""
     user = getattr(an, "user_of", {})
     taken = popped_and_unpacked(an.fn.body)
     for s in assigns:
@@ -106,8 +107,7 @@ def check_read_out_of_containers(an, assigns, exposed=None):
         src = op.args.get("x") if op.kind in ("subscript", "attr") else None
         if not (isinstance(src, gast.Name) and src.id in an.kind) or t in an.kind:
             continue
-        if t in an.written_arrays and (exposed is None or t in exposed.get(id(s), {t})) \
-                and src.id not in taken:
+        if t in an.written_arrays and src.id not in taken:
             ut, us = user.get(t, t), user.get(src.id, src.id)
             raise an.parsed.error(
                 s, f"'{ut}' is read out of '{us}' and then changed in place; the change "
