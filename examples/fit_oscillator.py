@@ -61,6 +61,7 @@ def main():
     # gradient descent with a simple backtracking step size
     step = 0.5
     value, (dk, dc) = d_loss(k, c, data)
+    shown = None
     for it in range(1, 301):
         while True:
             k_new, c_new = k - step * dk, c - step * dc
@@ -70,8 +71,10 @@ def main():
             step *= 0.5
         k, c, value, dk, dc = k_new, c_new, new_value, dk_new, dc_new
         step *= 1.5
-        if it % 50 == 0:
-            print(f"iteration {it:3d}: loss {value:.3e}  k = {k:.4f}  c = {c:.4f}")
+        line = f"loss {value:.3e}  k = {k:.4f}  c = {c:.4f}"
+        if (it in (1, 2, 5) or it % 25 == 0) and line != shown:    # (once it settles: quiet)
+            print(f"iteration {it:3d}: {line}")
+            shown = line
     print(f"\nfitted k = {k:.3f} (true {k_true}), c = {c:.3f} (true {c_true})")
     assert abs(k - k_true) < 0.1 and abs(c - c_true) < 0.1, "the fit did not converge"
 
