@@ -12,6 +12,7 @@
 """
 
 from collections import namedtuple
+from dataclasses import dataclass, replace as dc_replace
 
 import numpy as np
 import pytest
@@ -209,3 +210,46 @@ def test_a_write_through_a_transposed_view_in_a_loop_over_the_array_is_refused()
     x = np.array([-0.16, 0.90, 0.30, -0.67])
     with pytest.raises(srcgrad.UnsupportedError, match="changed in place|may share memory"):
         srcgrad.grad(view_of_iterated, wrt=1)(M, x)
+
+
+@dataclass
+class Rec:
+    w: float
+    v: np.ndarray
+
+
+def replaced_in_loop(x, M, y):
+    st1 = Rec(0.5, x)
+    for q3, a5 in enumerate(M):
+        L6 = [st1.v[3], y]
+        st1 = dc_replace(st1, w=L6[1])
+        st1.w = y * st1.w
+    return st1.w
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="eighth session, fuzz seed 2920063, present at 95b2880: forward mode "
+                          "crashes ('float' object is not subscriptable) on a dataclass replaced "
+                          "in a loop whose array field is read by index")
+def test_jvp_of_a_record_replaced_in_a_loop():
+    import srcgrad
+    srcgrad.jvp(replaced_in_loop, wrt=2)(np.array([-0.81, 0.39, -0.28, 0.33]), np.ones((3, 4)),
+                                         0.464825, 1.0)
+
+
+def row_written_through_out(x):
+    A9 = np.ones((3, 4))
+    a = np.vdot(x, A9[1])
+    for a13 in A9:
+        np.add(0.5, 2, out=a13)
+    return a
+
+
+def test_a_row_written_through_out_after_its_array_was_read_is_refused():
+    """eighth session, fuzz seed 2926810, present at 51e3dbf: ``np.add(...,
+    out=a13)`` into a row of ``A9`` after ``np.vdot(x, A9[1])`` changed the
+    coefficient the reverse sweep reads (gradient 2.5 against 1).  The
+    written name's whole sharing group counts as written: refused."""
+    import srcgrad
+    with pytest.raises(srcgrad.UnsupportedError, match="out="):
+        srcgrad.grad(row_written_through_out)(np.array([0.14, 0.17, 0.47, -0.66]))

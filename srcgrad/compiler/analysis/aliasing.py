@@ -244,8 +244,11 @@ def check_out_arguments(an):
                for b in walk_stmts(w.body)}
 
     def read_before(s, targets):
-        # a value of ``targets`` the reverse sweep may read (a use before
-        # ``s``, or anywhere when ``s`` repeats in a loop) is overwritten
+        # a value of ``targets``, or of an array sharing their memory (a row
+        # ``a13`` of ``for a13 in A9``: fuzz seed 2926810), the reverse sweep
+        # may read (a use before ``s``, or anywhere when ``s`` repeats in a
+        # loop) is overwritten
+        targets = set().union(*(an.share.get(t, {t}) for t in targets)) if targets else targets
         if not targets & an.useful:
             return False
         for w in order:
