@@ -253,3 +253,20 @@ def test_a_row_written_through_out_after_its_array_was_read_is_refused():
     import srcgrad
     with pytest.raises(srcgrad.UnsupportedError, match="out="):
         srcgrad.grad(row_written_through_out)(np.array([0.14, 0.17, 0.47, -0.66]))
+
+
+def list_times_element(y, x, u):
+    y = x[2]
+    L6 = u.tolist()
+    y = np.sum(np.multiply(L6, y))
+    return y
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="eighth session, fuzz seed 2932535, present at 95b2880: forward mode "
+                          "multiplies the Python list (u.tolist()) by the tangent of the other "
+                          "operand of np.multiply (can't multiply sequence by non-int)")
+def test_jvp_of_a_ufunc_of_a_list_and_a_number():
+    import srcgrad
+    srcgrad.jvp(list_times_element, wrt=1)(-0.98, np.array([0.92, 0.14, -0.88, 0.26]),
+                                           np.array([-0.98, -0.15, -0.92]), np.ones(4))
