@@ -32,6 +32,10 @@ from srcgrad.rules.registry import _Default
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
+#: np.array(xs) and the like, by the parameter taking the list
+VECTOR_OF = {np.array: "object", np.asarray: "a", np.asanyarray: "a"}
+
+
 def compute_shapes(an, assigns, assumed=(), ranks=None):
     """Shape facts.  ``scalar``: names that are certainly scalars (every
     definition makes a scalar: a greatest fixpoint, so loop-carried
@@ -231,14 +235,14 @@ def _static_shapes(an, assigns, defs, is_scalar):
     """
     ranks = getattr(an, "ranks", {})
     static = {}
-    vector = {np.array: "object", np.asarray: "a", np.asanyarray: "a"}
     for s in assigns:
         t, op = s.targets[0], s.srcgrad_op
         if not isinstance(t, gast.Name):
             continue
         shape = None
-        if op.kind == "call" and op.fun in vector and isinstance(op.args.get(vector[op.fun]), gast.Name):
-            listed = op.args[vector[op.fun]].id
+        if op.kind == "call" and op.fun in VECTOR_OF and \
+                isinstance(op.args.get(VECTOR_OF[op.fun]), gast.Name):
+            listed = op.args[VECTOR_OF[op.fun]].id
             if listed in an.number_lists:
                 shape = (len(defs[listed][0].value.elts),)
         elif op.kind == "copy" and isinstance(op.args["x"], gast.Name):

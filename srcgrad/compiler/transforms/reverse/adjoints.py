@@ -35,7 +35,7 @@ import gast
 import numpy as np
 
 from srcgrad import runtime
-from srcgrad.compiler.analysis.shapes import fits_result
+from srcgrad.compiler.analysis.shapes import VECTOR_OF, fits_result
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import array_arguments, as_arrays, assign, const, load, store
 from srcgrad.compiler.transforms.reverse.nodes import index_expr, rename_loads
@@ -116,7 +116,7 @@ class Adjoints:
                     expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(arg.id)],
                                      keywords=[])
                     passes = False
-                if _VECTOR_OF.get(op.fun) == pname and arg.id in self.an.number_lists:
+                if VECTOR_OF.get(op.fun) == pname and arg.id in self.an.number_lists:
                     expr = g            # np.array([a, b]) of numbers: the list's adjoint is g
                     passes = False
                 if pname in listed:     # NumPy read the list as an array: one adjoint per element
@@ -371,9 +371,6 @@ def _group(pairs):
             sums[var] = expr
     return [(v, sums[v]) for v in order]
 
-
-# np.array(xs) and the like, by the parameter taking the list
-_VECTOR_OF = {np.array: "object", np.asarray: "a", np.asanyarray: "a"}
 
 _FRESH_HELPERS = {runtime.sum_dx, runtime.seq_extreme_dx, runtime.concat_dx, runtime.list_dx,
                   runtime.as_adjoint, runtime.set_field_dx}
