@@ -11,9 +11,10 @@ from srcgrad.api import (check_grad, clear_cache, disk_cache, grad, hessian, hvp
 from srcgrad.errors import (ArgumentTypeError, GradientCheckError, NonScalarOutputError, RuleError,
                             SrcgradError, UnsupportedError)
 from srcgrad.rules import defvjp, nondifferentiable, stop_gradient
+from srcgrad.rules.faster import defranks, defreuse
 from srcgrad.rules.registry import defcomplex, defjvp, holomorphic
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "source", "check_grad", "clear_cache", "disk_cache", "defvjp", "defjvp", "defcomplex", "holomorphic",
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "source", "check_grad", "clear_cache", "disk_cache", "defvjp", "defjvp", "defreuse", "defranks", "defcomplex", "holomorphic",
            "nondifferentiable", "stop_gradient", "SrcgradError", "UnsupportedError",
            "RuleError", "GradientCheckError", "NonScalarOutputError", "ArgumentTypeError"]
 __version__ = "0.1.0"

@@ -163,9 +163,9 @@ def test_conv1d_version_has_no_shape_bookkeeping():
 def test_rows_are_not_guessed_to_be_numbers():
     # pos[i] - pos[j] is summed: rows of a matrix, so the guard asks for ndim 2
     assert "pos.ndim != 2" in _version(pairs, 0)
-    # obs[i] only ever meets vectors: no guess about it at all
+    # obs[i] only ever meets the vector u: a row, so obs is guessed a matrix
     src = _version(ode, (0, 1))
-    assert "obs.ndim" not in src and "u0.ndim != 1" in src and "theta.ndim != 1" in src
+    assert "obs.ndim != 2" in src and "u0.ndim != 1" in src and "theta.ndim != 1" in src
 
 
 def local(x):

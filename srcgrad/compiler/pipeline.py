@@ -281,7 +281,7 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     functions = [(name, with_boundary(generic_source, generic, boundary, (), front))]
     guarded = sorted(an.guard_candidates())
     numbers = sorted(an.scalar_candidates(numbers=True))
-    ranked = an.rank_candidates() if rank_versions else {}
+    ranked = an.rank_candidates(set(guarded) | set(numbers)) if rank_versions else {}
     if guarded or ranked or numbers:
         special = generate(an.assuming(guarded, ranked, numbers), name)
         special_source = to_source(special)

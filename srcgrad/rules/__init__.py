@@ -5,6 +5,7 @@ rules with the same public functions (``defvjp``, ``nondifferentiable``) that
 users call for their own functions.
 """
 
+from srcgrad.rules.faster import defranks, defreuse  # noqa: F401
 from srcgrad.rules.registry import defvjp, lookup, nondifferentiable, stop_gradient, all_rules  # noqa: F401
 # the rule modules register their rules when imported
 from srcgrad.rules import builtin_rules, math_rules, numpy_rules  # noqa: F401

@@ -5,13 +5,15 @@ differentiable parameter.  ``kind="elementwise"`` lets the compiler reduce
 broadcast adjoints to each argument's shape, and only where shapes may differ.
 """
 
+import operator
+
 import numpy as np
 
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     method_axes, unreduce_mean, slogdet_da, eigh_da, eigvalsh_da, svd_da, svdvals_da, qr_da,
     lstsq_da, lstsq_db, take_dx, array_dx, concatenate_dx, stack_dx, hstack_dx, vstack_dx,
     split_dx, copy_dx,
-    astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, diag_dx,
+    astype_dx, average_da, average_dw, cholesky_da, cumprod_dx, cumsum_dx, det_da, det_inv_da, diag_dx,
     diagonal_dx, dot_dx, dot_dy, einsum_dx, inner_dx, inner_dy, inv_da, kron_dx, kron_dy,
     matmul_dx, matmul_dy, nanmean_dx, norm_dx, pad_dx, pinv_da, prod_dx, repeat_dx, solve_da,
     reshape_dx, solve_db, tensordot_dx, tensordot_dy, tile_dx, trace_dx, transpose_dx, unbroadcast,
@@ -19,6 +21,7 @@ from srcgrad.runtime import (  # noqa: F401  (used in templates)
 from srcgrad.runtime import (  # noqa: F401  (used in templates)
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, item_dx, linspace_dx,
     linspace_tangent)
+from srcgrad.rules.faster import defranks, defreuse
 from srcgrad.rules.registry import defjvp, defvjp, nondifferentiable
 
 E = "elementwise"
@@ -93,6 +96,12 @@ for _extreme in (np.max, np.min, np.amax, np.amin):
 # products
 defvjp(np.dot, "a, b", "dot_dx(g, a, b)", "dot_dy(g, a, b)")
 defvjp(np.matmul, "x, y", "matmul_dx(g, x, y)", "matmul_dy(g, x, y)")
+# products of vectors and matrices of known ranks (``x @ y`` included): plain products
+for _product in (np.matmul, operator.matmul):
+    defranks(_product, (2, 2), "g @ y.T", "x.T @ g")
+    defranks(_product, (2, 1), "np.outer(g, y)", "x.T @ g")
+    defranks(_product, (1, 2), "y @ g", "np.outer(x, g)")
+    defranks(_product, (1, 1), "g * y", "g * x")
 
 nondifferentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.floor_divide,
                   np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
@@ -181,6 +190,7 @@ defvjp(np.kron, "a, b", "kron_dx(g, a, b)", "kron_dy(g, a, b)")
 defvjp(np.linalg.solve, "a, b", "solve_da(g, a, b, ans)", "solve_db(g, a, b)")
 defvjp(np.linalg.inv, "a", "inv_da(g, ans)")
 defvjp(np.linalg.det, "a", "det_da(g, a, ans)")
+defreuse(np.linalg.det, np.linalg.inv, "det_inv_da(g, ans, other)")   # log-likelihoods
 defvjp(np.linalg.cholesky, "a, *, upper=False", "cholesky_da(g, a, ans, upper)")
 defvjp(np.take, "a, indices, axis=None, out=None, mode='raise'", "take_dx(g, a, indices, axis)",
        shapes=("a",))

@@ -240,6 +240,8 @@ class Rule:
         outside = not str(namespace.get("__name__", "")).startswith("srcgrad")
         self.omitted = tuple(names[len(adjoints):]) if adjoints and outside else ()
         self.tangents = {}
+        self.reuses = {}          # other primitive -> {parameter: Template} (defreuse)
+        self.ranked = {}          # ranks of the first arguments -> {parameter: Template} (defranks)
         # parameters NumPy reads through np.asarray: a list or tuple given to one is
         # an array in the templates (``np.dot([x, y], v)``, ``np.sin((x, y))``)
         if kind == "elementwise":
@@ -361,6 +363,8 @@ def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None, shap
     old = _RULES.get(_key(fun))
     if old is not None and old.tangents:
         rule.tangents = old.tangents
+    if old is not None:
+        rule.reuses, rule.ranked = old.reuses, old.ranked
     _RULES[_key(fun)] = rule
     return fun
 

@@ -91,7 +91,7 @@ from srcgrad.runtime.creation import (  # noqa: F401
     arange_dx, arange_tangent, bincount_dw, dtype_of, full_dx, full_tangent, linspace_dx,
     linspace_tangent, operator_index)
 from srcgrad.runtime.linalg import (  # noqa: F401
-    cholesky_da, cofactor, cofactor_singular, det_da, eig_da, eig_tangent, eigvals_da,
+    cholesky_da, cofactor, cofactor_singular, det_da, det_inv_da, eig_da, eig_tangent, eigvals_da,
     eigvals_tangent, eigh_da, eigvalsh_da, inv_da, lstsq_da, lstsq_db, pinv_da,
     qr_da, slogdet_da, solve_da, solve_db, svd_da, svd_uv_da, svdvals_da)
 from srcgrad.runtime.arrays import (  # noqa: F401

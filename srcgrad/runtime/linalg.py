@@ -62,6 +62,13 @@ def det_da(g, a, ans):
     return np.asarray(g)[..., None, None] * cofactor(a)
 
 
+def det_inv_da(g, ans, inverse):
+    """Adjoint of ``a`` in ``ans = np.linalg.det(a)`` where the code has
+    computed ``inverse = np.linalg.inv(a)`` too: ``g det(a) inv(a)^T``, with
+    no inverse of its own (``inv`` raised for a singular ``a``)."""
+    return np.asarray(g * ans)[..., None, None] * mT(inverse)
+
+
 def det_tangent(t, a, ans):
     """Tangent of ``np.linalg.det(a)``: ``det(a) trace(solve(a, t))`` (the
     cofactors times ``t`` for a singular ``a``)."""

@@ -8,7 +8,8 @@ each fills its part of the :class:`Analysis`, which the transforms read:
 5. ``refusals``: what is not understood on a differentiated path is an error;
 6. ``aliasing`` (and ``containers``): in-place writes, views, shared memory;
    ``objects``: objects whose attributes are assigned have no other name in use;
-7. ``shapes``: scalars and same-shape classes (``floats`` for the float version).
+7. ``shapes``: scalars and same-shape classes (``floats`` for the float version);
+8. ``reuse``: results a rule may reuse (``det`` after ``inv`` of the same matrix).
 
 >>> from srcgrad.compiler.analysis.show import analysed, names
 >>> an = analysed('''
@@ -32,6 +33,7 @@ from srcgrad.compiler.analysis.objects import check_objects
 from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
 from srcgrad.compiler.analysis.ranks import element_rank, rank_candidates
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
+from srcgrad.compiler.analysis.reuse import reused_results
 from srcgrad.compiler.analysis.resolution import resolve_ops
 from srcgrad.compiler.analysis.shapes import compute_shapes, guard_candidates, same_shape, \
     scalar_candidates, shape_chain
@@ -56,6 +58,7 @@ class Analysis:
         self.scalar = set()
         self.shape_of = {}        # name -> representative name of its shape class
         self.complex = set()      # names that may hold complex values (complex_values.py)
+        self.reused = {}          # call target -> (reused result, templates) (reuse.py)
         self.result = fn.body[-1].value.id
 
     def resolve_name(self, name):
@@ -88,6 +91,7 @@ class Analysis:
         check_aliasing(self, ops)
         check_objects(self, ops)
         compute_shapes(self, [s for s in ops if isinstance(s, gast.Assign)])
+        self.reused = reused_results(self)
         return self
 
     def assuming(self, params, ranks=None, numbers=()):
@@ -114,11 +118,11 @@ class Analysis:
         elementwise (:func:`srcgrad.compiler.analysis.shapes.guard_candidates`)."""
         return guard_candidates(self)
 
-    def rank_candidates(self):
+    def rank_candidates(self, scalars=()):
         """Parameters the gradient is specialised for being arrays of a
-        given rank, with that rank
+        given rank, with that rank, where ``scalars`` are numbers
         (:func:`srcgrad.compiler.analysis.ranks.rank_candidates`)."""
-        return rank_candidates(self)
+        return rank_candidates(self, scalars)
 
     def element_scalar(self, x, index):
         """Whether ``x[index]`` is certainly a scalar: ``x`` has a known rank

@@ -44,6 +44,9 @@ from srcgrad.rules.registry import _Default
 _UNKNOWN = "?"
 _MAKERS = {np.zeros: "shape", np.ones: "shape", np.empty: "shape", np.full: "shape"}
 _LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy}
+_MATRICES = {np.eye, np.identity}
+#: matrix products: the parameters of the two factors
+_PRODUCTS = {operator.matmul: ("x", "y"), np.matmul: ("x", "y"), np.dot: ("a", "b")}
 _INT_OPS = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
             operator.neg, operator.pos, abs}
 
@@ -159,8 +162,20 @@ def compute_ranks(an, assumed=None, scalars=(), lists=None, _optimistic=True):
         try:
             maker = fun in _MAKERS
             like = fun in _LIKE
+            product = _PRODUCTS.get(fun)
+            matrix = fun in _MATRICES
         except TypeError:
             return _UNKNOWN, False, None
+        if matrix:
+            return 2, False, None
+        if product is not None:
+            return _product_rank(*(rank_of(_argument(op, p, k) or gast.Constant(value="?"))
+                                   for k, p in enumerate(product))), False, None
+        if fun is np.linalg.inv or fun is np.linalg.det:
+            r = rank_of(_argument(op, "a", 0) or gast.Constant(value="?"))
+            if r is None or r == _UNKNOWN or r < 2:
+                return (None if r is None else _UNKNOWN), False, None
+            return (r if fun is np.linalg.inv else r - 2), False, None
         if maker:
             shape = _argument(op, "shape", 0)
             if is_int(shape):
@@ -377,6 +392,17 @@ def _join_max(rs):
     return max(known) if known else _UNKNOWN
 
 
+def _product_rank(rx, ry):
+    """The rank of ``x @ y`` for factors of ranks 1 and 2 (vector or matrix)."""
+    if rx == _UNKNOWN or ry == _UNKNOWN:
+        return _UNKNOWN
+    if rx is None or ry is None:
+        return None
+    if rx not in (1, 2) or ry not in (1, 2):
+        return _UNKNOWN
+    return rx + ry - 2
+
+
 def element_rank(ranks, ints, x, index):
     """The rank of ``x[index]`` (``x`` a name of known rank) when certain:
     integers remove an axis, slices keep one, ``None`` adds one.  A read
@@ -431,12 +457,14 @@ def copy_graph(an):
     return graph
 
 
-def rank_candidates(an):
+def rank_candidates(an, scalars=()):
     """Parameters worth a version of the gradient for arrays of a given rank:
     read or written with integer indices only (``x[i]``, ``A[i, j]``,
     directly or through a copy ``u = u0``), the guessed rank being the most
     integers such a read uses, plus one for each axis the code then treats
-    as an array (``np.sum(pos[i] - pos[j])``: ``pos[i]`` is a row, not a number)."""
+    as an array (``np.sum(pos[i] - pos[j])``: ``pos[i]`` is a row, not a number).
+    A parameter whose ``.T`` is read is guessed a matrix.  ``scalars``:
+    parameters the same version assumes to be numbers."""
     fn = an.fn
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
     guess = {}
@@ -456,19 +484,58 @@ def rank_candidates(an):
             for p in copy_sources(an, x.id, graph) & params:
                 if p not in an.kind:
                     guess[p] = max(guess.get(p, 0), len(parts))
-    ranks, _ = compute_ranks(an, guess) if guess else ({}, None)
+    for p in sorted(_transposed(an, graph) & params - set(an.kind)):
+        guess[p] = max(guess.get(p, 0), 2)   # A.T: a matrix (a vector's .T is the vector)
+    ranks, _ = compute_ranks(an, guess, scalars) if guess else ({}, None)
     if _reduces_scalars(an, ranks):
         for p in sorted(guess):
             # rows rather than numbers: one more axis (up to three in all)
-            while guess[p] <= 3 and _reduces_scalars(an, compute_ranks(an, {p: guess[p]})[0]):
+            while guess[p] <= 3 and _reduces_scalars(an, compute_ranks(an, {p: guess[p]}, scalars)[0]):
                 guess[p] += 1
             if guess[p] > 3:
                 del guess[p]
-        ranks, _ = compute_ranks(an, guess)
+        ranks, _ = compute_ranks(an, guess, scalars)
     for p in sorted(guess):
         if _ambiguous(an, p, ranks):
-            del guess[p]
+            # the elements meet arrays of one known rank (ys[t] - C @ m): rows of that rank
+            partner = _partner_rank(an, p, ranks)
+            if partner is None:
+                del guess[p]
+            else:
+                guess[p] += partner
+                ranks, _ = compute_ranks(an, guess, scalars)
     return guess
+
+
+def _transposed(an, graph):
+    """Parameters (or what they are copied to) whose ``.T`` the code reads."""
+    out = set()
+    for s in iter_assigns(an.fn.body):
+        v = s.value
+        if isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
+            out |= copy_sources(an, v.value.id, graph)
+    return out
+
+
+def _partner_rank(an, p, ranks):
+    """The one rank (at least 1) of every array an element read of ``p``
+    meets in an elementwise operation, or None."""
+    graph = copy_graph(an)
+    reads = {s.targets[0].id for s in iter_assigns(an.fn.body)
+             if getattr(s, "srcgrad_op", None) is not None and s.srcgrad_op.kind == "subscript"
+             and isinstance(s.srcgrad_op.args["x"], gast.Name) and isinstance(s.targets[0], gast.Name)
+             and p in copy_sources(an, s.srcgrad_op.args["x"].id, graph)}
+    found = set()
+    for s in iter_assigns(an.fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        names = [a.id for a in op.args.values() if isinstance(a, gast.Name)] if op else []
+        if not reads & set(names):
+            continue
+        if op.kind != "call" or op.rule is None or op.rule.kind != "elementwise":
+            return None
+        found |= {ranks.get(n) for n in names if n not in reads}
+    return found.pop() if len(found) == 1 and isinstance(min(found), int) and min(found) >= 1 \
+        else None
 
 
 def _ambiguous(an, p, ranks):

@@ -49,7 +49,29 @@ class Adjoints:
 
     def uses_ans(self, s):
         op = s.srcgrad_op
-        return op.kind == "call" and any(t.uses_ans for t in op.rule.adjoints.values())
+        return op.kind == "call" and any(t.uses_ans for t in self.templates(s).values())
+
+    def templates(self, s):
+        """The adjoint templates of call ``s``: its rule's, or those reusing a
+        result the function computed before (:mod:`srcgrad.compiler.analysis.reuse`)."""
+        op = s.srcgrad_op
+        reused = self.an.reused.get(s.targets[0].id) if isinstance(s.targets[0], gast.Name) \
+            else None
+        out = op.rule.adjoints
+        if op.rule.ranked:
+            out = {**out, **self.ranked(op)}
+        return out if reused is None else {**out, **reused[1]}
+
+    def ranked(self, op):
+        """The templates of ``op``'s rule for the ranks its arguments certainly
+        have (:func:`srcgrad.rules.registry.defranks`), or ``{}``."""
+        names = list(op.rule.signature.parameters)
+        for ranks, templates in op.rule.ranked.items():
+            args = [op.args.get(p) for p in names[:len(ranks)]]
+            if all(isinstance(a, gast.Name) and a.id not in self.an.kind and
+                   self.an.ranks.get(a.id) == r for a, r in zip(args, ranks)):
+                return templates
+        return {}
 
     def adjoint(self, s, ans=None):
         y = s.targets[0].id
@@ -103,14 +125,15 @@ class Adjoints:
         elif op.kind == "call":
             lazy = self.lazy_reduction(op, y)
             listed = array_arguments(op, self.an.kind)
-            for pname, tmpl in op.rule.adjoints.items():
+            reused = self.an.reused.get(y)
+            for pname, tmpl in self.templates(s).items():
                 arg = op.args.get(pname)
                 if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
                     continue
                 if lazy is not None and pname == "a":
                     contribs.append((arg.id, lazy))
                     continue
-                expr = self.instantiate(tmpl, op, y, ans or y)
+                expr = self.instantiate(tmpl, op, y, ans or y, reused and reused[0])
                 if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y) and \
                         not fits_result(self.an, s, arg.id):
                     expr = gast.Call(func=self.rt("unbroadcast"), args=[expr, self.shape_of(arg.id)],
@@ -166,9 +189,12 @@ class Adjoints:
             return gast.BinOp(left=g, op=gast.Div(), right=size)
         return None
 
-    def instantiate(self, tmpl, op, y, ans):
+    def instantiate(self, tmpl, op, y, ans, other=None):
+        specials = {"g": load(self.d(y)), "ans": load(ans)}
+        if other:
+            specials["other"] = load(other)
         return fold(tmpl.instantiate(op.rule, as_arrays(op, self.an.kind, self.inj.name_for),
-                                     {"g": load(self.d(y)), "ans": load(ans)},
+                                     specials,
                                      self.inj.name_for, lambda n: self.shape_of(n.id)))
 
     def emit_adjoint(self, a, state):
