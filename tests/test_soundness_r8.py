@@ -182,13 +182,71 @@ def tuple_maybe_bound_before_loop(y, x):
     return y
 
 
-@pytest.mark.xfail(strict=True, raises=UnboundLocalError,
-                   reason="eighth session, fuzz seed 2908398, present at 95b2880: a loop-carried "
-                          "name only a branch before the loop binds is pushed on the tape before "
-                          "its first overwrite (tape.append(pr_)) when the branch was not taken")
+def array_maybe_bound_before_a_while(y, x):
+    if y < 0.5:
+        t = x * 2.0
+    i = 0
+    while i < 3:
+        t = x * y
+        y = np.sum(np.sin(t)) + y
+        i += 1
+    return y
+
+
+def bound_by_a_loop_that_may_not_run(y, x, m):
+    for q in x[:m]:
+        pr_ = (y, q)
+    for q8 in x:
+        pr_ = (y, 0.5)
+        y = np.hypot(*pr_)
+    return y
+
+
+def bound_in_a_branch_of_an_earlier_loop(y, x):
+    for q in x:
+        if q > 0.3:
+            t = np.exp(q * y)
+    for q in x:
+        t = np.sin(y) * q
+        y = y + t
+    return y
+
+
+def kept_from_an_earlier_iteration(y, x):
+    for q in x:
+        if q > 0.3:
+            t = q * y
+        y = np.sin(y) + 1.0
+    if y > 5.5:
+        t = t * 2.0
+    return t * y
+
+
 def test_a_name_maybe_unbound_before_a_loop_that_rebinds_it():
-    import srcgrad
-    srcgrad.grad(tuple_maybe_bound_before_loop)(0.583264, np.array([-0.19, 0.47, -0.35]))
+    """eighth session, fuzz seed 2908398, present at 95b2880: a loop-carried
+    name that only a branch before the loop binds was saved on the tape
+    before its first overwrite (``tape.append(pr_)``) and raised
+    UnboundLocalError when the branch was not taken.  A name the generated
+    code reads where the user's may leave it unbound is bound to None at the
+    function's entry (``ssa.bind_unbound``); the branch taken and not."""
+    X = np.array([-0.19, 0.47, -0.35])
+    for y in (0.583264, 0.3):
+        assert_sound(tuple_maybe_bound_before_loop, (y, X), wrt=(0, 1))
+        assert_sound(array_maybe_bound_before_a_while, (y, X), wrt=(0, 1))
+
+
+def test_a_name_maybe_unbound_after_an_earlier_loop():
+    """The same read after a loop that ran no iteration, or whose branch
+    binding the name was never taken; and a merge copy after a loop reading
+    a name bound in an earlier iteration only (the placeholder used to be
+    put in the loop's other branch, overwriting that value: a crash)."""
+    X = np.array([-0.19, 0.47, -0.35])
+    for m in (0, 2):
+        assert_sound(bound_by_a_loop_that_may_not_run, (0.58, X, m), wrt=(0, 1))
+    for x in (X, np.array([-0.19, 0.27, -0.35])):
+        assert_sound(bound_in_a_branch_of_an_earlier_loop, (0.58, x), wrt=(0, 1))
+    for y in (0.3, 0.8):
+        assert_sound(kept_from_an_earlier_iteration, (y, np.array([0.5, -0.1])), wrt=(0, 1))
 
 
 def view_of_iterated(M, x):
