@@ -285,14 +285,47 @@ def replaced_in_loop(x, M, y):
     return st1.w
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="eighth session, fuzz seed 2920063, present at 95b2880: forward mode "
-                          "crashes ('float' object is not subscriptable) on a dataclass replaced "
-                          "in a loop whose array field is read by index")
+@dataclass
+class Rec3:
+    w: float
+    v: list
+    r: Rec
+
+
+def list_and_record_fields_read_in_loop(x, M, y):
+    st = Rec3(0.5, [1.0, 2.0], Rec(0.1, x))
+    for a in M:
+        st = dc_replace(st, w=st.w * y + st.v[1] + st.r.v[0])
+    return st.w
+
+
+def array_field_read_by_index_in_loop(x, M, y):
+    st1 = Rec(0.5, x * 1.0)
+    for q3, a5 in enumerate(M):
+        st1 = dc_replace(st1, w=st1.v[3] * y)
+        st1.w = y * st1.w
+    return st1.w
+
+
 def test_jvp_of_a_record_replaced_in_a_loop():
-    import srcgrad
-    srcgrad.jvp(replaced_in_loop, wrt=2)(np.array([-0.81, 0.39, -0.28, 0.33]), np.ones((3, 4)),
-                                         0.464825, 1.0)
+    """eighth session, fuzz seed 2920063, present at 95b2880: forward mode
+    crashed ('float' object is not subscriptable) on a dataclass replaced in
+    a loop whose array field is read by index: the record's tangent holds
+    no entry for a field without tangent, and ``attr_tangent`` read that as
+    the number 0.0, then indexed it.  It now makes zeros of the field's
+    shape (it is given the object) unless the field is known to be a number."""
+    X = np.array([-0.81, 0.39, -0.28, 0.33])
+    for wrt in (2, 0, (0, 2)):
+        assert_sound(replaced_in_loop, (X, np.ones((3, 4)), 0.464825), wrt=wrt)
+
+
+def test_jvp_of_fields_without_tangent_read_by_index():
+    """Siblings: a list field and a nested record's array field, and an
+    array field (inactive for y) read by index in the loop."""
+    X = np.array([-0.81, 0.39, -0.28, 0.33])
+    for wrt in (2, 0, (0, 2)):
+        assert_sound(list_and_record_fields_read_in_loop, (X, np.ones((3, 4)), 0.4648), wrt=wrt)
+        assert_sound(array_field_read_by_index_in_loop, (X, np.ones((3, 4)), 0.4648), wrt=wrt)
 
 
 def row_written_through_out(x):
