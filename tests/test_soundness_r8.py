@@ -353,11 +353,53 @@ def list_times_element(y, x, u):
     return y
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="eighth session, fuzz seed 2932535, present at 95b2880: forward mode "
-                          "multiplies the Python list (u.tolist()) by the tangent of the other "
-                          "operand of np.multiply (can't multiply sequence by non-int)")
+def ufuncs_of_a_list(y, x, u):
+    L = u.tolist()
+    M = L
+    a = np.divide(M, y) + np.power(x[1] ** 2, L)
+    return np.sum(np.hypot(L, x[2]) * a) + np.sum(np.maximum(L, y))
+
+
+def ufuncs_of_a_row_list_and_a_number(y, x, U):
+    L = U[1].tolist()
+    c = np.asarray(U[0, 0]).tolist()       # a 0-d array's: a number
+    return np.sum(np.subtract(L, y) ** 2) + np.multiply(c, y) + np.sum(np.arctan2(L, x[0]))
+
+
 def test_jvp_of_a_ufunc_of_a_list_and_a_number():
+    """eighth session, fuzz seed 2932535, present at 95b2880: forward mode
+    multiplied the Python list ``u.tolist()`` by the tangent of the other
+    operand of np.multiply, a number (can't multiply sequence by non-int):
+    the container kinds did not know ``.tolist()`` makes a list.  Its value
+    (a list, or a number for a 0-d array) is now read as an array in the
+    templates of parameters NumPy reads through np.asarray."""
+    X = np.array([0.92, 0.14, -0.88, 0.26])
+    for wrt in (0, 1, (0, 1)):
+        assert_sound(list_times_element, (-0.98, X, np.array([-0.98, -0.15, -0.92])), wrt=wrt)
+
+
+def test_ufuncs_of_lists_made_by_tolist():
+    """Siblings, which crashed in reverse mode too: divide, power, hypot,
+    maximum, subtract, arctan2 of a copy of ``u.tolist()``, of a row's, and
+    of a 0-d array's (a number); the number or the array differentiated."""
+    X = np.array([0.92, 0.14, -0.88, 0.26])
+    U = np.array([[0.3, -0.5, 0.7], [0.2, 0.4, -0.6]])
+    for wrt in (0, 1, (0, 1)):
+        assert_sound(ufuncs_of_a_list, (0.65, X, np.array([0.3, 0.5, 0.7])), wrt=wrt)
+        assert_sound(ufuncs_of_a_row_list_and_a_number, (0.7, X, U), wrt=wrt)
+
+
+def list_argument_times_element(x, L):
+    return np.sum(np.multiply(L, x[2]))
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="ninth session (review of seed 2932535), present at 2269e97: a Python "
+                          "list given as an argument NumPy reads as an array: forward mode "
+                          "multiplies it by a number's tangent (an argument's kind is unknown; "
+                          "reading every such argument through np.asarray clutters every "
+                          "template and breaks generated-code inputs)")
+def test_jvp_of_a_ufunc_of_a_list_argument():
     import srcgrad
-    srcgrad.jvp(list_times_element, wrt=1)(-0.98, np.array([0.92, 0.14, -0.88, 0.26]),
-                                           np.array([-0.98, -0.15, -0.92]), np.ones(4))
+    srcgrad.jvp(list_argument_times_element, wrt=0)(np.array([0.92, 0.14, -0.88, 0.26]),
+                                                    [0.3, 0.5, 0.7], np.ones(4))
