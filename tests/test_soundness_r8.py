@@ -182,13 +182,71 @@ def tuple_maybe_bound_before_loop(y, x):
     return y
 
 
-@pytest.mark.xfail(strict=True, raises=UnboundLocalError,
-                   reason="eighth session, fuzz seed 2908398, present at 95b2880: a loop-carried "
-                          "name only a branch before the loop binds is pushed on the tape before "
-                          "its first overwrite (tape.append(pr_)) when the branch was not taken")
+def array_maybe_bound_before_a_while(y, x):
+    if y < 0.5:
+        t = x * 2.0
+    i = 0
+    while i < 3:
+        t = x * y
+        y = np.sum(np.sin(t)) + y
+        i += 1
+    return y
+
+
+def bound_by_a_loop_that_may_not_run(y, x, m):
+    for q in x[:m]:
+        pr_ = (y, q)
+    for q8 in x:
+        pr_ = (y, 0.5)
+        y = np.hypot(*pr_)
+    return y
+
+
+def bound_in_a_branch_of_an_earlier_loop(y, x):
+    for q in x:
+        if q > 0.3:
+            t = np.exp(q * y)
+    for q in x:
+        t = np.sin(y) * q
+        y = y + t
+    return y
+
+
+def kept_from_an_earlier_iteration(y, x):
+    for q in x:
+        if q > 0.3:
+            t = q * y
+        y = np.sin(y) + 1.0
+    if y > 5.5:
+        t = t * 2.0
+    return t * y
+
+
 def test_a_name_maybe_unbound_before_a_loop_that_rebinds_it():
-    import srcgrad
-    srcgrad.grad(tuple_maybe_bound_before_loop)(0.583264, np.array([-0.19, 0.47, -0.35]))
+    """eighth session, fuzz seed 2908398, present at 95b2880: a loop-carried
+    name that only a branch before the loop binds was saved on the tape
+    before its first overwrite (``tape.append(pr_)``) and raised
+    UnboundLocalError when the branch was not taken.  A name the generated
+    code reads where the user's may leave it unbound is bound to None at the
+    function's entry (``ssa.bind_unbound``); the branch taken and not."""
+    X = np.array([-0.19, 0.47, -0.35])
+    for y in (0.583264, 0.3):
+        assert_sound(tuple_maybe_bound_before_loop, (y, X), wrt=(0, 1))
+        assert_sound(array_maybe_bound_before_a_while, (y, X), wrt=(0, 1))
+
+
+def test_a_name_maybe_unbound_after_an_earlier_loop():
+    """The same read after a loop that ran no iteration, or whose branch
+    binding the name was never taken; and a merge copy after a loop reading
+    a name bound in an earlier iteration only (the placeholder used to be
+    put in the loop's other branch, overwriting that value: a crash)."""
+    X = np.array([-0.19, 0.47, -0.35])
+    for m in (0, 2):
+        assert_sound(bound_by_a_loop_that_may_not_run, (0.58, X, m), wrt=(0, 1))
+    for x in (X, np.array([-0.19, 0.27, -0.35])):
+        assert_sound(bound_in_a_branch_of_an_earlier_loop, (0.58, x), wrt=(0, 1))
+    for y in (0.3, 0.8):
+        assert_sound(kept_from_an_earlier_iteration, (y, np.array([0.5, -0.1])), wrt=(0, 1))
 
 
 def view_of_iterated(M, x):
@@ -227,14 +285,47 @@ def replaced_in_loop(x, M, y):
     return st1.w
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="eighth session, fuzz seed 2920063, present at 95b2880: forward mode "
-                          "crashes ('float' object is not subscriptable) on a dataclass replaced "
-                          "in a loop whose array field is read by index")
+@dataclass
+class Rec3:
+    w: float
+    v: list
+    r: Rec
+
+
+def list_and_record_fields_read_in_loop(x, M, y):
+    st = Rec3(0.5, [1.0, 2.0], Rec(0.1, x))
+    for a in M:
+        st = dc_replace(st, w=st.w * y + st.v[1] + st.r.v[0])
+    return st.w
+
+
+def array_field_read_by_index_in_loop(x, M, y):
+    st1 = Rec(0.5, x * 1.0)
+    for q3, a5 in enumerate(M):
+        st1 = dc_replace(st1, w=st1.v[3] * y)
+        st1.w = y * st1.w
+    return st1.w
+
+
 def test_jvp_of_a_record_replaced_in_a_loop():
-    import srcgrad
-    srcgrad.jvp(replaced_in_loop, wrt=2)(np.array([-0.81, 0.39, -0.28, 0.33]), np.ones((3, 4)),
-                                         0.464825, 1.0)
+    """eighth session, fuzz seed 2920063, present at 95b2880: forward mode
+    crashed ('float' object is not subscriptable) on a dataclass replaced in
+    a loop whose array field is read by index: the record's tangent holds
+    no entry for a field without tangent, and ``attr_tangent`` read that as
+    the number 0.0, then indexed it.  It now makes zeros of the field's
+    shape (it is given the object) unless the field is known to be a number."""
+    X = np.array([-0.81, 0.39, -0.28, 0.33])
+    for wrt in (2, 0, (0, 2)):
+        assert_sound(replaced_in_loop, (X, np.ones((3, 4)), 0.464825), wrt=wrt)
+
+
+def test_jvp_of_fields_without_tangent_read_by_index():
+    """Siblings: a list field and a nested record's array field, and an
+    array field (inactive for y) read by index in the loop."""
+    X = np.array([-0.81, 0.39, -0.28, 0.33])
+    for wrt in (2, 0, (0, 2)):
+        assert_sound(list_and_record_fields_read_in_loop, (X, np.ones((3, 4)), 0.4648), wrt=wrt)
+        assert_sound(array_field_read_by_index_in_loop, (X, np.ones((3, 4)), 0.4648), wrt=wrt)
 
 
 def row_written_through_out(x):
@@ -262,11 +353,53 @@ def list_times_element(y, x, u):
     return y
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="eighth session, fuzz seed 2932535, present at 95b2880: forward mode "
-                          "multiplies the Python list (u.tolist()) by the tangent of the other "
-                          "operand of np.multiply (can't multiply sequence by non-int)")
+def ufuncs_of_a_list(y, x, u):
+    L = u.tolist()
+    M = L
+    a = np.divide(M, y) + np.power(x[1] ** 2, L)
+    return np.sum(np.hypot(L, x[2]) * a) + np.sum(np.maximum(L, y))
+
+
+def ufuncs_of_a_row_list_and_a_number(y, x, U):
+    L = U[1].tolist()
+    c = np.asarray(U[0, 0]).tolist()       # a 0-d array's: a number
+    return np.sum(np.subtract(L, y) ** 2) + np.multiply(c, y) + np.sum(np.arctan2(L, x[0]))
+
+
 def test_jvp_of_a_ufunc_of_a_list_and_a_number():
+    """eighth session, fuzz seed 2932535, present at 95b2880: forward mode
+    multiplied the Python list ``u.tolist()`` by the tangent of the other
+    operand of np.multiply, a number (can't multiply sequence by non-int):
+    the container kinds did not know ``.tolist()`` makes a list.  Its value
+    (a list, or a number for a 0-d array) is now read as an array in the
+    templates of parameters NumPy reads through np.asarray."""
+    X = np.array([0.92, 0.14, -0.88, 0.26])
+    for wrt in (0, 1, (0, 1)):
+        assert_sound(list_times_element, (-0.98, X, np.array([-0.98, -0.15, -0.92])), wrt=wrt)
+
+
+def test_ufuncs_of_lists_made_by_tolist():
+    """Siblings, which crashed in reverse mode too: divide, power, hypot,
+    maximum, subtract, arctan2 of a copy of ``u.tolist()``, of a row's, and
+    of a 0-d array's (a number); the number or the array differentiated."""
+    X = np.array([0.92, 0.14, -0.88, 0.26])
+    U = np.array([[0.3, -0.5, 0.7], [0.2, 0.4, -0.6]])
+    for wrt in (0, 1, (0, 1)):
+        assert_sound(ufuncs_of_a_list, (0.65, X, np.array([0.3, 0.5, 0.7])), wrt=wrt)
+        assert_sound(ufuncs_of_a_row_list_and_a_number, (0.7, X, U), wrt=wrt)
+
+
+def list_argument_times_element(x, L):
+    return np.sum(np.multiply(L, x[2]))
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="ninth session (review of seed 2932535), present at 2269e97: a Python "
+                          "list given as an argument NumPy reads as an array: forward mode "
+                          "multiplies it by a number's tangent (an argument's kind is unknown; "
+                          "reading every such argument through np.asarray clutters every "
+                          "template and breaks generated-code inputs)")
+def test_jvp_of_a_ufunc_of_a_list_argument():
     import srcgrad
-    srcgrad.jvp(list_times_element, wrt=1)(-0.98, np.array([0.92, 0.14, -0.88, 0.26]),
-                                           np.array([-0.98, -0.15, -0.92]), np.ones(4))
+    srcgrad.jvp(list_argument_times_element, wrt=0)(np.array([0.92, 0.14, -0.88, 0.26]),
+                                                    [0.3, 0.5, 0.7], np.ones(4))

@@ -82,13 +82,20 @@ def add_attr(d, x, name, v):
     return d
 
 
-def attr_tangent(t, name):
+def attr_tangent(t, name, x=None):
     """The tangent of ``x.name`` from the tangent ``t`` of ``x`` (an object of
-    ``x``'s type, or a dict of attribute tangents)."""
+    ``x``'s type, or a dict of attribute tangents).  An attribute without a
+    tangent has the zero tangent: 0.0 for a number, zeros of the shape of
+    ``x.name`` when ``x`` is given (the attribute may be an array, list or
+    record, whose tangent is read by index or attribute next)."""
     if isinstance(t, dict):
-        return t[name] if name in t or isinstance(t, AdjointDict) else 0.0
+        if name in t:
+            return t[name]
+        if x is not None:
+            return zeros_like(getattr(x, name))
+        return t[name] if isinstance(t, AdjointDict) else 0.0
     if type(t) is float:
-        return 0.0
+        return 0.0 if x is None else zeros_like(getattr(x, name))
     fields = getattr(t, "fields", None) if isinstance(t, list) else None
     if fields is not None and name in fields:
         return t[fields.index(name)]      # the zeros of a named tuple (zeros_like)

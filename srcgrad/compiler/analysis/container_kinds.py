@@ -174,15 +174,34 @@ def container_kinds(fn, locals_, resolve=None):
             if found is not None:
                 kind[name] = found
                 changed = True
-    return Kinds(kind, adjoint_lists)
+    # ``a.tolist()`` (a list, or a number for a 0-d array) and its copies
+    tolists = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, ss in defs.items():
+            if name not in kind and name not in tolists and any(
+                    _tolist(s.value) or isinstance(s.value, gast.Name) and s.value.id in tolists
+                    for s in ss):
+                tolists.add(name)
+                changed = True
+    return Kinds(kind, adjoint_lists, tolists)
+
+
+def _tolist(v):
+    return isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and \
+        v.func.attr == "tolist" and not v.args and not v.keywords
 
 
 class Kinds(dict):
     """name -> kind, and ``adjoint_lists``: the lists of generated code that
     hold one adjoint per element of a list (``runtime.Adjoints``, made by
     ``zeros_like``), whose ``+`` adds element by element instead of
-    concatenating."""
+    concatenating; ``maybe_lists``: values that are lists or numbers
+    (``a.tolist()`` of an array of any rank), which NumPy reads as arrays
+    all the same (``np.multiply(a.tolist(), x)``)."""
 
-    def __init__(self, kinds=(), adjoint_lists=()):
+    def __init__(self, kinds=(), adjoint_lists=(), maybe_lists=()):
         super().__init__(kinds)
         self.adjoint_lists = set(adjoint_lists)
+        self.maybe_lists = set(maybe_lists)

@@ -130,13 +130,17 @@ def as_arrays(op, kinds, name_for):
 
 
 def array_arguments(op, kinds):
-    """The parameters of ``op`` given a list or tuple that NumPy reads as an array."""
+    """The parameters of ``op`` given a list or tuple that NumPy reads as an
+    array (or a value that may be one: ``a.tolist()``, whose template
+    ``t * a`` would repeat a list when ``t`` is a number)."""
     if op.rule is None:
         return ()
     like = getattr(op.rule, "array_like", ())
     adjoint_lists = getattr(kinds, "adjoint_lists", ())   # generated code: they add as lists
+    maybe = getattr(kinds, "maybe_lists", ())
     return [p for p, a in op.args.items() if p in like and isinstance(a, gast.Name)
-            and kinds.get(a.id) in ("list", "tuple") and a.id not in adjoint_lists]
+            and (kinds.get(a.id) in ("list", "tuple") or a.id in maybe)
+            and a.id not in adjoint_lists]
 
 
 def read_as_array(node, name_for):

@@ -283,8 +283,6 @@ class SSA:
         self.params = set(params)
         self.plain_given = set(params)
         self.user_of = {p: p for p in params}     # version name -> user name
-        self.partial = {}       # version -> [(If, "body"/"orelse"): a branch not binding it]
-        self.copies = []        # (merge copy, the version it reads)
 
     def version(self, user):
         if user not in self.plain_given:
@@ -338,45 +336,17 @@ class SSA:
                 continue
             if vb is None or vo is None:       # defined on one path only
                 env[user] = vb or vo
-                self.partial.setdefault(vb or vo, []).append((s, "orelse" if vb else "body"))
                 continue
             before = env.get(user)
             if vb != before and vo != before:
                 rename_all(s.orelse, vo, vb)
-                if vo in self.partial:
-                    self.partial.setdefault(vb, []).extend(self.partial.pop(vo))
-                self.copies = [(c, vb if src == vo else src) for c, src in self.copies]
                 env[user] = vb
             elif vb != before:                 # only the body assigns
                 s.orelse.append(_phi(assign(vb, load(vo)), s))
-                self.copies.append((s.orelse[-1], vo))
                 env[user] = vb
             else:                              # only the else branch assigns
                 s.body.append(_phi(assign(vo, load(vb)), s))
-                self.copies.append((s.body[-1], vb))
                 env[user] = vo
-
-    def bind_partial(self, body):
-        """A merge copy that reads a version bound on some paths only
-        (``if c: v = ...`` then ``if d: v = v * 2.0``, ``else: v_1 = v``) would
-        raise where the version is not bound though the user's code never
-        reads it there (``c`` and ``d`` go together): the branches that do not
-        bind it bind it to None (a placeholder, as for loops).  Only for the
-        copies still there once the dead ones are dropped."""
-        alive = {id(s) for s in walk_stmts(body)}
-        done = set()
-        for copy, source in self.copies:
-            if id(copy) not in alive:
-                continue
-            for s, field in self.partial.get(source, ()):
-                binding = s.body if field == "orelse" else s.orelse
-                if (id(s), field, source) in done or \
-                        any(c is copy for c in walk_stmts(binding)):
-                    continue                   # (the copy is where the name is bound)
-                done.add((id(s), field, source))
-                unbound = gast.copy_location(assign(source, const(None)), s)
-                unbound.srcgrad_unbound = True
-                getattr(s, field).append(unbound)
 
     def loop(self, s, env):
         pre = []
@@ -471,9 +441,56 @@ def to_ssa(fn, namer):
     fn.body = anf.block(fn.body)
     ssa = SSA(namer, params)
     fn.body = drop_dead_phis(ssa.run(fn.body))
-    ssa.bind_partial(fn.body)
+    fn.body = bind_unbound(fn.body, params)
     fn.srcgrad_temps = anf.temps
     return ssa.user_of
+
+
+def bind_unbound(body, params):
+    """The code srcgrad adds reads a loop-carried name at the loop's entry
+    (the reverse sweep saves it before its first overwrite) and a merge copy
+    reads the version it copies; on a path where the user's code left that
+    name unbound (``if c: t = ...`` or a loop that ran no iteration, then a
+    loop rebinding ``t``; ``c`` and ``d`` going together in ``if c: v = ...``,
+    ``if d: v = v * 2.0``) the read would raise though the user's code never
+    reads the name there.  Such a name is bound to None at the function's
+    entry (a placeholder, as for loops): it then holds None exactly where it
+    was unbound and every value the user's code gave it everywhere else --
+    a placeholder in a branch inside a loop would overwrite the value of an
+    earlier iteration."""
+    unbound = []
+
+    def need(name, bound):
+        if name not in bound and name not in unbound:
+            unbound.append(name)
+
+    def block(stmts, bound):
+        for s in stmts:
+            bound = stmt(s, bound)
+        return bound
+
+    def stmt(s, bound):
+        if isinstance(s, gast.If):
+            return bound | (block(s.body, set(bound)) & block(s.orelse, set(bound)))
+        if isinstance(s, LOOPS):
+            carried = getattr(s, "srcgrad_carried", set())
+            for name in sorted(carried):
+                need(name, bound)
+            inside = bound | carried | _stored_in([s.target] if isinstance(s, gast.For) else [])
+            block(s.body, inside)
+            block(s.orelse, inside)
+            return bound | carried
+        if getattr(s, "srcgrad_phi", False):
+            need(s.value.id, bound)
+        return bound | _stored_in([s])
+
+    block(body, set(params))
+    pre = []
+    for name in unbound:
+        placeholder = gast.copy_location(assign(name, const(None)), body[0])
+        placeholder.srcgrad_unbound = True     # not a value of the user's (analyse: shapes)
+        pre.append(placeholder)
+    return pre + body
 
 
 def _stored_in(stmts):

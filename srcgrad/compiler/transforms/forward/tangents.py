@@ -421,8 +421,13 @@ class Forward:
         return const(0.0)
 
     def attr_tangent(self, x, op, ans):
+        """``attr_tangent(d_p, 'w')``; with ``p`` too when ``p.w`` may not be a
+        number: an attribute without a tangent gets zeros of its shape."""
         helper = load(self.inj.name_for(runtime.attr_tangent, "attr_tangent"))
-        return gast.Call(func=helper, args=[load(self.d(x.id)), const(op.extra)], keywords=[])
+        args = [load(self.d(x.id)), const(op.extra)]
+        if ans not in self.scalar:
+            args.append(load(x.id))
+        return gast.Call(func=helper, args=args, keywords=[])
 
     # -- driver ---------------------------------------------------------------
     def activate_tapes(self):
