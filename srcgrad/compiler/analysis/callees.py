@@ -51,3 +51,31 @@ def recursive_rule(fun, driver):
         rule.tangents[n] = Template(f"jvp_call({own}, {i}, {args}, {TANGENT})", names + [TANGENT],
                                     namespace, rule.name)
     return rule
+
+
+class JointFallback(Exception):
+    """A helper given an adjoint function of its own (frontend/inline/joint.py)
+    cannot have one after all (``reason``): the pipeline generates the
+    function again with ``fun`` inlined at every call site."""
+
+    def __init__(self, fun, reason):
+        super().__init__(f"{getattr(fun, '__qualname__', fun)}: {reason}")
+        self.fun, self.reason = fun, reason
+
+
+def joint_problem(parsed, an, params):
+    """Why the helper analysed as ``an`` (parameters ``params``) cannot have
+    a split form of its own that its callers call (``None`` if it can): it
+    writes into an argument (the caller must see that), its result may share
+    an argument's memory, or an argument or the result is a list, dict or
+    object (inlined, their adjoints stay exact)."""
+    written = getattr(an, "written_arrays", set()) | getattr(an, "mutated", set())
+    if getattr(parsed, "srcgrad_copied", 0) or set(params) & written:
+        return "it writes into an argument"
+    result = an.result
+    if result in params or getattr(an, "share", {}).get(result, {result}) & set(params):
+        return "its result may share memory with an argument"
+    kinds = {n: k for n, k in an.kind.items() if n in params or n == result}
+    if any(k != "tuple" or n != result for n, k in kinds.items()):
+        return "an argument or its result is a container or an object"
+    return None

@@ -32,6 +32,7 @@ from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend.inline.bind import Binding, Value
 from srcgrad.compiler.frontend.inline.callees import (Callees, LocalFunction, Partial,
                                                       PythonFunction, SelfMethod, defining_class)
+from srcgrad.compiler.frontend.inline.joint import joint_helpers
 from srcgrad.compiler.frontend.inline.rename import (Rename, free_in, scope_locals,
                                                      walk_same_scope)
 from srcgrad.compiler.frontend.parse import parse
@@ -69,6 +70,13 @@ class Inliner(Callees, Binding):
         # the classes of arguments whose methods are called (osc.energy(x)),
         # known when the derivative is called (srcgrad.api.classes)
         self.classes.update(classes or {})
+        # helpers whose calls stay calls, each differentiated by an adjoint
+        # function of its own (joint.py): in reverse mode for real arguments
+        # (``parsed.srcgrad_joint``: the helpers to inline all the same)
+        exclude = getattr(parsed, "srcgrad_joint", None)
+        self.joint = set(joint_helpers(parsed, exclude)) \
+            if exclude is not None and driver is not None else set()
+        parsed.srcgrad_kept = set()     # those whose calls were kept (for the analysis)
 
     # -- expanding calls in a statement --------------------------------------------
     def expand(self, expr, where, desugar):
@@ -140,6 +148,32 @@ class Inliner(Callees, Binding):
         finally:
             self.stack.pop()
         return binding + body, result
+
+    def keep(self, call, fun, where):
+        """For a helper with an adjoint function of its own (:attr:`joint`):
+        the statement ``helper_1 = helper(a, b, ...)`` (every parameter
+        passed, by position; a default written in) and ``helper_1``; else
+        ``None`` (the call is inlined)."""
+        if not (isinstance(fun, PythonFunction) and fun.fun in self.joint and not fun.args
+                and not fun.kwargs) or fun.key in self.stack or \
+                any(isinstance(a, gast.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords):
+            return None
+        signature = inspect.signature(fun.fun)
+        try:
+            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError:
+            return None            # (inlining reports it)
+        args = [bound.arguments[n] if n in bound.arguments else const(p.default)
+                for n, p in signature.parameters.items()]
+        self.source_of(fun.fun, call)     # read: the disk cache checks its source
+        self.parsed.srcgrad_kept.add(fun.fun)
+        result = self.namer.fresh(fun.name)
+        self.locals.add(result)
+        kept = gast.Call(func=load(self.extra(fun.fun, fun.name)), args=args, keywords=[])
+        stmt = assign(result, gast.copy_location(kept, call), where)
+        stmt.srcgrad_expanded = True      # (the call stays)
+        return stmt, result
 
     def source_of(self, fun, call):
         parsed = self.sources.get(fun)
@@ -233,6 +267,11 @@ class Expander(Transformer):
         for k in node.keywords:
             if not isinstance(k.value, gast.Lambda):
                 k.value = self.visit(k.value)
+        kept = self.inl.keep(node, fun, self.where)
+        if kept is not None:       # a helper with an adjoint function of its own
+            stmt, result = kept
+            self.pre.extend(self.desugar(stmt))
+            return gast.copy_location(load(result), node)
         done = self.inl.inline(node, fun, self.where)
         if done is None:
             return node            # recursion: stays a call

@@ -108,6 +108,9 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         body = tidy(drop_unread_flags(body, self.flags))
         self._counters_read_after(body, set())
         fn.body = copy_written_arguments(fn, body)
+        # arguments written into (copied first): a helper that does this is inlined
+        # where it is called, never given an adjoint function (inline/joint.py)
+        self.parsed.srcgrad_copied = len(fn.body) - len(body)
         fn.body = check_shared_arguments(fn, fn.body, self.parsed, self.namer)
         self.inliner.check_unused(fn)
         return fn
