@@ -113,7 +113,7 @@ class Driver:
                 except SrcgradError as e:
                     raise JointFallback(fun, str(e).splitlines()[0]) from None
             made = generate_cached(fun, ["joint", list(wrt)], generate)
-            made.srcgrad_joint = (fun, tuple(wrt))
+            made.srcgrad_joint = (fun, tuple(wrt), self)
             made.srcgrad_refusal = runtime.pulled.srcgrad_refusal
             cache_put(fun, key, made)
         return made

@@ -67,15 +67,14 @@ def joint_problem(parsed, an, params):
     """Why the helper analysed as ``an`` (parameters ``params``) cannot have
     a split form of its own that its callers call (``None`` if it can): it
     writes into an argument (the caller must see that), its result may share
-    an argument's memory, or an argument or the result is a list, dict or
-    object (inlined, their adjoints stay exact)."""
+    an argument's memory, or an argument or the result is a tuple, list, dict
+    or object (inlined, their elements' adjoints are names of their own)."""
     written = getattr(an, "written_arrays", set()) | getattr(an, "mutated", set())
     if getattr(parsed, "srcgrad_copied", 0) or set(params) & written:
         return "it writes into an argument"
     result = an.result
     if result in params or getattr(an, "share", {}).get(result, {result}) & set(params):
         return "its result may share memory with an argument"
-    kinds = {n: k for n, k in an.kind.items() if n in params or n == result}
-    if any(k != "tuple" or n != result for n, k in kinds.items()):
+    if any(n in an.kind for n in list(params) + [result]):
         return "an argument or its result is a container or an object"
     return None

@@ -456,6 +456,17 @@ def rank_candidates(an):
             for p in copy_sources(an, x.id, graph) & params:
                 if p not in an.kind:
                     guess[p] = max(guess.get(p, 0), len(parts))
+    for s in iter_assigns(fn.body):
+        # a helper with an adjoint function of its own reads its parameters' elements
+        # (frontend/inline/joint.py, ``element_ranks``): as if the caller did
+        op = getattr(s, "srcgrad_op", None)
+        hints = getattr(getattr(op, "rule", None), "joint_ranks", None) or {}
+        for pname, rank in hints.items():
+            x = op.args.get(pname)
+            if isinstance(x, gast.Name) and x.id not in an.kind:
+                for p in copy_sources(an, x.id, graph) & params:
+                    if p not in an.kind:
+                        guess[p] = max(guess.get(p, 0), rank)
     ranks, _ = compute_ranks(an, guess) if guess else ({}, None)
     if _reduces_scalars(an, ranks):
         for p in sorted(guess):

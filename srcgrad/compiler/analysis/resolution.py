@@ -242,8 +242,10 @@ def call_op(an, fun, args, kwargs, s, display):
     rule = lookup(fun)
     if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
         rule = recursive_rule(fun, an.driver)       # a recursive call of the user's (inline.py)
-        if rule is not None and fun in getattr(an.parsed, "srcgrad_kept", ()):
+        kept = getattr(an.parsed, "srcgrad_kept", {})
+        if rule is not None and fun in kept:
             rule.joint = True       # a helper with an adjoint function of its own (joint.py)
+            rule.joint_ranks = kept[fun]    # the ranks its element reads suggest
     elif rule is not None and an.driver is not None:
         rule = rule.with_driver(an.driver)          # a rule calling srcgrad (scipy.integrate)
     if rule is None:

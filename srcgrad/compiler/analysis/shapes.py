@@ -443,6 +443,11 @@ def scalar_candidates(an, numbers=False):
         if op.kind in ("subscript", "setitem") and isinstance(op.args["x"], gast.Name):
             for name in copy_sources(an, op.args["x"].id, graph):
                 excluded.update(shape_chain(an, name))
+        # (and one a helper with an adjoint function of its own indexes: joint.py)
+        for pname in getattr(getattr(op, "rule", None), "joint_ranks", None) or {}:
+            if isinstance(op.args.get(pname), gast.Name):
+                for name in copy_sources(an, op.args[pname].id, graph):
+                    excluded.update(shape_chain(an, name))
     if numbers:
         return (used & tested - excluded - an.forward_scalar) & params
     return (used - tested - excluded - an.forward_scalar) & params

@@ -32,7 +32,7 @@ from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend.inline.bind import Binding, Value
 from srcgrad.compiler.frontend.inline.callees import (Callees, LocalFunction, Partial,
                                                       PythonFunction, SelfMethod, defining_class)
-from srcgrad.compiler.frontend.inline.joint import joint_helpers
+from srcgrad.compiler.frontend.inline.joint import element_ranks, joint_helpers
 from srcgrad.compiler.frontend.inline.rename import (Rename, free_in, scope_locals,
                                                      walk_same_scope)
 from srcgrad.compiler.frontend.parse import parse
@@ -76,7 +76,7 @@ class Inliner(Callees, Binding):
         exclude = getattr(parsed, "srcgrad_joint", None)
         self.joint = set(joint_helpers(parsed, exclude)) \
             if exclude is not None and driver is not None else set()
-        parsed.srcgrad_kept = set()     # those whose calls were kept (for the analysis)
+        parsed.srcgrad_kept = {}        # those whose calls were kept -> element_ranks
 
     # -- expanding calls in a statement --------------------------------------------
     def expand(self, expr, where, desugar):
@@ -166,8 +166,8 @@ class Inliner(Callees, Binding):
             return None            # (inlining reports it)
         args = [bound.arguments[n] if n in bound.arguments else const(p.default)
                 for n, p in signature.parameters.items()]
-        self.source_of(fun.fun, call)     # read: the disk cache checks its source
-        self.parsed.srcgrad_kept.add(fun.fun)
+        tree = self.source_of(fun.fun, call).tree     # (read: the disk cache checks it)
+        self.parsed.srcgrad_kept[fun.fun] = element_ranks(tree)
         result = self.namer.fresh(fun.name)
         self.locals.add(result)
         kept = gast.Call(func=load(self.extra(fun.fun, fun.name)), args=args, keywords=[])

@@ -141,6 +141,22 @@ def eligible(fun, tree):
     return True
 
 
+def element_ranks(tree):
+    """Parameters of the helper ``tree`` read with integer indices only
+    (``u[0]``, ``A[1, 2]``), with the number of indices: what the caller's
+    version for arrays of given ranks assumes (``analysis/ranks.py``), as
+    it would from the inlined body."""
+    params = {a.id for a in tree.args.posonlyargs + tree.args.args}
+    ranks = {}
+    for node in walk_tree(tree):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
+                node.value.id in params:
+            parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+            if all(isinstance(p, gast.Constant) and type(p.value) is int for p in parts):
+                ranks[node.value.id] = max(ranks.get(node.value.id, 0), len(parts))
+    return ranks
+
+
 def _env(fun):
     closure = dict(zip(fun.__code__.co_freevars, fun.__closure__ or ()))
     return fun.__globals__, closure

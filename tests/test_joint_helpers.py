@@ -1,0 +1,334 @@
+"""Helpers called from several sites get one adjoint function of their own
+(issue #14, "generated code that mirrors the user's structure";
+``frontend/inline/joint.py``): in reverse mode the call stays a call of the
+helper's split form, in every other mode (and for small helpers, helpers
+called once, helpers that write into their arguments or take containers) the
+helper is inlined.  Every mode against finite differences.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.compiler.frontend.inline import joint
+from tests.modes import assert_sound
+
+RNG = np.random.default_rng(14)
+
+
+# -- helpers at module level (only those get adjoint functions of their own) ----
+
+def decay(y, k):
+    return -k * y + 0.1 * np.sin(y) * k - 0.05 * y * y + np.cos(k * y) * 0.2
+
+
+def rk4_scalar(k, y0):
+    h = 0.1
+    y = y0
+    for i in range(5):
+        k1 = decay(y, k)
+        k2 = decay(y + 0.5 * h * k1, k)
+        k3 = decay(y + 0.5 * h * k2, k)
+        k4 = decay(y + h * k3, k)
+        y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return y * y
+
+
+def lotka(u, theta):
+    x, y = u[0], u[1]
+    return np.array([theta[0] * x - theta[1] * x * y,
+                     theta[2] * x * y - theta[3] * y])
+
+
+def rk4_array(theta, u0):
+    h = 0.05
+    u = u0
+    loss = 0.0
+    for i in range(6):
+        k1 = lotka(u, theta)
+        k2 = lotka(u + 0.5 * h * k1, theta)
+        k3 = lotka(u + 0.5 * h * k2, theta)
+        k4 = lotka(u + h * k3, theta)
+        u = u + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        loss = loss + np.sum(u * u)
+    return loss
+
+
+def bump(x, w):
+    return np.tanh(w * x) * np.exp(-x * x) + w * np.sin(x) * x - 0.5 * w * w * x
+
+
+def loop_and_branch(x, w):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(bump(x * (i + 1.0), w))
+    if np.sum(x) > 0.0:
+        total = total + np.sum(bump(x + 1.0, w * 2.0))
+    else:
+        total = total - np.sum(bump(x - 1.0, w))
+    return total
+
+
+def scaled(x, a=2.0, mode="sin", *, ignored=None):
+    return x
+
+
+def smooth(x, a=0.5, b=1.5, power=2):
+    return a * np.sin(b * x) ** power + b * np.cos(a * x) * x - a * b * x ** power
+
+
+def keywords(x, y):
+    return np.sum(smooth(x) + smooth(x, b=y) + smooth(a=y, x=x * 2.0, power=3)
+                  + smooth(y * x, 0.25))
+
+
+def inner(x, c):
+    return np.sin(c * x) * x + np.cos(x) * c - x * x * c + 0.5 * x
+
+
+def outer(x, c):
+    return inner(x, c) * inner(x * 2.0, c) + np.sum(x) * c + np.tanh(x) * x * c
+
+
+def nested(x, c):
+    return np.sum(outer(x, c) + outer(x + 1.0, c * 0.5))
+
+
+SCALE = 0.75
+OFFSET = np.array([0.1, -0.2, 0.3])
+
+
+def shifted(x, k):
+    return np.sin(SCALE * x + OFFSET) * k + OFFSET * x * k - SCALE * x * x + k
+
+
+def with_globals(x, k):
+    return np.sum(shifted(x, k) * shifted(x * 0.5, k + 1.0))
+
+
+def partly(x, k):
+    return np.sin(k * x) + k * x * x - np.cos(x) * k * k + x / (1.0 + k * k)
+
+
+def inactive_somewhere(x, k):
+    # k inactive at the first site, active at the second; x inactive at the third
+    return np.sum(partly(x, 0.3) * partly(x * 2.0, k) + partly(np.ones(3), k))
+
+
+def two_results(x, k):
+    s = np.sin(k * x) * x - k * x
+    c = np.cos(k * x) * k + x * x * k
+    return s, c
+
+
+def uses_pairs(x, k):
+    s1, c1 = two_results(x, k)
+    s2, c2 = two_results(x * 1.5, k * 2.0)
+    return np.sum(s1 * c2 + s2 * c1)
+
+
+def scales_in_place(v, k):
+    v[0] = v[0] * k
+    return v * np.sin(k) + np.cos(v) * k - v * v * k
+
+
+def mutating(x, k):
+    a = x * 1.0
+    b = scales_in_place(a, k)
+    c = scales_in_place(a, k * 2.0)
+    return np.sum(b * c + a)
+
+
+def from_list(xs, k):
+    return xs[0] * np.sin(k) + xs[1] * np.cos(k) * k - xs[0] * xs[1] * k + np.tanh(xs[1]) * k
+
+
+def list_helper(x, k):
+    return np.sum(from_list([x, x * 2.0], k) + from_list([x * x, x], k * 0.5))
+
+
+def from_dict(d, k):
+    return d["a"] * np.sin(k) + d["b"] * np.cos(k) * k - d["a"] * d["b"] * k + d["a"] * k
+
+
+def dict_helper(x, k):
+    return np.sum(from_dict({"a": x, "b": x * 2.0}, k) + from_dict({"a": x * x, "b": x}, k))
+
+
+def grows(xs, x):
+    xs.append(x * np.sin(x) + np.cos(x) * x - x * x * 0.5 + np.tanh(x))
+    return xs[-1] * 2.0 + np.sum(xs[0]) * 0.0 + x * 0.5
+
+
+def appends(x):
+    xs = [x]
+    a = grows(xs, x)
+    b = grows(xs, x * 2.0)
+    return np.sum(a * b) + np.sum(xs[-1])
+
+
+X3 = RNG.standard_normal(3)
+
+PROGRAMS = [
+    (rk4_scalar, (0.7, 1.3), (0, 1)),
+    (rk4_array, (np.array([1.5, 1.0, 1.0, 3.0]), np.array([1.0, 0.8])), (0, 1)),
+    (loop_and_branch, (X3.copy(), 0.6), (0, 1)),
+    (keywords, (X3.copy(), 0.9), (0, 1)),
+    (nested, (X3.copy(), 0.8), (0, 1)),
+    (with_globals, (X3.copy(), 0.4), (0, 1)),
+    (inactive_somewhere, (X3.copy(), 0.7), (0, 1)),
+]
+IDS = [f.__name__ for f, _, _ in PROGRAMS]
+#: helpers that get an adjoint function of their own in each program's gradient
+JOINT = {rk4_scalar: "decay", rk4_array: "lotka", loop_and_branch: "bump", keywords: "smooth",
+         nested: "outer", with_globals: "shifted", inactive_somewhere: "partly",
+         }
+
+
+@pytest.mark.parametrize("f, args, wrt", PROGRAMS, ids=IDS)
+def test_every_mode_against_finite_differences(f, args, wrt):
+    assert_sound(f, args, wrt=wrt)
+    assert_sound(f, args, wrt=wrt[0])
+
+
+@pytest.mark.parametrize("f, args, wrt", PROGRAMS, ids=IDS)
+def test_the_helper_has_an_adjoint_function_of_its_own(f, args, wrt):
+    text = srcgrad.source(srcgrad.grad(f, wrt=wrt))
+    name = JOINT[f]
+    assert f"def split_{name}(" in text and f"split_{name}(" in text.split(f"def split_{name}(")[0]
+    # the caller calls it; no inlined copy of its body is left in the caller
+    caller = text.split("\n\n\ndef split_")[0]
+    assert caller.count(f"split_{name}(") >= 2
+
+
+def _fd(fun, x, h=1e-6):
+    """Central differences of ``fun`` (scalar or array result) along each
+    component of the float or array ``x``."""
+    x = np.asarray(x, float)
+    cols = []
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h
+        e = e.reshape(x.shape)
+        plus = fun(x + e if x.ndim else float(x + e))
+        minus = fun(x - e if x.ndim else float(x - e))
+        cols.append((np.asarray(plus) - np.asarray(minus)) / (2 * h))
+    return np.stack(cols, axis=-1).reshape(np.shape(cols[0]) + x.shape)
+
+
+@pytest.mark.parametrize("f, args, wrt", PROGRAMS, ids=IDS)
+def test_value_and_grad_vjp_and_hessian(f, args, wrt):
+    value, g = srcgrad.value_and_grad(f, wrt=0)(*args)
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    fd = _fd(lambda x: f(x, *args[1:]), args[0])
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-6)
+    out, pulled = srcgrad.vjp(f, wrt=(0, 1))(*args, 2.0)
+    np.testing.assert_allclose(pulled[0], 2.0 * fd, rtol=1e-5, atol=1e-6)
+    H = srcgrad.hessian(f, wrt=0)(*args)
+    gfun = srcgrad.grad(f, wrt=0)
+    fdH = _fd(lambda x: gfun(x, *args[1:]), args[0], h=1e-5)
+    np.testing.assert_allclose(H, fdH, rtol=1e-4, atol=1e-5)
+
+
+def test_second_and_third_derivatives_of_rk4():
+    g1 = srcgrad.grad(rk4_scalar, wrt=0)
+    g2 = srcgrad.grad(g1, wrt=0)
+    g3 = srcgrad.grad(g2, wrt=0)
+    h = 1e-5
+    assert g2(0.7, 1.3) == pytest.approx((g1(0.7 + h, 1.3) - g1(0.7 - h, 1.3)) / (2 * h),
+                                         rel=1e-6)
+    assert g3(0.7, 1.3) == pytest.approx((g2(0.7 + h, 1.3) - g2(0.7 - h, 1.3)) / (2 * h),
+                                         rel=1e-5)
+    assert srcgrad.hvp(rk4_scalar, wrt=0)(0.7, 1.3, 1.0) == pytest.approx(g2(0.7, 1.3),
+                                                                          rel=1e-10)
+
+
+def test_grad_of_grad_through_an_array_helper():
+    # d/dk of (d/dx . v), the helpers with defaults taken by keyword in their vjp
+    def inner_product(x, k):
+        return np.sum(srcgrad.grad(keywords, wrt=0)(x, k) * np.array([1.0, -2.0, 0.5]))
+    gk = srcgrad.grad(inner_product, wrt=1)(X3, 0.9)
+    h = 1e-5
+    fd = (inner_product(X3, 0.9 + h) - inner_product(X3, 0.9 - h)) / (2 * h)
+    assert gk == pytest.approx(fd, rel=1e-5)
+
+
+@pytest.mark.parametrize("f, args", [
+    (mutating, (X3.copy(), 0.6)),
+    (list_helper, (X3.copy(), 0.6)),
+    (dict_helper, (X3.copy(), 0.6)),
+    (appends, (X3.copy(),)),
+    (uses_pairs, (X3.copy(), 0.6)),
+], ids=["writes-into-argument", "list-argument", "dict-argument", "list-append",
+        "tuple-result"])
+def test_helpers_that_cannot_have_one_are_inlined(f, args):
+    # (a tuple result: the adjoint of the tuple would be a list of adjoints,
+    # which a second derivative cannot take yet; inlined, each element has its own)
+    assert_sound(f, args, wrt=0)
+    text = srcgrad.source(srcgrad.grad(f, wrt=0))
+    assert "def split_" not in text
+
+
+def test_small_helpers_and_single_calls_are_inlined():
+    def f(x):
+        return np.sum(decay(x, 0.5)) + np.sum(scaled(x) * scaled(x * 2.0))
+    text = srcgrad.source(srcgrad.grad(f))
+    assert "split_" not in text          # decay called once, scaled too small
+    assert_sound(f, (X3.copy(),))
+
+
+def test_forward_mode_inlines():
+    text = srcgrad.source(srcgrad.jvp(rk4_array, wrt=0))
+    assert "split_" not in text
+
+
+def test_the_policy():
+    assert joint.MIN_SITES == 2 and joint.MIN_OPERATIONS >= 4
+    from srcgrad.compiler.frontend.parse import parse
+    assert [h.__name__ for h in joint.joint_helpers(parse(nested))] == ["outer"]
+    assert [h.__name__ for h in joint.joint_helpers(parse(mutating))] == []
+
+
+def test_standalone_export_runs_with_numpy_only(tmp_path):
+    df = srcgrad.grad(rk4_array, wrt=(0, 1))
+    text = srcgrad.source(df, standalone=True)
+    assert "def split_lotka(" in text and "import srcgrad" not in text
+    path = tmp_path / "rk4_grad.py"
+    path.write_text(text + textwrap.dedent("""
+
+        import numpy as np
+        g = d_rk4_array(np.array([1.5, 1.0, 1.0, 3.0]), np.array([1.0, 0.8]))
+        print(repr(np.concatenate(g).tolist()))
+    """))
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1"}
+    out = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    expected = np.concatenate(df(np.array([1.5, 1.0, 1.0, 3.0]), np.array([1.0, 0.8])))
+    np.testing.assert_allclose(eval(out.stdout), expected, rtol=1e-12)
+
+
+def test_disk_cache_keeps_the_helpers_adjoint_function(tmp_path):
+    code = textwrap.dedent("""
+        import numpy as np, srcgrad
+        from tests.test_joint_helpers import rk4_array
+        df = srcgrad.grad(rk4_array, wrt=(0, 1))
+        g = df(np.array([1.5, 1.0, 1.0, 3.0]), np.array([1.0, 0.8]))
+        print(getattr(df, "srcgrad_from_disk", False), "def split_lotka(" in srcgrad.source(df))
+        print(repr(np.concatenate(g).tolist()))
+    """)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, SRCGRAD_CACHE="1", SRCGRAD_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=root)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, cwd=root, timeout=300) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    first, second = (r.stdout.splitlines() for r in runs)
+    assert first[0] == "False True" and second[0] == "True True"
+    assert first[1] == second[1]
