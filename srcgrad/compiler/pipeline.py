@@ -152,7 +152,26 @@ def generate_cached(fun, request, generate, complex_make=None):
     if made is None:
         made = generate()
         diskcache.store(fun, request, made)
+    elif any(hasattr(obj, "srcgrad_joint") for obj in made.srcgrad_injected.values()):
+        made.srcgrad_twin = lambda: inlined_twin(generate)
     return made
+
+
+#: ``[False]`` while :func:`inlined_twin` generates: every helper is inlined
+_JOINT = [True]
+
+
+def inlined_twin(make):
+    """``make()`` with every helper inlined (no helper has an adjoint
+    function of its own, ``frontend/inline/joint.py``): the version of a
+    gradient that a derivative of it differentiates, whose code has the
+    structure higher derivatives handle (``generated.generic_version``)."""
+    before = _JOINT[0]
+    _JOINT[0] = False
+    try:
+        return make()
+    finally:
+        _JOINT[0] = before
 
 
 def cache_get(fun, key):
@@ -258,7 +277,7 @@ def _parse(st):
     # helpers called from several sites keep their calls in reverse mode for real
     # arguments (frontend/inline/joint.py); None: every helper is inlined
     st.parsed.srcgrad_joint = frozenset(st.joint_exclude) \
-        if st.reverse and not st.complex_params else None
+        if st.reverse and not st.complex_params and _JOINT[0] else None
     st.namer = Namer(names_in(st.parsed.tree) | set(st.parsed.closure))
 
 
@@ -369,12 +388,18 @@ def reverse_transform(fun, wrt_names, driver, **options):
     exclude = set()
     while True:
         try:
-            return _reverse_transform(fun, wrt_names, driver, joint_exclude=frozenset(exclude),
+            made = _reverse_transform(fun, wrt_names, driver, joint_exclude=frozenset(exclude),
                                       **options)
         except JointFallback as e:
             if e.fun is fun or e.fun in exclude:
                 raise
             exclude.add(e.fun)
+            continue
+        if any(hasattr(obj, "srcgrad_joint") for obj in made.srcgrad_injected.values()):
+            # what a derivative of this gradient differentiates: every helper inlined
+            made.srcgrad_twin = lambda: inlined_twin(
+                lambda: reverse_transform(fun, wrt_names, driver, **options))
+        return made
 
 
 def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,

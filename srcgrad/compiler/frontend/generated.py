@@ -53,12 +53,19 @@ def is_generated(fun):
 
 
 def generic_version(fun):
-    """For a generated function that starts with the float guard
+    """For a generated function (its twin with every helper inlined when it
+    calls helpers' split forms, ``srcgrad_twin``) that starts with the float guard
     ``if type(x) not in (float, float64) ...: return NAME(...)``, the generic function
     ``NAME`` it falls back to (which is right for every input); otherwise
     ``fun`` itself."""
     if not is_generated(fun):
         return fun
+    if getattr(fun, "srcgrad_twin", None) is not None:
+        # a gradient calling helpers' split forms (inline/joint.py): its twin
+        # with every helper inlined is the one differentiated
+        if getattr(fun, "srcgrad_twin_made", None) is None:
+            fun.srcgrad_twin_made = fun.srcgrad_twin()
+        fun = fun.srcgrad_twin_made
     import inspect
     import textwrap
     try:
