@@ -6,7 +6,16 @@ optimise → emit.  ``front_end`` runs the stages every mode shares,
 compiles the generic version and the one for Python floats.  The public API
 (``srcgrad.api``) calls these; no stage imports the API.  A stage that needs
 the derivative of another function (``srcgrad.grad(f)`` written inside
-differentiated code, a recursive call) asks the :class:`Driver` it is given.
+differentiated code, a recursive call, a helper's split form) asks the
+:class:`Driver` it is given.  The stage runner is ``stages.py``, the caches
+``memo.py``.
+
+>>> import numpy as np
+>>> def f(x):
+...     return np.sum(np.sin(x) * 2.0)
+>>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
+>>> float(df(0.0))
+2.0
 """
 
 import dataclasses
@@ -15,7 +24,6 @@ import gc
 import inspect
 import re
 import types
-import weakref
 
 import gast
 import numpy as np
@@ -39,6 +47,8 @@ from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace  # noqa: F401
+from srcgrad.compiler.memo import (_JOINT, cache_get, cache_put, clear_cache,  # noqa: F401
+                                   generate_cached, inlined_twin)
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
                                                 forward_temporaries, hoist_invariants, never_none,
@@ -126,70 +136,6 @@ class Driver:
 #: a derivative of generated code reaching a recursive call's split form is refused
 Driver.recursive_split.srcgrad_refusal = runtime.pulled.srcgrad_refusal
 Driver.recursive_vjp.srcgrad_refusal = runtime.pulled.srcgrad_refusal
-
-
-_CACHE = weakref.WeakKeyDictionary()
-
-
-def clear_cache(disk=False):
-    """Forget every generated function (the next request re-runs the
-    pipeline); with ``disk=True`` also remove the disk cache's entries."""
-    _CACHE.clear()
-    if disk:
-        diskcache.clear()
-
-
-def generate_cached(fun, request, generate, complex_make=None):
-    """``generate()``, or the same function from the disk cache
-    (:mod:`srcgrad.compiler.diskcache`) when a valid entry for ``fun`` and
-    ``request`` (a JSON-able description of the options) is there; what is
-    generated is written there.  Not while :func:`trace` watches the stages.
-    ``complex_make``: makes the versions for complex arguments of a
-    function loaded from disk (:func:`complex_maker`)."""
-    if _TRACE:
-        return generate()
-    made = diskcache.load(fun, request, complex_make)
-    if made is None:
-        made = generate()
-        diskcache.store(fun, request, made)
-    elif any(hasattr(obj, "srcgrad_joint") for obj in made.srcgrad_injected.values()):
-        made.srcgrad_twin = lambda: inlined_twin(generate)
-    return made
-
-
-#: ``[False]`` while :func:`inlined_twin` generates: every helper is inlined
-_JOINT = [True]
-
-
-def inlined_twin(make):
-    """``make()`` with every helper inlined (no helper has an adjoint
-    function of its own, ``frontend/inline/joint.py``): the version of a
-    gradient that a derivative of it differentiates, whose code has the
-    structure higher derivatives handle (``generated.generic_version``)."""
-    before = _JOINT[0]
-    _JOINT[0] = False
-    try:
-        return make()
-    finally:
-        _JOINT[0] = before
-
-
-def cache_get(fun, key):
-    """The function generated from ``fun`` under ``key``, or ``None``.  One
-    cache for every mode (keys of their own), so ``clear_cache`` forgets all."""
-    try:
-        per_fun = _CACHE.get(fun)
-    except TypeError:          # not weak-referenceable: never cached
-        return None
-    return None if per_fun is None else per_fun.get(key)
-
-
-def cache_put(fun, key, made):
-    try:
-        _CACHE.setdefault(fun, {})[key] = made
-    except TypeError:
-        pass
-    return made
 
 
 def wrt_key(wrt):
