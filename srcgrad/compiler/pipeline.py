@@ -34,6 +34,7 @@ from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.callees import JointFallback, joint_problem
 from srcgrad.compiler.analysis.complex_values import check_complex
+from srcgrad.compiler.analysis.ranks import compute_ranks
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
                                        complex_maker, unchecked, with_boundary, with_guard)
 from srcgrad.compiler.frontend import generated
@@ -127,6 +128,25 @@ class Driver:
             made.srcgrad_refusal = runtime.pulled.srcgrad_refusal
             cache_put(fun, key, made)
         return made
+
+    def joint_rank(self, fun, assumed):
+        """The rank of the result of the helper ``fun`` (one with an adjoint
+        function of its own) when its parameters have the ranks ``assumed``
+        (name -> rank), as its own analysis finds it (``"?"``: not certain)."""
+        memo = self.__dict__.setdefault("_joint_ranks", {})
+        key = (fun, tuple(sorted(assumed.items())))
+        if key not in memo:
+            memo[key] = "?"
+            try:
+                front = self.__dict__.setdefault("_joint_fronts", {}).get(fun)
+                if front is None:
+                    front = self._joint_fronts[fun] = front_end(fun, (), self, reverse=True,
+                                                                scalar_result=False)
+                ranks, _ = compute_ranks(front.analysis, assumed)
+                memo[key] = ranks.get(front.analysis.result, "?")
+            except SrcgradError:
+                pass
+        return memo[key]
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
