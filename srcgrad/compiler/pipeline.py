@@ -34,7 +34,6 @@ from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.callees import JointFallback, joint_problem
 from srcgrad.compiler.analysis.complex_values import check_complex
-from srcgrad.compiler.analysis.ranks import compute_ranks
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
                                        complex_maker, unchecked, with_boundary, with_guard)
 from srcgrad.compiler.frontend import generated
@@ -129,21 +128,21 @@ class Driver:
             cache_put(fun, key, made)
         return made
 
-    def joint_rank(self, fun, assumed):
-        """The rank of the result of the helper ``fun`` (one with an adjoint
-        function of its own) when its parameters have the ranks ``assumed``
-        (name -> rank), as its own analysis finds it (``"?"``: not certain)."""
-        memo = self.__dict__.setdefault("_joint_ranks", {})
+    def joint_facts(self, fun, assumed):
+        """``(rank, shape)`` of the result of the helper ``fun`` (one with an
+        adjoint function of its own) when its parameters have the ranks
+        ``assumed`` (name -> rank), as its own analysis finds them (``"?"``
+        and None: not certain): its callers' shape facts, as if inlined."""
+        memo = self.__dict__.setdefault("_joint_facts", {})
         key = (fun, tuple(sorted(assumed.items())))
         if key not in memo:
-            memo[key] = "?"
+            memo[key] = ("?", None)
             try:
-                front = self.__dict__.setdefault("_joint_fronts", {}).get(fun)
-                if front is None:
-                    front = self._joint_fronts[fun] = front_end(fun, (), self, reverse=True,
-                                                                scalar_result=False)
-                ranks, _ = compute_ranks(front.analysis, assumed)
-                memo[key] = ranks.get(front.analysis.result, "?")
+                fronts = self.__dict__.setdefault("_joint_fronts", {})
+                if fun not in fronts:
+                    fronts[fun] = front_end(fun, (), self, reverse=True, scalar_result=False)
+                an = fronts[fun].analysis.assuming((), assumed)
+                memo[key] = (an.ranks.get(an.result, "?"), an.static_shape.get(an.result))
             except SrcgradError:
                 pass
         return memo[key]
@@ -519,10 +518,13 @@ def _accumulations(st):
 def _closure(st):
     if st.split:
         result = st.out.srcgrad_result
+        # a copy of an array result the caller may change in place, unless the
+        # reverse sweep reads nothing that may share its memory
+        shared = getattr(st.analysis, "share", {}).get(result, set()) | {result}
         split_closure(st.out, st.seed, st.rev.namer.fresh,
-                      lambda e: e if result in st.analysis.scalar else gast.Call(
-                          func=load(st.front.injector.name_for(runtime.own, "own")),
-                          args=[e], keywords=[]))
+                      lambda e, read: e if result in st.analysis.scalar or not shared & read
+                      else gast.Call(func=load(st.front.injector.name_for(runtime.own, "own")),
+                                     args=[e], keywords=[]))
 
 
 def _temporaries(st):

@@ -132,14 +132,14 @@ def compute_ranks(an, assumed=None, scalars=(), lists=None, _optimistic=True):
             return _join_max([rank_of(e) for e in [v.left] + list(v.comparators)]), False, None
         if kind == "inactive" and isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not):
             return 0, False, None
-        if kind == "call" and getattr(op.rule, "joint_rank", None) is not None:
+        if kind == "call" and getattr(op.rule, "joint_facts", None) is not None:
             # a helper with an adjoint function of its own: the rank its own
-            # analysis gives its result for these arguments' ranks (Driver.joint_rank)
+            # analysis gives its result for these arguments' ranks (Driver.joint_facts)
             given = {p: rank_of(a) for p, a in op.args.items()}
             if any(r is None for r in given.values()):
                 return None, False, None
-            return op.rule.joint_rank({p: r for p, r in given.items() if isinstance(r, int)}), \
-                False, None
+            facts = op.rule.joint_facts({p: r for p, r in given.items() if isinstance(r, int)})
+            return facts[0], False, None
         if kind != "call" or op.rule is None:
             return _UNKNOWN, False, None
         fun, rule = op.fun, op.rule

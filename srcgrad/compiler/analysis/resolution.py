@@ -247,7 +247,7 @@ def call_op(an, fun, args, kwargs, s, display):
         if rule is not None and fun in kept:
             rule.joint = True       # a helper with an adjoint function of its own (joint.py)
             rule.joint_ranks = kept[fun]    # the ranks its element reads suggest
-            rule.joint_rank = functools.partial(an.driver.joint_rank, fun)   # its result's
+            rule.joint_facts = functools.partial(an.driver.joint_facts, fun)  # its result's
     elif rule is not None and an.driver is not None:
         rule = rule.with_driver(an.driver)          # a rule calling srcgrad (scipy.integrate)
     if rule is None:

@@ -247,6 +247,12 @@ def _static_shapes(an, assigns, defs, is_scalar):
                 shape = (len(defs[listed][0].value.elts),)
         elif op.kind == "copy" and isinstance(op.args["x"], gast.Name):
             shape = static.get(op.args["x"].id)
+        elif op.kind == "call" and getattr(op.rule, "joint_facts", None) is not None:
+            # a helper with an adjoint function of its own: its analysis's shape
+            # of the result, for the ranks of these arguments (Driver.joint_facts)
+            given = {p: 0 if is_scalar(a) else ranks.get(getattr(a, "id", None))
+                     for p, a in op.args.items()}
+            shape = op.rule.joint_facts({p: r for p, r in given.items() if isinstance(r, int)})[1]
         else:
             shape = _elementwise_shape(op, static, ranks, is_scalar)
         if shape is not None and len(defs.get(t.id, ())) == 1:

@@ -77,6 +77,11 @@ class Inliner(Callees, Binding):
         self.joint = set(joint_helpers(parsed, exclude)) \
             if exclude is not None and driver is not None else set()
         parsed.srcgrad_kept = {}        # those whose calls were kept -> element_ranks
+        stores = [n.id for n in walk_tree(fn) if isinstance(n, gast.Name) and
+                  isinstance(n.ctx, gast.Store)]
+        params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+        # (a name the function assigns once, in its own code: never loop-carried)
+        self.assigned_once = {n for n in stores if stores.count(n) == 1} - params
 
     # -- expanding calls in a statement --------------------------------------------
     def expand(self, expr, where, desugar):
@@ -168,7 +173,12 @@ class Inliner(Callees, Binding):
                 for n, p in signature.parameters.items()]
         tree = self.source_of(fun.fun, call).tree     # (read: the disk cache checks it)
         self.parsed.srcgrad_kept[fun.fun] = element_ranks(tree)
-        result = self.namer.fresh(fun.name)
+        t = where.targets[0] if isinstance(where, gast.Assign) and len(where.targets) == 1 \
+            and where.value is call else None
+        if isinstance(t, gast.Name) and t.id in self.assigned_once:
+            result = t.id            # k2 = rhs(u, p): the user's name (the assignment goes)
+        else:
+            result = self.namer.fresh(fun.name)
         self.locals.add(result)
         kept = gast.Call(func=load(self.extra(fun.fun, fun.name)), args=args, keywords=[])
         stmt = assign(result, gast.copy_location(kept, call), where)

@@ -293,6 +293,9 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         s.srcgrad_expanded = True      # what is left are calls that recurse
         if isinstance(s, gast.Expr) and isinstance(new, gast.Name):
             return pre                 # a call made for its effect
+        if isinstance(s, gast.Assign) and isinstance(new, gast.Name) and \
+                [t.id for t in s.targets if isinstance(t, gast.Name)] == [new.id]:
+            return pre                 # k = f(x) kept as it is (inline/joint.py)
         return pre + self.desugar(s)
 
 

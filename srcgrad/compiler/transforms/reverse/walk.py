@@ -203,6 +203,7 @@ class Sweeps:
         op = s.srcgrad_op
         y = s.targets[0].id
         args = [op.args[p] for p in op.rule.signature.parameters]
+        joint = call is not None
         if call is None:
             active = [i for i, a in enumerate(args)
                       if isinstance(a, gast.Name) and a.id in self.an.active]
@@ -219,6 +220,8 @@ class Sweeps:
                assign(y, gast.Subscript(value=load(pair), slice=const(0), ctx=gast.Load())),
                assign(back, gast.Subscript(value=load(pair), slice=const(1), ctx=gast.Load()))]
         s.srcgrad_split = (back, [(args[i].id, k) for k, i in enumerate(active)])
+        if joint:       # the closure called once, its derivatives read by position
+            s.srcgrad_direct = self.namer.fresh("d_" + y + "_args")
         return fwd, [Comment(self.comment(s)), self.adjoint(s)]
 
     def defined_before(self):
