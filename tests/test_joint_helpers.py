@@ -21,6 +21,17 @@ from tests.modes import assert_sound
 RNG = np.random.default_rng(14)
 
 
+@pytest.fixture(autouse=True)
+def small_helpers_too(monkeypatch):
+    """The helpers here are small (about 15 operations): they get adjoint
+    functions of their own with a lower threshold (the default keeps helpers
+    that small inlined, where a call costs more than the copy saves)."""
+    monkeypatch.setattr(joint, "MIN_OPERATIONS", 8)
+    srcgrad.clear_cache()
+    yield
+    srcgrad.clear_cache()
+
+
 # -- helpers at module level (only those get adjoint functions of their own) ----
 
 def decay(y, k):
@@ -288,9 +299,12 @@ def test_forward_mode_inlines():
 
 
 def test_the_policy():
-    assert joint.MIN_SITES == 2 and joint.MIN_OPERATIONS >= 4
+    assert joint.MIN_SITES == 2
     from srcgrad.compiler.frontend.parse import parse
+    # the default threshold keeps helpers of about 15 operations inlined
+    assert joint.joint_helpers(parse(nested), min_operations=48) == []
     assert [h.__name__ for h in joint.joint_helpers(parse(nested))] == ["outer"]
+    assert [h.__name__ for h in joint.joint_helpers(parse(rk4_array))] == ["lotka"]
     assert [h.__name__ for h in joint.joint_helpers(parse(mutating))] == []
 
 
@@ -324,7 +338,7 @@ def test_disk_cache_keeps_the_helpers_adjoint_function(tmp_path):
     """)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, SRCGRAD_CACHE="1", SRCGRAD_CACHE_DIR=str(tmp_path),
-               PYTHONPATH=root)
+               PYTHONPATH=root, SRCGRAD_JOINT_OPERATIONS="8")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env=env, cwd=root, timeout=300) for _ in range(2)]
     for r in runs:

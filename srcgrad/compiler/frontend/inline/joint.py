@@ -35,13 +35,16 @@ that helper inlined everywhere (``analysis.callees.JointFallback``).
 ...     k1 = rhs(u, k)
 ...     k2 = rhs(u + 0.5 * k1, k)
 ...     return u + k2 + small(u) + small(k2)
->>> [f.__name__ for f in joint_helpers(parse(step))]
+>>> [f.__name__ for f in joint_helpers(parse(step))]       # rhs: 17 operations
+[]
+>>> [f.__name__ for f in joint_helpers(parse(step), min_operations=8)]   # small(): 2
 ['rhs']
 """
 
 import builtins
 import collections
 import inspect
+import os
 
 import gast
 
@@ -56,17 +59,22 @@ from srcgrad.rules.registry import TANGENT
 
 #: a helper keeps its calls when the gradient would copy it this many times or more
 MIN_SITES = 2
-#: ... and its body has at least this many operations (arithmetic, calls, subscripts)
-MIN_OPERATIONS = 8
+#: ... and its body has at least this many operations (arithmetic, calls, subscripts):
+#: below that a call costs more than the copy saves (docs/architecture.md, 2a: RK4
+#: with a 15-operation right-hand side took 1.3 times as long, one of 36 operations
+#: 1.12 times, one of 63 the same time).  ``SRCGRAD_JOINT_OPERATIONS`` sets it.
+MIN_OPERATIONS = int(os.environ.get("SRCGRAD_JOINT_OPERATIONS", "48"))
 
 _OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.Call, gast.Subscript, gast.Compare,
                gast.BoolOp, gast.IfExp)
 _SIMPLE_DEFAULTS = (int, float, bool, str, type(None))
 
 
-def joint_helpers(parsed, exclude=frozenset()):
+def joint_helpers(parsed, exclude=frozenset(), min_operations=None):
     """The helpers (function objects) whose calls in ``parsed``'s function
-    stay calls; ``exclude``: helpers to inline all the same."""
+    stay calls; ``exclude``: helpers to inline all the same;
+    ``min_operations``: instead of :data:`MIN_OPERATIONS`."""
+    least = MIN_OPERATIONS if min_operations is None else min_operations
     trees = {}
 
     def tree_of(fun):
@@ -108,12 +116,14 @@ def joint_helpers(parsed, exclude=frozenset()):
     second = counts(parsed.tree, top, frozenset(chosen), frozenset({parsed.fun}), {})
     return [f for f, n in second.items()
             if n >= MIN_SITES and f not in exclude and f not in recursive
-            and eligible(f, tree_of(f))]
+            and eligible(f, tree_of(f), least)]
 
 
-def eligible(fun, tree):
+def eligible(fun, tree, least=None):
     """Whether the helper ``fun`` (its parsed definition ``tree``) can have
-    an adjoint function of its own (see the module's docstring)."""
+    an adjoint function of its own (see the module's docstring): ``least``
+    operations at least (:data:`MIN_OPERATIONS`)."""
+    least = MIN_OPERATIONS if least is None else least
     if tree is None or fun.__closure__ or defining_class(fun) is not None or \
             generated.is_generated(fun) or fun.__name__ == "<lambda>" or \
             not fun.__name__.isidentifier():
@@ -123,7 +133,7 @@ def eligible(fun, tree):
            or p.default is not p.empty and type(p.default) not in _SIMPLE_DEFAULTS
            for name, p in params.items()):
         return False
-    if sum(isinstance(n, _OPERATIONS) for n in walk_tree(tree)) < MIN_OPERATIONS:
+    if sum(isinstance(n, _OPERATIONS) for n in walk_tree(tree)) < least:
         return False
     for node in walk_tree(tree):
         if isinstance(node, (gast.Global, gast.Nonlocal, gast.Yield, gast.YieldFrom)):
