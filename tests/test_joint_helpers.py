@@ -183,6 +183,17 @@ def appends(x):
     return np.sum(a * b) + np.sum(xs[-1])
 
 
+def changes_after(x, k):
+    # the caller writes into the argument and into a result after the calls:
+    # the helper's reverse sweep must see the values of the call
+    a = x * 1.0
+    y = partly(a, k)
+    a[0] = a[1] * k
+    z = partly(a, k * 0.5)
+    z[1] = z[1] * 3.0 + y[0]
+    return np.sum(y * z) + np.sum(a)
+
+
 X3 = RNG.standard_normal(3)
 
 PROGRAMS = [
@@ -193,12 +204,13 @@ PROGRAMS = [
     (nested, (X3.copy(), 0.8), (0, 1)),
     (with_globals, (X3.copy(), 0.4), (0, 1)),
     (inactive_somewhere, (X3.copy(), 0.7), (0, 1)),
+    (changes_after, (X3.copy(), 0.8), (0, 1)),
 ]
 IDS = [f.__name__ for f, _, _ in PROGRAMS]
 #: helpers that get an adjoint function of their own in each program's gradient
 JOINT = {rk4_scalar: "decay", rk4_array: "lotka", loop_and_branch: "bump", keywords: "smooth",
          nested: "outer", with_globals: "shifted", inactive_somewhere: "partly",
-         }
+         changes_after: "partly"}
 
 
 @pytest.mark.parametrize("f, args, wrt", PROGRAMS, ids=IDS)
