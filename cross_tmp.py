@@ -1,6 +1,6 @@
 import numpy as np, timeit, sys
 import srcgrad
-from crossdefs_tmp import lv3
+from crossdefs_tmp import lv, lv2, lv3, lvv
 from srcgrad.compiler.frontend.inline import joint
 
 def _unused(u, theta):
@@ -34,7 +34,7 @@ def make(rhs):
     return loss
 
 rng = np.random.default_rng(0)
-for rhs, n in ((lv3, 2),):
+for rhs, n in ((lv, 2), (lv2, 2), (lv3, 2), (lvv, 1000)):
     f = make(rhs)
     args = (np.array([1.5, 1.0, 1.0, 3.0]), rng.random(n), rng.random((300, n)))
     res = {}
@@ -47,6 +47,3 @@ for rhs, n in ((lv3, 2),):
         df(*args)
         res[label] = min(timeit.repeat(lambda: df(*args), number=3, repeat=7)) / 3 * 1e3
     print(rhs.__name__, {k: round(v, 2) for k, v in res.items()}, round(res["joint"] / res["inline"], 2))
-joint.MIN_OPERATIONS = 1
-srcgrad.clear_cache()
-print(srcgrad.source(srcgrad.grad(make(lvv), wrt=(0, 1))))

@@ -129,20 +129,24 @@ class Driver:
         return made
 
     def joint_facts(self, fun, assumed):
-        """``(rank, shape)`` of the result of the helper ``fun`` (one with an
+        """``(rank, shape, floats)`` of the helper ``fun`` (one with an
         adjoint function of its own) when its parameters have the ranks
-        ``assumed`` (name -> rank), as its own analysis finds them (``"?"``
-        and None: not certain): its callers' shape facts, as if inlined."""
+        ``assumed`` (name -> rank), as its own analysis finds them: its
+        result's rank and static shape (``"?"`` and None: not certain) and the
+        parameters it uses as it would use Python floats (its
+        ``scalar_candidates``): its callers' shape facts, as if inlined."""
         memo = self.__dict__.setdefault("_joint_facts", {})
         key = (fun, tuple(sorted(assumed.items())))
         if key not in memo:
-            memo[key] = ("?", None)
+            memo[key] = ("?", None, frozenset())
             try:
                 fronts = self.__dict__.setdefault("_joint_fronts", {})
                 if fun not in fronts:
                     fronts[fun] = front_end(fun, (), self, reverse=True, scalar_result=False)
-                an = fronts[fun].analysis.assuming((), assumed)
-                memo[key] = (an.ranks.get(an.result, "?"), an.static_shape.get(an.result))
+                base = fronts[fun].analysis
+                an = base.assuming((), assumed)
+                memo[key] = (an.ranks.get(an.result, "?"), an.static_shape.get(an.result),
+                             frozenset(base.scalar_candidates()))
             except SrcgradError:
                 pass
         return memo[key]

@@ -449,11 +449,15 @@ def scalar_candidates(an, numbers=False):
         if op.kind in ("subscript", "setitem") and isinstance(op.args["x"], gast.Name):
             for name in copy_sources(an, op.args["x"].id, graph):
                 excluded.update(shape_chain(an, name))
-        # (and one a helper with an adjoint function of its own indexes: joint.py)
-        for pname in getattr(getattr(op, "rule", None), "joint_ranks", None) or {}:
-            if isinstance(op.args.get(pname), gast.Name):
-                for name in copy_sources(an, op.args[pname].id, graph):
-                    excluded.update(shape_chain(an, name))
+        # (and one a helper with an adjoint function of its own indexes, or uses
+        # other than as a float: joint.py, Driver.joint_facts)
+        facts = getattr(getattr(op, "rule", None), "joint_facts", None)
+        if facts is not None:
+            floats = facts({})[2]
+            for pname, a in op.args.items():
+                if isinstance(a, gast.Name) and pname not in floats:
+                    for name in copy_sources(an, a.id, graph):
+                        excluded.update(shape_chain(an, name))
     if numbers:
         return (used & tested - excluded - an.forward_scalar) & params
     return (used - tested - excluded - an.forward_scalar) & params
