@@ -49,6 +49,12 @@ def module_text(dfs):
     # exported with them, after them
     dfs = list({id(part): part for df in dfs for part in [df] + joint_parts(df)}.values())
     exported = {id(part): part.__name__ for part in dfs}
+    defined = [name for df in dfs for name, _ in getattr(df, "srcgrad_functions", ())]
+    twice = sorted({n for n in defined if defined.count(n) > 1})
+    if twice:
+        raise SrcgradError(f"these gradients define functions of the same names ({', '.join(twice)}: "
+                           f"helpers of the same name in different modules?); export them to "
+                           f"separate files")
     aliases = []
     for df in dfs:
         try:

@@ -118,8 +118,13 @@ class Driver:
         if made is None:
             def generate():
                 try:
+                    # named after the parameters differentiated unless they are all:
+                    # one name per helper and set (an export defines them side by side)
+                    params = list(inspect.signature(fun).parameters)
+                    name = "split_" + fun.__name__ + \
+                        ("" if list(wrt) == params else "_" + "_".join(wrt))
                     return reverse_transform(fun, wrt, self, with_value=True, as_tuple=True,
-                                             cotangent=True, split=True, joint=True)
+                                             cotangent=True, split=True, joint=True, name=name)
                 except SrcgradError as e:
                     raise JointFallback(fun, str(e).splitlines()[0]) from None
             made = generate_cached(fun, ["joint", list(wrt)], generate)
