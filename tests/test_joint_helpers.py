@@ -364,3 +364,28 @@ def test_disk_cache_keeps_the_helpers_adjoint_function(tmp_path):
     first, second = (r.stdout.splitlines() for r in runs)
     assert first[0] == "False True" and second[0] == "True True"
     assert first[1] == second[1]
+
+
+def in_expressions(x, k):
+    # sites in a comprehension, a lambda, a conditional expression
+    total = sum(np.sum(partly(x * (i + 1.0), k)) for i in range(2))
+    g = lambda t: partly(t, k * 0.5)              # noqa: E731
+    total = total + np.sum(g(x) * g(x + 0.5))
+    return total + (np.sum(partly(x, k)) if k > 0.0 else np.sum(partly(-x, k)))
+
+
+def with_an_inactive_site(x, k):
+    # a site whose result has no derivative (a while test): the helper is inlined
+    n = 0
+    while np.sum(partly(x, 0.2)) > 100.0 and n < 3:
+        n += 1
+    return np.sum(partly(x, k) * partly(x * 2.0, k)) + n
+
+
+def test_sites_in_expressions():
+    assert_sound(in_expressions, (X3.copy(), 0.7), wrt=(0, 1))
+    text = srcgrad.source(srcgrad.grad(in_expressions, wrt=(0, 1)))
+    assert "def split_partly" in text
+    assert_sound(with_an_inactive_site, (X3.copy(), 0.7), wrt=(0, 1))
+    text = srcgrad.source(srcgrad.grad(with_an_inactive_site, wrt=(0, 1)))
+    assert "def split_" not in text
