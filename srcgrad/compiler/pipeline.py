@@ -365,9 +365,9 @@ def reverse_transform(fun, wrt_names, driver, **options):
             made = _reverse_transform(fun, wrt_names, driver, joint_exclude=frozenset(exclude),
                                       **options)
         except JointFallback as e:
-            if e.fun is fun or e.fun in exclude:
+            if e.fun is fun or e.excluded in exclude:
                 raise
-            exclude.add(e.fun)
+            exclude.add(e.excluded)
             continue
         if any(hasattr(obj, "srcgrad_joint") for obj in made.srcgrad_injected.values()):
             # what a derivative of this gradient differentiates: every helper inlined

@@ -56,11 +56,18 @@ def recursive_rule(fun, driver):
 class JointFallback(Exception):
     """A helper given an adjoint function of its own (frontend/inline/joint.py)
     cannot have one after all (``reason``): the pipeline generates the
-    function again with ``fun`` inlined at every call site."""
+    function again with ``fun`` inlined at every call site, or at the one
+    ``site`` (a key ``inliner.keep`` made) when only that site cannot."""
 
-    def __init__(self, fun, reason):
+    def __init__(self, fun, reason, site=None):
         super().__init__(f"{getattr(fun, '__qualname__', fun)}: {reason}")
         self.fun, self.reason = fun, reason
+        self.site = site        # only this call site is to be inlined (inliner.keep)
+
+    @property
+    def excluded(self):
+        """What the pipeline excludes: the helper, or ``("site", key)``."""
+        return self.fun if self.site is None else ("site", self.site)
 
 
 def joint_problem(parsed, an, params):

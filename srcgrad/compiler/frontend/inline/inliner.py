@@ -76,7 +76,11 @@ class Inliner(Callees, Binding):
         exclude = getattr(parsed, "srcgrad_joint", None)
         self.joint = set(joint_helpers(parsed, exclude)) \
             if exclude is not None and driver is not None else set()
+        # single sites to inline all the same (("site", key), ``keep``)
+        self.excluded_sites = {e[1] for e in exclude or () if isinstance(e, tuple)}
+        self.site_path = []             # (line, column) of each call being inlined
         parsed.srcgrad_kept = {}        # those whose calls were kept -> element_ranks
+        parsed.srcgrad_sites = {}       # the name a kept call's result gets -> its site
         stores = [n.id for n in walk_tree(fn) if isinstance(n, gast.Name) and
                   isinstance(n.ctx, gast.Store)]
         params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
@@ -147,11 +151,13 @@ class Inliner(Callees, Binding):
         rename = Rename(mapping, free)
         tree.body = [rename.visit(s) for s in tree.body]
         self.stack.append(fun.key)
+        self.site_path.append((getattr(call, "lineno", 0), getattr(call, "col_offset", 0)))
         try:
             sub = self.normaliser(sub_parsed, self.namer, inliner=self)
             body, result = sub.run_inlined(tree, fun.name)
         finally:
             self.stack.pop()
+            self.site_path.pop()
         return binding + body, result
 
     def keep(self, call, fun, where):
@@ -163,6 +169,9 @@ class Inliner(Callees, Binding):
                 and not fun.kwargs) or fun.key in self.stack or \
                 any(isinstance(a, gast.Starred) for a in call.args) or \
                 any(k.arg is None for k in call.keywords):
+            return None
+        site = (tuple(self.site_path), getattr(call, "lineno", 0), getattr(call, "col_offset", 0))
+        if site in self.excluded_sites:
             return None
         signature = inspect.signature(fun.fun)
         try:
@@ -180,6 +189,7 @@ class Inliner(Callees, Binding):
         else:
             result = self.namer.fresh(fun.name)
         self.locals.add(result)
+        self.parsed.srcgrad_sites[result] = site
         kept = gast.Call(func=load(self.extra(fun.fun, fun.name)), args=args, keywords=[])
         stmt = assign(result, gast.copy_location(kept, call), where)
         stmt.srcgrad_expanded = True      # (the call stays)

@@ -186,7 +186,11 @@ class Sweeps:
         elif any(isinstance(a, gast.Name) and a.id in kind for a in args) or t.id in kind:
             why = "a container or object argument or result"
         if why is not None:
-            raise JointFallback(fun, why)
+            # (a site of its own unless the whole function is complex)
+            sites = getattr(self.an.parsed, "srcgrad_sites", {})
+            site = sites.get(t.id, sites.get(self.user_of.get(t.id))) \
+                if isinstance(t, gast.Name) and self.splits_recursion else None
+            raise JointFallback(fun, why, site)
         active = [i for i, a in enumerate(args)
                   if isinstance(a, gast.Name) and a.id in self.an.active]
         split = self.an.driver.joint_split(fun, tuple(params[i] for i in active))
