@@ -365,9 +365,13 @@ def reverse_transform(fun, wrt_names, driver, **options):
             made = _reverse_transform(fun, wrt_names, driver, joint_exclude=frozenset(exclude),
                                       **options)
         except JointFallback as e:
-            if e.fun is fun or e.excluded in exclude:
-                raise
-            exclude.add(e.excluded)
+            if e.fun is fun:
+                raise               # (the caller making this split form inlines it)
+            item = e.excluded if e.excluded not in exclude else e.fun
+            if item in exclude:     # (never: an excluded helper is inlined)
+                raise SrcgradError(f"srcgrad failed to inline {e.fun.__qualname__} "
+                                   f"({e.reason}); please report this program") from None
+            exclude.add(item)
             continue
         if any(hasattr(obj, "srcgrad_joint") for obj in made.srcgrad_injected.values()):
             # what a derivative of this gradient differentiates: every helper inlined
