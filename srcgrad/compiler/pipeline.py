@@ -106,13 +106,11 @@ class Driver:
         return value, back
 
     def joint_split(self, fun, wrt):
-        """The split form of the user's helper ``fun`` (its parameters named
-        ``wrt`` differentiated) that the reversal of its callers calls at
-        every site (a helper with an adjoint function of its own,
-        ``frontend/inline/joint.py``): ``split_fun(*args)`` returns the value
-        and a closure mapping the result's cotangent to those of ``wrt``.
-        Generated once (cached in memory and on disk); raises
-        :class:`JointFallback` when ``fun`` is to be inlined after all."""
+        """The split form of the helper ``fun`` (with an adjoint function of
+        its own, ``frontend/inline/joint.py``) for its parameters ``wrt``:
+        ``split_fun(*args)`` returns the value and a closure mapping the
+        result's cotangent to those of ``wrt``.  Cached in memory and on disk;
+        raises :class:`JointFallback` when ``fun`` is to be inlined after all."""
         key = ("joint", wrt)
         made = cache_get(fun, key)
         if made is None:
@@ -134,27 +132,25 @@ class Driver:
         return made
 
     def joint_facts(self, fun, assumed):
-        """``(rank, shape, floats)`` of the helper ``fun`` (one with an
-        adjoint function of its own) when its parameters have the ranks
-        ``assumed`` (name -> rank), as its own analysis finds them: its
-        result's rank and static shape (``"?"`` and None: not certain) and the
-        parameters it uses as it would use Python floats (its
-        ``scalar_candidates``): its callers' shape facts, as if inlined."""
-        memo = self.__dict__.setdefault("_joint_facts", {})
-        key = (fun, tuple(sorted(assumed.items())))
-        if key not in memo:
-            memo[key] = ("?", None, frozenset())
+        """``(rank, shape, floats)``: what the analysis of the helper ``fun``
+        (one with an adjoint function of its own) finds when its parameters
+        have the ranks ``assumed`` (name -> rank): its result's rank and
+        static shape (``"?"``, None: not certain), the parameters it uses as
+        floats (``scalar_candidates``).  Its callers' shape facts, as if inlined."""
+        front = cache_get(fun, "joint_front")
+        if front is None:
             try:
-                fronts = self.__dict__.setdefault("_joint_fronts", {})
-                if fun not in fronts:
-                    fronts[fun] = front_end(fun, (), self, reverse=True, scalar_result=False)
-                base = fronts[fun].analysis
-                an = base.assuming((), assumed)
-                memo[key] = (an.ranks.get(an.result, "?"), an.static_shape.get(an.result),
-                             frozenset(base.scalar_candidates()))
+                front = front_end(fun, (), self, reverse=True, scalar_result=False)
             except SrcgradError:
-                pass
-        return memo[key]
+                front = False
+            cache_put(fun, "joint_front", front)
+        key = ("joint_facts", tuple(sorted(assumed.items())))
+        facts = cache_get(fun, key) or (("?", None, frozenset()) if front is False else None)
+        if facts is None:
+            an = front.analysis.assuming((), assumed)
+            facts = cache_put(fun, key, (an.ranks.get(an.result, "?"), an.static_shape.get(
+                an.result), frozenset(front.analysis.scalar_candidates())))
+        return facts
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
@@ -356,9 +352,8 @@ def without_gc(transform):
 
 @without_gc
 def reverse_transform(fun, wrt_names, driver, **options):
-    """Run the reverse-mode pipeline (:func:`_reverse_transform`); a helper
-    whose adjoint function turns out impossible (:class:`JointFallback`)
-    is inlined instead, and the function generated again."""
+    """Run the reverse-mode pipeline (:func:`_reverse_transform`), again with a helper
+    inlined where its adjoint function turns out impossible (:class:`JointFallback`)."""
     exclude = set()
     while True:
         try:
