@@ -62,7 +62,7 @@ MIN_SITES = 2
 #: ... and its body has at least this many operations (arithmetic, calls, subscripts):
 #: below that a call costs more than the copy saves (docs/architecture.md, 2a: RK4
 #: with a 15-operation right-hand side took 1.3 times as long, one of 36 operations
-#: 1.12 times, one of 63 the same time).  ``SRCGRAD_JOINT_OPERATIONS`` sets it.
+#: 1.1 times, one of 63 the same time).  ``SRCGRAD_JOINT_OPERATIONS`` sets it.
 MIN_OPERATIONS = int(os.environ.get("SRCGRAD_JOINT_OPERATIONS", "48"))
 
 _OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.Call, gast.Subscript, gast.Compare,
