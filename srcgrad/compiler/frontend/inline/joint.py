@@ -195,7 +195,10 @@ def _resolve(node, local, env):
 
 
 def _user_function(fun):
+    """A function of the user's (not a library's, nor srcgrad's own runtime
+    helpers, which are inlined as they always were)."""
     if not inspect.isfunction(fun) or primitive_library(fun) or \
+            (getattr(fun, "__module__", None) or "").split(".")[0] == "srcgrad" or \
             getattr(fun, "srcgrad_refusal", None) or \
             getattr(fun, "srcgrad_container_rule", False):
         return False
