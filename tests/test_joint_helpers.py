@@ -390,3 +390,24 @@ def test_sites_in_expressions():
     text = srcgrad.source(srcgrad.grad(with_an_inactive_site, wrt=(0, 1)))
     caller = text.split("\n\n\ndef split_")[0]
     assert "def split_partly" in text and "np.cos(" in caller    # (one copy inlined)
+
+
+def complex_sites(x, c):
+    return np.real(np.sum(outer(x, c) * np.conj(outer(x + 1.0, c * 0.5))))
+
+
+def test_complex_arguments_take_the_inlined_version(monkeypatch):
+    # the version for complex arguments inlines every helper (docs/complex.md)
+    z = np.array([0.3 + 0.2j, -0.5 + 0.1j, 0.7 - 0.4j])
+    df = srcgrad.grad(complex_sites, wrt=0)
+    assert "def split_outer" in srcgrad.source(df)
+    got = df(z, 0.8)
+    monkeypatch.setattr(joint, "MIN_OPERATIONS", 10 ** 6)
+    srcgrad.clear_cache()
+    inlined = srcgrad.grad(complex_sites, wrt=0)
+    assert "split_" not in srcgrad.source(inlined)
+    np.testing.assert_allclose(got, inlined(z, 0.8), rtol=1e-13)
+    h = 1e-6
+    fd = [(complex_sites(z + h * e, 0.8) - complex_sites(z - h * e, 0.8)) / (2 * h)
+          for e in np.eye(3)]
+    np.testing.assert_allclose(got.real, fd, rtol=1e-6)
