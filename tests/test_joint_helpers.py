@@ -205,12 +205,13 @@ PROGRAMS = [
     (with_globals, (X3.copy(), 0.4), (0, 1)),
     (inactive_somewhere, (X3.copy(), 0.7), (0, 1)),
     (changes_after, (X3.copy(), 0.8), (0, 1)),
+    (uses_pairs, (X3.copy(), 0.6), (0, 1)),
 ]
 IDS = [f.__name__ for f, _, _ in PROGRAMS]
 #: helpers that get an adjoint function of their own in each program's gradient
 JOINT = {rk4_scalar: "decay", rk4_array: "lotka", loop_and_branch: "bump", keywords: "smooth",
          nested: "outer", with_globals: "shifted", inactive_somewhere: "partly",
-         changes_after: "partly"}
+         changes_after: "partly", uses_pairs: "two_results"}
 
 
 @pytest.mark.parametrize("f, args, wrt", PROGRAMS, ids=IDS)
@@ -286,12 +287,8 @@ def test_grad_of_grad_through_an_array_helper():
     (list_helper, (X3.copy(), 0.6)),
     (dict_helper, (X3.copy(), 0.6)),
     (appends, (X3.copy(),)),
-    (uses_pairs, (X3.copy(), 0.6)),
-], ids=["writes-into-argument", "list-argument", "dict-argument", "list-append",
-        "tuple-result"])
+], ids=["writes-into-argument", "list-argument", "dict-argument", "list-append"])
 def test_helpers_that_cannot_have_one_are_inlined(f, args):
-    # (a tuple result: the adjoint of the tuple would be a list of adjoints,
-    # which a second derivative cannot take yet; inlined, each element has its own)
     assert_sound(f, args, wrt=0)
     text = srcgrad.source(srcgrad.grad(f, wrt=0))
     assert "def split_" not in text
@@ -320,8 +317,9 @@ def test_the_policy():
     assert [h.__name__ for h in joint.joint_helpers(parse(mutating))] == []
 
 
-@pytest.mark.parametrize("f, args, wrt", [PROGRAMS[1], PROGRAMS[3], PROGRAMS[4], PROGRAMS[5]],
-                         ids=["rk4_array", "keywords", "nested", "with_globals"])
+@pytest.mark.parametrize("f, args, wrt", [PROGRAMS[1], PROGRAMS[3], PROGRAMS[4], PROGRAMS[5],
+                                          PROGRAMS[8]],
+                         ids=["rk4_array", "keywords", "nested", "with_globals", "uses_pairs"])
 def test_standalone_export_runs_with_numpy_only(f, args, wrt, tmp_path):
     """The export defines the helpers' adjoint functions (a helper's own
     helpers' too), writes their globals in, and runs where srcgrad and the

@@ -74,14 +74,15 @@ def joint_problem(parsed, an, params):
     """Why the helper analysed as ``an`` (parameters ``params``) cannot have
     a split form of its own that its callers call (``None`` if it can): it
     writes into an argument (the caller must see that), its result may share
-    an argument's memory, or an argument or the result is a tuple, list, dict
-    or object (inlined, their elements' adjoints are names of their own)."""
+    an argument's memory, an argument is a tuple, list, dict or object, or the
+    result a list, dict or object (a tuple result is fine: its adjoint is the
+    list of its elements')."""
     written = getattr(an, "written_arrays", set()) | getattr(an, "mutated", set())
     if getattr(parsed, "srcgrad_copied", 0) or set(params) & written:
         return "it writes into an argument"
     result = an.result
     if result in params or getattr(an, "share", {}).get(result, {result}) & set(params):
         return "its result may share memory with an argument"
-    if any(n in an.kind for n in list(params) + [result]):
+    if any(n in an.kind for n in params) or an.kind.get(result, "tuple") != "tuple":
         return "an argument or its result is a container or an object"
     return None

@@ -183,7 +183,8 @@ class Sweeps:
             why = "a loop-carried result"
         elif not all(isinstance(a, (gast.Name, gast.Constant)) for a in args):
             why = "an argument that is not a name"
-        elif any(isinstance(a, gast.Name) and a.id in kind for a in args) or t.id in kind:
+        elif any(isinstance(a, gast.Name) and a.id in kind for a in args) or \
+                kind.get(t.id, "tuple") != "tuple":
             why = "a container or object argument or result"
         if why is not None:
             # (a site of its own unless the whole function is complex)
