@@ -128,7 +128,10 @@ def eligible(fun, tree, least=None):
             generated.is_generated(fun) or fun.__name__ == "<lambda>" or \
             not fun.__name__.isidentifier():
         return False
-    params = inspect.signature(fun).parameters
+    try:
+        params = inspect.signature(fun).parameters
+    except (TypeError, ValueError):
+        return False
     if any(p.kind is not p.POSITIONAL_OR_KEYWORD or name in ("g", TANGENT)
            or p.default is not p.empty and type(p.default) not in _SIMPLE_DEFAULTS
            for name, p in params.items()):
