@@ -6,18 +6,24 @@ optimise → emit.  ``front_end`` runs the stages every mode shares,
 compiles the generic version and the one for Python floats.  The public API
 (``srcgrad.api``) calls these; no stage imports the API.  A stage that needs
 the derivative of another function (``srcgrad.grad(f)`` written inside
-differentiated code, a recursive call) asks the :class:`Driver` it is given.
+differentiated code, a recursive call, a helper's split form) asks the
+:class:`Driver` it is given.  The stage runner is ``stages.py``, the caches
+``memo.py``.
+
+>>> import numpy as np
+>>> def f(x):
+...     return np.sum(np.sin(x) * 2.0)
+>>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
+>>> float(df(0.0))
+2.0
 """
 
-import contextlib
 import dataclasses
 import functools
 import gc
 import inspect
 import re
-import time
 import types
-import weakref
 
 import gast
 import numpy as np
@@ -26,6 +32,7 @@ from srcgrad import runtime
 from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
+from srcgrad.compiler.analysis.callees import JointFallback, joint_problem
 from srcgrad.compiler.analysis.complex_values import check_complex
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
                                        complex_maker, unchecked, with_boundary, with_guard)
@@ -39,6 +46,9 @@ from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
 from srcgrad.compiler.ir.ssa import to_ssa
+from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace  # noqa: F401
+from srcgrad.compiler.memo import (_JOINT, cache_get, cache_put, clear_cache,  # noqa: F401
+                                   generate_cached, inlined_twin)
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
                                                 forward_temporaries, hoist_invariants, never_none,
@@ -64,6 +74,7 @@ class Driver:
 
     def provide(self, **transforms):
         self.transforms.update(transforms)
+        diskcache.JOINT_MAKER[:] = [self.joint_split]   # a cached caller's helpers
 
     @property
     def static_transforms(self):
@@ -94,6 +105,53 @@ class Driver:
             return value, runtime.Unit(back(1.0))
         return value, back
 
+    def joint_split(self, fun, wrt):
+        """The split form of the helper ``fun`` (with an adjoint function of
+        its own, ``frontend/inline/joint.py``) for its parameters ``wrt``:
+        ``split_fun(*args)`` returns the value and a closure mapping the
+        result's cotangent to those of ``wrt``.  Cached in memory and on disk;
+        raises :class:`JointFallback` when ``fun`` is to be inlined after all."""
+        key = ("joint", wrt)
+        made = cache_get(fun, key)
+        if made is None:
+            def generate():
+                try:
+                    # named after the parameters differentiated unless they are all:
+                    # one name per helper and set (an export defines them side by side)
+                    params = list(inspect.signature(fun).parameters)
+                    name = "split_" + fun.__name__ + \
+                        ("" if list(wrt) == params else "_" + "_".join(wrt))
+                    return reverse_transform(fun, wrt, self, with_value=True, as_tuple=True,
+                                             cotangent=True, split=True, joint=True, name=name)
+                except SrcgradError as e:
+                    raise JointFallback(fun, str(e).splitlines()[0]) from None
+            made = generate_cached(fun, ["joint", list(wrt)], generate)
+            made.srcgrad_joint = (fun, tuple(wrt), self)
+            made.srcgrad_refusal = runtime.pulled.srcgrad_refusal
+            cache_put(fun, key, made)
+        return made
+
+    def joint_facts(self, fun, assumed):
+        """``(rank, shape, floats)``: what the analysis of the helper ``fun``
+        (one with an adjoint function of its own) finds when its parameters
+        have the ranks ``assumed`` (name -> rank): its result's rank and
+        static shape (``"?"``, None: not certain), the parameters it uses as
+        floats (``scalar_candidates``).  Its callers' shape facts, as if inlined."""
+        front = cache_get(fun, "joint_front")
+        if front is None:
+            try:
+                front = front_end(fun, (), self, reverse=True, scalar_result=False)
+            except SrcgradError:
+                front = False
+            cache_put(fun, "joint_front", front)
+        key = ("joint_facts", tuple(sorted(assumed.items())))
+        facts = cache_get(fun, key) or (("?", None, frozenset()) if front is False else None)
+        if facts is None:
+            an = front.analysis.assuming((), assumed)
+            facts = cache_put(fun, key, (an.ranks.get(an.result, "?"), an.static_shape.get(
+                an.result), frozenset(front.analysis.scalar_candidates())))
+        return facts
+
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
         return call_with_extra(self.transforms["jvp"](fun, wrt=i), fun, args, t)[1]
@@ -102,51 +160,6 @@ class Driver:
 #: a derivative of generated code reaching a recursive call's split form is refused
 Driver.recursive_split.srcgrad_refusal = runtime.pulled.srcgrad_refusal
 Driver.recursive_vjp.srcgrad_refusal = runtime.pulled.srcgrad_refusal
-
-
-_CACHE = weakref.WeakKeyDictionary()
-
-
-def clear_cache(disk=False):
-    """Forget every generated function (the next request re-runs the
-    pipeline); with ``disk=True`` also remove the disk cache's entries."""
-    _CACHE.clear()
-    if disk:
-        diskcache.clear()
-
-
-def generate_cached(fun, request, generate, complex_make=None):
-    """``generate()``, or the same function from the disk cache
-    (:mod:`srcgrad.compiler.diskcache`) when a valid entry for ``fun`` and
-    ``request`` (a JSON-able description of the options) is there; what is
-    generated is written there.  Not while :func:`trace` watches the stages.
-    ``complex_make``: makes the versions for complex arguments of a
-    function loaded from disk (:func:`complex_maker`)."""
-    if _TRACE:
-        return generate()
-    made = diskcache.load(fun, request, complex_make)
-    if made is None:
-        made = generate()
-        diskcache.store(fun, request, made)
-    return made
-
-
-def cache_get(fun, key):
-    """The function generated from ``fun`` under ``key``, or ``None``.  One
-    cache for every mode (keys of their own), so ``clear_cache`` forgets all."""
-    try:
-        per_fun = _CACHE.get(fun)
-    except TypeError:          # not weak-referenceable: never cached
-        return None
-    return None if per_fun is None else per_fun.get(key)
-
-
-def cache_put(fun, key, made):
-    try:
-        _CACHE.setdefault(fun, {})[key] = made
-    except TypeError:
-        pass
-    return made
 
 
 def wrt_key(wrt):
@@ -198,16 +211,19 @@ class Front:
 
 
 def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
-              complex_params=frozenset(), classes=None):
+              complex_params=frozenset(), classes=None, joint_exclude=frozenset()):
     """parse → normalise → SSA → hoist → analyse (:data:`FRONT_END`).
     ``scalar_result``: the result is known to be a scalar (``grad`` checks
     it), which lets the shape analysis prove more.  ``reverse``: for the
     reverse transform (generated code's tapes stay lists).  ``complex_params``:
     the parameters this version is made for being complex.  ``classes``: name ->
-    class of the objects whose methods the function calls (``api/classes.py``)."""
+    class of the objects whose methods the function calls (``api/classes.py``).
+    ``joint_exclude``: helpers inlined even where they would have an adjoint
+    function of their own (``frontend/inline/joint.py``; reverse mode only)."""
     state = types.SimpleNamespace(fun=fun, wrt=wrt_names, driver=driver,
                                   scalar_result=scalar_result, reverse=reverse,
-                                  complex_params=complex_params, classes=dict(classes or {}))
+                                  complex_params=complex_params, classes=dict(classes or {}),
+                                  joint_exclude=joint_exclude)
     try:
         run_stages(FRONT_END, state, lambda: state.fn if hasattr(state, "fn") else state.parsed.tree)
     except ClassesNeeded as e:      # b = Body(...); b.step(dt): again, with Body's methods
@@ -215,7 +231,8 @@ def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
         if not local:
             raise
         return front_end(fun, wrt_names, driver, scalar_result=scalar_result, reverse=reverse,
-                         complex_params=complex_params, classes={**state.classes, **local})
+                         complex_params=complex_params, classes={**state.classes, **local},
+                         joint_exclude=joint_exclude)
     return Front(state.parsed, state.fn, state.analysis, state.namer, state.injector,
                  state.user_of)
 
@@ -227,6 +244,10 @@ def _parse(st):
     portable_defaults(st.parsed)
     generated.prepare(st.parsed, reverse=st.reverse)
     st.parsed.srcgrad_reverse = st.reverse      # for generated code the inliner meets
+    # helpers called from several sites keep their calls in reverse mode for real
+    # arguments (frontend/inline/joint.py); None: every helper is inlined
+    st.parsed.srcgrad_joint = frozenset(st.joint_exclude) \
+        if st.reverse and not st.complex_params and _JOINT[0] else None
     st.namer = Namer(names_in(st.parsed.tree) | set(st.parsed.closure))
 
 
@@ -330,8 +351,33 @@ def without_gc(transform):
 
 
 @without_gc
-def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
-                      complex_params=None, split=False, classes=None, name=None):
+def reverse_transform(fun, wrt_names, driver, **options):
+    """Run the reverse-mode pipeline (:func:`_reverse_transform`), again with a helper
+    inlined where its adjoint function turns out impossible (:class:`JointFallback`)."""
+    exclude = set()
+    while True:
+        try:
+            made = _reverse_transform(fun, wrt_names, driver, joint_exclude=frozenset(exclude),
+                                      **options)
+        except JointFallback as e:
+            if e.fun is fun:
+                raise               # (the caller making this split form inlines it)
+            item = e.excluded if e.excluded not in exclude else e.fun
+            if item in exclude:     # (never: an excluded helper is inlined)
+                raise SrcgradError(f"srcgrad failed to inline {e.fun.__qualname__} "
+                                   f"({e.reason}); please report this program") from None
+            exclude.add(item)
+            continue
+        if any(hasattr(obj, "srcgrad_joint") for obj in made.srcgrad_injected.values()):
+            # what a derivative of this gradient differentiates: every helper inlined
+            made.srcgrad_twin = lambda: inlined_twin(
+                lambda: reverse_transform(fun, wrt_names, driver, **options))
+        return made
+
+
+def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cotangent=False,
+                       complex_params=None, split=False, classes=None, name=None,
+                       joint=False, joint_exclude=frozenset()):
     """Run the reverse-mode pipeline; returns the generated function.
 
     Two versions may be generated from one analysis: a generic one, correct
@@ -346,9 +392,19 @@ def reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cota
     ``with_value``; srcgrad's own use, for recursive calls): the function
     returns the value and a closure taking the cotangent
     (``optimise/closures.py``), with no checks at its boundary.  ``classes``:
-    :func:`front_end`'s; ``name``: the generated function's."""
+    :func:`front_end`'s; ``name``: the generated function's.  ``joint``
+    (with ``split``): the split form of a helper its callers call
+    (``Driver.joint_split``), refused (:class:`JointFallback`) for a helper
+    that writes into its arguments or takes containers."""
     front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
-                      complex_params=complex_params or frozenset(), classes=classes)
+                      complex_params=complex_params or frozenset(), classes=classes,
+                      joint_exclude=joint_exclude)
+    if joint:
+        a = front.fn.args
+        problem = joint_problem(front.parsed, front.analysis,
+                                [p.id for p in a.posonlyargs + a.args + a.kwonlyargs])
+        if problem is not None:
+            raise JointFallback(fun, problem)
     parsed, namer = front.parsed, front.namer
     if split:
         prefix = "split_"
@@ -470,10 +526,13 @@ def _accumulations(st):
 def _closure(st):
     if st.split:
         result = st.out.srcgrad_result
+        # a copy of an array result the caller may change in place, unless the
+        # reverse sweep reads nothing that may share its memory
+        shared = getattr(st.analysis, "share", {}).get(result, set()) | {result}
         split_closure(st.out, st.seed, st.rev.namer.fresh,
-                      lambda e: e if result in st.analysis.scalar else gast.Call(
-                          func=load(st.front.injector.name_for(runtime.own, "own")),
-                          args=[e], keywords=[]))
+                      lambda e, read: e if result in st.analysis.scalar or not shared & read
+                      else gast.Call(func=load(st.front.injector.name_for(runtime.own, "own")),
+                                     args=[e], keywords=[]))
 
 
 def _temporaries(st):
@@ -519,61 +578,6 @@ FORWARD = [("forward", _forward), ("propagate_copies", _forward_copies),
 
 
 # -- running and watching the stages -------------------------------------------
-
-_TRACE = []          # the active Trace, if any (see ``trace``)
-
-
-class Trace:
-    """What :func:`trace` records while the pipeline runs: the seconds spent
-    in each stage (``times``, summed over runs) and, for the stage named
-    ``after``, the code right after it (``shown``: one text per run; a
-    gradient with a version for Python floats runs the later stages twice)."""
-
-    def __init__(self, after=None):
-        self.after = after
-        self.times = {}
-        self.shown = []
-
-
-@contextlib.contextmanager
-def trace(after=None):
-    """Record the stages' times, and the code after the stage ``after``
-    (a name in FRONT_END, REVERSE or FORWARD), while generating:
-
-    >>> import numpy as np
-    >>> def f(x):
-    ...     return np.sum(np.sin(x) * 2.0)
-    >>> with trace(after="ssa") as t:
-    ...     df = reverse_transform(f, ("x",), Driver(), with_value=False)
-    >>> print(t.shown[0])
-    def f(x):
-        out_1 = np.sin(x)
-        out_2 = out_1 * 2.0
-        out = np.sum(out_2)
-        return out
-    >>> sorted(t.times)[:3]
-    ['analyse', 'batch_outer_products', 'cancel_accumulations']
-    """
-    t = Trace(after)
-    _TRACE.append(t)
-    try:
-        yield t
-    finally:
-        _TRACE.remove(t)
-
-
-def run_stages(stages, state, tree):
-    """Run ``stages`` (``(name, function)`` pairs) on ``state`` in order;
-    ``tree()`` gives the function's tree, for a trace that shows it."""
-    watch = _TRACE[-1] if _TRACE else None
-    for name, stage in stages:
-        start = time.perf_counter()
-        stage(state)
-        if watch is not None:
-            watch.times[name] = watch.times.get(name, 0.0) + time.perf_counter() - start
-            if watch.after == name:
-                watch.shown.append(to_source(tree()).rstrip("\n"))
-
 
 def stage_names():
     """Every stage name, in pipeline order (front end, reverse, forward)."""

@@ -18,7 +18,8 @@ its arguments:
   ``1j``, ``np.exp(1j * ...)``, ``np.fft``, ``np.linalg.eigvals`` and einsum's
   sublist form, changed in loops and branches, read back through ``np.real``,
   ``np.imag``, ``np.abs``, ``np.angle``; and set comprehensions;
-* attribute assignment on dataclasses made in the function (``ObjectGrammar``).
+* attribute assignment on dataclasses made in the function (``ObjectGrammar``);
+* a helper called from several sites (``joint_helper``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -26,6 +27,8 @@ its arguments:
 (True, True)
 >>> any("np.fft." in s for s in sources), any("1j" in s for s in sources)
 (True, True)
+>>> any("def hj" in s for s in sources)
+True
 """
 
 import random
@@ -66,6 +69,51 @@ class WideGrammar:
             self.lines.append(f"    {t} = ({c}, np.tanh({n}))")
             term = r.choice([f"np.power({t}[0], {t}[1])", f"{t}[-2] ** {t}[1]"])
         return f"{ret} + {term} * 0.1"
+
+    # ------------------------------------- a helper called from several sites
+    JOINT_TERMS = ["np.sin(k * p) * p", "p * p * k", "np.tanh(p - k) * k", "np.cos(p) * k * k",
+                   "np.exp(-p * p) * k", "k / (1.0 + p * p)", "np.sqrt(1.0 + p * p) * k"]
+
+    def joint_helper(self, ret):
+        """``ret`` plus, in about 25% of programs, calls of a module-level
+        helper ``hjN(p, k=..)`` of a dozen operations from two to four sites (at
+        the top, in a loop, in a branch; ``k`` a constant at some sites and a
+        differentiated name at others): the helpers that get an adjoint function
+        of their own (``frontend/inline/joint.py``; the fuzzer sets
+        ``SRCGRAD_JOINT_OPERATIONS`` low to reach them).  A stream of its own,
+        so the other programs are the ones the seed always gave."""
+        r = random.Random(self.seed * 7919 + 71)
+        names = sorted(self.names("f", "v4", "v3"))
+        if r.random() > 0.25 or not names:
+            return ret
+        name = f"hj{len(self.helpers)}"
+        terms = r.sample(self.JOINT_TERMS, 4)
+        src = [f"def {name}(p, k={r.choice(['0.6', '0.35', '1.1'])}):",
+               f"    a = {terms[0]} + {terms[1]}",
+               f"    b = np.tanh(a) * k + {terms[2]}",
+               f"    return a * b + {terms[3]}"]
+        self.helpers.append("\n".join(src) + "\n")
+        scalars = sorted(self.names("f"))
+
+        def call():
+            arg = r.choice(names)
+            k = r.choice(["", ", 0.4", f", {r.choice(scalars)}" if scalars else ""])
+            return f"{name}({arg}{k})"
+        out = []
+        for i in range(r.randint(2, 4)):
+            v = self.fresh("jh")
+            where = r.random()
+            if where < 0.25:
+                self.lines += [f"    {v} = 0.0", "    for i_j in range(2):",
+                               f"        {v} = {v} + np.sum({call()}) * 0.5"]
+            elif where < 0.45 and scalars:
+                c = r.choice(scalars)
+                self.lines += [f"    if {c} > 0.0:", f"        {v} = np.sum({call()})",
+                               "    else:", f"        {v} = np.sum({call()}) * 0.5"]
+            else:
+                self.lines.append(f"    {v} = np.sum({call()})")
+            out.append(v)
+        return f"{ret} + ({' + '.join(out)}) * 0.1"
 
     # -------------------------------------------------- lists of floats to NumPy
     def list_reduction(self, d):

@@ -31,7 +31,8 @@ from srcgrad.compiler.analysis.container_kinds import container_kinds
 from srcgrad.compiler.analysis.floats import float_names
 from srcgrad.compiler.analysis.objects import check_objects
 from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
-from srcgrad.compiler.analysis.ranks import element_rank, rank_candidates
+from srcgrad.compiler.analysis.rank_guesses import rank_candidates
+from srcgrad.compiler.analysis.ranks import element_rank
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
 from srcgrad.compiler.analysis.reuse import reused_results
 from srcgrad.compiler.analysis.resolution import resolve_ops
@@ -121,7 +122,7 @@ class Analysis:
     def rank_candidates(self, scalars=()):
         """Parameters the gradient is specialised for being arrays of a
         given rank, with that rank, where ``scalars`` are numbers
-        (:func:`srcgrad.compiler.analysis.ranks.rank_candidates`)."""
+        (:func:`srcgrad.compiler.analysis.rank_guesses.rank_candidates`)."""
         return rank_candidates(self, scalars)
 
     def element_scalar(self, x, index):

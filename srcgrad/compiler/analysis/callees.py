@@ -51,3 +51,38 @@ def recursive_rule(fun, driver):
         rule.tangents[n] = Template(f"jvp_call({own}, {i}, {args}, {TANGENT})", names + [TANGENT],
                                     namespace, rule.name)
     return rule
+
+
+class JointFallback(Exception):
+    """A helper given an adjoint function of its own (frontend/inline/joint.py)
+    cannot have one after all (``reason``): the pipeline generates the
+    function again with ``fun`` inlined at every call site, or at the one
+    ``site`` (a key ``inliner.keep`` made) when only that site cannot."""
+
+    def __init__(self, fun, reason, site=None):
+        super().__init__(f"{getattr(fun, '__qualname__', fun)}: {reason}")
+        self.fun, self.reason = fun, reason
+        self.site = site        # only this call site is to be inlined (inliner.keep)
+
+    @property
+    def excluded(self):
+        """What the pipeline excludes: the helper, or ``("site", key)``."""
+        return self.fun if self.site is None else ("site", self.site)
+
+
+def joint_problem(parsed, an, params):
+    """Why the helper analysed as ``an`` (parameters ``params``) cannot have
+    a split form of its own that its callers call (``None`` if it can): it
+    writes into an argument (the caller must see that), its result may share
+    an argument's memory, an argument is a tuple, list, dict or object, or the
+    result a list, dict or object (a tuple result is fine: its adjoint is the
+    list of its elements')."""
+    written = getattr(an, "written_arrays", set()) | getattr(an, "mutated", set())
+    if getattr(parsed, "srcgrad_copied", 0) or set(params) & written:
+        return "it writes into an argument"
+    result = an.result
+    if result in params or getattr(an, "share", {}).get(result, {result}) & set(params):
+        return "its result may share memory with an argument"
+    if any(n in an.kind for n in params) or an.kind.get(result, "tuple") != "tuple":
+        return "an argument or its result is a container or an object"
+    return None

@@ -25,6 +25,7 @@ out call + ['x', 'y']
 
 import builtins
 import dataclasses
+import functools
 import inspect
 
 import gast
@@ -242,6 +243,11 @@ def call_op(an, fun, args, kwargs, s, display):
     rule = lookup(fun)
     if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
         rule = recursive_rule(fun, an.driver)       # a recursive call of the user's (inline.py)
+        kept = getattr(an.parsed, "srcgrad_kept", {})
+        if rule is not None and fun in kept:
+            rule.joint = True       # a helper with an adjoint function of its own (joint.py)
+            rule.joint_ranks = kept[fun]    # the ranks its element reads suggest
+            rule.joint_facts = functools.partial(an.driver.joint_facts, fun)  # its result's
     elif rule is not None and an.driver is not None:
         rule = rule.with_driver(an.driver)          # a rule calling srcgrad (scipy.integrate)
     if rule is None:

@@ -247,6 +247,12 @@ def _static_shapes(an, assigns, defs, is_scalar):
                 shape = (len(defs[listed][0].value.elts),)
         elif op.kind == "copy" and isinstance(op.args["x"], gast.Name):
             shape = static.get(op.args["x"].id)
+        elif op.kind == "call" and getattr(op.rule, "joint_facts", None) is not None:
+            # a helper with an adjoint function of its own: its analysis's shape
+            # of the result, for the ranks of these arguments (Driver.joint_facts)
+            given = {p: 0 if is_scalar(a) else ranks.get(getattr(a, "id", None))
+                     for p, a in op.args.items()}
+            shape = op.rule.joint_facts({p: r for p, r in given.items() if isinstance(r, int)})[1]
         else:
             shape = _elementwise_shape(op, static, ranks, is_scalar)
         if shape is not None and len(defs.get(t.id, ())) == 1:
@@ -443,6 +449,15 @@ def scalar_candidates(an, numbers=False):
         if op.kind in ("subscript", "setitem") and isinstance(op.args["x"], gast.Name):
             for name in copy_sources(an, op.args["x"].id, graph):
                 excluded.update(shape_chain(an, name))
+        # (and one a helper with an adjoint function of its own indexes, or uses
+        # other than as a float: joint.py, Driver.joint_facts)
+        facts = getattr(getattr(op, "rule", None), "joint_facts", None)
+        if facts is not None:
+            floats = facts({})[2]
+            for pname, a in op.args.items():
+                if isinstance(a, gast.Name) and pname not in floats:
+                    for name in copy_sources(an, a.id, graph):
+                        excluded.update(shape_chain(an, name))
     if numbers:
         return (used & tested - excluded - an.forward_scalar) & params
     return (used - tested - excluded - an.forward_scalar) & params

@@ -53,12 +53,19 @@ def is_generated(fun):
 
 
 def generic_version(fun):
-    """For a generated function that starts with the float guard
+    """For a generated function (its twin with every helper inlined when it
+    calls helpers' split forms, ``srcgrad_twin``) that starts with the float guard
     ``if type(x) not in (float, float64) ...: return NAME(...)``, the generic function
     ``NAME`` it falls back to (which is right for every input); otherwise
     ``fun`` itself."""
     if not is_generated(fun):
         return fun
+    if getattr(fun, "srcgrad_twin", None) is not None:
+        # a gradient calling helpers' split forms (inline/joint.py): its twin
+        # with every helper inlined is the one differentiated
+        if getattr(fun, "srcgrad_twin_made", None) is None:
+            fun.srcgrad_twin_made = fun.srcgrad_twin()
+        fun = fun.srcgrad_twin_made
     import inspect
     import textwrap
     try:
@@ -237,8 +244,13 @@ def _splits_as_calls(parsed):
     splits = {name for name, cell in parsed.closure.items()
               if getattr(getattr(_cell_value(cell), "__func__", None), "__name__", "")
               == "recursive_split"}
+    # the split forms of helpers with an adjoint function of their own (inline/joint.py):
+    # split_h(a, b) for every parameter of h, in order
+    joints = {name: getattr(_cell_value(cell), "srcgrad_joint", None)
+              for name, cell in parsed.closure.items()}
+    joints = {name: joint for name, joint in joints.items() if joint is not None}
     pulls = {name for name, cell in parsed.closure.items() if _cell_value(cell) is runtime.pulled}
-    if not splits:
+    if not splits and not joints:
         return
     parsed.closure = dict(parsed.closure)
     made, backs = {}, {}      # split result -> (vjp name, callee, arguments); back -> result
@@ -246,7 +258,17 @@ def _splits_as_calls(parsed):
         if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
             continue
         v = node.value
-        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id in splits \
+        joint = joints.get(v.func.id) if isinstance(v, gast.Call) and \
+            isinstance(v.func, gast.Name) else None
+        if joint is not None and not v.keywords:
+            fun, wrt, driver = joint
+            vjp = driver.transforms["vjp"](fun, wrt=wrt)
+            name = _inject(parsed, "vjp_" + fun.__name__, vjp)
+            callee = load(_inject(parsed, fun.__name__, fun))
+            args = gast.Tuple(elts=list(v.args), ctx=gast.Load())
+            made[node.targets[0].id] = (name, fun, callee, args)
+            node.value = args                            # a = (x, y): the arguments
+        elif isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id in splits \
                 and len(v.args) == 3 and isinstance(v.args[0], gast.Name) and \
                 isinstance(v.args[1], gast.Tuple) and isinstance(v.args[2], gast.Tuple):
             fun, wrt = value(v.args[0].id), tuple(e.value for e in v.args[1].elts)
@@ -280,7 +302,12 @@ def _splits_as_calls(parsed):
             back = node.args[0].id
             parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
                      for i in range(len(args.elts))]
-            call = gast.Call(func=load(name), args=parts + [node.args[1]], keywords=[])
+            # the vjp takes the parameters with a default by keyword (ir/signature.py)
+            n = len(parts) - len(fun.__defaults__ or ())
+            names = list(fun.__code__.co_varnames[:len(parts)])
+            call = gast.Call(func=load(name), args=parts[:n] + [node.args[1]],
+                             keywords=[gast.keyword(arg=names[i], value=parts[i])
+                                       for i in range(n, len(parts))])
             return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
 
     Pulls().visit(parsed.tree)

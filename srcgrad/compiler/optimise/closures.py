@@ -22,7 +22,7 @@ values, the tape's pops) are ``nonlocal``.  Code in → code out::
 ... d_y = cotangent
 ... d_x = d_y * np.cos(x)
 ... return (y, (d_x,))''')
->>> split_closure(fn, "cotangent", lambda base: base, lambda e: e)
+>>> split_closure(fn, "cotangent", lambda base: base, lambda e, read: e)
 >>> print(to_source(fn).strip())
 def f(x, __srcgrad_split__, cotangent):
     y = np.sin(x)
@@ -38,13 +38,15 @@ import gast
 
 from srcgrad.compiler.ir.names import SPLIT, load
 from srcgrad.compiler.ir.ssa import assigned_names
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def split_closure(fn, seed, fresh, own):
     """Split ``fn`` (in place) at its ``SPLIT`` marker into a forward sweep
     returning ``(value, back)`` and the closure ``back(seed)``; ``fresh``
-    makes a new name from a base, ``own(expr)`` wraps the value returned
-    (a copy of an array the reverse sweep may change in place)."""
+    makes a new name from a base, ``own(expr, read)`` wraps the value returned
+    (a copy of an array the reverse sweep may change in place; ``read``: the
+    names the reverse sweep reads)."""
     body = fn.body
     at = next(i for i, s in enumerate(body) if _is_marker(s))
     outer, inner = body[:at], body[at + 1:]
@@ -63,7 +65,8 @@ def split_closure(fn, seed, fresh, own):
                                        posonlyargs=[], vararg=None, kwonlyargs=[],
                                        kw_defaults=[], kwarg=None, defaults=[]),
         body=inner, decorator_list=[], returns=None, type_comment=None)
-    fn.body = outer + [back, gast.Return(value=gast.Tuple(elts=[own(value), load(name)],
+    read = {n.id for n in name_nodes(back) if isinstance(n.ctx, gast.Load)}
+    fn.body = outer + [back, gast.Return(value=gast.Tuple(elts=[own(value, read), load(name)],
                                                            ctx=gast.Load()))]
 
 

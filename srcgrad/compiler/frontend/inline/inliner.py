@@ -32,6 +32,7 @@ from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend.inline.bind import Binding, Value
 from srcgrad.compiler.frontend.inline.callees import (Callees, LocalFunction, Partial,
                                                       PythonFunction, SelfMethod, defining_class)
+from srcgrad.compiler.frontend.inline.joint import element_ranks, joint_helpers
 from srcgrad.compiler.frontend.inline.rename import (Rename, free_in, scope_locals,
                                                      walk_same_scope)
 from srcgrad.compiler.frontend.parse import parse
@@ -69,6 +70,22 @@ class Inliner(Callees, Binding):
         # the classes of arguments whose methods are called (osc.energy(x)),
         # known when the derivative is called (srcgrad.api.classes)
         self.classes.update(classes or {})
+        # helpers whose calls stay calls, each differentiated by an adjoint
+        # function of its own (joint.py): in reverse mode for real arguments
+        # (``parsed.srcgrad_joint``: the helpers to inline all the same)
+        exclude = getattr(parsed, "srcgrad_joint", None)
+        self.joint = set(joint_helpers(parsed, exclude)) \
+            if exclude is not None and driver is not None else set()
+        # single sites to inline all the same (("site", key), ``keep``)
+        self.excluded_sites = {e[1] for e in exclude or () if isinstance(e, tuple)}
+        self.site_path = []             # (line, column) of each call being inlined
+        parsed.srcgrad_kept = {}        # those whose calls were kept -> element_ranks
+        parsed.srcgrad_sites = {}       # the name a kept call's result gets -> its site
+        stores = [n.id for n in walk_tree(fn) if isinstance(n, gast.Name) and
+                  isinstance(n.ctx, gast.Store)]
+        params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+        # (a name the function assigns once, in its own code: never loop-carried)
+        self.assigned_once = {n for n in stores if stores.count(n) == 1} - params
 
     # -- expanding calls in a statement --------------------------------------------
     def expand(self, expr, where, desugar):
@@ -134,12 +151,49 @@ class Inliner(Callees, Binding):
         rename = Rename(mapping, free)
         tree.body = [rename.visit(s) for s in tree.body]
         self.stack.append(fun.key)
+        self.site_path.append((getattr(call, "lineno", 0), getattr(call, "col_offset", 0)))
         try:
             sub = self.normaliser(sub_parsed, self.namer, inliner=self)
             body, result = sub.run_inlined(tree, fun.name)
         finally:
             self.stack.pop()
+            self.site_path.pop()
         return binding + body, result
+
+    def keep(self, call, fun, where):
+        """For a helper with an adjoint function of its own (:attr:`joint`):
+        the statement ``helper_1 = helper(a, b, ...)`` (every parameter
+        passed, by position; a default written in) and ``helper_1``; else
+        ``None`` (the call is inlined)."""
+        if not (isinstance(fun, PythonFunction) and fun.fun in self.joint and not fun.args
+                and not fun.kwargs) or fun.key in self.stack or \
+                any(isinstance(a, gast.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords):
+            return None
+        site = (tuple(self.site_path), getattr(call, "lineno", 0), getattr(call, "col_offset", 0))
+        if site in self.excluded_sites:
+            return None
+        signature = inspect.signature(fun.fun)
+        try:
+            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError:
+            return None            # (inlining reports it)
+        args = [bound.arguments[n] if n in bound.arguments else const(p.default)
+                for n, p in signature.parameters.items()]
+        tree = self.source_of(fun.fun, call).tree     # (read: the disk cache checks it)
+        self.parsed.srcgrad_kept[fun.fun] = element_ranks(tree)
+        t = where.targets[0] if isinstance(where, gast.Assign) and len(where.targets) == 1 \
+            and where.value is call else None
+        if isinstance(t, gast.Name) and t.id in self.assigned_once:
+            result = t.id            # k2 = rhs(u, p): the user's name (the assignment goes)
+        else:
+            result = self.namer.fresh(fun.name)
+        self.locals.add(result)
+        self.parsed.srcgrad_sites[result] = site
+        kept = gast.Call(func=load(self.extra(fun.fun, fun.name)), args=args, keywords=[])
+        stmt = assign(result, gast.copy_location(kept, call), where)
+        stmt.srcgrad_expanded = True      # (the call stays)
+        return stmt, result
 
     def source_of(self, fun, call):
         parsed = self.sources.get(fun)
@@ -233,6 +287,11 @@ class Expander(Transformer):
         for k in node.keywords:
             if not isinstance(k.value, gast.Lambda):
                 k.value = self.visit(k.value)
+        kept = self.inl.keep(node, fun, self.where)
+        if kept is not None:       # a helper with an adjoint function of its own
+            stmt, result = kept
+            self.pre.extend(self.desugar(stmt))
+            return gast.copy_location(load(result), node)
         done = self.inl.inline(node, fun, self.where)
         if done is None:
             return node            # recursion: stays a call

@@ -108,6 +108,9 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         body = tidy(drop_unread_flags(body, self.flags))
         self._counters_read_after(body, set())
         fn.body = copy_written_arguments(fn, body)
+        # arguments written into (copied first): a helper that does this is inlined
+        # where it is called, never given an adjoint function (inline/joint.py)
+        self.parsed.srcgrad_copied = len(fn.body) - len(body)
         fn.body = check_shared_arguments(fn, fn.body, self.parsed, self.namer)
         self.inliner.check_unused(fn)
         return fn
@@ -290,6 +293,9 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         s.srcgrad_expanded = True      # what is left are calls that recurse
         if isinstance(s, gast.Expr) and isinstance(new, gast.Name):
             return pre                 # a call made for its effect
+        if isinstance(s, gast.Assign) and isinstance(new, gast.Name) and \
+                [t.id for t in s.targets if isinstance(t, gast.Name)] == [new.id]:
+            return pre                 # k = f(x) kept as it is (inline/joint.py)
         return pre + self.desugar(s)
 
 

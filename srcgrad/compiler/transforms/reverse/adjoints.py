@@ -117,8 +117,11 @@ class Adjoints:
                         made_lazy.add(e.id)
         elif op.kind == "call" and getattr(s, "srcgrad_split", None):
             back, parts = s.srcgrad_split       # a recursive call through its split form
+            # (a helper's split form, inline/joint.py: its closure called once, before)
+            direct = getattr(s, "srcgrad_direct", None)
             for name, k in parts:
-                pulled = gast.Call(func=self.rt("pulled"), args=[load(back), g], keywords=[])
+                pulled = load(direct) if direct else \
+                    gast.Call(func=self.rt("pulled"), args=[load(back), g], keywords=[])
                 contribs.append((name, gast.Subscript(value=pulled, slice=const(k),
                                                       ctx=gast.Load())))
             passes = False
@@ -152,6 +155,8 @@ class Adjoints:
             elif op.rule.kind != "elementwise":
                 passes = False
         adj = Adjoint(s, y, contribs, indexed)
+        if op.kind == "call" and getattr(s, "srcgrad_direct", None):
+            adj.direct = (s.srcgrad_split[0], s.srcgrad_direct)
         # whether the contributions are right (and broadcast to their
         # variables' shapes) when the adjoint of ``y`` only broadcasts to it
         adj.passes_lazy = passes and not any(isinstance(i, tuple) for _, i, _ in indexed)
@@ -210,6 +215,10 @@ class Adjoints:
         if lazy_in and not getattr(a, "passes_lazy", False):
             code.extend(self.expand(dy))
             lazy_in = False
+        direct = getattr(a, "direct", None)
+        if direct is not None:      # d_args = y_back(d_y): a helper's reverse sweep, once
+            code.append(assign(direct[1], gast.Call(func=load(direct[0]), args=[load(dy)],
+                                                    keywords=[])))
 
         def lazy(var, expr):
             if var in getattr(a, "made_lazy", ()):

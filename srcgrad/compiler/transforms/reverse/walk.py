@@ -42,6 +42,7 @@ def d_f(x):
 import gast
 
 from srcgrad.compiler.analysis.aliasing import defined_before
+from srcgrad.compiler.analysis.callees import JointFallback
 from srcgrad.compiler.ir.dataflow import assigned_on_every_path, walk_stmts
 from srcgrad.compiler.ir.names import assign, const, element_check, load, store
 from srcgrad.compiler.transforms.reverse.nodes import call_expr, has_code, is_final_break, stores
@@ -105,6 +106,8 @@ class Sweeps:
             restore.aliases = frozenset(self.an.share.get(x, ()))
             rev.append(restore)
             return [save, s], rev
+        if op is not None and op.kind == "call" and getattr(op.rule, "joint", False):
+            return self.joint_call(s, carried)
         if isinstance(s, gast.Assign) and self.split_site(s, carried):
             return self.split_call(s)
         if isinstance(s, gast.Assign):
@@ -159,27 +162,71 @@ class Sweeps:
             all(isinstance(op.args.get(p), (gast.Name, gast.Constant))
                 for p in op.rule.signature.parameters)
 
-    def split_call(self, s):
+    def joint_call(self, s, carried):
+        """``y = helper(a, b)`` of a helper with an adjoint function of its
+        own (``frontend/inline/joint.py``) as ``y_split = split_helper(a, b)``
+        (its split form, ``Driver.joint_split``, made now), ``y =
+        y_split[0]``, ``y_back = y_split[1]``; the adjoint of ``a`` is
+        ``pulled(y_back, d_y)[0]``.  A site that cannot take it (an inactive
+        or loop-carried result, a container) has the helper inlined."""
+        op = s.srcgrad_op
+        fun, params = op.rule.recursive, list(op.rule.signature.parameters)
+        t = s.targets[0] if isinstance(s, gast.Assign) else None
+        args = [op.args.get(p) for p in params]
+        kind = self.an.kind
+        why = None
+        if not self.splits_recursion:
+            why = "complex values"
+        elif not (isinstance(t, gast.Name) and t.id in self.an.active):
+            why = "a call whose result is not differentiated"
+        elif carried and t.id in carried:
+            why = "a loop-carried result"
+        elif not all(isinstance(a, (gast.Name, gast.Constant)) for a in args):
+            why = "an argument that is not a name"
+        elif any(isinstance(a, gast.Name) and a.id in kind for a in args) or \
+                kind.get(t.id, "tuple") != "tuple":
+            why = "a container or object argument or result"
+        if why is not None:
+            # (a site of its own unless the whole function is complex)
+            sites = getattr(self.an.parsed, "srcgrad_sites", {})
+            site = sites.get(t.id, sites.get(self.user_of.get(t.id))) \
+                if isinstance(t, gast.Name) and self.splits_recursion else None
+            raise JointFallback(fun, why, site)
+        active = [i for i, a in enumerate(args)
+                  if isinstance(a, gast.Name) and a.id in self.an.active]
+        split = self.an.driver.joint_split(fun, tuple(params[i] for i in active))
+        call = gast.Call(func=load(self.inj.name_for(split, split.__name__)),
+                         args=[copy_tree(a) for a in args], keywords=[])
+        return self.split_call(s, call, active)
+
+    def split_call(self, s, call=None, active=None):
         """``y = f(a, b)`` (recursive) as ``y_split = split_call(f, (0,), (a, b))``,
         ``y = y_split[0]``, ``y_back = y_split[1]``; the adjoint of ``a`` is
-        ``pulled(y_back, d_y)[0]`` (the callee's reverse sweep, run once)."""
+        ``pulled(y_back, d_y)[0]`` (the callee's reverse sweep, run once).
+        ``call``: the split call to make instead (:meth:`joint_call`), for
+        the arguments at positions ``active``."""
         op = s.srcgrad_op
         y = s.targets[0].id
         args = [op.args[p] for p in op.rule.signature.parameters]
-        active = [i for i, a in enumerate(args)
-                  if isinstance(a, gast.Name) and a.id in self.an.active]
-        fun = op.rule.recursive
+        joint = call is not None
+        if call is None:
+            active = [i for i, a in enumerate(args)
+                      if isinstance(a, gast.Name) and a.id in self.an.active]
+            fun = op.rule.recursive
+            call = gast.Call(func=load(self.inj.name_for(self.an.driver.recursive_split,
+                                                         "split_call")),
+                             args=[load(self.inj.name_for(fun, fun.__name__)),
+                                   gast.Tuple(elts=[const(i) for i in active], ctx=gast.Load()),
+                                   gast.Tuple(elts=[copy_tree(a) for a in args],
+                                              ctx=gast.Load())],
+                             keywords=[])
         pair, back = self.namer.fresh(y + "_split"), self.namer.fresh(y + "_back")
-        call = gast.Call(func=load(self.inj.name_for(self.an.driver.recursive_split,
-                                                     "split_call")),
-                         args=[load(self.inj.name_for(fun, fun.__name__)),
-                               gast.Tuple(elts=[const(i) for i in active], ctx=gast.Load()),
-                               gast.Tuple(elts=[copy_tree(a) for a in args], ctx=gast.Load())],
-                         keywords=[])
         fwd = [gast.copy_location(assign(pair, call), s),
                assign(y, gast.Subscript(value=load(pair), slice=const(0), ctx=gast.Load())),
                assign(back, gast.Subscript(value=load(pair), slice=const(1), ctx=gast.Load()))]
         s.srcgrad_split = (back, [(args[i].id, k) for k, i in enumerate(active)])
+        if joint:       # the closure called once, its derivatives read by position
+            s.srcgrad_direct = self.namer.fresh("d_" + y + "_args")
         return fwd, [Comment(self.comment(s)), self.adjoint(s)]
 
     def defined_before(self):

@@ -1,0 +1,164 @@
+"""Rank guesses: the ranks the specialised version of a gradient assumes for
+its array arguments, behind a guard (``type(x) is not ndarray or x.ndim != 1``),
+from how the code reads them; :mod:`srcgrad.compiler.analysis.ranks` then
+derives the ranks of everything else from these.  A wrong guess costs speed
+only: the guard sends the call to the generic version.
+
+>>> from srcgrad.compiler.analysis.show import analysed
+>>> an = analysed('''
+... def f(A, ys, m):
+...     acc = 0.0
+...     for t in range(ys.shape[0]):
+...         v = ys[t] - A @ m
+...         acc = acc + np.sum(v * v) + np.sum(A.T)
+...     return acc''', wrt="A")
+>>> rank_candidates(an)
+{'A': 2}
+"""
+
+import operator
+
+import gast
+import numpy as np
+
+from srcgrad.compiler.analysis.ops import iter_assigns
+from srcgrad.compiler.analysis.ranks import compute_ranks, copy_graph, copy_sources
+
+
+def rank_candidates(an, scalars=()):
+    """Parameters worth a version of the gradient for arrays of a given rank:
+    read or written with integer indices only (``x[i]``, ``A[i, j]``,
+    directly or through a copy ``u = u0``), the guessed rank being the most
+    integers such a read uses, plus one for each axis the code then treats
+    as an array (``np.sum(pos[i] - pos[j])``: ``pos[i]`` is a row, not a number).
+    A parameter whose ``.T`` is read is guessed a matrix.  ``scalars``:
+    parameters the same version assumes to be numbers."""
+    fn = an.fn
+    params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    guess = {}
+    ints = an.ints if hasattr(an, "ints") else compute_ranks(an)[1]
+    graph = copy_graph(an)
+    for s in iter_assigns(fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        if op is None or op.kind not in ("subscript", "setitem"):
+            continue
+        x = op.args["x"]
+        if not isinstance(x, gast.Name) or x.id in an.kind:
+            continue
+        index = op.args["index"]
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        if all(isinstance(p, gast.Constant) and type(p.value) is int or
+               isinstance(p, gast.Name) and p.id in ints for p in parts):
+            for p in copy_sources(an, x.id, graph) & params:
+                if p not in an.kind:
+                    guess[p] = max(guess.get(p, 0), len(parts))
+    for p in sorted(_transposed(an, graph) & params - set(an.kind)):
+        guess[p] = max(guess.get(p, 0), 2)   # A.T: a matrix (a vector's .T is the vector)
+    for s in iter_assigns(fn.body):
+        # a helper with an adjoint function of its own reads its parameters' elements
+        # (frontend/inline/joint.py, ``element_ranks``): as if the caller did
+        op = getattr(s, "srcgrad_op", None)
+        hints = getattr(getattr(op, "rule", None), "joint_ranks", None) or {}
+        for pname, rank in hints.items():
+            x = op.args.get(pname)
+            if isinstance(x, gast.Name) and x.id not in an.kind:
+                for p in copy_sources(an, x.id, graph) & params:
+                    if p not in an.kind:
+                        guess[p] = max(guess.get(p, 0), rank)
+    ranks, _ = compute_ranks(an, guess, scalars) if guess else ({}, None)
+    if _reduces_scalars(an, ranks):
+        for p in sorted(guess):
+            # rows rather than numbers: one more axis (up to three in all)
+            while guess[p] <= 3 and _reduces_scalars(an, compute_ranks(an, {p: guess[p]}, scalars)[0]):
+                guess[p] += 1
+            if guess[p] > 3:
+                del guess[p]
+        ranks, _ = compute_ranks(an, guess, scalars)
+    for p in sorted(guess):
+        if _ambiguous(an, p, ranks):
+            # the elements meet arrays of one known rank (ys[t] - C @ m): rows of that rank
+            partner = _partner_rank(an, p, ranks)
+            if partner is None:
+                del guess[p]
+            else:
+                guess[p] += partner
+                ranks, _ = compute_ranks(an, guess, scalars)
+    return guess
+
+
+def _transposed(an, graph):
+    """Parameters (or what they are copied to) whose ``.T`` the code reads."""
+    out = set()
+    for s in iter_assigns(an.fn.body):
+        v = s.value
+        if isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
+            out |= copy_sources(an, v.value.id, graph)
+    return out
+
+
+def _partner_rank(an, p, ranks):
+    """The one rank (at least 1) of every array an element read of ``p``
+    meets in an elementwise operation, or None."""
+    graph = copy_graph(an)
+    reads = {s.targets[0].id for s in iter_assigns(an.fn.body)
+             if getattr(s, "srcgrad_op", None) is not None and s.srcgrad_op.kind == "subscript"
+             and isinstance(s.srcgrad_op.args["x"], gast.Name) and isinstance(s.targets[0], gast.Name)
+             and p in copy_sources(an, s.srcgrad_op.args["x"].id, graph)}
+    found = set()
+    for s in iter_assigns(an.fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        names = [a.id for a in op.args.values() if isinstance(a, gast.Name)] if op else []
+        if not reads & set(names):
+            continue
+        if op.kind != "call" or op.rule is None or op.rule.kind != "elementwise":
+            return None
+        found |= {ranks.get(n) for n in names if n not in reads}
+    return found.pop() if len(found) == 1 and isinstance(min(found), int) and min(found) >= 1 \
+        else None
+
+
+def _ambiguous(an, p, ranks):
+    """Whether every element read of ``p`` only meets arrays (``u - obs[i]``
+    with ``u`` a vector: ``obs[i]`` may as well be a row): then the guess
+    says nothing and is better not made."""
+    graph = copy_graph(an)
+    reads = set()
+    uses = []
+    for s in iter_assigns(an.fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        if op is None:
+            continue
+        if op.kind == "subscript" and isinstance(op.args["x"], gast.Name) and \
+                p in copy_sources(an, op.args["x"].id, graph) and \
+                isinstance(s.targets[0], gast.Name) and ranks.get(s.targets[0].id) == 0:
+            reads.add(s.targets[0].id)
+        uses.append((s, op))
+    if not reads:
+        return False
+    # a matrix product is never a number (``ys[t] - C @ m``)
+    products = {s.targets[0].id for s, op in uses if op.kind == "call" and
+                op.fun in (operator.matmul, np.dot, np.matmul) and
+                isinstance(s.targets[0], gast.Name)}
+    for s, op in uses:
+        names = [a for a in op.args.values() if isinstance(a, gast.Name)]
+        if not any(a.id in reads for a in names):
+            continue
+        if op.kind == "call" and op.rule is not None and op.rule.kind == "elementwise" and \
+                any(isinstance(ranks.get(a.id), int) and ranks[a.id] >= 1 or a.id in products
+                    for a in names):
+            continue
+        return False
+    return True
+
+
+def _reduces_scalars(an, ranks):
+    """Whether some reduction or matrix product is applied to a name of rank 0."""
+    for s in iter_assigns(an.fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        if op is None or op.kind != "call" or op.rule is None:
+            continue
+        if op.rule.kind == "reduction" or op.fun in (operator.matmul, np.dot, np.matmul):
+            if any(isinstance(a, gast.Name) and ranks.get(a.id) == 0
+                   for a in op.args.values()):
+                return True
+    return False
