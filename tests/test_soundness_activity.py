@@ -78,6 +78,7 @@ import itertools
 import math
 import operator
 import random
+import zlib
 
 import numpy as np
 import pytest
@@ -937,7 +938,9 @@ def test_audit_covers_every_nondifferentiable_rule():
 def test_audit_nondifferentiable(fun):
     samplers, call = AUDIT[fun]
     assert lookup(fun) is not None and not lookup(fun).differentiable
-    r = np.random.default_rng(abs(hash(fun.__name__)) % 2 ** 32)
+    # a seed of the name's own (str hashes change between processes: a draw near a rounding
+    # boundary of np.round(x, 2) failed once under Python 3.12)
+    r = np.random.default_rng(zlib.crc32(fun.__name__.encode()))
     for _ in range(5):
         args = [s(r) for s in samplers]
         for i in range(len(args)):
