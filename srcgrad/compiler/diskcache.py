@@ -131,8 +131,9 @@ def _srcgrad_itself():
         files = sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
                        for p in root.rglob("*.py"))
         version = getattr(sys.modules.get(root.name), "__version__", None)
+        # (and the settings read from the environment that change the generated code)
         _SELF.append(_digest(version, files, sys.version, importlib.util.MAGIC_NUMBER.hex(),
-                             np.__version__))
+                             np.__version__, os.environ.get("SRCGRAD_JOINT_OPERATIONS")))
     return _SELF[0]
 
 
