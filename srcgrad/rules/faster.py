@@ -15,8 +15,8 @@ answer (docs/rules.md, section 5).
 """
 
 from srcgrad.errors import RuleError
-from srcgrad.rules.registry import (_RULES, Template, _caller_namespace, _key, _name,
-                                    _note_user_rule, lookup)
+from srcgrad.rules.registry import (Template, _caller_namespace, _key, _name, _note_user_rule,
+                                    declared_rule, lookup)
 
 
 def defreuse(fun, other, *adjoints, namespace=None):
@@ -34,10 +34,7 @@ def defreuse(fun, other, *adjoints, namespace=None):
     templates apply.  Returns ``fun``."""
     if namespace is None:
         namespace = _caller_namespace()
-    rule = _RULES.get(_key(fun))
-    if rule is None or not rule.differentiable:
-        raise RuleError(f"declare the rule of {_name(fun)} with defvjp before a reuse of "
-                        f"{_name(other)}")
+    rule = declared_rule(fun, f"a reuse of {_name(other)}")
     if lookup(other) is None:
         raise RuleError(f"{_name(other)} has no rule: declare one before reusing its result")
     _note_user_rule(fun, namespace, "reuse", _name(other), adjoints)
@@ -58,9 +55,7 @@ def defranks(fun, ranks, *adjoints, namespace=None):
     Elsewhere the rule's own templates apply.  Returns ``fun``."""
     if namespace is None:
         namespace = _caller_namespace()
-    rule = _RULES.get(_key(fun))
-    if rule is None or not rule.differentiable:
-        raise RuleError(f"declare the rule of {_name(fun)} with defvjp before its ranked forms")
+    rule = declared_rule(fun, "its ranked forms")
     names = list(rule.signature.parameters)
     if not isinstance(ranks, tuple) or not 0 < len(ranks) <= len(names) or \
             not all(type(r) is int and r >= 0 for r in ranks):

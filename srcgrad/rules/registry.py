@@ -369,6 +369,15 @@ def defvjp(fun, signature, *adjoints, kind=None, namespace=None, name=None, shap
     return fun
 
 
+def declared_rule(fun, before, what="rule"):
+    """The rule of ``fun`` declared with :func:`defvjp`, which a declaration
+    about it (``before``) needs; a :class:`RuleError` saying so otherwise."""
+    rule = _RULES.get(_key(fun))
+    if rule is None or not rule.differentiable:
+        raise RuleError(f"declare the {what} of {_name(fun)} with defvjp before {before}")
+    return rule
+
+
 def nondifferentiable(*funs, signature="*args, **kwargs"):
     """Declare functions whose results carry no derivative (``np.floor``,
     ``np.argmax``, random number generators ...).  Calls to them are kept in
@@ -388,10 +397,7 @@ def holomorphic(*funs):
     conjugated.  A function without this declaration (or :func:`defcomplex`)
     is refused where a complex value reaches it.  Returns ``funs[0]``."""
     for fun in funs:
-        rule = _RULES.get(_key(fun))
-        if rule is None or not rule.differentiable:
-            raise RuleError(f"declare the rule of {_name(fun)} with defvjp before declaring it "
-                            f"holomorphic")
+        rule = declared_rule(fun, "declaring it holomorphic")
         rule.complex = "holomorphic"
         _note_user_rule(fun, _caller_namespace(), "holomorphic")
     return funs[0]
@@ -412,9 +418,7 @@ def defcomplex(fun, *adjoints, tangents=(), result=None, complex_arguments=True,
     a complex argument is refused).  Returns ``fun``."""
     if namespace is None:
         namespace = _caller_namespace()
-    rule = _RULES.get(_key(fun))
-    if rule is None or not rule.differentiable:
-        raise RuleError(f"declare the rule of {_name(fun)} with defvjp before its complex version")
+    rule = declared_rule(fun, "its complex version")
     if result not in (None, "always", "never"):
         raise RuleError(f"result must be None, 'always' or 'never', not {result!r}")
     _note_user_rule(fun, namespace, "complex", adjoints, tangents, result, complex_arguments)
@@ -522,10 +526,7 @@ def defjvp(fun, *tangents, namespace=None, **by_name):
     the adjoints (which are linear in ``g``).  Returns ``fun``."""
     if namespace is None:
         namespace = _caller_namespace()
-    rule = _RULES.get(_key(fun))
-    if rule is None or not rule.differentiable:
-        raise RuleError(f"declare the adjoint rule of {_name(fun)} with defvjp before its "
-                        f"tangent rule (defjvp reuses the signature)")
+    rule = declared_rule(fun, "its tangent rule (defjvp reuses the signature)", "adjoint rule")
     names = list(rule.signature.parameters)
     if TANGENT in names:
         raise RuleError(f"{rule.name} has a parameter named {TANGENT!r}, which tangent "
