@@ -52,6 +52,32 @@ def in_a_loop(A, ys):
     return ll
 
 
+def rebound_in_a_loop(S, v):
+    total = 0.0
+    for k in range(3):
+        Sinv = np.linalg.inv(S)
+        S = S + 0.1 * np.eye(3)
+        total = total + np.log(np.linalg.det(S)) + v @ Sinv @ v
+    return total
+
+
+def written_through_a_view(M, v):
+    M = M * 1.0
+    S = M[:3, :3]
+    Sinv = np.linalg.inv(S)
+    M[0, 0] = M[0, 0] + 1.0            # S is a view of M: S changed too
+    return np.log(np.linalg.det(S)) + v @ Sinv @ v
+
+
+def test_no_reuse_when_the_matrix_changes_in_a_loop_or_through_a_view():
+    assert "det_inv_da(" not in _source(rebound_in_a_loop, (0, 1))
+    assert_sound(rebound_in_a_loop, (S0.copy(), V.copy()), wrt=(0, 1))
+    M = np.vstack([S0, 0.1 * np.ones((1, 3))])
+    src = _source(written_through_a_view, (0, 1))
+    assert "det_inv_da(" not in src
+    assert_sound(written_through_a_view, (M, V.copy()), wrt=(0, 1), expect="ok-or-refused")
+
+
 def in_branches(S, v, flag):
     if flag:
         Sinv = np.linalg.inv(S)
