@@ -184,3 +184,29 @@ def test_bad_declarations_are_refused():
         srcgrad.defranks(np.matmul, [2, 2], "g", "g")
     with pytest.raises(RuleError, match="has no rule"):
         srcgrad.defreuse(np.linalg.det, fresh, "g")
+
+
+def transposed(A, x):
+    At = A.T
+    B = A @ At               # the adjoint of A reads the transpose of At: A itself
+    return np.sum(np.tanh(B @ x))
+
+
+def transposed_carried(A, x):
+    At = np.eye(3)
+    total = 0.0
+    for k in range(3):
+        total = total + np.sum(np.tanh(A @ At @ x))   # At from the previous iteration here
+        At = A.T * (1.0 + k)
+    return total
+
+
+def test_the_transpose_of_a_transpose_is_read_as_the_matrix():
+    src = _source(transposed, (0, 1))
+    assert "At.T" not in src and "d_B @ A\n" in src
+    assert_sound(transposed, (A0.copy(), V.copy()), wrt=(0, 1))
+
+
+def test_a_transpose_read_around_a_loop_is_not_replaced():
+    # At is read before it is bound again: not A.T of this iteration
+    assert_sound(transposed_carried, (A0.copy(), V.copy()), wrt=(0, 1))

@@ -34,7 +34,7 @@ from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
 from srcgrad.compiler.analysis.rank_guesses import rank_candidates
 from srcgrad.compiler.analysis.ranks import element_rank
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
-from srcgrad.compiler.analysis.reuse import reused_results
+from srcgrad.compiler.analysis.reuse import reused_results, transposes
 from srcgrad.compiler.analysis.resolution import resolve_ops
 from srcgrad.compiler.analysis.shapes import compute_shapes, guard_candidates, same_shape, \
     scalar_candidates, shape_chain
@@ -60,6 +60,7 @@ class Analysis:
         self.shape_of = {}        # name -> representative name of its shape class
         self.complex = set()      # names that may hold complex values (complex_values.py)
         self.reused = {}          # call target -> (reused result, templates) (reuse.py)
+        self.transposes = {}      # y -> z for y = z.T, y.T readable as z (reuse.py)
         self.result = fn.body[-1].value.id
 
     def resolve_name(self, name):
@@ -93,6 +94,7 @@ class Analysis:
         check_objects(self, ops)
         compute_shapes(self, [s for s in ops if isinstance(s, gast.Assign)])
         self.reused = reused_results(self)
+        self.transposes = transposes(self)
         return self
 
     def assuming(self, params, ranks=None, numbers=()):

@@ -22,6 +22,15 @@ place anywhere, each name bound by one statement only:
 ...     return d * np.sum(Sinv)''', wrt="S")
 >>> an.reused
 {}
+
+``y = z.T`` read as ``y.T`` in an adjoint is ``z`` (``transposes``):
+
+>>> an = analysed('''
+... def f(A, x):
+...     At = A.T
+...     return np.sum(At @ x)''', wrt="A")
+>>> an.transposes
+{'At': 'A'}
 """
 
 import collections
@@ -30,6 +39,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.names import names_in
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.rules.registry import _Default, _key
 
 
@@ -56,6 +66,37 @@ def reused_results(an):
                     break
                 if any(_bound_names(t) & args for t in walk_stmts([earlier])):
                     break
+    return out
+
+
+def transposes(an):
+    """``{y: z}`` for the names ``y = z.T`` whose every read sees ``z``
+    unchanged, so that an adjoint may read ``y.T`` as ``z``: both bound at
+    most once and never written in place, ``z`` a parameter or bound
+    earlier in the same block, and ``y`` read only after its definition in
+    that block (not around a loop, before it is bound again)."""
+    bound = _bindings(an.fn.body)
+    changed = an.mutated | getattr(an, "written_arrays", set())
+    params = {a.id for a in an.fn.args.posonlyargs + an.fn.args.args + an.fn.args.kwonlyargs}
+    total = collections.Counter(n.id for n in name_nodes(an.fn) if isinstance(n.ctx, gast.Load))
+    out = {}
+    for block in _blocks(an.fn.body):
+        for j, s in enumerate(block):
+            v = getattr(s, "value", None)
+            if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
+                    isinstance(s.targets[0], gast.Name) and isinstance(v, gast.Attribute) and
+                    v.attr == "T" and isinstance(v.value, gast.Name)):
+                continue
+            y, z = s.targets[0].id, v.value.id
+            if bound[y] != 1 or {y, z} & changed:
+                continue
+            if not (bound[z] == 0 and z in params or bound[z] == 1 and any(
+                    z in _bound_names(t) for t in block[:j])):
+                continue
+            later = sum(1 for t in block[j + 1:] for n in name_nodes(t)
+                        if n.id == y and isinstance(n.ctx, gast.Load))
+            if later == total[y]:
+                out[y] = z
     return out
 
 

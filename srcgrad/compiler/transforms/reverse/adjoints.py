@@ -198,9 +198,10 @@ class Adjoints:
         specials = {"g": load(self.d(y)), "ans": load(ans)}
         if other:
             specials["other"] = load(other)
-        return fold(tmpl.instantiate(op.rule, as_arrays(op, self.an.kind, self.inj.name_for),
+        expr = fold(tmpl.instantiate(op.rule, as_arrays(op, self.an.kind, self.inj.name_for),
                                      specials,
                                      self.inj.name_for, lambda n: self.shape_of(n.id)))
+        return untranspose(expr, self.an.transposes) if self.an.transposes else expr
 
     def emit_adjoint(self, a, state):
         dy = self.d(a.target)
@@ -414,3 +415,19 @@ _FRESH_HELPERS = {runtime.sum_dx, runtime.seq_extreme_dx, runtime.concat_dx, run
 def _fresh(expr):
     """Whether ``expr`` certainly makes a new object (so the adjoint owns it)."""
     return isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant))
+
+
+def untranspose(expr, transposes):
+    """``expr`` with ``y.T`` read as ``z`` where ``y = z.T`` (``transposes``,
+    :func:`srcgrad.compiler.analysis.reuse.transposes`): ``d_P_6 @ K``, not
+    ``d_P_6 @ P_5.T``."""
+    if isinstance(expr, gast.Attribute) and expr.attr == "T" and \
+            isinstance(expr.value, gast.Name) and expr.value.id in transposes:
+        return load(transposes[expr.value.id])
+    for field, value in gast.iter_fields(expr):
+        if isinstance(value, gast.AST):
+            setattr(expr, field, untranspose(value, transposes))
+        elif isinstance(value, list):
+            setattr(expr, field, [untranspose(v, transposes) if isinstance(v, gast.AST) else v
+                                  for v in value])
+    return expr
