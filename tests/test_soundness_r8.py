@@ -403,3 +403,48 @@ def test_jvp_of_a_ufunc_of_a_list_argument():
     import srcgrad
     srcgrad.jvp(list_argument_times_element, wrt=0)(np.array([0.92, 0.14, -0.88, 0.26]),
                                                     [0.3, 0.5, 0.7], np.ones(4))
+
+
+# -- ninth session: fuzz seed 3000668 (present at 95b2880), a silently wrong gradient -------
+# A view written through twice (b7 -= ...; b7 -= ...) and then rebound in a loop: the read
+# after the loop re-read the array (a6[:]) as if b7 were still its view, in the primal too.
+
+U3 = np.array([0.08754, 0.914412, 0.030121])
+X4 = np.array([-0.20567, 0.977385, 0.81804, 0.68217])
+
+
+def view_rebound_in_a_loop(u, x):
+    a6 = x.copy()
+    b7 = a6[:]
+    b7 -= 0.5
+    b7 -= u[2]
+    for q9 in u:
+        b7 = 0.5
+    return np.sum(b7)
+
+
+def view_rebound_in_a_branch(u, x):
+    a6 = x * 1.0
+    b7 = a6[1:]
+    b7 -= u[0]
+    b7 *= u[1]
+    if u[2] > 0.0:
+        b7 = u * 2.0
+    return np.sum(b7) + np.sum(a6 * a6)
+
+
+def view_written_twice_kept(u, x):
+    a6 = x * 1.0
+    b7 = a6[1:]
+    b7 -= u[0]
+    b7 *= u[1]
+    return np.sum(b7) + np.sum(a6 * a6)
+
+
+@pytest.mark.parametrize("f, u", [(view_rebound_in_a_loop, U3),
+                                  (view_rebound_in_a_branch, U3),
+                                  (view_rebound_in_a_branch, -U3),
+                                  (view_written_twice_kept, U3)])
+def test_a_view_written_through_then_rebound(f, u):
+    assert_sound(f, (u.copy(), X4.copy()), wrt=0, expect="ok-or-refused")
+    assert_sound(f, (u.copy(), X4.copy()), wrt=1, expect="ok-or-refused")

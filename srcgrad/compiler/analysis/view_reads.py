@@ -164,7 +164,18 @@ class ViewReads:
             # ``t = v op e`` (v += e on the view) whose name is bound again later
             # (t = np.cos(t) in a loop): t is then not always the view; the
             # ordinary checks decide (fuzz seed 17968)
-            drop |= {v for t, v in updates if v in self.cands and count.get(t, 0) > 1}
+            # -- through every later ``+=`` of the view as well (b7_3 = b7_2 - e,
+            # b7_2 = b7 - e, then b7_3 = 0.5 in a loop: fuzz seed 3000668)
+            for v in self.cands:
+                chain, todo = {v}, [v]
+                while todo:
+                    x = todo.pop()
+                    for t, src in updates:
+                        if src == x and t not in chain:
+                            chain.add(t)
+                            todo.append(t)
+                if any(count.get(t, 0) > 1 for t in chain - {v}):
+                    drop.add(v)
             if not drop:
                 break
             for v in drop:
