@@ -417,7 +417,7 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
 
     def generate(analysis, fname):
         st = types.SimpleNamespace(front=front, analysis=analysis, name=fname, seed=seed,
-                                   wrt=wrt_names, with_value=with_value, split=split,
+                                   wrt=wrt_names, with_value=with_value, split=split, joint=joint,
                                    as_tuple=len(wrt_names) > 1 if as_tuple is None else as_tuple)
         run_stages(REVERSE, st, lambda: st.out)
         return st.out
@@ -447,9 +447,8 @@ def forward_transform(fun, wrt_names, driver, *, with_value=True, name=None, bat
     version is generated (the tangents are arrays).  ``boundary``: what the
     generated function returns, for its type checks (:class:`srcgrad.compiler.boundary.Boundary`;
     by default ``(value, tangent)``)."""
-    if boundary is None:
-        boundary = Boundary(tuple(wrt_names), "tangent" if with_value else "derivatives",
-                                len(wrt_names) > 1)
+    boundary = boundary or Boundary(tuple(wrt_names), "tangent" if with_value else "derivatives",
+                                    len(wrt_names) > 1)
     front = front_end(fun, wrt_names, driver, scalar_result=False,
                       complex_params=complex_params or frozenset(), classes=classes)
     namer = front.namer
@@ -529,10 +528,11 @@ def _closure(st):
         # a copy of an array result the caller may change in place, unless the
         # reverse sweep reads nothing that may share its memory
         shared = getattr(st.analysis, "share", {}).get(result, set()) | {result}
+        inj = st.front.injector
         split_closure(st.out, st.seed, st.rev.namer.fresh,
                       lambda e, read: e if result in st.analysis.scalar or not shared & read
-                      else gast.Call(func=load(st.front.injector.name_for(runtime.own, "own")),
-                                     args=[e], keywords=[]))
+                      else gast.Call(func=load(inj.name_for(runtime.own, "own")),
+                                     args=[e], keywords=[]), (st.wrt, inj) if st.joint else None)
 
 
 def _temporaries(st):

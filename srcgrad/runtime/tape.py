@@ -64,6 +64,23 @@ def pulled(back, g):
     return done
 
 
+def accumulated(acc, d):
+    """``d``, a derivative a helper's reverse sweep returns, added to ``acc``,
+    the adjoint its caller passed in (``optimise/accumulators.py``), or
+    ``d`` itself when the caller passed None.  ``acc`` is the caller's own
+    array, so the sum goes into it in place when it can.
+
+    >>> import numpy as np
+    >>> a = np.zeros(2)
+    >>> accumulated(a, np.ones(2)) is a, a, accumulated(None, 2.0), accumulated(1.0, 2.0)
+    (True, array([1., 1.]), 2.0, 3.0)
+    """
+    if acc is None:
+        return d
+    acc += d
+    return acc
+
+
 class Unit:
     """The derivatives of a call whose result is a real number, taken as
     soon as it returned: its reverse sweep run with the cotangent 1.0.  Its

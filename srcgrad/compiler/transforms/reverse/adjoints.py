@@ -31,6 +31,8 @@ def d_f(x):
 """
 
 
+import collections
+
 import gast
 import numpy as np
 
@@ -218,8 +220,13 @@ class Adjoints:
             lazy_in = False
         direct = getattr(a, "direct", None)
         if direct is not None:      # d_args = y_back(d_y): a helper's reverse sweep, once
-            code.append(assign(direct[1], gast.Call(func=load(direct[0]), args=[load(dy)],
-                                                    keywords=[])))
+            passed = self.passed_in(out, state, direct[1])
+            code.append(assign(direct[1], gast.Call(func=load(direct[0]), args=[load(dy)] + [
+                load(self.d(passed[k])) if k in passed else const(None)
+                for k in range(max(passed, default=-1) + 1)], keywords=[])))
+            for k, var in passed.items():     # (it added into the adjoint given)
+                code.append(assign(self.d(var), out.pop(next(
+                    i for i, (v, _) in enumerate(out) if v == var))[1]))
 
         def lazy(var, expr):
             if var in getattr(a, "made_lazy", ()):
@@ -258,6 +265,19 @@ class Adjoints:
                 continue
             code.extend(self.accumulate(var, expr, state, lazy(var, expr)))
         return code
+
+    def passed_in(self, out, state, args):
+        """Of the contributions ``out`` of a helper's reverse sweep
+        (``(var, args[k])``), those whose adjoint it can add into in place
+        (``optimise/accumulators.py``), by position ``k``: an array this code
+        owns, and the argument's only position."""
+        counts = collections.Counter(var for var, _ in out)
+        return {expr.slice.value: var for var, expr in out
+                if isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name) and
+                expr.value.id == args and isinstance(expr.slice, gast.Constant) and
+                counts[var] == 1 and state.get(self.d(var)) == DEF_OWNED and
+                var not in self.an.scalar and self.d(var) not in self.lazy and
+                var not in self.an.complex and not self.complex_now}
 
     def expand(self, dname):
         """Code giving the adjoint ``dname``, which may only broadcast to its
