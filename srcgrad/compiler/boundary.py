@@ -31,6 +31,7 @@ import dataclasses
 import re
 
 import gast
+import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
@@ -219,22 +220,36 @@ def unchecked(source):
     return _CHECK_SCALAR.sub("", source)
 
 
-def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64"):
+def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64",
+               sequence="number_sequence"):
     """Insert at the top of ``fn``'s source: unless every parameter of
     ``checks`` (pairs ``(name, rank)``) is a float (rank None: a Python float
     or a NumPy float64 scalar, ``float64`` the name of ``np.float64`` in the
-    generated code), an int or a float (rank ``"number"``) or a NumPy array
-    of that rank (``ndarray``: the name of ``np.ndarray``), return
-    ``fallback(...)``."""
+    generated code), an int or a float (rank ``"number"``), a sequence of
+    numbers (rank ``"sequence"``, ``sequence`` the name of
+    ``runtime.number_sequence``) or a NumPy array of that rank (``ndarray``:
+    the name of ``np.ndarray``), return ``fallback(...)``."""
     a = fn.args
     args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
     test = " or ".join(f"type({p}) not in (float, {float64})" if rank is None else
                        f"type({p}) not in (int, float, {float64})" if rank == "number" else
+                       f"not {sequence}({p})" if rank == "sequence" else
                        f"type({p}) is not {ndarray} or {p}.ndim != {rank}"
                        for p, rank in checks)
     guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"
     head, _, body = source.partition("\n")
     return head + "\n" + guard + body
+
+
+def guard_names(injector, checks):
+    """The names ``with_guard`` needs for ``checks`` in the generated code
+    (``ndarray``, ``float64``, ``sequence``), injected by ``injector``."""
+    kinds = {rank for _, rank in checks}
+    return (injector.name_for(np.ndarray, "ndarray") if kinds - {None, "number", "sequence"}
+            else None,
+            injector.name_for(np.float64, "float64") if kinds & {None, "number"} else None,
+            injector.name_for(runtime.number_sequence, "number_sequence")
+            if "sequence" in kinds else None)
 
 
 def complex_dispatch(front, fn, make):

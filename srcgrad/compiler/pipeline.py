@@ -35,7 +35,8 @@ from srcgrad.compiler.analysis import Analysis, analyse
 from srcgrad.compiler.analysis.callees import JointFallback, joint_problem
 from srcgrad.compiler.analysis.complex_values import check_complex
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
-                                       complex_maker, unchecked, with_boundary, with_guard)
+                                       complex_maker, guard_names, unchecked, with_boundary,
+                                       with_guard)
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
@@ -53,6 +54,7 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
                                                 eliminate_dead_code, split_closure,
                                                 forward_temporaries, hoist_invariants, never_none,
                                                 propagate_constants, propagate_copies)
+from srcgrad.compiler.optimise.first_writes import first_writes
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
 from srcgrad.errors import ClassesNeeded, SrcgradError, UnsupportedError
@@ -315,11 +317,8 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
                        for q, extra in extra_checks if q == p]
             special_source = with_boundary(special_source, special, boundary, set(guarded),
                                             front)   # (numbers: may be ints, checked as usual)
-            inject = front.injector.name_for
             special_source = with_guard(special_source, special, checks, generic_name,
-                                        inject(np.ndarray, "ndarray") if ranked else None,
-                                        inject(np.float64, "float64")
-                                        if guarded or numbers else None)
+                                        *guard_names(front.injector, checks))
             functions = [(generic_name, generic_source), (name, special_source)]
     df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
@@ -520,6 +519,7 @@ def _dead_code(st):
 
 def _accumulations(st):
     cancel_accumulations(st.out, set(st.rev.adj_names.values()))
+    first_writes(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}))
 
 
 def _closure(st):

@@ -72,7 +72,7 @@ from srcgrad.runtime.iterators import (  # noqa: F401
 from srcgrad.runtime.boundary import (  # noqa: F401
     check_argument, check_method, check_real, check_scalar, check_sequence, check_unpack,
     holds_complex, like_argument,
-    like_arguments, like_value, real_only)
+    like_arguments, like_value, number_sequence, real_only)
 from srcgrad.runtime.reductions import (  # noqa: F401
     average_da, average_dw, cumprod_dx, cumprod_exact_dx, cumprod_tangent, cumsum_dx, div_or_zero,
     nanmean_dx, prod_dx, var_dx, var_dx_da)

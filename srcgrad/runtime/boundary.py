@@ -309,6 +309,28 @@ def check_scalar(value):
         f"shape {np.shape(value)}; use srcgrad.vjp (reverse) or srcgrad.jvp (forward) for non-scalar results")
 
 
+def number_sequence(x):
+    """Whether ``x`` is a list or tuple of Python numbers or a 1-D float or
+    int array: what the specialised version of a gradient assumes of a
+    parameter it only reads element by element (``analysis/rank_guesses.py``,
+    ``sequence_candidates``), checked by its guard.
+
+    >>> import numpy as np
+    >>> number_sequence([1.0, 2, 3.5]), number_sequence(np.arange(3.0)), number_sequence([1.0, [2.0]])
+    (True, True, False)
+    """
+    t = type(x)
+    if t is np.ndarray:
+        return x.ndim == 1 and x.dtype.kind in "fi"
+    if t is list or t is tuple:
+        for e in x:
+            te = type(e)
+            if te is not float and te is not int and te is not np.float64:
+                return False
+        return True
+    return False
+
+
 def check_sequence(x, name):
     """Generated code reads ``for e in x`` as ``x[0], x[1], ...``: right for
     lists, tuples, arrays and ranges, not for what Python iterates otherwise

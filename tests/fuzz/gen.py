@@ -1112,6 +1112,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
             self.stmt(1)
         ret = self.tuple_power(self.result())          # (gen_wide.py: its own stream)
         ret = self.joint_helper(ret)                    # (gen_wide.py: its own stream)
+        ret = self.inverse_and_det(ret)                 # (gen_wide.py: its own stream)
         body = self.lines + [f"    return {ret}"]
         sig = ", ".join(n for n, _ in params)
         sig, body = self.forms_signature(sig, body)       # (gen_forms.py: its own stream)

@@ -19,7 +19,8 @@ its arguments:
   sublist form, changed in loops and branches, read back through ``np.real``,
   ``np.imag``, ``np.abs``, ``np.angle``; and set comprehensions;
 * attribute assignment on dataclasses made in the function (``ObjectGrammar``);
-* a helper called from several sites (``joint_helper``).
+* a helper called from several sites (``joint_helper``);
+* the inverse and the determinant of one matrix (``inverse_and_det``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -27,8 +28,8 @@ its arguments:
 (True, True)
 >>> any("np.fft." in s for s in sources), any("1j" in s for s in sources)
 (True, True)
->>> any("def hj" in s for s in sources)
-True
+>>> any("def hj" in s for s in sources), any("np.eye(4) * (1.0 + " in s for s in sources)
+(True, True)
 """
 
 import random
@@ -114,6 +115,44 @@ class WideGrammar:
                 self.lines.append(f"    {v} = np.sum({call()})")
             out.append(v)
         return f"{ret} + ({' + '.join(out)}) * 0.1"
+
+    # ---------------------------------- the inverse and determinant of one matrix
+    def inverse_and_det(self, ret):
+        """``ret`` plus, in about 15% of programs, the inverse and the
+        determinant of one small positive definite matrix made from a
+        differentiated 4-vector (``defreuse``: the determinant's adjoint reads
+        the inverse, ``analysis/reuse.py``), with what must stop the reuse now
+        and then: the matrix rebound or written in place between the two, the
+        determinant first, one of them in a branch or both in a loop.  A stream
+        of its own, so the other programs are the ones the seed always gave."""
+        r = random.Random(self.seed * 6151 + 29)
+        vecs = sorted(self.names("v4"))
+        if r.random() > 0.15 or not vecs:
+            return ret
+        v = r.choice(vecs)
+        scalars = sorted(self.names("f"))
+        s = r.choice(scalars) if scalars else "0.5"
+        m, inv, det = self.fresh("mk"), self.fresh("ik"), self.fresh("dk")
+        make = f"np.outer({v}, {v}) * 0.1 + np.eye(4) * (1.0 + {s} * {s})"
+        between = r.choice(["", "", f"    {m} = {m} + 0.2 * np.eye(4)",
+                            f"    {m}[1, 1] += 0.3", f"    {m} *= 1.1"])
+        first, second = (f"    {inv} = np.linalg.inv({m})", f"    {det} = np.linalg.det({m})")
+        if r.random() < 0.25:
+            first, second = second, first
+        shape = r.random()
+        if shape < 0.2:           # both in a loop, the matrix changing each time round
+            self.lines += [f"    {m} = {make}", f"    {det} = 1.0", f"    {inv} = np.eye(4)",
+                           "    for i_k in range(2):", "    " + first, "    " + second,
+                           f"        {m} = {m} + 0.1 * np.outer({v}, {v})"]
+        elif shape < 0.35 and scalars:    # the inverse in one branch only
+            self.lines += [f"    {m} = {make}", f"    {inv} = np.eye(4)",
+                           f"    if {s} > 0.0:", f"        {inv} = np.linalg.inv({m})",
+                           between.replace("    ", "        ", 1) if between else "",
+                           f"    {det} = np.linalg.det({m})"]
+            self.lines = [ln for ln in self.lines if ln]
+        else:
+            self.lines += [f"    {m} = {make}", first] + ([between] if between else []) + [second]
+        return f"{ret} + (np.log({det}) + np.sum({inv} @ {v})) * 0.1"
 
     # -------------------------------------------------- lists of floats to NumPy
     def list_reduction(self, d):

@@ -31,7 +31,7 @@ from srcgrad.compiler.analysis.container_kinds import container_kinds
 from srcgrad.compiler.analysis.floats import float_names
 from srcgrad.compiler.analysis.objects import check_objects
 from srcgrad.compiler.analysis.ops import iter_assigns, iter_ops
-from srcgrad.compiler.analysis.rank_guesses import rank_candidates
+from srcgrad.compiler.analysis.rank_guesses import rank_candidates, sequence_candidates
 from srcgrad.compiler.analysis.ranks import element_rank
 from srcgrad.compiler.analysis.refusals import refuse_unsupported
 from srcgrad.compiler.analysis.reuse import reused_results, transposes
@@ -104,7 +104,7 @@ class Analysis:
         gradient)."""
         other = copy.copy(self)
         compute_shapes(other, list(iter_assigns(self.fn.body)), set(params) | set(numbers),
-                       ranks)
+                       {p: 1 if r == "sequence" else r for p, r in (ranks or {}).items()})
         other.floats = float_names(other, set(params))
         other.specialised = True
         return other
@@ -124,8 +124,12 @@ class Analysis:
     def rank_candidates(self, scalars=()):
         """Parameters the gradient is specialised for being arrays of a
         given rank, with that rank, where ``scalars`` are numbers
-        (:func:`srcgrad.compiler.analysis.rank_guesses.rank_candidates`)."""
-        return rank_candidates(self, scalars)
+        (:func:`srcgrad.compiler.analysis.rank_guesses.rank_candidates`),
+        and those read element by element only, assumed sequences of
+        numbers (``"sequence"``: ``rank_guesses.sequence_candidates``)."""
+        out = rank_candidates(self, scalars)
+        out.update((p, "sequence") for p in sequence_candidates(self, out, scalars))
+        return out
 
     def element_scalar(self, x, index):
         """Whether ``x[index]`` is certainly a scalar: ``x`` has a known rank

@@ -23,6 +23,8 @@ import numpy as np
 
 from srcgrad.compiler.analysis.ops import iter_assigns
 from srcgrad.compiler.analysis.ranks import compute_ranks, copy_graph, copy_sources
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.walk import name_nodes
 
 
 def rank_candidates(an, scalars=()):
@@ -84,6 +86,94 @@ def rank_candidates(an, scalars=()):
                 guess[p] += partner
                 ranks, _ = compute_ranks(an, guess, scalars)
     return guess
+
+
+def sequence_candidates(an, guessed, scalars=()):
+    """Data parameters the specialised version assumes to hold numbers (a
+    list or tuple of numbers, a 1-D array; its guard checks it:
+    ``runtime.number_sequence``): read only element by element with integer
+    indices (``obs[i]``, ``for o in obs``), by ``len`` and by the loop's
+    sequence check, neither in ``scalars`` nor guessed (``guessed``: the
+    rank guesses) of a rank other than 1: a list of numbers takes the
+    specialised version too.  Their elements are then numbers: a sum over them is
+    a number, and no check of the result's type is needed.
+
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> an = analysed('''
+    ... def f(k, obs, w):
+    ...     loss = 0.0
+    ...     for o in obs:
+    ...         loss = loss + (k - o) ** 2
+    ...     return loss + np.sum(w * k)''', wrt="k")
+    >>> sequence_candidates(an, {})
+    ['obs']
+    """
+    fn = an.fn
+    params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    wanted = {p for p in params if guessed.get(p, 1) == 1 and p not in scalars and
+              p not in an.wrt and an.kind.get(p) in (None, "container")}
+    if not wanted:
+        return []
+    ints = an.ints if hasattr(an, "ints") else compute_ranks(an)[1]
+    read, bad = set(), set()
+    elements = {}           # element read -> the parameter read
+    for s in walk_stmts(fn.body):
+        if isinstance(s, (gast.If, gast.While)):
+            names = name_nodes(s.test)
+        elif isinstance(s, gast.For):
+            names = name_nodes(s.iter) + name_nodes(s.target)
+        elif isinstance(s, gast.FunctionDef):
+            names = [n for n in name_nodes(s) if n.id in wanted]
+        else:
+            names = name_nodes(s)
+        found = {n.id for n in names if n.id in wanted}
+        if not found:
+            continue
+        allowed = _element_use(an, s, ints)
+        if allowed is not None and sum(n.id in wanted for n in names) == 1:
+            if allowed[1]:
+                read.add(allowed[0])
+                if isinstance(s.targets[0], gast.Name):
+                    elements[s.targets[0].id] = allowed[0]
+            found.discard(allowed[0])
+        bad |= found
+    # an element meeting an array (``u - obs[i]``, ``u`` a vector) may be a row: no guess
+    ranks = compute_ranks(an, {q: r for q, r in guessed.items() if isinstance(r, int)} |
+                          {p: 1 for p in read}, scalars)[0] if elements else {}
+    for s in iter_assigns(fn.body):
+        op = getattr(s, "srcgrad_op", None)
+        names = [a.id for a in op.args.values() if isinstance(a, gast.Name)] if op else []
+        met = [elements[n] for n in names if n in elements]
+        if met and (op.kind != "call" or op.rule is None or op.rule.kind != "elementwise" or
+                    any(isinstance(ranks.get(n), int) and ranks[n] >= 1 for n in names)):
+            bad |= set(met)
+    return sorted(read - bad)
+
+
+def _element_use(an, s, ints):
+    """``(p, reads)`` when the simple statement ``s`` uses the name ``p``
+    only as an element read ``x = p[i]`` (``reads``), ``len(p)`` or the
+    check ``check_sequence(p, ...)``; else None."""
+    op = getattr(s, "srcgrad_op", None)
+    if isinstance(s, gast.Assign) and op is not None:
+        x = op.args.get("x") if op.kind == "subscript" else None
+        if isinstance(x, gast.Name):
+            index = op.args["index"]
+            if isinstance(index, gast.Constant) and type(index.value) is int or \
+                    isinstance(index, gast.Name) and index.id in ints:
+                return x.id, True
+            return None
+        if op.kind == "call" and op.fun is len:
+            args = op.args.get("args")          # (len(*args, **kwargs))
+            if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], gast.Name) \
+                    and not op.args.get("kwargs"):
+                return args[0].id, False
+        return None
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and s.value.args and \
+            isinstance(s.value.args[0], gast.Name) and \
+            getattr(an.resolve(s.value.func), "__name__", None) == "check_sequence":
+        return s.value.args[0].id, False
+    return None
 
 
 def _transposed(an, graph):

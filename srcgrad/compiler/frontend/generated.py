@@ -90,10 +90,15 @@ def generic_version(fun):
 
 
 def _is_type_guard(test):
-    """``type(x) not in (float, float64) or type(y) is not ndarray or y.ndim != 1 ...``"""
+    """``type(x) not in (float, float64) or type(y) is not ndarray or y.ndim != 1 or
+    not number_sequence(obs) ...``"""
     tests = test.values if isinstance(test, gast.BoolOp) and isinstance(test.op, gast.Or) \
         else [test]
     for t in tests:
+        if isinstance(t, gast.UnaryOp) and isinstance(t.op, gast.Not) and \
+                isinstance(t.operand, gast.Call) and isinstance(t.operand.func, gast.Name) and \
+                t.operand.func.id.startswith("number_sequence"):
+            continue
         if isinstance(t, gast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], gast.NotEq) \
                 and isinstance(t.left, gast.Attribute) and t.left.attr == "ndim":
             continue
