@@ -393,16 +393,24 @@ def list_argument_times_element(x, L):
     return np.sum(np.multiply(L, x[2]))
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="ninth session (review of seed 2932535), present at 2269e97: a Python "
-                          "list given as an argument NumPy reads as an array: forward mode "
-                          "multiplies it by a number's tangent (an argument's kind is unknown; "
-                          "reading every such argument through np.asarray clutters every "
-                          "template and breaks generated-code inputs)")
+def list_argument_in_ufuncs(x, L, y):
+    a = np.sum(np.divide(L, 1.0 + x[0] * x[0]))
+    b = np.sum(np.power(L, 2.0) * x[1]) + np.sum(np.maximum(L, x[2] * y))
+    return a + b + np.sum(np.subtract(L, x[3]) * y)
+
+
 def test_jvp_of_a_ufunc_of_a_list_argument():
-    import srcgrad
-    srcgrad.jvp(list_argument_times_element, wrt=0)(np.array([0.92, 0.14, -0.88, 0.26]),
-                                                    [0.3, 0.5, 0.7], np.ones(4))
+    """ninth session (review of seed 2932535), present at 2269e97; fixed in
+    the tenth: a Python list given as an argument that a NumPy ufunc reads
+    as an array -- forward mode multiplied the list by a number's tangent
+    (TypeError).  A data parameter given to a ufunc is now read through
+    ``np.asarray`` in the templates at those calls (``maybe_lists``)."""
+    x = np.array([0.92, 0.14, -0.88, 0.26])
+    assert_sound(list_argument_times_element, (x, [0.3, 0.5, 0.7]), wrt=0)
+    assert_sound(list_argument_times_element, (x, np.array([0.3, 0.5, 0.7])), wrt=0)
+    for wrt in (0, 2, (0, 2)):
+        assert_sound(list_argument_in_ufuncs, (x, [0.3, -0.5, 0.7], 0.4), wrt=wrt)
+        assert_sound(list_argument_in_ufuncs, (x, (0.3, -0.5, 0.7), 0.4), wrt=wrt)
 
 
 # -- ninth session: fuzz seed 3000668 (present at 95b2880), a silently wrong gradient -------

@@ -81,7 +81,7 @@ class Analysis:
         return MISSING
 
     def run(self):
-        self.kind = container_kinds(self.fn, self.locals, self.resolve)
+        self.kind = container_kinds(self.fn, self.locals, self.resolve, self.wrt)
         ViewReads(self).run()
         ops = list(iter_ops(self.fn.body, self.locals))
         resolve_ops(self, ops)

@@ -18,6 +18,7 @@ and so do the checks of in-place changes.
 """
 
 import gast
+import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis.ops import is_method_stmt
@@ -43,7 +44,7 @@ def made_by(v, resolve, cls):
     return resolve(v.func) is cls
 
 
-def container_kinds(fn, locals_, resolve=None):
+def container_kinds(fn, locals_, resolve=None, wrt=()):
     """Names whose values are (or, for parameters, are used as) containers:
     name -> "list", "tuple", "dict", "record" or "container".
 
@@ -51,7 +52,9 @@ def container_kinds(fn, locals_, resolve=None):
     ``a + b`` of lists, a copy); parameters (and values read out of other
     containers) get one from how they are used: a string key, an attribute
     that is not an array's, a list method, tuple unpacking.  Arithmetic on a
-    value or an array attribute says it is an array after all."""
+    value or an array attribute says it is an array after all.  The result's
+    ``maybe_lists`` also holds the parameters (not in ``wrt``) given to a
+    NumPy ufunc: lists NumPy reads as arrays, maybe."""
     evidence, arrays = {}, set()
     defs = {}
     for s in walk_stmts(fn.body):
@@ -185,6 +188,17 @@ def container_kinds(fn, locals_, resolve=None):
                     for s in ss):
                 tolists.add(name)
                 changed = True
+    # a parameter given to a NumPy ufunc (``np.multiply(L, x)``) may be a list,
+    # which NumPy reads as an array and a template's ``t * L`` would repeat
+    if resolve is not None:
+        a = fn.args
+        params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs} - set(kind) - set(wrt)
+        for ss in defs.values():
+            for s in ss:
+                v = s.value
+                if params and isinstance(v, gast.Call) and \
+                        isinstance(resolve(v.func), np.ufunc):
+                    tolists |= {e.id for e in v.args if isinstance(e, gast.Name)} & params
     return Kinds(kind, adjoint_lists, tolists)
 
 

@@ -105,8 +105,10 @@ def sequence_candidates(an, guessed, scalars=()):
     ...     for o in obs:
     ...         loss = loss + (k - o) ** 2
     ...     return loss + np.sum(w * k)''', wrt="k")
-    >>> sequence_candidates(an, {})
+    >>> sequence_candidates(an, {}, scalars={"k"})     # (k: a float, as the version assumes)
     ['obs']
+    >>> sequence_candidates(an, {})                   # k - o: o may be a row of an array k
+    []
     """
     fn = an.fn
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
@@ -137,7 +139,8 @@ def sequence_candidates(an, guessed, scalars=()):
                     elements[s.targets[0].id] = allowed[0]
             found.discard(allowed[0])
         bad |= found
-    # an element meeting an array (``u - obs[i]``, ``u`` a vector) may be a row: no guess
+    # an element meeting anything but numbers (``u - obs[i]``, ``u`` a vector or of an
+    # unknown rank) may be a row: no guess (a version its rows would never run)
     ranks = compute_ranks(an, {q: r for q, r in guessed.items() if isinstance(r, int)} |
                           {p: 1 for p in read}, scalars)[0] if elements else {}
     for s in iter_assigns(fn.body):
@@ -145,7 +148,7 @@ def sequence_candidates(an, guessed, scalars=()):
         names = [a.id for a in op.args.values() if isinstance(a, gast.Name)] if op else []
         met = [elements[n] for n in names if n in elements]
         if met and (op.kind != "call" or op.rule is None or op.rule.kind != "elementwise" or
-                    any(isinstance(ranks.get(n), int) and ranks[n] >= 1 for n in names)):
+                    any(n not in elements and ranks.get(n) != 0 for n in names)):
             bad |= set(met)
     return sorted(read - bad)
 
