@@ -94,18 +94,17 @@ class Driver:
         arguments at positions ``wrt`` (the split form, generated once per
         ``fun`` and ``wrt``: each level of a recursion runs its forward sweep
         once, so the cost is linear in the depth).  A real number result of
-        float arguments is pulled back at once (:class:`runtime.tape.Unit`)."""
-        key = ("split", wrt)
-        made = cache_get(fun, key)
-        if made is None:
-            params = list(inspect.signature(fun).parameters)
-            made = cache_put(fun, key, reverse_transform(
-                fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True,
-                cotangent=True, split=True))
-        value, back = made(*args)
-        if (type(value) is float or type(value) is np.float64) and runtime.real_arrays(args, wrt):
-            return value, runtime.Unit(back(1.0))
-        return value, back
+        float arguments is pulled back at once (``runtime.recursive_split``)."""
+        made = cache_get(fun, ("split", wrt)) or self.split_form(fun, wrt)
+        return runtime.recursive_split(made, wrt, args)
+
+    def split_form(self, fun, wrt):
+        """The split form of ``fun`` for the arguments at positions ``wrt``
+        (what :meth:`recursive_split` calls; exports write it out)."""
+        params = list(inspect.signature(fun).parameters)
+        return cache_get(fun, ("split", wrt)) or cache_put(fun, ("split", wrt), reverse_transform(
+            fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True,
+            cotangent=True, split=True))
 
     def joint_split(self, fun, wrt):
         """The split form of the helper ``fun`` (with an adjoint function of

@@ -105,7 +105,7 @@ from srcgrad.runtime.calculus import (  # noqa: F401
     polyder_t, polyval_dp, trapezoid_ddx, trapezoid_dx, trapezoid_dy)
 from srcgrad.runtime.fft import (  # noqa: F401
     fft_axes, fft_sizes, fit_axes, fit_axes_dx, irfft_weights)
-from srcgrad.runtime.tape import Unit, accumulated, pulled, real_arrays  # noqa: F401
+from srcgrad.runtime.tape import Unit, accumulated, pulled, real_arrays, recursive_split  # noqa: F401
 from srcgrad.runtime.tries import try_call, try_op  # noqa: F401
 
 base.publish(globals(), __name__)

@@ -81,6 +81,26 @@ def accumulated(acc, d):
     return acc
 
 
+def recursive_split(split, wrt, args):
+    """``(value, back)`` of a recursive call ``f(*args)`` through the callee's
+    split form ``split`` (its value and the closure running its reverse
+    sweep); a real number result of the float arguments at positions ``wrt``
+    is pulled back at once (:class:`Unit`), so a recursion keeps one level's
+    values per level of depth.  What srcgrad's driver does when the gradient
+    runs, and what an exported gradient calls.
+
+    >>> def split_sq(x):
+    ...     return x * x, lambda g: (2.0 * g * x,)
+    >>> value, back = recursive_split(split_sq, (0,), (3.0,))
+    >>> value, pulled(back, 0.5)
+    (9.0, (3.0,))
+    """
+    value, back = split(*args)
+    if (type(value) is float or type(value) is np.float64) and real_arrays(args, wrt):
+        return value, Unit(back(1.0))
+    return value, back
+
+
 class Unit:
     """The derivatives of a call whose result is a real number, taken as
     soon as it returned: its reverse sweep run with the cotangent 1.0.  Its
