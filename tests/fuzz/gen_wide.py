@@ -93,6 +93,10 @@ class WideGrammar:
                f"    a = {terms[0]} + {terms[1]}",
                f"    b = np.tanh(a) * k + {terms[2]}",
                f"    return a * b + {terms[3]}"]
+        if r.random() < 0.3:
+            # p rebound in a loop: its derivative in the helper's reverse sweep is
+            # scaled, not only added to (optimise/accumulators.py adds the caller's at the end)
+            src[1:1] = ["    for i_h in range(2):", "        p = p * (0.8 + 0.1 * k) + 0.05 * np.sin(p)"]
         self.helpers.append("\n".join(src) + "\n")
         scalars = sorted(self.names("f"))
 
