@@ -101,12 +101,11 @@ def module_text(dfs):
                 imports.append(line)
             elif kind == "literal":
                 constants.append(line)
-                needed |= {"numpy"} if "numpy." in line else set()
+                needed |= {m for m in ("numpy", "collections") if m + "." in line}
             else:
                 params.setdefault(df, []).append(name)
                 notes.append(f"#   {name} (keyword-only, of {_defined(text)}): {line}")
-    if needed:
-        imports.append("import numpy")
+    imports += [f"import {m}" for m in sorted(needed)]
     imports = list(dict.fromkeys(imports))
     body = []
     for df, text in texts:
@@ -220,6 +219,12 @@ def _classify(name, value, df):
     text = _literal(value)
     if text is not None:
         return "literal", f"{name} = {text}"
+    if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields"):
+        defaults = tuple(getattr(value, "_field_defaults", {}).values())
+        made = f"collections.namedtuple({value.__name__!r}, {tuple(value._fields)!r}" + \
+            (f", defaults={_literal(defaults)})" if defaults and _literal(defaults) else ")")
+        if not defaults or _literal(defaults):
+            return "literal", f"{name} = {made}"
     where = diskcache._where(value) if callable(value) else None
     if where is not None and _is_library(where[0]) and "." not in where[1]:
         line = f"from {where[0]} import {where[1]}"

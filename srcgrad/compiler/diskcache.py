@@ -219,8 +219,11 @@ def _where(obj):
     again, or ``None``."""
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if isinstance(obj, np.ufunc):
+    if isinstance(obj, np.ufunc):           # NumPy's, or SciPy's special functions
         module, name = "numpy", obj.__name__
+        special = sys.modules.get("scipy.special")
+        if getattr(np, name, None) is not obj and getattr(special, name, None) is obj:
+            module = "scipy.special"
     if not isinstance(module, str) or not isinstance(name, str) or "<" in name:
         return None
     try:
