@@ -132,7 +132,8 @@ def sequence_candidates(an, guessed, scalars=()):
         if not found:
             continue
         allowed = _element_use(an, s, ints)
-        if allowed is not None and sum(n.id in wanted for n in names) == 1:
+        if allowed is not None and found == {allowed[0]} and \
+                sum(n.id in wanted for n in names) == 1:
             if allowed[1]:
                 read.add(allowed[0])
                 if isinstance(s.targets[0], gast.Name):
