@@ -485,6 +485,9 @@ def bind_unbound(body, params):
         return bound | _stored_in([s])
 
     block(body, set(params))
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del block, stmt
     pre = []
     for name in unbound:
         placeholder = gast.copy_location(assign(name, const(None)), body[0])

@@ -150,6 +150,9 @@ def _live_assignments(body, loads, pure):
                 _forget(env, s)
 
     block(body, {})
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del block
     live, work = set(), list(roots)
     seen_all = set()
     while work:

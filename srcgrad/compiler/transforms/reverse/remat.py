@@ -72,6 +72,9 @@ def stable_names(fn, fwd, an):
                 if isinstance(getattr(s, f, None), list):
                     visit(getattr(s, f), looped or isinstance(s, (gast.For, gast.While)))
     visit(fwd, False)
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del visit
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     changed = set(getattr(an, "written_arrays", ())) | set(getattr(an, "mutated", ()))
