@@ -27,7 +27,7 @@ import gast
 
 from srcgrad.compiler.frontend.normalise.iterated import bindings
 from srcgrad.compiler.ir.names import const, load
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes, walk as walk_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
 
@@ -123,7 +123,7 @@ def known_stars(fn, trees):
     one length, or ``opts`` a dict display of the same constant string keys,
     and which nothing can resize (a tuple; a list or dict only read:
     indexed, iterated, given to ``len``, unpacked by ``*``)."""
-    stars = {n.value.id for n in walk_tree(fn)
+    stars = {n.value.id for n in inner_nodes(fn)
              if isinstance(n, gast.Starred) and isinstance(n.value, gast.Name) or
              isinstance(n, gast.keyword) and n.arg is None and isinstance(n.value, gast.Name)}
     if not stars:

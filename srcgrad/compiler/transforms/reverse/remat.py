@@ -45,7 +45,7 @@ from srcgrad import runtime
 
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.compiler.ir.walk import name_nodes, replace_loads
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes, replace_loads
 from srcgrad.compiler.transforms.reverse.nodes import expr_loads
 
 _CHEAP_OPS = (gast.Add, gast.Sub, gast.Mult)
@@ -262,7 +262,7 @@ def _function_names(e):
     """The names a call's function is read through (``np`` of ``np.sum``):
     globals, the same in both sweeps."""
     out = set()
-    for n in gast.walk(e):
+    for n in inner_nodes(e):
         if isinstance(n, gast.Call):
             f = n.func
             while isinstance(f, gast.Attribute):
