@@ -69,16 +69,21 @@ def with_boundary(source, fn, boundary, floats, front):
     if not isinstance(ret, gast.Return) or ret.value is None:
         ret = gast.Return(value=None)
     name_for = front.injector.name_for
-    # with Python floats only, only ``**`` (a negative number to a fractional
-    # power) or complex values the analysis found can make a value complex
-    # (complex arguments go to their own version at entry)
-    may_be_complex = bool(getattr(front.analysis, "complex", ())) or any(
-        isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
-            isinstance(n.right, gast.Constant) and type(n.right.value) is int)
-        or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "pow"
-        for n in inner_nodes(fn))
     lines = source.rstrip("\n").split("\n")
     pre = []
+    complex_found = []          # found when first asked (a walk of the whole function)
+
+    def may_be_complex():
+        """With Python floats only, only ``**`` (a negative number to a
+        fractional power) or complex values the analysis found can make a
+        value complex (complex arguments go to their own version at entry)."""
+        if not complex_found:
+            complex_found.append(bool(getattr(front.analysis, "complex", ())) or any(
+                isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and not (
+                    isinstance(n.right, gast.Constant) and type(n.right.value) is int)
+                or isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and
+                n.func.id == "pow" for n in inner_nodes(fn)))
+        return complex_found[0]
 
     def text(node):
         return ast.unparse(gast.gast_to_ast(node))
@@ -87,7 +92,7 @@ def with_boundary(source, fn, boundary, floats, front):
         """``node`` (a derivative) passed through the helper ``call``."""
         args = [text(node), other] + list(extra)
         if isinstance(node, gast.Name) and other in floats:
-            if not may_be_complex:
+            if not may_be_complex():
                 return node.id
             pre.extend([f"    if type({node.id}) is not float:",
                         f"        {node.id} = {call}({', '.join(args)})"])
@@ -120,7 +125,7 @@ def with_boundary(source, fn, boundary, floats, front):
     elif boundary.kind == "tangent" and pair and isinstance(value.elts[0], gast.Name):
         v, t = value.elts
         helper = name_for(runtime.like_value, "like_value")
-        if isinstance(t, gast.Name) and floats and not may_be_complex and \
+        if isinstance(t, gast.Name) and floats and not may_be_complex() and \
                 set(boundary.wrt) <= floats:
             out = f"({v.id}, {t.id})"
         elif isinstance(t, gast.Name) and floats:

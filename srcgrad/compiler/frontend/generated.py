@@ -193,18 +193,26 @@ def _strip_boundary(parsed, inlined=False):
     body[:] = checks + [s for s in body if not (isinstance(s, gast.Expr) and is_helper(s.value))
                         and not is_dispatch(s)]
 
-    class Unwrap(Transformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            if not is_helper(node):
-                return node
-            if node.func.id in helpers and _cell_value(parsed.closure[node.func.id]) is \
-                    runtime.like_arguments:
-                return node.args[0]
-            return node.args[0]
-
     if body and isinstance(body[-1], gast.Return):
-        body[-1] = Unwrap().visit(body[-1])
+        body[-1] = _Unwrap(is_helper, helpers, parsed).visit(body[-1])
+
+
+class _Unwrap(Transformer):
+    """The value a boundary helper's call wraps (:func:`_strip_boundary`; a
+    class of the module's: a class made per call is a reference cycle that
+    holds what its methods read until the garbage collector runs)."""
+
+    def __init__(self, is_helper, helpers, parsed):
+        self.is_helper, self.helpers, self.parsed = is_helper, helpers, parsed
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not self.is_helper(node):
+            return node
+        if node.func.id in self.helpers and _cell_value(self.parsed.closure[node.func.id]) is \
+                runtime.like_arguments:
+            return node.args[0]
+        return node.args[0]
 
 
 def _unpops_as_appends(parsed):
@@ -217,20 +225,24 @@ def _unpops_as_appends(parsed):
     if not names:
         return
 
-    class Rewrite(Transformer):
-        def visit_Expr(self, node):
-            v = node.value
-            if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
-                    v.func.id in names and len(v.args) == 2 and not v.keywords and \
-                    isinstance(v.args[0], gast.Name) and \
-                    isinstance(v.args[1], gast.Constant) and v.args[1].value is None:
-                call = gast.Call(func=gast.Attribute(value=load(v.args[0].id), attr="append",
-                                                     ctx=gast.Load()),
-                                 args=[const(0.0)], keywords=[])
-                return gast.copy_location(gast.Expr(value=call), node)
-            return node
+    _UnpopsAsAppends(names).visit(parsed.tree)
 
-    Rewrite().visit(parsed.tree)
+
+class _UnpopsAsAppends(Transformer):
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Expr(self, node):
+        v = node.value
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
+                v.func.id in self.names and len(v.args) == 2 and not v.keywords and \
+                isinstance(v.args[0], gast.Name) and \
+                isinstance(v.args[1], gast.Constant) and v.args[1].value is None:
+            call = gast.Call(func=gast.Attribute(value=load(v.args[0].id), attr="append",
+                                                 ctx=gast.Load()),
+                             args=[const(0.0)], keywords=[])
+            return gast.copy_location(gast.Expr(value=call), node)
+        return node
 
 
 def _splits_as_calls(parsed):
@@ -295,27 +307,34 @@ def _splits_as_calls(parsed):
                 node.value = load(v.value.id)
                 backs[node.targets[0].id] = v.value.id
 
-    class Pulls(Transformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            f = node.func
-            if not (isinstance(f, gast.Name) and f.id in pulls and len(node.args) == 2 and
-                    isinstance(node.args[0], gast.Name) and
-                    backs.get(node.args[0].id) in made):
-                return node
-            name, fun, _, args = made[backs[node.args[0].id]]
-            back = node.args[0].id
-            parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
-                     for i in range(len(args.elts))]
-            # the vjp takes the parameters with a default by keyword (ir/signature.py)
-            n = len(parts) - len(fun.__defaults__ or ())
-            names = list(fun.__code__.co_varnames[:len(parts)])
-            call = gast.Call(func=load(name), args=parts[:n] + [node.args[1]],
-                             keywords=[gast.keyword(arg=names[i], value=parts[i])
-                                       for i in range(n, len(parts))])
-            return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
+    _Pulls(pulls, made, backs).visit(parsed.tree)
 
-    Pulls().visit(parsed.tree)
+
+class _Pulls(Transformer):
+    """``pulled(b, g)`` of a split call -> the callee's ``vjp``
+    (:func:`_splits_as_calls`)."""
+
+    def __init__(self, pulls, made, backs):
+        self.pulls, self.made, self.backs = pulls, made, backs
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if not (isinstance(f, gast.Name) and f.id in self.pulls and len(node.args) == 2 and
+                isinstance(node.args[0], gast.Name) and
+                self.backs.get(node.args[0].id) in self.made):
+            return node
+        name, fun, _, args = self.made[self.backs[node.args[0].id]]
+        back = node.args[0].id
+        parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
+                 for i in range(len(args.elts))]
+        # the vjp takes the parameters with a default by keyword (ir/signature.py)
+        n = len(parts) - len(fun.__defaults__ or ())
+        names = list(fun.__code__.co_varnames[:len(parts)])
+        call = gast.Call(func=load(name), args=parts[:n] + [node.args[1]],
+                         keywords=[gast.keyword(arg=names[i], value=parts[i])
+                                   for i in range(n, len(parts))])
+        return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
 
 
 def _flags(tree):

@@ -13,7 +13,7 @@ import re
 
 import gast
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 
 
@@ -25,7 +25,7 @@ def names_in(tree):
     """Every identifier that occurs in ``tree`` (names, parameters, attributes
     are excluded: ``np.sin`` contributes ``np`` only)."""
     out = set()
-    for node in walk_tree(tree):
+    for node in inner_nodes(tree):      # (contexts and operators hold no name)
         if isinstance(node, gast.Name):
             out.add(node.id)
         elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):

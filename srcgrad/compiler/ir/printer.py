@@ -100,6 +100,9 @@ def _number_comments(tree):
         return out
 
     tree.body = visit(tree.body) or [gast.Pass()]
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del visit
     return texts
 
 

@@ -50,7 +50,7 @@ import gast
 
 from srcgrad.compiler.ir.dataflow import live_before, remove_stmts, walk_stmts
 from srcgrad.compiler.ir.names import assign, const, load
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 
 LOOPS = (gast.For, gast.While)
 
@@ -269,7 +269,7 @@ def rename_loads(node, mapping):
 
 def rename_all(stmts, old, new):
     for s in stmts:
-        for n in walk_tree(s):
+        for n in inner_nodes(s):        # (contexts and operators: no name, no carried set)
             if isinstance(n, gast.Name) and n.id == old:
                 n.id = new
             carried = getattr(n, "srcgrad_carried", None)
@@ -485,6 +485,9 @@ def bind_unbound(body, params):
         return bound | _stored_in([s])
 
     block(body, set(params))
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del block, stmt
     pre = []
     for name in unbound:
         placeholder = gast.copy_location(assign(name, const(None)), body[0])

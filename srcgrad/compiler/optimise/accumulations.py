@@ -29,6 +29,8 @@ def f(d_out, i, d_x, k, w):
     d_x[k] += d_v * w
 """
 
+from ast import AST
+
 import gast
 
 from srcgrad.compiler.ir.walk import walk as walk_tree
@@ -39,10 +41,29 @@ def cancel_accumulations(fn, adjoints):
     back what ``V = X[idx]`` read, ``X`` one of ``adjoints`` (in place, in
     every block of ``fn``)."""
     _block(fn.body, adjoints)
-    for node in walk_tree(fn):
+    for node in _statements(fn):
         if isinstance(node, (gast.If, gast.For, gast.While)):
             _block(node.body, adjoints)
             _block(node.orelse, adjoints)
+
+
+def _statements(fn):
+    """The nodes of ``fn`` that are not expressions (statements, handlers),
+    in :func:`walk_tree`'s order: an expression holds no statement, so its
+    nodes are not looked at (each block is rewritten before the blocks
+    nested in it, as a walk of the whole tree gives them)."""
+    todo = [fn]
+    push = todo.append
+    for node in todo:
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST) and not isinstance(item, gast.expr):
+                        push(item)
+            elif isinstance(value, AST) and not isinstance(value, gast.expr):
+                push(value)
+        yield node
 
 
 def _block(stmts, adjoints):

@@ -81,6 +81,9 @@ def propagate_copies(fn, candidates):
                     renamed_in(c, a)
 
     fn.body = _propagate(fn.body, candidates, names_of, renamed_in, reads)
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del names_of, renamed_in
     remaining = {n for n, k in reads.items() if k}
     fn.body = _drop_copies(fn.body, candidates - remaining)
     return fn

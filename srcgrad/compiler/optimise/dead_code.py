@@ -21,6 +21,8 @@ def f(x, tape):
     return t
 """
 
+from ast import AST
+
 import gast
 
 from srcgrad.compiler.ir.dataflow import walk_stmts
@@ -70,33 +72,97 @@ def _is_name_assign(s):
         all(isinstance(t, gast.Name) for t in _targets(s))
 
 
+def _assignment_facts(s):
+    """For ``x = e`` and ``x += e`` (a name assigned, which is what the
+    passes ask most about), from one walk of ``e``: ``(loads, closure,
+    pure, call, stored)``, what :func:`_stmt_loads`, :func:`_has_closure`,
+    :func:`_pure` give, whether ``e`` calls something (what may be
+    overwritten is ``x = e`` without a call) and the names the statement
+    stores (:func:`_stored_names`); ``None`` for other statements."""
+    if isinstance(s, gast.Assign):
+        if not all(isinstance(t, gast.Name) for t in s.targets):
+            return None
+    elif not (isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name)):
+        return None
+    loads, closure, mutating, call = set(), False, False, False
+    stored = {t.id for t in _targets(s) if isinstance(t.ctx, (gast.Store, gast.Del))}
+    for n in inner_nodes(s.value):
+        cls = n.__class__
+        if cls is gast.Name:
+            if isinstance(n.ctx, gast.Load):
+                loads.add(n.id)
+            elif isinstance(n.ctx, (gast.Store, gast.Del)):
+                stored.add(n.id)
+        elif cls is gast.Call:
+            call = True
+            if isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+                mutating = True
+        elif cls is gast.Lambda or cls is gast.FunctionDef:
+            closure = True
+    if isinstance(s, gast.AugAssign):
+        loads.add(s.target.id)                # ``d_x += e`` reads ``d_x``
+    op = getattr(s, "srcgrad_op", None)
+    pure = not mutating if op is None else op.kind != "unknown"
+    return loads, closure, pure, call, stored
+
+
 def eliminate_dead_code(fn):
     """Remove dead assignments and empty control structures (in place)."""
-    loads_cache = {}
-    pure_cache = {}
-    calls_cache = {}
+    # what is asked about each statement, found once (by id; the statement
+    # kept alive, so its id stays its own): its loads, whether it holds a
+    # closure, whether it is pure, whether its value calls something, what it
+    # stores.  The passes change only the blocks and tests of ``if``,
+    # ``for``, ``while``: what their loads are is all that is kept of those
+    # (what they store, found again in each round, ``_stored_names``).
+    facts_cache = {}
+
+    def facts(s):
+        key = id(s)
+        got = facts_cache.get(key)
+        if got is None:
+            got = facts_cache[key] = (s, _assignment_facts(s))
+        return got[1]
 
     def loads(s):
-        key = id(s)
-        if key not in loads_cache:
-            loads_cache[key] = _stmt_loads(s)
-        return loads_cache[key]
+        f = facts(s)
+        if f is not None:
+            return f[0]
+        key = ("loads", id(s))
+        got = facts_cache.get(key)
+        if got is None:
+            got = facts_cache[key] = (s, _stmt_loads(s))
+        return got[1]
+
+    def closure(s):
+        f = facts(s)
+        if f is not None:
+            return f[1]
+        key = ("closure", id(s))
+        got = facts_cache.get(key)
+        if got is None:
+            got = facts_cache[key] = (s, _has_closure(s))
+        return got[1]
 
     def pure(s):
-        key = id(s)
-        if key not in pure_cache:
-            pure_cache[key] = (s, _pure(s))      # s kept alive: its id stays its own
-        return pure_cache[key][1]
+        f = facts(s)
+        if f is not None:
+            return f[2]
+        key = ("pure", id(s))
+        got = facts_cache.get(key)
+        if got is None:
+            got = facts_cache[key] = (s, _pure(s))
+        return got[1]
 
     def overwritten(s, nxt):
         """``s`` is ``x = e``, ``e`` without a call, and ``nxt`` overwrites ``x``."""
-        key = id(s)
-        if key not in calls_cache:
-            calls_cache[key] = (s, _single_pure_without_call(s, pure))
-        return calls_cache[key][1] and _overwrites(s, nxt, loads)
+        if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
+                isinstance(s.targets[0], gast.Name)):
+            return False
+        f = facts(s)
+        return f[2] and not f[3] and _overwrites(s, nxt, loads)
 
     for _ in range(10):
-        live = _live_assignments(fn.body, loads, pure)
+        live = _live_assignments(fn.body, loads, pure, closure, facts)
         before = _count(fn.body)
         fn.body = _sweep(fn.body, live, pure, overwritten)
         if _count(fn.body) == before:
@@ -104,7 +170,7 @@ def eliminate_dead_code(fn):
     return fn
 
 
-def _live_assignments(body, loads, pure):
+def _live_assignments(body, loads, pure, closure, facts):
     """The ids of the pure name assignments whose values something reads.
 
     A read reaches the last assignment to its name earlier in its own
@@ -117,6 +183,10 @@ def _live_assignments(body, loads, pure):
     edges = {}                           # id(pure assignment) -> [reached]
     roots = []                           # what the other statements read
     keep = {}
+    stored = {}                          # id(statement) -> the names it stores, at any depth
+
+    def forget(env, s):
+        _forget(env, s, stored, facts)
 
     def reach(n, env):
         d = env.get(n)
@@ -128,28 +198,31 @@ def _live_assignments(body, loads, pure):
                 roots.extend(reach(n, env) for n in loads(s))
                 block(s.body, dict(env))
                 block(s.orelse, dict(env))
-                _forget(env, s)
+                forget(env, s)
             elif isinstance(s, (gast.For, gast.While)):
-                _forget(env, s)          # the body's stores reach its start again
+                forget(env, s)           # the body's stores reach its start again
                 roots.extend(reach(n, env) for n in loads(s))
                 block(s.body, dict(env))
                 block(s.orelse, dict(env))
             elif _is_name_assign(s) and pure(s):
                 keep[id(s)] = s
-                late = _has_closure(s)        # a lambda reads names when called
+                late = closure(s)             # a lambda reads names when called
                 edges[id(s)] = [("all", n) if late else reach(n, env) for n in loads(s)]
                 for t in _targets(s):
                     by_target.setdefault(t.id, []).append(s)
                     env[t.id] = s
             else:
                 reads = loads(s)
-                if isinstance(s, gast.FunctionDef) or _has_closure(s):   # read later
+                if isinstance(s, gast.FunctionDef) or closure(s):   # read later
                     roots.extend(("all", n) for n in reads)
                 else:
                     roots.extend(reach(n, env) for n in reads)
-                _forget(env, s)
+                forget(env, s)
 
     block(body, {})
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del block
     live, work = set(), list(roots)
     seen_all = set()
     while work:
@@ -172,23 +245,46 @@ def _has_closure(s):
     return any(isinstance(n, (gast.Lambda, gast.FunctionDef)) for n in inner_nodes(s))
 
 
-def _forget(env, s):
+def _forget(env, s, stored, facts):
     """Drop from ``env`` the names ``s`` (nested blocks included) stores."""
     if not env:
         return
-    for n in name_nodes(s):
-        if isinstance(n.ctx, (gast.Store, gast.Del)) and n.id in env:
-            del env[n.id]
+    for name in _stored_names(s, stored, facts):
+        env.pop(name, None)
     if isinstance(s, gast.Nonlocal):
         for n in s.names:
             env.pop(n, None)
 
 
-def _single_pure_without_call(s, pure):
-    """``x = e``, pure, ``e`` without a call (what may be overwritten)."""
-    return isinstance(s, gast.Assign) and len(s.targets) == 1 and \
-        isinstance(s.targets[0], gast.Name) and pure(s) and not any(
-            isinstance(n, gast.Call) for n in inner_nodes(s.value))
+def _stored_names(s, stored, facts):
+    """The names ``s`` stores or deletes (nested blocks included), kept in
+    ``stored`` by id: an enclosing statement's set is the union of its own
+    expressions' and its blocks' statements' (each block looked at once, not
+    once per enclosing loop; a name assignment's are in its ``facts``).  The
+    blocks must not change while ``stored`` is in use."""
+    key = id(s)
+    got = stored.get(key)
+    if got is None:
+        f = facts(s)
+        if f is not None:
+            stored[key] = f[4]
+            return f[4]
+        got = set()
+        for field in s._fields:
+            value = getattr(s, field, None)
+            if field in ("body", "orelse") and isinstance(value, list):
+                for c in value:
+                    got |= _stored_names(c, stored, facts)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        got.update(n.id for n in name_nodes(item)
+                                   if isinstance(n.ctx, (gast.Store, gast.Del)))
+            elif isinstance(value, AST):
+                got.update(n.id for n in name_nodes(value)
+                           if isinstance(n.ctx, (gast.Store, gast.Del)))
+        stored[key] = got
+    return got
 
 
 def _overwrites(s, nxt, loads):

@@ -133,6 +133,9 @@ def written_parameters(body, params):
         return state
 
     block(body, {p: frozenset([p]) for p in params})
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del bind, block
     return written
 
 

@@ -27,7 +27,7 @@ import gast
 
 from srcgrad.compiler.frontend.normalise.iterated import bindings
 from srcgrad.compiler.ir.names import const, load
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes, walk as walk_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
 
@@ -40,28 +40,36 @@ def literal_dicts(fn, parsed):
         return isinstance(node, gast.Name) and node.id == name and node.id not in local and \
             parsed.resolve_global(name) is getattr(builtins, name)
 
-    class Rewrite(Transformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            if not (builtin(node.func, "dict") and len(node.args) == 1 and not node.keywords):
-                return node
-            z = node.args[0]
-            if not (isinstance(z, gast.Call) and builtin(z.func, "zip") and len(z.args) == 2
-                    and not z.keywords):
-                return node
-            keys, values = z.args
-            if not all(isinstance(s, (gast.List, gast.Tuple)) and
-                       not any(isinstance(e, gast.Starred) for e in s.elts)
-                       for s in (keys, values)):
-                return node
-            if len(keys.elts) != len(values.elts) or not all(
-                    isinstance(k, gast.Constant) and isinstance(k.value, (str, int))
-                    for k in keys.elts):
-                return node
-            return gast.copy_location(gast.Dict(keys=list(keys.elts), values=list(values.elts)),
-                                      node)
+    _DictOfZip(builtin).visit(fn)
 
-    Rewrite().visit(fn)
+
+class _DictOfZip(Transformer):
+    """``dict(zip(K, V))`` of literal sequences -> a dict display (a class of
+    the module's: a class made per call is a reference cycle holding what its
+    methods read, freed only by the garbage collector)."""
+
+    def __init__(self, builtin):
+        self.builtin = builtin
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not (self.builtin(node.func, "dict") and len(node.args) == 1 and not node.keywords):
+            return node
+        z = node.args[0]
+        if not (isinstance(z, gast.Call) and self.builtin(z.func, "zip") and len(z.args) == 2
+                and not z.keywords):
+            return node
+        keys, values = z.args
+        if not all(isinstance(s, (gast.List, gast.Tuple)) and
+                   not any(isinstance(e, gast.Starred) for e in s.elts)
+                   for s in (keys, values)):
+            return node
+        if len(keys.elts) != len(values.elts) or not all(
+                isinstance(k, gast.Constant) and isinstance(k.value, (str, int))
+                for k in keys.elts):
+            return node
+        return gast.copy_location(gast.Dict(keys=list(keys.elts), values=list(values.elts)),
+                                  node)
 
 
 def set_comprehensions(fn, parsed):
@@ -73,34 +81,36 @@ def set_comprehensions(fn, parsed):
     if "set" in local or parsed.resolve_global("set") is not builtins.set:
         return
 
-    class Rewrite(Transformer):
-        def visit_SetComp(self, node):
-            self.generic_visit(node)
-            comp = gast.ListComp(elt=node.elt, generators=node.generators)
-            call = gast.Call(func=gast.Name(id="set", ctx=gast.Load(), annotation=None,
-                                            type_comment=None), args=[comp], keywords=[])
-            return gast.copy_location(call, node)
+    _SetComprehensions().visit(fn)
 
-    Rewrite().visit(fn)
+
+class _SetComprehensions(Transformer):
+    def visit_SetComp(self, node):
+        self.generic_visit(node)
+        comp = gast.ListComp(elt=node.elt, generators=node.generators)
+        call = gast.Call(func=gast.Name(id="set", ctx=gast.Load(), annotation=None,
+                                        type_comment=None), args=[comp], keywords=[])
+        return gast.copy_location(call, node)
 
 
 def literal_stars(fn):
     """``f(a, *(b, c))`` and ``f(*[b, c])`` become ``f(a, b, c)`` (in place):
     a starred tuple or list display passes its elements (rule templates with
     ``*args`` are instantiated so, and second derivatives read that code)."""
-    class Rewrite(Transformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            args = []
-            for a in node.args:
-                if isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List)):
-                    args.extend(a.value.elts)
-                else:
-                    args.append(a)
-            node.args = args
-            return node
+    _LiteralStars().visit(fn)
 
-    Rewrite().visit(fn)
+
+class _LiteralStars(Transformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List)):
+                args.extend(a.value.elts)
+            else:
+                args.append(a)
+        node.args = args
+        return node
 
 
 #: what a list or dict may be used for without changing its length or keys
@@ -113,7 +123,7 @@ def known_stars(fn, trees):
     one length, or ``opts`` a dict display of the same constant string keys,
     and which nothing can resize (a tuple; a list or dict only read:
     indexed, iterated, given to ``len``, unpacked by ``*``)."""
-    stars = {n.value.id for n in walk_tree(fn)
+    stars = {n.value.id for n in inner_nodes(fn)
              if isinstance(n, gast.Starred) and isinstance(n.value, gast.Name) or
              isinstance(n, gast.keyword) and n.arg is None and isinstance(n.value, gast.Name)}
     if not stars:
@@ -173,32 +183,39 @@ def known_stars(fn, trees):
                 out.extend(item(e.value.id, i) for i in range(n))
         return out
 
-    class Rewrite(Transformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            node.args = expand(node.args)
-            kws, names = [], {k.arg for k in node.keywords if k.arg is not None}
-            for k in node.keywords:
-                ks = keys(k.value.id) if k.arg is None and isinstance(k.value, gast.Name) \
-                    else None
-                if ks is None or names & set(ks):
-                    kws.append(k)
-                    continue
-                names |= set(ks)
-                kws.extend(gast.keyword(arg=key, value=gast.Subscript(
-                    value=load(k.value.id), slice=const(key), ctx=gast.Load())) for key in ks)
-            node.keywords = kws
-            return node
+    _KnownStars(expand, keys).visit(fn)
 
-        def visit_List(self, node):
-            self.generic_visit(node)
-            if isinstance(getattr(node, "ctx", None), (gast.Load, type(None))):
-                node.elts = expand(node.elts)
-            return node
 
-        visit_Tuple = visit_Set = visit_List
+class _KnownStars(Transformer):
+    """``*name`` and ``**name`` of known length or keys expanded (``expand``,
+    ``keys`` of :func:`known_stars`)."""
 
-    Rewrite().visit(fn)
+    def __init__(self, expand, keys):
+        self.expand, self.keys = expand, keys
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        node.args = self.expand(node.args)
+        kws, names = [], {k.arg for k in node.keywords if k.arg is not None}
+        for k in node.keywords:
+            ks = self.keys(k.value.id) if k.arg is None and isinstance(k.value, gast.Name) \
+                else None
+            if ks is None or names & set(ks):
+                kws.append(k)
+                continue
+            names |= set(ks)
+            kws.extend(gast.keyword(arg=key, value=gast.Subscript(
+                value=load(k.value.id), slice=const(key), ctx=gast.Load())) for key in ks)
+        node.keywords = kws
+        return node
+
+    def visit_List(self, node):
+        self.generic_visit(node)
+        if isinstance(getattr(node, "ctx", None), (gast.Load, type(None))):
+            node.elts = self.expand(node.elts)
+        return node
+
+    visit_Tuple = visit_Set = visit_List
 
 
 def _plain_reads(trees):

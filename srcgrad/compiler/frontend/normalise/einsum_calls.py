@@ -42,6 +42,35 @@ def _labels(node, local=()):
     return "".join(out)
 
 
+class _Sublists(Transformer):
+    """The rewriting of :func:`einsum_sublists` (a class of the module's: a
+    class made per call is a reference cycle, freed only by the garbage
+    collector, holding what its methods read)."""
+
+    def __init__(self, is_einsum, local):
+        self.is_einsum, self.local = is_einsum, local
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        args = node.args
+        if not self.is_einsum(node.func) or len(args) < 2 or \
+                any(isinstance(a, gast.Starred) for a in args) or \
+                isinstance(args[0], gast.Constant) and isinstance(args[0].value, str):
+            return node
+        pairs, out = args, None
+        if len(args) % 2 == 1:
+            pairs, out = args[:-1], _labels(args[-1], self.local)
+            if out is None:
+                return node
+        labels = [_labels(s, self.local) for s in pairs[1::2]]
+        if any(lab is None for lab in labels):
+            return node
+        text = ",".join(labels) + ("" if out is None else "->" + out)
+        call = gast.Call(func=node.func, args=[gast.Constant(value=text, kind=None)] +
+                         list(pairs[0::2]), keywords=node.keywords)
+        return gast.copy_location(call, node)
+
+
 def einsum_sublists(fn, parsed):
     """Rewrite ``np.einsum(op, [axes], ..., [out])`` calls in ``fn`` (in place)."""
     local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}
@@ -54,25 +83,4 @@ def einsum_sublists(fn, parsed):
         return isinstance(node, gast.Name) and node.id not in local and \
             parsed.resolve_global(node.id) is np.einsum
 
-    class Rewrite(Transformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            args = node.args
-            if not is_einsum(node.func) or len(args) < 2 or \
-                    any(isinstance(a, gast.Starred) for a in args) or \
-                    isinstance(args[0], gast.Constant) and isinstance(args[0].value, str):
-                return node
-            pairs, out = args, None
-            if len(args) % 2 == 1:
-                pairs, out = args[:-1], _labels(args[-1], local)
-                if out is None:
-                    return node
-            labels = [_labels(s, local) for s in pairs[1::2]]
-            if any(lab is None for lab in labels):
-                return node
-            text = ",".join(labels) + ("" if out is None else "->" + out)
-            call = gast.Call(func=node.func, args=[gast.Constant(value=text, kind=None)] +
-                             list(pairs[0::2]), keywords=node.keywords)
-            return gast.copy_location(call, node)
-
-    Rewrite().visit(fn)
+    _Sublists(is_einsum, local).visit(fn)

@@ -38,7 +38,7 @@ import gast
 from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.ir.names import assign, load
 from srcgrad.rules import lookup
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 from srcgrad.compiler.ir.transformer import Transformer
 
 
@@ -114,18 +114,21 @@ class _Rewrite(Transformer):
 def unfreeze(fn, parsed, namer):
     """Rewrite the frozen distributions of function ``fn`` (in place)."""
     stores, loads = {}, {}
-    for n in name_nodes(fn):
-        if isinstance(n, gast.Name):
+    # (the nodes but contexts and operators, in the order of a walk, found once: nothing
+    # below changes the tree before the rewriting at the end)
+    nodes = inner_nodes(fn)
+    for n in nodes:
+        if n.__class__ is gast.Name:
             table = stores if isinstance(n.ctx, (gast.Store, gast.Del)) else loads
             table[n.id] = table.get(n.id, 0) + 1
     local = set(stores) | {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs}
     method_uses = {}        # name -> the methods called on it
-    for n in walk_tree(fn):
+    for n in nodes:
         parts = _method_call(n)
         if parts is not None and isinstance(parts[0], gast.Name):
             method_uses.setdefault(parts[0].id, []).append(parts[1])
     named, replaced = {}, {}
-    for n in walk_tree(fn):
+    for n in nodes:
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and \
                 isinstance(n.targets[0], gast.Name):
             d = n.targets[0].id

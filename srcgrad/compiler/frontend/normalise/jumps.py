@@ -241,7 +241,11 @@ def drop_unread_flags(body, flags):
             out.append(s)
         return out
 
-    return clean(body)
+    out = clean(body)
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del clean
+    return out
 
 
 def tidy(stmts):

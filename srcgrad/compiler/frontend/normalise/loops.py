@@ -32,7 +32,7 @@ import gast
 from srcgrad.compiler.frontend.normalise.iterables import enumerate_start
 from srcgrad.compiler.ir.dataflow import live_before, loads as _loads
 from srcgrad.compiler.ir.names import assign, const, load, store
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, walk as walk_tree
 
 
 class Loops:
@@ -212,7 +212,7 @@ class _LoopEffects:
         self.written, self.updated, self.resized = set(), set(), set()
         self.writes_in_place = False
         for node in [s.target] + s.body:
-            for n in walk_tree(node):
+            for n in inner_nodes(node):     # (no context or operator needed)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.written.add(n.id)
                 elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):

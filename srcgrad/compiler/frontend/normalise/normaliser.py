@@ -113,7 +113,20 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         self.parsed.srcgrad_copied = len(fn.body) - len(body)
         fn.body = check_shared_arguments(fn, fn.body, self.parsed, self.namer)
         self.inliner.check_unused(fn)
+        self._release()
         return fn
+
+    def _release(self):
+        """Break the reference cycles normalisation made (a normaliser and its
+        ``ContainerDesugar``; the inliner and the normalisers of inlined
+        functions, through the :class:`_ReturnedKind` entries of its
+        ``made``): nothing reads them once the function is normalised, and a
+        cycle would leave everything it holds (every tree) to the garbage
+        collector, a pass over every node made."""
+        self.__dict__.pop("containers", None)
+        for value in list(self.inliner.made.values()):
+            if isinstance(value, _ReturnedKind):
+                value.release()
 
     def run_inlined(self, fn, name):
         """Normalise the body of function ``fn`` being inlined (its names
@@ -128,7 +141,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         returns = [n.value for n in walk_same_scope(fn) if isinstance(n, gast.Return)]
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh(name)
-        self.inliner.made[self.ret] = lambda seen: self.returned_kind(returns, seen)
+        self.inliner.made[self.ret] = _ReturnedKind(self, returns)
         body, mode = self.structure(body, None)
         if mode != ALWAYS:
             body = [assign(self.ret, const(None), fn)] + body
@@ -297,6 +310,24 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
                 [t.id for t in s.targets if isinstance(t, gast.Name)] == [new.id]:
             return pre                 # k = f(x) kept as it is (inline/joint.py)
         return pre + self.desugar(s)
+
+
+class _ReturnedKind:
+    """What ``inliner.made`` holds for the result of an inlined function:
+    called with ``seen``, the kind of what the function returns
+    (:meth:`Iterables.returned_kind` of its normaliser), asked while the
+    caller is normalised; :meth:`release` drops the normaliser afterwards."""
+
+    def __init__(self, norm, returns):
+        self.norm, self.returns = norm, returns
+
+    def __call__(self, seen):
+        return self.norm.returned_kind(self.returns, seen)
+
+    def release(self):
+        if self.norm is not None:
+            self.norm.__dict__.pop("containers", None)
+            self.norm = None
 
 
 def normalise_text(text, globals=None):

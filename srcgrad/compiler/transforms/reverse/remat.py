@@ -45,7 +45,7 @@ from srcgrad import runtime
 
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.compiler.ir.walk import name_nodes, replace_loads
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes, replace_loads
 from srcgrad.compiler.transforms.reverse.nodes import expr_loads
 
 _CHEAP_OPS = (gast.Add, gast.Sub, gast.Mult)
@@ -72,6 +72,9 @@ def stable_names(fn, fwd, an):
                 if isinstance(getattr(s, f, None), list):
                     visit(getattr(s, f), looped or isinstance(s, (gast.For, gast.While)))
     visit(fwd, False)
+    # (a recursive closure refers to itself: a reference cycle, left to the
+    # garbage collector with all it holds; broken here so it goes at once)
+    del visit
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     changed = set(getattr(an, "written_arrays", ())) | set(getattr(an, "mutated", ()))
@@ -259,7 +262,7 @@ def _function_names(e):
     """The names a call's function is read through (``np`` of ``np.sum``):
     globals, the same in both sweeps."""
     out = set()
-    for n in gast.walk(e):
+    for n in inner_nodes(e):
         if isinstance(n, gast.Call):
             f = n.func
             while isinstance(f, gast.Attribute):

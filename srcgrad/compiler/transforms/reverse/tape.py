@@ -187,6 +187,9 @@ class Tape:
 
         fwd = fill_fwd(fwd, top=True)
         rev = fill_rev(rev)
+        # (a recursive closure refers to itself: a reference cycle, left to the
+        # garbage collector with all it holds; broken here so it goes at once)
+        del fill_fwd, fill_rev
         if used[0]:
             fwd.insert(0, assign(tape, gast.List(elts=[], ctx=gast.Load())))
         return fwd, rev
