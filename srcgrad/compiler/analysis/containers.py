@@ -89,6 +89,7 @@ def check_containers(an, assigns, mutated):
                 stored.discard(s.targets[0].id)
 
     walk(an.fn.body, set())
+    del walk        # (a recursive closure: a reference cycle holding the tree)
 
 
 def check_read_out_of_containers(an, assigns):
