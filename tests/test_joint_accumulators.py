@@ -18,7 +18,6 @@ from tests.modes import assert_sound
 @pytest.fixture(autouse=True)
 def small_helpers_too(monkeypatch):
     monkeypatch.setattr(joint, "MIN_OPERATIONS", 6)
-    monkeypatch.setattr(joint, "MIN_ELEMENT_OPERATIONS", 6)
     srcgrad.clear_cache()
     yield
     srcgrad.clear_cache()

@@ -27,7 +27,6 @@ def small_helpers_too(monkeypatch):
     functions of their own with a lower threshold (the default keeps helpers
     that small inlined, where a call costs more than the copy saves)."""
     monkeypatch.setattr(joint, "MIN_OPERATIONS", 8)
-    monkeypatch.setattr(joint, "MIN_ELEMENT_OPERATIONS", 8)
     srcgrad.clear_cache()
     yield
     srcgrad.clear_cache()
@@ -402,7 +401,6 @@ def test_complex_arguments_take_the_inlined_version(monkeypatch):
     assert "def split_outer" in srcgrad.source(df)
     got = df(z, 0.8)
     monkeypatch.setattr(joint, "MIN_OPERATIONS", 10 ** 6)
-    monkeypatch.setattr(joint, "MIN_ELEMENT_OPERATIONS", 10 ** 6)
     srcgrad.clear_cache()
     inlined = srcgrad.grad(complex_sites, wrt=0)
     assert "split_" not in srcgrad.source(inlined)
