@@ -237,11 +237,16 @@ def main(argv=None):
           f"in {time.perf_counter() - start:.1f} s -> {opts.out}")
     if not opts.compare:
         return 0
-    old, new = read(opts.compare), read(opts.out)
+    return report_differences(read(opts.compare), read(opts.out), opts.compare)
+
+
+def report_differences(old, new, where):
+    """Print the entries (``{header: text}``) of ``new`` that differ from or
+    are missing in ``old`` (read from ``where``); 1 when some do, else 0."""
     differ = [h for h in old if new.get(h) != old[h]] + [h for h in new if h not in old]
     for h in differ:
         print(f"DIFFERS: {h}")
-    print(f"{len(differ)} of {len(old)} entries differ from {opts.compare}")
+    print(f"{len(differ)} of {len(old)} entries differ from {where}")
     return 1 if differ else 0
 
 

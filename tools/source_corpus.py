@@ -208,12 +208,8 @@ def main(argv=None):
           f"{errors} refusals) in {time.perf_counter() - start:.1f} s -> {opts.out}")
     if not opts.compare:
         return 0
-    old, new = read(opts.compare), read(opts.out)
-    differ = [h for h in old if new.get(h) != old[h]] + [h for h in new if h not in old]
-    for h in differ:
-        print(f"DIFFERS: {h}")
-    print(f"{len(differ)} of {len(old)} entries differ from {opts.compare}")
-    return 1 if differ else 0
+    from golden_sources import report_differences     # (tools/, beside this file)
+    return report_differences(read(opts.compare), read(opts.out), opts.compare)
 
 
 if __name__ == "__main__":

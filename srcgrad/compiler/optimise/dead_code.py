@@ -123,35 +123,21 @@ def eliminate_dead_code(fn):
             got = facts_cache[key] = (s, _assignment_facts(s))
         return got[1]
 
-    def loads(s):
-        f = facts(s)
-        if f is not None:
-            return f[0]
-        key = ("loads", id(s))
-        got = facts_cache.get(key)
-        if got is None:
-            got = facts_cache[key] = (s, _stmt_loads(s))
-        return got[1]
+    def fact(k, compute):
+        """The ``k``-th of :func:`_assignment_facts` for a name assignment,
+        ``compute(s)`` (kept) for any other statement."""
+        def get(s):
+            f = facts(s)
+            if f is not None:
+                return f[k]
+            key = (k, id(s))
+            got = facts_cache.get(key)
+            if got is None:
+                got = facts_cache[key] = (s, compute(s))
+            return got[1]
+        return get
 
-    def closure(s):
-        f = facts(s)
-        if f is not None:
-            return f[1]
-        key = ("closure", id(s))
-        got = facts_cache.get(key)
-        if got is None:
-            got = facts_cache[key] = (s, _has_closure(s))
-        return got[1]
-
-    def pure(s):
-        f = facts(s)
-        if f is not None:
-            return f[2]
-        key = ("pure", id(s))
-        got = facts_cache.get(key)
-        if got is None:
-            got = facts_cache[key] = (s, _pure(s))
-        return got[1]
+    loads, closure, pure = fact(0, _stmt_loads), fact(1, _has_closure), fact(2, _pure)
 
     def overwritten(s, nxt):
         """``s`` is ``x = e``, ``e`` without a call, and ``nxt`` overwrites ``x``."""
