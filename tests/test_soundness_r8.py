@@ -456,3 +456,60 @@ def view_written_twice_kept(u, x):
 def test_a_view_written_through_then_rebound(f, u):
     assert_sound(f, (u.copy(), X4.copy()), wrt=0, expect="ok-or-refused")
     assert_sound(f, (u.copy(), X4.copy()), wrt=1, expect="ok-or-refused")
+
+
+# -- tenth session: fuzz seed 3051534 (present at 350b2b0), a silently wrong gradient -------
+# A recursive function that changes its argument in place (scale += ... on an array): the
+# call stays a call, the primal call changed the caller's array, and the derivative computed
+# the callee again from the changed array (grad and jvp 7/6 of the right values).
+
+def _ones4(p):
+    return np.linspace(1.0, 1.0, 4)
+
+
+def _changes_scale(p, scale=1.0, depth=3):
+    scale += _ones4(0.5)
+    if depth <= 0:
+        return np.imag(1j * p) * scale
+    return _changes_scale(p, scale, depth - 1.5)
+
+
+def recursion_changing_its_argument(y, x):
+    return _changes_scale(x) @ x
+
+
+def _rebinds_scale(p, scale=1.0, depth=3):
+    scale = scale + _ones4(0.5)
+    if depth <= 0:
+        return np.imag(1j * p) * scale
+    return _rebinds_scale(p, scale, depth - 1.5)
+
+
+def recursion_rebinding_its_argument(y, x):
+    return _rebinds_scale(x) @ x
+
+
+def _appends(xs, p, depth):
+    xs.append(p * 2.0)
+    if depth <= 0:
+        return sum(xs)
+    return _appends(xs, p, depth - 1)
+
+
+def recursion_appending_to_its_argument(x):
+    return np.sum(_appends([x], x, 2))
+
+
+X5 = np.array([-0.575785, -0.428984, -0.586932, -0.002552])
+
+
+def test_a_recursion_changing_its_argument_in_place_is_refused():
+    assert_sound(recursion_changing_its_argument, (0.39, X5), wrt=1, modes=("grad", "jvp"),
+                 expect="refused")
+    assert_sound(recursion_appending_to_its_argument, (X5,), modes=("grad", "jvp"),
+                 expect="refused")
+    # a new value instead: differentiated, and right
+    assert_sound(recursion_rebinding_its_argument, (0.39, X5), wrt=1, modes=("grad", "jvp"))
+    import srcgrad
+    np.testing.assert_allclose(srcgrad.grad(recursion_rebinding_its_argument, wrt=1)(0.39, X5),
+                               8.0 * X5, rtol=1e-12)     # scale 2, 3, 4: 4 x . x

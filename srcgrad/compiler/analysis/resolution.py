@@ -40,8 +40,11 @@ from srcgrad.compiler.analysis.ops import Op
 from srcgrad.compiler.analysis.syntax import (children, dotted, op_symbol, positional,
                                               root_is_local)
 from srcgrad.compiler.frontend import MISSING, primitive_library
+from srcgrad.compiler.frontend.inline.joint import parameter_write
+from srcgrad.compiler.frontend.parse import parse
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.names import const
+from srcgrad.errors import SrcgradError
 from srcgrad.rules import lookup
 from srcgrad.rules.tables import (ARRAY_ATTRIBUTES, ARRAY_METHODS, BINOPS, CONTAINER_METHODS,
                                   DICT_METHODS, INACTIVE_ATTRIBUTES, ITERATOR_RULES, UNARYOPS)
@@ -236,6 +239,18 @@ def global_subscript(an, v, s):
         f"supported", "index a local array, or register a rule for a function doing it"))
 
 
+def changed_parameter(fun):
+    """The parameter a function of the user's may change in place (its
+    source: ``inline/joint.parameter_write``), or None."""
+    try:
+        tree = parse(fun).tree
+    except (SrcgradError, OSError, TypeError, SyntaxError):
+        return None
+    params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+    found = parameter_write(tree, params)
+    return found[0] if found else None
+
+
 def call_op(an, fun, args, kwargs, s, display):
     special = container_call(an, fun, args, kwargs)
     if special is not None:
@@ -243,6 +258,15 @@ def call_op(an, fun, args, kwargs, s, display):
     rule = lookup(fun)
     if rule is None and inspect.isfunction(fun) and not primitive_library(fun):
         rule = recursive_rule(fun, an.driver)       # a recursive call of the user's (inline.py)
+        changed = rule is not None and changed_parameter(fun)
+        if changed:
+            return Op("unknown", fun=fun, args={**{str(i): a for i, a in enumerate(args)},
+                                                **{f"{k}=": a for k, a in kwargs.items()}},
+                      display=display, extra=(
+                f"{display}(...) is a recursive call (not inlined) of a function that may "
+                f"change its argument {changed!r} in place, which srcgrad cannot follow "
+                f"across the call", f"write {changed} = {changed} + ... (a new value) instead "
+                f"of changing it in place in {fun.__name__}"))
         kept = getattr(an.parsed, "srcgrad_kept", {})
         if rule is not None and fun in kept:
             rule.joint = True       # a helper with an adjoint function of its own (joint.py)

@@ -140,20 +140,47 @@ def eligible(fun, tree, least=None):
         return False
     if sum(isinstance(n, _OPERATIONS) for n in walk_tree(tree)) < least:
         return False
+    if any(isinstance(node, (gast.Global, gast.Nonlocal, gast.Yield, gast.YieldFrom))
+           for node in walk_tree(tree)):
+        return False
+    # writes into an argument: inlined (the caller sees the write)
+    return parameter_write(tree, params) is None
+
+
+#: methods that change a list, dict or array in place
+_CHANGING = {"append", "insert", "pop", "extend", "remove", "clear", "sort", "reverse",
+             "update", "setdefault", "popitem", "add", "discard", "fill", "resize", "put"}
+
+
+def parameter_write(tree, params):
+    """The first statement of the function ``tree`` that may change the
+    value of one of its parameters ``params`` in place (``p += v``, which
+    does for an array, ``p[i] = v``, ``p.a = v``, ``p.append(v)``), as
+    ``(parameter, line)``, or None.
+
+    >>> import numpy as np
+    >>> def grow(u, k):
+    ...     v = u * k
+    ...     u += v
+    ...     return u
+    >>> parameter_write(parse(grow).tree, ["u", "k"])[0]
+    'u'
+    """
     for node in walk_tree(tree):
-        if isinstance(node, (gast.Global, gast.Nonlocal, gast.Yield, gast.YieldFrom)):
-            return False
+        base = None
         if isinstance(node, (gast.Subscript, gast.Attribute)) and \
                 isinstance(node.ctx, (gast.Store, gast.Del)):
             base = node.value
-            while isinstance(base, (gast.Subscript, gast.Attribute)):
-                base = base.value
-            if isinstance(base, gast.Name) and base.id in params:
-                return False      # writes into an argument: inlined (the caller sees the write)
-        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
-                node.target.id in params:
-            return False          # (x += v changes an array argument in place)
-    return True
+        elif isinstance(node, gast.AugAssign):
+            base = node.target
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr in _CHANGING:
+            base = node.func.value
+        while isinstance(base, (gast.Subscript, gast.Attribute)):
+            base = base.value
+        if isinstance(base, gast.Name) and base.id in params:
+            return base.id, getattr(node, "lineno", None)
+    return None
 
 
 def element_ranks(tree):
