@@ -37,7 +37,7 @@ import collections
 
 import gast
 
-from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.dataflow import blocks, walk_stmts
 from srcgrad.compiler.ir.names import names_in
 from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.rules.registry import _Default, _key
@@ -49,7 +49,7 @@ def reused_results(an):
     bound = _bindings(an.fn.body)
     changed = an.mutated | getattr(an, "written_arrays", set())
     out = {}
-    for block in _blocks(an.fn.body):
+    for block in blocks(an.fn.body):
         for j, s in enumerate(block):
             op = getattr(s, "srcgrad_op", None)
             if not isinstance(s, gast.Assign) or op is None or op.kind != "call" or \
@@ -80,7 +80,7 @@ def transposes(an):
     params = {a.id for a in an.fn.args.posonlyargs + an.fn.args.args + an.fn.args.kwonlyargs}
     total = collections.Counter(n.id for n in name_nodes(an.fn) if isinstance(n.ctx, gast.Load))
     out = {}
-    for block in _blocks(an.fn.body):
+    for block in blocks(an.fn.body):
         for j, s in enumerate(block):
             v = getattr(s, "value", None)
             if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
@@ -125,15 +125,6 @@ def _same(a, b):
     if isinstance(a, gast.Constant) and isinstance(b, gast.Constant):
         return type(a.value) is type(b.value) and a.value == b.value
     return False
-
-
-def _blocks(stmts):
-    yield stmts
-    for s in stmts:
-        for field in ("body", "orelse"):
-            sub = getattr(s, field, None)
-            if isinstance(sub, list):
-                yield from _blocks(sub)
 
 
 def _bound_names(s):

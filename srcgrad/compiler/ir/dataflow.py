@@ -114,6 +114,17 @@ def walk_stmts(stmts):
                 yield from walk_stmts(sub)
 
 
+def blocks(stmts):
+    """``stmts`` and every statement list nested in it (bodies and ``else``
+    blocks), outermost first."""
+    yield stmts
+    for s in stmts:
+        for field in ("body", "orelse"):
+            sub = getattr(s, field, None)
+            if isinstance(sub, list):
+                yield from blocks(sub)
+
+
 def remove_stmts(stmts, drop):
     """``stmts`` without the statements (at any depth) for which ``drop(s)``."""
     out = []

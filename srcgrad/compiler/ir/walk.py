@@ -85,6 +85,11 @@ def name_nodes(node):
     return [n for n in inner_nodes(node) if n.__class__ is Name]
 
 
+def mentions(node, name):
+    """Whether the name ``name`` occurs (read or written) in ``node``'s tree."""
+    return any(n.id == name for n in name_nodes(node))
+
+
 def children(node):
     """The child nodes of ``node``, as ``ast.iter_child_nodes`` gives them, in a list."""
     out = []

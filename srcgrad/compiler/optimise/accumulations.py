@@ -33,6 +33,7 @@ from ast import AST
 
 import gast
 
+from srcgrad.compiler.ir.walk import mentions
 from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
@@ -93,10 +94,6 @@ def _plain_index(index):
                for n in walk_tree(index))
 
 
-def _mentions(s, name):
-    return any(isinstance(n, gast.Name) and n.id == name for n in walk_tree(s))
-
-
 def _stores(s):
     return {n.id for n in walk_tree(s) if isinstance(n, gast.Name) and
             isinstance(n.ctx, gast.Store)} | \
@@ -127,7 +124,7 @@ def _cancel(stmts, b, x, index):
     """Remove ``stmts[b]`` and its matching ``+=`` when the pattern holds."""
     guarded = {n.id for n in walk_tree(index) if isinstance(n, gast.Name)}
     a = b - 1
-    while a >= 0 and not _mentions(stmts[a], x):
+    while a >= 0 and not mentions(stmts[a], x):
         a -= 1
     if a < 0:
         return False
@@ -135,7 +132,7 @@ def _cancel(stmts, b, x, index):
     if v is None or any(_stores(s) & (guarded | {v}) for s in stmts[a + 1:b]):
         return False
     c = b + 1
-    while c < len(stmts) and not _mentions(stmts[c], x):
+    while c < len(stmts) and not mentions(stmts[c], x):
         if _stores(stmts[c]) & (guarded | {v}):
             return False
         c += 1

@@ -62,7 +62,7 @@ change) and must rebind its adjoint to the value returned.
 import gast
 
 from srcgrad.compiler.ir.names import load
-from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.walk import mentions, name_nodes
 
 
 def pass_accumulators(back, params, is_call, fresh, into):
@@ -107,16 +107,16 @@ def _start(body, elt, is_call):
     d = elt.id
     start = None
     for i, s in enumerate(body[:-1]):
-        mentions = any(n.id == d for n in name_nodes(s))
+        seen = mentions(s, d)
         if start is None:
-            if not mentions:
+            if not seen:
                 continue
             if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
                     isinstance(s.targets[0], gast.Name) and s.targets[0].id == d and
-                    not _reads(s.value, d)):
+                    not mentions(s.value, d)):
                 return None
             start = i
-        elif mentions and not _adds(s, d, is_call):
+        elif seen and not _adds(s, d, is_call):
             return None
     ret = body[-1].value
     if start is None or sum(n.id == d for n in name_nodes(ret)) != 1:
@@ -128,31 +128,27 @@ def _adds(s, d, is_call):
     """Whether every mention of ``d`` in the statement ``s`` (and in the
     statements inside it) only adds to ``d``."""
     if isinstance(s, (gast.If, gast.For, gast.While)):
-        if _reads(s.test if isinstance(s, (gast.If, gast.While)) else s.iter, d) or \
-                isinstance(s, gast.For) and _reads(s.target, d):
+        if mentions(s.test if isinstance(s, (gast.If, gast.While)) else s.iter, d) or \
+                isinstance(s, gast.For) and mentions(s.target, d):
             return False
-        return all(_adds(t, d, is_call) or not any(n.id == d for n in name_nodes(t))
+        return all(_adds(t, d, is_call) or not mentions(t, d)
                    for t in s.body + s.orelse)
-    if isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add) and not _reads(s.value, d):
+    if isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add) and not mentions(s.value, d):
         t = s.target
         if isinstance(t, gast.Name):
             return t.id == d
         return isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and \
-            t.value.id == d and not _reads(t.slice, d)
+            t.value.id == d and not mentions(t.slice, d)
     if isinstance(s, gast.Assign) and len(s.targets) == 1 and \
             isinstance(s.targets[0], gast.Name) and s.targets[0].id == d:
         v = s.value
         if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and \
                 isinstance(v.left, gast.Name) and v.left.id == d:
-            return not _reads(v.right, d)
+            return not mentions(v.right, d)
         if isinstance(v, gast.Call) and is_call(v, "add_at") and v.args and \
                 isinstance(v.args[0], gast.Name) and v.args[0].id == d and not v.keywords:
-            return not any(_reads(a, d) for a in v.args[1:])
+            return not any(mentions(a, d) for a in v.args[1:])
     return False
-
-
-def _reads(node, d):
-    return any(n.id == d for n in name_nodes(node))
 
 
 def _zeros(s, param, is_call):

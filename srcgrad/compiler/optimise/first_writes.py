@@ -33,7 +33,8 @@ d[i] + v`` only for those, ``d[i] += v`` for arrays).
 import gast
 
 from srcgrad import runtime
-from srcgrad.compiler.ir.walk import name_nodes
+from srcgrad.compiler.ir.dataflow import blocks
+from srcgrad.compiler.ir.walk import mentions, name_nodes
 
 
 def first_writes(fn, objects, items):
@@ -47,7 +48,7 @@ def first_writes(fn, objects, items):
             objects.get(v.func.id) is runtime.zeros_like and len(v.args) == 1 and \
             isinstance(v.args[0], gast.Name) and items.get(v.args[0].id) == 0
 
-    for block in _blocks(fn.body):
+    for block in blocks(fn.body):
         for k, s in enumerate(block):
             if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
                     isinstance(s.targets[0], gast.Name) and zeros(s)):
@@ -56,7 +57,7 @@ def first_writes(fn, objects, items):
             for later in block[k + 1:]:
                 if isinstance(later, gast.For):
                     _rewrite(later, d)
-                if _mentions(later, d):
+                if mentions(later, d):
                     break
 
 
@@ -65,29 +66,29 @@ def _rewrite(loop, d):
     if index is None or any(_assigns(st, index) for st in loop.body):
         return
     hits = []
-    if not _collect(loop.body, d, hits, nested=False) or len(hits) != 1:
+    if not _collect(loop.body, d, hits) or len(hits) != 1:
         return
     write = hits[0]
     value = write.value
     item = write.targets[0]
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
             _is_item(value.left, d, index) and _is_item(item, d, index) and \
-            not _mentions(value.right, d):
+            not mentions(value.right, d):
         write.value = value.right
 
 
-def _collect(stmts, d, hits, nested):
+def _collect(stmts, d, hits):
     """Append to ``hits`` the statements of ``stmts`` mentioning ``d``;
     False when one is not a plain assignment or is in an inner loop."""
     for st in stmts:
         if isinstance(st, gast.If):
-            if _mentions(st.test, d) or not _collect(st.body, d, hits, nested) or \
-                    not _collect(st.orelse, d, hits, nested):
+            if mentions(st.test, d) or not _collect(st.body, d, hits) or \
+                    not _collect(st.orelse, d, hits):
                 return False
         elif isinstance(st, (gast.For, gast.While)):
-            if _mentions(st, d):
+            if mentions(st, d):
                 return False
-        elif _mentions(st, d):
+        elif mentions(st, d):
             if not (isinstance(st, gast.Assign) and len(st.targets) == 1):
                 return False
             hits.append(st)
@@ -113,16 +114,3 @@ def _is_item(node, d, index):
 
 def _assigns(node, name):
     return any(n.id == name and not isinstance(n.ctx, gast.Load) for n in name_nodes(node))
-
-
-def _mentions(node, name):
-    return any(n.id == name for n in name_nodes(node))
-
-
-def _blocks(stmts):
-    yield stmts
-    for s in stmts:
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(s, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                yield from _blocks(inner)
