@@ -94,6 +94,8 @@ def make_args(params, seed):
             out.append(make_osc(np.random.default_rng(20_000 + seed)))    # (gen_methods.py)
         elif t == "f":
             out.append(float(np.round(rng.uniform(-1.2, 1.2), 6)))
+        elif t == "seq":            # observations: a list of floats (gen_wide.trajectory_misfit)
+            out.append([float(e) for e in np.round(rng.uniform(-1.0, 1.0, size=4), 6)])
         else:
             out.append(np.round(rng.uniform(-1.0, 1.0, size=SHAPE[t]), 6))
     return out
@@ -1113,6 +1115,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
         ret = self.tuple_power(self.result())          # (gen_wide.py: its own stream)
         ret = self.joint_helper(ret)                    # (gen_wide.py: its own stream)
         ret = self.inverse_and_det(ret)                 # (gen_wide.py: its own stream)
+        ret = self.trajectory_misfit(ret, params)       # (gen_wide.py: its own stream)
         body = self.lines + [f"    return {ret}"]
         sig = ", ".join(n for n, _ in params)
         sig, body = self.forms_signature(sig, body)       # (gen_forms.py: its own stream)
@@ -1120,7 +1123,8 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
             ("\n\n" if any(self.helpers) else "") + f"def f({sig}):\n" + "\n".join(body) + "\n"
         nw = r.choice([1, 1, 1, 2, len(params)])
         data = 1 if params[0][1] == "obj" else 0     # (an object is data: not in wrt)
-        pos = sorted(r.sample(range(data, len(params)), min(nw, len(params) - data)))
+        n = len(params) - (params[-1][1] == "seq")  # (a list of observations: data too)
+        pos = sorted(r.sample(range(data, n), min(nw, n - data)))
         wrt = pos[0] if len(pos) == 1 else tuple(pos)
         return Program(self.seed, src, params, wrt, args=make_args(params, self.seed))
 

@@ -20,7 +20,8 @@ its arguments:
   ``np.imag``, ``np.abs``, ``np.angle``; and set comprehensions;
 * attribute assignment on dataclasses made in the function (``ObjectGrammar``);
 * a helper called from several sites (``joint_helper``);
-* the inverse and the determinant of one matrix (``inverse_and_det``).
+* the inverse and the determinant of one matrix (``inverse_and_det``);
+* a trajectory of floats in a list and a misfit over it (``trajectory_misfit``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -157,6 +158,37 @@ class WideGrammar:
         else:
             self.lines += [f"    {m} = {make}", first] + ([between] if between else []) + [second]
         return f"{ret} + (np.log({det}) + np.sum({inv} @ {v})) * 0.1"
+
+    # ---------------------------------- a trajectory of floats and its misfit
+    def trajectory_misfit(self, ret, params):
+        """``ret`` plus, in about 15% of programs, a trajectory of floats kept
+        in a list grown by ``append`` and a misfit summed over it, zipped with
+        a vector argument or with ``obs``, a list of floats added to
+        ``params`` (never differentiated, read element by element only: a
+        sequence of numbers behind the guard, ``rank_guesses.
+        sequence_candidates``); the list's adjoint is set item by item
+        (``optimise/first_writes.py``).  A stream of its own, so the other
+        programs are the ones the seed always gave."""
+        r = random.Random(self.seed * 4481 + 17)
+        scalars = sorted(self.names("f"))
+        vecs = [n for n, t in (("x", "v4"), ("u", "v3")) if n in self.env]
+        if r.random() > 0.15 or not scalars or not vecs:
+            return ret
+        s, v = r.choice(scalars), r.choice(vecs)
+        if r.random() < 0.5:
+            v = "obs"
+            params.append(("obs", "seq"))
+        tr, ms = self.fresh("tr"), self.fresh("ms")
+        self.lines += [f"    {tr} = [{s}]", "    for i_t in range(3):",
+                       f"        {tr}.append({tr}[-1] * 0.9 + 0.1 * np.sin({s}))",
+                       f"    {ms} = 0.0"]
+        if r.random() < 0.5:
+            self.lines += [f"    for o_t, e_t in zip({tr}, {v}):",
+                           f"        {ms} = {ms} + (o_t - e_t) ** 2"]
+        else:
+            self.lines += [f"    for i_t in range(len({tr})):",
+                           f"        {ms} = {ms} + ({tr}[i_t] - 0.3 * i_t) ** 2"]
+        return f"{ret} + {ms} * 0.1"
 
     # -------------------------------------------------- lists of floats to NumPy
     def list_reduction(self, d):
