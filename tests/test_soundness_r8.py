@@ -513,3 +513,47 @@ def test_a_recursion_changing_its_argument_in_place_is_refused():
     import srcgrad
     np.testing.assert_allclose(srcgrad.grad(recursion_rebinding_its_argument, wrt=1)(0.39, X5),
                                8.0 * X5, rtol=1e-12)     # scale 2, 3, 4: 4 x . x
+
+
+# -- writing into the module's array (eleventh session, fuzz stream joint_helper) ----
+# The generated code changed the module's array as the primal does, but its reverse sweep
+# restored only what it read again: after a gradient call GJ0[1] was 2.5, not 1.5, so
+# every later call saw another function.  hvp was wrong (14.654 against finite
+# differences of the gradient 14.843; seed 921 of the fuzzer), other programs crashed
+# in hvp (NameError: t_GJ0).  Now refused in every mode, as attributes of module
+# objects always were.
+
+GJ0 = np.array([0.5, 1.5, -0.7])
+
+
+def _hj0(p, k=0.35):
+    a = np.sin(k * p) * p + k / (1.0 + p * p)
+    b = np.tanh(a) * k + p * p * k + GJ0[1] * k
+    return a * b + np.cos(p) * k * k
+
+
+def writes_the_modules_array(y, u):
+    q13 = _hj0(y)
+    GJ0[1] = 2.5
+    q14 = np.sum(_hj0(u))
+    q15 = _hj0(y, y)
+    GJ0[1] = 1.5
+    return q13 + q14 + q15
+
+
+def writes_a_view_of_the_modules_array(y):
+    row = GJ0[:2]
+    row[1] = y
+    out = np.sum(GJ0) * y
+    row[1] = 1.5
+    return out
+
+
+def test_writing_into_an_array_of_the_module_is_refused():
+    u = np.array([0.7, -0.8, -0.9])
+    assert_sound(writes_the_modules_array, (0.46, u), wrt=0, expect="refused")
+    assert_sound(writes_a_view_of_the_modules_array, (0.46,), expect="refused")
+    assert GJ0[1] == 1.5
+    import srcgrad
+    with pytest.raises(srcgrad.UnsupportedError, match="GJ0 = GJ0.copy"):
+        srcgrad.grad(writes_the_modules_array, wrt=0)

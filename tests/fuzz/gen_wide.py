@@ -82,7 +82,10 @@ class WideGrammar:
         the top, in a loop, in a branch; ``k`` a constant at some sites and a
         differentiated name at others): the helpers that get an adjoint function
         of their own (``frontend/inline/joint.py``; the fuzzer sets
-        ``SRCGRAD_JOINT_OPERATIONS`` low to reach them).  A stream of its own,
+        ``SRCGRAD_JOINT_OPERATIONS`` low to reach them).  In 30% of them the
+        helper reads a global array, which in 30% of those the caller changes
+        between two sites (then restores): refused, as srcgrad never changes
+        the module's objects.  A stream of its own,
         so the other programs are the ones the seed always gave."""
         r = random.Random(self.seed * 7919 + 71)
         names = sorted(self.names("f", "v4", "v3"))
@@ -98,7 +101,16 @@ class WideGrammar:
             # p rebound in a loop: its derivative in the helper's reverse sweep is
             # scaled, not only added to (optimise/accumulators.py adds the caller's at the end)
             src[1:1] = ["    for i_h in range(2):", "        p = p * (0.8 + 0.1 * k) + 0.05 * np.sin(p)"]
+        table, changed = None, False
+        if r.random() < 0.3:
+            # the helper reads a global array (its vjp reads it again in the caller's
+            # reverse sweep), which the caller changes between two sites now and then
+            table = f"GJ{len(self.helpers)}"
+            src[2] += f" + {table}[1] * k"
+            changed = r.random() < 0.3
         self.helpers.append("\n".join(src) + "\n")
+        if table:
+            self.helpers.append(f"{table} = np.array([0.5, 1.5, -0.7])\n")
         scalars = sorted(self.names("f"))
 
         def call():
@@ -119,6 +131,10 @@ class WideGrammar:
             else:
                 self.lines.append(f"    {v} = np.sum({call()})")
             out.append(v)
+            if changed and len(out) == 1:
+                self.lines.append(f"    {table}[1] = 2.5")
+        if changed:
+            self.lines.append(f"    {table}[1] = 1.5")
         return f"{ret} + ({' + '.join(out)}) * 0.1"
 
     # ---------------------------------- the inverse and determinant of one matrix

@@ -45,6 +45,7 @@ from srcgrad.compiler.analysis.containers import (check_containers,
                                                   written_before_rebound)
 from srcgrad.compiler.analysis.ops import defined_name
 from srcgrad.compiler.analysis.refusals import no_rule
+from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.analysis.syntax import dotted, op_symbol
 from srcgrad.compiler.ir.dataflow import connected, live_before, walk_stmts
 from srcgrad.rules.tables import IDENTITY_HELPERS, NUMPY_WRITERS, VIEW_FUNCTIONS
@@ -65,6 +66,7 @@ def check_aliasing(an, assigns):
     for x in written:
         if x not in an.kind:
             an.written_arrays |= an.share.get(x, {x})
+    check_outer_writes(an, assigns, written)
     # a field read out of a record (v = rec.w) is the record's own value:
     # writing into it changes the record, which the analysis does not follow
     for s in assigns:
@@ -231,6 +233,47 @@ def share_activity(an, assigns, written):
     for s in assigns:
         if s.srcgrad_op.kind == "unknown" and defined_name(s) in an.active:
             raise no_rule(an, s, s.srcgrad_op)
+
+
+def check_outer_writes(an, assigns, written):
+    """Refuse a write into an array, list or dict that is (or may share
+    memory with) an object of the module or of an enclosing function: the
+    generated code would change it as the primal does, and its reverse sweep
+    restores only what it reads again, so the object would be left in
+    another state than the primal leaves it (srcgrad never changes such
+    objects, as for attributes: ``normalise/attributes.py``).
+
+    >>> from srcgrad.compiler.analysis.show import refusal
+    >>> print(refusal('''
+    ... TABLE = np.ones(3)
+    ... def f(x):
+    ...     TABLE[0] = 2.0
+    ...     return np.sum(TABLE * x)''', wrt="x"))  # doctest: +NORMALIZE_WHITESPACE
+    <example>:3: 'TABLE' is written in place here, and it is an array of the module or of an
+    enclosing function; srcgrad never changes such objects
+        TABLE[0] = 2.0
+      hint: work on a copy made in the function (TABLE = TABLE.copy() at its top), or pass it
+    as an argument
+    """
+    user = getattr(an, "user_of", {})
+    for s in assigns:
+        op = s.srcgrad_op
+        if op.kind not in ("setitem", "append", "insert", "pop") or \
+                op.args["x"].id not in written:
+            continue
+        x = op.args["x"].id
+        outer = sorted(n for n in an.share.get(x, {x}) | {x} if n not in an.locals and
+                       an.parsed.resolve_global(n) is not MISSING)
+        if outer:
+            g, ux = user.get(outer[0], outer[0]), user.get(x, x)
+            what = "it is" if g == ux else f"it may share memory with '{g}',"
+            kind = "a list or dict" if x in an.kind else "an array"
+            raise an.parsed.error(
+                s, f"'{ux}' is written in place here, and {what} {kind} of the module or "
+                   f"of an enclosing function; srcgrad never changes such objects",
+                construct="in-place write into a global object",
+                hint=f"work on a copy made in the function ({g} = {g}.copy() at its top), "
+                     f"or pass it as an argument")
 
 
 def check_out_arguments(an):
