@@ -1,7 +1,7 @@
 """A helper's reverse sweep adds into its caller's adjoints
 (``optimise/accumulators.py``): the caller passes the adjoint arrays it owns
-to ``back`` and takes the values returned as those adjoints.  Each way a
-derivative can start inside ``back`` -- zeros, a first value, or used for more
+to the helper's ``vjp`` and takes the values returned as those adjoints.  Each way a
+derivative can start inside the ``vjp`` -- zeros, a first value, or used for more
 than adding (then ``accumulated`` adds at the end) -- and each way a caller's
 adjoint can be unfit to pass (the same name at two positions, a number),
 against finite differences in every mode.
@@ -18,6 +18,7 @@ from tests.modes import assert_sound
 @pytest.fixture(autouse=True)
 def small_helpers_too(monkeypatch):
     monkeypatch.setattr(joint, "MIN_OPERATIONS", 6)
+    monkeypatch.setattr(joint, "MIN_NUMBER_OPERATIONS", 6)
     srcgrad.clear_cache()
     yield
     srcgrad.clear_cache()
@@ -122,28 +123,28 @@ def _source(f, wrt=(0, 1)):
 
 def test_zeros_only_when_the_caller_gives_none():
     text = _source(rk4)
-    helper = text.split("def split_rhs(")[1]
-    assert "def back(cotangent, d_u=None, d_theta=None):" in helper
-    assert "if d_theta is None:\n            d_theta = zeros_like(theta)" in helper
-    caller = text.split("def split_rhs(")[0]
+    helper = text.split("def vjp_rhs(")[1]
+    assert helper.startswith("u, theta, cotangent, d_u=None, d_theta=None):")
+    assert "if d_theta is None:\n        d_theta = zeros_like(theta)" in helper
+    caller = text.split("def rhs(")[0]
     # k1 = rhs(u, theta): both adjoints passed in and taken back, never added again
-    assert "k1_back(d_k1, d_u, d_theta)" in caller
+    assert "vjp_rhs(u, theta, d_k1, d_u, d_theta)" in caller
     assert "d_theta += " not in caller
 
 
 def test_a_first_value_is_added_when_the_caller_gives_one():
-    helper = _source(blended).split("def split_blend(")[1]
-    assert "if d_w is None:" in helper and "else:\n            d_w += " in helper
+    helper = _source(blended).split("def vjp_blend(")[1]
+    assert "if d_w is None:" in helper and "else:\n        d_w += " in helper
 
 
 def test_a_derivative_used_for_more_than_adding_is_added_at_the_end():
-    helper = _source(stepped).split("def split_steps(")[1]
+    helper = _source(stepped).split("def vjp_steps(")[1]
     assert "accumulated(d_x_acc, " in helper
 
 
 def test_one_name_at_two_positions_is_not_passed():
-    caller = _source(paired).split("def split_pair(")[0]
-    assert "c_back(d_c)\n" in caller and "d_c_args[0] + d_c_args[1]" in caller
+    caller = _source(paired).split("def pair(")[0]
+    assert "vjp_pair(a_3, a_3, d_c)\n" in caller and "d_c_args[0] + d_c_args[1]" in caller
 
 
 def test_the_export_defines_accumulated_and_runs_with_numpy_only(tmp_path):

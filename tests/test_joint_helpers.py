@@ -1,7 +1,8 @@
 """Helpers called from several sites get one adjoint function of their own
 (issue #14, "generated code that mirrors the user's structure";
 ``frontend/inline/joint.py``): in reverse mode the call stays a call of the
-helper's split form, in every other mode (and for small helpers, helpers
+helper's primal form, and its adjoint is the helper's own ``vjp`` (which
+computes the primal again from the arguments, Tapenade's joint mode); in every other mode (and for small helpers, helpers
 called once, helpers that write into their arguments or take containers) the
 helper is inlined.  Every mode against finite differences.
 """
@@ -27,6 +28,7 @@ def small_helpers_too(monkeypatch):
     functions of their own with a lower threshold (the default keeps helpers
     that small inlined, where a call costs more than the copy saves)."""
     monkeypatch.setattr(joint, "MIN_OPERATIONS", 8)
+    monkeypatch.setattr(joint, "MIN_NUMBER_OPERATIONS", 8)
     srcgrad.clear_cache()
     yield
     srcgrad.clear_cache()
@@ -224,10 +226,12 @@ def test_every_mode_against_finite_differences(f, args, wrt):
 def test_the_helper_has_an_adjoint_function_of_its_own(f, args, wrt):
     text = srcgrad.source(srcgrad.grad(f, wrt=wrt))
     name = JOINT[f]
-    assert f"def split_{name}" in text and f"split_{name}" in text.split(f"def split_{name}")[0]
-    # the caller calls it; no inlined copy of its body is left in the caller
-    caller = text.split("\n\n\ndef split_")[0]
-    assert caller.count(f"split_{name}") >= 2
+    assert f"def vjp_{name}" in text and f"def {name}(" in text
+    # the caller calls both; no inlined copy of its body is left in the caller,
+    # and no closure is made per call (the reverse sweep passes the arguments again)
+    caller = text.split(f"\n\n\ndef {name}(")[0]
+    assert caller.count(f"vjp_{name}") >= 2 and caller.count(f" = {name}(") >= 2
+    assert "_back" not in caller and "split" not in caller
 
 
 def _fd(fun, x, h=1e-6):
@@ -291,30 +295,40 @@ def test_grad_of_grad_through_an_array_helper():
 def test_helpers_that_cannot_have_one_are_inlined(f, args):
     assert_sound(f, args, wrt=0)
     text = srcgrad.source(srcgrad.grad(f, wrt=0))
-    assert "def split_" not in text
+    assert "def vjp_" not in text
 
 
 def test_small_helpers_and_single_calls_are_inlined():
     def f(x):
         return np.sum(decay(x, 0.5)) + np.sum(scaled(x) * scaled(x * 2.0))
     text = srcgrad.source(srcgrad.grad(f))
-    assert "split_" not in text          # decay called once, scaled too small
+    assert "vjp_" not in text          # decay called once, scaled too small
     assert_sound(f, (X3.copy(),))
 
 
 def test_forward_mode_inlines():
     text = srcgrad.source(srcgrad.jvp(rk4_array, wrt=0))
-    assert "split_" not in text
+    assert "vjp_" not in text
 
 
 def test_the_policy():
     assert joint.MIN_SITES == 2
     from srcgrad.compiler.frontend.parse import parse
-    # the default threshold keeps helpers of about 15 operations inlined
+    # a higher threshold keeps helpers of about 15 operations inlined
     assert joint.joint_helpers(parse(nested), min_operations=48) == []
     assert [h.__name__ for h in joint.joint_helpers(parse(nested))] == ["outer"]
     assert [h.__name__ for h in joint.joint_helpers(parse(rk4_array))] == ["lotka"]
     assert [h.__name__ for h in joint.joint_helpers(parse(mutating))] == []
+
+
+def test_the_default_thresholds(monkeypatch):
+    # 12 operations for a helper reading elements of a parameter (arrays), 48 for
+    # one that may be given numbers (there two calls cost more than the copy)
+    from srcgrad.compiler.frontend.parse import parse
+    monkeypatch.setattr(joint, "MIN_OPERATIONS", 12)
+    monkeypatch.setattr(joint, "MIN_NUMBER_OPERATIONS", 48)
+    assert [h.__name__ for h in joint.joint_helpers(parse(rk4_array))] == ["lotka"]
+    assert joint.joint_helpers(parse(rk4_scalar)) == []
 
 
 @pytest.mark.parametrize("f, args, wrt", [PROGRAMS[1], PROGRAMS[3], PROGRAMS[4], PROGRAMS[5],
@@ -326,7 +340,8 @@ def test_standalone_export_runs_with_numpy_only(f, args, wrt, tmp_path):
     user's module cannot be imported."""
     df = srcgrad.grad(f, wrt=wrt)
     text = srcgrad.source(df, standalone=True)
-    assert f"def split_{JOINT[f]}" in text and "import srcgrad" not in text
+    assert f"def vjp_{JOINT[f]}" in text and f"def {JOINT[f]}(" in text
+    assert "import srcgrad" not in text
     assert "tests" not in "".join(ln for ln in text.splitlines() if ln.startswith(("import",
                                                                                   "from")))
     path = tmp_path / "exported.py"
@@ -349,7 +364,7 @@ def test_disk_cache_keeps_the_helpers_adjoint_function(tmp_path):
         from tests.test_joint_helpers import rk4_array
         df = srcgrad.grad(rk4_array, wrt=(0, 1))
         g = df(np.array([1.5, 1.0, 1.0, 3.0]), np.array([1.0, 0.8]))
-        print(getattr(df, "srcgrad_from_disk", False), "def split_lotka(" in srcgrad.source(df))
+        print(getattr(df, "srcgrad_from_disk", False), "def vjp_lotka(" in srcgrad.source(df))
         print(repr(np.concatenate(g).tolist()))
     """)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -383,11 +398,11 @@ def with_an_inactive_site(x, k):
 def test_sites_in_expressions():
     assert_sound(in_expressions, (X3.copy(), 0.7), wrt=(0, 1))
     text = srcgrad.source(srcgrad.grad(in_expressions, wrt=(0, 1)))
-    assert "def split_partly" in text
+    assert "def vjp_partly" in text
     assert_sound(with_an_inactive_site, (X3.copy(), 0.7), wrt=(0, 1))
     text = srcgrad.source(srcgrad.grad(with_an_inactive_site, wrt=(0, 1)))
-    caller = text.split("\n\n\ndef split_")[0]
-    assert "def split_partly" in text and "np.cos(" in caller    # (one copy inlined)
+    caller = text.split("\n\n\ndef partly(")[0]
+    assert "def vjp_partly" in text and "np.cos(" in caller    # (one copy inlined)
 
 
 def complex_sites(x, c):
@@ -398,14 +413,145 @@ def test_complex_arguments_take_the_inlined_version(monkeypatch):
     # the version for complex arguments inlines every helper (docs/complex.md)
     z = np.array([0.3 + 0.2j, -0.5 + 0.1j, 0.7 - 0.4j])
     df = srcgrad.grad(complex_sites, wrt=0)
-    assert "def split_outer" in srcgrad.source(df)
+    assert "def vjp_outer" in srcgrad.source(df)
     got = df(z, 0.8)
     monkeypatch.setattr(joint, "MIN_OPERATIONS", 10 ** 6)
     srcgrad.clear_cache()
     inlined = srcgrad.grad(complex_sites, wrt=0)
-    assert "split_" not in srcgrad.source(inlined)
+    assert "vjp_" not in srcgrad.source(inlined)
     np.testing.assert_allclose(got, inlined(z, 0.8), rtol=1e-13)
     h = 1e-6
     fd = [(complex_sites(z + h * e, 0.8) - complex_sites(z - h * e, 0.8)) / (2 * h)
           for e in np.eye(3)]
     np.testing.assert_allclose(got.real, fd, rtol=1e-6)
+
+
+# -- the vjp computes the primal again: what must not run twice is inlined --------
+
+CALLS = []
+
+
+def noisy(x, k):
+    CALLS.append(1)                       # (a side effect: a second run would show)
+    return np.sin(k * x) + k * x * x - np.cos(x) * k * k + x / (1.0 + k * k)
+
+
+def random_shift(x, k):
+    return np.sin(k * x) * np.random.normal() + k * x * x - np.cos(x) * k * k + x * k
+
+
+def calls_noisy(x, k):
+    return np.sum(noisy(x, k) * noisy(x * 2.0, k))
+
+
+def calls_random(x, k):
+    np.random.seed(3)
+    return np.sum(random_shift(x, k) + random_shift(x * 2.0, k))
+
+
+def test_helpers_that_may_not_run_twice_are_inlined():
+    for f in (calls_noisy, calls_random):
+        text = srcgrad.source(srcgrad.grad(f, wrt=(0, 1)))
+        assert "def vjp_" not in text, f.__name__
+    assert_sound(calls_random, (X3.copy(), 0.7), wrt=(0, 1))
+    CALLS.clear()
+    srcgrad.grad(calls_noisy, wrt=(0, 1))(X3.copy(), 0.7)
+    assert len(CALLS) == 2                # as many as the primal's calls
+
+
+def changed_after_call(x, k):
+    # the argument changes in place after each call: the vjp must see the value
+    # the call saw (the reverse sweep reads it from the tape)
+    u = x * 1.0
+    total = 0.0
+    for i in range(3):
+        v = partly(u, k)
+        u += 0.5 * v
+        w = partly(u, k * 0.5)
+        u[0] = u[0] * w[1]
+        total = total + np.sum(v * w)
+    return total
+
+
+def test_arguments_changed_in_place_after_the_call():
+    text = srcgrad.source(srcgrad.grad(changed_after_call, wrt=(0, 1)))
+    assert "def vjp_partly" in text
+    assert_sound(changed_after_call, (X3.copy(), 0.7), wrt=(0, 1))
+
+
+# -- what the vjp reads again must be as the call saw it ----------------------------
+# A helper reading a global array, list or object that the caller changes between two
+# calls: its vjp (run in the caller's reverse sweep) would read the changed value.  The
+# split form of the tenth session read the global in its closure at that time too:
+# grad was 44.2 where finite differences give 52.2 (the first component here), and the
+# inlined gradient left the array changed after the call (its reverse sweep restores
+# only what it reads), so hvp was wrong.  Writing into the module's array is refused
+# now; a list changed by its methods has the helper inlined.
+
+TABLE = np.ones(3)
+HISTORY = [1.0, 2.0]
+
+
+def reads_table(x):
+    return np.sum(TABLE * x * x) + TABLE[0] * x[0] * x[1] + np.sin(x[2]) * TABLE[1] + x[0] ** 3
+
+
+def changes_table(x):
+    a = reads_table(x)
+    TABLE[0] = 5.0
+    b = reads_table(x * 2.0)
+    TABLE[0] = 1.0
+    return a * b
+
+
+def set_first(v, a):
+    v[0] = a
+
+
+def changes_table_in_a_helper(x):
+    a = reads_table(x)
+    set_first(TABLE, 5.0)
+    b = reads_table(x * 2.0)
+    set_first(TABLE, 1.0)
+    return a * b
+
+
+def reads_history(x):
+    return x[0] * x[1] * HISTORY[-1] + x[2] * x[0] * len(HISTORY) + np.sin(x[1]) * x[2] * x[0]
+
+
+def changes_history(x):
+    a = reads_history(x)
+    HISTORY.append(3.0)
+    b = reads_history(x * 2.0)
+    HISTORY.pop()
+    return a * b
+
+
+def reads_table_only(x):
+    return reads_table(x) * reads_table(x * 2.0)
+
+
+@pytest.mark.parametrize("f", [changes_table, changes_table_in_a_helper],
+                         ids=lambda f: f.__name__)
+def test_writing_into_the_modules_array_is_refused(f):
+    with pytest.raises(srcgrad.UnsupportedError, match="srcgrad never changes such objects"):
+        srcgrad.grad(f)
+    with pytest.raises(srcgrad.UnsupportedError, match="srcgrad never changes such objects"):
+        srcgrad.jvp(f)
+    assert TABLE[0] == 1.0
+
+
+def test_a_list_the_caller_changes_is_read_by_an_inlined_copy():
+    x = np.array([0.3, 0.5, 0.7])
+    g = srcgrad.grad(changes_history)(x)
+    np.testing.assert_allclose(g, _fd(changes_history, x), rtol=1e-6)
+    assert "def vjp_" not in srcgrad.source(srcgrad.grad(changes_history))
+    assert_sound(changes_history, (x,))
+    assert HISTORY == [1.0, 2.0]
+
+
+def test_a_global_the_caller_leaves_alone_keeps_the_vjp():
+    x = np.array([0.3, 0.5, 0.7])
+    assert "def vjp_reads_table" in srcgrad.source(srcgrad.grad(reads_table_only))
+    assert_sound(reads_table_only, (x,))

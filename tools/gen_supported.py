@@ -134,7 +134,9 @@ container in place (`sort`, `reverse`, `remove`, `clear`, `update`, ...) when a 
 flows through it; two names for one list changed in place (`zs = ys; ys.append(v)` while
 `zs` is used); changing a list after putting it into another container, or changing a
 list read out of another container or argument; `ys.pop()` inside an expression that also
-reads `ys`; comprehensions in `while` conditions; `L[k] += v` on a list or dict whose element
+reads `ys`; writing into an array of the module or of an enclosing function (`TABLE[0] = v`,
+directly, through a view or through a helper's parameter: srcgrad never changes such
+objects, as for attributes); comprehensions in `while` conditions; `L[k] += v` on a list or dict whose element
 array another name still in use holds (Python changes that array in place);
 a loop over a value that the source does not show to be a sequence (a parameter, an item
 of a container, the result of an unknown call) and that turns out to be a set or a dict when
@@ -159,7 +161,7 @@ differences. What is refused is listed, with its workaround, in
 | `*args`/`**kwargs` parameters of the differentiated function (and of lambdas, partials) | made for the number of positional arguments and the keyword names of each call: one parameter each; `wrt` positions count the call's positional arguments (docs/modes.md) | `grad(lambda *xs: xs[0] * xs[1], wrt=1)(1.5, 2.0)` |
 | `f(*args)`, `[*xs, y]`, `f(**opts)` where the source shows the length (keys): a tuple display, a list display only read, the `*args` parameter; a dict display of constant keys | expanded: `f(args[0], args[1])`, `f(axis=opts['axis'])` | `args = (x, 2.0); np.power(*args)` |
 | `try`/`except`/`else`/`finally`; `except E as e`; `raise` in a handler | each operation of the `try` body that may raise what is caught is tried first on the same values (it runs twice); the handler taken is recorded like a branch, exactly as far as the body ran | `try: y = np.linalg.solve(A, b)` / `except np.linalg.LinAlgError: y = ...` |
-| calls of your own functions | inlined, except (in reverse mode) a module-level helper the gradient would copy at two or more sites whose body has at least 48 operations: it keeps its calls and gets one adjoint function of its own (`split_helper`, shown by `srcgrad.source`, exported and cached with the gradient; docs/calls.md, "Helpers called from several sites"; `tests/test_joint_helpers.py`) | `k1 = rhs(u, p)` ... `k4 = rhs(u + h * k3, p)` |
+| calls of your own functions | inlined, except (in reverse mode) a module-level helper the gradient would copy at two or more sites whose body has at least 12 operations when it reads elements of a parameter (48 otherwise): it keeps its calls and gets one adjoint function of its own (`vjp_helper`, shown by `srcgrad.source`, exported and cached with the gradient; docs/calls.md, "Helpers called from several sites"; `tests/test_joint_helpers.py`) | `k1 = rhs(u, p)` ... `k4 = rhs(u + h * k3, p)` |
 
 In a `try` body, only operations that can raise a caught exception are tried: calls of
 `np.linalg` and `scipy.linalg` for `LinAlgError`, item reads (and writes) for `KeyError`,

@@ -28,6 +28,8 @@ def d_f(x, k):
 
 import ast
 import dataclasses
+import functools
+import inspect
 import re
 
 import gast
@@ -36,8 +38,9 @@ import numpy as np
 from srcgrad import runtime
 from srcgrad.compiler.analysis import defined_name, iter_ops
 from srcgrad.compiler.frontend import generated
+from srcgrad.compiler.frontend.variadic import Variadic
 from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
-from srcgrad.errors import UnsupportedError
+from srcgrad.errors import SrcgradError, UnsupportedError
 
 
 @dataclasses.dataclass
@@ -315,3 +318,39 @@ def complex_version(fun, complex_params):
     if made is None:
         made = versions[0].versions[key] = versions[0].make(key)
     return made
+
+
+def wrt_key(wrt):
+    """``wrt`` as a hashable cache key (a list becomes a tuple)."""
+    return tuple(wrt) if isinstance(wrt, list) else wrt
+
+
+def normalise_wrt(fun, wrt, distinct=False):
+    if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
+            or isinstance(fun, (functools.partial, Variadic))):
+        raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
+                               f"not {type(fun).__name__} objects ({fun!r})",
+                               hint="to give a built-in or C function a derivative, register a "
+                                    "rule with srcgrad.defvjp")
+    params = list(inspect.signature(fun).parameters)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    if not items:
+        raise SrcgradError("wrt must name at least one argument")
+    names = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise SrcgradError(f"wrt must be an argument position or name, not {w!r}")
+        if isinstance(w, int):
+            if not -len(params) <= w < len(params):
+                raise SrcgradError(f"wrt={w} but {getattr(fun, '__qualname__', fun)} has {len(params)} "
+                                   f"parameters {params}")
+            names.append(params[w])
+        else:
+            if w not in params:
+                raise SrcgradError(f"wrt={w!r} is not a parameter of {getattr(fun, '__qualname__', fun)} "
+                                   f"(parameters: {params})")
+            names.append(w)
+    if distinct and len(set(names)) != len(names):
+        raise SrcgradError(f"wrt names an argument twice: {wrt!r}")
+    return tuple(names), single

@@ -20,9 +20,9 @@ srcgrad.  Objects the generated code needs are not pickled: each is written
 as where it comes from (``numpy``, ``srcgrad.runtime.arrays.unbroadcast``,
 ``mymodel.TABLE``) and looked up again.  What cannot be described so (a
 closure, a bound method, an object found in no module, generated code) is
-not cached; a helper's split form that the code calls (a helper with an
-adjoint function of its own) is written as the helper and its parameters,
-and made again (from its own entry) when read.  An entry that fails any check, or that is not valid JSON, is
+not cached; a helper's vjp or primal form that the code calls (a helper
+with an adjoint function of its own) is written as the helper and its
+parameters, and made again (from its own entry) when read.  An entry that fails any check, or that is not valid JSON, is
 ignored and rebuilt; entries are written to a temporary file and renamed,
 so concurrent processes never read half an entry.
 
@@ -311,11 +311,11 @@ def _bindings(injected, modules):
             out[name] = ["module", obj.__name__]
             continue
         joint = getattr(obj, "srcgrad_joint", None)
-        if joint is not None:         # a helper's split form: made (or read) again
+        if joint is not None:         # a helper's vjp or primal form: made (or read) again
             where = _where(joint[0])
             if where is None or not JOINT_MAKER:
                 raise Uncacheable(f"the helper {joint[0]!r} is found in no module")
-            out[name] = ["joint", *where, list(joint[1])]
+            out[name] = ["joint", *where, None if joint[1] is None else list(joint[1])]
             continue
         if isinstance(obj, (bool, int, float, str, type(None))):
             if ast.literal_eval(repr(obj)) == obj:
@@ -346,7 +346,8 @@ def _rebind(bindings, complex_make):
         elif kind == "literal":
             out[name] = ast.literal_eval(rest[0])
         elif kind == "joint":
-            out[name] = JOINT_MAKER[0](_lookup(rest[0], rest[1]), tuple(rest[2]))
+            out[name] = JOINT_MAKER[0](_lookup(rest[0], rest[1]),
+                                       None if rest[2] is None else tuple(rest[2]))
         else:
             out[name] = _lookup(*rest)
     return out
@@ -449,6 +450,6 @@ def _write_atomically(d, path, data):
 
 
 #: ``[maker]``: ``maker(fun, wrt)`` gives the split form of the user's helper
-#: ``fun`` that a cached function calls (``Driver.joint_split``, registered by
+#: ``fun`` that a cached function calls (``Driver.joint_form``, registered by
 #: the driver the API makes): bound again when the entry is read
 JOINT_MAKER = []

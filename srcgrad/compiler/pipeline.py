@@ -6,7 +6,7 @@ optimise → emit.  ``front_end`` runs the stages every mode shares,
 compiles the generic version and the one for Python floats.  The public API
 (``srcgrad.api``) calls these; no stage imports the API.  A stage that needs
 the derivative of another function (``srcgrad.grad(f)`` written inside
-differentiated code, a recursive call, a helper's split form) asks the
+differentiated code, a recursive call, a helper's vjp) asks the
 :class:`Driver` it is given.  The stage runner is ``stages.py``, the caches
 ``memo.py``.
 
@@ -19,8 +19,6 @@ differentiated code, a recursive call, a helper's split form) asks the
 """
 
 import dataclasses
-import functools
-import gc
 import inspect
 import re
 import types
@@ -32,32 +30,34 @@ from srcgrad import runtime
 from srcgrad.compiler import diskcache
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis import Analysis, analyse
-from srcgrad.compiler.analysis.callees import JointFallback, joint_problem
+from srcgrad.compiler.analysis.callees import (JointFallback, joint_problem, mutable_globals,
+                                              recompute_problem)
 from srcgrad.compiler.analysis.complex_values import check_complex
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
-                                       complex_maker, guard_names, unchecked, with_boundary,
-                                       with_guard)
+                                       complex_maker, guard_names, normalise_wrt, unchecked,
+                                       with_boundary, with_guard, wrt_key)
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
 from srcgrad.compiler.frontend.normalise.attributes import constructed_classes
 from srcgrad.compiler.frontend.parse import portable_defaults
-from srcgrad.compiler.frontend.variadic import Variadic
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
 from srcgrad.compiler.ir.ssa import to_ssa
-from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace  # noqa: F401
+from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace, without_gc  # noqa: F401
 from srcgrad.compiler.memo import (_JOINT, cache_get, cache_put, clear_cache,  # noqa: F401
                                    generate_cached, inlined_twin)
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
                                                 forward_temporaries, hoist_invariants, never_none,
                                                 propagate_constants, propagate_copies)
+from srcgrad.compiler.optimise.accumulators import pass_accumulators
 from srcgrad.compiler.optimise.first_writes import first_writes
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
-from srcgrad.errors import ClassesNeeded, SrcgradError, UnsupportedError
+from srcgrad.compiler.optimise.primal import primal_form
+from srcgrad.errors import ClassesNeeded, SrcgradError
 from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
@@ -76,7 +76,7 @@ class Driver:
 
     def provide(self, **transforms):
         self.transforms.update(transforms)
-        diskcache.JOINT_MAKER[:] = [self.joint_split]   # a cached caller's helpers
+        diskcache.JOINT_MAKER[:] = [self.joint_form]   # a cached caller's helpers
 
     @property
     def static_transforms(self):
@@ -106,28 +106,34 @@ class Driver:
             fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True,
             cotangent=True, split=True))
 
-    def joint_split(self, fun, wrt):
-        """The split form of the helper ``fun`` (with an adjoint function of
-        its own, ``frontend/inline/joint.py``) for its parameters ``wrt``:
-        ``split_fun(*args)`` returns the value and a closure mapping the
-        result's cotangent to those of ``wrt``.  Cached in memory and on disk;
-        raises :class:`JointFallback` when ``fun`` is to be inlined after all."""
+    def joint_form(self, fun, wrt):
+        """A form of the helper ``fun`` with an adjoint function of its own
+        (``frontend/inline/joint.py``): for parameters ``wrt``, its ``vjp``
+        (``vjp_fun(*args, cotangent, *caller's adjoints)`` returns the
+        cotangents of ``wrt``, computing the primal again); ``wrt`` None: its
+        primal form, what callers' forward sweeps call
+        (``optimise/primal.py``).  Cached in memory and on disk; raises
+        :class:`JointFallback` when ``fun`` is to be inlined after all."""
         key = ("joint", wrt)
         made = cache_get(fun, key)
         if made is None:
             def generate():
+                if wrt is None:
+                    front = front_end(fun, (), self, scalar_result=False, reverse=True)
+                    fn = primal_form(front, fun.__name__, lambda h: self.joint_form(h, None))
+                    return assemble(front, fn.name, lambda an, name: fn, rank_versions=False)
                 try:
                     # named after the parameters differentiated unless they are all:
                     # one name per helper and set (an export defines them side by side)
                     params = list(inspect.signature(fun).parameters)
-                    name = "split_" + fun.__name__ + \
+                    name = "vjp_" + fun.__name__ + \
                         ("" if list(wrt) == params else "_" + "_".join(wrt))
-                    return reverse_transform(fun, wrt, self, with_value=True, as_tuple=True,
-                                             cotangent=True, split=True, joint=True, name=name)
+                    return reverse_transform(fun, wrt, self, with_value=False, as_tuple=True,
+                                             cotangent=True, joint=True, name=name)
                 except SrcgradError as e:
                     raise JointFallback(fun, str(e).splitlines()[0]) from None
-            made = generate_cached(fun, ["joint", list(wrt)], generate)
-            made.srcgrad_joint = (fun, tuple(wrt), self)
+            made = generate_cached(fun, ["joint", None if wrt is None else list(wrt)], generate)
+            made.srcgrad_joint = (fun, wrt, self)
             made.srcgrad_refusal = runtime.pulled.srcgrad_refusal
             cache_put(fun, key, made)
         return made
@@ -138,13 +144,7 @@ class Driver:
         have the ranks ``assumed`` (name -> rank): its result's rank and
         static shape (``"?"``, None: not certain), the parameters it uses as
         floats (``scalar_candidates``).  Its callers' shape facts, as if inlined."""
-        front = cache_get(fun, "joint_front")
-        if front is None:
-            try:
-                front = front_end(fun, (), self, reverse=True, scalar_result=False)
-            except SrcgradError:
-                front = False
-            cache_put(fun, "joint_front", front)
+        front = self._joint_front(fun)
         key = ("joint_facts", tuple(sorted(assumed.items())))
         facts = cache_get(fun, key) or (("?", None, frozenset()) if front is False else None)
         if facts is None:
@@ -152,6 +152,30 @@ class Driver:
             facts = cache_put(fun, key, (an.ranks.get(an.result, "?"), an.static_shape.get(
                 an.result), frozenset(front.analysis.scalar_candidates())))
         return facts
+
+    def joint_globals(self, fun):
+        """``{id(object): name}``: what the helper ``fun`` reads, itself or
+        through the helpers it calls, that is not its own and may change
+        (``analysis.callees.mutable_globals``; its vjp reads them again)."""
+        found = cache_get(fun, "joint_globals")
+        if found is None:
+            front = self._joint_front(fun)
+            found = {} if front is False else mutable_globals(front.fn, front.parsed,
+                                                              front.injector.objects)
+            for kept in getattr(front.parsed, "srcgrad_kept", ()) if front else ():
+                found.update(self.joint_globals(kept))
+            cache_put(fun, "joint_globals", found)
+        return found
+
+    def _joint_front(self, fun):
+        front = cache_get(fun, "joint_front")
+        if front is None:
+            try:
+                front = front_end(fun, (), self, reverse=True, scalar_result=False)
+            except SrcgradError:
+                front = False
+            cache_put(fun, "joint_front", front)
+        return front
 
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
@@ -161,42 +185,6 @@ class Driver:
 #: a derivative of generated code reaching a recursive call's split form is refused
 Driver.recursive_split.srcgrad_refusal = runtime.pulled.srcgrad_refusal
 Driver.recursive_vjp.srcgrad_refusal = runtime.pulled.srcgrad_refusal
-
-
-def wrt_key(wrt):
-    """``wrt`` as a hashable cache key (a list becomes a tuple)."""
-    return tuple(wrt) if isinstance(wrt, list) else wrt
-
-
-def normalise_wrt(fun, wrt, distinct=False):
-    if not (inspect.isfunction(inspect.unwrap(fun)) or inspect.ismethod(fun)
-            or isinstance(fun, (functools.partial, Variadic))):
-        raise UnsupportedError(f"srcgrad differentiates Python functions defined with 'def', "
-                               f"not {type(fun).__name__} objects ({fun!r})",
-                               hint="to give a built-in or C function a derivative, register a "
-                                    "rule with srcgrad.defvjp")
-    params = list(inspect.signature(fun).parameters)
-    single = not isinstance(wrt, (tuple, list))
-    items = [wrt] if single else list(wrt)
-    if not items:
-        raise SrcgradError("wrt must name at least one argument")
-    names = []
-    for w in items:
-        if isinstance(w, bool) or not isinstance(w, (int, str)):
-            raise SrcgradError(f"wrt must be an argument position or name, not {w!r}")
-        if isinstance(w, int):
-            if not -len(params) <= w < len(params):
-                raise SrcgradError(f"wrt={w} but {getattr(fun, '__qualname__', fun)} has {len(params)} "
-                                   f"parameters {params}")
-            names.append(params[w])
-        else:
-            if w not in params:
-                raise SrcgradError(f"wrt={w!r} is not a parameter of {getattr(fun, '__qualname__', fun)} "
-                                   f"(parameters: {params})")
-            names.append(w)
-    if distinct and len(set(names)) != len(names):
-        raise SrcgradError(f"wrt names an argument twice: {wrt!r}")
-    return tuple(names), single
 
 
 @dataclasses.dataclass
@@ -329,25 +317,6 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return df
 
 
-def without_gc(transform):
-    """``transform`` run with Python's cyclic garbage collector paused: the
-    trees it builds are many objects, each collection walks every one still
-    alive, so collections during a long function's transformation cost time
-    growing faster than its length.  The collector is on again (to free
-    whatever cycles the transformation left) once the outermost transform
-    returns or raises; nothing in the generated code depends on it."""
-    @functools.wraps(transform)
-    def run(*args, **kwargs):
-        if not gc.isenabled():
-            return transform(*args, **kwargs)
-        gc.disable()
-        try:
-            return transform(*args, **kwargs)
-        finally:
-            gc.enable()
-    return run
-
-
 @without_gc
 def reverse_transform(fun, wrt_names, driver, **options):
     """Run the reverse-mode pipeline (:func:`_reverse_transform`), again with a helper
@@ -391,8 +360,8 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
     returns the value and a closure taking the cotangent
     (``optimise/closures.py``), with no checks at its boundary.  ``classes``:
     :func:`front_end`'s; ``name``: the generated function's.  ``joint``
-    (with ``split``): the split form of a helper its callers call
-    (``Driver.joint_split``), refused (:class:`JointFallback`) for a helper
+    (with ``cotangent``): the vjp of a helper its callers call
+    (``Driver.joint_form``), refused (:class:`JointFallback`) for a helper
     that writes into its arguments or takes containers."""
     front = front_end(fun, wrt_names, driver, scalar_result=not cotangent, reverse=True,
                       complex_params=complex_params or frozenset(), classes=classes,
@@ -400,7 +369,8 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
     if joint:
         a = front.fn.args
         problem = joint_problem(front.parsed, front.analysis,
-                                [p.id for p in a.posonlyargs + a.args + a.kwonlyargs])
+                                [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]) or \
+            recompute_problem(front.fn, front.parsed, front.injector.objects)
         if problem is not None:
             raise JointFallback(fun, problem)
     parsed, namer = front.parsed, front.namer
@@ -420,11 +390,12 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
         run_stages(REVERSE, st, lambda: st.out)
         return st.out
 
-    signature = dataclasses.replace(parsed, fun=Positional(parsed.fun, parsed.tree.args)) if cotangent else None
+    signature = dataclasses.replace(parsed, fun=Positional(
+        parsed.fun, parsed.tree.args, len(wrt_names) if joint else 0)) if cotangent else None
     boundary = Boundary(tuple(wrt_names),
                         "value_and_derivatives" if with_value else "derivatives",
                         len(wrt_names) > 1 if as_tuple is None else as_tuple)
-    if split:
+    if split or joint:
         return assemble(front, name, generate, signature=signature)
     make = None if complex_params is not None else complex_maker(
         fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
@@ -531,7 +502,13 @@ def _closure(st):
         split_closure(st.out, st.seed, st.rev.namer.fresh,
                       lambda e, read: e if result in st.analysis.scalar or not shared & read
                       else gast.Call(func=load(inj.name_for(runtime.own, "own")),
-                                     args=[e], keywords=[]), (st.wrt, inj) if st.joint else None)
+                                     args=[e], keywords=[]))
+    elif st.joint:      # a helper's vjp adds into its caller's adjoints
+        inj = st.front.injector
+        pass_accumulators(st.out, st.wrt, lambda c, helper: isinstance(c.func, gast.Name) and
+                          inj.objects.get(c.func.id) is getattr(runtime, helper),
+                          st.rev.namer.fresh,
+                          lambda: inj.name_for(runtime.accumulated, "accumulated"))
 
 
 def _temporaries(st):

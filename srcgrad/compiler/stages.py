@@ -21,6 +21,8 @@ def f(x):
 """
 
 import contextlib
+import functools
+import gc
 import time
 
 from srcgrad.compiler.ir.printer import to_source
@@ -65,3 +67,22 @@ def run_stages(stages, state, tree):
             watch.times[name] = watch.times.get(name, 0.0) + time.perf_counter() - start
             if watch.after == name:
                 watch.shown.append(to_source(tree()).rstrip("\n"))
+
+
+def without_gc(transform):
+    """``transform`` run with Python's cyclic garbage collector paused: the
+    trees it builds are many objects, each collection walks every one still
+    alive, so collections during a long function's transformation cost time
+    growing faster than its length.  The collector is on again (to free
+    whatever cycles the transformation left) once the outermost transform
+    returns or raises; nothing in the generated code depends on it."""
+    @functools.wraps(transform)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return transform(*args, **kwargs)
+        gc.disable()
+        try:
+            return transform(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run

@@ -24,8 +24,15 @@ keeps ``vjp_call``.
 Template('vjp_call(fact, 0, (x, n, ), g)')
 """
 
+import builtins
 import inspect
 
+import gast
+import numpy as np
+
+from srcgrad.compiler.analysis.ops import is_method_stmt
+from srcgrad.compiler.ir.dataflow import walk_stmts
+from srcgrad.compiler.ir.ssa import assigned_names
 from srcgrad.rules.registry import TANGENT, Rule, Template
 
 
@@ -86,3 +93,145 @@ def joint_problem(parsed, an, params):
     if any(n in an.kind for n in params) or an.kind.get(result, "tuple") != "tuple":
         return "an argument or its result is a container or an object"
     return None
+
+
+#: builtins that compute a value from their arguments and change nothing
+_PURE_BUILTINS = {getattr(builtins, n) for n in (
+    "abs", "all", "any", "bool", "complex", "dict", "divmod", "enumerate", "filter", "float",
+    "int", "isinstance", "len", "list", "map", "max", "min", "pow", "range", "reversed",
+    "round", "set", "sorted", "sum", "tuple", "zip")}
+#: modules whose functions compute values (but not their random generators,
+#: nor those of :data:`_EFFECTS`)
+_PURE_MODULES = {"numpy", "scipy", "math", "cmath", "operator", "srcgrad"}
+_EFFECTS = {"save", "savez", "savez_compressed", "savetxt", "tofile", "seterr", "seterrcall",
+            "set_printoptions", "shuffle", "permutation", "seed", "show"}
+
+
+def recompute_problem(fn, parsed, objects=None):
+    """Why the helper whose normalised body is ``fn`` may not run twice with
+    the same arguments (its ``vjp`` computes its primal again: joint mode),
+    or None: a call of a function that may draw random numbers, print or
+    change something (anything but a differentiable primitive, a helper
+    with an adjoint function of its own, or a function of NumPy, SciPy,
+    ``math`` or a pure builtin).  ``objects``: the names the injector
+    gave (``Injector.objects``).
+
+    >>> import types
+    >>> import numpy as np
+    >>> def function(line):
+    ...     return gast.parse("def f(x): " + line).body[0]
+    >>> parsed = types.SimpleNamespace(globals={"np": np})
+    >>> recompute_problem(function("y = np.random.normal() * x"), parsed)
+    'it calls normal, which may not give the same result twice'
+    >>> recompute_problem(function("print(x)"), parsed)
+    'it calls print, which may not give the same result twice'
+    >>> print(recompute_problem(function("y = np.sin(x) * len(x)"), parsed))
+    None
+    >>> parsed.globals["COUNT"] = [0]
+    >>> recompute_problem(function("COUNT[0] = COUNT[0] + 1"), parsed)
+    'it changes COUNT, which is not its own'
+    >>> recompute_problem(function("COUNT.append(x)"), parsed)
+    'it calls append, which may not give the same result twice'
+    """
+    kept = getattr(parsed, "srcgrad_kept", {})
+    a = fn.args
+    local = {n.id for n in a.posonlyargs + a.args + a.kwonlyargs} | assigned_names(fn.body)
+    objects = {k: v for k, v in (objects or {}).items() if k not in local}
+    for s in walk_stmts(fn.body):
+        for t in getattr(s, "targets", [getattr(s, "target", None)]):
+            while isinstance(t, (gast.Subscript, gast.Attribute)):
+                t = t.value
+                if isinstance(t, gast.Name) and t.id not in local and \
+                        _callee(t, parsed, objects) is not ...:
+                    return f"it changes {t.id}, which is not its own"
+        if is_method_stmt(s) and (s.value.func.value.id in local or
+                                  _callee(s.value.func.value, parsed, objects) is ...):
+            continue                # (a method of a local value: ys.append(y))
+        op = getattr(s, "srcgrad_op", None)
+        if op is not None and op.kind == "call" and op.rule is not None and \
+                (op.rule.differentiable and _pure(op.fun) or
+                 getattr(op.rule, "recursive", None) in kept):
+            continue
+        if isinstance(s, (gast.Assign, gast.Expr)):
+            for node in gast.walk(s.value):
+                if isinstance(node, gast.Call) and not _pure(_callee(node.func, parsed, objects)):
+                    name = getattr(node.func, "attr", getattr(node.func, "id", "a function"))
+                    return f"it calls {name}, which may not give the same result twice"
+    return None
+
+
+def _callee(func, parsed, objects):
+    """The object a call's ``func`` names (``np.sin``, ``len``), ``...`` for
+    a local value's method (pure: the helper writes into no argument,
+    :func:`joint_problem`), None when unknown."""
+    if isinstance(func, gast.Name):
+        if func.id in objects:
+            return objects[func.id]
+        if func.id in parsed.globals:
+            return parsed.globals[func.id]
+        cell = getattr(parsed, "closure", {}).get(func.id)
+        if cell is not None:
+            return getattr(cell, "cell_contents", None)
+        return getattr(builtins, func.id, ...)
+    if isinstance(func, gast.Attribute):
+        base = _callee(func.value, parsed, objects)
+        if inspect.ismodule(base) or isinstance(base, type):
+            return getattr(base, func.attr, None)
+        return ... if base is ... or isinstance(base, (np.ndarray, np.generic)) else None
+    return None
+
+
+def _pure(fun):
+    if fun is ... or isinstance(fun, np.ufunc) or fun in _PURE_BUILTINS:
+        return True
+    owner = getattr(fun, "__self__", None)
+    if owner is not None and not inspect.ismodule(owner) and \
+            not isinstance(owner, (np.ndarray, np.generic)):
+        fun = type(owner)         # a random generator's method: its class's module
+    module = getattr(fun, "__module__", None) or \
+        getattr(getattr(fun, "__objclass__", None), "__module__", None) or ""
+    parts = module.split(".")
+    return parts[0] in _PURE_MODULES and "random" not in parts and \
+        getattr(fun, "__name__", "") not in _EFFECTS
+
+
+def mutable_globals(fn, parsed, objects):
+    """``{id(object): name}``: the objects the function ``fn`` (its front
+    end's statements) reads that are not its own and may change -- arrays
+    that can be written, lists, dicts, other objects -- under the globals,
+    closure and injected ``objects`` of ``parsed``.  A helper's ``vjp``
+    computes its primal again when the caller's reverse sweep runs: a
+    caller that changes one of these in between is given the helper inlined.
+
+    >>> import types
+    >>> import numpy as np
+    >>> fn = gast.parse("def f(x): return np.sum(W * x) * SCALE + len(NAMES)").body[0]
+    >>> parsed = types.SimpleNamespace(globals={"np": np, "W": np.ones(2), "SCALE": 2.0,
+    ...                                         "NAMES": ("a", "b")})
+    >>> list(mutable_globals(fn, parsed, {}).values())
+    ['W']
+    """
+    a = fn.args
+    local = {n.id for n in a.posonlyargs + a.args + a.kwonlyargs} | assigned_names(fn.body)
+    out = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
+                node.id not in local:
+            value = _callee(node, parsed, objects)
+            if value is not ... and value is not None and _mutable(value):
+                out[id(value)] = node.id
+    return out
+
+
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), range, frozenset, np.generic,
+              np.dtype, type, np.ufunc)
+
+
+def _mutable(value):
+    if isinstance(value, _IMMUTABLE) or inspect.ismodule(value) or inspect.isroutine(value):
+        return False
+    if isinstance(value, tuple):
+        return any(_mutable(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return bool(value.flags.writeable)
+    return True

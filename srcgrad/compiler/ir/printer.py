@@ -90,12 +90,13 @@ def _number_comments(tree):
                 last = s.srcgrad_comment
                 s.value = gast.Constant(value=_MARK.format(len(texts)), kind=None)
                 texts.append(s.srcgrad_comment)
-            elif isinstance(s, (gast.If, gast.For, gast.While)):
-                last = None
+            before = len(texts)
             if isinstance(getattr(s, "body", None), list):
                 s.body = visit(s.body) or [gast.Pass()]
             if isinstance(getattr(s, "orelse", None), list):
                 s.orelse = visit(s.orelse)
+            if len(texts) > before:     # (a block with comments of its own: say the line again)
+                last = None
             out.append(s)
         return out
 

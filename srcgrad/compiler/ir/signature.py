@@ -52,12 +52,14 @@ class Positional:
     """What :func:`srcgrad.emit.build` reads of the user's function, for a
     generated function with extra positional parameters after the user's
     (:func:`with_extra_parameters`): the defaults of positional parameters
-    become keyword-only defaults."""
+    become keyword-only defaults.  ``optional``: the number of positional
+    parameters after the extra ones that default to None (a helper's
+    ``vjp`` takes its caller's adjoints, ``optimise/accumulators.py``)."""
 
-    def __init__(self, fun, args):
+    def __init__(self, fun, args, optional=0):
         defaults = fun.__defaults__ or ()
         positional = [a.id for a in list(args.posonlyargs) + list(args.args)]
-        self.__defaults__ = None
+        self.__defaults__ = (None,) * optional or None
         kw = dict(zip(positional[len(positional) - len(defaults):], defaults))
         kw.update(fun.__kwdefaults__ or {})
         self.__kwdefaults__ = kw or None

@@ -12,7 +12,10 @@ motion that runs before the analyses), one pass per module:
   it is (no zeroing and adding back);
 * ``temporaries.py``: single-use temporaries are forwarded into their use;
 * ``outer_products.py``: a loop's outer products become one matrix product;
-* ``closures.py``: the split form's reverse sweep becomes a closure it returns.
+* ``closures.py``: the split form's reverse sweep becomes a closure it returns;
+* ``accumulators.py``: a helper's ``vjp`` adds into its caller's adjoints;
+* ``primal.py``: a helper's primal form (the front end's statements, made
+  readable by the passes above), what its callers' forward sweeps call.
 
 ``effects.py`` holds what they share: which names a statement reads and
 which calls may change something.

@@ -1,18 +1,17 @@
-"""The caller's adjoints passed in: the reverse sweep of a helper with an
-adjoint function of its own (``frontend/inline/joint.py``) adds into the
-adjoint arrays of its caller instead of making zeros the caller adds.
+"""The caller's adjoints passed in: the vjp of a helper with an adjoint
+function of its own (``frontend/inline/joint.py``) adds into the adjoint
+arrays of its caller instead of making zeros the caller adds.
 
-``back(cotangent)``, the closure of the helper's split form
-(``closures.py``), gets one parameter per derivative it returns, None by
-default: the caller's adjoint of that argument, when the caller owns it
-(``transforms/reverse/adjoints.py``); the caller then takes the returned
-value as that adjoint instead of adding it.  A derivative that the sweep
-only ever adds to -- ``+=``, ``d[i] += v``, ``d = d + v``, ``add_at`` --
-starts from the caller's array (its zeros -- ``zeros_like(p)`` or ``0.0`` --
-or its first value only when none is given); any other returns ``accumulated(acc, d)``, the sum.  Code
-in → code out::
+``vjp_h(u, k, c, cotangent)`` gets one parameter per derivative it
+returns, None by default: the caller's adjoint of that argument, when the
+caller owns it (``transforms/reverse/adjoints.py``); the caller then takes
+the returned value as that adjoint instead of adding it.  A derivative that
+the sweep only ever adds to -- ``+=``, ``d[i] += v``, ``d = d + v``,
+``add_at`` -- starts from the caller's array (its zeros -- ``zeros_like(p)``
+or ``0.0`` -- or its first value only when none is given); any other
+returns ``accumulated(acc, d)``, the sum.  Code in → code out::
 
-    def back(cotangent):             def back(cotangent, d_u=None, d_k=None, d_c_acc=None):
+    def vjp_h(u, k, c, cotangent):   def vjp_h(u, k, c, cotangent, d_u=None, d_k=None, d_c_acc=None):
         d_y = cotangent                  d_y = cotangent
         d_u = zeros_like(u)              if d_u is None:
         d_u[0] += d_y * k                    d_u = zeros_like(u)
@@ -25,23 +24,20 @@ in → code out::
                                          d_u[1] += d_c * k
                                          return (d_u, d_k, accumulated(d_c_acc, d_c))
 
->>> from srcgrad.compiler.ir.printer import function, to_source
->>> fn = function('''
-... d_y = cotangent
-... d_u = zeros_like(u)
-... d_u[0] += d_y * k
-... d_k = d_y * u[0]
-... d_c = d_y
-... d_u[1] += d_c * k
-... return (d_u, d_k, d_c)''')
->>> back = gast.FunctionDef(name="back", args=gast.arguments(
-...     args=[gast.Name("cotangent", gast.Param(), None, None)], posonlyargs=[], vararg=None,
-...     kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=fn.body,
-...     decorator_list=[], returns=None, type_comment=None)
->>> pass_accumulators(back, ["u", "k", "c"], lambda c, name: c.func.id == name,
+>>> from srcgrad.compiler.ir.printer import to_source
+>>> vjp = gast.parse('''
+... def vjp_h(u, k, c, cotangent):
+...     d_y = cotangent
+...     d_u = zeros_like(u)
+...     d_u[0] += d_y * k
+...     d_k = d_y * u[0]
+...     d_c = d_y
+...     d_u[1] += d_c * k
+...     return (d_u, d_k, d_c)''').body[0]
+>>> pass_accumulators(vjp, ["u", "k", "c"], lambda c, name: c.func.id == name,
 ...                   lambda base: base, lambda: "accumulated")
->>> print(to_source(back).strip())
-def back(cotangent, d_u=None, d_k=None, d_c_acc=None):
+>>> print(to_source(vjp).strip())
+def vjp_h(u, k, c, cotangent, d_u=None, d_k=None, d_c_acc=None):
     d_y = cotangent
     if d_u is None:
         d_u = zeros_like(u)
@@ -66,9 +62,9 @@ from srcgrad.compiler.ir.walk import mentions, name_nodes
 
 
 def pass_accumulators(back, params, is_call, fresh, into):
-    """Give ``back`` (a FunctionDef whose last statement returns a tuple of
-    the derivatives of ``params``, in order) a parameter per derivative, in
-    place.  ``is_call(call, name)``: whether ``call`` calls srcgrad's
+    """Give ``back`` (a helper's vjp: a FunctionDef whose last statement
+    returns a tuple of the derivatives of ``params``, in order) a parameter
+    per derivative, in place.  ``is_call(call, name)``: whether ``call`` calls srcgrad's
     runtime helper ``name``; ``fresh(base)``: a new name; ``into()``: the
     name of ``runtime.accumulated``."""
     body = back.body

@@ -36,21 +36,17 @@ def f(x, __srcgrad_split__, cotangent):
 
 import gast
 
-from srcgrad import runtime
 from srcgrad.compiler.ir.names import SPLIT, load
 from srcgrad.compiler.ir.ssa import assigned_names
 from srcgrad.compiler.ir.walk import name_nodes
-from srcgrad.compiler.optimise.accumulators import pass_accumulators
 
 
-def split_closure(fn, seed, fresh, own, accumulate=None):
+def split_closure(fn, seed, fresh, own):
     """Split ``fn`` (in place) at its ``SPLIT`` marker into a forward sweep
     returning ``(value, back)`` and the closure ``back(seed)``; ``fresh``
     makes a new name from a base, ``own(expr, read)`` wraps the value returned
     (a copy of an array the reverse sweep may change in place; ``read``: the
-    names the reverse sweep reads).  ``accumulate``: ``(params, injector)``
-    for the split form of a helper with an adjoint function of its own,
-    whose ``back`` takes its caller's adjoints (``accumulators.py``)."""
+    names the reverse sweep reads)."""
     body = fn.body
     at = next(i for i, s in enumerate(body) if _is_marker(s))
     outer, inner = body[:at], body[at + 1:]
@@ -69,11 +65,6 @@ def split_closure(fn, seed, fresh, own, accumulate=None):
                                        posonlyargs=[], vararg=None, kwonlyargs=[],
                                        kw_defaults=[], kwarg=None, defaults=[]),
         body=inner, decorator_list=[], returns=None, type_comment=None)
-    if accumulate is not None:
-        params, inj = accumulate
-        pass_accumulators(back, params, lambda c, helper: isinstance(c.func, gast.Name) and
-                          inj.objects.get(c.func.id) is getattr(runtime, helper), fresh,
-                          lambda: inj.name_for(runtime.accumulated, "accumulated"))
     read = {n.id for n in name_nodes(back) if isinstance(n.ctx, gast.Load)}
     fn.body = outer + [back, gast.Return(value=gast.Tuple(elts=[own(value, read), load(name)],
                                                            ctx=gast.Load()))]

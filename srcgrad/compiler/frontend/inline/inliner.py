@@ -190,7 +190,13 @@ class Inliner(Callees, Binding):
             result = self.namer.fresh(fun.name)
         self.locals.add(result)
         self.parsed.srcgrad_sites[result] = site
-        kept = gast.Call(func=load(self.extra(fun.fun, fun.name)), args=args, keywords=[])
+        # the user's name for it when it means the helper where the code runs
+        own = fun.name in self.namer.taken and self.parsed.globals.get(fun.name) is fun.fun \
+            and self.parsed.extras.get(fun.name, fun.fun) is fun.fun
+        if own:
+            self.parsed.extras[fun.name] = fun.fun
+        kept = gast.Call(func=load(fun.name if own else self.extra(fun.fun, fun.name)),
+                         args=args, keywords=[])
         stmt = assign(result, gast.copy_location(kept, call), where)
         stmt.srcgrad_expanded = True      # (the call stays)
         return stmt, result

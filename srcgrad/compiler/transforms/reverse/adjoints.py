@@ -119,7 +119,7 @@ class Adjoints:
                         made_lazy.add(e.id)
         elif op.kind == "call" and getattr(s, "srcgrad_split", None):
             back, parts = s.srcgrad_split       # a recursive call through its split form
-            # (a helper's split form, inline/joint.py: its closure called once, before)
+            # (a helper's vjp, inline/joint.py: called once, before: d_y_args)
             direct = getattr(s, "srcgrad_direct", None)
             for name, k in parts:
                 pulled = load(direct) if direct else \
@@ -158,7 +158,7 @@ class Adjoints:
                 passes = False
         adj = Adjoint(s, y, contribs, indexed)
         if op.kind == "call" and getattr(s, "srcgrad_direct", None):
-            adj.direct = (s.srcgrad_split[0], s.srcgrad_direct)
+            adj.direct = (s.srcgrad_vjp, s.srcgrad_direct)
         # whether the contributions are right (and broadcast to their
         # variables' shapes) when the adjoint of ``y`` only broadcasts to it
         adj.passes_lazy = passes and not any(isinstance(i, tuple) for _, i, _ in indexed)
@@ -219,11 +219,14 @@ class Adjoints:
             code.extend(self.expand(dy))
             lazy_in = False
         direct = getattr(a, "direct", None)
-        if direct is not None:      # d_args = y_back(d_y): a helper's reverse sweep, once
-            passed = self.passed_in(out, state, direct[1])
-            code.append(assign(direct[1], gast.Call(func=load(direct[0]), args=[load(dy)] + [
-                load(self.d(passed[k])) if k in passed else const(None)
-                for k in range(max(passed, default=-1) + 1)], keywords=[])))
+        if direct is not None:      # d_args = vjp_helper(a, b, d_y): a helper's adjoint
+            (vjp, args, keywords), d_args = direct
+            passed = self.passed_in(out, state, d_args)
+            code.append(assign(d_args, gast.Call(
+                func=load(vjp), args=[copy_tree(a) for a in args] + [load(dy)] + [
+                    load(self.d(passed[k])) if k in passed else const(None)
+                    for k in range(max(passed, default=-1) + 1)],
+                keywords=[gast.keyword(arg=p, value=copy_tree(a)) for p, a in keywords])))
             for k, var in passed.items():     # (it added into the adjoint given)
                 code.append(assign(self.d(var), out.pop(next(
                     i for i, (v, _) in enumerate(out) if v == var))[1]))

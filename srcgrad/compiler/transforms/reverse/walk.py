@@ -39,6 +39,8 @@ def d_f(x):
 """
 
 
+import inspect
+
 import gast
 
 from srcgrad.compiler.analysis.aliasing import defined_before
@@ -164,11 +166,13 @@ class Sweeps:
 
     def joint_call(self, s, carried):
         """``y = helper(a, b)`` of a helper with an adjoint function of its
-        own (``frontend/inline/joint.py``) as ``y_split = split_helper(a, b)``
-        (its split form, ``Driver.joint_split``, made now), ``y =
-        y_split[0]``, ``y_back = y_split[1]``; the adjoint of ``a`` is
-        ``pulled(y_back, d_y)[0]``.  A site that cannot take it (an inactive
-        or loop-carried result, a container) has the helper inlined."""
+        own (``frontend/inline/joint.py``) stays as it is, a call of the
+        helper's primal form; its adjoint is ``d_y_args = vjp_helper(a, b,
+        d_y)`` (``Driver.joint_form``, made now), which computes the primal
+        again from the arguments the reverse sweep reads (the tape keeps
+        them, as for any primitive), and the adjoint of ``a`` is
+        ``d_y_args[0]``.  A site that cannot take it (an inactive or
+        loop-carried result, a container) has the helper inlined."""
         op = s.srcgrad_op
         fun, params = op.rule.recursive, list(op.rule.signature.parameters)
         t = s.targets[0] if isinstance(s, gast.Assign) else None
@@ -186,6 +190,14 @@ class Sweeps:
         elif any(isinstance(a, gast.Name) and a.id in kind for a in args) or \
                 kind.get(t.id, "tuple") != "tuple":
             why = "a container or object argument or result"
+        else:       # what its vjp reads again must be as the call saw it
+            reads = self.an.driver.joint_globals(fun)
+            # (arrays written in place, and any list, dict or object it reads as one)
+            changed = [n for n in sorted(self.an.written_arrays | self.an.mutated |
+                                         set(self.an.kind))
+                       if id(self.inj.objects.get(n, self.an.resolve_name(n))) in reads]
+            if changed:
+                why = f"it reads {changed[0]}, which this function changes"
         if why is not None:
             # (a site of its own unless the whole function is complex)
             sites = getattr(self.an.parsed, "srcgrad_sites", {})
@@ -194,39 +206,41 @@ class Sweeps:
             raise JointFallback(fun, why, site)
         active = [i for i, a in enumerate(args)
                   if isinstance(a, gast.Name) and a.id in self.an.active]
-        split = self.an.driver.joint_split(fun, tuple(params[i] for i in active))
-        call = gast.Call(func=load(self.inj.name_for(split, split.__name__)),
-                         args=[copy_tree(a) for a in args], keywords=[])
-        return self.split_call(s, call, active)
+        vjp = self.an.driver.joint_form(fun, tuple(params[i] for i in active))
+        primal = self.an.driver.joint_form(fun, None)
+        # the call stays as it is, of the helper's primal form (the same name)
+        self.inj.objects[s.value.func.id] = primal
+        self.inj.by_id[id(primal)] = s.value.func.id
+        defaults = inspect.signature(fun).parameters
+        s.srcgrad_vjp = (self.inj.name_for(vjp, vjp.__name__),
+                         [a for p, a in zip(params, args) if defaults[p].default is defaults[p].empty],
+                         [(p, a) for p, a in zip(params, args)
+                          if defaults[p].default is not defaults[p].empty])
+        s.srcgrad_split = (None, [(args[i].id, k) for k, i in enumerate(active)])
+        s.srcgrad_direct = self.namer.fresh("d_" + t.id + "_args")
+        return [s], [Comment(self.comment(s)), self.adjoint(s)]
 
-    def split_call(self, s, call=None, active=None):
+    def split_call(self, s):
         """``y = f(a, b)`` (recursive) as ``y_split = split_call(f, (0,), (a, b))``,
         ``y = y_split[0]``, ``y_back = y_split[1]``; the adjoint of ``a`` is
-        ``pulled(y_back, d_y)[0]`` (the callee's reverse sweep, run once).
-        ``call``: the split call to make instead (:meth:`joint_call`), for
-        the arguments at positions ``active``."""
+        ``pulled(y_back, d_y)[0]`` (the callee's reverse sweep, run once)."""
         op = s.srcgrad_op
         y = s.targets[0].id
         args = [op.args[p] for p in op.rule.signature.parameters]
-        joint = call is not None
-        if call is None:
-            active = [i for i, a in enumerate(args)
-                      if isinstance(a, gast.Name) and a.id in self.an.active]
-            fun = op.rule.recursive
-            call = gast.Call(func=load(self.inj.name_for(self.an.driver.recursive_split,
-                                                         "split_call")),
-                             args=[load(self.inj.name_for(fun, fun.__name__)),
-                                   gast.Tuple(elts=[const(i) for i in active], ctx=gast.Load()),
-                                   gast.Tuple(elts=[copy_tree(a) for a in args],
-                                              ctx=gast.Load())],
-                             keywords=[])
+        active = [i for i, a in enumerate(args)
+                  if isinstance(a, gast.Name) and a.id in self.an.active]
+        fun = op.rule.recursive
+        call = gast.Call(func=load(self.inj.name_for(self.an.driver.recursive_split,
+                                                     "split_call")),
+                         args=[load(self.inj.name_for(fun, fun.__name__)),
+                               gast.Tuple(elts=[const(i) for i in active], ctx=gast.Load()),
+                               gast.Tuple(elts=[copy_tree(a) for a in args], ctx=gast.Load())],
+                         keywords=[])
         pair, back = self.namer.fresh(y + "_split"), self.namer.fresh(y + "_back")
         fwd = [gast.copy_location(assign(pair, call), s),
                assign(y, gast.Subscript(value=load(pair), slice=const(0), ctx=gast.Load())),
                assign(back, gast.Subscript(value=load(pair), slice=const(1), ctx=gast.Load()))]
         s.srcgrad_split = (back, [(args[i].id, k) for k, i in enumerate(active)])
-        if joint:       # the closure called once, its derivatives read by position
-            s.srcgrad_direct = self.namer.fresh("d_" + y + "_args")
         return fwd, [Comment(self.comment(s)), self.adjoint(s)]
 
     def defined_before(self):
