@@ -34,6 +34,7 @@ its arguments:
 """
 
 import random
+import re
 
 SCIPY_SCALAR = ["scipy.special.expit({})", "scipy.special.erf({} * 0.5)",
                 "scipy.special.gammaln(1.5 + {0} * {0})", "scipy.special.log1p({0} * {0})",
@@ -82,7 +83,10 @@ class WideGrammar:
         the top, in a loop, in a branch; ``k`` a constant at some sites and a
         differentiated name at others): the helpers that get an adjoint function
         of their own (``frontend/inline/joint.py``; the fuzzer sets
-        ``SRCGRAD_JOINT_OPERATIONS`` low to reach them).  In 30% of them the
+        ``SRCGRAD_JOINT_OPERATIONS`` low to reach them).  In 40% of those with a
+        vector to give it, the helper reads elements of its parameter (``p[0]``):
+        then it keeps its calls at the default thresholds too (40 of the 115 such
+        programs of seeds 0-1199 reach ``Driver.joint_form``).  In 30% of them the
         helper reads a global array, which in 30% of those the caller changes
         between two sites (then restores): refused, as srcgrad never changes
         the module's objects.  A stream of its own,
@@ -93,6 +97,12 @@ class WideGrammar:
             return ret
         name = f"hj{len(self.helpers)}"
         terms = r.sample(self.JOINT_TERMS, 4)
+        vectors = sorted(self.names("v4", "v3"))
+        if vectors and r.random() < 0.4:
+            # it reads elements of its parameter (a vector): it keeps its calls from
+            # 12 operations at the default thresholds (elements p[0], p[1], p[2])
+            names = vectors
+            terms = [re.sub(r"\bp\b", f"p[{j % 3}]", t) for j, t in enumerate(terms)]
         src = [f"def {name}(p, k={r.choice(['0.6', '0.35', '1.1'])}):",
                f"    a = {terms[0]} + {terms[1]}",
                f"    b = np.tanh(a) * k + {terms[2]}",
