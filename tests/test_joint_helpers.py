@@ -555,3 +555,26 @@ def test_a_global_the_caller_leaves_alone_keeps_the_vjp():
     x = np.array([0.3, 0.5, 0.7])
     assert "def vjp_reads_table" in srcgrad.source(srcgrad.grad(reads_table_only))
     assert_sound(reads_table_only, (x,))
+
+
+def returns_the_modules_array(p, k):
+    a = p[0] * k + np.sin(p[1]) * k * p[0] - p[2] * p[2] * k + np.cos(p[0] * k)
+    return TABLE[:2] * 1.0 if a > 100.0 else TABLE[:2]
+
+
+def writes_what_a_helper_returned(x):
+    a = returns_the_modules_array(x, 0.5)
+    b = returns_the_modules_array(x * 2.0, 0.7)
+    c = a * x[0]
+    a[0] = 4.0
+    r = np.sum(c * b) + np.sum(TABLE) * x[1]
+    a[0] = 1.0
+    return r
+
+
+def test_a_helper_returning_the_modules_array_is_inlined():
+    # the caller would write into the module's array through the result unseen;
+    # inlined, the write is seen and refused
+    with pytest.raises(srcgrad.UnsupportedError, match="may share memory with 'TABLE'"):
+        srcgrad.grad(writes_what_a_helper_returned)
+    assert TABLE[0] == 1.0

@@ -31,6 +31,7 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.analysis.ops import is_method_stmt
+from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.ssa import assigned_names
 from srcgrad.rules.registry import TANGENT, Rule, Template
@@ -79,17 +80,21 @@ class JointFallback(Exception):
 
 def joint_problem(parsed, an, params):
     """Why the helper analysed as ``an`` (parameters ``params``) cannot have
-    a split form of its own that its callers call (``None`` if it can): it
+    an adjoint function of its own that its callers call (``None`` if it can): it
     writes into an argument (the caller must see that), its result may share
-    an argument's memory, an argument is a tuple, list, dict or object, or the
+    an argument's memory or that of an object of its module (the caller
+    would not know), an argument is a tuple, list, dict or object, or the
     result a list, dict or object (a tuple result is fine: its adjoint is the
     list of its elements')."""
     written = getattr(an, "written_arrays", set()) | getattr(an, "mutated", set())
     if getattr(parsed, "srcgrad_copied", 0) or set(params) & written:
         return "it writes into an argument"
     result = an.result
-    if result in params or getattr(an, "share", {}).get(result, {result}) & set(params):
+    shared = getattr(an, "share", {}).get(result, {result}) | {result}
+    if shared & set(params):
         return "its result may share memory with an argument"
+    if any(n not in an.locals and an.parsed.resolve_global(n) is not MISSING for n in shared):
+        return "its result may share memory with an object of its module"
     if any(n in an.kind for n in params) or an.kind.get(result, "tuple") != "tuple":
         return "an argument or its result is a container or an object"
     return None
