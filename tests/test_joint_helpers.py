@@ -578,3 +578,23 @@ def test_a_helper_returning_the_modules_array_is_inlined():
     with pytest.raises(srcgrad.UnsupportedError, match="may share memory with 'TABLE'"):
         srcgrad.grad(writes_what_a_helper_returned)
     assert TABLE[0] == 1.0
+
+
+def expand(p, k):               # the name of one of srcgrad's runtime helpers
+    return p[0] * k + np.sin(p[1]) * k * p[0] - p[2] * p[2] * k + np.cos(p[0] * k) * p
+
+
+def calls_expand(x):
+    return np.sum(expand(x, 0.5) * expand(x * 2.0, 0.7)) + np.sum(np.sum(x) * x)
+
+
+def test_a_helper_named_like_a_runtime_helper_exports_under_another_name():
+    x = np.array([0.3, 0.5, 0.7])
+    df = srcgrad.grad(calls_expand)
+    text = srcgrad.source(df, standalone=True)
+    assert "def primal_expand(p, k):" in text and "def vjp_expand_p(" in text
+    assert "def expand(" in text            # srcgrad's own, which the code may call too
+    namespace = {}
+    exec(compile(text, "<export>", "exec"), namespace)
+    np.testing.assert_allclose(namespace["d_calls_expand"](x), df(x), rtol=1e-13)
+    np.testing.assert_allclose(df(x), _fd(calls_expand, x), rtol=1e-6)

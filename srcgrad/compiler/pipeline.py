@@ -120,7 +120,9 @@ class Driver:
             def generate():
                 if wrt is None:
                     front = front_end(fun, (), self, scalar_result=False, reverse=True)
-                    fn = primal_form(front, fun.__name__, lambda h: self.joint_form(h, None))
+                    name = fun.__name__ if not runtime.defines(fun.__name__) else \
+                        "primal_" + fun.__name__          # (an export defines the runtime's)
+                    fn = primal_form(front, name, lambda h: self.joint_form(h, None))
                     return assemble(front, fn.name, lambda an, name: fn, rank_versions=False)
                 try:
                     # named after the parameters differentiated unless they are all:

@@ -109,3 +109,16 @@ from srcgrad.runtime.tape import Unit, accumulated, pulled, real_arrays, recursi
 from srcgrad.runtime.tries import try_call, try_op  # noqa: F401
 
 base.publish(globals(), __name__)
+
+
+def defines(name):
+    """Whether a module of the runtime defines ``name`` at its top: an export
+    writes the helpers the code calls under their own names, so a generated
+    function of the same name (a helper's primal form) must take another.
+
+    >>> defines("unbroadcast"), defines("_number"), defines("lotka_volterra")
+    (True, True, False)
+    """
+    import sys
+    return any(name in vars(m) for k, m in list(sys.modules.items())
+               if m is not None and (k == __name__ or k.startswith(__name__ + ".")))

@@ -192,7 +192,8 @@ class Inliner(Callees, Binding):
         self.parsed.srcgrad_sites[result] = site
         # the user's name for it when it means the helper where the code runs
         own = fun.name in self.namer.taken and self.parsed.globals.get(fun.name) is fun.fun \
-            and self.parsed.extras.get(fun.name, fun.fun) is fun.fun
+            and self.parsed.extras.get(fun.name, fun.fun) is fun.fun \
+            and not runtime.defines(fun.name)       # (an export defines the runtime's helpers)
         if own:
             self.parsed.extras[fun.name] = fun.fun
         kept = gast.Call(func=load(fun.name if own else self.extra(fun.fun, fun.name)),
