@@ -485,3 +485,37 @@ def test_varargs_export_with_a_global_parameter(mode, tmp_path, tmp_path_factory
         """)
     assert result.returncode == 0, result.stderr
     np.testing.assert_allclose(eval(result.stdout), np.ravel(want), rtol=1e-12)
+
+
+def test_export_verify_says_whether_the_file_still_matches_its_source(project, monkeypatch,
+                                                                       capsys, tmp_path_factory):
+    """``srcgrad export ... -o FILE --verify`` (for CI and pre-commit): exit 0 while FILE is
+    what the source gives, 1 with a diff once the source changed, writing nothing; the date
+    and the checkout's directory are not compared."""
+    monkeypatch.chdir(project)
+    out = project / "model_grad.py"
+    assert main(["export", "model.py:f", "--wrt", "x", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["export", "model.py:f", "--wrt", "x", "-o", str(out), "--verify"]) == 0
+    assert "up to date" in capsys.readouterr().err
+    # another day, another checkout: still up to date
+    moved = tmp_path_factory.mktemp("checkout")
+    (moved / "model.py").write_text(MODEL)
+    text = out.read_text()
+    (moved / "model_grad.py").write_text(
+        text.replace(str(project), str(moved)).replace(" on 20", " on 19", 1))
+    monkeypatch.chdir(moved)
+    sys.modules.pop("model", None)
+    assert main(["export", "model.py:f", "--wrt", "x", "-o", "model_grad.py", "--verify"]) == 0
+    capsys.readouterr()
+    # the source changes: exit 1, the difference shown, the file left as it was
+    (moved / "model.py").write_text(MODEL.replace("SCALE * a", "SCALE * a * a"))
+    sys.modules.pop("model", None)
+    before = (moved / "model_grad.py").read_text()
+    assert main(["export", "model.py:f", "--wrt", "x", "-o", "model_grad.py", "--verify"]) == 1
+    shown = capsys.readouterr()
+    assert "no longer matches its source" in shown.err
+    assert "+++ what the source gives now" in shown.out and "# Source: model.py" in shown.out
+    assert (moved / "model_grad.py").read_text() == before
+    assert main(["export", "model.py:f", "--wrt", "x", "--verify"]) == 2
+    sys.modules.pop("model", None)
