@@ -118,13 +118,13 @@ class Driver:
         made = cache_get(fun, key)
         if made is None:
             def generate():
-                if wrt is None:
-                    front = front_end(fun, (), self, scalar_result=False, reverse=True)
-                    name = fun.__name__ if not runtime.defines(fun.__name__) else \
-                        "primal_" + fun.__name__          # (an export defines the runtime's)
-                    fn = primal_form(front, name, lambda h: self.joint_form(h, None))
-                    return assemble(front, fn.name, lambda an, name: fn, rank_versions=False)
                 try:
+                    if wrt is None:
+                        front = front_end(fun, (), self, scalar_result=False, reverse=True)
+                        name = fun.__name__ if not runtime.defines(fun.__name__) else \
+                            "primal_" + fun.__name__      # (an export defines the runtime's)
+                        fn = primal_form(front, name, lambda h: self.joint_form(h, None))
+                        return assemble(front, fn.name, lambda an, name: fn, rank_versions=False)
                     # named after the parameters differentiated unless they are all:
                     # one name per helper and set (an export defines them side by side)
                     params = list(inspect.signature(fun).parameters)

@@ -211,11 +211,12 @@ class Sweeps:
         # the call stays as it is, of the helper's primal form (the same name)
         self.inj.objects[s.value.func.id] = primal
         self.inj.by_id[id(primal)] = s.value.func.id
-        defaults = inspect.signature(fun).parameters
+        # the vjp takes the parameters with a default by keyword (ir/signature.py)
+        given = inspect.signature(fun).parameters
+        optional = {p for p in params if given[p].default is not given[p].empty}
         s.srcgrad_vjp = (self.inj.name_for(vjp, vjp.__name__),
-                         [a for p, a in zip(params, args) if defaults[p].default is defaults[p].empty],
-                         [(p, a) for p, a in zip(params, args)
-                          if defaults[p].default is not defaults[p].empty])
+                         [a for p, a in zip(params, args) if p not in optional],
+                         [(p, a) for p, a in zip(params, args) if p in optional])
         s.srcgrad_split = (None, [(args[i].id, k) for k, i in enumerate(active)])
         s.srcgrad_direct = self.namer.fresh("d_" + t.id + "_args")
         return [s], [Comment(self.comment(s)), self.adjoint(s)]
