@@ -54,6 +54,7 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
                                                 propagate_constants, propagate_copies)
 from srcgrad.compiler.optimise.accumulators import pass_accumulators
 from srcgrad.compiler.optimise.first_writes import first_writes
+from srcgrad.compiler.optimise.list_fusion import fuse_list_adjoints
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
 from srcgrad.compiler.optimise.primal import primal_form
@@ -492,6 +493,8 @@ def _dead_code(st):
 def _accumulations(st):
     cancel_accumulations(st.out, set(st.rev.adj_names.values()))
     first_writes(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}))
+    fuse_list_adjoints(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}),
+                       st.rev.namer.fresh)
 
 
 def _closure(st):

@@ -193,7 +193,9 @@ class WideGrammar:
         ``params`` (never differentiated, read element by element only: a
         sequence of numbers behind the guard, ``rank_guesses.
         sequence_candidates``); the list's adjoint is set item by item
-        (``optimise/first_writes.py``).  A stream of its own, so the other
+        (``optimise/first_writes.py``) and, when the state has a name of its
+        own (half of them), computed where the trajectory's reverse loop pops
+        it (``optimise/list_fusion.py``).  A stream of its own, so the other
         programs are the ones the seed always gave."""
         r = random.Random(self.seed * 4481 + 17)
         scalars = sorted(self.names("f"))
@@ -205,9 +207,18 @@ class WideGrammar:
             v = "obs"
             params.append(("obs", "seq"))
         tr, ms = self.fresh("tr"), self.fresh("ms")
-        self.lines += [f"    {tr} = [{s}]", "    for i_t in range(3):",
-                       f"        {tr}.append({tr}[-1] * 0.9 + 0.1 * np.sin({s}))",
-                       f"    {ms} = 0.0"]
+        if r.random() < 0.5:
+            self.lines += [f"    {tr} = [{s}]", "    for i_t in range(3):",
+                           f"        {tr}.append({tr}[-1] * 0.9 + 0.1 * np.sin({s}))"]
+        else:
+            # the state in a name of its own, appended (the projectile's shape: the
+            # misfit's reverse loop is fused into the trajectory's, optimise/list_fusion.py)
+            st = self.fresh("st")
+            self.lines += [f"    {st} = {s}", f"    {tr} = [{st}]",
+                           f"    for i_t in range({r.choice(['3', 'len(' + v + ')'])}):",
+                           f"        {st} = {st} * 0.9 + 0.1 * np.sin({s} + {st})",
+                           f"        {tr}.append({st})"]
+        self.lines += [f"    {ms} = 0.0"]
         if r.random() < 0.5:
             self.lines += [f"    for o_t, e_t in zip({tr}, {v}):",
                            f"        {ms} = {ms} + (o_t - e_t) ** 2"]

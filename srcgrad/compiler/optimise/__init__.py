@@ -14,6 +14,8 @@ motion that runs before the analyses), one pass per module:
 * ``outer_products.py``: a loop's outer products become one matrix product;
 * ``closures.py``: the split form's reverse sweep becomes a closure it returns;
 * ``accumulators.py``: a helper's ``vjp`` adds into its caller's adjoints;
+* ``first_writes.py``, ``list_fusion.py``: a fresh list adjoint's items set,
+  not added to, and computed where a later reverse loop pops them;
 * ``primal.py``: a helper's primal form (the front end's statements, made
   readable by the passes above), what its callers' forward sweeps call.
 
