@@ -135,7 +135,7 @@ OBJECTS = {"zeros_like": runtime.zeros_like}
 def _fused(text, items=None):
     fn = function(text)
     fuse_list_adjoints(fn, OBJECTS, {"xs": 0} if items is None else items,
-                       Namer(names_in(fn)).fresh)
+                       Namer(names_in(fn)).fresh, lambda: "len")
     return to_source(fn)
 
 
@@ -161,6 +161,19 @@ def test_what_must_stay_as_it_is(change):
     old, new = change
     assert old in BASE
     assert "d_xs" in _fused(BASE.replace(old, new, 1))
+
+
+def test_the_builtin_len_even_where_a_global_shadows_it(monkeypatch):
+    # a global named len in the user's module: the fused code still calls the builtin
+    monkeypatch.setitem(globals(), "len", lambda x: 1000)
+    srcgrad.clear_cache()
+    try:
+        df = srcgrad.grad(trajectory, wrt=(0, 1))
+        text = srcgrad.source(df).split("\n\n\n")[0]
+        assert "= len_" in text, text           # the builtin under a name of its own
+    finally:
+        monkeypatch.delitem(globals(), "len")
+        srcgrad.clear_cache()
 
 
 def test_a_list_of_arrays_is_not_fused():

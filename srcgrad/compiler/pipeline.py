@@ -494,7 +494,7 @@ def _accumulations(st):
     cancel_accumulations(st.out, set(st.rev.adj_names.values()))
     first_writes(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}))
     fuse_list_adjoints(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}),
-                       st.rev.namer.fresh)
+                       st.rev.namer.fresh, lambda: st.front.injector.name_for(len, "len"))
 
 
 def _closure(st):

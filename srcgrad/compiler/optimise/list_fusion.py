@@ -45,7 +45,7 @@ loop's body assigns (and its index) are used nowhere else.
 ... d_x = d_x + d_xs[0]
 ... return d_x''')
 >>> fuse_list_adjoints(fn, {"zeros_like": runtime.zeros_like}, {"xs": 0},
-...                    Namer(names_in(fn)).fresh)
+...                    Namer(names_in(fn)).fresh, lambda: "len")
 >>> print("\\n".join(to_source(fn).strip().splitlines()[1:]))
     d_x = 0.0
     i_1_from = len(xs) - m
@@ -77,20 +77,21 @@ from srcgrad.compiler.optimise.effects import MUTATING_METHODS, pure_expr
 from srcgrad.compiler.optimise.first_writes import _is_item, _range_index
 
 
-def fuse_list_adjoints(fn, objects, items, fresh):
+def fuse_list_adjoints(fn, objects, items, fresh, length):
     """Fuse, in place in every block of ``fn``, the reverse loops that only
     fill a fresh list adjoint into the loop that pops it (see the module's
     docstring).  ``objects``: what the names of the generated code stand
     for; ``items``: the rank of the items of each list only appended to
-    (``analysis.list_items``); ``fresh(base)``: a new name."""
+    (``analysis.list_items``); ``fresh(base)``: a new name; ``length()``:
+    the name of the builtin ``len`` in the generated code."""
     for block in blocks(fn.body):
         k = 0
         while k < len(block):
-            if not _fuse_at(block, k, objects, items, fresh):
+            if not _fuse_at(block, k, objects, items, fresh, length):
                 k += 1
 
 
-def _fuse_at(block, k, objects, items, fresh):
+def _fuse_at(block, k, objects, items, fresh, length):
     """Fuse the list adjoint made at ``block[k]`` if the pattern holds."""
     s = block[k]
     if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
@@ -132,15 +133,16 @@ def _fuse_at(block, k, objects, items, fresh):
     start = fresh(index + "_from")
     within = gast.BinOp(left=load(popping.target.id), op=gast.Add(), right=load(start))
     popping.body[at:at] = _item_code(index, at_index, within, bound, body, value)
-    _replace_pop(popping.body[at + 2], d, value)
+    _replace(popping.body[at + 2], lambda n: _is_pop(n, d), value)
     _put_in(popping.body[at + 2], value.id)
     for st, c in reads:
         where = next(j for j, b in enumerate(block) if b is st)
         block[where:where] = _item_code(index, at_index, const(c), bound, body, value)
-        _replace_reads(st, d, value)
+        _replace(st, lambda n: isinstance(n, gast.Subscript) and
+                 isinstance(n.value, gast.Name) and n.value.id == d, value)
         _put_in(st, value.id)
     block.insert(k2, assign(start, gast.BinOp(
-        left=gast.Call(func=load("len"), args=[load(xs)], keywords=[]),
+        left=gast.Call(func=load(length()), args=[load(xs)], keywords=[]),
         op=gast.Sub(), right=copy_tree(count))))
     filling.body.remove(write)
     if not any(_writes_item(st) for st in filling.body):
@@ -341,32 +343,14 @@ def _mentions_any(stmts, names):
     return False
 
 
-def _replace_pop(stmt, d, value):
+def _replace(stmt, hit, value):
+    """Every expression of ``stmt`` for which ``hit(node)`` holds replaced
+    by a load of ``value`` (a name), in place."""
     for node in inner_nodes(stmt):
-        for field in ("value", "left", "right", "operand", "test", "body", "orelse"):
+        for field in node._fields:
             child = getattr(node, field, None)
-            if isinstance(child, gast.AST) and _is_pop(child, d):
+            if isinstance(child, gast.AST) and hit(child):
                 setattr(node, field, load(value.id))
-        for field in ("args", "elts", "values", "comparators"):
-            seq = getattr(node, field, None)
-            if isinstance(seq, list):
-                for j, child in enumerate(seq):
-                    if _is_pop(child, d):
-                        seq[j] = load(value.id)
-
-
-def _replace_reads(stmt, d, value):
-    def is_read(n):
-        return isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and \
-            n.value.id == d
-    for node in inner_nodes(stmt):
-        for field in ("value", "left", "right", "operand", "test"):
-            child = getattr(node, field, None)
-            if isinstance(child, gast.AST) and is_read(child):
-                setattr(node, field, load(value.id))
-        for field in ("args", "elts", "values", "comparators"):
-            seq = getattr(node, field, None)
-            if isinstance(seq, list):
-                for j, child in enumerate(seq):
-                    if is_read(child):
-                        seq[j] = load(value.id)
+            elif isinstance(child, list):
+                child[:] = [load(value.id) if isinstance(c, gast.AST) and hit(c) else c
+                            for c in child]
