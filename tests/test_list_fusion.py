@@ -87,10 +87,24 @@ def neighbours(v0, k, obs):
     return loss
 
 
+def product_misfit(v0, k, obs):
+    # the misfit's adjoint carries a product across iterations: left alone
+    x, v = 0.0, v0
+    xs = [x]
+    for i in range(len(obs) - 1):
+        v = v - 0.1 * k * v * v
+        x = x + 0.1 * v
+        xs.append(x)
+    loss = 1.0
+    for xi, oi in zip(xs, obs):
+        loss = loss * (1.0 + (xi - oi) ** 2)
+    return loss
+
+
 OBS = [0.0, 0.12, 0.2, 0.31, 0.35, 0.43, 0.5]
 PROGRAMS = [(trajectory, (1.3, 0.4, OBS)), (two_lists, (1.1, 0.6, OBS)),
             (short_misfit, (1.2, 0.5, OBS)), (weighted, (0.9, 0.3, OBS)),
-            (neighbours, (1.0, 0.5, OBS))]
+            (neighbours, (1.0, 0.5, OBS)), (product_misfit, (1.1, 0.4, OBS))]
 IDS = [f.__name__ for f, _ in PROGRAMS]
 
 
@@ -156,6 +170,7 @@ def test_the_pattern_is_fused():
      "    d_xi = d_loss * 2 * (xs[i_1] - o.pop())"),                            # changes o
     ("    d_xs[i_1] = d_xi", "    d_xs[i_1] = d_xi\n    d_xs[0] = d_xi"),       # two writes
     ("return d_x", "return d_x + d_xi"),                                        # its name read after
+    ("    d_xs[i_1] = d_xi", "    d_xs[i_1] = d_xi * c\n    c = c * o[i_1]"),     # carried over
 ])
 def test_what_must_stay_as_it_is(change):
     old, new = change

@@ -28,7 +28,8 @@ loops and in the second, nothing mentions ``d`` but one ``d.pop()`` in a
 statement of the second loop's body itself (in no branch), and nothing
 assigns or changes what the first loop's body reads, nor ``xs``, ``n``,
 ``m``; after it, ``d`` is only read at constant indices; the names the first
-loop's body assigns (and its index) are used nowhere else.
+loop's body assigns (and its index) are used nowhere else, and the item's value
+reads none of them from an earlier iteration.
 
 >>> from srcgrad import runtime
 >>> from srcgrad.compiler.ir.names import Namer, names_in
@@ -125,9 +126,9 @@ def _fuse_at(block, k, objects, items, fresh, length):
     own = {st.targets[0].id for st in filling.body if isinstance(st, gast.Assign) and
            isinstance(st.targets[0], gast.Name)}
     later = block[k1 + 1:]
-    if any(_changes(st, free, objects) for st in later) or \
+    if free & own or any(_changes(st, free, objects) for st in later) or \
             _mentions_any(later, own | {index}):
-        return False
+        return False        # (free & own: a value carried from the previous iteration)
     # the fused code: the item computed where it is popped, and where read after
     at_index = fresh(index)
     start = fresh(index + "_from")
