@@ -163,8 +163,7 @@ class Driver:
         found = cache_get(fun, "joint_globals")
         if found is None:
             front = self._joint_front(fun)
-            found = {} if front is False else mutable_globals(front.fn, front.parsed,
-                                                              front.injector.objects)
+            found = {} if front is False else mutable_globals(front.fn, front.analysis)
             for kept in getattr(front.parsed, "srcgrad_kept", ()) if front else ():
                 found.update(self.joint_globals(kept))
             cache_put(fun, "joint_globals", found)
@@ -373,7 +372,7 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
         a = front.fn.args
         problem = joint_problem(front.parsed, front.analysis,
                                 [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]) or \
-            recompute_problem(front.fn, front.parsed, front.injector.objects)
+            recompute_problem(front.fn, front.analysis)
         if problem is not None:
             raise JointFallback(fun, problem)
     parsed, namer = front.parsed, front.namer

@@ -32,8 +32,8 @@ import numpy as np
 
 from srcgrad.compiler.analysis.ops import is_method_stmt
 from srcgrad.compiler.frontend.parse import MISSING
+from srcgrad.compiler.frontend.inline.joint import _CHANGING
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.compiler.ir.ssa import assigned_names
 from srcgrad.rules.registry import TANGENT, Rule, Template
 
 
@@ -112,45 +112,36 @@ _EFFECTS = {"save", "savez", "savez_compressed", "savetxt", "tofile", "seterr", 
             "set_printoptions", "shuffle", "permutation", "seed", "show"}
 
 
-def recompute_problem(fn, parsed, objects=None):
-    """Why the helper whose normalised body is ``fn`` may not run twice with
-    the same arguments (its ``vjp`` computes its primal again: joint mode),
-    or None: a call of a function that may draw random numbers, print or
-    change something (anything but a differentiable primitive, a helper
-    with an adjoint function of its own, or a function of NumPy, SciPy,
-    ``math`` or a pure builtin).  ``objects``: the names the injector
-    gave (``Injector.objects``).
+def recompute_problem(fn, an):
+    """Why the helper whose normalised body is ``fn`` (analysed as ``an``)
+    may not run twice with the same arguments (its ``vjp`` computes its
+    primal again: joint mode), or None: a call of a function that may draw
+    random numbers, print or change something (anything but a
+    differentiable primitive, a helper with an adjoint function of its own,
+    a function of NumPy, SciPy, ``math`` or a pure builtin, a method of a
+    local value), or a write into an object not its own.
 
-    >>> import types
-    >>> import numpy as np
-    >>> def function(line):
-    ...     return gast.parse("def f(x): " + line).body[0]
-    >>> parsed = types.SimpleNamespace(globals={"np": np})
-    >>> recompute_problem(function("y = np.random.normal() * x"), parsed)
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> def problem(text):
+    ...     an = analysed(text, "x")
+    ...     return recompute_problem(an.fn, an)
+    >>> problem("def f(x):\\n    return np.random.normal() * x")
     'it calls normal, which may not give the same result twice'
-    >>> recompute_problem(function("print(x)"), parsed)
+    >>> problem("def f(x):\\n    print(x)\\n    return x * 2.0")
     'it calls print, which may not give the same result twice'
-    >>> print(recompute_problem(function("y = np.sin(x) * len(x)"), parsed))
+    >>> print(problem("def f(x):\\n    return np.sin(x) * len(x)"))
     None
-    >>> parsed.globals["COUNT"] = [0]
-    >>> recompute_problem(function("COUNT[0] = COUNT[0] + 1"), parsed)
-    'it changes COUNT, which is not its own'
-    >>> recompute_problem(function("COUNT.append(x)"), parsed)
+    >>> problem("COUNT = [0]\\ndef f(x):\\n    COUNT.append(1.0)\\n    return x * 2.0")
     'it calls append, which may not give the same result twice'
     """
-    kept = getattr(parsed, "srcgrad_kept", {})
-    a = fn.args
-    local = {n.id for n in a.posonlyargs + a.args + a.kwonlyargs} | assigned_names(fn.body)
-    objects = {k: v for k, v in (objects or {}).items() if k not in local}
+    kept = getattr(an.parsed, "srcgrad_kept", {})
     for s in walk_stmts(fn.body):
         for t in getattr(s, "targets", [getattr(s, "target", None)]):
             while isinstance(t, (gast.Subscript, gast.Attribute)):
                 t = t.value
-                if isinstance(t, gast.Name) and t.id not in local and \
-                        _callee(t, parsed, objects) is not ...:
+                if isinstance(t, gast.Name) and an.resolve_name(t.id) is not MISSING:
                     return f"it changes {t.id}, which is not its own"
-        if is_method_stmt(s) and (s.value.func.value.id in local or
-                                  _callee(s.value.func.value, parsed, objects) is ...):
+        if is_method_stmt(s) and s.value.func.value.id in an.locals:
             continue                # (a method of a local value: ys.append(y))
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "call" and op.rule is not None and \
@@ -159,39 +150,32 @@ def recompute_problem(fn, parsed, objects=None):
             continue
         if isinstance(s, (gast.Assign, gast.Expr)):
             for node in gast.walk(s.value):
-                if isinstance(node, gast.Call) and not _pure(_callee(node.func, parsed, objects)):
+                if isinstance(node, gast.Call) and not _pure(_callee(node.func, an)):
                     name = getattr(node.func, "attr", getattr(node.func, "id", "a function"))
                     return f"it calls {name}, which may not give the same result twice"
     return None
 
 
-def _callee(func, parsed, objects):
-    """The object a call's ``func`` names (``np.sin``, ``len``), ``...`` for
-    a local value's method (pure: the helper writes into no argument,
+def _callee(func, an):
+    """What a call's ``func`` names (``np.sin``, ``len``): ``...`` for a
+    local value or its method (pure: the helper writes into no argument,
     :func:`joint_problem`), None when unknown."""
-    if isinstance(func, gast.Name):
-        if func.id in objects:
-            return objects[func.id]
-        if func.id in parsed.globals:
-            return parsed.globals[func.id]
-        cell = getattr(parsed, "closure", {}).get(func.id)
-        if cell is not None:
-            return getattr(cell, "cell_contents", None)
-        return getattr(builtins, func.id, ...)
-    if isinstance(func, gast.Attribute):
-        base = _callee(func.value, parsed, objects)
-        if inspect.ismodule(base) or isinstance(base, type):
-            return getattr(base, func.attr, None)
-        return ... if base is ... or isinstance(base, (np.ndarray, np.generic)) else None
-    return None
+    root = func
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if isinstance(root, gast.Name) and root.id in an.locals:
+        return ...
+    found = an.resolve(func)
+    return None if found is MISSING else found
 
 
 def _pure(fun):
     if fun is ... or isinstance(fun, np.ufunc) or fun in _PURE_BUILTINS:
         return True
     owner = getattr(fun, "__self__", None)
-    if owner is not None and not inspect.ismodule(owner) and \
-            not isinstance(owner, (np.ndarray, np.generic)):
+    if isinstance(owner, (np.ndarray, np.generic)):
+        return fun.__name__ not in _CHANGING      # (a method of an array: W.sum, not W.fill)
+    if owner is not None and not inspect.ismodule(owner):
         fun = type(owner)         # a random generator's method: its class's module
     module = getattr(fun, "__module__", None) or \
         getattr(getattr(fun, "__objclass__", None), "__module__", None) or ""
@@ -200,30 +184,27 @@ def _pure(fun):
         getattr(fun, "__name__", "") not in _EFFECTS
 
 
-def mutable_globals(fn, parsed, objects):
+def mutable_globals(fn, an):
     """``{id(object): name}``: the objects the function ``fn`` (its front
-    end's statements) reads that are not its own and may change -- arrays
-    that can be written, lists, dicts, other objects -- under the globals,
-    closure and injected ``objects`` of ``parsed``.  A helper's ``vjp``
-    computes its primal again when the caller's reverse sweep runs: a
-    caller that changes one of these in between is given the helper inlined.
+    end's statements, analysed as ``an``) reads that are not its own and may
+    change -- arrays that can be written, lists, dicts, other objects.  A
+    helper's ``vjp`` computes its primal again when the caller's reverse
+    sweep runs: a caller that changes one of these in between is given the
+    helper inlined.
 
-    >>> import types
-    >>> import numpy as np
-    >>> fn = gast.parse("def f(x): return np.sum(W * x) * SCALE + len(NAMES)").body[0]
-    >>> parsed = types.SimpleNamespace(globals={"np": np, "W": np.ones(2), "SCALE": 2.0,
-    ...                                         "NAMES": ("a", "b")})
-    >>> list(mutable_globals(fn, parsed, {}).values())
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> an = analysed('''
+    ... W, SCALE, NAMES = np.ones(2), 2.0, ("a", "b")
+    ... def f(x):
+    ...     return np.sum(W * x) * SCALE + len(NAMES)''', "x")
+    >>> list(mutable_globals(an.fn, an).values())
     ['W']
     """
-    a = fn.args
-    local = {n.id for n in a.posonlyargs + a.args + a.kwonlyargs} | assigned_names(fn.body)
     out = {}
     for node in gast.walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
-                node.id not in local:
-            value = _callee(node, parsed, objects)
-            if value is not ... and value is not None and _mutable(value):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            value = an.resolve_name(node.id)
+            if value is not MISSING and _mutable(value):
                 out[id(value)] = node.id
     return out
 

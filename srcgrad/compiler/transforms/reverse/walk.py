@@ -195,7 +195,7 @@ class Sweeps:
             # (arrays written in place, and any list, dict or object it reads as one)
             changed = [n for n in sorted(self.an.written_arrays | self.an.mutated |
                                          set(self.an.kind))
-                       if id(self.inj.objects.get(n, self.an.resolve_name(n))) in reads]
+                       if id(self.an.resolve_name(n)) in reads]
             if changed:
                 why = f"it reads {changed[0]}, which this function changes"
         if why is not None:
