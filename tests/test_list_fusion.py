@@ -171,6 +171,7 @@ def test_the_pattern_is_fused():
     ("    d_xs[i_1] = d_xi", "    d_xs[i_1] = d_xi\n    d_xs[0] = d_xi"),       # two writes
     ("return d_x", "return d_x + d_xi"),                                        # its name read after
     ("    d_xs[i_1] = d_xi", "    d_xs[i_1] = d_xi * c\n    c = c * o[i_1]"),     # carried over
+    ("    d_xs[i_1] = d_xi", "    d_xs[i_1] = d_xi\n    o[i_1] = 0.0"),          # what it read
 ])
 def test_what_must_stay_as_it_is(change):
     old, new = change

@@ -126,9 +126,11 @@ def _fuse_at(block, k, objects, items, fresh, length):
     own = {st.targets[0].id for st in filling.body if isinstance(st, gast.Assign) and
            isinstance(st.targets[0], gast.Name)}
     later = block[k1 + 1:]
-    if free & own or any(_changes(st, free, objects) for st in later) or \
+    # (free & own: a value carried from the previous iteration; the filling
+    # loop's other item writes must not change what the item reads either)
+    if free & own or any(_changes(st, free, objects) for st in later + filling.body) or \
             _mentions_any(later, own | {index}):
-        return False        # (free & own: a value carried from the previous iteration)
+        return False
     # the fused code: the item computed where it is popped, and where read after
     at_index = fresh(index)
     start = fresh(index + "_from")
