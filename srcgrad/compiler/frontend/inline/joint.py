@@ -75,7 +75,7 @@ MIN_SITES = 2
 #: ... and its body has at least this many operations (arithmetic, calls, subscripts):
 #: below that two calls cost more than the copy saves (docs/architecture.md, joint
 #: mode: RK4's 15-operation right-hand side with its own adjoint function takes
-#: 0.99-1.01 times the hand adjoint's time and 1.00 times its memory, against
+#: 0.97-1.01 times the hand adjoint's time and 1.00 times its memory, against
 #: 0.95-0.97 and 1.09 inlined, and 48 ms to generate against 77).
 #: ``SRCGRAD_JOINT_OPERATIONS`` sets it.
 MIN_OPERATIONS = int(os.environ.get("SRCGRAD_JOINT_OPERATIONS", "12"))
