@@ -967,7 +967,7 @@ def test_first_assigned_in_the_loop_with_jumps_and_nesting(f, args):
 
 def test_first_assigned_in_the_loop_keeps_the_float_version():
     text = srcgrad.source(srcgrad.grad(first_iter_defines))
-    assert text.startswith("def d_first_iter_defines(x):\n    if type(x) not in (float, float64):")
+    assert text.startswith("def d_first_iter_defines(x):\n    if type(x) is not float and type(x) is not float64:")
 
 
 # -- the loop variable after the loop ------------------------------------------------

@@ -239,11 +239,14 @@ def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64
     the name of ``np.ndarray``), return ``fallback(...)``."""
     a = fn.args
     args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
-    test = " or ".join(f"type({p}) not in (float, {float64})" if rank is None else
-                       f"type({p}) not in (int, float, {float64})" if rank == "number" else
-                       f"not {sequence}({p})" if rank == "sequence" else
-                       f"type({p}) is not {ndarray} or {p}.ndim != {rank}"
-                       for p, rank in checks)
+    # (``type(x) is not float and type(x) is not float64``: a Python float, the
+    # common case, passes after one comparison, half the time of ``not in (...)``)
+    floats = {None: ("float", float64), "number": ("float", "int", float64)}
+    tests = [" and ".join(f"type({p}) is not {t}" for t in floats[rank]) if rank in floats else
+             f"not {sequence}({p})" if rank == "sequence" else
+             f"type({p}) is not {ndarray} or {p}.ndim != {rank}"
+             for p, rank in checks]
+    test = " or ".join(f"({t})" if " and " in t and len(tests) > 1 else t for t in tests)
     guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"
     head, _, body = source.partition("\n")
     return head + "\n" + guard + body

@@ -90,11 +90,15 @@ def generic_version(fun):
 
 
 def _is_type_guard(test):
-    """``type(x) not in (float, float64) or type(y) is not ndarray or y.ndim != 1 or
-    not number_sequence(obs) ...``"""
+    """``(type(x) is not float and type(x) is not float64) or type(y) is not ndarray
+    or y.ndim != 1 or not number_sequence(obs) ...`` (and the older
+    ``type(x) not in (float, float64)``)"""
     tests = test.values if isinstance(test, gast.BoolOp) and isinstance(test.op, gast.Or) \
         else [test]
     for t in tests:
+        if isinstance(t, gast.BoolOp) and isinstance(t.op, gast.And) and \
+                all(_is_type_guard(v) for v in t.values):
+            continue        # (type(x) is not float and type(x) is not float64)
         if isinstance(t, gast.UnaryOp) and isinstance(t.op, gast.Not) and \
                 isinstance(t.operand, gast.Call) and isinstance(t.operand.func, gast.Name) and \
                 t.operand.func.id.startswith("number_sequence"):
