@@ -9,7 +9,7 @@ version specialised for Python floats (or arrays of a rank, numbers) starts
 with a guard that falls back to the generic version::
 
     def d_f(x):                          def d_f(x):
-        ...                                  if type(x) not in (float, float64):
+        ...                                  if type(x) is not float and type(x) is not float64:
         return d_x            →                  return d_f_generic(x)
                                              ...
                                              return d_x
@@ -18,12 +18,12 @@ with a guard that falls back to the generic version::
 >>> text = "def d_f(x, k):\\n    return x * k\\n"
 >>> print(with_guard(text, gast.parse(text).body[0], [("x", None)], "d_f_generic"), end="")
 def d_f(x, k):
-    if type(x) not in (float, float64):
+    if type(x) is not float and type(x) is not float64:
         return d_f_generic(x, k)
     return x * k
 >>> print(with_guard(text, gast.parse(text).body[0], [("x", 1), ("k", "number")],
 ...                  "d_f_generic", "ndarray").splitlines()[1])
-    if type(x) is not ndarray or x.ndim != 1 or type(k) not in (int, float, float64):
+    if type(x) is not ndarray or x.ndim != 1 or (type(k) is not float and type(k) is not int and type(k) is not float64):
 """
 
 import ast

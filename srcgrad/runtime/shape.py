@@ -17,6 +17,7 @@ from srcgrad.runtime.batched import is_number, per_direction
 from srcgrad.runtime.broadcast import b_broadcast_like, unbroadcast, zeros_like
 from srcgrad.runtime.containers import element
 from srcgrad.runtime.structure import seq_parts, unstack
+from srcgrad.runtime.containers import Adjoints
 
 
 def reshape_dx(g, a, order="C"):
@@ -192,20 +193,23 @@ def array_dx_t(g, a, obj, dtype=None):
 def concatenate_dx(g, arrays, axis=0):
     """Adjoint of the arrays in ``np.concatenate(arrays, axis)``: the pieces
     (one array of the pieces when ``arrays`` is itself an array)."""
-    g = np.asarray(g)
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
         return seq_parts(list(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), sizes),
                                                                   arrays)), arrays)
     if type(arrays) is not np.ndarray and type(axis) is int and -g.ndim <= axis < g.ndim:
-        # the common case, fast: slices of g along the axis
-        lead = (slice(None),) * (axis % g.ndim)
-        pieces, start = [], 0
+        # the common case, fast (a recursion calls it once per node): slices of g
+        # along the axis, the adjoints of a list or tuple's elements
+        axis %= g.ndim
+        lead = (slice(None),) * axis
+        pieces, start = Adjoints(), 0
         for a in arrays:
-            stop = start + np.shape(a)[axis]
-            pieces.append(g[lead + (slice(start, stop),)])
+            stop = start + (a.shape[axis] if type(a) is np.ndarray else np.shape(a)[axis])
+            pieces.append(g[start:stop] if axis == 0 else g[lead + (slice(start, stop),)])
             start = stop
-        return seq_parts(pieces, arrays)
+        return pieces
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
     return seq_parts(np.split(g, sizes, axis=axis), arrays)
 

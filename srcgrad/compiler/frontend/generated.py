@@ -7,7 +7,7 @@ to the generated gradient.  Three things in that code need help, and this
 module gives it right after parsing, before the normaliser:
 
 * **The float fast path.**  A gradient specialised for Python floats (or
-  arrays of a given rank) starts with ``if type(x) not in (float, float64) ...: return
+  arrays of a given rank) starts with ``if type(x) is not float and type(x) is not float64 ...: return
   d_f_generic(...)`` (``type(a) is not ndarray or a.ndim != 1``), calling its
   generic twin.  The generic version is right for every input, so it is the
   one differentiated (:func:`generic_version`); the derivative then gets its
@@ -55,7 +55,7 @@ def is_generated(fun):
 def generic_version(fun):
     """For a generated function (its twin with every helper inlined when it
     calls helpers' split forms, ``srcgrad_twin``) that starts with the float guard
-    ``if type(x) not in (float, float64) ...: return NAME(...)``, the generic function
+    ``if type(x) is not float and type(x) is not float64 ...: return NAME(...)``, the generic function
     ``NAME`` it falls back to (which is right for every input); otherwise
     ``fun`` itself."""
     if not is_generated(fun):

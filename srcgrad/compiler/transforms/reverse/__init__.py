@@ -35,7 +35,7 @@ reverse pipeline; its first version, the one for Python floats):
 >>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
 >>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
 def d_f(x, n):
-    if type(x) not in (float, float64):
+    if type(x) is not float and type(x) is not float64:
         return d_f_generic(x, n)
     tape = []
     s = 0.0

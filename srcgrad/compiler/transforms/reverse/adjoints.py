@@ -17,7 +17,7 @@ must have that shape.
 >>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
 >>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
 def d_f(x):
-    if type(x) not in (float, float64):
+    if type(x) is not float and type(x) is not float64:
         return d_f_generic(x)
     a = x * 2.0
     d_out = 1.0

@@ -23,7 +23,7 @@ tape exists only if something is.
 >>> text = df.srcgrad_source.split("\\n\\n\\n")[0].rstrip()
 >>> print(text.replace("(t, s_old) =", "t, s_old ="))   # (3.10 writes tuple targets in parentheses)
 def d_f(x, n):
-    if type(x) not in (float, float64):
+    if type(x) is not float and type(x) is not float64:
         return d_f_generic(x, n)
     tape = []
     s = 1.0

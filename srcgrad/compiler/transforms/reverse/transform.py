@@ -16,7 +16,7 @@ returns the value:
 >>> df = reverse_transform(f, ("x",), Driver(), with_value=True, cotangent=True)
 >>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
 def vjp_f(x, cotangent):
-    if type(x) not in (float, float64):
+    if type(x) is not float and type(x) is not float64:
         return vjp_f_generic(x, cotangent)
     a = x * 2.0
     out = a * x + np.sin(a)

@@ -20,7 +20,7 @@ first version, the one for Python floats):
 >>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
 >>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
 def d_f(x):
-    if type(x) not in (float, float64):
+    if type(x) is not float and type(x) is not float64:
         return d_f_generic(x)
     x_1 = x
     n_iter = 0
