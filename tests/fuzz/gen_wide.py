@@ -21,7 +21,8 @@ its arguments:
 * attribute assignment on dataclasses made in the function (``ObjectGrammar``);
 * a helper called from several sites (``joint_helper``);
 * the inverse and the determinant of one matrix (``inverse_and_det``);
-* a trajectory of floats in a list and a misfit over it (``trajectory_misfit``).
+* a trajectory of floats in a list and a misfit over it (``trajectory_misfit``);
+* slices of an array argument concatenated again (``concatenate_pieces``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -184,6 +185,51 @@ class WideGrammar:
         else:
             self.lines += [f"    {m} = {make}", first] + ([between] if between else []) + [second]
         return f"{ret} + (np.log({det}) + np.sum({inv} @ {v})) * 0.1"
+
+    # ------------------------------------- slices of arrays concatenated again
+    def concatenate_pieces(self, ret, params):
+        """``ret`` plus, in about 15% of programs, ``np.concatenate`` of a
+        tuple of two or three slices of an array argument (the adjoint of a
+        tuple of arrays of known rank along a constant axis is sliced in the
+        generated code: ``transforms/reverse/adjoints.py``,
+        ``concatenated_pieces``): along the vector, or the matrix's rows or
+        columns (``axis=1``, ``axis=-1``), in a loop leaving out column ``j``
+        as in a determinant by minors, the tuple read twice now and then; an
+        element read (``x[0]``, ``M[0, j]``) makes the argument's rank the
+        guard's.  A stream of its own."""
+        r = random.Random(self.seed * 7919 + 43)
+        arrays = [(n, t) for n, t in params if t in ("v4", "m") and self.env.get(n) and
+                  self.env[n].type == t]
+        if r.random() > 0.15 or not arrays:
+            return ret
+        a, t = r.choice(arrays)
+        tup, cat, acc = self.fresh("tup"), self.fresh(t), self.fresh("f")
+        scalars = sorted(self.names("f"))
+        s = r.choice(scalars) if scalars else "0.5"
+        twice = r.random() < 0.2
+        if t == "v4":
+            pieces = r.choice([f"({a}[:2], {a}[2:] * {s})", f"({a}[:1], np.sin({a}[1:3]), {a}[3:])",
+                               f"({a}[3:], {a}[:3] * {a}[:3])", f"({a}[:j], {a}[j + 1:])"])
+            axis = r.choice(["", ", axis=0", ", axis=-1"])
+            read = f"{a}[0]" if "j" not in pieces else f"{a}[j]"
+        else:
+            pieces = r.choice([f"({a}[1:, :j], {a}[1:, j + 1:])", f"({a}[:, :1], {a}[:, 2:] * {s})",
+                               f"({a}[:1], {a}[2:] * 2.0, {a}[1:2])"])
+            axis = ", axis=0" if "[:1], " in pieces and ":, " not in pieces else \
+                r.choice([", axis=1", ", axis=-1"])
+            read = f"{a}[0, j]" if "j" in pieces else f"{a}[0, 1]"
+        body = [f"{tup} = {pieces}", f"{cat} = np.concatenate({tup}{axis})",
+                f"{acc} = {acc} + np.sum(np.sin({cat}) * {cat}) * {read}"]
+        if twice:
+            body.append(f"{acc} = {acc} + np.sum(np.concatenate({tup}{axis}) ** 2)")
+        self.lines.append(f"    {acc} = 0.0")
+        if "j" in pieces:
+            n = 4
+            self.lines.append(f"    for j in range({n}):")
+            self.lines += ["        " + b for b in body]
+        else:
+            self.lines += ["    " + b for b in body]
+        return f"{ret} + 0.1 * {acc}"
 
     # ---------------------------------- a trajectory of floats and its misfit
     def trajectory_misfit(self, ret, params):

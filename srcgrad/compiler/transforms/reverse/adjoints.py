@@ -39,6 +39,7 @@ import numpy as np
 from srcgrad import runtime
 from srcgrad.compiler.analysis.shapes import VECTOR_OF, fits_result
 from srcgrad.compiler.ir.fold import fold
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.names import array_arguments, as_arrays, assign, const, load, store
 from srcgrad.compiler.transforms.reverse.nodes import index_expr, rename_loads
 from srcgrad.compiler.transforms.reverse.placeholders import DEF_OWNED, DEF_SHARED, Adjoint
@@ -131,12 +132,16 @@ class Adjoints:
             lazy = self.lazy_reduction(op, y)
             listed = array_arguments(op, self.an.kind)
             reused = self.an.reused.get(y)
+            pieces = self.concatenated_pieces(op, y)
             for pname, tmpl in self.templates(s).items():
                 arg = op.args.get(pname)
                 if not isinstance(arg, gast.Name) or arg.id not in self.an.active:
                     continue
                 if lazy is not None and pname == "a":
                     contribs.append((arg.id, lazy))
+                    continue
+                if pieces is not None and pname == "arrays":
+                    contribs.append((arg.id, pieces))
                     continue
                 expr = self.instantiate(tmpl, op, y, ans or y, reused and reused[0])
                 if op.rule.kind == "elementwise" and not self.an.same_shape(arg.id, y) and \
@@ -195,6 +200,56 @@ class Adjoints:
                              args=[self.shape_of(a)], keywords=[])
             return gast.BinOp(left=g, op=gast.Div(), right=size)
         return None
+
+    def concatenated_pieces(self, op, y):
+        """The adjoint of ``t`` in ``y = np.concatenate(t, axis=k)``, where
+        ``t = (a, b)`` is a tuple of two or three arrays of a known rank and
+        ``k`` a constant: a tuple of slices of ``g`` (``(g[:, :t[0].shape[1]],
+        g[:, t[0].shape[1]:])``), what ``concatenate_dx(g, t, k)`` returns
+        without a call (a recursion over minors runs it once per node); None
+        elsewhere (the rule's template applies)."""
+        t, axis = op.args.get("arrays"), op.args.get("axis")
+        if op.fun is not np.concatenate or not isinstance(t, gast.Name) or \
+                t.id in self.an.mutated:
+            return None
+        axis = 0 if isinstance(axis, _Default) or axis is None else \
+            axis.value if isinstance(axis, gast.Constant) and type(axis.value) is int else None
+        self.certainly_array(t.id)          # (makes self._defs)
+        defs = self._defs.get(t.id, [])
+        if axis is None or len(defs) != 1 or not isinstance(defs[0].value, gast.Tuple):
+            return None
+        if not hasattr(self, "_loads"):
+            self._loads = collections.Counter(n.id for n in name_nodes(self.fn)
+                                              if isinstance(n.ctx, gast.Load))
+        if self._loads[t.id] != 1:
+            return None     # (a tuple of adjoints would add as a tuple: concatenated)
+        elts = defs[0].value.elts
+        ranks = {self.an.ranks.get(e.id) if isinstance(e, gast.Name) else None for e in elts}
+        rank = ranks.pop() if len(ranks) == 1 else None
+        if not 2 <= len(elts) <= 3 or not isinstance(rank, int) or not -rank <= axis < rank or \
+                not all(self.certainly_array(e.id) for e in elts):
+            return None
+        axis %= rank
+
+        def size(k):                        # t[k].shape[axis]
+            part = gast.Subscript(value=load(t.id), slice=const(k), ctx=gast.Load())
+            shape = gast.Attribute(value=part, attr="shape", ctx=gast.Load())
+            return gast.Subscript(value=shape, slice=const(axis), ctx=gast.Load())
+
+        bounds = [None]
+        for k in range(len(elts) - 1):
+            bounds.append(size(k) if bounds[-1] is None else
+                          gast.BinOp(left=copy_tree(bounds[-1]), op=gast.Add(), right=size(k)))
+        bounds.append(None)
+        lead = [gast.Slice(lower=None, upper=None, step=None) for _ in range(axis)]
+        parts = []
+        for lo, hi in zip(bounds, bounds[1:]):
+            piece = gast.Slice(lower=copy_tree(lo), upper=copy_tree(hi), step=None)
+            index = gast.Tuple(elts=lead + [piece], ctx=gast.Load()) if lead else piece
+            parts.append(gast.Subscript(value=load(self.d(y)), slice=index, ctx=gast.Load()))
+        out = gast.Tuple(elts=parts, ctx=gast.Load())
+        out.srcgrad_pieces = True
+        return out
 
     def instantiate(self, tmpl, op, y, ans, other=None):
         specials = {"g": load(self.d(y)), "ans": load(ans)}
@@ -339,9 +394,14 @@ class Adjoints:
     def accumulate(self, var, expr, state, lazy=False):
         """Add ``expr`` to the adjoint of ``var``; ``lazy``: ``expr`` may only
         broadcast to ``var``'s shape (the sum is then lazy if both are)."""
+        pieces = getattr(expr, "srcgrad_pieces", False)     # (concatenated_pieces)
         expr = self.real_part(var, expr)
         dv = self.d(var)
         lazy = lazy and var not in self.an.scalar
+        if dv in state and pieces:
+            # (never reached: the tuple is read once) a tuple of adjoints adds
+            # element by element as Adjoints, never as tuples (concatenated)
+            expr = gast.Call(func=self.rt("Adjoints"), args=[expr], keywords=[])
         if dv in state:
             if state[dv] == DEF_OWNED and var not in self.an.scalar and dv not in self.lazy \
                     and var not in self.an.complex:     # (a complex sum may need a new dtype)
@@ -352,7 +412,8 @@ class Adjoints:
                 self.lazy.discard(dv)
         else:
             value = expr
-            state[dv] = DEF_OWNED if _fresh(expr) or self.fresh_call(expr) else DEF_SHARED
+            state[dv] = DEF_SHARED if pieces else \
+                DEF_OWNED if _fresh(expr) or self.fresh_call(expr) else DEF_SHARED
             if lazy:
                 self.lazy.add(dv)
         return [assign(dv, value)]

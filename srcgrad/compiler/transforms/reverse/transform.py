@@ -99,18 +99,23 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
         """Whether ``name`` certainly holds a NumPy array (so ``name[i]`` has
         ``.copy()``): every definition makes one (a NumPy constructor, a ufunc
         or arithmetic with an array operand, a copy of an array).  A
-        parameter never is (it may be a list); loop-carried definitions are
-        assumed to (a greatest fixpoint)."""
+        parameter is only where the version's guard checks it is (it may be
+        a list); a read with a slice of an array is one (a view);
+        loop-carried definitions are assumed to (a greatest fixpoint)."""
         if name in assumed:
             return True
         if not hasattr(self, "_defs"):
             self._defs = {}
+            a = self.fn.args
+            self.params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
             for st in walk_stmts(self.fn.body):
                 if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
                     self._defs.setdefault(st.targets[0].id, []).append(st)
         defs = self._defs.get(name)
-        if not defs:
+        if name in self.params and name not in getattr(self.an, "array_params", ()):
             return False
+        if not defs:
+            return name in self.params
         assumed = assumed | {name}
 
         def array(node):
@@ -121,6 +126,9 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
             if op is None:
                 return False
             if op.kind == "copy" and array(op.args.get("x")):
+                continue
+            if op.kind == "subscript" and array(op.args.get("x")) and \
+                    any(isinstance(p, gast.Slice) for p in _parts(op.args.get("index"))):
                 continue
             fun = op.fun if op.kind == "call" else None
             try:
@@ -199,3 +207,8 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
                               decorator_list=[], returns=None, type_comment=None)
         fn.srcgrad_result = result
         return fn
+
+
+def _parts(index):
+    """The parts of a subscript's index (``x[1:, j]``: ``1:`` and ``j``)."""
+    return index.elts if isinstance(index, gast.Tuple) else [index]
