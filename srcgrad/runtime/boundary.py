@@ -323,12 +323,11 @@ def number_sequence(x):
     if t is np.ndarray:
         return x.ndim == 1 and x.dtype.kind in "fi"
     if t is list or t is tuple:
-        for e in x:
-            te = type(e)
-            if te is not float and te is not int and te is not np.float64:
-                return False
-        return True
+        return _NUMBER_TYPES.issuperset(map(type, x))     # (no Python loop: it runs per call)
     return False
+
+
+_NUMBER_TYPES = frozenset((float, int, np.float64))
 
 
 def check_sequence(x, name):

@@ -22,7 +22,8 @@ its arguments:
 * a helper called from several sites (``joint_helper``);
 * the inverse and the determinant of one matrix (``inverse_and_det``);
 * a trajectory of floats in a list and a misfit over it (``trajectory_misfit``);
-* slices of an array argument concatenated again (``concatenate_pieces``).
+* slices of an array argument concatenated again (``concatenate_pieces``);
+* products of the matrix argument of one symbolic shape (``matrix_chain``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -230,6 +231,37 @@ class WideGrammar:
         else:
             self.lines += ["    " + b for b in body]
         return f"{ret} + 0.1 * {acc}"
+
+    # --------------------------------- matrix products of one symbolic shape
+    def matrix_chain(self, ret, params):
+        """``ret`` plus, in about 15% of programs, products of the matrix
+        argument ``M`` (3 x 4) with its transpose and the vectors, carried
+        around a loop, whose lengths ``analysis/dims.py`` knows as ``M``'s
+        (``M @ M.T`` and ``np.eye(M.shape[0])`` are 3 x 3): their adjoints
+        lose their ``unbroadcast`` and their values leave the tape.  Now and
+        then an operand broadcasts (a row of length 1, ``np.zeros(3)``, a
+        vector of the other length): the adjoint must still be reduced.  An
+        element read ``M[0, 1]`` makes ``M``'s rank the guard's.  A stream of
+        its own."""
+        r = random.Random(self.seed * 104729 + 47)
+        names = dict(params)
+        if r.random() > 0.15 or names.get("M") != "m" or not (self.env.get("M") and
+                                                              self.env["M"].type == "m"):
+            return ret
+        vec = "x" if names.get("x") == "v4" and self.env["x"].type == "v4" else None
+        G, P, q, acc = self.fresh("m"), self.fresh("m"), self.fresh("v3"), self.fresh("f")
+        n = r.choice(["M.shape[0]", "len(M)", "3"])
+        extra = r.choice(["np.eye(" + n + ")", "np.ones((1, 3)) * 0.1", "np.zeros((3, 1))",
+                          "np.outer(M[:, 0], M[:, 1])", "0.2"])
+        lines = [f"{G} = M @ M.T * 0.1 + {extra}", f"{P} = np.eye({n})",
+                 f"{q} = M @ {vec} * 0.5" if vec else f"{q} = M[:, 1] * 0.5",
+                 f"{acc} = 0.0", "for i_m in range(2):",
+                 f"    {P} = {P} @ {G} * 0.5 + np.eye({n}) * 0.25",
+                 f"    {q} = {q} + {P} @ {q} * 0.1" + r.choice(["", "", " + M[:, 2]",
+                                                              " + np.zeros(3)", " + M[0, :1]"]),
+                 f"    {acc} = {acc} + np.sum({q} * {q}) + np.sum({P} * {G}) * 0.1"]
+        self.lines += ["    " + ln for ln in lines]
+        return f"{ret} + 0.1 * {acc} * M[0, 1]"
 
     # ---------------------------------- a trajectory of floats and its misfit
     def trajectory_misfit(self, ret, params):

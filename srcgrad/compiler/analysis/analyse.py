@@ -103,11 +103,11 @@ class Analysis:
         ``ranks`` arrays of those ranks (for the specialised version of the
         gradient)."""
         other = copy.copy(self)
+        # (the guard checks these are NumPy arrays: `type(x) is not ndarray or ...`)
+        other.array_params = frozenset(p for p, r in (ranks or {}).items() if r != "sequence")
         compute_shapes(other, list(iter_assigns(self.fn.body)), set(params) | set(numbers),
                        {p: 1 if r == "sequence" else r for p, r in (ranks or {}).items()})
         other.floats = float_names(other, set(params))
-        # (the guard checks these are NumPy arrays: `type(x) is not ndarray or ...`)
-        other.array_params = frozenset(p for p, r in (ranks or {}).items() if r != "sequence")
         other.specialised = True
         return other
 

@@ -24,6 +24,7 @@ for Python floats, :meth:`Analysis.assuming_scalar`).
 import gast
 import numpy as np
 
+from srcgrad.compiler.analysis.dims import symbolic_dims
 from srcgrad.compiler.analysis.ops import iter_assigns
 from srcgrad.compiler.analysis.ranks import compute_ranks, copy_graph, copy_sources
 from srcgrad.compiler.analysis.syntax import loops, stored
@@ -177,6 +178,9 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
     by_shape = {}
     for name, shape in static.items():
         union(by_shape.setdefault(shape, name), name)
+    for name, shape in symbolic_dims(an, is_scalar).items():     # (A @ m and K @ v)
+        if shape:
+            union(by_shape.setdefault(("dims",) + shape, name), name)
     # Backward: grad checks at run time that the result is a scalar, and
     # an elementwise operation with a scalar result has scalar operands --
     # where that operation runs.  The operand's definition (and its adjoint)
