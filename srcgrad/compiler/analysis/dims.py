@@ -61,6 +61,10 @@ def symbolic_dims(an, is_scalar, optimistic=True):
     reshaped = _reshaped(fn)
     fixed = {p for p in params if p not in simple and p not in reshaped and p not in an.kind}
     values = {}            # name -> ("dims", t) | ("int", s) | ("shape", t) | _UNKNOWN
+    ints = getattr(an, "ints", ())
+    for n, r in an.ranks.items():
+        if r == 0 and n not in ints:
+            values[n] = _UNKNOWN            # (a number that is not an int: nothing to know)
     for p in fixed:
         r = an.ranks.get(p)
         if p in getattr(an, "array_params", ()) and isinstance(r, int):
@@ -123,7 +127,7 @@ def symbolic_dims(an, is_scalar, optimistic=True):
     while changed:
         changed = False
         for name in order:
-            if name in fixed or name not in simple:
+            if name in fixed or name not in simple or values.get(name) == _UNKNOWN:
                 continue
             new = _join_all([evaluate(s) for s in simple[name]], optimistic)
             old = values.get(name)
@@ -133,7 +137,7 @@ def symbolic_dims(an, is_scalar, optimistic=True):
             if old != new:
                 values[name] = new
                 changed = True
-    if optimistic and any(values.get(name) not in (None, _UNKNOWN) and
+    if optimistic and any(values.get(name, _UNKNOWN) != _UNKNOWN and
                           _join_all([evaluate(s) for s in simple[name]], False) != values[name]
                           for name in order if name in simple and name not in fixed):
         # a value carried around a loop was assumed and never confirmed

@@ -76,12 +76,51 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
                 changed = True
         if not changed:
             break
+    _fold_copy_factors(fn, constants)
     for s_ in walk_stmts(fn.body):    # A + A, e + -f in every adjoint statement
         target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
         if isinstance(target, gast.Name) and target.id in adjoints and \
                 not _has_unit_factor(s_.value):
             s_.value = Simplify(floats).value(s_.value)
     return fn
+
+
+def _fold_copy_factors(fn, constants):
+    """``d_loss * 2`` where ``d_loss = d_out`` (assigned once, a copy of the
+    constant adjoint ``d_out = 1.0``) becomes ``2.0``: the copy stays where
+    it documents the code (``d_loss * e``), but two numbers are not
+    multiplied at every step of a loop (the misfit ``(x - o) ** 2``)."""
+    copies, counts = {}, {}
+    for s in walk_stmts(fn.body):
+        for t in getattr(s, "targets", None) or [getattr(s, "target", None)]:
+            if isinstance(t, gast.Name):
+                counts[t.id] = counts.get(t.id, 0) + (1 if isinstance(s, gast.Assign) else 2)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                isinstance(s.value, gast.Name) and s.targets[0].id.startswith("d_"):
+            copies[s.targets[0].id] = s.value.id
+    known = {t: constants[v] for t, v in copies.items() if v in constants and counts[t] == 1}
+    if known:
+        folder = _FoldFactors(known)
+        for s in walk_stmts(fn.body):
+            if isinstance(s, (gast.Assign, gast.AugAssign)):
+                s.value = folder.visit(s.value)
+
+
+class _FoldFactors(Transformer):
+    """``c * 2`` or ``2 * c`` for a name ``c`` of known number: their product."""
+
+    def __init__(self, known):
+        self.known = known
+
+    def visit_BinOp(self, node):
+        node = self.generic_visit(node)
+        if isinstance(node.op, gast.Mult):
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(a, gast.Name) and a.id in self.known and \
+                        isinstance(b, gast.Constant) and _number(b.value) and \
+                        type(b.value) is not bool:
+                    return gast.Constant(value=self.known[a.id] * b.value, kind=None)
+        return node
 
 
 def _has_unit_factor(e):

@@ -156,7 +156,39 @@ def _stored(s):
 
 
 def recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(),
-                 resolve=None, saved=None):
+                 resolve=None, saved=None, pushed=False):
+    """:func:`_recomputable`; but where the block pushes a value all the
+    same (one of ``kept`` stays, or ``pushed``: the block saves others, such
+    as the old value of a name it changes), a number made by a call, ``/``
+    or ``**`` that the step reads more than once (``speed = math.sqrt(vx *
+    vx + vy * vy)``, read by ``drag * speed`` and ``dt * drag * speed``)
+    travels in the tuple too: one more item of a tuple pushed anyway costs
+    less time than computing it again, and the step's other values made of
+    it are then cheap to compute again from it.  A number read once
+    (``x ** 3``, ``math.sin(t)`` of the old values) is computed again where
+    it is read, as a hand adjoint does, so the tuple does not grow."""
+    redo = _recomputable(stmts, kept, available, scalars, changed, resolve, saved)
+    redone = {s.targets[0].id for s in redo}
+    if not scalars or not (pushed or any(n not in redone for n in kept)):
+        return redo
+    reads = {}
+    for st in walk_stmts(stmts):
+        if isinstance(st, (gast.Assign, gast.AugAssign, gast.Expr)):
+            for n in name_nodes(st):
+                if isinstance(n.ctx, gast.Load):
+                    reads[n.id] = reads.get(n.id, 0) + 1
+    heavy = {st.targets[0].id for st in walk_stmts(stmts)
+             if isinstance(st, gast.Assign) and len(st.targets) == 1 and
+             isinstance(st.targets[0], gast.Name) and st.targets[0].id in scalars and
+             reads.get(st.targets[0].id, 0) >= 2 and not _cheap(st.value)}
+    if not heavy & redone:
+        return redo
+    return _recomputable(stmts, kept, available, frozenset(scalars) - heavy, changed, resolve,
+                         saved)
+
+
+def _recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset(),
+                  resolve=None, saved=None):
     """The statements of the loop body ``stmts`` (in order) that compute
     again, in the reverse sweep, names of ``kept`` (the names the block's
     tape tuple would hold); ``available``: names with their forward value

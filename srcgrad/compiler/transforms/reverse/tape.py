@@ -88,12 +88,14 @@ class Tape:
                 # values cheap to compute again are not taped (remat.py); an
                 # old number that travels in the tuple (merged) may be read
                 kept = keep[snap.key]
+                pushed = any(isinstance(s, (Push, SaveItem, SaveValue)) and keep.get(s.key)
+                             for s in stmts)
                 for saved in ({k: s for k, s in enumerate(stmts) if isinstance(s, Push) and
                                s.key in merged}, {}):
                     olds = {s.name: (_OLD + str(s.key), k) for k, s in saved.items()}
                     lists, now = done or (frozenset(), changed)
                     redo = recomputable(stmts, kept, stable | counters | lists,
-                                        self.an.scalar, now, self.an.resolve, olds)
+                                        self.an.scalar, now, self.an.resolve, olds, pushed)
                     redone = {s.targets[0].id for s in redo}
                     if len(merged) + bool([n for n in kept if n not in redone]) >= 2 or \
                             not olds:
