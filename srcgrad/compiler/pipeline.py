@@ -53,6 +53,8 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
                                                 forward_temporaries, hoist_invariants, never_none,
                                                 propagate_constants, propagate_copies)
 from srcgrad.compiler.optimise.accumulators import pass_accumulators
+from srcgrad.compiler.optimise.branch_zeros import move_zero_branches
+from srcgrad.compiler.optimise.restores import propagate_restores
 from srcgrad.compiler.optimise.first_writes import first_writes
 from srcgrad.compiler.optimise.list_fusion import fuse_list_adjoints
 from srcgrad.compiler.transforms import BatchedForward, Forward
@@ -494,6 +496,8 @@ def _accumulations(st):
     first_writes(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}))
     fuse_list_adjoints(st.out, st.front.injector.objects, getattr(st.analysis, "list_items", {}),
                        st.rev.namer.fresh, lambda: st.front.injector.name_for(len, "len"))
+    move_zero_branches(st.out)
+    propagate_restores(st.out)
 
 
 def _closure(st):
