@@ -39,11 +39,10 @@ def d_f(x, n):
     for i in reversed(range(n)):
         t, s_old = tape.pop()
         # line 5: s = t * x
-        s = s_old
         d_t = d_s * x
         d_x = d_x + d_s * t
         # line 4: t = math.sin(s)
-        d_s = d_t * math.cos(s)
+        d_s = d_t * math.cos(s_old)
     return d_x
 """
 
