@@ -44,6 +44,10 @@ from srcgrad.compiler.ir.walk import name_nodes
 
 def move_zero_branches(fn):
     """Rewrite ``fn`` (in place) as the module docstring shows; returns it."""
+    found = {}
+    _find(fn.body, found, None)
+    if not found:
+        return fn                   # (the common case: one look at each statement)
     loads, inplace = {}, set()
     for n in name_nodes(fn):
         if isinstance(n.ctx, gast.Load):
@@ -54,7 +58,7 @@ def move_zero_branches(fn):
         for t in getattr(s, "targets", []) + [getattr(s, "target", None)]:
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
                 inplace.add(t.value.id)
-    found = {}
+    found.clear()
     _find(fn.body, found, inplace)
     moved = {t for t, sites in found.items() if len(sites) == loads.get(t, 0)}
     if moved:
@@ -83,7 +87,7 @@ def _match(stmts, k, inplace):
     if last.targets[0].id != t or any(n.id == t for b in body[:-1] for n in name_nodes(b)):
         return None
     v = _added(add, t)
-    if v is None or isinstance(add, gast.Assign) and v in inplace:
+    if v is None or inplace is not None and isinstance(add, gast.Assign) and v in inplace:
         return None
     return t
 
@@ -107,7 +111,7 @@ def _rewrite(stmts, moved):
             block = getattr(s, field, None)
             if isinstance(block, list):
                 _rewrite(block, moved)
-        t = _match(stmts, k, set())
+        t = _match(stmts, k, None)
         if t in moved:
             add = stmts[k + 1]
             at = max(j for j, b in enumerate(s.body) if not _comment(b))

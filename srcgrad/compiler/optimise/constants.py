@@ -45,21 +45,36 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Subscript) and \
                 isinstance(s.target.value, gast.Name):
             inplace.add(s.target.value.id)
-    for _ in range(20):
-        counts, values = {}, {}
+    for round_ in range(20):
+        counts, values, copies = {}, {}, {}
         for s in walk_stmts(fn.body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 n = s.targets[0].id
                 counts[n] = counts.get(n, 0) + 1
                 if isinstance(s.value, gast.Constant) and _number(s.value.value):
                     values[n] = s.value.value
+                elif isinstance(s.value, gast.Name) and n.startswith("d_"):
+                    copies[n] = s.value.id
             elif isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 counts[s.target.id] = counts.get(s.target.id, 0) + 2
         constants = {n: v for n, v in values.items() if counts.get(n) == 1 and n.startswith("d_")}
+        # ``d_loss * 2`` where ``d_loss = d_out`` (assigned once, a copy of the
+        # seed 1.0) is ``2.0``: the copy stays where it documents the code
+        # (``d_loss * e``), but two numbers are not multiplied at every step of
+        # a loop (the misfit ``(x - o) ** 2``); once, in the first round
+        folder = None
+        if round_ == 0:
+            known = {t: constants[v] for t, v in copies.items()
+                     if v in constants and counts[t] == 1}
+            folder = _FoldFactors(known) if known else None
         changed = False
         for s in walk_stmts(fn.body):
-            if not isinstance(s, (gast.Assign, gast.AugAssign)) or not any(
-                    isinstance(n, gast.Name) and n.id in constants for n in name_nodes(s.value)):
+            if not isinstance(s, (gast.Assign, gast.AugAssign)):
+                continue
+            names = {n.id for n in name_nodes(s.value)}
+            if folder is not None and not names.isdisjoint(folder.known):
+                s.value = folder.visit(s.value)
+            if names.isdisjoint(constants):
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
@@ -76,34 +91,12 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
                 changed = True
         if not changed:
             break
-    _fold_copy_factors(fn, constants)
     for s_ in walk_stmts(fn.body):    # A + A, e + -f in every adjoint statement
         target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
         if isinstance(target, gast.Name) and target.id in adjoints and \
                 not _has_unit_factor(s_.value):
             s_.value = Simplify(floats).value(s_.value)
     return fn
-
-
-def _fold_copy_factors(fn, constants):
-    """``d_loss * 2`` where ``d_loss = d_out`` (assigned once, a copy of the
-    constant adjoint ``d_out = 1.0``) becomes ``2.0``: the copy stays where
-    it documents the code (``d_loss * e``), but two numbers are not
-    multiplied at every step of a loop (the misfit ``(x - o) ** 2``)."""
-    copies, counts = {}, {}
-    for s in walk_stmts(fn.body):
-        for t in getattr(s, "targets", None) or [getattr(s, "target", None)]:
-            if isinstance(t, gast.Name):
-                counts[t.id] = counts.get(t.id, 0) + (1 if isinstance(s, gast.Assign) else 2)
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
-                isinstance(s.value, gast.Name) and s.targets[0].id.startswith("d_"):
-            copies[s.targets[0].id] = s.value.id
-    known = {t: constants[v] for t, v in copies.items() if v in constants and counts[t] == 1}
-    if known:
-        folder = _FoldFactors(known)
-        for s in walk_stmts(fn.body):
-            if isinstance(s, (gast.Assign, gast.AugAssign)):
-                s.value = folder.visit(s.value)
 
 
 class _FoldFactors(Transformer):

@@ -42,20 +42,32 @@ from srcgrad.compiler.ir.walk import name_nodes
 
 def propagate_restores(fn):
     """Rewrite ``fn`` (in place) as the module docstring shows; returns it."""
-    for top in fn.body:
-        if isinstance(top, (gast.For, gast.While)):
-            _loop(fn, top)
+    loops = {id(top): _copies(top) for top in fn.body if isinstance(top, (gast.For, gast.While))}
+    if not any(loops.values()):
+        return fn           # (the common case: one look at each loop's statements)
+    later = set()           # the names the statements after each loop mention
+    for top in reversed(fn.body):
+        if loops.get(id(top)):
+            _loop(top, loops[id(top)], later)
+        later |= {n.id for n in name_nodes(top)}
     return fn
 
 
-def _loop(fn, top):
+def _copies(top):
+    return [s for s in top.body if isinstance(s, gast.Assign) and len(s.targets) == 1 and
+            isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name) and
+            s.value.id.startswith(s.targets[0].id + "_old")]
+
+
+def _loop(top, copies, later):
     body = top.body
-    for k, s in enumerate(list(body)):
-        if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
-                isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name)):
-            continue
+    loads = {}
+    for n in name_nodes(top):
+        if isinstance(n.ctx, gast.Load):
+            loads.setdefault(n.id, []).append(n)
+    for s in copies:
         x, old = s.targets[0].id, s.value.id
-        if not old.startswith(x + "_old") or s not in body:
+        if x in later:
             continue
         k = body.index(s)
         after = body[k + 1:]
@@ -63,10 +75,7 @@ def _loop(fn, top):
             continue
         reads_after = [n for st in after for n in name_nodes(st)
                        if n.id == x and isinstance(n.ctx, gast.Load)]
-        reads_all = [n for n in name_nodes(top) if n.id == x and isinstance(n.ctx, gast.Load)]
-        later = fn.body[fn.body.index(top) + 1:]
-        if len(reads_all) != len(reads_after) or any(
-                n.id == x for st in later for n in name_nodes(st)):
+        if len(loads.get(x, ())) != len(reads_after):
             continue
         for n in reads_after:
             n.id = old
