@@ -210,8 +210,8 @@ class Adjoints:
         elsewhere (the rule's template applies)."""
         t, axis = op.args.get("arrays"), op.args.get("axis")
         if op.fun is not np.concatenate or not isinstance(t, gast.Name) or \
-                t.id in self.an.mutated:
-            return None
+                t.id in self.an.mutated or self.an.complex & {t.id, y}:
+            return None     # (a complex adjoint's real part is taken of an array, not a tuple)
         axis = 0 if isinstance(axis, _Default) or axis is None else \
             axis.value if isinstance(axis, gast.Constant) and type(axis.value) is int else None
         self.certainly_array(t.id)          # (makes self._defs)
