@@ -15,9 +15,8 @@ import numpy as np
 from srcgrad.runtime.base import inexact
 from srcgrad.runtime.batched import is_number, per_direction
 from srcgrad.runtime.broadcast import b_broadcast_like, unbroadcast, zeros_like
-from srcgrad.runtime.containers import element
+from srcgrad.runtime.containers import Adjoints, element
 from srcgrad.runtime.structure import seq_parts, unstack
-from srcgrad.runtime.containers import Adjoints
 
 
 def reshape_dx(g, a, order="C"):

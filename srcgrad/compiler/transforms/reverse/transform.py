@@ -127,8 +127,10 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
                 return False
             if op.kind == "copy" and array(op.args.get("x")):
                 continue
-            if op.kind == "subscript" and array(op.args.get("x")) and \
-                    any(isinstance(p, gast.Slice) for p in _parts(op.args.get("index"))):
+            index = op.args.get("index")
+            if op.kind == "subscript" and array(op.args.get("x")) and any(
+                    isinstance(p, gast.Slice)
+                    for p in (index.elts if isinstance(index, gast.Tuple) else [index])):
                 continue
             fun = op.fun if op.kind == "call" else None
             try:
@@ -207,8 +209,3 @@ class Reverse(Sweeps, ContainerChanges, Adjoints, Materialise, Tape):
                               decorator_list=[], returns=None, type_comment=None)
         fn.srcgrad_result = result
         return fn
-
-
-def _parts(index):
-    """The parts of a subscript's index (``x[1:, j]``: ``1:`` and ``j``)."""
-    return index.elts if isinstance(index, gast.Tuple) else [index]
