@@ -32,6 +32,7 @@ import ast
 import inspect
 
 from srcgrad.compiler import diskcache
+from srcgrad.compiler.lazy import finish
 from srcgrad.compiler.pipeline import generate_cached
 from srcgrad.errors import ClassesNeeded, SrcgradError
 
@@ -111,7 +112,7 @@ class PerClass:
         """What an export holds (``export.module_text``): one generated
         function-like object whose source is every version seen so far and
         the function picking one by the classes' qualified names."""
-        seen = self._seen()
+        seen = [(key, finish(v)) for key, v in self._seen()]
         first = seen[0][1]
         header = _header_of(first).replace(first.__name__, self.__name__, 1)
         text = dispatch_text(self.__name__, header, [(v.__name__, list(key)) for key, v in seen])

@@ -32,6 +32,7 @@ import numpy as np
 from srcgrad import runtime
 from srcgrad.compiler import diskcache
 from srcgrad.compiler.boundary import ComplexVersions
+from srcgrad.compiler.lazy import finish
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.errors import SrcgradError, UnsupportedError
 
@@ -49,8 +50,9 @@ def module_text(dfs):
                                            else [df])]
     # the adjoint functions of helpers the gradients call (inline/joint.py) are
     # exported with them, after them
-    dfs = list({id(part): part for df in dfs for part in [df] + joint_parts(df)}.values())
+    dfs = list({id(part): part for df in dfs for part in [finish(df)] + joint_parts(df)}.values())
     dfs, rewritten = recursion_parts(dfs)
+    dfs = [finish(df) for df in dfs]
     exported = {id(part): part.__name__ for part in dfs}
     defined = [name for df in dfs for name, _ in getattr(df, "srcgrad_functions", ())]
     twice = sorted({n for n in defined if defined.count(n) > 1})

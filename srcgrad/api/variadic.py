@@ -23,6 +23,7 @@ import re
 
 from srcgrad.api.classes import Combined
 from srcgrad.compiler.frontend.variadic import specialise, takes_varargs
+from srcgrad.compiler.lazy import finish
 from srcgrad.compiler.pipeline import cache_get, cache_put, wrt_key
 from srcgrad.errors import SrcgradError
 
@@ -69,7 +70,7 @@ class Specialising:
         """What an export holds (``export.module_text``): the version made
         for the last call, renamed ``NAME_for_call``, and ``NAME`` with the
         signature of ``fun``, which calls it for arguments of that shape."""
-        made, variant = self.generated(), self.latest_variant
+        made, variant = finish(self.generated()), self.latest_variant
         name, inner = made.__name__, made.__name__ + "_for_call"
         text = made.srcgrad_source
         if len(re.findall(rf"\b{name}\(", text)) != 1:

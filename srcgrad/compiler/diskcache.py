@@ -58,6 +58,7 @@ import numpy as np
 
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.boundary import ComplexVersions
+from srcgrad.compiler.lazy import Pending, generic_of
 from srcgrad.rules import registry
 
 #: the entries' format; entries of another format are ignored
@@ -359,11 +360,13 @@ def _path(k):
     return directory() / f"{k}.json"
 
 
-def load(fun, request, complex_make=None):
+def load(fun, request, complex_make=None, regenerate=None):
     """The function generated from ``fun`` for ``request`` from the disk
     cache, or ``None`` (not cached, stale, unreadable).  ``complex_make``
     makes its versions for complex arguments
-    (:class:`srcgrad.compiler.boundary.ComplexVersions`)."""
+    (:class:`srcgrad.compiler.boundary.ComplexVersions`); ``regenerate()``
+    makes the whole function again, for an entry whose generic version was
+    still to be made when it was written (:mod:`srcgrad.compiler.lazy`)."""
     if not is_enabled():
         return None
     k = key(fun, request)
@@ -377,6 +380,11 @@ def load(fun, request, complex_make=None):
         if fingerprint(fun, files) != entry["fingerprint"]:
             return None
         injected = _rebind(entry["injected"], complex_make)
+        pending = entry.get("pending")
+        if pending is not None:
+            if regenerate is None:
+                return None
+            injected[pending] = Pending(pending, lambda: generic_of(regenerate(), pending))
         parsed = types.SimpleNamespace(
             fun=fun, globals=fun.__globals__, closure={}, filename=entry["filename"],
             firstlineno=entry["firstlineno"],
@@ -396,6 +404,8 @@ def load(fun, request, complex_make=None):
     df.srcgrad_files = files
     df.srcgrad_described = parsed.described
     df.srcgrad_from_disk = True
+    if pending is not None:
+        injected.pop(pending).attach(df)
     return df
 
 
@@ -420,6 +430,9 @@ def store(fun, request, df):
                  "firstlineno": inspect.getsourcelines(fun)[1],
                  "described": [[d, *where] for d, where in df.srcgrad_described.items()],
                  "functions": [list(f) for f in df.srcgrad_functions]}
+        pending = getattr(df, "srcgrad_pending", None)
+        if pending is not None:     # (what its compiled code holds)
+            entry.update(pending=pending.name, functions=[list(f) for f in pending.special])
         blob = marshal.dumps(df.srcgrad_code)
         entry["code"] = hashlib.sha256(blob).hexdigest()
         text = json.dumps(entry)

@@ -34,8 +34,7 @@ from srcgrad.compiler.analysis.callees import (JointFallback, joint_problem, mut
                                               recompute_problem)
 from srcgrad.compiler.analysis.complex_values import check_complex
 from srcgrad.compiler.boundary import (Boundary, _no_complex_jacobians, complex_dispatch,  # noqa: F401
-                                       complex_maker, guard_names, normalise_wrt, unchecked,
-                                       with_boundary, with_guard, wrt_key)
+                                       complex_maker, normalise_wrt, with_boundary, wrt_key)
 from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend import Normaliser
 from srcgrad.compiler.frontend import parse
@@ -45,6 +44,7 @@ from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.ir.signature import Positional, call_with_extra
 from srcgrad.compiler.ir.ssa import to_ssa
+from srcgrad.compiler.versions import assemble
 from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace, without_gc  # noqa: F401
 from srcgrad.compiler.memo import (_JOINT, cache_get, cache_put, clear_cache,  # noqa: F401
                                    generate_cached, inlined_twin)
@@ -276,51 +276,6 @@ FRONT_END = [("parse", _parse), ("normalise", _normalise), ("ssa", _ssa), ("hois
              ("analyse", _analyse)]
 
 
-def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
-             complex_make=None, rank_versions=True):
-    """Generate the generic version and, when it differs (more than by the
-    result's scalar check and the argument checks), the one for
-    Python floats (and arrays of the ranks their element reads suggest,
-    ``x[i]``: ``x.ndim == 1``) behind a type guard; compile them into one
-    function.
-    ``generate(analysis, name)`` returns a gast FunctionDef.  ``boundary``
-    (a :class:`Boundary`) says what the function returns, for the type
-    checks at its entry and exit.  ``complex_make(complex_params)`` makes
-    the version for complex arguments the generic one calls
-    (:class:`ComplexVersions`); None for that version itself."""
-    an, namer = front.analysis, front.namer
-    generic = generate(an, name)
-    complex_dispatch(front, generic, complex_make)
-    generic_source = to_source(generic)
-    functions = [(name, with_boundary(generic_source, generic, boundary, (), front))]
-    guarded = sorted(an.guard_candidates())
-    numbers = sorted(an.scalar_candidates(numbers=True))
-    ranked = an.rank_candidates(set(guarded) | set(numbers)) if rank_versions else {}
-    if guarded or ranked or numbers:
-        special = generate(an.assuming(guarded, ranked, numbers), name)
-        special_source = to_source(special)
-        if unchecked(special_source) != unchecked(generic_source):
-            generic_name = namer.fresh(name + "_generic")
-            generic_source = functions[0][1].replace(f"def {name}(", f"def {generic_name}(", 1)
-            checks = [(p, None) for p in guarded] + [(p, "number") for p in numbers] + \
-                sorted(ranked.items())
-            checks += [(extra, rank) for p, rank in list(checks)
-                       for q, extra in extra_checks if q == p]
-            special_source = with_boundary(special_source, special, boundary, set(guarded),
-                                            front)   # (numbers: may be ints, checked as usual)
-            special_source = with_guard(special_source, special, checks, generic_name,
-                                        *guard_names(front.injector, checks))
-            functions = [(generic_name, generic_source), (name, special_source)]
-    df = emit_stage.build(functions, signature or front.parsed, front.injector.objects)
-    df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
-    df.srcgrad_injected = dict(front.injector.objects)
-    # what the disk cache (srcgrad.compiler.diskcache) keeps and checks
-    df.srcgrad_functions = list(functions)
-    df.srcgrad_files = [(f.filename, f.function) for f in front.parsed.files]
-    df.srcgrad_described = dict(front.parsed.described)
-    return df
-
-
 @without_gc
 def reverse_transform(fun, wrt_names, driver, **options):
     """Run the reverse-mode pipeline (:func:`_reverse_transform`), again with a helper
@@ -405,7 +360,7 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
         fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
         cotangent=cotangent, classes=classes, name=requested)
     return assemble(front, name, generate, signature=signature, boundary=boundary,
-                    complex_make=make)
+                    complex_make=make, lazy=complex_params is None)
 
 
 @without_gc

@@ -256,3 +256,55 @@ def _reduces_scalars(an, ranks):
                    for a in op.args.values()):
                 return True
     return False
+
+
+def version_fails(an, params):
+    """Whether the specialised version whose analysis is ``an`` (``params``
+    assumed numbers) could never run: a statement every call runs (at the
+    function's top level, or directly in a loop over ``range`` of a
+    constant length, itself run) indexes a name that analysis finds
+    certainly a number (``v = a * x`` then ``v[::-1]``, with ``a`` and ``x``
+    floats: the function itself fails for such arguments).  Such a version
+    is not made (a call with arrays goes to the generic version anyway).
+
+    >>> from srcgrad.compiler.analysis.show import analysed
+    >>> an = analysed('''
+    ... def f(x, a):
+    ...     v = a * x
+    ...     for i in range(3):
+    ...         x = x + v[i]
+    ...     return x''', wrt="x")
+    >>> version_fails(an.assuming(["x", "a"]), ["x", "a"]), version_fails(an, [])
+    (True, False)
+    """
+    made = set(params)
+
+    def always_run(loop):
+        it = loop.iter
+        if not (isinstance(loop, gast.For) and isinstance(it, gast.Call) and
+                isinstance(it.func, gast.Name) and it.func.id == "range" and
+                an.resolve_name("range") is range and not it.keywords and
+                all(isinstance(c, gast.Constant) and type(c.value) is int for c in it.args)):
+            return False
+        return len(range(*[c.value for c in it.args])) > 0 if 1 <= len(it.args) <= 3 else False
+
+    def fails(stmts):
+        for s in stmts:
+            if isinstance(s, gast.For) and always_run(s) and not s.orelse:
+                if fails(s.body):
+                    return True
+                continue
+            if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
+                continue
+            op = getattr(s, "srcgrad_op", None)
+            if op is not None and op.kind == "subscript":
+                x, index = op.args.get("x"), op.args.get("index")
+                # (a NumPy scalar takes ``[()]`` and ``[...]``)
+                if isinstance(x, gast.Name) and x.id in made and x.id in an.scalar and \
+                        not (isinstance(index, gast.Tuple) and not index.elts) and \
+                        not (isinstance(index, gast.Constant) and index.value is Ellipsis):
+                    return True
+            made.add(s.targets[0].id)
+        return False
+
+    return fails(an.fn.body)

@@ -86,6 +86,8 @@ def generic_version(fun):
     if call.func.id not in free or not fun.__closure__:
         return fun
     target = fun.__closure__[free.index(call.func.id)].cell_contents
+    if hasattr(target, "srcgrad_resolve"):      # made when first needed (compiler/lazy.py)
+        target = target.srcgrad_resolve()
     return generic_version(target) if is_generated(target) else fun
 
 

@@ -1,0 +1,234 @@
+"""The versions of a gradient made when needed (``compiler/lazy.py``) or not
+at all (``analysis/rank_guesses.version_fails``).
+
+- A long function (``LAZY_STATEMENTS`` statements or more) gets its version
+  for floats at once and its generic version when first needed: a call the
+  guard sends there, ``srcgrad.source``, an export, a derivative of the
+  gradient, a read from the disk cache.
+- A version for floats that no call could run (the function itself indexes a
+  value the floats make a number) is not made.
+
+Every gradient is checked against finite differences, in every mode."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.compiler import diskcache
+from srcgrad.compiler.lazy import LAZY_STATEMENTS
+from tests.modes import assert_sound
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def long_chain(x, y, a):
+    s = x * y
+    t = np.sin(a) * s
+    u = t + y
+    v = np.tanh(u) * x
+    w = v * v + s
+    w2 = np.exp(-w) + u
+    q = w2 * 0.5 + t
+    r = np.cos(q) * y
+    z = r * s + q
+    z2 = np.sin(z) + x
+    z3 = z2 * z2 + 0.5 * w
+    return np.sum(z3) + s
+
+
+def short_chain(x, y):
+    return np.sin(x * y) + x
+
+
+def sliced(x, a, b):
+    # floats for a and x would make v a number, and v[::-1] fails: only the
+    # generic version is made (a and b are arrays in every call that runs)
+    v = a * x
+    w = np.tanh(b) + v[::-1]
+    return np.sum(w * w)
+
+
+def sliced_in_branch(x, a):
+    # the index is in a branch: a call with floats may run (x < 0)
+    v = a * x
+    if x > 0.0:
+        return np.sum(v[:1])
+    return v * v
+
+
+def _pending(df):
+    p = getattr(df, "srcgrad_pending", None)
+    return None if p is None else p.function is None
+
+
+def test_the_long_function_is_long_enough():
+    from srcgrad.compiler.pipeline import front_end, Driver
+    from srcgrad.compiler.ir.dataflow import walk_stmts
+    front = front_end(long_chain, ("x", "y", "a"), Driver(), reverse=True)
+    assert sum(1 for _ in walk_stmts(front.fn.body)) >= LAZY_STATEMENTS
+
+
+def test_a_float_call_never_makes_the_generic_version():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
+    assert _pending(df) is True
+    g = df(0.3, 0.5, 0.7)
+    assert _pending(df) is True            # floats: the specialised version ran
+    expected = srcgrad.check_grad(long_chain, 0.3, 0.5, 0.7, wrt=(0, 1, 2))
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+def test_an_array_call_makes_it_and_it_is_right():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
+    a = np.array([0.1, -0.4, 0.9])
+    gx, gy, ga = df(0.3, 0.5, a)
+    assert _pending(df) is False
+    assert isinstance(ga, np.ndarray) and ga.shape == (3,)
+    assert_sound(long_chain, (0.3, 0.5, a), wrt=(0, 1, 2))
+    assert_sound(long_chain, (0.3, 0.5, 0.7), wrt=(0, 1, 2))
+
+
+def test_source_shows_both_versions_as_when_made_at_once():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
+    text = srcgrad.source(df)
+    assert _pending(df) is False
+    assert "def d_long_chain(x, y, a):" in text and "def d_long_chain_generic(x, y, a):" in text
+    assert text.index("def d_long_chain(") < text.index("def d_long_chain_generic(")
+    # the generic version is the one called for arrays
+    assert "return d_long_chain_generic(x, y, a)" in text
+
+
+def test_a_short_function_still_makes_both_at_once():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(short_chain, wrt=(0, 1))
+    assert getattr(df, "srcgrad_pending", None) is None
+    assert_sound(short_chain, (0.3, 0.5), wrt=(0, 1))
+
+
+def test_export_of_a_pending_gradient_is_complete(tmp_path):
+    srcgrad.clear_cache()
+    df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
+    text = srcgrad.source(df, standalone=True)
+    assert "def d_long_chain_generic(" in text
+    path = tmp_path / "exported.py"
+    path.write_text(text)
+    ns = {}
+    exec(compile(text, str(path), "exec"), ns)
+    a = np.array([0.1, -0.4, 0.9])
+    for args in [(0.3, 0.5, a), (0.3, 0.5, 0.7)]:
+        got = ns["d_long_chain"](*args)
+        want = srcgrad.check_grad(long_chain, *args, wrt=(0, 1, 2))
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-10)
+
+
+def test_second_derivatives_of_a_pending_gradient():
+    srcgrad.clear_cache()
+    a = np.array([0.1, -0.4, 0.9])
+    h = srcgrad.hessian(long_chain, wrt=2)(0.3, 0.5, a)
+    eps = 1e-6
+    g = srcgrad.grad(long_chain, wrt=2)
+    fd = np.stack([(g(0.3, 0.5, a + eps * e) - g(0.3, 0.5, a - eps * e)) / (2 * eps)
+                   for e in np.eye(3)], axis=1)
+    np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_no_version_for_floats_that_no_call_could_run():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(sliced, wrt=(0, 1, 2))
+    text = srcgrad.source(df)
+    assert "_generic" not in text and "type(x) is not float" not in text
+    a, b = np.array([0.2, -0.5, 0.8]), np.array([1.0, 0.3, -0.2])
+    assert_sound(sliced, (0.4, a, b), wrt=(0, 1, 2))
+
+
+def test_an_index_in_a_branch_keeps_the_version_for_floats():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(sliced_in_branch, wrt=(0, 1))
+    assert "_generic" in srcgrad.source(df)
+    assert_sound(sliced_in_branch, (-0.4, 0.7), wrt=(0, 1))
+    assert_sound(sliced_in_branch, (0.4, np.array([0.2, 0.5])), wrt=(0, 1))
+
+
+MODULE = textwrap.dedent('''
+    import numpy as np
+
+    def long_chain(x, y, a):
+        s = x * y
+        t = np.sin(a) * s
+        u = t + y
+        v = np.tanh(u) * x
+        w = v * v + s
+        w2 = np.exp(-w) + u
+        q = w2 * 0.5 + t
+        r = np.cos(q) * y
+        z = r * s + q
+        z2 = np.sin(z) + x
+        z3 = z2 * z2 + 0.5 * w
+        return np.sum(z3) + s
+''')
+
+RUN = textwrap.dedent('''
+    import sys
+    sys.path.insert(0, {dir!r})
+    import numpy as np
+    import srcgrad
+    import model
+    df = srcgrad.grad(model.long_chain, wrt=(0, 1, 2))
+    pending = getattr(df, "srcgrad_pending", None)
+    print(getattr(df, "srcgrad_from_disk", False), pending is not None and pending.function is None)
+    print(repr([np.asarray(g).tolist() for g in df(0.3, 0.5, 0.7)]))
+    print(repr([np.asarray(g).tolist() for g in df(0.3, 0.5, np.array([0.1, -0.4, 0.9]))]))
+    print("generic" in srcgrad.source(df))
+''')
+
+
+def test_the_disk_cache_keeps_a_pending_gradient(tmp_path):
+    (tmp_path / "model.py").write_text(MODULE)
+    (tmp_path / "run.py").write_text(RUN.format(dir=str(tmp_path)))
+    env = dict(os.environ, SRCGRAD_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=ROOT)
+    env.pop("SRCGRAD_CACHE", None)
+    runs = [subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True,
+                           text=True, env=env, check=True, cwd=tmp_path).stdout.splitlines()
+            for _ in range(2)]
+    assert runs[0][0] == "False True"        # generated, the generic version pending
+    assert runs[1][0] == "True True"         # read from disk, still pending
+    assert runs[0][1:] == runs[1][1:]        # the same gradients, both versions
+    assert runs[1][3] == "True"
+
+
+def test_store_writes_the_compiled_functions_of_a_pending_gradient(tmp_path, monkeypatch):
+    monkeypatch.setattr(diskcache, "is_enabled", lambda: True)
+    monkeypatch.setenv("SRCGRAD_CACHE_DIR", str(tmp_path))
+    srcgrad.clear_cache()
+    from srcgrad.compiler.pipeline import Driver, reverse_transform
+    df = reverse_transform(long_chain, ("x", "y", "a"), Driver(), with_value=False)
+    assert _pending(df) is True
+    assert diskcache.store(long_chain, ["test"], df)
+    df.srcgrad_pending.srcgrad_resolve()
+    no_complex = lambda params: None        # noqa: E731 (no complex argument here)
+    loaded = diskcache.load(long_chain, ["test"], no_complex, lambda: reverse_transform(
+        long_chain, ("x", "y", "a"), Driver(), with_value=False))
+    assert loaded is not None and _pending(loaded) is True
+    a = np.array([0.1, -0.4, 0.9])
+    for g, w in zip(loaded(0.3, 0.5, a), df(0.3, 0.5, a)):
+        np.testing.assert_allclose(g, w, rtol=1e-13)
+    # without a way to make it again, such an entry is not used
+    assert diskcache.load(long_chain, ["test"], no_complex) is None
+
+
+@pytest.mark.parametrize("wrt", [0, (0, 2)])
+def test_value_and_grad_and_vjp_of_a_long_function(wrt):
+    srcgrad.clear_cache()
+    a = np.array([0.1, -0.4, 0.9])
+    assert_sound(long_chain, (0.3, 0.5, a), wrt=wrt)
+    vg = srcgrad.value_and_grad(long_chain, wrt=wrt)
+    v, g = vg(0.3, 0.5, a)
+    np.testing.assert_allclose(v, long_chain(0.3, 0.5, a))
