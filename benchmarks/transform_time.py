@@ -302,8 +302,8 @@ if extra:
     try:
         from srcgrad.compiler.pipeline import trace
         srcgrad.clear_cache()
-        with trace() as t:
-            srcgrad.grad(fresh(mod.f), wrt=wrt)
+        with trace() as t:      # (with the first call: it makes the version it needs)
+            srcgrad.grad(fresh(mod.f), wrt=wrt)(*args)
         out["stages"] = t.times
     except Exception as e:
         out["stages_error"] = f"{type(e).__name__}: {e}"

@@ -1,10 +1,10 @@
 """The versions of a gradient made when needed (``compiler/lazy.py``) or not
 at all (``analysis/rank_guesses.version_fails``).
 
-- A long function (``LAZY_STATEMENTS`` statements or more) gets its version
-  for floats at once and its generic version when first needed: a call the
+- A long function's gradient (``LAZY_STATEMENTS`` statements or more) is
+  its guard alone; each version is made when first needed: by a call the
   guard sends there, ``srcgrad.source``, an export, a derivative of the
-  gradient, a read from the disk cache.
+  gradient; the disk cache keeps what is not made yet.
 - A version for floats that no call could run (the function itself indexes a
   value the floats make a number) is not made.
 
@@ -61,9 +61,10 @@ def sliced_in_branch(x, a):
     return v * v
 
 
-def _pending(df):
-    p = getattr(df, "srcgrad_pending", None)
-    return None if p is None else p.function is None
+def _made(df):
+    """The names of the versions made so far (None: made with the gradient)."""
+    lazy = getattr(df, "srcgrad_lazy", None)
+    return None if lazy is None else [p.name for p in lazy.pendings if p.function is not None]
 
 
 def test_the_long_function_is_long_enough():
@@ -73,42 +74,44 @@ def test_the_long_function_is_long_enough():
     assert sum(1 for _ in walk_stmts(front.fn.body)) >= LAZY_STATEMENTS
 
 
-def test_a_float_call_never_makes_the_generic_version():
+def test_a_float_call_makes_the_specialised_version_only():
     srcgrad.clear_cache()
     df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
-    assert _pending(df) is True
+    assert _made(df) == []
     g = df(0.3, 0.5, 0.7)
-    assert _pending(df) is True            # floats: the specialised version ran
+    assert _made(df) == ["d_long_chain_specialised"]
     expected = srcgrad.check_grad(long_chain, 0.3, 0.5, 0.7, wrt=(0, 1, 2))
     np.testing.assert_allclose(g, expected, rtol=1e-12)
 
 
-def test_an_array_call_makes_it_and_it_is_right():
+def test_an_array_call_makes_the_generic_version_only():
     srcgrad.clear_cache()
     df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
     a = np.array([0.1, -0.4, 0.9])
     gx, gy, ga = df(0.3, 0.5, a)
-    assert _pending(df) is False
+    assert _made(df) == ["d_long_chain_generic"]
     assert isinstance(ga, np.ndarray) and ga.shape == (3,)
     assert_sound(long_chain, (0.3, 0.5, a), wrt=(0, 1, 2))
     assert_sound(long_chain, (0.3, 0.5, 0.7), wrt=(0, 1, 2))
 
 
-def test_source_shows_both_versions_as_when_made_at_once():
+def test_source_shows_both_versions_then_the_guard():
     srcgrad.clear_cache()
     df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
     text = srcgrad.source(df)
-    assert _pending(df) is False
-    assert "def d_long_chain(x, y, a):" in text and "def d_long_chain_generic(x, y, a):" in text
-    assert text.index("def d_long_chain(") < text.index("def d_long_chain_generic(")
-    # the generic version is the one called for arrays
-    assert "return d_long_chain_generic(x, y, a)" in text
+    assert _made(df) == ["d_long_chain_generic", "d_long_chain_specialised"]
+    heads = [line for line in text.splitlines() if line.startswith("def ")]
+    # the specialised version first (as a short gradient shows it), the guard last
+    assert heads == ["def d_long_chain_specialised(x, y, a):",
+                     "def d_long_chain_generic(x, y, a):", "def d_long_chain(x, y, a):"]
+    assert "        return d_long_chain_generic(x, y, a)\n" \
+        "    return d_long_chain_specialised(x, y, a)\n" in text
 
 
 def test_a_short_function_still_makes_both_at_once():
     srcgrad.clear_cache()
     df = srcgrad.grad(short_chain, wrt=(0, 1))
-    assert getattr(df, "srcgrad_pending", None) is None
+    assert _made(df) is None
     assert_sound(short_chain, (0.3, 0.5), wrt=(0, 1))
 
 
@@ -116,7 +119,7 @@ def test_export_of_a_pending_gradient_is_complete(tmp_path):
     srcgrad.clear_cache()
     df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
     text = srcgrad.source(df, standalone=True)
-    assert "def d_long_chain_generic(" in text
+    assert "def d_long_chain_generic(" in text and "def d_long_chain_specialised(" in text
     path = tmp_path / "exported.py"
     path.write_text(text)
     ns = {}
@@ -182,8 +185,9 @@ RUN = textwrap.dedent('''
     import srcgrad
     import model
     df = srcgrad.grad(model.long_chain, wrt=(0, 1, 2))
-    pending = getattr(df, "srcgrad_pending", None)
-    print(getattr(df, "srcgrad_from_disk", False), pending is not None and pending.function is None)
+    lazy = getattr(df, "srcgrad_lazy", None)
+    print(getattr(df, "srcgrad_from_disk", False), lazy is not None and
+          not any(p.function for p in lazy.pendings))
     print(repr([np.asarray(g).tolist() for g in df(0.3, 0.5, 0.7)]))
     print(repr([np.asarray(g).tolist() for g in df(0.3, 0.5, np.array([0.1, -0.4, 0.9]))]))
     print("generic" in srcgrad.source(df))
@@ -198,8 +202,8 @@ def test_the_disk_cache_keeps_a_pending_gradient(tmp_path):
     runs = [subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True,
                            text=True, env=env, check=True, cwd=tmp_path).stdout.splitlines()
             for _ in range(2)]
-    assert runs[0][0] == "False True"        # generated, the generic version pending
-    assert runs[1][0] == "True True"         # read from disk, still pending
+    assert runs[0][0] == "False True"        # generated, no version made yet
+    assert runs[1][0] == "True True"         # read from disk, none made yet
     assert runs[0][1:] == runs[1][1:]        # the same gradients, both versions
     assert runs[1][3] == "True"
 
@@ -210,16 +214,19 @@ def test_store_writes_the_compiled_functions_of_a_pending_gradient(tmp_path, mon
     srcgrad.clear_cache()
     from srcgrad.compiler.pipeline import Driver, reverse_transform
     df = reverse_transform(long_chain, ("x", "y", "a"), Driver(), with_value=False)
-    assert _pending(df) is True
+    assert _made(df) == []
     assert diskcache.store(long_chain, ["test"], df)
-    df.srcgrad_pending.srcgrad_resolve()
+    df(0.3, 0.5, 0.7)
     no_complex = lambda params: None        # noqa: E731 (no complex argument here)
     loaded = diskcache.load(long_chain, ["test"], no_complex, lambda: reverse_transform(
         long_chain, ("x", "y", "a"), Driver(), with_value=False))
-    assert loaded is not None and _pending(loaded) is True
+    assert loaded is not None and _made(loaded) == []
     a = np.array([0.1, -0.4, 0.9])
-    for g, w in zip(loaded(0.3, 0.5, a), df(0.3, 0.5, a)):
-        np.testing.assert_allclose(g, w, rtol=1e-13)
+    for args in [(0.3, 0.5, a), (0.3, 0.5, 0.7)]:
+        for g, w in zip(loaded(*args), df(*args)):
+            np.testing.assert_allclose(g, w, rtol=1e-13)
+    assert _made(loaded) == ["d_long_chain_generic", "d_long_chain_specialised"]
+    assert srcgrad.source(loaded) == srcgrad.source(df)
     # without a way to make it again, such an entry is not used
     assert diskcache.load(long_chain, ["test"], no_complex) is None
 

@@ -125,7 +125,10 @@ def products(A, B, s):
 
 def test_matrix_products_of_known_ranks_are_plain_products():
     src = _source(products, (0, 1, 2)).split("\n\n\ndef ")[0]
-    assert "A.ndim != 2" in src and "B.ndim != 2" in src
+    # (the guard: the specialised version's first line, or the function
+    # choosing a version of a long gradient, compiler/lazy.py)
+    guard = next(ln for ln in _source(products, (0, 1, 2)).splitlines() if "ndim" in ln)
+    assert "A.ndim != 2" in guard and "B.ndim != 2" in guard
     assert "matmul_dx" not in src and "matmul_dy" not in src
     assert "np.outer(" in src
     B = rng.standard_normal((3, 3))

@@ -58,7 +58,7 @@ import numpy as np
 
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.boundary import ComplexVersions
-from srcgrad.compiler.lazy import Pending, generic_of
+from srcgrad.compiler.lazy import Lazy, Pending, version_of
 from srcgrad.rules import registry
 
 #: the entries' format; entries of another format are ignored
@@ -380,11 +380,10 @@ def load(fun, request, complex_make=None, regenerate=None):
         if fingerprint(fun, files) != entry["fingerprint"]:
             return None
         injected = _rebind(entry["injected"], complex_make)
-        pending = entry.get("pending")
-        if pending is not None:
-            if regenerate is None:
-                return None
-            injected[pending] = Pending(pending, lambda: generic_of(regenerate(), pending))
+        pendings = _pendings(entry.get("pending", ()), regenerate)
+        if pendings and regenerate is None:
+            return None
+        injected.update((p.name, p) for p in pendings)
         parsed = types.SimpleNamespace(
             fun=fun, globals=fun.__globals__, closure={}, filename=entry["filename"],
             firstlineno=entry["firstlineno"],
@@ -404,9 +403,26 @@ def load(fun, request, complex_make=None, regenerate=None):
     df.srcgrad_files = files
     df.srcgrad_described = parsed.described
     df.srcgrad_from_disk = True
-    if pending is not None:
-        injected.pop(pending).attach(df)
+    if pendings:
+        for p in pendings:
+            del injected[p.name]
+        Lazy(df, pendings)
     return df
+
+
+def _pendings(names, regenerate):
+    """The versions ``names`` of a gradient read from disk that were still
+    to make when it was written: each made, when first needed, from the
+    gradient made again by ``regenerate()`` (once for all of them)."""
+    made = []
+
+    def maker(name):
+        def make():
+            if not made:
+                made.append(regenerate())
+            return version_of(made[0], name)
+        return make
+    return [Pending(name, maker(name)) for name in names]
 
 
 def store(fun, request, df):
@@ -430,9 +446,9 @@ def store(fun, request, df):
                  "firstlineno": inspect.getsourcelines(fun)[1],
                  "described": [[d, *where] for d, where in df.srcgrad_described.items()],
                  "functions": [list(f) for f in df.srcgrad_functions]}
-        pending = getattr(df, "srcgrad_pending", None)
-        if pending is not None:     # (what its compiled code holds)
-            entry.update(pending=pending.name, functions=[list(f) for f in pending.special])
+        lazy = getattr(df, "srcgrad_lazy", None)
+        if lazy is not None:        # (what its compiled code holds)
+            entry.update(pending=lazy.names, functions=[list(f) for f in lazy.compiled])
         blob = marshal.dumps(df.srcgrad_code)
         entry["code"] = hashlib.sha256(blob).hexdigest()
         text = json.dumps(entry)

@@ -13,7 +13,6 @@ True
 import weakref
 
 from srcgrad.compiler import diskcache
-from srcgrad.compiler.lazy import eagerly
 from srcgrad.compiler.stages import _TRACE
 
 
@@ -37,7 +36,7 @@ def generate_cached(fun, request, generate, complex_make=None):
     function loaded from disk (:func:`complex_maker`)."""
     if _TRACE:
         return generate()
-    made = diskcache.load(fun, request, complex_make, lambda: eagerly(generate))
+    made = diskcache.load(fun, request, complex_make, generate)
     if made is None:
         made = generate()
         diskcache.store(fun, request, made)

@@ -42,7 +42,7 @@ from srcgrad.compiler.frontend.normalise.attributes import constructed_classes
 from srcgrad.compiler.frontend.parse import portable_defaults
 from srcgrad.compiler.ir.names import Injector, Namer, comment_node, load, names_in
 from srcgrad.compiler.ir.printer import to_source
-from srcgrad.compiler.ir.signature import Positional, call_with_extra
+from srcgrad.compiler.ir.signature import Positional, call_with_extra, with_extra_parameters
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.compiler.versions import assemble
 from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace, without_gc  # noqa: F401
@@ -359,8 +359,10 @@ def _reverse_transform(fun, wrt_names, driver, *, with_value, as_tuple=None, cot
     make = None if complex_params is not None else complex_maker(
         fun, reverse_transform, wrt_names, driver, with_value=with_value, as_tuple=as_tuple,
         cotangent=cotangent, classes=classes, name=requested)
+    params = front.fn.args if seed is None else \
+        with_extra_parameters(front.fn.args, [seed], parsed.fun)     # (as the transform does)
     return assemble(front, name, generate, signature=signature, boundary=boundary,
-                    complex_make=make, lazy=complex_params is None)
+                    complex_make=make, params=params if complex_params is None else None)
 
 
 @without_gc

@@ -27,18 +27,20 @@ is not made (``rank_guesses.version_fails``).
 ['d_f_generic', 'd_f']
 """
 
+import gast
+
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis.rank_guesses import version_fails
 from srcgrad.compiler.boundary import (complex_dispatch, guard_names, unchecked, with_boundary,
                                        with_guard)
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.printer import to_source
-from srcgrad.compiler.lazy import LAZY_STATEMENTS, Pending, deferring
+from srcgrad.compiler.lazy import LAZY_STATEMENTS, Lazy, Pending
 from srcgrad.compiler.stages import without_gc
 
 
 def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary=None,
-             complex_make=None, rank_versions=True, lazy=False):
+             complex_make=None, rank_versions=True, params=None):
     """Generate the generic version and, when it differs (more than by the
     result's scalar check and the argument checks), the one for
     Python floats (and arrays of the ranks their element reads suggest,
@@ -48,8 +50,9 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     (a :class:`Boundary`) says what the function returns, for the type
     checks at its entry and exit.  ``complex_make(complex_params)`` makes
     the version for complex arguments the generic one calls
-    (:class:`ComplexVersions`); None for that version itself.  ``lazy``: for
-    a long function, generate the generic version when first needed
+    (:class:`ComplexVersions`); None for that version itself.  ``params``:
+    the generated function's parameters (a gast ``arguments``), given when
+    a long function's versions may be made when first called
     (:mod:`srcgrad.compiler.lazy`)."""
     an, namer = front.analysis, front.namer
     guarded = sorted(an.guard_candidates())
@@ -62,60 +65,82 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     if checks and version_fails(assumed, guarded + numbers):
         checks = []         # (no call could run that version)
 
-    def specialised(generic_name, dispatch=False):
-        """The version for floats (and ranks) behind its guard: (tree, raw text, text)."""
+    def specialised():
+        """The version for floats (and ranks): (raw text, text without the guard, tree)."""
         special = generate(assumed, name)
-        if dispatch:        # (the generic version's arguments and name: the same)
-            complex_dispatch(front, special, complex_make)
-        special_source = to_source(special)
+        source = to_source(special)
         # (numbers: may be ints, checked as usual)
-        text = with_boundary(special_source, special, boundary, set(guarded), front)
-        text = with_guard(text, special, checks, generic_name,
-                          *guard_names(front.injector, checks))
-        return special, special_source, text
+        return source, with_boundary(source, special, boundary, set(guarded), front), special
 
-    def generic_version(dispatch=True):
+    def generic_version():
         generic = generate(an, name)
-        if dispatch:
+        if front.complex_dispatch is _UNSET:
             complex_dispatch(front, generic, complex_make)
         source = to_source(generic)
-        return generic, source, with_boundary(source, generic, boundary, (), front)
+        return source, with_boundary(source, generic, boundary, (), front), generic
 
-    injected = {}
+    front.complex_dispatch = _UNSET
     # (not with helpers that have adjoint functions of their own: their
     # fallback, JointFallback, regenerates the caller from the start)
-    if checks and lazy and deferring() and not getattr(front.parsed, "srcgrad_kept", None) \
-            and sum(1 for _ in walk_stmts(front.fn.body)) >= LAZY_STATEMENTS:
-        generic_name = namer.fresh(name + "_generic")
-        _, _, text = specialised(generic_name, dispatch=True)
-        functions = [(name, text)]
+    if checks and params is not None and not params.vararg and not params.kwarg and \
+            not getattr(front.parsed, "srcgrad_kept", None) and \
+            sum(1 for _ in walk_stmts(front.fn.body)) >= LAZY_STATEMENTS:
+        return _dispatcher(front, name, params, checks, specialised, generic_version,
+                           signature, complex_make)
+    generic_source, text, _ = generic_version()
+    functions = [(name, text)]
+    if checks:
+        special_source, special_text, special = specialised()
+        if unchecked(special_source) != unchecked(generic_source):
+            generic_name = namer.fresh(name + "_generic")
+            generic_text = text.replace(f"def {name}(", f"def {generic_name}(", 1)
+            special_text = with_guard(special_text, special, checks, generic_name,
+                                      *guard_names(front.injector, checks))
+            functions = [(generic_name, generic_text), (name, special_text)]
+    return _compiled(front, functions, signature, {})
 
+
+_UNSET = object()       # front.complex_dispatch before a version has set it
+
+
+def _dispatcher(front, name, params, checks, specialised, generic_version, signature,
+                complex_make):
+    """The long function's gradient as a guard choosing between its two
+    versions, each made when a call first needs it (:class:`Pending`)."""
+    namer, injector = front.namer, front.injector
+    generic_name = namer.fresh(name + "_generic")
+    special_name = namer.fresh(name + "_specialised")
+    head = gast.FunctionDef(name=name, args=params, body=[gast.Pass()], decorator_list=[],
+                            returns=None, type_comment=None)
+    complex_dispatch(front, head, complex_make)     # (the versions' name and parameters)
+    a = params
+    passed = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
+    text = to_source(head).split("\n", 1)[0] + "\n" + \
+        f"    return {special_name}({', '.join(passed)})\n"
+    text = with_guard(text, head, checks, generic_name, *guard_names(injector, checks))
+
+    def maker(version, own):
         @without_gc
         def make():
-            text = generic_version(dispatch=False)[2].replace(f"def {name}(", f"def {generic_name}(", 1)
-            made = emit_stage.build([(generic_name, text)], signature or front.parsed,
-                                    front.injector.objects)
-            return made, text, dict(front.injector.objects)
-        pending = Pending(generic_name, make)
-        injected = {generic_name: pending}
-    else:
-        pending = None
-        _, generic_source, text = generic_version()
-        functions = [(name, text)]
-        if checks:
-            generic_name = namer.fresh(name + "_generic")
-            _, special_source, special_text = specialised(generic_name)
-            if unchecked(special_source) != unchecked(generic_source):
-                generic_text = text.replace(f"def {name}(", f"def {generic_name}(", 1)
-                functions = [(generic_name, generic_text), (name, special_text)]
+            made = version()[1].replace(f"def {name}(", f"def {own}(", 1)
+            return emit_stage.build([(own, made)], signature or front.parsed,
+                                    injector.objects), made, dict(injector.objects)
+        return Pending(own, make)
+    pendings = [maker(generic_version, generic_name), maker(specialised, special_name)]
+    df = _compiled(front, [(name, text)], signature, {p.name: p for p in pendings})
+    Lazy(df, pendings)
+    return df
+
+
+def _compiled(front, functions, signature, pending):
+    """``functions`` (``(name, text)``, callees first) compiled into one
+    function, with what the disk cache and exports read."""
     df = emit_stage.build(functions, signature or front.parsed,
-                          {**front.injector.objects, **injected})
+                          {**front.injector.objects, **pending})
     df.srcgrad_source = "\n\n".join(src for _, src in reversed(functions))
     df.srcgrad_injected = dict(front.injector.objects)
     # what the disk cache (srcgrad.compiler.diskcache) keeps and checks
     df.srcgrad_functions = list(functions)
     df.srcgrad_files = [(f.filename, f.function) for f in front.parsed.files]
     df.srcgrad_described = dict(front.parsed.described)
-    if pending is not None:
-        pending.attach(df)
     return df

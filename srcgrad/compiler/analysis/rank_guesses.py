@@ -278,22 +278,14 @@ def version_fails(an, params):
     (True, False)
     """
     made = set(params)
-
-    def always_run(loop):
-        it = loop.iter
-        if not (isinstance(loop, gast.For) and isinstance(it, gast.Call) and
-                isinstance(it.func, gast.Name) and it.func.id == "range" and
-                an.resolve_name("range") is range and not it.keywords and
-                all(isinstance(c, gast.Constant) and type(c.value) is int for c in it.args)):
-            return False
-        return len(range(*[c.value for c in it.args])) > 0 if 1 <= len(it.args) <= 3 else False
-
-    def fails(stmts):
-        for s in stmts:
-            if isinstance(s, gast.For) and always_run(s) and not s.orelse:
-                if fails(s.body):
-                    return True
-                continue
+    todo = [list(an.fn.body)]           # (a worklist, not a recursive closure: no cycle)
+    while todo:
+        stmts = todo.pop()
+        for k, s in enumerate(stmts):
+            if isinstance(s, gast.For) and not s.orelse and _always_run(an, s):
+                todo.append(stmts[k + 1:])
+                todo.append(list(s.body))
+                break
             if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
                 continue
             op = getattr(s, "srcgrad_op", None)
@@ -305,6 +297,16 @@ def version_fails(an, params):
                         not (isinstance(index, gast.Constant) and index.value is Ellipsis):
                     return True
             made.add(s.targets[0].id)
-        return False
+    return False
 
-    return fails(an.fn.body)
+
+def _always_run(an, loop):
+    """Whether the body of the ``for`` loop ``loop`` runs at least once:
+    ``range`` of integer constants, not empty."""
+    it = loop.iter
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and
+            it.func.id == "range" and an.resolve_name("range") is range and
+            not it.keywords and 1 <= len(it.args) <= 3 and
+            all(isinstance(c, gast.Constant) and type(c.value) is int for c in it.args)):
+        return False
+    return len(range(*[c.value for c in it.args])) > 0
