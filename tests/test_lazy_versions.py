@@ -239,3 +239,16 @@ def test_value_and_grad_and_vjp_of_a_long_function(wrt):
     vg = srcgrad.value_and_grad(long_chain, wrt=wrt)
     v, g = vg(0.3, 0.5, a)
     np.testing.assert_allclose(v, long_chain(0.3, 0.5, a))
+
+
+def test_the_command_line_shows_every_stage_of_a_long_function(tmp_path, capsys):
+    from srcgrad.api.cli import main
+    (tmp_path / "model.py").write_text(MODULE)
+    assert main([f"{tmp_path / 'model.py'}:long_chain", "--wrt", "0,1,2", "--times"]) == 0
+    err = capsys.readouterr().err
+    for stage in ("analyse", "reverse", "eliminate_dead_code"):
+        assert f"  {stage}\n" in err, err
+    assert main([f"{tmp_path / 'model.py'}:long_chain", "--wrt", "0,1,2",
+                 "--after", "eliminate_dead_code"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("def d_long_chain(x, y, a):") == 2     # the generic, then the specialised

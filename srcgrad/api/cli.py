@@ -28,6 +28,7 @@ from srcgrad.api import export
 from srcgrad.api.check import check_grad, numerical_grad
 from srcgrad.api.variadic import takes_varargs
 from srcgrad.compiler import pipeline
+from srcgrad.compiler.lazy import finish
 from srcgrad.errors import SrcgradError
 
 
@@ -89,7 +90,8 @@ def main(argv=None):
         wrt = _wrt(args.wrt)
         api.clear_cache()
         with pipeline.trace(after=args.after) as watched:
-            df = (api.value_and_grad if args.value else api.grad)(fun, wrt=wrt)
+            # (with every version made: a long function's are made when needed)
+            df = finish((api.value_and_grad if args.value else api.grad)(fun, wrt=wrt))
         text = api.source(df, standalone=args.standalone)
         if args.after:
             text = "\n\n".join(watched.shown) + "\n"

@@ -49,7 +49,7 @@ from srcgrad.compiler.frontend.parse import MISSING
 from srcgrad.compiler.analysis.syntax import dotted, op_symbol
 from srcgrad.compiler.ir.dataflow import connected, live_before, walk_stmts
 from srcgrad.rules.tables import IDENTITY_HELPERS, NUMPY_WRITERS, VIEW_FUNCTIONS
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 
 
 def check_aliasing(an, assigns):
@@ -327,7 +327,7 @@ def check_out_arguments(an):
                     construct="NumPy function changing an array in place",
                     hint=f"write the change as an assignment, e.g. {changed}[i] = "
                          f"{changed}[i] + v, or {changed} = ... with the new value")
-        for call in walk_tree(s.value):
+        for call in inner_nodes(s.value):
             if not isinstance(call, gast.Call):
                 continue
             out = next((k.value for k in call.keywords if k.arg == "out"), None)
@@ -492,7 +492,7 @@ def containers_holding(an, assigns):
         else:
             continue
         for a in values:
-            for n in walk_tree(a) if isinstance(a, gast.AST) else ():
+            for n in inner_nodes(a) if isinstance(a, gast.AST) else ():
                 if isinstance(n, gast.Name) and n.id != into:
                     put_into.setdefault(n.id, []).append(into)
 

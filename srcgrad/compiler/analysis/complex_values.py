@@ -38,7 +38,7 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.analysis.ops import defined_name, iter_ops
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.rules.registry import complex_rule
 from srcgrad.rules.tables import REAL_RESULTS
 
@@ -65,7 +65,7 @@ def _marked(node, an):
         return isinstance(n, gast.Constant) and isinstance(n.value, str) and \
             n.value in _COMPLEX_DTYPE_NAMES
 
-    for n in walk_tree(node):
+    for n in inner_nodes(node):
         if isinstance(n, gast.Constant):
             if isinstance(n.value, complex):
                 return True

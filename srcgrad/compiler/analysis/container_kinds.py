@@ -25,7 +25,7 @@ from srcgrad.compiler.analysis.ops import is_method_stmt
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.tables import (ARRAY_ATTRIBUTES, ARRAY_METHODS, CONTAINER_METHODS,
                                   INACTIVE_ATTRIBUTES, KIND_CALLS)
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 
 def is_zeros_like(v, resolve):
@@ -69,7 +69,7 @@ def container_kinds(fn, locals_, resolve=None, wrt=()):
         if isinstance(t, gast.Name):
             defs.setdefault(t.id, []).append(s)
         for node in [v, t]:
-            for n in walk_tree(node):
+            for n in inner_nodes(node):
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name):
                     sl = n.slice
                     if isinstance(sl, gast.Constant) and isinstance(sl.value, str):

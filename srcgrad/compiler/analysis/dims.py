@@ -42,7 +42,7 @@ import gast
 import numpy as np
 
 from srcgrad.compiler.analysis.ranks import _argument, _structure
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 from srcgrad.rules.registry import _Default
 
 _UNKNOWN = "?"
@@ -275,7 +275,7 @@ def _reshaped(fn):
     """Names whose shape may change in place (``x.shape = ...``,
     ``x.resize(...)``): no symbol stands for their axes."""
     out = set()
-    for n in walk_tree(fn):
+    for n in inner_nodes(fn):
         if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and \
                 (isinstance(n.ctx, gast.Store) or n.attr == "resize"):
             out.add(n.value.id)

@@ -38,7 +38,7 @@ import numpy as np
 
 from srcgrad.compiler.analysis.ops import iter_assigns
 from srcgrad.compiler.ir.dataflow import walk_stmts
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 from srcgrad.rules.registry import _Default
 
 _UNKNOWN = "?"
@@ -268,7 +268,7 @@ def _structure(an):
         return cached[1]
     fn = an.fn
     simple, loop_ints, stores, order = {}, set(), {}, []
-    for n in walk_tree(fn):
+    for n in inner_nodes(fn):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             if n.id not in stores:
                 order.append(n.id)
@@ -331,12 +331,15 @@ def _displays(an, simple, stores):
 def _read_only_through(an, out, funcs, allowed):
     """``out`` without the names read other than by the reads ``allowed``
     (ids of Name nodes) or as the one argument of a call to one of ``funcs``."""
-    for node in walk_tree(an.fn):
+    if not out:
+        return out
+    nodes = inner_nodes(an.fn)
+    for node in nodes:
         if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords and \
                 isinstance(node.args[0], gast.Name) and node.args[0].id in out and \
                 an.resolve(node.func) in funcs:
             allowed.add(id(node.args[0]))
-    for node in walk_tree(an.fn):
+    for node in nodes:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
                 node.id in out and id(node) not in allowed:
             del out[node.id]

@@ -30,7 +30,7 @@ from srcgrad.compiler.analysis.ranks import compute_ranks, copy_graph, copy_sour
 from srcgrad.compiler.analysis.syntax import loops, stored
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.rules.registry import _Default
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 
 #: np.array(xs) and the like, by the parameter taking the list
@@ -432,7 +432,7 @@ def scalar_candidates(an, numbers=False):
     for s in iter_assigns(an.fn.body):
         elementwise = _elementwise(s)
         t = s.targets[0]
-        for n in walk_tree(s.value):
+        for n in inner_nodes(s.value):
             if isinstance(n, gast.Name) and n.id in params:
                 if not elementwise:
                     excluded.add(n.id)
@@ -443,7 +443,7 @@ def scalar_candidates(an, numbers=False):
         test = loop.iter if isinstance(loop, gast.For) else loop.test
         compared = isinstance(test, gast.Compare) and all(
             isinstance(o, (gast.Lt, gast.LtE, gast.Gt, gast.GtE)) for o in test.ops)
-        for n in walk_tree(test):
+        for n in inner_nodes(test):
             if isinstance(n, gast.Name):
                 (tested if compared else excluded).add(n.id)
     # an array indexed or written anywhere (or a copy of it) was not computed from floats
@@ -479,7 +479,7 @@ def _elementwise(s):
 def _reads(node, names):
     """Whether ``node`` reads one of ``names``."""
     return any(isinstance(n, gast.Name) and n.id in names and isinstance(n.ctx, gast.Load)
-               for n in walk_tree(node))
+               for n in inner_nodes(node))
 
 
 def _scalar_in_practice(stmts, p):

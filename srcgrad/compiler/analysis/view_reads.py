@@ -38,7 +38,7 @@ from srcgrad.compiler.analysis.syntax import names
 from srcgrad.compiler.frontend import VIEW_NAMES
 from srcgrad.compiler.ir.dataflow import connected, walk_stmts
 from srcgrad.compiler.ir.names import assign, load
-from srcgrad.compiler.ir.walk import name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
 
@@ -88,7 +88,7 @@ class ViewReads:
                     elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
                         written.add(t.value.id)
             elif isinstance(s, gast.For):
-                for n in walk_tree(s.target):
+                for n in inner_nodes(s.target):
                     if isinstance(n, gast.Name):
                         count[n.id] = count.get(n.id, 0) + 2
         inplace = {s.value.left.id for s in walk_stmts(body) if isinstance(s, gast.Assign)
@@ -233,7 +233,7 @@ class ViewReads:
         return new
 
     def rename(self, node, v, new):
-        for n in walk_tree(node):
+        for n in inner_nodes(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == v:
                 n.id = new
 
