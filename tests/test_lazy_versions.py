@@ -10,6 +10,7 @@ at all (``analysis/rank_guesses.version_fails``).
 
 Every gradient is checked against finite differences, in every mode."""
 
+import inspect
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 
 import srcgrad
 from srcgrad.compiler import diskcache
+from srcgrad.api.check import numerical_grad
 from srcgrad.compiler.lazy import LAZY_STATEMENTS
 from tests.modes import assert_sound
 
@@ -160,23 +162,8 @@ def test_an_index_in_a_branch_keeps_the_version_for_floats():
     assert_sound(sliced_in_branch, (0.4, np.array([0.2, 0.5])), wrt=(0, 1))
 
 
-MODULE = textwrap.dedent('''
-    import numpy as np
-
-    def long_chain(x, y, a):
-        s = x * y
-        t = np.sin(a) * s
-        u = t + y
-        v = np.tanh(u) * x
-        w = v * v + s
-        w2 = np.exp(-w) + u
-        q = w2 * 0.5 + t
-        r = np.cos(q) * y
-        z = r * s + q
-        z2 = np.sin(z) + x
-        z3 = z2 * z2 + 0.5 * w
-        return np.sum(z3) + s
-''')
+# the module the other processes import: long_chain, as above
+MODULE = "import numpy as np\n\n\n" + inspect.getsource(long_chain)
 
 RUN = textwrap.dedent('''
     import sys
@@ -252,3 +239,92 @@ def test_the_command_line_shows_every_stage_of_a_long_function(tmp_path, capsys)
                  "--after", "eliminate_dead_code"]) == 0
     out = capsys.readouterr().out
     assert out.count("def d_long_chain(x, y, a):") == 2     # the generic, then the specialised
+
+
+def long_with_options(x, a, *, k=2.0, n=3):
+    # keyword-only parameters with defaults: the guard passes them on by name
+    s = x * k
+    t = np.sin(a) * s + n
+    u = np.tanh(t) * x
+    w = u * u + s
+    w2 = np.exp(-w) + t
+    q = w2 * 0.5 + u
+    r = np.cos(q) * k
+    z = r * s + q
+    z2 = np.sin(z) + x
+    return np.sum(z2 * z2) + s
+
+
+def test_keyword_only_parameters_and_vjp():
+    srcgrad.clear_cache()
+    a = np.array([0.1, -0.4, 0.9])
+    df = srcgrad.grad(long_with_options, wrt=(0, 1))
+    assert _made(df) == []
+    assert_sound(long_with_options, (0.3, a), wrt=(0, 1))
+    assert_sound(long_with_options, (0.3, 0.7), wrt=(0, 1))
+    for args in [(0.3, a), (0.3, 0.7)]:
+        got = df(*args, k=1.5, n=2)
+        fd = [numerical_grad(lambda x, a: long_with_options(x, a, k=1.5, n=2), args, i)
+              for i in (0, 1)]
+        for g, w in zip(got, fd):
+            np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+    vjp = srcgrad.vjp(long_with_options, wrt=1)
+    value, ct = vjp(0.3, a, 2.0)
+    np.testing.assert_allclose(value, long_with_options(0.3, a))
+    np.testing.assert_allclose(ct, 2.0 * srcgrad.grad(long_with_options, wrt=1)(0.3, a))
+
+
+def long_modulus(x, a):
+    # a real result of a complex argument
+    s = x * a
+    t = np.sin(s) * x
+    u = t + a
+    v = np.tanh(u) * x
+    w = v * v + s
+    w2 = np.exp(-w) + u
+    q = w2 * 0.5 + t
+    r = np.cos(q) * x
+    z = r * s + q
+    return np.sum(np.abs(z) ** 2) + x
+
+
+def test_complex_arguments_reach_their_own_version():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(long_modulus, wrt=(0, 1))
+    assert _made(df) == []
+    a = np.array([0.1 + 0.2j, -0.4, 0.9j])
+    gx, ga = df(0.3, a)
+    assert np.iscomplexobj(ga) and not np.iscomplexobj(gx)
+    assert _made(df) == ["d_long_modulus_generic"]     # its check sends a to that version
+    # (the gradient of a real result in a complex argument: d/d re - i d/d im)
+    real = numerical_grad(lambda x, b: long_modulus(x, a + b), (0.3, np.zeros(3)), 1)
+    imag = numerical_grad(lambda x, b: long_modulus(x, a + 1j * b), (0.3, np.zeros(3)), 1)
+    np.testing.assert_allclose(ga, real - 1j * imag, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gx, numerical_grad(long_modulus, (0.3, a), 0), rtol=1e-6)
+    assert_sound(long_modulus, (0.3, 0.7), wrt=(0, 1))
+
+
+def test_threads_calling_for_the_first_time_make_each_version_once():
+    import threading
+    srcgrad.clear_cache()
+    df = srcgrad.grad(long_chain, wrt=(0, 1, 2))
+    a = np.array([0.1, -0.4, 0.9])
+    results, errors = {}, []
+
+    def call(key, args):
+        try:
+            results[key] = df(*args)
+        except Exception as e:      # pragma: no cover (reported below)
+            errors.append(e)
+    threads = [threading.Thread(target=call, args=(k, (0.3, 0.5, a) if k % 2 else (0.3, 0.5, 0.7)))
+               for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(_made(df)) == ["d_long_chain_generic", "d_long_chain_specialised"]
+    for k in range(8):
+        want = df(0.3, 0.5, a) if k % 2 else df(0.3, 0.5, 0.7)
+        for g, w in zip(results[k], want):
+            np.testing.assert_array_equal(g, w)

@@ -63,6 +63,7 @@ class Pending:
                     if self.owner is not None:
                         self.owner.install(self, function, text, injected)
                     self.function = function
+                    self.make = None        # (what it held: the function's trees)
         return self.function
 
     def __call__(self, *args, **kwargs):

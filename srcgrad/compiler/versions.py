@@ -14,9 +14,9 @@ assumed by the guard:
     def d_f_generic(x, a):
         ...                         # right for any mix of scalars and arrays
 
-A long function's generic version is made when first needed
-(:mod:`srcgrad.compiler.lazy`); a version for floats that no call could run
-is not made (``rank_guesses.version_fails``).
+A long function's gradient is the guard alone, and each version is made when
+a call first needs it (:mod:`srcgrad.compiler.lazy`); a version for floats
+that no call could run is not made (``rank_guesses.version_fails``).
 
 >>> import numpy as np
 >>> from srcgrad.compiler.pipeline import Driver, reverse_transform
