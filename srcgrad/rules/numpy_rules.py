@@ -89,6 +89,9 @@ defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", "unreduce(g
        kind=R, shapes=("a",))
 defvjp(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
        "unreduce_mean(g, a, axis, keepdims)", kind=R, shapes=("a",))
+# the sum or mean of a number is that number (the only axis it takes is none)
+defranks(np.sum, (0,), "g")
+defranks(np.mean, (0,), "g")
 for _extreme in (np.max, np.min, np.amax, np.amin):
     defvjp(_extreme, "a, axis=None, out=None, keepdims=False",
            "unreduce_extreme(g, a, ans, axis, keepdims)", kind=R)
