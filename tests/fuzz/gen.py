@@ -1118,6 +1118,7 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
         ret = self.trajectory_misfit(ret, params)       # (gen_wide.py: its own stream)
         ret = self.concatenate_pieces(ret, params)      # (gen_wide.py: its own stream)
         ret = self.matrix_chain(ret, params)            # (gen_wide.py: its own stream)
+        ret = self.float_loop(ret, params)              # (gen_wide.py: its own stream)
         body = self.lines + [f"    return {ret}"]
         sig = ", ".join(n for n, _ in params)
         sig, body = self.forms_signature(sig, body)       # (gen_forms.py: its own stream)

@@ -23,7 +23,8 @@ its arguments:
 * the inverse and the determinant of one matrix (``inverse_and_det``);
 * a trajectory of floats in a list and a misfit over it (``trajectory_misfit``);
 * slices of an array argument concatenated again (``concatenate_pieces``);
-* products of the matrix argument of one symbolic shape (``matrix_chain``).
+* products of the matrix argument of one symbolic shape (``matrix_chain``);
+* a loop on floats in the projectile's shape (``float_loop``).
 
 >>> from tests.fuzz.gen import generate
 >>> sources = [generate(seed).source for seed in range(300)]
@@ -262,6 +263,44 @@ class WideGrammar:
                  f"    {acc} = {acc} + np.sum({q} * {q}) + np.sum({P} * {G}) * 0.1"]
         self.lines += ["    " + ln for ln in lines]
         return f"{ret} + 0.1 * {acc} * M[0, 1]"
+
+    # ------------------------------------------------ a loop on floats, stepped
+    def float_loop(self, ret, params):
+        """``ret`` plus, in about 15% of programs, a loop on floats in the
+        projectile's shape: a state of two floats each updated from the
+        other's old value (``optimise/restores.py``: the reverse sweep reads
+        the old value the tuple brought back), a number made by a call, ``/``
+        or ``**`` read twice in the step (``remat.recomputable`` keeps it in the
+        tuple pushed anyway), now and then a term that one side of a branch
+        sets to zero (``optimise/branch_zeros.py``) and the sum or mean of a
+        number (``defranks(np.sum, (0,), "g")``), all added up over the
+        steps.  A stream of its own."""
+        r = random.Random(self.seed * 7919 + 29)
+        scalars = sorted(self.names("f"))
+        if r.random() > 0.15 or not scalars:
+            return ret
+        s, k = r.choice(scalars), r.choice(scalars)
+        a, b, sp, acc = self.fresh("f"), self.fresh("f"), self.fresh("f"), self.fresh("f")
+        speed = r.choice([f"np.sqrt({a} * {a} + {b} * {b} + 0.1)",
+                          f"({a} * {a} + 1.0) ** 0.5", f"1.0 / (1.0 + {b} * {b})",
+                          f"math.exp(-{a} * {a})", f"np.hypot({a}, {b} + 0.5)"])
+        lines = [f"{a} = np.tanh({s}) * 0.5", f"{b} = 0.3 + 0.1 * np.tanh({k})",
+                 f"{acc} = 0.0", f"for i_f in range({r.choice(['3', '4', '6'])}):",
+                 f"    {sp} = {speed}"]
+        if r.random() < 0.5:      # the old value of a read after a is changed
+            lines += [f"    {a}, {b} = np.tanh({a} + 0.1 * {b} - 0.05 * {sp} * {a}), "
+                      f"{b} - 0.1 * {a} - 0.05 * {k} * {sp} * {b}"]
+        else:
+            lines += [f"    {b} = {b} - 0.1 * {a} - 0.05 * {sp} * {b}",
+                      f"    {a} = np.tanh({a} + 0.1 * {b} - 0.05 * {k} * {sp} * {a})"]
+        if r.random() < 0.5:
+            lines += [f"    if {b} > 0.25:", f"        t_f = 0.5 * {b} * {sp}", "    else:",
+                      "        t_f = 0.0", f"    {acc} = {acc} + t_f"]
+        lines += [f"    {acc} = {acc} + " + r.choice([f"np.sum({a} * {sp}) * 0.1",
+                                                   f"np.mean({b} * {b})",
+                                                   f"({a} - 0.2 * i_f) ** 2"])]
+        self.lines += ["    " + ln for ln in lines]
+        return f"{ret} + 0.1 * {acc} + {a} * {b}"
 
     # ---------------------------------- a trajectory of floats and its misfit
     def trajectory_misfit(self, ret, params):

@@ -18,6 +18,7 @@ another container, which the change would reach unseen
 
 import gast
 
+from srcgrad.compiler.analysis.rank_guesses import always_runs
 from srcgrad.compiler.ir.dataflow import connected, flow_before, walk_stmts
 from srcgrad.compiler.ir.walk import walk as walk_tree
 from srcgrad.rules.tables import IDENTITY_HELPERS, VIEW_FUNCTIONS
@@ -49,12 +50,13 @@ def check_containers(an, assigns, mutated):
         return []
 
     # names that may hold the same object: copies (b = x; b[0] = ...
-    # changes the x stored before)
+    # changes the x stored before), the copies SSA makes where branches join
+    # too (``if c: a_3 = a * 0.83 else: a_3 = a``: on one path a_3 is a, and
+    # a_3[0] = ... changes the a stored before; fuzz seed 3235291)
     names = connected([(s.targets[0].id, s.srcgrad_op.args["x"].id) for s in assigns
                        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                        and s.srcgrad_op.kind == "copy"
-                       and isinstance(s.srcgrad_op.args["x"], gast.Name)
-                       and not getattr(s, "srcgrad_phi", False)])
+                       and isinstance(s.srcgrad_op.args["x"], gast.Name)])
 
     def group(x):
         return names.get(x, {x})
@@ -62,8 +64,16 @@ def check_containers(an, assigns, mutated):
     def walk(stmts, stored):
         for s in stmts:
             if isinstance(s, (gast.For, gast.While)):
+                # a body that may run no time leaves what it rebinds the
+                # object stored before (fuzz seed 3235291): the names stored
+                # after the loop are those before it and after its body
+                inner = set(stored)
                 for _ in range(2):
-                    walk(s.body, stored)
+                    walk(s.body, inner)
+                if not always_runs(an, s):
+                    inner |= stored
+                stored.clear()
+                stored |= inner
                 continue
             if isinstance(s, gast.If):
                 a, b = set(stored), set(stored)

@@ -282,7 +282,7 @@ def version_fails(an, params):
     while todo:
         stmts = todo.pop()
         for k, s in enumerate(stmts):
-            if isinstance(s, gast.For) and not s.orelse and _always_run(an, s):
+            if isinstance(s, gast.For) and not s.orelse and always_runs(an, s):
                 todo.append(stmts[k + 1:])
                 todo.append(list(s.body))
                 break
@@ -300,9 +300,11 @@ def version_fails(an, params):
     return False
 
 
-def _always_run(an, loop):
+def always_runs(an, loop):
     """Whether the body of the ``for`` loop ``loop`` runs at least once:
     ``range`` of integer constants, not empty."""
+    if not isinstance(loop, gast.For):
+        return False
     it = loop.iter
     if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and
             it.func.id == "range" and an.resolve_name("range") is range and
