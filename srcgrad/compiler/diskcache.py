@@ -24,7 +24,11 @@ not cached; a helper's vjp or primal form that the code calls (a helper
 with an adjoint function of its own) is written as the helper and its
 parameters, and made again (from its own entry) when read.  An entry that fails any check, or that is not valid JSON, is
 ignored and rebuilt; entries are written to a temporary file and renamed,
-so concurrent processes never read half an entry.
+so concurrent processes never read half an entry.  A long gradient whose
+versions are made when first needed (:mod:`srcgrad.compiler.lazy`) is
+written as its guard and the names of the versions still to make
+(``"pending"``): a process that reads it makes the gradient again, once, when
+a call first needs one.
 
 Where: ``$SRCGRAD_CACHE_DIR``, else the platform's cache directory
 (``$XDG_CACHE_HOME/srcgrad`` or ``~/.cache/srcgrad``; ``~/Library/Caches/
@@ -365,8 +369,8 @@ def load(fun, request, complex_make=None, regenerate=None):
     cache, or ``None`` (not cached, stale, unreadable).  ``complex_make``
     makes its versions for complex arguments
     (:class:`srcgrad.compiler.boundary.ComplexVersions`); ``regenerate()``
-    makes the whole function again, for an entry whose generic version was
-    still to be made when it was written (:mod:`srcgrad.compiler.lazy`)."""
+    makes the whole function again, for an entry whose versions were still
+    to be made when it was written (:mod:`srcgrad.compiler.lazy`)."""
     if not is_enabled():
         return None
     k = key(fun, request)
