@@ -150,7 +150,7 @@ def with_boundary(source, fn, boundary, floats, front):
     if dispatch and calls:
         # complex arguments: the version of this function made for them
         lines[1:1] = _wrapped_test(calls) + [
-            f"        return {dispatch}({', '.join(_call_arguments(fn))})"]
+            f"        return {dispatch}({', '.join(call_arguments(fn))})"]
     else:
         lines[1:1] = [f"    {c}" for c in calls]
     return "\n".join(lines) + "\n"
@@ -172,7 +172,7 @@ def _wrapped_test(calls, width=96):
     return out
 
 
-def _call_arguments(fn):
+def call_arguments(fn):
     """The arguments that pass ``fn``'s parameters on, as text."""
     a = fn.args
     return [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
@@ -237,8 +237,7 @@ def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64
     numbers (rank ``"sequence"``, ``sequence`` the name of
     ``runtime.number_sequence``) or a NumPy array of that rank (``ndarray``:
     the name of ``np.ndarray``), return ``fallback(...)``."""
-    a = fn.args
-    args = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
+    args = call_arguments(fn)
     # (``type(x) is not float and type(x) is not float64``: a Python float, the
     # common case, passes after one comparison, half the time of ``not in (...)``)
     floats = {None: ("float", float64), "number": ("float", "int", float64)}

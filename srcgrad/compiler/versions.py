@@ -31,8 +31,8 @@ import gast
 
 from srcgrad.compiler import emit as emit_stage
 from srcgrad.compiler.analysis.rank_guesses import version_fails
-from srcgrad.compiler.boundary import (complex_dispatch, guard_names, unchecked, with_boundary,
-                                       with_guard)
+from srcgrad.compiler.boundary import (call_arguments, complex_dispatch, guard_names, unchecked,
+                                       with_boundary, with_guard)
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.printer import to_source
 from srcgrad.compiler.lazy import LAZY_STATEMENTS, Lazy, Pending
@@ -72,14 +72,16 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
         # (numbers: may be ints, checked as usual)
         return source, with_boundary(source, special, boundary, set(guarded), front), special
 
-    def generic_version():
+    def generic_version(dispatch=True):
+        """The generic version: (raw text, text, tree); ``dispatch``: it
+        names the version for complex arguments its checks call (the
+        guard-alone form names it once, first)."""
         generic = generate(an, name)
-        if front.complex_dispatch is _UNSET:
+        if dispatch:
             complex_dispatch(front, generic, complex_make)
         source = to_source(generic)
         return source, with_boundary(source, generic, boundary, (), front), generic
 
-    front.complex_dispatch = _UNSET
     # (not with helpers that have adjoint functions of their own: their
     # fallback, JointFallback, regenerates the caller from the start)
     if checks and params is not None and not params.vararg and not params.kwarg and \
@@ -100,9 +102,6 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return _compiled(front, functions, signature, {})
 
 
-_UNSET = object()       # front.complex_dispatch before a version has set it
-
-
 def _dispatcher(front, name, params, checks, specialised, generic_version, signature,
                 complex_make):
     """The long function's gradient as a guard choosing between its two
@@ -113,10 +112,8 @@ def _dispatcher(front, name, params, checks, specialised, generic_version, signa
     head = gast.FunctionDef(name=name, args=params, body=[gast.Pass()], decorator_list=[],
                             returns=None, type_comment=None)
     complex_dispatch(front, head, complex_make)     # (the versions' name and parameters)
-    a = params
-    passed = [x.id for x in a.posonlyargs + a.args] + [f"{x.id}={x.id}" for x in a.kwonlyargs]
     text = to_source(head).split("\n", 1)[0] + "\n" + \
-        f"    return {special_name}({', '.join(passed)})\n"
+        f"    return {special_name}({', '.join(call_arguments(head))})\n"
     text = with_guard(text, head, checks, generic_name, *guard_names(injector, checks))
 
     def maker(version, own):
@@ -126,7 +123,8 @@ def _dispatcher(front, name, params, checks, specialised, generic_version, signa
             return emit_stage.build([(own, made)], signature or front.parsed,
                                     injector.objects), made, dict(injector.objects)
         return Pending(own, make)
-    pendings = [maker(generic_version, generic_name), maker(specialised, special_name)]
+    pendings = [maker(lambda: generic_version(dispatch=False), generic_name),
+                maker(specialised, special_name)]
     df = _compiled(front, [(name, text)], signature, {p.name: p for p in pendings})
     Lazy(df, pendings)
     return df

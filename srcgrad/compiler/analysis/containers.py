@@ -70,9 +70,8 @@ def check_containers(an, assigns, mutated):
                 inner = set(stored)
                 for _ in range(2):
                     walk(s.body, inner)
-                if not always_runs(an, s):
-                    inner |= stored
-                stored.clear()
+                if always_runs(an, s):
+                    stored.clear()
                 stored |= inner
                 continue
             if isinstance(s, gast.If):
