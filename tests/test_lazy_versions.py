@@ -328,3 +328,18 @@ def test_threads_calling_for_the_first_time_make_each_version_once():
         want = df(0.3, 0.5, a) if k % 2 else df(0.3, 0.5, 0.7)
         for g, w in zip(results[k], want):
             np.testing.assert_array_equal(g, w)
+
+
+def test_an_entry_read_under_another_threshold_gets_the_generic_version():
+    # (an entry written with its versions pending, made again all at once: a process
+    # with another SRCGRAD_LAZY_STATEMENTS) each pending name stands for the generic version
+    from srcgrad.compiler.lazy import version_of
+    srcgrad.clear_cache()
+    df = srcgrad.grad(short_chain, wrt=(0, 1))         # made at once: two functions
+    assert [n for n, _ in df.srcgrad_functions] == ["d_short_chain_generic", "d_short_chain"]
+    for name in ("d_short_chain_generic", "d_short_chain_specialised"):
+        function, text, injected = version_of(df, name)
+        assert text.startswith(f"def {name}(") and text.count("\ndef ") == 0
+        for args in [(0.3, 0.5), (np.float32(0.3), 0.5)]:     # (a float32: not the floats')
+            for g, w in zip(function(*args), df(*args)):
+                np.testing.assert_array_equal(g, w)

@@ -124,13 +124,16 @@ def finish(df):
 
 def version_of(df, name):
     """``(function, source, injected)`` of the version ``name`` of ``df``, a
-    gradient made again (for one read from the disk cache); ``df`` itself,
-    right for every input, if it has no such version."""
+    gradient made again (for one read from the disk cache).  A ``df`` made
+    with its versions at once (the entry written under another
+    ``SRCGRAD_LAZY_STATEMENTS``) gives its generic version, right for every
+    input, named ``name``."""
     lazy = getattr(df, "srcgrad_lazy", None)
     for p in lazy.pendings if lazy is not None else ():
         if p.name == name:
             p.srcgrad_resolve()
             return p.function, lazy.texts[name], dict(df.srcgrad_injected)
-    finish(df)
-    return df, df.srcgrad_source.replace(f"def {df.__name__}(", f"def {name}(", 1), \
-        dict(df.srcgrad_injected)
+    own, text = df.srcgrad_functions[0]         # (callees first: the generic version)
+    free = df.__code__.co_freevars
+    function = df if own == df.__name__ else df.__closure__[free.index(own)].cell_contents
+    return function, text.replace(f"def {own}(", f"def {name}(", 1), dict(df.srcgrad_injected)
