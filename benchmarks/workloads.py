@@ -129,6 +129,29 @@ def one_line_inputs(params, rng):
 
 
 # ---------------------------------------------------------------------------
+# 1c. NumPy reductions of numbers: np.sum and np.mean of Python floats
+# ---------------------------------------------------------------------------
+
+def float_reductions(x, y):
+    return np.sum(np.sin(x) * y) + np.mean(x * x)
+
+
+def float_reductions_hand(x, y):
+    # (the primal's own functions, NumPy's: on floats they cost some 300 ns
+    # a call more than math's; the sum and mean of a number need no call)
+    return (y * np.cos(x) + 2.0 * x, np.sin(x))
+
+
+def float_reductions_torch(x, y):
+    import torch
+    return (torch.sin(x) * y).sum() + (x * x).mean()
+
+
+def float_reductions_inputs(params, rng):
+    return (0.3, 0.5)
+
+
+# ---------------------------------------------------------------------------
 # 2. Rosenbrock, vectorised
 # ---------------------------------------------------------------------------
 
@@ -334,6 +357,13 @@ WORKLOADS = (
         title="call overhead: one-line scalar function sin(x) * x on a Python float, d/dx",
         f=one_line, hand=one_line_hand, torch_f=one_line_torch,
         make_inputs=one_line_inputs, wrt=0,
+        sizes=(Size("scalar", {}, quick=True),),
+    ),
+    Workload(
+        name="float_reductions",
+        title="np.sum and np.mean of Python floats: sum(sin(x) * y) + mean(x * x), d/d(x, y)",
+        f=float_reductions, hand=float_reductions_hand, torch_f=float_reductions_torch,
+        make_inputs=float_reductions_inputs, wrt=(0, 1),
         sizes=(Size("scalar", {}, quick=True),),
     ),
     Workload(
