@@ -232,8 +232,7 @@ def front_end(fun, wrt_names, driver, *, scalar_result=True, reverse=False,
 
 def _parse(st):
     # srcgrad's own generated code (higher derivatives): see frontend/generated.py
-    st.parsed = parse(generated.generic_version(st.fun))
-    st.parsed.tree = copy_tree(st.parsed.tree)
+    st.parsed = parse(generated.generic_version(st.fun))      # (a tree of its own)
     portable_defaults(st.parsed)
     generated.prepare(st.parsed, reverse=st.reverse)
     st.parsed.srcgrad_reverse = st.reverse      # for generated code the inliner meets

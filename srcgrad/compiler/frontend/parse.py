@@ -10,6 +10,7 @@ import functools
 import inspect
 import linecache
 import textwrap
+import types
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -134,7 +135,8 @@ class Parsed:
 
 def parse(fun):
     """Parse ``fun`` (a plain Python function, a lambda, a bound method or a
-    ``functools.partial`` of one) into a :class:`Parsed`."""
+    ``functools.partial`` of one) into a :class:`Parsed`, whose tree is
+    made for this call (the caller may change it)."""
     if isinstance(fun, Variadic):        # specialised to a call's *args and **kwargs
         if getattr(fun.fun, "srcgrad_specialising", False):
             raise UnsupportedError(
@@ -159,19 +161,24 @@ def parse(fun):
                                hint="pass a function defined with 'def' in a file")
     code = fun.__code__
     filename = code.co_filename
-    try:
-        lines, firstlineno = inspect.getsourcelines(fun)
-    except (OSError, TypeError):
-        raise UnsupportedError(f"the source of {fun.__qualname__} is not available",
-                               filename=filename, lineno=code.co_firstlineno,
-                               hint="define the function in a file (not in an interactive "
-                                    "session or with exec) so srcgrad can read its source") from None
-    source = textwrap.dedent("".join(lines))
-    try:
-        module = gast.parse(source)
-    except SyntaxError as e:
-        raise UnsupportedError(f"cannot parse the source of {fun.__qualname__}: {e.msg}",
-                               filename=filename, lineno=code.co_firstlineno) from None
+    firstlineno = code.co_firstlineno
+    module, lines = _parse_known_lines(fun)
+    if module is None:
+        try:
+            lines, firstlineno = inspect.getsourcelines(fun)
+        except (OSError, TypeError):
+            raise UnsupportedError(f"the source of {fun.__qualname__} is not available",
+                                   filename=filename, lineno=code.co_firstlineno,
+                                   hint="define the function in a file (not in an interactive "
+                                        "session or with exec) so srcgrad can read its source"
+                                   ) from None
+        # (blank lines first: every node gets the line it has in the file)
+        source = "\n" * (firstlineno - 1) + textwrap.dedent("".join(lines))
+        try:
+            module = gast.parse(source)
+        except SyntaxError as e:
+            raise UnsupportedError(f"cannot parse the source of {fun.__qualname__}: {e.msg}",
+                                   filename=filename, lineno=code.co_firstlineno) from None
     defs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
     if not defs:
         raise UnsupportedError(f"{fun.__qualname__} is not defined with 'def' "
@@ -183,7 +190,6 @@ def parse(fun):
         raise UnsupportedError("async functions cannot be differentiated",
                                filename=filename, lineno=code.co_firstlineno,
                                hint="make it a plain 'def'")
-    gast.increment_lineno(module, firstlineno - 1)
     tree.decorator_list = []
     all_lines = [ln.rstrip("\n") for ln in linecache.getlines(filename)]
     if not all_lines:
@@ -199,6 +205,49 @@ def parse(fun):
         parsed.extras[first.id] = method.__self__
         parsed.fun = method
     return parsed
+
+
+def _last_line(code):
+    """The last line of ``code``'s source (its nested functions' included)
+    by the end positions its instructions record (Python 3.11+), or None."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return None
+    last = max((end for _, end, _, _ in positions() if end is not None), default=None)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            inner = _last_line(const)
+            if inner is not None and (last is None or inner > last):
+                last = inner
+    return last
+
+
+def _parse_known_lines(fun):
+    """The module holding ``fun``'s definition, parsed from the lines its
+    code says it spans (what ``inspect.getsourcelines`` finds by tokenizing
+    the file from the first line, which takes longer than the parse); None
+    when they are not known or do not parse alone; and those lines.  Lines after the last
+    instruction (a trailing ``pass``, a comment) are left out: they compute
+    nothing."""
+    code = fun.__code__
+    last = _last_line(code)
+    first = code.co_firstlineno
+    if last is None or last < first:
+        return None, None
+    lines = linecache.getlines(code.co_filename, fun.__globals__)
+    if len(lines) < last or not lines[first - 1].lstrip().startswith(("def ", "@")):
+        return None, None
+    lines = lines[first - 1:last]
+    source = "\n" * (first - 1) + textwrap.dedent("".join(lines))
+    try:
+        module = gast.parse(source)
+    except SyntaxError:
+        return None, None
+    defs = module.body
+    if len(defs) != 1 or not isinstance(defs[0], gast.FunctionDef) or \
+            defs[0].name != code.co_name:
+        return None, None
+    return module, lines
 
 
 def parse_text(text, globals=None):
