@@ -63,6 +63,19 @@ def sliced_in_branch(x, a):
     return v * v
 
 
+def sliced_long(x, a, b):
+    # as sliced, long enough for the guard-alone form: the version for floats
+    # is asked for only when a call with floats reaches it
+    v = a * x
+    w = np.tanh(b) + v[::-1]
+    u = np.sin(w) * x + np.cos(w)
+    u2 = u * u + 0.5 * w
+    u3 = np.exp(-u2) + w * x
+    u4 = np.tanh(u3) * u + b
+    u5 = u4 * u4 - 0.25 * u3
+    return np.sum(u5 * w)
+
+
 def _made(df):
     """The names of the versions made so far (None: made with the gradient)."""
     lazy = getattr(df, "srcgrad_lazy", None)
@@ -152,6 +165,27 @@ def test_no_version_for_floats_that_no_call_could_run():
     assert "_generic" not in text and "type(x) is not float" not in text
     a, b = np.array([0.2, -0.5, 0.8]), np.array([1.0, 0.3, -0.2])
     assert_sound(sliced, (0.4, a, b), wrt=(0, 1, 2))
+
+
+def test_a_long_function_asks_whether_the_float_version_fails_only_when_called():
+    srcgrad.clear_cache()
+    df = srcgrad.grad(sliced_long, wrt=(0, 1, 2))
+    assert _made(df) == []
+    a, b = np.array([0.2, -0.5, 0.8]), np.array([1.0, 0.3, -0.2])
+    assert_sound(sliced_long, (0.4, a, b), wrt=(0, 1, 2))
+    assert _made(df) == ["d_sliced_long_generic"]
+    # floats: the function itself fails (v is a number), and so does its gradient
+    with pytest.raises(Exception) as primal:
+        sliced_long(0.4, 0.3, 0.2)
+    with pytest.raises(type(primal.value)):
+        df(0.4, 0.3, 0.2)
+    text = srcgrad.source(df)
+    # no version for floats: it passes its arguments on to the generic one
+    assert "def d_sliced_long_specialised(x, a, b):\n" in text
+    assert "    return d_sliced_long_generic(x, a, b)\n" in text
+    special = text.split("def d_sliced_long_generic(")[0]
+    assert "np." not in special and len(special.strip().splitlines()) == 4
+    assert_sound(sliced_long, (0.4, a, b), wrt=(0, 1, 2))
 
 
 def test_an_index_in_a_branch_keeps_the_version_for_floats():

@@ -61,13 +61,21 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     checks = [(p, None) for p in guarded] + [(p, "number") for p in numbers] + \
         sorted(ranked.items())
     checks += [(extra, rank) for p, rank in list(checks) for q, extra in extra_checks if q == p]
-    assumed = an.assuming(guarded, ranked, numbers) if checks else None
-    if checks and version_fails(assumed, guarded + numbers):
-        checks = []         # (no call could run that version)
+    analyses = []
+
+    def assumed():
+        """The analysis with the guard's assumptions (made once, when needed)."""
+        if not analyses:
+            analyses.append(an.assuming(guarded, ranked, numbers))
+        return analyses[0]
+
+    def fails():
+        """No call could run the version for floats (``version_fails``)."""
+        return version_fails(assumed(), guarded + numbers)
 
     def specialised():
         """The version for floats (and ranks): (raw text, text without the guard, tree)."""
-        special = generate(assumed, name)
+        special = generate(assumed(), name)
         source = to_source(special)
         # (numbers: may be ints, checked as usual)
         return source, with_boundary(source, special, boundary, set(guarded), front), special
@@ -87,8 +95,11 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     if checks and params is not None and not params.vararg and not params.kwarg and \
             not getattr(front.parsed, "srcgrad_kept", None) and \
             sum(1 for _ in walk_stmts(front.fn.body)) >= LAZY_STATEMENTS:
-        return _dispatcher(front, name, params, checks, specialised, generic_version,
+        # (whether the version for floats fails is asked when a call needs it)
+        return _dispatcher(front, name, params, checks, specialised, fails, generic_version,
                            signature, complex_make)
+    if checks and fails():
+        checks = []         # (no call could run that version)
     generic_source, text, _ = generic_version()
     functions = [(name, text)]
     if checks:
@@ -102,10 +113,12 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     return _compiled(front, functions, signature, {})
 
 
-def _dispatcher(front, name, params, checks, specialised, generic_version, signature,
+def _dispatcher(front, name, params, checks, specialised, fails, generic_version, signature,
                 complex_make):
     """The long function's gradient as a guard choosing between its two
-    versions, each made when a call first needs it (:class:`Pending`)."""
+    versions, each made when a call first needs it (:class:`Pending`).
+    When ``fails()`` (asked then), the version for floats passes its
+    arguments on to the generic one, which fails as the function does."""
     namer, injector = front.namer, front.injector
     generic_name = namer.fresh(name + "_generic")
     special_name = namer.fresh(name + "_specialised")
@@ -119,12 +132,22 @@ def _dispatcher(front, name, params, checks, specialised, generic_version, signa
     def maker(version, own):
         @without_gc
         def make():
-            made = version()[1].replace(f"def {name}(", f"def {own}(", 1)
-            return emit_stage.build([(own, made)], signature or front.parsed,
-                                    injector.objects), made, dict(injector.objects)
+            made = version()
+            objects = dict(injector.objects)
+            build = objects
+            if made is None:        # (no specialised version: the generic one)
+                build = {**objects, generic_name: pendings[0]}
+                made = text.split("\n", 1)[0].replace(f"def {name}(", f"def {own}(", 1) + \
+                    "\n    # no specialised version: a statement every call runs indexes a" \
+                    "\n    # value that the guard's types make a number (the function fails)\n" + \
+                    f"    return {generic_name}({', '.join(call_arguments(head))})\n"
+            else:
+                made = made[1].replace(f"def {name}(", f"def {own}(", 1)
+            return emit_stage.build([(own, made)], signature or front.parsed, build), made, \
+                objects
         return Pending(own, make)
     pendings = [maker(lambda: generic_version(dispatch=False), generic_name),
-                maker(specialised, special_name)]
+                maker(lambda: None if fails() else specialised(), special_name)]
     df = _compiled(front, [(name, text)], signature, {p.name: p for p in pendings})
     Lazy(df, pendings)
     return df
