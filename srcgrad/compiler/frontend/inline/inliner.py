@@ -60,6 +60,8 @@ class Inliner(Callees, Binding):
         #                          function of the names being looked at giving its kind
         #                          (normalise.iterated: what a loop iterates over)
         self.sources = {}        # Python function -> its Parsed (parsed once)
+        # id of a callee's tree -> (the tree, its local names, free_names' map)
+        self.callee_names = {}
         fn = parsed.tree
         self.locals = scope_locals(fn)
         self.classes = {}        # 'self' of a method (a run-time value) -> its class
@@ -126,19 +128,21 @@ class Inliner(Callees, Binding):
             args = [Value(v) for v in fun.args] + args
             kwargs = {**{k: Value(v) for k, v in fun.kwargs.items()}, **kwargs}
         if isinstance(fun, LocalFunction):
-            tree = copy_tree(fun.node)
-            defaults = fun.defaults
-            sub_parsed = self.parsed
-            free = {}
+            original, defaults, source = fun.node, fun.defaults, None
         else:
             source = self.source_of(fun.fun, call)
-            tree = copy_tree(source.tree)
-            defaults = {}
-            sub_parsed = self.parsed
-            free = self.free_names(tree, source)
-        local = scope_locals(tree)
-        for n in names_in(tree) - local:
-            self.namer.reserve(n)
+            original, defaults = source.tree, {}
+        sub_parsed = self.parsed
+        # (what depends on the callee alone: found at its first site)
+        known = self.callee_names.get(id(original))
+        if known is None or known[0] is not original:
+            free = self.free_names(original, source) if source is not None else {}
+            local = scope_locals(original)
+            for n in names_in(original) - local:
+                self.namer.reserve(n)
+            known = self.callee_names[id(original)] = (original, local, free)
+        _, local, free = known
+        tree = copy_tree(original)
         mapping = {n: self.namer.fresh(n) for n in sorted(local)}
         for n in mapping.values():
             self.locals.add(n)

@@ -65,7 +65,7 @@ from srcgrad.compiler.frontend import generated
 from srcgrad.compiler.frontend.inline.callees import defining_class, primitive_library
 from srcgrad.compiler.frontend.inline.rename import scope_locals
 from srcgrad.compiler.frontend.parse import parse
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, walk as walk_tree
 from srcgrad.errors import SrcgradError
 from srcgrad.rules import lookup
 from srcgrad.rules.registry import TANGENT
@@ -106,34 +106,42 @@ def joint_helpers(parsed, exclude=frozenset(), min_operations=None):
         return trees[fun]
 
     recursive = set()
+    called = {}         # a function -> the user functions its code calls, one per site
 
-    def counts(tree, env, skip, stack, memo):
+    def calls_in(fun, tree, env):
+        """(resolved once per function: both counts below read it)"""
+        if fun not in called:
+            local = scope_locals(tree)
+            called[fun] = [f for f in (_resolve(node.func, local, env)
+                                       for node in inner_nodes(tree)
+                                       if node.__class__ is gast.Call)
+                           if _user_function(f)]
+        return called[fun]
+
+    def counts(fun, tree, env, skip, stack, memo):
         """Sites per helper in ``tree`` and in the helpers inlined into it."""
         out = collections.Counter()
-        local = scope_locals(tree)
-        for node in walk_tree(tree):
-            if not isinstance(node, gast.Call):
+        for callee in calls_in(fun, tree, env):
+            out[callee] += 1
+            if callee in stack:
+                recursive.add(callee)
                 continue
-            fun = _resolve(node.func, local, env)
-            if not _user_function(fun):
+            if callee in skip:
                 continue
-            out[fun] += 1
-            if fun in stack:
-                recursive.add(fun)
-                continue
-            if fun in skip:
-                continue
-            if fun not in memo:
-                sub = tree_of(fun)
-                memo[fun] = counts(sub, _env(fun), skip, stack | {fun}, memo) \
+            if callee not in memo:
+                sub = tree_of(callee)
+                memo[callee] = counts(callee, sub, _env(callee), skip, stack | {callee}, memo) \
                     if sub is not None else collections.Counter()
-            out.update(memo[fun])
+            out.update(memo[callee])
         return out
 
     top = (parsed.globals, parsed.closure)
-    first = counts(parsed.tree, top, frozenset(), frozenset({parsed.fun}), {})
+    start = frozenset({parsed.fun})
+    first = counts(parsed.fun, parsed.tree, top, frozenset(), start, {})
     chosen = {f for f, n in first.items() if n >= MIN_SITES}
-    second = counts(parsed.tree, top, frozenset(chosen), frozenset({parsed.fun}), {})
+    second = counts(parsed.fun, parsed.tree, top, frozenset(chosen), start, {}) \
+        if chosen else first
+    del counts          # (a recursive closure: the cycle broken, its trees go at once)
     return [f for f, n in second.items()
             if n >= MIN_SITES and f not in exclude and f not in recursive
             and eligible(f, tree_of(f), least)]

@@ -133,12 +133,13 @@ def _library_class(cls):
     return top in sys.stdlib_module_names or top in ("numpy", "scipy", "srcgrad", "builtins")
 
 
-def replace_calls(tree, parsed, namer, locals_):
+def replace_calls(tree, parsed, namer, locals_, calls=None):
     """``dataclasses.replace(p, a=v)`` and ``p._replace(a=v)`` (keywords
     only, each named) become ``replace_dataclass(p, 'a', v)`` and
     ``replace_namedtuple(p, 'a', v)``: runtime helpers doing the same, with
-    a rule each (``analysis/container_calls.py``)."""
-    for node in walk_tree(tree):
+    a rule each (``analysis/container_calls.py``).  ``calls``: the calls of
+    ``tree`` in the order of a walk, when known (``scan.py``)."""
+    for node in walk_tree(tree) if calls is None else calls:
         if not isinstance(node, gast.Call) or any(k.arg is None for k in node.keywords) or \
                 any(isinstance(a, gast.Starred) for a in node.args):
             continue

@@ -71,6 +71,13 @@ class _Sublists(Transformer):
         return gast.copy_location(call, node)
 
 
+def has_einsum(found, parsed):
+    """Whether the calls :func:`scan` found (``found``) may include
+    ``np.einsum`` (what :func:`einsum_sublists` rewrites)."""
+    return "einsum" in found.called_attrs or \
+        any(parsed.resolve_global(n) is np.einsum for n in found.called_names)
+
+
 def einsum_sublists(fn, parsed):
     """Rewrite ``np.einsum(op, [axes], ..., [out])`` calls in ``fn`` (in place)."""
     local = {n.id for n in name_nodes(fn) if isinstance(n.ctx, (gast.Store, gast.Param))}

@@ -222,6 +222,8 @@ class Jumps:
 
 def drop_unread_flags(body, flags):
     """Remove assignments to jump flags that nothing reads."""
+    if not flags:
+        return body
     read = set()
     for s in body:
         for n in name_nodes(s):

@@ -32,11 +32,12 @@ from srcgrad.compiler.frontend.normalise.attributes import (Attributes, check_sh
 from srcgrad.compiler.frontend.normalise.copy_written_arguments import copy_written_arguments
 from srcgrad.compiler.frontend.normalise.dict_calls import (known_stars, literal_dicts,
                                                             literal_stars, set_comprehensions)
-from srcgrad.compiler.frontend.normalise.einsum_calls import einsum_sublists
+from srcgrad.compiler.frontend.normalise.einsum_calls import einsum_sublists, has_einsum
 from srcgrad.compiler.frontend.normalise.frozen import unfreeze
 from srcgrad.compiler.frontend.normalise.iterables import Iterables
 from srcgrad.compiler.frontend.normalise.jumps import ALWAYS, Jumps, drop_unread_flags, tidy
 from srcgrad.compiler.frontend.normalise.loops import Loops
+from srcgrad.compiler.frontend.normalise.scan import scan
 from srcgrad.compiler.frontend.normalise.tries import Tries
 from srcgrad.compiler.frontend.parse import parse_text
 from srcgrad.compiler.ir.names import Namer, assign, const, load, names_in
@@ -88,12 +89,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         fn = self.tree = self.parsed.tree
         self._check_arguments(fn)
         unfreeze(fn, self.parsed, self.namer)
-        literal_dicts(fn, self.parsed)
-        set_comprehensions(fn, self.parsed)
-        literal_stars(fn)
-        known_stars(fn, [fn])
-        einsum_sublists(fn, self.parsed)
-        replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
+        self._rare_forms(fn, [fn], dicts=True)
         fold_constants(fn, self.parsed, self.inliner.locals)
         body = self.desugar_block(fn.body)
         self.ret = self.namer.fresh("out")
@@ -133,10 +129,7 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         already renamed): returns the statements and the name of the result
         (derived from the function's ``name``)."""
         self.tree = fn
-        set_comprehensions(fn, self.parsed)
-        literal_stars(fn)
-        known_stars(fn, [fn, self.parsed.tree])
-        replace_calls(fn, self.parsed, self.namer, self.inliner.locals)
+        self._rare_forms(fn, [fn, self.parsed.tree], dicts=False)
         fold_constants(fn, self.parsed, self.inliner.locals)
         returns = [n.value for n in walk_same_scope(fn) if isinstance(n, gast.Return)]
         body = self.desugar_block(fn.body)
@@ -148,6 +141,30 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
         if self.returned is not None:
             body = [assign(self.returned, const(False), fn)] + body
         return drop_unread_flags(body, self.flags), self.ret
+
+    def _rare_forms(self, fn, trees, dicts):
+        """The rewritings of forms numeric code seldom has, each run only
+        where :func:`scan` saw what it looks for: ``dict(zip(...))``
+        (``dicts``), set comprehensions, starred arguments (``trees``: where
+        a starred name may be bound), ``np.einsum`` sublists (``dicts``),
+        ``dataclasses.replace``."""
+        found = scan(fn)
+        changed = False
+        if dicts and "dict" in found.called_names:
+            literal_dicts(fn, self.parsed)
+            changed = True
+        if gast.SetComp in found.classes:
+            set_comprehensions(fn, self.parsed)
+            changed = True
+        if found.stars:
+            literal_stars(fn)
+            known_stars(fn, trees)
+            changed = True
+        if dicts and has_einsum(found, self.parsed):
+            einsum_sublists(fn, self.parsed)
+            changed = True
+        replace_calls(fn, self.parsed, self.namer, self.inliner.locals,
+                      calls=scan(fn).calls if changed else found.calls)
 
     def _check_arguments(self, fn):
         a = fn.args
