@@ -81,8 +81,33 @@ def inner_nodes(node):
 
 def name_nodes(node):
     """The ``Name`` nodes of ``node``'s tree (``node`` included), in the
-    order :func:`walk` gives them (contexts and operators hold none)."""
-    return [n for n in inner_nodes(node) if n.__class__ is Name]
+    order :func:`walk` gives them (contexts and operators hold none): the
+    walk of :func:`inner_nodes`, keeping the names as it goes."""
+    todo = [node]
+    push = todo.append
+    out = []
+    keep = out.append
+    fields_of = _NODE_FIELDS
+    for node in todo:
+        cls = node.__class__
+        if cls is Name:
+            keep(node)
+            if getattr(node, "annotation", None) is None:     # (a parameter's: walked on)
+                continue
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = node_fields(cls)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return out
 
 
 def mentions(node, name):

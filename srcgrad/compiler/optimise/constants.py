@@ -45,6 +45,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Subscript) and \
                 isinstance(s.target.value, gast.Name):
             inplace.add(s.target.value.id)
+    previous = None
     for round_ in range(20):
         counts, values, copies = {}, {}, {}
         for s in walk_stmts(fn.body):
@@ -58,6 +59,9 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
             elif isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 counts[s.target.id] = counts.get(s.target.id, 0) + 2
         constants = {n: v for n, v in values.items() if counts.get(n) == 1 and n.startswith("d_")}
+        if round_ and constants == previous:
+            break       # (the same constants, substituted already: this round would change nothing)
+        previous = constants
         # ``d_loss * 2`` where ``d_loss = d_out`` (assigned once, a copy of the
         # seed 1.0) is ``2.0``: the copy stays where it documents the code
         # (``d_loss * e``), but two numbers are not multiplied at every step of

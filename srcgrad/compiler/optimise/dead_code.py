@@ -25,7 +25,6 @@ from ast import AST
 
 import gast
 
-from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.optimise.effects import MUTATING_METHODS, loads_of
 from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 
@@ -147,11 +146,16 @@ def eliminate_dead_code(fn):
         f = facts(s)
         return f[2] and not f[3] and _overwrites(s, nxt, loads)
 
+    # Liveness is transitive: a round that removes only what it finds dead
+    # leaves nothing for another round (the sweep also looks past those for
+    # an overwriting statement).  A removal of another kind (an overwritten
+    # assignment, an emptied ``if`` or ``for``: their reads go) may make
+    # more code dead: another round.
     for _ in range(10):
         live = _live_assignments(fn.body, loads, pure, closure, facts)
-        before = _count(fn.body)
-        fn.body = _sweep(fn.body, live, pure, overwritten)
-        if _count(fn.body) == before:
+        again = []
+        fn.body = _sweep(fn.body, live, pure, overwritten, again)
+        if not again:
             break
     return fn
 
@@ -280,40 +284,50 @@ def _overwrites(s, nxt, loads):
         s.targets[0].id not in loads(nxt)
 
 
-def _count(stmts):
-    return sum(1 for _ in walk_stmts(stmts))
-
-
-def _sweep(stmts, live, pure, overwritten):
+def _sweep(stmts, live, pure, overwritten, again, past_dead=True):
     """``stmts`` without the dead assignments and those ``x = e`` that the
-    next statement (comments aside) overwrites without reading ``x``."""
-    # the next statement that is not a comment, for each position
+    next statement (comments aside) overwrites without reading ``x``, or
+    (``past_dead``) the next one this sweep keeps does.  A removal that may
+    make more code dead (not of a dead assignment) appends to ``again``."""
+    def dead(s):
+        return _is_name_assign(s) and id(s) not in live and pure(s)
+
+    # the next statement that is not a comment, for each position, and the
+    # next that is not dead either
     following = [None] * len(stmts)
-    nxt = None
+    kept_next = [None] * len(stmts)
+    nxt = kept = None
     for i in range(len(stmts) - 1, -1, -1):
-        following[i] = nxt
+        following[i], kept_next[i] = nxt, kept
         if getattr(stmts[i], "srcgrad_comment", None) is None:
             nxt = stmts[i]
+            if not (past_dead and dead(nxt)):
+                kept = nxt
     out = []
     for i, s in enumerate(stmts):
-        if (_is_name_assign(s) and id(s) not in live and pure(s)) \
-                or overwritten(s, following[i]):
+        if dead(s):
+            continue
+        if overwritten(s, following[i]) or \
+                kept_next[i] is not following[i] and overwritten(s, kept_next[i]):
+            again.append(s)
             continue
         if isinstance(s, gast.If):
-            s.body = _sweep(s.body, live, pure, overwritten)
-            s.orelse = _sweep(s.orelse, live, pure, overwritten)
+            s.body = _sweep(s.body, live, pure, overwritten, again, past_dead)
+            s.orelse = _sweep(s.orelse, live, pure, overwritten, again, past_dead)
             if not _has_statements(s.body) and not _has_statements(s.orelse):
                 out.extend(c for c in s.body + s.orelse)   # comments only
+                again.append(s)
                 continue
             if not _has_statements(s.body):
                 s.test = _negate(s.test)
                 s.body, s.orelse = s.orelse, []
         elif isinstance(s, gast.For):
-            s.body = _sweep(s.body, live, pure, overwritten)
+            s.body = _sweep(s.body, live, pure, overwritten, again, past_dead)
             if not _has_statements(s.body):
+                again.append(s)
                 continue
         elif isinstance(s, gast.While):
-            s.body = _sweep(s.body, live, pure, overwritten)
+            s.body = _sweep(s.body, live, pure, overwritten, again, past_dead)
         out.append(s)
     return out
 
