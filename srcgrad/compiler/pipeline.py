@@ -439,8 +439,17 @@ def _reverse_copies(st):
 
 def _reverse_constants(st):
     adjoints = set(st.rev.adj_names.values())
+    st.new_copies = []
     propagate_constants(st.out, adjoints - st.adjoints_of_temps, adjoints,
-                        getattr(st.analysis, "floats", ()))
+                        getattr(st.analysis, "floats", ()), made_copies=st.new_copies)
+
+
+def _reverse_copies_again(st):
+    # (the copies the constants made, if any: the others were propagated, or
+    # are held up by a store that is still there)
+    if any(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and
+           s.targets[0].id in st.adjoints_of_temps for s in st.new_copies):
+        propagate_copies(st.out, st.adjoints_of_temps)
 
 
 def _dead_code(st):
@@ -486,9 +495,9 @@ def _outer_products(st):
 
 
 #: reverse mode after the front end: the transform, then the optimisations in
-#: order (copies run again to remove the copies the constants leave)
+#: order (copies run again on the copies the constants make, if they make any)
 REVERSE = [("reverse", _reverse), ("propagate_copies", _reverse_copies),
-           ("propagate_constants", _reverse_constants), ("propagate_copies", _reverse_copies),
+           ("propagate_constants", _reverse_constants), ("propagate_copies", _reverse_copies_again),
            ("eliminate_dead_code", _dead_code), ("cancel_accumulations", _accumulations),
            ("forward_temporaries", _temporaries), ("batch_outer_products", _outer_products),
            ("split_closure", _closure)]

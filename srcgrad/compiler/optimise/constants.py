@@ -28,13 +28,21 @@ from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
-def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
+def propagate_constants(fn, keep, adjoints=(), floats=frozenset(), made_copies=None):
     """Adjoints assigned once, to a number (``d_out = 1.0``), are replaced by
     that number where they are used in arithmetic, and the arithmetic is
     folded: ``d_out * x`` becomes ``x``, ``-d_out * e`` becomes ``-e``.
     Plain copies into the adjoints in ``keep`` (``d_a = d_out``: the user's
     own variables) stay as they are; an expression is never folded into a
-    bare name whose array is later updated in place."""
+    bare name whose array is later updated in place.  ``made_copies`` (a list),
+    if given, gets the statements this made copies (``d_t = d_y``, from
+    ``d_t = d_y * d_out``): what copy propagation may look at again."""
+    def changed_to(s, value):
+        if made_copies is not None and isinstance(value, gast.Name) and \
+                not isinstance(s.value, gast.Name):
+            made_copies.append(s)
+        s.value = value
+
     inplace = set()
     for s in walk_stmts(fn.body):
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
@@ -77,7 +85,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
                 continue
             names = {n.id for n in name_nodes(s.value)}
             if folder is not None and not names.isdisjoint(folder.known):
-                s.value = folder.visit(s.value)
+                changed_to(s, folder.visit(s.value))
             if names.isdisjoint(constants):
                 continue
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
@@ -91,7 +99,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
                     target.id in inplace and not isinstance(s.value, gast.Name):
                 continue                      # would alias an array updated in place
             if gast.dump(new) != gast.dump(s.value):
-                s.value = new
+                changed_to(s, new)
                 changed = True
         if not changed:
             break
@@ -99,7 +107,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset()):
         target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
         if isinstance(target, gast.Name) and target.id in adjoints and \
                 not _has_unit_factor(s_.value):
-            s_.value = Simplify(floats).value(s_.value)
+            changed_to(s_, Simplify(floats).value(s_.value))
     return fn
 
 

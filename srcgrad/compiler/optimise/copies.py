@@ -112,12 +112,7 @@ def _propagate(stmts, candidates, names_of, renamed_in, reads):
                 and isinstance(s.value, gast.Name) and s.targets[0].id in candidates):
             continue
         a, b = s.targets[0].id, s.value.id
-        end = len(stmts) - 1            # the first later statement storing a or b
-        for n in (a, b):
-            at = stored_at.get(n, ())
-            k = bisect.bisect_right(at, i)
-            if k < len(at):
-                end = min(end, at[k])
+        end = _end_of_copy(stmts, stored_at, i, a, b)
         for j in sorted(k for k in loaded_at.get(a, ()) if i < k <= end):
             later = stmts[j]
             stored, loaded = sets[j]
@@ -133,6 +128,42 @@ def _propagate(stmts, candidates, names_of, renamed_in, reads):
                 loaded_at[a].discard(j)
                 loaded_at.setdefault(b, set()).add(j)
     return stmts
+
+
+def _end_of_copy(stmts, stored_at, i, a, b):
+    """Where the copy ``a = b`` at ``i`` may be propagated to: the first
+    later statement storing ``a`` or ``b``, past those ``b = a`` (which,
+    renamed, store ``b`` again: ``b = b``, dropped).
+
+    >>> from srcgrad.compiler.ir.printer import function, source
+    >>> fn = function('''
+    ... d_t = d_y
+    ... d_a = d_t * 2.0
+    ... d_y = d_t
+    ... d_z = d_t + d_a
+    ... return d_z''')
+    >>> print(source(propagate_copies(fn, {"d_t"})))
+    def f(d_y):
+        d_a = d_y * 2.0
+        d_z = d_y + d_a
+        return d_z
+    """
+    end = len(stmts) - 1
+    start = i
+    while True:
+        first = end
+        for n in (a, b):
+            at = stored_at.get(n, ())
+            k = bisect.bisect_right(at, start)
+            if k < len(at):
+                first = min(first, at[k])
+        later = stmts[first]
+        if first < end and isinstance(later, gast.Assign) and len(later.targets) == 1 and \
+                isinstance(later.targets[0], gast.Name) and later.targets[0].id == b and \
+                isinstance(later.value, gast.Name) and later.value.id == a:
+            start = first
+            continue
+        return first
 
 
 def _drop_copies(stmts, dead):

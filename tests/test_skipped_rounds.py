@@ -1,9 +1,14 @@
-"""Dead-code elimination stops after a round that removed only what
-liveness found dead (``optimise/dead_code.py``): the code it leaves is
-the code of the old fixpoint loop (rounds until one removes nothing, each
-looking only at the next statement for an overwriting one), on the
-reverse sweep of every program of the construct corpus, the loop
-workloads, the transformation benchmark's shapes and fuzz programs."""
+"""Work the optimiser skips changes nothing, on the reverse sweep of every
+program of the construct corpus, the loop workloads, the transformation
+benchmark's shapes and fuzz programs:
+
+- dead-code elimination stops after a round that removed only what
+  liveness found dead (``optimise/dead_code.py``): the code it leaves is
+  the code of the old fixpoint loop (rounds until one removes nothing, each
+  looking only at the next statement for an overwriting one);
+- copy propagation runs again after constant propagation only when that
+  made a copy (``pipeline._reverse_copies_again``): where it is skipped,
+  running it leaves the same code."""
 
 import inspect
 
@@ -106,6 +111,25 @@ def compare(monkeypatch):
     return seen
 
 
+@pytest.fixture
+def compare_copies(monkeypatch):
+    seen = []
+    real = pipeline._reverse_copies_again
+
+    def both(st):
+        before = to_source(copy_tree(st.out))
+        real(st)
+        if to_source(st.out) == before:         # (skipped, or it changed nothing)
+            again = copy_tree(st.out)
+            pipeline.propagate_copies(again, st.adjoints_of_temps)
+            seen.append(to_source(again) == before)
+            assert to_source(again) == before
+    monkeypatch.setattr(pipeline, "_reverse_copies_again", both)
+    monkeypatch.setattr(pipeline, "REVERSE", [(n, both if f is real else f)
+                                              for n, f in pipeline.REVERSE])
+    return seen
+
+
 def _run(functions, seen):
     for name, f in functions:
         srcgrad.clear_cache()
@@ -124,3 +148,11 @@ def test_the_same_code_as_the_fixpoint_loop(compare, tmp_path, monkeypatch):
     _run(_generated_shapes(tmp_path), compare)
     _run(_fuzz_functions(range(120)), compare)
     assert len(compare) > 150 and all(compare)
+
+
+def test_copies_again_only_when_constants_made_copies(compare_copies, tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCGRAD_CACHE", "0")
+    _run(_functions(), compare_copies)
+    _run(_generated_shapes(tmp_path), compare_copies)
+    _run(_fuzz_functions(range(120)), compare_copies)
+    assert len(compare_copies) > 150 and all(compare_copies)
