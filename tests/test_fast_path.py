@@ -43,8 +43,15 @@ def branch_returns(x):
 
 
 def _guard(df):
-    """The first line of the generated function's body."""
-    return srcgrad.source(df).splitlines()[1]
+    """The first statement of the generated function's body, on one line
+    (a long test is broken over lines in parentheses)."""
+    lines = srcgrad.source(df).splitlines()[1:]
+    out = lines[0]
+    for ln in lines[1:]:
+        if out.rstrip().endswith(":"):
+            break
+        out += " " + ln.strip()
+    return out
 
 
 def _called(fun, *args):

@@ -16,7 +16,8 @@ def primary(df):
 def test_straight_line():
     assert primary(srcgrad.grad(p.golden, wrt=(0, 1))) == textwrap.dedent('''\
         def d_golden(x, y):
-            if (type(x) is not float and type(x) is not float64) or (type(y) is not float and type(y) is not float64):
+            if ((type(x) is not float and type(x) is not float64) or
+                    (type(y) is not float and type(y) is not float64)):
                 return d_golden_generic(x, y)
             d_out = 1.0
             # line 24: return a + b

@@ -262,8 +262,10 @@ def test_value_and_grad_and_vjp_of_a_long_function(wrt):
     np.testing.assert_allclose(v, long_chain(0.3, 0.5, a))
 
 
-def test_the_command_line_shows_every_stage_of_a_long_function(tmp_path, capsys):
+def test_the_command_line_shows_every_stage_of_a_long_function(tmp_path, capsys, monkeypatch):
     from srcgrad.api.cli import main
+    # (the command line imports the file as module 'model': gone after the test)
+    monkeypatch.setitem(sys.modules, "model", None)
     (tmp_path / "model.py").write_text(MODULE)
     assert main([f"{tmp_path / 'model.py'}:long_chain", "--wrt", "0,1,2", "--times"]) == 0
     err = capsys.readouterr().err

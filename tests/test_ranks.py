@@ -153,8 +153,14 @@ def _version(f, wrt):
 def _guard(f, wrt):
     """The guard's test: at the top of the specialised version, or (a long
     function, compiler/lazy.py) of the function choosing a version."""
-    return next(ln for ln in srcgrad.source(srcgrad.grad(f, wrt=wrt)).splitlines()
-                if ln.startswith("    if ") and ("ndim" in ln or "type(" in ln))
+    lines = srcgrad.source(srcgrad.grad(f, wrt=wrt)).splitlines()
+    k = next(k for k, ln in enumerate(lines)
+             if ln.startswith("    if ") and ("ndim" in ln or "type(" in ln))
+    out = lines[k]
+    while not out.rstrip().endswith(":"):       # (a long test, over lines)
+        k += 1
+        out += " " + lines[k].strip()
+    return out
 
 
 def test_conv1d_version_has_no_shape_bookkeeping():

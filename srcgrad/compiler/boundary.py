@@ -22,8 +22,12 @@ def d_f(x, k):
         return d_f_generic(x, k)
     return x * k
 >>> print(with_guard(text, gast.parse(text).body[0], [("x", 1), ("k", "number")],
-...                  "d_f_generic", "ndarray").splitlines()[1])
-    if type(x) is not ndarray or x.ndim != 1 or (type(k) is not float and type(k) is not int and type(k) is not float64):
+...                  "d_f_generic", "ndarray"), end="")
+def d_f(x, k):
+    if (type(x) is not ndarray or x.ndim != 1 or
+            (type(k) is not float and type(k) is not int and type(k) is not float64)):
+        return d_f_generic(x, k)
+    return x * k
 """
 
 import ast
@@ -245,10 +249,36 @@ def with_guard(source, fn, checks, fallback, ndarray="ndarray", float64="float64
              f"not {sequence}({p})" if rank == "sequence" else
              f"type({p}) is not {ndarray} or {p}.ndim != {rank}"
              for p, rank in checks]
-    test = " or ".join(f"({t})" if " and " in t and len(tests) > 1 else t for t in tests)
-    guard = f"    if {test}:\n        return {fallback}({', '.join(args)})\n"
+    parts = [f"({t})" if " and " in t and len(tests) > 1 else t for t in tests]
+    guard = f"    if {_wrapped(parts)}:\n        return {fallback}({', '.join(args)})\n"
     head, _, body = source.partition("\n")
     return head + "\n" + guard + body
+
+
+def _wrapped(tests, width=96):
+    """``tests`` joined by ``or`` for an ``if`` at indent 4, broken over lines
+    in parentheses where one line would pass ``width`` (as the checks of the
+    arguments are).
+
+    >>> print(_wrapped(["type(a) is not float", "type(b) is not float"]))
+    type(a) is not float or type(b) is not float
+    >>> print(_wrapped([f"type(x{i}) is not float" for i in range(5)], width=60))
+    (type(x0) is not float or type(x1) is not float or
+                type(x2) is not float or type(x3) is not float or
+                type(x4) is not float)
+    """
+    one = " or ".join(tests)
+    if len(one) + 8 <= width:
+        return one
+    lines, line = [], "(" + tests[0]
+    for t in tests[1:]:
+        indent = 8 if not lines else 12
+        if indent + len(line) + len(" or " + t) > width:
+            lines.append(line + " or")
+            line = t
+        else:
+            line += " or " + t
+    return ("\n" + " " * 12).join(lines + [line + ")"])
 
 
 def guard_names(injector, checks):
