@@ -156,3 +156,21 @@ def test_a_method_gradient(module):
     df = srcgrad.grad(module["Model"]().energy)
     x = np.array([0.3, -0.2])
     np.testing.assert_allclose(df(x), 2.0 * x)
+
+
+def test_an_edited_and_reloaded_module_is_read_again(tmp_path, monkeypatch):
+    # the lines come from linecache, checked against the file first (as
+    # inspect does): an edit then a reload gives the new function's gradient
+    import sys
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SRCGRAD_CACHE", "0")
+    path = tmp_path / "edited_model.py"
+    path.write_text("def f(x):\n    y = x * x\n    return y\n")
+    monkeypatch.setitem(sys.modules, "edited_model", None)
+    del sys.modules["edited_model"]
+    mod = importlib.import_module("edited_model")
+    assert srcgrad.grad(mod.f)(3.0) == 6.0
+    path.write_text("def f(x):\n    y = x * x * x\n    return y\n")
+    mod = importlib.reload(mod)
+    srcgrad.clear_cache()
+    assert srcgrad.grad(mod.f)(3.0) == 27.0

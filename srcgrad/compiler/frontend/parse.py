@@ -234,6 +234,7 @@ def _parse_known_lines(fun):
     first = code.co_firstlineno
     if last is None or last < first:
         return None, None
+    linecache.checkcache(code.co_filename)     # (a file changed since: read again, as inspect does)
     lines = linecache.getlines(code.co_filename, fun.__globals__)
     if len(lines) < last or not lines[first - 1].lstrip().startswith(("def ", "@")):
         return None, None
