@@ -105,13 +105,38 @@ def _flow(s, after, transfer, visit):
 
 
 def walk_stmts(stmts):
-    """Every statement in ``stmts``, nested blocks included, in program order."""
-    for s in stmts:
-        yield s
-        for field in ("body", "orelse"):
-            sub = getattr(s, field, None)
-            if isinstance(sub, list):
-                yield from walk_stmts(sub)
+    """Every statement in ``stmts``, nested blocks included, in program order
+    (a statement, its body, its ``else`` block, the next statement; each
+    block read when the walk reaches it, as a recursive walk would: a stack
+    of iterators, not a generator per block, which the passes, walking whole
+    functions many times, would pay for at every statement).
+
+    >>> import gast
+    >>> fn = gast.parse("if a:\\n    b = 1\\n    for i in r:\\n        c = i\\n"
+    ...                 "else:\\n    d = 2\\ne = 3")
+    >>> [type(s).__name__ for s in walk_stmts(fn.body)]
+    ['If', 'Assign', 'For', 'Assign', 'Assign', 'Assign']
+    """
+    stack = [iter(stmts)]
+    push = stack.append
+    while stack:
+        for s in stack[-1]:
+            yield s
+            body = getattr(s, "body", None)
+            if isinstance(body, list):
+                if hasattr(s, "orelse"):
+                    push(_orelse(s))
+                push(iter(body))
+                break
+        else:
+            stack.pop()
+
+
+def _orelse(s):
+    """The statements of ``s``'s ``else`` block, read when first asked."""
+    sub = getattr(s, "orelse", None)
+    if isinstance(sub, list):
+        yield from sub
 
 
 def blocks(stmts):
