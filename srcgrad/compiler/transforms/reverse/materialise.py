@@ -18,7 +18,8 @@ values the reverse sweep reads anyway.
 >>> df = reverse_transform(f, ("x",), Driver(), with_value=False)
 >>> print(df.srcgrad_source.split("\\n\\n\\n")[0].rstrip())
 def d_f(x, c):
-    if (type(c) is not float and type(c) is not float64) or (type(x) is not float and type(x) is not float64):
+    if ((type(c) is not float and type(c) is not float64) or
+            (type(x) is not float and type(x) is not float64)):
         return d_f_generic(x, c)
     cond = c > 0.0
     d_out = 1.0
