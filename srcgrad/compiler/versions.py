@@ -27,6 +27,8 @@ that no call could run is not made (``rank_guesses.version_fails``).
 ['d_f_generic', 'd_f']
 """
 
+import re
+
 import gast
 
 from srcgrad.compiler import emit as emit_stage
@@ -104,13 +106,26 @@ def assemble(front, name, generate, *, extra_checks=(), signature=None, boundary
     functions = [(name, text)]
     if checks:
         special_source, special_text, special = specialised()
-        if unchecked(special_source) != unchecked(generic_source):
+        if not _same(special_source, generic_source):
             generic_name = namer.fresh(name + "_generic")
             generic_text = text.replace(f"def {name}(", f"def {generic_name}(", 1)
             special_text = with_guard(special_text, special, checks, generic_name,
                                       *guard_names(front.injector, checks))
             functions = [(generic_name, generic_text), (name, special_text)]
     return _compiled(front, functions, signature, {})
+
+
+#: ``(x * x)``: what the version for floats writes for a Python float's
+#: ``x ** 2`` in adjoint code (``optimise/simplify.py``)
+_SQUARED = re.compile(r"\((\w+) \* \1\)")
+
+
+def _same(special, generic):
+    """Whether the two versions' texts are the same but for the result's
+    scalar check and the squares the float version writes as products: not
+    worth a guard (a call costs more than a ``**`` saves)."""
+    special, generic = unchecked(special), unchecked(generic)
+    return special == generic or _SQUARED.sub(r"\1 ** 2", special) == generic
 
 
 def _dispatcher(front, name, params, checks, specialised, fails, generic_version, signature,

@@ -92,7 +92,8 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset(), made_copies=N
             if isinstance(s.value, gast.Name) and isinstance(target, gast.Name) and \
                     target.id in keep:
                 continue                      # d_a = d_out documents the code
-            new = Simplify(floats).visit(_Substitute(constants).visit(copy_tree(s.value)))
+            new = Simplify(floats, squares=True).visit(_Substitute(constants).visit(
+                copy_tree(s.value)))
             if _has_unit_factor(new):
                 continue                      # 1.0 * x reads worse than d_out * x
             if isinstance(new, gast.Name) and isinstance(target, gast.Name) and \
@@ -107,7 +108,7 @@ def propagate_constants(fn, keep, adjoints=(), floats=frozenset(), made_copies=N
         target = s_.targets[0] if isinstance(s_, gast.Assign) else getattr(s_, "target", None)
         if isinstance(target, gast.Name) and target.id in adjoints and \
                 not _has_unit_factor(s_.value):
-            changed_to(s_, Simplify(floats).value(s_.value))
+            changed_to(s_, Simplify(floats, squares=True).value(s_.value))
     return fn
 
 
