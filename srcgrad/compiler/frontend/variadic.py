@@ -24,6 +24,7 @@ def f(a, xs_0, xs_1, *, opts_scale):
 """
 
 import inspect
+import types
 import weakref
 from typing import NamedTuple
 
@@ -37,6 +38,9 @@ P = inspect.Parameter
 
 def takes_varargs(fun):
     """Whether ``fun`` has a ``*args`` or ``**kwargs`` parameter."""
+    if type(fun) is types.FunctionType and not hasattr(fun, "__wrapped__") and \
+            not hasattr(fun, "__signature__"):      # (its code says so: no signature made)
+        return bool(fun.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
     try:
         params = inspect.signature(fun).parameters.values()
     except (TypeError, ValueError):

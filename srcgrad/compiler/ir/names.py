@@ -33,6 +33,10 @@ def names_in(tree):
     return out
 
 
+_NOT_WORD = re.compile(r"\W")
+_NUMBERED = re.compile(r"_\d+$")
+
+
 class Namer:
     """Hands out fresh names.  ``fresh("x")`` gives ``x`` if unused, else
     ``x_1``, ``x_2`` ...; names are never handed out twice."""
@@ -46,10 +50,11 @@ class Namer:
         return name
 
     def fresh(self, base, plain=True):
-        base = re.sub(r"\W", "_", base) or "t"
+        if not (base.isascii() and base.isidentifier()):     # (\W matches nothing then)
+            base = _NOT_WORD.sub("_", base) or "t"
         if plain and base not in self.taken:
             return self.reserve(base)
-        stem = re.sub(r"_\d+$", "", base) or base
+        stem = _NUMBERED.sub("", base) or base
         n = self._counters.get(stem, 0)
         while True:
             n += 1
