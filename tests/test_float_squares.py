@@ -10,6 +10,7 @@ import numpy as np
 
 import srcgrad
 from tests.modes import assert_sound
+from tests.programs import branch_returns as squares_kept     # x ** 3, x * 2.0, np.exp(x)
 
 
 def cubic_steps(k, x0):
@@ -17,14 +18,6 @@ def cubic_steps(k, x0):
     for i in range(20):
         x = x + 0.01 * (-k * x ** 3 + math.sin(0.1 * i))
     return x * x
-
-
-def squares_kept(x):
-    if x > 2.0:
-        return x ** 3
-    if x > 0.0:
-        return x * 2.0
-    return np.exp(x)
 
 
 def test_the_float_version_multiplies():
