@@ -392,9 +392,8 @@ def check_augmented(an, assigns=()):
         # containers the array was put into (p = P(b=x); x *= 2 changes p.b)
         group = an.share.get(x, {x})
         holders = {c for n in group for c in packed_into.get(n, ())} - {x} - t
-        # ... and, for p.a op= e, the other containers holding what p holds
-        # (p = replace(q); q_1 = set_field(q, ...): q_1.a may be p.a's array;
-        # fuzz seed 3311980)
+        # ... and, for p.a op= e, the containers holding what p holds (p =
+        # replace(q); q_1 = set_field(q, ...): q_1.a may be p.a; fuzz seed 3311980)
         holders |= {c for n in held for c in packed_into.get(n, ())} - {x} - t
         for c in sorted(holders):
             if c in live:
