@@ -84,3 +84,29 @@ def test_a_field_read_of_the_other_object_is_refused_too():
         st2.v += y
         return np.sum(st2.v) + st1.w
     assert_sound(f, (X, Y), wrt=1, expect="ok-or-refused")
+
+
+# Fuzz seed 3326646 (the same session, also present before it): an element
+# write into a value that may be a list or an array (it was iterated with
+# enumerate) is undone in the reverse sweep only if that name is read later;
+# a view of it the reverse sweep reads (value = M.T, taped for the product's
+# adjoint) saw the new elements.  The undo now counts the views of the name.
+
+def enumerated_then_written(M, x):
+    for q1, row in enumerate(M):
+        M = M * 0.5
+        M[(q1 + 2) % 3] = M.T @ x[:-1]
+    return np.sum(M)
+
+
+M0 = np.array([[-0.81428, -0.569951, -0.750677, -0.128455],
+               [-0.300111, 0.131823, -0.312301, -0.732138],
+               [-0.635254, 0.09084, 0.513839, -0.318972]])
+X0 = np.array([0.62297, -0.265715, -0.469037, 0.73243])
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_view_of_an_iterated_value_sees_the_old_elements(wrt):
+    assert_sound(enumerated_then_written, (M0, X0), wrt=wrt, modes=("grad", "jvp"))
+    assert_sound(enumerated_then_written, (M0, X0), wrt=wrt, modes=("hvp",),
+                 expect="ok-or-refused")

@@ -95,6 +95,10 @@ class ContainerChanges:
             target = gast.Subscript(value=load(x), slice=copy_tree(index), ctx=gast.Store())
             undo = Undo(x, gast.Assign(targets=[target], value=load(TAPE_VALUE),
                                        type_comment=None), save.key)
+            if kind not in ("list", "tuple"):
+                # maybe an array: a view of it the reverse sweep reads later
+                # (value = M.T) needs the old values back too (fuzz seed 3326646)
+                undo.aliases = frozenset(self.an.share.get(x, ()))
         rev = []
         if x in self.an.active:
             adj = SetItemAdjoint(x, copy_tree(index), copy_tree(op.args["v"]))

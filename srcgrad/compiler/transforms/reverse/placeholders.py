@@ -166,7 +166,10 @@ class SaveValue:
 class Undo:
     """Reverse placeholder: undo a change in place of ``name`` (``stmt``,
     which reads ``tape.pop()`` through ``TAPE_VALUE`` when ``save`` is the
-    key of a SaveValue) if the reverse sweep reads ``name`` afterwards."""
+    key of a SaveValue) if the reverse sweep reads ``name`` afterwards, or
+    one of ``aliases`` (names that may be views of it)."""
+
+    aliases = frozenset()
 
     def __init__(self, name, stmt, save=None):
         self.name = name

@@ -208,7 +208,8 @@ def _live_block(stmts, live, keep, facts):
 
 def _live_stmt(s, live, keep, facts):
     if isinstance(s, Undo):
-        if s.name in live:
+        if s.name in live or live & s.aliases or \
+                live & {_MEMORY + n for n in s.aliases | {s.name}}:
             keep[s.key] = True
             return live | (expr_loads(s.stmt) - {TAPE_VALUE})
         return live
