@@ -206,16 +206,22 @@ def _live_block(stmts, live, keep, facts):
     return live
 
 
+def _read_later(s, live):
+    """Whether what the undo of a write in place ``s`` (an :class:`Undo` or a
+    :class:`RestoreItem`) puts back is read later: its name, a name that may
+    be a view of it (``s.aliases``), or the memory of either."""
+    return s.name in live or bool(live & s.aliases) or \
+        bool(live & {_MEMORY + n for n in s.aliases | {s.name}})
+
+
 def _live_stmt(s, live, keep, facts):
     if isinstance(s, Undo):
-        if s.name in live or live & s.aliases or \
-                live & {_MEMORY + n for n in s.aliases | {s.name}}:
+        if _read_later(s, live):
             keep[s.key] = True
             return live | (expr_loads(s.stmt) - {TAPE_VALUE})
         return live
     if isinstance(s, RestoreItem):
-        shared = s.aliases | {s.name}
-        if s.name in live or live & s.aliases or live & {_MEMORY + n for n in shared}:
+        if _read_later(s, live):
             keep[s.key] = True
             return live | {s.name} | expr_loads(s.index)
         return live
