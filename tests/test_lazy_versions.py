@@ -186,6 +186,13 @@ def test_a_long_function_asks_whether_the_float_version_fails_only_when_called()
     special = text.split("def d_sliced_long_generic(")[0]
     assert "np." not in special and len(special.strip().splitlines()) == 4
     assert_sound(sliced_long, (0.4, a, b), wrt=(0, 1, 2))
+    # exported, the forwarding version calls the module's generic one
+    ns = {}
+    exec(compile(srcgrad.source(df, standalone=True), "<exported>", "exec"), ns)
+    for got, want in zip(ns["d_sliced_long"](0.4, a, b), df(0.4, a, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.raises(type(primal.value)):
+        ns["d_sliced_long"](0.4, 0.3, 0.2)
 
 
 def test_an_index_in_a_branch_keeps_the_version_for_floats():
