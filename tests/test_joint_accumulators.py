@@ -7,6 +7,8 @@ adjoint can be unfit to pass (the same name at two positions, a number),
 against finite differences in every mode.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -144,7 +146,9 @@ def test_a_derivative_used_for_more_than_adding_is_added_at_the_end():
 
 def test_one_name_at_two_positions_is_not_passed():
     caller = _source(paired).split("def pair(")[0]
-    assert "vjp_pair(a_3, a_3, d_c)\n" in caller and "d_c_args[0] + d_c_args[1]" in caller
+    # (the old value of the loop-carried a, a_3_old, travels in the iteration's tuple)
+    assert re.search(r"vjp_pair\((a_\d+(?:_old)?), \1, d_c\)\n", caller), caller
+    assert "d_c_args[0] + d_c_args[1]" in caller
 
 
 def test_the_export_defines_accumulated_and_runs_with_numpy_only(tmp_path):

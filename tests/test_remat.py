@@ -154,3 +154,92 @@ def test_a_value_read_before_its_name_is_rebound_is_not_recomputed_from_it():
     d/dy -21.41 against -11.52)."""
     x = np.array([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5])
     assert_sound(rebound_counter, (x, 0.7), wrt=(0, 1))
+
+
+def covariance_steps(A, q, C, ys):
+    """The Kalman filter's covariance recursion: products of products."""
+    P = np.eye(A.shape[0])
+    m = np.zeros(A.shape[0])
+    ll = 0.0
+    for t in range(ys.shape[0]):
+        m = A @ m
+        P = A @ P @ A.T + q * np.eye(A.shape[0])
+        S = C @ P @ C.T + np.eye(C.shape[0])
+        Sinv = np.linalg.inv(S)
+        K = P @ C.T @ Sinv
+        v = ys[t] - C @ m
+        m = m + K @ v
+        P = P - K @ S @ K.T
+        ll = ll - v @ Sinv @ v
+    return ll
+
+
+def _kalman_inputs():
+    rng = np.random.default_rng(3)
+    A = 0.9 * np.eye(3) + 0.05 * rng.standard_normal((3, 3))
+    return A, 0.2, rng.standard_normal((2, 3)), rng.standard_normal((4, 2))
+
+
+def test_links_of_product_chains_are_computed_again():
+    """A product read only as a factor of the next product (``K @ S`` of
+    ``K @ S @ K.T``, ``v @ Sinv`` of ``v @ Sinv @ v``, ``A @ P`` of ``A @ P @
+    A.T``) is computed again from the factors the tuple holds anyway, as a
+    hand adjoint re-associates the chain instead of keeping it; the old
+    arrays ``m`` and ``P`` travel in the same tuple (one push an
+    iteration)."""
+    args = _kalman_inputs()
+    assert_sound(covariance_steps, args, wrt=(0, 1, 2))
+    text = _primary(srcgrad.grad(covariance_steps, wrt=(0, 1, 2)))
+    pushed = [line.strip() for line in text.splitlines() if "tape.append(" in line]
+    assert len(pushed) == 1 and "m_old" in pushed[0] and "P_old" in pushed[0], pushed
+    reverse = text[text.index("reversed("):].splitlines()
+    # (3.10 writes tuple targets in parentheses)
+    popped = reverse[1].split("=")[0].translate(str.maketrans(",()", "   ")).split()
+    for product in ("K @ S", "A @ P_old"):
+        again = [line.split(" = ")[0].strip() for line in reverse
+                 if line.endswith(" = " + product)]
+        assert again and again[0] not in popped, (product, reverse)
+
+
+def used_elementwise(W, x0):
+    """``z = W @ h`` read by ``np.maximum``: not a link of a chain (a hand
+    adjoint keeps it), so the tape holds it."""
+    h = x0
+    s = 0.0
+    for t in range(3):
+        z = W @ h
+        h = np.maximum(z, 0.1 * z)
+        s = s + np.sum(h)
+    return s
+
+
+def test_a_product_read_elementwise_stays_on_the_tape():
+    rng = np.random.default_rng(4)
+    args = (rng.standard_normal((3, 3)), rng.standard_normal(3))
+    assert_sound(used_elementwise, args, wrt=(0, 1))
+    text = _primary(srcgrad.grad(used_elementwise, wrt=(0, 1)))
+    reverse = [line.strip() for line in text[text.index("reversed("):].splitlines()]
+    assert not [line for line in reverse if "W @ h" in line and not line.startswith("#")]
+    assert reverse[1].lstrip("(").startswith("z, h_old"), reverse      # (3.10: "(z, h_old) =")
+
+
+def columns_left_out(M, x):
+    s = 0.0
+    for j in range(M.shape[1]):
+        rest = np.concatenate((M[:, :j], M[:, j + 1:]), axis=1)
+        s = s + np.sum(np.sin(rest @ x[:-1])) * M[0, j]
+    return s
+
+
+def test_a_tuple_of_views_is_computed_again():
+    """The pieces ``np.concatenate`` joins, views of an argument (whose
+    adjoint reads only their widths), are computed again, not taped (the
+    recursive determinant's minors: two views and a tuple per call)."""
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal((3, 4)), rng.standard_normal(4))
+    assert_sound(columns_left_out, args, wrt=(0, 1))
+    text = _primary(srcgrad.grad(columns_left_out, wrt=(0, 1)))
+    reverse = [line.strip() for line in text[text.index("reversed("):].splitlines()]
+    again = [line.split(" = ")[0] for line in reverse
+             if line.endswith(" = (M[:, :j], M[:, index:])")]
+    assert again and again[0] not in reverse[1], reverse

@@ -10,8 +10,10 @@ Cheap: an element or slice read (``x[i + j]``), an attribute that is a view
 or a shape (``pos.shape``, ``A.T``), ``+``, ``-``, ``*`` of such values,
 and, for numbers, ``/``, ``**``, NumPy ufuncs and reductions, ``math``
 functions and ``len`` (a number costs nothing to keep, but a loop all of
-whose values are recomputed needs no forward sweep at all).  No call making
-an array is recomputed (``np.exp`` of a vector may cost more than the tape).
+whose values are recomputed needs no forward sweep at all); a matrix
+product that is a link of a product chain (:func:`chain_links`).  No call
+making an array is recomputed (``np.exp`` of a vector may cost more than
+the tape).
 
 >>> import numpy as np
 >>> from srcgrad.compiler.pipeline import Driver, reverse_transform
@@ -46,7 +48,7 @@ from srcgrad import runtime
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.walk import inner_nodes, name_nodes, replace_loads
-from srcgrad.compiler.transforms.reverse.nodes import expr_loads
+from srcgrad.compiler.transforms.reverse.nodes import expr_loads, exprs_of
 
 _CHEAP_OPS = (gast.Add, gast.Sub, gast.Mult)
 #: checks generated code makes, which change nothing
@@ -226,10 +228,12 @@ def _recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset
     candidates, through = {}, {}
     saved = {x: v for x, v in (saved or {}).items() if counts.get(x) == 1}
     position = {id(s): k for k, s in enumerate(stmts)}
+    links = chain_links(stmts)
     for s in defs:
         name = s.targets[0].id
         cheap = _cheap(s.value, _SCALAR_OPS if name in scalars else _CHEAP_OPS,
-                       resolve if name in scalars else None)
+                       resolve if name in scalars else None) or \
+            name in links and name not in scalars and _product(s.value)
         loads = expr_loads(s.value) - _function_names(s.value)
         # a loop-carried value read before the iteration changes it is the
         # copy the block keeps of it (x_old = x, saved for the reverse sweep)
@@ -268,6 +272,39 @@ def _recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset
     return out
 
 
+def chain_links(stmts):
+    """The names the statements ``stmts`` read only as a factor of a matrix
+    product (``P_4`` of ``P_4 = K @ S; P_6 = P_4 @ P_5``): a link of a
+    product chain.  The reverse sweep reads such a name only in the adjoint
+    of the next product (``P_4.T @ d_P_6``), where a hand adjoint
+    re-associates (``S.T @ (K.T @ d_P_6)``) rather than keep it: computing
+    the link again costs that re-association's product.
+
+    >>> from srcgrad.compiler.ir.printer import function
+    >>> sorted(chain_links(function("p = k @ s\\nq = p @ k.T\\nr = q + np.exp(s)").body))
+    ['p']
+    """
+    reads, factors = {}, {}
+    for st in walk_stmts(stmts):
+        for x in exprs_of(st):
+            for n in name_nodes(x):
+                if isinstance(n.ctx, gast.Load):
+                    reads[n.id] = reads.get(n.id, 0) + 1
+            for e in inner_nodes(x):
+                if isinstance(e, gast.BinOp) and isinstance(e.op, gast.MatMult):
+                    for f in (e.left, e.right):
+                        if isinstance(f, gast.Name):
+                            factors[f.id] = factors.get(f.id, 0) + 1
+    return {n for n, k in factors.items() if reads.get(n) == k}
+
+
+def _product(e):
+    """``a @ b`` of names or their views (``a.T``)."""
+    return isinstance(e, gast.BinOp) and isinstance(e.op, gast.MatMult) and \
+        _cheap(e.left) and _cheap(e.right) and \
+        not isinstance(e.left, gast.Constant) and not isinstance(e.right, gast.Constant)
+
+
 def _cheap(e, ops=_CHEAP_OPS, resolve=None):
     if isinstance(e, (gast.Name, gast.Constant)):
         return True
@@ -284,6 +321,8 @@ def _cheap(e, ops=_CHEAP_OPS, resolve=None):
             _cheap(e.right, ops, resolve)
     if isinstance(e, gast.UnaryOp):
         return isinstance(e.op, gast.USub) and _cheap(e.operand, ops, resolve)
+    if isinstance(e, gast.Tuple):       # (views of slices, np.concatenate's pieces)
+        return all(_cheap(x, ops, resolve) for x in e.elts)
     return False
 
 

@@ -6,8 +6,8 @@ keep: in loops, a loop-carried value the reverse sweep reads is pushed before
 it is overwritten and popped back after that statement's adjoint; values
 defined once per iteration are pushed together at the end of their block and
 popped at the start of its reverse -- and the old value of a loop-carried
-number waits in a local name (``s_old``) to travel in that same tuple, one
-push an iteration; an element overwritten in place, or what a change of a
+name (a number or an array) waits in a local name (``s_old``) to travel in
+that same tuple, one push an iteration; an element overwritten in place, or what a change of a
 list loses, is saved only if read later.  Nothing else is recorded, and the
 tape exists only if something is.
 
@@ -77,12 +77,11 @@ class Tape:
 
         def fill_fwd(stmts, counters=frozenset(), done=None, top=False):
             out = []
-            # the snapshot a loop body ends with: an old number saved directly in
-            # the body waits in a local name and travels in its tuple (one push;
-            # an array keeps its own push: a second name for it would alias it)
+            # the snapshot a loop body ends with: an old value saved directly in
+            # the body waits in a local name and travels in its tuple (one push)
             snap = next((s for s in stmts if isinstance(s, Snapshot)), None)
-            merged = [s.key for s in stmts if isinstance(s, Push) and keep.get(s.key) and
-                      s.name in self.an.scalar] if snap is not None else []
+            merged = [s.key for s in stmts if isinstance(s, Push) and keep.get(s.key)] \
+                if snap is not None else []
             if snap is not None and keep.get(snap.key):
                 # values cheap to compute again are not taped (remat.py); an
                 # old number that travels in the tuple (merged) may be read
