@@ -223,6 +223,7 @@ def test_a_product_read_elementwise_stays_on_the_tape():
     assert reverse[1].lstrip("(").startswith("z, h_old"), reverse      # (3.10: "(z, h_old) =")
 
 
+
 def columns_left_out(M, x):
     s = 0.0
     for j in range(M.shape[1]):
@@ -231,15 +232,37 @@ def columns_left_out(M, x):
     return s
 
 
-def test_a_tuple_of_views_is_computed_again():
-    """The pieces ``np.concatenate`` joins, views of an argument (whose
-    adjoint reads only their widths), are computed again, not taped (the
-    recursive determinant's minors: two views and a tuple per call)."""
+def test_a_value_read_only_for_its_shape_tapes_the_shape():
+    """The pieces ``np.concatenate`` joins (two views and a tuple), whose
+    adjoint reads only the first one's width, travel as that width
+    (shape_reads.py: the recursive determinant's minors)."""
     rng = np.random.default_rng(5)
     args = (rng.standard_normal((3, 4)), rng.standard_normal(4))
     assert_sound(columns_left_out, args, wrt=(0, 1))
     text = _primary(srcgrad.grad(columns_left_out, wrt=(0, 1)))
-    reverse = [line.strip() for line in text[text.index("reversed("):].splitlines()]
-    again = [line.split(" = ")[0] for line in reverse
-             if line.endswith(" = (M[:, :j], M[:, index:])")]
-    assert again and again[0] not in reverse[1], reverse
+    assert "rest_3_dim = rest_3[0].shape[1]\n" in text, text
+    reverse = text[text.index("reversed("):]
+    popped = reverse.splitlines()[1].split("=")[0].translate(str.maketrans(",()", "   ")).split()
+    assert "rest_3_dim" in popped and "rest_3" not in popped, popped
+    assert "d_rest[:, :rest_3_dim]" in reverse and " rest_3[" not in reverse
+
+
+def shape_read_in_a_branch(M, x):
+    s = 0.0
+    for j in range(M.shape[1]):
+        parts = (M[:, :j], M[:, j + 1:])
+        if x[j] > 0.0:
+            s = s + np.sum(np.concatenate(parts, axis=1) @ x[:-1])
+        s = s * 0.9
+    return s
+
+
+def test_a_shape_read_only_in_a_branch_keeps_the_value():
+    """Read inside an ``if`` of the reverse sweep, the shape would be taken
+    at every iteration's end, where the branch might not run: the value
+    stays on the tape."""
+    rng = np.random.default_rng(6)
+    args = (rng.standard_normal((3, 4)), np.array([0.5, -0.3, 0.8, 0.2]))
+    assert_sound(shape_read_in_a_branch, args, wrt=(0, 1))
+    text = _primary(srcgrad.grad(shape_read_in_a_branch, wrt=(0, 1)))
+    assert "_dim" not in text and "_shape =" not in text, text

@@ -321,8 +321,6 @@ def _cheap(e, ops=_CHEAP_OPS, resolve=None):
             _cheap(e.right, ops, resolve)
     if isinstance(e, gast.UnaryOp):
         return isinstance(e.op, gast.USub) and _cheap(e.operand, ops, resolve)
-    if isinstance(e, gast.Tuple):       # (views of slices, np.concatenate's pieces)
-        return all(_cheap(x, ops, resolve) for x in e.elts)
     return False
 
 

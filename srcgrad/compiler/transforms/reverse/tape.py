@@ -53,6 +53,7 @@ from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, ex
                                                        pack_names, pop_call)
 from srcgrad.compiler.transforms.reverse.remat import (finished_lists, recomputable,
                                                        stable_names, stored_in)
+from srcgrad.compiler.transforms.reverse.shape_reads import replace_reads, shape_read
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
@@ -70,6 +71,7 @@ class Tape:
         tape = self.namer.fresh("tape")
         used = [False]
 
+        rev_facts = []      # (_rev_blocks, found when a tuple is first pushed)
         waiting = {}       # Restore key -> the name the old value waits in
         stable, changed = stable_names(self.fn, fwd, self.an)
         finished = finished_lists(fwd, self.an)
@@ -129,6 +131,11 @@ class Tape:
                     names = keep.get(s.key, [])
                     if names:
                         used[0] = True
+                        if not rev_facts:
+                            rev_facts.append(_rev_blocks(rev))
+                        blocks, reads = rev_facts[0]
+                        names = keep[s.key] = self._shapes_only(
+                            names, blocks.get(s.key, ()), again.get(s.key, ()), reads, out)
                         out.append(call_stmt(tape, "append", [pack_names(names)]))
                 else:
                     # a loop counter the reversed loop runs through again (one
@@ -193,6 +200,57 @@ class Tape:
         if used[0]:
             fwd.insert(0, assign(tape, gast.List(elts=[], ctx=gast.Load())))
         return fwd, rev
+
+
+    def _shapes_only(self, names, block, again, reads, out):
+        """``names`` to push, those the reverse ``block`` (and the statements
+        it computes ``again``) reads only for one shape replaced by a name
+        for that shape, assigned in ``out`` (``shape_reads.py``)."""
+        counted = {}
+        for r in again:
+            for m in name_nodes(r):
+                counted[m.id] = counted.get(m.id, 0) + 1
+        kept = []
+        for n in names:
+            found = shape_read(block, again, n, {n: reads.get(n, 0) + counted.get(n, 0)})
+            if found is None:
+                kept.append(n)
+                continue
+            shape = self.namer.fresh(n + _SUFFIX[found[2]])
+            out.append(assign(shape, found[0]))
+            replace_reads(found[1], shape)
+            kept.append(shape)
+        return kept
+
+
+#: the name of a value's shape on the tape: ``x.shape``, ``x.shape[k]``, ``x.ndim``
+_SUFFIX = {"shape": "_shape", "dim": "_dim", "ndim": "_ndim"}
+
+
+def _rev_blocks(stmts, blocks=None, reads=None):
+    """The reverse sweep's blocks by the key of the snapshot each pops, and
+    how often each name occurs in it (snapshots' own names aside)."""
+    if blocks is None:
+        blocks, reads = {}, {}
+    for s in stmts:
+        if isinstance(s, Snapshot):
+            blocks[s.key] = stmts
+            continue
+        nodes = exprs_of(s) if isinstance(s, (gast.If, gast.For, gast.While)) else \
+            [s] if isinstance(s, gast.AST) else \
+            [x for x in (getattr(s, "stmt", None), getattr(s, "index", None))
+             if isinstance(x, gast.AST)]
+        if isinstance(s, gast.For):
+            nodes = nodes + [s.target]
+        if isinstance(s, (Restore, RestoreItem, Undo)):
+            reads[s.name] = reads.get(s.name, 0) + 1
+        for node in nodes:
+            for n in name_nodes(node):
+                reads[n.id] = reads.get(n.id, 0) + 1
+        for f in ("body", "orelse"):
+            if isinstance(s, gast.AST) and isinstance(getattr(s, f, None), list):
+                _rev_blocks(getattr(s, f), blocks, reads)
+    return blocks, reads
 
 
 def _live_block(stmts, live, keep, facts):
