@@ -183,3 +183,17 @@ def test_second_derivatives_through_a_recursion_with_defaults_are_refused_clearl
     # rule takes positional parameters only
     outcome, = assert_sound(calls_with_defaults, (-0.75,), modes=("hvp",), expect="refused")
     assert "second derivatives through a recursive call" in outcome.detail
+
+
+def test_split_forms_are_found_again_after_the_cache_is_cleared():
+    """A recursive call finds its split form in ``memo.SPLITS`` (no weak
+    reference per call); ``clear_cache`` forgets it with the rest."""
+    from srcgrad.compiler import memo
+    M = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.1, 0.4, 1.2]])
+    want = np.linalg.det(M) * np.linalg.inv(M).T
+    df = srcgrad.grad(det)
+    assert np.allclose(df(M), want)
+    assert any(key[0] is det for key in memo.SPLITS)
+    srcgrad.clear_cache()
+    assert not memo.SPLITS
+    assert np.allclose(df(M), want) and np.allclose(srcgrad.grad(det)(M), want)

@@ -1389,3 +1389,43 @@ SPECIAL.update({f: "test_complex.py" for f in (
 SPECIAL.update({f: "test_closure.py" for f in (srcgrad.runtime.add_item_dv,
                                                 srcgrad.runtime.forward.copy_tangent,
                                                 srcgrad.runtime.forward.astype_tangent)})
+
+
+def _bound_by_inspect(rule, args, kwargs):
+    bound = rule.signature.bind(*args, **kwargs)
+    out = {}
+    for pname, p in rule.signature.parameters.items():
+        if pname in bound.arguments:
+            out[pname] = bound.arguments[pname]
+        elif p.kind is p.VAR_POSITIONAL:
+            out[pname] = ()
+        elif p.kind is p.VAR_KEYWORD:
+            out[pname] = {}
+        elif p.default is not p.empty:
+            out[pname] = ("default", p.default)
+    return out
+
+
+def test_binding_a_call_agrees_with_inspect():
+    """``Rule.bind`` binds a call without ``inspect`` where the signature is
+    plain: the same parameters, values and defaults in the same order, and a
+    TypeError where inspect raises one, for every rule and random calls."""
+    import random
+    from srcgrad.rules.registry import _Default
+    rng = random.Random(0)
+    rules = {id(r): r for r in all_rules()}.values()
+    for rule in rules:
+        names = list(rule.signature.parameters) + ["not_a_parameter"]
+        for _ in range(20):
+            args = tuple(object() for _ in range(rng.randint(0, len(names) + 1)))
+            kwargs = {n: object() for n in rng.sample(names, rng.randint(0, min(3, len(names))))}
+            try:
+                want = list(_bound_by_inspect(rule, args, kwargs).items())
+            except TypeError:
+                want = TypeError
+            try:
+                got = [(k, ("default", v.value) if isinstance(v, _Default) else v)
+                       for k, v in rule.bind(args, kwargs).items()]
+            except TypeError:
+                got = TypeError
+            assert got == want, (rule, len(args), sorted(kwargs))

@@ -17,12 +17,17 @@ from srcgrad.compiler.stages import _TRACE
 
 
 _CACHE = weakref.WeakKeyDictionary()
+#: the split forms of recursive functions by ``(function, positions)``, looked
+#: up at every recursive call without the weak reference a lookup in ``_CACHE``
+#: makes (a split form refers to its function anyway: it calls it)
+SPLITS = {}
 
 
 def clear_cache(disk=False):
     """Forget every generated function (the next request re-runs the
     pipeline); with ``disk=True`` also remove the disk cache's entries."""
     _CACHE.clear()
+    SPLITS.clear()
     if disk:
         diskcache.clear()
 

@@ -46,8 +46,8 @@ from srcgrad.compiler.ir.signature import Positional, call_with_extra, with_extr
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.compiler.versions import assemble
 from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace, without_gc  # noqa: F401
-from srcgrad.compiler.memo import (_JOINT, cache_get, cache_put, clear_cache,  # noqa: F401
-                                   generate_cached, inlined_twin)
+from srcgrad.compiler.memo import (_JOINT, SPLITS, cache_get, cache_put,  # noqa: F401
+                                   clear_cache, generate_cached, inlined_twin)
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
                                                 forward_temporaries, hoist_invariants, never_none,
@@ -98,7 +98,12 @@ class Driver:
         ``fun`` and ``wrt``: each level of a recursion runs its forward sweep
         once, so the cost is linear in the depth).  A real number result of
         float arguments is pulled back at once (``runtime.recursive_split``)."""
-        made = cache_get(fun, ("split", wrt)) or self.split_form(fun, wrt)
+        try:
+            made = SPLITS.get((fun, wrt))
+        except TypeError:           # (an unhashable callable)
+            return runtime.recursive_split(self.split_form(fun, wrt), wrt, args)
+        if made is None:
+            made = SPLITS[(fun, wrt)] = self.split_form(fun, wrt)
         return runtime.recursive_split(made, wrt, args)
 
     def split_form(self, fun, wrt):

@@ -122,6 +122,7 @@ class Template:
                 raise RuleError(f"template {text!r} in the rule for {owner} uses {n!r}, "
                                 f"which is neither a parameter, 'g', 'ans' nor defined where "
                                 f"the rule was declared")
+        self.uses_driver = any(v is DRIVER for v in self.globals.values())
 
     def __repr__(self):
         return f"Template({self.text!r})"
@@ -133,6 +134,7 @@ class Template:
         """This template with :data:`DRIVER` among its names replaced by ``driver``."""
         out = copy.copy(self)
         out.globals = {n: driver if v is DRIVER else v for n, v in self.globals.items()}
+        out.uses_driver = False
         return out
 
     def instantiate(self, rule, args, specials, name_for, shape_of=None):
@@ -266,6 +268,22 @@ class Rule:
         """Bind call-site arguments (any objects) to the rule's parameters;
         parameters not given get their defaults.  Raises TypeError when the
         call does not fit the signature."""
+        plan = self.__dict__.get("_plan") or self._plan_binding()
+        if plan[0] is not None and len(args) <= len(plan[0]) and \
+                all(k in plan[1] for k in kwargs):       # (inspect's bind, without its cost)
+            given, out = dict(zip(plan[0], args)), {}
+            for pname, default in plan[2]:
+                if pname in given:
+                    out[pname] = given[pname]
+                elif pname in kwargs:
+                    out[pname] = kwargs[pname]
+                elif default is inspect.Parameter.empty:
+                    break           # (a required parameter missing: inspect says so below)
+                else:
+                    out[pname] = _Default(default)
+            else:
+                if not any(k in given for k in kwargs):
+                    return out
         bound = self.signature.bind(*args, **kwargs)
         out = {}
         for pname, p in self.signature.parameters.items():
@@ -279,13 +297,25 @@ class Rule:
                 out[pname] = _Default(p.default)
         return out
 
+    def _plan_binding(self):
+        """For :meth:`bind`: (the positional parameters' names, those a keyword
+        may give, (name, default) of each), or Nones with ``*args``/``**kwargs``."""
+        ps = self.signature.parameters.values()
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in ps):
+            self._plan = (None, None, None)
+        else:
+            self._plan = (tuple(p.name for p in ps if p.kind is not p.KEYWORD_ONLY),
+                          frozenset(p.name for p in ps if p.kind is not p.POSITIONAL_ONLY),
+                          tuple((p.name, p.default) for p in ps))
+        return self._plan
+
     def with_driver(self, driver):
         """This rule with :data:`DRIVER` in its templates' namespace replaced by
         ``driver`` (the :class:`srcgrad.compiler.pipeline.Driver` of the
         transformation, which binds it where the call is resolved); the rule
         itself when no template names the driver."""
-        templates = {**self.adjoints, **self.tangents}
-        if not any(v is DRIVER for t in templates.values() for v in t.globals.values()):
+        if not any(t.uses_driver for t in self.adjoints.values()) and \
+                not any(t.uses_driver for t in self.tangents.values()):
             return self
         bound = self.__dict__.get("_bound")
         if bound is None or bound[0] is not driver:
