@@ -25,10 +25,10 @@ not have run.
 >>> import gast
 >>> from srcgrad.compiler.ir.printer import expr_source, function
 >>> block = function("w = pieces[0].shape[1]\\nv = g[:, w:] + pieces[0].shape[1]").body
->>> found = shape_read(block, (), "pieces", {"pieces": 2})
+>>> found = shape_read(shape_reads(block, ()), "pieces", 2)
 >>> expr_source(found[0]), len(found[1]), found[2]
 ('pieces[0].shape[1]', 2, 'dim')
->>> shape_read(block, (), "pieces", {"pieces": 3}) is None     # read elsewhere too
+>>> shape_read(shape_reads(block, ()), "pieces", 3) is None     # read elsewhere too
 True
 """
 
@@ -40,40 +40,50 @@ _SHAPES = ("shape", "ndim")
 _COMPOUND = (gast.If, gast.For, gast.While, gast.Try)
 
 
-def shape_read(block, again, name, reads):
-    """``(expression, places, kind)``: the one shape expression of ``name``
-    (``name.shape``, ``name.shape[k]``, ``name[c].shape[k]``, ``.ndim``)
-    that the top-level statements of the reverse ``block`` and the
-    recomputed statements ``again`` read, where (``(node, field, index)``)
-    and what it gives (``"shape"``, ``"dim"``: one length, ``"ndim"``),
-    when those are all of ``name``'s ``reads`` (a count for the whole
-    reverse sweep); else None."""
-    places, keys = [], set()
+def shape_reads(block, again):
+    """The shape expressions (``x.shape``, ``x.shape[k]``, ``x[c].shape[k]``,
+    ``x.ndim``) that the top-level statements of the reverse ``block`` and
+    the recomputed statements ``again`` read: ``{x: {key: [(node, field,
+    index), ...]}}``, where each was found (its holder)."""
+    found = {}
     for s in list(block) + list(again):
         if isinstance(s, gast.AST) and not isinstance(s, _COMPOUND):
-            _visit(s, name, places, keys)
-    if not places or len(keys) != 1 or len(places) != reads.get(name, 0):
+            _visit(s, found)
+    return found
+
+
+def shape_read(found, name, reads):
+    """``(expression, places, kind)``: the one shape expression of ``name``
+    in ``found`` (:func:`shape_reads`), where it is read and what it gives
+    (``"shape"``, ``"dim"``: one length, ``"ndim"``), when those are all of
+    ``name``'s ``reads`` (how often the whole reverse sweep has the name);
+    else None."""
+    keys = found.get(name)
+    if not keys or len(keys) != 1:
+        return None
+    (key, places), = keys.items()
+    if len(places) != reads:
         return None
     node, field, i = places[0]
     value = getattr(node, field)
-    (_, attr, k), = keys
-    kind = "dim" if k is not None else attr
-    return copy_tree(value[i] if i is not None else value), places, kind
+    _, attr, k = key
+    return copy_tree(value[i] if i is not None else value), places, \
+        "dim" if k is not None else attr
 
 
-def _visit(node, name, places, keys):
-    """Record in ``places`` (and their keys in ``keys``) the shape
-    expressions of ``name`` under ``node``."""
+def _visit(node, found):
+    """Record in ``found`` the shape expressions under ``node``."""
     for field, value in gast.iter_fields(node):
         items = value if isinstance(value, list) else [value]
         for i, child in enumerate(items):
             if isinstance(child, gast.AST):
-                k = _pattern(child, name)
-                if k is None:
-                    _visit(child, name, places, keys)
+                got = _pattern(child)
+                if got is None:
+                    _visit(child, found)
                 else:
-                    keys.add(k)
-                    places.append((node, field, i if isinstance(value, list) else None))
+                    name, key = got
+                    found.setdefault(name, {}).setdefault(key, []).append(
+                        (node, field, i if isinstance(value, list) else None))
 
 
 def replace_reads(places, new_name):
@@ -86,8 +96,8 @@ def replace_reads(places, new_name):
             getattr(node, field)[i] = new
 
 
-def _pattern(e, name):
-    """A key for ``e`` when it is a shape expression of ``name``, else None."""
+def _pattern(e):
+    """``(name, key)`` when ``e`` is a shape expression of ``name``, else None."""
     k = None
     if isinstance(e, gast.Subscript) and _index(e.slice) is not None and \
             isinstance(e.value, gast.Attribute) and e.value.attr == "shape":
@@ -98,8 +108,8 @@ def _pattern(e, name):
     base, c = e.value, None
     if isinstance(base, gast.Subscript) and _index(base.slice) is not None:
         base, c = base.value, _index(base.slice)
-    if isinstance(base, gast.Name) and base.id == name:
-        return (c, e.attr, k)
+    if isinstance(base, gast.Name):
+        return base.id, (c, e.attr, k)
     return None
 
 

@@ -53,7 +53,8 @@ from srcgrad.compiler.transforms.reverse.nodes import (call_stmt, expr_loads, ex
                                                        pack_names, pop_call)
 from srcgrad.compiler.transforms.reverse.remat import (finished_lists, recomputable,
                                                        stable_names, stored_in)
-from srcgrad.compiler.transforms.reverse.shape_reads import replace_reads, shape_read
+from srcgrad.compiler.transforms.reverse.shape_reads import (replace_reads, shape_read,
+                                                             shape_reads)
 from srcgrad.compiler.transforms.reverse.placeholders import (TAPE_VALUE, Comment, Push, Restore,
                                                               RestoreItem, SaveItem, SaveValue,
                                                               Snapshot, Undo)
@@ -71,7 +72,13 @@ class Tape:
         tape = self.namer.fresh("tape")
         used = [False]
 
-        rev_facts = []      # (_rev_blocks, found when a tuple is first pushed)
+        rev_facts = []      # _rev_blocks, _rev_reads: found when first needed
+
+        def rev_reads():
+            if len(rev_facts) < 2:
+                rev_facts.append(_rev_reads(rev, {}))
+            return rev_facts[1]
+
         waiting = {}       # Restore key -> the name the old value waits in
         stable, changed = stable_names(self.fn, fwd, self.an)
         finished = finished_lists(fwd, self.an)
@@ -132,10 +139,10 @@ class Tape:
                     if names:
                         used[0] = True
                         if not rev_facts:
-                            rev_facts.append(_rev_blocks(rev))
-                        blocks, reads = rev_facts[0]
+                            rev_facts.append(_rev_blocks(rev, {}))
                         names = keep[s.key] = self._shapes_only(
-                            names, blocks.get(s.key, ()), again.get(s.key, ()), reads, out)
+                            names, rev_facts[0].get(s.key, ()), again.get(s.key, ()),
+                            rev_reads, out)
                         out.append(call_stmt(tape, "append", [pack_names(names)]))
                 else:
                     # a loop counter the reversed loop runs through again (one
@@ -205,20 +212,24 @@ class Tape:
     def _shapes_only(self, names, block, again, reads, out):
         """``names`` to push, those the reverse ``block`` (and the statements
         it computes ``again``) reads only for one shape replaced by a name
-        for that shape, assigned in ``out`` (``shape_reads.py``)."""
-        counted = {}
+        for that shape, assigned in ``out`` (``shape_reads.py``); ``reads()``
+        counts the names of the whole reverse sweep."""
+        found = shape_reads(block, again)
+        if not any(n in found for n in names):
+            return names
+        counted = dict(reads())
         for r in again:
             for m in name_nodes(r):
                 counted[m.id] = counted.get(m.id, 0) + 1
         kept = []
         for n in names:
-            found = shape_read(block, again, n, {n: reads.get(n, 0) + counted.get(n, 0)})
-            if found is None:
+            got = shape_read(found, n, counted.get(n, 0))
+            if got is None:
                 kept.append(n)
                 continue
-            shape = self.namer.fresh(n + _SUFFIX[found[2]])
-            out.append(assign(shape, found[0]))
-            replace_reads(found[1], shape)
+            shape = self.namer.fresh(n + _SUFFIX[got[2]])
+            out.append(assign(shape, got[0]))
+            replace_reads(got[1], shape)
             kept.append(shape)
         return kept
 
@@ -227,14 +238,23 @@ class Tape:
 _SUFFIX = {"shape": "_shape", "dim": "_dim", "ndim": "_ndim"}
 
 
-def _rev_blocks(stmts, blocks=None, reads=None):
-    """The reverse sweep's blocks by the key of the snapshot each pops, and
-    how often each name occurs in it (snapshots' own names aside)."""
-    if blocks is None:
-        blocks, reads = {}, {}
+def _rev_blocks(stmts, blocks):
+    """Record in ``blocks`` the reverse sweep's blocks by the key of the
+    snapshot each pops."""
     for s in stmts:
         if isinstance(s, Snapshot):
             blocks[s.key] = stmts
+        for f in ("body", "orelse"):
+            if isinstance(s, gast.AST) and isinstance(getattr(s, f, None), list):
+                _rev_blocks(getattr(s, f), blocks)
+    return blocks
+
+
+def _rev_reads(stmts, reads):
+    """Count in ``reads`` how often each name occurs in the reverse sweep
+    ``stmts`` (snapshots' own names aside)."""
+    for s in stmts:
+        if isinstance(s, Snapshot):
             continue
         nodes = exprs_of(s) if isinstance(s, (gast.If, gast.For, gast.While)) else \
             [s] if isinstance(s, gast.AST) else \
@@ -249,8 +269,8 @@ def _rev_blocks(stmts, blocks=None, reads=None):
                 reads[n.id] = reads.get(n.id, 0) + 1
         for f in ("body", "orelse"):
             if isinstance(s, gast.AST) and isinstance(getattr(s, f, None), list):
-                _rev_blocks(getattr(s, f), blocks, reads)
-    return blocks, reads
+                _rev_reads(getattr(s, f), reads)
+    return reads
 
 
 def _live_block(stmts, live, keep, facts):
