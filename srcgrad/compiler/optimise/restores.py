@@ -61,44 +61,56 @@ def _copies(top):
 
 def _loop(top, copies, later):
     body = top.body
-    loads = {}
-    for n in name_nodes(top):
-        if isinstance(n.ctx, gast.Load):
-            loads.setdefault(n.id, []).append(n)
+    if getattr(top, "orelse", None):
+        return
+    # one walk of each statement: where each name is read, last stored,
+    # last changed in place (by position in the body; -1: the loop's head)
+    loads, last_store, last_change = {}, {}, {}
+    head = [x for x in (getattr(top, "iter", None), getattr(top, "test", None)) if x is not None]
+    for x in head:
+        for n in name_nodes(x):
+            if isinstance(n.ctx, gast.Load):
+                loads.setdefault(n.id, []).append((-1, n))
+    for k, st in enumerate(body):
+        for n in name_nodes(st):
+            if isinstance(n.ctx, gast.Load):
+                loads.setdefault(n.id, []).append((k, n))
+            elif isinstance(n.ctx, gast.Store):
+                last_store[n.id] = k
+        for name in _changed_names([st]):
+            last_change[name] = k
+    removed = set()
     for s in copies:
         x, old = s.targets[0].id, s.value.id
         if x in later:
             continue
         k = body.index(s)
-        after = body[k + 1:]
-        if _stored(after, x) or _stored(after, old) or _changed(after, x) or _changed(after, old):
+        if max(last_store.get(x, -1), last_store.get(old, -1),
+               last_change.get(x, -1), last_change.get(old, -1)) > k:
             continue
-        reads_after = [n for st in after for n in name_nodes(st)
-                       if n.id == x and isinstance(n.ctx, gast.Load)]
-        if len(loads.get(x, ())) != len(reads_after):
-            continue
-        for n in reads_after:
+        reads = loads.get(x, ())
+        if any(i <= k for i, _ in reads):
+            continue            # (read before the restore, or by the loop's head)
+        for _, n in reads:
             n.id = old
-        del body[k]
+        removed.add(id(s))
+    if removed:
+        body[:] = [st for st in body if id(st) not in removed]
 
 
-def _stored(stmts, name):
-    return any(isinstance(n.ctx, gast.Store) and n.id == name
-               for st in stmts for n in name_nodes(st))
-
-
-def _changed(stmts, name):
-    """Whether ``name`` is changed in place (``name += ...``, ``name[i] = ...``)."""
+def _changed_names(stmts):
+    """The names the statements change in place (``name += ...``,
+    ``name[i] = ...``, an argument of a call made for its effect)."""
+    out = set()
     for st in walk_stmts(stmts):
         targets = list(getattr(st, "targets", []) or []) + [getattr(st, "target", None)]
         for t in targets:
-            if isinstance(st, gast.AugAssign) and isinstance(t, gast.Name) and t.id == name:
-                return True
+            if isinstance(st, gast.AugAssign) and isinstance(t, gast.Name):
+                out.add(t.id)
             while isinstance(t, (gast.Subscript, gast.Attribute)):
                 t = t.value
-                if isinstance(t, gast.Name) and t.id == name:
-                    return True
-        if isinstance(st, gast.Expr) and isinstance(st.value, gast.Call) and \
-                any(isinstance(n, gast.Name) and n.id == name for n in name_nodes(st.value)):
-            return True                 # (a call made for its effect may change it)
-    return False
+                if isinstance(t, gast.Name):
+                    out.add(t.id)
+        if isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
+            out |= {n.id for n in name_nodes(st.value) if isinstance(n, gast.Name)}
+    return out

@@ -228,7 +228,10 @@ def _recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset
     candidates, through = {}, {}
     saved = {x: v for x, v in (saved or {}).items() if counts.get(x) == 1}
     position = {id(s): k for k, s in enumerate(stmts)}
-    links = chain_links(stmts)
+    # (the products' readers are looked at only where a product may be recomputed)
+    links = chain_links(stmts) if any(
+        isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.MatMult)
+        for s in defs) else ()
     for s in defs:
         name = s.targets[0].id
         cheap = _cheap(s.value, _SCALAR_OPS if name in scalars else _CHEAP_OPS,
@@ -253,7 +256,9 @@ def _recomputable(stmts, kept, available, scalars=frozenset(), changed=frozenset
         if n in needed:
             continue
         needed.add(n)
-        todo.extend(m for m in expr_loads(candidates[n].value) if m in candidates)
+        # (a name read before the block changes it is read as its old value)
+        todo.extend(m for m in expr_loads(candidates[n].value)
+                    if m in candidates and m not in through[n])
     out = [copy_tree(s) for s in defs if s.targets[0].id in needed]
     for s in out:
         for n, copy in through[s.targets[0].id].items():

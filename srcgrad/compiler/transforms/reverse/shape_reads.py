@@ -35,6 +35,7 @@ True
 import gast
 
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 _SHAPES = ("shape", "ndim")
 _COMPOUND = (gast.If, gast.For, gast.While, gast.Try)
@@ -46,9 +47,14 @@ def shape_reads(block, again):
     the recomputed statements ``again`` read: ``{x: {key: [(node, field,
     index), ...]}}``, where each was found (its holder)."""
     found = {}
-    for s in list(block) + list(again):
-        if isinstance(s, gast.AST) and not isinstance(s, _COMPOUND):
-            _visit(s, found)
+    stmts = [s for s in list(block) + list(again)
+             if isinstance(s, gast.AST) and not isinstance(s, _COMPOUND)]
+    # (most blocks read no shape: one quick look first)
+    if not any(isinstance(n, gast.Attribute) and n.attr in _SHAPES
+               for s in stmts for n in inner_nodes(s)):
+        return found
+    for s in stmts:
+        _visit(s, found)
     return found
 
 
