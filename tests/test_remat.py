@@ -5,6 +5,7 @@ forward sweep left computing nothing the gradient reads is removed
 differences in every mode, and what the tape holds."""
 
 import math
+import re
 
 import numpy as np
 
@@ -285,5 +286,6 @@ def test_outer_products_of_an_old_array_are_batched():
     args = (rng.standard_normal((3, 3)) / 2.0, rng.standard_normal(3))
     assert_sound(rnn, args, wrt=(0, 1))
     text = _primary(srcgrad.grad(rnn, wrt=(0, 1)))
-    assert "x_old = tape.pop()" in text and "matmul_dx_sum(" in text, text
+    # (3.10 writes tuple targets in parentheses)
+    assert re.search(r"x_old\)? = tape\.pop\(\)", text) and "matmul_dx_sum(" in text, text
     assert "d_W += matmul_dx(" not in text

@@ -265,25 +265,27 @@ class Rule:
         return bool(self.adjoints)
 
     def bind(self, args, kwargs):
-        """Bind call-site arguments (any objects) to the rule's parameters;
-        parameters not given get their defaults.  Raises TypeError when the
-        call does not fit the signature."""
-        plan = self.__dict__.get("_plan") or self._plan_binding()
-        if plan[0] is not None and len(args) <= len(plan[0]) and \
-                all(k in plan[1] for k in kwargs):       # (inspect's bind, without its cost)
+        """Bind call-site arguments (any objects) to the rule's parameters, defaults
+        for those not given; TypeError when the call does not fit the signature."""
+        plan = self.__dict__.get("_plan") or self._plan_binding()   # (inspect's, cheaper)
+        if plan[0] is not None and len(args) <= len(plan[0]) and all(k in plan[1] for k in kwargs):
             given, out = dict(zip(plan[0], args)), {}
             for pname, default in plan[2]:
                 if pname in given:
                     out[pname] = given[pname]
                 elif pname in kwargs:
                     out[pname] = kwargs[pname]
-                elif default is inspect.Parameter.empty:
-                    break           # (a required parameter missing: inspect says so below)
-                else:
+                elif default is not inspect.Parameter.empty:
                     out[pname] = _Default(default)
+                else:
+                    break           # (a required parameter missing: inspect says so)
             else:
                 if not any(k in given for k in kwargs):
                     return out
+        return self.bound_by_inspect(args, kwargs)      # (and its TypeError)
+
+    def bound_by_inspect(self, args, kwargs):
+        """:meth:`bind` through ``inspect.Signature.bind`` (any signature)."""
         bound = self.signature.bind(*args, **kwargs)
         out = {}
         for pname, p in self.signature.parameters.items():
@@ -298,15 +300,13 @@ class Rule:
         return out
 
     def _plan_binding(self):
-        """For :meth:`bind`: (the positional parameters' names, those a keyword
-        may give, (name, default) of each), or Nones with ``*args``/``**kwargs``."""
+        """For :meth:`bind`: (positional names, keyword names, (name, default) of each)."""
         ps = self.signature.parameters.values()
-        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in ps):
-            self._plan = (None, None, None)
-        else:
-            self._plan = (tuple(p.name for p in ps if p.kind is not p.KEYWORD_ONLY),
-                          frozenset(p.name for p in ps if p.kind is not p.POSITIONAL_ONLY),
-                          tuple((p.name, p.default) for p in ps))
+        self._plan = (None, None, None) if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                                               for p in ps) else \
+            (tuple(p.name for p in ps if p.kind is not p.KEYWORD_ONLY),
+             frozenset(p.name for p in ps if p.kind is not p.POSITIONAL_ONLY),
+             tuple((p.name, p.default) for p in ps))
         return self._plan
 
     def with_driver(self, driver):

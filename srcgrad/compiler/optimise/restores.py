@@ -1,5 +1,6 @@
-"""A number a loop carries, restored in the reverse loop from the old value
-its tuple brought back (``vy = vy_old``, ``transforms/reverse/tape.py``):
+"""A value a loop carries (a number or an array), restored in the reverse
+loop from the old value its tuple brought back (``vy = vy_old``,
+``transforms/reverse/tape.py``):
 the reads after the restore read the old value itself, and the copy goes.
 
 Code in → code out::
