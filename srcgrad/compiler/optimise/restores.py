@@ -47,7 +47,8 @@ def propagate_restores(fn):
     if not any(loops.values()):
         return fn           # (the common case: one look at each loop's statements)
     later = set()           # the names the statements after each loop mention
-    for top in reversed(fn.body):
+    first = next(k for k, top in enumerate(fn.body) if loops.get(id(top)))
+    for top in reversed(fn.body[first:]):       # (what comes before it is not looked at)
         if loops.get(id(top)):
             _loop(top, loops[id(top)], later)
         later |= {n.id for n in name_nodes(top)}
