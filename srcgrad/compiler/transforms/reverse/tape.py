@@ -208,7 +208,6 @@ class Tape:
             fwd.insert(0, assign(tape, gast.List(elts=[], ctx=gast.Load())))
         return fwd, rev
 
-
     def _shapes_only(self, names, block, again, reads, out):
         """``names`` to push, those the reverse ``block`` (and the statements
         it computes ``again``) reads only for one shape replaced by a name
@@ -256,14 +255,14 @@ def _rev_reads(stmts, reads):
     for s in stmts:
         if isinstance(s, Snapshot):
             continue
-        nodes = exprs_of(s) if isinstance(s, (gast.If, gast.For, gast.While)) else \
-            [s] if isinstance(s, gast.AST) else \
-            [x for x in (getattr(s, "stmt", None), getattr(s, "index", None))
-             if isinstance(x, gast.AST)]
-        if isinstance(s, gast.For):
-            nodes = nodes + [s.target]
-        if isinstance(s, (Restore, RestoreItem, Undo)):
-            reads[s.name] = reads.get(s.name, 0) + 1
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            nodes = exprs_of(s) + ([s.target] if isinstance(s, gast.For) else [])
+        elif isinstance(s, gast.AST):
+            nodes = [s]
+        else:           # a placeholder: its name and every tree it holds
+            nodes = [x for x in vars(s).values() if isinstance(x, gast.AST)]
+            if isinstance(getattr(s, "name", None), str):
+                reads[s.name] = reads.get(s.name, 0) + 1
         for node in nodes:
             for n in name_nodes(node):
                 reads[n.id] = reads.get(n.id, 0) + 1
