@@ -109,8 +109,8 @@ def _pattern(e):
             isinstance(e.value, gast.Attribute) and e.value.attr == "shape":
         k, e = _index(e.slice), e.value
     if not isinstance(e, gast.Attribute) or e.attr not in _SHAPES or \
-            k is not None and e.attr != "shape":
-        return None
+            k is not None and e.attr != "shape" or not isinstance(e.ctx, gast.Load):
+        return None         # (``x.shape = ...`` reshapes in place: not a read)
     base, c = e.value, None
     if isinstance(base, gast.Subscript) and _index(base.slice) is not None:
         base, c = base.value, _index(base.slice)
