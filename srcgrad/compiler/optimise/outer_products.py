@@ -91,25 +91,13 @@ def _mutated_in_place(loop, objects, runtime):
             out |= {n.id for n in name_nodes(st.target)}
         elif isinstance(st, gast.Assign):
             for t in st.targets:
-                out |= _written_into(t)
+                # (x[i] = v changes x; a, b = t only rebinds: its names are stores)
+                out |= loads_of(t)
             if not pure_expr(st.value, objects):
                 out |= loads_of(st.value)
         elif isinstance(st, gast.Expr):
             out |= loads_of(st.value)
     return out
-
-
-def _written_into(target):
-    """The names an assignment to ``target`` changes in place (``x[i] = v``,
-    ``p.a = v``: ``x``, ``p``, ``i``); unpacking into names (``a, b = t``)
-    changes none."""
-    if isinstance(target, gast.Name):
-        return set()
-    if isinstance(target, (gast.Tuple, gast.List)):
-        return set().union(*(_written_into(e) for e in target.elts))
-    if isinstance(target, gast.Starred):
-        return _written_into(target.value)
-    return {n.id for n in name_nodes(target)}
 
 
 def _name(n):
