@@ -254,7 +254,8 @@ def shape_read_in_a_branch(M, x):
         parts = (M[:, :j], M[:, j + 1:])
         if x[j] > 0.0:
             s = s + np.sum(np.concatenate(parts, axis=1) @ x[:-1])
-        s = s * 0.9
+        # (M[0, j]: a matrix, so np.concatenate's adjoint reads a width)
+        s = s * 0.9 + M[0, j]
     return s
 
 
@@ -266,7 +267,15 @@ def test_a_shape_read_only_in_a_branch_keeps_the_value():
     args = (rng.standard_normal((3, 4)), np.array([0.5, -0.3, 0.8, 0.2]))
     assert_sound(shape_read_in_a_branch, args, wrt=(0, 1))
     text = _primary(srcgrad.grad(shape_read_in_a_branch, wrt=(0, 1)))
+    assert "parts[0].shape[1]" in text, text        # (read inside the reverse's if)
     assert "_dim" not in text and "_shape =" not in text, text
+    # the rule itself, on a block whose only reads of the name are inside an if
+    from srcgrad.compiler.ir.printer import function
+    from srcgrad.compiler.transforms.reverse.shape_reads import shape_read, shape_reads
+    inside = function("if c:\n    w = parts[0].shape[1]").body
+    assert shape_read(shape_reads(inside, ()), "parts", 1) is None
+    outside = function("w = parts[0].shape[1]").body
+    assert shape_read(shape_reads(outside, ()), "parts", 1) is not None
 
 
 def rnn(W, x0):
