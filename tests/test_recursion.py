@@ -186,14 +186,15 @@ def test_second_derivatives_through_a_recursion_with_defaults_are_refused_clearl
 
 
 def test_split_forms_are_found_again_after_the_cache_is_cleared():
-    """A recursive call finds its split form in ``memo.SPLITS`` (no weak
-    reference per call); ``clear_cache`` forgets it with the rest."""
+    """A recursive call finds its form in ``memo.UNITS`` (a real number
+    result: the value and derivatives at once) or ``memo.SPLITS`` (no weak
+    reference per call); ``clear_cache`` forgets them with the rest."""
     from srcgrad.compiler import memo
     M = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.1, 0.4, 1.2]])
     want = np.linalg.det(M) * np.linalg.inv(M).T
     df = srcgrad.grad(det)
     assert np.allclose(df(M), want)
-    assert any(key[0] is det for key in memo.SPLITS)
+    assert any(key[0] is det for key in memo.UNITS)
     srcgrad.clear_cache()
-    assert not memo.SPLITS
+    assert not memo.SPLITS and not memo.UNITS
     assert np.allclose(df(M), want) and np.allclose(srcgrad.grad(det)(M), want)

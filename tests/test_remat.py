@@ -229,7 +229,9 @@ def columns_left_out(M, x):
     s = 0.0
     for j in range(M.shape[1]):
         rest = np.concatenate((M[:, :j], M[:, j + 1:]), axis=1)
-        s = s + np.sum(np.sin(rest @ x[:-1])) * M[0, j]
+        # (s scaled: the adjoint of s changes from one iteration to the next, so
+        # the reverse loop cannot run as the forward goes, optimise/eager_reverse.py)
+        s = 0.5 * s + np.sum(np.sin(rest @ x[:-1])) * M[0, j]
     return s
 
 

@@ -21,6 +21,9 @@ _CACHE = weakref.WeakKeyDictionary()
 #: up at every recursive call without the weak reference a lookup in ``_CACHE``
 #: makes (a split form refers to its function anyway: it calls it)
 SPLITS = {}
+#: the same for the forms that return the value and the derivatives at once
+#: (False: the function's result was not a real number)
+UNITS = {}
 
 
 def clear_cache(disk=False):
@@ -28,6 +31,7 @@ def clear_cache(disk=False):
     pipeline); with ``disk=True`` also remove the disk cache's entries."""
     _CACHE.clear()
     SPLITS.clear()
+    UNITS.clear()
     if disk:
         diskcache.clear()
 

@@ -46,7 +46,7 @@ from srcgrad.compiler.ir.signature import Positional, call_with_extra, with_extr
 from srcgrad.compiler.ir.ssa import to_ssa
 from srcgrad.compiler.versions import assemble
 from srcgrad.compiler.stages import _TRACE, Trace, run_stages, trace, without_gc  # noqa: F401
-from srcgrad.compiler.memo import (_JOINT, SPLITS, cache_get, cache_put,  # noqa: F401
+from srcgrad.compiler.memo import (_JOINT, SPLITS, UNITS, cache_get, cache_put,  # noqa: F401
                                    clear_cache, generate_cached, inlined_twin)
 from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulations,
                                                 eliminate_dead_code, split_closure,
@@ -55,12 +55,13 @@ from srcgrad.compiler.optimise import (batch_outer_products, cancel_accumulation
 from srcgrad.compiler.optimise.accumulators import pass_accumulators
 from srcgrad.compiler.optimise.branch_zeros import move_zero_branches
 from srcgrad.compiler.optimise.restores import propagate_restores
+from srcgrad.compiler.optimise.eager_reverse import run_eagerly
 from srcgrad.compiler.optimise.first_writes import first_writes
 from srcgrad.compiler.optimise.list_fusion import fuse_list_adjoints
 from srcgrad.compiler.transforms import BatchedForward, Forward
 from srcgrad.compiler.transforms import Comment, Reverse
 from srcgrad.compiler.optimise.primal import primal_form
-from srcgrad.errors import ClassesNeeded, SrcgradError
+from srcgrad.errors import ClassesNeeded, NonScalarOutputError, SrcgradError
 from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 
@@ -97,11 +98,25 @@ class Driver:
         arguments at positions ``wrt`` (the split form, generated once per
         ``fun`` and ``wrt``: each level of a recursion runs its forward sweep
         once, so the cost is linear in the depth).  A real number result of
-        float arguments is pulled back at once (``runtime.recursive_split``)."""
+        float arguments is pulled back at once: through the form that returns
+        the value and the derivatives together (:meth:`unit_form`, whose loops
+        may run their reverse as they go: ``optimise/eager_reverse.py``), or
+        where the result is not a real number, the split form
+        (``runtime.recursive_split``)."""
         try:
             made = SPLITS.get((fun, wrt))
         except TypeError:           # (an unhashable callable)
             return runtime.recursive_split(self.split_form(fun, wrt), wrt, args)
+        unit = UNITS.get((fun, wrt))
+        if unit is not False and runtime.real_arrays(args, wrt):
+            if unit is None:
+                unit = UNITS[(fun, wrt)] = self.unit_form(fun, wrt)
+            try:
+                value, unit_derivatives = unit(*args)
+            except NonScalarOutputError:
+                UNITS[(fun, wrt)] = False       # (the split form from now on)
+            else:
+                return value, runtime.Unit(unit_derivatives)
         if made is None:
             made = SPLITS[(fun, wrt)] = self.split_form(fun, wrt)
         return runtime.recursive_split(made, wrt, args)
@@ -113,6 +128,13 @@ class Driver:
         return cache_get(fun, ("split", wrt)) or cache_put(fun, ("split", wrt), reverse_transform(
             fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True,
             cotangent=True, split=True))
+
+    def unit_form(self, fun, wrt):
+        """``fun``'s value and derivatives for the arguments at positions
+        ``wrt`` (a tuple), its result a real number (``check_scalar``)."""
+        params = list(inspect.signature(fun).parameters)
+        return cache_get(fun, ("unit", wrt)) or cache_put(fun, ("unit", wrt), reverse_transform(
+            fun, tuple(params[i] for i in wrt), self, with_value=True, as_tuple=True))
 
     def joint_form(self, fun, wrt):
         """A form of the helper ``fun`` with an adjoint function of its own
@@ -470,6 +492,15 @@ def _accumulations(st):
     propagate_restores(st.out)
 
 
+def _eager(st):
+    # (a split form's seed comes with its closure's call; a helper's vjp adds
+    # into its caller's adjoints, which split_closure's accumulators find)
+    if not st.split and not st.joint:
+        parsed = st.front.parsed
+        run_eagerly(st.out, st.front.injector.objects, st.front.injector.resolve,
+                    parsed.describe, parsed.firstlineno)
+
+
 def _closure(st):
     if st.split:
         result = st.out.srcgrad_result
@@ -505,6 +536,7 @@ REVERSE = [("reverse", _reverse), ("propagate_copies", _reverse_copies),
            ("propagate_constants", _reverse_constants), ("propagate_copies", _reverse_copies_again),
            ("eliminate_dead_code", _dead_code), ("cancel_accumulations", _accumulations),
            ("forward_temporaries", _temporaries), ("batch_outer_products", _outer_products),
+           ("run_eagerly", _eager),
            ("split_closure", _closure)]
 
 

@@ -295,7 +295,14 @@ def check_scalar(value):
     """Raise unless ``value`` is a real scalar (the result ``grad`` differentiates)."""
     if type(value) is float:
         return
-    if np.ndim(value) == 0:
+    try:
+        ndim = np.ndim(value)
+    except (ValueError, TypeError, AttributeError):     # (a ragged tuple)
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar result, but this call returned a "
+            f"{type(value).__name__}; use srcgrad.vjp (reverse) or srcgrad.jvp (forward) for "
+            f"non-scalar results") from None
+    if ndim == 0:
         if isinstance(value, (complex, np.complexfloating)) or \
                 isinstance(value, np.ndarray) and value.dtype.kind == "c":
             raise NonScalarOutputError(

@@ -57,6 +57,7 @@ def pulled(back, g):
         if done is None:
             unit = back.unit
             done = back.done = (g * unit[0],) if len(unit) == 1 else tuple(g * d for d in unit)
+            back.unit = None        # (pulled once: its memory goes now)
         return done
     done = getattr(back, "srcgrad_pulled", None)
     if done is None:

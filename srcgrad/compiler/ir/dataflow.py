@@ -20,16 +20,38 @@ def stores(s):
 
 
 def reads(s):
-    """Names a simple statement reads (a subscript store reads its array)."""
+    """Names a simple statement reads (a subscript store reads its array;
+    unpacking into names reads none)."""
     if isinstance(s, gast.Assign):
         out = loads(s.value)
         for t in s.targets:
-            if not isinstance(t, gast.Name):
-                out |= loads(t) | {n.id for n in name_nodes(t)}
+            out |= _target_reads(t)
         return out
     if isinstance(s, gast.AugAssign):
         return loads(s.value) | {n.id for n in name_nodes(s.target)}
     return loads(s)
+
+
+def _target_names(t):
+    """The names an assignment to ``t`` binds (``a, (b, *c) = v``: a, b, c;
+    ``x[i] = v`` none: it changes ``x``)."""
+    if isinstance(t, gast.Name):
+        return {t.id}
+    if isinstance(t, (gast.Tuple, gast.List)):
+        return set().union(*(_target_names(e) for e in t.elts))
+    if isinstance(t, gast.Starred):
+        return _target_names(t.value)
+    return set()
+
+
+def _target_reads(t):
+    if isinstance(t, gast.Name):
+        return set()
+    if isinstance(t, (gast.Tuple, gast.List)):
+        return set().union(*(_target_reads(e) for e in t.elts))
+    if isinstance(t, gast.Starred):
+        return _target_reads(t.value)
+    return loads(t) | {n.id for n in name_nodes(t)}
 
 
 def live_before(stmts, live_after, visit=None):
@@ -62,8 +84,8 @@ def _stmt(s, live, visit):
     # (``live`` is this walk's own set: updated in place, not copied at
     # every statement, which was quadratic in a long block)
     if isinstance(s, (gast.Assign, gast.AugAssign)):
-        written = stores(s) if isinstance(s, gast.Assign) and \
-            all(isinstance(t, gast.Name) for t in s.targets) else set()
+        written = set().union(*(_target_names(t) for t in s.targets)) \
+            if isinstance(s, gast.Assign) else set()
         live -= written
         live |= reads(s)
         return live

@@ -1,13 +1,21 @@
 """What a piece of generated code reads and whether it may change
 something: shared by the optimisation passes.
 
->>> import gast
+>>> import gast, numpy
 >>> e = gast.parse("np.sin(x) + tape.pop()").body[0].value
 >>> sorted(loads_of(e))
 ['np', 'tape', 'x']
 >>> pure_expr(e, {"np": None}), pure_expr(e.left, {"np": None})
 (False, True)
+>>> known = Known({}, {"np": numpy}.get)       # (the user's modules)
+>>> pure_value(e.left, known), pure_value(e, known)
+(True, False)
+>>> s = gast.parse("d[i] += np.add.at(a, j, v)").body[0]
+>>> sorted(changed_names(s, known, set()))
+['a', 'd', 'j', 'np', 'v']
 """
+
+import types
 
 import gast
 
@@ -54,3 +62,83 @@ def pure_expr(e, objects):
         elif isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.Await)):
             return False
     return True
+
+
+#: builtins without effects generated code calls (bounds, loops)
+_BUILTINS = {"len", "range", "reversed", "abs", "float", "int", "min", "max"}
+#: modules whose functions change nothing but ``out=`` and these
+_MODULES = {"numpy", "math", "cmath", "scipy.special"}
+_CHANGING = {"at", "copyto", "put", "put_along_axis", "place", "putmask", "fill_diagonal",
+             "random", "seed", "shuffle", "resize"}
+_MISSING = object()
+
+
+class Known(dict):
+    """The injector's objects, and the user's modules (``np``)."""
+
+    def __init__(self, objects, resolve):
+        super().__init__(objects)
+        self.resolve = resolve
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        found = self.resolve(key) if self.resolve is not None else None
+        return found if isinstance(found, types.ModuleType) else default
+
+    def __contains__(self, key):
+        return self.get(key, _MISSING) is not _MISSING
+
+
+def changed_names(node, objects, tapes):
+    """Names ``node`` may change in place: roots of subscript and attribute
+    targets, of augmented targets, every name in a call with effects (a
+    tape's push or pop: the tape)."""
+    out = set()
+    for n in inner_nodes(node):
+        if isinstance(n, (gast.Subscript, gast.Attribute, gast.Starred)) and \
+                isinstance(n.ctx, gast.Store) or isinstance(n, gast.AugAssign):
+            t = n.target if isinstance(n, gast.AugAssign) else n
+            while isinstance(t, (gast.Subscript, gast.Attribute, gast.Starred)):
+                t = t.value
+            if isinstance(t, gast.Name):
+                out.add(t.id)
+        elif isinstance(n, gast.Call) and not pure_call(n, objects):
+            f = n.func
+            if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and \
+                    f.value.id in tapes and f.attr in ("append", "pop"):
+                out.add(f.value.id)
+                if not all(pure_value(x, objects) for x in n.args):
+                    out |= {m.id for x in n.args for m in name_nodes(x)}
+            else:
+                out |= {m.id for m in name_nodes(n)}
+    return out
+
+
+def pure_call(call, objects):
+    """Whether ``call`` itself (not the calls in its arguments) changes
+    nothing: a builtin of :data:`_BUILTINS`, a function of a module of
+    :data:`_MODULES` (``np.sin``; not ``np.add.at``, ``out=``), or what
+    :func:`pure_expr` allows."""
+    f = call.func
+    if isinstance(f, gast.Name) and f.id in _BUILTINS and f.id not in objects:
+        return not call.keywords        # (the calls in its arguments: seen on their own)
+    if isinstance(f, gast.Attribute):
+        chain, root = [], f
+        while isinstance(root, gast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        module = objects.get(root.id, _MISSING) if isinstance(root, gast.Name) else None
+        if isinstance(module, types.ModuleType) and module.__name__ in _MODULES:
+            return not set(chain) & _CHANGING and \
+                not any(k.arg == "out" or k.arg is None for k in call.keywords)
+    return pure_expr(gast.Call(func=f, args=[], keywords=[]), objects) and \
+        not (isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS)
+
+
+def pure_value(value, objects):
+    """Whether evaluating ``value`` changes nothing (:func:`pure_call` of
+    each of its calls)."""
+    return all(pure_call(n, objects) for n in inner_nodes(value) if isinstance(n, gast.Call)) \
+        and not any(isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.Await))
+                    for n in inner_nodes(value))

@@ -40,6 +40,7 @@ def d_f(x):
 
 
 import inspect
+import itertools
 
 import gast
 
@@ -52,6 +53,8 @@ from srcgrad.compiler.transforms.reverse.placeholders import (Adjoint, Comment, 
                                                               RestoreItem, SaveItem,
                                                               SetItemAdjoint, Snapshot)
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+
+_PAIRS = itertools.count()   # (a token shared by a loop's forward and reverse)
 
 
 class Sweeps:
@@ -304,6 +307,8 @@ class Sweeps:
         # define may be unbound: materialise zeroes its adjoint from another)
         rev.srcgrad_defined = self.defined_before().get(id(s), frozenset()) | \
             assigned_on_every_path([s])
+        # which forward loop this reverses (``optimise/eager_reverse.py``)
+        fwd.srcgrad_pair = rev.srcgrad_pair = next(_PAIRS)
         return pre + [fwd], [rev]
 
     def comment(self, s):
