@@ -45,6 +45,22 @@ def weighted(c, x, w):
     return 0.5 * s
 
 
+def two_sums(x, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        p = 0.0
+        for j in range(2):
+            p = np.tanh(p * x[i] + w[j])
+        s = s + p * x[i]
+    t = 0.0
+    for i in range(x.shape[0]):         # (its reverse adds into the same adjoints)
+        q = 0.0
+        for j in range(2):
+            q = np.sin(q + x[i] * w[j])
+        t = t + q * q
+    return s + 2.0 * t
+
+
 def in_one_branch(x, flag):
     n = x.shape[0]
     if flag > 0:
@@ -59,6 +75,7 @@ APPLIES = [
     (horner, (np.array([0.3, -0.5, 0.9]), np.linspace(-1, 1, 5), 0.8), (0, 1, 2)),
     (weighted, (np.array([0.3, -0.5, 0.9]), np.linspace(-1, 1, 5), np.linspace(1, 2, 5)),
      (0, 1, 2)),
+    (two_sums, (np.linspace(-1, 1, 5), np.array([0.4, -0.2])), (0, 1)),
     (in_one_branch, (np.linspace(-1, 1, 5), -1.0), 0),
     (poly_lsq, (np.array([0.3, -0.2, 0.1]), list(np.linspace(0, 1, 7)),
                 list(np.sin(np.linspace(0, 1, 7)))), 0),
@@ -130,8 +147,20 @@ def while_loop(x):
     return s
 
 
+def overwritten(x):
+    # the reverse loop sets d_u to 0 (u is assigned in each iteration); the
+    # statements between the loops assign d_u too, and the reverse loop's comes
+    # after theirs (a wrong gradient of this session's first version, found by
+    # tests/test_random_calls.py: r74)
+    z = x[0] * 0.9
+    u = x[1]
+    for i in range(2):
+        u = i * 0.1
+    return (u + z) * z + x[1]
+
+
 REFUSES = [carried, seed_from_the_loop]
-SOUND = [changed_after, with_a_break, while_loop]
+SOUND = [changed_after, with_a_break, while_loop, overwritten]
 
 
 @pytest.mark.parametrize("f", REFUSES, ids=[f.__name__ for f in REFUSES])
@@ -187,7 +216,10 @@ def test_a_value_changed_after_the_loop_keeps_the_reverse_loop():
 
 def test_an_adjoint_read_between_the_loops_keeps_it():
     assert not fused(run(more="\n    d_x[0] += d_x[1]"))            # read in the reverse loop
-    assert not fused(variant("d_x = zeros_like(x)", "d_x = zeros_like(x)\nd_x[1] += 1.0"))
+    assert not fused(variant("d_x = zeros_like(x)", "d_x = zeros_like(x)\nu = d_x[1] * 2.0"))
+    # only added into between the loops (another loop's reverse): the sums commute
+    assert fused(variant("d_x = zeros_like(x)", "d_x = zeros_like(x)\nd_x[1] += 1.0"))
+    assert not fused(variant("d_x = zeros_like(x)", "d_x[1] += 1.0\nd_x = zeros_like(x)"))
     assert fused(run(more="\nd_x = d_x * 2.0"))                     # after it: the sum
 
 
@@ -212,6 +244,19 @@ def test_only_the_loops_the_transform_paired_fuse():
     """Two forward loops with the same bounds: the reverse loop is fused
     with the one the reverse transform made it of, never another."""
     assert not fused(run(pair=(2, 1)))
+
+
+def test_a_name_the_statements_between_assign_keeps_it():
+    """The reverse loop's assignment comes after theirs; run as the forward
+    goes, it would come before."""
+    text = BASE.format(between="", more="\n    d_u = 0.0", ret="d_x, d_u")
+    for between in ("d_u = 2.0", ""):
+        fn = function(text.replace("d_total = 1.0", "d_total = 1.0\n" + between),
+                      params="n, x")
+        loops = [s for s in fn.body if s.__class__.__name__ == "For"]
+        loops[0].srcgrad_pair = loops[1].srcgrad_pair = 0
+        # (read after the loops: the reverse loop's last iteration's value in both)
+        assert not fused(to_source(run_eagerly(fn, OBJECTS))), between
 
 
 def test_differently_named_pops_keep_it():

@@ -51,6 +51,11 @@ def program(seed):
         body.append(pick(["acc = acc + w * u", "acc += np.cos(w * t)"]))
     lines += ["        " + b for b in body]
     total = "s" + (" + np.sum(acc * w)" if arrays else "")
+    if rng.random() < 0.35:         # a second sum over the same arrays
+        lines += ["    r = 0.0", "    for i in range(x.shape[0]):",
+                  "        q = " + pick(["np.cos(x[i] * w[1])", "x[i] * k + w[i % 3]"]),
+                  "        " + pick(["r = r + q * q", "r = r - np.tanh(q) * x[i]"])]
+        total += " + " + pick(["r", "0.3 * r", "r * s"])
     # the seed of s: a constant (the pass applies), or made from the loop's
     # results (``* k``: d_k starts from s; np.sin: d_s from s): it must not
     lines.append("    return " + pick([f"0.5 * ({total})", f"{total}", f"2.0 * ({total}) - 1.0",

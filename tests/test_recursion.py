@@ -3,7 +3,9 @@
 A recursive call goes through the callee's split form: its forward sweep
 runs once and returns the value with a closure for its reverse sweep
 (``Driver.recursive_split``, ``optimise/closures.py``), so each level's
-forward sweep runs once, not once per level above it.  Checked against
+forward sweep runs once, not once per level above it; a real number result
+of float arguments through the callee's unit form (value and derivatives at
+once), a result of another kind through the split form after all.  Checked against
 finite differences (and jvp, hvp where supported) for scalar and array
 recursions, branching recursion, recursion inside loops, and results the
 caller changes in place.
@@ -13,6 +15,8 @@ import numpy as np
 import pytest
 
 import srcgrad
+from srcgrad.compiler import memo
+from srcgrad.runtime.boundary import check_scalar
 from tests.modes import assert_sound
 
 RNG = np.random.default_rng(7)
@@ -189,7 +193,6 @@ def test_split_forms_are_found_again_after_the_cache_is_cleared():
     """A recursive call finds its form in ``memo.UNITS`` (a real number
     result: the value and derivatives at once) or ``memo.SPLITS`` (no weak
     reference per call); ``clear_cache`` forgets them with the rest."""
-    from srcgrad.compiler import memo
     M = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.1, 0.4, 1.2]])
     want = np.linalg.det(M) * np.linalg.inv(M).T
     df = srcgrad.grad(det)
@@ -198,3 +201,41 @@ def test_split_forms_are_found_again_after_the_cache_is_cleared():
     srcgrad.clear_cache()
     assert not memo.SPLITS and not memo.UNITS
     assert np.allclose(df(M), want) and np.allclose(srcgrad.grad(det)(M), want)
+
+
+def vector_levels(x, n):
+    # a recursion whose result is an array: its unit form's check refuses it at
+    # the first call, and it goes through its split form from then on
+    if n == 0:
+        return x * 1.0
+    return np.sin(vector_levels(x, n - 1)) + x
+
+
+def pair_levels(x, n):
+    if n == 0:
+        return (x[0], x[1])
+    a, b = pair_levels(x, n - 1)
+    return (np.sin(a) * b, a + b)
+
+
+def through_vectors(x):
+    return np.sum(vector_levels(x, 3) ** 2)
+
+
+def through_pairs(x):
+    a, b = pair_levels(x, 3)
+    return a * b
+
+
+@pytest.mark.parametrize("f, inner", [(through_vectors, vector_levels),
+                                      (through_pairs, pair_levels)])
+def test_a_result_that_is_not_a_number_goes_through_the_split_form(f, inner):
+    x = np.array([0.3, -0.7, 0.5])
+    srcgrad.clear_cache()
+    assert_sound(f, (x,), modes=("grad", "jvp"))
+    assert memo.UNITS.get((inner, (0,))) is False
+
+
+def test_check_scalar_refuses_a_ragged_tuple():
+    with pytest.raises(srcgrad.NonScalarOutputError, match="returned a tuple"):
+        check_scalar((1.0, np.ones(2)))

@@ -70,6 +70,9 @@ from srcgrad.compiler.ir.dataflow import live_before, walk_stmts
 from srcgrad.compiler.ir.names import comment_node
 from srcgrad.compiler.ir.walk import inner_nodes, name_nodes
 from srcgrad.compiler.optimise.effects import Known, changed_names, pure_call, pure_value
+from srcgrad.compiler.optimise.branch_join import (branch_of, comments_of, condition, has_jumps,
+                                                  join_branch, read_or_copied, resume,
+                                                  stored_names, tidy_if)
 
 def run_eagerly(fn, objects, resolve=None, describe=None, first=None):
     """Rewrite ``fn`` in place as the module docstring shows; returns it.
@@ -143,9 +146,9 @@ def _pairs(fn, count):
     for i, s in enumerate(body):          # the loops of the body and of its ``if`` branches
         if isinstance(s, gast.For):
             where.setdefault(getattr(s, "srcgrad_pair", None), []).append((s, body, i, None))
-        elif _condition(s) is not None:
+        elif condition(s) is not None:
             for truth in (True, False):
-                block = _branch(s, truth)
+                block = branch_of(s, truth)
                 for a, f in enumerate(block):
                     if isinstance(f, gast.For):
                         where.setdefault(getattr(f, "srcgrad_pair", None), []).append(
@@ -159,31 +162,10 @@ def _pairs(fn, count):
         if fi is None and ri is None:     # one block: the function's body
             yield body, a, body, b, [(body[a + 1:b], "move")], None
         elif fi is not None and ri is not None and fi[1] == ri[1] and fi[0] < ri[0] and \
-                _condition(body[fi[0]])[0] == _condition(body[ri[0]])[0]:
+                condition(body[fi[0]])[0] == condition(body[ri[0]])[0]:
             # the same branch of two ``if c:``
             yield fwd, a, rev, b, [(fwd[a + 1:], "move"), (body[fi[0] + 1:ri[0]], "copy"),
                                    (rev[:b], "move")], body[ri[0]]
-
-
-def _condition(s):
-    """``(c, negated)`` for ``if c:`` or ``if not c:``; else None."""
-    if not isinstance(s, gast.If):
-        return None
-    if isinstance(s.test, gast.Name):
-        return s.test.id, False
-    if isinstance(s.test, gast.UnaryOp) and isinstance(s.test.op, gast.Not) and \
-            isinstance(s.test.operand, gast.Name):
-        return s.test.operand.id, True
-    return None
-
-
-def _branch(s, truth):
-    """The statements ``if`` statement ``s`` runs when its name is ``truth``."""
-    return s.body if truth != _condition(s)[1] else s.orelse
-
-
-def _stored(node):
-    return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Store)}
 
 
 def _tape_op(s, method):
@@ -247,12 +229,6 @@ def _names(e):
     if isinstance(e, gast.Tuple) and all(isinstance(x, gast.Name) for x in e.elts):
         return tuple(x.id for x in e.elts)
     return None
-
-
-def _jumps(node):
-    return any(isinstance(n, (gast.Break, gast.Continue, gast.Return, gast.Yield, gast.Try,
-                              gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal))
-               for n in inner_nodes(node))
 
 
 def _reverse_body(body, objects):
@@ -344,14 +320,15 @@ def _fuse(fn, fwd_block, a, rev_block, b, between, test_if, objects, note, known
             carried = set(_names(value))
     index = fl.target.id
     changed = lambda stmts: set().union(*(changed_names(s, objects, tapes) for s in stmts))
-    stored = lambda stmts: set().union(*(_stored(s) for s in stmts))
+    stored = lambda stmts: set().union(*(stored_names(s) for s in stmts))
     loads = lambda stmts: {n.id for s in stmts for n in name_nodes(s)
                            if isinstance(n.ctx, gast.Load)}
     own = stored(body_r) - accs
     free = live_before(body_r, set())
     # (a name the tape carried is read as the forward iteration left it, then
     # may be assigned: ``p = p_old`` restores an inner loop's values)
-    if own & (free - carried) or own & live_before(body_f, set()) or _jumps(fl) or _jumps(rl):
+    if own & (free - carried) or own & live_before(body_f, set()) or \
+            has_jumps(fl) or has_jumps(rl):
         return None
     if not known_tapes:
         known_tapes.append(_tapes(fn))
@@ -370,17 +347,20 @@ def _fuse(fn, fwd_block, a, rev_block, b, between, test_if, objects, note, known
     head = loads([fl.iter])
     if head & (stored_f | changed_f | stored_w | changed_w):
         return None
-    if test_if is not None and _condition(test_if)[0] in stored_f | stored_w | stored(body_r):
+    if test_if is not None and condition(test_if)[0] in stored_f | stored_w | stored(body_r):
         return None
-    if own & loads(w_stmts) or \
-            (own | carried | {index}) & _live_after(fn, rev_block, b, test_if):
+    # what the reverse iteration assigns: read neither by the statements between
+    # the loops (they would see the last iteration's) nor after the reverse loop
+    # (its first iteration's there, which a statement between may assign too)
+    after = _live_after(fn, rev_block, b, test_if)
+    if own & (live_before(w_stmts, after) | after) or (carried | {index}) & after:
         return None
     # the values the reverse iteration reads from before it: unchanged since the
     # forward loop began, or made between the loops by a statement moved before it
     hoist = {}                # id of the statement -> (position in w, statement, how)
     stores_at = {}
     for k, (s, _) in enumerate(w):
-        for v in _stored(s):
+        for v in stored_names(s):
             stores_at.setdefault(v, []).append(k)
 
     def known(v, seen):
@@ -407,13 +387,21 @@ def _fuse(fn, fwd_block, a, rev_block, b, between, test_if, objects, note, known
         if not known(v, frozenset()):
             return None
     for acc in accs:
+        # made fresh between the loops, then only added into (another loop's
+        # reverse: the sums commute); or not seen between them at all (made
+        # before the forward loop: an adjoint the code owns, which nothing reads
+        # until the reverse loop has run)
         made = [k for k, s in enumerate(w_stmts) if acc in {n.id for n in name_nodes(s)}]
-        if len(made) != 1 or w[made[0]][1] != "move" or \
+        if not made:
+            continue
+        if w[made[0]][1] != "move" or \
                 not _fresh(getattr(w_stmts[made[0]], "value", None), objects):
             return None         # (a copy would make it again after the loop)
         s = w_stmts[made[0]]
         if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
                 isinstance(s.targets[0], gast.Name)):
+            return None
+        if not all(acc in (_reverse_body([w_stmts[k]], objects)[1] or ()) for k in made[1:]):
             return None
         if not all(known(u, frozenset({acc})) for u in loads([s.value])):
             return None
@@ -425,7 +413,7 @@ def _fuse(fn, fwd_block, a, rev_block, b, between, test_if, objects, note, known
     moved = sorted(hoist.values(), key=lambda h: h[0])
     drop = {id(s) for _, s, how in moved if how == "move"}
     for stmts, how in between:
-        drop |= _comments_of(stmts, drop)
+        drop |= comments_of(stmts, drop)
     new = [s if id(s) in drop else copy_tree(s)
            for s in w_stmts if id(s) in drop or id(s) in hoist]
     for block in {id(x): x for x in (fwd_block, rev_block)}.values():
@@ -434,102 +422,12 @@ def _fuse(fn, fwd_block, a, rev_block, b, between, test_if, objects, note, known
         fn.body[:] = [s for s in fn.body if id(s) not in drop]
     at = next(k for k, s in enumerate(fwd_block) if s is fl)
     fwd_block[at:at] = new
-    _resume(fn, fwd_block, at + len(new) + 1, note)
-    found = _read_or_copied(new, {id(s) for _, s, how in moved if how == "copy"})
+    resume(fn, fwd_block, at + len(new) + 1, note)
+    found = read_or_copied(new, {id(s) for _, s, how in moved if how == "copy"})
     if test_if is not None:
-        _tidy_if(fn, test_if)
-        found |= _join_branch(fn, test_if, objects, tapes, note)
+        tidy_if(fn, test_if)
+        found |= join_branch(fn, test_if, objects, tapes, note)
     return found
-
-
-def _read_or_copied(stmts, copied):
-    """The names ``stmts`` read, and those the copies among them assign
-    (what they were made for may be dead now)."""
-    return {n.id for x in stmts for n in name_nodes(x) if isinstance(n.ctx, gast.Load)} | \
-        {x.targets[0].id for x in stmts if id(x) in copied}
-
-
-def _resume(fn, block, k, note):
-    """The code after ``block[k - 1]`` (in ``block``, in the other branch of
-    the ``if`` whose branch ``block`` is, after that ``if``) points to the
-    function's line again: the emitter locates a line of generated code by
-    the comment above it."""
-    def put(stmts, at, above):
-        c = note(None)
-        if c is not None and at < len(stmts) and not _is_comment(stmts[at]) and \
-                not isinstance(stmts[at], gast.Return) and \
-                getattr(_last_comment(above), "srcgrad_comment", None) != c.srcgrad_comment:
-            stmts.insert(at, c)
-    put(block, k, block[:k])
-    for i, s in enumerate(fn.body):
-        if isinstance(s, gast.If) and (s.body is block or s.orelse is block):
-            if s.body is block:
-                put(s.orelse, 0, s.body)
-            put(fn.body, i + 1, [s])
-            break
-
-
-def _last_comment(stmts):
-    """The last comment in the text of ``stmts``."""
-    for s in reversed(stmts):
-        if _is_comment(s):
-            return s
-        for field in ("orelse", "body"):
-            found = _last_comment(getattr(s, field, None) or [])
-            if found is not None:
-                return found
-    return None
-
-
-def _join_branch(fn, t, objects, tapes, note):
-    """The reverse ``if c:`` left with one branch after its other branch's
-    loop ran eagerly: that branch joins the end of the forward ``if c:``'s
-    same branch, where what runs between the two ``if`` statements neither
-    reads nor changes what it changes, nor changes what it reads (a value
-    made there that it reads is copied: ``d_out = 1.0``)."""
-    if t not in fn.body:
-        return set()
-    k = fn.body.index(t)
-    c = _condition(t)[0]
-    rest = [truth for truth in (True, False)
-            if not all(_is_comment(x) for x in _branch(t, truth))]
-    forward = [i for i in range(k) if _condition(fn.body[i]) is not None and
-               _condition(fn.body[i])[0] == c]
-    if len(rest) != 1 or not forward:
-        return set()
-    truth, s = rest[0], fn.body[forward[-1]]
-    mid, rev = fn.body[forward[-1] + 1:k], _branch(t, truth)
-    if _jumps(t):
-        return set()
-    stored_r = set().union(*(_stored(x) for x in rev))
-    changed_r = set().union(*(changed_names(x, objects, tapes) for x in rev))
-    stored_m = set().union(*(_stored(x) for x in mid))
-    changed_m = set().union(*(changed_names(x, objects, tapes) for x in mid))
-    mentioned_m = {n.id for x in mid for n in name_nodes(x)}
-    if (stored_r | changed_r) & mentioned_m or c in stored_m | stored_r:
-        return set()
-    copies = []
-    for v in live_before(rev, set()) & (stored_m | changed_m):
-        where = [k for k, x in enumerate(mid) if v in _stored(x)]
-        if v in changed_m or len(where) != 1:
-            return set()
-        x = mid[where[0]]
-        if not (isinstance(x, gast.Assign) and len(x.targets) == 1 and
-                isinstance(x.targets[0], gast.Name) and pure_value(x.value, objects)) or \
-                {n.id for n in name_nodes(x.value)} & (stored_m | changed_m) or \
-                v in {n.id for y in mid[:where[0]] for n in name_nodes(y)}:
-            return set()
-        copies.append((where[0], x))
-    branch = _branch(s, truth)
-    if all(_is_comment(x) for x in branch):
-        branch[:] = []
-    copied = [copy_tree(x) for _, x in sorted(copies, key=lambda c: c[0])]
-    end = len(branch) + len(copied) + len(rev)
-    branch.extend(copied + rev)
-    rev[:] = []
-    _tidy_if(fn, t)
-    _resume(fn, branch, end, note)
-    return _read_or_copied(copied, {id(x) for x in copied})
 
 
 def _live_after(fn, rev_block, b, test_if):
@@ -554,42 +452,10 @@ def _drop_recomputed(body_f, body_r, objects, tapes):
             t = s.targets[0].id
             k = last[t]
             mine = {t} | {n.id for n in name_nodes(s.value)}
-            later = set().union(*(_stored(x) | changed_names(x, objects, tapes)
+            later = set().union(*(stored_names(x) | changed_names(x, objects, tapes)
                                   for x in body_f[k + 1:]), touched)
             if gast.dump(body_f[k].value) == gast.dump(s.value) and not mine & later:
                 continue
         out.append(s)
-        touched |= _stored(s) | changed_names(s, objects, tapes)
+        touched |= stored_names(s) | changed_names(s, objects, tapes)
     return out
-
-
-def _comments_of(stmts, moved):
-    """The comments in ``stmts`` each of whose statements (up to the next
-    comment) is ``moved``: they move with them."""
-    out, k = set(), 0
-    while k < len(stmts):
-        if _is_comment(stmts[k]):
-            end = k + 1
-            while end < len(stmts) and not _is_comment(stmts[end]):
-                end += 1
-            if end > k + 1 and all(id(x) in moved for x in stmts[k + 1:end]):
-                out.add(id(stmts[k]))
-            k = end
-        else:
-            k += 1
-    return out
-
-
-def _is_comment(s):
-    return getattr(s, "srcgrad_comment", None) is not None
-
-
-def _tidy_if(fn, t):
-    """The ``if`` the reverse loop left: a branch of comments alone goes."""
-    if all(_is_comment(s) for s in t.orelse):
-        t.orelse = []
-    if all(_is_comment(s) for s in t.body):
-        if not t.orelse:
-            fn.body[:] = [s for s in fn.body if s is not t]
-        else:
-            t.body = [s for s in t.body if not _is_comment(s)] + [gast.Pass()]
