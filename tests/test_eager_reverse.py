@@ -265,3 +265,16 @@ def test_differently_named_pops_keep_it():
 
 def test_a_loop_that_may_stop_early_keeps_it():
     assert not fused(variant("    total = total + t", "    total = total + t\n    if t > 1.0:\n        break"))
+
+
+def test_a_vjp_runs_its_loop_eagerly_too():
+    """The seed of a vjp is its parameter, known before the loop."""
+    c, x, k = np.array([0.3, -0.5, 0.9]), np.linspace(-1, 1, 5), 0.8
+    vjp = srcgrad.vjp(horner, wrt=(0, 1, 2))
+    value, pulled = vjp(c, x, k, 0.7)
+    text = primary(vjp)
+    assert "d_out = cotangent" in text and not any(
+        line.startswith("    for") and "reversed(" in line for line in text.splitlines()), text
+    want = srcgrad.grad(horner, wrt=(0, 1, 2))(c, x, k)
+    assert np.isclose(value, horner(c, x, k))
+    assert all(np.allclose(0.7 * w, p) for w, p in zip(want, pulled))

@@ -18,22 +18,26 @@ Code in → code out::
         d_x[j] += ... t ...
 
 The forward loop ``for j in range(...)`` and the reverse loop ``for j in
-reversed(range(...))`` (the same bounds) are in the same block, or in the
-same branch of two ``if c:`` of the function's body.  What the reverse
+reversed(range(...))`` (the same bounds; the pair the reverse transform
+marked, ``srcgrad_pair``) are in the same block, or in the same branch of
+two ``if c:`` of the function's body (``branch_join.py``).  What the reverse
 iteration reads from outside itself is the loop index, tapes, values made
 before the forward loop and changed by neither the loop nor what follows it,
-and adjoints it only adds into (``d[k] += v``; each made fresh between the
-loops, by a statement moved before the forward loop).  Statements between
-the loops that the reverse iteration reads (``d_total = d_out``) move before
-the forward loop when their value is known there (one assignment of a value
-computed without effects from such values); from the function's body into a
-branch they are copied.  The names the reverse iteration assigns are its own:
-read neither before it assigns them, nor by the forward iteration before it
-assigns them, nor after the loops.  The tape: the forward iteration's last
-statement pushes what the reverse iteration's first pops (``t =
-tape.pop()``): both go, or become ``t = value`` where the names differ; a
-statement of the reverse iteration the forward iteration ran as it stands
-(``index = j + 1``), with its operands unchanged since, goes too.
+and adjoints it only adds into (``d[k] += v``, ``d = d + v``), each made
+fresh between the loops by a statement moved before the forward loop and
+only added into there, or not seen between the loops at all.  Statements
+between the loops that the reverse iteration reads (``d_total = d_out``)
+move before the forward loop when their value is known there (one
+assignment of a value computed without effects from such values); from the
+function's body into a branch they are copied.  The names the reverse
+iteration assigns are its own: read neither before it assigns them, nor by
+the forward iteration before it assigns them, nor after the reverse loop or
+by the statements between the loops (which may assign them too: the order
+of the assignments would change).  The tape: the forward iteration's last
+statement pushes what the reverse iteration's first pops into the same
+names (``t = tape.pop()``): both go.  A statement of the reverse iteration
+the forward iteration ran as it stands (``index = j + 1``), with its
+operands unchanged since, goes too.  Anything else keeps the reverse loop.
 
 >>> from srcgrad import runtime
 >>> from srcgrad.compiler.ir.printer import function, to_source
