@@ -1,5 +1,6 @@
 """Random loops of the shape ``optimise/eager_reverse.py`` changes: a sum or
-an array accumulated over the iterations, terms from inner loops, branches,
+an array accumulated over the iterations (in some programs in the branch an
+early return leaves), terms from inner loops, branches,
 helper arrays written in place, a seed that is a constant, a parameter or
 made from the sum (where the pass must leave the loop alone).  Every
 program is checked in every mode against finite differences, and the pass
@@ -21,7 +22,11 @@ COUNT = 60
 def program(seed):
     rng = random.Random(seed)
     pick = rng.choice
-    lines = [f"def f{seed}(x, w, k):", "    s = 0.0"]
+    lines = [f"def f{seed}(x, w, k):"]
+    if rng.random() < 0.3:          # the loop in one branch (branch_join.py)
+        lines.append("    if k > 0.6:")
+        lines.append("        return " + pick(["np.sum(x * x) * k", "w[0] * k + np.sum(x)"]))
+    lines.append("    s = 0.0")
     arrays = rng.random() < 0.25
     if arrays:
         lines.append("    acc = np.zeros(3)")

@@ -69,6 +69,7 @@ def f(n, x):
 
 import gast
 
+from srcgrad import runtime
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.dataflow import live_before, walk_stmts
 from srcgrad.compiler.ir.names import comment_node
@@ -294,11 +295,8 @@ def _fresh(value, objects):
     """Whether ``value`` makes a new object (zeros) or is a number."""
     if isinstance(value, gast.Constant):
         return isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
-        obj = objects.get(value.func.id)
-        return obj is not None and getattr(obj, "__name__", "") == "zeros_like" and \
-            getattr(obj, "__module__", "").startswith("srcgrad.runtime")
-    return False
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+        objects.get(value.func.id) is runtime.zeros_like
 
 
 def _fuse(fn, fwd_block, a, rev_block, b, between, test_if, objects, note, known_tapes):

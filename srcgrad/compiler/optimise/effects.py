@@ -10,11 +10,16 @@ something: shared by the optimisation passes.
 >>> known = Known({}, {"np": numpy}.get)       # (the user's modules)
 >>> pure_value(e.left, known), pure_value(e, known)
 (True, False)
+>>> pure_value(gast.parse("len(x)").body[0].value, Known({}, {"len": len}.get))
+True
+>>> pure_value(gast.parse("len(x)").body[0].value, Known({}, {"len": print}.get))
+False
 >>> s = gast.parse("d[i] += np.add.at(a, j, v)").body[0]
 >>> sorted(changed_names(s, known, set()))
 ['a', 'd', 'j', 'np', 'v']
 """
 
+import builtins
 import types
 
 import gast
@@ -89,6 +94,11 @@ class Known(dict):
     def __contains__(self, key):
         return self.get(key, _MISSING) is not _MISSING
 
+    def is_builtin(self, name):
+        """Whether ``name`` is Python's builtin of that name where the user's
+        code runs (not a global or closure variable that shadows it)."""
+        return self.resolve is None or self.resolve(name) is getattr(builtins, name, _MISSING)
+
 
 def changed_names(node, objects, tapes):
     """Names ``node`` may change in place: roots of subscript and attribute
@@ -121,7 +131,8 @@ def pure_call(call, objects):
     :data:`_MODULES` (``np.sin``; not ``np.add.at``, ``out=``), or what
     :func:`pure_expr` allows."""
     f = call.func
-    if isinstance(f, gast.Name) and f.id in _BUILTINS and f.id not in objects:
+    if isinstance(f, gast.Name) and f.id in _BUILTINS and f.id not in objects and \
+            getattr(objects, "is_builtin", lambda name: True)(f.id):
         return not call.keywords        # (the calls in its arguments: seen on their own)
     if isinstance(f, gast.Attribute):
         chain, root = [], f
@@ -130,7 +141,8 @@ def pure_call(call, objects):
             root = root.value
         module = objects.get(root.id, _MISSING) if isinstance(root, gast.Name) else None
         if isinstance(module, types.ModuleType) and module.__name__ in _MODULES:
-            return not set(chain) & _CHANGING and \
+            # (np.ndarray.fill(a, 0), np.add.at: as changing as a.fill(0))
+            return not set(chain) & (_CHANGING | MUTATING_METHODS) and \
                 not any(k.arg == "out" or k.arg is None for k in call.keywords)
     return pure_expr(gast.Call(func=f, args=[], keywords=[]), objects) and \
         not (isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS)
