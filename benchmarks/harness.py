@@ -313,6 +313,29 @@ def git_commit():
         return "?"
 
 
+#: the reference job of :func:`python_speed`: a fixed text parsed and printed
+#: back by the standard library alone (no srcgrad code: its time changes with
+#: the machine only, not with srcgrad)
+_REFERENCE_TEXT = "\n".join(
+    f"def f{k}(x, y, a):\n    s = 0.0\n    for i in range(len(a)):\n"
+    f"        s = s + np.sin(a[i] * x) / (1.0 + y * y) - {k}.5 * a[i] ** 2\n"
+    f"    return s if s > 0 else -s" for k in range(40))
+
+
+def python_speed():
+    """How fast this machine runs Python, in ms: the least of 7 timings of
+    parsing :data:`_REFERENCE_TEXT` (200 lines) with ``ast`` and printing
+    it back with ``ast.unparse``, the kind of work a transformation does.
+    Timings taken on different days (the machines vary by 1.5x) compare
+    after dividing by it."""
+    import ast
+
+    def job():
+        ast.unparse(ast.parse(_REFERENCE_TEXT))
+    job()
+    return 1e3 * min(timeit.repeat(job, number=3, repeat=7)) / 3
+
+
 def machine_info(libs, settings):
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     for name in ("autograd", "jax", "jaxlib", "torch"):
@@ -322,6 +345,8 @@ def machine_info(libs, settings):
     return [
         f"date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs); {platform.system()} {platform.release()}",
+        f"Python speed: {python_speed():.2f} ms for the reference job (benchmarks.harness."
+        f"python_speed; lower is faster)",
         "versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         f"srcgrad commit: {git_commit()}",
         f"threads: {threads}; torch.set_num_threads(1); XLA single-threaded",

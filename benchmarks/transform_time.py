@@ -47,6 +47,8 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
+from benchmarks.harness import python_speed  # noqa: E402
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES = ("straight", "loops", "branches", "calls")
 LINES = (30, 100, 300, 1000)
@@ -487,6 +489,10 @@ def main(argv=None):
     print("\n".join(sections))
     for n in notes(results, shapes, sizes):
         print(f"- {n}")
+    # (after the measurements, with the machine as they found it)
+    print(f"- Python speed: {python_speed():.2f} ms for the reference job "
+          f"(benchmarks.harness.python_speed; lower is faster): figures from different "
+          f"days compare after dividing by it")
     log(f"total {time.perf_counter() - start:.1f} s")
     return 0
 

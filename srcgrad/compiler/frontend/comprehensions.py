@@ -43,7 +43,7 @@ def g(xs, w):
 import gast
 
 from srcgrad.compiler.ir.names import assign, const, load, store
-from srcgrad.compiler.ir.walk import children, name_nodes, walk as walk_tree
+from srcgrad.compiler.ir.walk import children, inner_nodes, name_nodes, walk as walk_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
 _COMPS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
@@ -212,12 +212,12 @@ class _Hoist(Transformer):
 def _dict_names_in(tree):
     """The names :meth:`ContainerDesugar.dict_names` finds in ``tree``."""
     names = set()
-    for n in walk_tree(tree):
+    for n in inner_nodes(tree):
         if isinstance(n, gast.For) and isinstance(n.iter, gast.Name) and \
                 isinstance(n.target, gast.Name) and any(
                     isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name)
                     and m.value.id == n.iter.id and isinstance(m.slice, gast.Name)
-                    and m.slice.id == n.target.id for b in n.body for m in walk_tree(b)):
+                    and m.slice.id == n.target.id for b in n.body for m in inner_nodes(b)):
             names.add(n.iter.id)
         made = _made_as(n, (gast.Dict, gast.DictComp), "dict")
         if made is not None:

@@ -64,16 +64,37 @@ class Namer:
                 return self.reserve(cand)
 
 
+# (load, store and const build their nodes field by field: the passes make
+# thousands, and gast's keyword constructor takes several times as long)
+_Name, _Load, _Store, _Constant = gast.Name, gast.Load, gast.Store, gast.Constant
+
+
 def load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    """``gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)``."""
+    node = _Name.__new__(_Name)
+    node.id = name
+    node.ctx = _Load.__new__(_Load)
+    node.annotation = None
+    node.type_comment = None
+    return node
 
 
 def store(name):
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    """``gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)``."""
+    node = _Name.__new__(_Name)
+    node.id = name
+    node.ctx = _Store.__new__(_Store)
+    node.annotation = None
+    node.type_comment = None
+    return node
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    """``gast.Constant(value=value, kind=None)``."""
+    node = _Constant.__new__(_Constant)
+    node.value = value
+    node.kind = None
+    return node
 
 
 def assign(target, value, like=None):

@@ -22,6 +22,7 @@ def f(x):
 """
 
 import builtins
+import collections
 import inspect
 import sys
 
@@ -38,7 +39,7 @@ from srcgrad.compiler.frontend.inline.rename import (Rename, free_in, scope_loca
 from srcgrad.compiler.frontend.parse import parse
 from srcgrad.compiler.ir.names import assign, const, load, names_in
 from srcgrad.errors import UnsupportedError
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import name_nodes
 from srcgrad.compiler.ir.copying import deepcopy as copy_tree
 from srcgrad.compiler.ir.transformer import Transformer
 
@@ -83,11 +84,11 @@ class Inliner(Callees, Binding):
         self.site_path = []             # (line, column) of each call being inlined
         parsed.srcgrad_kept = {}        # those whose calls were kept -> element_ranks
         parsed.srcgrad_sites = {}       # the name a kept call's result gets -> its site
-        stores = [n.id for n in walk_tree(fn) if isinstance(n, gast.Name) and
-                  isinstance(n.ctx, gast.Store)]
+        stores = collections.Counter(n.id for n in name_nodes(fn)
+                                     if isinstance(n.ctx, gast.Store))
         params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
         # (a name the function assigns once, in its own code: never loop-carried)
-        self.assigned_once = {n for n in stores if stores.count(n) == 1} - params
+        self.assigned_once = {n for n, k in stores.items() if k == 1} - params
 
     # -- expanding calls in a statement --------------------------------------------
     def expand(self, expr, where, desugar):
@@ -271,8 +272,8 @@ class Inliner(Callees, Binding):
 
     def check_unused(self, tree):
         """A local function used other than by calling it cannot be inlined."""
-        for node in walk_tree(tree):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
+        for node in name_nodes(tree):
+            if isinstance(node.ctx, gast.Load) and \
                     isinstance(self.functions.get(node.id), LocalFunction) and \
                     node.id not in self.parsed.extras:
                 raise self.parsed.error(

@@ -19,7 +19,7 @@ import gast
 
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import const, load
-from srcgrad.compiler.ir.walk import children, name_nodes
+from srcgrad.compiler.ir.walk import name_nodes, node_fields
 from srcgrad.compiler.ir.transformer import Transformer
 
 
@@ -102,16 +102,35 @@ def _params(a):
     return out
 
 
+_SCOPES = (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
+           gast.FunctionDef)
+
+
 def walk_same_scope(node):
-    """``gast.walk`` that does not enter lambdas and comprehensions."""
+    """The nodes of ``node``'s tree outside lambdas, comprehensions and
+    nested functions (``node`` itself entered), in a list, depth first (the
+    last child first); nodes without fields of their own (contexts,
+    operators) are left out: what the callers look for are names, calls,
+    returns and definitions."""
+    out = []
+    keep = out.append
     todo = [node]
+    pop, push, extend = todo.pop, todo.append, todo.extend
     while todo:
-        n = todo.pop()
-        yield n
-        if isinstance(n, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
-                          gast.GeneratorExp, gast.FunctionDef)) and n is not node:
+        n = pop()
+        keep(n)
+        cls = n.__class__
+        if cls in _SCOPES and n is not node:
             continue
-        todo.extend(children(n))
+        for field in node_fields(cls):
+            value = getattr(n, field, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                extend([item for item in value if isinstance(item, gast.AST)])
+            elif isinstance(value, gast.AST):
+                push(value)
+    return out
 
 
 def scope_locals(fn):

@@ -41,7 +41,7 @@ import gast
 
 from srcgrad import runtime
 from srcgrad.compiler.ir.names import assign, const, load
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes, walk as walk_tree
 
 
 class Attributes:
@@ -173,7 +173,7 @@ def check_shared_arguments(fn, body, parsed, namer):
     """``check_unshared(p, 'p', others, names)`` at the start of ``body``
     for each parameter ``p`` whose attributes the function may assign (the
     first argument of a ``set_field`` call, directly or through copies)."""
-    nodes = list(walk_tree(gast.Module(body=body, type_ignores=[])))
+    nodes = inner_nodes(gast.Module(body=body, type_ignores=[]))
     if not any(getattr(n, "srcgrad_set_field", False) for n in nodes):
         return body
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]

@@ -36,7 +36,6 @@ from srcgrad.compiler.frontend.normalise.iterated import (ARRAY, DICT, NUMBER, S
 from srcgrad.compiler.frontend.normalise.trees import stored_names
 from srcgrad.compiler.ir.names import assign, const, load
 from srcgrad.compiler.ir.printer import expr_source
-from srcgrad.compiler.ir.walk import walk as walk_tree
 
 
 class Iterables:

@@ -41,7 +41,7 @@ from srcgrad.compiler.frontend.normalise.scan import scan
 from srcgrad.compiler.frontend.normalise.tries import Tries
 from srcgrad.compiler.frontend.parse import parse_text
 from srcgrad.compiler.ir.names import Namer, assign, const, load, names_in
-from srcgrad.compiler.ir.walk import walk as walk_tree
+from srcgrad.compiler.ir.walk import inner_nodes
 
 _UNSUPPORTED = {
     gast.With: ("with", "move the 'with' block out of the differentiated function"),
@@ -178,8 +178,8 @@ class Normaliser(Assignments, Attributes, Loops, Iterables, Jumps, Tries):
                                  hint=hint, construct=what)
 
     def check_expr(self, node):
-        for sub in walk_tree(node):
-            kind = _UNSUPPORTED_EXPR.get(type(sub))
+        for sub in inner_nodes(node):
+            kind = _UNSUPPORTED_EXPR.get(sub.__class__)
             if kind:
                 raise self.unsupported(getattr(sub, "lineno", None) and sub or node, *kind)
 
