@@ -208,6 +208,12 @@ class Driver:
             cache_put(fun, "joint_front", front)
         return front
 
+    def recursion_problem(self, fun):
+        """Why the recursive ``fun`` may not give the same result twice
+        (``recompute_problem``; a derivative calling it again), or None."""
+        front = self._joint_front(fun)
+        return front and recompute_problem(front.fn, front.analysis, recursive=True) or None
+
     def recursive_jvp(self, fun, i, args, t):
         """The tangent of ``fun(*args)`` along tangent ``t`` of argument ``i``."""
         return call_with_extra(self.transforms["jvp"](fun, wrt=i), fun, args, t)[1]

@@ -13,6 +13,14 @@ changed by ``_replace`` (read by name and by position).
 [4.0, 6.0]
 >>> AdjointDict(w=1.0)["b"]
 0.0
+
+Their elements may be plain lists and tuples (the adjoint of a list
+argument that a gradient returns, ``restructure``), which Python's ``+``
+would concatenate: they add through :func:`add_structured`, element by
+element at any depth.
+
+>>> Several((1.0, [2.0, 3.0])) + Several((1.0, [20.0, 30.0]))
+(2.0, [22.0, 33.0])
 """
 
 import numpy as np
@@ -37,7 +45,7 @@ class Adjoints(list):
         other = _per_element(self, other)
         if other is None:
             return Adjoints(self)
-        return Adjoints(a + b for a, b in zip(self, other))
+        return Adjoints(add_structured(a, b) for a, b in zip(self, other))
 
     __radd__ = __add__
 
@@ -45,7 +53,7 @@ class Adjoints(list):
         other = _per_element(self, other)
         if other is not None:
             for i, b in enumerate(other):
-                self[i] = self[i] + b
+                self[i] = add_structured(self[i], b)
         return self
 
     def __neg__(self):
@@ -74,7 +82,7 @@ class AdjointDict(dict):
         out = AdjointDict(self)
         if isinstance(other, dict):
             for k, v in other.items():
-                out[k] = out[k] + v
+                out[k] = add_structured(out[k], v)
         return out
 
     __radd__ = __add__
@@ -82,7 +90,7 @@ class AdjointDict(dict):
     def __iadd__(self, other):
         if isinstance(other, dict):
             for k, v in other.items():
-                self[k] = self[k] + v
+                self[k] = add_structured(self[k], v)
         return self
 
     def __neg__(self):
@@ -145,15 +153,59 @@ class Several(tuple):
     contributions of two arguments) adds them element by element."""
 
     def __add__(self, other):
-        return Several(a + b for a, b in zip(self, other))
+        other = _per_element(self, other)
+        if other is None:
+            return self
+        return Several(add_structured(a, b) for a, b in zip(self, other))
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return Several(a - b for a, b in zip(self, other))
+        other = _per_element(self, other)
+        if other is None:
+            return self
+        return Several(add_structured(a, _negated(b)) for a, b in zip(self, other))
 
     def __neg__(self):
-        return Several(-a for a in self)
+        return Several(_negated(a) for a in self)
+
+
+def add_structured(a, b):
+    """``a + b`` for two adjoints or tangents of the same value: plain lists
+    and tuples (the adjoint of a list a gradient returns) element by element
+    at any depth, never concatenated; plain dicts key by key; anything else
+    (numbers, arrays, :class:`Adjoints`, :class:`Several`) by its own ``+``.
+    A number zero (the symbolic zero) adds nothing to a container.
+
+    >>> add_structured([1.0, (2.0, [3.0])], [10.0, (20.0, [30.0])])
+    [11.0, (22.0, [33.0])]
+    >>> add_structured((1.0, 2.0), 0.0)
+    (1.0, 2.0)
+    """
+    ta, tb = type(a), type(b)
+    if ta is list or ta is tuple:
+        other = _per_element(a, b)
+        if other is None:
+            return a
+        return ta(add_structured(x, y) for x, y in zip(a, other))
+    if tb is list or tb is tuple:
+        return add_structured(b, a)
+    if ta is dict and isinstance(b, dict) or tb is dict and isinstance(a, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = add_structured(out[k], v) if k in out else v
+        return out
+    return a + b
+
+
+def _negated(a):
+    """``-a`` for an adjoint or tangent (plain lists, tuples and dicts element by element)."""
+    t = type(a)
+    if t is list or t is tuple:
+        return t(_negated(x) for x in a)
+    if t is dict:
+        return {k: _negated(v) for k, v in a.items()}
+    return -a
 
 
 def _per_element(adjoints, other):

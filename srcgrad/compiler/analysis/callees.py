@@ -55,6 +55,7 @@ def recursive_rule(fun, driver):
     adjoints = [f"vjp_call({own}, {i}, {args}, g)" for i in range(len(names))]
     rule = Rule(fun, signature, adjoints, namespace=namespace, name=fun.__qualname__)
     rule.recursive = fun        # the reversal may call the callee's split form instead
+    rule.recursive_driver = driver      # (its recursion_problem: forward mode calls it again)
     for i, n in enumerate(names):
         rule.tangents[n] = Template(f"jvp_call({own}, {i}, {args}, {TANGENT})", names + [TANGENT],
                                     namespace, rule.name)
@@ -112,14 +113,16 @@ _EFFECTS = {"save", "savez", "savez_compressed", "savetxt", "tofile", "seterr", 
             "set_printoptions", "shuffle", "permutation", "seed", "show"}
 
 
-def recompute_problem(fn, an):
+def recompute_problem(fn, an, recursive=False):
     """Why the helper whose normalised body is ``fn`` (analysed as ``an``)
     may not run twice with the same arguments (its ``vjp`` computes its
     primal again: joint mode), or None: a call of a function that may draw
     random numbers, print or change something (anything but a
     differentiable primitive, a helper with an adjoint function of its own,
     a function of NumPy, SciPy, ``math`` or a pure builtin, a method of a
-    local value), or a write into an object not its own.
+    local value), or a write into an object not its own.  ``recursive``:
+    ``fn`` is a recursive function's, whose recursive calls (to itself or
+    the functions of its cycle, each asked in turn) are not a problem.
 
     >>> from srcgrad.compiler.analysis.show import analysed
     >>> def problem(text):
@@ -146,7 +149,8 @@ def recompute_problem(fn, an):
         op = getattr(s, "srcgrad_op", None)
         if op is not None and op.kind == "call" and op.rule is not None and \
                 (op.rule.differentiable and _pure(op.fun) or
-                 getattr(op.rule, "recursive", None) in kept):
+                 getattr(op.rule, "recursive", None) in kept or
+                 recursive and getattr(op.rule, "recursive", None) is not None):
             continue
         if isinstance(s, (gast.Assign, gast.Expr)):
             for node in gast.walk(s.value):

@@ -35,7 +35,8 @@ The runtime helpers the gradient calls (``unbroadcast``, ``unreduce``,
 
 import gast
 
-from srcgrad.compiler.ir.copying import deepcopy as copy_tree
+from srcgrad.compiler.frontend.split_calls import (cell_value as _cell_value, inject as _inject,
+                                                    splits_as_calls)
 from srcgrad.compiler.ir.names import const, load, store
 from srcgrad.runtime import forward as runtime_forward
 from srcgrad import runtime
@@ -129,7 +130,7 @@ def prepare(parsed, reverse=False, inlined=False):
         parsed.tree.name = parsed.tree.name[:-len("_generic")]
     _strip_boundary(parsed, inlined)
     _unbatch_outer_products(parsed)
-    _splits_as_calls(parsed)
+    splits_as_calls(parsed)
     _unpops_as_appends(parsed)
     # reverse mode over the gradient differentiates its tapes as the lists they
     # are (appends and pops have O(1) adjoints); forward mode pairs each tape
@@ -251,98 +252,6 @@ class _UnpopsAsAppends(Transformer):
         return node
 
 
-def _splits_as_calls(parsed):
-    """A recursive call through its split form (``a = split_call(f, (0,),
-    (x, n - 1))``, ``y = a[0]``, ``b = a[1]`` ... ``pulled(b, g)[0]``: the
-    forward sweep once, a closure for the reverse sweep) as plain calls the
-    pipeline differentiates: ``a = (x, n - 1)``, ``y = f(x, n - 1)``, ``b =
-    a`` ... ``vjp_f(b[0], b[1], g)[1][0]``, the callee's generated ``vjp``
-    (itself recursive: the inliner gives its recursive call a rule).  Second
-    derivatives through a recursion; each level's reverse sweep recomputes
-    the levels below it."""
-    def value(name):
-        cell = parsed.closure.get(name)
-        return _cell_value(cell) if cell is not None else parsed.globals.get(name, None)
-
-    splits = {name for name, cell in parsed.closure.items()
-              if getattr(getattr(_cell_value(cell), "__func__", None), "__name__", "")
-              == "recursive_split"}
-    # the split forms of helpers with an adjoint function of their own (inline/joint.py):
-    # split_h(a, b) for every parameter of h, in order
-    joints = {name: getattr(_cell_value(cell), "srcgrad_joint", None)
-              for name, cell in parsed.closure.items()}
-    joints = {name: joint for name, joint in joints.items() if joint is not None}
-    pulls = {name for name, cell in parsed.closure.items() if _cell_value(cell) is runtime.pulled}
-    if not splits and not joints:
-        return
-    parsed.closure = dict(parsed.closure)
-    made, backs = {}, {}      # split result -> (vjp name, callee, arguments); back -> result
-    for node in walk_tree(parsed.tree):
-        if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
-            continue
-        v = node.value
-        joint = joints.get(v.func.id) if isinstance(v, gast.Call) and \
-            isinstance(v.func, gast.Name) else None
-        if joint is not None and not v.keywords:
-            fun, wrt, driver = joint
-            vjp = driver.transforms["vjp"](fun, wrt=wrt)
-            name = _inject(parsed, "vjp_" + fun.__name__, vjp)
-            callee = load(_inject(parsed, fun.__name__, fun))
-            args = gast.Tuple(elts=list(v.args), ctx=gast.Load())
-            made[node.targets[0].id] = (name, fun, callee, args)
-            node.value = args                            # a = (x, y): the arguments
-        elif isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id in splits \
-                and len(v.args) == 3 and isinstance(v.args[0], gast.Name) and \
-                isinstance(v.args[1], gast.Tuple) and isinstance(v.args[2], gast.Tuple):
-            fun, wrt = value(v.args[0].id), tuple(e.value for e in v.args[1].elts)
-            if getattr(fun, "__defaults__", None) or getattr(fun, "__kwdefaults__", None):
-                continue    # its vjp takes those by keyword, which a recursive rule does not
-            driver = _cell_value(parsed.closure[v.func.id]).__self__
-            vjp = driver.transforms["vjp"](fun, wrt=wrt)
-            name = _inject(parsed, "vjp_" + fun.__name__, vjp)
-            made[node.targets[0].id] = (name, fun, v.args[0], v.args[2])
-            node.value = v.args[2]                       # a = (x, n - 1): the arguments
-        elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and \
-                v.value.id in made and isinstance(v.slice, gast.Constant):
-            _, fun, callee, args = made[v.value.id]
-            if v.slice.value == 0:                       # y = f(x, n - 1)
-                node.value = gast.Call(func=gast.Name(id=callee.id, ctx=gast.Load(),
-                                                      annotation=None, type_comment=None),
-                                       args=[copy_tree(a) for a in args.elts], keywords=[])
-            else:                                        # b = a
-                node.value = load(v.value.id)
-                backs[node.targets[0].id] = v.value.id
-
-    _Pulls(pulls, made, backs).visit(parsed.tree)
-
-
-class _Pulls(Transformer):
-    """``pulled(b, g)`` of a split call -> the callee's ``vjp``
-    (:func:`_splits_as_calls`)."""
-
-    def __init__(self, pulls, made, backs):
-        self.pulls, self.made, self.backs = pulls, made, backs
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        f = node.func
-        if not (isinstance(f, gast.Name) and f.id in self.pulls and len(node.args) == 2 and
-                isinstance(node.args[0], gast.Name) and
-                self.backs.get(node.args[0].id) in self.made):
-            return node
-        name, fun, _, args = self.made[self.backs[node.args[0].id]]
-        back = node.args[0].id
-        parts = [gast.Subscript(value=load(back), slice=const(i), ctx=gast.Load())
-                 for i in range(len(args.elts))]
-        # the vjp takes the parameters with a default by keyword (ir/signature.py)
-        n = len(parts) - len(fun.__defaults__ or ())
-        names = list(fun.__code__.co_varnames[:len(parts)])
-        call = gast.Call(func=load(name), args=parts[:n] + [node.args[1]],
-                         keywords=[gast.keyword(arg=names[i], value=parts[i])
-                                   for i in range(n, len(parts))])
-        return gast.Subscript(value=call, slice=const(1), ctx=gast.Load())
-
-
 def _flags(tree):
     """Names every other assignment of which is a comparison or a boolean
     operation (the recorded conditions of branches): pushed and popped as
@@ -374,20 +283,6 @@ def closure_objects(parsed):
         except ValueError:
             pass
     return out
-
-
-def _inject(parsed, name, obj):
-    """Make ``obj`` visible to the parsed function as the free name
-    ``name`` (a closure cell, like the helpers emit injects)."""
-    import types
-    base, n = name, 0
-    taken = {x.id for x in name_nodes(parsed.tree)}
-    while name in taken or (name in parsed.closure and
-                            parsed.closure[name].cell_contents is not obj):
-        n += 1
-        name = f"{base}_{n}"
-    parsed.closure[name] = types.CellType(obj)
-    return name
 
 
 def _unbatch_outer_products(parsed):
@@ -446,13 +341,6 @@ def _unbatch_outer_products(parsed):
         return out
 
     parsed.tree.body = rewrite(parsed.tree.body)
-
-
-def _cell_value(cell):
-    try:
-        return cell.cell_contents
-    except ValueError:
-        return None
 
 
 def _tape_names(tree):

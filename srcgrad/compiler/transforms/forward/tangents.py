@@ -35,6 +35,7 @@ import gast
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis import IDENTITY_HELPERS, VIEW_FUNCTIONS, Op
+from srcgrad.compiler.frontend.generated import is_generated
 from srcgrad.compiler.ir.dataflow import walk_stmts
 from srcgrad.compiler.ir.fold import fold
 from srcgrad.compiler.ir.names import (array_arguments, as_arrays, assign, comment_node, const,
@@ -365,6 +366,7 @@ class Forward:
                              keywords=[])
         if op.kind != "call":
             return None
+        self.check_recursion(s, op)
         contribs, shaped = [], False
         for pname in op.rule.adjoints:
             arg = op.args.get(pname)
@@ -390,6 +392,21 @@ class Forward:
         if op.rule.kind == "elementwise" and not shaped:
             expr = self.broadcast_like(expr, ans)
         return expr
+
+    def check_recursion(self, s, op):
+        """A recursive call's tangent calls the callee's ``jvp``, which runs
+        it again beside the call giving the value: refused when the callee
+        may not give the same result twice (it draws random numbers ...)."""
+        fun = getattr(op.rule, "recursive", None)
+        if fun is None or is_generated(fun):      # (a generated vjp: its function is asked)
+            return
+        problem = op.rule.recursive_driver.recursion_problem(fun)
+        if problem:
+            raise self.parsed.error(
+                s, f"the derivative of the recursive call {op.display} runs {op.display} "
+                   f"again, and {problem}", construct="recursive call",
+                hint="draw the random numbers (or do what changes) outside the recursive "
+                     "function and pass them in, or use srcgrad.grad, which runs each call once")
 
     def instantiate(self, tmpl, op, t, ans):
         return fold(tmpl.instantiate(op.rule, as_arrays(op, self.an.kind, self.inj.name_for),
