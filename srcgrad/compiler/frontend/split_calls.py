@@ -33,6 +33,9 @@ module does not understand.
 >>> tree = gast.parse("s = split(f, (0,), (x, 2))\\ny = 2.0 * s[0]\\nb = s[1]\\nd = pulled(b, g)")
 >>> sorted(_understood(tree, {"s"}, {"pulled"}))
 ['s']
+>>> tree.body.append(gast.parse("b = s[1]").body[0])      # b means one of two closures
+>>> sorted(_understood(tree, {"s"}, {"pulled"}))
+[]
 """
 
 import types
@@ -127,13 +130,18 @@ def _understood(tree, candidates, pulls):
     """The names among ``candidates`` (results of calls) read only as the
     module docstring shows: ``a[0]`` anywhere, ``b = a[1]``, and each such
     ``b`` only as the first argument of ``pulled(b, g)`` (a name in
-    ``pulls``)."""
+    ``pulls``); ``a`` and each ``b`` assigned once (which call a read
+    means is known)."""
     allowed = set()         # ids of the Name nodes read in an understood way
     backs = {}              # b -> a, for b = a[1]
     reads = {}              # name -> its Name nodes read
+    stores = {}             # name -> how many times it is assigned
     for node in walk_tree(tree):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            reads.setdefault(node.id, []).append(node)
+        if isinstance(node, gast.Name):
+            if isinstance(node.ctx, gast.Load):
+                reads.setdefault(node.id, []).append(node)
+            else:
+                stores[node.id] = stores.get(node.id, 0) + 1
         elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
                 node.value.id in candidates and isinstance(node.slice, gast.Constant) and \
                 node.slice.value == 0 and isinstance(node.ctx, gast.Load):
@@ -149,7 +157,8 @@ def _understood(tree, candidates, pulls):
     out = set()
     for a in candidates:
         mine = [b for b, of in backs.items() if of == a]
-        if all(id(n) in allowed for name in [a] + mine for n in reads.get(name, ())):
+        if all(stores.get(name) == 1 for name in [a] + mine) and \
+                all(id(n) in allowed for name in [a] + mine for n in reads.get(name, ())):
             out.add(a)
     return out
 

@@ -69,24 +69,22 @@ class Namer:
 _Name, _Load, _Store, _Constant = gast.Name, gast.Load, gast.Store, gast.Constant
 
 
-def load(name):
-    """``gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)``."""
+def _name(name, ctx):
+    """``gast.Name(id=name, ctx=ctx(), annotation=None, type_comment=None)``."""
     node = _Name.__new__(_Name)
     node.id = name
-    node.ctx = _Load.__new__(_Load)
+    node.ctx = ctx.__new__(ctx)
     node.annotation = None
     node.type_comment = None
     return node
+
+
+def load(name):
+    return _name(name, _Load)
 
 
 def store(name):
-    """``gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)``."""
-    node = _Name.__new__(_Name)
-    node.id = name
-    node.ctx = _Store.__new__(_Store)
-    node.annotation = None
-    node.type_comment = None
-    return node
+    return _name(name, _Store)
 
 
 def const(value):
