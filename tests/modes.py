@@ -193,10 +193,13 @@ def check_modes(f, args, wrt=0, modes=MODES, rtol=1e-5, atol=1e-6, seed=0):
                 problems = []
                 if not _close(value, f(*_own(args)), 1e-9, 1e-12):
                     problems.append("value differs from f")
-                if _confirmed(np.asarray(t, float) if not np.iscomplexobj(t) else t, fd, rtol, atol):
+                if np.shape(t) != np.shape(value):   # (a zero of the wrong shape broadcasts)
+                    problems.append(f"tangent shape {np.shape(t)} for a value of shape "
+                                    f"{np.shape(value)}")
+                elif _confirmed(np.asarray(t, float) if not np.iscomplexobj(t) else t, fd, rtol, atol):
                     problems.append(f"tangent {np.round(t, 6)} vs finite differences "
                                     f"{np.round(fd(1e-6), 6)}")
-                if g is not None and np.ndim(value) == 0:
+                if g is not None and np.ndim(value) == 0 and np.ndim(t) == 0:
                     gv = sum(float(np.sum(np.asarray(gk) * vk)) for gk, vk in zip(g, v))
                     if not _close(float(t), gv, 1e-7, 1e-9):
                         problems.append(f"jvp {float(t):.9g} != grad . v {gv:.9g}")
@@ -217,14 +220,16 @@ def check_modes(f, args, wrt=0, modes=MODES, rtol=1e-5, atol=1e-6, seed=0):
                     return [(np.asarray(a, float) - np.asarray(b, float)) / (2 * h)
                             for a, b in zip(up, down)]
 
-                problems = []
-                if all(not all(_close(np.asarray(a, float), b, 1e-4, 1e-5)
-                               for a, b in zip(hv, fd(h))) for h in (1e-5, 1e-4, 1e-3)):
+                problems = [f"Hv shape {np.shape(a)} for an argument of shape {np.shape(args[i])}"
+                            for a, i in zip(hv, positions) if np.shape(a) != np.shape(args[i])]
+                if not problems and all(
+                        not all(_close(np.asarray(a, float), b, 1e-4, 1e-5)
+                                for a, b in zip(hv, fd(h))) for h in (1e-5, 1e-4, 1e-3)):
                     problems.append(f"Hv {[np.round(a, 5) for a in hv]} vs finite differences "
                                     f"of the gradient {[np.round(b, 5) for b in fd(1e-5)]}")
                 uHv = sum(float(np.sum(uk * np.asarray(a))) for uk, a in zip(u, hv))
                 vHu = sum(float(np.sum(vk * np.asarray(a))) for vk, a in zip(v, hu))
-                if not _close(uHv, vHu, 1e-6, 1e-8):
+                if not problems and not _close(uHv, vHu, 1e-6, 1e-8):
                     problems.append(f"u.Hv {uHv:.9g} != v.Hu {vHu:.9g}")
                 outcomes.append(Outcome("hvp", "wrong", "; ".join(problems)) if problems
                                 else Outcome("hvp", "ok"))

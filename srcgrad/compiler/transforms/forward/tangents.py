@@ -155,7 +155,10 @@ class Forward:
             x, v = op.args["x"].id, op.args["v"]
             if x not in self.an.active:
                 return [s]
-            value = load(self.d(v.id)) if self.active(v) else const(0.0)
+            # (an inactive value's zero has its shape: an element of a list or
+            # dict is read back whole, and 0.0 in np.dot(A, 0.0) is A's shape)
+            value = load(self.d(v.id)) if self.active(v) else const(0.0) \
+                if self.is_scalar(v) and not self.batched else self.zero_of(v)
             target = gast.Subscript(value=load(self.d(x)), slice=self.tangent_index(op.args["index"]),
                                     ctx=gast.Store())
             return [self.comment(s), s, gast.Assign(targets=[target], value=value,
