@@ -890,6 +890,11 @@ def h_zip(a, b):
     return w(p[0]) + w(p[1])
 
 
+def h_seq_repeat(a, b):
+    p = rt.seq_repeat_dx([a * b, b, a, b * b], [np.ones(2), np.ones(2)], 2)
+    return w(p[0]) + w(p[1])
+
+
 def h_reversed(a, b):
     p = rt.reversed_dx([a * b, b], [np.ones(2), np.ones(2)])
     return w(p[0]) + w(p[1])
@@ -1036,6 +1041,11 @@ def h_list_t(a, b):
     return w(p[0]) + w(p[1])
 
 
+def h_seq_repeat_t(a, b):
+    p = rt.seq_repeat_tangent([a * b, b], ONES2, 2)
+    return w(p[0]) + w(p[1]) + w(p[3] * p[2])
+
+
 def h_enumerate_t(a, b):
     p = rt.enumerate_tangent([a * b, b], ONES2)
     return w(p[0][1]) + w(p[1][1])
@@ -1092,6 +1102,7 @@ def closure_cases():
         direct([rt.index_concat_tangent], h_index_concat_t, (r.uniform(-1, 1, 3),)),
     ] + [direct(covers, fun, (r.uniform(-1, 1, 2), r.uniform(-1, 1, 2))) for covers, fun in [
         ([rt.iter_list_tangent], h_iter_list_t), ([rt.list_tangent], h_list_t),
+        ([rt.seq_repeat_tangent], h_seq_repeat_t),
         ([rt.enumerate_tangent], h_enumerate_t), ([rt.zip_tangent], h_zip_t),
         ([rt.reversed_tangent], h_reversed_t), ([rt.get_tangent, rt.get_default_tangent], h_get_t),
         ([rt.values_tangent], h_values_t), ([rt.items_tangent], h_items_t),
@@ -1122,6 +1133,7 @@ def runtime_cases():
         direct([rt.enumerate_dx], h_enumerate, (u(2), u(2))),
         direct([rt.zip_dx], h_zip, (u(2), u(2))),
         direct([rt.reversed_dx], h_reversed, (u(2), u(2))),
+        direct([rt.seq_repeat_dx], h_seq_repeat, (u(2), u(2))),
         direct([rt.get_dx], h_get, (u(2),)),
         direct([rt.get_default_dx], h_get_default, (u(2),)),
         direct([rt.values_dx], h_values, (u(2), u(2))),

@@ -119,3 +119,28 @@ def test_a_vector_result_forward_jacobian():
         return np.dot(A, L[1]) * x + L[0]
     assert np.allclose(srcgrad.jacobian(f, mode="forward")(X),
                        srcgrad.jacobian(f, mode="reverse")(X), rtol=1e-12)
+
+
+# Found by hand the same session: a parameter annotated ``float`` was
+# assumed a number (no unbroadcast of its gradient), so an array passed
+# there got a number for its gradient: d/dx sum(x * a) was sum(a), not a.
+# Annotations are not checked by Python and are no longer trusted.
+
+def annotated(x: float, a):
+    return np.sum(x * a)
+
+
+def annotated_both(x: float, y: float) -> float:
+    return np.sum(np.sin(x) * y)
+
+
+@pytest.mark.parametrize("args", [(X, V), (np.array([0.5]), V), (0.5, V)])
+def test_an_annotation_is_not_trusted(args):
+    assert_sound(annotated, args)
+    assert_sound(annotated, args, wrt=(0, 1))
+
+
+def test_an_annotation_is_not_trusted_either_argument():
+    assert_sound(annotated_both, (X, V), wrt=(0, 1))
+    assert_sound(annotated_both, (0.3, 0.7), wrt=(0, 1))
+    assert np.allclose(srcgrad.grad(annotated)(X, V), V)

@@ -80,6 +80,7 @@ reverse (`grad`, `value_and_grad`, `vjp`) and forward (`jvp`) mode.
 | generator expression into `sum`, `max`, `min`, `np.array`, `np.stack` | `sum(v * v for v in vals)`, `np.stack([np.sin(v) * k for k in range(3)])` |
 | dict comprehension | `e = {k: d[k] ** 2 for k in d}` |
 | list indexing, slicing, `len`, iteration, `list + list` | `ys[-1] * len(ys)`, `for z in zs[1:]:`, `zs = ys + [v]` |
+| repetition of a list or tuple made in the function by an int (`[x] * n`, `n * (a, b)`) | `hs = [h0] * n`, `ys = [0.0] * len(ts)` |
 | `append`, `extend`, `insert`, `pop()`, `pop(i)`, `ys[i] = v` | `ys.append(h)` in a loop: O(1) time and tape per element |
 | `sum(list)`, `max(list)`, `min(list)`, `np.array(list)`, `np.stack(list)` | `np.sum(np.stack(hs) ** 2)` |
 | dict literal, `d[k]`, `d[k] = v`, `.items()`, `.values()`, `.keys()`, `for k in d`, `len(d)` | `for k, v in d.items(): s = s + v * v` |

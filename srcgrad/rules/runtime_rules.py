@@ -225,12 +225,15 @@ RUNTIME_RULES = (unbroadcast, fit, expand, unreduce, unreduce_mean, unreduce_ext
 from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)
     enumerate_dx, enumerate_tangent, get_default_dx, get_default_tangent, get_dx, get_tangent,
     items_dx, items_tangent, iter_list_dx, iter_list_tangent, list_dx, list_tangent,
-    reversed_dx, reversed_tangent, values_dx, values_tangent, view_sum_dx, zip_dx, zip_tangent)
+    reversed_dx, reversed_tangent, seq_repeat_dx, seq_repeat_tangent, values_dx, values_tangent,
+    view_sum_dx, zip_dx, zip_tangent)
 
 defvjp(iter_list_dx, "a, iterable", "iter_list_tangent(g, iterable, a)")
 defjvp(iter_list_dx, "iter_list_dx(t, iterable)")
 defvjp(list_dx, "a, iterable", "list_tangent(g, iterable)")
 defjvp(list_dx, "list_dx(t, iterable)")
+defvjp(seq_repeat_dx, "a, x, n", "seq_repeat_tangent(g, x, n)")
+defjvp(seq_repeat_dx, "seq_repeat_dx(t, x, n)")
 defvjp(enumerate_dx, "a, iterable", "enumerate_tangent(g, iterable)")
 defjvp(enumerate_dx, "enumerate_dx(t, iterable)")
 defvjp(zip_dx, "a, which, *iterables", "zip_tangent(g, which, *iterables)")
@@ -255,6 +258,8 @@ defvjp(iter_list_tangent, "a, iterable, ans", "iter_list_dx(g, iterable)")
 defjvp(iter_list_tangent, "iter_list_tangent(t, iterable, ans)")
 defvjp(list_tangent, "a, iterable", "list_dx(g, iterable)")
 defjvp(list_tangent, "list_tangent(t, iterable)")
+defvjp(seq_repeat_tangent, "a, x, n", "seq_repeat_dx(g, x, n)")
+defjvp(seq_repeat_tangent, "seq_repeat_tangent(t, x, n)")
 defvjp(enumerate_tangent, "a, iterable", "enumerate_dx(g, iterable)")
 defjvp(enumerate_tangent, "enumerate_tangent(t, iterable)")
 defvjp(zip_tangent, "a, which, *iterables", "zip_dx(g, which, *iterables)")
@@ -275,7 +280,7 @@ CONTAINER_RUNTIME_RULES = (iter_list_dx, list_dx, enumerate_dx, zip_dx, reversed
                            get_default_dx, values_dx, items_dx, view_sum_dx,
                            iter_list_tangent, list_tangent, enumerate_tangent, zip_tangent,
                            reversed_tangent, get_tangent, get_default_tangent, values_tangent,
-                           items_tangent)
+                           items_tangent, seq_repeat_dx, seq_repeat_tangent)
 
 # array constructions differentiable in their values (numpy_rules.py): linear in ``a``
 from srcgrad.runtime import (  # noqa: E402,F401  (used in templates)

@@ -62,8 +62,8 @@ from srcgrad.runtime.objects import (  # noqa: F401
     check_field_iadd, check_unshared, field_dx, field_put, field_tangent, replace_dataclass,
     replace_dx, replace_namedtuple, set_field, set_field_dx)
 from srcgrad.runtime.sequences import (  # noqa: F401
-    concat_dx, concat_tangent, list_dx, list_tangent, seq_extreme_dx, seq_extreme_tangent, sum_dx,
-    sum_dx_t, view_sum_dx)
+    concat_dx, concat_tangent, list_dx, list_tangent, seq_extreme_dx, seq_extreme_tangent,
+    seq_repeat_dx, seq_repeat_n_dx, seq_repeat_tangent, sum_dx, sum_dx_t, view_sum_dx)
 from srcgrad.runtime.iterators import (  # noqa: F401
     enumerate_dx, enumerate_tangent, get_default_dx, get_default_tangent, get_dx, get_tangent,
     items_dx, items_tangent, iter_list_dx, iter_list_tangent, reversed_dx, reversed_tangent,

@@ -16,7 +16,7 @@ import numpy as np
 
 from srcgrad.runtime.base import is_record, SCALARS
 from srcgrad.runtime.batched import bx, is_number
-from srcgrad.runtime.containers import AdjointDict, Adjoints
+from srcgrad.runtime.containers import AdjointDict, Adjoints, check_length
 
 
 def unbroadcast(g, x):
@@ -166,6 +166,8 @@ def broadcast_like(t, ans):
         return t
     if np.shape(t) == np.shape(ans):
         return t
+    if isinstance(ans, (list, tuple)):    # (a list repeated or concatenated: refused)
+        check_length(t, ans)
     return np.broadcast_to(t, np.shape(ans)).copy()
 
 

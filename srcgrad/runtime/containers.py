@@ -221,10 +221,23 @@ def _per_element(adjoints, other):
                       hint="please report this program: srcgrad should have refused it")
 
 
+def check_length(g, value):
+    """Refuse the adjoint (tangent) ``g`` of the list or tuple ``value`` if
+    their lengths differ (an operation srcgrad took for an array's turned
+    out a list's: ``v * 2`` repeats a list)."""
+    if isinstance(g, (list, tuple)) and isinstance(value, (list, tuple)) and \
+            len(g) != len(value):
+        raise _lengths_differ(len(value), len(g))
+
+
 def _lengths_differ(n, m):
     return unsupported(f"adding the adjoints of sequences of lengths {n} and {m}: a list "
-                       f"changed its length where srcgrad assumed it did not",
-                       hint="build lists of one length on every path, or use arrays")
+                       f"changed its length where srcgrad assumed it did not, or was "
+                       f"repeated (v * 2) or concatenated (a + b) where srcgrad took it for "
+                       f"an array",
+                       hint="build lists of one length on every path, or use arrays "
+                            "(np.asarray(v) * 2); a list made by a list display, list(...) "
+                            "or a comprehension in the same function is known as a list")
 
 
 def element(g, i):

@@ -20,7 +20,7 @@ import numpy as np
 
 from srcgrad.runtime.batched import bzeros, is_number
 from srcgrad.runtime.broadcast import rebroadcast, unbroadcast, zeros_like
-from srcgrad.runtime.containers import AdjointDict
+from srcgrad.runtime.containers import AdjointDict, check_length
 from srcgrad.runtime.indexing import add_at, written_adjoint, written_adjoint_t
 
 
@@ -33,6 +33,8 @@ def add_item(d, x, key, v):
     if isinstance(d, (list, dict)):
         old = d[key]
         if type(old) is float and old == 0.0 and isinstance(v, (tuple, list)):
+            if isinstance(x, (list, tuple, dict)):
+                check_length(v, x[key])
             d[key] = v                 # the zero of an element that holds several values
         else:
             d[key] = old + v

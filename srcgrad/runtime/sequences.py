@@ -1,14 +1,16 @@
-"""Adjoints and tangents of the builtins over lists and tuples: sum, max, +, list.
+"""Adjoints and tangents of the builtins over lists and tuples: sum, max, +, *, list.
 
 >>> sum_dx(2.0, [1.0, 3.0])
 [2.0, 2.0]
 >>> concat_dx([1.0, 2.0, 3.0], [0.0], [0.0, 0.0], 1)
 [2.0, 3.0]
+>>> seq_repeat_dx([1.0, 2.0, 3.0, 4.0], [0.5, 0.7], 2)     # [a, b] * 2: a twice, b twice
+[4.0, 6.0]
 """
 
 import numpy as np
 
-from srcgrad.runtime.base import inexact
+from srcgrad.runtime.base import inexact, unsupported
 from srcgrad.runtime.broadcast import rebroadcast, unbroadcast, zeros_like
 from srcgrad.runtime.containers import AdjointDict, Adjoints
 
@@ -111,6 +113,48 @@ def concat_tangent(t, x, y, which):
     if which == 0:
         return Adjoints(list(t) + [zeros_like(e) for e in y])
     return Adjoints([zeros_like(e) for e in x] + list(t))
+
+
+def _repeats(x, n):
+    """``n`` when ``x * n`` (or ``n * x``) repeats the list or tuple ``x``;
+    refused when it is NumPy's product (a list times an array or a number
+    that is not an int), which srcgrad does not differentiate here."""
+    if isinstance(x, (list, tuple)) and not isinstance(x, Adjoints) and \
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool):
+        return max(int(n), 0)
+    raise unsupported(
+        "a list or tuple is multiplied by a value that is not an int: NumPy's elementwise "
+        "product, not a repetition of the list",
+        "write np.asarray(xs) * v for the product, or make the count an int")
+
+
+def seq_repeat_dx(g, x, n):
+    """Adjoint of the list or tuple ``x`` in ``x * n`` (``n`` an int, a
+    repetition): the adjoints of its ``n`` copies of each element, added."""
+    k = _repeats(x, n)
+    m = len(x)
+    out = []
+    for i in range(m):
+        total = 0.0
+        for c in range(k):
+            total = total + g[c * m + i]
+        out.append(total)
+    return Adjoints(out)
+
+
+def seq_repeat_n_dx(g, x, n):
+    """Adjoint of the count ``n`` in ``x * n``: none for an int (the
+    repetition); NumPy's product of a list and an array is refused."""
+    _repeats(x, n)
+    return 0.0
+
+
+def seq_repeat_tangent(t, x, n):
+    """Tangent of ``x * n`` (a list or tuple repeated ``n`` times): the
+    tangents of ``x`` repeated (arrays copied, so that no two elements'
+    tangents are one object)."""
+    k = _repeats(x, n)
+    return Adjoints([e.copy() if type(e) is np.ndarray else e for _ in range(k) for e in t])
 
 
 def list_dx(g, iterable):

@@ -16,7 +16,7 @@ import numpy as np
 
 from srcgrad.runtime.base import is_record
 from srcgrad.runtime.broadcast import rebroadcast, unbroadcast
-from srcgrad.runtime.containers import AdjointDict, Adjoints, element, entry
+from srcgrad.runtime.containers import AdjointDict, Adjoints, check_length, element, entry
 
 
 def fit(g, x):
@@ -52,6 +52,8 @@ def restructure(g, like):
         if not (np.issubdtype(like.dtype, np.number) and not np.issubdtype(like.dtype, np.bool_)):
             return None
         return fit(g, like) if not isinstance(g, (list, dict)) else fit(np.array(g, dtype=float), like)
+    if isinstance(like, (tuple, list)):
+        check_length(g, like)
     if isinstance(like, tuple):
         parts = [restructure(element(g, i), e) for i, e in enumerate(like)]
         if hasattr(like, "_fields"):

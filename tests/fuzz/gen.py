@@ -946,7 +946,8 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
                 opts += [(f"list({v})", L), (f"[np.sin(e) * {self.scalar_leaf()} for e in {v}]", L),
                          (f"[e for e in {v} if e > 0.0]", 0), (f"sorted({v})", L),
                          (f"{v}.tolist()", L)]
-            opts.append(("[]", 0))
+            opts += [("[]", 0), (f"[{self.scalar(1)}] * 3", 3),     # repetition
+                     (f"2 * [{self.scalar(1)}, {self.scalar_leaf()}]", 4)]
             e, L = r.choice(opts)
             self.emit(indent, f"{n} = {e}")
             self.env[n] = Var("lst", length=L)
@@ -966,13 +967,20 @@ class Gen(WideGrammar, ComplexGrammar, ObjectGrammar, FormsGrammar, MethodGramma
             self.emit(indent, f"{r.choice(['', self.fresh('f') + ' = '])}{lst}.pop()")
             v.length -= 1
             return
+        if k < 0.76 and top and 0 < v.length <= 4 and lst not in self.iterating:
+            self.emit(indent, f"{lst} = {lst} * 2")
+            v.length *= 2
+            return
         if v.length > 0:
             j = r.randint(0, v.length - 1)
-            op = r.choice(["=", "+=", "*="])
+            op = r.choice(["=", "+=", "*=", "[:]"])
             s = self.scalar(1)
             if op == "*=":
                 s = f"(1.0 + 0.3 * np.tanh({s}))"
-            self.emit(indent, f"{lst}[{j}] {op} {s}")
+            if op == "[:]":                   # a slice written, its length kept
+                self.emit(indent, f"{lst}[{j}:{j + 1}] = [{s}]")
+            else:
+                self.emit(indent, f"{lst}[{j}] {op} {s}")
             return
         if lst not in self.iterating:
             self.emit(indent, f"{lst} = sorted({lst})" if r.random() < 0.5 else

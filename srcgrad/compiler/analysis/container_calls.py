@@ -88,7 +88,7 @@ def rule_op(rule, fun, args, kwargs, display):
 def container_call(an, fun, args, kwargs):
     """Calls whose rule depends on their arguments being containers."""
     try:
-        hashable = fun in SEQ_FUNCTIONS or fun is operator.add
+        hashable = fun in SEQ_FUNCTIONS or fun is operator.add or fun is operator.mul
     except TypeError:
         return None
     if not hashable:
@@ -160,6 +160,15 @@ def container_call(an, fun, args, kwargs):
             isinstance(a, (gast.List, gast.Tuple)) for a in args):
         return Op("call", rule=container_rule("concat"), fun=fun,
                   args={"x": args[0], "y": args[1]}, display="+")
+    if fun is operator.mul and len(args) == 2 and not any(
+            isinstance(a, gast.Name) and a.id in adjoint_lists for a in args):
+        # [x] * n, n * (x, y): a repetition (refused when it runs if n is no int)
+        seq = [isinstance(a, (gast.List, gast.Tuple)) or
+               isinstance(a, gast.Name) and an.kind.get(a.id) in ("list", "tuple") for a in args]
+        if any(seq):
+            x, n = args if seq[0] else args[::-1]
+            return Op("call", rule=container_rule("repeat"), fun=fun,
+                      args={"x": x, "n": n}, display="*")
     return None
 
 
@@ -181,6 +190,9 @@ def container_rule(which):
                      {"iterable": "list_tangent(t, iterable)"}),
             "concat": ("x, y", ["concat_dx(g, x, y, 0)", "concat_dx(g, x, y, 1)"],
                        {"x": "concat_tangent(t, x, y, 0)", "y": "concat_tangent(t, x, y, 1)"}),
+            # x * n (n * x) of a list or tuple x and an int n: no derivative in n
+            "repeat": ("x, n", ["seq_repeat_dx(g, x, n)", "seq_repeat_n_dx(g, x, n)"],
+                       {"x": "seq_repeat_tangent(t, x, n)", "n": "seq_repeat_n_dx(t, x, n)"}),
             # list(it) of an iterator or a dict view (enumerate, zip, reversed, d.items())
             "iter_list": ("iterable", ["iter_list_dx(g, iterable)"],
                           {"iterable": "iter_list_tangent(t, iterable, ans)"}),

@@ -10,13 +10,16 @@ for Python floats, :meth:`Analysis.assuming_scalar`).
 
 >>> from srcgrad.compiler.analysis.show import analysed, names
 >>> an = analysed('''
-... def f(x, w, k: float):
+... def f(x, w, c):
+...     k = math.cos(c)
 ...     y = np.sin(x) * k
 ...     z = y + x
 ...     s = np.sum(z * w)
 ...     return s''', wrt="x")
 >>> names(an.scalar), same_shape(an, "y", "x"), same_shape(an, "z", "w")
 ('k out s', True, False)
+
+(An annotation, ``c: float``, is not trusted: Python does not check it.)
 >>> sorted(scalar_candidates(an))
 ['w', 'x']
 """
@@ -44,15 +47,13 @@ def compute_shapes(an, assigns, assumed=(), ranks=None):
     :func:`~srcgrad.compiler.analysis.ranks.compute_ranks`).  Same-shape
     classes are only formed from names with a single definition.
     ``ranks``: parameters assumed to be arrays of these ranks."""
-    params = an.fn.args.args + an.fn.args.kwonlyargs + an.fn.args.posonlyargs
     assumed = set(assumed)
     an.list_items = {}          # list only appended to -> rank of its items
     an.ranks, an.ints = compute_ranks(an, ranks, assumed, an.list_items)
     assumed |= {n for n, r in an.ranks.items() if r == 0}
-    for a in params:
-        ann = a.annotation
-        if isinstance(ann, gast.Name) and ann.id in ("float", "int", "bool"):
-            assumed.add(a.id)
+    # (a parameter annotated ``float`` is not assumed a number: Python does
+    # not check annotations, and an array passed there would get a number
+    # for its gradient; the float guard's version covers real floats)
     defs = {}
     for s in assigns:
         t = s.targets[0]
@@ -229,11 +230,12 @@ def _static_shapes(an, assigns, defs, is_scalar):
 
     >>> from srcgrad.compiler.analysis.show import analysed
     >>> an = analysed('''
-    ... def f(u, a: float):
+    ... def f(u, c):
+    ...     a = math.sin(c)
     ...     k = np.array([a * 2.0, a])
     ...     for i in range(3):
     ...         u = u + 0.5 * k
-    ...     return np.sum(u)''', wrt="a")
+    ...     return np.sum(u)''', wrt="c")
     >>> sorted(an.static_shape.items())
     [('k', (2,)), ('u_1', (2,))]
     """

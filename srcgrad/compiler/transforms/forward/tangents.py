@@ -438,7 +438,9 @@ class Forward:
         return gast.Call(func=self.rt("zeros_like"), args=[copy_tree(node)], keywords=[])
 
     def tape_zero(self, value):
-        return const(0.0)
+        """The tangent pushed with an inactive ``value`` (zeros of its shape:
+        what is popped may reach a product that contracts it)."""
+        return const(0.0) if self.is_scalar(value) else self.zero_of(value)
 
     def attr_tangent(self, x, op, ans):
         """``attr_tangent(d_p, 'w')``; with ``p`` too when ``p.w`` may not be a

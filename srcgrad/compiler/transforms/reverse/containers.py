@@ -149,7 +149,11 @@ class ContainerChanges:
                 later = self.accumulate_value(a, part, state, code)
             target = gast.Subscript(value=load(dx), slice=copy_tree(a.index),
                                     ctx=gast.Store())
-            code.append(gast.Assign(targets=[target], value=const(0.0), type_comment=None))
+            zero = const(0.0)
+            if isinstance(a.index, gast.Slice):     # L[i:j] = [...]: a zero per element
+                zero = gast.Call(func=self.rt("zeros_like"), args=[gast.Subscript(
+                    value=load(dx), slice=copy_tree(a.index), ctx=gast.Load())], keywords=[])
+            code.append(gast.Assign(targets=[target], value=zero, type_comment=None))
             return code + later
         if isinstance(a.v, gast.Name) and a.v.id in self.an.active:
             element = self.an.element_scalar(a.x, a.index)
