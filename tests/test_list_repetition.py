@@ -203,3 +203,19 @@ def stepped_slice_written(x):
 @pytest.mark.parametrize("f", [slice_written, slice_written_at_the_end, stepped_slice_written])
 def test_a_slice_of_a_list_written(f):
     assert_sound(f, (X,))
+
+
+# Fuzz seed 3720258 (the same session, on the grammar that makes lists by
+# repetition): a name bound to a repetition was not known as a list, so a
+# slice written into it was zeroed in the reverse as an array's (0.0 into a
+# list's slice: a crash).  container_kinds now knows [x] * n is a list.
+
+def repeated_then_slice_written(x, y):
+    L1 = [np.linalg.norm(x[1:] ** 2)] * 3
+    L1[0:1] = [x[0] * y + L1[1] * 0.25]
+    return sum(L1) * 0.73
+
+
+def test_a_slice_written_into_a_repeated_list():
+    assert_sound(repeated_then_slice_written, (X, -1.0), wrt=1)
+    assert_sound(repeated_then_slice_written, (X, -1.0), wrt=0)

@@ -132,6 +132,8 @@ def seq_repeat_dx(g, x, n):
     """Adjoint of the list or tuple ``x`` in ``x * n`` (``n`` an int, a
     repetition): the adjoints of its ``n`` copies of each element, added."""
     k = _repeats(x, n)
+    if type(g) is float and g == 0.0:
+        return 0.0                       # the symbolic zero stays one
     m = len(x)
     out = []
     for i in range(m):
@@ -154,6 +156,8 @@ def seq_repeat_tangent(t, x, n):
     tangents of ``x`` repeated (arrays copied, so that no two elements'
     tangents are one object)."""
     k = _repeats(x, n)
+    if type(t) is float and t == 0.0:
+        return 0.0
     return Adjoints([e.copy() if type(e) is np.ndarray else e for _ in range(k) for e in t])
 
 

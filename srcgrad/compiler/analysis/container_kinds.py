@@ -150,6 +150,12 @@ def container_kinds(fn, locals_, resolve=None, wrt=()):
                     if any(isinstance(a, gast.Name) and a.id in adjoint_lists
                            for a in (v.left, v.right)):
                         adjoint_lists.add(name)
+                elif isinstance(v, gast.BinOp) and isinstance(v.op, gast.Mult) and \
+                        not any(isinstance(a, gast.Name) and a.id in adjoint_lists
+                                for a in (v.left, v.right)):
+                    # [x] * n, n * (a, b): a repetition (container_calls' rule "repeat")
+                    k = of(v.left) if of(v.left) in ("list", "tuple") else of(v.right)
+                    k = k if k in ("list", "tuple") else None
                 elif isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
                         v.func.id in KIND_CALLS and v.func.id not in locals_:
                     k = KIND_CALLS[v.func.id]
