@@ -219,3 +219,64 @@ def repeated_then_slice_written(x, y):
 def test_a_slice_written_into_a_repeated_list():
     assert_sound(repeated_then_slice_written, (X, -1.0), wrt=1)
     assert_sound(repeated_then_slice_written, (X, -1.0), wrt=0)
+
+
+# Found reviewing the change: 'L[0] += e' changes the array at L[0] in place,
+# and the check that no other slot or name holds it (aliasing.check_element,
+# element_unshared when the code runs) did not know which values list(t),
+# a + b and a * n hold: it compared the rules' names with "list" and
+# "concat", which the container rules are not called ("container list").
+# The gradient was that of a program where L[1] did not change.  Now
+# analysis/holders.py puts the elements of t, a, b into the new list, twice
+# for a repetition.
+
+def repeated_array_changed_in_place(x):
+    L = [x * 1.0] * 2
+    L[0] += x                            # L[1] is the same array: it changes too
+    return np.sum(L[1] * x)
+
+
+def concatenated_twice_changed_in_place(x):
+    a = x * 1.0
+    L = [a] + [a]
+    L[0] += x
+    return np.sum(L[1] * x)
+
+
+def copied_list_changed_in_place(x):
+    a = x * 1.0
+    L = list((a, a))
+    L[0] += x
+    return np.sum(L[1] * x)
+
+
+def concatenated_name_still_used(x):
+    a = x * 1.0
+    L = [a] + [x * 2.0]
+    L[0] += x                            # a changes too
+    return np.sum(L[1] * x) + np.sum(a * x)
+
+
+@pytest.mark.parametrize("f", [repeated_array_changed_in_place,
+                               concatenated_twice_changed_in_place,
+                               copied_list_changed_in_place, concatenated_name_still_used])
+def test_an_array_held_twice_and_changed_in_place_is_refused(f):
+    assert_sound(f, (X,), expect="refused")
+
+
+def distinct_arrays_concatenated(x):
+    L = [x * 1.0, x * 2.0] + [x * 3.0]
+    L[0] += x
+    return np.sum(L[0] * L[2])
+
+
+def repeated_numbers_changed(x):
+    L = [0.0] * 3
+    L[0] += x[0]
+    L[2] += x[1] * L[0]
+    return L[0] * L[2]
+
+
+@pytest.mark.parametrize("f", [distinct_arrays_concatenated, repeated_numbers_changed])
+def test_unshared_elements_changed_in_place(f):
+    assert_sound(f, (X,))

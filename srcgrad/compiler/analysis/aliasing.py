@@ -40,6 +40,7 @@ import numpy as np
 
 from srcgrad import runtime
 from srcgrad.compiler.analysis.activity import useful_names, varied_names
+from srcgrad.compiler.analysis.holders import containers_holding
 from srcgrad.compiler.analysis.containers import (check_containers,
                                                   check_read_out_of_containers,
                                                   written_before_rebound)
@@ -457,59 +458,6 @@ def check_augmented(an, assigns=()):
               + an.fn.args.posonlyargs}
     defined = defined_before(an.fn.body, params)
     live_before(an.fn.body, set(), visit)
-
-
-def containers_holding(an, assigns):
-    """``(put_into, constants, packed_into)``: for each name, the containers
-    it was put into directly (with repeats: ``[a, a]``), the names only ever
-    bound to a number (immutable), and the containers holding its value at
-    any depth (``t = (a, b); u = [t]``: ``a`` is held by ``t`` and ``u``)."""
-    put_into = {}           # name -> the containers it was put into directly (with repeats)
-    constants = set()       # names only ever bound to a number (immutable)
-    bound_otherwise = set()
-    for s in assigns:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            if isinstance(s.value, gast.Constant) and isinstance(s.value.value, (int, float)):
-                constants.add(s.targets[0].id)
-            else:
-                bound_otherwise.add(s.targets[0].id)
-    constants -= bound_otherwise
-    for s in assigns:
-        op = getattr(s, "srcgrad_op", None)
-        if op is None:
-            continue
-        if op.kind in ("append", "insert", "setitem") and isinstance(op.args.get("x"), gast.Name):
-            # ``lst[k] = v``, ``lst.append(v)``: the list holds v's array
-            into = op.args["x"].id
-            if an.kind.get(into) not in ("list", "dict", "container"):
-                continue        # an array: a write copies the values
-            values = [op.args.get("v")]
-        elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
-                op.kind in ("pack", "pack_dict") or op.kind == "call"
-                and (getattr(op.rule, "name", None) in ("list", "concat")
-                     or op.fun is runtime.set_field or op.fun is runtime.replace_dataclass
-                     or op.fun is runtime.replace_namedtuple)):
-            # (p_1 = set_field(p, 'a', v) holds v and what p holds; so does a replace)
-            into = s.targets[0].id
-            values = [a for a in op.args.values() if isinstance(a, gast.AST)]
-        else:
-            continue
-        for a in values:
-            for n in inner_nodes(a) if isinstance(a, gast.AST) else ():
-                if isinstance(n, gast.Name) and n.id != into:
-                    put_into.setdefault(n.id, []).append(into)
-
-    # name -> the containers holding its value, at any depth
-    packed_into = {n: set(cs) for n, cs in put_into.items()}
-    changed = True
-    while changed:
-        changed = False
-        for n, cs in packed_into.items():
-            more = {d for c in cs for d in packed_into.get(c, ())} - cs
-            if more:
-                cs |= more
-                changed = True
-    return put_into, constants, packed_into
 
 
 def sharing(assigns):
